@@ -1,0 +1,460 @@
+//! The contract between the Switchboard core and a channel connector.
+//!
+//! A connector turns a channel's native protocol into the plain wire types of this crate
+//! ([`InboundMessage`], [`OutboundMessage`], [`Delivery`]) and back. Channel libraries
+//! (teloxide, serenity, lettre, …) stay behind this line; nothing here knows about axum or sqlx.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+/// A boxed error from a connector's underlying library.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The kinds of channel Switchboard speaks, as written in `[[channels]] kind = "…"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelKind {
+    Email,
+    Telegram,
+    Discord,
+    Whatsapp,
+    Messenger,
+    Instagram,
+    Webhook,
+}
+
+impl ChannelKind {
+    /// Every kind, in the order the docs list them.
+    pub const ALL: [ChannelKind; 7] = [
+        ChannelKind::Email,
+        ChannelKind::Telegram,
+        ChannelKind::Discord,
+        ChannelKind::Whatsapp,
+        ChannelKind::Messenger,
+        ChannelKind::Instagram,
+        ChannelKind::Webhook,
+    ];
+
+    /// The lowercase name used in config files, the database and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::Email => "email",
+            ChannelKind::Telegram => "telegram",
+            ChannelKind::Discord => "discord",
+            ChannelKind::Whatsapp => "whatsapp",
+            ChannelKind::Messenger => "messenger",
+            ChannelKind::Instagram => "instagram",
+            ChannelKind::Webhook => "webhook",
+        }
+    }
+
+    /// Parses the lowercase name; `None` for an unknown kind.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+}
+
+impl fmt::Display for ChannelKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who sent an inbound message, as the channel knows them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Sender {
+    /// The namespace in which `external_id` is unique, e.g. `telegram` or `webhook:shop`.
+    pub scope: String,
+    /// The channel's id for this person (Telegram user id, email address, …).
+    pub external_id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// True when the channel says the author is a bot: stored, but never auto-answered.
+    pub is_bot: bool,
+}
+
+impl Sender {
+    /// A sender known only by its id within `scope`.
+    pub fn new(scope: impl Into<String>, external_id: impl Into<String>) -> Self {
+        Self {
+            scope: scope.into(),
+            external_id: external_id.into(),
+            name: None,
+            email: None,
+            phone: None,
+            is_bot: false,
+        }
+    }
+
+    /// Sets the display name.
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets the email address the channel reported.
+    pub fn with_email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// Sets the phone number the channel reported.
+    pub fn with_phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = Some(phone.into());
+        self
+    }
+}
+
+/// Metadata of a file attached to a message; the bytes stay with the channel or the blob store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Attachment {
+    pub name: Option<String>,
+    pub mime_type: Option<String>,
+    pub size: Option<u64>,
+    /// Where the bytes can be fetched (a URL, or a channel-specific file reference).
+    pub url: Option<String>,
+}
+
+impl Attachment {
+    /// An attachment known by its location only.
+    pub fn at(url: impl Into<String>) -> Self {
+        Self {
+            name: None,
+            mime_type: None,
+            size: None,
+            url: Some(url.into()),
+        }
+    }
+}
+
+/// One message received from a channel, normalised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct InboundMessage {
+    /// The configured channel name this message arrived on.
+    pub channel: String,
+    /// The channel's id for the message; `(channel, external_id)` is unique forever.
+    pub external_id: String,
+    pub sender: Sender,
+    /// Groups messages into one conversation (a chat id, a thread id, an email thread);
+    /// `None` means one conversation per sender.
+    pub thread: Option<String>,
+    pub text: String,
+    /// Sanitised HTML body, when the channel carries one.
+    pub html: Option<String>,
+    pub attachments: Vec<Attachment>,
+    /// When the channel says the message was sent.
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+impl InboundMessage {
+    /// A plain text message.
+    pub fn text(
+        channel: impl Into<String>,
+        external_id: impl Into<String>,
+        sender: Sender,
+        text: impl Into<String>,
+    ) -> Self {
+        Self {
+            channel: channel.into(),
+            external_id: external_id.into(),
+            sender,
+            thread: None,
+            text: text.into(),
+            html: None,
+            attachments: Vec::new(),
+            sent_at: None,
+        }
+    }
+
+    /// Places the message in a thread (a group chat, a ticket of the remote system).
+    pub fn in_thread(mut self, thread: impl Into<String>) -> Self {
+        self.thread = Some(thread.into());
+        self
+    }
+
+    /// Adds attachments.
+    pub fn with_attachments(mut self, attachments: Vec<Attachment>) -> Self {
+        self.attachments = attachments;
+        self
+    }
+
+    /// Sets the time the channel reports the message was sent.
+    pub fn sent_at(mut self, at: DateTime<Utc>) -> Self {
+        self.sent_at = Some(at);
+        self
+    }
+}
+
+/// The person or place an outbound message goes to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Recipient {
+    /// The contact's id within the channel's scope.
+    pub external_id: String,
+    /// The conversation's thread key on the channel, if any.
+    pub thread: Option<String>,
+    pub name: Option<String>,
+}
+
+impl Recipient {
+    /// A recipient known by its channel id.
+    pub fn new(external_id: impl Into<String>) -> Self {
+        Self {
+            external_id: external_id.into(),
+            thread: None,
+            name: None,
+        }
+    }
+
+    /// Sets the thread the reply belongs in.
+    pub fn in_thread(mut self, thread: Option<String>) -> Self {
+        self.thread = thread;
+        self
+    }
+}
+
+/// Who wrote an outbound message, for channels that show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Author {
+    pub id: String,
+    pub name: Option<String>,
+}
+
+impl Author {
+    /// An author with an id and an optional display name.
+    pub fn new(id: impl Into<String>, name: Option<String>) -> Self {
+        Self {
+            id: id.into(),
+            name,
+        }
+    }
+}
+
+/// One message to deliver through a channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct OutboundMessage {
+    /// Our id for the message. Stable across retries: connectors use it to stay idempotent.
+    pub id: String,
+    pub channel: String,
+    pub conversation_id: i64,
+    pub to: Recipient,
+    pub author: Option<Author>,
+    pub text: String,
+    pub html: Option<String>,
+    pub attachments: Vec<Attachment>,
+    /// The channel's id of the message this one answers, for quoting.
+    pub in_reply_to: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl OutboundMessage {
+    /// A plain text message to `to`.
+    pub fn text(
+        id: impl Into<String>,
+        channel: impl Into<String>,
+        conversation_id: i64,
+        to: Recipient,
+        text: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            channel: channel.into(),
+            conversation_id,
+            to,
+            author: None,
+            text: text.into(),
+            html: None,
+            attachments: Vec::new(),
+            in_reply_to: None,
+            created_at: Utc::now(),
+        }
+    }
+
+    /// Sets the author shown on channels that display one.
+    pub fn by(mut self, author: Option<Author>) -> Self {
+        self.author = author;
+        self
+    }
+
+    /// Sets the creation time.
+    pub fn created_at(mut self, at: DateTime<Utc>) -> Self {
+        self.created_at = at;
+        self
+    }
+
+    /// Sets the channel id of the message being answered.
+    pub fn replying_to(mut self, external_id: Option<String>) -> Self {
+        self.in_reply_to = external_id;
+        self
+    }
+}
+
+/// What a channel told us after accepting a message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Delivery {
+    /// The channel's id for the delivered message, when it gives one.
+    pub external_id: Option<String>,
+}
+
+impl Delivery {
+    /// A delivery the channel identified with `external_id`.
+    pub fn with_id(external_id: Option<String>) -> Self {
+        Self { external_id }
+    }
+}
+
+/// A failed send, sorted by what the dispatcher should do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectorError {
+    /// Permanent: retrying cannot help (bad recipient, blocked bot, content refused).
+    #[error("peer rejected the message: {reason}")]
+    Rejected {
+        reason: String,
+        /// The recipient can never be reached on this channel (blocked, deleted account).
+        unreachable: bool,
+    },
+    /// Transient: retry later, not before `retry_after` when the peer said so.
+    #[error("peer unavailable: {source}")]
+    Unavailable {
+        retry_after: Option<Duration>,
+        #[source]
+        source: BoxError,
+    },
+    /// Our credentials were refused: an operator must act; retried slowly.
+    #[error("peer refused our credentials")]
+    Unauthorized,
+    /// The channel cannot do this at all.
+    #[error("{0} not supported by this channel")]
+    Unsupported(&'static str),
+}
+
+impl ConnectorError {
+    /// A permanent rejection with a reason for the agent.
+    pub fn rejected(reason: impl Into<String>) -> Self {
+        ConnectorError::Rejected {
+            reason: reason.into(),
+            unreachable: false,
+        }
+    }
+
+    /// A transient failure.
+    pub fn unavailable(source: impl Into<BoxError>, retry_after: Option<Duration>) -> Self {
+        ConnectorError::Unavailable {
+            retry_after,
+            source: source.into(),
+        }
+    }
+}
+
+/// Why a webhook request was refused; nothing from it is stored.
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    /// Signature header missing or wrong (HTTP 401).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The body is not what the channel sends (HTTP 400); the message names the field.
+    #[error("{0}")]
+    Malformed(String),
+    /// This channel takes no webhooks (HTTP 404 on its hook route).
+    #[error("this channel does not accept webhooks")]
+    Unsupported,
+}
+
+/// The core's receipt for one stored inbound message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Receipt {
+    pub external_id: String,
+    pub message_id: i64,
+    pub conversation_id: i64,
+    /// True when the message had been stored before (a redelivery).
+    pub duplicate: bool,
+}
+
+impl Receipt {
+    /// A receipt for a stored (or already stored) message.
+    pub fn new(
+        external_id: String,
+        message_id: i64,
+        conversation_id: i64,
+        duplicate: bool,
+    ) -> Self {
+        Self {
+            external_id,
+            message_id,
+            conversation_id,
+            duplicate,
+        }
+    }
+}
+
+/// The core's inbound door, handed to [`Connector::listen`].
+///
+/// `deliver` returns only after the messages are durably committed; a connector advances its
+/// own checkpoint (update offset, IMAP UID, gateway sequence) only after it returns `Ok`.
+#[async_trait::async_trait]
+pub trait InboundSink: Send + Sync + 'static {
+    /// Stores a batch and returns one receipt per message, in order.
+    async fn deliver(&self, messages: Vec<InboundMessage>) -> Result<Vec<Receipt>, SinkError>;
+}
+
+/// The core could not store a batch; nothing of it was committed.
+#[derive(Debug, thiserror::Error)]
+#[error("inbound store failed: {0}")]
+pub struct SinkError(pub String);
+
+/// A shared handle to the core's inbound door.
+pub type Inbox = Arc<dyn InboundSink>;
+
+/// A channel connector. The core holds it as `Arc<dyn Connector>`.
+#[async_trait::async_trait]
+pub trait Connector: Send + Sync + 'static {
+    /// The configured channel name (`[[channels]] name`).
+    fn name(&self) -> &str;
+
+    /// The kind of channel.
+    fn kind(&self) -> ChannelKind;
+
+    /// The namespace of this channel's sender ids ([`Sender::scope`]). Ids that are global to
+    /// a platform (Telegram user ids) use the kind; ids local to one account use more.
+    fn identity_scope(&self) -> String {
+        self.kind().as_str().to_owned()
+    }
+
+    /// Delivers one message. Must be idempotent per `msg.id`: the dispatcher retries.
+    async fn send(&self, msg: &OutboundMessage) -> Result<Delivery, ConnectorError>;
+
+    /// Pushes inbound messages into `inbox` until `shutdown` fires (polling, gateway, IMAP IDLE).
+    /// The default suits webhook-only channels.
+    async fn listen(
+        &self,
+        _inbox: Inbox,
+        _shutdown: CancellationToken,
+    ) -> Result<(), ConnectorError> {
+        Ok(())
+    }
+
+    /// Verifies and parses a request the core received on `POST /hooks/{channel}`.
+    fn parse_webhook(
+        &self,
+        _headers: &http::HeaderMap,
+        _body: &[u8],
+    ) -> Result<Vec<InboundMessage>, WebhookError> {
+        Err(WebhookError::Unsupported)
+    }
+}

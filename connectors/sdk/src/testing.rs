@@ -1,0 +1,136 @@
+//! A fake connector for the core's tests: records every send, can be told to fail the next
+//! sends in a chosen way, and injects inbound messages through the core's real inbox.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    ChannelKind, Connector, ConnectorError, Delivery, InboundMessage, Inbox, OutboundMessage,
+    Receipt, Sender, SinkError,
+};
+
+/// A scripted outcome for one future send.
+#[derive(Debug, Clone)]
+pub enum FakeFailure {
+    /// Fails transiently, optionally with the peer's `retry_after`.
+    Unavailable(Option<Duration>),
+    /// Fails permanently with this reason.
+    Rejected(String),
+}
+
+#[derive(Default)]
+struct FakeState {
+    sent: Vec<OutboundMessage>,
+    failures: VecDeque<FakeFailure>,
+    inbox: Option<Inbox>,
+}
+
+/// A connector that keeps everything in memory.
+#[derive(Clone)]
+pub struct FakeConnector {
+    name: String,
+    kind: ChannelKind,
+    state: Arc<Mutex<FakeState>>,
+    inbox_ready: Arc<Notify>,
+}
+
+impl FakeConnector {
+    /// A fake channel called `name` pretending to be of `kind`.
+    pub fn new(name: impl Into<String>, kind: ChannelKind) -> Self {
+        Self {
+            name: name.into(),
+            kind,
+            state: Arc::default(),
+            inbox_ready: Arc::default(),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, FakeState> {
+        // A poisoned lock only means another test thread panicked; the data is still usable.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Every message sent so far, in order.
+    pub fn sent(&self) -> Vec<OutboundMessage> {
+        self.state().sent.clone()
+    }
+
+    /// Makes the next sends fail, one failure per send, in order.
+    pub fn fail_next(&self, failures: impl IntoIterator<Item = FakeFailure>) {
+        self.state().failures.extend(failures);
+    }
+
+    /// A sender in this fake channel's scope.
+    pub fn sender(&self, external_id: &str) -> Sender {
+        Sender::new(self.kind.as_str(), external_id)
+    }
+
+    /// A text message from `sender_id` with the channel id `external_id`.
+    pub fn message(&self, external_id: &str, sender_id: &str, text: &str) -> InboundMessage {
+        InboundMessage::text(self.name.clone(), external_id, self.sender(sender_id), text)
+    }
+
+    /// Delivers messages through the core's inbox, as a polling connector would.
+    ///
+    /// Waits until the core has called [`Connector::listen`].
+    pub async fn inject(&self, messages: Vec<InboundMessage>) -> Result<Vec<Receipt>, SinkError> {
+        let inbox = loop {
+            let notified = self.inbox_ready.notified();
+            if let Some(inbox) = self.state().inbox.clone() {
+                break inbox;
+            }
+            notified.await;
+        };
+        inbox.deliver(messages).await
+    }
+}
+
+#[async_trait::async_trait]
+impl Connector for FakeConnector {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> ChannelKind {
+        self.kind
+    }
+
+    async fn send(&self, msg: &OutboundMessage) -> Result<Delivery, ConnectorError> {
+        let mut state = self.state();
+        match state.failures.pop_front() {
+            Some(FakeFailure::Unavailable(retry_after)) => Err(ConnectorError::unavailable(
+                "fake peer is down",
+                retry_after,
+            )),
+            Some(FakeFailure::Rejected(reason)) => Err(ConnectorError::rejected(reason)),
+            None => {
+                // Idempotent per message id, as the contract asks.
+                if let Some(previous) = state.sent.iter().position(|sent| sent.id == msg.id) {
+                    return Ok(Delivery::with_id(Some(format!("fake-{previous}"))));
+                }
+                state.sent.push(msg.clone());
+                Ok(Delivery::with_id(Some(format!(
+                    "fake-{}",
+                    state.sent.len() - 1
+                ))))
+            }
+        }
+    }
+
+    async fn listen(
+        &self,
+        inbox: Inbox,
+        shutdown: CancellationToken,
+    ) -> Result<(), ConnectorError> {
+        self.state().inbox = Some(inbox);
+        self.inbox_ready.notify_waiters();
+        shutdown.cancelled().await;
+        Ok(())
+    }
+}

@@ -1,0 +1,168 @@
+//! The generic webhook channel ("API channel"): signed JSON in on `/hooks/{channel}`, signed JSON
+//! out to the channel's `callback_url`. Owns the payload shape and the signature; nothing else.
+
+mod payload;
+mod signature;
+
+use std::time::Duration;
+
+use connector_sdk::{
+    ChannelKind, Connector, ConnectorError, Delivery, InboundMessage, OutboundMessage, WebhookError,
+};
+use serde::Deserialize;
+
+pub use payload::{OutboundPayload, WebhookPayload};
+pub use signature::{SIGNATURE_HEADER, sign, verify};
+
+/// `[[channels]]` keys of a `webhook` channel.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Shared secret for `X-Switchboard-Signature`, both directions.
+    pub secret: String,
+    /// Where replies are POSTed; without it the channel is inbound-only.
+    pub callback_url: Option<String>,
+    /// Timeout of one callback request, in seconds.
+    #[serde(default = "default_timeout_secs")]
+    pub timeout_secs: u64,
+}
+
+fn default_timeout_secs() -> u64 {
+    10
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("secret", &"<redacted>")
+            .field("callback_url", &self.callback_url)
+            .field("timeout_secs", &self.timeout_secs)
+            .finish()
+    }
+}
+
+/// A configured webhook channel.
+pub struct Webhook {
+    name: String,
+    scope: String,
+    config: Config,
+    client: reqwest::Client,
+}
+
+impl Webhook {
+    /// Builds the channel `name` from its config.
+    ///
+    /// # Errors
+    /// `Unsupported` when the HTTP client cannot be built or the secret is empty.
+    pub fn new(name: impl Into<String>, config: Config) -> Result<Self, ConnectorError> {
+        if config.secret.is_empty() {
+            return Err(ConnectorError::Unsupported("an empty webhook secret"));
+        }
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(config.timeout_secs))
+            .build()
+            .map_err(|_| ConnectorError::Unsupported("building an HTTP client"))?;
+        let name = name.into();
+        Ok(Self {
+            scope: format!("webhook:{name}"),
+            name,
+            config,
+            client,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl Connector for Webhook {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> ChannelKind {
+        ChannelKind::Webhook
+    }
+
+    fn identity_scope(&self) -> String {
+        self.scope.clone()
+    }
+
+    async fn send(&self, msg: &OutboundMessage) -> Result<Delivery, ConnectorError> {
+        let Some(url) = &self.config.callback_url else {
+            return Err(ConnectorError::rejected(
+                "this webhook channel has no callback_url",
+            ));
+        };
+        let body = serde_json::to_vec(&OutboundPayload::from(msg))
+            .map_err(|err| ConnectorError::rejected(format!("cannot encode message: {err}")))?;
+        let response = self
+            .client
+            .post(url)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .header(SIGNATURE_HEADER, sign(self.config.secret.as_bytes(), &body))
+            // The receiver deduplicates on this id: retries carry the same one.
+            .header("Idempotency-Key", &msg.id)
+            .body(body)
+            .send()
+            .await
+            .map_err(|err| ConnectorError::unavailable(err, None))?;
+        classify_response(response).await
+    }
+
+    fn parse_webhook(
+        &self,
+        headers: &http::HeaderMap,
+        body: &[u8],
+    ) -> Result<Vec<InboundMessage>, WebhookError> {
+        let header = headers
+            .get(SIGNATURE_HEADER)
+            .ok_or_else(|| WebhookError::Unauthenticated(format!("missing {SIGNATURE_HEADER}")))?;
+        verify(self.config.secret.as_bytes(), body, header.as_bytes())
+            .map_err(WebhookError::Unauthenticated)?;
+        let payload = WebhookPayload::parse(body).map_err(WebhookError::Malformed)?;
+        Ok(vec![payload.into_inbound(&self.name, &self.scope)])
+    }
+}
+
+/// Maps the callback's answer to the dispatcher's classes: 2xx delivered, 408/429/5xx retried
+/// (honouring `Retry-After` seconds), 401/403 our credentials, any other 4xx permanent.
+async fn classify_response(response: reqwest::Response) -> Result<Delivery, ConnectorError> {
+    let status = response.status();
+    if status.is_success() {
+        #[derive(Deserialize)]
+        struct Ack {
+            id: Option<serde_json::Value>,
+        }
+        // The receiver may name its own id for the message; an empty or non-JSON 2xx is fine too.
+        let external_id = response
+            .json::<Ack>()
+            .await
+            .ok()
+            .and_then(|ack| ack.id)
+            .map(|id| match id {
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            });
+        return Ok(Delivery::with_id(external_id));
+    }
+    let retry_after = response
+        .headers()
+        .get(http::header::RETRY_AFTER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let detail = response.text().await.unwrap_or_default();
+    let detail: String = detail.chars().take(200).collect();
+    match status.as_u16() {
+        401 | 403 => Err(ConnectorError::Unauthorized),
+        408 | 425 | 429 | 500..=599 => Err(ConnectorError::unavailable(
+            format!("callback answered {status}: {detail}"),
+            retry_after,
+        )),
+        _ => Err(ConnectorError::rejected(format!(
+            "callback answered {status}: {detail}"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests;

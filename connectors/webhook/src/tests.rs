@@ -1,0 +1,206 @@
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use connector_sdk::{Recipient, WebhookError};
+
+use super::*;
+
+const SECRET: &str = "s3cret";
+
+fn channel(callback_url: Option<String>) -> Webhook {
+    Webhook::new(
+        "shop",
+        Config {
+            secret: SECRET.into(),
+            callback_url,
+            timeout_secs: 5,
+        },
+    )
+    .expect("valid config")
+}
+
+fn signed_headers(body: &[u8]) -> http::HeaderMap {
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        SIGNATURE_HEADER,
+        sign(SECRET.as_bytes(), body).parse().expect("ascii"),
+    );
+    headers
+}
+
+#[test]
+fn a_signed_message_is_parsed_with_every_field() {
+    let body = br#"{"id":"m1","from":{"id":"u1","name":"Ann","email":"ann@example.com","phone":"+420123"},
+        "thread":"t9","text":"hello","attachments":[{"url":"https://x/y.png","name":"y.png","mime_type":"image/png","size":3}],
+        "timestamp":"2026-01-02T03:04:05Z"}"#;
+    let messages = channel(None)
+        .parse_webhook(&signed_headers(body), body)
+        .expect("valid");
+    assert_eq!(messages.len(), 1);
+    let m = &messages[0];
+    assert_eq!(m.channel, "shop");
+    assert_eq!(m.external_id, "m1");
+    assert_eq!(m.sender.scope, "webhook:shop");
+    assert_eq!(m.sender.external_id, "u1");
+    assert_eq!(m.sender.email.as_deref(), Some("ann@example.com"));
+    assert_eq!(m.thread.as_deref(), Some("t9"));
+    assert_eq!(m.attachments[0].mime_type.as_deref(), Some("image/png"));
+    assert_eq!(
+        m.sent_at.map(|t| t.to_rfc3339()),
+        Some("2026-01-02T03:04:05+00:00".into())
+    );
+}
+
+#[test]
+fn a_wrong_or_missing_signature_is_unauthenticated() {
+    let body = br#"{"id":"m1","from":{"id":"u1"},"text":"hi"}"#;
+    let mut headers = signed_headers(b"another body");
+    assert!(matches!(
+        channel(None).parse_webhook(&headers, body),
+        Err(WebhookError::Unauthenticated(_))
+    ));
+    headers.clear();
+    assert!(matches!(
+        channel(None).parse_webhook(&headers, body),
+        Err(WebhookError::Unauthenticated(_))
+    ));
+    headers.insert(SIGNATURE_HEADER, "md5=abc".parse().expect("ascii"));
+    assert!(matches!(
+        channel(None).parse_webhook(&headers, body),
+        Err(WebhookError::Unauthenticated(_))
+    ));
+}
+
+#[test]
+fn a_malformed_body_names_the_field() {
+    let cases: [(&[u8], &str); 5] = [
+        (br#"{"id":"m1","from":{},"text":"hi"}"#, "from"),
+        (br#"{"id":"m1","from":{"id":7},"text":"hi"}"#, "from.id"),
+        (br#"{"from":{"id":"u"},"text":"hi"}"#, "id"),
+        (
+            br#"{"id":"","from":{"id":"u"},"text":"hi"}"#,
+            "id: must not be empty",
+        ),
+        (
+            br#"{"id":"m1","from":{"id":"u"},"text":"hi"} trailing"#,
+            "invalid JSON",
+        ),
+    ];
+    for (body, expected) in cases {
+        match channel(None).parse_webhook(&signed_headers(body), body) {
+            Err(WebhookError::Malformed(message)) => assert!(
+                message.contains(expected),
+                "{message:?} should mention {expected:?}"
+            ),
+            other => panic!("expected Malformed for {body:?}, got {other:?}"),
+        }
+    }
+}
+
+#[derive(Clone, Default)]
+struct Peer {
+    received: Arc<Mutex<Vec<(HeaderMap, Vec<u8>)>>>,
+    answer: Arc<Mutex<Vec<(StatusCode, Option<&'static str>)>>>,
+}
+
+async fn receive(
+    State(peer): State<Peer>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> (StatusCode, HeaderMap, &'static str) {
+    peer.received
+        .lock()
+        .expect("lock")
+        .push((headers, body.to_vec()));
+    let (status, retry_after) = peer
+        .answer
+        .lock()
+        .expect("lock")
+        .pop()
+        .unwrap_or((StatusCode::OK, None));
+    let mut headers = HeaderMap::new();
+    if let Some(seconds) = retry_after {
+        headers.insert("retry-after", seconds.parse().expect("ascii"));
+    }
+    (status, headers, r#"{"id":"remote-1"}"#)
+}
+
+async fn spawn_peer() -> (Peer, String) {
+    let peer = Peer::default();
+    let app = axum::Router::new()
+        .route("/cb", post(receive))
+        .with_state(peer.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/cb", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (peer, url)
+}
+
+fn reply() -> OutboundMessage {
+    OutboundMessage::text("42", "shop", 7, Recipient::new("u1"), "on its way")
+}
+
+#[tokio::test]
+async fn a_reply_is_posted_signed_and_the_remote_id_recorded() {
+    let (peer, url) = spawn_peer().await;
+    let delivery = channel(Some(url)).send(&reply()).await.expect("sent");
+    assert_eq!(delivery.external_id.as_deref(), Some("remote-1"));
+    let received = peer.received.lock().expect("lock").clone();
+    assert_eq!(received.len(), 1);
+    let (headers, body) = &received[0];
+    let signature = headers.get(SIGNATURE_HEADER).expect("signed");
+    verify(SECRET.as_bytes(), body, signature.as_bytes()).expect("signature matches body");
+    let payload: OutboundPayload = serde_json::from_slice(body).expect("json");
+    assert_eq!(payload.id, "42");
+    assert_eq!(payload.to.id, "u1");
+    assert_eq!(payload.text, "on its way");
+    assert_eq!(headers.get("idempotency-key").expect("key"), "42");
+}
+
+#[tokio::test]
+async fn peer_failures_are_classified_for_the_dispatcher() {
+    let (peer, url) = spawn_peer().await;
+    let webhook = channel(Some(url));
+    peer.answer
+        .lock()
+        .expect("lock")
+        .push((StatusCode::TOO_MANY_REQUESTS, Some("30")));
+    match webhook.send(&reply()).await {
+        Err(ConnectorError::Unavailable { retry_after, .. }) => {
+            assert_eq!(retry_after, Some(Duration::from_secs(30)))
+        }
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+    peer.answer
+        .lock()
+        .expect("lock")
+        .push((StatusCode::UNPROCESSABLE_ENTITY, None));
+    assert!(matches!(
+        webhook.send(&reply()).await,
+        Err(ConnectorError::Rejected { .. })
+    ));
+    peer.answer
+        .lock()
+        .expect("lock")
+        .push((StatusCode::FORBIDDEN, None));
+    assert!(matches!(
+        webhook.send(&reply()).await,
+        Err(ConnectorError::Unauthorized)
+    ));
+}
+
+#[tokio::test]
+async fn an_unreachable_callback_is_transient() {
+    // Bind and drop a listener to get a loopback port that refuses connections.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/cb", listener.local_addr().expect("addr"));
+    drop(listener);
+    assert!(matches!(
+        channel(Some(url)).send(&reply()).await,
+        Err(ConnectorError::Unavailable { .. })
+    ));
+}

@@ -1,0 +1,297 @@
+//! The composition root: builds the store, connectors, pipeline and workers from the config,
+//! serves HTTP, and shuts everything down in an order that loses nothing. The only module
+//! that names connector crates.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use connector_sdk::{ChannelKind, Connector, Inbox};
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::{ChannelConfig, Config, ConfigError, SqliteSynchronous};
+use crate::dispatch::{Connectors, Dispatcher};
+use crate::domain::Role;
+use crate::events::EventBus;
+use crate::http::{self, AppState};
+use crate::metrics::Metrics;
+use crate::pipeline::{Pipeline, PipelineParts};
+use crate::store::{ConnectOptions, NewAgent, NewToken, Store};
+
+/// Builds one connector per `[[channels]]` table.
+///
+/// # Errors
+/// A [`ConfigError`] naming the channel table and key.
+pub fn build_connectors(
+    channels: &[ChannelConfig],
+) -> Result<Vec<Arc<dyn Connector>>, ConfigError> {
+    channels.iter().map(build_connector).collect()
+}
+
+fn build_connector(channel: &ChannelConfig) -> Result<Arc<dyn Connector>, ConfigError> {
+    let error = |message: String| ConfigError {
+        source_name: channel.origin.clone(),
+        message,
+    };
+    match channel.kind {
+        ChannelKind::Webhook => {
+            let config: connector_webhook::Config = parse_settings(channel).map_err(error)?;
+            let connector = connector_webhook::Webhook::new(channel.name.clone(), config)
+                .map_err(|err| error(err.to_string()))?;
+            Ok(Arc::new(connector))
+        }
+        other => Err(error(format!(
+            "kind: channel kind {:?} is not available in this build yet",
+            other.as_str()
+        ))),
+    }
+}
+
+/// Deserializes a channel's kind-specific keys, naming the key on error.
+fn parse_settings<T: serde::de::DeserializeOwned>(channel: &ChannelConfig) -> Result<T, String> {
+    serde_path_to_error::deserialize(toml::Value::Table(channel.settings.clone())).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner().to_string();
+        let inner = inner.lines().next().unwrap_or_default();
+        if path == "." {
+            inner.to_owned()
+        } else {
+            format!("{path}: {inner}")
+        }
+    })
+}
+
+/// Which background workers [`App::serve`] starts. Tests turn the dispatcher off and drive
+/// [`Dispatcher::run_once`] themselves.
+#[derive(Debug, Clone, Copy)]
+pub struct Workers {
+    pub dispatcher: bool,
+}
+
+impl Workers {
+    /// Everything, as in production.
+    pub fn all() -> Self {
+        Self { dispatcher: true }
+    }
+}
+
+/// A built service, ready to serve.
+pub struct App {
+    pub state: AppState,
+    pub dispatcher: Dispatcher,
+    config: Config,
+    /// The pipeline's writers; they stop last, after everything that feeds them.
+    writers: TaskTracker,
+    writers_shutdown: CancellationToken,
+}
+
+impl App {
+    /// Opens the database (applying migrations), builds the configured connectors plus
+    /// `extra` ones (tests add fakes), and starts the inbound pipeline.
+    ///
+    /// # Errors
+    /// Bad channel config, or a database that cannot be opened.
+    pub async fn build(config: Config, extra: Vec<Arc<dyn Connector>>) -> anyhow::Result<Self> {
+        let mut list = build_connectors(&config.channels)?;
+        list.extend(extra);
+        let mut connectors = Connectors::new();
+        for connector in list {
+            let name = connector.name().to_owned();
+            if connectors.insert(name.clone(), connector).is_some() {
+                anyhow::bail!("two channels are named {name:?}");
+            }
+        }
+        let store = Store::connect(&ConnectOptions {
+            url: config.database.url.clone(),
+            sqlite_synchronous_full: config.database.sqlite_synchronous == SqliteSynchronous::Full,
+            max_connections: config.database.max_connections,
+        })
+        .await
+        .with_context(|| {
+            format!(
+                "opening the database {}",
+                crate::config::redact_url(&config.database.url)
+            )
+        })?;
+        let events = EventBus::new();
+        let metrics = Arc::new(Metrics::default());
+        let writers = TaskTracker::new();
+        let writers_shutdown = CancellationToken::new();
+        let default_writers = if config.is_postgres() { 4 } else { 1 };
+        let pipeline = Pipeline::start(
+            PipelineParts {
+                store: store.clone(),
+                events: events.clone(),
+                metrics: metrics.clone(),
+                writers: config.ingest.writers.unwrap_or(default_writers),
+                max_batch: config.ingest.max_batch,
+            },
+            &writers,
+            writers_shutdown.clone(),
+        );
+        let connectors = Arc::new(connectors);
+        let dispatch_wake = Arc::new(Notify::new());
+        let dispatcher = Dispatcher::new(
+            store.clone(),
+            connectors.clone(),
+            config.dispatch.clone(),
+            dispatch_wake.clone(),
+            events.clone(),
+            metrics.clone(),
+        );
+        let state = AppState {
+            store,
+            pipeline,
+            events,
+            connectors,
+            dispatch_wake,
+            metrics,
+            tokens: Arc::default(),
+            max_body_bytes: config.server.max_body_bytes,
+            shutdown: CancellationToken::new(),
+        };
+        Ok(Self {
+            state,
+            dispatcher,
+            config,
+            writers,
+            writers_shutdown,
+        })
+    }
+
+    /// Serves until `signal` (or a fatal error), then shuts down: stop accepting requests and
+    /// finish the ones in flight, stop connectors and the dispatcher between jobs, then let the
+    /// pipeline commit what is queued. Nothing acknowledged is lost.
+    ///
+    /// # Errors
+    /// When the HTTP server fails or shutdown exceeds its grace period.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        signal: impl Future<Output = ()>,
+        workers: Workers,
+    ) -> anyhow::Result<()> {
+        let shutdown = self.state.shutdown.clone();
+        let front = TaskTracker::new();
+        let inbox: Inbox = Arc::new(self.state.pipeline.clone());
+        for connector in self.state.connectors.values() {
+            front.spawn(listen(connector.clone(), inbox.clone(), shutdown.clone()));
+        }
+        if workers.dispatcher {
+            let dispatcher = self.dispatcher.clone();
+            let token = shutdown.clone();
+            front.spawn(async move {
+                if let Err(err) = dispatcher.run(token.clone()).await {
+                    tracing::error!(error = %err, "dispatcher stopped");
+                    token.cancel();
+                }
+            });
+        }
+        let router = http::router(
+            self.state.clone(),
+            Duration::from_secs(self.config.server.request_timeout_secs),
+        );
+        let server_shutdown = shutdown.clone();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(server_shutdown.cancelled_owned())
+                .await
+        });
+        tokio::select! {
+            () = signal => tracing::info!("shutting down"),
+            () = shutdown.cancelled() => tracing::warn!("a worker failed; shutting down"),
+        }
+        shutdown.cancel();
+        let grace = Duration::from_secs(self.config.server.shutdown_grace_secs);
+        let drained = tokio::time::timeout(grace, async {
+            let served = server.await;
+            front.close();
+            front.wait().await;
+            self.writers_shutdown.cancel();
+            self.writers.close();
+            self.writers.wait().await;
+            served
+        })
+        .await;
+        self.state.store.close().await;
+        match drained {
+            Ok(Ok(Ok(()))) => Ok(()),
+            Ok(Ok(Err(err))) => Err(err).context("HTTP server failed"),
+            Ok(Err(err)) => Err(err).context("HTTP server task panicked"),
+            Err(_) => anyhow::bail!("shutdown took longer than {grace:?}"),
+        }
+    }
+}
+
+/// Runs a connector's listener until shutdown, restarting it with a growing pause when it fails.
+async fn listen(connector: Arc<dyn Connector>, inbox: Inbox, shutdown: CancellationToken) {
+    let mut pause = Duration::from_secs(1);
+    while !shutdown.is_cancelled() {
+        match connector.listen(inbox.clone(), shutdown.clone()).await {
+            Ok(()) => return,
+            Err(err) => {
+                tracing::error!(channel = connector.name(), error = %err, "channel listener failed; restarting");
+                tokio::select! {
+                    () = tokio::time::sleep(pause) => {}
+                    () = shutdown.cancelled() => return,
+                }
+                pause = (pause * 2).min(Duration::from_secs(60));
+            }
+        }
+    }
+}
+
+/// Runs the service from a config: the whole of `switchboard serve` after start-up.
+///
+/// # Errors
+/// See [`App::build`] and [`App::serve`].
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    signal: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    App::build(config, Vec::new())
+        .await?
+        .serve(listener, signal, Workers::all())
+        .await
+}
+
+/// The first administrator, created on a database without agents.
+pub struct FirstAdmin {
+    pub email: String,
+    pub token: String,
+}
+
+/// On a fresh database, creates an admin agent and an admin token (returned once, never
+/// stored in clear). Does nothing when agents exist.
+///
+/// # Errors
+/// When the database refuses the writes.
+pub async fn bootstrap_admin(store: &Store) -> anyhow::Result<Option<FirstAdmin>> {
+    if store.count_agents().await? > 0 {
+        return Ok(None);
+    }
+    let email = "admin@localhost".to_owned();
+    let agent = store
+        .create_agent(&NewAgent {
+            name: "Administrator".into(),
+            email: email.clone(),
+            role: Role::Admin,
+            capacity: 20,
+        })
+        .await?;
+    let token = crate::tokens::generate();
+    store
+        .create_token(&NewToken {
+            name: "first-run admin token".into(),
+            role: Role::Admin,
+            agent: Some(agent.id),
+            hash: crate::tokens::hash(&token),
+        })
+        .await?;
+    Ok(Some(FirstAdmin { email, token }))
+}

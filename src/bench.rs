@@ -1,0 +1,353 @@
+//! `switchboard bench ingest`: the inbound webhook path under load, measured against the
+//! ceiling of the same load generator hitting a no-op endpoint in the same run.
+//!
+//! The service runs in-process on a fresh database with real durability settings; the load
+//! generator is a keep-alive HTTP/1.1 client over loopback with many connections. Bodies are
+//! built and signed before the clock starts, so the generator costs the same in both runs.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use axum::body::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::app::{App, Workers};
+use crate::config::{Config, SqliteSynchronous};
+use crate::store::scratch;
+
+/// Options of `switchboard bench ingest`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct IngestOptions {
+    /// Run on this PostgreSQL server (a scratch database is created and dropped);
+    /// default: a temporary SQLite file.
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// Messages in the throughput run.
+    #[arg(long, default_value_t = 100_000)]
+    pub messages: usize,
+    /// Concurrent client connections.
+    #[arg(long, default_value_t = 64)]
+    pub connections: usize,
+    /// Distinct senders (each is a contact with one conversation).
+    #[arg(long, default_value_t = 10_000)]
+    pub contacts: usize,
+    /// Rate of the latency run, in messages per second.
+    #[arg(long, default_value_t = 5_000)]
+    pub paced_rate: u64,
+    /// Length of the latency run, in seconds.
+    #[arg(long, default_value_t = 5)]
+    pub paced_seconds: u64,
+    /// SQLite durability: `full` (fsync per commit) or `normal`.
+    #[arg(long, default_value = "full")]
+    pub sqlite_synchronous: String,
+}
+
+/// One load run's figures.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    pub requests: usize,
+    pub failures: usize,
+    pub elapsed: Duration,
+    pub p50: Duration,
+    pub p95: Duration,
+    pub p99: Duration,
+}
+
+impl RunReport {
+    /// Requests per second.
+    pub fn rate(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
+    }
+
+    fn line(&self, label: &str) -> String {
+        format!(
+            "{label:<28} {:>9.0} req/s   p50 {:>7.2} ms   p95 {:>7.2} ms   p99 {:>7.2} ms   ({} requests, {} failed)",
+            self.rate(),
+            ms(self.p50),
+            ms(self.p95),
+            ms(self.p99),
+            self.requests,
+            self.failures
+        )
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+const SECRET: &str = "bench-secret";
+
+/// Signed webhook bodies for messages `range`, from `contacts` distinct senders.
+fn bodies(range: std::ops::Range<usize>, contacts: usize) -> Vec<(Bytes, String)> {
+    range
+        .map(|i| {
+            let body = format!(
+                r#"{{"id":"m{i}","from":{{"id":"c{}","name":"Customer {}"}},"text":"Hello, I need help with order {i}. It has not arrived yet."}}"#,
+                i % contacts,
+                i % contacts
+            );
+            let signature = connector_webhook::sign(SECRET.as_bytes(), body.as_bytes());
+            (Bytes::from(body), signature)
+        })
+        .collect()
+}
+
+type HttpClient = Client<HttpConnector, Full<Bytes>>;
+
+fn client(connections: usize) -> HttpClient {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(connections)
+        .build(connector)
+}
+
+/// Sends every body once from `connections` workers. With `rate`, request `i` is due at
+/// `start + i / rate` and its latency counts from then (so queueing is not hidden).
+async fn drive(
+    client: &HttpClient,
+    url: &str,
+    bodies: Arc<Vec<(Bytes, String)>>,
+    connections: usize,
+    rate: Option<u64>,
+) -> anyhow::Result<RunReport> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut workers = Vec::with_capacity(connections);
+    for _ in 0..connections {
+        let (client, url, bodies, next) =
+            (client.clone(), url.to_owned(), bodies.clone(), next.clone());
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut failures = 0usize;
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((body, signature)) = bodies.get(i) else {
+                    break;
+                };
+                let due = match rate {
+                    Some(rate) => {
+                        let due = start + Duration::from_secs_f64(i as f64 / rate as f64);
+                        tokio::time::sleep_until(due.into()).await;
+                        due
+                    }
+                    None => Instant::now(),
+                };
+                let request = hyper::Request::post(url.as_str())
+                    .header("content-type", "application/json")
+                    .header(connector_webhook::SIGNATURE_HEADER, signature.as_str())
+                    .body(Full::new(body.clone()));
+                let ok = match request {
+                    Ok(request) => match client.request(request).await {
+                        Ok(response) => {
+                            let ok = response.status().is_success();
+                            // Drain the body so the connection is reused.
+                            let _ = response.into_body().collect().await;
+                            ok
+                        }
+                        Err(_) => false,
+                    },
+                    Err(_) => false,
+                };
+                if !ok {
+                    failures += 1;
+                }
+                latencies.push(due.elapsed());
+            }
+            (latencies, failures)
+        }));
+    }
+    let mut latencies = Vec::with_capacity(bodies.len());
+    let mut failures = 0;
+    for worker in workers {
+        let (mine, failed) = worker.await.context("load worker panicked")?;
+        latencies.extend(mine);
+        failures += failed;
+    }
+    let elapsed = start.elapsed();
+    latencies.sort_unstable();
+    let pick = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    Ok(RunReport {
+        requests: latencies.len(),
+        failures,
+        elapsed,
+        p50: pick(0.50),
+        p95: pick(0.95),
+        p99: pick(0.99),
+    })
+}
+
+/// A server that reads the body and answers like the hook does, doing nothing else.
+async fn spawn_noop() -> anyhow::Result<(String, oneshot::Sender<()>)> {
+    async fn noop(body: Bytes) -> axum::Json<serde_json::Value> {
+        axum::Json(serde_json::json!({"accepted": 1, "duplicates": 0, "bytes": body.len()}))
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/noop", listener.local_addr()?);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let router = axum::Router::new().route("/noop", axum::routing::post(noop));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    Ok((url, stop))
+}
+
+/// Runs the ingest benchmark and prints its report.
+///
+/// # Errors
+/// When the service cannot start or messages are lost.
+pub async fn ingest(options: IngestOptions) -> anyhow::Result<()> {
+    let synchronous = match options.sqlite_synchronous.as_str() {
+        "full" => SqliteSynchronous::Full,
+        "normal" => SqliteSynchronous::Normal,
+        other => anyhow::bail!("--sqlite-synchronous: {other:?} is not full or normal"),
+    };
+    let workdir = tempfile::tempdir().context("creating a temporary directory")?;
+    let scratch_db = match &options.database_url {
+        Some(url) => Some((
+            url.clone(),
+            scratch::create_postgres_database(url, "switchboard_bench").await?,
+        )),
+        None => None,
+    };
+    let database_url = match &scratch_db {
+        Some((_, (url, _))) => url.clone(),
+        None => format!("sqlite://{}", workdir.path().join("bench.db").display()),
+    };
+    let result = run_ingest(
+        &options,
+        &database_url,
+        synchronous,
+        workdir.path().to_path_buf(),
+    )
+    .await;
+    if let Some((server, (_, name))) = scratch_db {
+        scratch::drop_postgres_database(&server, &name).await?;
+    }
+    result
+}
+
+async fn run_ingest(
+    options: &IngestOptions,
+    database_url: &str,
+    synchronous: SqliteSynchronous,
+    _workdir: PathBuf,
+) -> anyhow::Result<()> {
+    let text = format!(
+        "[database]\nurl = {database_url:?}\nsqlite_synchronous = {:?}\n\n[log]\nlevel = \"warn\"\n\n[[channels]]\nname = \"bench\"\nkind = \"webhook\"\nsecret = {SECRET:?}\n",
+        match synchronous {
+            SqliteSynchronous::Full => "full",
+            SqliteSynchronous::Normal => "normal",
+        }
+    );
+    let config = Config::from_parts(Some(("bench config".into(), &text)), Vec::new(), |_| None)?;
+    let backend = if config.is_postgres() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let app = App::build(config, Vec::new()).await?;
+    let store = app.state.store.clone();
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let hook_url = format!("http://{}/hooks/bench", listener.local_addr()?);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(app.serve(
+        listener,
+        async {
+            let _ = stopped.await;
+        },
+        Workers::all(),
+    ));
+
+    let throughput_bodies = Arc::new(bodies(0..options.messages, options.contacts));
+    let client = client(options.connections);
+
+    // Warm both servers' connection pools and caches a little before measuring.
+    let (noop_url, stop_noop) = spawn_noop().await?;
+    let warm = Arc::new(bodies(
+        options.messages..options.messages + 2_000,
+        options.contacts,
+    ));
+    drive(&client, &noop_url, warm.clone(), options.connections, None).await?;
+    let ceiling = drive(
+        &client,
+        &noop_url,
+        throughput_bodies.clone(),
+        options.connections,
+        None,
+    )
+    .await?;
+    let _ = stop_noop.send(());
+
+    drive(&client, &hook_url, warm, options.connections, None).await?;
+    let before = store.count_messages().await?;
+    let ingest = drive(
+        &client,
+        &hook_url,
+        throughput_bodies,
+        options.connections,
+        None,
+    )
+    .await?;
+    let stored = store.count_messages().await? - before;
+
+    let paced_count = (options.paced_rate * options.paced_seconds) as usize;
+    let first = options.messages + 2_000;
+    let paced_bodies = Arc::new(bodies(first..first + paced_count, options.contacts));
+    let paced = drive(
+        &client,
+        &hook_url,
+        paced_bodies,
+        options.connections,
+        Some(options.paced_rate),
+    )
+    .await?;
+
+    let _ = stop.send(());
+    server.await.context("service task panicked")??;
+
+    println!(
+        "switchboard bench ingest — {backend}, {} messages, {} connections, {} contacts",
+        options.messages, options.connections, options.contacts
+    );
+    println!("{}", ceiling.line("no-op endpoint (ceiling)"));
+    println!("{}", ingest.line("webhook ingest"));
+    println!(
+        "{}",
+        paced.line(&format!("paced at {} msg/s", options.paced_rate))
+    );
+    println!(
+        "ratio ingest / ceiling: {:.2}",
+        ingest.rate() / ceiling.rate()
+    );
+    println!(
+        "committed: {stored} of {} acknowledged ({} failed requests)",
+        ingest.requests - ingest.failures,
+        ingest.failures
+    );
+    if stored != (ingest.requests - ingest.failures) as i64 {
+        anyhow::bail!(
+            "stored {stored} messages but {} were acknowledged",
+            ingest.requests - ingest.failures
+        );
+    }
+    Ok(())
+}

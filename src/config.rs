@@ -1,0 +1,481 @@
+//! The whole configuration tree: defaults, then `switchboard.toml`, then `SWITCHBOARD_*`
+//! environment overrides. The only module that reads the environment.
+//!
+//! Every error names the file (or variable) and the key, e.g.
+//! `switchboard.toml: channels[0].kind: unknown channel kind "fax"`.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use connector_sdk::ChannelKind;
+use serde::Deserialize;
+
+/// The file read when `--config` is not given, if it exists.
+pub const DEFAULT_CONFIG_FILE: &str = "switchboard.toml";
+/// The database used when none is configured: a file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://switchboard.db";
+const ENV_PREFIX: &str = "SWITCHBOARD_";
+
+/// A configuration problem, with where it is.
+#[derive(Debug, thiserror::Error)]
+#[error("{source_name}: {message}")]
+pub struct ConfigError {
+    /// The file or environment variable at fault.
+    pub source_name: String,
+    /// What is wrong, starting with the key.
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(source_name: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            source_name: source_name.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Everything Switchboard can be told.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub server: ServerConfig,
+    #[serde(default)]
+    pub database: DatabaseConfig,
+    #[serde(default)]
+    pub ingest: IngestConfig,
+    #[serde(default)]
+    pub dispatch: DispatchConfig,
+    #[serde(default)]
+    pub log: LogConfig,
+    #[serde(default)]
+    pub channels: Vec<ChannelConfig>,
+}
+
+/// `[server]`: the HTTP listener.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    pub bind: SocketAddr,
+    /// Largest request body accepted on hooks and the API (413 above it).
+    pub max_body_bytes: usize,
+    /// Longest a request may take before it is answered 408.
+    pub request_timeout_secs: u64,
+    /// How long shutdown waits for in-flight work.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            max_body_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+            shutdown_grace_secs: 15,
+        }
+    }
+}
+
+/// `[database]`.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite://file.db` or `postgres://user@host/db`.
+    pub url: String,
+    /// SQLite durability: `full` (fsync per commit, survives power loss) or `normal`
+    /// (survives a crash of the process only).
+    pub sqlite_synchronous: SqliteSynchronous,
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: DEFAULT_DATABASE_URL.into(),
+            sqlite_synchronous: SqliteSynchronous::Full,
+            max_connections: 16,
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &redact_url(&self.url))
+            .field("sqlite_synchronous", &self.sqlite_synchronous)
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+/// Hides the password of a database URL for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// SQLite's `synchronous` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    Full,
+    Normal,
+}
+
+/// `[ingest]`: the inbound pipeline's writers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestConfig {
+    /// Parallel writer tasks. SQLite has one writer by nature; PostgreSQL gains from several.
+    /// Default: 1 on SQLite, 4 on PostgreSQL.
+    pub writers: Option<usize>,
+    /// Most messages committed in one transaction.
+    pub max_batch: usize,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        Self {
+            writers: None,
+            max_batch: 512,
+        }
+    }
+}
+
+/// `[dispatch]`: the outbox workers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DispatchConfig {
+    /// Sends in flight at once.
+    pub concurrency: usize,
+    /// Attempts before a message is dead.
+    pub max_attempts: u32,
+    /// How long a claimed send is reserved for its worker.
+    pub lease_secs: u64,
+    /// First retry delay; doubles per attempt, with jitter.
+    pub backoff_base_ms: u64,
+    /// Longest retry delay.
+    pub backoff_max_secs: u64,
+    /// How often the queue is checked when nothing wakes the worker.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for DispatchConfig {
+    fn default() -> Self {
+        Self {
+            concurrency: 16,
+            max_attempts: 8,
+            lease_secs: 60,
+            backoff_base_ms: 1000,
+            backoff_max_secs: 3600,
+            poll_interval_ms: 1000,
+        }
+    }
+}
+
+/// `[log]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// A tracing filter, e.g. `info` or `switchboard=debug,sqlx=warn`.
+    pub level: String,
+    /// `text` for people, `json` for log shippers.
+    pub format: LogFormat,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            level: "info,sqlx=warn".into(),
+            format: LogFormat::Text,
+        }
+    }
+}
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// One `[[channels]]` table: its name and kind, and the kind-specific keys, which the
+/// connector parses (see `app::build_connectors`). `${ENV}` references are already expanded.
+#[derive(Clone)]
+pub struct ChannelConfig {
+    pub name: String,
+    pub kind: ChannelKind,
+    pub settings: toml::Table,
+    /// Where the table came from, for error messages: `switchboard.toml: channels[2]`.
+    pub origin: String,
+}
+
+impl fmt::Debug for ChannelConfig {
+    // Settings hold secrets: never print them.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChannelConfig")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'de> Deserialize<'de> for ChannelConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut settings = toml::Table::deserialize(deserializer)?;
+        let name = match settings.remove("name") {
+            Some(toml::Value::String(name)) => name,
+            Some(_) => return Err(D::Error::custom("name: must be a string")),
+            None => return Err(D::Error::custom("name: missing")),
+        };
+        if !is_valid_channel_name(&name) {
+            return Err(D::Error::custom(format!(
+                "name: {name:?} must be 1-64 characters of a-z, 0-9, '-' and '_'"
+            )));
+        }
+        let kind = match settings.remove("kind") {
+            Some(toml::Value::String(kind)) => ChannelKind::parse(&kind).ok_or_else(|| {
+                let known: Vec<_> = ChannelKind::ALL.iter().map(|k| k.as_str()).collect();
+                D::Error::custom(format!(
+                    "kind: unknown channel kind {kind:?} (known: {})",
+                    known.join(", ")
+                ))
+            })?,
+            Some(_) => return Err(D::Error::custom("kind: must be a string")),
+            None => return Err(D::Error::custom("kind: missing")),
+        };
+        Ok(ChannelConfig {
+            name,
+            kind,
+            settings,
+            origin: String::new(),
+        })
+    }
+}
+
+fn is_valid_channel_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+impl Config {
+    /// Loads the configuration from the process: `path` (or `switchboard.toml` if present)
+    /// and the `SWITCHBOARD_*` environment.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the file or variable and the key.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let (path, required) = match path {
+            Some(path) => (path.to_path_buf(), true),
+            None => (PathBuf::from(DEFAULT_CONFIG_FILE), false),
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => Some(text),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound && !required => None,
+            Err(err) => {
+                return Err(ConfigError::new(
+                    path.display().to_string(),
+                    format!("cannot read: {err}"),
+                ));
+            }
+        };
+        Self::from_parts(
+            text.as_deref()
+                .map(|text| (path.display().to_string(), text)),
+            std::env::vars(),
+            |name| std::env::var(name).ok(),
+        )
+    }
+
+    /// Builds the configuration from a file's text, environment variables and a lookup for
+    /// `${NAME}` references. The testable core of [`Config::load`].
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the file or variable and the key.
+    pub fn from_parts(
+        file: Option<(String, &str)>,
+        env: impl IntoIterator<Item = (String, String)>,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let source_name = file
+            .as_ref()
+            .map(|(name, _)| name.clone())
+            .unwrap_or_else(|| "defaults".into());
+        let mut table = match &file {
+            Some((name, text)) => text
+                .parse::<toml::Table>()
+                .map_err(|err| ConfigError::new(name.clone(), err.to_string().trim().to_owned()))?,
+            None => toml::Table::new(),
+        };
+        apply_env(&mut table, env)?;
+        if let Some(toml::Value::Array(channels)) = table.get_mut("channels") {
+            for (index, channel) in channels.iter_mut().enumerate() {
+                expand_env_refs(channel, &format!("channels[{index}]"), &lookup)
+                    .map_err(|message| ConfigError::new(source_name.clone(), message))?;
+            }
+        }
+        let mut config: Config = serde_path_to_error::deserialize(toml::Value::Table(table))
+            .map_err(|err| {
+                let path = err.path().to_string();
+                // toml appends "in `section`" lines; the path already says where.
+                let inner = err.into_inner().to_string();
+                let inner = inner.lines().next().unwrap_or_default().to_owned();
+                let message = if path == "." {
+                    inner
+                } else {
+                    format!("{path}: {inner}")
+                };
+                ConfigError::new(source_name.clone(), message)
+            })?;
+        let mut names = HashSet::new();
+        for (index, channel) in config.channels.iter_mut().enumerate() {
+            channel.origin = format!("{source_name}: channels[{index}]");
+            if !names.insert(channel.name.clone()) {
+                return Err(ConfigError::new(
+                    source_name,
+                    format!("channels[{index}].name: {:?} is used twice", channel.name),
+                ));
+            }
+        }
+        config.validate(&source_name)?;
+        Ok(config)
+    }
+
+    fn validate(&self, source_name: &str) -> Result<(), ConfigError> {
+        let fail = |message: &str| Err(ConfigError::new(source_name, message));
+        if self.server.max_body_bytes == 0 {
+            return fail("server.max_body_bytes: must be above 0");
+        }
+        if self.ingest.max_batch == 0 {
+            return fail("ingest.max_batch: must be above 0");
+        }
+        if self.ingest.writers == Some(0) {
+            return fail("ingest.writers: must be above 0");
+        }
+        if self.dispatch.concurrency == 0 {
+            return fail("dispatch.concurrency: must be above 0");
+        }
+        if self.dispatch.max_attempts == 0 {
+            return fail("dispatch.max_attempts: must be above 0");
+        }
+        if self.database.max_connections < 2 {
+            return fail("database.max_connections: must be at least 2");
+        }
+        Ok(())
+    }
+
+    /// True when the database is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.database.url.starts_with("postgres://")
+            || self.database.url.starts_with("postgresql://")
+    }
+}
+
+/// The sections that `SWITCHBOARD_<SECTION>_<KEY>` may set.
+const ENV_SECTIONS: [&str; 5] = ["server", "database", "ingest", "dispatch", "log"];
+/// Variables with the prefix that are not settings (read by the CLI itself).
+const ENV_NOT_SETTINGS: [&str; 1] = ["SWITCHBOARD_CONFIG"];
+
+/// Applies `SWITCHBOARD_DATABASE_URL=…`-style overrides: the first `_` after the prefix splits
+/// section and key (`SWITCHBOARD_SERVER__BIND` with a double underscore works as well).
+fn apply_env(
+    table: &mut toml::Table,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<(), ConfigError> {
+    for (name, value) in env {
+        let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
+            continue;
+        };
+        if ENV_NOT_SETTINGS.contains(&name.as_str()) {
+            continue;
+        }
+        let rest = rest.to_ascii_lowercase();
+        let (section, key) = match rest.split_once("__") {
+            Some(parts) => parts,
+            None => rest.split_once('_').ok_or_else(|| {
+                ConfigError::new(
+                    &name,
+                    "not a setting (expected SWITCHBOARD_<SECTION>_<KEY>)",
+                )
+            })?,
+        };
+        if !ENV_SECTIONS.contains(&section) {
+            return Err(ConfigError::new(
+                &name,
+                format!(
+                    "unknown section {section:?} (known: {})",
+                    ENV_SECTIONS.join(", ")
+                ),
+            ));
+        }
+        let entry = table
+            .entry(section.to_owned())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let toml::Value::Table(section_table) = entry else {
+            return Err(ConfigError::new(&name, format!("{section} is not a table")));
+        };
+        section_table.insert(key.to_owned(), env_value(&value));
+    }
+    Ok(())
+}
+
+/// An environment value as the TOML scalar it looks like (number, boolean), else a string.
+fn env_value(value: &str) -> toml::Value {
+    if let Ok(number) = value.parse::<i64>() {
+        return toml::Value::Integer(number);
+    }
+    match value {
+        "true" => toml::Value::Boolean(true),
+        "false" => toml::Value::Boolean(false),
+        _ => toml::Value::String(value.to_owned()),
+    }
+}
+
+/// Replaces string values of the exact form `${NAME}` with the environment variable `NAME`.
+fn expand_env_refs(
+    value: &mut toml::Value,
+    path: &str,
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<(), String> {
+    match value {
+        toml::Value::String(text) => {
+            if let Some(name) = text.strip_prefix("${").and_then(|t| t.strip_suffix('}')) {
+                *text = lookup(name)
+                    .ok_or_else(|| format!("{path}: environment variable {name} is not set"))?;
+            }
+            Ok(())
+        }
+        toml::Value::Table(table) => {
+            for (key, inner) in table.iter_mut() {
+                expand_env_refs(inner, &format!("{path}.{key}"), lookup)?;
+            }
+            Ok(())
+        }
+        toml::Value::Array(items) => {
+            for (index, inner) in items.iter_mut().enumerate() {
+                expand_env_refs(inner, &format!("{path}[{index}]"), lookup)?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,144 @@
+use super::*;
+
+fn load(text: &str) -> Result<Config, ConfigError> {
+    Config::from_parts(Some(("switchboard.toml".into(), text)), Vec::new(), |_| {
+        None
+    })
+}
+
+#[test]
+fn no_file_gives_the_documented_defaults() {
+    let config = Config::from_parts(None, Vec::new(), |_| None).expect("defaults");
+    assert_eq!(config.server.bind.to_string(), "127.0.0.1:8080");
+    assert_eq!(config.database.url, DEFAULT_DATABASE_URL);
+    assert!(config.channels.is_empty());
+    assert!(!config.is_postgres());
+}
+
+#[test]
+fn environment_overrides_the_file() {
+    let env = vec![
+        (
+            "SWITCHBOARD_DATABASE_URL".to_owned(),
+            "postgres://u:pw@db/x".to_owned(),
+        ),
+        (
+            "SWITCHBOARD_SERVER__BIND".to_owned(),
+            "0.0.0.0:9000".to_owned(),
+        ),
+        (
+            "SWITCHBOARD_DISPATCH_MAX_ATTEMPTS".to_owned(),
+            "3".to_owned(),
+        ),
+        ("SWITCHBOARD_CONFIG".to_owned(), "ignored.toml".to_owned()),
+        ("OTHER".to_owned(), "x".to_owned()),
+    ];
+    let text = "[database]\nurl = \"sqlite://a.db\"\n";
+    let config = Config::from_parts(Some(("f.toml".into(), text)), env, |_| None).expect("valid");
+    assert_eq!(config.database.url, "postgres://u:pw@db/x");
+    assert!(config.is_postgres());
+    assert_eq!(config.server.bind.port(), 9000);
+    assert_eq!(config.dispatch.max_attempts, 3);
+    assert!(
+        !format!("{:?}", config.database).contains("pw"),
+        "password must be masked"
+    );
+}
+
+#[test]
+fn unknown_keys_and_bad_values_name_the_key() {
+    let cases = [
+        (
+            "[server]\nbindd = \"x\"\n",
+            "server.bindd: unknown field `bindd`",
+        ),
+        ("[server]\nbind = \"nonsense\"\n", "server.bind"),
+        ("[dispatch]\nmax_attempts = 0\n", "dispatch.max_attempts"),
+        (
+            "[[channels]]\nname = \"a\"\nkind = \"fax\"\n",
+            "kind: unknown channel kind \"fax\"",
+        ),
+        ("[[channels]]\nkind = \"webhook\"\n", "name: missing"),
+        (
+            "[[channels]]\nname = \"Bad Name\"\nkind = \"webhook\"\n",
+            "name: \"Bad Name\"",
+        ),
+        (
+            "[[channels]]\nname = \"a\"\nkind = \"webhook\"\nsecret = \"s\"\n[[channels]]\nname = \"a\"\nkind = \"webhook\"\nsecret = \"s\"\n",
+            "channels[1].name: \"a\" is used twice",
+        ),
+        ("[server\n", "switchboard.toml"),
+    ];
+    for (text, expected) in cases {
+        let err = load(text).expect_err(text).to_string();
+        assert!(
+            err.contains(expected),
+            "{err:?} should contain {expected:?}"
+        );
+        assert!(
+            err.starts_with("switchboard.toml"),
+            "{err:?} should name the file"
+        );
+    }
+    let err = Config::from_parts(
+        None,
+        vec![("SWITCHBOARD_NOPE_X".into(), "1".into())],
+        |_| None,
+    )
+    .expect_err("unknown section");
+    assert!(
+        err.to_string()
+            .starts_with("SWITCHBOARD_NOPE_X: unknown section"),
+        "{err}"
+    );
+}
+
+#[test]
+fn secrets_come_from_the_environment() {
+    let text = "[[channels]]\nname = \"shop\"\nkind = \"webhook\"\nsecret = \"${SHOP_SECRET}\"\n";
+    let config = Config::from_parts(Some(("f.toml".into(), text)), Vec::new(), |name| {
+        (name == "SHOP_SECRET").then(|| "s3cret".to_owned())
+    })
+    .expect("valid");
+    assert_eq!(
+        config.channels[0].settings["secret"].as_str(),
+        Some("s3cret")
+    );
+    assert!(
+        !format!("{config:?}").contains("s3cret"),
+        "secrets must not be printed"
+    );
+    let err = load(text).expect_err("unset variable");
+    assert!(
+        err.to_string()
+            .contains("channels[0].secret: environment variable SHOP_SECRET is not set"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_example_file_parses_and_builds_its_channels() {
+    let text = include_str!("../../switchboard.example.toml");
+    let config = Config::from_parts(
+        Some(("switchboard.example.toml".into(), text)),
+        Vec::new(),
+        |name| Some(format!("value-of-{name}")),
+    )
+    .expect("the example config must stay valid");
+    assert!(!config.channels.is_empty());
+    let connectors = crate::app::build_connectors(&config.channels).expect("channels build");
+    assert_eq!(connectors.len(), config.channels.len());
+}
+
+#[test]
+fn connector_keys_are_checked_with_their_path() {
+    let text =
+        "[[channels]]\nname = \"shop\"\nkind = \"webhook\"\nsecret = \"s\"\ncallback = \"x\"\n";
+    let config = load(text).expect("generic part is valid");
+    let err = match crate::app::build_connectors(&config.channels) {
+        Err(err) => err.to_string(),
+        Ok(_) => panic!("unknown key must fail"),
+    };
+    assert!(err.contains("switchboard.toml: channels[0]"), "{err}");
+    assert!(err.contains("unknown field `callback`"), "{err}");
+}

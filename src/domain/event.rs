@@ -1,0 +1,33 @@
+//! The append-only event log: what happened, in order.
+
+use chrono::{DateTime, Utc};
+
+use super::ids::{AgentId, ContactId, ConversationId, EventId, MessageId};
+use super::string_enum;
+
+string_enum! {
+    /// Event names; also the names of outbound webhook events.
+    EventKind, "event kind" {
+        MessageCreated => "message.created",
+        MessageUpdated => "message.updated",
+        ConversationCreated => "conversation.created",
+        ConversationAssigned => "conversation.assigned",
+        ConversationStatusChanged => "conversation.status_changed",
+        ConversationUpdated => "conversation.updated",
+        ContactCreated => "contact.created",
+        ContactUpdated => "contact.updated",
+    }
+}
+
+/// One entry of the event log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub id: EventId,
+    pub kind: EventKind,
+    pub conversation_id: Option<ConversationId>,
+    pub contact_id: Option<ContactId>,
+    pub message_id: Option<MessageId>,
+    pub agent_id: Option<AgentId>,
+    pub data: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}

@@ -1,0 +1,61 @@
+//! Pure types and rules of the business: no I/O, no SQL, no HTTP.
+
+pub mod agent;
+pub mod contact;
+pub mod conversation;
+pub mod event;
+pub mod ids;
+pub mod message;
+pub mod time;
+
+pub use agent::{Agent, ApiToken, Availability, Role, Team};
+pub use contact::{Contact, Identity};
+pub use conversation::{Conversation, ConversationStatus, Priority};
+pub use event::{Event, EventKind};
+pub use ids::{AgentId, ContactId, ConversationId, EventId, MessageId, TeamId, TokenId};
+pub use message::{AuthorType, DeliveryStatus, Direction, Message, MessageKind};
+pub use time::Millis;
+
+/// A stored value that does not parse into its domain type (a bad row, not a bad request).
+#[derive(Debug, thiserror::Error)]
+#[error("invalid {what}: {value:?}")]
+pub struct ParseError {
+    pub what: &'static str,
+    pub value: String,
+}
+
+/// Declares a string-backed enum with `as_str`, `parse` (via `FromStr`) and serde in lowercase.
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        pub enum $name { $(#[serde(rename = $text)] $variant),+ }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The lowercase name used in the database and the API.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::domain::ParseError;
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                match value {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err($crate::domain::ParseError { what: $what, value: value.to_owned() }),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use string_enum;

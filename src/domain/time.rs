@@ -1,0 +1,33 @@
+//! Timestamps: Unix epoch milliseconds in storage, RFC 3339 at the edges.
+
+use chrono::{DateTime, TimeZone, Utc};
+
+/// A point in time as Unix epoch milliseconds, the portable storage form on both databases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Millis(pub i64);
+
+impl Millis {
+    /// The current time.
+    pub fn now() -> Self {
+        Self(Utc::now().timestamp_millis())
+    }
+
+    /// The same instant as a UTC date-time (clamped to the representable range).
+    pub fn to_datetime(self) -> DateTime<Utc> {
+        Utc.timestamp_millis_opt(self.0)
+            .single()
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
+    }
+
+    /// `self` plus a duration, saturating.
+    pub fn plus(self, duration: std::time::Duration) -> Self {
+        let ms = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
+        Self(self.0.saturating_add(ms))
+    }
+}
+
+impl From<DateTime<Utc>> for Millis {
+    fn from(at: DateTime<Utc>) -> Self {
+        Self(at.timestamp_millis())
+    }
+}

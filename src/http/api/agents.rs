@@ -1,0 +1,292 @@
+//! Directory routes: agents, teams, API tokens and the configured channels.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::views::{AgentView, ChannelView, CreatedTokenView, TeamView, TokenView};
+use crate::domain::{AgentId, Availability, Role, TeamId, TokenId};
+use crate::http::AppState;
+use crate::http::auth::{ADMINS, Caller, EVERYONE};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{Json, Path};
+use crate::store::{AgentPatch, NewAgent, NewToken};
+
+/// `GET /api/v1/agents`
+#[utoipa::path(get, path = "/api/v1/agents", tag = "agents", responses((status = 200, body = Vec<AgentView>)),
+    security(("bearer" = ["admin", "agent", "marketer"])))]
+pub async fn list_agents(
+    caller: Caller,
+    State(state): State<AppState>,
+) -> ApiResult<Json<Vec<AgentView>>> {
+    caller.require(EVERYONE)?;
+    let agents = state
+        .store
+        .list_agents()
+        .await
+        .map_err(|err| ApiError::from_store("agent", err))?;
+    Ok(Json(agents.into_iter().map(AgentView::from).collect()))
+}
+
+/// Body of `POST /api/v1/agents`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAgentRequest {
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    /// Most open conversations at once (default 20).
+    pub capacity: Option<i64>,
+}
+
+fn validate_capacity(capacity: Option<i64>) -> ApiResult<()> {
+    match capacity {
+        Some(c) if !(0..=10_000).contains(&c) => Err(ApiError::Invalid(
+            "capacity: must be between 0 and 10000".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `POST /api/v1/agents`
+#[utoipa::path(post, path = "/api/v1/agents", tag = "agents", request_body = CreateAgentRequest,
+    responses((status = 201, body = AgentView), (status = 409)), security(("bearer" = ["admin"])))]
+pub async fn create_agent(
+    caller: Caller,
+    State(state): State<AppState>,
+    Json(request): Json<CreateAgentRequest>,
+) -> ApiResult<(StatusCode, Json<AgentView>)> {
+    caller.require(ADMINS)?;
+    if request.name.trim().is_empty() {
+        return Err(ApiError::Invalid("name: must not be empty".into()));
+    }
+    if !request.email.contains('@') {
+        return Err(ApiError::Invalid("email: is not an email address".into()));
+    }
+    validate_capacity(request.capacity)?;
+    let agent = state
+        .store
+        .create_agent(&NewAgent {
+            name: request.name.trim().to_owned(),
+            email: request.email,
+            role: request.role,
+            capacity: request.capacity.unwrap_or(20),
+        })
+        .await
+        .map_err(|err| ApiError::from_store("agent", err))?;
+    Ok((StatusCode::CREATED, Json(agent.into())))
+}
+
+/// Body of `PATCH /api/v1/agents/{id}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAgentRequest {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    pub availability: Option<Availability>,
+    pub capacity: Option<i64>,
+}
+
+/// `PATCH /api/v1/agents/{id}`: admins change anything; agents may set their own availability.
+#[utoipa::path(patch, path = "/api/v1/agents/{id}", tag = "agents", params(("id" = i64, Path)),
+    request_body = UpdateAgentRequest, responses((status = 200, body = AgentView)),
+    security(("bearer" = ["admin", "agent"])))]
+pub async fn update_agent(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<AgentId>,
+    Json(request): Json<UpdateAgentRequest>,
+) -> ApiResult<Json<AgentView>> {
+    caller.require(&[Role::Admin, Role::Agent])?;
+    let only_own_availability = caller.agent == Some(id)
+        && request.name.is_none()
+        && request.role.is_none()
+        && request.capacity.is_none();
+    if caller.role != Role::Admin && !only_own_availability {
+        return Err(ApiError::Forbidden(
+            "admin (agents may only change their own availability)".into(),
+        ));
+    }
+    validate_capacity(request.capacity)?;
+    let agent = state
+        .store
+        .update_agent(
+            id,
+            &AgentPatch {
+                name: request.name,
+                role: request.role,
+                availability: request.availability,
+                capacity: request.capacity,
+            },
+        )
+        .await
+        .map_err(|err| ApiError::from_store("agent", err))?;
+    Ok(Json(agent.into()))
+}
+
+/// `GET /api/v1/teams`
+#[utoipa::path(get, path = "/api/v1/teams", tag = "agents", responses((status = 200, body = Vec<TeamView>)),
+    security(("bearer" = ["admin", "agent", "marketer"])))]
+pub async fn list_teams(
+    caller: Caller,
+    State(state): State<AppState>,
+) -> ApiResult<Json<Vec<TeamView>>> {
+    caller.require(EVERYONE)?;
+    let teams = state
+        .store
+        .list_teams()
+        .await
+        .map_err(|err| ApiError::from_store("team", err))?;
+    Ok(Json(teams.into_iter().map(TeamView::from).collect()))
+}
+
+/// Body of `POST /api/v1/teams`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTeamRequest {
+    pub name: String,
+    #[serde(default)]
+    pub members: Vec<AgentId>,
+}
+
+/// `POST /api/v1/teams`
+#[utoipa::path(post, path = "/api/v1/teams", tag = "agents", request_body = CreateTeamRequest,
+    responses((status = 201, body = TeamView), (status = 409)), security(("bearer" = ["admin"])))]
+pub async fn create_team(
+    caller: Caller,
+    State(state): State<AppState>,
+    Json(request): Json<CreateTeamRequest>,
+) -> ApiResult<(StatusCode, Json<TeamView>)> {
+    caller.require(ADMINS)?;
+    if request.name.trim().is_empty() {
+        return Err(ApiError::Invalid("name: must not be empty".into()));
+    }
+    let team = state
+        .store
+        .create_team(request.name.trim(), &request.members)
+        .await
+        .map_err(|err| ApiError::from_store("team", err))?;
+    Ok((StatusCode::CREATED, Json(team.into())))
+}
+
+/// Body of `PUT /api/v1/teams/{id}/members`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TeamMembersRequest {
+    pub members: Vec<AgentId>,
+}
+
+/// `PUT /api/v1/teams/{id}/members`: replaces the members.
+#[utoipa::path(put, path = "/api/v1/teams/{id}/members", tag = "agents", params(("id" = i64, Path)),
+    request_body = TeamMembersRequest, responses((status = 200, body = TeamView)), security(("bearer" = ["admin"])))]
+pub async fn set_team_members(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<TeamId>,
+    Json(request): Json<TeamMembersRequest>,
+) -> ApiResult<Json<TeamView>> {
+    caller.require(ADMINS)?;
+    let team = state
+        .store
+        .set_team_members(id, &request.members)
+        .await
+        .map_err(|err| ApiError::from_store("team", err))?;
+    Ok(Json(team.into()))
+}
+
+/// `GET /api/v1/tokens`
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "agents", responses((status = 200, body = Vec<TokenView>)),
+    security(("bearer" = ["admin"])))]
+pub async fn list_tokens(
+    caller: Caller,
+    State(state): State<AppState>,
+) -> ApiResult<Json<Vec<TokenView>>> {
+    caller.require(ADMINS)?;
+    let tokens = state
+        .store
+        .list_tokens()
+        .await
+        .map_err(|err| ApiError::from_store("token", err))?;
+    Ok(Json(tokens.into_iter().map(TokenView::from).collect()))
+}
+
+/// Body of `POST /api/v1/tokens`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTokenRequest {
+    pub name: String,
+    pub role: Role,
+    /// The agent the token acts as (authors replies, `assignee=me`).
+    pub agent_id: Option<AgentId>,
+}
+
+/// `POST /api/v1/tokens`: the secret is in the answer, once.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "agents", request_body = CreateTokenRequest,
+    responses((status = 201, body = CreatedTokenView)), security(("bearer" = ["admin"])))]
+pub async fn create_token(
+    caller: Caller,
+    State(state): State<AppState>,
+    Json(request): Json<CreateTokenRequest>,
+) -> ApiResult<(StatusCode, Json<CreatedTokenView>)> {
+    caller.require(ADMINS)?;
+    if request.name.trim().is_empty() {
+        return Err(ApiError::Invalid("name: must not be empty".into()));
+    }
+    let secret = crate::tokens::generate();
+    let record = state
+        .store
+        .create_token(&NewToken {
+            name: request.name.trim().to_owned(),
+            role: request.role,
+            agent: request.agent_id,
+            hash: crate::tokens::hash(&secret),
+        })
+        .await
+        .map_err(|err| ApiError::from_store("token", err))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedTokenView {
+            token: secret,
+            record: record.into(),
+        }),
+    ))
+}
+
+/// `DELETE /api/v1/tokens/{id}`: revokes at once.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "agents", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404)), security(("bearer" = ["admin"])))]
+pub async fn revoke_token(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<TokenId>,
+) -> ApiResult<StatusCode> {
+    caller.require(ADMINS)?;
+    state
+        .store
+        .revoke_token(id)
+        .await
+        .map_err(|err| ApiError::from_store("token", err))?;
+    state.tokens.clear();
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/v1/channels`: the configured channels.
+#[utoipa::path(get, path = "/api/v1/channels", tag = "agents", responses((status = 200, body = Vec<ChannelView>)),
+    security(("bearer" = ["admin", "agent", "marketer"])))]
+pub async fn list_channels(
+    caller: Caller,
+    State(state): State<AppState>,
+) -> ApiResult<Json<Vec<ChannelView>>> {
+    caller.require(EVERYONE)?;
+    let mut channels: Vec<ChannelView> = state
+        .connectors
+        .values()
+        .map(|connector| ChannelView {
+            name: connector.name().to_owned(),
+            kind: connector.kind().as_str().to_owned(),
+        })
+        .collect();
+    channels.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Json(channels))
+}

@@ -1,0 +1,337 @@
+//! Conversation routes: list, get, messages, reply, note, assign, status, labels/priority.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::views::{
+    self, AttachmentView, ConversationPage, ConversationView, MessagePage, MessageView,
+};
+use crate::domain::{AgentId, ContactId, ConversationId, ConversationStatus, Priority, TeamId};
+use crate::http::AppState;
+use crate::http::auth::{AGENTS, Caller};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{Json, Path, Query};
+use crate::store::{
+    AssigneeFilter, Assignment, ConversationFilter, ConversationPatch, Lane, NewReply, PageRequest,
+    ReplyAuthor, StatusChange,
+};
+
+/// Longest message text accepted from the API.
+pub const MAX_TEXT_CHARS: usize = 65_536;
+
+/// Query of `GET /api/v1/conversations`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConversationQuery {
+    pub status: Option<ConversationStatus>,
+    /// An agent id, `me` (the token's agent) or `none` (unassigned).
+    pub assignee: Option<String>,
+    pub channel: Option<String>,
+    pub team: Option<i64>,
+    pub label: Option<String>,
+    pub contact: Option<i64>,
+    /// Full-text search over the conversation's messages.
+    pub q: Option<String>,
+    pub cursor: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+}
+
+/// `GET /api/v1/conversations`
+#[utoipa::path(get, path = "/api/v1/conversations", tag = "conversations", params(ConversationQuery),
+    responses((status = 200, body = ConversationPage)), security(("bearer" = ["admin", "agent"])))]
+pub async fn list_conversations(
+    caller: Caller,
+    State(state): State<AppState>,
+    Query(query): Query<ConversationQuery>,
+) -> ApiResult<Json<ConversationPage>> {
+    caller.require(AGENTS)?;
+    let assignee = match query.assignee.as_deref() {
+        None => None,
+        Some("none") => Some(AssigneeFilter::Unassigned),
+        Some("me") => Some(AssigneeFilter::Agent(caller.agent.ok_or_else(|| {
+            ApiError::Invalid("assignee: this token acts as no agent, so `me` means nothing".into())
+        })?)),
+        Some(id) => Some(AssigneeFilter::Agent(id.parse::<AgentId>().map_err(
+            |_| ApiError::BadRequest("assignee: expected an agent id, `me` or `none`".into()),
+        )?)),
+    };
+    let filter = ConversationFilter {
+        status: query.status,
+        assignee,
+        channel: query.channel,
+        team: query.team.map(TeamId::new),
+        label: query.label,
+        contact: query.contact.map(ContactId::new),
+        text: query.q,
+    };
+    let page = state
+        .store
+        .list_conversations(
+            &filter,
+            PageRequest {
+                cursor: query.cursor,
+                limit: query.limit,
+            },
+        )
+        .await
+        .map_err(|err| ApiError::from_store("conversation", err))?;
+    let (items, next_cursor) = views::page(page);
+    Ok(Json(ConversationPage { items, next_cursor }))
+}
+
+/// `GET /api/v1/conversations/{id}`
+#[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversations",
+    params(("id" = i64, Path)), responses((status = 200, body = ConversationView), (status = 404)),
+    security(("bearer" = ["admin", "agent"])))]
+pub async fn get_conversation(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<ConversationId>,
+) -> ApiResult<Json<ConversationView>> {
+    caller.require(AGENTS)?;
+    let conversation = state
+        .store
+        .get_conversation(id)
+        .await
+        .map_err(|err| ApiError::from_store("conversation", err))?;
+    Ok(Json(conversation.into()))
+}
+
+/// Body of `PATCH /api/v1/conversations/{id}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConversationPatchRequest {
+    /// Replaces the labels.
+    pub labels: Option<Vec<String>>,
+    pub priority: Option<Priority>,
+}
+
+/// Checks labels and tags: 1–64 characters, no control characters.
+pub fn validate_labels(field: &str, labels: &[String]) -> ApiResult<Vec<String>> {
+    labels
+        .iter()
+        .map(|label| {
+            let label = label.trim();
+            if label.is_empty() || label.chars().count() > 64 || label.chars().any(char::is_control)
+            {
+                Err(ApiError::Invalid(format!(
+                    "{field}: {label:?} must be 1-64 characters without control characters"
+                )))
+            } else {
+                Ok(label.to_owned())
+            }
+        })
+        .collect()
+}
+
+/// `PATCH /api/v1/conversations/{id}`: labels and priority.
+#[utoipa::path(patch, path = "/api/v1/conversations/{id}", tag = "conversations",
+    params(("id" = i64, Path)), request_body = ConversationPatchRequest,
+    responses((status = 200, body = ConversationView)), security(("bearer" = ["admin", "agent"])))]
+pub async fn update_conversation(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<ConversationId>,
+    Json(request): Json<ConversationPatchRequest>,
+) -> ApiResult<Json<ConversationView>> {
+    caller.require(AGENTS)?;
+    let labels = request
+        .labels
+        .as_deref()
+        .map(|labels| validate_labels("labels", labels))
+        .transpose()?;
+    let patch = ConversationPatch {
+        labels,
+        priority: request.priority,
+    };
+    let (conversation, events) = state
+        .store
+        .update_conversation(id, &patch, caller.agent)
+        .await
+        .map_err(|err| ApiError::from_store("conversation", err))?;
+    state.events.publish(events);
+    Ok(Json(conversation.into()))
+}
+
+/// Query of `GET /api/v1/conversations/{id}/messages`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    pub cursor: Option<String>,
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+}
+
+/// `GET /api/v1/conversations/{id}/messages`: oldest first.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", tag = "conversations",
+    params(("id" = i64, Path), PageQuery), responses((status = 200, body = MessagePage)),
+    security(("bearer" = ["admin", "agent"])))]
+pub async fn list_messages(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<ConversationId>,
+    Query(query): Query<PageQuery>,
+) -> ApiResult<Json<MessagePage>> {
+    caller.require(AGENTS)?;
+    let page = state
+        .store
+        .list_messages(
+            id,
+            PageRequest {
+                cursor: query.cursor,
+                limit: query.limit,
+            },
+        )
+        .await
+        .map_err(|err| ApiError::from_store("conversation", err))?;
+    let (items, next_cursor) = views::page(page);
+    Ok(Json(MessagePage { items, next_cursor }))
+}
+
+/// Body of a reply.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyRequest {
+    pub text: String,
+    #[serde(default)]
+    pub attachments: Vec<AttachmentView>,
+}
+
+fn validate_text(text: &str) -> ApiResult<()> {
+    if text.trim().is_empty() {
+        return Err(ApiError::Invalid("text: must not be empty".into()));
+    }
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Err(ApiError::Invalid(format!(
+            "text: longer than {MAX_TEXT_CHARS} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// `POST /api/v1/conversations/{id}/reply`: queues a reply to the customer on the
+/// conversation's channel. Answers 202: delivery follows through the outbox.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/reply", tag = "conversations",
+    params(("id" = i64, Path)), request_body = ReplyRequest,
+    responses((status = 202, body = MessageView), (status = 422)), security(("bearer" = ["admin", "agent"])))]
+pub async fn reply(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<ConversationId>,
+    Json(request): Json<ReplyRequest>,
+) -> ApiResult<(StatusCode, Json<MessageView>)> {
+    caller.require(AGENTS)?;
+    validate_text(&request.text)?;
+    let reply = NewReply {
+        conversation: id,
+        author: caller.agent.map_or(ReplyAuthor::Bot, ReplyAuthor::Agent),
+        text: request.text,
+        attachments: request.attachments.into_iter().map(Into::into).collect(),
+        lane: Lane::Reply,
+    };
+    let (message, events) = state
+        .store
+        .add_reply(&reply)
+        .await
+        .map_err(|err| ApiError::from_store("conversation", err))?;
+    state.events.publish(events);
+    state.dispatch_wake.notify_one();
+    Ok((StatusCode::ACCEPTED, Json(message.into())))
+}
+
+/// Body of a private note.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteRequest {
+    pub text: String,
+}
+
+/// `POST /api/v1/conversations/{id}/notes`: a private note, never sent to the customer.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/notes", tag = "conversations",
+    params(("id" = i64, Path)), request_body = NoteRequest,
+    responses((status = 201, body = MessageView)), security(("bearer" = ["admin", "agent"])))]
+pub async fn add_note(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<ConversationId>,
+    Json(request): Json<NoteRequest>,
+) -> ApiResult<(StatusCode, Json<MessageView>)> {
+    caller.require(AGENTS)?;
+    validate_text(&request.text)?;
+    let (message, events) = state
+        .store
+        .add_note(id, caller.agent, &request.text)
+        .await
+        .map_err(|err| ApiError::from_store("conversation", err))?;
+    state.events.publish(events);
+    Ok((StatusCode::CREATED, Json(message.into())))
+}
+
+/// Body of an assignment; `null` or absent clears that part.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    pub agent_id: Option<AgentId>,
+    pub team_id: Option<TeamId>,
+}
+
+/// `POST /api/v1/conversations/{id}/assign`
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/assign", tag = "conversations",
+    params(("id" = i64, Path)), request_body = AssignRequest,
+    responses((status = 200, body = ConversationView)), security(("bearer" = ["admin", "agent"])))]
+pub async fn assign(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<ConversationId>,
+    Json(request): Json<AssignRequest>,
+) -> ApiResult<Json<ConversationView>> {
+    caller.require(AGENTS)?;
+    let assignment = Assignment {
+        agent: request.agent_id,
+        team: request.team_id,
+    };
+    let (conversation, events) = state
+        .store
+        .assign_conversation(id, &assignment, caller.agent)
+        .await
+        .map_err(|err| ApiError::from_store("conversation", err))?;
+    state.events.publish(events);
+    Ok(Json(conversation.into()))
+}
+
+/// Body of a status change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusRequest {
+    pub status: ConversationStatus,
+    /// Required with `snoozed`: when the conversation wakes up.
+    pub snoozed_until: Option<DateTime<Utc>>,
+}
+
+/// `POST /api/v1/conversations/{id}/status`
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/status", tag = "conversations",
+    params(("id" = i64, Path)), request_body = StatusRequest,
+    responses((status = 200, body = ConversationView), (status = 422)), security(("bearer" = ["admin", "agent"])))]
+pub async fn set_status(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<ConversationId>,
+    Json(request): Json<StatusRequest>,
+) -> ApiResult<Json<ConversationView>> {
+    caller.require(AGENTS)?;
+    let change = StatusChange {
+        status: request.status,
+        snoozed_until: request.snoozed_until,
+    };
+    let (conversation, events) = state
+        .store
+        .set_conversation_status(id, &change, caller.agent)
+        .await
+        .map_err(|err| ApiError::from_store("conversation", err))?;
+    state.events.publish(events);
+    Ok(Json(conversation.into()))
+}

@@ -1,0 +1,130 @@
+//! `GET /api/v1/events`: the event log as server-sent events.
+//!
+//! With `Last-Event-ID` the stream first replays what the client missed from the log, then
+//! goes live; a client that falls behind the live broadcast is caught up from the log too, so
+//! no event is skipped.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use futures_util::Stream;
+use tokio::sync::broadcast;
+
+use super::views::EventView;
+use crate::domain::{Event, EventId};
+use crate::http::AppState;
+use crate::http::auth::{AGENTS, Caller};
+use crate::http::error::{ApiError, ApiResult};
+
+/// Events fetched from the log per catch-up query.
+const CATCH_UP_BATCH: i64 = 500;
+
+struct Cursor {
+    state: AppState,
+    live: broadcast::Receiver<Arc<Event>>,
+    backlog: VecDeque<Event>,
+    /// The id of the last event sent; `None` before the first when the client gave no id.
+    last: Option<i64>,
+    /// True when the backlog must be refilled from the log before going live again.
+    catching_up: bool,
+    /// The highest id replayed from the log: live copies up to it were already sent.
+    replayed_up_to: i64,
+}
+
+/// `GET /api/v1/events`
+#[utoipa::path(get, path = "/api/v1/events", tag = "events",
+    params(("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event id")),
+    responses((status = 200, description = "text/event-stream of EventView, event name = kind", body = EventView)),
+    security(("bearer" = ["admin", "agent"])))]
+pub async fn stream_events(
+    caller: Caller,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
+    caller.require(AGENTS)?;
+    let last = match headers.get("last-event-id") {
+        None => None,
+        Some(value) => Some(
+            value
+                .to_str()
+                .ok()
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .ok_or_else(|| {
+                    ApiError::BadRequest("Last-Event-ID: expected an event id".into())
+                })?,
+        ),
+    };
+    // Subscribe before reading the log, so nothing committed in between is missed.
+    let live = state.events.subscribe();
+    let cursor = Cursor {
+        state,
+        live,
+        backlog: VecDeque::new(),
+        last,
+        catching_up: last.is_some(),
+        replayed_up_to: 0,
+    };
+    let stream = futures_util::stream::unfold(cursor, |mut cursor| async move {
+        let event = cursor.next().await?;
+        Some((Ok(to_sse(&event)), cursor))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+impl Cursor {
+    /// The next event to send, or `None` when the stream must end (shutdown, database gone).
+    async fn next(&mut self) -> Option<Event> {
+        loop {
+            if let Some(event) = self.backlog.pop_front() {
+                self.last = Some(event.id.get());
+                self.replayed_up_to = self.replayed_up_to.max(event.id.get());
+                return Some(event);
+            }
+            if self.catching_up {
+                let after = EventId::new(self.last.unwrap_or(0));
+                match self.state.store.list_events(after, CATCH_UP_BATCH).await {
+                    Ok(events) => {
+                        self.catching_up = events.len() as i64 == CATCH_UP_BATCH;
+                        self.backlog.extend(events);
+                        continue;
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, "event stream catch-up failed");
+                        return None;
+                    }
+                }
+            }
+            let received = tokio::select! {
+                received = self.live.recv() => received,
+                () = self.state.shutdown.cancelled() => return None,
+            };
+            match received {
+                Ok(event) => {
+                    // Skip what the catch-up already sent.
+                    if event.id.get() <= self.replayed_up_to {
+                        continue;
+                    }
+                    self.last = Some(event.id.get());
+                    return Some(Event::clone(&event));
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    self.catching_up = true;
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
+fn to_sse(event: &Event) -> SseEvent {
+    let view = EventView::from(event);
+    SseEvent::default()
+        .id(view.id.to_string())
+        .event(view.kind.clone())
+        .json_data(&view)
+        .unwrap_or_else(|_| SseEvent::default().comment("unencodable event"))
+}

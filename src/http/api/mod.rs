@@ -1,0 +1,141 @@
+//! The REST API under `/api/v1` and its OpenAPI document, generated from the handlers'
+//! annotations. Each route's allowed roles are the scopes of its `bearer` security entry.
+
+pub mod agents;
+pub mod contacts;
+pub mod conversations;
+pub mod deliveries;
+pub mod events;
+pub mod views;
+
+use axum::Router;
+use axum::routing::{get, post, put};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::AppState;
+
+/// The OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Switchboard API", description = "Omnichannel conversations, contacts, agents and deliveries. Authenticate with `Authorization: Bearer <token>`; each operation lists the roles it allows as the scopes of `bearer`."),
+    paths(
+        conversations::list_conversations,
+        conversations::get_conversation,
+        conversations::update_conversation,
+        conversations::list_messages,
+        conversations::reply,
+        conversations::add_note,
+        conversations::assign,
+        conversations::set_status,
+        deliveries::list_deliveries,
+        deliveries::retry_message,
+        contacts::search_contacts,
+        contacts::create_contact,
+        contacts::get_contact,
+        contacts::update_contact,
+        agents::list_agents,
+        agents::create_agent,
+        agents::update_agent,
+        agents::list_teams,
+        agents::create_team,
+        agents::set_team_members,
+        agents::list_tokens,
+        agents::create_token,
+        agents::revoke_token,
+        agents::list_channels,
+        events::stream_events,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "conversations"), (name = "contacts"), (name = "agents"), (name = "deliveries"), (name = "events")
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+/// `GET /api/v1/openapi.json`
+async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}
+
+/// The `/api/v1` routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .route(
+            "/api/v1/conversations",
+            get(conversations::list_conversations),
+        )
+        .route(
+            "/api/v1/conversations/{id}",
+            get(conversations::get_conversation).patch(conversations::update_conversation),
+        )
+        .route(
+            "/api/v1/conversations/{id}/messages",
+            get(conversations::list_messages),
+        )
+        .route(
+            "/api/v1/conversations/{id}/reply",
+            post(conversations::reply),
+        )
+        .route(
+            "/api/v1/conversations/{id}/notes",
+            post(conversations::add_note),
+        )
+        .route(
+            "/api/v1/conversations/{id}/assign",
+            post(conversations::assign),
+        )
+        .route(
+            "/api/v1/conversations/{id}/status",
+            post(conversations::set_status),
+        )
+        .route("/api/v1/deliveries", get(deliveries::list_deliveries))
+        .route(
+            "/api/v1/messages/{id}/retry",
+            post(deliveries::retry_message),
+        )
+        .route(
+            "/api/v1/contacts",
+            get(contacts::search_contacts).post(contacts::create_contact),
+        )
+        .route(
+            "/api/v1/contacts/{id}",
+            get(contacts::get_contact).patch(contacts::update_contact),
+        )
+        .route(
+            "/api/v1/agents",
+            get(agents::list_agents).post(agents::create_agent),
+        )
+        .route(
+            "/api/v1/agents/{id}",
+            axum::routing::patch(agents::update_agent),
+        )
+        .route(
+            "/api/v1/teams",
+            get(agents::list_teams).post(agents::create_team),
+        )
+        .route("/api/v1/teams/{id}/members", put(agents::set_team_members))
+        .route(
+            "/api/v1/tokens",
+            get(agents::list_tokens).post(agents::create_token),
+        )
+        .route(
+            "/api/v1/tokens/{id}",
+            axum::routing::delete(agents::revoke_token),
+        )
+        .route("/api/v1/channels", get(agents::list_channels))
+        .route("/api/v1/events", get(events::stream_events))
+}

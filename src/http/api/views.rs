@@ -1,0 +1,369 @@
+//! The JSON shapes of the API (DTOs) and their conversions from domain types.
+//! A row never becomes JSON and a DTO never reaches SQL.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::{
+    Agent, AgentId, ApiToken, AuthorType, Availability, Contact, ContactId, Conversation,
+    ConversationId, ConversationStatus, DeliveryStatus, Direction, Event, Message, MessageId,
+    MessageKind, Priority, Role, Team, TeamId, TokenId,
+};
+use crate::store::{DeliveryEntry, Page};
+
+/// A conversation.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ConversationView {
+    pub id: ConversationId,
+    pub channel: String,
+    pub contact_id: ContactId,
+    pub thread_key: String,
+    pub status: ConversationStatus,
+    pub priority: Priority,
+    pub assignee_id: Option<AgentId>,
+    pub team_id: Option<TeamId>,
+    pub labels: Vec<String>,
+    pub subject: Option<String>,
+    pub last_message: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_activity_at: DateTime<Utc>,
+    pub waiting_since: Option<DateTime<Utc>>,
+    pub first_reply_at: Option<DateTime<Utc>>,
+    pub snoozed_until: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+impl From<Conversation> for ConversationView {
+    fn from(c: Conversation) -> Self {
+        Self {
+            id: c.id,
+            channel: c.channel,
+            contact_id: c.contact_id,
+            thread_key: c.thread_key,
+            status: c.status,
+            priority: c.priority,
+            assignee_id: c.assignee_id,
+            team_id: c.team_id,
+            labels: c.labels,
+            subject: c.subject,
+            last_message: c.last_message,
+            created_at: c.created_at,
+            last_activity_at: c.last_activity_at,
+            waiting_since: c.waiting_since,
+            first_reply_at: c.first_reply_at,
+            snoozed_until: c.snoozed_until,
+            resolved_at: c.resolved_at,
+        }
+    }
+}
+
+/// A page of conversations.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ConversationPage {
+    pub items: Vec<ConversationView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// File metadata attached to a message.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AttachmentView {
+    pub url: Option<String>,
+    pub name: Option<String>,
+    pub mime_type: Option<String>,
+    pub size: Option<u64>,
+}
+
+impl From<connector_sdk::Attachment> for AttachmentView {
+    fn from(a: connector_sdk::Attachment) -> Self {
+        Self {
+            url: a.url,
+            name: a.name,
+            mime_type: a.mime_type,
+            size: a.size,
+        }
+    }
+}
+
+impl From<AttachmentView> for connector_sdk::Attachment {
+    fn from(view: AttachmentView) -> Self {
+        let mut attachment = connector_sdk::Attachment::at(view.url.unwrap_or_default());
+        if attachment.url.as_deref() == Some("") {
+            attachment.url = None;
+        }
+        attachment.name = view.name;
+        attachment.mime_type = view.mime_type;
+        attachment.size = view.size;
+        attachment
+    }
+}
+
+/// A message, note or activity.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MessageView {
+    pub id: MessageId,
+    pub conversation_id: ConversationId,
+    pub channel: String,
+    pub direction: Direction,
+    pub kind: MessageKind,
+    pub author_type: AuthorType,
+    pub author_id: Option<i64>,
+    pub text: String,
+    /// Sanitised HTML, when the channel carries it.
+    pub html: Option<String>,
+    pub attachments: Vec<AttachmentView>,
+    pub external_id: Option<String>,
+    pub delivery_status: Option<DeliveryStatus>,
+    pub delivery_error: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Message> for MessageView {
+    fn from(m: Message) -> Self {
+        Self {
+            id: m.id,
+            conversation_id: m.conversation_id,
+            channel: m.channel,
+            direction: m.direction,
+            kind: m.kind,
+            author_type: m.author_type,
+            author_id: m.author_id,
+            text: m.text,
+            html: m.html,
+            attachments: m
+                .attachments
+                .into_iter()
+                .map(AttachmentView::from)
+                .collect(),
+            external_id: m.external_id,
+            delivery_status: m.delivery_status,
+            delivery_error: m.delivery_error,
+            sent_at: m.sent_at,
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// A page of messages, oldest first.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct MessagePage {
+    pub items: Vec<MessageView>,
+    pub next_cursor: Option<String>,
+}
+
+/// One way of reaching a contact.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct IdentityView {
+    pub scope: String,
+    pub external_id: String,
+    pub unreachable_reason: Option<String>,
+}
+
+/// A contact with every identity.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ContactView {
+    pub id: ContactId,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    #[schema(value_type = Object)]
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+    pub tags: Vec<String>,
+    pub identities: Vec<IdentityView>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Contact> for ContactView {
+    fn from(c: Contact) -> Self {
+        Self {
+            id: c.id,
+            name: c.name,
+            email: c.email,
+            phone: c.phone,
+            attributes: c.attributes,
+            tags: c.tags,
+            identities: c
+                .identities
+                .into_iter()
+                .map(|i| IdentityView {
+                    scope: i.scope,
+                    external_id: i.external_id,
+                    unreachable_reason: i.unreachable_reason,
+                })
+                .collect(),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// A page of contacts, newest first.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ContactPage {
+    pub items: Vec<ContactView>,
+    pub next_cursor: Option<String>,
+}
+
+/// An agent.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AgentView {
+    pub id: AgentId,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub availability: Availability,
+    pub capacity: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Agent> for AgentView {
+    fn from(a: Agent) -> Self {
+        Self {
+            id: a.id,
+            name: a.name,
+            email: a.email,
+            role: a.role,
+            availability: a.availability,
+            capacity: a.capacity,
+            created_at: a.created_at,
+        }
+    }
+}
+
+/// A team.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TeamView {
+    pub id: TeamId,
+    pub name: String,
+    pub members: Vec<AgentId>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Team> for TeamView {
+    fn from(t: Team) -> Self {
+        Self {
+            id: t.id,
+            name: t.name,
+            members: t.members,
+            created_at: t.created_at,
+        }
+    }
+}
+
+/// An API token's record (never the secret).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenView {
+    pub id: TokenId,
+    pub name: String,
+    pub role: Role,
+    pub agent_id: Option<AgentId>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<ApiToken> for TokenView {
+    fn from(t: ApiToken) -> Self {
+        Self {
+            id: t.id,
+            name: t.name,
+            role: t.role,
+            agent_id: t.agent_id,
+            created_at: t.created_at,
+            last_used_at: t.last_used_at,
+            revoked_at: t.revoked_at,
+        }
+    }
+}
+
+/// A new token: the secret is shown this once.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreatedTokenView {
+    pub token: String,
+    #[serde(flatten)]
+    pub record: TokenView,
+}
+
+/// An outbound message's place in the outbox.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DeliveryView {
+    pub message_id: MessageId,
+    pub conversation_id: ConversationId,
+    pub channel: String,
+    /// `pending`, `sent`, `failed` or `dead`.
+    pub state: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub next_attempt_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<DeliveryEntry> for DeliveryView {
+    fn from(d: DeliveryEntry) -> Self {
+        Self {
+            message_id: d.message_id,
+            conversation_id: d.conversation_id,
+            channel: d.channel,
+            state: d.state.as_str().to_owned(),
+            attempts: d.attempts,
+            last_error: d.last_error,
+            next_attempt_at: d.next_attempt_at,
+            updated_at: d.updated_at,
+        }
+    }
+}
+
+/// A page of deliveries, newest first.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DeliveryPage {
+    pub items: Vec<DeliveryView>,
+    pub next_cursor: Option<String>,
+}
+
+/// A configured channel.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ChannelView {
+    pub name: String,
+    pub kind: String,
+}
+
+/// An entry of the event log, as sent on the event stream.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct EventView {
+    pub id: i64,
+    /// `message.created`, `conversation.assigned`, …
+    pub kind: String,
+    pub conversation_id: Option<ConversationId>,
+    pub contact_id: Option<ContactId>,
+    pub message_id: Option<MessageId>,
+    pub agent_id: Option<AgentId>,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&Event> for EventView {
+    fn from(e: &Event) -> Self {
+        Self {
+            id: e.id.get(),
+            kind: e.kind.as_str().to_owned(),
+            conversation_id: e.conversation_id,
+            contact_id: e.contact_id,
+            message_id: e.message_id,
+            agent_id: e.agent_id,
+            data: e.data.clone(),
+            created_at: e.created_at,
+        }
+    }
+}
+
+/// Maps a store page into a view page.
+pub fn page<T, V: From<T>>(page: Page<T>) -> (Vec<V>, Option<String>) {
+    (
+        page.items.into_iter().map(V::from).collect(),
+        page.next_cursor,
+    )
+}

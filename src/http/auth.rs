@@ -1,0 +1,144 @@
+//! Bearer-token authentication and role checks. Every API handler takes a [`Caller`] and
+//! calls [`Caller::require`] with the roles its route allows (documented in the OpenAPI
+//! `security` scopes, which a test checks against behaviour).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use super::AppState;
+use super::error::ApiError;
+use crate::domain::{AgentId, ApiToken, Role, TokenId};
+
+/// How long a verified token is trusted without asking the database again. Revocation takes
+/// effect within this time.
+const CACHE_TTL: Duration = Duration::from_secs(5);
+/// How often `last_used_at` is written for a busy token.
+const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
+
+/// The authenticated caller of an API route.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub token: TokenId,
+    pub role: Role,
+    /// The agent the token acts as, if any.
+    pub agent: Option<AgentId>,
+}
+
+/// Roles allowed on routes that work conversations.
+pub const AGENTS: &[Role] = &[Role::Admin, Role::Agent];
+/// Roles allowed on routes that read or edit contacts and directory data.
+pub const EVERYONE: &[Role] = &[Role::Admin, Role::Agent, Role::Marketer];
+/// Admin-only routes.
+pub const ADMINS: &[Role] = &[Role::Admin];
+
+impl Caller {
+    /// Refuses the call unless the caller has one of `roles`.
+    ///
+    /// # Errors
+    /// `Forbidden` naming the allowed roles.
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            let names: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
+            Err(ApiError::Forbidden(names.join(", ")))
+        }
+    }
+}
+
+struct Cached {
+    token: ApiToken,
+    checked: Instant,
+    touched: Instant,
+}
+
+/// Recently verified tokens, keyed by hash, so that a busy client costs no database read per
+/// request.
+#[derive(Default)]
+pub struct TokenCache {
+    entries: Mutex<HashMap<String, Cached>>,
+}
+
+impl TokenCache {
+    /// Forgets every cached token (after a revocation).
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .ok_or_else(|| {
+                ApiError::Unauthenticated("missing Authorization: Bearer <token>".into())
+            })?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|token| !token.is_empty())
+            .ok_or_else(|| {
+                ApiError::Unauthenticated("Authorization must be: Bearer <token>".into())
+            })?;
+        let hash = crate::tokens::hash(token);
+        let now = Instant::now();
+        let cached = state.tokens.entries.lock().ok().and_then(|entries| {
+            entries
+                .get(&hash)
+                .filter(|entry| now.duration_since(entry.checked) < CACHE_TTL)
+                .map(|entry| entry.token.clone())
+        });
+        let api_token = match cached {
+            Some(token) => token,
+            None => {
+                let found = state
+                    .store
+                    .find_token(&hash)
+                    .await
+                    .map_err(|err| ApiError::Internal(err.into()))?
+                    .ok_or_else(|| ApiError::Unauthenticated("unknown or revoked token".into()))?;
+                let touch = match state.tokens.entries.lock() {
+                    Ok(mut entries) => {
+                        let touched = entries.get(&hash).map(|entry| entry.touched);
+                        let due = touched.is_none_or(|at| now.duration_since(at) >= TOUCH_INTERVAL);
+                        entries.insert(
+                            hash.clone(),
+                            Cached {
+                                token: found.clone(),
+                                checked: now,
+                                touched: if due { now } else { touched.unwrap_or(now) },
+                            },
+                        );
+                        due
+                    }
+                    Err(_) => false,
+                };
+                if touch {
+                    if let Err(err) = state.store.touch_token(found.id).await {
+                        tracing::warn!(error = %err, "could not record token use");
+                    }
+                }
+                found
+            }
+        };
+        Ok(Caller {
+            token: api_token.id,
+            role: api_token.role,
+            agent: api_token.agent_id,
+        })
+    }
+}

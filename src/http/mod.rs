@@ -1,0 +1,69 @@
+//! HTTP: the REST API under `/api/v1`, channel hooks under `/hooks`, health and metrics.
+//! Handlers translate between DTOs and store calls; they hold no SQL and no channel code.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod hooks;
+pub mod ops;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::{get, post};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::dispatch::Connectors;
+use crate::events::EventBus;
+use crate::metrics::Metrics;
+use crate::pipeline::Pipeline;
+use crate::store::Store;
+
+/// Everything a handler may use.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub pipeline: Pipeline,
+    pub events: EventBus,
+    pub connectors: Arc<Connectors>,
+    /// Notified when a reply is queued, so the dispatcher sends it at once.
+    pub dispatch_wake: Arc<Notify>,
+    pub metrics: Arc<Metrics>,
+    pub tokens: Arc<auth::TokenCache>,
+    pub max_body_bytes: usize,
+    /// Cancelled at shutdown: long-lived responses (the event stream) end with it.
+    pub shutdown: CancellationToken,
+}
+
+/// The whole HTTP surface.
+pub fn router(state: AppState, request_timeout: Duration) -> Router {
+    let max_body = state.max_body_bytes;
+    Router::new()
+        .merge(api::router())
+        .route("/hooks/{channel}", post(hooks::receive))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            count_request,
+        ))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
+        .with_state(state)
+}
+
+async fn count_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    Metrics::add(&state.metrics.http_requests, 1);
+    next.run(request).await
+}

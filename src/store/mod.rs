@@ -1,0 +1,457 @@
+//! All SQL lives here. One [`Store`] with domain-typed methods over SQLite (embedded default)
+//! and PostgreSQL (scale-out); no other module touches sqlx or opens a transaction.
+//!
+//! The portable SQL is written once in `sql/*.rs` and compiled twice, once per backend
+//! (`sqlite.rs` and `postgres.rs` include the same files with their own `Db` type), so each
+//! copy is fully typed without generic `Database` bounds. Where the dialects truly differ
+//! (full-text search, claiming jobs, `BEGIN IMMEDIATE`), the code branches on `IS_POSTGRES`
+//! right there.
+
+mod postgres;
+mod rows;
+pub mod scratch;
+mod sqlite;
+pub mod types;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+use crate::domain::{
+    Agent, AgentId, ApiToken, Contact, ContactId, Conversation, ConversationId, Event, EventId,
+    Message, MessageId, Millis, Team, TeamId, TokenId,
+};
+use connector_sdk::{InboundMessage, Receipt};
+pub use types::*;
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// A store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness or reference rule refused the write; `constraint` says which.
+    #[error("conflict: {constraint}")]
+    Conflict { constraint: String },
+    /// The request breaks a rule of the data (unknown agent, bad transition).
+    #[error("{0}")]
+    Invalid(String),
+    /// Stored data does not parse into its domain type.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Db(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(db)
+                if db.is_unique_violation() || db.is_foreign_key_violation() =>
+            {
+                StoreError::Conflict {
+                    constraint: db
+                        .constraint()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| db.message().to_owned()),
+                }
+            }
+            _ => StoreError::Db(err),
+        }
+    }
+}
+
+impl From<crate::domain::ParseError> for StoreError {
+    fn from(err: crate::domain::ParseError) -> Self {
+        StoreError::Corrupt(err.to_string())
+    }
+}
+
+/// The result of a store call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// How to open the database.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    pub url: String,
+    /// SQLite only: `FULL` fsyncs every commit (power-loss safe); `NORMAL` survives crashes of
+    /// the process but not of the machine. Group commit keeps `FULL` affordable.
+    pub sqlite_synchronous_full: bool,
+    pub max_connections: u32,
+}
+
+impl ConnectOptions {
+    /// Defaults for `url`.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            sqlite_synchronous_full: true,
+            max_connections: 16,
+        }
+    }
+}
+
+/// The conversation store.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+}
+
+/// Runs the same call on whichever backend the store uses.
+macro_rules! on_backend {
+    ($store:expr, $module:ident :: $function:ident ( $($arg:expr),* $(,)? )) => {
+        match &$store.pool {
+            Pool::Sqlite(pool) => sqlite::$module::$function(pool $(, $arg)*).await,
+            Pool::Postgres(pool) => postgres::$module::$function(pool $(, $arg)*).await,
+        }
+    };
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `options.url` and applies pending migrations.
+    ///
+    /// `postgres://` and `postgresql://` URLs select PostgreSQL; anything else is SQLite
+    /// (`sqlite://path`, `sqlite::memory:` or a bare file path).
+    ///
+    /// # Errors
+    /// When the database cannot be opened or a migration fails.
+    pub async fn connect(options: &ConnectOptions) -> StoreResult<Self> {
+        let url = options.url.as_str();
+        let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let connect = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(options.max_connections)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(connect)
+                .await?;
+            POSTGRES_MIGRATOR
+                .run(&pool)
+                .await
+                .map_err(|err| StoreError::Db(err.into()))?;
+            Pool::Postgres(pool)
+        } else {
+            let url = if url.starts_with("sqlite:") {
+                url.to_owned()
+            } else {
+                format!("sqlite://{url}")
+            };
+            let synchronous = if options.sqlite_synchronous_full {
+                SqliteSynchronous::Full
+            } else {
+                SqliteSynchronous::Normal
+            };
+            let connect = SqliteConnectOptions::from_str(&url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(synchronous)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+                .pragma("cache_size", "-32000");
+            let pool = SqlitePoolOptions::new()
+                .max_connections(options.max_connections.max(2))
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(connect)
+                .await?;
+            SQLITE_MIGRATOR
+                .run(&pool)
+                .await
+                .map_err(|err| StoreError::Db(err.into()))?;
+            Pool::Sqlite(pool)
+        };
+        Ok(Self { pool })
+    }
+
+    /// Which backend this store uses.
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Closes every connection, waiting for running statements.
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> StoreResult<()> {
+        on_backend!(self, health::ping())
+    }
+
+    // ----- inbound pipeline -----
+
+    /// Stores a batch of inbound messages in one transaction: dedupe, resolve contact, thread,
+    /// store, reopen, append events. Returns one receipt per message and the new events.
+    pub async fn record_inbound(
+        &self,
+        batch: &[InboundMessage],
+    ) -> StoreResult<(Vec<Receipt>, Vec<Event>)> {
+        on_backend!(self, ingest::record_batch(batch, Millis::now()))
+    }
+
+    // ----- contacts -----
+
+    /// Creates a contact with its identities.
+    pub async fn create_contact(&self, new: &NewContact) -> StoreResult<(Contact, Vec<Event>)> {
+        on_backend!(self, contacts::create(new, Millis::now()))
+    }
+
+    /// The contact with `id`, with tags and identities.
+    pub async fn get_contact(&self, id: ContactId) -> StoreResult<Contact> {
+        on_backend!(self, contacts::get(id))
+    }
+
+    /// Changes the given fields of a contact.
+    pub async fn update_contact(
+        &self,
+        id: ContactId,
+        patch: &ContactPatch,
+    ) -> StoreResult<(Contact, Vec<Event>)> {
+        on_backend!(self, contacts::update(id, patch, Millis::now()))
+    }
+
+    /// Contacts whose name, email, phone or channel id matches `query`, newest first.
+    pub async fn search_contacts(
+        &self,
+        query: Option<&str>,
+        page: PageRequest,
+    ) -> StoreResult<Page<Contact>> {
+        on_backend!(self, contacts::search(query, page))
+    }
+
+    /// Marks one identity as unreachable (blocked bot, hard bounce); campaigns skip it.
+    pub async fn mark_identity_unreachable(
+        &self,
+        scope: &str,
+        external_id: &str,
+        reason: &str,
+    ) -> StoreResult<()> {
+        on_backend!(self, contacts::mark_unreachable(scope, external_id, reason))
+    }
+
+    // ----- conversations -----
+
+    /// Conversations matching `filter`, most recently active first.
+    pub async fn list_conversations(
+        &self,
+        filter: &ConversationFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<Conversation>> {
+        on_backend!(self, conversations::list(filter, page))
+    }
+
+    /// The conversation with `id`.
+    pub async fn get_conversation(&self, id: ConversationId) -> StoreResult<Conversation> {
+        on_backend!(self, conversations::get(id))
+    }
+
+    /// Assigns a conversation to an agent and/or team (`None` clears).
+    pub async fn assign_conversation(
+        &self,
+        id: ConversationId,
+        assignment: &Assignment,
+        actor: Option<AgentId>,
+    ) -> StoreResult<(Conversation, Vec<Event>)> {
+        on_backend!(
+            self,
+            conversations::assign(id, assignment, actor, Millis::now())
+        )
+    }
+
+    /// Moves a conversation to another status.
+    pub async fn set_conversation_status(
+        &self,
+        id: ConversationId,
+        change: &StatusChange,
+        actor: Option<AgentId>,
+    ) -> StoreResult<(Conversation, Vec<Event>)> {
+        on_backend!(
+            self,
+            conversations::set_status(id, change, actor, Millis::now())
+        )
+    }
+
+    /// Changes labels and/or priority.
+    pub async fn update_conversation(
+        &self,
+        id: ConversationId,
+        patch: &ConversationPatch,
+        actor: Option<AgentId>,
+    ) -> StoreResult<(Conversation, Vec<Event>)> {
+        on_backend!(self, conversations::update(id, patch, actor, Millis::now()))
+    }
+
+    // ----- messages and the outbox -----
+
+    /// The messages of a conversation, oldest first.
+    pub async fn list_messages(
+        &self,
+        conversation: ConversationId,
+        page: PageRequest,
+    ) -> StoreResult<Page<Message>> {
+        on_backend!(self, messages::list(conversation, page))
+    }
+
+    /// The message with `id`.
+    pub async fn get_message(&self, id: MessageId) -> StoreResult<Message> {
+        on_backend!(self, messages::get(id))
+    }
+
+    /// Stores an outbound reply and its outbox row in one transaction.
+    pub async fn add_reply(&self, reply: &NewReply) -> StoreResult<(Message, Vec<Event>)> {
+        on_backend!(self, messages::add_reply(reply, Millis::now()))
+    }
+
+    /// Stores a private note.
+    pub async fn add_note(
+        &self,
+        conversation: ConversationId,
+        author: Option<AgentId>,
+        text: &str,
+    ) -> StoreResult<(Message, Vec<Event>)> {
+        on_backend!(
+            self,
+            messages::add_note(conversation, author, text, Millis::now())
+        )
+    }
+
+    /// Claims up to `limit` due outbox jobs for `worker` until `now + lease`; reply lane first.
+    pub async fn claim_outbox(
+        &self,
+        worker: &str,
+        lease: Duration,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxJob>> {
+        on_backend!(self, outbox::claim(worker, Millis::now(), lease, limit))
+    }
+
+    /// Records the outcome of a send attempt.
+    pub async fn finish_outbox(
+        &self,
+        job: &OutboxJob,
+        outcome: &SendOutcome,
+    ) -> StoreResult<Vec<Event>> {
+        on_backend!(self, outbox::finish(job, outcome, Millis::now()))
+    }
+
+    /// Puts a failed or dead message back in the queue.
+    pub async fn retry_message(&self, id: MessageId) -> StoreResult<(Message, Vec<Event>)> {
+        on_backend!(self, outbox::retry(id, Millis::now()))
+    }
+
+    /// Outbox entries in `state`, newest first.
+    pub async fn list_deliveries(
+        &self,
+        state: Option<OutboxState>,
+        page: PageRequest,
+    ) -> StoreResult<Page<DeliveryEntry>> {
+        on_backend!(self, outbox::list(state, page))
+    }
+
+    /// When the next pending job becomes due, if any.
+    pub async fn next_outbox_due(&self) -> StoreResult<Option<Millis>> {
+        on_backend!(self, outbox::next_due())
+    }
+
+    // ----- agents, teams, tokens -----
+
+    /// Creates an agent.
+    pub async fn create_agent(&self, new: &NewAgent) -> StoreResult<Agent> {
+        on_backend!(self, agents::create(new, Millis::now()))
+    }
+
+    /// All agents, by id.
+    pub async fn list_agents(&self) -> StoreResult<Vec<Agent>> {
+        on_backend!(self, agents::list())
+    }
+
+    /// The agent with `id`.
+    pub async fn get_agent(&self, id: AgentId) -> StoreResult<Agent> {
+        on_backend!(self, agents::get(id))
+    }
+
+    /// Changes the given fields of an agent.
+    pub async fn update_agent(&self, id: AgentId, patch: &AgentPatch) -> StoreResult<Agent> {
+        on_backend!(self, agents::update(id, patch))
+    }
+
+    /// How many agents exist (zero on a fresh database).
+    pub async fn count_agents(&self) -> StoreResult<i64> {
+        on_backend!(self, agents::count())
+    }
+
+    /// Creates a team with the given members.
+    pub async fn create_team(&self, name: &str, members: &[AgentId]) -> StoreResult<Team> {
+        on_backend!(self, agents::create_team(name, members, Millis::now()))
+    }
+
+    /// All teams, by id.
+    pub async fn list_teams(&self) -> StoreResult<Vec<Team>> {
+        on_backend!(self, agents::list_teams())
+    }
+
+    /// Replaces a team's members.
+    pub async fn set_team_members(&self, id: TeamId, members: &[AgentId]) -> StoreResult<Team> {
+        on_backend!(self, agents::set_team_members(id, members))
+    }
+
+    /// Stores a token's hash.
+    pub async fn create_token(&self, new: &NewToken) -> StoreResult<ApiToken> {
+        on_backend!(self, tokens::create(new, Millis::now()))
+    }
+
+    /// The live (not revoked) token whose hash is `hash`.
+    pub async fn find_token(&self, hash: &str) -> StoreResult<Option<ApiToken>> {
+        on_backend!(self, tokens::find_by_hash(hash))
+    }
+
+    /// Notes that a token was used now.
+    pub async fn touch_token(&self, id: TokenId) -> StoreResult<()> {
+        on_backend!(self, tokens::touch(id, Millis::now()))
+    }
+
+    /// All tokens, by id.
+    pub async fn list_tokens(&self) -> StoreResult<Vec<ApiToken>> {
+        on_backend!(self, tokens::list())
+    }
+
+    /// Revokes a token.
+    pub async fn revoke_token(&self, id: TokenId) -> StoreResult<()> {
+        on_backend!(self, tokens::revoke(id, Millis::now()))
+    }
+
+    // ----- events -----
+
+    /// Events after `after`, oldest first (for catching up a stream).
+    pub async fn list_events(&self, after: EventId, limit: i64) -> StoreResult<Vec<Event>> {
+        on_backend!(self, events::list_after(after, limit))
+    }
+
+    /// How many messages exist (for benchmarks and health reports).
+    pub async fn count_messages(&self) -> StoreResult<i64> {
+        on_backend!(self, messages::count())
+    }
+}

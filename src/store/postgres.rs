@@ -1,0 +1,37 @@
+//! The PostgreSQL copy of the portable SQL in `sql/` (see the module docs of `store`).
+
+/// The database this copy is compiled for.
+pub type Db = sqlx::Postgres;
+/// Lets the shared SQL branch where the dialects differ.
+pub const IS_POSTGRES: bool = true;
+
+pub mod common {
+    include!("sql/common.rs");
+}
+pub mod health {
+    include!("sql/health.rs");
+}
+pub mod ingest {
+    include!("sql/ingest.rs");
+}
+pub mod contacts {
+    include!("sql/contacts.rs");
+}
+pub mod conversations {
+    include!("sql/conversations.rs");
+}
+pub mod messages {
+    include!("sql/messages.rs");
+}
+pub mod outbox {
+    include!("sql/outbox.rs");
+}
+pub mod agents {
+    include!("sql/agents.rs");
+}
+pub mod tokens {
+    include!("sql/tokens.rs");
+}
+pub mod events {
+    include!("sql/events.rs");
+}

@@ -1,0 +1,272 @@
+// Conversations: listing with filters, assignment, status, labels. (Included once per backend.)
+
+use serde_json::json;
+
+use super::common::{begin, conversation, conversation_event, insert_events, labels, Pool};
+use super::{Db, IS_POSTGRES};
+use crate::domain::{
+    AgentId, Conversation, ConversationId, ConversationStatus, Event, EventKind, Millis,
+};
+use crate::store::rows::{conversation_columns, decode_cursor, encode_cursor, ConversationRow};
+use crate::store::{
+    AssigneeFilter, Assignment, ConversationFilter, ConversationPatch, Page, PageRequest,
+    StatusChange, StoreError, StoreResult,
+};
+
+/// Conversations matching every given filter, most recently active first (keyset pagination on
+/// `(last_activity_at, id)`).
+pub async fn list(
+    pool: &Pool,
+    filter: &ConversationFilter,
+    page: PageRequest,
+) -> StoreResult<Page<Conversation>> {
+    let limit = page.limit();
+    let mut sql = sqlx::QueryBuilder::<Db>::new(concat!(
+        "SELECT ",
+        conversation_columns!(),
+        " FROM conversations c WHERE 1 = 1"
+    ));
+    if let Some(status) = filter.status {
+        sql.push(" AND c.status = ").push_bind(status.as_str());
+    }
+    match filter.assignee {
+        Some(AssigneeFilter::Agent(agent)) => {
+            sql.push(" AND c.assignee_id = ").push_bind(agent.get());
+        }
+        Some(AssigneeFilter::Unassigned) => {
+            sql.push(" AND c.assignee_id IS NULL");
+        }
+        None => {}
+    }
+    if let Some(channel) = &filter.channel {
+        sql.push(" AND c.channel = ").push_bind(channel.clone());
+    }
+    if let Some(team) = filter.team {
+        sql.push(" AND c.team_id = ").push_bind(team.get());
+    }
+    if let Some(contact) = filter.contact {
+        sql.push(" AND c.contact_id = ").push_bind(contact.get());
+    }
+    if let Some(label) = &filter.label {
+        sql.push(" AND c.id IN (SELECT conversation_id FROM conversation_labels WHERE label = ")
+            .push_bind(label.clone())
+            .push(")");
+    }
+    if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        if IS_POSTGRES {
+            sql.push(
+                " AND c.id IN (SELECT conversation_id FROM messages \
+                 WHERE text_search @@ websearch_to_tsquery('simple', ",
+            )
+            .push_bind(text.to_owned())
+            .push("))");
+        } else {
+            sql.push(
+                " AND c.id IN (SELECT m.conversation_id FROM messages m \
+                 WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ",
+            )
+            .push_bind(fts5_query(text))
+            .push("))");
+        }
+    }
+    if let Some(cursor) = &page.cursor {
+        let (activity, id) = decode_cursor(cursor)?;
+        sql.push(" AND (c.last_activity_at < ")
+            .push_bind(activity)
+            .push(" OR (c.last_activity_at = ")
+            .push_bind(activity)
+            .push(" AND c.id < ")
+            .push_bind(id)
+            .push("))");
+    }
+    sql.push(" ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ")
+        .push_bind(limit + 1);
+
+    let mut conn = pool.acquire().await?;
+    let mut rows: Vec<ConversationRow> = sql.build_query_as().fetch_all(&mut *conn).await?;
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|row| encode_cursor(row.last_activity_at, row.id))
+    } else {
+        None
+    };
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let labels = labels(&mut conn, ConversationId::new(row.id)).await?;
+        items.push(row.into_conversation(labels)?);
+    }
+    Ok(Page { items, next_cursor })
+}
+
+/// Quotes every word so that user input is searched for, never parsed as FTS5 syntax
+/// (`AND`, `NEAR`, `"`, `*` …); words must all appear.
+fn fts5_query(text: &str) -> String {
+    text.split_whitespace()
+        .map(|word| format!("\"{}\"", word.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The conversation with `id`.
+pub async fn get(pool: &Pool, id: ConversationId) -> StoreResult<Conversation> {
+    let mut conn = pool.acquire().await?;
+    conversation(&mut conn, id).await
+}
+
+/// Sets assignee and team; records `conversation.assigned` when something changed.
+pub async fn assign(
+    pool: &Pool,
+    id: ConversationId,
+    assignment: &Assignment,
+    actor: Option<AgentId>,
+    now: Millis,
+) -> StoreResult<(Conversation, Vec<Event>)> {
+    let mut tx = begin(pool).await?;
+    let before = conversation(&mut tx, id).await?;
+    if let Some(agent) = assignment.agent {
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM agents WHERE id = $1")
+            .bind(agent.get())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::Invalid(format!("agent_id: no agent {agent}")));
+        }
+    }
+    if let Some(team) = assignment.team {
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1")
+            .bind(team.get())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::Invalid(format!("team_id: no team {team}")));
+        }
+    }
+    sqlx::query("UPDATE conversations SET assignee_id = $2, team_id = $3 WHERE id = $1")
+        .bind(id.get())
+        .bind(assignment.agent.map(|a| a.get()))
+        .bind(assignment.team.map(|t| t.get()))
+        .execute(&mut *tx)
+        .await?;
+    if let Some(agent) = assignment.agent {
+        sqlx::query("UPDATE agents SET last_assigned_at = $2 WHERE id = $1")
+            .bind(agent.get())
+            .bind(now.0)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let mut events = Vec::new();
+    if before.assignee_id != assignment.agent || before.team_id != assignment.team {
+        events.push(conversation_event(
+            EventKind::ConversationAssigned,
+            id,
+            actor,
+            json!({
+                "from": {"agent_id": before.assignee_id, "team_id": before.team_id},
+                "to": {"agent_id": assignment.agent, "team_id": assignment.team},
+            }),
+        ));
+    }
+    let events = insert_events(&mut tx, events, now).await?;
+    let after = conversation(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok((after, events))
+}
+
+/// Moves to `change.status`; `snoozed` needs a wake-up time in the future.
+pub async fn set_status(
+    pool: &Pool,
+    id: ConversationId,
+    change: &StatusChange,
+    actor: Option<AgentId>,
+    now: Millis,
+) -> StoreResult<(Conversation, Vec<Event>)> {
+    let snoozed_until = match (change.status, change.snoozed_until) {
+        (ConversationStatus::Snoozed, Some(until)) if Millis::from(until) > now => {
+            Some(Millis::from(until).0)
+        }
+        (ConversationStatus::Snoozed, _) => {
+            return Err(StoreError::Invalid(
+                "snoozed_until: a future time is required to snooze".into(),
+            ));
+        }
+        (_, Some(_)) => {
+            return Err(StoreError::Invalid(
+                "snoozed_until: only allowed with status snoozed".into(),
+            ));
+        }
+        (_, None) => None,
+    };
+    let mut tx = begin(pool).await?;
+    let before = conversation(&mut tx, id).await?;
+    let resolved_at = (change.status == ConversationStatus::Resolved).then_some(now.0);
+    sqlx::query(
+        "UPDATE conversations SET status = $2, snoozed_until = $3, resolved_at = $4 WHERE id = $1",
+    )
+    .bind(id.get())
+    .bind(change.status.as_str())
+    .bind(snoozed_until)
+    .bind(resolved_at)
+    .execute(&mut *tx)
+    .await?;
+    let mut events = Vec::new();
+    if before.status != change.status {
+        events.push(conversation_event(
+            EventKind::ConversationStatusChanged,
+            id,
+            actor,
+            json!({"from": before.status, "to": change.status}),
+        ));
+    }
+    let events = insert_events(&mut tx, events, now).await?;
+    let after = conversation(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok((after, events))
+}
+
+/// Replaces labels and/or sets the priority.
+pub async fn update(
+    pool: &Pool,
+    id: ConversationId,
+    patch: &ConversationPatch,
+    actor: Option<AgentId>,
+    now: Millis,
+) -> StoreResult<(Conversation, Vec<Event>)> {
+    let mut tx = begin(pool).await?;
+    let before = conversation(&mut tx, id).await?;
+    if let Some(priority) = patch.priority {
+        sqlx::query("UPDATE conversations SET priority = $2 WHERE id = $1")
+            .bind(id.get())
+            .bind(priority.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some(new_labels) = &patch.labels {
+        sqlx::query("DELETE FROM conversation_labels WHERE conversation_id = $1")
+            .bind(id.get())
+            .execute(&mut *tx)
+            .await?;
+        for label in new_labels {
+            sqlx::query(
+                "INSERT INTO conversation_labels (conversation_id, label) VALUES ($1, $2) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(id.get())
+            .bind(label)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    let after = conversation(&mut tx, id).await?;
+    let mut events = Vec::new();
+    if before.labels != after.labels || before.priority != after.priority {
+        events.push(conversation_event(
+            EventKind::ConversationUpdated,
+            id,
+            actor,
+            json!({"labels": after.labels, "priority": after.priority}),
+        ));
+    }
+    let events = insert_events(&mut tx, events, now).await?;
+    tx.commit().await?;
+    Ok((after, events))
+}

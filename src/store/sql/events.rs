@@ -1,0 +1,19 @@
+// Reading the event log. (Included once per backend.)
+
+use super::common::Pool;
+use crate::domain::{Event, EventId};
+use crate::store::rows::EventRow;
+use crate::store::StoreResult;
+
+/// Events with an id above `after`, oldest first.
+pub async fn list_after(pool: &Pool, after: EventId, limit: i64) -> StoreResult<Vec<Event>> {
+    let rows: Vec<EventRow> = sqlx::query_as(
+        "SELECT id, kind, conversation_id, contact_id, message_id, agent_id, data, created_at \
+         FROM events WHERE id > $1 ORDER BY id LIMIT $2",
+    )
+    .bind(after.get())
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(Event::try_from).collect()
+}

@@ -1,0 +1,210 @@
+// Messages of a conversation: listing, replies (with their outbox row) and notes.
+// (Included once per backend.)
+
+use serde_json::json;
+
+use super::common::{begin, conversation, insert_events, Pool};
+use crate::domain::{
+    AgentId, ContactId, ConversationId, Event, EventKind, Message, MessageId, Millis,
+};
+use crate::store::rows::{decode_cursor, encode_cursor, message_columns, MessageRow, NewEvent};
+use crate::store::{NewReply, Page, PageRequest, ReplyAuthor, StoreError, StoreResult};
+
+/// Longest preview kept on the conversation row for list views.
+const PREVIEW_CHARS: usize = 280;
+
+/// Messages of a conversation, oldest first.
+pub async fn list(
+    pool: &Pool,
+    conversation_id: ConversationId,
+    page: PageRequest,
+) -> StoreResult<Page<Message>> {
+    let limit = page.limit();
+    let after = match &page.cursor {
+        Some(cursor) => decode_cursor(cursor)?.1,
+        None => 0,
+    };
+    let mut conn = pool.acquire().await?;
+    // A missing conversation is a 404, not an empty page.
+    conversation(&mut conn, conversation_id).await?;
+    let mut rows: Vec<MessageRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        message_columns!(),
+        " FROM messages m WHERE m.conversation_id = $1 AND m.id > $2 ORDER BY m.id LIMIT $3"
+    ))
+    .bind(conversation_id.get())
+    .bind(after)
+    .bind(limit + 1)
+    .fetch_all(&mut *conn)
+    .await?;
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|row| encode_cursor(0, row.id))
+    } else {
+        None
+    };
+    let items = rows
+        .into_iter()
+        .map(Message::try_from)
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Page { items, next_cursor })
+}
+
+/// The message with `id`.
+pub async fn get(pool: &Pool, id: MessageId) -> StoreResult<Message> {
+    let row: MessageRow = sqlx::query_as(concat!(
+        "SELECT ",
+        message_columns!(),
+        " FROM messages m WHERE m.id = $1"
+    ))
+    .bind(id.get())
+    .fetch_optional(pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    Message::try_from(row)
+}
+
+/// How many messages are stored.
+pub async fn count(pool: &Pool) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar("SELECT count(*) FROM messages")
+        .fetch_one(pool)
+        .await?)
+}
+
+fn message_event(message: &Message, contact: Option<ContactId>, agent: Option<AgentId>) -> NewEvent {
+    NewEvent {
+        kind: EventKind::MessageCreated,
+        conversation_id: Some(message.conversation_id),
+        contact_id: contact,
+        message_id: Some(message.id),
+        agent_id: agent,
+        data: json!({"direction": message.direction, "kind": message.kind, "channel": message.channel}),
+    }
+}
+
+/// Stores a reply and its outbox row in one transaction; the conversation stops waiting.
+pub async fn add_reply(pool: &Pool, reply: &NewReply, now: Millis) -> StoreResult<(Message, Vec<Event>)> {
+    let mut tx = begin(pool).await?;
+    let conv = conversation(&mut tx, reply.conversation).await?;
+    let identity: Option<(String, Option<String>)> = sqlx::query_as(
+        "SELECT i.external_id, i.unreachable_reason FROM conversations c \
+         JOIN contact_identities i ON i.id = c.identity_id WHERE c.id = $1",
+    )
+    .bind(conv.id.get())
+    .fetch_optional(&mut *tx)
+    .await?;
+    match identity {
+        None => {
+            return Err(StoreError::Invalid(
+                "conversation: has no channel identity to reply to".into(),
+            ));
+        }
+        Some((_, Some(reason))) => {
+            return Err(StoreError::Invalid(format!(
+                "conversation: the contact cannot be reached on this channel ({reason})"
+            )));
+        }
+        Some(_) => {}
+    }
+    let (author_type, author_id) = match reply.author {
+        ReplyAuthor::Agent(agent) => ("agent", Some(agent.get())),
+        ReplyAuthor::Bot => ("bot", None),
+    };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO messages (conversation_id, channel, direction, kind, author_type, author_id, \
+             text, attachments, delivery_status, created_at) \
+         VALUES ($1, $2, 'out', 'message', $3, $4, $5, $6, 'queued', $7) RETURNING id",
+    )
+    .bind(conv.id.get())
+    .bind(&conv.channel)
+    .bind(author_type)
+    .bind(author_id)
+    .bind(&reply.text)
+    .bind(sqlx::types::Json(&reply.attachments))
+    .bind(now.0)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO outbox (message_id, channel, lane, state, attempts, next_attempt_at, \
+             created_at, updated_at) \
+         VALUES ($1, $2, $3, 'pending', 0, $4, $4, $4)",
+    )
+    .bind(id)
+    .bind(&conv.channel)
+    .bind(reply.lane.as_str())
+    .bind(now.0)
+    .execute(&mut *tx)
+    .await?;
+    let preview: String = reply.text.chars().take(PREVIEW_CHARS).collect();
+    // Only a person's answer counts as the first response; a bot's acknowledgement does not.
+    let first_reply = matches!(reply.author, ReplyAuthor::Agent(_)).then_some(now.0);
+    sqlx::query(
+        "UPDATE conversations SET last_activity_at = $2, last_message = $3, waiting_since = NULL, \
+             first_reply_at = COALESCE(first_reply_at, $4) WHERE id = $1",
+    )
+    .bind(conv.id.get())
+    .bind(now.0)
+    .bind(&preview)
+    .bind(first_reply)
+    .execute(&mut *tx)
+    .await?;
+    let row: MessageRow = sqlx::query_as(concat!(
+        "SELECT ",
+        message_columns!(),
+        " FROM messages m WHERE m.id = $1"
+    ))
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let message = Message::try_from(row)?;
+    let agent = match reply.author {
+        ReplyAuthor::Agent(agent) => Some(agent),
+        ReplyAuthor::Bot => None,
+    };
+    let events = insert_events(
+        &mut tx,
+        vec![message_event(&message, Some(conv.contact_id), agent)],
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((message, events))
+}
+
+/// Stores a private note; customers never see it and it does not stop the waiting clock.
+pub async fn add_note(
+    pool: &Pool,
+    conversation_id: ConversationId,
+    author: Option<AgentId>,
+    text: &str,
+    now: Millis,
+) -> StoreResult<(Message, Vec<Event>)> {
+    let mut tx = begin(pool).await?;
+    let conv = conversation(&mut tx, conversation_id).await?;
+    let author_type = if author.is_some() { "agent" } else { "system" };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO messages (conversation_id, channel, direction, kind, author_type, author_id, \
+             text, created_at) \
+         VALUES ($1, $2, 'out', 'note', $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(conv.id.get())
+    .bind(&conv.channel)
+    .bind(author_type)
+    .bind(author.map(|a| a.get()))
+    .bind(text)
+    .bind(now.0)
+    .fetch_one(&mut *tx)
+    .await?;
+    let row: MessageRow = sqlx::query_as(concat!(
+        "SELECT ",
+        message_columns!(),
+        " FROM messages m WHERE m.id = $1"
+    ))
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let message = Message::try_from(row)?;
+    let events = insert_events(&mut tx, vec![message_event(&message, None, author)], now).await?;
+    tx.commit().await?;
+    Ok((message, events))
+}

@@ -1,0 +1,241 @@
+//! The commands and queries the store takes, and what it returns besides domain types.
+
+use chrono::{DateTime, Utc};
+use connector_sdk::{Attachment, Recipient};
+
+use crate::domain::{
+    AgentId, Availability, ContactId, ConversationId, ConversationStatus, MessageId, Priority,
+    Role, TeamId,
+};
+
+/// A page request: an opaque cursor from the previous page and a size (clamped to 1..=200).
+#[derive(Debug, Clone, Default)]
+pub struct PageRequest {
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+impl PageRequest {
+    /// The page size, clamped.
+    pub fn limit(&self) -> i64 {
+        self.limit.unwrap_or(50).clamp(1, 200)
+    }
+
+    /// The first page of `limit` items.
+    pub fn first(limit: i64) -> Self {
+        Self {
+            cursor: None,
+            limit: Some(limit),
+        }
+    }
+}
+
+/// One page of results and the cursor of the next, if there are more.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// Which assignee a conversation list wants.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AssigneeFilter {
+    Agent(AgentId),
+    Unassigned,
+}
+
+/// Filters of the conversation list; all given ones must match.
+#[derive(Debug, Clone, Default)]
+pub struct ConversationFilter {
+    pub status: Option<ConversationStatus>,
+    pub assignee: Option<AssigneeFilter>,
+    pub channel: Option<String>,
+    pub team: Option<TeamId>,
+    pub label: Option<String>,
+    pub contact: Option<ContactId>,
+    /// Full-text search over the conversation's messages.
+    pub text: Option<String>,
+}
+
+/// A new contact.
+#[derive(Debug, Clone, Default)]
+pub struct NewContact {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+    pub tags: Vec<String>,
+    /// Extra `(scope, external id)` identities besides email and phone.
+    pub identities: Vec<(String, String)>,
+}
+
+/// Changes to a contact; `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct ContactPatch {
+    pub name: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    /// Merged into the stored attributes; a `null` value removes the key.
+    pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Replaces the tags.
+    pub tags: Option<Vec<String>>,
+}
+
+/// Who a conversation is assigned to; `None` clears that part.
+#[derive(Debug, Clone, Default)]
+pub struct Assignment {
+    pub agent: Option<AgentId>,
+    pub team: Option<TeamId>,
+}
+
+/// A status change, with the wake-up time for `snoozed`.
+#[derive(Debug, Clone)]
+pub struct StatusChange {
+    pub status: ConversationStatus,
+    pub snoozed_until: Option<DateTime<Utc>>,
+}
+
+/// Changes to a conversation's labels and priority.
+#[derive(Debug, Clone, Default)]
+pub struct ConversationPatch {
+    /// Replaces the labels.
+    pub labels: Option<Vec<String>>,
+    pub priority: Option<Priority>,
+}
+
+/// Which queue an outbound message waits in. Replies never wait behind campaigns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    Reply,
+    Campaign,
+}
+
+impl Lane {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lane::Reply => "reply",
+            Lane::Campaign => "campaign",
+        }
+    }
+}
+
+/// Who writes an outbound message.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ReplyAuthor {
+    Agent(AgentId),
+    Bot,
+}
+
+/// An outbound reply to store and queue.
+#[derive(Debug, Clone)]
+pub struct NewReply {
+    pub conversation: ConversationId,
+    pub author: ReplyAuthor,
+    pub text: String,
+    pub attachments: Vec<Attachment>,
+    pub lane: Lane,
+}
+
+/// A claimed piece of outbound work: everything a connector needs to send it.
+#[derive(Debug, Clone)]
+pub struct OutboxJob {
+    pub outbox_id: i64,
+    pub message_id: MessageId,
+    pub conversation_id: ConversationId,
+    pub channel: String,
+    pub recipient: Recipient,
+    pub author: Option<(AgentId, String)>,
+    pub text: String,
+    pub attachments: Vec<Attachment>,
+    pub in_reply_to: Option<String>,
+    /// Attempts made before this one.
+    pub attempts: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The outcome of one send attempt, as the dispatcher decided it.
+#[derive(Debug, Clone)]
+pub enum SendOutcome {
+    Sent {
+        external_id: Option<String>,
+    },
+    /// Try again at `at`.
+    Retry {
+        at: DateTime<Utc>,
+        error: String,
+    },
+    /// Refused for good (`failed`), or out of attempts (`dead`).
+    Failed {
+        error: String,
+        dead: bool,
+    },
+}
+
+/// Where an outbox entry stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxState {
+    Pending,
+    Sent,
+    Failed,
+    Dead,
+}
+
+impl OutboxState {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxState::Pending => "pending",
+            OutboxState::Sent => "sent",
+            OutboxState::Failed => "failed",
+            OutboxState::Dead => "dead",
+        }
+    }
+
+    /// Parses the stored name.
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::Pending, Self::Sent, Self::Failed, Self::Dead]
+            .into_iter()
+            .find(|state| state.as_str() == value)
+    }
+}
+
+/// An outbox entry as agents see it.
+#[derive(Debug, Clone)]
+pub struct DeliveryEntry {
+    pub message_id: MessageId,
+    pub conversation_id: ConversationId,
+    pub channel: String,
+    pub state: OutboxState,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub next_attempt_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new agent.
+#[derive(Debug, Clone)]
+pub struct NewAgent {
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub capacity: i64,
+}
+
+/// Changes to an agent.
+#[derive(Debug, Clone, Default)]
+pub struct AgentPatch {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    pub availability: Option<Availability>,
+    pub capacity: Option<i64>,
+}
+
+/// A new API token's record (the secret's hash, never the secret).
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub name: String,
+    pub role: Role,
+    pub agent: Option<AgentId>,
+    pub hash: String,
+}
