@@ -152,7 +152,7 @@ impl Dispatcher {
             Err(ConnectorError::Unavailable {
                 retry_after,
                 source,
-            }) => self.retry_or_die(job, retry_after, source.to_string()),
+            }) => self.retry_or_die(job, retry_after, error_chain(source.as_ref())),
             Err(err @ ConnectorError::Unauthorized) => {
                 // An operator has to fix credentials: retry slowly rather than burn attempts.
                 let slow = Duration::from_secs(self.config.backoff_max_secs);
@@ -228,6 +228,18 @@ impl Dispatcher {
         }
         Ok(())
     }
+}
+
+/// An error with its causes, `outer: inner: innermost`, for the agent-visible `last_error`.
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// Delay before the retry after `attempts` failures: `base · 2^attempts`, capped, with full

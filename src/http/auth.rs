@@ -3,6 +3,7 @@
 //! `security` scopes, which a test checks against behaviour).
 
 use std::collections::HashMap;
+use std::marker::PhantomData;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -28,12 +29,52 @@ pub struct Caller {
     pub agent: Option<AgentId>,
 }
 
-/// Roles allowed on routes that work conversations.
-pub const AGENTS: &[Role] = &[Role::Admin, Role::Agent];
-/// Roles allowed on routes that read or edit contacts and directory data.
-pub const EVERYONE: &[Role] = &[Role::Admin, Role::Agent, Role::Marketer];
+/// A set of roles a route allows.
+pub trait RoleSet: Send + Sync + 'static {
+    const ROLES: &'static [Role];
+}
+
+/// Routes that work conversations: admins and agents.
+pub struct Agents;
+impl RoleSet for Agents {
+    const ROLES: &'static [Role] = &[Role::Admin, Role::Agent];
+}
+
+/// Routes that read or edit contacts and directory data: every role.
+pub struct Everyone;
+impl RoleSet for Everyone {
+    const ROLES: &'static [Role] = &[Role::Admin, Role::Agent, Role::Marketer];
+}
+
 /// Admin-only routes.
-pub const ADMINS: &[Role] = &[Role::Admin];
+pub struct Admins;
+impl RoleSet for Admins {
+    const ROLES: &'static [Role] = &[Role::Admin];
+}
+
+/// A caller whose role is in `R`. As an extractor it runs before the body is read, so a
+/// caller without the role gets 403 whatever they sent.
+pub struct Authorized<R: RoleSet>(pub Caller, PhantomData<R>);
+
+impl<R: RoleSet> std::ops::Deref for Authorized<R> {
+    type Target = Caller;
+    fn deref(&self) -> &Caller {
+        &self.0
+    }
+}
+
+impl<R: RoleSet> FromRequestParts<AppState> for Authorized<R> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.require(R::ROLES)?;
+        Ok(Self(caller, PhantomData))
+    }
+}
 
 impl Caller {
     /// Refuses the call unless the caller has one of `roles`.

@@ -20,6 +20,8 @@ pub enum FakeFailure {
     Unavailable(Option<Duration>),
     /// Fails permanently with this reason.
     Rejected(String),
+    /// Fails permanently: the recipient can never be reached (blocked the bot, deleted).
+    Unreachable(String),
 }
 
 #[derive(Default)]
@@ -109,6 +111,10 @@ impl Connector for FakeConnector {
                 retry_after,
             )),
             Some(FakeFailure::Rejected(reason)) => Err(ConnectorError::rejected(reason)),
+            Some(FakeFailure::Unreachable(reason)) => Err(ConnectorError::Rejected {
+                reason,
+                unreachable: true,
+            }),
             None => {
                 // Idempotent per message id, as the contract asks.
                 if let Some(previous) = state.sent.iter().position(|sent| sent.id == msg.id) {

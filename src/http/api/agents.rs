@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::views::{AgentView, ChannelView, CreatedTokenView, TeamView, TokenView};
 use crate::domain::{AgentId, Availability, Role, TeamId, TokenId};
 use crate::http::AppState;
-use crate::http::auth::{ADMINS, Caller, EVERYONE};
+use crate::http::auth::{Admins, Agents, Authorized, Everyone};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Path};
 use crate::store::{AgentPatch, NewAgent, NewToken};
@@ -17,10 +17,9 @@ use crate::store::{AgentPatch, NewAgent, NewToken};
 #[utoipa::path(get, path = "/api/v1/agents", tag = "agents", responses((status = 200, body = Vec<AgentView>)),
     security(("bearer" = ["admin", "agent", "marketer"])))]
 pub async fn list_agents(
-    caller: Caller,
+    _caller: Authorized<Everyone>,
     State(state): State<AppState>,
 ) -> ApiResult<Json<Vec<AgentView>>> {
-    caller.require(EVERYONE)?;
     let agents = state
         .store
         .list_agents()
@@ -53,11 +52,10 @@ fn validate_capacity(capacity: Option<i64>) -> ApiResult<()> {
 #[utoipa::path(post, path = "/api/v1/agents", tag = "agents", request_body = CreateAgentRequest,
     responses((status = 201, body = AgentView), (status = 409)), security(("bearer" = ["admin"])))]
 pub async fn create_agent(
-    caller: Caller,
+    _caller: Authorized<Admins>,
     State(state): State<AppState>,
     Json(request): Json<CreateAgentRequest>,
 ) -> ApiResult<(StatusCode, Json<AgentView>)> {
-    caller.require(ADMINS)?;
     if request.name.trim().is_empty() {
         return Err(ApiError::Invalid("name: must not be empty".into()));
     }
@@ -93,12 +91,11 @@ pub struct UpdateAgentRequest {
     request_body = UpdateAgentRequest, responses((status = 200, body = AgentView)),
     security(("bearer" = ["admin", "agent"])))]
 pub async fn update_agent(
-    caller: Caller,
+    caller: Authorized<Agents>,
     State(state): State<AppState>,
     Path(id): Path<AgentId>,
     Json(request): Json<UpdateAgentRequest>,
 ) -> ApiResult<Json<AgentView>> {
-    caller.require(&[Role::Admin, Role::Agent])?;
     let only_own_availability = caller.agent == Some(id)
         && request.name.is_none()
         && request.role.is_none()
@@ -129,10 +126,9 @@ pub async fn update_agent(
 #[utoipa::path(get, path = "/api/v1/teams", tag = "agents", responses((status = 200, body = Vec<TeamView>)),
     security(("bearer" = ["admin", "agent", "marketer"])))]
 pub async fn list_teams(
-    caller: Caller,
+    _caller: Authorized<Everyone>,
     State(state): State<AppState>,
 ) -> ApiResult<Json<Vec<TeamView>>> {
-    caller.require(EVERYONE)?;
     let teams = state
         .store
         .list_teams()
@@ -154,11 +150,10 @@ pub struct CreateTeamRequest {
 #[utoipa::path(post, path = "/api/v1/teams", tag = "agents", request_body = CreateTeamRequest,
     responses((status = 201, body = TeamView), (status = 409)), security(("bearer" = ["admin"])))]
 pub async fn create_team(
-    caller: Caller,
+    _caller: Authorized<Admins>,
     State(state): State<AppState>,
     Json(request): Json<CreateTeamRequest>,
 ) -> ApiResult<(StatusCode, Json<TeamView>)> {
-    caller.require(ADMINS)?;
     if request.name.trim().is_empty() {
         return Err(ApiError::Invalid("name: must not be empty".into()));
     }
@@ -181,12 +176,11 @@ pub struct TeamMembersRequest {
 #[utoipa::path(put, path = "/api/v1/teams/{id}/members", tag = "agents", params(("id" = i64, Path)),
     request_body = TeamMembersRequest, responses((status = 200, body = TeamView)), security(("bearer" = ["admin"])))]
 pub async fn set_team_members(
-    caller: Caller,
+    _caller: Authorized<Admins>,
     State(state): State<AppState>,
     Path(id): Path<TeamId>,
     Json(request): Json<TeamMembersRequest>,
 ) -> ApiResult<Json<TeamView>> {
-    caller.require(ADMINS)?;
     let team = state
         .store
         .set_team_members(id, &request.members)
@@ -199,10 +193,9 @@ pub async fn set_team_members(
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "agents", responses((status = 200, body = Vec<TokenView>)),
     security(("bearer" = ["admin"])))]
 pub async fn list_tokens(
-    caller: Caller,
+    _caller: Authorized<Admins>,
     State(state): State<AppState>,
 ) -> ApiResult<Json<Vec<TokenView>>> {
-    caller.require(ADMINS)?;
     let tokens = state
         .store
         .list_tokens()
@@ -225,11 +218,10 @@ pub struct CreateTokenRequest {
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "agents", request_body = CreateTokenRequest,
     responses((status = 201, body = CreatedTokenView)), security(("bearer" = ["admin"])))]
 pub async fn create_token(
-    caller: Caller,
+    _caller: Authorized<Admins>,
     State(state): State<AppState>,
     Json(request): Json<CreateTokenRequest>,
 ) -> ApiResult<(StatusCode, Json<CreatedTokenView>)> {
-    caller.require(ADMINS)?;
     if request.name.trim().is_empty() {
         return Err(ApiError::Invalid("name: must not be empty".into()));
     }
@@ -257,11 +249,10 @@ pub async fn create_token(
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "agents", params(("id" = i64, Path)),
     responses((status = 204), (status = 404)), security(("bearer" = ["admin"])))]
 pub async fn revoke_token(
-    caller: Caller,
+    _caller: Authorized<Admins>,
     State(state): State<AppState>,
     Path(id): Path<TokenId>,
 ) -> ApiResult<StatusCode> {
-    caller.require(ADMINS)?;
     state
         .store
         .revoke_token(id)
@@ -275,10 +266,9 @@ pub async fn revoke_token(
 #[utoipa::path(get, path = "/api/v1/channels", tag = "agents", responses((status = 200, body = Vec<ChannelView>)),
     security(("bearer" = ["admin", "agent", "marketer"])))]
 pub async fn list_channels(
-    caller: Caller,
+    _caller: Authorized<Everyone>,
     State(state): State<AppState>,
 ) -> ApiResult<Json<Vec<ChannelView>>> {
-    caller.require(EVERYONE)?;
     let mut channels: Vec<ChannelView> = state
         .connectors
         .values()

@@ -9,7 +9,7 @@ use super::conversations::validate_labels;
 use super::views::{self, ContactPage, ContactView};
 use crate::domain::ContactId;
 use crate::http::AppState;
-use crate::http::auth::{Caller, EVERYONE};
+use crate::http::auth::{Authorized, Everyone};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Path, Query};
 use crate::store::{ContactPatch, NewContact, PageRequest};
@@ -28,11 +28,10 @@ pub struct ContactQuery {
 #[utoipa::path(get, path = "/api/v1/contacts", tag = "contacts", params(ContactQuery),
     responses((status = 200, body = ContactPage)), security(("bearer" = ["admin", "agent", "marketer"])))]
 pub async fn search_contacts(
-    caller: Caller,
+    _caller: Authorized<Everyone>,
     State(state): State<AppState>,
     Query(query): Query<ContactQuery>,
 ) -> ApiResult<Json<ContactPage>> {
-    caller.require(EVERYONE)?;
     let page = state
         .store
         .search_contacts(
@@ -52,11 +51,10 @@ pub async fn search_contacts(
 #[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = i64, Path)),
     responses((status = 200, body = ContactView), (status = 404)), security(("bearer" = ["admin", "agent", "marketer"])))]
 pub async fn get_contact(
-    caller: Caller,
+    _caller: Authorized<Everyone>,
     State(state): State<AppState>,
     Path(id): Path<ContactId>,
 ) -> ApiResult<Json<ContactView>> {
-    caller.require(EVERYONE)?;
     let contact = state
         .store
         .get_contact(id)
@@ -118,11 +116,10 @@ fn validate_phone(phone: &Option<String>) -> ApiResult<()> {
     responses((status = 201, body = ContactView), (status = 409), (status = 422)),
     security(("bearer" = ["admin", "agent", "marketer"])))]
 pub async fn create_contact(
-    caller: Caller,
+    _caller: Authorized<Everyone>,
     State(state): State<AppState>,
     Json(request): Json<CreateContactRequest>,
 ) -> ApiResult<(StatusCode, Json<ContactView>)> {
-    caller.require(EVERYONE)?;
     validate_email(&request.email)?;
     validate_phone(&request.phone)?;
     let new = NewContact {
@@ -172,12 +169,11 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<S
     request_body = UpdateContactRequest, responses((status = 200, body = ContactView), (status = 404)),
     security(("bearer" = ["admin", "agent", "marketer"])))]
 pub async fn update_contact(
-    caller: Caller,
+    _caller: Authorized<Everyone>,
     State(state): State<AppState>,
     Path(id): Path<ContactId>,
     Json(request): Json<UpdateContactRequest>,
 ) -> ApiResult<Json<ContactView>> {
-    caller.require(EVERYONE)?;
     if let Some(email) = &request.email {
         validate_email(email)?;
     }

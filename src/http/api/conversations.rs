@@ -11,7 +11,7 @@ use super::views::{
 };
 use crate::domain::{AgentId, ContactId, ConversationId, ConversationStatus, Priority, TeamId};
 use crate::http::AppState;
-use crate::http::auth::{AGENTS, Caller};
+use crate::http::auth::{Agents, Authorized};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Path, Query};
 use crate::store::{
@@ -44,11 +44,10 @@ pub struct ConversationQuery {
 #[utoipa::path(get, path = "/api/v1/conversations", tag = "conversations", params(ConversationQuery),
     responses((status = 200, body = ConversationPage)), security(("bearer" = ["admin", "agent"])))]
 pub async fn list_conversations(
-    caller: Caller,
+    caller: Authorized<Agents>,
     State(state): State<AppState>,
     Query(query): Query<ConversationQuery>,
 ) -> ApiResult<Json<ConversationPage>> {
-    caller.require(AGENTS)?;
     let assignee = match query.assignee.as_deref() {
         None => None,
         Some("none") => Some(AssigneeFilter::Unassigned),
@@ -88,11 +87,10 @@ pub async fn list_conversations(
     params(("id" = i64, Path)), responses((status = 200, body = ConversationView), (status = 404)),
     security(("bearer" = ["admin", "agent"])))]
 pub async fn get_conversation(
-    caller: Caller,
+    _caller: Authorized<Agents>,
     State(state): State<AppState>,
     Path(id): Path<ConversationId>,
 ) -> ApiResult<Json<ConversationView>> {
-    caller.require(AGENTS)?;
     let conversation = state
         .store
         .get_conversation(id)
@@ -133,12 +131,11 @@ pub fn validate_labels(field: &str, labels: &[String]) -> ApiResult<Vec<String>>
     params(("id" = i64, Path)), request_body = ConversationPatchRequest,
     responses((status = 200, body = ConversationView)), security(("bearer" = ["admin", "agent"])))]
 pub async fn update_conversation(
-    caller: Caller,
+    caller: Authorized<Agents>,
     State(state): State<AppState>,
     Path(id): Path<ConversationId>,
     Json(request): Json<ConversationPatchRequest>,
 ) -> ApiResult<Json<ConversationView>> {
-    caller.require(AGENTS)?;
     let labels = request
         .labels
         .as_deref()
@@ -171,12 +168,11 @@ pub struct PageQuery {
     params(("id" = i64, Path), PageQuery), responses((status = 200, body = MessagePage)),
     security(("bearer" = ["admin", "agent"])))]
 pub async fn list_messages(
-    caller: Caller,
+    _caller: Authorized<Agents>,
     State(state): State<AppState>,
     Path(id): Path<ConversationId>,
     Query(query): Query<PageQuery>,
 ) -> ApiResult<Json<MessagePage>> {
-    caller.require(AGENTS)?;
     let page = state
         .store
         .list_messages(
@@ -219,12 +215,11 @@ fn validate_text(text: &str) -> ApiResult<()> {
     params(("id" = i64, Path)), request_body = ReplyRequest,
     responses((status = 202, body = MessageView), (status = 422)), security(("bearer" = ["admin", "agent"])))]
 pub async fn reply(
-    caller: Caller,
+    caller: Authorized<Agents>,
     State(state): State<AppState>,
     Path(id): Path<ConversationId>,
     Json(request): Json<ReplyRequest>,
 ) -> ApiResult<(StatusCode, Json<MessageView>)> {
-    caller.require(AGENTS)?;
     validate_text(&request.text)?;
     let reply = NewReply {
         conversation: id,
@@ -255,12 +250,11 @@ pub struct NoteRequest {
     params(("id" = i64, Path)), request_body = NoteRequest,
     responses((status = 201, body = MessageView)), security(("bearer" = ["admin", "agent"])))]
 pub async fn add_note(
-    caller: Caller,
+    caller: Authorized<Agents>,
     State(state): State<AppState>,
     Path(id): Path<ConversationId>,
     Json(request): Json<NoteRequest>,
 ) -> ApiResult<(StatusCode, Json<MessageView>)> {
-    caller.require(AGENTS)?;
     validate_text(&request.text)?;
     let (message, events) = state
         .store
@@ -284,12 +278,11 @@ pub struct AssignRequest {
     params(("id" = i64, Path)), request_body = AssignRequest,
     responses((status = 200, body = ConversationView)), security(("bearer" = ["admin", "agent"])))]
 pub async fn assign(
-    caller: Caller,
+    caller: Authorized<Agents>,
     State(state): State<AppState>,
     Path(id): Path<ConversationId>,
     Json(request): Json<AssignRequest>,
 ) -> ApiResult<Json<ConversationView>> {
-    caller.require(AGENTS)?;
     let assignment = Assignment {
         agent: request.agent_id,
         team: request.team_id,
@@ -317,12 +310,11 @@ pub struct StatusRequest {
     params(("id" = i64, Path)), request_body = StatusRequest,
     responses((status = 200, body = ConversationView), (status = 422)), security(("bearer" = ["admin", "agent"])))]
 pub async fn set_status(
-    caller: Caller,
+    caller: Authorized<Agents>,
     State(state): State<AppState>,
     Path(id): Path<ConversationId>,
     Json(request): Json<StatusRequest>,
 ) -> ApiResult<Json<ConversationView>> {
-    caller.require(AGENTS)?;
     let change = StatusChange {
         status: request.status,
         snoozed_until: request.snoozed_until,

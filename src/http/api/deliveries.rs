@@ -8,7 +8,7 @@ use utoipa::IntoParams;
 use super::views::{self, DeliveryPage, MessageView};
 use crate::domain::MessageId;
 use crate::http::AppState;
-use crate::http::auth::{AGENTS, Caller};
+use crate::http::auth::{Agents, Authorized};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Path, Query};
 use crate::store::{OutboxState, PageRequest};
@@ -27,11 +27,10 @@ pub struct DeliveryQuery {
 #[utoipa::path(get, path = "/api/v1/deliveries", tag = "deliveries", params(DeliveryQuery),
     responses((status = 200, body = DeliveryPage)), security(("bearer" = ["admin", "agent"])))]
 pub async fn list_deliveries(
-    caller: Caller,
+    _caller: Authorized<Agents>,
     State(state): State<AppState>,
     Query(query): Query<DeliveryQuery>,
 ) -> ApiResult<Json<DeliveryPage>> {
-    caller.require(AGENTS)?;
     let filter = query
         .state
         .as_deref()
@@ -63,11 +62,10 @@ pub async fn list_deliveries(
     params(("id" = i64, Path)), responses((status = 202, body = MessageView), (status = 422)),
     security(("bearer" = ["admin", "agent"])))]
 pub async fn retry_message(
-    caller: Caller,
+    _caller: Authorized<Agents>,
     State(state): State<AppState>,
     Path(id): Path<MessageId>,
 ) -> ApiResult<(StatusCode, Json<MessageView>)> {
-    caller.require(AGENTS)?;
     let (message, events) = state
         .store
         .retry_message(id)

@@ -17,7 +17,7 @@ use tokio::sync::broadcast;
 use super::views::EventView;
 use crate::domain::{Event, EventId};
 use crate::http::AppState;
-use crate::http::auth::{AGENTS, Caller};
+use crate::http::auth::{Agents, Authorized};
 use crate::http::error::{ApiError, ApiResult};
 
 /// Events fetched from the log per catch-up query.
@@ -41,11 +41,10 @@ struct Cursor {
     responses((status = 200, description = "text/event-stream of EventView, event name = kind", body = EventView)),
     security(("bearer" = ["admin", "agent"])))]
 pub async fn stream_events(
-    caller: Caller,
+    _caller: Authorized<Agents>,
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
-    caller.require(AGENTS)?;
     let last = match headers.get("last-event-id") {
         None => None,
         Some(value) => Some(

@@ -1,0 +1,114 @@
+//! The `switchboard` binary's admin commands, run as a user would.
+
+use std::process::{Command, Output};
+
+fn switchboard(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("SWITCHBOARD_DATABASE_URL")
+        .env_remove("SWITCHBOARD_CONFIG")
+        .output()
+        .expect("run switchboard")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn help_lists_every_command() {
+    let dir = tempfile::tempdir().expect("dir");
+    let help = switchboard(dir.path(), &["--help"]);
+    assert!(help.status.success());
+    for command in ["serve", "migrate", "agent", "token", "bench"] {
+        assert!(stdout(&help).contains(command), "--help lacks {command}");
+    }
+}
+
+#[test]
+fn agents_and_tokens_are_managed_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("dir");
+    let migrate = switchboard(dir.path(), &["migrate"]);
+    assert!(migrate.status.success(), "{}", stderr(&migrate));
+    assert!(
+        dir.path().join("switchboard.db").exists(),
+        "the default database is a file in the working directory"
+    );
+
+    let add = switchboard(
+        dir.path(),
+        &[
+            "agent",
+            "add",
+            "--name",
+            "Eva",
+            "--email",
+            "eva@example.com",
+            "--role",
+            "agent",
+        ],
+    );
+    assert!(add.status.success(), "{}", stderr(&add));
+    assert!(
+        stdout(&add).contains("added agent Eva <eva@example.com> (agent), id 1"),
+        "{}",
+        stdout(&add)
+    );
+    let list = switchboard(dir.path(), &["agent", "list"]);
+    assert!(stdout(&list).contains("eva@example.com"));
+
+    let token = switchboard(
+        dir.path(),
+        &["token", "create", "--role", "agent", "--agent", "1"],
+    );
+    assert!(token.status.success(), "{}", stderr(&token));
+    let secret = stdout(&token).trim().to_owned();
+    assert!(
+        secret.starts_with("sb_") && secret.len() == 67,
+        "{secret:?}"
+    );
+
+    let bad_role = switchboard(dir.path(), &["token", "create", "--role", "boss"]);
+    assert!(!bad_role.status.success());
+    assert!(stderr(&bad_role).contains("--role: \"boss\" is not one of admin, agent, marketer"));
+    let duplicate = switchboard(
+        dir.path(),
+        &[
+            "agent",
+            "add",
+            "--name",
+            "Eva",
+            "--email",
+            "EVA@example.com",
+        ],
+    );
+    assert!(!duplicate.status.success(), "emails are unique");
+}
+
+#[test]
+fn a_bad_config_names_the_file_and_key() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join("switchboard.toml"),
+        "[server]\nbind = \"somewhere\"\n",
+    )
+    .expect("write");
+    let run = switchboard(dir.path(), &["migrate"]);
+    assert!(!run.status.success());
+    assert!(
+        stderr(&run).contains("switchboard.toml: server.bind"),
+        "{}",
+        stderr(&run)
+    );
+    let missing = switchboard(dir.path(), &["--config", "nope.toml", "migrate"]);
+    assert!(
+        stderr(&missing).contains("nope.toml: cannot read"),
+        "{}",
+        stderr(&missing)
+    );
+}

@@ -1,0 +1,152 @@
+//! Kill -9 under load: every message that got a 2xx survives, and none is doubled.
+//! Runs the real binary, as an operator would.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use serde_json::Value;
+use switchboard::store::{ConnectOptions, Store};
+use tokio::sync::{Mutex, Notify};
+
+use crate::helpers::{SECRET, TestDb, app_backend, hook_body};
+
+/// Starts `switchboard serve` on a random port and returns it with its base URL.
+fn start(dir: &std::path::Path, database_url: &str) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .current_dir(dir)
+        .env("SWITCHBOARD_DATABASE_URL", database_url)
+        .env("SWITCHBOARD_LOG_LEVEL", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start switchboard");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let base = loop {
+        let line = lines
+            .next()
+            .expect("switchboard exited before listening")
+            .expect("read");
+        if let Some(address) = line.strip_prefix("listening on ") {
+            break address.trim().to_owned();
+        }
+    };
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, base)
+}
+
+async fn post(client: &reqwest::Client, base: &str, body: &str) -> Option<Value> {
+    let response = client
+        .post(format!("{base}/hooks/shop"))
+        .header(
+            connector_webhook::SIGNATURE_HEADER,
+            connector_webhook::sign(SECRET.as_bytes(), body.as_bytes()),
+        )
+        .body(body.to_owned())
+        .send()
+        .await
+        .ok()?;
+    if !response.status().is_success() {
+        return None;
+    }
+    response.json().await.ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_under_load_loses_no_acknowledged_message() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join("switchboard.toml"),
+        format!("[[channels]]\nname = \"shop\"\nkind = \"webhook\"\nsecret = {SECRET:?}\n"),
+    )
+    .expect("config");
+    let db = TestDb::new(app_backend()).await;
+    let (mut child, base) = start(dir.path(), &db.url);
+
+    let client = reqwest::Client::new();
+    let acked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let count = Arc::new(AtomicUsize::new(0));
+    let enough = Arc::new(Notify::new());
+    let killed = Arc::new(AtomicBool::new(false));
+    let mut posters = Vec::new();
+    for worker in 0..8 {
+        let (client, base, acked, count, enough, killed) = (
+            client.clone(),
+            base.clone(),
+            acked.clone(),
+            count.clone(),
+            enough.clone(),
+            killed.clone(),
+        );
+        posters.push(tokio::spawn(async move {
+            for i in 0..10_000 {
+                let id = format!("w{worker}-{i}");
+                match post(
+                    &client,
+                    &base,
+                    &hook_body(&id, &format!("c{}", i % 50), "crash me"),
+                )
+                .await
+                {
+                    Some(_) => {
+                        acked.lock().await.push(id);
+                        if count.fetch_add(1, Ordering::SeqCst) + 1 == 300 {
+                            enough.notify_one();
+                        }
+                    }
+                    None if killed.load(Ordering::SeqCst) => return,
+                    None => panic!("request {id} refused before the kill"),
+                }
+            }
+        }));
+    }
+    enough.notified().await;
+    killed.store(true, Ordering::SeqCst);
+    child.kill().expect("SIGKILL"); // std's kill() is SIGKILL on Unix
+    child.wait().expect("reap");
+    for poster in posters {
+        poster.await.expect("poster");
+    }
+    let acked = acked.lock().await.clone();
+    assert!(acked.len() >= 300);
+
+    // Restart on the same database: every acknowledged message must be there already.
+    let (mut child, base) = start(dir.path(), &db.url);
+    let store = Store::connect(&ConnectOptions::new(db.url.clone()))
+        .await
+        .expect("store");
+    let stored_before = store.count_messages().await.expect("count");
+    assert!(
+        stored_before >= acked.len() as i64,
+        "{stored_before} stored < {} acknowledged",
+        acked.len()
+    );
+    for (n, id) in acked.iter().enumerate() {
+        let worker_i: Vec<&str> = id.trim_start_matches('w').split('-').collect();
+        let i: usize = worker_i[1].parse().expect("index");
+        let receipt = post(
+            &client,
+            &base,
+            &hook_body(id, &format!("c{}", i % 50), "crash me"),
+        )
+        .await
+        .expect("redelivery accepted");
+        assert_eq!(
+            receipt["duplicates"], 1,
+            "acknowledged message #{n} ({id}) was lost by the kill"
+        );
+    }
+    assert_eq!(
+        store.count_messages().await.expect("count"),
+        stored_before,
+        "redelivery doubled nothing"
+    );
+    store.close().await;
+    child.kill().expect("stop");
+    child.wait().expect("reap");
+    db.cleanup().await;
+}

@@ -1,0 +1,324 @@
+//! Test harness: fresh databases per test (SQLite always, PostgreSQL when `TEST_DATABASE_URL`
+//! is set), an in-process service on a random loopback port, a fake channel and a real
+//! callback receiver for the webhook channel.
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use connector_sdk::testing::FakeConnector;
+use connector_sdk::{ChannelKind, Connector};
+use serde_json::Value;
+use switchboard::app::{App, Workers};
+use switchboard::config::Config;
+use switchboard::dispatch::Dispatcher;
+use switchboard::store::{Backend, ConnectOptions, Store, scratch};
+use tokio::sync::{Notify, oneshot};
+
+pub const SECRET: &str = "s3cret";
+
+/// The PostgreSQL server to test against, if any.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// The backends store tests run on.
+pub fn backends() -> Vec<Backend> {
+    let mut backends = vec![Backend::Sqlite];
+    if postgres_server().is_some() {
+        backends.push(Backend::Postgres);
+    }
+    backends
+}
+
+/// The backend app tests run on: PostgreSQL when configured, else SQLite.
+pub fn app_backend() -> Backend {
+    if postgres_server().is_some() {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
+}
+
+/// A database that exists for one test.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                Self {
+                    url,
+                    _dir: Some(dir),
+                    postgres: None,
+                }
+            }
+            Backend::Postgres => {
+                let server = postgres_server().expect("TEST_DATABASE_URL");
+                let (url, name) = scratch::create_postgres_database(&server, "sb_test")
+                    .await
+                    .expect("create test database");
+                Self {
+                    url,
+                    _dir: None,
+                    postgres: Some((server, name)),
+                }
+            }
+        }
+    }
+
+    pub async fn store(&self) -> Store {
+        Store::connect(&ConnectOptions::new(self.url.clone()))
+            .await
+            .expect("connect")
+    }
+
+    /// Drops a PostgreSQL test database (SQLite files go with the temp dir).
+    pub async fn cleanup(self) {
+        if let Some((server, name)) = &self.postgres {
+            scratch::drop_postgres_database(server, name)
+                .await
+                .expect("drop test database");
+        }
+    }
+}
+
+/// Runs `test` once per backend, each on a fresh store.
+pub async fn on_each_backend<F, Fut>(test: F)
+where
+    F: Fn(Store) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for backend in backends() {
+        let db = TestDb::new(backend).await;
+        let store = db.store().await;
+        test(store.clone()).await;
+        store.close().await;
+        db.cleanup().await;
+    }
+}
+
+/// What the webhook channel's `callback_url` received.
+#[derive(Clone, Default)]
+pub struct Callback {
+    pub received: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
+    /// Statuses to answer with, first first; 200 when empty.
+    pub answers: Arc<Mutex<Vec<StatusCode>>>,
+    pub arrived: Arc<Notify>,
+}
+
+impl Callback {
+    async fn spawn() -> (Self, String) {
+        async fn receive(
+            axum::extract::State(callback): axum::extract::State<Callback>,
+            headers: HeaderMap,
+            body: Bytes,
+        ) -> (StatusCode, &'static str) {
+            callback
+                .received
+                .lock()
+                .expect("lock")
+                .push((headers, body));
+            callback.arrived.notify_waiters();
+            let mut answers = callback.answers.lock().expect("lock");
+            if answers.is_empty() {
+                (StatusCode::OK, r#"{"id":"remote-id"}"#)
+            } else {
+                (answers.remove(0), "try later")
+            }
+        }
+        let callback = Callback::default();
+        let router = axum::Router::new()
+            .route("/cb", axum::routing::post(receive))
+            .with_state(callback.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}/cb", listener.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        (callback, url)
+    }
+}
+
+/// The service, in process, on a random port.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub admin_token: String,
+    pub store: Store,
+    pub dispatcher: Dispatcher,
+    pub fake: FakeConnector,
+    pub callback: Callback,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    db: Option<TestDb>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with("").await
+    }
+
+    /// Spawns with extra TOML appended to the test config.
+    pub async fn spawn_with(extra_config: &str) -> Self {
+        let db = TestDb::new(app_backend()).await;
+        let (callback, callback_url) = Callback::spawn().await;
+        let text = format!(
+            "[database]\nurl = {:?}\n\n[dispatch]\nbackoff_base_ms = 0\nmax_attempts = 3\n{extra_config}\n\n\
+             [[channels]]\nname = \"shop\"\nkind = \"webhook\"\nsecret = {SECRET:?}\ncallback_url = {callback_url:?}\n",
+            db.url
+        );
+        let config = Config::from_parts(Some(("test config".into(), &text)), Vec::new(), |_| None)
+            .expect("test config");
+        let fake = FakeConnector::new("fake", ChannelKind::Telegram);
+        let app = App::build(config, vec![Arc::new(fake.clone()) as Arc<dyn Connector>])
+            .await
+            .expect("build app");
+        let admin = switchboard::app::bootstrap_admin(&app.state.store)
+            .await
+            .expect("bootstrap")
+            .expect("fresh database");
+        let store = app.state.store.clone();
+        let dispatcher = app.dispatcher.clone();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.serve(
+            listener,
+            async {
+                let _ = stopped.await;
+            },
+            Workers { dispatcher: false },
+        ));
+        Self {
+            base,
+            client: reqwest::Client::new(),
+            admin_token: admin.token,
+            store,
+            dispatcher,
+            fake,
+            callback,
+            stop: Some(stop),
+            server: Some(server),
+            db: Some(db),
+        }
+    }
+
+    /// Shuts the service down gracefully and drops the database.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("clean shutdown");
+        }
+        if let Some(db) = self.db.take() {
+            db.cleanup().await;
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends a signed webhook body to `/hooks/shop`.
+    pub async fn post_hook(&self, body: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/hooks/shop"))
+            .header("content-type", "application/json")
+            .header(
+                connector_webhook::SIGNATURE_HEADER,
+                connector_webhook::sign(SECRET.as_bytes(), body.as_bytes()),
+            )
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_json(&self, path: &str) -> Value {
+        let response = self.get(path, &self.admin_token).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.expect("json")
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Value,
+    ) -> reqwest::Response {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_json(&self, path: &str, body: Value) -> reqwest::Response {
+        self.send(reqwest::Method::POST, path, &self.admin_token, body)
+            .await
+    }
+
+    /// Creates a token with `role` (acting as a new agent for agent roles) and returns it.
+    pub async fn token(&self, role: &str) -> String {
+        let agent = self
+            .post_json(
+                "/api/v1/agents",
+                serde_json::json!({"name": role, "email": format!("{role}-{}@example.com", rand_suffix()), "role": role}),
+            )
+            .await;
+        assert_eq!(agent.status(), 201);
+        let agent: Value = agent.json().await.expect("json");
+        let created = self
+            .post_json(
+                "/api/v1/tokens",
+                serde_json::json!({"name": role, "role": role, "agent_id": agent["id"]}),
+            )
+            .await;
+        assert_eq!(created.status(), 201);
+        let created: Value = created.json().await.expect("json");
+        created["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Runs the dispatcher until nothing is due.
+    pub async fn drain_outbox(&self) {
+        loop {
+            let outcome = self.dispatcher.run_once().await.expect("dispatch");
+            if outcome.claimed == 0 {
+                break;
+            }
+        }
+    }
+}
+
+pub fn rand_suffix() -> String {
+    format!("{:08x}", rand::random::<u32>())
+}
+
+/// A webhook body from sender `from` with message id `id`.
+pub fn hook_body(id: &str, from: &str, text: &str) -> String {
+    serde_json::json!({"id": id, "from": {"id": from, "name": format!("Customer {from}")}, "text": text}).to_string()
+}

@@ -1,0 +1,14 @@
+//! The integration suite: one binary, one module per feature. Store tests run on SQLite and,
+//! with `TEST_DATABASE_URL`, on PostgreSQL; app tests run on PostgreSQL when it is set.
+
+mod helpers;
+
+mod api_auth;
+mod api_conversations;
+mod cli;
+mod crash;
+mod dispatch;
+mod event_stream;
+mod hooks;
+mod migrations;
+mod store;

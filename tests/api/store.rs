@@ -1,0 +1,473 @@
+//! Store behaviour on every backend: the inbound write, contacts, conversations, outbox, events.
+
+use connector_sdk::{InboundMessage, Sender};
+use switchboard::domain::{ConversationStatus, EventId, Role};
+use switchboard::store::{
+    AssigneeFilter, Assignment, ContactPatch, ConversationFilter, ConversationPatch, Lane,
+    NewAgent, NewContact, NewReply, OutboxState, PageRequest, ReplyAuthor, SendOutcome,
+    StatusChange, StoreError,
+};
+
+use crate::helpers::on_each_backend;
+
+fn message(id: &str, from: &str, text: &str) -> InboundMessage {
+    InboundMessage::text(
+        "shop",
+        id,
+        Sender::new("webhook:shop", from).with_name("Ann"),
+        text,
+    )
+}
+
+#[tokio::test]
+async fn inbound_message_creates_contact_conversation_and_events_once() {
+    on_each_backend(|store| async move {
+        let (receipts, events) = store
+            .record_inbound(&[message("m1", "u1", "hello")])
+            .await
+            .expect("store");
+        assert_eq!(receipts.len(), 1);
+        assert!(!receipts[0].duplicate);
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            ["contact.created", "conversation.created", "message.created"]
+        );
+
+        let (again, events) = store
+            .record_inbound(&[
+                message("m1", "u1", "hello"),
+                message("m2", "u1", "are you there?"),
+            ])
+            .await
+            .expect("store");
+        assert!(again[0].duplicate);
+        assert_eq!(again[0].message_id, receipts[0].message_id);
+        assert!(!again[1].duplicate);
+        assert_eq!(again[1].conversation_id, receipts[0].conversation_id);
+        assert_eq!(events.len(), 1, "only the new message makes an event");
+        assert_eq!(store.count_messages().await.expect("count"), 2);
+
+        let conversation = store
+            .get_conversation(switchboard::domain::ConversationId::new(
+                receipts[0].conversation_id,
+            ))
+            .await
+            .expect("conversation");
+        assert_eq!(conversation.status, ConversationStatus::Open);
+        assert_eq!(conversation.last_message.as_deref(), Some("are you there?"));
+        assert!(conversation.waiting_since.is_some());
+        let contact = store
+            .get_contact(conversation.contact_id)
+            .await
+            .expect("contact");
+        assert_eq!(contact.name.as_deref(), Some("Ann"));
+        assert_eq!(contact.identities[0].scope, "webhook:shop");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_duplicate_inside_one_batch_is_stored_once() {
+    on_each_backend(|store| async move {
+        let (receipts, _) = store
+            .record_inbound(&[message("same", "u1", "a"), message("same", "u1", "a")])
+            .await
+            .expect("store");
+        assert!(!receipts[0].duplicate);
+        assert!(receipts[1].duplicate);
+        assert_eq!(store.count_messages().await.expect("count"), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_new_message_reopens_a_resolved_conversation() {
+    on_each_backend(|store| async move {
+        let (receipts, _) = store
+            .record_inbound(&[message("m1", "u1", "hi")])
+            .await
+            .expect("store");
+        let id = switchboard::domain::ConversationId::new(receipts[0].conversation_id);
+        let change = StatusChange {
+            status: ConversationStatus::Resolved,
+            snoozed_until: None,
+        };
+        let (resolved, _) = store
+            .set_conversation_status(id, &change, None)
+            .await
+            .expect("resolve");
+        assert_eq!(resolved.status, ConversationStatus::Resolved);
+        assert!(resolved.resolved_at.is_some());
+
+        let (receipts, events) = store
+            .record_inbound(&[message("m2", "u1", "one more thing")])
+            .await
+            .expect("store");
+        assert_eq!(
+            receipts[0].conversation_id,
+            id.get(),
+            "same thread, same conversation"
+        );
+        assert!(
+            events
+                .iter()
+                .any(|e| e.kind.as_str() == "conversation.status_changed")
+        );
+        let reopened = store.get_conversation(id).await.expect("get");
+        assert_eq!(reopened.status, ConversationStatus::Open);
+        assert_eq!(reopened.resolved_at, None);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn senders_are_matched_across_channels_by_email() {
+    on_each_backend(|store| async move {
+        let mut first = message("m1", "u1", "from the shop");
+        first.sender.email = Some("Ann@Example.com".into());
+        let mut second = InboundMessage::text(
+            "crm",
+            "x1",
+            Sender::new("webhook:crm", "42"),
+            "from the crm",
+        );
+        second.sender.email = Some("ann@example.com".into());
+        let (a, _) = store.record_inbound(&[first]).await.expect("store");
+        let (b, _) = store.record_inbound(&[second]).await.expect("store");
+        assert_ne!(
+            a[0].conversation_id, b[0].conversation_id,
+            "one conversation per channel"
+        );
+        let conversations = store
+            .list_conversations(&ConversationFilter::default(), PageRequest::default())
+            .await
+            .expect("list");
+        let contacts: std::collections::HashSet<_> =
+            conversations.items.iter().map(|c| c.contact_id).collect();
+        assert_eq!(contacts.len(), 1, "the same person is one contact");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn conversation_list_filters_searches_and_pages() {
+    on_each_backend(|store| async move {
+        for i in 0..5 {
+            let text = if i == 3 {
+                "my parcel never arrived"
+            } else {
+                "hello there"
+            };
+            store
+                .record_inbound(&[message(&format!("m{i}"), &format!("u{i}"), text)])
+                .await
+                .expect("store");
+        }
+        let page = store
+            .list_conversations(&ConversationFilter::default(), PageRequest::first(2))
+            .await
+            .expect("page 1");
+        assert_eq!(page.items.len(), 2);
+        let mut seen: Vec<_> = page.items.iter().map(|c| c.id).collect();
+        let mut cursor = page.next_cursor;
+        while let Some(next) = cursor {
+            let page = store
+                .list_conversations(
+                    &ConversationFilter::default(),
+                    PageRequest {
+                        cursor: Some(next),
+                        limit: Some(2),
+                    },
+                )
+                .await
+                .expect("next page");
+            seen.extend(page.items.iter().map(|c| c.id));
+            cursor = page.next_cursor;
+        }
+        assert_eq!(seen.len(), 5);
+        seen.dedup();
+        assert_eq!(seen.len(), 5, "pages do not overlap");
+
+        let search = ConversationFilter {
+            text: Some("parcel".into()),
+            ..Default::default()
+        };
+        let found = store
+            .list_conversations(&search, PageRequest::default())
+            .await
+            .expect("search");
+        assert_eq!(found.items.len(), 1);
+        assert_eq!(found.items[0].thread_key, "u3");
+        // Search syntax in user input is taken literally, never an error.
+        let odd = ConversationFilter {
+            text: Some("\"parcel AND (".into()),
+            ..Default::default()
+        };
+        store
+            .list_conversations(&odd, PageRequest::default())
+            .await
+            .expect("odd search");
+
+        let agent = store
+            .create_agent(&NewAgent {
+                name: "Bo".into(),
+                email: "bo@example.com".into(),
+                role: Role::Agent,
+                capacity: 5,
+            })
+            .await
+            .expect("agent");
+        let target = found.items[0].id;
+        store
+            .assign_conversation(
+                target,
+                &Assignment {
+                    agent: Some(agent.id),
+                    team: None,
+                },
+                None,
+            )
+            .await
+            .expect("assign");
+        store
+            .update_conversation(
+                target,
+                &ConversationPatch {
+                    labels: Some(vec!["vip".into()]),
+                    priority: None,
+                },
+                None,
+            )
+            .await
+            .expect("label");
+        let mine = ConversationFilter {
+            assignee: Some(AssigneeFilter::Agent(agent.id)),
+            ..Default::default()
+        };
+        assert_eq!(
+            store
+                .list_conversations(&mine, PageRequest::default())
+                .await
+                .expect("mine")
+                .items
+                .len(),
+            1
+        );
+        let unassigned = ConversationFilter {
+            assignee: Some(AssigneeFilter::Unassigned),
+            ..Default::default()
+        };
+        assert_eq!(
+            store
+                .list_conversations(&unassigned, PageRequest::default())
+                .await
+                .expect("queue")
+                .items
+                .len(),
+            4
+        );
+        let vip = ConversationFilter {
+            label: Some("vip".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            store
+                .list_conversations(&vip, PageRequest::default())
+                .await
+                .expect("vip")
+                .items[0]
+                .id,
+            target
+        );
+        let bad = store
+            .list_conversations(
+                &ConversationFilter::default(),
+                PageRequest {
+                    cursor: Some("junk".into()),
+                    limit: None,
+                },
+            )
+            .await;
+        assert!(matches!(bad, Err(StoreError::Invalid(_))));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn contacts_are_created_updated_and_searched() {
+    on_each_backend(|store| async move {
+        let mut attributes = serde_json::Map::new();
+        attributes.insert("plan".into(), "gold".into());
+        let (contact, _) = store
+            .create_contact(&NewContact {
+                name: Some("Jana Nováková".into()),
+                email: Some("jana@example.cz".into()),
+                phone: Some("+420 777 123 456".into()),
+                attributes,
+                tags: vec!["vip".into()],
+                identities: vec![],
+            })
+            .await
+            .expect("create");
+        assert_eq!(
+            contact.identities.len(),
+            2,
+            "email and phone become identities"
+        );
+        let duplicate = store
+            .create_contact(&NewContact {
+                email: Some("JANA@example.cz".into()),
+                ..Default::default()
+            })
+            .await;
+        assert!(
+            matches!(duplicate, Err(StoreError::Conflict { .. })),
+            "{duplicate:?}"
+        );
+
+        let mut change = serde_json::Map::new();
+        change.insert("plan".into(), serde_json::Value::Null);
+        change.insert("city".into(), "Brno".into());
+        let (updated, _) = store
+            .update_contact(
+                contact.id,
+                &ContactPatch {
+                    name: Some(None),
+                    attributes: Some(change),
+                    tags: Some(vec![]),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("update");
+        assert_eq!(updated.name, None);
+        assert_eq!(
+            updated.attributes.get("city").and_then(|v| v.as_str()),
+            Some("Brno")
+        );
+        assert!(!updated.attributes.contains_key("plan"));
+        assert!(updated.tags.is_empty());
+
+        let found = store
+            .search_contacts(Some("EXAMPLE.cz"), PageRequest::default())
+            .await
+            .expect("search");
+        assert_eq!(found.items.len(), 1);
+        let none = store
+            .search_contacts(Some("100%_"), PageRequest::default())
+            .await
+            .expect("search");
+        assert!(none.items.is_empty(), "LIKE wildcards in input are literal");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn replies_go_through_the_outbox_with_leases_and_outcomes() {
+    on_each_backend(|store| async move {
+        let (receipts, _) = store
+            .record_inbound(&[message("m1", "u1", "hi")])
+            .await
+            .expect("store");
+        let conversation = switchboard::domain::ConversationId::new(receipts[0].conversation_id);
+        let reply = NewReply {
+            conversation,
+            author: ReplyAuthor::Bot,
+            text: "hello!".into(),
+            attachments: vec![],
+            lane: Lane::Reply,
+        };
+        let (message, _) = store.add_reply(&reply).await.expect("reply");
+        assert_eq!(message.delivery_status.map(|s| s.as_str()), Some("queued"));
+
+        let lease = std::time::Duration::from_secs(60);
+        let jobs = store.claim_outbox("w1", lease, 10).await.expect("claim");
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(jobs[0].recipient.external_id, "u1");
+        assert_eq!(jobs[0].in_reply_to.as_deref(), Some("m1"));
+        assert!(
+            store
+                .claim_outbox("w2", lease, 10)
+                .await
+                .expect("claim")
+                .is_empty(),
+            "leased jobs are not claimed twice"
+        );
+
+        let later = chrono::Utc::now() + chrono::Duration::hours(1);
+        store
+            .finish_outbox(
+                &jobs[0],
+                &SendOutcome::Retry {
+                    at: later,
+                    error: "down".into(),
+                },
+            )
+            .await
+            .expect("retry");
+        assert!(
+            store
+                .claim_outbox("w1", lease, 10)
+                .await
+                .expect("claim")
+                .is_empty(),
+            "not due yet"
+        );
+
+        store
+            .finish_outbox(
+                &jobs[0],
+                &SendOutcome::Failed {
+                    error: "no such user".into(),
+                    dead: true,
+                },
+            )
+            .await
+            .expect("dead");
+        let dead = store
+            .list_deliveries(Some(OutboxState::Dead), PageRequest::default())
+            .await
+            .expect("list");
+        assert_eq!(dead.items.len(), 1);
+        assert_eq!(dead.items[0].last_error.as_deref(), Some("no such user"));
+
+        let (again, _) = store.retry_message(message.id).await.expect("retry");
+        assert_eq!(again.delivery_status.map(|s| s.as_str()), Some("queued"));
+        let jobs = store.claim_outbox("w1", lease, 10).await.expect("claim");
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(jobs[0].attempts, 0, "a manual retry has a fresh budget");
+        store
+            .finish_outbox(
+                &jobs[0],
+                &SendOutcome::Sent {
+                    external_id: Some("x-1".into()),
+                },
+            )
+            .await
+            .expect("sent");
+        let sent = store.get_message(message.id).await.expect("message");
+        assert_eq!(sent.external_id.as_deref(), Some("x-1"));
+        assert_eq!(sent.delivery_status.map(|s| s.as_str()), Some("sent"));
+        assert!(matches!(
+            store.retry_message(message.id).await,
+            Err(StoreError::Invalid(_))
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_event_log_reads_in_order_from_any_point() {
+    on_each_backend(|store| async move {
+        let (_, events) = store
+            .record_inbound(&[message("m1", "u1", "hi")])
+            .await
+            .expect("store");
+        let listed = store.list_events(EventId::new(0), 100).await.expect("list");
+        assert_eq!(listed, events);
+        let after_first = store.list_events(events[0].id, 100).await.expect("list");
+        assert_eq!(after_first.len(), events.len() - 1);
+    })
+    .await;
+}
