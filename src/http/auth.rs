@@ -168,10 +168,8 @@ impl FromRequestParts<AppState> for Caller {
                     }
                     Err(_) => false,
                 };
-                if touch {
-                    if let Err(err) = state.store.touch_token(found.id).await {
-                        tracing::warn!(error = %err, "could not record token use");
-                    }
+                if touch && let Err(err) = state.store.touch_token(found.id).await {
+                    tracing::warn!(error = %err, "could not record token use");
                 }
                 found
             }

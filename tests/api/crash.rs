@@ -150,3 +150,57 @@ async fn sigkill_under_load_loses_no_acknowledged_message() {
     child.wait().expect("reap");
     db.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_in_flight_work_and_exits_cleanly() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join("switchboard.toml"),
+        format!("[[channels]]\nname = \"shop\"\nkind = \"webhook\"\nsecret = {SECRET:?}\n"),
+    )
+    .expect("config");
+    let db = TestDb::new(app_backend()).await;
+    let (mut child, base) = start(dir.path(), &db.url);
+    let client = reqwest::Client::new();
+    let acked = Arc::new(AtomicUsize::new(0));
+    let started = Arc::new(Notify::new());
+    let mut posters = Vec::new();
+    for worker in 0..4 {
+        let (client, base, acked, started) =
+            (client.clone(), base.clone(), acked.clone(), started.clone());
+        posters.push(tokio::spawn(async move {
+            for i in 0..10_000 {
+                let body = hook_body(&format!("t{worker}-{i}"), "c1", "shutting down soon");
+                if post(&client, &base, &body).await.is_none() {
+                    return;
+                }
+                if acked.fetch_add(1, Ordering::SeqCst) + 1 == 100 {
+                    started.notify_one();
+                }
+            }
+        }));
+    }
+    started.notified().await;
+    let pid = child.id().to_string();
+    let term = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill -TERM");
+    assert!(term.success());
+    let status = child.wait().expect("wait");
+    assert!(
+        status.success(),
+        "graceful shutdown must exit 0, got {status}"
+    );
+    for poster in posters {
+        poster.await.expect("poster");
+    }
+    let store = Store::connect(&ConnectOptions::new(db.url.clone()))
+        .await
+        .expect("store");
+    let stored = store.count_messages().await.expect("count");
+    let acked = acked.load(Ordering::SeqCst) as i64;
+    assert!(stored >= acked, "{stored} stored < {acked} acknowledged");
+    store.close().await;
+    db.cleanup().await;
+}

@@ -164,3 +164,42 @@ async fn bad_webhooks_get_a_clear_error_and_store_nothing() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn health_readiness_and_metrics_answer() {
+    let app = TestApp::spawn().await;
+    let health = app
+        .client
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(health.status(), 200);
+    let ready = app
+        .client
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .expect("readyz");
+    assert_eq!(ready.status(), 200);
+    app.post_hook(&hook_body("m1", "u1", "count me")).await;
+    app.post_hook(&hook_body("m1", "u1", "count me")).await;
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("switchboard_inbound_messages_total 1\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("switchboard_inbound_duplicates_total 1\n"),
+        "{metrics}"
+    );
+    app.stop().await;
+}

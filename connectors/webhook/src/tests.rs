@@ -99,10 +99,15 @@ fn a_malformed_body_names_the_field() {
     }
 }
 
+/// A request the peer received: headers and raw body.
+type Received = (HeaderMap, Vec<u8>);
+/// A scripted answer: status and `Retry-After` seconds.
+type Answer = (StatusCode, Option<&'static str>);
+
 #[derive(Clone, Default)]
 struct Peer {
-    received: Arc<Mutex<Vec<(HeaderMap, Vec<u8>)>>>,
-    answer: Arc<Mutex<Vec<(StatusCode, Option<&'static str>)>>>,
+    received: Arc<Mutex<Vec<Received>>>,
+    answer: Arc<Mutex<Vec<Answer>>>,
 }
 
 async fn receive(
