@@ -347,6 +347,18 @@ impl NewEvent {
     }
 }
 
+/// Cuts a page fetched with `LIMIT limit + 1` down to `limit` rows and returns the cursor of
+/// the next page (made from the last row kept), or `None` when this is the last page.
+pub fn split_page<R>(rows: &mut Vec<R>, limit: i64, cursor_of: impl Fn(&R) -> String) -> Option<String> {
+    let limit = usize::try_from(limit).unwrap_or(0);
+    if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(cursor_of)
+    } else {
+        None
+    }
+}
+
 /// Encodes a keyset cursor of `(sort key, id)`.
 pub fn encode_cursor(key: i64, id: i64) -> String {
     format!("{key}.{id}")

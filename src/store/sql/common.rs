@@ -3,7 +3,7 @@
 
 use super::{Db, IS_POSTGRES};
 use crate::domain::{ConversationId, Event, EventKind, Millis};
-use crate::store::rows::{conversation_columns, ConversationRow, NewEvent};
+use crate::store::rows::{conversation_columns, message_columns, ConversationRow, MessageRow, NewEvent};
 use crate::store::{StoreError, StoreResult};
 
 /// This backend's pool.
@@ -82,4 +82,18 @@ pub fn conversation_event(
     let mut event = NewEvent::conversation(kind, id, data);
     event.agent_id = actor;
     event
+}
+
+/// Loads one message.
+pub async fn message(conn: &mut Conn, id: i64) -> StoreResult<crate::domain::Message> {
+    let row: MessageRow = sqlx::query_as(concat!(
+        "SELECT ",
+        message_columns!(),
+        " FROM messages m WHERE m.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    crate::domain::Message::try_from(row)
 }

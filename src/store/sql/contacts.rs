@@ -4,7 +4,7 @@ use serde_json::json;
 
 use super::common::{begin, insert_events, Conn, Pool};
 use crate::domain::{Contact, ContactId, Event, EventKind, Millis};
-use crate::store::rows::{decode_cursor, encode_cursor, ContactRow, IdentityRow, NewEvent};
+use crate::store::rows::{split_page, decode_cursor, encode_cursor, ContactRow, IdentityRow, NewEvent};
 use crate::store::{ContactPatch, NewContact, Page, PageRequest, StoreError, StoreResult};
 
 const CONTACT_COLUMNS: &str = "id, name, email, phone, attributes, created_at, updated_at";
@@ -233,12 +233,7 @@ pub async fn search(pool: &Pool, query: Option<&str>, page: PageRequest) -> Stor
     sql.push(" ORDER BY id DESC LIMIT ").push_bind(limit + 1);
     let mut conn = pool.acquire().await?;
     let mut rows: Vec<ContactRow> = sql.build_query_as().fetch_all(&mut *conn).await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|row| encode_cursor(0, row.id))
-    } else {
-        None
-    };
+    let next_cursor = split_page(&mut rows, limit, |row| encode_cursor(0, row.id));
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
         items.push(load(&mut conn, ContactId::new(row.id)).await?);

@@ -7,7 +7,7 @@ use super::{Db, IS_POSTGRES};
 use crate::domain::{
     AgentId, Conversation, ConversationId, ConversationStatus, Event, EventKind, Millis,
 };
-use crate::store::rows::{conversation_columns, decode_cursor, encode_cursor, ConversationRow};
+use crate::store::rows::{split_page, conversation_columns, decode_cursor, encode_cursor, ConversationRow};
 use crate::store::{
     AssigneeFilter, Assignment, ConversationFilter, ConversationPatch, Page, PageRequest,
     StatusChange, StoreError, StoreResult,
@@ -84,12 +84,7 @@ pub async fn list(
 
     let mut conn = pool.acquire().await?;
     let mut rows: Vec<ConversationRow> = sql.build_query_as().fetch_all(&mut *conn).await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|row| encode_cursor(row.last_activity_at, row.id))
-    } else {
-        None
-    };
+    let next_cursor = split_page(&mut rows, limit, |row| encode_cursor(row.last_activity_at, row.id));
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
         let labels = labels(&mut conn, ConversationId::new(row.id)).await?;

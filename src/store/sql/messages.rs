@@ -3,11 +3,11 @@
 
 use serde_json::json;
 
-use super::common::{begin, conversation, insert_events, Pool};
+use super::common::{begin, conversation, insert_events, message, Pool};
 use crate::domain::{
     AgentId, ContactId, ConversationId, Event, EventKind, Message, MessageId, Millis,
 };
-use crate::store::rows::{decode_cursor, encode_cursor, message_columns, MessageRow, NewEvent};
+use crate::store::rows::{split_page, decode_cursor, encode_cursor, message_columns, MessageRow, NewEvent};
 use crate::store::{NewReply, Page, PageRequest, ReplyAuthor, StoreError, StoreResult};
 
 /// Longest preview kept on the conversation row for list views.
@@ -37,12 +37,7 @@ pub async fn list(
     .bind(limit + 1)
     .fetch_all(&mut *conn)
     .await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|row| encode_cursor(0, row.id))
-    } else {
-        None
-    };
+    let next_cursor = split_page(&mut rows, limit, |row| encode_cursor(0, row.id));
     let items = rows
         .into_iter()
         .map(Message::try_from)
@@ -52,16 +47,8 @@ pub async fn list(
 
 /// The message with `id`.
 pub async fn get(pool: &Pool, id: MessageId) -> StoreResult<Message> {
-    let row: MessageRow = sqlx::query_as(concat!(
-        "SELECT ",
-        message_columns!(),
-        " FROM messages m WHERE m.id = $1"
-    ))
-    .bind(id.get())
-    .fetch_optional(pool)
-    .await?
-    .ok_or(StoreError::NotFound)?;
-    Message::try_from(row)
+    let mut conn = pool.acquire().await?;
+    message(&mut conn, id.get()).await
 }
 
 /// How many messages are stored.
@@ -148,15 +135,7 @@ pub async fn add_reply(pool: &Pool, reply: &NewReply, now: Millis) -> StoreResul
     .bind(first_reply)
     .execute(&mut *tx)
     .await?;
-    let row: MessageRow = sqlx::query_as(concat!(
-        "SELECT ",
-        message_columns!(),
-        " FROM messages m WHERE m.id = $1"
-    ))
-    .bind(id)
-    .fetch_one(&mut *tx)
-    .await?;
-    let message = Message::try_from(row)?;
+    let message = message(&mut tx, id).await?;
     let agent = match reply.author {
         ReplyAuthor::Agent(agent) => Some(agent),
         ReplyAuthor::Bot => None,
@@ -195,15 +174,7 @@ pub async fn add_note(
     .bind(now.0)
     .fetch_one(&mut *tx)
     .await?;
-    let row: MessageRow = sqlx::query_as(concat!(
-        "SELECT ",
-        message_columns!(),
-        " FROM messages m WHERE m.id = $1"
-    ))
-    .bind(id)
-    .fetch_one(&mut *tx)
-    .await?;
-    let message = Message::try_from(row)?;
+    let message = message(&mut tx, id).await?;
     let events = insert_events(&mut tx, vec![message_event(&message, None, author)], now).await?;
     tx.commit().await?;
     Ok((message, events))

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::common::{begin, insert_events, Pool};
 use super::IS_POSTGRES;
 use crate::domain::{AgentId, ConversationId, Event, EventKind, MessageId, Millis};
-use crate::store::rows::{decode_cursor, encode_cursor, DeliveryRow, NewEvent};
+use crate::store::rows::{split_page, decode_cursor, encode_cursor, DeliveryRow, NewEvent};
 use crate::store::{
     DeliveryEntry, OutboxJob, OutboxState, Page, PageRequest, SendOutcome, StoreError,
     StoreResult,
@@ -227,15 +227,7 @@ pub async fn retry(pool: &Pool, id: MessageId, now: Millis) -> StoreResult<(crat
         .bind(id.get())
         .execute(&mut *tx)
         .await?;
-    let row: crate::store::rows::MessageRow = sqlx::query_as(concat!(
-        "SELECT ",
-        crate::store::rows::message_columns!(),
-        " FROM messages m WHERE m.id = $1"
-    ))
-    .bind(id.get())
-    .fetch_one(&mut *tx)
-    .await?;
-    let message = crate::domain::Message::try_from(row)?;
+    let message = super::common::message(&mut tx, id.get()).await?;
     let events = insert_events(
         &mut tx,
         vec![NewEvent {
@@ -275,12 +267,7 @@ pub async fn list(
     .bind(limit + 1)
     .fetch_all(pool)
     .await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|row| encode_cursor(0, row.id))
-    } else {
-        None
-    };
+    let next_cursor = split_page(&mut rows, limit, |row| encode_cursor(0, row.id));
     let items = rows
         .into_iter()
         .map(DeliveryEntry::try_from)
