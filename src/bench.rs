@@ -266,6 +266,8 @@ async fn run_ingest(
     };
     let app = App::build(config, Vec::new()).await?;
     let store = app.state.store.clone();
+    let metrics = app.state.metrics.clone();
+    let metrics = app.state.metrics.clone();
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let hook_url = format!("http://{}/hooks/bench", listener.local_addr()?);
     let (stop, stopped) = oneshot::channel::<()>();
@@ -299,6 +301,7 @@ async fn run_ingest(
 
     drive(&client, &hook_url, warm, options.connections, None).await?;
     let before = store.count_messages().await?;
+    let batches_before = metrics.inbound_batches.load(Ordering::Relaxed);
     let ingest = drive(
         &client,
         &hook_url,
@@ -308,6 +311,7 @@ async fn run_ingest(
     )
     .await?;
     let stored = store.count_messages().await? - before;
+    let batches = metrics.inbound_batches.load(Ordering::Relaxed) - batches_before;
 
     let paced_count = (options.paced_rate * options.paced_seconds) as usize;
     let first = options.messages + 2_000;
@@ -337,6 +341,10 @@ async fn run_ingest(
     println!(
         "ratio ingest / ceiling: {:.2}",
         ingest.rate() / ceiling.rate()
+    );
+    println!(
+        "group commit: {batches} transactions, {:.1} messages per commit on average",
+        stored as f64 / batches.max(1) as f64
     );
     println!(
         "committed: {stored} of {} acknowledged ({} failed requests)",

@@ -331,25 +331,15 @@ impl NewEvent {
             data,
         }
     }
-
-    /// The stored event, once its id is known.
-    pub fn stored(self, id: i64, at: Millis) -> Event {
-        Event {
-            id: EventId::new(id),
-            kind: self.kind,
-            conversation_id: self.conversation_id,
-            contact_id: self.contact_id,
-            message_id: self.message_id,
-            agent_id: self.agent_id,
-            data: self.data,
-            created_at: at.to_datetime(),
-        }
-    }
 }
 
 /// Cuts a page fetched with `LIMIT limit + 1` down to `limit` rows and returns the cursor of
 /// the next page (made from the last row kept), or `None` when this is the last page.
-pub fn split_page<R>(rows: &mut Vec<R>, limit: i64, cursor_of: impl Fn(&R) -> String) -> Option<String> {
+pub fn split_page<R>(
+    rows: &mut Vec<R>,
+    limit: i64,
+    cursor_of: impl Fn(&R) -> String,
+) -> Option<String> {
     let limit = usize::try_from(limit).unwrap_or(0);
     if rows.len() > limit {
         rows.truncate(limit);

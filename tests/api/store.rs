@@ -471,3 +471,65 @@ async fn the_event_log_reads_in_order_from_any_point() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_mixed_batch_is_threaded_like_single_messages() {
+    on_each_backend(|store| async move {
+        let (first, _) = store
+            .record_inbound(&[message("old", "u1", "earlier")])
+            .await
+            .expect("store");
+        let conversation = switchboard::domain::ConversationId::new(first[0].conversation_id);
+        let resolve = StatusChange {
+            status: ConversationStatus::Resolved,
+            snoozed_until: None,
+        };
+        store
+            .set_conversation_status(conversation, &resolve, None)
+            .await
+            .expect("resolve");
+
+        let other_channel = InboundMessage::text(
+            "crm",
+            "old",
+            Sender::new("webhook:crm", "u1"),
+            "same id, other channel",
+        );
+        let batch = [
+            message("old", "u1", "redelivered"), // stored before
+            message("n1", "u1", "back again"),   // known sender, resolved conversation
+            message("n2", "u2", "first time"),   // new sender
+            message("n3", "u2", "second time"),  // sender created earlier in this batch
+            message("n2", "u2", "first time"),   // repeat inside the batch
+            other_channel,                       // same external id on another channel
+        ];
+        let (receipts, events) = store.record_inbound(&batch).await.expect("store");
+        let duplicates: Vec<bool> = receipts.iter().map(|r| r.duplicate).collect();
+        assert_eq!(duplicates, [true, false, false, false, true, false]);
+        assert_eq!(receipts[0].message_id, first[0].message_id);
+        assert_eq!(
+            receipts[1].conversation_id,
+            conversation.get(),
+            "reopened, not a new conversation"
+        );
+        assert_eq!(receipts[2].conversation_id, receipts[3].conversation_id);
+        assert_eq!(receipts[4].message_id, receipts[2].message_id);
+        assert_ne!(receipts[5].conversation_id, receipts[1].conversation_id);
+        let count = |kind: &str| events.iter().filter(|e| e.kind.as_str() == kind).count();
+        assert_eq!(count("message.created"), 4);
+        assert_eq!(count("conversation.created"), 2);
+        assert_eq!(count("contact.created"), 2);
+        assert_eq!(count("conversation.status_changed"), 1);
+        let ids: Vec<_> = events.iter().map(|e| e.id).collect();
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "events come back in log order"
+        );
+
+        let reopened = store.get_conversation(conversation).await.expect("get");
+        assert_eq!(reopened.status, ConversationStatus::Open);
+        assert_eq!(reopened.last_message.as_deref(), Some("back again"));
+        assert_eq!(store.count_messages().await.expect("count"), 5);
+    })
+    .await;
+}

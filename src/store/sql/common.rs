@@ -3,7 +3,9 @@
 
 use super::{Db, IS_POSTGRES};
 use crate::domain::{ConversationId, Event, EventKind, Millis};
-use crate::store::rows::{conversation_columns, message_columns, ConversationRow, MessageRow, NewEvent};
+use crate::store::rows::{
+    conversation_columns, message_columns, ConversationRow, EventRow, MessageRow, NewEvent,
+};
 use crate::store::{StoreError, StoreResult};
 
 /// This backend's pool.
@@ -18,30 +20,52 @@ pub async fn begin(pool: &Pool) -> StoreResult<sqlx::Transaction<'static, Db>> {
     Ok(pool.begin_with(statement).await?)
 }
 
-/// Appends events to the log and returns them with their ids.
+/// Appends events to the log in one statement and returns them with their ids, in order.
 pub async fn insert_events(
     conn: &mut Conn,
     events: Vec<NewEvent>,
     at: Millis,
 ) -> StoreResult<Vec<Event>> {
-    let mut stored = Vec::with_capacity(events.len());
-    for event in events {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO events (kind, conversation_id, contact_id, message_id, agent_id, data, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        )
-        .bind(event.kind.as_str())
-        .bind(event.conversation_id.map(|id| id.get()))
-        .bind(event.contact_id.map(|id| id.get()))
-        .bind(event.message_id.map(|id| id.get()))
-        .bind(event.agent_id.map(|id| id.get()))
-        .bind(sqlx::types::Json(&event.data))
-        .bind(at.0)
-        .fetch_one(&mut *conn)
-        .await?;
-        stored.push(event.stored(id, at));
+    if events.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(stored)
+    let rows: Vec<serde_json::Value> = events
+        .iter()
+        .map(|event| {
+            serde_json::json!([
+                event.kind.as_str(),
+                event.conversation_id.map(|id| id.get()),
+                event.contact_id.map(|id| id.get()),
+                event.message_id.map(|id| id.get()),
+                event.agent_id.map(|id| id.get()),
+                event.data,
+            ])
+        })
+        .collect();
+    // One round trip for the whole list: the rows travel as one JSON array parameter.
+    // RETURNING order is not guaranteed, so each stored row comes back whole.
+    let sql = if IS_POSTGRES {
+        "INSERT INTO events (kind, conversation_id, contact_id, message_id, agent_id, data, created_at) \
+         SELECT e->>0, (e->>1)::bigint, (e->>2)::bigint, (e->>3)::bigint, (e->>4)::bigint, e->5, $2 \
+         FROM jsonb_array_elements($1) WITH ORDINALITY AS t(e, n) ORDER BY n \
+         RETURNING id, kind, conversation_id, contact_id, message_id, agent_id, data, created_at"
+    } else {
+        "INSERT INTO events (kind, conversation_id, contact_id, message_id, agent_id, data, created_at) \
+         SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, $2 \
+         FROM json_each($1) ORDER BY key \
+         RETURNING id, kind, conversation_id, contact_id, message_id, agent_id, data, created_at"
+    };
+    let stored: Vec<EventRow> = sqlx::query_as(sql)
+        .bind(sqlx::types::Json(&rows))
+        .bind(at.0)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut events = stored
+        .into_iter()
+        .map(Event::try_from)
+        .collect::<StoreResult<Vec<_>>>()?;
+    events.sort_by_key(|event| event.id);
+    Ok(events)
 }
 
 /// The labels of a conversation, sorted.

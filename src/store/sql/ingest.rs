@@ -1,40 +1,32 @@
 // The inbound pipeline's write: dedupe → contact → conversation → message → reopen → events.
 // (Included once per backend.)
+//
+// Built for group commit: a batch costs a handful of statements, not a handful per message.
+// One lookup answers for every message at once (seen before? known sender? latest conversation
+// of the thread?), the common case (known sender, existing conversation) is then written with one
+// multi-row insert of messages, one multi-row update of conversations and one multi-row insert of
+// events. Only first contact with a sender or a thread costs statements of its own.
+
+use std::collections::HashMap;
 
 use connector_sdk::{InboundMessage, Receipt};
 use serde_json::json;
 
 use super::common::{begin, insert_events, Conn, Pool};
+use super::IS_POSTGRES;
 use crate::domain::{
     ContactId, ConversationId, ConversationStatus, Event, EventKind, MessageId, Millis,
 };
 use crate::store::rows::NewEvent;
-use crate::store::StoreResult;
+use crate::store::{StoreError, StoreResult};
 
 /// Longest preview kept on the conversation row for list views.
 const PREVIEW_CHARS: usize = 280;
 
-/// Stores a batch in one transaction (group commit): one fsync for many messages, and every
-/// caller is answered only after this commit.
-pub async fn record_batch(
-    pool: &Pool,
-    batch: &[InboundMessage],
-    now: Millis,
-) -> StoreResult<(Vec<Receipt>, Vec<Event>)> {
-    let mut tx = begin(pool).await?;
-    let mut receipts = Vec::with_capacity(batch.len());
-    let mut events = Vec::with_capacity(batch.len());
-    for message in batch {
-        receipts.push(record_one(&mut tx, message, now, &mut events).await?);
-    }
-    let events = insert_events(&mut tx, events, now).await?;
-    tx.commit().await?;
-    Ok((receipts, events))
-}
-
-/// What one lookup tells about an inbound message before anything is written.
+/// What the batch lookup knows about one message before anything is written.
 #[derive(sqlx::FromRow)]
 struct Lookup {
+    idx: i64,
     existing_message: Option<i64>,
     existing_conversation: Option<i64>,
     identity_id: Option<i64>,
@@ -43,134 +35,324 @@ struct Lookup {
     conversation_status: Option<String>,
 }
 
-async fn record_one(
-    conn: &mut Conn,
-    message: &InboundMessage,
-    now: Millis,
-    events: &mut Vec<NewEvent>,
-) -> StoreResult<Receipt> {
-    let thread_key = message
+/// Where each message of the batch ends up.
+enum Outcome {
+    /// Stored before this batch.
+    Stored { message: i64, conversation: i64 },
+    /// A repeat of an earlier message of this batch (by position).
+    RepeatOf(usize),
+    /// New: goes into the multi-row insert.
+    New { conversation: i64, contact: i64 },
+}
+
+fn thread_key(message: &InboundMessage) -> &str {
+    message
         .thread
         .as_deref()
-        .unwrap_or(&message.sender.external_id);
-    // One round trip answers all three questions: seen before? known sender? open thread?
-    let lookup: Lookup = sqlx::query_as(
-        "SELECT m.id AS existing_message, m.conversation_id AS existing_conversation, \
-                i.id AS identity_id, i.contact_id, c.id AS conversation_id, \
-                c.status AS conversation_status \
-         FROM (SELECT 1 AS one) AS k \
-         LEFT JOIN messages m ON m.channel = $1 AND m.external_id = $2 AND m.direction = 'in' \
-         LEFT JOIN contact_identities i ON i.scope = $3 AND i.external_id = $4 \
-         LEFT JOIN conversations c ON c.id = \
-             (SELECT max(id) FROM conversations WHERE channel = $1 AND thread_key = $5)",
-    )
-    .bind(&message.channel)
-    .bind(&message.external_id)
-    .bind(&message.sender.scope)
-    .bind(&message.sender.external_id)
-    .bind(thread_key)
-    .fetch_one(&mut *conn)
-    .await?;
+        .unwrap_or(&message.sender.external_id)
+}
 
-    if let (Some(id), Some(conversation)) = (lookup.existing_message, lookup.existing_conversation)
-    {
-        return Ok(Receipt::new(
-            message.external_id.clone(),
-            id,
-            conversation,
-            true,
-        ));
+/// Stores a batch in one transaction (group commit): one fsync for many messages, and every
+/// caller is answered only after this commit.
+pub async fn record_batch(
+    pool: &Pool,
+    batch: &[InboundMessage],
+    now: Millis,
+) -> StoreResult<(Vec<Receipt>, Vec<Event>)> {
+    if batch.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let mut tx = begin(pool).await?;
+    let lookups = lookup(&mut tx, batch).await?;
+
+    let mut events = Vec::new();
+    let mut outcomes = Vec::with_capacity(batch.len());
+    // What earlier messages of this batch created or found, so later ones reuse it.
+    let mut first_seen: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut senders: HashMap<(&str, &str), (i64, i64)> = HashMap::new();
+    let mut threads: HashMap<(&str, &str), i64> = HashMap::new();
+    // Conversations to bump after the insert: id → (preview of their latest message).
+    let mut touched: HashMap<i64, String> = HashMap::new();
+
+    for (position, (message, found)) in batch.iter().zip(&lookups).enumerate() {
+        let key = (message.channel.as_str(), message.external_id.as_str());
+        if let (Some(id), Some(conversation)) = (found.existing_message, found.existing_conversation) {
+            outcomes.push(Outcome::Stored { message: id, conversation });
+            continue;
+        }
+        if let Some(&earlier) = first_seen.get(&key) {
+            outcomes.push(Outcome::RepeatOf(earlier));
+            continue;
+        }
+        first_seen.insert(key, position);
+
+        let sender_key = (message.sender.scope.as_str(), message.sender.external_id.as_str());
+        let (contact, identity) = match (senders.get(&sender_key), found.contact_id, found.identity_id) {
+            (Some(&known), _, _) => known,
+            (None, Some(contact), Some(identity)) => (contact, identity),
+            _ => resolve_new_sender(&mut tx, message, now, &mut events).await?,
+        };
+        senders.insert(sender_key, (contact, identity));
+
+        let thread = (message.channel.as_str(), thread_key(message));
+        let conversation = match (threads.get(&thread), found.conversation_id, &found.conversation_status) {
+            (Some(&known), _, _) => known,
+            (None, Some(id), Some(status)) => {
+                let status: ConversationStatus = status.parse()?;
+                if status.reopens_on_inbound() {
+                    events.push(NewEvent::conversation(
+                        EventKind::ConversationStatusChanged,
+                        ConversationId::new(id),
+                        json!({"from": status.as_str(), "to": "open", "reason": "inbound message"}),
+                    ));
+                }
+                id
+            }
+            _ => create_conversation(&mut tx, message, contact, identity, now, &mut events).await?,
+        };
+        threads.insert(thread, conversation);
+        touched.insert(conversation, preview(&message.text));
+        outcomes.push(Outcome::New { conversation, contact });
     }
 
-    let (contact_id, identity_id) = match (lookup.contact_id, lookup.identity_id) {
-        (Some(contact), Some(identity)) => (contact, identity),
-        _ => resolve_new_sender(conn, message, now, events).await?,
-    };
+    let new_ids = insert_messages(&mut tx, batch, &outcomes, now).await?;
+    bump_conversations(&mut tx, &touched, now).await?;
 
-    let preview: String = message.text.chars().take(PREVIEW_CHARS).collect();
-    let conversation_id = match (lookup.conversation_id, lookup.conversation_status) {
-        (Some(id), Some(status)) => {
-            let status: ConversationStatus = status.parse()?;
-            sqlx::query(
-                "UPDATE conversations SET last_activity_at = $2, last_message = $3, \
-                     waiting_since = COALESCE(waiting_since, $2), \
-                     status = CASE WHEN status IN ('snoozed', 'resolved') THEN 'open' ELSE status END, \
-                     resolved_at = CASE WHEN status IN ('snoozed', 'resolved') THEN NULL ELSE resolved_at END, \
-                     snoozed_until = CASE WHEN status IN ('snoozed', 'resolved') THEN NULL ELSE snoozed_until END \
-                 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(now.0)
-            .bind(&preview)
-            .execute(&mut *conn)
-            .await?;
-            if status.reopens_on_inbound() {
-                events.push(NewEvent::conversation(
-                    EventKind::ConversationStatusChanged,
-                    ConversationId::new(id),
-                    json!({"from": status.as_str(), "to": "open", "reason": "inbound message"}),
-                ));
+    let mut receipts = Vec::with_capacity(batch.len());
+    for (position, (message, outcome)) in batch.iter().zip(&outcomes).enumerate() {
+        let receipt = match outcome {
+            Outcome::Stored { message: id, conversation } => {
+                Receipt::new(message.external_id.clone(), *id, *conversation, true)
             }
-            id
-        }
-        _ => {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO conversations (channel, contact_id, identity_id, thread_key, status, \
-                     priority, last_message, created_at, last_activity_at, waiting_since) \
-                 VALUES ($1, $2, $3, $4, 'open', 'normal', $5, $6, $6, $6) RETURNING id",
-            )
-            .bind(&message.channel)
-            .bind(contact_id)
-            .bind(identity_id)
-            .bind(thread_key)
-            .bind(&preview)
-            .bind(now.0)
-            .fetch_one(&mut *conn)
-            .await?;
-            let mut event = NewEvent::conversation(
-                EventKind::ConversationCreated,
-                ConversationId::new(id),
-                json!({"channel": message.channel}),
-            );
-            event.contact_id = Some(ContactId::new(contact_id));
-            events.push(event);
-            id
-        }
-    };
+            Outcome::RepeatOf(earlier) => {
+                let id = new_ids[*earlier];
+                let Outcome::New { conversation, .. } = outcomes[*earlier] else {
+                    return Err(StoreError::Corrupt("batch repeat of a non-new message".into()));
+                };
+                Receipt::new(message.external_id.clone(), id, conversation, true)
+            }
+            Outcome::New { conversation, contact } => {
+                let id = new_ids[position];
+                events.push(NewEvent {
+                    kind: EventKind::MessageCreated,
+                    conversation_id: Some(ConversationId::new(*conversation)),
+                    contact_id: Some(ContactId::new(*contact)),
+                    message_id: Some(MessageId::new(id)),
+                    agent_id: None,
+                    data: json!({"direction": "in", "channel": message.channel}),
+                });
+                Receipt::new(message.external_id.clone(), id, *conversation, false)
+            }
+        };
+        receipts.push(receipt);
+    }
+    let events = insert_events(&mut tx, events, now).await?;
+    tx.commit().await?;
+    Ok((receipts, events))
+}
 
-    let author_type = if message.sender.is_bot { "bot" } else { "contact" };
-    let message_id: i64 = sqlx::query_scalar(
+fn preview(text: &str) -> String {
+    text.chars().take(PREVIEW_CHARS).collect()
+}
+
+/// One statement for the whole batch: for each message, whether it is stored already, whether
+/// its sender is known, and the latest conversation of its thread.
+async fn lookup(conn: &mut Conn, batch: &[InboundMessage]) -> StoreResult<Vec<Lookup>> {
+    let keys: Vec<serde_json::Value> = batch
+        .iter()
+        .map(|m| json!([m.channel, m.external_id, m.sender.scope, m.sender.external_id, thread_key(m)]))
+        .collect();
+    let input = if IS_POSTGRES {
+        "SELECT (n - 1) AS idx, e->>0 AS channel, e->>1 AS external_id, e->>2 AS scope, \
+                e->>3 AS sender, e->>4 AS thread_key \
+         FROM jsonb_array_elements($1) WITH ORDINALITY AS t(e, n)"
+    } else {
+        "SELECT CAST(key AS INTEGER) AS idx, value->>0 AS channel, value->>1 AS external_id, \
+                value->>2 AS scope, value->>3 AS sender, value->>4 AS thread_key \
+         FROM json_each($1)"
+    };
+    // PostgreSQL's planner cannot know the input is small and may hash-join whole tables; a
+    // LATERAL join pins it to one index probe per message. SQLite always probes per row.
+    let sql = if IS_POSTGRES {
+        format!(
+            "WITH input AS ({input}) \
+             SELECT input.idx, m.id AS existing_message, m.conversation_id AS existing_conversation, \
+                    i.id AS identity_id, i.contact_id, c.id AS conversation_id, \
+                    c.status AS conversation_status \
+             FROM input \
+             LEFT JOIN LATERAL (SELECT id, conversation_id FROM messages \
+                  WHERE channel = input.channel AND external_id = input.external_id \
+                    AND direction = 'in' LIMIT 1) m ON true \
+             LEFT JOIN LATERAL (SELECT id, contact_id FROM contact_identities \
+                  WHERE scope = input.scope AND external_id = input.sender LIMIT 1) i ON true \
+             LEFT JOIN LATERAL (SELECT id, status FROM conversations \
+                  WHERE channel = input.channel AND thread_key = input.thread_key \
+                  ORDER BY id DESC LIMIT 1) c ON true \
+             ORDER BY input.idx"
+        )
+    } else {
+        format!(
+            "WITH input AS ({input}) \
+             SELECT input.idx, m.id AS existing_message, m.conversation_id AS existing_conversation, \
+                    i.id AS identity_id, i.contact_id, c.id AS conversation_id, \
+                    c.status AS conversation_status \
+             FROM input \
+             LEFT JOIN messages m ON m.channel = input.channel \
+                  AND m.external_id = input.external_id AND m.direction = 'in' \
+             LEFT JOIN contact_identities i ON i.scope = input.scope \
+                  AND i.external_id = input.sender \
+             LEFT JOIN conversations c ON c.id = (SELECT max(id) FROM conversations \
+                  WHERE channel = input.channel AND thread_key = input.thread_key) \
+             ORDER BY input.idx"
+        )
+    };
+    let rows: Vec<Lookup> = sqlx::query_as(&sql)
+        .bind(sqlx::types::Json(&keys))
+        .fetch_all(&mut *conn)
+        .await?;
+    let in_order = rows.len() == batch.len()
+        && rows
+            .iter()
+            .enumerate()
+            .all(|(i, row)| usize::try_from(row.idx).ok() == Some(i));
+    if !in_order {
+        return Err(StoreError::Corrupt("inbound lookup returned rows out of order".into()));
+    }
+    Ok(rows)
+}
+
+/// Inserts every new message of the batch in one statement; returns each position's new id
+/// (0 for positions that are not new).
+async fn insert_messages(
+    conn: &mut Conn,
+    batch: &[InboundMessage],
+    outcomes: &[Outcome],
+    now: Millis,
+) -> StoreResult<Vec<i64>> {
+    let mut rows = Vec::new();
+    let mut positions: HashMap<(&str, &str), usize> = HashMap::new();
+    for (position, (message, outcome)) in batch.iter().zip(outcomes).enumerate() {
+        if let Outcome::New { conversation, contact } = outcome {
+            let author_type = if message.sender.is_bot { "bot" } else { "contact" };
+            let attachments = serde_json::to_string(&message.attachments)
+                .map_err(|err| StoreError::Invalid(format!("attachments: {err}")))?;
+            rows.push(json!([
+                conversation,
+                message.channel,
+                author_type,
+                contact,
+                message.text,
+                message.html,
+                attachments,
+                message.external_id,
+                message.sent_at.map(|at| at.timestamp_millis()),
+            ]));
+            positions.insert((message.channel.as_str(), message.external_id.as_str()), position);
+        }
+    }
+    let mut ids = vec![0; batch.len()];
+    if rows.is_empty() {
+        return Ok(ids);
+    }
+    let sql = if IS_POSTGRES {
         "INSERT INTO messages (conversation_id, channel, direction, kind, author_type, author_id, \
              text, html, attachments, external_id, sent_at, created_at) \
-         VALUES ($1, $2, 'in', 'message', $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+         SELECT (e->>0)::bigint, e->>1, 'in', 'message', e->>2, (e->>3)::bigint, e->>4, e->>5, \
+             (e->>6)::jsonb, e->>7, (e->>8)::bigint, $2 \
+         FROM jsonb_array_elements($1) WITH ORDINALITY AS t(e, n) ORDER BY n \
+         RETURNING id, channel, external_id"
+    } else {
+        "INSERT INTO messages (conversation_id, channel, direction, kind, author_type, author_id, \
+             text, html, attachments, external_id, sent_at, created_at) \
+         SELECT value->>0, value->>1, 'in', 'message', value->>2, value->>3, value->>4, \
+             value->>5, value->>6, value->>7, value->>8, $2 \
+         FROM json_each($1) ORDER BY key \
+         RETURNING id, channel, external_id"
+    };
+    let inserted: Vec<(i64, String, Option<String>)> = sqlx::query_as(sql)
+        .bind(sqlx::types::Json(&rows))
+        .bind(now.0)
+        .fetch_all(&mut *conn)
+        .await?;
+    // RETURNING order is not guaranteed: match rows back by their unique key.
+    for (id, channel, external_id) in inserted {
+        let external_id = external_id.unwrap_or_default();
+        let position = positions
+            .get(&(channel.as_str(), external_id.as_str()))
+            .ok_or_else(|| StoreError::Corrupt("inserted message not in batch".into()))?;
+        ids[*position] = id;
+    }
+    Ok(ids)
+}
+
+/// Records activity on every touched conversation in one statement: last activity, preview,
+/// waiting clock, and reopening a snoozed or resolved one.
+async fn bump_conversations(
+    conn: &mut Conn,
+    touched: &HashMap<i64, String>,
+    now: Millis,
+) -> StoreResult<()> {
+    if touched.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<serde_json::Value> = touched.iter().map(|(id, text)| json!([id, text])).collect();
+    let input = if IS_POSTGRES {
+        "SELECT (e->>0)::bigint AS id, e->>1 AS preview FROM jsonb_array_elements($1) AS t(e)"
+    } else {
+        "SELECT value->>0 AS id, value->>1 AS preview FROM json_each($1)"
+    };
+    // On PostgreSQL the id list keeps the planner on the primary key instead of a hash join
+    // over the whole table.
+    let only_these = if IS_POSTGRES {
+        " AND conversations.id = ANY(ARRAY(SELECT (e->>0)::bigint FROM jsonb_array_elements($1) AS t(e)))"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "UPDATE conversations SET last_activity_at = $2, last_message = u.preview, \
+             waiting_since = COALESCE(waiting_since, $2), \
+             status = CASE WHEN status IN ('snoozed', 'resolved') THEN 'open' ELSE status END, \
+             resolved_at = CASE WHEN status IN ('snoozed', 'resolved') THEN NULL ELSE resolved_at END, \
+             snoozed_until = CASE WHEN status IN ('snoozed', 'resolved') THEN NULL ELSE snoozed_until END \
+         FROM ({input}) AS u WHERE conversations.id = u.id{only_these}"
+    );
+    sqlx::query(&sql)
+        .bind(sqlx::types::Json(&rows))
+        .bind(now.0)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Opens a conversation for a thread seen for the first time.
+async fn create_conversation(
+    conn: &mut Conn,
+    message: &InboundMessage,
+    contact: i64,
+    identity: i64,
+    now: Millis,
+    events: &mut Vec<NewEvent>,
+) -> StoreResult<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO conversations (channel, contact_id, identity_id, thread_key, status, \
+             priority, created_at, last_activity_at, waiting_since) \
+         VALUES ($1, $2, $3, $4, 'open', 'normal', $5, $5, $5) RETURNING id",
     )
-    .bind(conversation_id)
     .bind(&message.channel)
-    .bind(author_type)
-    .bind(contact_id)
-    .bind(&message.text)
-    .bind(&message.html)
-    .bind(sqlx::types::Json(&message.attachments))
-    .bind(&message.external_id)
-    .bind(message.sent_at.map(|at| at.timestamp_millis()))
+    .bind(contact)
+    .bind(identity)
+    .bind(thread_key(message))
     .bind(now.0)
     .fetch_one(&mut *conn)
     .await?;
-
-    events.push(NewEvent {
-        kind: EventKind::MessageCreated,
-        conversation_id: Some(ConversationId::new(conversation_id)),
-        contact_id: Some(ContactId::new(contact_id)),
-        message_id: Some(MessageId::new(message_id)),
-        agent_id: None,
-        data: json!({"direction": "in", "channel": message.channel}),
-    });
-    Ok(Receipt::new(
-        message.external_id.clone(),
-        message_id,
-        conversation_id,
-        false,
-    ))
+    let mut event = NewEvent::conversation(
+        EventKind::ConversationCreated,
+        ConversationId::new(id),
+        json!({"channel": message.channel}),
+    );
+    event.contact_id = Some(ContactId::new(contact));
+    events.push(event);
+    Ok(id)
 }
 
 /// Finds the contact for a sender we have not seen on this channel (by email, then phone) or
@@ -233,26 +415,23 @@ async fn resolve_new_sender(
     .bind(now.0)
     .fetch_optional(&mut *conn)
     .await?;
-    let (contact_id, identity_id) = match inserted {
-        Some(identity) => (contact_id, identity),
-        None => {
-            // Another writer (another node on PostgreSQL) registered this sender first: use
-            // its contact, and drop the one we just made so no empty contact is left behind.
-            let (identity, existing): (i64, i64) = sqlx::query_as(
-                "SELECT id, contact_id FROM contact_identities WHERE scope = $1 AND external_id = $2",
-            )
-            .bind(&sender.scope)
-            .bind(&sender.external_id)
-            .fetch_one(&mut *conn)
-            .await?;
-            if created {
-                sqlx::query("DELETE FROM contacts WHERE id = $1")
-                    .bind(contact_id)
-                    .execute(&mut *conn)
-                    .await?;
-            }
-            return Ok((existing, identity));
+    let Some(identity_id) = inserted else {
+        // Another writer (another node on PostgreSQL) registered this sender first: use its
+        // contact, and drop the one we just made so no empty contact is left behind.
+        let (identity, existing): (i64, i64) = sqlx::query_as(
+            "SELECT id, contact_id FROM contact_identities WHERE scope = $1 AND external_id = $2",
+        )
+        .bind(&sender.scope)
+        .bind(&sender.external_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        if created {
+            sqlx::query("DELETE FROM contacts WHERE id = $1")
+                .bind(contact_id)
+                .execute(&mut *conn)
+                .await?;
         }
+        return Ok((existing, identity));
     };
 
     for (scope, value) in [("email", email.as_deref()), ("phone", phone)] {
