@@ -267,7 +267,6 @@ async fn run_ingest(
     let app = App::build(config, Vec::new()).await?;
     let store = app.state.store.clone();
     let metrics = app.state.metrics.clone();
-    let metrics = app.state.metrics.clone();
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let hook_url = format!("http://{}/hooks/bench", listener.local_addr()?);
     let (stop, stopped) = oneshot::channel::<()>();
