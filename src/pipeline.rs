@@ -10,7 +10,7 @@
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use connector_sdk::{InboundMessage, InboundSink, Receipt, SinkError};
+use connector_sdk::{Checkpoint, InboundEvent, InboundSink, Receipt, SinkError};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -23,16 +23,30 @@ use crate::store::{Store, StoreError};
 const QUEUE_DEPTH: usize = 8192;
 
 type Reply = oneshot::Sender<Result<Vec<Receipt>, SinkError>>;
+/// A job's share of a group commit: its receipt count, event count, checkpoint and reply.
+type Caller = (usize, usize, Option<Checkpoint>, Reply);
 
 struct Job {
-    messages: Vec<InboundMessage>,
+    events: Vec<InboundEvent>,
+    checkpoint: Option<Checkpoint>,
     reply: Reply,
+}
+
+impl Job {
+    /// How many receipts the job gets back: one per new message.
+    fn message_count(&self) -> usize {
+        self.events
+            .iter()
+            .filter(|event| matches!(event, InboundEvent::Message(_)))
+            .count()
+    }
 }
 
 /// Handle to the writers; cheap to clone.
 #[derive(Clone)]
 pub struct Pipeline {
     writers: Arc<Vec<mpsc::Sender<Job>>>,
+    store: Store,
 }
 
 /// What the writers need.
@@ -62,22 +76,32 @@ impl Pipeline {
         }
         Self {
             writers: Arc::new(writers),
+            store: parts.store,
         }
     }
 
-    /// Stores `messages` in one transaction and returns a receipt per message, in order.
+    /// Stores `events` (and `checkpoint`) in one transaction and returns a receipt per new
+    /// message, in order.
     ///
     /// # Errors
     /// When the store refuses the batch (nothing of it is committed) or the service is
     /// shutting down.
-    pub async fn deliver(&self, messages: Vec<InboundMessage>) -> Result<Vec<Receipt>, SinkError> {
-        if messages.is_empty() {
+    pub async fn deliver(
+        &self,
+        events: Vec<InboundEvent>,
+        checkpoint: Option<Checkpoint>,
+    ) -> Result<Vec<Receipt>, SinkError> {
+        if events.is_empty() && checkpoint.is_none() {
             return Ok(Vec::new());
         }
-        let writer = &self.writers[self.shard_of(&messages[0])];
+        let writer = &self.writers[self.shard_of(events.first())];
         let (reply, answer) = oneshot::channel();
         writer
-            .send(Job { messages, reply })
+            .send(Job {
+                events,
+                checkpoint,
+                reply,
+            })
             .await
             .map_err(|_| SinkError("shutting down".into()))?;
         answer
@@ -85,25 +109,45 @@ impl Pipeline {
             .map_err(|_| SinkError("shutting down".into()))?
     }
 
-    fn shard_of(&self, message: &InboundMessage) -> usize {
+    /// The writer of a job: the same thread always goes to the same writer, so its messages
+    /// are committed in arrival order.
+    fn shard_of(&self, first: Option<&InboundEvent>) -> usize {
         if self.writers.len() == 1 {
             return 0;
         }
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        message.channel.hash(&mut hasher);
-        message
-            .thread
-            .as_deref()
-            .unwrap_or(&message.sender.external_id)
-            .hash(&mut hasher);
+        match first {
+            Some(InboundEvent::Message(message)) => {
+                message.channel.hash(&mut hasher);
+                message
+                    .thread
+                    .as_deref()
+                    .unwrap_or(&message.sender.external_id)
+                    .hash(&mut hasher);
+            }
+            Some(InboundEvent::Edited(edit)) => edit.channel.hash(&mut hasher),
+            Some(InboundEvent::ThreadMoved { channel, .. }) => channel.hash(&mut hasher),
+            Some(_) | None => {}
+        }
         (hasher.finish() % self.writers.len() as u64) as usize
     }
 }
 
 #[async_trait::async_trait]
 impl InboundSink for Pipeline {
-    async fn deliver(&self, messages: Vec<InboundMessage>) -> Result<Vec<Receipt>, SinkError> {
-        Pipeline::deliver(self, messages).await
+    async fn deliver_events(
+        &self,
+        events: Vec<InboundEvent>,
+        checkpoint: Option<Checkpoint>,
+    ) -> Result<Vec<Receipt>, SinkError> {
+        Pipeline::deliver(self, events, checkpoint).await
+    }
+
+    async fn checkpoint(&self, channel: &str, key: &str) -> Result<Option<String>, SinkError> {
+        self.store
+            .checkpoint(channel, key)
+            .await
+            .map_err(|err| SinkError(err.to_string()))
     }
 }
 
@@ -126,12 +170,12 @@ impl Writer {
                 }
             };
             let Some(first) = first else { return };
+            let mut size = first.events.len();
             let mut jobs = vec![first];
-            let mut size = jobs[0].messages.len();
             while size < self.max_batch {
                 match receiver.try_recv() {
                     Ok(job) => {
-                        size += job.messages.len();
+                        size += job.events.len();
                         jobs.push(job);
                     }
                     Err(_) => break,
@@ -144,18 +188,22 @@ impl Writer {
     /// Commits jobs together; if the batch fails, each job is retried alone so that one bad
     /// message (or a race with another node) fails only its own caller.
     async fn commit(&self, jobs: Vec<Job>) {
-        let mut batch = Vec::with_capacity(jobs.iter().map(|job| job.messages.len()).sum());
+        let mut batch = Vec::with_capacity(jobs.iter().map(|job| job.events.len()).sum());
+        let mut checkpoints = Vec::new();
         let mut callers = Vec::with_capacity(jobs.len());
         for job in jobs {
-            callers.push((job.messages.len(), job.reply));
-            batch.extend(job.messages);
+            let receipts = job.message_count();
+            let events = job.events.len();
+            callers.push((receipts, events, job.checkpoint.clone(), job.reply));
+            batch.extend(job.events);
+            checkpoints.extend(job.checkpoint);
         }
-        match self.store.record_inbound(&batch).await {
+        match self.store.record_inbound_events(&batch, &checkpoints).await {
             Ok((receipts, events)) => {
                 self.count(&receipts);
                 self.events.publish(events);
                 let mut receipts = receipts.into_iter();
-                for (count, reply) in callers {
+                for (count, _, _, reply) in callers {
                     let mine: Vec<Receipt> = receipts.by_ref().take(count).collect();
                     // The caller may have gone away (client disconnected); the data is stored.
                     let _ = reply.send(Ok(mine));
@@ -164,16 +212,17 @@ impl Writer {
             Err(err) if callers.len() == 1 => self.fail(callers, &err),
             Err(_) => {
                 let mut offset = 0;
-                for (count, reply) in callers {
-                    let messages = &batch[offset..offset + count];
-                    offset += count;
-                    match self.store.record_inbound(messages).await {
+                for (count, events, checkpoint, reply) in callers {
+                    let mine = &batch[offset..offset + events];
+                    offset += events;
+                    let checkpoint: Vec<Checkpoint> = checkpoint.into_iter().collect();
+                    match self.store.record_inbound_events(mine, &checkpoint).await {
                         Ok((receipts, events)) => {
                             self.count(&receipts);
                             self.events.publish(events);
                             let _ = reply.send(Ok(receipts));
                         }
-                        Err(err) => self.fail(vec![(count, reply)], &err),
+                        Err(err) => self.fail(vec![(count, events, None, reply)], &err),
                     }
                 }
             }
@@ -190,10 +239,10 @@ impl Writer {
         );
     }
 
-    fn fail(&self, callers: Vec<(usize, Reply)>, err: &StoreError) {
+    fn fail(&self, callers: Vec<Caller>, err: &StoreError) {
         tracing::error!(error = %err, "inbound batch failed to commit");
         Metrics::add(&self.metrics.inbound_failures, 1);
-        for (_, reply) in callers {
+        for (_, _, _, reply) in callers {
             let _ = reply.send(Err(SinkError(err.to_string())));
         }
     }

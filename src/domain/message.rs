@@ -49,4 +49,15 @@ pub struct Message {
     pub delivery_error: Option<String>,
     pub sent_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// When the author last changed the text (earlier texts are kept as revisions).
+    pub edited_at: Option<DateTime<Utc>>,
+}
+
+/// An earlier text of an edited message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revision {
+    pub text: String,
+    pub html: Option<String>,
+    /// When this text was replaced by the next one.
+    pub replaced_at: DateTime<Utc>,
 }

@@ -13,7 +13,7 @@ pub use contact::{Contact, Identity};
 pub use conversation::{Conversation, ConversationStatus, Priority};
 pub use event::{Event, EventKind};
 pub use ids::{AgentId, ContactId, ConversationId, EventId, MessageId, TeamId, TokenId};
-pub use message::{AuthorType, DeliveryStatus, Direction, Message, MessageKind};
+pub use message::{AuthorType, DeliveryStatus, Direction, Message, MessageKind, Revision};
 pub use time::Millis;
 
 /// A stored value that does not parse into its domain type (a bad row, not a bad request).

@@ -67,14 +67,14 @@ async fn accept(
             ApiError::BadRequest(format!("cannot read body: {err}"))
         }
     })?;
-    let messages = connector
+    let events = connector
         .parse_webhook(headers, &bytes)
         .map_err(|err| match err {
             WebhookError::Unauthenticated(message) => ApiError::Unauthenticated(message),
             WebhookError::Malformed(message) => ApiError::BadRequest(message),
             WebhookError::Unsupported => ApiError::NotFound("webhook for this channel"),
         })?;
-    let receipts = state.pipeline.deliver(messages).await.map_err(|err| {
+    let receipts = state.pipeline.deliver(events, None).await.map_err(|err| {
         ApiError::Unavailable(format!("message not stored, retry later: {}", err.0))
     })?;
     let duplicates = receipts.iter().filter(|r| r.duplicate).count();

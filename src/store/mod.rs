@@ -22,9 +22,9 @@ use sqlx::{PgPool, SqlitePool};
 
 use crate::domain::{
     Agent, AgentId, ApiToken, Contact, ContactId, Conversation, ConversationId, Event, EventId,
-    Message, MessageId, Millis, Team, TeamId, TokenId,
+    Message, MessageId, Millis, Revision, Team, TeamId, TokenId,
 };
-use connector_sdk::{InboundMessage, Receipt};
+use connector_sdk::{Checkpoint, InboundEvent, InboundMessage, Receipt};
 pub use types::*;
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -209,7 +209,27 @@ impl Store {
         &self,
         batch: &[InboundMessage],
     ) -> StoreResult<(Vec<Receipt>, Vec<Event>)> {
-        on_backend!(self, ingest::record_batch(batch, Millis::now()))
+        let events: Vec<InboundEvent> = batch.iter().cloned().map(InboundEvent::Message).collect();
+        self.record_inbound_events(&events, &[]).await
+    }
+
+    /// Stores channel events and checkpoints in one transaction: new messages as in
+    /// [`Store::record_inbound`], edits (keeping the old text), thread moves, and each channel's
+    /// new stream position. Returns one receipt per new message and the log events.
+    pub async fn record_inbound_events(
+        &self,
+        batch: &[InboundEvent],
+        checkpoints: &[Checkpoint],
+    ) -> StoreResult<(Vec<Receipt>, Vec<Event>)> {
+        on_backend!(
+            self,
+            ingest::record_events(batch, checkpoints, Millis::now())
+        )
+    }
+
+    /// The committed checkpoint `key` of `channel`.
+    pub async fn checkpoint(&self, channel: &str, key: &str) -> StoreResult<Option<String>> {
+        on_backend!(self, ingest::checkpoint(channel, key))
     }
 
     // ----- contacts -----
@@ -318,6 +338,11 @@ impl Store {
     /// The message with `id`.
     pub async fn get_message(&self, id: MessageId) -> StoreResult<Message> {
         on_backend!(self, messages::get(id))
+    }
+
+    /// Earlier texts of an edited message, oldest first.
+    pub async fn list_revisions(&self, id: MessageId) -> StoreResult<Vec<Revision>> {
+        on_backend!(self, messages::revisions(id))
     }
 
     /// Stores an outbound reply and its outbox row in one transaction.

@@ -25,7 +25,7 @@ macro_rules! message_columns {
     () => {
         "m.id, m.conversation_id, m.channel, m.direction, m.kind, m.author_type, m.author_id, \
          m.text, m.html, m.attachments, m.external_id, m.delivery_status, m.delivery_error, \
-         m.sent_at, m.created_at"
+         m.sent_at, m.created_at, m.edited_at"
     };
 }
 pub(crate) use message_columns;
@@ -146,6 +146,7 @@ pub struct MessageRow {
     pub delivery_error: Option<String>,
     pub sent_at: Option<i64>,
     pub created_at: i64,
+    pub edited_at: Option<i64>,
 }
 
 impl TryFrom<MessageRow> for Message {
@@ -168,6 +169,7 @@ impl TryFrom<MessageRow> for Message {
             delivery_error: row.delivery_error,
             sent_at: opt_time(row.sent_at),
             created_at: time(row.created_at),
+            edited_at: opt_time(row.edited_at),
         })
     }
 }

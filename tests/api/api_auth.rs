@@ -25,7 +25,7 @@ async fn every_route_checks_the_token_and_the_role() {
     let paths = spec["paths"].as_object().expect("paths");
     let mut checked = 0;
     for (path, operations) in paths {
-        let concrete = path.replace("{id}", "1");
+        let concrete = path.replace("{id}", "1").replace("{index}", "0");
         for (method, operation) in operations.as_object().expect("operations") {
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
             let roles: Vec<&str> = operation["security"][0]["bearer"]

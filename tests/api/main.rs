@@ -5,6 +5,7 @@ mod helpers;
 
 mod api_auth;
 mod api_conversations;
+mod channel_events;
 mod cli;
 mod crash;
 mod dispatch;

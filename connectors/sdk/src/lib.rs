@@ -122,8 +122,12 @@ pub struct Attachment {
     pub name: Option<String>,
     pub mime_type: Option<String>,
     pub size: Option<u64>,
-    /// Where the bytes can be fetched (a URL, or a channel-specific file reference).
+    /// Where the bytes can be fetched by anyone holding the URL.
     pub url: Option<String>,
+    /// The channel's own reference to the file (Telegram `file_id`, …), for on-demand download
+    /// through [`Connector::fetch_attachment`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_id: Option<String>,
 }
 
 impl Attachment {
@@ -134,6 +138,38 @@ impl Attachment {
             mime_type: None,
             size: None,
             url: Some(url.into()),
+            file_id: None,
+        }
+    }
+
+    /// An attachment the channel keeps, known by its file reference.
+    pub fn channel_file(file_id: impl Into<String>) -> Self {
+        Self {
+            name: None,
+            mime_type: None,
+            size: None,
+            url: None,
+            file_id: Some(file_id.into()),
+        }
+    }
+}
+
+/// The bytes of a downloaded attachment.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AttachmentData {
+    pub bytes: Vec<u8>,
+    pub mime_type: Option<String>,
+    pub name: Option<String>,
+}
+
+impl AttachmentData {
+    /// Downloaded bytes with what is known about them.
+    pub fn new(bytes: Vec<u8>, mime_type: Option<String>, name: Option<String>) -> Self {
+        Self {
+            bytes,
+            mime_type,
+            name,
         }
     }
 }
@@ -156,6 +192,10 @@ pub struct InboundMessage {
     pub attachments: Vec<Attachment>,
     /// When the channel says the message was sent.
     pub sent_at: Option<DateTime<Utc>>,
+    /// Facts about the sender to merge into the contact's attributes (a deep-link payload, a
+    /// language code, …).
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub contact_attributes: serde_json::Map<String, serde_json::Value>,
 }
 
 impl InboundMessage {
@@ -175,6 +215,7 @@ impl InboundMessage {
             html: None,
             attachments: Vec::new(),
             sent_at: None,
+            contact_attributes: serde_json::Map::new(),
         }
     }
 
@@ -194,6 +235,76 @@ impl InboundMessage {
     pub fn sent_at(mut self, at: DateTime<Utc>) -> Self {
         self.sent_at = Some(at);
         self
+    }
+}
+
+/// A change to a message the channel delivered before.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct MessageEdit {
+    pub channel: String,
+    /// The edited message's channel id, as in its [`InboundMessage::external_id`].
+    pub external_id: String,
+    pub text: String,
+    pub html: Option<String>,
+    pub edited_at: Option<DateTime<Utc>>,
+}
+
+impl MessageEdit {
+    /// The new text of message `external_id`.
+    pub fn new(
+        channel: impl Into<String>,
+        external_id: impl Into<String>,
+        text: impl Into<String>,
+    ) -> Self {
+        Self {
+            channel: channel.into(),
+            external_id: external_id.into(),
+            text: text.into(),
+            html: None,
+            edited_at: None,
+        }
+    }
+}
+
+/// Something a channel reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum InboundEvent {
+    /// A new message.
+    Message(InboundMessage),
+    /// A message was edited: the stored text changes, the old text is kept as a revision.
+    Edited(MessageEdit),
+    /// A thread got a new key (a Telegram group became a supergroup): its conversation follows.
+    ThreadMoved {
+        channel: String,
+        from: String,
+        to: String,
+    },
+}
+
+/// A channel's position in its own stream (an update offset, an IMAP UID), committed in the
+/// same transaction as the events read up to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Checkpoint {
+    pub channel: String,
+    pub key: String,
+    pub value: String,
+}
+
+impl Checkpoint {
+    /// Position `value` under `key` for `channel`.
+    pub fn new(
+        channel: impl Into<String>,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        Self {
+            channel: channel.into(),
+            key: key.into(),
+            value: value.into(),
+        }
     }
 }
 
@@ -405,12 +516,30 @@ impl Receipt {
 
 /// The core's inbound door, handed to [`Connector::listen`].
 ///
-/// `deliver` returns only after the messages are durably committed; a connector advances its
-/// own checkpoint (update offset, IMAP UID, gateway sequence) only after it returns `Ok`.
+/// Every call returns only after its events are durably committed. A connector that keeps a
+/// position in its stream passes it as a [`Checkpoint`]: it is committed in the same
+/// transaction, so after a crash the channel resumes exactly after the last stored event.
 #[async_trait::async_trait]
 pub trait InboundSink: Send + Sync + 'static {
-    /// Stores a batch and returns one receipt per message, in order.
-    async fn deliver(&self, messages: Vec<InboundMessage>) -> Result<Vec<Receipt>, SinkError>;
+    /// Stores events (and the checkpoint, if any) in one transaction; returns one receipt per
+    /// [`InboundEvent::Message`], in order.
+    async fn deliver_events(
+        &self,
+        events: Vec<InboundEvent>,
+        checkpoint: Option<Checkpoint>,
+    ) -> Result<Vec<Receipt>, SinkError>;
+
+    /// The last committed checkpoint `key` of `channel`.
+    async fn checkpoint(&self, channel: &str, key: &str) -> Result<Option<String>, SinkError>;
+
+    /// Stores new messages; returns one receipt per message, in order.
+    async fn deliver(&self, messages: Vec<InboundMessage>) -> Result<Vec<Receipt>, SinkError> {
+        self.deliver_events(
+            messages.into_iter().map(InboundEvent::Message).collect(),
+            None,
+        )
+        .await
+    }
 }
 
 /// The core could not store a batch; nothing of it was committed.
@@ -454,7 +583,15 @@ pub trait Connector: Send + Sync + 'static {
         &self,
         _headers: &http::HeaderMap,
         _body: &[u8],
-    ) -> Result<Vec<InboundMessage>, WebhookError> {
+    ) -> Result<Vec<InboundEvent>, WebhookError> {
         Err(WebhookError::Unsupported)
+    }
+
+    /// Downloads an attachment the channel keeps (see [`Attachment::file_id`]).
+    async fn fetch_attachment(
+        &self,
+        _attachment: &Attachment,
+    ) -> Result<AttachmentData, ConnectorError> {
+        Err(ConnectorError::Unsupported("attachment download"))
     }
 }

@@ -9,8 +9,8 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    ChannelKind, Connector, ConnectorError, Delivery, InboundMessage, Inbox, OutboundMessage,
-    Receipt, Sender, SinkError,
+    Attachment, AttachmentData, ChannelKind, Checkpoint, Connector, ConnectorError, Delivery,
+    InboundEvent, InboundMessage, Inbox, OutboundMessage, Receipt, Sender, SinkError,
 };
 
 /// A scripted outcome for one future send.
@@ -29,6 +29,7 @@ struct FakeState {
     sent: Vec<OutboundMessage>,
     failures: VecDeque<FakeFailure>,
     inbox: Option<Inbox>,
+    files: Vec<(String, Vec<u8>)>,
 }
 
 /// A connector that keeps everything in memory.
@@ -82,14 +83,32 @@ impl FakeConnector {
     ///
     /// Waits until the core has called [`Connector::listen`].
     pub async fn inject(&self, messages: Vec<InboundMessage>) -> Result<Vec<Receipt>, SinkError> {
-        let inbox = loop {
+        self.inbox().await.deliver(messages).await
+    }
+
+    /// Delivers events with a checkpoint, as a polling connector would.
+    pub async fn inject_events(
+        &self,
+        events: Vec<InboundEvent>,
+        checkpoint: Option<Checkpoint>,
+    ) -> Result<Vec<Receipt>, SinkError> {
+        self.inbox().await.deliver_events(events, checkpoint).await
+    }
+
+    /// The core's inbox, once [`Connector::listen`] has been called.
+    pub async fn inbox(&self) -> Inbox {
+        loop {
             let notified = self.inbox_ready.notified();
             if let Some(inbox) = self.state().inbox.clone() {
-                break inbox;
+                return inbox;
             }
             notified.await;
-        };
-        inbox.deliver(messages).await
+        }
+    }
+
+    /// Makes a file downloadable through [`Connector::fetch_attachment`] by its `file_id`.
+    pub fn add_file(&self, file_id: &str, bytes: Vec<u8>) {
+        self.state().files.push((file_id.to_owned(), bytes));
     }
 }
 
@@ -127,6 +146,24 @@ impl Connector for FakeConnector {
                 ))))
             }
         }
+    }
+
+    async fn fetch_attachment(
+        &self,
+        attachment: &Attachment,
+    ) -> Result<AttachmentData, ConnectorError> {
+        let wanted = attachment.file_id.as_deref().unwrap_or_default();
+        let state = self.state();
+        let (_, bytes) = state
+            .files
+            .iter()
+            .find(|(id, _)| id == wanted)
+            .ok_or_else(|| ConnectorError::rejected("no such file"))?;
+        Ok(AttachmentData::new(
+            bytes.clone(),
+            attachment.mime_type.clone(),
+            attachment.name.clone(),
+        ))
     }
 
     async fn listen(

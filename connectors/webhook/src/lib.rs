@@ -7,7 +7,7 @@ mod signature;
 use std::time::Duration;
 
 use connector_sdk::{
-    ChannelKind, Connector, ConnectorError, Delivery, InboundMessage, OutboundMessage, WebhookError,
+    ChannelKind, Connector, ConnectorError, Delivery, InboundEvent, OutboundMessage, WebhookError,
 };
 use serde::Deserialize;
 
@@ -112,14 +112,16 @@ impl Connector for Webhook {
         &self,
         headers: &http::HeaderMap,
         body: &[u8],
-    ) -> Result<Vec<InboundMessage>, WebhookError> {
+    ) -> Result<Vec<InboundEvent>, WebhookError> {
         let header = headers
             .get(SIGNATURE_HEADER)
             .ok_or_else(|| WebhookError::Unauthenticated(format!("missing {SIGNATURE_HEADER}")))?;
         verify(self.config.secret.as_bytes(), body, header.as_bytes())
             .map_err(WebhookError::Unauthenticated)?;
         let payload = WebhookPayload::parse(body).map_err(WebhookError::Malformed)?;
-        Ok(vec![payload.into_inbound(&self.name, &self.scope)])
+        Ok(vec![InboundEvent::Message(
+            payload.into_inbound(&self.name, &self.scope),
+        )])
     }
 }
 

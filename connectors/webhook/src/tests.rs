@@ -35,11 +35,13 @@ fn a_signed_message_is_parsed_with_every_field() {
     let body = br#"{"id":"m1","from":{"id":"u1","name":"Ann","email":"ann@example.com","phone":"+420123"},
         "thread":"t9","text":"hello","attachments":[{"url":"https://x/y.png","name":"y.png","mime_type":"image/png","size":3}],
         "timestamp":"2026-01-02T03:04:05Z"}"#;
-    let messages = channel(None)
+    let events = channel(None)
         .parse_webhook(&signed_headers(body), body)
         .expect("valid");
-    assert_eq!(messages.len(), 1);
-    let m = &messages[0];
+    assert_eq!(events.len(), 1);
+    let connector_sdk::InboundEvent::Message(m) = &events[0] else {
+        panic!("expected a message, got {:?}", events[0]);
+    };
     assert_eq!(m.channel, "shop");
     assert_eq!(m.external_id, "m1");
     assert_eq!(m.sender.scope, "webhook:shop");

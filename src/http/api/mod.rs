@@ -6,6 +6,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod deliveries;
 pub mod events;
+pub mod messages;
 pub mod views;
 
 use axum::Router;
@@ -30,6 +31,8 @@ use super::AppState;
         conversations::set_status,
         deliveries::list_deliveries,
         deliveries::retry_message,
+        messages::list_revisions,
+        messages::download_attachment,
         contacts::search_contacts,
         contacts::create_contact,
         contacts::get_contact,
@@ -106,6 +109,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/messages/{id}/retry",
             post(deliveries::retry_message),
+        )
+        .route(
+            "/api/v1/messages/{id}/revisions",
+            get(messages::list_revisions),
+        )
+        .route(
+            "/api/v1/messages/{id}/attachments/{index}",
+            get(messages::download_attachment),
         )
         .route(
             "/api/v1/contacts",

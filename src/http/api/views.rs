@@ -66,13 +66,16 @@ pub struct ConversationPage {
     pub next_cursor: Option<String>,
 }
 
-/// File metadata attached to a message.
+/// File metadata attached to a message. Files the channel keeps (`file_id`) are downloaded
+/// through `GET /api/v1/messages/{id}/attachments/{index}`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AttachmentView {
     pub url: Option<String>,
     pub name: Option<String>,
     pub mime_type: Option<String>,
     pub size: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_id: Option<String>,
 }
 
 impl From<connector_sdk::Attachment> for AttachmentView {
@@ -82,6 +85,7 @@ impl From<connector_sdk::Attachment> for AttachmentView {
             name: a.name,
             mime_type: a.mime_type,
             size: a.size,
+            file_id: a.file_id,
         }
     }
 }
@@ -95,6 +99,7 @@ impl From<AttachmentView> for connector_sdk::Attachment {
         attachment.name = view.name;
         attachment.mime_type = view.mime_type;
         attachment.size = view.size;
+        attachment.file_id = view.file_id;
         attachment
     }
 }
@@ -118,6 +123,8 @@ pub struct MessageView {
     pub delivery_error: Option<String>,
     pub sent_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// Set when the customer edited the message; earlier texts are at `.../revisions`.
+    pub edited_at: Option<DateTime<Utc>>,
 }
 
 impl From<Message> for MessageView {
@@ -142,6 +149,7 @@ impl From<Message> for MessageView {
             delivery_error: m.delivery_error,
             sent_at: m.sent_at,
             created_at: m.created_at,
+            edited_at: m.edited_at,
         }
     }
 }
@@ -366,4 +374,23 @@ pub fn page<T, V: From<T>>(page: Page<T>) -> (Vec<V>, Option<String>) {
         page.items.into_iter().map(V::from).collect(),
         page.next_cursor,
     )
+}
+
+/// An earlier text of an edited message.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RevisionView {
+    pub text: String,
+    pub html: Option<String>,
+    /// When this text was replaced.
+    pub replaced_at: DateTime<Utc>,
+}
+
+impl From<crate::domain::Revision> for RevisionView {
+    fn from(r: crate::domain::Revision) -> Self {
+        Self {
+            text: r.text,
+            html: r.html,
+            replaced_at: r.replaced_at,
+        }
+    }
 }

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use connector_sdk::{InboundMessage, Receipt};
+use connector_sdk::{Checkpoint, InboundEvent, InboundMessage, MessageEdit, Receipt};
 use serde_json::json;
 
 use super::common::{begin, insert_events, Conn, Pool};
@@ -52,20 +52,150 @@ fn thread_key(message: &InboundMessage) -> &str {
         .unwrap_or(&message.sender.external_id)
 }
 
-/// Stores a batch in one transaction (group commit): one fsync for many messages, and every
-/// caller is answered only after this commit.
-pub async fn record_batch(
+/// Stores a batch of channel events in one transaction (group commit): one fsync for many
+/// messages, and every caller is answered only after this commit. Checkpoints commit with them.
+pub async fn record_events(
     pool: &Pool,
-    batch: &[InboundMessage],
+    batch: &[InboundEvent],
+    checkpoints: &[Checkpoint],
     now: Millis,
 ) -> StoreResult<(Vec<Receipt>, Vec<Event>)> {
-    if batch.is_empty() {
-        return Ok((Vec::new(), Vec::new()));
-    }
     let mut tx = begin(pool).await?;
-    let lookups = lookup(&mut tx, batch).await?;
-
     let mut events = Vec::new();
+    // Moves first, so that messages of the same batch already find the thread under its new key.
+    for event in batch {
+        if let InboundEvent::ThreadMoved { channel, from, to } = event {
+            sqlx::query("UPDATE conversations SET thread_key = $3 WHERE channel = $1 AND thread_key = $2")
+                .bind(channel)
+                .bind(from)
+                .bind(to)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    let messages: Vec<&InboundMessage> = batch
+        .iter()
+        .filter_map(|event| match event {
+            InboundEvent::Message(message) => Some(message),
+            _ => None,
+        })
+        .collect();
+    let receipts = record_messages(&mut tx, &messages, now, &mut events).await?;
+    for event in batch {
+        if let InboundEvent::Edited(edit) = event {
+            apply_edit(&mut tx, edit, now, &mut events).await?;
+        }
+    }
+    for checkpoint in checkpoints {
+        sqlx::query(
+            "INSERT INTO channel_checkpoints (channel, key, value, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (channel, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(&checkpoint.channel)
+        .bind(&checkpoint.key)
+        .bind(&checkpoint.value)
+        .bind(now.0)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let events = insert_events(&mut tx, events, now).await?;
+    tx.commit().await?;
+    Ok((receipts, events))
+}
+
+/// The committed checkpoint `key` of `channel`.
+pub async fn checkpoint(pool: &Pool, channel: &str, key: &str) -> StoreResult<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT value FROM channel_checkpoints WHERE channel = $1 AND key = $2")
+        .bind(channel)
+        .bind(key)
+        .fetch_optional(pool)
+        .await?)
+}
+
+/// Replaces a stored inbound message's text, keeping the old one as a revision. An edit of a
+/// message we never stored (sent before the channel was connected) is ignored.
+async fn apply_edit(conn: &mut Conn, edit: &MessageEdit, now: Millis, events: &mut Vec<NewEvent>) -> StoreResult<()> {
+    let current: Option<(i64, i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT id, conversation_id, text, html FROM messages \
+         WHERE channel = $1 AND external_id = $2 AND direction = 'in'",
+    )
+    .bind(&edit.channel)
+    .bind(&edit.external_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((id, conversation, text, html)) = current else {
+        return Ok(());
+    };
+    if text == edit.text && html == edit.html {
+        return Ok(()); // a redelivered edit
+    }
+    sqlx::query("INSERT INTO message_revisions (message_id, text, html, replaced_at) VALUES ($1, $2, $3, $4)")
+        .bind(id)
+        .bind(&text)
+        .bind(&html)
+        .bind(now.0)
+        .execute(&mut *conn)
+        .await?;
+    let edited_at = edit.edited_at.map_or(now.0, |at| at.timestamp_millis());
+    sqlx::query("UPDATE messages SET text = $2, html = $3, edited_at = $4 WHERE id = $1")
+        .bind(id)
+        .bind(&edit.text)
+        .bind(&edit.html)
+        .bind(edited_at)
+        .execute(&mut *conn)
+        .await?;
+    events.push(NewEvent {
+        kind: EventKind::MessageUpdated,
+        conversation_id: Some(ConversationId::new(conversation)),
+        contact_id: None,
+        message_id: Some(MessageId::new(id)),
+        agent_id: None,
+        data: json!({"edited": true}),
+    });
+    Ok(())
+}
+
+/// Merges channel-reported facts into a contact's attributes.
+async fn merge_contact_attributes(
+    conn: &mut Conn,
+    contact: i64,
+    attributes: &serde_json::Map<String, serde_json::Value>,
+    now: Millis,
+) -> StoreResult<()> {
+    let stored: sqlx::types::Json<serde_json::Value> =
+        sqlx::query_scalar("SELECT attributes FROM contacts WHERE id = $1")
+            .bind(contact)
+            .fetch_one(&mut *conn)
+            .await?;
+    let mut merged = match stored.0 {
+        serde_json::Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    let before = merged.clone();
+    merged.extend(attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
+    if merged != before {
+        sqlx::query("UPDATE contacts SET attributes = $2, updated_at = $3 WHERE id = $1")
+            .bind(contact)
+            .bind(sqlx::types::Json(&merged))
+            .bind(now.0)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The new-message part of [`record_events`].
+async fn record_messages(
+    tx: &mut Conn,
+    batch: &[&InboundMessage],
+    now: Millis,
+    events: &mut Vec<NewEvent>,
+) -> StoreResult<Vec<Receipt>> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    let lookups = lookup(tx, batch).await?;
+
     let mut outcomes = Vec::with_capacity(batch.len());
     // What earlier messages of this batch created or found, so later ones reuse it.
     let mut first_seen: HashMap<(&str, &str), usize> = HashMap::new();
@@ -74,7 +204,7 @@ pub async fn record_batch(
     // Conversations to bump after the insert: id → (preview of their latest message).
     let mut touched: HashMap<i64, String> = HashMap::new();
 
-    for (position, (message, found)) in batch.iter().zip(&lookups).enumerate() {
+    for (position, (&message, found)) in batch.iter().zip(&lookups).enumerate() {
         let key = (message.channel.as_str(), message.external_id.as_str());
         if let (Some(id), Some(conversation)) = (found.existing_message, found.existing_conversation) {
             outcomes.push(Outcome::Stored { message: id, conversation });
@@ -90,9 +220,12 @@ pub async fn record_batch(
         let (contact, identity) = match (senders.get(&sender_key), found.contact_id, found.identity_id) {
             (Some(&known), _, _) => known,
             (None, Some(contact), Some(identity)) => (contact, identity),
-            _ => resolve_new_sender(&mut tx, message, now, &mut events).await?,
+            _ => resolve_new_sender(tx, message, now, events).await?,
         };
         senders.insert(sender_key, (contact, identity));
+        if !message.contact_attributes.is_empty() {
+            merge_contact_attributes(tx, contact, &message.contact_attributes, now).await?;
+        }
 
         let thread = (message.channel.as_str(), thread_key(message));
         let conversation = match (threads.get(&thread), found.conversation_id, &found.conversation_status) {
@@ -108,18 +241,18 @@ pub async fn record_batch(
                 }
                 id
             }
-            _ => create_conversation(&mut tx, message, contact, identity, now, &mut events).await?,
+            _ => create_conversation(tx, message, contact, identity, now, events).await?,
         };
         threads.insert(thread, conversation);
         touched.insert(conversation, preview(&message.text));
         outcomes.push(Outcome::New { conversation, contact });
     }
 
-    let new_ids = insert_messages(&mut tx, batch, &outcomes, now).await?;
-    bump_conversations(&mut tx, &touched, now).await?;
+    let new_ids = insert_messages(tx, batch, &outcomes, now).await?;
+    bump_conversations(tx, &touched, now).await?;
 
     let mut receipts = Vec::with_capacity(batch.len());
-    for (position, (message, outcome)) in batch.iter().zip(&outcomes).enumerate() {
+    for (position, (&message, outcome)) in batch.iter().zip(&outcomes).enumerate() {
         let receipt = match outcome {
             Outcome::Stored { message: id, conversation } => {
                 Receipt::new(message.external_id.clone(), *id, *conversation, true)
@@ -146,9 +279,7 @@ pub async fn record_batch(
         };
         receipts.push(receipt);
     }
-    let events = insert_events(&mut tx, events, now).await?;
-    tx.commit().await?;
-    Ok((receipts, events))
+    Ok(receipts)
 }
 
 fn preview(text: &str) -> String {
@@ -157,7 +288,7 @@ fn preview(text: &str) -> String {
 
 /// One statement for the whole batch: for each message, whether it is stored already, whether
 /// its sender is known, and the latest conversation of its thread.
-async fn lookup(conn: &mut Conn, batch: &[InboundMessage]) -> StoreResult<Vec<Lookup>> {
+async fn lookup(conn: &mut Conn, batch: &[&InboundMessage]) -> StoreResult<Vec<Lookup>> {
     let keys: Vec<serde_json::Value> = batch
         .iter()
         .map(|m| json!([m.channel, m.external_id, m.sender.scope, m.sender.external_id, thread_key(m)]))
@@ -225,13 +356,13 @@ async fn lookup(conn: &mut Conn, batch: &[InboundMessage]) -> StoreResult<Vec<Lo
 /// (0 for positions that are not new).
 async fn insert_messages(
     conn: &mut Conn,
-    batch: &[InboundMessage],
+    batch: &[&InboundMessage],
     outcomes: &[Outcome],
     now: Millis,
 ) -> StoreResult<Vec<i64>> {
     let mut rows = Vec::new();
     let mut positions: HashMap<(&str, &str), usize> = HashMap::new();
-    for (position, (message, outcome)) in batch.iter().zip(outcomes).enumerate() {
+    for (position, (&message, outcome)) in batch.iter().zip(outcomes).enumerate() {
         if let Outcome::New { conversation, contact } = outcome {
             let author_type = if message.sender.is_bot { "bot" } else { "contact" };
             let attachments = serde_json::to_string(&message.attachments)

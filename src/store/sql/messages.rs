@@ -179,3 +179,23 @@ pub async fn add_note(
     tx.commit().await?;
     Ok((message, events))
 }
+
+/// Earlier texts of message `id`, oldest first.
+pub async fn revisions(pool: &Pool, id: MessageId) -> StoreResult<Vec<crate::domain::Revision>> {
+    let mut conn = pool.acquire().await?;
+    message(&mut conn, id.get()).await?;
+    let rows: Vec<(String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT text, html, replaced_at FROM message_revisions WHERE message_id = $1 ORDER BY id",
+    )
+    .bind(id.get())
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(text, html, replaced_at)| crate::domain::Revision {
+            text,
+            html,
+            replaced_at: Millis(replaced_at).to_datetime(),
+        })
+        .collect())
+}
