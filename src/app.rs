@@ -44,6 +44,12 @@ fn build_connector(channel: &ChannelConfig) -> Result<Arc<dyn Connector>, Config
                 .map_err(|err| error(err.to_string()))?;
             Ok(Arc::new(connector))
         }
+        ChannelKind::Telegram => {
+            let config: connector_telegram::Config = parse_settings(channel).map_err(error)?;
+            let connector = connector_telegram::Telegram::new(channel.name.clone(), config)
+                .map_err(|err| error(err.to_string()))?;
+            Ok(Arc::new(connector))
+        }
         other => Err(error(format!(
             "kind: channel kind {:?} is not available in this build yet",
             other.as_str()

@@ -157,6 +157,9 @@ pub struct TestApp {
     pub dispatcher: Dispatcher,
     pub fake: FakeConnector,
     pub callback: Callback,
+    /// Committed events, as the event stream sees them.
+    pub events:
+        tokio::sync::Mutex<tokio::sync::broadcast::Receiver<Arc<switchboard::domain::Event>>>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     db: Option<TestDb>,
@@ -169,7 +172,11 @@ impl TestApp {
 
     /// Spawns with extra TOML appended to the test config.
     pub async fn spawn_with(extra_config: &str) -> Self {
-        let db = TestDb::new(app_backend()).await;
+        Self::spawn_on(TestDb::new(app_backend()).await, extra_config).await
+    }
+
+    /// Spawns on an existing database (a restart).
+    pub async fn spawn_on(db: TestDb, extra_config: &str) -> Self {
         let (callback, callback_url) = Callback::spawn().await;
         let text = format!(
             "[database]\nurl = {:?}\n\n[dispatch]\nbackoff_base_ms = 0\nmax_attempts = 3\n{extra_config}\n\n\
@@ -182,10 +189,28 @@ impl TestApp {
         let app = App::build(config, vec![Arc::new(fake.clone()) as Arc<dyn Connector>])
             .await
             .expect("build app");
-        let admin = switchboard::app::bootstrap_admin(&app.state.store)
+        let admin = match switchboard::app::bootstrap_admin(&app.state.store)
             .await
             .expect("bootstrap")
-            .expect("fresh database");
+        {
+            Some(admin) => admin.token,
+            None => {
+                // A restart: make a new admin token on the existing database.
+                let token = switchboard::tokens::generate();
+                app.state
+                    .store
+                    .create_token(&switchboard::store::NewToken {
+                        name: "restart".into(),
+                        role: switchboard::domain::Role::Admin,
+                        agent: Some(switchboard::domain::AgentId::new(1)),
+                        hash: switchboard::tokens::hash(&token),
+                    })
+                    .await
+                    .expect("token");
+                token
+            }
+        };
+        let events = app.state.events.subscribe();
         let store = app.state.store.clone();
         let dispatcher = app.dispatcher.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -203,7 +228,8 @@ impl TestApp {
         Self {
             base,
             client: reqwest::Client::new(),
-            admin_token: admin.token,
+            admin_token: admin,
+            events: tokio::sync::Mutex::new(events),
             store,
             dispatcher,
             fake,
@@ -212,6 +238,36 @@ impl TestApp {
             server: Some(server),
             db: Some(db),
         }
+    }
+
+    /// Waits (bounded) for the next committed event of `kind` and returns it.
+    pub async fn wait_for_event(&self, kind: &str) -> switchboard::domain::Event {
+        let mut events = self.events.lock().await;
+        let found = tokio::time::timeout(std::time::Duration::from_secs(15), async {
+            loop {
+                match events.recv().await {
+                    Ok(event) if event.kind.as_str() == kind => return event,
+                    Ok(_) => {}
+                    Err(err) => panic!("event stream broke: {err}"),
+                }
+            }
+        })
+        .await;
+        match found {
+            Ok(event) => switchboard::domain::Event::clone(&event),
+            Err(_) => panic!("no {kind} event within 15 s"),
+        }
+    }
+
+    /// Shuts the service down gracefully and keeps the database for a restart.
+    pub async fn stop_keeping_db(mut self) -> TestDb {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("clean shutdown");
+        }
+        self.db.take().expect("database")
     }
 
     /// Shuts the service down gracefully and drops the database.

@@ -10,6 +10,8 @@ mod cli;
 mod crash;
 mod dispatch;
 mod event_stream;
+mod fake_telegram;
 mod hooks;
 mod migrations;
 mod store;
+mod telegram;

@@ -1,0 +1,413 @@
+//! The Telegram channel: a bot in private chats and groups, by long polling (default, works
+//! behind NAT) or webhook. Inbound updates become Switchboard events; replies go out through
+//! `teloxide-core` with Telegram's rate limits. Owns the Bot API protocol and nothing else.
+
+pub mod convert;
+pub mod format;
+pub mod limits;
+mod poll;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use connector_sdk::{
+    Attachment, AttachmentData, ChannelKind, Connector, ConnectorError, Delivery, InboundEvent,
+    Inbox, OutboundMessage, WebhookError,
+};
+use serde::Deserialize;
+use teloxide_core::payloads::{SendDocumentSetters, SendMessageSetters, SendPhotoSetters};
+use teloxide_core::requests::Requester;
+use teloxide_core::types::{ChatId, FileId, InputFile, MessageId, ParseMode, ReplyParameters};
+use teloxide_core::{ApiError, Bot, RequestError};
+use tokio_util::sync::CancellationToken;
+
+use crate::limits::Limits;
+
+/// The header Telegram sends with the webhook's secret token.
+pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
+
+/// How the bot receives updates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// `getUpdates` long polling: no public URL needed.
+    #[default]
+    Polling,
+    /// Telegram POSTs updates to `/hooks/{channel}` with the secret token.
+    Webhook,
+}
+
+/// `[[channels]]` keys of a `telegram` channel.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The bot token from @BotFather.
+    pub token: String,
+    /// Bot API base URL.
+    #[serde(default = "default_api_url")]
+    pub api_url: String,
+    #[serde(default)]
+    pub mode: Mode,
+    /// Required in webhook mode: Telegram sends it back in `X-Telegram-Bot-Api-Secret-Token`.
+    #[serde(default)]
+    pub secret_token: Option<String>,
+    /// Webhook mode: the public URL of `/hooks/{channel}`; when set, the bot registers it at
+    /// start-up.
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    /// Long-poll timeout; Telegram holds the request this long when there is nothing new.
+    #[serde(default = "default_poll_timeout")]
+    pub poll_timeout_secs: u32,
+    #[serde(default = "default_private_rate")]
+    pub private_chat_per_second: u32,
+    #[serde(default = "default_group_rate")]
+    pub group_per_minute: u32,
+    #[serde(default = "default_bot_rate")]
+    pub bot_per_second: u32,
+}
+
+fn default_api_url() -> String {
+    "https://api.telegram.org/".into()
+}
+fn default_poll_timeout() -> u32 {
+    10
+}
+fn default_private_rate() -> u32 {
+    limits::PRIVATE_CHAT_PER_SECOND
+}
+fn default_group_rate() -> u32 {
+    limits::GROUP_PER_MINUTE
+}
+fn default_bot_rate() -> u32 {
+    limits::BOT_PER_SECOND
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("token", &"<redacted>")
+            .field("api_url", &self.api_url)
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A configured Telegram bot.
+pub struct Telegram {
+    name: String,
+    config: Config,
+    api_url: reqwest::Url,
+    bot: Bot,
+    http: reqwest::Client,
+    limits: Limits,
+    /// Parts of long replies already delivered, by our message id, so that a retry after a
+    /// partial failure does not repeat them (within this process).
+    delivered_parts: Mutex<std::collections::HashMap<String, Vec<i64>>>,
+}
+
+impl Telegram {
+    /// Builds the bot `name` from its config.
+    ///
+    /// # Errors
+    /// `Unsupported` with the reason when the config cannot work (bad URL, webhook mode
+    /// without a valid secret token).
+    pub fn new(name: impl Into<String>, config: Config) -> Result<Self, ConnectorError> {
+        let mut api_url = reqwest::Url::parse(&config.api_url)
+            .map_err(|_| ConnectorError::Unsupported("api_url: not a URL"))?;
+        if !api_url.path().ends_with('/') {
+            api_url.set_path(&format!("{}/", api_url.path()));
+        }
+        if config.token.trim().is_empty() {
+            return Err(ConnectorError::Unsupported("token: must not be empty"));
+        }
+        if config.mode == Mode::Webhook {
+            let valid = config.secret_token.as_deref().is_some_and(|secret| {
+                (1..=256).contains(&secret.len())
+                    && secret
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            });
+            if !valid {
+                return Err(ConnectorError::Unsupported(
+                    "secret_token: webhook mode needs 1-256 characters of A-Z a-z 0-9 _ -",
+                ));
+            }
+        }
+        // Long polls must end before the client's own timeout.
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(
+                u64::from(config.poll_timeout_secs) + 15,
+            ))
+            .build()
+            .map_err(|_| ConnectorError::Unsupported("building an HTTP client"))?;
+        let bot = Bot::with_client(config.token.clone(), http.clone()).set_api_url(api_url.clone());
+        Ok(Self {
+            name: name.into(),
+            limits: Limits::new(
+                config.private_chat_per_second,
+                config.group_per_minute,
+                config.bot_per_second,
+            ),
+            config,
+            api_url,
+            bot,
+            http,
+            delivered_parts: Mutex::default(),
+        })
+    }
+
+    fn chat_of(msg: &OutboundMessage) -> Result<i64, ConnectorError> {
+        msg.to
+            .thread
+            .as_deref()
+            .unwrap_or(&msg.to.external_id)
+            .parse()
+            .map_err(|_| ConnectorError::rejected("the conversation has no Telegram chat id"))
+    }
+
+    async fn send_attachment(
+        &self,
+        chat: ChatId,
+        attachment: &Attachment,
+        reply: Option<&ReplyParameters>,
+    ) -> Result<i64, RequestError> {
+        let input = match (&attachment.file_id, &attachment.url) {
+            (Some(file_id), _) => InputFile::file_id(FileId(file_id.clone())),
+            (None, Some(url)) => match reqwest::Url::parse(url) {
+                Ok(url) => InputFile::url(url),
+                Err(_) => {
+                    return Err(RequestError::Api(ApiError::Unknown(format!(
+                        "bad attachment URL {url}"
+                    ))));
+                }
+            },
+            (None, None) => {
+                return Err(RequestError::Api(ApiError::Unknown(
+                    "attachment without a file".into(),
+                )));
+            }
+        };
+        let is_image = attachment
+            .mime_type
+            .as_deref()
+            .is_some_and(|mime| mime.starts_with("image/") && mime != "image/svg+xml");
+        let sent = if is_image {
+            let mut request = self.bot.send_photo(chat, input);
+            if let Some(reply) = reply {
+                request = request.reply_parameters(reply.clone());
+            }
+            request.await?
+        } else {
+            let mut request = self.bot.send_document(chat, input);
+            if let Some(reply) = reply {
+                request = request.reply_parameters(reply.clone());
+            }
+            request.await?
+        };
+        Ok(i64::from(sent.id.0))
+    }
+}
+
+/// Sorts a Bot API failure for the dispatcher.
+fn classify(err: RequestError) -> ConnectorError {
+    match err {
+        RequestError::RetryAfter(seconds) => {
+            ConnectorError::unavailable("Telegram asked to slow down", Some(seconds.duration()))
+        }
+        RequestError::Api(
+            api @ (ApiError::BotBlocked
+            | ApiError::ChatNotFound
+            | ApiError::UserDeactivated
+            | ApiError::BotKicked
+            | ApiError::BotKickedFromSupergroup
+            | ApiError::BotKickedFromChannel
+            | ApiError::UserNotFound
+            | ApiError::CantInitiateConversation),
+        ) => ConnectorError::Rejected {
+            reason: api.to_string(),
+            unreachable: true,
+        },
+        RequestError::Api(ApiError::InvalidToken) => ConnectorError::Unauthorized,
+        RequestError::Api(api) => ConnectorError::rejected(api.to_string()),
+        RequestError::MigrateToChatId(chat) => ConnectorError::rejected(format!(
+            "the group moved to chat {chat}; reply in the new conversation"
+        )),
+        other @ (RequestError::Network(_)
+        | RequestError::InvalidJson { .. }
+        | RequestError::Io(_)) => ConnectorError::unavailable(other, None),
+    }
+}
+
+#[async_trait::async_trait]
+impl Connector for Telegram {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> ChannelKind {
+        ChannelKind::Telegram
+    }
+
+    async fn send(&self, msg: &OutboundMessage) -> Result<Delivery, ConnectorError> {
+        let chat = Self::chat_of(msg)?;
+        if let Some(left) = self.limits.paused_for(chat) {
+            return Err(ConnectorError::unavailable(
+                "chat paused after a 429",
+                Some(left),
+            ));
+        }
+        // In groups, quote the customer's message so the answer is visibly theirs.
+        let reply = msg
+            .in_reply_to
+            .as_deref()
+            .and_then(convert::parse_external_id)
+            .filter(|(reply_chat, _)| *reply_chat == chat && chat < 0)
+            .and_then(|(_, message)| i32::try_from(message).ok())
+            .map(|message| {
+                let mut parameters = ReplyParameters::new(MessageId(message));
+                parameters.allow_sending_without_reply = Some(true);
+                parameters
+            });
+        let parts = if msg.text.trim().is_empty() {
+            Vec::new()
+        } else {
+            format::split_escaped(&msg.text, format::MAX_MESSAGE_CHARS)
+        };
+        let already: Vec<i64> = self
+            .delivered_parts
+            .lock()
+            .map(|done| done.get(&msg.id).cloned().unwrap_or_default())
+            .unwrap_or_default();
+        let mut delivered = already.clone();
+        let items = parts.len() + msg.attachments.len();
+        for index in already.len()..items {
+            self.limits.acquire(chat).await;
+            let reply_now = if index == 0 { reply.as_ref() } else { None };
+            let sent = if let Some(text) = parts.get(index) {
+                let mut request = self
+                    .bot
+                    .send_message(ChatId(chat), text.clone())
+                    .parse_mode(ParseMode::Html);
+                if let Some(reply) = reply_now {
+                    request = request.reply_parameters(reply.clone());
+                }
+                request.await.map(|message| i64::from(message.id.0))
+            } else {
+                let attachment = &msg.attachments[index - parts.len()];
+                self.send_attachment(ChatId(chat), attachment, reply_now)
+                    .await
+            };
+            match sent {
+                Ok(id) => {
+                    delivered.push(id);
+                    if let Ok(mut done) = self.delivered_parts.lock() {
+                        done.insert(msg.id.clone(), delivered.clone());
+                    }
+                }
+                Err(err) => {
+                    if let RequestError::RetryAfter(seconds) = &err {
+                        self.limits.pause(chat, seconds.duration());
+                    }
+                    return Err(classify(err));
+                }
+            }
+        }
+        if let Ok(mut done) = self.delivered_parts.lock() {
+            done.remove(&msg.id);
+            if done.is_empty() {
+                self.limits.forget_idle();
+            }
+        }
+        let first = delivered.first().map(|id| convert::external_id(chat, *id));
+        Ok(Delivery::with_id(first))
+    }
+
+    async fn listen(
+        &self,
+        inbox: Inbox,
+        shutdown: CancellationToken,
+    ) -> Result<(), ConnectorError> {
+        match self.config.mode {
+            Mode::Polling => poll::run(self, inbox, shutdown).await,
+            Mode::Webhook => {
+                if let Some(url) = &self.config.webhook_url {
+                    let url = reqwest::Url::parse(url)
+                        .map_err(|_| ConnectorError::Unsupported("webhook_url: not a URL"))?;
+                    let mut request = teloxide_core::payloads::SetWebhookSetters::secret_token(
+                        self.bot.set_webhook(url),
+                        self.config.secret_token.clone().unwrap_or_default(),
+                    );
+                    request = teloxide_core::payloads::SetWebhookSetters::drop_pending_updates(
+                        request, false,
+                    );
+                    request.await.map_err(classify)?;
+                }
+                shutdown.cancelled().await;
+                Ok(())
+            }
+        }
+    }
+
+    fn parse_webhook(
+        &self,
+        headers: &http::HeaderMap,
+        body: &[u8],
+    ) -> Result<Vec<InboundEvent>, WebhookError> {
+        let Some(expected) = self.config.secret_token.as_deref() else {
+            return Err(WebhookError::Unsupported);
+        };
+        let given = headers
+            .get(SECRET_HEADER)
+            .ok_or_else(|| WebhookError::Unauthenticated(format!("missing {SECRET_HEADER}")))?;
+        let matches: bool =
+            subtle::ConstantTimeEq::ct_eq(given.as_bytes(), expected.as_bytes()).into();
+        if !matches {
+            return Err(WebhookError::Unauthenticated("wrong secret token".into()));
+        }
+        let update: convert::Update = serde_json::from_slice(body)
+            .map_err(|err| WebhookError::Malformed(format!("not a Telegram update: {err}")))?;
+        Ok(convert::events(&self.name, &update))
+    }
+
+    async fn fetch_attachment(
+        &self,
+        attachment: &Attachment,
+    ) -> Result<AttachmentData, ConnectorError> {
+        let file_id = attachment
+            .file_id
+            .clone()
+            .ok_or(ConnectorError::Unsupported(
+                "attachments without a Telegram file id",
+            ))?;
+        let file = self.bot.get_file(FileId(file_id)).await.map_err(classify)?;
+        let url = self
+            .api_url
+            .join(&format!("file/bot{}/{}", self.config.token, file.path))
+            .map_err(|_| ConnectorError::rejected("bad file path from Telegram"))?;
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|err| ConnectorError::unavailable(err.without_url(), None))?;
+        if !response.status().is_success() {
+            return Err(ConnectorError::rejected(format!(
+                "file download answered {}",
+                response.status()
+            )));
+        }
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|err| ConnectorError::unavailable(err.without_url(), None))?;
+        Ok(AttachmentData::new(
+            bytes.to_vec(),
+            attachment.mime_type.clone(),
+            attachment.name.clone(),
+        ))
+    }
+}
+
+/// A shared handle, for the polling task.
+pub type SharedTelegram = Arc<Telegram>;
