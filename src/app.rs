@@ -50,6 +50,12 @@ fn build_connector(channel: &ChannelConfig) -> Result<Arc<dyn Connector>, Config
                 .map_err(|err| error(err.to_string()))?;
             Ok(Arc::new(connector))
         }
+        ChannelKind::Whatsapp | ChannelKind::Messenger | ChannelKind::Instagram => {
+            let config: connector_meta::Config = parse_settings(channel).map_err(error)?;
+            let connector = connector_meta::Meta::new(channel.name.clone(), channel.kind, config)
+                .map_err(|err| error(err.to_string()))?;
+            Ok(Arc::new(connector))
+        }
         other => Err(error(format!(
             "kind: channel kind {:?} is not available in this build yet",
             other.as_str()

@@ -132,6 +132,7 @@ impl Dispatcher {
         .replying_to(job.in_reply_to.clone())
         .created_at(job.created_at);
         message.attachments = job.attachments.clone();
+        message.template = job.template.clone();
         match connector.send(&message).await {
             Ok(delivery) => SendOutcome::Sent {
                 external_id: delivery.external_id,

@@ -86,7 +86,10 @@ impl Caller {
             Ok(())
         } else {
             let names: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
-            Err(ApiError::Forbidden(names.join(", ")))
+            Err(ApiError::Forbidden(format!(
+                "this route needs one of the roles: {}",
+                names.join(", ")
+            )))
         }
     }
 }

@@ -13,7 +13,8 @@ use crate::store::StoreError;
 pub enum ApiError {
     #[error("{0}")]
     Unauthenticated(String),
-    #[error("this route needs one of the roles: {0}")]
+    /// The caller may not do this (wrong role, wrong verify token).
+    #[error("{0}")]
     Forbidden(String),
     #[error("{0} not found")]
     NotFound(&'static str),

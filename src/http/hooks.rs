@@ -72,6 +72,7 @@ async fn accept(
         .map_err(|err| match err {
             WebhookError::Unauthenticated(message) => ApiError::Unauthenticated(message),
             WebhookError::Malformed(message) => ApiError::BadRequest(message),
+            WebhookError::Forbidden(message) => ApiError::Forbidden(message),
             WebhookError::Unsupported => ApiError::NotFound("webhook for this channel"),
         })?;
     let receipts = state.pipeline.deliver(events, None).await.map_err(|err| {
@@ -91,4 +92,28 @@ async fn accept(
             })
             .collect(),
     }))
+}
+
+/// `GET /hooks/{channel}`: a provider's subscription check (Meta's `hub.challenge`). Answers
+/// the challenge as plain text only when the channel's verify token matches, else 403.
+pub async fn verify(
+    State(state): State<AppState>,
+    Path(channel): Path<String>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> ApiResult<String> {
+    let connector = state
+        .connectors
+        .get(&channel)
+        .ok_or(ApiError::NotFound("channel"))?;
+    connector
+        .verify_webhook(query.as_deref().unwrap_or_default())
+        .map_err(|err| match err {
+            WebhookError::Unauthenticated(message) | WebhookError::Forbidden(message) => {
+                ApiError::Forbidden(message)
+            }
+            WebhookError::Malformed(message) => ApiError::BadRequest(message),
+            WebhookError::Unsupported => {
+                ApiError::NotFound("webhook verification for this channel")
+            }
+        })
 }

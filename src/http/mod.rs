@@ -47,7 +47,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
     let max_body = state.max_body_bytes;
     Router::new()
         .merge(api::router())
-        .route("/hooks/{channel}", post(hooks::receive))
+        .route("/hooks/{channel}", post(hooks::receive).get(hooks::verify))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

@@ -340,6 +340,14 @@ impl Store {
         on_backend!(self, messages::get(id))
     }
 
+    /// When the customer last wrote in a conversation (for reply windows).
+    pub async fn last_inbound_at(
+        &self,
+        conversation: ConversationId,
+    ) -> StoreResult<Option<Millis>> {
+        on_backend!(self, messages::last_inbound_at(conversation))
+    }
+
     /// Earlier texts of an edited message, oldest first.
     pub async fn list_revisions(&self, id: MessageId) -> StoreResult<Vec<Revision>> {
         on_backend!(self, messages::revisions(id))

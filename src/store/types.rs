@@ -134,6 +134,8 @@ pub struct NewReply {
     pub author: ReplyAuthor,
     pub text: String,
     pub attachments: Vec<Attachment>,
+    /// An approved template to send instead of free text (WhatsApp).
+    pub template: Option<connector_sdk::Template>,
     pub lane: Lane,
 }
 
@@ -149,6 +151,7 @@ pub struct OutboxJob {
     pub text: String,
     pub attachments: Vec<Attachment>,
     pub in_reply_to: Option<String>,
+    pub template: Option<connector_sdk::Template>,
     /// Attempts made before this one.
     pub attempts: i64,
     pub created_at: DateTime<Utc>,

@@ -376,6 +376,7 @@ async fn replies_go_through_the_outbox_with_leases_and_outcomes() {
             author: ReplyAuthor::Bot,
             text: "hello!".into(),
             attachments: vec![],
+            template: None,
             lane: Lane::Reply,
         };
         let (message, _) = store.add_reply(&reply).await.expect("reply");

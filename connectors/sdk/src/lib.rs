@@ -281,6 +281,87 @@ pub enum InboundEvent {
         from: String,
         to: String,
     },
+    /// The channel reports what became of one of our outbound messages.
+    Delivery(DeliveryUpdate),
+}
+
+/// Where an outbound message is, as the channel reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryState {
+    Sent,
+    Delivered,
+    Read,
+    Failed,
+}
+
+impl DeliveryState {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Sent => "sent",
+            DeliveryState::Delivered => "delivered",
+            DeliveryState::Read => "read",
+            DeliveryState::Failed => "failed",
+        }
+    }
+}
+
+/// A status callback for one of our outbound messages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DeliveryUpdate {
+    pub channel: String,
+    /// The channel's id of our message (as recorded when it was sent).
+    pub external_id: String,
+    pub state: DeliveryState,
+    /// Why it failed, with the channel's error code.
+    pub error: Option<String>,
+    pub at: Option<DateTime<Utc>>,
+}
+
+impl DeliveryUpdate {
+    /// Message `external_id` reached `state`.
+    pub fn new(
+        channel: impl Into<String>,
+        external_id: impl Into<String>,
+        state: DeliveryState,
+    ) -> Self {
+        Self {
+            channel: channel.into(),
+            external_id: external_id.into(),
+            state,
+            error: None,
+            at: None,
+        }
+    }
+}
+
+/// A pre-approved message template (WhatsApp), with its positional parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Template {
+    pub name: String,
+    /// The template's language code, e.g. `en_US` or `cs`.
+    pub language: String,
+    /// Values for the body's `{{1}}`, `{{2}}`, …
+    #[serde(default)]
+    pub parameters: Vec<String>,
+}
+
+impl Template {
+    /// Template `name` in `language` with body parameters.
+    pub fn new(
+        name: impl Into<String>,
+        language: impl Into<String>,
+        parameters: Vec<String>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            language: language.into(),
+            parameters,
+        }
+    }
 }
 
 /// A channel's position in its own stream (an update offset, an IMAP UID), committed in the
@@ -369,6 +450,9 @@ pub struct OutboundMessage {
     pub attachments: Vec<Attachment>,
     /// The channel's id of the message this one answers, for quoting.
     pub in_reply_to: Option<String>,
+    /// Send this approved template instead of free text (WhatsApp outside the 24-hour window).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<Template>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -391,6 +475,7 @@ impl OutboundMessage {
             html: None,
             attachments: Vec::new(),
             in_reply_to: None,
+            template: None,
             created_at: Utc::now(),
         }
     }
@@ -481,6 +566,9 @@ pub enum WebhookError {
     /// The body is not what the channel sends (HTTP 400); the message names the field.
     #[error("{0}")]
     Malformed(String),
+    /// The request is authenticated but refused (a wrong verify token: HTTP 403).
+    #[error("{0}")]
+    Forbidden(String),
     /// This channel takes no webhooks (HTTP 404 on its hook route).
     #[error("this channel does not accept webhooks")]
     Unsupported,
@@ -585,6 +673,23 @@ pub trait Connector: Send + Sync + 'static {
         _body: &[u8],
     ) -> Result<Vec<InboundEvent>, WebhookError> {
         Err(WebhookError::Unsupported)
+    }
+
+    /// Answers a provider's subscription check on `GET /hooks/{channel}` (Meta's
+    /// `hub.challenge`): returns the body to answer with, given the raw query string.
+    fn verify_webhook(&self, _query: &str) -> Result<String, WebhookError> {
+        Err(WebhookError::Unsupported)
+    }
+
+    /// How long after the customer's last message free-form replies are allowed (WhatsApp's
+    /// 24-hour customer-service window); `None` when the channel has no such rule.
+    fn free_form_window(&self) -> Option<Duration> {
+        None
+    }
+
+    /// True when the channel can send approved templates ([`OutboundMessage::template`]).
+    fn supports_templates(&self) -> bool {
+        false
     }
 
     /// Downloads an attachment the channel keeps (see [`Attachment::file_id`]).

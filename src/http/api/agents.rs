@@ -102,7 +102,8 @@ pub async fn update_agent(
         && request.capacity.is_none();
     if caller.role != Role::Admin && !only_own_availability {
         return Err(ApiError::Forbidden(
-            "admin (agents may only change their own availability)".into(),
+            "this change needs the admin role (agents may only change their own availability)"
+                .into(),
         ));
     }
     validate_capacity(request.capacity)?;

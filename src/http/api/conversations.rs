@@ -188,13 +188,27 @@ pub async fn list_messages(
     Ok(Json(MessagePage { items, next_cursor }))
 }
 
-/// Body of a reply.
+/// Body of a reply: free text (with attachments), or an approved template on channels that
+/// have them (WhatsApp), which is what works outside the 24-hour customer-service window.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplyRequest {
+    #[serde(default)]
     pub text: String,
     #[serde(default)]
     pub attachments: Vec<AttachmentView>,
+    pub template: Option<TemplateRequest>,
+}
+
+/// An approved template and its body parameters (`{{1}}`, `{{2}}`, …).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateRequest {
+    pub name: String,
+    /// Language code as approved, e.g. `en_US` or `cs`.
+    pub language: String,
+    #[serde(default)]
+    pub parameters: Vec<String>,
 }
 
 fn validate_text(text: &str) -> ApiResult<()> {
@@ -220,12 +234,52 @@ pub async fn reply(
     Path(id): Path<ConversationId>,
     Json(request): Json<ReplyRequest>,
 ) -> ApiResult<(StatusCode, Json<MessageView>)> {
-    validate_text(&request.text)?;
+    let conversation = state
+        .store
+        .get_conversation(id)
+        .await
+        .map_err(|err| ApiError::from_store("conversation", err))?;
+    let connector = state.connectors.get(&conversation.channel);
+    let (text, template) = match request.template {
+        Some(template) => {
+            if !connector.is_some_and(|c| c.supports_templates()) {
+                return Err(ApiError::Invalid(format!(
+                    "template: the channel {:?} does not send templates",
+                    conversation.channel
+                )));
+            }
+            if template.name.trim().is_empty() || template.language.trim().is_empty() {
+                return Err(ApiError::Invalid(
+                    "template: name and language are required".into(),
+                ));
+            }
+            let text = if request.text.trim().is_empty() {
+                format!(
+                    "[template {}: {}]",
+                    template.name,
+                    template.parameters.join(", ")
+                )
+            } else {
+                request.text
+            };
+            let template =
+                connector_sdk::Template::new(template.name, template.language, template.parameters);
+            (text, Some(template))
+        }
+        None => {
+            validate_text(&request.text)?;
+            if let Some(window) = connector.and_then(|c| c.free_form_window()) {
+                enforce_window(&state, &conversation, window).await?;
+            }
+            (request.text, None)
+        }
+    };
     let reply = NewReply {
         conversation: id,
         author: caller.agent.map_or(ReplyAuthor::Bot, ReplyAuthor::Agent),
-        text: request.text,
+        text,
         attachments: request.attachments.into_iter().map(Into::into).collect(),
+        template,
         lane: Lane::Reply,
     };
     let (message, events) = state
@@ -236,6 +290,39 @@ pub async fn reply(
     state.events.publish(events);
     state.dispatch_wake.notify_one();
     Ok((StatusCode::ACCEPTED, Json(message.into())))
+}
+
+/// Refuses a free-form reply when the customer's last message is older than the channel's
+/// window (WhatsApp: 24 hours), naming the rule and the way out.
+async fn enforce_window(
+    state: &AppState,
+    conversation: &crate::domain::Conversation,
+    window: std::time::Duration,
+) -> ApiResult<()> {
+    let last = state
+        .store
+        .last_inbound_at(conversation.id)
+        .await
+        .map_err(|err| ApiError::from_store("conversation", err))?;
+    let open_until = last.map(|at| at.plus(window));
+    if open_until.is_some_and(|until| until > crate::domain::Millis::now()) {
+        return Ok(());
+    }
+    let hours = window.as_secs() / 3600;
+    let since = last
+        .map(|at| {
+            format!(
+                "the customer last wrote at {}",
+                at.to_datetime().to_rfc3339()
+            )
+        })
+        .unwrap_or_else(|| "the customer has not written yet".into());
+    Err(ApiError::Invalid(format!(
+        "{} {hours}-hour customer service window is closed ({since}): free-form replies are \
+         refused; send an approved template instead, e.g. \
+         {{\"template\": {{\"name\": \"...\", \"language\": \"en_US\", \"parameters\": [...]}}}}",
+        conversation.channel
+    )))
 }
 
 /// Body of a private note.

@@ -9,7 +9,9 @@
 
 use std::collections::HashMap;
 
-use connector_sdk::{Checkpoint, InboundEvent, InboundMessage, MessageEdit, Receipt};
+use connector_sdk::{
+    Checkpoint, DeliveryState, DeliveryUpdate, InboundEvent, InboundMessage, MessageEdit, Receipt,
+};
 use serde_json::json;
 
 use super::common::{begin, insert_events, Conn, Pool};
@@ -82,8 +84,10 @@ pub async fn record_events(
         .collect();
     let receipts = record_messages(&mut tx, &messages, now, &mut events).await?;
     for event in batch {
-        if let InboundEvent::Edited(edit) = event {
-            apply_edit(&mut tx, edit, now, &mut events).await?;
+        match event {
+            InboundEvent::Edited(edit) => apply_edit(&mut tx, edit, now, &mut events).await?,
+            InboundEvent::Delivery(update) => apply_delivery(&mut tx, update, &mut events).await?,
+            _ => {}
         }
     }
     for checkpoint in checkpoints {
@@ -152,6 +156,47 @@ async fn apply_edit(conn: &mut Conn, edit: &MessageEdit, now: Millis, events: &m
         agent_id: None,
         data: json!({"edited": true}),
     });
+    Ok(())
+}
+
+/// Records a channel's status callback on our outbound message. Statuses only move forward
+/// (sent → delivered → read; callbacks arrive out of order), except that a failure always wins.
+async fn apply_delivery(
+    conn: &mut Conn,
+    update: &DeliveryUpdate,
+    events: &mut Vec<NewEvent>,
+) -> StoreResult<()> {
+    let rank = "CASE delivery_status WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 \
+                WHEN 'read' THEN 3 ELSE 4 END";
+    let new_rank = match update.state {
+        DeliveryState::Sent => 1,
+        DeliveryState::Delivered => 2,
+        DeliveryState::Read => 3,
+        DeliveryState::Failed => 5,
+    };
+    let sql = format!(
+        "UPDATE messages SET delivery_status = $3, delivery_error = COALESCE($4, delivery_error) \
+         WHERE channel = $1 AND external_id = $2 AND direction = 'out' AND {rank} < $5 \
+         RETURNING id, conversation_id"
+    );
+    let changed: Option<(i64, i64)> = sqlx::query_as(&sql)
+        .bind(&update.channel)
+        .bind(&update.external_id)
+        .bind(update.state.as_str())
+        .bind(&update.error)
+        .bind(new_rank)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some((id, conversation)) = changed {
+        events.push(NewEvent {
+            kind: EventKind::MessageUpdated,
+            conversation_id: Some(ConversationId::new(conversation)),
+            contact_id: None,
+            message_id: Some(MessageId::new(id)),
+            agent_id: None,
+            data: json!({"delivery_status": update.state.as_str(), "error": update.error}),
+        });
+    }
     Ok(())
 }
 

@@ -99,8 +99,8 @@ pub async fn add_reply(pool: &Pool, reply: &NewReply, now: Millis) -> StoreResul
     };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO messages (conversation_id, channel, direction, kind, author_type, author_id, \
-             text, attachments, delivery_status, created_at) \
-         VALUES ($1, $2, 'out', 'message', $3, $4, $5, $6, 'queued', $7) RETURNING id",
+             text, attachments, delivery_status, created_at, template) \
+         VALUES ($1, $2, 'out', 'message', $3, $4, $5, $6, 'queued', $7, $8) RETURNING id",
     )
     .bind(conv.id.get())
     .bind(&conv.channel)
@@ -109,6 +109,7 @@ pub async fn add_reply(pool: &Pool, reply: &NewReply, now: Millis) -> StoreResul
     .bind(&reply.text)
     .bind(sqlx::types::Json(&reply.attachments))
     .bind(now.0)
+    .bind(reply.template.as_ref().map(sqlx::types::Json))
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query(
@@ -198,4 +199,18 @@ pub async fn revisions(pool: &Pool, id: MessageId) -> StoreResult<Vec<crate::dom
             replaced_at: Millis(replaced_at).to_datetime(),
         })
         .collect())
+}
+
+/// When the customer last wrote in a conversation.
+pub async fn last_inbound_at(pool: &Pool, conversation: ConversationId) -> StoreResult<Option<Millis>> {
+    let at: Option<i64> = sqlx::query_scalar(
+        // The channel's own timestamp counts when it is earlier than our receipt: a message
+        // that reached us late does not reopen a window that closed on the platform.
+        "SELECT max(CASE WHEN sent_at IS NOT NULL AND sent_at < created_at THEN sent_at ELSE created_at END) \
+         FROM messages WHERE conversation_id = $1 AND direction = 'in' AND kind = 'message'",
+    )
+    .bind(conversation.get())
+    .fetch_one(pool)
+    .await?;
+    Ok(at.map(Millis))
 }

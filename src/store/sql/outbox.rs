@@ -55,7 +55,7 @@ pub async fn claim(
         let row: JobRow = sqlx::query_as(
             "SELECT o.id AS outbox_id, o.attempts, m.id AS message_id, m.conversation_id, \
                  m.channel, m.author_type, m.author_id, a.name AS author_name, m.text, \
-                 m.attachments, m.created_at, i.external_id AS recipient, c.thread_key, \
+                 m.attachments, m.created_at, m.template, i.external_id AS recipient, c.thread_key, \
                  ct.name AS contact_name, \
                  (SELECT p.external_id FROM messages p WHERE p.conversation_id = m.conversation_id \
                     AND p.direction = 'in' AND p.id < m.id ORDER BY p.id DESC LIMIT 1) AS in_reply_to \
@@ -89,6 +89,7 @@ struct JobRow {
     text: String,
     attachments: sqlx::types::Json<Vec<Attachment>>,
     created_at: i64,
+    template: Option<sqlx::types::Json<connector_sdk::Template>>,
     recipient: Option<String>,
     thread_key: String,
     contact_name: Option<String>,
@@ -114,6 +115,7 @@ impl JobRow {
             text: self.text,
             attachments: self.attachments.0,
             in_reply_to: self.in_reply_to,
+            template: self.template.map(|t| t.0),
             attempts: self.attempts,
             created_at: Millis(self.created_at).to_datetime(),
         }
