@@ -120,3 +120,25 @@ fn messenger_and_instagram_messaging_items() {
             .any(|e| matches!(e, InboundEvent::Delivery(u) if u.external_id == "m_out_1"))
     );
 }
+
+#[test]
+fn mutated_payloads_never_panic_the_parser() {
+    let mut state: u64 = 0x1234_5678_9abc_def1;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..3_000 {
+        let mut bytes = WHATSAPP.as_bytes().to_vec();
+        for _ in 0..(next() % 4 + 1) {
+            let at = (next() as usize) % bytes.len();
+            bytes[at] = b"{}[]\":,-0123456789ax "[(next() % 21) as usize];
+        }
+        if let Ok(payload) = serde_json::from_slice::<Payload>(&bytes) {
+            let _ = events("wa", "whatsapp", &payload);
+            let _ = events("fb", "messenger:P", &payload);
+        }
+    }
+}

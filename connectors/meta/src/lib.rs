@@ -324,6 +324,12 @@ impl Connector for Meta {
     }
 }
 
+fn hex_value(byte: u8) -> Option<u8> {
+    (byte as char)
+        .to_digit(16)
+        .and_then(|d| u8::try_from(d).ok())
+}
+
 /// Decodes `a=b&c=d` (with `+` and `%XX`).
 fn url_pairs(query: &str) -> Vec<(String, String)> {
     fn decode(text: &str) -> String {
@@ -333,13 +339,16 @@ fn url_pairs(query: &str) -> Vec<(String, String)> {
         while i < bytes.len() {
             match bytes[i] {
                 b'+' => out.push(b' '),
-                b'%' if i + 2 < bytes.len() => match u8::from_str_radix(&text[i + 1..i + 3], 16) {
-                    Ok(byte) => {
-                        out.push(byte);
-                        i += 2;
+                // Work on bytes: what follows '%' may not be ASCII (no slicing mid-character).
+                b'%' if i + 2 < bytes.len() => {
+                    match (hex_value(bytes[i + 1]), hex_value(bytes[i + 2])) {
+                        (Some(high), Some(low)) => {
+                            out.push(high * 16 + low);
+                            i += 2;
+                        }
+                        _ => out.push(b'%'),
                     }
-                    Err(_) => out.push(b'%'),
-                },
+                }
                 other => out.push(other),
             }
             i += 1;
@@ -367,6 +376,9 @@ mod tests {
         assert_eq!(pairs[2].1, "123");
         assert_eq!(pairs[3], ("x".into(), String::new()));
         assert_eq!(url_pairs("a=%4"), [("a".to_owned(), "%4".to_owned())]);
+        // Not ASCII after '%': must not panic on a character boundary.
+        assert_eq!(url_pairs("a=%xé"), [("a".to_owned(), "%xé".to_owned())]);
+        assert_eq!(url_pairs("a=%C3%A9"), [("a".to_owned(), "é".to_owned())]);
     }
 
     #[test]

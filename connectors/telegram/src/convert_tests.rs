@@ -196,3 +196,27 @@ fn external_ids_round_trip() {
     assert_eq!(parse_external_id(&external_id(-100, 7)), Some((-100, 7)));
     assert_eq!(parse_external_id("nonsense"), None);
 }
+
+#[test]
+fn mutated_updates_never_panic_the_converter() {
+    let valid = r#"{"update_id": 1, "message": {"message_id": 5, "date": 1700000000, "chat": {"id": -42, "type": "group", "title": "G"},
+        "from": {"id": 42, "is_bot": false, "first_name": "J"}, "text": "/start x", "photo": [{"file_id": "a", "width": 1, "height": 1}],
+        "migrate_from_chat_id": null}, "edited_message": {"message_id": 5, "date": 0, "chat": {"id": 1, "type": "private"}, "caption": "c"}}"#;
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..5_000 {
+        let mut bytes = valid.as_bytes().to_vec();
+        for _ in 0..(next() % 4 + 1) {
+            let at = (next() as usize) % bytes.len();
+            bytes[at] = b"{}[]\":,-0123456789ax "[(next() % 21) as usize];
+        }
+        if let Ok(update) = serde_json::from_slice::<Update>(&bytes) {
+            let _ = events("tg", &update);
+        }
+    }
+}
