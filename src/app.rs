@@ -21,6 +21,7 @@ use crate::http::{self, AppState};
 use crate::metrics::Metrics;
 use crate::pipeline::{Pipeline, PipelineParts};
 use crate::store::{ConnectOptions, NewAgent, NewToken, Store};
+use crate::webhooks::EventWebhooks;
 
 /// Builds one connector per `[[channels]]` table.
 ///
@@ -77,17 +78,21 @@ fn parse_settings<T: serde::de::DeserializeOwned>(channel: &ChannelConfig) -> Re
     })
 }
 
-/// Which background workers [`App::serve`] starts. Tests turn the dispatcher off and drive
-/// [`Dispatcher::run_once`] themselves.
+/// Which background workers [`App::serve`] starts. Tests turn workers off and drive
+/// [`Dispatcher::run_once`] and [`EventWebhooks::run_once`] themselves.
 #[derive(Debug, Clone, Copy)]
 pub struct Workers {
     pub dispatcher: bool,
+    pub event_webhooks: bool,
 }
 
 impl Workers {
     /// Everything, as in production.
     pub fn all() -> Self {
-        Self { dispatcher: true }
+        Self {
+            dispatcher: true,
+            event_webhooks: true,
+        }
     }
 }
 
@@ -95,6 +100,8 @@ impl Workers {
 pub struct App {
     pub state: AppState,
     pub dispatcher: Dispatcher,
+    /// The outbound event webhook worker.
+    pub event_webhooks: EventWebhooks,
     config: Config,
     /// The pipeline's writers; they stop last, after everything that feeds them.
     writers: TaskTracker,
@@ -155,6 +162,14 @@ impl App {
             events.clone(),
             metrics.clone(),
         );
+        let webhooks_wake = Arc::new(Notify::new());
+        let event_webhooks = EventWebhooks::new(
+            store.clone(),
+            config.webhooks.clone(),
+            webhooks_wake.clone(),
+            events.clone(),
+        )
+        .context("building the event webhook client")?;
         let state = AppState {
             store,
             pipeline,
@@ -162,6 +177,8 @@ impl App {
             connectors,
             dispatch_wake,
             metrics,
+            webhook_targets: event_webhooks.targets(),
+            webhooks_wake,
             tokens: Arc::default(),
             max_body_bytes: config.server.max_body_bytes,
             shutdown: CancellationToken::new(),
@@ -169,6 +186,7 @@ impl App {
         Ok(Self {
             state,
             dispatcher,
+            event_webhooks,
             config,
             writers,
             writers_shutdown,
@@ -176,7 +194,8 @@ impl App {
     }
 
     /// Serves until `signal` (or a fatal error), then shuts down: stop accepting requests and
-    /// finish the ones in flight, stop connectors and the dispatcher between jobs, then let the
+    /// finish the ones in flight, stop connectors, the dispatcher and the event webhook worker
+    /// between jobs, then let the
     /// pipeline commit what is queued. Nothing acknowledged is lost.
     ///
     /// # Errors
@@ -199,6 +218,16 @@ impl App {
             front.spawn(async move {
                 if let Err(err) = dispatcher.run(token.clone()).await {
                     tracing::error!(error = %err, "dispatcher stopped");
+                    token.cancel();
+                }
+            });
+        }
+        if workers.event_webhooks {
+            let webhooks = self.event_webhooks.clone();
+            let token = shutdown.clone();
+            front.spawn(async move {
+                if let Err(err) = webhooks.run(token.clone()).await {
+                    tracing::error!(error = %err, "event webhook worker stopped");
                     token.cancel();
                 }
             });

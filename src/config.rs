@@ -50,6 +50,8 @@ pub struct Config {
     #[serde(default)]
     pub dispatch: DispatchConfig,
     #[serde(default)]
+    pub webhooks: WebhooksConfig,
+    #[serde(default)]
     pub log: LogConfig,
     #[serde(default)]
     pub channels: Vec<ChannelConfig>,
@@ -180,6 +182,42 @@ impl Default for DispatchConfig {
             backoff_base_ms: 1000,
             backoff_max_secs: 3600,
             poll_interval_ms: 1000,
+        }
+    }
+}
+
+/// `[webhooks]`: outbound event webhooks to integrators (subscriptions live in the database).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhooksConfig {
+    /// Allows subscription URLs on loopback, private (RFC 1918, `fc00::/7`), link-local,
+    /// CGNAT and cloud-metadata addresses. Off by default: an API caller must not be able to
+    /// make the server reach its own network (SSRF).
+    pub allow_private_targets: bool,
+    /// How long a failing delivery keeps being retried before it is `failed`.
+    pub retry_for_hours: u64,
+    /// Timeout of one delivery request.
+    pub timeout_secs: u64,
+    /// How often the event log and the retry queue are checked when nothing wakes the worker.
+    pub poll_interval_ms: u64,
+    /// Deliveries in flight at once.
+    pub concurrency: usize,
+    /// First retry delay; doubles per attempt, with jitter.
+    pub backoff_base_ms: u64,
+    /// Longest retry delay.
+    pub backoff_max_secs: u64,
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        Self {
+            allow_private_targets: false,
+            retry_for_hours: 26,
+            timeout_secs: 10,
+            poll_interval_ms: 1000,
+            concurrency: 8,
+            backoff_base_ms: 10_000,
+            backoff_max_secs: 3600,
         }
     }
 }
@@ -377,6 +415,15 @@ impl Config {
         if self.database.max_connections < 2 {
             return fail("database.max_connections: must be at least 2");
         }
+        if self.webhooks.retry_for_hours == 0 {
+            return fail("webhooks.retry_for_hours: must be above 0");
+        }
+        if !(1..=300).contains(&self.webhooks.timeout_secs) {
+            return fail("webhooks.timeout_secs: must be between 1 and 300");
+        }
+        if self.webhooks.concurrency == 0 {
+            return fail("webhooks.concurrency: must be above 0");
+        }
         Ok(())
     }
 
@@ -388,7 +435,9 @@ impl Config {
 }
 
 /// The sections that `SWITCHBOARD_<SECTION>_<KEY>` may set.
-const ENV_SECTIONS: [&str; 5] = ["server", "database", "ingest", "dispatch", "log"];
+const ENV_SECTIONS: [&str; 6] = [
+    "server", "database", "ingest", "dispatch", "webhooks", "log",
+];
 /// Variables with the prefix that are not settings (read by the CLI itself).
 const ENV_NOT_SETTINGS: [&str; 1] = ["SWITCHBOARD_CONFIG"];
 

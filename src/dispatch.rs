@@ -247,9 +247,22 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 /// jitter in its upper half (so that many failures do not retry in lockstep), and never less
 /// than what the peer asked for.
 pub fn backoff(config: &DispatchConfig, attempts: i64, retry_after: Option<Duration>) -> Duration {
+    jittered_backoff(
+        Duration::from_millis(config.backoff_base_ms),
+        Duration::from_secs(config.backoff_max_secs),
+        attempts,
+        retry_after,
+    )
+}
+
+/// [`backoff`] with explicit bounds, for workers with their own settings (event webhooks).
+pub fn jittered_backoff(
+    base: Duration,
+    cap: Duration,
+    attempts: i64,
+    retry_after: Option<Duration>,
+) -> Duration {
     let exponent = u32::try_from(attempts.clamp(0, 30)).unwrap_or(30);
-    let base = Duration::from_millis(config.backoff_base_ms);
-    let cap = Duration::from_secs(config.backoff_max_secs);
     let exponential = base.saturating_mul(2u32.saturating_pow(exponent)).min(cap);
     let jittered = exponential.mul_f64(rand::rng().random_range(0.5..=1.0));
     match retry_after {

@@ -5,6 +5,7 @@
 //! - [`store`]: all SQL, over SQLite and PostgreSQL.
 //! - [`pipeline`]: the inbound door: group-committed writes of channel messages.
 //! - [`dispatch`]: the outbox worker that sends replies through connectors.
+//! - [`webhooks`]: outbound event webhooks to integrators: signed, retried, logged, SSRF-guarded.
 //! - [`http`]: the REST API, channel hooks, event stream, health and metrics.
 //! - [`app`]: the composition root that wires config, store, connectors and workers.
 //! - [`config`], [`cli`], [`bench`]: configuration, the command line and the built-in benchmarks.
@@ -21,3 +22,4 @@ pub mod metrics;
 pub mod pipeline;
 pub mod store;
 pub mod tokens;
+pub mod webhooks;

@@ -142,3 +142,18 @@ fn connector_keys_are_checked_with_their_path() {
     assert!(err.contains("switchboard.toml: channels[0]"), "{err}");
     assert!(err.contains("unknown field `callback`"), "{err}");
 }
+
+#[test]
+fn webhooks_default_to_guarded_targets_and_a_day_of_retries() {
+    let config = Config::from_parts(None, Vec::new(), |_| None).expect("defaults");
+    assert!(!config.webhooks.allow_private_targets);
+    assert!(config.webhooks.retry_for_hours >= 24);
+    let env = vec![(
+        "SWITCHBOARD_WEBHOOKS_ALLOW_PRIVATE_TARGETS".to_owned(),
+        "true".to_owned(),
+    )];
+    let config = Config::from_parts(None, env, |_| None).expect("valid");
+    assert!(config.webhooks.allow_private_targets);
+    let err = load("[webhooks]\ntimeout_secs = 0\n").expect_err("invalid");
+    assert!(err.to_string().contains("webhooks.timeout_secs"), "{err}");
+}

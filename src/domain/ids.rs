@@ -42,4 +42,8 @@ entity_id! {
     TokenId,
     /// An entry of the event log.
     EventId,
+    /// An integrator's outbound event webhook subscription.
+    WebhookId,
+    /// One event's delivery to one webhook subscription.
+    WebhookDeliveryId,
 }

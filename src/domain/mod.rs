@@ -7,14 +7,21 @@ pub mod event;
 pub mod ids;
 pub mod message;
 pub mod time;
+pub mod webhook;
 
 pub use agent::{Agent, ApiToken, Availability, Role, Team};
 pub use contact::{Contact, Identity};
 pub use conversation::{Conversation, ConversationStatus, Priority};
 pub use event::{Event, EventKind};
-pub use ids::{AgentId, ContactId, ConversationId, EventId, MessageId, TeamId, TokenId};
+pub use ids::{
+    AgentId, ContactId, ConversationId, EventId, MessageId, TeamId, TokenId, WebhookDeliveryId,
+    WebhookId,
+};
 pub use message::{AuthorType, DeliveryStatus, Direction, Message, MessageKind, Revision};
 pub use time::Millis;
+pub use webhook::{
+    EventSelection, WebhookAttempt, WebhookDelivery, WebhookDeliveryState, WebhookSubscription,
+};
 
 /// A stored value that does not parse into its domain type (a bad row, not a bad request).
 #[derive(Debug, thiserror::Error)]

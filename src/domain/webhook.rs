@@ -121,8 +121,9 @@ mod tests {
 
     #[test]
     fn selections_parse_normalise_and_match() {
-        let only = EventSelection::parse(&["message.created", "conversation.created", "message.created"])
-            .expect("valid");
+        let only =
+            EventSelection::parse(&["message.created", "conversation.created", "message.created"])
+                .expect("valid");
         assert_eq!(only.names(), ["conversation.created", "message.created"]);
         assert!(only.matches(EventKind::MessageCreated));
         assert!(!only.matches(EventKind::ContactCreated));

@@ -36,6 +36,10 @@ pub struct AppState {
     /// Notified when a reply is queued, so the dispatcher sends it at once.
     pub dispatch_wake: Arc<Notify>,
     pub metrics: Arc<Metrics>,
+    /// The SSRF policy new event webhook subscriptions are checked against.
+    pub webhook_targets: crate::webhooks::TargetPolicy,
+    /// Notified when a webhook delivery is replayed, so the worker sends it at once.
+    pub webhooks_wake: Arc<Notify>,
     pub tokens: Arc<auth::TokenCache>,
     pub max_body_bytes: usize,
     /// Cancelled at shutdown: long-lived responses (the event stream) end with it.

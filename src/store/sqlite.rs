@@ -35,3 +35,6 @@ pub mod tokens {
 pub mod events {
     include!("sql/events.rs");
 }
+pub mod webhooks {
+    include!("sql/webhooks.rs");
+}

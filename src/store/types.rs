@@ -242,3 +242,82 @@ pub struct NewToken {
     pub agent: Option<AgentId>,
     pub hash: String,
 }
+
+// ----- outbound event webhooks -----
+
+/// A new webhook subscription.
+#[derive(Clone)]
+pub struct NewWebhook {
+    pub url: String,
+    /// The HMAC key of the signatures; stored in clear because every delivery needs it.
+    pub secret: String,
+    pub events: crate::domain::EventSelection,
+}
+
+impl std::fmt::Debug for NewWebhook {
+    // The secret must never reach a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewWebhook")
+            .field("url", &self.url)
+            .field("events", &self.events)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Changes to a subscription; `None` leaves a field alone.
+#[derive(Debug, Clone, Default)]
+pub struct WebhookPatch {
+    pub active: Option<bool>,
+    pub events: Option<crate::domain::EventSelection>,
+}
+
+/// What one fan-out pass over the event log did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct FanOut {
+    /// Events read from the log (new ones and late commits found in earlier gaps).
+    pub events: usize,
+    /// Deliveries queued for them.
+    pub deliveries: usize,
+}
+
+/// A claimed webhook delivery: everything the sender needs.
+#[derive(Clone)]
+pub struct WebhookJob {
+    pub delivery_id: crate::domain::WebhookDeliveryId,
+    pub subscription_id: crate::domain::WebhookId,
+    pub url: String,
+    pub secret: String,
+    /// Attempts made in this round before this one.
+    pub attempts: i64,
+    /// When this round of attempts began (creation or replay): retries stop a configured time
+    /// after it.
+    pub queued_at: DateTime<Utc>,
+    /// The event as stored; `None` when the log no longer has it.
+    pub event: Option<crate::domain::Event>,
+}
+
+impl std::fmt::Debug for WebhookJob {
+    // The secret must never reach a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookJob")
+            .field("delivery_id", &self.delivery_id)
+            .field("subscription_id", &self.subscription_id)
+            .field("url", &self.url)
+            .field("attempts", &self.attempts)
+            .field("queued_at", &self.queued_at)
+            .field("event", &self.event.as_ref().map(|event| event.id))
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the sender decided after one attempt of a webhook delivery.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WebhookOutcome {
+    Delivered,
+    /// Try again at `at`.
+    Retry {
+        at: DateTime<Utc>,
+    },
+    /// Refused for good, or out of retry time.
+    Failed,
+}

@@ -13,6 +13,7 @@ use switchboard::app::{App, Workers};
 use switchboard::config::Config;
 use switchboard::dispatch::Dispatcher;
 use switchboard::store::{Backend, ConnectOptions, Store, scratch};
+use switchboard::webhooks::EventWebhooks;
 use tokio::sync::{Notify, oneshot};
 
 pub const SECRET: &str = "s3cret";
@@ -155,6 +156,8 @@ pub struct TestApp {
     pub admin_token: String,
     pub store: Store,
     pub dispatcher: Dispatcher,
+    /// The event webhook worker; tests drive it with `run_once`.
+    pub event_webhooks: EventWebhooks,
     pub fake: FakeConnector,
     pub callback: Callback,
     /// Committed events, as the event stream sees them.
@@ -213,6 +216,7 @@ impl TestApp {
         let events = app.state.events.subscribe();
         let store = app.state.store.clone();
         let dispatcher = app.dispatcher.clone();
+        let event_webhooks = app.event_webhooks.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -223,7 +227,10 @@ impl TestApp {
             async {
                 let _ = stopped.await;
             },
-            Workers { dispatcher: false },
+            Workers {
+                dispatcher: false,
+                event_webhooks: false,
+            },
         ));
         Self {
             base,
@@ -232,6 +239,7 @@ impl TestApp {
             events: tokio::sync::Mutex::new(events),
             store,
             dispatcher,
+            event_webhooks,
             fake,
             callback,
             stop: Some(stop),

@@ -10,6 +10,7 @@ mod cli;
 mod crash;
 mod dispatch;
 mod event_stream;
+mod event_webhooks;
 mod fake_graph;
 mod fake_telegram;
 mod hooks;

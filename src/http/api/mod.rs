@@ -8,6 +8,7 @@ pub mod deliveries;
 pub mod events;
 pub mod messages;
 pub mod views;
+pub mod webhooks;
 
 use axum::Router;
 use axum::routing::{get, post, put};
@@ -48,10 +49,17 @@ use super::AppState;
         agents::revoke_token,
         agents::list_channels,
         events::stream_events,
+        webhooks::list_webhooks,
+        webhooks::create_webhook,
+        webhooks::get_webhook,
+        webhooks::update_webhook,
+        webhooks::delete_webhook,
+        webhooks::list_webhook_deliveries,
+        webhooks::replay_webhook_delivery,
     ),
     modifiers(&BearerAuth),
     tags(
-        (name = "conversations"), (name = "contacts"), (name = "agents"), (name = "deliveries"), (name = "events")
+        (name = "conversations"), (name = "contacts"), (name = "agents"), (name = "deliveries"), (name = "events"), (name = "webhooks")
     )
 )]
 pub struct ApiDoc;
@@ -149,4 +157,22 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/channels", get(agents::list_channels))
         .route("/api/v1/events", get(events::stream_events))
+        .route(
+            "/api/v1/webhooks",
+            get(webhooks::list_webhooks).post(webhooks::create_webhook),
+        )
+        .route(
+            "/api/v1/webhooks/{id}",
+            get(webhooks::get_webhook)
+                .patch(webhooks::update_webhook)
+                .delete(webhooks::delete_webhook),
+        )
+        .route(
+            "/api/v1/webhooks/{id}/deliveries",
+            get(webhooks::list_webhook_deliveries),
+        )
+        .route(
+            "/api/v1/webhooks/deliveries/{id}/replay",
+            post(webhooks::replay_webhook_delivery),
+        )
 }
