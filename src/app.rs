@@ -51,6 +51,12 @@ fn build_connector(channel: &ChannelConfig) -> Result<Arc<dyn Connector>, Config
                 .map_err(|err| error(err.to_string()))?;
             Ok(Arc::new(connector))
         }
+        ChannelKind::Discord => {
+            let config: connector_discord::Config = parse_settings(channel).map_err(error)?;
+            let connector = connector_discord::Discord::new(channel.name.clone(), config)
+                .map_err(|err| error(err.to_string()))?;
+            Ok(Arc::new(connector))
+        }
         ChannelKind::Whatsapp | ChannelKind::Messenger | ChannelKind::Instagram => {
             let config: connector_meta::Config = parse_settings(channel).map_err(error)?;
             let connector = connector_meta::Meta::new(channel.name.clone(), channel.kind, config)

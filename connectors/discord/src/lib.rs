@@ -1,0 +1,181 @@
+//! The Discord channel: direct messages, and watched guild channels that work as a support desk
+//! (a customer's first message gets a thread; the thread is the conversation). Inbound through
+//! the serenity gateway client with REST backfill after every (re)connect; outbound through
+//! serenity's HTTP client. Owns Discord's protocol and nothing else.
+
+pub mod format;
+mod gateway;
+
+use std::collections::HashSet;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use connector_sdk::{ChannelKind, Connector, ConnectorError, Delivery, Inbox, OutboundMessage};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use serde::Deserialize;
+use serenity::builder::{CreateAllowedMentions, CreateMessage};
+use serenity::http::{Http, HttpBuilder, HttpError};
+use serenity::model::id::{ChannelId, MessageId};
+use tokio_util::sync::CancellationToken;
+
+/// The sender scope of Discord users: user ids are global to Discord.
+pub const SCOPE: &str = "discord";
+/// Requests per second per bot, on top of serenity's per-route limiter.
+pub const BOT_REQUESTS_PER_SECOND: u32 = 50;
+
+/// `[[channels]]` keys of a `discord` channel.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The bot token from the Developer Portal.
+    pub token: String,
+    /// Discord's base URL; only for tests (a local fake). When set, serenity's own rate limiter
+    /// is off, because serenity sends through its limiter only to discord.com.
+    #[serde(default)]
+    pub api_url: Option<String>,
+    /// Guild channel ids that work as support desks.
+    #[serde(default)]
+    pub watch_channels: Vec<u64>,
+    /// Whether direct messages to the bot are accepted.
+    #[serde(default = "default_true")]
+    pub accept_dms: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("token", &"<redacted>")
+            .field("api_url", &self.api_url)
+            .field("watch_channels", &self.watch_channels)
+            .field("accept_dms", &self.accept_dms)
+            .finish()
+    }
+}
+
+/// A configured Discord bot.
+pub struct Discord {
+    name: String,
+    config: Config,
+    http: Arc<Http>,
+    watched: HashSet<ChannelId>,
+    limiter: DefaultDirectRateLimiter,
+}
+
+impl Discord {
+    /// Builds the bot `name` from its config.
+    ///
+    /// # Errors
+    /// `Unsupported` when the token is empty.
+    pub fn new(name: impl Into<String>, config: Config) -> Result<Self, ConnectorError> {
+        if config.token.trim().is_empty() {
+            return Err(ConnectorError::Unsupported("token: must not be empty"));
+        }
+        let mut builder = HttpBuilder::new(&config.token);
+        if let Some(url) = &config.api_url {
+            builder = builder
+                .proxy(url.trim_end_matches('/'))
+                .ratelimiter_disabled(true);
+        }
+        let watched = config
+            .watch_channels
+            .iter()
+            .map(|id| ChannelId::new(*id))
+            .collect();
+        let rate = NonZeroU32::new(BOT_REQUESTS_PER_SECOND).unwrap_or(NonZeroU32::MIN);
+        Ok(Self {
+            name: name.into(),
+            http: Arc::new(builder.build()),
+            watched,
+            limiter: RateLimiter::direct(Quota::per_second(rate)),
+            config,
+        })
+    }
+}
+
+/// Sorts a serenity error for the dispatcher.
+pub fn classify(err: serenity::Error) -> ConnectorError {
+    match err {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(response)) => {
+            let code = response.error.code;
+            let status = response.status_code.as_u16();
+            let reason = format!(
+                "{} (Discord code {code}, HTTP {status})",
+                response.error.message
+            );
+            match (status, code) {
+                (401, _) => ConnectorError::Unauthorized,
+                // 50007: cannot send messages to this user; 10003/10013: unknown channel/user.
+                (_, 50007 | 10003 | 10013) => ConnectorError::Rejected {
+                    reason,
+                    unreachable: true,
+                },
+                // serenity's limiter waits out `retry_after` itself in production; a 429 that
+                // still surfaces is retried through the outbox.
+                (429, _) | (500..=599, _) => ConnectorError::unavailable(reason, None),
+                _ => ConnectorError::rejected(reason),
+            }
+        }
+        serenity::Error::Http(HttpError::Request(err)) => {
+            ConnectorError::unavailable(err.without_url(), None)
+        }
+        other => ConnectorError::unavailable(other.to_string(), None),
+    }
+}
+
+#[async_trait::async_trait]
+impl Connector for Discord {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> ChannelKind {
+        ChannelKind::Discord
+    }
+
+    async fn send(&self, msg: &OutboundMessage) -> Result<Delivery, ConnectorError> {
+        let channel: u64 = msg
+            .to
+            .thread
+            .as_deref()
+            .unwrap_or_default()
+            .parse()
+            .map_err(|_| ConnectorError::rejected("the conversation has no Discord channel"))?;
+        let channel = ChannelId::new(channel.max(1));
+        let mut text = format::escape_markdown(&msg.text);
+        for attachment in &msg.attachments {
+            if let Some(url) = &attachment.url {
+                text.push_str(&format!("\n{url}"));
+            }
+        }
+        let parts = format::split(&text, format::MAX_MESSAGE_CHARS);
+        if parts.is_empty() {
+            return Err(ConnectorError::rejected("nothing to send"));
+        }
+        let mut first = None;
+        for part in parts {
+            self.limiter.until_ready().await;
+            // Customer-facing text never pings anyone, whatever it contains.
+            let builder = CreateMessage::new()
+                .content(part)
+                .allowed_mentions(CreateAllowedMentions::new());
+            let sent = channel
+                .send_message(&self.http, builder)
+                .await
+                .map_err(classify)?;
+            first = first.or(Some(sent.id));
+        }
+        Ok(Delivery::with_id(first.map(|id: MessageId| id.to_string())))
+    }
+
+    async fn listen(
+        &self,
+        inbox: Inbox,
+        shutdown: CancellationToken,
+    ) -> Result<(), ConnectorError> {
+        gateway::run(self, inbox, shutdown).await
+    }
+}
