@@ -142,6 +142,28 @@ async fn a_support_channel_message_opens_a_thread_that_is_the_conversation() {
         .get_json(&format!("/api/v1/messages/{id}/revisions"))
         .await;
     assert_eq!(revisions[0]["text"], "I need help with my invoice");
+    // Deletions too: the text is replaced, the original kept.
+    let follow_up = fake.post_message(first, Some(GUILD), 43, "bob", "oops, wrong chat");
+    inbound_stored(&app).await;
+    fake.delete_message(first, follow_up);
+    let deleted = app.wait_for_event("message.updated").await;
+    let deleted_id = deleted.message_id.expect("message").get();
+    let thread = app
+        .get_json(&format!("/api/v1/conversations/{conversation}/messages"))
+        .await;
+    let shown = thread["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|m| m["id"] == deleted_id)
+        .cloned()
+        .expect("message");
+    assert_eq!(shown["text"], "[deleted by its author]");
+    assert_eq!(
+        app.get_json(&format!("/api/v1/messages/{deleted_id}/revisions"))
+            .await[0]["text"],
+        "oops, wrong chat"
+    );
     // Chatter in unwatched channels is not ours.
     fake.add_guild_channel(5555, GUILD);
     fake.post_message(5555, Some(GUILD), 44, "carol", "off topic");
