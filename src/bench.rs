@@ -48,6 +48,9 @@ pub struct IngestOptions {
     /// SQLite durability: `full` (fsync per commit) or `normal`.
     #[arg(long, default_value = "full")]
     pub sqlite_synchronous: String,
+    /// Inbound writer tasks (default: 1 on SQLite, 4 on PostgreSQL).
+    #[arg(long)]
+    pub writers: Option<usize>,
 }
 
 /// One load run's figures.
@@ -252,11 +255,15 @@ async fn run_ingest(
     _workdir: PathBuf,
 ) -> anyhow::Result<()> {
     let text = format!(
-        "[database]\nurl = {database_url:?}\nsqlite_synchronous = {:?}\n\n[log]\nlevel = \"warn\"\n\n[[channels]]\nname = \"bench\"\nkind = \"webhook\"\nsecret = {SECRET:?}\n",
+        "[database]\nurl = {database_url:?}\nsqlite_synchronous = {:?}\n\n[log]\nlevel = \"warn\"\n\n{}[[channels]]\nname = \"bench\"\nkind = \"webhook\"\nsecret = {SECRET:?}\n",
         match synchronous {
             SqliteSynchronous::Full => "full",
             SqliteSynchronous::Normal => "normal",
-        }
+        },
+        options
+            .writers
+            .map(|writers| format!("[ingest]\nwriters = {writers}\n\n"))
+            .unwrap_or_default()
     );
     let config = Config::from_parts(Some(("bench config".into(), &text)), Vec::new(), |_| None)?;
     let backend = if config.is_postgres() {
