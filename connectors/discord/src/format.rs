@@ -36,36 +36,13 @@ fn escape_inline(text: &str, out: &mut String) {
     }
 }
 
-/// Splits `text` into parts of at most `limit` characters, preferring line breaks, then spaces;
-/// never inside an escape (`\x`).
+/// Splits `text` into parts of at most `limit` characters (see
+/// [`connector_sdk::text::split_message`]), never between a backslash and what it escapes.
 pub fn split(text: &str, limit: usize) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut rest = text.trim_end();
-    while rest.chars().count() > limit {
-        let hard = rest
-            .char_indices()
-            .nth(limit)
-            .map_or(rest.len(), |(i, _)| i);
-        let window = &rest[..hard];
-        let mut cut = window
-            .rfind('\n')
-            .map(|i| i + 1)
-            .or_else(|| window.rfind(' ').map(|i| i + 1))
-            .filter(|&i| i > 0)
-            .unwrap_or(hard);
-        if rest[..cut].ends_with('\\') && !rest[..cut].ends_with("\\\\") {
-            cut -= 1; // keep an escape together with what it escapes
-        }
-        let (part, tail) = rest.split_at(cut);
-        if !part.trim().is_empty() {
-            parts.push(part.trim_end().to_owned());
-        }
-        rest = tail.trim_start_matches('\n');
-    }
-    if !rest.trim().is_empty() {
-        parts.push(rest.to_owned());
-    }
-    parts
+    connector_sdk::text::split_message(text, limit, |before| {
+        let lone_backslash = before.ends_with('\\') && !before.ends_with("\\\\");
+        before.len() - usize::from(lone_backslash)
+    })
 }
 
 #[cfg(test)]

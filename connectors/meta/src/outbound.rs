@@ -15,31 +15,7 @@ pub fn text_limit(kind: ChannelKind) -> usize {
 
 /// Splits text under `limit` characters on paragraph, line or word boundaries.
 pub fn split(text: &str, limit: usize) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut rest = text.trim_end();
-    while rest.chars().count() > limit {
-        let hard = rest
-            .char_indices()
-            .nth(limit)
-            .map_or(rest.len(), |(i, _)| i);
-        let window = &rest[..hard];
-        let cut = window
-            .rfind("\n\n")
-            .map(|i| i + 2)
-            .or_else(|| window.rfind('\n').map(|i| i + 1))
-            .or_else(|| window.rfind(' ').map(|i| i + 1))
-            .filter(|&i| i > 0)
-            .unwrap_or(hard);
-        let (part, tail) = rest.split_at(cut);
-        if !part.trim().is_empty() {
-            parts.push(part.trim_end().to_owned());
-        }
-        rest = tail.trim_start_matches('\n');
-    }
-    if !rest.trim().is_empty() {
-        parts.push(rest.to_owned());
-    }
-    parts
+    connector_sdk::text::split_message(text, limit, connector_sdk::text::no_escapes)
 }
 
 fn media_kind(mime: Option<&str>) -> &'static str {

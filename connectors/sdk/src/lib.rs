@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod text;
 
 /// A boxed error from a connector's underlying library.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
