@@ -398,3 +398,30 @@ async fn a_restart_neither_loses_nor_repeats_updates() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_group_that_removed_the_bot_does_not_mark_its_members_unreachable() {
+    let (fake, app) = start().await;
+    fake.push_update(group_text(1, -2002, 5, "Petr", "hello group"));
+    app.wait_for_event("message.created").await;
+    let conversation = conversation_of(&app, "-2002").await;
+    let id = conversation["id"].as_i64().expect("id");
+    fake.fail_next(
+        "sendMessage",
+        Failure::Forbidden("Forbidden: bot was kicked from the supergroup chat".into()),
+    );
+    app.post_json(
+        &format!("/api/v1/conversations/{id}/reply"),
+        json!({"text": "anyone?"}),
+    )
+    .await;
+    assert_eq!(app.dispatcher.run_once().await.expect("pass").failed, 1);
+    let contact = app
+        .get_json(&format!("/api/v1/contacts/{}", conversation["contact_id"]))
+        .await;
+    assert!(
+        contact["identities"][0]["unreachable_reason"].is_null(),
+        "{contact}"
+    );
+    app.stop().await;
+}

@@ -309,7 +309,17 @@ impl Connector for Telegram {
                     if let RequestError::RetryAfter(seconds) = &err {
                         self.limits.pause(chat, seconds.duration());
                     }
-                    return Err(classify(err));
+                    return Err(match classify(err) {
+                        // A group that removed the bot is not the contact's fault: the person
+                        // stays reachable in private, so only private chats mark them.
+                        ConnectorError::Rejected { reason, .. } if chat < 0 => {
+                            ConnectorError::Rejected {
+                                reason,
+                                unreachable: false,
+                            }
+                        }
+                        other => other,
+                    });
                 }
             }
         }
