@@ -20,6 +20,7 @@ use crate::events::EventBus;
 use crate::http::{self, AppState};
 use crate::metrics::Metrics;
 use crate::pipeline::{Pipeline, PipelineParts};
+use crate::router::Router;
 use crate::store::{ConnectOptions, NewAgent, NewToken, Store};
 use crate::webhooks::EventWebhooks;
 
@@ -85,11 +86,12 @@ fn parse_settings<T: serde::de::DeserializeOwned>(channel: &ChannelConfig) -> Re
 }
 
 /// Which background workers [`App::serve`] starts. Tests turn workers off and drive
-/// [`Dispatcher::run_once`] and [`EventWebhooks::run_once`] themselves.
+/// [`Dispatcher::run_once`], [`EventWebhooks::run_once`] and [`Router::run_once`] themselves.
 #[derive(Debug, Clone, Copy)]
 pub struct Workers {
     pub dispatcher: bool,
     pub event_webhooks: bool,
+    pub router: bool,
 }
 
 impl Workers {
@@ -98,6 +100,7 @@ impl Workers {
         Self {
             dispatcher: true,
             event_webhooks: true,
+            router: true,
         }
     }
 }
@@ -108,6 +111,8 @@ pub struct App {
     pub dispatcher: Dispatcher,
     /// The outbound event webhook worker.
     pub event_webhooks: EventWebhooks,
+    /// The assignment worker.
+    pub router: Router,
     config: Config,
     /// The pipeline's writers; they stop last, after everything that feeds them.
     writers: TaskTracker,
@@ -176,6 +181,13 @@ impl App {
             events.clone(),
         )
         .context("building the event webhook client")?;
+        let router_wake = Arc::new(Notify::new());
+        let router = Router::new(
+            store.clone(),
+            events.clone(),
+            &config.routing,
+            router_wake.clone(),
+        );
         let state = AppState {
             store,
             pipeline,
@@ -185,6 +197,7 @@ impl App {
             metrics,
             webhook_targets: event_webhooks.targets(),
             webhooks_wake,
+            router_wake,
             tokens: Arc::default(),
             max_body_bytes: config.server.max_body_bytes,
             shutdown: CancellationToken::new(),
@@ -193,6 +206,7 @@ impl App {
             state,
             dispatcher,
             event_webhooks,
+            router,
             config,
             writers,
             writers_shutdown,
@@ -234,6 +248,16 @@ impl App {
             front.spawn(async move {
                 if let Err(err) = webhooks.run(token.clone()).await {
                     tracing::error!(error = %err, "event webhook worker stopped");
+                    token.cancel();
+                }
+            });
+        }
+        if workers.router {
+            let router = self.router.clone();
+            let token = shutdown.clone();
+            front.spawn(async move {
+                if let Err(err) = router.run(token.clone()).await {
+                    tracing::error!(error = %err, "router stopped");
                     token.cancel();
                 }
             });

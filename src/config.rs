@@ -52,6 +52,8 @@ pub struct Config {
     #[serde(default)]
     pub webhooks: WebhooksConfig,
     #[serde(default)]
+    pub routing: RoutingConfig,
+    #[serde(default)]
     pub log: LogConfig,
     #[serde(default)]
     pub channels: Vec<ChannelConfig>,
@@ -182,6 +184,26 @@ impl Default for DispatchConfig {
             backoff_base_ms: 1000,
             backoff_max_secs: 3600,
             poll_interval_ms: 1000,
+        }
+    }
+}
+
+/// `[routing]`: automatic assignment of waiting conversations to agents.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoutingConfig {
+    /// `least_loaded` (default), `round_robin` or `manual` (nothing is assigned automatically).
+    pub policy: crate::domain::RoutingPolicy,
+    /// How often the queue is checked when nothing wakes the router. Only a safety net:
+    /// arrivals and freed capacity wake it at once.
+    pub poll_interval_secs: u64,
+}
+
+impl Default for RoutingConfig {
+    fn default() -> Self {
+        Self {
+            policy: crate::domain::RoutingPolicy::LeastLoaded,
+            poll_interval_secs: 30,
         }
     }
 }
@@ -435,8 +457,8 @@ impl Config {
 }
 
 /// The sections that `SWITCHBOARD_<SECTION>_<KEY>` may set.
-const ENV_SECTIONS: [&str; 6] = [
-    "server", "database", "ingest", "dispatch", "webhooks", "log",
+const ENV_SECTIONS: [&str; 7] = [
+    "server", "database", "ingest", "dispatch", "webhooks", "routing", "log",
 ];
 /// Variables with the prefix that are not settings (read by the CLI itself).
 const ENV_NOT_SETTINGS: [&str; 1] = ["SWITCHBOARD_CONFIG"];

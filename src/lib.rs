@@ -4,6 +4,7 @@
 //! - [`domain`]: pure types and rules (contacts, conversations, messages, agents, events).
 //! - [`store`]: all SQL, over SQLite and PostgreSQL.
 //! - [`pipeline`]: the inbound door: group-committed writes of channel messages.
+//! - [`router`]: assigns waiting conversations to online agents within their capacity.
 //! - [`dispatch`]: the outbox worker that sends replies through connectors.
 //! - [`webhooks`]: outbound event webhooks to integrators: signed, retried, logged, SSRF-guarded.
 //! - [`http`]: the REST API, channel hooks, event stream, health and metrics.
@@ -20,6 +21,7 @@ pub mod events;
 pub mod http;
 pub mod metrics;
 pub mod pipeline;
+pub mod router;
 pub mod store;
 pub mod tokens;
 pub mod webhooks;

@@ -50,3 +50,12 @@ pub struct ApiToken {
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
 }
+
+string_enum! {
+    /// How the router picks an agent for a waiting conversation (`[routing] policy`).
+    RoutingPolicy, "routing policy" {
+        RoundRobin => "round_robin",
+        LeastLoaded => "least_loaded",
+        Manual => "manual",
+    }
+}

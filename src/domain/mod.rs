@@ -9,7 +9,7 @@ pub mod message;
 pub mod time;
 pub mod webhook;
 
-pub use agent::{Agent, ApiToken, Availability, Role, Team};
+pub use agent::{Agent, ApiToken, Availability, Role, RoutingPolicy, Team};
 pub use contact::{Contact, Identity};
 pub use conversation::{Conversation, ConversationStatus, Priority};
 pub use event::{Event, EventKind};

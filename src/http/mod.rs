@@ -40,6 +40,9 @@ pub struct AppState {
     pub webhook_targets: crate::webhooks::TargetPolicy,
     /// Notified when a webhook delivery is replayed, so the worker sends it at once.
     pub webhooks_wake: Arc<Notify>,
+    /// Notified when an agent's availability or capacity changes, so the router assigns
+    /// waiting conversations at once.
+    pub router_wake: Arc<Notify>,
     pub tokens: Arc<auth::TokenCache>,
     pub max_body_bytes: usize,
     /// Cancelled at shutdown: long-lived responses (the event stream) end with it.

@@ -577,3 +577,24 @@ impl Store {
         on_backend!(self, webhooks::replay(id, Millis::now()))
     }
 }
+
+/// Routing: the queue of waiting conversations and their automatic assignment.
+impl Store {
+    /// Assigns up to `limit` waiting conversations (unassigned and open), in queue order
+    /// (priority, then waiting time), to online agents below their capacity, chosen by `policy`.
+    /// One transaction: concurrent calls never push an agent over its capacity. Returns the
+    /// assignments and their `conversation.assigned` events, for the caller to publish.
+    /// `manual` assigns nothing.
+    pub async fn assign_waiting(
+        &self,
+        policy: crate::domain::RoutingPolicy,
+        limit: i64,
+    ) -> StoreResult<(Vec<(ConversationId, AgentId)>, Vec<Event>)> {
+        on_backend!(self, routing::assign_waiting(policy, limit, Millis::now()))
+    }
+
+    /// The first `limit` waiting conversations, in the order the router takes them.
+    pub async fn list_queue(&self, limit: i64) -> StoreResult<Vec<Conversation>> {
+        on_backend!(self, routing::queue(limit))
+    }
+}

@@ -38,3 +38,6 @@ pub mod events {
 pub mod webhooks {
     include!("sql/webhooks.rs");
 }
+pub mod routing {
+    include!("sql/routing.rs");
+}

@@ -543,6 +543,7 @@ async fn the_running_worker_delivers_new_events_and_stops_with_the_service() {
     let workers = switchboard::app::Workers {
         dispatcher: false,
         event_webhooks: true,
+        router: false,
     };
     let server = tokio::spawn(app.serve(
         listener,

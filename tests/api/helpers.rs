@@ -12,6 +12,7 @@ use serde_json::Value;
 use switchboard::app::{App, Workers};
 use switchboard::config::Config;
 use switchboard::dispatch::Dispatcher;
+use switchboard::router::Router;
 use switchboard::store::{Backend, ConnectOptions, Store, scratch};
 use switchboard::webhooks::EventWebhooks;
 use tokio::sync::{Notify, oneshot};
@@ -158,6 +159,8 @@ pub struct TestApp {
     pub dispatcher: Dispatcher,
     /// The event webhook worker; tests drive it with `run_once`.
     pub event_webhooks: EventWebhooks,
+    /// The assignment worker; tests drive it with `run_once`.
+    pub router: Router,
     pub fake: FakeConnector,
     pub callback: Callback,
     /// Committed events, as the event stream sees them.
@@ -217,6 +220,7 @@ impl TestApp {
         let store = app.state.store.clone();
         let dispatcher = app.dispatcher.clone();
         let event_webhooks = app.event_webhooks.clone();
+        let router = app.router.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -230,6 +234,7 @@ impl TestApp {
             Workers {
                 dispatcher: false,
                 event_webhooks: false,
+                router: false,
             },
         ));
         Self {
@@ -240,6 +245,7 @@ impl TestApp {
             store,
             dispatcher,
             event_webhooks,
+            router,
             fake,
             callback,
             stop: Some(stop),

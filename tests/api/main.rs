@@ -18,5 +18,6 @@ mod fake_telegram;
 mod hooks;
 mod meta;
 mod migrations;
+mod routing;
 mod store;
 mod telegram;

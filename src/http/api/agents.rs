@@ -73,6 +73,8 @@ pub async fn create_agent(
         })
         .await
         .map_err(|err| ApiError::from_store("agent", err))?;
+    // A new agent starts online: waiting conversations may go to it.
+    state.router_wake.notify_one();
     Ok((StatusCode::CREATED, Json(agent.into())))
 }
 
@@ -120,6 +122,9 @@ pub async fn update_agent(
         )
         .await
         .map_err(|err| ApiError::from_store("agent", err))?;
+    // Coming online or more capacity may let waiting conversations in; these changes are
+    // not on the event bus, so the router is told directly.
+    state.router_wake.notify_one();
     Ok(Json(agent.into()))
 }
 

@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::views::{
     self, AttachmentView, ConversationPage, ConversationView, MessagePage, MessageView,
+    QueueEntryView,
 };
 use crate::domain::{AgentId, ContactId, ConversationId, ConversationStatus, Priority, TeamId};
 use crate::http::AppState;
@@ -80,6 +81,46 @@ pub async fn list_conversations(
         .map_err(|err| ApiError::from_store("conversation", err))?;
     let (items, next_cursor) = views::page(page);
     Ok(Json(ConversationPage { items, next_cursor }))
+}
+
+/// Query of `GET /api/v1/queue`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// How many waiting conversations to show, 1–1000 (default 100).
+    pub limit: Option<i64>,
+}
+
+/// `GET /api/v1/queue`: the conversations waiting for an agent, in the order the router
+/// assigns them (priority, then waiting time).
+#[utoipa::path(get, path = "/api/v1/queue", tag = "conversations", params(QueueQuery),
+    responses((status = 200, body = Vec<QueueEntryView>)), security(("bearer" = ["admin", "agent"])))]
+pub async fn list_queue(
+    _caller: Authorized<Agents>,
+    State(state): State<AppState>,
+    Query(query): Query<QueueQuery>,
+) -> ApiResult<Json<Vec<QueueEntryView>>> {
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::Invalid(
+            "limit: must be between 1 and 1000".into(),
+        ));
+    }
+    let waiting = state
+        .store
+        .list_queue(limit)
+        .await
+        .map_err(|err| ApiError::from_store("conversation", err))?;
+    Ok(Json(
+        waiting
+            .into_iter()
+            .enumerate()
+            .map(|(index, conversation)| QueueEntryView {
+                position: index + 1,
+                conversation: conversation.into(),
+            })
+            .collect(),
+    ))
 }
 
 /// `GET /api/v1/conversations/{id}`

@@ -30,6 +30,7 @@ use super::AppState;
         conversations::add_note,
         conversations::assign,
         conversations::set_status,
+        conversations::list_queue,
         deliveries::list_deliveries,
         deliveries::retry_message,
         messages::list_revisions,
@@ -113,6 +114,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/conversations/{id}/status",
             post(conversations::set_status),
         )
+        .route("/api/v1/queue", get(conversations::list_queue))
         .route("/api/v1/deliveries", get(deliveries::list_deliveries))
         .route(
             "/api/v1/messages/{id}/retry",

@@ -58,6 +58,14 @@ impl From<Conversation> for ConversationView {
     }
 }
 
+/// One waiting conversation in `GET /api/v1/queue`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueEntryView {
+    /// 1 is the next conversation the router assigns.
+    pub position: usize,
+    pub conversation: ConversationView,
+}
+
 /// A page of conversations.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ConversationPage {

@@ -1,0 +1,167 @@
+// Routing: the queue of waiting conversations and their automatic assignment to agents.
+// (Included once per backend.)
+
+use serde_json::json;
+
+use super::common::{begin, conversation_event, insert_events, labels, Pool};
+use super::IS_POSTGRES;
+use crate::domain::{
+    AgentId, Conversation, ConversationId, Event, EventKind, Millis, RoutingPolicy,
+};
+use crate::store::rows::{conversation_columns, ConversationRow};
+use crate::store::StoreResult;
+
+/// Waiting = nobody holds it and it is open. Shared by the queue listing and the router so
+/// that `/api/v1/queue` shows exactly what the router will take, in the order it takes it.
+const WAITING: &str = "c.assignee_id IS NULL AND c.status = 'open'";
+/// Queue order: priority (urgent first), then longest waiting, then arrival.
+const QUEUE_ORDER: &str = "CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 \
+     WHEN 'normal' THEN 2 ELSE 3 END, COALESCE(c.waiting_since, c.created_at), c.id";
+
+/// The first `limit` waiting conversations, in queue order.
+pub async fn queue(pool: &Pool, limit: i64) -> StoreResult<Vec<Conversation>> {
+    let sql = format!(
+        "SELECT {} FROM conversations c WHERE {WAITING} ORDER BY {QUEUE_ORDER} LIMIT $1",
+        conversation_columns!()
+    );
+    let mut conn = pool.acquire().await?;
+    let rows: Vec<ConversationRow> = sqlx::query_as(&sql)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let labels = labels(&mut conn, ConversationId::new(row.id)).await?;
+        items.push(row.into_conversation(labels)?);
+    }
+    Ok(items)
+}
+
+/// An online agent as the router sees it inside its transaction.
+#[derive(sqlx::FromRow)]
+struct Candidate {
+    id: i64,
+    capacity: i64,
+    last_assigned_at: Option<i64>,
+    /// Open or pending conversations the agent holds now.
+    load: i64,
+    /// Whether this run gave the agent work (so `last_assigned_at` must be written back).
+    #[sqlx(skip)]
+    touched: bool,
+}
+
+/// Assigns up to `limit` waiting conversations, in queue order, to online agents with free
+/// capacity, choosing by `policy`; records `conversation.assigned` for each.
+///
+/// Everything happens in one write transaction and load is counted inside it, so concurrent
+/// calls (several routers, several nodes) can never push an agent over its capacity: SQLite
+/// serialises writers with `BEGIN IMMEDIATE`; on PostgreSQL the online agents' rows are locked
+/// first (in id order, so two routers cannot deadlock) and every count is read after the lock.
+pub async fn assign_waiting(
+    pool: &Pool,
+    policy: RoutingPolicy,
+    limit: i64,
+    now: Millis,
+) -> StoreResult<(Vec<(ConversationId, AgentId)>, Vec<Event>)> {
+    if policy == RoutingPolicy::Manual || limit <= 0 {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let mut tx = begin(pool).await?;
+    if IS_POSTGRES {
+        sqlx::query("SELECT id FROM agents WHERE availability = 'online' ORDER BY id FOR UPDATE")
+            .fetch_all(&mut *tx)
+            .await?;
+    }
+    let mut agents: Vec<Candidate> = sqlx::query_as(
+        "SELECT a.id, CAST(a.capacity AS BIGINT) AS capacity, a.last_assigned_at, \
+         (SELECT COUNT(*) FROM conversations c \
+          WHERE c.assignee_id = a.id AND c.status IN ('open', 'pending')) AS load \
+         FROM agents a WHERE a.availability = 'online' ORDER BY a.id",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    agents.retain(|agent| agent.load < agent.capacity);
+    let free: i64 = agents.iter().map(|agent| agent.capacity - agent.load).sum();
+    let take = free.min(limit);
+    if take == 0 {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let sql = format!(
+        "SELECT c.id, c.team_id FROM conversations c WHERE {WAITING} \
+         ORDER BY {QUEUE_ORDER} LIMIT $1"
+    );
+    let waiting: Vec<(i64, Option<i64>)> = sqlx::query_as(&sql)
+        .bind(take)
+        .fetch_all(&mut *tx)
+        .await?;
+
+    // Each assignment gets its own, strictly later stamp, so that "least recently assigned"
+    // keeps rotating within a batch and from one batch to the next even within a millisecond.
+    let mut stamp = agents
+        .iter()
+        .filter_map(|agent| agent.last_assigned_at)
+        .max()
+        .map_or(now.0, |last| last.max(now.0 - 1) + 1);
+    let mut assigned = Vec::with_capacity(waiting.len());
+    let mut events = Vec::with_capacity(waiting.len());
+    for (conversation_id, team_id) in waiting {
+        let Some(agent) = pick(&mut agents, policy) else {
+            break;
+        };
+        // The guard keeps a concurrent manual assignment or status change: the router only
+        // ever takes what is still waiting.
+        let updated = sqlx::query(
+            "UPDATE conversations SET assignee_id = $2 \
+             WHERE id = $1 AND assignee_id IS NULL AND status = 'open'",
+        )
+        .bind(conversation_id)
+        .bind(agent.id)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            continue;
+        }
+        agent.load += 1;
+        agent.last_assigned_at = Some(stamp);
+        agent.touched = true;
+        stamp += 1;
+        let id = ConversationId::new(conversation_id);
+        let agent_id = AgentId::new(agent.id);
+        assigned.push((id, agent_id));
+        events.push(conversation_event(
+            EventKind::ConversationAssigned,
+            id,
+            None,
+            json!({
+                "from": {"agent_id": null, "team_id": team_id},
+                "to": {"agent_id": agent_id, "team_id": team_id},
+                "policy": policy,
+            }),
+        ));
+    }
+    for agent in agents.iter().filter(|agent| agent.touched) {
+        if let Some(last) = agent.last_assigned_at {
+            sqlx::query("UPDATE agents SET last_assigned_at = $2 WHERE id = $1")
+                .bind(agent.id)
+                .bind(last)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    let events = insert_events(&mut tx, events, now).await?;
+    tx.commit().await?;
+    Ok((assigned, events))
+}
+
+/// The agent `policy` gives the next conversation to, among those with free capacity.
+/// Never-assigned agents (`None`) count as least recently assigned; ids break the last ties.
+fn pick(agents: &mut [Candidate], policy: RoutingPolicy) -> Option<&mut Candidate> {
+    let open = agents.iter_mut().filter(|agent| agent.load < agent.capacity);
+    match policy {
+        RoutingPolicy::LeastLoaded => {
+            open.min_by_key(|agent| (agent.load, agent.last_assigned_at, agent.id))
+        }
+        RoutingPolicy::RoundRobin => open.min_by_key(|agent| (agent.last_assigned_at, agent.id)),
+        RoutingPolicy::Manual => None,
+    }
+}

@@ -1,0 +1,604 @@
+//! Automatic assignment: policies, capacity, availability, queue order, freed capacity, and
+//! the concurrency proof that capacity holds under parallel routers. Store tests run on every
+//! backend; app tests drive the router with `run_once`.
+
+use std::collections::HashMap;
+
+use connector_sdk::{InboundMessage, Sender};
+use serde_json::Value;
+use switchboard::domain::{
+    AgentId, Availability, ConversationId, ConversationStatus, Priority, Role, RoutingPolicy,
+};
+use switchboard::store::{
+    AgentPatch, AssigneeFilter, ConversationFilter, ConversationPatch, NewAgent, PageRequest,
+    StatusChange, Store,
+};
+
+use crate::helpers::{TestApp, hook_body, on_each_backend, rand_suffix};
+
+fn message(id: &str, from: &str) -> InboundMessage {
+    InboundMessage::text(
+        "shop",
+        id,
+        Sender::new("webhook:shop", from).with_name("Ann"),
+        "hello",
+    )
+}
+
+/// Opens one conversation per sender `prefix-0 … prefix-(n-1)`, in that order.
+async fn arrive(store: &Store, prefix: &str, n: usize) -> Vec<ConversationId> {
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
+        let (receipts, _) = store
+            .record_inbound(&[message(&format!("{prefix}-m{i}"), &format!("{prefix}-{i}"))])
+            .await
+            .expect("inbound");
+        ids.push(ConversationId::new(receipts[0].conversation_id));
+    }
+    ids
+}
+
+async fn agent(store: &Store, name: &str, capacity: i64) -> AgentId {
+    store
+        .create_agent(&NewAgent {
+            name: name.into(),
+            email: format!("{name}@example.com"),
+            role: Role::Agent,
+            capacity,
+        })
+        .await
+        .expect("agent")
+        .id
+}
+
+/// Open or pending conversations held by `agent`, read back from the database.
+async fn load(store: &Store, agent: AgentId) -> usize {
+    let mut count = 0;
+    let mut cursor = None;
+    loop {
+        let page = store
+            .list_conversations(
+                &ConversationFilter {
+                    assignee: Some(AssigneeFilter::Agent(agent)),
+                    ..ConversationFilter::default()
+                },
+                PageRequest {
+                    cursor,
+                    limit: Some(200),
+                },
+            )
+            .await
+            .expect("list");
+        count += page
+            .items
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.status,
+                    ConversationStatus::Open | ConversationStatus::Pending
+                )
+            })
+            .count();
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return count,
+        }
+    }
+}
+
+async fn assign_all(store: &Store, policy: RoutingPolicy) -> Vec<(ConversationId, AgentId)> {
+    let (assigned, events) = store.assign_waiting(policy, 1000).await.expect("assign");
+    assert_eq!(events.len(), assigned.len(), "one event per assignment");
+    assert!(
+        events
+            .iter()
+            .all(|e| e.kind.as_str() == "conversation.assigned")
+    );
+    assigned
+}
+
+#[tokio::test]
+async fn least_loaded_spreads_work_and_respects_capacity() {
+    on_each_backend(|store| async move {
+        let small = agent(&store, "small", 1).await;
+        let large = agent(&store, "large", 3).await;
+        let ids = arrive(&store, "u", 6).await;
+
+        let assigned = assign_all(&store, RoutingPolicy::LeastLoaded).await;
+        assert_eq!(assigned.len(), 4, "only 1 + 3 places");
+        assert_eq!(load(&store, small).await, 1);
+        assert_eq!(load(&store, large).await, 3);
+        // First come, first served: the two latest wait, in arrival order.
+        let queue: Vec<ConversationId> = store
+            .list_queue(10)
+            .await
+            .expect("queue")
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(queue, ids[4..]);
+        assert!(
+            assign_all(&store, RoutingPolicy::LeastLoaded)
+                .await
+                .is_empty()
+        );
+
+        // With room everywhere, the emptiest agent gets the next one.
+        store
+            .update_agent(
+                small,
+                &AgentPatch {
+                    capacity: Some(10),
+                    ..AgentPatch::default()
+                },
+            )
+            .await
+            .expect("capacity");
+        let assigned = assign_all(&store, RoutingPolicy::LeastLoaded).await;
+        assert_eq!(assigned, [(ids[4], small), (ids[5], small)]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn round_robin_rotates_across_runs() {
+    on_each_backend(|store| async move {
+        let a = agent(&store, "a", 10).await;
+        let b = agent(&store, "b", 10).await;
+        let c = agent(&store, "c", 10).await;
+        arrive(&store, "first", 4).await;
+        let first: Vec<AgentId> = assign_all(&store, RoutingPolicy::RoundRobin)
+            .await
+            .into_iter()
+            .map(|(_, agent)| agent)
+            .collect();
+        assert_eq!(first, [a, b, c, a]);
+        arrive(&store, "second", 2).await;
+        let second: Vec<AgentId> = assign_all(&store, RoutingPolicy::RoundRobin)
+            .await
+            .into_iter()
+            .map(|(_, agent)| agent)
+            .collect();
+        assert_eq!(second, [b, c], "the rotation continues where it stopped");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn only_online_agents_get_work_and_manual_assigns_nothing() {
+    on_each_backend(|store| async move {
+        let away = agent(&store, "away", 10).await;
+        let busy = agent(&store, "busy", 10).await;
+        for (id, availability) in [(away, Availability::Offline), (busy, Availability::Busy)] {
+            store
+                .update_agent(
+                    id,
+                    &AgentPatch {
+                        availability: Some(availability),
+                        ..AgentPatch::default()
+                    },
+                )
+                .await
+                .expect("availability");
+        }
+        arrive(&store, "u", 3).await;
+        assert!(
+            assign_all(&store, RoutingPolicy::LeastLoaded)
+                .await
+                .is_empty()
+        );
+        assert!(
+            assign_all(&store, RoutingPolicy::RoundRobin)
+                .await
+                .is_empty()
+        );
+        assert_eq!(store.list_queue(10).await.expect("queue").len(), 3);
+
+        store
+            .update_agent(
+                away,
+                &AgentPatch {
+                    availability: Some(Availability::Online),
+                    ..AgentPatch::default()
+                },
+            )
+            .await
+            .expect("online");
+        assert!(assign_all(&store, RoutingPolicy::Manual).await.is_empty());
+        let assigned = assign_all(&store, RoutingPolicy::LeastLoaded).await;
+        assert_eq!(assigned.len(), 3);
+        assert!(assigned.iter().all(|(_, agent)| *agent == away));
+        assert_eq!(load(&store, busy).await, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn priority_orders_the_queue() {
+    on_each_backend(|store| async move {
+        let ids = arrive(&store, "u", 4).await;
+        for (id, priority) in [
+            (ids[0], Priority::Low),
+            (ids[1], Priority::Urgent),
+            (ids[3], Priority::High),
+        ] {
+            store
+                .update_conversation(
+                    id,
+                    &ConversationPatch {
+                        priority: Some(priority),
+                        ..ConversationPatch::default()
+                    },
+                    None,
+                )
+                .await
+                .expect("priority");
+        }
+        let queue: Vec<ConversationId> = store
+            .list_queue(10)
+            .await
+            .expect("queue")
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(queue, [ids[1], ids[3], ids[2], ids[0]]);
+
+        let only = agent(&store, "only", 2).await;
+        let assigned = assign_all(&store, RoutingPolicy::LeastLoaded).await;
+        assert_eq!(assigned, [(ids[1], only), (ids[3], only)]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn resolving_frees_capacity_for_the_next_waiting_conversation() {
+    on_each_backend(|store| async move {
+        let solo = agent(&store, "solo", 1).await;
+        let ids = arrive(&store, "u", 2).await;
+        assert_eq!(
+            assign_all(&store, RoutingPolicy::LeastLoaded).await,
+            [(ids[0], solo)]
+        );
+        assert!(
+            assign_all(&store, RoutingPolicy::LeastLoaded)
+                .await
+                .is_empty()
+        );
+
+        // Pending still counts against capacity; resolved does not.
+        for status in [ConversationStatus::Pending, ConversationStatus::Resolved] {
+            store
+                .set_conversation_status(
+                    ids[0],
+                    &StatusChange {
+                        status,
+                        snoozed_until: None,
+                    },
+                    Some(solo),
+                )
+                .await
+                .expect("status");
+            if status == ConversationStatus::Pending {
+                assert!(
+                    assign_all(&store, RoutingPolicy::LeastLoaded)
+                        .await
+                        .is_empty()
+                );
+            }
+        }
+        assert_eq!(
+            assign_all(&store, RoutingPolicy::LeastLoaded).await,
+            [(ids[1], solo)]
+        );
+    })
+    .await;
+}
+
+/// Five agents of capacity 10.
+async fn five_agents(store: &Store) -> Vec<AgentId> {
+    let mut agents = Vec::new();
+    for i in 0..5 {
+        agents.push(agent(store, &format!("agent{i}"), 10).await);
+    }
+    agents
+}
+
+/// 1,000 conversations from distinct senders: ten streams of 100 arriving in parallel.
+fn spawn_arrivals(store: &Store) -> Vec<tokio::task::JoinHandle<Vec<(ConversationId, AgentId)>>> {
+    (0..10)
+        .map(|stream| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for chunk in 0..10 {
+                    let batch: Vec<InboundMessage> = (0..10)
+                        .map(|i| {
+                            let n = chunk * 10 + i;
+                            message(&format!("s{stream}-m{n}"), &format!("s{stream}-u{n}"))
+                        })
+                        .collect();
+                    store.record_inbound(&batch).await.expect("inbound");
+                }
+                Vec::new()
+            })
+        })
+        .collect()
+}
+
+/// Exactly 10 on each agent (in what the calls returned and in the database), no
+/// conversation twice, and 950 still waiting.
+async fn assert_capacity_held(
+    store: &Store,
+    agents: &[AgentId],
+    assigned: &[(ConversationId, AgentId)],
+) {
+    assert_eq!(assigned.len(), 50, "exactly the 5 × 10 places");
+    let mut per_agent: HashMap<AgentId, usize> = HashMap::new();
+    for (_, agent) in assigned {
+        *per_agent.entry(*agent).or_default() += 1;
+    }
+    for agent in agents {
+        assert_eq!(per_agent.get(agent), Some(&10), "{agent} in the results");
+        assert_eq!(load(store, *agent).await, 10, "{agent} in the database");
+    }
+    let mut conversations: Vec<ConversationId> = assigned.iter().map(|(c, _)| *c).collect();
+    conversations.sort_by_key(|c| c.get());
+    conversations.dedup();
+    assert_eq!(conversations.len(), 50, "no conversation assigned twice");
+    assert_eq!(store.list_queue(1000).await.expect("queue").len(), 950);
+}
+
+/// The concurrency proof: 1,000 conversations arrive while six routers assign at once, in
+/// small batches and with both policies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn routers_racing_arrivals_never_exceed_capacity() {
+    on_each_backend(|store| async move {
+        let agents = five_agents(&store).await;
+        let mut tasks = spawn_arrivals(&store);
+        for _ in 0..6 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut mine = Vec::new();
+                for round in 0..30 {
+                    let policy = if round % 2 == 0 {
+                        RoutingPolicy::LeastLoaded
+                    } else {
+                        RoutingPolicy::RoundRobin
+                    };
+                    let (assigned, _) = store.assign_waiting(policy, 3).await.expect("assign");
+                    mine.extend(assigned);
+                    tokio::task::yield_now().await;
+                }
+                mine
+            }));
+        }
+        let mut assigned = Vec::new();
+        for task in tasks {
+            assigned.extend(task.await.expect("task"));
+        }
+        // Whatever the race left over, a last pass fills the remaining places.
+        assigned.extend(assign_all(&store, RoutingPolicy::LeastLoaded).await);
+        assert_capacity_held(&store, &agents, &assigned).await;
+    })
+    .await;
+}
+
+/// The sharpest race: with 1,000 waiting, eight routers released together each try to fill
+/// every place at once; only one may win each place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_routers_on_a_full_queue_never_exceed_capacity() {
+    on_each_backend(|store| async move {
+        let agents = five_agents(&store).await;
+        for task in spawn_arrivals(&store) {
+            task.await.expect("arrivals");
+        }
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(8));
+        let routers: Vec<_> = (0..8)
+            .map(|_| {
+                let store = store.clone();
+                let start = start.clone();
+                tokio::spawn(async move {
+                    start.wait().await;
+                    store
+                        .assign_waiting(RoutingPolicy::LeastLoaded, 1000)
+                        .await
+                        .expect("assign")
+                        .0
+                })
+            })
+            .collect();
+        let mut assigned = Vec::new();
+        for router in routers {
+            assigned.extend(router.await.expect("router"));
+        }
+        assert_capacity_held(&store, &agents, &assigned).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn webhook_message_is_assigned_by_the_router_and_the_queue_lists_the_rest() {
+    let app = TestApp::spawn().await;
+    // The bootstrap admin is an online agent too: only_agent takes it out of rotation.
+    let solo = only_agent(&app, 1, "online").await;
+
+    for (id, from) in [("m1", "u1"), ("m2", "u2")] {
+        assert!(
+            app.post_hook(&hook_body(id, from, "help"))
+                .await
+                .status()
+                .is_success()
+        );
+    }
+    assert_eq!(app.router.run_once().await.expect("route"), 1);
+    let assigned = app.wait_for_event("conversation.assigned").await;
+    assert_eq!(
+        assigned.agent_id, None,
+        "the router, not a person, assigned it"
+    );
+    assert_eq!(assigned.data["to"]["agent_id"], solo["id"]);
+
+    let queue = app.get_json("/api/v1/queue").await;
+    let queue = queue.as_array().expect("queue");
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0]["position"], 1);
+    assert_eq!(queue[0]["conversation"]["assignee_id"], Value::Null);
+    let waiting = queue[0]["conversation"]["id"].clone();
+
+    // Resolving the first frees the place; the next pass takes the waiting one.
+    let first = assigned.conversation_id.expect("conversation");
+    let response = app
+        .post_json(
+            &format!("/api/v1/conversations/{}/status", first.get()),
+            serde_json::json!({"status": "resolved"}),
+        )
+        .await;
+    assert!(response.status().is_success());
+    assert_eq!(app.router.run_once().await.expect("route"), 1);
+    let conversation = app
+        .get_json(&format!("/api/v1/conversations/{waiting}"))
+        .await;
+    assert_eq!(conversation["assignee_id"], solo["id"]);
+    assert!(
+        app.get_json("/api/v1/queue")
+            .await
+            .as_array()
+            .expect("queue")
+            .is_empty()
+    );
+    app.stop().await;
+}
+
+/// Takes every existing agent (the bootstrap admin) out of rotation and adds one online agent
+/// of `capacity`; returns its JSON.
+async fn only_agent(app: &TestApp, capacity: i64, availability: &str) -> Value {
+    let agents = app.get_json("/api/v1/agents").await;
+    for existing in agents.as_array().expect("agents") {
+        let response = app
+            .send(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/agents/{}", existing["id"]),
+                &app.admin_token,
+                serde_json::json!({"availability": "offline"}),
+            )
+            .await;
+        assert!(response.status().is_success());
+    }
+    let response = app
+        .post_json(
+            "/api/v1/agents",
+            serde_json::json!({"name": "Solo", "email": format!("solo-{}@example.com", rand_suffix()), "role": "agent", "capacity": capacity}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let agent: Value = response.json().await.expect("agent");
+    let response = app
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/agents/{}", agent["id"]),
+            &app.admin_token,
+            serde_json::json!({"availability": availability}),
+        )
+        .await;
+    assert!(response.status().is_success());
+    agent
+}
+
+/// The running router needs no sweep: an agent coming online and a resolved conversation wake
+/// it (the 30 s safety poll is longer than `wait_for_event` waits).
+#[tokio::test]
+async fn the_running_router_wakes_on_availability_and_freed_capacity() {
+    let app = TestApp::spawn().await;
+    let solo = only_agent(&app, 1, "offline").await;
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let worker = tokio::spawn(app.router.clone().run(shutdown.clone()));
+
+    for (id, from) in [("m1", "u1"), ("m2", "u2")] {
+        assert!(
+            app.post_hook(&hook_body(id, from, "help"))
+                .await
+                .status()
+                .is_success()
+        );
+    }
+    let response = app
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/agents/{}", solo["id"]),
+            &app.admin_token,
+            serde_json::json!({"availability": "online"}),
+        )
+        .await;
+    assert!(response.status().is_success());
+    let first = app.wait_for_event("conversation.assigned").await;
+    assert_eq!(first.data["to"]["agent_id"], solo["id"]);
+
+    let response = app
+        .post_json(
+            &format!(
+                "/api/v1/conversations/{}/status",
+                first.conversation_id.expect("conversation").get()
+            ),
+            serde_json::json!({"status": "resolved"}),
+        )
+        .await;
+    assert!(response.status().is_success());
+    let second = app.wait_for_event("conversation.assigned").await;
+    assert_ne!(second.conversation_id, first.conversation_id);
+    assert_eq!(second.data["to"]["agent_id"], solo["id"]);
+
+    shutdown.cancel();
+    worker.await.expect("router task").expect("router");
+    app.stop().await;
+}
+
+/// The same proof through the whole service: 1,000 webhook messages posted concurrently while
+/// the router worker runs (and a test pass runs alongside it), 5 agents of capacity 10.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_webhooks_with_the_router_running_never_exceed_capacity() {
+    use futures_util::StreamExt;
+
+    let app = TestApp::spawn().await;
+    let first = only_agent(&app, 10, "online").await;
+    let mut agents = vec![AgentId::new(first["id"].as_i64().expect("id"))];
+    for i in 1..5 {
+        let response = app
+            .post_json(
+                "/api/v1/agents",
+                serde_json::json!({"name": format!("agent{i}"), "email": format!("agent{i}-{}@example.com", rand_suffix()), "role": "agent", "capacity": 10}),
+            )
+            .await;
+        assert_eq!(response.status(), 201);
+        let agent: Value = response.json().await.expect("agent");
+        agents.push(AgentId::new(agent["id"].as_i64().expect("id")));
+    }
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let worker = tokio::spawn(app.router.clone().run(shutdown.clone()));
+
+    let app = std::sync::Arc::new(app);
+    let posts = futures_util::stream::iter(0..1000)
+        .map(|i| {
+            let app = app.clone();
+            async move {
+                let body = hook_body(&format!("m{i}"), &format!("u{i}"), "help");
+                app.post_hook(&body).await.status()
+            }
+        })
+        .buffer_unordered(64)
+        .collect::<Vec<_>>();
+    let (statuses, extra) = tokio::join!(posts, app.router.run_once());
+    assert!(statuses.iter().all(|status| status.is_success()));
+    extra.expect("route");
+    app.router.run_once().await.expect("route");
+
+    for agent in &agents {
+        assert_eq!(load(&app.store, *agent).await, 10, "{agent}");
+    }
+    let queue = app.get_json("/api/v1/queue?limit=1000").await;
+    assert_eq!(queue.as_array().expect("queue").len(), 950);
+    shutdown.cancel();
+    worker.await.expect("router task").expect("router");
+    std::sync::Arc::into_inner(app)
+        .expect("last handle")
+        .stop()
+        .await;
+}
