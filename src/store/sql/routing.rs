@@ -66,6 +66,19 @@ pub async fn assign_waiting(
     if policy == RoutingPolicy::Manual || limit <= 0 {
         return Ok((Vec::new(), Vec::new()));
     }
+    // A cheap read first: most wake-ups (a busy inbox with every agent full) have nothing to
+    // do, and must not take SQLite's single write lock away from the inbound writer.
+    let worth_a_look: bool = sqlx::query_scalar(&format!(
+        "SELECT EXISTS (SELECT 1 FROM agents a WHERE a.availability = 'online' AND a.capacity > \
+             (SELECT COUNT(*) FROM conversations c WHERE c.assignee_id = a.id \
+              AND c.status IN ('open', 'pending'))) \
+         AND EXISTS (SELECT 1 FROM conversations c WHERE {WAITING})"
+    ))
+    .fetch_one(pool)
+    .await?;
+    if !worth_a_look {
+        return Ok((Vec::new(), Vec::new()));
+    }
     let mut tx = begin(pool).await?;
     if IS_POSTGRES {
         sqlx::query("SELECT id FROM agents WHERE availability = 'online' ORDER BY id FOR UPDATE")
