@@ -56,6 +56,7 @@ string_enum! {
     RoutingPolicy, "routing policy" {
         RoundRobin => "round_robin",
         LeastLoaded => "least_loaded",
+        Sticky => "sticky",
         Manual => "manual",
     }
 }

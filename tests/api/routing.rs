@@ -10,8 +10,8 @@ use switchboard::domain::{
     AgentId, Availability, ConversationId, ConversationStatus, Priority, Role, RoutingPolicy,
 };
 use switchboard::store::{
-    AgentPatch, AssigneeFilter, ConversationFilter, ConversationPatch, NewAgent, PageRequest,
-    StatusChange, Store,
+    AgentPatch, AssigneeFilter, Assignment, ConversationFilter, ConversationPatch, NewAgent,
+    PageRequest, StatusChange, Store,
 };
 
 use crate::helpers::{TestApp, hook_body, on_each_backend, rand_suffix};
@@ -601,4 +601,66 @@ async fn concurrent_webhooks_with_the_router_running_never_exceed_capacity() {
         .expect("last handle")
         .stop()
         .await;
+}
+
+#[tokio::test]
+async fn sticky_gives_a_returning_contact_their_previous_agent() {
+    on_each_backend(|store| async move {
+        let a = agent(&store, "sticky-a", 10).await;
+        let b = agent(&store, "sticky-b", 10).await;
+        // b served this contact before and is now busier than a.
+        let earlier = arrive(&store, "loyal", 1).await[0];
+        let other = arrive(&store, "someone", 1).await[0];
+        for conversation in [earlier, other] {
+            store
+                .assign_conversation(
+                    conversation,
+                    &Assignment {
+                        agent: Some(b),
+                        team: None,
+                    },
+                    None,
+                )
+                .await
+                .expect("assign");
+        }
+        let resolve = StatusChange {
+            status: ConversationStatus::Resolved,
+            snoozed_until: None,
+        };
+        store
+            .set_conversation_status(earlier, &resolve, None)
+            .await
+            .expect("resolve");
+
+        let comeback = |id: &str, thread: &str| message(id, "loyal-0").in_thread(thread);
+        let (receipts, _) = store
+            .record_inbound(&[comeback("loyal-again", "new topic")])
+            .await
+            .expect("inbound");
+        let returning = ConversationId::new(receipts[0].conversation_id);
+        assert_ne!(returning, earlier, "a new thread is a new conversation");
+        assert_eq!(
+            assign_all(&store, RoutingPolicy::Sticky).await,
+            [(returning, b)],
+            "back to b, though a is less loaded"
+        );
+
+        // When the previous agent cannot take it, the policy falls back to least loaded.
+        let offline = AgentPatch {
+            availability: Some(Availability::Offline),
+            ..AgentPatch::default()
+        };
+        store.update_agent(b, &offline).await.expect("offline");
+        let (receipts, _) = store
+            .record_inbound(&[comeback("loyal-third", "third topic")])
+            .await
+            .expect("inbound");
+        let third = ConversationId::new(receipts[0].conversation_id);
+        assert_eq!(
+            assign_all(&store, RoutingPolicy::Sticky).await,
+            [(third, a)]
+        );
+    })
+    .await;
 }

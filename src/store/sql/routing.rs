@@ -99,11 +99,16 @@ pub async fn assign_waiting(
     if take == 0 {
         return Ok((Vec::new(), Vec::new()));
     }
+    // With each waiting conversation, the agent who last had one of this contact's
+    // conversations (for the sticky policy).
     let sql = format!(
-        "SELECT c.id, c.team_id FROM conversations c WHERE {WAITING} \
+        "SELECT c.id, c.team_id, \
+             (SELECT p.assignee_id FROM conversations p WHERE p.contact_id = c.contact_id \
+              AND p.id <> c.id AND p.assignee_id IS NOT NULL ORDER BY p.id DESC LIMIT 1) \
+         FROM conversations c WHERE {WAITING} \
          ORDER BY {QUEUE_ORDER} LIMIT $1"
     );
-    let waiting: Vec<(i64, Option<i64>)> = sqlx::query_as(&sql)
+    let waiting: Vec<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(&sql)
         .bind(take)
         .fetch_all(&mut *tx)
         .await?;
@@ -117,8 +122,8 @@ pub async fn assign_waiting(
         .map_or(now.0, |last| last.max(now.0 - 1) + 1);
     let mut assigned = Vec::with_capacity(waiting.len());
     let mut events = Vec::with_capacity(waiting.len());
-    for (conversation_id, team_id) in waiting {
-        let Some(agent) = pick(&mut agents, policy) else {
+    for (conversation_id, team_id, previous) in waiting {
+        let Some(agent) = pick(&mut agents, policy, previous) else {
             break;
         };
         // The guard keeps a concurrent manual assignment or status change: the router only
@@ -166,12 +171,27 @@ pub async fn assign_waiting(
     Ok((assigned, events))
 }
 
-/// The agent `policy` gives the next conversation to, among those with free capacity.
+/// The agent `policy` gives the next conversation to, among those with free capacity;
+/// `previous` is the agent who last served this contact.
 /// Never-assigned agents (`None`) count as least recently assigned; ids break the last ties.
-fn pick(agents: &mut [Candidate], policy: RoutingPolicy) -> Option<&mut Candidate> {
+fn pick(agents: &mut [Candidate], policy: RoutingPolicy, previous: Option<i64>) -> Option<&mut Candidate> {
+    // Sticky: the contact's previous agent when they can take it, else least loaded.
+    let policy = match policy {
+        RoutingPolicy::Sticky => {
+            let known = agents
+                .iter()
+                .position(|agent| Some(agent.id) == previous && agent.load < agent.capacity);
+            if let Some(index) = known {
+                return agents.get_mut(index);
+            }
+            RoutingPolicy::LeastLoaded
+        }
+        other => other,
+    };
     let open = agents.iter_mut().filter(|agent| agent.load < agent.capacity);
     match policy {
-        RoutingPolicy::LeastLoaded => {
+        // Sticky has fallen back to least loaded above.
+        RoutingPolicy::LeastLoaded | RoutingPolicy::Sticky => {
             open.min_by_key(|agent| (agent.load, agent.last_assigned_at, agent.id))
         }
         RoutingPolicy::RoundRobin => open.min_by_key(|agent| (agent.last_assigned_at, agent.id)),
