@@ -59,6 +59,26 @@ fn wa_status(id: &str, status: &str, errors: Value) -> String {
     .to_string()
 }
 
+/// Posts a signed WhatsApp text from the test customer and returns its conversation id.
+async fn wa_text_conversation(app: &TestApp, id: &str, timestamp: i64, body: &str) -> i64 {
+    let receipt: Value = post_signed(
+        app,
+        "wa",
+        &wa_message(
+            id,
+            timestamp,
+            json!({"type": "text", "text": {"body": body}}),
+        ),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    receipt["messages"][0]["conversation_id"]
+        .as_i64()
+        .expect("id")
+}
+
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
@@ -223,22 +243,7 @@ async fn whatsapp_messenger_and_instagram_reach_the_inbox() {
 #[tokio::test]
 async fn delivery_statuses_follow_our_messages() {
     let (graph, app) = start().await;
-    let receipt: Value = post_signed(
-        &app,
-        "wa",
-        &wa_message(
-            "wamid.T1",
-            now(),
-            json!({"type": "text", "text": {"body": "hi"}}),
-        ),
-    )
-    .await
-    .json()
-    .await
-    .expect("json");
-    let conversation = receipt["messages"][0]["conversation_id"]
-        .as_i64()
-        .expect("id");
+    let conversation = wa_text_conversation(&app, "wamid.T1", now(), "hi").await;
     for text in ["first", "second"] {
         app.post_json(
             &format!("/api/v1/conversations/{conversation}/reply"),
@@ -288,22 +293,7 @@ async fn delivery_statuses_follow_our_messages() {
 async fn the_24_hour_window_refuses_free_text_and_accepts_templates() {
     let (graph, app) = start().await;
     let two_days_ago = now() - 48 * 3600;
-    let receipt: Value = post_signed(
-        &app,
-        "wa",
-        &wa_message(
-            "wamid.OLD",
-            two_days_ago,
-            json!({"type": "text", "text": {"body": "old"}}),
-        ),
-    )
-    .await
-    .json()
-    .await
-    .expect("json");
-    let conversation = receipt["messages"][0]["conversation_id"]
-        .as_i64()
-        .expect("id");
+    let conversation = wa_text_conversation(&app, "wamid.OLD", two_days_ago, "old").await;
     let refused = app
         .post_json(
             &format!("/api/v1/conversations/{conversation}/reply"),
@@ -370,22 +360,7 @@ async fn the_24_hour_window_refuses_free_text_and_accepts_templates() {
 #[tokio::test]
 async fn throttling_retries_and_invalid_recipients_fail() {
     let (graph, app) = start().await;
-    let receipt: Value = post_signed(
-        &app,
-        "wa",
-        &wa_message(
-            "wamid.T1",
-            now(),
-            json!({"type": "text", "text": {"body": "hi"}}),
-        ),
-    )
-    .await
-    .json()
-    .await
-    .expect("json");
-    let conversation = receipt["messages"][0]["conversation_id"]
-        .as_i64()
-        .expect("id");
+    let conversation = wa_text_conversation(&app, "wamid.T1", now(), "hi").await;
     graph.fail_next(
         400,
         json!({"message": "Rate limit hit", "type": "OAuthException", "code": 130429}),
