@@ -664,3 +664,50 @@ async fn sticky_gives_a_returning_contact_their_previous_agent() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_conversation_routed_to_a_team_goes_to_a_member_and_never_blocks_the_queue() {
+    on_each_backend(|store| async move {
+        let a = agent(&store, "team-a", 10).await;
+        let b = agent(&store, "team-b", 1).await;
+        let billing = store.create_team("Billing", &[b]).await.expect("team").id;
+        let ids = arrive(&store, "team", 3).await;
+        // The first two waiting conversations belong to Billing; the third to nobody.
+        for id in &ids[..2] {
+            store
+                .assign_conversation(
+                    *id,
+                    &Assignment {
+                        agent: None,
+                        team: Some(billing),
+                    },
+                    None,
+                )
+                .await
+                .expect("route to team");
+        }
+        let assigned: HashMap<ConversationId, AgentId> =
+            assign_all(&store, RoutingPolicy::LeastLoaded)
+                .await
+                .into_iter()
+                .collect();
+        assert_eq!(
+            assigned.get(&ids[0]),
+            Some(&b),
+            "a team conversation goes to a member, not the less loaded a"
+        );
+        assert_eq!(
+            assigned.get(&ids[1]),
+            None,
+            "b is full and a is not in the team: it waits"
+        );
+        assert_eq!(
+            assigned.get(&ids[2]),
+            Some(&a),
+            "the queue behind it still moves"
+        );
+        let queue = store.list_queue(10).await.expect("queue");
+        assert_eq!(queue.iter().map(|c| c.id).collect::<Vec<_>>(), [ids[1]]);
+    })
+    .await;
+}

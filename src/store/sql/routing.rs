@@ -48,6 +48,15 @@ struct Candidate {
     /// Whether this run gave the agent work (so `last_assigned_at` must be written back).
     #[sqlx(skip)]
     touched: bool,
+    /// Teams the agent belongs to: a conversation routed to a team goes to one of its members.
+    #[sqlx(skip)]
+    teams: Vec<i64>,
+}
+
+impl Candidate {
+    fn can_take(&self, team: Option<i64>) -> bool {
+        self.load < self.capacity && team.is_none_or(|team| self.teams.contains(&team))
+    }
 }
 
 /// Assigns up to `limit` waiting conversations, in queue order, to online agents with free
@@ -95,8 +104,7 @@ pub async fn assign_waiting(
     .await?;
     agents.retain(|agent| agent.load < agent.capacity);
     let free: i64 = agents.iter().map(|agent| agent.capacity - agent.load).sum();
-    let take = free.min(limit);
-    if take == 0 {
+    if free == 0 {
         return Ok((Vec::new(), Vec::new()));
     }
     // With each waiting conversation, the agent who last had one of this contact's
@@ -108,8 +116,18 @@ pub async fn assign_waiting(
          FROM conversations c WHERE {WAITING} \
          ORDER BY {QUEUE_ORDER} LIMIT $1"
     );
+    let memberships: Vec<(i64, i64)> = sqlx::query_as("SELECT team_id, agent_id FROM team_members")
+        .fetch_all(&mut *tx)
+        .await?;
+    for (team, member) in memberships {
+        if let Some(agent) = agents.iter_mut().find(|agent| agent.id == member) {
+            agent.teams.push(team);
+        }
+    }
+    // `limit`, not the free capacity: team conversations nobody in the team can take must not
+    // hold back the ones behind them.
     let waiting: Vec<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(&sql)
-        .bind(take)
+        .bind(limit)
         .fetch_all(&mut *tx)
         .await?;
 
@@ -123,8 +141,11 @@ pub async fn assign_waiting(
     let mut assigned = Vec::with_capacity(waiting.len());
     let mut events = Vec::with_capacity(waiting.len());
     for (conversation_id, team_id, previous) in waiting {
-        let Some(agent) = pick(&mut agents, policy, previous) else {
+        if agents.iter().all(|agent| agent.load >= agent.capacity) {
             break;
+        }
+        let Some(agent) = pick(&mut agents, policy, previous, team_id) else {
+            continue; // nobody of its team is free: it keeps its place in the queue
         };
         // The guard keeps a concurrent manual assignment or status change: the router only
         // ever takes what is still waiting.
@@ -172,15 +193,21 @@ pub async fn assign_waiting(
 }
 
 /// The agent `policy` gives the next conversation to, among those with free capacity;
-/// `previous` is the agent who last served this contact.
+/// `previous` is the agent who last served this contact; a conversation routed to `team` only
+/// goes to that team's members.
 /// Never-assigned agents (`None`) count as least recently assigned; ids break the last ties.
-fn pick(agents: &mut [Candidate], policy: RoutingPolicy, previous: Option<i64>) -> Option<&mut Candidate> {
+fn pick(
+    agents: &mut [Candidate],
+    policy: RoutingPolicy,
+    previous: Option<i64>,
+    team: Option<i64>,
+) -> Option<&mut Candidate> {
     // Sticky: the contact's previous agent when they can take it, else least loaded.
     let policy = match policy {
         RoutingPolicy::Sticky => {
             let known = agents
                 .iter()
-                .position(|agent| Some(agent.id) == previous && agent.load < agent.capacity);
+                .position(|agent| Some(agent.id) == previous && agent.can_take(team));
             if let Some(index) = known {
                 return agents.get_mut(index);
             }
@@ -188,7 +215,7 @@ fn pick(agents: &mut [Candidate], policy: RoutingPolicy, previous: Option<i64>) 
         }
         other => other,
     };
-    let open = agents.iter_mut().filter(|agent| agent.load < agent.capacity);
+    let open = agents.iter_mut().filter(|agent| agent.can_take(team));
     match policy {
         // Sticky has fallen back to least loaded above.
         RoutingPolicy::LeastLoaded | RoutingPolicy::Sticky => {
