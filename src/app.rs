@@ -198,6 +198,7 @@ impl App {
             webhook_targets: event_webhooks.targets(),
             webhooks_wake,
             router_wake,
+            reassign_when_offline: config.routing.reassign_when_offline,
             tokens: Arc::default(),
             max_body_bytes: config.server.max_body_bytes,
             shutdown: CancellationToken::new(),

@@ -197,6 +197,9 @@ pub struct RoutingConfig {
     /// How often the queue is checked when nothing wakes the router. Only a safety net:
     /// arrivals and freed capacity wake it at once.
     pub poll_interval_secs: u64,
+    /// When an agent goes offline, hand their open and pending conversations back to the
+    /// queue so that online agents pick them up.
+    pub reassign_when_offline: bool,
 }
 
 impl Default for RoutingConfig {
@@ -204,6 +207,7 @@ impl Default for RoutingConfig {
         Self {
             policy: crate::domain::RoutingPolicy::LeastLoaded,
             poll_interval_secs: 30,
+            reassign_when_offline: false,
         }
     }
 }

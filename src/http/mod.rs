@@ -43,6 +43,8 @@ pub struct AppState {
     /// Notified when an agent's availability or capacity changes, so the router assigns
     /// waiting conversations at once.
     pub router_wake: Arc<Notify>,
+    /// `[routing] reassign_when_offline`.
+    pub reassign_when_offline: bool,
     pub tokens: Arc<auth::TokenCache>,
     pub max_body_bytes: usize,
     /// Cancelled at shutdown: long-lived responses (the event stream) end with it.

@@ -597,4 +597,14 @@ impl Store {
     pub async fn list_queue(&self, limit: i64) -> StoreResult<Vec<Conversation>> {
         on_backend!(self, routing::queue(limit))
     }
+
+    /// Unassigns an agent's open and pending conversations so the router gives them to
+    /// someone online.
+    pub async fn release_conversations(
+        &self,
+        agent: AgentId,
+        actor: Option<AgentId>,
+    ) -> StoreResult<Vec<Event>> {
+        on_backend!(self, routing::release(agent, actor, Millis::now()))
+    }
 }

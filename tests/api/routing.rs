@@ -711,3 +711,49 @@ async fn a_conversation_routed_to_a_team_goes_to_a_member_and_never_blocks_the_q
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_agent_going_offline_hands_conversations_back_when_configured() {
+    let app = TestApp::spawn_with("[routing]\nreassign_when_offline = true\n").await;
+    let leaving = only_agent(&app, 5, "online").await;
+    let receipt: Value = app
+        .post_hook(&hook_body("m1", "u1", "help"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let conversation = receipt["messages"][0]["conversation_id"].clone();
+    assert_eq!(app.router.run_once().await.expect("route"), 1);
+    let staying = app
+        .post_json(
+            "/api/v1/agents",
+            serde_json::json!({"name": "Stay", "email": format!("stay-{}@example.com", rand_suffix()), "role": "agent"}),
+        )
+        .await
+        .json::<Value>()
+        .await
+        .expect("agent");
+
+    let offline = app
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/agents/{}", leaving["id"]),
+            &app.admin_token,
+            serde_json::json!({"availability": "offline"}),
+        )
+        .await;
+    assert!(offline.status().is_success());
+    let released = app
+        .get_json(&format!("/api/v1/conversations/{conversation}"))
+        .await;
+    assert!(
+        released["assignee_id"].is_null(),
+        "handed back to the queue: {released}"
+    );
+    assert_eq!(app.router.run_once().await.expect("route"), 1);
+    let reassigned = app
+        .get_json(&format!("/api/v1/conversations/{conversation}"))
+        .await;
+    assert_eq!(reassigned["assignee_id"], staying["id"]);
+    app.stop().await;
+}

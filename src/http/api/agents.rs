@@ -122,6 +122,14 @@ pub async fn update_agent(
         )
         .await
         .map_err(|err| ApiError::from_store("agent", err))?;
+    if state.reassign_when_offline && request.availability == Some(Availability::Offline) {
+        let events = state
+            .store
+            .release_conversations(id, caller.agent)
+            .await
+            .map_err(|err| ApiError::from_store("agent", err))?;
+        state.events.publish(events);
+    }
     // Coming online or more capacity may let waiting conversations in; these changes are
     // not on the event bus, so the router is told directly.
     state.router_wake.notify_one();

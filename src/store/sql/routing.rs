@@ -225,3 +225,38 @@ fn pick(
         RoutingPolicy::Manual => None,
     }
 }
+
+/// Hands an agent's open and pending conversations back to the queue (they went offline).
+pub async fn release(
+    pool: &Pool,
+    agent: AgentId,
+    actor: Option<AgentId>,
+    now: Millis,
+) -> StoreResult<Vec<Event>> {
+    let mut tx = begin(pool).await?;
+    let released: Vec<(i64, Option<i64>)> = sqlx::query_as(
+        "UPDATE conversations SET assignee_id = NULL \
+         WHERE assignee_id = $1 AND status IN ('open', 'pending') RETURNING id, team_id",
+    )
+    .bind(agent.get())
+    .fetch_all(&mut *tx)
+    .await?;
+    let events = released
+        .into_iter()
+        .map(|(id, team)| {
+            conversation_event(
+                EventKind::ConversationAssigned,
+                ConversationId::new(id),
+                actor,
+                json!({
+                    "from": {"agent_id": agent, "team_id": team},
+                    "to": {"agent_id": null, "team_id": team},
+                    "reason": "agent went offline",
+                }),
+            )
+        })
+        .collect();
+    let events = insert_events(&mut tx, events, now).await?;
+    tx.commit().await?;
+    Ok(events)
+}
