@@ -215,10 +215,7 @@ impl Dispatcher {
                 continue;
             }
             let wait = match self.store.next_outbox_due().await {
-                Ok(Some(due)) => {
-                    let now = crate::domain::Millis::now();
-                    Duration::from_millis(u64::try_from(due.0 - now.0).unwrap_or(0)).min(poll)
-                }
+                Ok(Some(due)) => due.from_now().min(poll),
                 _ => poll,
             };
             tokio::select! {

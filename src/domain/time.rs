@@ -19,6 +19,11 @@ impl Millis {
             .unwrap_or(DateTime::<Utc>::MIN_UTC)
     }
 
+    /// How long from now until this instant; zero when it has passed.
+    pub fn from_now(self) -> std::time::Duration {
+        std::time::Duration::from_millis(u64::try_from(self.0 - Self::now().0).unwrap_or(0))
+    }
+
     /// `self` plus a duration, saturating.
     pub fn plus(self, duration: std::time::Duration) -> Self {
         let ms = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
