@@ -12,8 +12,9 @@ use tokio::sync::{Mutex, Notify};
 
 use crate::helpers::{SECRET, TestDb, app_backend, hook_body};
 
-/// Starts `switchboard serve` on a random port and returns it with its base URL.
-fn start(dir: &std::path::Path, database_url: &str) -> (Child, String) {
+/// Starts `switchboard serve` on a random port and returns it with its base URL and the admin
+/// token a first run prints (`None` when the database already had agents).
+fn start(dir: &std::path::Path, database_url: &str) -> (Child, String, Option<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
         .args(["serve", "--bind", "127.0.0.1:0"])
         .current_dir(dir)
@@ -25,6 +26,7 @@ fn start(dir: &std::path::Path, database_url: &str) -> (Child, String) {
         .expect("start switchboard");
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
+    let mut token = None;
     let base = loop {
         let line = lines
             .next()
@@ -33,10 +35,13 @@ fn start(dir: &std::path::Path, database_url: &str) -> (Child, String) {
         if let Some(address) = line.strip_prefix("listening on ") {
             break address.trim().to_owned();
         }
+        if line.trim().starts_with("sb_") && token.is_none() {
+            token = Some(line.trim().to_owned());
+        }
     };
     // Keep draining stdout so the child never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    (child, base)
+    (child, base, token)
 }
 
 async fn post(client: &reqwest::Client, base: &str, body: &str) -> Option<Value> {
@@ -65,7 +70,16 @@ async fn sigkill_under_load_loses_no_acknowledged_message() {
     )
     .expect("config");
     let db = TestDb::new(app_backend()).await;
-    let (mut child, base) = start(dir.path(), &db.url);
+    let (mut child, base, first_run) = start(dir.path(), &db.url);
+    // The first run prints an admin token, as the README promises, and it works.
+    let token = first_run.expect("a first run prints the admin token");
+    let listed = reqwest::Client::new()
+        .get(format!("{base}/api/v1/conversations"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(listed.status(), 200);
 
     let client = reqwest::Client::new();
     let acked = Arc::new(Mutex::new(Vec::<String>::new()));
@@ -115,7 +129,8 @@ async fn sigkill_under_load_loses_no_acknowledged_message() {
     assert!(acked.len() >= 300);
 
     // Restart on the same database: every acknowledged message must be there already.
-    let (mut child, base) = start(dir.path(), &db.url);
+    let (mut child, base, second_run) = start(dir.path(), &db.url);
+    assert_eq!(second_run, None, "a restart creates no second admin");
     let store = Store::connect(&ConnectOptions::new(db.url.clone()))
         .await
         .expect("store");
@@ -160,7 +175,7 @@ async fn sigterm_drains_in_flight_work_and_exits_cleanly() {
     )
     .expect("config");
     let db = TestDb::new(app_backend()).await;
-    let (mut child, base) = start(dir.path(), &db.url);
+    let (mut child, base, _) = start(dir.path(), &db.url);
     let client = reqwest::Client::new();
     let acked = Arc::new(AtomicUsize::new(0));
     let started = Arc::new(Notify::new());
