@@ -1,0 +1,513 @@
+//! Message templates (minijinja): one name, variants per channel kind and locale found through
+//! a fallback chain, values escaped for each channel's markup, and every variant checked at
+//! start-up. Shipped templates are embedded; a configured folder adds or overrides them.
+//! Owns no I/O beyond reading that folder once, and never touches the store.
+
+mod catalog;
+mod context;
+mod escape;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use connector_sdk::ChannelKind;
+use minijinja::value::{Object, Serde, Value};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use serde::Serialize;
+
+pub use catalog::{EMBEDDED, VariantKey, fallback_chain, is_valid_name, normalize_locale};
+pub use context::{
+    AgentContext, BusinessHoursContext, ChannelContext, ContactContext, ConversationContext,
+    TemplateContext,
+};
+pub use escape::{discord_to_plain, escape_discord, escape_telegram, telegram_to_plain};
+
+use crate::config::TemplatesConfig;
+
+/// Why a template could not be loaded or rendered. Every variant but `NotFound` names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    /// No template has this name.
+    #[error("template {0:?} not found")]
+    NotFound(String),
+    /// A template does not compile or does not render: where and why.
+    #[error("{file}{}: {reason}", line.map(|line| format!(":{line}")).unwrap_or_default())]
+    Invalid {
+        /// The file as the operator knows it (`templates/ack.cs.j2` or the configured path).
+        file: String,
+        line: Option<usize>,
+        reason: String,
+    },
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A rendered message, ready to become a reply.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Rendered {
+    /// What a person reads: plain text with no markup or escapes. Email's text part; the
+    /// message text stored and shown in the inbox.
+    pub text: String,
+    /// Email's HTML part, when the template has an HTML variant for the locale.
+    pub html: Option<String>,
+    /// The message in the channel's own markup (Telegram HTML, Discord markdown) with every
+    /// value escaped, when a channel variant wrote markup. Connectors send it as it is
+    /// instead of escaping `text`.
+    pub markup: Option<String>,
+    /// Which file made the text, without extension (`ack.telegram.cs`), then `+` and the HTML
+    /// file when there is one.
+    pub variant: String,
+}
+
+impl Rendered {
+    /// A reply carrying this message: its plain text, HTML part and channel markup, so that
+    /// each connector sends the form it understands.
+    pub fn into_reply(
+        self,
+        conversation: crate::domain::ConversationId,
+        author: crate::store::ReplyAuthor,
+        lane: crate::store::Lane,
+    ) -> crate::store::NewReply {
+        crate::store::NewReply {
+            conversation,
+            author,
+            text: self.text,
+            html: self.html,
+            markup: self.markup,
+            attachments: Vec::new(),
+            template: None,
+            lane,
+        }
+    }
+}
+
+/// A template and the variants it has, for the API and the inbox's picker.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct TemplateInfo {
+    pub name: String,
+    /// Variant names without extension (`ack`, `ack.cs`, `ack.email.cs.html`), sorted.
+    pub variants: Vec<String>,
+    /// Locales that have at least one variant; the default locale is always listed.
+    pub locales: Vec<String>,
+}
+
+/// The loaded, checked templates. Cheap to share behind an `Arc`.
+pub struct Templates {
+    env: Environment<'static>,
+    /// Template name → its variants → the environment's name for that file.
+    variants: BTreeMap<String, BTreeMap<VariantKey, String>>,
+    /// The environment's name → the file as shown in errors.
+    origins: HashMap<String, String>,
+    default_locale: String,
+}
+
+impl std::fmt::Debug for Templates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Templates")
+            .field("names", &self.variants.keys().collect::<Vec<_>>())
+            .field("default_locale", &self.default_locale)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Templates {
+    /// Loads the embedded templates and then the configured folder (whose files add variants
+    /// or replace embedded ones of the same file name), compiles every variant and renders it
+    /// once with [`TemplateContext::sample`], so that a broken template stops start-up
+    /// instead of failing a customer's message later.
+    ///
+    /// # Errors
+    /// The first problem found, naming the file and, where there is one, the line.
+    pub fn load(config: &TemplatesConfig) -> Result<Templates, TemplateError> {
+        let default_locale =
+            normalize_locale(&config.default_locale).ok_or_else(|| TemplateError::Invalid {
+                file: "templates.default_locale".into(),
+                line: None,
+                reason: format!(
+                    "{:?} is not a locale like `en` or `pt-br`",
+                    config.default_locale
+                ),
+            })?;
+        let mut files: BTreeMap<String, (String, String)> = EMBEDDED
+            .iter()
+            .map(|(file, source)| {
+                (
+                    (*file).to_owned(),
+                    (format!("templates/{file} (built in)"), (*source).to_owned()),
+                )
+            })
+            .collect();
+        if let Some(dir) = &config.dir {
+            for (file, path, source) in catalog::read_dir(dir)? {
+                files.insert(file, (path, source));
+            }
+        }
+        let mut env = new_environment();
+        let mut variants: BTreeMap<String, BTreeMap<VariantKey, String>> = BTreeMap::new();
+        let mut origins = HashMap::new();
+        for (file, (origin, source)) in files {
+            let (name, key) =
+                catalog::parse_file_name(&file).map_err(|reason| TemplateError::Invalid {
+                    file: origin.clone(),
+                    line: None,
+                    reason,
+                })?;
+            origins.insert(file.clone(), origin.clone());
+            env.add_template_owned(file.clone(), source)
+                .map_err(|err| invalid(&err, &origin, &origins))?;
+            variants.entry(name).or_default().insert(key, file);
+        }
+        let templates = Templates {
+            env,
+            variants,
+            origins,
+            default_locale,
+        };
+        templates.check()?;
+        Ok(templates)
+    }
+
+    /// Every name has a default variant, and every variant renders with the sample context.
+    fn check(&self) -> Result<(), TemplateError> {
+        for (name, variants) in &self.variants {
+            let base = VariantKey {
+                channel: None,
+                locale: None,
+                html: false,
+            };
+            if !variants.contains_key(&base) {
+                let some_file = variants.values().next().map(String::as_str);
+                return Err(TemplateError::Invalid {
+                    file: self.origin(some_file.unwrap_or(name)),
+                    line: None,
+                    reason: format!(
+                        "template {name:?} has no default variant: add {name}{} so that \
+                         every channel and locale finds one",
+                        catalog::EXTENSION
+                    ),
+                });
+            }
+            for (key, file) in variants {
+                let mut sample = TemplateContext::sample();
+                sample.channel.kind = key.channel.unwrap_or(ChannelKind::Webhook).as_str().into();
+                self.env
+                    .get_template(file)
+                    .and_then(|template| template.render(sample_value(&sample)))
+                    .map_err(|err| invalid(&err, file, &self.origins))?;
+            }
+            self.warn_about_shadowing(name, variants);
+        }
+        Ok(())
+    }
+
+    /// The fallback order puts a channel's default-locale variant before the generic variant
+    /// of another locale, so `ack.telegram` answers Czech Telegram contacts in English when
+    /// `ack.cs` exists but `ack.telegram.cs` does not. Legal, but rarely meant.
+    fn warn_about_shadowing(&self, name: &str, variants: &BTreeMap<VariantKey, String>) {
+        for key in variants
+            .keys()
+            .filter(|k| k.channel.is_some() && k.locale.is_none())
+        {
+            for other in variants
+                .keys()
+                .filter(|k| k.channel.is_none() && k.html == key.html)
+            {
+                let Some(locale) = &other.locale else {
+                    continue;
+                };
+                let localized = VariantKey {
+                    locale: Some(locale.clone()),
+                    ..key.clone()
+                };
+                if !variants.contains_key(&localized) {
+                    tracing::warn!(
+                        template = name,
+                        "{} is used for {locale:?} contacts on {} before {}; add {} to answer them in their language",
+                        key.display(name),
+                        key.channel.map(ChannelKind::as_str).unwrap_or_default(),
+                        other.display(name),
+                        localized.display(name),
+                    );
+                }
+            }
+        }
+    }
+
+    fn origin(&self, file: &str) -> String {
+        self.origins
+            .get(file)
+            .cloned()
+            .unwrap_or_else(|| file.to_owned())
+    }
+
+    /// Renders template `name` for a message on a `channel` of that kind to a contact who
+    /// reads `locale`: the first variant of [`fallback_chain`] writes the text, and for email
+    /// the first HTML variant of the same chain writes the HTML part.
+    ///
+    /// # Errors
+    /// [`TemplateError::NotFound`] for an unknown name; [`TemplateError::Invalid`] when the
+    /// context lacks a value the template prints (a missing `custom` value).
+    pub fn render(
+        &self,
+        name: &str,
+        channel: ChannelKind,
+        locale: &str,
+        context: &TemplateContext,
+    ) -> Result<Rendered, TemplateError> {
+        let variants = self
+            .variants
+            .get(name)
+            .ok_or_else(|| TemplateError::NotFound(name.to_owned()))?;
+        let chain = fallback_chain(channel, locale, &self.default_locale);
+        let (text_key, text_file) = chain
+            .iter()
+            .find_map(|key| variants.get_key_value(key))
+            .ok_or_else(|| TemplateError::NotFound(name.to_owned()))?;
+        let value = Value::from(Serde(context));
+        let output = self.render_file(text_file, value.clone())?;
+        let (text, markup) = match text_key.channel {
+            Some(ChannelKind::Telegram) => (telegram_to_plain(&output), Some(output)),
+            Some(ChannelKind::Discord) => (discord_to_plain(&output), Some(output)),
+            _ => (output, None),
+        };
+        let mut variant = text_key.display(name);
+        let mut html = None;
+        if channel == ChannelKind::Email {
+            let found = chain.iter().find_map(|key| {
+                variants.get_key_value(&VariantKey {
+                    html: true,
+                    ..key.clone()
+                })
+            });
+            if let Some((html_key, html_file)) = found {
+                html = Some(self.render_file(html_file, value)?);
+                variant = format!("{variant}+{}", html_key.display(name));
+            }
+        }
+        Ok(Rendered {
+            text: trim_output(text),
+            html: html.map(trim_output),
+            markup: markup.map(trim_output),
+            variant,
+        })
+    }
+
+    fn render_file(&self, file: &str, value: Value) -> Result<String, TemplateError> {
+        self.env
+            .get_template(file)
+            .and_then(|template| template.render(value))
+            .map_err(|err| invalid(&err, file, &self.origins))
+    }
+
+    /// Checks template text that is not a file (a canned response's body, labelled e.g.
+    /// `canned:refund` in errors): it must compile and render with the sample context, any
+    /// `custom` value allowed.
+    ///
+    /// # Errors
+    /// [`TemplateError::Invalid`] naming `label`, the line and the reason.
+    pub fn check_source(&self, label: &str, source: &str) -> Result<(), TemplateError> {
+        self.env
+            .render_named_str(label, source, sample_value(&TemplateContext::sample()))
+            .map(drop)
+            .map_err(|err| invalid(&err, label, &self.origins))
+    }
+
+    /// Renders template text that is not a file (a canned response's body) as plain text.
+    ///
+    /// # Errors
+    /// [`TemplateError::Invalid`] naming `label`, the line and the reason.
+    pub fn render_source(
+        &self,
+        label: &str,
+        source: &str,
+        context: &TemplateContext,
+    ) -> Result<Rendered, TemplateError> {
+        let text = self
+            .env
+            .render_named_str(label, source, Value::from(Serde(context)))
+            .map_err(|err| invalid(&err, label, &self.origins))?;
+        Ok(Rendered {
+            text: trim_output(text),
+            html: None,
+            markup: None,
+            variant: label.to_owned(),
+        })
+    }
+
+    /// True when a template of this name exists.
+    pub fn exists(&self, name: &str) -> bool {
+        self.variants.contains_key(name)
+    }
+
+    /// Every template with its variants, by name.
+    pub fn list(&self) -> Vec<TemplateInfo> {
+        self.variants
+            .iter()
+            .map(|(name, variants)| {
+                let mut locales: Vec<String> = variants
+                    .keys()
+                    .map(|key| {
+                        key.locale
+                            .clone()
+                            .unwrap_or_else(|| self.default_locale.clone())
+                    })
+                    .collect();
+                locales.sort();
+                locales.dedup();
+                let mut names: Vec<String> = variants.keys().map(|key| key.display(name)).collect();
+                names.sort();
+                TemplateInfo {
+                    name: name.clone(),
+                    variants: names,
+                    locales,
+                }
+            })
+            .collect()
+    }
+
+    /// The default locale (`[templates] default_locale`), normalised.
+    pub fn default_locale(&self) -> &str {
+        &self.default_locale
+    }
+
+    /// The locale to answer a contact in: their `locale` attribute, else their `language`
+    /// attribute, else the language detected from their messages, else the default. Values
+    /// that are not locale codes are skipped.
+    pub fn resolve_locale(
+        &self,
+        contact_attributes: &serde_json::Map<String, serde_json::Value>,
+        detected: Option<&str>,
+    ) -> String {
+        ["locale", "language"]
+            .iter()
+            .filter_map(|key| contact_attributes.get(*key).and_then(|v| v.as_str()))
+            .chain(detected)
+            .find_map(normalize_locale)
+            .unwrap_or_else(|| self.default_locale.clone())
+    }
+}
+
+fn new_environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Line and expression of an error, in release builds too: they go into start-up errors.
+    env.set_debug(true);
+    // A line holding only `{% if %}` or `{% endif %}` leaves no empty line behind.
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()
+            .expect("the default delimiters are valid"),
+    );
+    // Sources that are not files (canned response bodies, labelled `canned:<shortcut>`) do
+    // not parse as file names and are plain text.
+    env.set_auto_escape_callback(|name| match catalog::parse_file_name(name) {
+        Ok((_, key)) if key.html => AutoEscape::Html,
+        Ok((_, key)) => match key.channel {
+            Some(ChannelKind::Telegram) => AutoEscape::Custom(escape::TELEGRAM.into()),
+            Some(ChannelKind::Discord) => AutoEscape::Custom(escape::DISCORD.into()),
+            _ => AutoEscape::None,
+        },
+        Err(_) => AutoEscape::None,
+    });
+    env.set_formatter(escape::format_value);
+    env.add_filter("datetime", format_datetime);
+    env
+}
+
+/// `{{ value | datetime("%-d. %-m. %Y %H:%M") }}`: an RFC 3339 time written with a chrono
+/// format, in the offset the time carries (callers give local times of the schedule).
+fn format_datetime(value: &str, format: Option<&str>) -> Result<String, minijinja::Error> {
+    let time = chrono::DateTime::parse_from_rfc3339(value).map_err(|err| {
+        minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            format!("datetime: {value:?} is not an RFC 3339 time ({err})"),
+        )
+    })?;
+    let mut out = String::new();
+    std::fmt::Write::write_fmt(
+        &mut out,
+        format_args!("{}", time.format(format.unwrap_or("%Y-%m-%d %H:%M"))),
+    )
+    .map_err(|_| {
+        minijinja::Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            "datetime: the format is not a valid chrono format",
+        )
+    })?;
+    Ok(out)
+}
+
+/// The sample context for checks: `custom` answers every key with a placeholder, because the
+/// values a template needs are only known when a rule or an agent sends it.
+fn sample_value(sample: &TemplateContext) -> Value {
+    let mut map: BTreeMap<String, Value> = BTreeMap::new();
+    if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(sample) {
+        for (key, value) in fields {
+            map.insert(key, Value::from(Serde(value)));
+        }
+    }
+    map.insert("custom".into(), Value::from_object(AnyCustomValue));
+    Value::from(map)
+}
+
+/// A `custom` map that has every key.
+#[derive(Debug)]
+struct AnyCustomValue;
+
+impl Object for AnyCustomValue {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        Some(Value::from(format!("[{key}]")))
+    }
+}
+
+/// Drops the trailing newline(s) a template file ends with.
+fn trim_output(text: String) -> String {
+    let trimmed = text.trim_end_matches(['\n', '\r']);
+    if trimmed.len() == text.len() {
+        text
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+/// A minijinja error as [`TemplateError::Invalid`]: the file it happened in (an included one
+/// if so), the line, and the reason, naming the expression for undefined values.
+fn invalid(
+    err: &minijinja::Error,
+    fallback: &str,
+    origins: &HashMap<String, String>,
+) -> TemplateError {
+    let env_name = err.name().unwrap_or(fallback);
+    let file = origins
+        .get(env_name)
+        .cloned()
+        .unwrap_or_else(|| env_name.to_owned());
+    let mut reason = match err.detail() {
+        Some(detail) => format!("{}: {detail}", err.kind()),
+        None => err.kind().to_string(),
+    };
+    let expression = err
+        .template_source()
+        .zip(err.range())
+        .and_then(|(source, range)| source.get(range));
+    if let Some(expression) = expression {
+        if err.kind() == minijinja::ErrorKind::UndefinedError {
+            reason = format!("{reason}: `{expression}` is not defined");
+        } else {
+            reason = format!("{reason} (at `{expression}`)");
+        }
+    }
+    TemplateError::Invalid {
+        file,
+        line: err.line(),
+        reason,
+    }
+}
