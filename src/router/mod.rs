@@ -6,8 +6,13 @@
 //! (un)assignment) and when an agent's availability or capacity changes; a slow poll is only a
 //! safety net. Every pass is one store transaction per batch, so several routers (or nodes)
 //! may run at once without ever exceeding a capacity.
+//!
+//! Each conversation follows its effective policy: its own override, else its team's scope,
+//! else its channel's, else `[routing] policy` (see [`RoutingRules`]). Manual conversations
+//! stay in the queue for agents to take.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::Notify;
@@ -15,7 +20,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::RoutingConfig;
-use crate::domain::{Event, EventKind, RoutingPolicy};
+use crate::domain::{Event, EventKind, RoutingPolicy, RoutingRules};
 use crate::events::EventBus;
 use crate::store::{Store, StoreResult};
 
@@ -27,9 +32,11 @@ const BATCH: i64 = 200;
 pub struct Router {
     store: Store,
     events: EventBus,
-    policy: RoutingPolicy,
+    rules: Arc<RoutingRules>,
     poll: Duration,
     wake: Arc<Notify>,
+    /// Configured team names already reported missing, so each is logged once.
+    reported_teams: Arc<Mutex<HashSet<String>>>,
 }
 
 impl Router {
@@ -39,15 +46,21 @@ impl Router {
         Self {
             store,
             events,
-            policy: config.policy,
+            rules: Arc::new(config.rules()),
             poll: Duration::from_secs(config.poll_interval_secs.max(1)),
             wake,
+            reported_teams: Arc::default(),
         }
     }
 
-    /// The configured policy.
+    /// The default policy (`[routing] policy`).
     pub fn policy(&self) -> RoutingPolicy {
-        self.policy
+        self.rules.default.policy
+    }
+
+    /// The routing scopes this router applies.
+    pub fn rules(&self) -> &Arc<RoutingRules> {
+        &self.rules
     }
 
     /// Assigns everything that can be assigned now and publishes the `conversation.assigned`
@@ -56,9 +69,10 @@ impl Router {
     /// # Errors
     /// When the store fails; batches committed before the failure stay assigned.
     pub async fn run_once(&self) -> StoreResult<usize> {
+        self.report_missing_teams().await?;
         let mut total = 0;
         loop {
-            let (assigned, events) = self.store.assign_waiting(self.policy, BATCH).await?;
+            let (assigned, events) = self.store.assign_waiting(&self.rules, BATCH).await?;
             self.events.publish(events);
             total += assigned.len();
             // A short batch means the queue is empty or nobody has room left.
@@ -73,9 +87,8 @@ impl Router {
     /// # Errors
     /// Never today; store failures are logged and retried at the next wake-up.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        if self.policy == RoutingPolicy::Manual {
-            return Ok(());
-        }
+        // Runs even when every scope is manual: a conversation's own override (set by
+        // automation rules) can still make it routable.
         // Subscribed before the first pass, so nothing published during it is missed.
         let mut bus = self.events.subscribe();
         while !shutdown.is_cancelled() {
@@ -102,6 +115,31 @@ impl Router {
             }
             // One pass covers a burst of events: drop what is already queued behind this one.
             while bus.try_recv().is_ok() {}
+        }
+        Ok(())
+    }
+}
+
+impl Router {
+    /// Logs, once per name, configured teams that do not exist: not an error, since teams are
+    /// created through the API, possibly after start-up; their scope applies once they do.
+    async fn report_missing_teams(&self) -> StoreResult<()> {
+        if self.rules.teams.is_empty() {
+            return Ok(());
+        }
+        let missing = self.store.missing_routing_teams(&self.rules).await?;
+        let mut reported = match self.reported_teams.lock() {
+            Ok(reported) => reported,
+            // A panic elsewhere mid-insert leaves a usable set; at worst a name logs twice.
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        for team in missing {
+            if reported.insert(team.clone()) {
+                tracing::warn!(
+                    team = %team,
+                    "[routing.teams] names a team that does not exist (yet); its settings apply once a team has this exact name"
+                );
+            }
         }
         Ok(())
     }

@@ -8,10 +8,11 @@ use connector_sdk::{InboundMessage, Sender};
 use serde_json::Value;
 use switchboard::domain::{
     AgentId, Availability, ConversationId, ConversationStatus, Priority, Role, RoutingPolicy,
+    RoutingRules, RoutingScope, TeamId,
 };
 use switchboard::store::{
     AgentPatch, AssigneeFilter, Assignment, ConversationFilter, ConversationPatch, NewAgent,
-    PageRequest, StatusChange, Store,
+    PageRequest, StatusChange, Store, StoreError,
 };
 
 use crate::helpers::{TestApp, hook_body, on_each_backend, rand_suffix};
@@ -36,6 +37,11 @@ async fn arrive(store: &Store, prefix: &str, n: usize) -> Vec<ConversationId> {
         ids.push(ConversationId::new(receipts[0].conversation_id));
     }
     ids
+}
+
+/// `[routing]` as it comes out of the box: least loaded everywhere.
+fn default_rules() -> RoutingRules {
+    RoutingRules::uniform(RoutingPolicy::LeastLoaded)
 }
 
 async fn agent(store: &Store, name: &str, capacity: i64) -> AgentId {
@@ -87,7 +93,10 @@ async fn load(store: &Store, agent: AgentId) -> usize {
 }
 
 async fn assign_all(store: &Store, policy: RoutingPolicy) -> Vec<(ConversationId, AgentId)> {
-    let (assigned, events) = store.assign_waiting(policy, 1000).await.expect("assign");
+    let (assigned, events) = store
+        .assign_waiting(&RoutingRules::uniform(policy), 1000)
+        .await
+        .expect("assign");
     assert_eq!(events.len(), assigned.len(), "one event per assignment");
     assert!(
         events
@@ -110,11 +119,11 @@ async fn least_loaded_spreads_work_and_respects_capacity() {
         assert_eq!(load(&store, large).await, 3);
         // First come, first served: the two latest wait, in arrival order.
         let queue: Vec<ConversationId> = store
-            .list_queue(10)
+            .list_queue(&default_rules(), 10)
             .await
             .expect("queue")
             .iter()
-            .map(|c| c.id)
+            .map(|c| c.conversation.id)
             .collect();
         assert_eq!(queue, ids[4..]);
         assert!(
@@ -192,7 +201,14 @@ async fn only_online_agents_get_work_and_manual_assigns_nothing() {
                 .await
                 .is_empty()
         );
-        assert_eq!(store.list_queue(10).await.expect("queue").len(), 3);
+        assert_eq!(
+            store
+                .list_queue(&default_rules(), 10)
+                .await
+                .expect("queue")
+                .len(),
+            3
+        );
 
         store
             .update_agent(
@@ -235,11 +251,11 @@ async fn priority_orders_the_queue() {
                 .expect("priority");
         }
         let queue: Vec<ConversationId> = store
-            .list_queue(10)
+            .list_queue(&default_rules(), 10)
             .await
             .expect("queue")
             .iter()
-            .map(|c| c.id)
+            .map(|c| c.conversation.id)
             .collect();
         assert_eq!(queue, [ids[1], ids[3], ids[2], ids[0]]);
 
@@ -344,7 +360,14 @@ async fn assert_capacity_held(
     conversations.sort_by_key(|c| c.get());
     conversations.dedup();
     assert_eq!(conversations.len(), 50, "no conversation assigned twice");
-    assert_eq!(store.list_queue(1000).await.expect("queue").len(), 950);
+    assert_eq!(
+        store
+            .list_queue(&default_rules(), 1000)
+            .await
+            .expect("queue")
+            .len(),
+        950
+    );
 }
 
 /// The concurrency proof: 1,000 conversations arrive while six routers assign at once, in
@@ -364,7 +387,10 @@ async fn routers_racing_arrivals_never_exceed_capacity() {
                     } else {
                         RoutingPolicy::RoundRobin
                     };
-                    let (assigned, _) = store.assign_waiting(policy, 3).await.expect("assign");
+                    let (assigned, _) = store
+                        .assign_waiting(&RoutingRules::uniform(policy), 3)
+                        .await
+                        .expect("assign");
                     mine.extend(assigned);
                     tokio::task::yield_now().await;
                 }
@@ -399,7 +425,7 @@ async fn simultaneous_routers_on_a_full_queue_never_exceed_capacity() {
                 tokio::spawn(async move {
                     start.wait().await;
                     store
-                        .assign_waiting(RoutingPolicy::LeastLoaded, 1000)
+                        .assign_waiting(&default_rules(), 1000)
                         .await
                         .expect("assign")
                         .0
@@ -706,8 +732,11 @@ async fn a_conversation_routed_to_a_team_goes_to_a_member_and_never_blocks_the_q
             Some(&a),
             "the queue behind it still moves"
         );
-        let queue = store.list_queue(10).await.expect("queue");
-        assert_eq!(queue.iter().map(|c| c.id).collect::<Vec<_>>(), [ids[1]]);
+        let queue = store.list_queue(&default_rules(), 10).await.expect("queue");
+        assert_eq!(
+            queue.iter().map(|c| c.conversation.id).collect::<Vec<_>>(),
+            [ids[1]]
+        );
     })
     .await;
 }
@@ -755,5 +784,604 @@ async fn an_agent_going_offline_hands_conversations_back_when_configured() {
         .get_json(&format!("/api/v1/conversations/{conversation}"))
         .await;
     assert_eq!(reassigned["assignee_id"], staying["id"]);
+    app.stop().await;
+}
+
+/// Opens a conversation on `channel` from `from`.
+async fn arrive_on(store: &Store, channel: &str, from: &str) -> ConversationId {
+    let inbound = InboundMessage::text(
+        channel,
+        format!("{channel}-{from}-{}", rand_suffix()),
+        Sender::new(format!("webhook:{channel}"), from).with_name("Ann"),
+        "hello",
+    );
+    let (receipts, _) = store.record_inbound(&[inbound]).await.expect("inbound");
+    ConversationId::new(receipts[0].conversation_id)
+}
+
+async fn route_to_team(store: &Store, conversation: ConversationId, team: TeamId) {
+    store
+        .assign_conversation(
+            conversation,
+            &Assignment {
+                agent: None,
+                team: Some(team),
+            },
+            None,
+        )
+        .await
+        .expect("route to team");
+}
+
+fn scope(policy: Option<RoutingPolicy>) -> RoutingScope {
+    RoutingScope {
+        policy,
+        ..RoutingScope::default()
+    }
+}
+
+/// `shop` is manual, the Billing team round robin, everything else least loaded.
+fn scoped_rules() -> RoutingRules {
+    let mut rules = default_rules();
+    rules
+        .channels
+        .insert("shop".into(), scope(Some(RoutingPolicy::Manual)));
+    rules
+        .teams
+        .insert("Billing".into(), scope(Some(RoutingPolicy::RoundRobin)));
+    rules
+}
+
+#[tokio::test]
+async fn the_conversation_overrides_the_team_which_overrides_the_channel() {
+    on_each_backend(|store| async move {
+        let member = agent(&store, "billing-member", 10).await;
+        let billing = store
+            .create_team("Billing", &[member])
+            .await
+            .expect("team")
+            .id;
+        let rules = scoped_rules();
+
+        let shop = arrive_on(&store, "shop", "plain").await;
+        let shop_billing = arrive_on(&store, "shop", "billed").await;
+        route_to_team(&store, shop_billing, billing).await;
+        let shop_own = arrive_on(&store, "shop", "own").await;
+        store
+            .set_routing_policy(shop_own, Some(RoutingPolicy::LeastLoaded))
+            .await
+            .expect("override");
+        let billing_own = arrive_on(&store, "shop", "billed-own").await;
+        route_to_team(&store, billing_own, billing).await;
+        store
+            .set_routing_policy(billing_own, Some(RoutingPolicy::Manual))
+            .await
+            .expect("override");
+        let mail = arrive_on(&store, "mail", "elsewhere").await;
+
+        // The queue shows each conversation's policy, the same one the reference resolves.
+        let queue = store.list_queue(&rules, 10).await.expect("queue");
+        let policies: HashMap<ConversationId, RoutingPolicy> = queue
+            .iter()
+            .map(|queued| (queued.conversation.id, queued.policy))
+            .collect();
+        assert_eq!(policies[&shop], RoutingPolicy::Manual, "the channel's");
+        assert_eq!(
+            policies[&shop_billing],
+            RoutingPolicy::RoundRobin,
+            "the team's"
+        );
+        assert_eq!(policies[&shop_own], RoutingPolicy::LeastLoaded, "its own");
+        assert_eq!(policies[&billing_own], RoutingPolicy::Manual, "its own");
+        assert_eq!(policies[&mail], RoutingPolicy::LeastLoaded, "the default");
+        let overrides = HashMap::from([
+            (shop_own, RoutingPolicy::LeastLoaded),
+            (billing_own, RoutingPolicy::Manual),
+        ]);
+        for queued in &queue {
+            let team = queued.conversation.team_id.map(|_| "Billing");
+            let expected = rules
+                .resolve(
+                    &queued.conversation.channel,
+                    team,
+                    overrides.get(&queued.conversation.id).copied(),
+                )
+                .policy;
+            assert_eq!(queued.policy, expected, "SQL and the reference agree");
+        }
+
+        let (assigned, _) = store.assign_waiting(&rules, 100).await.expect("assign");
+        let assigned: HashMap<ConversationId, AgentId> = assigned.into_iter().collect();
+        assert_eq!(assigned.len(), 3, "{assigned:?}");
+        assert_eq!(assigned.get(&shop_billing), Some(&member));
+        assert!(assigned.contains_key(&shop_own));
+        assert!(assigned.contains_key(&mail));
+        let left: Vec<ConversationId> = store
+            .list_queue(&rules, 10)
+            .await
+            .expect("queue")
+            .iter()
+            .map(|queued| queued.conversation.id)
+            .collect();
+        assert_eq!(left, [shop, billing_own], "manual ones wait to be taken");
+
+        // Clearing the override hands the conversation back to its team's policy.
+        store
+            .set_routing_policy(billing_own, None)
+            .await
+            .expect("clear");
+        let (assigned, _) = store.assign_waiting(&rules, 100).await.expect("assign");
+        assert_eq!(assigned, [(billing_own, member)]);
+        assert!(matches!(
+            store
+                .set_routing_policy(ConversationId::new(999_999), None)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_long_manual_queue_does_not_hold_back_the_conversations_behind_it() {
+    on_each_backend(|store| async move {
+        let solo = agent(&store, "behind", 10).await;
+        let rules = scoped_rules();
+        for i in 0..12 {
+            arrive_on(&store, "shop", &format!("manual-{i}")).await;
+        }
+        let first = arrive_on(&store, "mail", "routable-1").await;
+        let second = arrive_on(&store, "mail", "routable-2").await;
+        // A batch far smaller than the manual queue in front still reaches both.
+        let (assigned, _) = store.assign_waiting(&rules, 2).await.expect("assign");
+        assert_eq!(assigned, [(first, solo), (second, solo)]);
+        assert_eq!(
+            store.list_queue(&rules, 100).await.expect("queue").len(),
+            12
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sticky_falls_back_by_scope() {
+    on_each_backend(|store| async move {
+        let previous = agent(&store, "previous", 10).await;
+        let a = agent(&store, "a", 10).await;
+        let b = agent(&store, "b", 10).await;
+        let tier2 = store.create_team("Tier2", &[a, b]).await.expect("team").id;
+        let resolve = StatusChange {
+            status: ConversationStatus::Resolved,
+            snoozed_until: None,
+        };
+        let give = |conversation, agent| {
+            let store = store.clone();
+            async move {
+                store
+                    .assign_conversation(
+                        conversation,
+                        &Assignment {
+                            agent: Some(agent),
+                            team: None,
+                        },
+                        None,
+                    )
+                    .await
+                    .expect("assign");
+            }
+        };
+        // b holds one conversation and was assigned longest ago; a holds none but was
+        // assigned last: least loaded picks a, round robin picks b.
+        give(arrive_on(&store, "mail", "busy").await, b).await;
+        let done = arrive_on(&store, "mail", "done").await;
+        give(done, a).await;
+        store
+            .set_conversation_status(done, &resolve, None)
+            .await
+            .expect("resolve");
+        // Three contacts were served by `previous`, who has gone offline since.
+        for contact in ["on-shop", "on-mail", "on-tier2"] {
+            let earlier = arrive_on(&store, "shop", contact).await;
+            give(earlier, previous).await;
+            store
+                .set_conversation_status(earlier, &resolve, None)
+                .await
+                .expect("resolve");
+        }
+        store
+            .update_agent(
+                previous,
+                &AgentPatch {
+                    availability: Some(Availability::Offline),
+                    ..AgentPatch::default()
+                },
+            )
+            .await
+            .expect("offline");
+
+        let mut rules = RoutingRules::uniform(RoutingPolicy::Sticky);
+        rules.channels.insert(
+            "mail".into(),
+            RoutingScope {
+                sticky_fallback: Some(RoutingPolicy::RoundRobin),
+                ..RoutingScope::default()
+            },
+        );
+        rules.teams.insert(
+            "Tier2".into(),
+            RoutingScope {
+                sticky_fallback: Some(RoutingPolicy::Manual),
+                ..RoutingScope::default()
+            },
+        );
+        // The same contacts come back: one on shop, one on mail, one routed to Tier2.
+        let comeback = |channel: &'static str, contact: &'static str| {
+            let store = store.clone();
+            async move {
+                let inbound = InboundMessage::text(
+                    channel,
+                    format!("back-{contact}"),
+                    Sender::new("webhook:shop", contact).with_name("Ann"),
+                    "again",
+                )
+                .in_thread(format!("another topic of {contact}"));
+                let (receipts, _) = store.record_inbound(&[inbound]).await.expect("inbound");
+                ConversationId::new(receipts[0].conversation_id)
+            }
+        };
+        let on_shop = comeback("shop", "on-shop").await;
+        let on_mail = comeback("mail", "on-mail").await;
+        let on_tier2 = comeback("shop", "on-tier2").await;
+        route_to_team(&store, on_tier2, tier2).await;
+
+        let (assigned, _) = store.assign_waiting(&rules, 100).await.expect("assign");
+        let assigned: HashMap<ConversationId, AgentId> = assigned.into_iter().collect();
+        assert_eq!(
+            assigned.get(&on_shop),
+            Some(&a),
+            "default fallback: least loaded"
+        );
+        assert_eq!(
+            assigned.get(&on_mail),
+            Some(&b),
+            "mail's fallback: round robin"
+        );
+        assert_eq!(assigned.get(&on_tier2), None, "Tier2's fallback: manual");
+        let queue = store.list_queue(&rules, 10).await.expect("queue");
+        assert_eq!(queue.len(), 1);
+        assert_eq!(queue[0].conversation.id, on_tier2);
+        assert_eq!(queue[0].policy, RoutingPolicy::Sticky);
+
+        // With the previous agent back online, sticky needs no fallback.
+        store
+            .update_agent(
+                previous,
+                &AgentPatch {
+                    availability: Some(Availability::Online),
+                    ..AgentPatch::default()
+                },
+            )
+            .await
+            .expect("online");
+        store
+            .assign_conversation(
+                on_tier2,
+                &Assignment {
+                    agent: None,
+                    team: None,
+                },
+                None,
+            )
+            .await
+            .expect("leave the team");
+        let (assigned, _) = store.assign_waiting(&rules, 100).await.expect("assign");
+        assert_eq!(assigned, [(on_tier2, previous)]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn going_offline_hands_back_only_the_scopes_that_ask_for_it() {
+    on_each_backend(|store| async move {
+        let leaving = agent(&store, "leaving", 10).await;
+        let keepers = store
+            .create_team("Keepers", &[leaving])
+            .await
+            .expect("team")
+            .id;
+        let mut rules = default_rules();
+        rules.channels.insert(
+            "shop".into(),
+            RoutingScope {
+                reassign_when_offline: Some(true),
+                ..RoutingScope::default()
+            },
+        );
+        rules.teams.insert(
+            "Keepers".into(),
+            RoutingScope {
+                reassign_when_offline: Some(false),
+                ..RoutingScope::default()
+            },
+        );
+        let on_shop = arrive_on(&store, "shop", "released").await;
+        let on_mail = arrive_on(&store, "mail", "kept").await;
+        let kept_by_team = arrive_on(&store, "shop", "kept-by-team").await;
+        for conversation in [on_shop, on_mail, kept_by_team] {
+            store
+                .assign_conversation(
+                    conversation,
+                    &Assignment {
+                        agent: Some(leaving),
+                        team: (conversation == kept_by_team).then_some(keepers),
+                    },
+                    None,
+                )
+                .await
+                .expect("assign");
+        }
+        let events = store
+            .release_conversations(&rules, leaving, None)
+            .await
+            .expect("release");
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].conversation_id, Some(on_shop));
+        assert_eq!(events[0].data["reason"], "agent went offline");
+        for (conversation, held) in [(on_shop, false), (on_mail, true), (kept_by_team, true)] {
+            let assignee = store
+                .get_conversation(conversation)
+                .await
+                .expect("conversation")
+                .assignee_id;
+            assert_eq!(assignee.is_some(), held, "{conversation}");
+        }
+
+        // Nothing asks for a hand-back: nothing moves.
+        assert!(
+            store
+                .release_conversations(&default_rules(), leaving, None)
+                .await
+                .expect("release")
+                .is_empty()
+        );
+    })
+    .await;
+}
+
+/// Two agents take the same conversations at the same moment, many times over: each
+/// conversation has exactly one winner, and the loser learns who holds it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_agents_taking_at_once_have_exactly_one_winner() {
+    on_each_backend(|store| async move {
+        let first = agent(&store, "first", 100).await;
+        let second = agent(&store, "second", 100).await;
+        let conversations = arrive(&store, "race", 20).await;
+        for conversation in conversations {
+            let start = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+            let racers: Vec<_> = [first, second]
+                .into_iter()
+                .map(|taker| {
+                    let store = store.clone();
+                    let start = start.clone();
+                    tokio::spawn(async move {
+                        start.wait().await;
+                        (taker, store.take_conversation(conversation, taker).await)
+                    })
+                })
+                .collect();
+            let mut winners = Vec::new();
+            let mut losers = 0;
+            for racer in racers {
+                match racer.await.expect("racer") {
+                    (taker, Ok((taken, events))) => {
+                        assert_eq!(taken.assignee_id, Some(taker));
+                        assert_eq!(events.len(), 1);
+                        assert_eq!(events[0].data["reason"], "taken");
+                        winners.push(taker);
+                    }
+                    (_, Err(StoreError::Conflict { constraint })) => {
+                        assert!(constraint.contains("already assigned to agent"));
+                        losers += 1;
+                    }
+                    (_, Err(other)) => panic!("unexpected {other:?}"),
+                }
+            }
+            assert_eq!((winners.len(), losers), (1, 1), "{conversation}");
+            let stored = store.get_conversation(conversation).await.expect("get");
+            assert_eq!(stored.assignee_id, Some(winners[0]));
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn taking_is_idempotent_for_the_holder_and_refused_when_resolved() {
+    on_each_backend(|store| async move {
+        let taker = agent(&store, "taker", 1).await;
+        let ids = arrive(&store, "take", 3).await;
+        let (_, events) = store.take_conversation(ids[0], taker).await.expect("take");
+        assert_eq!(events.len(), 1);
+        let (again, events) = store
+            .take_conversation(ids[0], taker)
+            .await
+            .expect("take again");
+        assert_eq!(again.assignee_id, Some(taker));
+        assert!(events.is_empty(), "nothing changed");
+        // Capacity limits the router, not a person taking work on purpose.
+        store
+            .take_conversation(ids[1], taker)
+            .await
+            .expect("over capacity");
+
+        store
+            .set_conversation_status(
+                ids[2],
+                &StatusChange {
+                    status: ConversationStatus::Resolved,
+                    snoozed_until: None,
+                },
+                None,
+            )
+            .await
+            .expect("resolve");
+        assert!(matches!(
+            store.take_conversation(ids[2], taker).await,
+            Err(StoreError::Invalid(_))
+        ));
+        assert!(matches!(
+            store
+                .take_conversation(ConversationId::new(999_999), taker)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            store.take_conversation(ids[2], AgentId::new(999_999)).await,
+            Err(StoreError::Invalid(_))
+        ));
+    })
+    .await;
+}
+
+/// The manual queue through the API: the channel's policy shows in the queue, the router
+/// leaves it alone, and of two agents taking it at once one gets 200 and the other 409.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_manual_queue_over_http_first_taker_wins() {
+    let app = TestApp::spawn_with("[routing.channels.shop]\npolicy = \"manual\"\n").await;
+    let first = app.token("agent").await;
+    let second = app.token("agent").await;
+    assert!(
+        app.post_hook(&hook_body("m1", "u1", "help"))
+            .await
+            .status()
+            .is_success()
+    );
+    assert_eq!(app.router.run_once().await.expect("route"), 0);
+    let queue = app.get_json("/api/v1/queue").await;
+    let queue = queue.as_array().expect("queue");
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0]["policy"], "manual");
+    let id = queue[0]["conversation"]["id"].clone();
+
+    let path = format!("/api/v1/conversations/{id}/take");
+    let (one, two) = tokio::join!(
+        app.send(reqwest::Method::POST, &path, &first, Value::Null),
+        app.send(reqwest::Method::POST, &path, &second, Value::Null),
+    );
+    let mut statuses = [one.status().as_u16(), two.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409]);
+    let (winner, loser) = if one.status() == 200 {
+        (one, two)
+    } else {
+        (two, one)
+    };
+    let taken: Value = winner.json().await.expect("json");
+    let refused: Value = loser.json().await.expect("json");
+    assert_eq!(refused["error"]["code"], "conflict");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .expect("message")
+            .contains("took this conversation first"),
+        "{refused}"
+    );
+    let stored = app.get_json(&format!("/api/v1/conversations/{id}")).await;
+    assert_eq!(stored["assignee_id"], taken["assignee_id"]);
+    assert!(!stored["assignee_id"].is_null());
+    let assigned = app.wait_for_event("conversation.assigned").await;
+    assert_eq!(assigned.data["reason"], "taken");
+    assert_eq!(
+        assigned.agent_id.map(|agent| agent.get()),
+        taken["assignee_id"].as_i64()
+    );
+    assert!(
+        app.get_json("/api/v1/queue")
+            .await
+            .as_array()
+            .expect("queue")
+            .is_empty()
+    );
+
+    // A token that acts as no agent cannot take.
+    let response = app
+        .post_json(
+            "/api/v1/tokens",
+            serde_json::json!({"name": "robot", "role": "admin"}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let robot: Value = response.json().await.expect("json");
+    let response = app
+        .send(
+            reqwest::Method::POST,
+            &path,
+            robot["token"].as_str().expect("token"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    app.stop().await;
+}
+
+/// Team and channel scopes from the config file reach the router and the offline hand-back;
+/// a team named in the config before it exists is not an error.
+#[tokio::test]
+async fn configured_scopes_apply_through_the_service() {
+    let app = TestApp::spawn_with(
+        "[routing]\npolicy = \"manual\"\n\
+         [routing.teams.Billing]\npolicy = \"least_loaded\"\nreassign_when_offline = true\n\
+         [routing.teams.Ghosts]\npolicy = \"round_robin\"\n",
+    )
+    .await;
+    let solo = only_agent(&app, 5, "online").await;
+    let team = app
+        .post_json(
+            "/api/v1/teams",
+            serde_json::json!({"name": "Billing", "members": [solo["id"]]}),
+        )
+        .await;
+    assert_eq!(team.status(), 201);
+    let team: Value = team.json().await.expect("team");
+    for (id, from) in [("m1", "u1"), ("m2", "u2")] {
+        assert!(
+            app.post_hook(&hook_body(id, from, "help"))
+                .await
+                .status()
+                .is_success()
+        );
+    }
+    assert_eq!(app.router.run_once().await.expect("route"), 0, "all manual");
+    let queue = app.get_json("/api/v1/queue").await;
+    let routed = queue[0]["conversation"]["id"].clone();
+    let response = app
+        .post_json(
+            &format!("/api/v1/conversations/{routed}/assign"),
+            serde_json::json!({"team_id": team["id"]}),
+        )
+        .await;
+    assert!(response.status().is_success());
+    assert_eq!(app.router.run_once().await.expect("route"), 1);
+    let conversation = app
+        .get_json(&format!("/api/v1/conversations/{routed}"))
+        .await;
+    assert_eq!(conversation["assignee_id"], solo["id"]);
+    let queue = app.get_json("/api/v1/queue").await;
+    assert_eq!(queue.as_array().expect("queue").len(), 1);
+    assert_eq!(queue[0]["policy"], "manual");
+
+    // Billing hands its conversations back when the agent goes offline.
+    let offline = app
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/agents/{}", solo["id"]),
+            &app.admin_token,
+            serde_json::json!({"availability": "offline"}),
+        )
+        .await;
+    assert!(offline.status().is_success());
+    let released = app
+        .get_json(&format!("/api/v1/conversations/{routed}"))
+        .await;
+    assert!(released["assignee_id"].is_null(), "{released}");
     app.stop().await;
 }

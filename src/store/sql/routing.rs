@@ -1,40 +1,188 @@
-// Routing: the queue of waiting conversations and their automatic assignment to agents.
+// Routing: the queue of waiting conversations, their automatic assignment to agents by the
+// policy of their scope, manual taking, and the hand-back when an agent goes offline.
 // (Included once per backend.)
 
 use serde_json::json;
 
-use super::common::{begin, conversation_event, insert_events, labels, Pool};
+use super::common::{begin, conversation, conversation_event, insert_events, labels, Conn, Pool};
 use super::IS_POSTGRES;
 use crate::domain::{
-    AgentId, Conversation, ConversationId, Event, EventKind, Millis, RoutingPolicy,
+    AgentId, Conversation, ConversationId, Event, EventKind, Millis, QueuedConversation,
+    RoutingPolicy, RoutingRules,
 };
+use crate::store::routing_sql::ScopeSql;
 use crate::store::rows::{conversation_columns, ConversationRow};
-use crate::store::StoreResult;
+use crate::store::{StoreError, StoreResult};
 
 /// Waiting = nobody holds it and it is open. Shared by the queue listing and the router so
 /// that `/api/v1/queue` shows exactly what the router will take, in the order it takes it.
-const WAITING: &str = "c.assignee_id IS NULL AND c.status = 'open'";
+/// A conversation held for triage is not waiting yet: rules about to route it run first.
+const WAITING: &str =
+    "c.assignee_id IS NULL AND c.status = 'open' AND NOT c.triage_pending";
 /// Queue order: priority (urgent first), then longest waiting, then arrival.
 const QUEUE_ORDER: &str = "CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 \
      WHEN 'normal' THEN 2 ELSE 3 END, COALESCE(c.waiting_since, c.created_at), c.id";
 
-/// The first `limit` waiting conversations, in queue order.
-pub async fn queue(pool: &Pool, limit: i64) -> StoreResult<Vec<Conversation>> {
+/// A waiting conversation with the policy that applies to it.
+#[derive(sqlx::FromRow)]
+struct QueuedRow {
+    #[sqlx(flatten)]
+    conversation: ConversationRow,
+    effective_policy: String,
+}
+
+/// The first `limit` waiting conversations, in queue order, with their effective policy
+/// (manual ones included: they are the queue agents take from).
+pub async fn queue(
+    pool: &Pool,
+    rules: &RoutingRules,
+    limit: i64,
+) -> StoreResult<Vec<QueuedConversation>> {
+    let mut scopes = ScopeSql::new(rules, 1);
     let sql = format!(
-        "SELECT {} FROM conversations c WHERE {WAITING} ORDER BY {QUEUE_ORDER} LIMIT $1",
-        conversation_columns!()
+        "SELECT {}, {} AS effective_policy FROM conversations c WHERE {WAITING} \
+         ORDER BY {QUEUE_ORDER} LIMIT $1",
+        conversation_columns!(),
+        scopes.policy(),
     );
     let mut conn = pool.acquire().await?;
-    let rows: Vec<ConversationRow> = sqlx::query_as(&sql)
-        .bind(limit)
+    let rows: Vec<QueuedRow> = scopes
+        .bind_names(sqlx::query_as(&sql).bind(limit))
         .fetch_all(&mut *conn)
         .await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
-        let labels = labels(&mut conn, ConversationId::new(row.id)).await?;
-        items.push(row.into_conversation(labels)?);
+        let labels = labels(&mut conn, ConversationId::new(row.conversation.id)).await?;
+        items.push(QueuedConversation {
+            conversation: row.conversation.into_conversation(labels)?,
+            policy: row.effective_policy.parse()?,
+        });
     }
     Ok(items)
+}
+
+/// Teams named in `rules` that do not exist (yet): teams are created through the API, so a
+/// configured name may precede its team.
+pub async fn missing_teams(pool: &Pool, rules: &RoutingRules) -> StoreResult<Vec<String>> {
+    if rules.teams.is_empty() {
+        return Ok(Vec::new());
+    }
+    let existing: Vec<String> = sqlx::query_scalar("SELECT name FROM teams")
+        .fetch_all(pool)
+        .await?;
+    Ok(rules
+        .teams
+        .keys()
+        .filter(|name| !existing.contains(name))
+        .cloned()
+        .collect())
+}
+
+/// Sets or clears (`None`: inherit from team, channel, default) a conversation's own routing
+/// policy, on a connection or inside the caller's transaction (`&mut *tx`).
+///
+/// # Errors
+/// [`StoreError::NotFound`] when there is no such conversation.
+pub async fn set_policy(
+    conn: &mut Conn,
+    id: ConversationId,
+    policy: Option<RoutingPolicy>,
+) -> StoreResult<()> {
+    let updated = sqlx::query("UPDATE conversations SET routing_policy = $2 WHERE id = $1")
+        .bind(id.get())
+        .bind(policy.map(RoutingPolicy::as_str))
+        .execute(&mut *conn)
+        .await?;
+    if updated.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// [`set_policy`] in a transaction of its own.
+pub async fn set_policy_alone(
+    pool: &Pool,
+    id: ConversationId,
+    policy: Option<RoutingPolicy>,
+) -> StoreResult<()> {
+    let mut tx = begin(pool).await?;
+    set_policy(&mut tx, id, policy).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Gives an unassigned conversation to `agent`: the manual queue's "first taker wins". The
+/// guarded update decides races: SQLite runs one writer at a time, and on PostgreSQL the
+/// second update waits for the first one's row lock, then sees the row taken and changes
+/// nothing. Taking one's own conversation again changes nothing and succeeds.
+///
+/// # Errors
+/// [`StoreError::NotFound`] without the conversation; [`StoreError::Conflict`] when someone
+/// else holds it; [`StoreError::Invalid`] when it is resolved or the agent does not exist.
+pub async fn take(
+    pool: &Pool,
+    id: ConversationId,
+    agent: AgentId,
+    now: Millis,
+) -> StoreResult<(Conversation, Vec<Event>)> {
+    let mut tx = begin(pool).await?;
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM agents WHERE id = $1")
+        .bind(agent.get())
+        .fetch_optional(&mut *tx)
+        .await?;
+    if exists.is_none() {
+        return Err(StoreError::Invalid(format!("agent_id: no agent {agent}")));
+    }
+    let taken: Option<Option<i64>> = sqlx::query_scalar(
+        "UPDATE conversations SET assignee_id = $2 \
+         WHERE id = $1 AND assignee_id IS NULL AND status <> 'resolved' RETURNING team_id",
+    )
+    .bind(id.get())
+    .bind(agent.get())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(team) = taken else {
+        let current = conversation(&mut tx, id).await?;
+        return match current.assignee_id {
+            Some(holder) if holder == agent => Ok((current, Vec::new())),
+            Some(holder) => Err(StoreError::Conflict {
+                constraint: format!("already assigned to agent {holder}"),
+            }),
+            None => Err(StoreError::Invalid(
+                "status: a resolved conversation cannot be taken; reopen it first".into(),
+            )),
+        };
+    };
+    sqlx::query("UPDATE agents SET last_assigned_at = $2 WHERE id = $1")
+        .bind(agent.get())
+        .bind(now.0)
+        .execute(&mut *tx)
+        .await?;
+    let event = conversation_event(
+        EventKind::ConversationAssigned,
+        id,
+        Some(agent),
+        json!({
+            "from": {"agent_id": null, "team_id": team},
+            "to": {"agent_id": agent, "team_id": team},
+            "reason": "taken",
+        }),
+    );
+    let events = insert_events(&mut tx, vec![event], now).await?;
+    let taken = conversation(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok((taken, events))
+}
+
+/// A routable waiting conversation as the router reads it.
+#[derive(sqlx::FromRow)]
+struct Waiting {
+    id: i64,
+    team_id: Option<i64>,
+    /// The agent who last had one of this contact's conversations (for sticky).
+    previous: Option<i64>,
+    policy: String,
+    sticky_fallback: String,
 }
 
 /// An online agent as the router sees it inside its transaction.
@@ -60,7 +208,9 @@ impl Candidate {
 }
 
 /// Assigns up to `limit` waiting conversations, in queue order, to online agents with free
-/// capacity, choosing by `policy`; records `conversation.assigned` for each.
+/// capacity, each choosing by its effective policy under `rules`; records
+/// `conversation.assigned` for each. Conversations whose policy is `manual` are left to be
+/// taken and are not even read.
 ///
 /// Everything happens in one write transaction and load is counted inside it, so concurrent
 /// calls (several routers, several nodes) can never push an agent over its capacity: SQLite
@@ -68,23 +218,27 @@ impl Candidate {
 /// first (in id order, so two routers cannot deadlock) and every count is read after the lock.
 pub async fn assign_waiting(
     pool: &Pool,
-    policy: RoutingPolicy,
+    rules: &RoutingRules,
     limit: i64,
     now: Millis,
 ) -> StoreResult<(Vec<(ConversationId, AgentId)>, Vec<Event>)> {
-    if policy == RoutingPolicy::Manual || limit <= 0 {
+    if limit <= 0 {
         return Ok((Vec::new(), Vec::new()));
     }
     // A cheap read first: most wake-ups (a busy inbox with every agent full) have nothing to
     // do, and must not take SQLite's single write lock away from the inbound writer.
-    let worth_a_look: bool = sqlx::query_scalar(&format!(
+    let mut scopes = ScopeSql::new(rules, 0);
+    let sql = format!(
         "SELECT EXISTS (SELECT 1 FROM agents a WHERE a.availability = 'online' AND a.capacity > \
              (SELECT COUNT(*) FROM conversations c WHERE c.assignee_id = a.id \
               AND c.status IN ('open', 'pending'))) \
-         AND EXISTS (SELECT 1 FROM conversations c WHERE {WAITING})"
-    ))
-    .fetch_one(pool)
-    .await?;
+         AND EXISTS (SELECT 1 FROM conversations c WHERE {WAITING} AND {} <> 'manual')",
+        scopes.policy()
+    );
+    let (worth_a_look,): (bool,) = scopes
+        .bind_names(sqlx::query_as(&sql))
+        .fetch_one(pool)
+        .await?;
     if !worth_a_look {
         return Ok((Vec::new(), Vec::new()));
     }
@@ -107,14 +261,18 @@ pub async fn assign_waiting(
     if free == 0 {
         return Ok((Vec::new(), Vec::new()));
     }
-    // With each waiting conversation, the agent who last had one of this contact's
-    // conversations (for the sticky policy).
+    // With each routable waiting conversation: the agent who last had one of this contact's
+    // conversations (for the sticky policy), its policy and its sticky fallback.
+    let mut scopes = ScopeSql::new(rules, 1);
+    let policy = scopes.policy();
     let sql = format!(
         "SELECT c.id, c.team_id, \
              (SELECT p.assignee_id FROM conversations p WHERE p.contact_id = c.contact_id \
-              AND p.id <> c.id AND p.assignee_id IS NOT NULL ORDER BY p.id DESC LIMIT 1) \
-         FROM conversations c WHERE {WAITING} \
-         ORDER BY {QUEUE_ORDER} LIMIT $1"
+              AND p.id <> c.id AND p.assignee_id IS NOT NULL ORDER BY p.id DESC LIMIT 1) AS previous, \
+             {policy} AS policy, {} AS sticky_fallback \
+         FROM conversations c WHERE {WAITING} AND {policy} <> 'manual' \
+         ORDER BY {QUEUE_ORDER} LIMIT $1",
+        scopes.sticky_fallback()
     );
     let memberships: Vec<(i64, i64)> = sqlx::query_as("SELECT team_id, agent_id FROM team_members")
         .fetch_all(&mut *tx)
@@ -126,8 +284,8 @@ pub async fn assign_waiting(
     }
     // `limit`, not the free capacity: team conversations nobody in the team can take must not
     // hold back the ones behind them.
-    let waiting: Vec<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(&sql)
-        .bind(limit)
+    let waiting: Vec<Waiting> = scopes
+        .bind_names(sqlx::query_as(&sql).bind(limit))
         .fetch_all(&mut *tx)
         .await?;
 
@@ -140,12 +298,16 @@ pub async fn assign_waiting(
         .map_or(now.0, |last| last.max(now.0 - 1) + 1);
     let mut assigned = Vec::with_capacity(waiting.len());
     let mut events = Vec::with_capacity(waiting.len());
-    for (conversation_id, team_id, previous) in waiting {
+    for row in waiting {
+        let (conversation_id, team_id) = (row.id, row.team_id);
         if agents.iter().all(|agent| agent.load >= agent.capacity) {
             break;
         }
-        let Some(agent) = pick(&mut agents, policy, previous, team_id) else {
-            continue; // nobody of its team is free: it keeps its place in the queue
+        let policy: RoutingPolicy = row.policy.parse()?;
+        let fallback: RoutingPolicy = row.sticky_fallback.parse()?;
+        let Some(agent) = pick(&mut agents, policy, fallback, row.previous, team_id) else {
+            // Nobody of its team is free, or sticky fell back to manual: it keeps its place.
+            continue;
         };
         // The guard keeps a concurrent manual assignment or status change: the router only
         // ever takes what is still waiting.
@@ -193,16 +355,17 @@ pub async fn assign_waiting(
 }
 
 /// The agent `policy` gives the next conversation to, among those with free capacity;
-/// `previous` is the agent who last served this contact; a conversation routed to `team` only
-/// goes to that team's members.
+/// `previous` is the agent who last served this contact, `fallback` what sticky does without
+/// them; a conversation routed to `team` only goes to that team's members.
 /// Never-assigned agents (`None`) count as least recently assigned; ids break the last ties.
 fn pick(
     agents: &mut [Candidate],
     policy: RoutingPolicy,
+    fallback: RoutingPolicy,
     previous: Option<i64>,
     team: Option<i64>,
 ) -> Option<&mut Candidate> {
-    // Sticky: the contact's previous agent when they can take it, else least loaded.
+    // Sticky: the contact's previous agent when they can take it, else the fallback.
     let policy = match policy {
         RoutingPolicy::Sticky => {
             let known = agents
@@ -211,13 +374,14 @@ fn pick(
             if let Some(index) = known {
                 return agents.get_mut(index);
             }
-            RoutingPolicy::LeastLoaded
+            fallback
         }
         other => other,
     };
     let open = agents.iter_mut().filter(|agent| agent.can_take(team));
     match policy {
-        // Sticky has fallen back to least loaded above.
+        // Configuration refuses sticky as a fallback; should it come through anyway, it
+        // means least loaded, the documented default.
         RoutingPolicy::LeastLoaded | RoutingPolicy::Sticky => {
             open.min_by_key(|agent| (agent.load, agent.last_assigned_at, agent.id))
         }
@@ -226,21 +390,31 @@ fn pick(
     }
 }
 
-/// Hands an agent's open and pending conversations back to the queue (they went offline).
+/// Hands an agent's open and pending conversations back to the queue (they went offline),
+/// those whose scope says `reassign_when_offline` under `rules`.
 pub async fn release(
     pool: &Pool,
+    rules: &RoutingRules,
     agent: AgentId,
     actor: Option<AgentId>,
     now: Millis,
 ) -> StoreResult<Vec<Event>> {
+    if !rules.may_reassign() {
+        return Ok(Vec::new());
+    }
+    let mut scopes = ScopeSql::new(rules, 1);
+    // RETURNING names bare columns: SQLite lets it see only the updated table, not its alias.
+    let sql = format!(
+        "UPDATE conversations AS c SET assignee_id = NULL \
+         WHERE c.assignee_id = $1 AND c.status IN ('open', 'pending') AND {} = 1 \
+         RETURNING id, team_id",
+        scopes.reassign_when_offline()
+    );
     let mut tx = begin(pool).await?;
-    let released: Vec<(i64, Option<i64>)> = sqlx::query_as(
-        "UPDATE conversations SET assignee_id = NULL \
-         WHERE assignee_id = $1 AND status IN ('open', 'pending') RETURNING id, team_id",
-    )
-    .bind(agent.get())
-    .fetch_all(&mut *tx)
-    .await?;
+    let released: Vec<(i64, Option<i64>)> = scopes
+        .bind_names(sqlx::query_as(&sql).bind(agent.get()))
+        .fetch_all(&mut *tx)
+        .await?;
     let events = released
         .into_iter()
         .map(|(id, team)| {
