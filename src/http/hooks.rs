@@ -74,6 +74,7 @@ async fn accept(
             WebhookError::Malformed(message) => ApiError::BadRequest(message),
             WebhookError::Forbidden(message) => ApiError::Forbidden(message),
             WebhookError::Unsupported => ApiError::NotFound("webhook for this channel"),
+            WebhookError::Unavailable(message) => ApiError::Unavailable(message),
         })?;
     let receipts = state.pipeline.deliver(events, None).await.map_err(|err| {
         ApiError::Unavailable(format!("message not stored, retry later: {}", err.0))
@@ -115,5 +116,6 @@ pub async fn verify(
             WebhookError::Unsupported => {
                 ApiError::NotFound("webhook verification for this channel")
             }
+            WebhookError::Unavailable(message) => ApiError::Unavailable(message),
         })
 }

@@ -1,0 +1,111 @@
+//! A content-addressed file store for attachments: a file is named by the SHA-256 of its bytes,
+//! so storing the same attachment twice (a redelivered mail) writes nothing new, and a reference
+//! can never point at changed bytes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+/// The prefix of attachment `file_id`s that live in this store.
+pub const REF_PREFIX: &str = "sha256:";
+
+/// The blob directory.
+#[derive(Debug, Clone)]
+pub struct BlobStore {
+    root: PathBuf,
+}
+
+impl BlobStore {
+    /// A store under `root` (created on first write).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    fn path_of(&self, hex: &str) -> PathBuf {
+        // Two-level fan-out keeps directories small.
+        self.root.join(&hex[..2]).join(hex)
+    }
+
+    /// Stores `bytes` and returns their reference (`sha256:<hex>`).
+    ///
+    /// # Errors
+    /// When the directory cannot be written.
+    pub fn put(&self, bytes: &[u8]) -> std::io::Result<String> {
+        let hex = hex::encode(Sha256::digest(bytes));
+        let path = self.path_of(&hex);
+        if path.exists() {
+            return Ok(format!("{REF_PREFIX}{hex}"));
+        }
+        let dir = path.parent().unwrap_or(&self.root);
+        std::fs::create_dir_all(dir)?;
+        // Write to a temporary name and rename: a crash never leaves a truncated blob under
+        // its final name, and concurrent writers of the same blob both succeed.
+        let mut temp = tempfile_in(dir)?;
+        temp.1.write_all(bytes)?;
+        temp.1.sync_all()?;
+        std::fs::rename(&temp.0, &path)?;
+        Ok(format!("{REF_PREFIX}{hex}"))
+    }
+
+    /// The bytes of reference `reference`, `None` when it is not one of ours or is missing.
+    ///
+    /// # Errors
+    /// When the file exists but cannot be read.
+    pub fn get(&self, reference: &str) -> std::io::Result<Option<Vec<u8>>> {
+        let Some(hex) = reference.strip_prefix(REF_PREFIX) else {
+            return Ok(None);
+        };
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        match std::fs::read(self.path_of(&hex.to_ascii_lowercase())) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+}
+
+fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
+    for attempt in 0..16u32 {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let path = dir.join(format!(".tmp-{}-{nanos}-{attempt}", std::process::id()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(file) => return Ok((path, file)),
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(err) => return Err(err),
+        }
+    }
+    Err(std::io::Error::other("no free temporary file name"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blobs_are_stored_once_by_content() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = BlobStore::new(dir.path().join("blobs"));
+        let one = store.put(b"hello").expect("put");
+        let again = store.put(b"hello").expect("put");
+        assert_eq!(one, again);
+        assert!(one.starts_with(REF_PREFIX));
+        assert_eq!(
+            store.get(&one).expect("get").as_deref(),
+            Some(&b"hello"[..])
+        );
+        assert_ne!(store.put(b"other").expect("put"), one);
+        assert_eq!(store.get("sha256:../../etc/passwd").expect("get"), None);
+        assert_eq!(store.get("telegram-file").expect("get"), None);
+        let missing = format!("{REF_PREFIX}{}", "0".repeat(64));
+        assert_eq!(store.get(&missing).expect("get"), None);
+    }
+}

@@ -1,0 +1,293 @@
+//! Raw RFC 5322 mail → Switchboard events: a message with threading hints and the automated
+//! flag, or, for a delivery status notification, the failure of our outbound message (and a
+//! suppression on a hard bounce). Used by the IMAP listener and the HTTP hook alike.
+
+use chrono::{DateTime, Utc};
+use connector_sdk::{
+    Attachment, DeliveryState, DeliveryUpdate, InboundEvent, InboundMessage, Sender, Suppression,
+    Threading,
+};
+use mail_parser::{Address, Message, MessageParser, MessagePart, MimeHeaders};
+
+use crate::address::{
+    Signer, is_reply_subject, normalize_message_id, normalize_subject, subject_tag,
+    synthetic_message_id,
+};
+use crate::blobs::BlobStore;
+use crate::body::{display_text, html_to_text, sanitize_html};
+use crate::bounce::{Bounce, read_bounce};
+use crate::loops::{Headers, automated_reason};
+
+/// At most this many referenced ids are passed on: the newest carry the thread, and a mail
+/// with thousands of references must not cost thousands of lookups.
+const MAX_REFERENCES: usize = 30;
+
+/// Why a mail could not be read.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The bytes are not a usable mail; retrying cannot help.
+    NotMail(String),
+    /// An attachment could not be stored; the mail must be read again later.
+    Storage(std::io::Error),
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::NotMail(reason) => f.write_str(reason),
+            ReadError::Storage(err) => write!(f, "storing an attachment failed: {err}"),
+        }
+    }
+}
+
+/// What the reader needs to know about the channel.
+pub struct Reader<'a> {
+    pub channel: &'a str,
+    /// The identity scope of senders (`email`).
+    pub scope: &'a str,
+    pub signer: &'a Signer,
+    /// Our own address(es), lowercase.
+    pub own: &'a [String],
+    pub blobs: &'a BlobStore,
+    pub max_attachment_bytes: usize,
+}
+
+impl Reader<'_> {
+    /// Reads one raw mail.
+    ///
+    /// # Errors
+    /// [`ReadError::NotMail`] saying what is wrong with the bytes, or [`ReadError::Storage`]
+    /// when an attachment could not be written.
+    pub fn read(&self, raw: &[u8]) -> Result<Vec<InboundEvent>, ReadError> {
+        let mail = MessageParser::default()
+            .parse(raw)
+            .filter(|mail| !mail.headers().is_empty())
+            .ok_or_else(|| ReadError::NotMail("not an RFC 5322 message (no headers)".into()))?;
+        // Only reports on mail we sent become delivery updates; any other report (a bounce of
+        // someone's personal mail that landed here) is kept as an automated message.
+        if let Some(bounce) = read_bounce(&mail)
+            .filter(|bounce| self.signer.is_our_message_id(&bounce.original_message_id))
+        {
+            return Ok(self.bounce_events(&bounce));
+        }
+        // A copy of our own outbound mail (a provider filing sent mail in the inbox, a Bcc to
+        // ourselves) is not a customer's message.
+        if mail
+            .message_id()
+            .and_then(normalize_message_id)
+            .is_some_and(|id| self.signer.is_our_message_id(&id))
+        {
+            tracing::debug!(channel = self.channel, "skipping a copy of our own mail");
+            return Ok(Vec::new());
+        }
+        Ok(vec![InboundEvent::Message(self.message(&mail, raw)?)])
+    }
+
+    fn bounce_events(&self, bounce: &Bounce) -> Vec<InboundEvent> {
+        let mut events = Vec::new();
+        let mut update = DeliveryUpdate::new(
+            self.channel,
+            bounce.original_message_id.clone(),
+            DeliveryState::Failed,
+        );
+        update.error = Some(bounce.reason());
+        events.push(InboundEvent::Delivery(update));
+        if bounce.is_hard() {
+            for recipient in &bounce.recipients {
+                events.push(InboundEvent::Suppressed(Suppression::new(
+                    self.channel,
+                    self.scope,
+                    recipient.clone(),
+                    format!("hard bounce: {}", bounce.reason()),
+                )));
+            }
+        }
+        events
+    }
+
+    fn message(&self, mail: &Message<'_>, raw: &[u8]) -> Result<InboundMessage, ReadError> {
+        let (address, name) = sender_of(mail)
+            .ok_or_else(|| ReadError::NotMail("the mail has no sender address".into()))?;
+        let external_id = mail
+            .message_id()
+            .and_then(normalize_message_id)
+            .unwrap_or_else(|| synthetic_message_id(&address, raw));
+
+        let full_text = match mail.body_text(0) {
+            Some(text) if mail.text_body_count() > 0 && !is_html_only(mail) => text.into_owned(),
+            _ => mail
+                .body_html(0)
+                .map(|html| html_to_text(&html))
+                .unwrap_or_default(),
+        };
+        let text = display_text(&full_text);
+        let html = mail
+            .html_bodies()
+            .next()
+            .filter(|part| part.is_text_html())
+            .and_then(MessagePart::text_contents)
+            .map(sanitize_html);
+
+        let header = |name: &'static str| mail.header_raw(name).map(str::trim);
+        let loop_headers = Headers {
+            auto_submitted: header("Auto-Submitted"),
+            x_autoreply: header("X-Autoreply"),
+            x_autorespond: header("X-Autorespond"),
+            precedence: header("Precedence"),
+            list_id: header("List-Id"),
+            list_unsubscribe: header("List-Unsubscribe"),
+            return_path: header("Return-Path"),
+            auto_response_suppress: header("X-Auto-Response-Suppress"),
+            from: &address,
+            is_report: mail.content_type().is_some_and(|ct| {
+                ct.ctype().eq_ignore_ascii_case("multipart")
+                    && ct
+                        .subtype()
+                        .is_some_and(|sub| sub.eq_ignore_ascii_case("report"))
+            }),
+        };
+        let own: Vec<&str> = self.own.iter().map(String::as_str).collect();
+        let automated = automated_reason(&loop_headers, &own);
+        if let Some(reason) = automated {
+            tracing::debug!(channel = self.channel, %address, reason, "automated mail");
+        }
+
+        let mut sender = Sender::new(self.scope, address.clone()).with_email(address.clone());
+        if let Some(name) = name.filter(|name| !name.trim().is_empty()) {
+            sender = sender.with_name(name);
+        }
+        let mut message = InboundMessage::text(self.channel, external_id, sender, text.clone())
+            .with_attachments(self.attachments(mail)?);
+        if let Some(at) = mail
+            .date()
+            .and_then(|date| DateTime::<Utc>::from_timestamp(date.to_timestamp(), 0))
+        {
+            message = message.sent_at(at);
+        }
+        message.html = html;
+        message.automated = automated.is_some();
+        if full_text.trim() != text {
+            message.full_text = Some(full_text);
+        }
+        let subject = mail.subject().unwrap_or_default();
+        let normalized = normalize_subject(subject);
+        let mut threading = Threading::new(
+            self.signed_conversation(mail),
+            references(mail),
+            subject_tag(subject),
+            (!normalized.is_empty()).then_some(normalized),
+        );
+        threading.is_reply = !threading.references.is_empty() || is_reply_subject(subject);
+        message.threading = Some(threading);
+        Ok(message)
+    }
+
+    /// The conversation named by one of our signed reply addresses among the recipients.
+    fn signed_conversation(&self, mail: &Message<'_>) -> Option<i64> {
+        let listed = [mail.to(), mail.cc()]
+            .into_iter()
+            .flatten()
+            .flat_map(Address::iter)
+            .filter_map(|addr| addr.address().map(str::to_owned));
+        // MTAs record the envelope recipient here when the header recipients were rewritten.
+        let envelope = ["Delivered-To", "X-Original-To", "Envelope-To"]
+            .into_iter()
+            .filter_map(|name| mail.header_raw(name).map(str::to_owned));
+        listed
+            .chain(envelope)
+            .find_map(|address| self.signer.verify_reply_address(&address))
+    }
+
+    fn attachments(&self, mail: &Message<'_>) -> Result<Vec<Attachment>, ReadError> {
+        let mut list = Vec::new();
+        for part in mail.attachments() {
+            let bytes = part.contents();
+            let mime = part.content_type().map(|ct| match ct.subtype() {
+                Some(sub) => format!("{}/{}", ct.ctype(), sub).to_ascii_lowercase(),
+                None => ct.ctype().to_ascii_lowercase(),
+            });
+            let name = part.attachment_name().map(str::to_owned).or_else(|| {
+                part.content_id()
+                    .map(|id| format!("inline-{}", id.trim_matches(['<', '>'])))
+            });
+            let reference = if bytes.len() <= self.max_attachment_bytes {
+                self.blobs.put(bytes).map_err(ReadError::Storage)?
+            } else {
+                tracing::warn!(
+                    channel = self.channel,
+                    size = bytes.len(),
+                    "attachment over the size limit kept as metadata only"
+                );
+                String::new()
+            };
+            let mut attachment = Attachment::channel_file(reference);
+            // An empty reference means the bytes were not kept.
+            attachment.file_id = attachment.file_id.filter(|id| !id.is_empty());
+            attachment.name = name;
+            attachment.mime_type = mime;
+            attachment.size = Some(bytes.len() as u64);
+            list.push(attachment);
+        }
+        Ok(list)
+    }
+}
+
+/// A mail whose only "text" body is mail-parser's conversion of its HTML part.
+fn is_html_only(mail: &Message<'_>) -> bool {
+    mail.text_bodies().all(MessagePart::is_text_html)
+}
+
+/// The sender's address (lowercase) and display name: `From`, else `Sender`.
+fn sender_of(mail: &Message<'_>) -> Option<(String, Option<String>)> {
+    [mail.from(), mail.sender()]
+        .into_iter()
+        .flatten()
+        .flat_map(Address::iter)
+        .find_map(|addr| {
+            let address = addr.address()?.trim().to_ascii_lowercase();
+            address
+                .contains('@')
+                .then(|| (address, addr.name().map(str::to_owned)))
+        })
+}
+
+/// `In-Reply-To` first, then `References` newest first; normalised, unique, bounded.
+fn references(mail: &Message<'_>) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    let mut push = |raw: &str| {
+        if let Some(id) = normalize_message_id(raw)
+            && !ids.contains(&id)
+            && ids.len() < MAX_REFERENCES
+        {
+            ids.push(id);
+        }
+    };
+    for raw in header_ids(mail, "In-Reply-To") {
+        push(&raw);
+    }
+    for raw in header_ids(mail, "References").into_iter().rev() {
+        push(&raw);
+    }
+    ids
+}
+
+/// Every `<id>` in a header's raw value (mail-parser keeps only the first of a malformed list).
+fn header_ids(mail: &Message<'_>, name: &str) -> Vec<String> {
+    let Some(raw) = mail.header_raw(name) else {
+        return Vec::new();
+    };
+    let bracketed: Vec<String> = raw
+        .split('<')
+        .skip(1)
+        .filter_map(|chunk| chunk.split_once('>').map(|(id, _)| id.to_owned()))
+        .collect();
+    if bracketed.is_empty() {
+        raw.split_whitespace().map(str::to_owned).collect()
+    } else {
+        bracketed
+    }
+}
+
+#[cfg(test)]
+#[path = "convert_tests.rs"]
+mod tests;

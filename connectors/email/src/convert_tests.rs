@@ -1,0 +1,295 @@
+use connector_sdk::{DeliveryState, InboundEvent, InboundMessage};
+
+use super::Reader;
+use crate::address::Signer;
+use crate::blobs::BlobStore;
+
+struct Fixture {
+    signer: Signer,
+    blobs: BlobStore,
+    own: Vec<String>,
+    _dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("dir");
+        Self {
+            signer: Signer::new(b"secret", "support@example.test", "example.test"),
+            blobs: BlobStore::new(dir.path()),
+            own: vec!["support@example.test".into()],
+            _dir: dir,
+        }
+    }
+
+    fn reader(&self) -> Reader<'_> {
+        Reader {
+            channel: "mail",
+            scope: "email",
+            signer: &self.signer,
+            own: &self.own,
+            blobs: &self.blobs,
+            max_attachment_bytes: 1024,
+        }
+    }
+
+    fn message(&self, raw: &str) -> InboundMessage {
+        match self.reader().read(raw.as_bytes()).expect("read").as_slice() {
+            [InboundEvent::Message(message)] => message.clone(),
+            other => panic!("expected one message, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_new_mail_becomes_a_message_with_hints() {
+    let fixture = Fixture::new();
+    let message = fixture.message(
+        "From: \"Jane Doe\" <Jane@Customer.test>\r\nTo: support@example.test\r\n\
+         Subject: Order 15 is late\r\nDate: Tue, 24 Nov 2026 10:00:00 +0100\r\n\
+         Message-ID: <c1@customer.test>\r\n\r\nWhere is my order?\r\n\r\n-- \r\nJane\r\n",
+    );
+    assert_eq!(message.external_id, "c1@customer.test");
+    assert_eq!(message.sender.external_id, "jane@customer.test");
+    assert_eq!(message.sender.scope, "email");
+    assert_eq!(message.sender.name.as_deref(), Some("Jane Doe"));
+    assert_eq!(message.sender.email.as_deref(), Some("jane@customer.test"));
+    assert_eq!(message.text, "Where is my order?");
+    assert!(
+        message
+            .full_text
+            .as_deref()
+            .is_some_and(|full| full.contains("Jane"))
+    );
+    assert_eq!(
+        message.sent_at.map(|at| at.timestamp()),
+        Some(1_795_510_800)
+    );
+    assert!(!message.automated);
+    let threading = message.threading.expect("hints");
+    assert_eq!(threading.subject.as_deref(), Some("Order 15 is late"));
+    assert_eq!(threading.conversation, None);
+    assert!(threading.references.is_empty());
+}
+
+#[test]
+fn replies_carry_references_tag_and_signed_address() {
+    let fixture = Fixture::new();
+    let reply_to = fixture.signer.reply_address(42);
+    let message = fixture.message(&format!(
+        "From: jane@customer.test\r\nTo: ACME <{reply_to}>\r\nSubject: AW: Order 15 [#42]\r\n\
+         Message-ID: <c3@customer.test>\r\nIn-Reply-To: <sb.2.x@example.test>\r\n\
+         References: <c1@customer.test>\r\n <sb.2.x@example.test>\r\n\r\nThanks\r\n"
+    ));
+    let threading = message.threading.expect("hints");
+    assert_eq!(threading.conversation, Some(42));
+    assert_eq!(threading.subject_tag, Some(42));
+    assert_eq!(threading.subject.as_deref(), Some("Order 15"));
+    assert_eq!(
+        threading.references,
+        vec![
+            "sb.2.x@example.test".to_owned(),
+            "c1@customer.test".to_owned()
+        ]
+    );
+}
+
+#[test]
+fn a_forged_reply_address_gives_no_conversation() {
+    let fixture = Fixture::new();
+    let forged = fixture.signer.reply_address(42).replace("c42.", "c7.");
+    let message = fixture.message(&format!(
+        "From: eve@evil.test\r\nTo: {forged}\r\nSubject: hi\r\nMessage-ID: <e@evil.test>\r\n\r\nx\r\n"
+    ));
+    assert_eq!(message.threading.expect("hints").conversation, None);
+}
+
+#[test]
+fn automated_mail_is_flagged() {
+    let fixture = Fixture::new();
+    for header in [
+        "Auto-Submitted: auto-replied",
+        "X-Autoreply: yes",
+        "Precedence: list",
+        "List-Id: News <news.shop.test>",
+        "List-Unsubscribe: <mailto:unsub@shop.test>",
+        "Return-Path: <>",
+    ] {
+        let message = fixture.message(&format!(
+            "From: jane@customer.test\r\n{header}\r\nSubject: Out of office\r\nMessage-ID: <oof@c>\r\n\r\nAway\r\n"
+        ));
+        assert!(message.automated, "{header}");
+    }
+    let own = fixture
+        .message("From: support@example.test\r\nSubject: x\r\nMessage-ID: <own@e>\r\n\r\nx\r\n");
+    assert!(own.automated);
+}
+
+#[test]
+fn html_is_sanitised_and_text_derived_when_missing() {
+    let fixture = Fixture::new();
+    let message = fixture.message(
+        "From: jane@customer.test\r\nSubject: html\r\nMessage-ID: <h@c>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/html; charset=utf-8\r\n\r\n\
+         <p>Hello <b>there</b><script>alert(1)</script><img src=x onerror=\"alert(2)\"></p>\r\n",
+    );
+    let html = message.html.expect("html");
+    assert!(!html.contains("<script"), "{html}");
+    assert!(!html.contains("onerror"), "{html}");
+    assert!(html.contains("<b>there</b>"), "{html}");
+    assert_eq!(message.text, "Hello there");
+}
+
+#[test]
+fn attachments_go_to_the_blob_store_within_the_limit() {
+    let fixture = Fixture::new();
+    let big = "A".repeat(2000);
+    let raw = format!(
+        "From: jane@customer.test\r\nSubject: files\r\nMessage-ID: <f@c>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"X\"\r\n\r\n--X\r\nContent-Type: text/plain\r\n\r\n\
+         see attached\r\n--X\r\nContent-Type: text/plain; name=\"note.txt\"\r\n\
+         Content-Disposition: attachment; filename=\"note.txt\"\r\n\r\nsmall file\r\n--X\r\n\
+         Content-Type: application/octet-stream; name=\"big.bin\"\r\n\
+         Content-Disposition: attachment; filename=\"big.bin\"\r\n\r\n{big}\r\n--X--\r\n"
+    );
+    let message = fixture.message(&raw);
+    assert_eq!(message.text, "see attached");
+    assert_eq!(message.attachments.len(), 2);
+    let small = &message.attachments[0];
+    assert_eq!(small.name.as_deref(), Some("note.txt"));
+    let stored = fixture
+        .blobs
+        .get(small.file_id.as_deref().expect("stored"))
+        .expect("get");
+    assert_eq!(stored.as_deref(), Some(&b"small file"[..]));
+    let large = &message.attachments[1];
+    assert_eq!(large.name.as_deref(), Some("big.bin"));
+    assert_eq!(large.file_id, None);
+    assert!(large.size.is_some_and(|size| size >= 2000));
+}
+
+#[test]
+fn a_mail_without_message_id_gets_a_stable_one() {
+    let fixture = Fixture::new();
+    let raw = "From: jane@customer.test\r\nSubject: no id\r\n\r\nhello\r\n";
+    let one = fixture.message(raw);
+    let two = fixture.message(raw);
+    assert_eq!(one.external_id, two.external_id);
+    assert!(one.external_id.ends_with("@synthetic.switchboard"));
+}
+
+#[test]
+fn a_bounce_fails_our_message_and_suppresses_the_address() {
+    let fixture = Fixture::new();
+    let events = fixture
+        .reader()
+        .read(crate::bounce::tests::DSN.as_bytes())
+        .expect("read");
+    match events.as_slice() {
+        [
+            InboundEvent::Delivery(update),
+            InboundEvent::Suppressed(suppression),
+        ] => {
+            assert_eq!(update.external_id, "sb.5.abc@example.test");
+            assert_eq!(update.state, DeliveryState::Failed);
+            assert!(update.error.as_deref().is_some_and(|e| e.contains("5.1.1")));
+            assert_eq!(suppression.address, "gone@customer.test");
+            assert_eq!(suppression.scope, "email");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn garbage_is_refused() {
+    let fixture = Fixture::new();
+    assert!(fixture.reader().read(b"").is_err());
+    assert!(
+        fixture
+            .reader()
+            .read(b"Subject: no sender\r\n\r\nx")
+            .is_err()
+    );
+}
+
+#[test]
+fn every_prefix_of_real_mail_is_read_or_refused_without_panicking() {
+    let fixture = Fixture::new();
+    let samples = [
+        crate::bounce::tests::DSN.to_owned(),
+        "From: \"Jane\" <jane@customer.test>\r\nTo: support+c4.ab@example.test\r\nSubject: AW: x [#4]\r\n\
+         In-Reply-To: <a@b>\r\nReferences: <a@b> <c@d>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"X\"\r\n\r\n--X\r\nContent-Type: text/html\r\n\r\n\
+         <p>hi</p>\r\n--X\r\nContent-Type: image/png; name=a.png\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--X--\r\n"
+            .to_owned(),
+    ];
+    for sample in samples {
+        let bytes = sample.as_bytes();
+        for end in 0..=bytes.len() {
+            // Ok or a refusal are both fine; a panic is the failure this looks for.
+            let _ = fixture.reader().read(&bytes[..end]);
+        }
+        // And with bytes flipped in the middle.
+        let mut mangled = bytes.to_vec();
+        for index in (0..mangled.len()).step_by(7) {
+            mangled[index] ^= 0x5a;
+        }
+        let _ = fixture.reader().read(&mangled);
+    }
+}
+
+#[test]
+fn a_report_on_someone_elses_mail_is_kept_as_an_automated_message() {
+    let fixture = Fixture::new();
+    let foreign =
+        crate::bounce::tests::DSN.replace("sb.5.abc@example.test", "personal-1@customer.test");
+    let message = fixture.message(&foreign);
+    assert!(message.automated);
+    assert_eq!(message.external_id, "dsn-1@mx.example.test");
+}
+
+#[test]
+fn inline_images_are_kept_with_their_content_id() {
+    let fixture = Fixture::new();
+    let message = fixture.message(
+        "From: jane@customer.test\r\nSubject: logo\r\nMessage-ID: <i@c>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/related; boundary=\"R\"\r\n\r\n--R\r\n\
+         Content-Type: text/html\r\n\r\n<p>Look <img src=\"cid:logo@c\"></p>\r\n--R\r\n\
+         Content-Type: image/png\r\nContent-ID: <logo@c>\r\nContent-Disposition: inline\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--R--\r\n",
+    );
+    assert!(
+        message
+            .html
+            .as_deref()
+            .is_some_and(|html| html.contains("cid:logo@c"))
+    );
+    assert_eq!(message.attachments.len(), 1, "{:?}", message.attachments);
+    let image = &message.attachments[0];
+    assert_eq!(image.name.as_deref(), Some("inline-logo@c"));
+    assert_eq!(image.mime_type.as_deref(), Some("image/png"));
+    let bytes = fixture
+        .blobs
+        .get(image.file_id.as_deref().expect("stored"))
+        .expect("read");
+    assert_eq!(bytes.as_deref(), Some(&b"\x89PNG\r\n\x1a\n"[..]));
+    assert_eq!(message.text, "Look");
+}
+
+#[test]
+fn copies_of_our_own_mail_are_skipped() {
+    let fixture = Fixture::new();
+    let ours = fixture.signer.message_id("12", 1_000);
+    let raw = format!(
+        "From: ACME <support@example.test>\r\nTo: jane@customer.test\r\nSubject: Re: x\r\n\
+         Message-ID: <{ours}>\r\n\r\nour answer\r\n"
+    );
+    assert!(
+        fixture
+            .reader()
+            .read(raw.as_bytes())
+            .expect("read")
+            .is_empty()
+    );
+}

@@ -1,0 +1,439 @@
+//! The email channel: IMAP IDLE inbound with a UID/UIDVALIDITY checkpoint, raw RFC 5322 mail
+//! over `POST /hooks/{channel}` for MTAs and providers, SMTP outbound through lettre's pooled
+//! transport. Owns the mail protocols and formats; threading lookups are left to the core
+//! through [`connector_sdk::Threading`] hints.
+
+pub mod address;
+pub mod blobs;
+pub mod body;
+pub mod bounce;
+pub mod convert;
+mod imap;
+pub mod loops;
+pub mod outbound;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use base64::Engine;
+use connector_sdk::{
+    Attachment, AttachmentData, ChannelKind, Connector, ConnectorError, Delivery, InboundEvent,
+    Inbox, OutboundMessage, WebhookError,
+};
+use hmac::{Hmac, Mac};
+use lettre::transport::smtp::AsyncSmtpTransportBuilder;
+use lettre::transport::smtp::PoolConfig;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use serde::Deserialize;
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+use tokio_util::sync::CancellationToken;
+
+use crate::address::Signer;
+use crate::blobs::BlobStore;
+use crate::convert::Reader;
+use crate::outbound::Writer;
+
+pub use crate::imap::{checkpoint_key, parse_checkpoint};
+
+/// The header of an HMAC-signed hook request (the same scheme as the webhook channel).
+pub const SIGNATURE_HEADER: &str = "x-switchboard-signature";
+
+/// How a connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    /// TLS from the first byte (IMAP 993, SMTP 465).
+    Implicit,
+    /// Plain, then upgraded with STARTTLS, which must succeed (IMAP 143, SMTP 587).
+    Starttls,
+    /// No encryption: only for a relay on the same host or loopback tests.
+    None,
+}
+
+/// `[[channels]]` keys of an `email` channel.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The support address customers write to (`support@example.com`).
+    pub address: String,
+    /// The name shown in From (agents appear as "Alice (Display name)").
+    pub display_name: String,
+    /// The domain of our Message-IDs and signed reply addresses (usually the address's).
+    pub domain: String,
+    /// Signs reply addresses and authenticates `POST /hooks/{channel}`.
+    pub secret: String,
+    /// IMAP server; without it the channel receives mail only through its hook.
+    #[serde(default)]
+    pub imap_host: Option<String>,
+    #[serde(default)]
+    pub imap_port: Option<u16>,
+    #[serde(default = "implicit")]
+    pub imap_tls: TlsMode,
+    /// Defaults to `address`.
+    #[serde(default)]
+    pub imap_user: Option<String>,
+    #[serde(default)]
+    pub imap_password: Option<String>,
+    #[serde(default = "inbox")]
+    pub imap_folder: String,
+    pub smtp_host: String,
+    #[serde(default)]
+    pub smtp_port: Option<u16>,
+    #[serde(default = "starttls")]
+    pub smtp_tls: TlsMode,
+    #[serde(default)]
+    pub smtp_user: Option<String>,
+    #[serde(default)]
+    pub smtp_password: Option<String>,
+    /// Extra trusted certificates (PEM) for IMAP and SMTP, for servers with a private CA;
+    /// the public web roots are always trusted.
+    #[serde(default)]
+    pub tls_ca_file: Option<PathBuf>,
+    /// Where attachments are stored, content-addressed.
+    #[serde(default = "blob_dir")]
+    pub blob_dir: PathBuf,
+    /// Larger attachments are recorded (name, type, size) but their bytes are not kept.
+    #[serde(default = "max_attachment_bytes")]
+    pub max_attachment_bytes: usize,
+    /// How long one IMAP IDLE lasts before it is renewed (RFC 2177: under 29 minutes).
+    #[serde(default = "idle_secs")]
+    pub idle_secs: u64,
+    /// How often a server without IDLE is polled.
+    #[serde(default = "poll_secs")]
+    pub poll_secs: u64,
+}
+
+fn implicit() -> TlsMode {
+    TlsMode::Implicit
+}
+fn starttls() -> TlsMode {
+    TlsMode::Starttls
+}
+fn inbox() -> String {
+    "INBOX".into()
+}
+fn blob_dir() -> PathBuf {
+    PathBuf::from("switchboard-blobs")
+}
+fn max_attachment_bytes() -> usize {
+    25 * 1024 * 1024
+}
+fn idle_secs() -> u64 {
+    20 * 60
+}
+fn poll_secs() -> u64 {
+    60
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("address", &self.address)
+            .field("imap_host", &self.imap_host)
+            .field("smtp_host", &self.smtp_host)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Resolved IMAP settings.
+#[derive(Debug, Clone)]
+struct ImapSettings {
+    host: String,
+    port: u16,
+    tls: TlsMode,
+    user: String,
+    password: String,
+    folder: String,
+}
+
+/// A configured mailbox.
+pub struct Email {
+    name: String,
+    config: Config,
+    imap: Option<ImapSettings>,
+    signer: Signer,
+    blobs: BlobStore,
+    own: Vec<String>,
+    /// The certificates of `tls_ca_file`, DER.
+    extra_roots: Vec<Vec<u8>>,
+    smtp_builder: AsyncSmtpTransportBuilder,
+    /// Built on first send: the pool needs a running Tokio runtime (and so does dropping it),
+    /// while connectors are also built outside one (config checks).
+    smtp: OnceLock<AsyncSmtpTransport<Tokio1Executor>>,
+}
+
+impl Email {
+    /// Builds channel `name` from its config.
+    ///
+    /// # Errors
+    /// `Unsupported` naming the key when the config cannot work.
+    pub fn new(name: impl Into<String>, config: Config) -> Result<Self, ConnectorError> {
+        if !config.address.contains('@') || config.address.parse::<lettre::Address>().is_err() {
+            return Err(ConnectorError::Unsupported("address: not an email address"));
+        }
+        if config.domain.trim().is_empty() || config.domain.contains(['@', ' ']) {
+            return Err(ConnectorError::Unsupported("domain: not a domain name"));
+        }
+        if config.secret.len() < 16 {
+            return Err(ConnectorError::Unsupported(
+                "secret: use at least 16 characters (it signs reply addresses)",
+            ));
+        }
+        let imap = match &config.imap_host {
+            Some(host) => Some(ImapSettings {
+                host: host.clone(),
+                port: config.imap_port.unwrap_or(match config.imap_tls {
+                    TlsMode::Implicit => 993,
+                    TlsMode::Starttls | TlsMode::None => 143,
+                }),
+                tls: config.imap_tls,
+                user: config
+                    .imap_user
+                    .clone()
+                    .unwrap_or_else(|| config.address.clone()),
+                password: config
+                    .imap_password
+                    .clone()
+                    .ok_or(ConnectorError::Unsupported(
+                        "imap_password: required with imap_host",
+                    ))?,
+                folder: config.imap_folder.clone(),
+            }),
+            None => None,
+        };
+        let extra_roots = match &config.tls_ca_file {
+            Some(path) => read_roots(path)?,
+            None => Vec::new(),
+        };
+        let smtp_builder = smtp_builder(&config, &extra_roots)?;
+        let signer = Signer::new(config.secret.as_bytes(), &config.address, &config.domain);
+        Ok(Self {
+            name: name.into(),
+            own: vec![config.address.to_ascii_lowercase()],
+            blobs: BlobStore::new(config.blob_dir.clone()),
+            imap,
+            signer,
+            extra_roots,
+            smtp_builder,
+            smtp: OnceLock::new(),
+            config,
+        })
+    }
+
+    fn reader(&self) -> Reader<'_> {
+        Reader {
+            channel: &self.name,
+            scope: ChannelKind::Email.as_str(),
+            signer: &self.signer,
+            own: &self.own,
+            blobs: &self.blobs,
+            max_attachment_bytes: self.config.max_attachment_bytes,
+        }
+    }
+
+    /// True when the hook request carries the channel secret: `Authorization: Bearer`, HTTP
+    /// Basic with the secret as password (providers' inbound routes put it in the URL), or an
+    /// HMAC of the body in `X-Switchboard-Signature`.
+    fn is_authentic(&self, headers: &http::HeaderMap, body: &[u8]) -> bool {
+        let secret = self.config.secret.as_bytes();
+        let same = |given: &[u8]| bool::from(given.ct_eq(secret));
+        if let Some(auth) = headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+        {
+            let (scheme, value) = auth.trim().split_once(' ').unwrap_or((auth, ""));
+            if scheme.eq_ignore_ascii_case("bearer") && same(value.trim().as_bytes()) {
+                return true;
+            }
+            if scheme.eq_ignore_ascii_case("basic") {
+                let decoded = base64::engine::general_purpose::STANDARD
+                    .decode(value.trim())
+                    .unwrap_or_default();
+                let password = decoded
+                    .iter()
+                    .position(|&b| b == b':')
+                    .map_or(&[][..], |colon| &decoded[colon + 1..]);
+                if same(password) {
+                    return true;
+                }
+            }
+        }
+        if let Some(signature) = headers
+            .get(SIGNATURE_HEADER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().strip_prefix("sha256="))
+            .and_then(|hex_mac| hex::decode(hex_mac).ok())
+            && let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret)
+        {
+            mac.update(body);
+            return mac.verify_slice(&signature).is_ok();
+        }
+        false
+    }
+}
+
+/// The certificates in a PEM file, DER-encoded.
+fn read_roots(path: &std::path::Path) -> Result<Vec<Vec<u8>>, ConnectorError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let roots: Vec<Vec<u8>> = CertificateDer::pem_file_iter(path)
+        .map_err(|_| ConnectorError::Unsupported("tls_ca_file: cannot be read"))?
+        .map(|cert| cert.map(|cert| cert.to_vec()))
+        .collect::<Result<_, _>>()
+        .map_err(|_| ConnectorError::Unsupported("tls_ca_file: not PEM certificates"))?;
+    if roots.is_empty() {
+        return Err(ConnectorError::Unsupported(
+            "tls_ca_file: holds no certificate",
+        ));
+    }
+    Ok(roots)
+}
+
+fn smtp_builder(
+    config: &Config,
+    extra_roots: &[Vec<u8>],
+) -> Result<AsyncSmtpTransportBuilder, ConnectorError> {
+    let host = config.smtp_host.trim();
+    if host.is_empty() {
+        return Err(ConnectorError::Unsupported("smtp_host: must not be empty"));
+    }
+    let tls = |host: &str| {
+        let mut params = TlsParameters::builder(host.to_owned());
+        for root in extra_roots {
+            let certificate = lettre::transport::smtp::client::Certificate::from_der(root.clone())
+                .map_err(|_| {
+                    ConnectorError::Unsupported("tls_ca_file: a certificate is invalid")
+                })?;
+            params = params.add_root_certificate(certificate);
+        }
+        params.build_rustls().map_err(|_| {
+            ConnectorError::Unsupported("smtp_tls: TLS cannot be set up for smtp_host")
+        })
+    };
+    let (tls, port) = match config.smtp_tls {
+        TlsMode::Implicit => (Tls::Wrapper(tls(host)?), 465),
+        TlsMode::Starttls => (Tls::Required(tls(host)?), 587),
+        TlsMode::None => (Tls::None, 25),
+    };
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+        .port(config.smtp_port.unwrap_or(port))
+        .tls(tls)
+        .timeout(Some(Duration::from_secs(30)))
+        .pool_config(
+            PoolConfig::new()
+                .max_size(8)
+                .idle_timeout(Duration::from_secs(60)),
+        );
+    match (&config.smtp_user, &config.smtp_password) {
+        (Some(user), Some(password)) => {
+            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+        }
+        (None, None) => {}
+        _ => {
+            return Err(ConnectorError::Unsupported(
+                "smtp_user / smtp_password: give both or neither",
+            ));
+        }
+    }
+    Ok(builder)
+}
+
+/// Sorts an SMTP failure by what the dispatcher should do.
+fn classify(err: lettre::transport::smtp::Error) -> ConnectorError {
+    let code = err.status().map(|code| code.to_string());
+    match code.as_deref() {
+        Some("530" | "534" | "535" | "538") => ConnectorError::Unauthorized,
+        _ if err.is_permanent() => {
+            ConnectorError::rejected(format!("SMTP server refused the mail: {err}"))
+        }
+        _ => ConnectorError::unavailable(err, None),
+    }
+}
+
+#[async_trait::async_trait]
+impl Connector for Email {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> ChannelKind {
+        ChannelKind::Email
+    }
+
+    fn wants_thread_context(&self) -> bool {
+        true
+    }
+
+    async fn send(&self, msg: &OutboundMessage) -> Result<Delivery, ConnectorError> {
+        let writer = Writer {
+            address: &self.config.address,
+            display_name: &self.config.display_name,
+            signer: &self.signer,
+            blobs: &self.blobs,
+        };
+        let outgoing = writer.write(msg)?;
+        let smtp = self.smtp.get_or_init(|| self.smtp_builder.clone().build());
+        smtp.send(outgoing.mail).await.map_err(classify)?;
+        Ok(Delivery::with_id(Some(outgoing.message_id)))
+    }
+
+    async fn listen(
+        &self,
+        inbox: Inbox,
+        shutdown: CancellationToken,
+    ) -> Result<(), ConnectorError> {
+        match &self.imap {
+            Some(imap) => self.listen_imap(imap, inbox, shutdown).await,
+            // Hook-only: mail arrives through `POST /hooks/{channel}`.
+            None => Ok(()),
+        }
+    }
+
+    fn parse_webhook(
+        &self,
+        headers: &http::HeaderMap,
+        body: &[u8],
+    ) -> Result<Vec<InboundEvent>, WebhookError> {
+        if !self.is_authentic(headers, body) {
+            return Err(WebhookError::Unauthenticated(
+                "missing or wrong channel secret (Authorization: Bearer <secret>)".into(),
+            ));
+        }
+        self.reader().read(body).map_err(|err| match err {
+            convert::ReadError::NotMail(reason) => WebhookError::Malformed(reason),
+            convert::ReadError::Storage(err) => {
+                tracing::error!(channel = %self.name, error = %err, "attachment store failed");
+                WebhookError::Unavailable("the mail could not be stored now; retry later".into())
+            }
+        })
+    }
+
+    async fn fetch_attachment(
+        &self,
+        attachment: &Attachment,
+    ) -> Result<AttachmentData, ConnectorError> {
+        let reference = attachment
+            .file_id
+            .as_deref()
+            .ok_or(ConnectorError::Unsupported(
+                "attachment download (not stored)",
+            ))?;
+        let bytes = self
+            .blobs
+            .get(reference)
+            .map_err(|err| ConnectorError::unavailable(err, None))?
+            .ok_or_else(|| ConnectorError::rejected("the attachment is not in the blob store"))?;
+        Ok(AttachmentData::new(
+            bytes,
+            attachment.mime_type.clone(),
+            attachment.name.clone(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests;
