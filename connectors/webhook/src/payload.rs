@@ -17,6 +17,9 @@ pub struct WebhookPayload {
     pub attachments: Vec<AttachmentPayload>,
     #[serde(default)]
     pub timestamp: Option<DateTime<Utc>>,
+    /// Sent by a machine (an auto-reply, a bot): stored, but never answered automatically.
+    #[serde(default)]
+    pub automated: bool,
 }
 
 /// A person on the remote system.
@@ -102,6 +105,7 @@ impl WebhookPayload {
             InboundMessage::text(channel, self.id, sender, self.text).with_attachments(attachments);
         message.thread = self.thread;
         message.sent_at = self.timestamp;
+        message.automated = self.automated;
         message
     }
 }
@@ -120,6 +124,10 @@ pub struct OutboundPayload {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub in_reply_to: Option<String>,
     pub timestamp: DateTime<Utc>,
+    /// Written by automation (an acknowledgement, a rule): a receiver that is itself an
+    /// automated system must not answer it (another Switchboard honours it on the way in).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub automated: bool,
 }
 
 impl From<&OutboundMessage> for OutboundPayload {
@@ -162,6 +170,7 @@ impl From<&OutboundMessage> for OutboundPayload {
                 .collect(),
             in_reply_to: msg.in_reply_to.clone(),
             timestamp: msg.created_at,
+            automated: msg.automated,
         }
     }
 }

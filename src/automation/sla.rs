@@ -1,0 +1,393 @@
+//! SLA policies and the state of one conversation's targets.
+//!
+//! A rule starts a policy (`set_sla = "standard"`); from then on the engine keeps the targets
+//! up to date as messages come and go: the first response is due from the start, a next
+//! response is due after each customer message once we have answered before, and resolution
+//! is due from the start. Every pending target has an exact timer at its due time; a target
+//! met before the timer fires cancels it. The state lives on the conversation as JSON so that
+//! the API can show it without recomputing anything.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::calendar::Calendar;
+use super::rule::Span;
+use crate::domain::Millis;
+
+/// `[[sla]]`: a named set of targets.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaPolicy {
+    pub name: String,
+    pub first_response: Option<Span>,
+    pub next_response: Option<Span>,
+    pub resolution: Option<Span>,
+    /// Count only time within the conversation's business hours.
+    #[serde(default)]
+    pub business_hours_only: bool,
+    /// The share of a target's time after which it is "at risk" (default 0.8).
+    #[serde(default = "default_warn_at")]
+    pub warn_at: f64,
+}
+
+fn default_warn_at() -> f64 {
+    0.8
+}
+
+impl SlaPolicy {
+    /// # Errors
+    /// A message naming the field.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.name.trim().is_empty() {
+            return Err("name: must not be empty".into());
+        }
+        if self.first_response.is_none()
+            && self.next_response.is_none()
+            && self.resolution.is_none()
+        {
+            return Err("a policy needs first_response, next_response or resolution".into());
+        }
+        for (key, span) in [
+            ("first_response", self.first_response),
+            ("next_response", self.next_response),
+            ("resolution", self.resolution),
+        ] {
+            if span.is_some_and(|span| span.0.is_zero()) {
+                return Err(format!("{key}: must be longer than zero"));
+            }
+        }
+        if !(self.warn_at > 0.0 && self.warn_at < 1.0) {
+            return Err("warn_at: must be between 0 and 1".into());
+        }
+        Ok(())
+    }
+
+    fn span(&self, target: Target) -> Option<Span> {
+        match target {
+            Target::FirstResponse => self.first_response,
+            Target::NextResponse => self.next_response,
+            Target::Resolution => self.resolution,
+        }
+    }
+
+    /// The due and warning times of `target` started at `start`, counted in business time
+    /// when the policy says so and a calendar applies.
+    fn schedule(
+        &self,
+        target: Target,
+        start: Millis,
+        calendar: Option<&Calendar>,
+    ) -> Option<TargetState> {
+        let span = self.span(target)?;
+        let millis = span.millis();
+        let warn_millis = (millis as f64 * self.warn_at) as i64;
+        let add = |ms: i64| -> Option<Millis> {
+            match calendar.filter(|_| self.business_hours_only) {
+                Some(calendar) => calendar
+                    .add_business_time(start.to_datetime(), chrono::Duration::milliseconds(ms))
+                    .map(Millis::from),
+                None => Some(start.plus(std::time::Duration::from_millis(ms.max(0) as u64))),
+            }
+        };
+        Some(TargetState {
+            due_at: add(millis)?.0,
+            warn_at: add(warn_millis)?.0,
+            met_at: None,
+            breached_at: None,
+        })
+    }
+}
+
+/// The three kinds of target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    FirstResponse,
+    NextResponse,
+    Resolution,
+}
+
+impl Target {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Target::FirstResponse => "first_response",
+            Target::NextResponse => "next_response",
+            Target::Resolution => "resolution",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            Target::FirstResponse,
+            Target::NextResponse,
+            Target::Resolution,
+        ]
+        .into_iter()
+        .find(|target| target.as_str() == text)
+    }
+
+    /// The timer kind of this target.
+    pub fn timer_kind(self) -> String {
+        format!("sla:{}", self.as_str())
+    }
+}
+
+/// One target's clock (epoch milliseconds).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TargetState {
+    pub due_at: i64,
+    pub warn_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub met_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breached_at: Option<i64>,
+}
+
+impl TargetState {
+    fn pending(&self) -> bool {
+        self.met_at.is_none() && self.breached_at.is_none()
+    }
+}
+
+/// Where a conversation stands against its SLA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaStatus {
+    OnTrack,
+    AtRisk,
+    Breached,
+    Met,
+}
+
+/// The SLA state stored on a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SlaState {
+    pub policy: String,
+    pub targets: BTreeMap<Target, TargetState>,
+}
+
+/// What changed in an SLA state: timers to set and to cancel.
+#[derive(Debug, Default, PartialEq)]
+pub struct SlaChange {
+    pub arm: Vec<(Target, Millis)>,
+    pub cancel: Vec<Target>,
+}
+
+impl SlaChange {
+    pub fn is_empty(&self) -> bool {
+        self.arm.is_empty() && self.cancel.is_empty()
+    }
+}
+
+impl SlaState {
+    /// Starts `policy` at `now`: first response (unless already answered) and resolution.
+    pub fn start(
+        policy: &SlaPolicy,
+        now: Millis,
+        already_answered: bool,
+        calendar: Option<&Calendar>,
+    ) -> (Self, SlaChange) {
+        let mut state = Self {
+            policy: policy.name.clone(),
+            targets: BTreeMap::new(),
+        };
+        let mut change = SlaChange::default();
+        let mut wanted = vec![Target::Resolution];
+        if !already_answered {
+            wanted.push(Target::FirstResponse);
+        }
+        for target in wanted {
+            if let Some(clock) = policy.schedule(target, now, calendar) {
+                change.arm.push((target, Millis(clock.due_at)));
+                state.targets.insert(target, clock);
+            }
+        }
+        (state, change)
+    }
+
+    pub fn from_json(value: &serde_json::Value) -> Option<Self> {
+        serde_json::from_value(value.clone()).ok()
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// We answered the customer: pending response targets are met.
+    pub fn agent_replied(&mut self, now: Millis) -> SlaChange {
+        let mut change = SlaChange::default();
+        for target in [Target::FirstResponse, Target::NextResponse] {
+            if let Some(clock) = self.targets.get_mut(&target)
+                && clock.pending()
+            {
+                clock.met_at = Some(now.0);
+                change.cancel.push(target);
+            }
+        }
+        change
+    }
+
+    /// The customer wrote: once we have answered before, the next response is due.
+    pub fn customer_wrote(
+        &mut self,
+        policy: &SlaPolicy,
+        now: Millis,
+        calendar: Option<&Calendar>,
+    ) -> SlaChange {
+        let mut change = SlaChange::default();
+        let answered_before = self
+            .targets
+            .get(&Target::FirstResponse)
+            .is_none_or(|clock| clock.met_at.is_some());
+        let next_pending = self
+            .targets
+            .get(&Target::NextResponse)
+            .is_some_and(TargetState::pending);
+        if answered_before
+            && !next_pending
+            && let Some(clock) = policy.schedule(Target::NextResponse, now, calendar)
+        {
+            change
+                .arm
+                .push((Target::NextResponse, Millis(clock.due_at)));
+            self.targets.insert(Target::NextResponse, clock);
+        }
+        change
+    }
+
+    /// The conversation was resolved: resolution is met, nothing else is due any more.
+    pub fn resolved(&mut self, now: Millis) -> SlaChange {
+        let mut change = SlaChange::default();
+        for (target, clock) in &mut self.targets {
+            // Resolution is met; and nobody waits for an answer in a resolved conversation.
+            if clock.pending() {
+                clock.met_at = Some(now.0);
+                change.cancel.push(*target);
+            }
+        }
+        change
+    }
+
+    /// Records a breach when the target is still pending at its due time; returns whether it
+    /// was one (a target met just before its timer fired is not).
+    pub fn breach(&mut self, target: Target, now: Millis) -> bool {
+        match self.targets.get_mut(&target) {
+            Some(clock) if clock.pending() && clock.due_at <= now.0 => {
+                clock.breached_at = Some(now.0);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The overall status at `now`.
+    pub fn status(&self, now: Millis) -> SlaStatus {
+        let pending: Vec<&TargetState> = self.targets.values().filter(|c| c.pending()).collect();
+        if self.targets.values().any(|c| c.breached_at.is_some())
+            || pending.iter().any(|c| c.due_at <= now.0)
+        {
+            SlaStatus::Breached
+        } else if pending.iter().any(|c| c.warn_at <= now.0) {
+            SlaStatus::AtRisk
+        } else if pending.is_empty() {
+            SlaStatus::Met
+        } else {
+            SlaStatus::OnTrack
+        }
+    }
+
+    /// The earliest pending due time.
+    pub fn next_due(&self) -> Option<i64> {
+        self.targets
+            .values()
+            .filter(|c| c.pending())
+            .map(|c| c.due_at)
+            .min()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn policy() -> SlaPolicy {
+        SlaPolicy {
+            name: "standard".into(),
+            first_response: Some(Span(Duration::from_secs(3_600))),
+            next_response: Some(Span(Duration::from_secs(1_800))),
+            resolution: Some(Span(Duration::from_secs(86_400))),
+            business_hours_only: false,
+            warn_at: 0.8,
+        }
+    }
+
+    const HOUR: i64 = 3_600_000;
+
+    #[test]
+    fn a_conversation_goes_through_its_targets() {
+        let start = Millis(1_000_000);
+        let (mut state, change) = SlaState::start(&policy(), start, false, None);
+        assert_eq!(change.arm.len(), 2);
+        assert_eq!(state.status(start), SlaStatus::OnTrack);
+        assert_eq!(state.next_due(), Some(start.0 + HOUR));
+        // 80 % of the hour gone: at risk.
+        assert_eq!(
+            state.status(Millis(start.0 + HOUR * 8 / 10)),
+            SlaStatus::AtRisk
+        );
+        // Answered after 50 minutes: first response met, timer cancelled.
+        let reply = Millis(start.0 + HOUR * 5 / 6);
+        assert_eq!(
+            state.agent_replied(reply).cancel,
+            vec![Target::FirstResponse]
+        );
+        assert_eq!(state.status(reply), SlaStatus::OnTrack);
+        // The customer writes again: next response due in 30 minutes.
+        let again = Millis(reply.0 + 1_000);
+        let change = state.customer_wrote(&policy(), again, None);
+        assert_eq!(
+            change.arm,
+            vec![(Target::NextResponse, Millis(again.0 + HOUR / 2))]
+        );
+        // Nobody answers: the timer fires and it is a breach.
+        assert!(state.breach(Target::NextResponse, Millis(again.0 + HOUR / 2)));
+        assert_eq!(
+            state.status(Millis(again.0 + HOUR / 2)),
+            SlaStatus::Breached
+        );
+    }
+
+    #[test]
+    fn a_met_target_is_not_breached_by_a_late_timer() {
+        let start = Millis(0);
+        let (mut state, _) = SlaState::start(&policy(), start, false, None);
+        state.agent_replied(Millis(10));
+        assert!(!state.breach(Target::FirstResponse, Millis(HOUR)));
+        state.resolved(Millis(20));
+        assert_eq!(state.status(Millis(HOUR * 100)), SlaStatus::Met);
+    }
+
+    #[test]
+    fn the_customer_waiting_for_a_first_answer_does_not_start_next_response() {
+        let (mut state, _) = SlaState::start(&policy(), Millis(0), false, None);
+        assert!(state.customer_wrote(&policy(), Millis(5), None).is_empty());
+    }
+
+    #[test]
+    fn policy_validation() {
+        let mut bad = policy();
+        bad.warn_at = 1.5;
+        assert!(bad.validate().unwrap_err().starts_with("warn_at"));
+        let empty = SlaPolicy {
+            first_response: None,
+            next_response: None,
+            resolution: None,
+            ..policy()
+        };
+        assert!(empty.validate().is_err());
+    }
+}

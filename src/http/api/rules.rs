@@ -1,0 +1,181 @@
+//! Automation rules: list every rule in evaluation order (config, API, bots) and manage the
+//! ones made through the API. A rule is checked before it is stored: its shape, the templates
+//! it replies with and the SLA policies it starts must exist.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::automation::rule::RuleSpec;
+use crate::automation::{ActiveRule, RuleSource, check_rule};
+use crate::http::AppState;
+use crate::http::auth::{Admins, Agents, Authorized};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{Json, Path};
+use crate::store::automation::StoredRule;
+
+/// A rule with where it comes from. Only `api` rules have an id and can be changed here.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RuleView {
+    pub id: Option<i64>,
+    pub source: RuleSource,
+    /// The place in the evaluation order, from 1.
+    pub order: usize,
+    #[serde(flatten)]
+    pub rule: RuleSpec,
+}
+
+/// Every rule, in the order they are evaluated.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RuleList {
+    pub items: Vec<RuleView>,
+}
+
+/// A rule made through the API, as stored.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StoredRuleView {
+    pub id: i64,
+    /// Order among API rules (config rules always come first).
+    pub position: i64,
+    #[serde(flatten)]
+    pub rule: RuleSpec,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Body of a create or replace: the rule, and optionally where it goes among API rules.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RuleRequest {
+    #[serde(flatten)]
+    pub rule: RuleSpec,
+    pub position: Option<i64>,
+}
+
+fn view(stored: StoredRule) -> ApiResult<StoredRuleView> {
+    let rule = serde_json::from_value(stored.definition)
+        .map_err(|err| ApiError::Internal(anyhow::anyhow!("stored rule {}: {err}", stored.id)))?;
+    Ok(StoredRuleView {
+        id: stored.id,
+        position: stored.position,
+        rule,
+        created_at: stored.created_at,
+        updated_at: stored.updated_at,
+    })
+}
+
+/// Checks a rule against what exists, and its name against config rules and bots.
+fn checked(state: &AppState, request: &RuleRequest) -> ApiResult<serde_json::Value> {
+    let automation = &state.automation;
+    check_rule(
+        &request.rule,
+        automation.templates(),
+        &automation.sla_policies(),
+    )
+    .map_err(ApiError::Invalid)?;
+    if automation.reserved_names().contains(&request.rule.name) {
+        return Err(ApiError::Conflict(format!(
+            "name: {:?} is taken by a rule from the configuration",
+            request.rule.name
+        )));
+    }
+    serde_json::to_value(&request.rule).map_err(|err| ApiError::Internal(err.into()))
+}
+
+fn store_error(err: crate::store::StoreError) -> ApiError {
+    match err {
+        crate::store::StoreError::Conflict { .. } => {
+            ApiError::Conflict("name: another rule has this name".into())
+        }
+        other => ApiError::from_store("rule", other),
+    }
+}
+
+/// `GET /api/v1/rules`
+#[utoipa::path(get, path = "/api/v1/rules", tag = "rules",
+    responses((status = 200, body = RuleList)), security(("bearer" = ["admin", "agent"])))]
+pub async fn list_rules(
+    _caller: Authorized<Agents>,
+    State(state): State<AppState>,
+) -> ApiResult<Json<RuleList>> {
+    let rules = state
+        .automation
+        .rules()
+        .await
+        .map_err(|err| ApiError::from_store("rule", err))?;
+    let items = rules
+        .into_iter()
+        .enumerate()
+        .map(|(index, ActiveRule { spec, source, id })| RuleView {
+            id,
+            source,
+            order: index + 1,
+            rule: spec,
+        })
+        .collect();
+    Ok(Json(RuleList { items }))
+}
+
+/// `POST /api/v1/rules`
+#[utoipa::path(post, path = "/api/v1/rules", tag = "rules", request_body = RuleRequest,
+    responses((status = 201, body = StoredRuleView), (status = 409), (status = 422)),
+    security(("bearer" = ["admin"])))]
+pub async fn create_rule(
+    _caller: Authorized<Admins>,
+    State(state): State<AppState>,
+    Json(request): Json<RuleRequest>,
+) -> ApiResult<(StatusCode, Json<StoredRuleView>)> {
+    let definition = checked(&state, &request)?;
+    let stored = state
+        .store
+        .create_rule(&request.rule.name, &definition, request.position)
+        .await
+        .map_err(store_error)?;
+    Ok((StatusCode::CREATED, Json(view(stored)?)))
+}
+
+/// `GET /api/v1/rules/{id}`
+#[utoipa::path(get, path = "/api/v1/rules/{id}", tag = "rules", params(("id" = i64, Path)),
+    responses((status = 200, body = StoredRuleView), (status = 404)),
+    security(("bearer" = ["admin", "agent"])))]
+pub async fn get_rule(
+    _caller: Authorized<Agents>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<StoredRuleView>> {
+    let stored = state.store.get_rule(id).await.map_err(store_error)?;
+    Ok(Json(view(stored)?))
+}
+
+/// `PUT /api/v1/rules/{id}`: replaces the rule.
+#[utoipa::path(put, path = "/api/v1/rules/{id}", tag = "rules", params(("id" = i64, Path)),
+    request_body = RuleRequest,
+    responses((status = 200, body = StoredRuleView), (status = 404), (status = 409), (status = 422)),
+    security(("bearer" = ["admin"])))]
+pub async fn replace_rule(
+    _caller: Authorized<Admins>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(request): Json<RuleRequest>,
+) -> ApiResult<Json<StoredRuleView>> {
+    let definition = checked(&state, &request)?;
+    let stored = state
+        .store
+        .update_rule(id, &request.rule.name, &definition, request.position)
+        .await
+        .map_err(store_error)?;
+    Ok(Json(view(stored)?))
+}
+
+/// `DELETE /api/v1/rules/{id}`
+#[utoipa::path(delete, path = "/api/v1/rules/{id}", tag = "rules", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404)), security(("bearer" = ["admin"])))]
+pub async fn delete_rule(
+    _caller: Authorized<Admins>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    state.store.delete_rule(id).await.map_err(store_error)?;
+    Ok(StatusCode::NO_CONTENT)
+}
