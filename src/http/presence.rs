@@ -1,0 +1,387 @@
+//! Who is looking at which conversation, who is typing, and which agents have the web inbox
+//! open. Ephemeral by design: kept in memory, broadcast on the event stream as `presence`
+//! events, never written to the event log. Agents' availability follows their inbox
+//! heartbeats: an agent whose heartbeats stop is set offline, so the router stops giving them
+//! work.
+//!
+//! With several nodes each node knows the viewers of its own clients only.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::response::sse::Event as SseEvent;
+use futures_util::{Stream, StreamExt};
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_util::sync::CancellationToken;
+use utoipa::ToSchema;
+
+use super::AppState;
+use crate::domain::{AgentId, Availability, ConversationId};
+use crate::store::AgentPatch;
+
+/// A viewer who sent nothing for this long has left (the inbox refreshes every 15 s).
+pub const VIEWER_TTL: Duration = Duration::from_secs(45);
+/// "Typing" ends this long after the last keystroke report.
+pub const TYPING_TTL: Duration = Duration::from_secs(8);
+/// An agent whose inbox sent no heartbeat for this long is set offline.
+pub const HEARTBEAT_TTL: Duration = Duration::from_secs(90);
+/// How often expired entries are swept.
+const SWEEP_EVERY: Duration = Duration::from_secs(3);
+
+/// What an agent is doing in a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PresenceState {
+    Viewing,
+    Typing,
+    Left,
+}
+
+/// One agent in a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ViewerView {
+    pub agent_id: AgentId,
+    pub name: String,
+    pub typing: bool,
+}
+
+/// The agents in a conversation now; also the data of the `presence` stream event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PresenceView {
+    pub conversation_id: ConversationId,
+    pub viewers: Vec<ViewerView>,
+}
+
+struct Viewer {
+    name: String,
+    seen: Instant,
+    typing_until: Option<Instant>,
+}
+
+struct Heartbeat {
+    seen: Instant,
+}
+
+#[derive(Default)]
+struct Inner {
+    conversations: HashMap<ConversationId, HashMap<AgentId, Viewer>>,
+    heartbeats: HashMap<AgentId, Heartbeat>,
+}
+
+/// The in-memory presence registry and its broadcast.
+pub struct Presence {
+    inner: Mutex<Inner>,
+    sender: broadcast::Sender<Arc<PresenceView>>,
+}
+
+impl Default for Presence {
+    fn default() -> Self {
+        let (sender, _) = broadcast::channel(1024);
+        Self {
+            inner: Mutex::default(),
+            sender,
+        }
+    }
+}
+
+impl Presence {
+    /// Records what `agent` is doing in `conversation`, broadcasts the change if it is one,
+    /// and returns who is there now.
+    pub fn update(
+        &self,
+        conversation: ConversationId,
+        agent: AgentId,
+        name: &str,
+        state: PresenceState,
+    ) -> PresenceView {
+        let now = Instant::now();
+        let (view, changed) = {
+            let Ok(mut inner) = self.inner.lock() else {
+                return PresenceView {
+                    conversation_id: conversation,
+                    viewers: Vec::new(),
+                };
+            };
+            let viewers = inner.conversations.entry(conversation).or_default();
+            let before = snapshot(conversation, viewers, now);
+            match state {
+                PresenceState::Left => {
+                    viewers.remove(&agent);
+                }
+                PresenceState::Viewing | PresenceState::Typing => {
+                    let viewer = viewers.entry(agent).or_insert_with(|| Viewer {
+                        name: name.to_owned(),
+                        seen: now,
+                        typing_until: None,
+                    });
+                    viewer.seen = now;
+                    viewer.name = name.to_owned();
+                    viewer.typing_until =
+                        (state == PresenceState::Typing).then(|| now + TYPING_TTL);
+                }
+            }
+            let after = snapshot(conversation, viewers, now);
+            if viewers.is_empty() {
+                inner.conversations.remove(&conversation);
+            }
+            let changed = before != after;
+            (after, changed)
+        };
+        if changed {
+            // Nobody listening is fine: presence is only for those looking.
+            let _ = self.sender.send(Arc::new(view.clone()));
+        }
+        view
+    }
+
+    /// Who is in `conversation` now.
+    pub fn viewers(&self, conversation: ConversationId) -> PresenceView {
+        let now = Instant::now();
+        match self.inner.lock() {
+            Ok(inner) => match inner.conversations.get(&conversation) {
+                Some(viewers) => snapshot(conversation, viewers, now),
+                None => PresenceView {
+                    conversation_id: conversation,
+                    viewers: Vec::new(),
+                },
+            },
+            Err(_) => PresenceView {
+                conversation_id: conversation,
+                viewers: Vec::new(),
+            },
+        }
+    }
+
+    /// Records an inbox heartbeat of `agent`.
+    pub fn heartbeat(&self, agent: AgentId) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.heartbeats.insert(
+                agent,
+                Heartbeat {
+                    seen: Instant::now(),
+                },
+            );
+        }
+    }
+
+    /// Forgets `agent` everywhere (signed out): broadcasts the conversations they left.
+    pub fn forget(&self, agent: AgentId) {
+        let left: Vec<ConversationId> = match self.inner.lock() {
+            Ok(mut inner) => {
+                inner.heartbeats.remove(&agent);
+                inner
+                    .conversations
+                    .iter()
+                    .filter(|(_, viewers)| viewers.contains_key(&agent))
+                    .map(|(id, _)| *id)
+                    .collect()
+            }
+            Err(_) => Vec::new(),
+        };
+        for conversation in left {
+            self.update(conversation, agent, "", PresenceState::Left);
+        }
+    }
+
+    /// Drops expired viewers and typing marks (broadcasting the changes) and returns the
+    /// agents whose heartbeats lapsed.
+    fn sweep(&self, now: Instant) -> Vec<AgentId> {
+        let mut changes = Vec::new();
+        let mut lapsed = Vec::new();
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.conversations.retain(|conversation, viewers| {
+                let before = snapshot(*conversation, viewers, now);
+                viewers.retain(|_, viewer| now.duration_since(viewer.seen) < VIEWER_TTL);
+                for viewer in viewers.values_mut() {
+                    if viewer.typing_until.is_some_and(|until| until <= now) {
+                        viewer.typing_until = None;
+                    }
+                }
+                let after = snapshot(*conversation, viewers, now);
+                if before != after {
+                    changes.push(after);
+                }
+                !viewers.is_empty()
+            });
+            inner.heartbeats.retain(|agent, beat| {
+                let alive = now.duration_since(beat.seen) < HEARTBEAT_TTL;
+                if !alive {
+                    lapsed.push(*agent);
+                }
+                alive
+            });
+        }
+        for view in changes {
+            let _ = self.sender.send(Arc::new(view));
+        }
+        lapsed
+    }
+
+    /// A new listener for presence changes.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<PresenceView>> {
+        self.sender.subscribe()
+    }
+}
+
+fn snapshot(
+    conversation: ConversationId,
+    viewers: &HashMap<AgentId, Viewer>,
+    now: Instant,
+) -> PresenceView {
+    let mut list: Vec<ViewerView> = viewers
+        .iter()
+        .filter(|(_, viewer)| now.duration_since(viewer.seen) < VIEWER_TTL)
+        .map(|(agent, viewer)| ViewerView {
+            agent_id: *agent,
+            name: viewer.name.clone(),
+            typing: viewer.typing_until.is_some_and(|until| until > now),
+        })
+        .collect();
+    list.sort_by_key(|viewer| viewer.agent_id);
+    PresenceView {
+        conversation_id: conversation,
+        viewers: list,
+    }
+}
+
+/// The event stream `logged` with presence changes mixed in; it ends when `logged` ends
+/// (shutdown, database gone), whatever presence does.
+pub fn merge_into<S>(
+    logged: S,
+    state: &AppState,
+) -> impl Stream<Item = Result<SseEvent, Infallible>> + use<S>
+where
+    S: Stream<Item = Result<SseEvent, Infallible>>,
+{
+    // `None` marks the end of the logged stream and stops the merged one.
+    let logged = logged
+        .map(Some)
+        .chain(futures_util::stream::once(async { None }));
+    futures_util::stream::select(logged, sse_stream(state).map(Some))
+        .take_while(|item| std::future::ready(item.is_some()))
+        .filter_map(std::future::ready)
+}
+
+/// Presence changes as server-sent events named `presence`, without an id: they are not in
+/// the log, so they must not move a client's `Last-Event-ID`.
+pub fn sse_stream(state: &AppState) -> impl Stream<Item = Result<SseEvent, Infallible>> + use<> {
+    let shutdown = state.shutdown.clone();
+    BroadcastStream::new(state.presence.subscribe())
+        // A lagging listener skips stale presence: the next change carries the whole list.
+        .filter_map(|item| async move { item.ok() })
+        .map(|view| {
+            Ok(SseEvent::default()
+                .event("presence")
+                .json_data(&*view)
+                .unwrap_or_else(|_| SseEvent::default().comment("unencodable presence")))
+        })
+        .take_until(shutdown.cancelled_owned())
+}
+
+/// Sets `agent` to `availability` if it is not already, and wakes the router when that may
+/// let waiting conversations in.
+pub async fn set_availability(state: &AppState, agent: AgentId, availability: Availability) {
+    let current = match state.store.get_agent(agent).await {
+        Ok(found) => found.availability,
+        Err(err) => {
+            tracing::warn!(error = %err, %agent, "could not read the agent's availability");
+            return;
+        }
+    };
+    if current == availability {
+        return;
+    }
+    let patch = AgentPatch {
+        availability: Some(availability),
+        ..AgentPatch::default()
+    };
+    if let Err(err) = state.store.update_agent(agent, &patch).await {
+        tracing::warn!(error = %err, %agent, "could not change the agent's availability");
+        return;
+    }
+    if state.reassign_when_offline && availability == Availability::Offline {
+        match state
+            .store
+            .release_conversations(&state.routing, agent, None)
+            .await
+        {
+            Ok(events) => state.events.publish(events),
+            Err(err) => tracing::warn!(error = %err, %agent, "could not release conversations"),
+        }
+    }
+    state.router_wake.notify_one();
+}
+
+/// Sweeps expired presence until shutdown and sets agents whose inbox went quiet offline;
+/// also prunes ended sessions and old login attempts every few minutes.
+pub async fn run(state: AppState, shutdown: CancellationToken) {
+    let mut ticks: u64 = 0;
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(SWEEP_EVERY) => {}
+            () = shutdown.cancelled() => return,
+        }
+        for agent in state.presence.sweep(Instant::now()) {
+            tracing::info!(%agent, "web inbox heartbeats stopped; agent set offline");
+            set_availability(&state, agent, Availability::Offline).await;
+        }
+        ticks += 1;
+        if ticks.is_multiple_of(100) {
+            let attempts_before = crate::domain::Millis(
+                crate::domain::Millis::now().0 - super::web::LOGIN_WINDOW.as_millis() as i64 * 4,
+            );
+            if let Err(err) = state
+                .store
+                .prune_sessions(super::session::idle_since(), attempts_before)
+                .await
+            {
+                tracing::warn!(error = %err, "could not prune web sessions");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn viewers_join_type_and_leave_with_one_broadcast_per_change() {
+        let presence = Presence::default();
+        let mut events = presence.subscribe();
+        let (c, a, b) = (ConversationId::new(1), AgentId::new(1), AgentId::new(2));
+        presence.update(c, a, "Ann", PresenceState::Viewing);
+        presence.update(c, a, "Ann", PresenceState::Viewing);
+        let view = presence.update(c, b, "Bob", PresenceState::Typing);
+        assert_eq!(view.viewers.len(), 2);
+        assert!(view.viewers[1].typing);
+        assert_eq!(events.try_recv().unwrap().viewers.len(), 1);
+        assert_eq!(events.try_recv().unwrap().viewers.len(), 2);
+        assert!(
+            events.try_recv().is_err(),
+            "a repeated heartbeat is not a change"
+        );
+        presence.forget(a);
+        assert_eq!(presence.viewers(c).viewers.len(), 1);
+        assert_eq!(events.try_recv().unwrap().viewers[0].name, "Bob");
+    }
+
+    #[test]
+    fn sweeping_expires_typing_viewers_and_heartbeats() {
+        let presence = Presence::default();
+        let (c, a) = (ConversationId::new(1), AgentId::new(1));
+        presence.update(c, a, "Ann", PresenceState::Typing);
+        presence.heartbeat(a);
+        let start = Instant::now();
+        assert!(presence.sweep(start).is_empty());
+        presence.sweep(start + TYPING_TTL + Duration::from_millis(1));
+        assert!(!presence.viewers(c).viewers[0].typing);
+        let lapsed = presence.sweep(start + HEARTBEAT_TTL + Duration::from_secs(1));
+        assert_eq!(lapsed, vec![a]);
+        assert!(presence.viewers(c).viewers.is_empty());
+    }
+}

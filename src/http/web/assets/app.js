@@ -1,0 +1,184 @@
+// The inbox's entry point: routing (#/inbox/{view}/{id}, #/admin/{page}), the live event
+// stream, heartbeats, keyboard shortcuts and the help overlay.
+
+import { get, getOptional, post } from './api.js';
+import { h, replace, toast } from './dom.js';
+import { me, state, loadDirectory } from './state.js';
+import * as inbox from './inbox.js';
+import * as thread from './thread.js';
+import { showAdmin } from './admin.js';
+
+const HEARTBEAT_MS = 15000;
+
+const layout = { main: null, inboxView: null, panes: null };
+
+function route() {
+  const parts = (location.hash || '#/inbox/mine').slice(2).split('/');
+  if (parts[0] === 'admin') return { page: 'admin', name: parts[1] || 'agents' };
+  const view = ['mine', 'unassigned', 'all'].includes(parts[1]) ? parts[1] : 'mine';
+  const id = parts[2] ? Number(parts[2]) : null;
+  return { page: 'inbox', view, id: Number.isFinite(id) ? id : null };
+}
+
+async function navigate() {
+  const r = route();
+  document.getElementById('nav-inbox')?.setAttribute('aria-current', r.page === 'inbox' ? 'page' : 'false');
+  document.getElementById('nav-admin')?.setAttribute('aria-current', r.page === 'admin' ? 'page' : 'false');
+  if (r.page === 'admin') {
+    thread.leave();
+    layout.inboxView = null;
+    await showAdmin(layout.main, r.name);
+    return;
+  }
+  if (layout.inboxView !== r.view) {
+    layout.inboxView = r.view;
+    const threadPane = h('section', { class: 'thread-pane', id: 'thread-pane', 'aria-label': 'Conversation' },
+      h('p', { class: 'empty' }, 'Pick a conversation (j / k).'));
+    const contactPane = h('aside', { class: 'contact-pane', id: 'contact-pane', 'aria-label': 'Contact' });
+    layout.panes = { thread: threadPane, contact: contactPane };
+    replace(layout.main, h('div', { class: 'inbox' }, inbox.listPane(r.view, open), threadPane, contactPane));
+    await inbox.reload();
+  }
+  layout.main.classList.toggle('has-conversation', r.id !== null);
+  if (r.id !== null && r.id !== thread.openId()) {
+    inbox.select(r.id);
+    await thread.show(r.id, layout.panes);
+  } else if (r.id === null && thread.openId()) {
+    thread.leave();
+    inbox.select(null);
+    replace(layout.panes.thread, h('p', { class: 'empty' }, 'Pick a conversation (j / k).'));
+    replace(layout.panes.contact);
+  }
+}
+
+function open(id) {
+  location.hash = `#/inbox/${inbox.currentView()}/${id}`;
+}
+
+// ---- live events ----------------------------------------------------------------------
+
+let queue = Promise.resolve();
+
+function connectEvents() {
+  const status = document.getElementById('connection');
+  const source = new EventSource('/api/v1/events');
+  const handle = (e) => {
+    let event;
+    try { event = JSON.parse(e.data); } catch { return; }
+    // One at a time, in the order the server sent them, so the screen follows history.
+    queue = queue.then(() => apply(event)).catch((err) => console.warn('event failed', err));
+  };
+  for (const kind of ['message.created', 'message.updated', 'conversation.created', 'conversation.assigned',
+    'conversation.status_changed', 'conversation.updated', 'conversation.idle', 'sla.breached', 'rule.failed',
+    'contact.created', 'contact.updated']) {
+    source.addEventListener(kind, handle);
+  }
+  source.onmessage = handle;
+  source.addEventListener('presence', (e) => {
+    try { thread.renderPresence(JSON.parse(e.data)); } catch { /* ignore a bad frame */ }
+  });
+  source.onopen = () => { status.textContent = 'live'; status.className = 'connection live'; };
+  source.onerror = () => { status.textContent = 'reconnecting…'; status.className = 'connection down'; };
+}
+
+async function apply(event) {
+  if (event.kind.startsWith('contact.') && event.contact_id) state.contacts.delete(event.contact_id);
+  if (!event.conversation_id) {
+    if (event.contact_id) await thread.onEvent(event);
+    return;
+  }
+  if (inbox.isShown()) {
+    try {
+      const c = await get(`/conversations/${event.conversation_id}`);
+      inbox.upsert(c);
+      if (c.id === thread.openId()) inbox.markRead(c);
+    } catch { /* not visible to this agent */ }
+  }
+  await thread.onEvent(event);
+}
+
+// ---- heartbeat and availability -----------------------------------------------------------
+
+function availability() {
+  return document.getElementById('availability').value;
+}
+
+function heartbeat() {
+  post('/presence/heartbeat', { availability: availability() }).catch(() => {});
+  thread.keepViewing();
+}
+
+// ---- keyboard -------------------------------------------------------------------------------
+
+function typingInField(target) {
+  return target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
+}
+
+function showHelp(visible) {
+  const help = document.getElementById('help');
+  help.hidden = !visible;
+  if (visible) document.getElementById('help-close').focus();
+}
+
+function onKey(e) {
+  if (e.key === 'Escape') {
+    if (!document.getElementById('help').hidden) { showHelp(false); e.preventDefault(); }
+    return;
+  }
+  if (e.ctrlKey || e.metaKey || e.altKey || typingInField(e.target)) return;
+  const inInbox = route().page === 'inbox';
+  switch (e.key) {
+    case '?': showHelp(true); break;
+    case 'j': if (inInbox) inbox.move(1); break;
+    case 'k': if (inInbox) inbox.move(-1); break;
+    case 'r': if (thread.openId()) thread.focusComposer('reply'); break;
+    case 'n': if (thread.openId()) thread.focusComposer('note'); break;
+    case 'e': if (thread.openId()) thread.toggleResolved(); break;
+    case 'a': if (thread.openId()) thread.focusAssign(); break;
+    default: return;
+  }
+  e.preventDefault();
+}
+
+// ---- start ------------------------------------------------------------------------------------
+
+async function start() {
+  layout.main = document.getElementById('main');
+  document.getElementById('me-name').textContent = me.name;
+  if (me.role !== 'admin') document.querySelectorAll('.admin-only').forEach((el) => el.remove());
+  document.getElementById('help-button').addEventListener('click', () => showHelp(true));
+  document.getElementById('help-close').addEventListener('click', () => showHelp(false));
+  document.getElementById('help').addEventListener('click', (e) => { if (e.target.id === 'help') showHelp(false); });
+  document.addEventListener('keydown', onKey);
+  const select = document.getElementById('availability');
+  select.value = localStorage.getItem(`sb:${me.id}:availability`) || 'online';
+  select.addEventListener('change', () => {
+    localStorage.setItem(`sb:${me.id}:availability`, select.value);
+    heartbeat();
+  });
+  try {
+    await loadDirectory();
+  } catch (err) {
+    toast(`Could not load the directory: ${err.message}`, 'error');
+  }
+  if (me.role === 'admin') {
+    // Features built alongside the inbox: show their pages only where the API has them.
+    const [rules, templates] = await Promise.all([getOptional('/rules').catch(() => null), getOptional('/templates').catch(() => null)]);
+    if (rules === null) state.missing.add('rules');
+    if (templates === null) state.missing.add('templates');
+  }
+  if (me.role === 'marketer') {
+    replace(layout.main, h('p', { class: 'empty' }, 'Your role (marketer) has no access to the inbox. Campaigns and contacts are available through the API.'));
+    return;
+  }
+  connectEvents();
+  heartbeat();
+  setInterval(heartbeat, HEARTBEAT_MS);
+  setInterval(inbox.tick, 30000);
+  window.addEventListener('hashchange', () => { navigate().catch((err) => toast(err.message, 'error')); });
+  window.addEventListener('pagehide', () => thread.leave());
+  await navigate();
+  document.body.dataset.ready = 'true';
+}
+
+start().catch((err) => toast(err.message, 'error'));

@@ -1,0 +1,377 @@
+//! The agent web inbox at `/`: sign-in and sign-out pages rendered here, and a shell page
+//! whose plain ES modules (embedded in the binary, no build step) drive the REST API and
+//! the event stream with the session cookie.
+//!
+//! Everything customers wrote reaches the page as JSON and is put into the DOM as text,
+//! never as markup; customer HTML (email) is shown only inside a sandboxed frame. The
+//! Content-Security-Policy below forbids inline and foreign scripts as a second wall.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, FromRequest, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::AppState;
+use super::error::ApiError;
+use super::session::{self, COOKIE};
+use crate::domain::{Availability, Millis};
+
+/// Failed sign-ins are counted over this window.
+pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Failed sign-ins per address within the window before the address is refused.
+pub const MAX_FAILURES_PER_EMAIL: i64 = 5;
+/// Failed sign-ins per client address within the window before it is refused.
+pub const MAX_FAILURES_PER_CLIENT: i64 = 20;
+/// The cookie that ties the sign-in form to the browser that loaded it (login CSRF).
+const LOGIN_COOKIE: &str = "sb_login";
+
+/// The policy for every page and asset of the inbox. `style-src 'unsafe-inline'` is for the
+/// inline styles of customer email shown in the sandboxed frame (which inherits this policy
+/// and may run no script at all).
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data: blob: https: http:; media-src 'self' https: http:; connect-src 'self'; \
+    frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+
+const INDEX_HTML: &str = include_str!("assets/index.html");
+const LOGIN_HTML: &str = include_str!("assets/login.html");
+
+/// The embedded static files: (URL name, content type, body).
+const ASSETS: &[(&str, &str, &str)] = &[
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/app.js"),
+    ),
+    (
+        "api.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/api.js"),
+    ),
+    (
+        "dom.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/dom.js"),
+    ),
+    (
+        "state.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/state.js"),
+    ),
+    (
+        "inbox.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/inbox.js"),
+    ),
+    (
+        "thread.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/thread.js"),
+    ),
+    (
+        "admin.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/admin.js"),
+    ),
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_str!("assets/app.css"),
+    ),
+    ("icon.svg", "image/svg+xml", include_str!("assets/icon.svg")),
+];
+
+/// The inbox's routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(index))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/assets/{name}", get(asset))
+}
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// An HTML page with the inbox's security headers; never cached (it carries the CSRF token).
+fn page(status: StatusCode, html: String) -> Response {
+    let mut response = (status, html).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    secure_headers(headers);
+    response
+}
+
+fn secure_headers(headers: &mut HeaderMap) {
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+}
+
+/// `GET /`: the inbox for a signed-in agent, else the sign-in page.
+async fn index(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let Some(session) = session::current(&state, &headers).await? else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let html = INDEX_HTML
+        .replace("{{csrf}}", &escape_html(&session.csrf_token))
+        .replace("{{agent_id}}", &session.agent.to_string())
+        .replace("{{role}}", &escape_html(session.role.as_str()))
+        .replace("{{name}}", &escape_html(&session.name))
+        .replace("{{email}}", &escape_html(&session.email));
+    Ok(page(StatusCode::OK, html))
+}
+
+/// `GET /assets/{name}`
+async fn asset(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+    match ASSETS.iter().find(|(file, _, _)| *file == name) {
+        Some((_, content_type, body)) => {
+            let mut response = (*body).into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            // Revalidate each time: assets change with the binary, and there is no build
+            // step to fingerprint their names.
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            secure_headers(headers);
+            response
+        }
+        None => (StatusCode::NOT_FOUND, "no such asset").into_response(),
+    }
+}
+
+fn login_page(
+    status: StatusCode,
+    error: Option<&str>,
+    email: &str,
+    headers: &HeaderMap,
+) -> Response {
+    let token = session::random_secret();
+    let error_html = error
+        .map(|message| {
+            format!(
+                "<p class=\"error\" role=\"alert\">{}</p>",
+                escape_html(message)
+            )
+        })
+        .unwrap_or_default();
+    let html = LOGIN_HTML
+        .replace("{{error}}", &error_html)
+        .replace("{{email}}", &escape_html(email))
+        .replace("{{csrf}}", &token);
+    let mut response = page(status, html);
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        session::set_cookie(
+            LOGIN_COOKIE,
+            &token,
+            Duration::from_secs(3600),
+            session::is_https(headers),
+        ),
+    );
+    response
+}
+
+/// `GET /login`
+async fn login_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if session::current(&state, &headers).await?.is_some() {
+        return Ok(Redirect::to("/").into_response());
+    }
+    Ok(login_page(StatusCode::OK, None, "", &headers))
+}
+
+/// The sign-in form.
+#[derive(Debug, Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+    csrf: String,
+}
+
+/// `POST /login`: checks the rate limit, then the password; on success starts a session.
+async fn login(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
+    let client = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let headers = request.headers().clone();
+    let axum::Form(form) = axum::Form::<LoginForm>::from_request(request, &state)
+        .await
+        .map_err(|err| ApiError::BadRequest(err.body_text()))?;
+    let email = form.email.trim().to_lowercase();
+    let expected = session::cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !session::secrets_match(&form.csrf, expected) {
+        return Ok(login_page(
+            StatusCode::FORBIDDEN,
+            Some("The sign-in form expired. Please try again."),
+            &email,
+            &headers,
+        ));
+    }
+    let since = Millis(Millis::now().0 - LOGIN_WINDOW.as_millis() as i64);
+    let (by_email, by_client) = state
+        .store
+        .count_login_failures(&email, &client, since)
+        .await
+        .map_err(|err| ApiError::Internal(err.into()))?;
+    if by_email >= MAX_FAILURES_PER_EMAIL || by_client >= MAX_FAILURES_PER_CLIENT {
+        tracing::warn!(%client, "web sign-in refused: too many failed attempts");
+        let mut response = login_page(
+            StatusCode::TOO_MANY_REQUESTS,
+            Some("Too many failed sign-ins. Wait 15 minutes and try again."),
+            &email,
+            &headers,
+        );
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(LOGIN_WINDOW.as_secs()),
+        );
+        return Ok(response);
+    }
+    let found = state
+        .store
+        .find_login(&email)
+        .await
+        .map_err(|err| ApiError::Internal(err.into()))?;
+    let (agent, stored) = match found {
+        Some((agent, Some(hash))) => (Some(agent), hash),
+        // Verify against a decoy so an unknown address costs the same time as a known one.
+        _ => (None, crate::passwords::decoy_hash().to_owned()),
+    };
+    let password = form.password;
+    let matches = tokio::task::spawn_blocking(move || crate::passwords::verify(&password, &stored))
+        .await
+        .map_err(|err| ApiError::Internal(err.into()))?;
+    let agent = agent.filter(|_| matches);
+    state
+        .store
+        .record_login_attempt(&email, &client, agent.is_some())
+        .await
+        .map_err(|err| ApiError::Internal(err.into()))?;
+    let Some(agent) = agent else {
+        return Ok(login_page(
+            StatusCode::UNAUTHORIZED,
+            Some("Wrong email or password."),
+            &email,
+            &headers,
+        ));
+    };
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let secret = session::start(&state, agent, user_agent).await?;
+    let secure = session::is_https(&headers);
+    let mut response = Redirect::to("/").into_response();
+    let cookies = response.headers_mut();
+    cookies.append(
+        header::SET_COOKIE,
+        session::set_cookie(COOKIE, &secret, session::LIFETIME, secure),
+    );
+    cookies.append(
+        header::SET_COOKIE,
+        session::set_cookie(LOGIN_COOKIE, "", Duration::ZERO, secure),
+    );
+    tracing::info!(%agent, "agent signed in to the web inbox");
+    Ok(response)
+}
+
+/// The sign-out form.
+#[derive(Debug, Deserialize)]
+struct LogoutForm {
+    csrf: String,
+}
+
+/// `POST /logout`: ends the session (CSRF-checked), sets the agent offline and clears the
+/// cookie.
+async fn logout(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
+    let headers = request.headers().clone();
+    let axum::Form(form) = axum::Form::<LogoutForm>::from_request(request, &state)
+        .await
+        .map_err(|err| ApiError::BadRequest(err.body_text()))?;
+    if let Some(current) = session::current(&state, &headers).await? {
+        if !session::secrets_match(&form.csrf, &current.csrf_token) {
+            return Err(ApiError::Forbidden("wrong CSRF token for sign-out".into()));
+        }
+        if let Some(secret) = session::cookie(&headers, COOKIE) {
+            state
+                .store
+                .delete_session(&crate::tokens::hash(secret))
+                .await
+                .map_err(|err| ApiError::Internal(err.into()))?;
+        }
+        state.presence.forget(current.agent);
+        super::presence::set_availability(&state, current.agent, Availability::Offline).await;
+    }
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        session::set_cookie(COOKIE, "", Duration::ZERO, session::is_https(&headers)),
+    );
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_covers_markup_and_quotes() {
+        assert_eq!(
+            escape_html(r#"<script>alert('x')</script> & "y""#),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;y&quot;"
+        );
+    }
+
+    #[test]
+    fn every_embedded_module_is_served_and_imports_only_embedded_modules() {
+        for (name, _, body) in ASSETS {
+            for line in body.lines().filter(|line| line.starts_with("import ")) {
+                let target = line
+                    .rsplit_once("'./")
+                    .map(|(_, rest)| rest.trim_end_matches("';"))
+                    .unwrap_or_else(|| panic!("{name}: import without ./ path: {line}"));
+                assert!(
+                    ASSETS.iter().any(|(file, _, _)| *file == target),
+                    "{name} imports {target}, which is not embedded"
+                );
+            }
+        }
+        assert!(INDEX_HTML.contains("{{csrf}}"));
+        assert!(LOGIN_HTML.contains("{{csrf}}"));
+    }
+}

@@ -1,0 +1,1087 @@
+//! The agent web inbox: sign-in, sessions, CSRF and roles over HTTP, and whole working
+//! scenarios in a real headless Chromium (see `browser.rs`).
+
+use std::time::Duration;
+
+use fantoccini::{Client, Locator, key::Key};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::browser::{Driver, screenshot, wait_for, wait_until};
+use crate::helpers::{TestApp, hook_body, rand_suffix};
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// The value of cookie `name` set by `response`, with its attributes.
+fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+fn cookie_value(set_cookie: &str) -> String {
+    set_cookie
+        .split(';')
+        .next()
+        .and_then(|pair| pair.split_once('='))
+        .map(|(_, value)| value.to_owned())
+        .expect("cookie value")
+}
+
+/// The hidden `csrf` field or the CSRF `<meta>` of a page.
+fn csrf_in(html: &str) -> String {
+    let marker = if html.contains("name=\"csrf-token\"") {
+        "name=\"csrf-token\" content=\""
+    } else {
+        "name=\"csrf\" value=\""
+    };
+    let start = html.find(marker).expect("csrf in page") + marker.len();
+    html[start..]
+        .split('"')
+        .next()
+        .expect("csrf value")
+        .to_owned()
+}
+
+/// Creates an agent with `role` and a generated password; returns (id, email, password).
+async fn agent_with_password(app: &TestApp, name: &str, role: &str) -> (i64, String, String) {
+    let email = format!("{}-{}@example.com", name.to_lowercase(), rand_suffix());
+    let created = app
+        .post_json(
+            "/api/v1/agents",
+            json!({"name": name, "email": email, "role": role}),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let id = created.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    let made = app
+        .post_json(&format!("/api/v1/agents/{id}/password"), json!({}))
+        .await;
+    assert_eq!(made.status(), 200);
+    let password = made.json::<Value>().await.expect("json")["password"]
+        .as_str()
+        .expect("password")
+        .to_owned();
+    (id, email, password)
+}
+
+/// Posts the sign-in form as a browser would (login-CSRF cookie and field included).
+async fn post_login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    let client = no_redirects();
+    let form = client
+        .get(app.url("/login"))
+        .send()
+        .await
+        .expect("login page");
+    assert_eq!(form.status(), 200);
+    let login_cookie = cookie_value(&set_cookie(&form, "sb_login").expect("login cookie"));
+    let csrf = csrf_in(&form.text().await.expect("html"));
+    client
+        .post(app.url("/login"))
+        .header("cookie", format!("sb_login={login_cookie}"))
+        .form(&[("email", email), ("password", password), ("csrf", &csrf)])
+        .send()
+        .await
+        .expect("login")
+}
+
+/// Signs in and returns (session cookie header, CSRF token of the page).
+async fn session(app: &TestApp, email: &str, password: &str) -> (String, String) {
+    let response = post_login(app, email, password).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let cookie = format!(
+        "sb_session={}",
+        cookie_value(&set_cookie(&response, "sb_session").expect("session cookie"))
+    );
+    let page = no_redirects()
+        .get(app.url("/"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("inbox page");
+    assert_eq!(page.status(), 200);
+    let csrf = csrf_in(&page.text().await.expect("html"));
+    (cookie, csrf)
+}
+
+async fn new_conversation(app: &TestApp, text: &str) -> i64 {
+    let id = format!("m-{}", rand_suffix());
+    let response = app
+        .post_hook(&hook_body(&id, &format!("cust-{}", rand_suffix()), text))
+        .await;
+    assert!(response.status().is_success());
+    let event = app.wait_for_event("message.created").await;
+    event.conversation_id.expect("conversation").get()
+}
+
+#[tokio::test]
+async fn sessions_need_csrf_follow_roles_and_end_at_logout() {
+    let app = TestApp::spawn().await;
+    let conversation = new_conversation(&app, "hello").await;
+    let (_, email, password) = agent_with_password(&app, "Alice", "agent").await;
+
+    // No session: the inbox sends the browser to the sign-in page.
+    let anonymous = no_redirects().get(app.url("/")).send().await.expect("get");
+    assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
+    assert_eq!(anonymous.headers()["location"], "/login");
+
+    let signed_in = post_login(&app, &email, &password).await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    let set = set_cookie(&signed_in, "sb_session").expect("session cookie");
+    assert!(set.contains("HttpOnly"), "{set}");
+    assert!(set.contains("SameSite=Strict"), "{set}");
+    let (cookie, csrf) = session(&app, &email, &password).await;
+
+    let client = no_redirects();
+    let listed = client
+        .get(app.url("/api/v1/conversations"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(listed.status(), 200, "a session reads the API");
+    let note = |token: Option<&str>| {
+        let mut request = client
+            .post(app.url(&format!("/api/v1/conversations/{conversation}/notes")))
+            .header("cookie", &cookie)
+            .json(&json!({"text": "from the browser"}));
+        if let Some(token) = token {
+            request = request.header("x-csrf-token", token);
+        }
+        request.send()
+    };
+    assert_eq!(
+        note(None).await.expect("note").status(),
+        403,
+        "no CSRF token"
+    );
+    assert_eq!(note(Some("forged")).await.expect("note").status(), 403);
+    let written = note(Some(&csrf)).await.expect("note");
+    assert_eq!(written.status(), 201);
+    let written: Value = written.json().await.expect("json");
+    assert_eq!(
+        written["author_type"], "agent",
+        "the session acts as its agent"
+    );
+
+    // The event stream accepts the cookie (EventSource cannot send headers).
+    let stream = client
+        .get(app.url("/api/v1/events"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("events");
+    assert_eq!(stream.status(), 200);
+    drop(stream);
+
+    // Roles apply to sessions as to tokens.
+    let admin_only = client
+        .get(app.url("/api/v1/tokens"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("tokens");
+    assert_eq!(admin_only.status(), 403);
+    let (_, marketer_email, marketer_password) =
+        agent_with_password(&app, "Mark", "marketer").await;
+    let (marketer, _) = session(&app, &marketer_email, &marketer_password).await;
+    let refused = client
+        .get(app.url("/api/v1/conversations"))
+        .header("cookie", &marketer)
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(refused.status(), 403);
+
+    // Sign-out needs the page's token, then the cookie is worthless.
+    let forged = client
+        .post(app.url("/logout"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(forged.status(), 403);
+    let out = client
+        .post(app.url("/logout"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert!(
+        set_cookie(&out, "sb_session")
+            .expect("cleared")
+            .contains("Max-Age=0")
+    );
+    let after = client
+        .get(app.url("/api/v1/conversations"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(after.status(), 401);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn password_guessing_is_rate_limited_and_login_forms_are_csrf_bound() {
+    let app = TestApp::spawn().await;
+    let (_, email, password) = agent_with_password(&app, "Bea", "agent").await;
+    for attempt in 0..5 {
+        let wrong = post_login(&app, &email, "not the password").await;
+        assert_eq!(wrong.status(), 401, "attempt {attempt}");
+        let page = wrong.text().await.expect("html");
+        assert!(page.contains("Wrong email or password"));
+    }
+    let blocked = post_login(&app, &email, &password).await;
+    assert_eq!(blocked.status(), 429, "even the right password waits");
+    assert!(blocked.headers().contains_key("retry-after"));
+
+    // An unknown address fails the same way as a wrong password.
+    let unknown = post_login(&app, "nobody@example.com", "whatever password").await;
+    assert_eq!(unknown.status(), 401);
+
+    // A form posted without the cookie that came with it (a cross-site post) is refused.
+    let (_, other, other_password) = agent_with_password(&app, "Cid", "agent").await;
+    let cross_site = no_redirects()
+        .post(app.url("/login"))
+        .form(&[
+            ("email", other.as_str()),
+            ("password", other_password.as_str()),
+            ("csrf", "guess"),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(cross_site.status(), 403);
+    assert!(set_cookie(&cross_site, "sb_session").is_none());
+
+    // A new password (admin reset) ends the old sessions.
+    let (cookie, _) = session(&app, &other, &other_password).await;
+    let id = app
+        .get_json("/api/v1/agents")
+        .await
+        .as_array()
+        .expect("agents")
+        .iter()
+        .find(|a| a["email"] == other.as_str())
+        .expect("agent")["id"]
+        .as_i64()
+        .expect("id");
+    let reset = app
+        .post_json(&format!("/api/v1/agents/{id}/password"), json!({}))
+        .await;
+    assert_eq!(reset.status(), 200);
+    let old = no_redirects()
+        .get(app.url("/api/v1/conversations"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(old.status(), 401);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn presence_is_shared_and_heartbeats_drive_availability() {
+    let app = TestApp::spawn().await;
+    let conversation = new_conversation(&app, "hi").await;
+    let (agent, email, password) = agent_with_password(&app, "Dana", "agent").await;
+    let (cookie, csrf) = session(&app, &email, &password).await;
+    let client = no_redirects();
+    let set_offline = app
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/agents/{agent}"),
+            &app.admin_token,
+            json!({"availability": "offline"}),
+        )
+        .await;
+    assert_eq!(set_offline.status(), 200);
+
+    let beat = client
+        .post(app.url("/api/v1/presence/heartbeat"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"availability": "online"}))
+        .send()
+        .await
+        .expect("heartbeat");
+    assert_eq!(beat.status(), 204);
+    let agents = app.get_json("/api/v1/agents").await;
+    let me = agents
+        .as_array()
+        .expect("agents")
+        .iter()
+        .find(|a| a["id"] == agent)
+        .expect("agent");
+    assert_eq!(
+        me["availability"], "online",
+        "an open inbox puts the agent online"
+    );
+
+    let typing = client
+        .post(app.url(&format!("/api/v1/conversations/{conversation}/presence")))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"state": "typing"}))
+        .send()
+        .await
+        .expect("presence");
+    assert_eq!(typing.status(), 200);
+    let seen = app
+        .get_json(&format!("/api/v1/conversations/{conversation}/presence"))
+        .await;
+    assert_eq!(seen["viewers"][0]["name"], "Dana");
+    assert_eq!(seen["viewers"][0]["typing"], true);
+    let missing = client
+        .post(app.url("/api/v1/conversations/999999/presence"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"state": "viewing"}))
+        .send()
+        .await
+        .expect("presence");
+    assert_eq!(missing.status(), 404);
+
+    // Signing out leaves the conversation and takes the agent offline.
+    let out = client
+        .post(app.url("/logout"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    let seen = app
+        .get_json(&format!("/api/v1/conversations/{conversation}/presence"))
+        .await;
+    assert_eq!(seen["viewers"], json!([]));
+    let agents = app.get_json("/api/v1/agents").await;
+    let me = agents
+        .as_array()
+        .expect("agents")
+        .iter()
+        .find(|a| a["id"] == agent)
+        .expect("agent");
+    assert_eq!(me["availability"], "offline");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn pages_and_assets_carry_a_strict_content_security_policy() {
+    let app = TestApp::spawn().await;
+    for path in ["/login", "/assets/app.js", "/assets/app.css"] {
+        let response = no_redirects().get(app.url(path)).send().await.expect("get");
+        assert_eq!(response.status(), 200, "{path}");
+        let csp = response.headers()["content-security-policy"]
+            .to_str()
+            .expect("csp");
+        assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-eval"));
+        assert_eq!(response.headers()["x-frame-options"], "DENY");
+    }
+    let js = no_redirects()
+        .get(app.url("/assets/app.js"))
+        .send()
+        .await
+        .expect("get");
+    assert!(
+        js.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("text/javascript")
+    );
+    let missing = no_redirects()
+        .get(app.url("/assets/nope.js"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(missing.status(), 404);
+    app.stop().await;
+}
+
+/// Signs `client` in through the real form and waits for the inbox to be ready.
+async fn sign_in(client: &Client, app: &TestApp, email: &str, password: &str) {
+    client.goto(&app.url("/login")).await.expect("goto");
+    wait_for(client, "#email")
+        .await
+        .send_keys(email)
+        .await
+        .expect("type");
+    client
+        .find(Locator::Css("#password"))
+        .await
+        .expect("password field")
+        .send_keys(password)
+        .await
+        .expect("type");
+    client
+        .find(Locator::Css("#sign-in"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    wait_for(client, "body[data-ready='true']").await;
+}
+
+/// Presses `key` with the focus on the page itself (not in a field), as shortcuts expect.
+async fn press(client: &Client, key: &str) {
+    client
+        .execute("document.activeElement?.blur(); return true;", vec![])
+        .await
+        .expect("blur");
+    client
+        .find(Locator::Css("body"))
+        .await
+        .expect("body")
+        .send_keys(key)
+        .await
+        .expect("press");
+}
+
+async fn text_of(client: &Client, css: &str) -> String {
+    wait_for(client, css).await.text().await.expect("text")
+}
+
+/// Whether the page has templates (built by another feature; the picker hides without them).
+async fn templates_available(app: &TestApp) -> bool {
+    let response = app.get("/api/v1/templates", &app.admin_token).await;
+    response.status() == 200
+        && response
+            .json::<Value>()
+            .await
+            .map(|v| {
+                let items = v
+                    .as_array()
+                    .cloned()
+                    .or_else(|| v["items"].as_array().cloned());
+                items.is_some_and(|items| !items.is_empty())
+            })
+            .unwrap_or(false)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_agents_work_a_conversation_live_in_chromium() {
+    let app = TestApp::spawn().await;
+    let (alice_id, alice_email, alice_password) = agent_with_password(&app, "Alice", "agent").await;
+    let (_, bob_email, bob_password) = agent_with_password(&app, "Bob", "agent").await;
+    let mut driver = Driver::start().await;
+    let alice = driver.browser().await;
+    sign_in(&alice, &app, &alice_email, &alice_password).await;
+    alice.goto(&app.url("/#/inbox/all")).await.expect("goto");
+    wait_for(&alice, "#view-all.active").await;
+    alice
+        .execute("window.__notReloaded = true; return true;", vec![])
+        .await
+        .expect("mark page");
+
+    // An inbound webhook message appears in the list by itself.
+    let conversation = new_conversation(&app, "My order 1042 has not arrived").await;
+    let row = format!("#conv-{conversation}");
+    wait_for(&alice, &row).await;
+    assert!(
+        text_of(&alice, &row)
+            .await
+            .contains("My order 1042 has not arrived")
+    );
+    wait_for(&alice, &format!("{row}.unread")).await;
+    let still = alice
+        .execute("return window.__notReloaded === true", vec![])
+        .await
+        .expect("script");
+    assert_eq!(still, json!(true), "the list updated without a reload");
+    screenshot(&alice, "inbox").await;
+
+    // Open it with the keyboard (j): the thread shows the customer's message.
+    press(&alice, "j").await;
+    wait_until(
+        &alice,
+        "thread",
+        "document.querySelector('#messages .msg.in')?.innerText.includes('1042')",
+    )
+    .await;
+
+    // Bob opens the same conversation: each sees the other viewing.
+    let bob = driver.browser().await;
+    sign_in(&bob, &app, &bob_email, &bob_password).await;
+    bob.goto(&app.url(&format!("/#/inbox/all/{conversation}")))
+        .await
+        .expect("goto");
+    wait_for(&bob, "#messages .msg.in").await;
+    wait_until(
+        &alice,
+        "Bob is viewing",
+        "document.querySelector('#presence')?.innerText.includes('Bob is viewing')",
+    )
+    .await;
+    wait_until(
+        &bob,
+        "Alice is viewing",
+        "document.querySelector('#presence')?.innerText.includes('Alice is viewing')",
+    )
+    .await;
+
+    // Alice takes it; Bob's screen follows.
+    alice
+        .find(Locator::Css("#assign"))
+        .await
+        .expect("assign")
+        .select_by_value(&format!("agent:{alice_id}"))
+        .await
+        .expect("select");
+    wait_until(
+        &bob,
+        "assignment",
+        "document.querySelector('#conversation-assignee')?.innerText.includes('Alice')",
+    )
+    .await;
+    wait_until(&bob, "activity line", "document.querySelector('#messages .activity[data-kind=\"conversation.assigned\"]')?.innerText.includes('Assigned to Alice')").await;
+
+    // Labels and priority show up in Bob's list.
+    let labels = wait_for(&alice, "#labels").await;
+    labels.send_keys("vip, shipping").await.expect("type");
+    labels.send_keys(&Key::Tab.to_string()).await.expect("tab");
+    alice
+        .find(Locator::Css("#priority"))
+        .await
+        .expect("priority")
+        .select_by_value("high")
+        .await
+        .expect("select");
+    wait_for(&bob, &format!("{row} .badge.priority-high")).await;
+    wait_until(&bob, "labels", &format!("[...document.querySelectorAll('{row} .badge.label')].map(e => e.innerText).sort().join() === 'shipping,vip'")).await;
+
+    // Bob starts writing; Alice sees him typing.
+    let bob_text = wait_for(&bob, "#composer-text").await;
+    bob_text.send_keys("I can take this").await.expect("type");
+    wait_until(
+        &alice,
+        "Bob is typing",
+        "document.querySelector('#presence')?.innerText.includes('Bob is typing')",
+    )
+    .await;
+
+    // Alice replies with a template (typed text when no templates are installed).
+    let composer = wait_for(&alice, "#composer-text").await;
+    composer.click().await.expect("focus");
+    let with_template = templates_available(&app).await;
+    if with_template {
+        composer.send_keys("/").await.expect("slash");
+        wait_for(&alice, "#picker-options li[role=option]").await;
+        wait_until(
+            &alice,
+            "preview",
+            "document.querySelector('#picker-preview .msg-text')?.innerText.length > 0",
+        )
+        .await;
+        wait_for(&alice, "#picker-filter")
+            .await
+            .send_keys(&Key::Enter.to_string())
+            .await
+            .expect("choose");
+        wait_until(
+            &alice,
+            "template text",
+            "document.querySelector('#composer-text').value.length > 0",
+        )
+        .await;
+    } else {
+        composer
+            .send_keys("Sorry for the wait, it ships today.")
+            .await
+            .expect("type");
+    }
+    let ctrl_enter = format!("{}{}", Key::Control, Key::Enter);
+    wait_for(&alice, "#composer-text")
+        .await
+        .send_keys(&ctrl_enter)
+        .await
+        .expect("send");
+    wait_for(&alice, "#messages .msg.out").await;
+    app.drain_outbox().await;
+    wait_until(&alice, "delivered", "['sent','delivered','read'].includes(document.querySelector('#messages .msg.out .delivery')?.dataset.status)").await;
+    assert_eq!(
+        app.callback.received.lock().expect("lock").len(),
+        1,
+        "one reply reached the channel"
+    );
+
+    // Bob's reply was composed while Alice replied: he is warned before it goes.
+    wait_for(&bob, "#messages .msg.out").await;
+    wait_for(&bob, "#composer-text")
+        .await
+        .send_keys(&ctrl_enter)
+        .await
+        .expect("send");
+    wait_until(&bob, "collision warning", "document.querySelector('#collision-warning')?.innerText.includes('Alice replied while you were writing')").await;
+    assert_eq!(
+        app.callback.received.lock().expect("lock").len(),
+        1,
+        "nothing sent yet"
+    );
+    screenshot(&alice, "conversation").await;
+
+    // Resolve with the keyboard; Bob sees it.
+    press(&alice, "e").await;
+    wait_until(
+        &bob,
+        "resolved",
+        "document.querySelector('#conversation-status')?.innerText === 'resolved'",
+    )
+    .await;
+
+    // The help overlay opens with ?.
+    press(&alice, "?").await;
+    wait_until(&alice, "help", "!document.querySelector('#help').hidden").await;
+    alice
+        .find(Locator::Css("#help-close"))
+        .await
+        .expect("close")
+        .click()
+        .await
+        .expect("click");
+
+    // Sign out: back to the sign-in page, and the inbox is closed to this browser.
+    alice
+        .find(Locator::Css("#logout"))
+        .await
+        .expect("logout")
+        .click()
+        .await
+        .expect("click");
+    wait_for(&alice, "#sign-in").await;
+    alice.goto(&app.url("/")).await.expect("goto");
+    wait_for(&alice, "#sign-in").await;
+
+    alice.close().await.expect("close");
+    bob.close().await.expect("close");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_a_customer_writes_runs_in_the_inbox() {
+    let app = TestApp::spawn().await;
+    let (_, email, password) = agent_with_password(&app, "Eve", "agent").await;
+    let sender = format!("attacker-{}", rand_suffix());
+    let payloads = [
+        "<script>window.__xss = 'script'</script>",
+        "<img src=x onerror=\"window.__xss='img'\">",
+        "click javascript:window.__xss='link' or <a href=\"javascript:window.__xss='a'\">here</a>",
+        "\"><svg onload=\"window.__xss='svg'\">",
+    ];
+    for (index, text) in payloads.iter().enumerate() {
+        let body = json!({"id": format!("x-{index}-{}", rand_suffix()), "from": {"id": sender, "name": "<img src=x onerror=\"window.__xss='name'\">"}, "text": text, "thread": "t1"})
+            .to_string();
+        assert!(app.post_hook(&body).await.status().is_success());
+        app.wait_for_event("message.created").await;
+    }
+    // An email-like message whose HTML carries scripts and handlers, unsanitised here, so
+    // the sandbox alone must stop them.
+    let mut mail = app.fake.message(
+        &format!("e-{}", rand_suffix()),
+        "mailer",
+        "see the HTML part",
+    );
+    mail.html = Some(
+        "<p>Hi</p><script>parent.__xss='email-script'</script>\
+         <img src=x onerror=\"parent.__xss='email-img'\"><a href=\"javascript:parent.__xss='email-link'\">x</a>"
+            .into(),
+    );
+    app.fake.inject(vec![mail]).await.expect("inject");
+    let html_conversation = app
+        .wait_for_event("message.created")
+        .await
+        .conversation_id
+        .expect("c")
+        .get();
+    let list = app.get_json("/api/v1/conversations?channel=shop").await;
+    let conversation = list["items"][0]["id"].as_i64().expect("conversation");
+
+    let mut driver = Driver::start().await;
+    let browser = driver.browser().await;
+    sign_in(&browser, &app, &email, &password).await;
+    browser
+        .goto(&app.url(&format!("/#/inbox/all/{conversation}")))
+        .await
+        .expect("goto");
+    wait_until(
+        &browser,
+        "all payloads shown",
+        "document.querySelectorAll('#messages .msg.in').length === 4",
+    )
+    .await;
+    wait_until(
+        &browser,
+        "contact name shown as text",
+        "document.querySelector('#conversation-title')?.innerText.includes('<img')",
+    )
+    .await;
+    let thread = text_of(&browser, "#messages").await;
+    assert!(
+        thread.contains("<script>window.__xss = 'script'</script>"),
+        "shown as text: {thread}"
+    );
+    assert!(thread.contains("onerror"), "{thread}");
+    browser
+        .goto(&app.url(&format!("/#/inbox/all/{html_conversation}")))
+        .await
+        .expect("goto");
+    let frame = wait_for(&browser, "#messages iframe.email-frame").await;
+    assert_eq!(
+        frame.attr("sandbox").await.expect("attr").as_deref(),
+        Some(""),
+        "no sandbox permissions"
+    );
+    // Give the frame its chance to load (and fail to run anything).
+    wait_until(
+        &browser,
+        "email frame loaded",
+        "document.querySelector('#messages iframe.email-frame').contentWindow !== null",
+    )
+    .await;
+    let checks = browser
+        .execute(
+            "return {
+                xss: window.__xss === undefined ? null : String(window.__xss),
+                scripts: document.querySelectorAll('#main script').length,
+                handlers: [...document.querySelectorAll('#main *')].filter(e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
+                jsLinks: document.querySelectorAll('a[href^=\"javascript:\" i]').length,
+            };",
+            vec![],
+        )
+        .await
+        .expect("checks");
+    assert_eq!(
+        checks,
+        json!({"xss": null, "scripts": 0, "handlers": 0, "jsLinks": 0})
+    );
+    assert!(
+        browser.get_alert_text().await.is_err(),
+        "no dialog was opened"
+    );
+    tokio::time::timeout(Duration::from_secs(5), browser.close())
+        .await
+        .expect("close in time")
+        .expect("close");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_first_run_prints_a_sign_in_that_works() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().expect("dir");
+    let db = crate::helpers::TestDb::new(crate::helpers::app_backend()).await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env("SWITCHBOARD_DATABASE_URL", &db.url)
+        .env("SWITCHBOARD_LOG_LEVEL", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start switchboard");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let (mut email, mut password) = (None, None);
+    let base = loop {
+        let line = lines.next().expect("output").expect("read");
+        if let Some(value) = line.trim().strip_prefix("email:") {
+            email = Some(value.trim().to_owned());
+        }
+        if let Some(value) = line.trim().strip_prefix("password:") {
+            password = Some(value.trim().to_owned());
+        }
+        if let Some(address) = line.strip_prefix("listening on ") {
+            break address.trim().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let (email, password) = (
+        email.expect("email printed"),
+        password.expect("password printed"),
+    );
+    let client = no_redirects();
+    let form = client
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .expect("login page");
+    let login_cookie = cookie_value(&set_cookie(&form, "sb_login").expect("cookie"));
+    let csrf = csrf_in(&form.text().await.expect("html"));
+    let signed_in = client
+        .post(format!("{base}/login"))
+        .header("cookie", format!("sb_login={login_cookie}"))
+        .form(&[
+            ("email", email.as_str()),
+            ("password", password.as_str()),
+            ("csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(
+        signed_in.status(),
+        StatusCode::SEE_OTHER,
+        "the printed password signs in"
+    );
+    assert!(set_cookie(&signed_in, "sb_session").is_some());
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_deliveries_attachments_and_a_phone_screen() {
+    let app = TestApp::spawn().await;
+    let (_, email, password) = agent_with_password(&app, "Fay", "agent").await;
+    let body = json!({
+        "id": format!("a-{}", rand_suffix()),
+        "from": {"id": format!("c-{}", rand_suffix()), "name": "Jana"},
+        "text": "Photo of the damage and the invoice",
+        "attachments": [
+            {"url": app.url("/assets/icon.svg"), "name": "damage.svg", "mime_type": "image/svg+xml"},
+            {"url": app.url("/assets/app.css"), "name": "invoice.pdf", "mime_type": "application/pdf", "size": 2048},
+        ],
+    })
+    .to_string();
+    assert!(app.post_hook(&body).await.status().is_success());
+    let conversation = app
+        .wait_for_event("message.created")
+        .await
+        .conversation_id
+        .expect("conversation")
+        .get();
+
+    let mut driver = Driver::start().await;
+    let phone = driver.browser().await;
+    phone.set_window_size(390, 844).await.expect("phone size");
+    sign_in(&phone, &app, &email, &password).await;
+    phone.goto(&app.url("/#/inbox/all")).await.expect("goto");
+    wait_for(&phone, &format!("#conv-{conversation}")).await;
+    phone
+        .goto(&app.url(&format!("/#/inbox/all/{conversation}")))
+        .await
+        .expect("goto");
+    wait_for(&phone, "#messages .attachment.image img[alt='damage.svg']").await;
+    wait_until(
+        &phone,
+        "image preview loaded",
+        "(i => i.complete && i.naturalWidth > 0 && i.getBoundingClientRect().height > 0)(document.querySelector('#messages .attachment.image img'))",
+    )
+    .await;
+    let file = wait_for(&phone, "#messages .attachment a[download='invoice.pdf']").await;
+    assert!(
+        file.text()
+            .await
+            .expect("text")
+            .contains("invoice.pdf (2 KB)")
+    );
+    // One pane at a time on a phone: the list gives way to the conversation.
+    let shown =
+        |css: &str| format!("getComputedStyle(document.querySelector('{css}')).display !== 'none'");
+    wait_until(&phone, "thread shown", &shown(".thread-pane")).await;
+    wait_until(
+        &phone,
+        "list hidden",
+        &format!("!({})", shown(".list-pane")),
+    )
+    .await;
+
+    // The channel refuses the reply three times: it is dead, with the reason and a Retry.
+    app.callback.answers.lock().expect("lock").extend([
+        StatusCode::SERVICE_UNAVAILABLE,
+        StatusCode::SERVICE_UNAVAILABLE,
+        StatusCode::SERVICE_UNAVAILABLE,
+    ]);
+    let composer = wait_for(&phone, "#composer-text").await;
+    composer
+        .send_keys("We are sending a new one.")
+        .await
+        .expect("type");
+    phone
+        .find(Locator::Css("#send"))
+        .await
+        .expect("send")
+        .click()
+        .await
+        .expect("click");
+    wait_for(&phone, "#messages .msg.out").await;
+    app.drain_outbox().await;
+    wait_for(
+        &phone,
+        "#messages .msg.out .delivery[data-status='dead'] button.retry",
+    )
+    .await;
+    assert!(
+        text_of(&phone, "#messages .msg.out .delivery")
+            .await
+            .contains("503")
+    );
+    screenshot(&phone, "phone").await;
+    phone
+        .find(Locator::Css("#messages .msg.out button.retry"))
+        .await
+        .expect("retry")
+        .click()
+        .await
+        .expect("click");
+    wait_until(
+        &phone,
+        "retry queued",
+        "document.querySelector('#toast')?.innerText === 'Queued again'",
+    )
+    .await;
+    app.drain_outbox().await;
+    wait_for(&phone, "#messages .msg.out .delivery[data-status='sent']").await;
+
+    // Back to the list.
+    phone
+        .find(Locator::Css(".back"))
+        .await
+        .expect("back")
+        .click()
+        .await
+        .expect("click");
+    wait_until(&phone, "list shown", &shown(".list-pane")).await;
+    phone.close().await.expect("close");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_manage_agents_and_see_channels_templates_and_rules() {
+    let app = TestApp::spawn().await;
+    let (_, email, password) = agent_with_password(&app, "Ada", "admin").await;
+    let (_, agent_email, agent_password) = agent_with_password(&app, "Gus", "agent").await;
+    let mut driver = Driver::start().await;
+    let admin = driver.browser().await;
+    sign_in(&admin, &app, &email, &password).await;
+    admin.goto(&app.url("/#/admin/agents")).await.expect("goto");
+    wait_until(
+        &admin,
+        "agents listed",
+        "document.querySelector('#admin-agents')?.innerText.includes('Gus')",
+    )
+    .await;
+    wait_for(&admin, "#agent-name")
+        .await
+        .send_keys("Hana")
+        .await
+        .expect("type");
+    let new_email = format!("hana-{}@example.com", rand_suffix());
+    admin
+        .find(Locator::Css("#agent-email"))
+        .await
+        .expect("email")
+        .send_keys(&new_email)
+        .await
+        .expect("type");
+    admin
+        .find(Locator::Css("#agent-name"))
+        .await
+        .expect("name")
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .expect("submit");
+    wait_until(
+        &admin,
+        "password shown once",
+        "document.querySelector('#new-password code')?.innerText.length === 20",
+    )
+    .await;
+    let new_password = text_of(&admin, "#new-password code").await;
+    // The new agent can sign in with it.
+    assert_eq!(
+        post_login(&app, &new_email, &new_password).await.status(),
+        StatusCode::SEE_OTHER
+    );
+
+    admin
+        .goto(&app.url("/#/admin/channels"))
+        .await
+        .expect("goto");
+    wait_until(
+        &admin,
+        "channels",
+        "document.querySelector('tr[data-channel=\"shop\"]')?.innerText.includes('webhook')",
+    )
+    .await;
+
+    let templates = app
+        .get("/api/v1/templates", &app.admin_token)
+        .await
+        .status()
+        == 200;
+    admin
+        .goto(&app.url("/#/admin/templates"))
+        .await
+        .expect("goto");
+    if templates {
+        wait_for(&admin, "#admin-templates table button")
+            .await
+            .click()
+            .await
+            .expect("preview");
+        wait_until(
+            &admin,
+            "template preview",
+            "document.querySelector('#template-preview pre')?.innerText.length > 0",
+        )
+        .await;
+    } else {
+        wait_until(
+            &admin,
+            "templates missing",
+            "document.querySelector('#admin-templates')?.innerText.includes('not available')",
+        )
+        .await;
+    }
+    let rules = app.get("/api/v1/rules", &app.admin_token).await.status() == 200;
+    admin.goto(&app.url("/#/admin/rules")).await.expect("goto");
+    if rules {
+        wait_until(
+            &admin,
+            "rules page",
+            "document.querySelector('#admin-rules h2')?.innerText === 'Rules'",
+        )
+        .await;
+    } else {
+        wait_until(
+            &admin,
+            "rules missing",
+            "document.querySelector('#admin-rules')?.innerText.includes('not available')",
+        )
+        .await;
+    }
+
+    // An agent has no admin menu, and gets no admin controls.
+    let agent = driver.browser().await;
+    sign_in(&agent, &app, &agent_email, &agent_password).await;
+    let admin_links = agent
+        .execute(
+            "return document.querySelectorAll('#nav-admin').length",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(admin_links, json!(0));
+    agent.goto(&app.url("/#/admin/agents")).await.expect("goto");
+    wait_until(&agent, "no admin controls", "document.querySelector('#admin-agents table') && !document.querySelector('#admin-agents button')").await;
+    admin.close().await.expect("close");
+    agent.close().await.expect("close");
+    app.stop().await;
+}
