@@ -1,0 +1,547 @@
+//! Campaigns: contacts import, consent, segments, and the worker that plans a campaign's
+//! audience into its send ledger and works through it at the configured pace.
+//!
+//! The worker has a lane of its own: it never claims outbox rows, so agent replies and bot
+//! acknowledgements (which the dispatcher sends) never wait behind a campaign. It sends
+//! through the same connectors, classifies failures like the dispatcher, and marks a ledger
+//! row sent only after the channel accepted the message.
+
+pub mod bench;
+pub mod command;
+pub mod import;
+pub mod quiet;
+mod render;
+mod replies;
+pub mod segment;
+pub mod settings;
+pub mod spec;
+pub mod throttle;
+pub mod unsubscribe;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use connector_sdk::{Connector, ConnectorError};
+use futures_util::future::join_all;
+use rand::Rng;
+use tokio::sync::{Notify, OnceCell};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::DispatchConfig;
+use crate::dispatch::{Connectors, jittered_backoff};
+use crate::domain::{ContactId, Millis};
+use crate::events::EventBus;
+use crate::store::Store;
+use crate::store::campaigns::{Campaign, LeasedSend, PlanChannel, SendResult};
+use crate::templates::Templates;
+use settings::CampaignsConfig;
+use spec::{CampaignSpec, ChannelPlan};
+use throttle::Throttle;
+use unsubscribe::{LinkClaims, LinkSigner, Purpose};
+
+/// How often a sending campaign reports its funnel on the event stream.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RunOutcome {
+    pub started: usize,
+    pub leased: usize,
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+    pub suppressed: usize,
+    pub deferred: usize,
+    pub finished: usize,
+    /// Opt-out keywords handled.
+    pub opt_outs: usize,
+    /// Replies linked to a campaign.
+    pub replies: usize,
+}
+
+impl RunOutcome {
+    fn add(&mut self, other: &RunOutcome) {
+        self.started += other.started;
+        self.leased += other.leased;
+        self.sent += other.sent;
+        self.retried += other.retried;
+        self.failed += other.failed;
+        self.suppressed += other.suppressed;
+        self.deferred += other.deferred;
+        self.finished += other.finished;
+        self.opt_outs += other.opt_outs;
+        self.replies += other.replies;
+    }
+}
+
+/// What the worker needs.
+pub struct CampaignParts {
+    pub store: Store,
+    pub connectors: Arc<Connectors>,
+    pub templates: Arc<Templates>,
+    pub events: EventBus,
+    pub config: CampaignsConfig,
+    pub dispatch: DispatchConfig,
+    /// Notified when an opt-out confirmation is queued.
+    pub dispatch_wake: Arc<Notify>,
+}
+
+struct Inner {
+    parts: CampaignParts,
+    signer: OnceCell<LinkSigner>,
+    throttles: Mutex<HashMap<(i64, String), Throttle>>,
+    /// When each campaign's next progress report is due.
+    progress: Mutex<HashMap<i64, std::time::Instant>>,
+    wake: Notify,
+    cursor_ready: OnceCell<()>,
+}
+
+/// The campaign worker (cheap to clone).
+#[derive(Clone)]
+pub struct CampaignRunner {
+    inner: Arc<Inner>,
+}
+
+impl CampaignRunner {
+    /// A worker over `parts`.
+    pub fn new(parts: CampaignParts) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                parts,
+                signer: OnceCell::new(),
+                throttles: Mutex::default(),
+                progress: Mutex::default(),
+                wake: Notify::new(),
+                cursor_ready: OnceCell::new(),
+            }),
+        }
+    }
+
+    fn parts(&self) -> &CampaignParts {
+        &self.inner.parts
+    }
+
+    /// Wakes the worker (a campaign was started or resumed).
+    pub fn wake(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// The key that signs unsubscribe and tracking links, generated and stored on first use.
+    ///
+    /// # Errors
+    /// When the store cannot be reached.
+    pub async fn signer(&self) -> anyhow::Result<&LinkSigner> {
+        self.inner
+            .signer
+            .get_or_try_init(|| async {
+                let generated = hex::encode(rand::rng().random::<[u8; 32]>());
+                let key = self
+                    .parts()
+                    .store
+                    .campaign_setting("link_key", &generated)
+                    .await
+                    .context("while loading the campaign link key")?;
+                Ok::<_, anyhow::Error>(LinkSigner::new(key.as_bytes()))
+            })
+            .await
+    }
+
+    /// The public unsubscribe link of a campaign message.
+    ///
+    /// # Errors
+    /// When the link key cannot be loaded.
+    pub async fn unsubscribe_url(&self, claims: &LinkClaims) -> anyhow::Result<String> {
+        let token = self.signer().await?.sign(Purpose::Unsubscribe, claims, "");
+        Ok(format!(
+            "{}/unsubscribe/{token}",
+            self.parts().config.public_url.trim_end_matches('/')
+        ))
+    }
+
+    /// Resolves a campaign's channels against the configured connectors, in order.
+    ///
+    /// # Errors
+    /// A channel that is not configured (any more).
+    pub fn plan_channels(&self, spec: &CampaignSpec) -> anyhow::Result<Vec<PlanChannel>> {
+        spec.channels
+            .iter()
+            .map(|plan| {
+                let connector = self
+                    .parts()
+                    .connectors
+                    .get(&plan.channel)
+                    .with_context(|| format!("channel {:?} is not configured", plan.channel))?;
+                Ok(PlanChannel {
+                    name: plan.channel.clone(),
+                    scope: connector.identity_scope(),
+                    kind: connector.kind().as_str().to_owned(),
+                })
+            })
+            .collect()
+    }
+
+    /// Starts due campaigns, handles opt-out keywords and replies, and sends one throttled
+    /// batch per channel of every running campaign.
+    ///
+    /// # Errors
+    /// When the store cannot be reached; failed sends are outcomes, not errors.
+    pub async fn run_once(&self) -> anyhow::Result<RunOutcome> {
+        let store = &self.parts().store;
+        let mut outcome = RunOutcome::default();
+        for campaign in store.due_campaigns(Millis::now()).await? {
+            let channels = serde_json::from_value::<CampaignSpec>(campaign.spec.clone())
+                .map_err(anyhow::Error::from)
+                .and_then(|spec| self.plan_channels(&spec));
+            match channels {
+                Ok(channels) => {
+                    let (_, events) = store.plan_campaign(campaign.id, &channels).await?;
+                    self.parts().events.publish(events);
+                    outcome.started += 1;
+                }
+                Err(err) => {
+                    tracing::error!(campaign = campaign.id, error = %err, "campaign cannot start");
+                }
+            }
+        }
+        self.tail(&mut outcome).await?;
+        for campaign in store.running_campaigns().await? {
+            let spec: CampaignSpec = match serde_json::from_value(campaign.spec.clone()) {
+                Ok(spec) => spec,
+                Err(err) => {
+                    tracing::error!(campaign = campaign.id, error = %err, "stored campaign is unreadable");
+                    continue;
+                }
+            };
+            let mut sent_now = 0;
+            let mut leased_now = 0;
+            for plan in &spec.channels {
+                // Several batches in flight per channel, so sending one overlaps recording
+                // another; the throttle still decides how many go out. (Separate tasks per
+                // batch measured slower on SQLite: its writers then queue on the busy lock.)
+                let batches = join_all(
+                    (0..self.parts().config.parallel_batches.max(1))
+                        .map(|_| self.send_batch(&campaign, &spec, plan)),
+                )
+                .await;
+                for batch in batches {
+                    let batch = batch?;
+                    sent_now += batch.sent + batch.failed + batch.suppressed;
+                    leased_now += batch.leased;
+                    outcome.add(&batch);
+                }
+            }
+            if sent_now > 0 && self.progress_due(campaign.id) {
+                let clock = std::time::Instant::now();
+                let events = store.record_campaign_progress(campaign.id).await?;
+                self.parts().events.publish(events);
+                self.progress_took(campaign.id, clock.elapsed());
+            }
+            // Only a pass that found nothing to lease can be the last one.
+            if leased_now > 0 {
+                continue;
+            }
+            if let Some(events) = store.finish_campaign_if_done(campaign.id).await? {
+                self.parts().events.publish(events);
+                outcome.finished += 1;
+                self.forget_throttles(campaign.id);
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// True when a campaign's next progress report is due: every [`PROGRESS_EVERY`], or
+    /// less often when counting its ledger is slow (see [`Self::progress_took`]), so live
+    /// progress never costs the campaign more than a few per cent of its time.
+    fn progress_due(&self, campaign: i64) -> bool {
+        let last = self
+            .inner
+            .progress
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        last.get(&campaign)
+            .is_none_or(|next| std::time::Instant::now() >= *next)
+    }
+
+    fn progress_took(&self, campaign: i64, took: Duration) {
+        let mut last = self
+            .inner
+            .progress
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        last.insert(
+            campaign,
+            std::time::Instant::now() + PROGRESS_EVERY.max(took.saturating_mul(30)),
+        );
+    }
+
+    fn forget_throttles(&self, campaign: i64) {
+        let mut throttles = self
+            .inner
+            .throttles
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        throttles.retain(|(id, _), _| *id != campaign);
+    }
+
+    /// Tokens for up to `want` sends of one channel now.
+    fn take_tokens(&self, campaign: i64, plan: &ChannelPlan, want: usize) -> usize {
+        let mut throttles = self
+            .inner
+            .throttles
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let rate = plan
+            .rate_per_sec
+            .unwrap_or(self.parts().config.default_rate_per_sec);
+        // A burst of a tenth of a second's worth keeps batches efficient at high rates
+        // without letting the pace run ahead of the configured rate.
+        let burst = ((rate / 10.0).ceil() as u32).clamp(1, u32::try_from(want).unwrap_or(u32::MAX));
+        throttles
+            .entry((campaign, plan.channel.clone()))
+            .or_insert_with(|| Throttle::new(rate, burst))
+            .take(want)
+    }
+
+    fn give_back(&self, campaign: i64, channel: &str, unused: usize) {
+        if unused == 0 {
+            return;
+        }
+        let mut throttles = self
+            .inner
+            .throttles
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(throttle) = throttles.get_mut(&(campaign, channel.to_owned())) {
+            throttle.give_back(unused);
+        }
+    }
+
+    /// How long until any throttle has a token again.
+    fn throttle_wait(&self) -> Option<Duration> {
+        let mut throttles = self
+            .inner
+            .throttles
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        throttles.values_mut().map(Throttle::wait).min()
+    }
+
+    async fn send_batch(
+        &self,
+        campaign: &Campaign,
+        spec: &CampaignSpec,
+        plan: &ChannelPlan,
+    ) -> anyhow::Result<RunOutcome> {
+        let mut outcome = RunOutcome::default();
+        let parts = self.parts();
+        let Some(connector) = parts.connectors.get(&plan.channel).cloned() else {
+            return Ok(outcome);
+        };
+        let granted = self.take_tokens(campaign.id, plan, parts.config.batch_size.max(1));
+        if granted == 0 {
+            return Ok(outcome);
+        }
+        let channel = PlanChannel {
+            name: plan.channel.clone(),
+            scope: connector.identity_scope(),
+            kind: connector.kind().as_str().to_owned(),
+        };
+        let lease_ms =
+            i64::try_from(parts.config.lease_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let leased = parts
+            .store
+            .lease_sends(
+                campaign.id,
+                &channel,
+                granted as i64,
+                Millis::now(),
+                lease_ms,
+            )
+            .await?;
+        outcome.leased += leased.len();
+        let window = spec
+            .quiet_hours
+            .as_ref()
+            .and_then(|quiet| quiet.parse().ok());
+        // The whole batch goes out concurrently: its size is bounded by the throttle's burst
+        // and `batch_size`.
+        let results: Vec<(ContactId, SendResult)> = join_all(leased.iter().map(|send| {
+            self.process(
+                campaign,
+                spec,
+                plan,
+                connector.as_ref(),
+                &channel,
+                window,
+                send,
+            )
+        }))
+        .await;
+        let mut unused = granted.saturating_sub(leased.len());
+        for (_, result) in &results {
+            match result {
+                SendResult::Sent { .. } => outcome.sent += 1,
+                SendResult::Retry { .. } => outcome.retried += 1,
+                SendResult::Failed { .. } => outcome.failed += 1,
+                SendResult::Suppressed { .. } => {
+                    outcome.suppressed += 1;
+                    unused += 1;
+                }
+                SendResult::Defer { .. } => {
+                    outcome.deferred += 1;
+                    unused += 1;
+                }
+            }
+        }
+        self.give_back(campaign.id, &plan.channel, unused);
+        parts.store.finish_sends(campaign.id, &results).await?;
+        Ok(outcome)
+    }
+
+    /// Holds a send for quiet hours, drops it if the contact opted out since planning, or
+    /// delivers it.
+    #[allow(clippy::too_many_arguments)]
+    async fn process(
+        &self,
+        campaign: &Campaign,
+        spec: &CampaignSpec,
+        plan: &ChannelPlan,
+        connector: &dyn Connector,
+        channel: &PlanChannel,
+        window: Option<quiet::Window>,
+        send: &LeasedSend,
+    ) -> (ContactId, SendResult) {
+        let zone = send
+            .attributes
+            .get("timezone")
+            .and_then(|zone| zone.as_str());
+        let hold = window.and_then(|window| window.hold_until(zone, chrono::Utc::now()));
+        let result = match hold {
+            Some(until) => SendResult::Defer {
+                at: Millis(until.timestamp_millis()),
+            },
+            None if !send.allowed => SendResult::Suppressed {
+                reason: "opted out or unreachable since the campaign started".into(),
+                suppress: None,
+            },
+            None => {
+                self.deliver(campaign, spec, plan, connector, channel, send)
+                    .await
+            }
+        };
+        (send.contact, result)
+    }
+
+    /// Renders and sends one message, and classifies the outcome like the dispatcher does.
+    async fn deliver(
+        &self,
+        campaign: &Campaign,
+        spec: &CampaignSpec,
+        plan: &ChannelPlan,
+        connector: &dyn Connector,
+        channel: &PlanChannel,
+        send: &LeasedSend,
+    ) -> SendResult {
+        let message = match self
+            .render(campaign, spec, plan, connector, channel, send)
+            .await
+        {
+            Ok(message) => message,
+            Err(err) => {
+                return SendResult::Failed {
+                    error: format!("rendering: {err:#}"),
+                };
+            }
+        };
+        let parts = self.parts();
+        let retry = |retry_after: Option<Duration>, error: String| {
+            if send.attempts + 1 >= i64::from(parts.config.max_attempts) {
+                return SendResult::Failed {
+                    error: format!("{error} (gave up after {} attempts)", send.attempts + 1),
+                };
+            }
+            let delay = jittered_backoff(
+                Duration::from_millis(parts.dispatch.backoff_base_ms),
+                Duration::from_secs(parts.dispatch.backoff_max_secs),
+                send.attempts,
+                retry_after,
+            );
+            SendResult::Retry {
+                at: Millis(
+                    Millis::now().0 + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2),
+                ),
+                error,
+            }
+        };
+        match connector.send(&message).await {
+            Ok(delivery) => SendResult::Sent {
+                external_id: delivery.external_id,
+            },
+            Err(ConnectorError::Rejected {
+                reason,
+                unreachable: true,
+            }) => {
+                // Blocked bot, deleted account, "cannot send messages to this user": the
+                // address joins the suppression list and the identity is marked.
+                if let Err(err) = parts
+                    .store
+                    .mark_identity_unreachable(&channel.scope, &send.address, &reason)
+                    .await
+                {
+                    tracing::warn!(error = %err, "could not mark the recipient unreachable");
+                }
+                SendResult::Suppressed {
+                    reason,
+                    suppress: Some((channel.scope.clone(), send.address.clone())),
+                }
+            }
+            Err(ConnectorError::Rejected { reason, .. }) => SendResult::Failed { error: reason },
+            Err(ConnectorError::Unavailable {
+                retry_after,
+                source,
+            }) => retry(retry_after, source.to_string()),
+            Err(err @ ConnectorError::Unauthorized) => retry(
+                Some(Duration::from_secs(parts.dispatch.backoff_max_secs)),
+                err.to_string(),
+            ),
+            Err(err @ ConnectorError::Unsupported(_)) => SendResult::Failed {
+                error: err.to_string(),
+            },
+        }
+    }
+
+    /// Runs until `shutdown`, stopping only between passes (in-flight sends finish).
+    ///
+    /// # Errors
+    /// Never on send failures; store errors are logged and retried.
+    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let poll = Duration::from_millis(self.parts().config.poll_interval_ms.max(1));
+        while !shutdown.is_cancelled() {
+            let wake = self.inner.wake.notified();
+            let busy = match self.run_once().await {
+                Ok(outcome) => outcome.leased > 0 || outcome.started > 0,
+                Err(err) => {
+                    tracing::error!(error = %err, "campaign pass failed");
+                    false
+                }
+            };
+            let wait = if busy {
+                self.throttle_wait().unwrap_or(Duration::ZERO).min(poll)
+            } else {
+                poll
+            };
+            if wait.is_zero() {
+                tokio::task::yield_now().await;
+                continue;
+            }
+            tokio::select! {
+                () = wake => {}
+                () = tokio::time::sleep(wait) => {}
+                () = shutdown.cancelled() => {}
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,110 @@
+//! The campaign tail over the event log: opt-out keywords on chat channels (withdraw
+//! consent, suppress, confirm once) and replies within 7 days linked to the campaign.
+
+use super::{CampaignRunner, RunOutcome};
+use crate::domain::{ContactId, ConversationId};
+use crate::store::campaigns::{InboundSeen, OptOut};
+use crate::store::{Lane, NewReply, ReplyAuthor};
+
+/// The tail's name in `worker_cursors`.
+const CURSOR: &str = "campaigns";
+/// Events examined per tail pass.
+const TAIL_BATCH: i64 = 500;
+
+/// A contact's reply or keyword, classified.
+enum Seen<'a> {
+    OptOut(&'a InboundSeen),
+    Reply(&'a InboundSeen),
+}
+
+impl CampaignRunner {
+    /// Handles new inbound messages: opt-out keywords (withdraw consent, suppress, confirm
+    /// once) and replies within 7 days of a campaign message (linked and labelled).
+    pub(super) async fn tail(&self, outcome: &mut RunOutcome) -> anyhow::Result<()> {
+        let parts = self.parts();
+        let store = &parts.store;
+        self.inner
+            .cursor_ready
+            .get_or_try_init(|| store.init_worker_cursor(CURSOR))
+            .await?;
+        loop {
+            let after = store.worker_cursor(CURSOR).await?;
+            let (seen, last) = store.inbound_after(after, TAIL_BATCH).await?;
+            let Some(last) = last else { return Ok(()) };
+            let classified: Vec<Seen<'_>> = seen
+                .iter()
+                .map(|message| {
+                    if parts.config.is_stop_keyword(&message.text) {
+                        Seen::OptOut(message)
+                    } else {
+                        Seen::Reply(message)
+                    }
+                })
+                .collect();
+            let mut replies = Vec::new();
+            for item in classified {
+                match item {
+                    Seen::OptOut(message) => {
+                        self.keyword_opt_out(message).await?;
+                        outcome.opt_outs += 1;
+                    }
+                    Seen::Reply(message) => replies.push(message.clone()),
+                }
+            }
+            let events = store
+                .link_replies(
+                    &replies,
+                    crate::store::campaigns::REPLY_WINDOW_MS,
+                    (CURSOR, last),
+                )
+                .await?;
+            outcome.replies += events.len();
+            parts.events.publish(events);
+            if last == after {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn keyword_opt_out(&self, message: &InboundSeen) -> anyhow::Result<()> {
+        let parts = self.parts();
+        let kind = parts
+            .connectors
+            .get(&message.channel)
+            .map_or_else(|| message.channel.clone(), |c| c.kind().as_str().to_owned());
+        let (first, events) = parts
+            .store
+            .opt_out(&OptOut {
+                contact: ContactId::new(message.contact),
+                campaign: None,
+                kind,
+                suppress: message.identity.clone(),
+                source: "keyword".into(),
+                proof: Some(format!("message: {}", message.text.trim())),
+            })
+            .await?;
+        parts.events.publish(events);
+        if first {
+            let reply = NewReply {
+                conversation: ConversationId::new(message.conversation),
+                author: ReplyAuthor::Bot,
+                text: parts.config.stop_confirmation.clone(),
+                html: None,
+                markup: None,
+                attachments: Vec::new(),
+                template: None,
+                lane: Lane::Reply,
+            };
+            match parts.store.add_reply(&reply).await {
+                Ok((_, events)) => {
+                    parts.events.publish(events);
+                    parts.dispatch_wake.notify_one();
+                }
+                // The opt-out itself is recorded; a conversation that cannot be answered
+                // (no identity) only loses the courtesy message.
+                Err(err) => tracing::warn!(error = %err, "could not confirm an opt-out"),
+            }
+        }
+        Ok(())
+    }
+}

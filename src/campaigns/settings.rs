@@ -1,0 +1,61 @@
+//! `[campaigns]`: the campaign worker's pace and the public base of its links.
+
+use serde::Deserialize;
+
+/// `[campaigns]` in `switchboard.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CampaignsConfig {
+    /// The address customers reach this service at, for unsubscribe and tracking links
+    /// (e.g. `https://switchboard.example.com`).
+    pub public_url: String,
+    /// A `mailto:` address for `List-Unsubscribe`, if mail to it is processed.
+    pub unsubscribe_mailto: Option<String>,
+    /// Most ledger rows leased (and sent concurrently) per batch.
+    pub batch_size: usize,
+    /// Batches in flight at once per channel.
+    pub parallel_batches: usize,
+    /// How long a leased row is reserved for its worker; after that it is due again.
+    pub lease_secs: u64,
+    /// Attempts before a transiently failing send is given up.
+    pub max_attempts: u32,
+    /// How often running campaigns are checked when nothing wakes the worker.
+    pub poll_interval_ms: u64,
+    /// Chat replies that opt a contact out (compared trimmed and case-insensitively).
+    pub stop_keywords: Vec<String>,
+    /// The one confirmation sent after an opt-out keyword.
+    pub stop_confirmation: String,
+    /// Throttle of channels a campaign sets none for, in messages per second.
+    pub default_rate_per_sec: f64,
+}
+
+impl Default for CampaignsConfig {
+    fn default() -> Self {
+        Self {
+            public_url: "http://127.0.0.1:8080".into(),
+            unsubscribe_mailto: None,
+            batch_size: 100,
+            parallel_batches: 4,
+            lease_secs: 60,
+            max_attempts: 6,
+            poll_interval_ms: 500,
+            stop_keywords: ["STOP", "UNSUBSCRIBE", "ODHLÁSIT", "ODHLASIT"]
+                .map(String::from)
+                .to_vec(),
+            stop_confirmation: "You will receive no more campaign messages here. \
+                                Nebudeme vám sem již posílat žádné kampaně."
+                .into(),
+            default_rate_per_sec: 20.0,
+        }
+    }
+}
+
+impl CampaignsConfig {
+    /// True when `text` is one of the opt-out keywords.
+    pub fn is_stop_keyword(&self, text: &str) -> bool {
+        let text = text.trim().trim_end_matches(['.', '!']);
+        self.stop_keywords
+            .iter()
+            .any(|keyword| keyword.to_lowercase() == text.to_lowercase())
+    }
+}

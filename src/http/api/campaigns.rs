@@ -1,0 +1,399 @@
+//! Campaign routes: create, list, read with the funnel, start (now or at a time), pause,
+//! resume, cancel, and test sends. Marketers and admins run campaigns; agents may read.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::campaigns::quiet::QuietHours;
+use crate::campaigns::segment::{self, Filter};
+use crate::campaigns::spec::{CampaignSpec, ChannelPlan};
+use crate::domain::{ContactId, Millis};
+use crate::http::AppState;
+use crate::http::auth::{Authorized, Everyone, Marketers};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{Json, Path};
+use crate::store::campaigns::{Campaign, CampaignState, Funnel};
+
+/// A campaign with its funnel.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CampaignView {
+    pub id: i64,
+    pub name: String,
+    pub state: CampaignState,
+    /// The audience filter.
+    #[schema(value_type = Object)]
+    pub filter: Filter,
+    pub channels: Vec<ChannelPlan>,
+    pub quiet_hours: Option<QuietHours>,
+    pub track_opens: bool,
+    pub track_clicks: bool,
+    pub locale: Option<String>,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    /// Contacts in the ledger (the audience when the campaign started).
+    pub targeted: i64,
+    pub funnel: Funnel,
+}
+
+/// Campaigns, newest first (without funnels).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CampaignList {
+    pub items: Vec<CampaignSummary>,
+}
+
+/// One line of the list.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CampaignSummary {
+    pub id: i64,
+    pub name: String,
+    pub state: CampaignState,
+    pub targeted: i64,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Body of `POST /api/v1/campaigns`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCampaignRequest {
+    pub name: String,
+    /// A saved segment's id (its filter is copied) …
+    #[serde(default)]
+    pub segment_id: Option<i64>,
+    /// … or a filter written inline.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub filter: Option<Filter>,
+    /// Channels in preference order, each with its template.
+    pub channels: Vec<ChannelPlan>,
+    #[serde(default)]
+    pub quiet_hours: Option<QuietHours>,
+    #[serde(default)]
+    pub track_opens: bool,
+    #[serde(default)]
+    pub track_clicks: bool,
+    #[serde(default)]
+    pub locale: Option<String>,
+}
+
+/// Body of `POST /api/v1/campaigns/{id}/start`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartRequest {
+    /// When to start; now when missing.
+    #[serde(default)]
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// Body of `POST /api/v1/campaigns/{id}/test`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestSendRequest {
+    pub contact_ids: Vec<i64>,
+}
+
+/// The outcome of a test send per contact.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TestSendResult {
+    pub contact_id: i64,
+    /// The channel it went out on.
+    pub channel: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Test send outcomes.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TestSendReport {
+    pub items: Vec<TestSendResult>,
+}
+
+fn spec_of(campaign: &Campaign) -> ApiResult<CampaignSpec> {
+    serde_json::from_value(campaign.spec.clone()).map_err(|err| {
+        ApiError::Internal(anyhow::anyhow!("stored campaign {}: {err}", campaign.id))
+    })
+}
+
+async fn view(state: &AppState, campaign: Campaign) -> ApiResult<CampaignView> {
+    let spec = spec_of(&campaign)?;
+    let funnel = state
+        .store
+        .campaign_funnel(campaign.id)
+        .await
+        .map_err(|err| ApiError::from_store("campaign", err))?;
+    Ok(CampaignView {
+        id: campaign.id,
+        name: campaign.name,
+        state: campaign.state,
+        filter: campaign.filter,
+        channels: spec.channels,
+        quiet_hours: spec.quiet_hours,
+        track_opens: spec.track_opens,
+        track_clicks: spec.track_clicks,
+        locale: spec.locale,
+        scheduled_at: campaign.scheduled_at.map(Millis::to_datetime),
+        started_at: campaign.started_at.map(Millis::to_datetime),
+        finished_at: campaign.finished_at.map(Millis::to_datetime),
+        created_at: campaign.created_at.to_datetime(),
+        targeted: campaign.targeted,
+        funnel,
+    })
+}
+
+fn campaign_error(err: crate::store::StoreError) -> ApiError {
+    match err {
+        crate::store::StoreError::Invalid(message) => ApiError::Conflict(message),
+        other => ApiError::from_store("campaign", other),
+    }
+}
+
+/// `GET /api/v1/campaigns`
+#[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns",
+    responses((status = 200, body = CampaignList)), security(("bearer" = ["admin", "agent", "marketer"])))]
+pub async fn list_campaigns(
+    _caller: Authorized<Everyone>,
+    State(state): State<AppState>,
+) -> ApiResult<Json<CampaignList>> {
+    let items = state
+        .store
+        .list_campaigns()
+        .await
+        .map_err(campaign_error)?
+        .into_iter()
+        .map(|campaign| CampaignSummary {
+            id: campaign.id,
+            name: campaign.name,
+            state: campaign.state,
+            targeted: campaign.targeted,
+            scheduled_at: campaign.scheduled_at.map(Millis::to_datetime),
+            created_at: campaign.created_at.to_datetime(),
+        })
+        .collect();
+    Ok(Json(CampaignList { items }))
+}
+
+/// `POST /api/v1/campaigns`: a draft; nothing is sent until it is started.
+#[utoipa::path(post, path = "/api/v1/campaigns", tag = "campaigns", request_body = CreateCampaignRequest,
+    responses((status = 201, body = CampaignView), (status = 404), (status = 422)),
+    security(("bearer" = ["admin", "marketer"])))]
+pub async fn create_campaign(
+    _caller: Authorized<Marketers>,
+    State(state): State<AppState>,
+    Json(request): Json<CreateCampaignRequest>,
+) -> ApiResult<(StatusCode, Json<CampaignView>)> {
+    if request.name.trim().is_empty() {
+        return Err(ApiError::Invalid("name: must not be empty".into()));
+    }
+    let filter = match (request.segment_id, request.filter) {
+        (Some(id), None) => {
+            state
+                .store
+                .get_segment(id)
+                .await
+                .map_err(|err| ApiError::from_store("segment", err))?
+                .filter
+        }
+        (None, Some(filter)) => filter,
+        _ => {
+            return Err(ApiError::Invalid(
+                "give either `segment_id` or `filter`".into(),
+            ));
+        }
+    };
+    segment::check(&filter).map_err(|err| ApiError::Invalid(format!("filter: {err}")))?;
+    let spec = CampaignSpec {
+        channels: request.channels,
+        quiet_hours: request.quiet_hours,
+        track_opens: request.track_opens,
+        track_clicks: request.track_clicks,
+        locale: request.locale,
+    };
+    spec.check(&state.connectors, &state.templates)
+        .map_err(ApiError::Invalid)?;
+    let spec = serde_json::to_value(&spec).map_err(|err| ApiError::Internal(err.into()))?;
+    let campaign = state
+        .store
+        .create_campaign(request.name.trim(), &filter, &spec, None)
+        .await
+        .map_err(campaign_error)?;
+    Ok((StatusCode::CREATED, Json(view(&state, campaign).await?)))
+}
+
+/// `GET /api/v1/campaigns/{id}`: the campaign with its funnel per channel.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, body = CampaignView), (status = 404)),
+    security(("bearer" = ["admin", "agent", "marketer"])))]
+pub async fn get_campaign(
+    _caller: Authorized<Everyone>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<CampaignView>> {
+    let campaign = state.store.get_campaign(id).await.map_err(campaign_error)?;
+    Ok(Json(view(&state, campaign).await?))
+}
+
+async fn transition(
+    state: &AppState,
+    id: i64,
+    from: &[CampaignState],
+    to: CampaignState,
+    at: Option<Millis>,
+) -> ApiResult<Json<CampaignView>> {
+    let (campaign, events) = state
+        .store
+        .transition_campaign(id, from, to, at)
+        .await
+        .map_err(campaign_error)?;
+    state.events.publish(events);
+    state.campaigns.wake();
+    Ok(Json(view(state, campaign).await?))
+}
+
+/// `POST /api/v1/campaigns/{id}/start`: schedules a draft for now or a later time; the worker
+/// then puts the audience into the ledger and starts sending.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/start", tag = "campaigns", params(("id" = i64, Path)),
+    request_body = StartRequest,
+    responses((status = 200, body = CampaignView), (status = 404), (status = 409)),
+    security(("bearer" = ["admin", "marketer"])))]
+pub async fn start_campaign(
+    _caller: Authorized<Marketers>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<CampaignView>> {
+    // The body is optional: an empty one starts now.
+    let request: StartRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        StartRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|err| ApiError::BadRequest(format!("body: {err}")))?
+    };
+    let at = request
+        .at
+        .map_or_else(Millis::now, |at| Millis(at.timestamp_millis()));
+    // The channels must still exist: checked here so the marketer hears it, not the log.
+    let campaign = state.store.get_campaign(id).await.map_err(campaign_error)?;
+    spec_of(&campaign)?
+        .check(&state.connectors, &state.templates)
+        .map_err(ApiError::Invalid)?;
+    transition(
+        &state,
+        id,
+        &[CampaignState::Draft],
+        CampaignState::Scheduled,
+        Some(at),
+    )
+    .await
+}
+
+/// `POST /api/v1/campaigns/{id}/pause`: no more rows are leased; sends in flight finish.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/pause", tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, body = CampaignView), (status = 404), (status = 409)),
+    security(("bearer" = ["admin", "marketer"])))]
+pub async fn pause_campaign(
+    _caller: Authorized<Marketers>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<CampaignView>> {
+    transition(
+        &state,
+        id,
+        &[CampaignState::Running],
+        CampaignState::Paused,
+        None,
+    )
+    .await
+}
+
+/// `POST /api/v1/campaigns/{id}/resume`
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/resume", tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, body = CampaignView), (status = 404), (status = 409)),
+    security(("bearer" = ["admin", "marketer"])))]
+pub async fn resume_campaign(
+    _caller: Authorized<Marketers>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<CampaignView>> {
+    transition(
+        &state,
+        id,
+        &[CampaignState::Paused],
+        CampaignState::Running,
+        None,
+    )
+    .await
+}
+
+/// `POST /api/v1/campaigns/{id}/cancel`: nothing more is sent; what was sent stays counted.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/cancel", tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, body = CampaignView), (status = 404), (status = 409)),
+    security(("bearer" = ["admin", "marketer"])))]
+pub async fn cancel_campaign(
+    _caller: Authorized<Marketers>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<CampaignView>> {
+    transition(
+        &state,
+        id,
+        &[
+            CampaignState::Draft,
+            CampaignState::Scheduled,
+            CampaignState::Running,
+            CampaignState::Paused,
+        ],
+        CampaignState::Cancelled,
+        None,
+    )
+    .await
+}
+
+/// `POST /api/v1/campaigns/{id}/test`: sends the message now to chosen contacts, marked as a
+/// test, without touching the ledger or requiring consent.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/test", tag = "campaigns", params(("id" = i64, Path)),
+    request_body = TestSendRequest,
+    responses((status = 200, body = TestSendReport), (status = 404), (status = 422)),
+    security(("bearer" = ["admin", "marketer"])))]
+pub async fn test_campaign(
+    _caller: Authorized<Marketers>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(request): Json<TestSendRequest>,
+) -> ApiResult<Json<TestSendReport>> {
+    if request.contact_ids.is_empty() || request.contact_ids.len() > 20 {
+        return Err(ApiError::Invalid(
+            "contact_ids: give 1 to 20 contacts".into(),
+        ));
+    }
+    let campaign = state.store.get_campaign(id).await.map_err(campaign_error)?;
+    let contacts: Vec<ContactId> = request
+        .contact_ids
+        .iter()
+        .copied()
+        .map(ContactId::new)
+        .collect();
+    let results = state
+        .campaigns
+        .test_send(&campaign, &contacts)
+        .await
+        .map_err(ApiError::Internal)?;
+    let items = results
+        .into_iter()
+        .map(|(contact, result)| match result {
+            Ok(channel) => TestSendResult {
+                contact_id: contact.get(),
+                channel: Some(channel),
+                error: None,
+            },
+            Err(error) => TestSendResult {
+                contact_id: contact.get(),
+                channel: None,
+                error: Some(error),
+            },
+        })
+        .collect();
+    Ok(Json(TestSendReport { items }))
+}

@@ -1,0 +1,489 @@
+//! Store calls of campaigns (`crate::campaigns`): consent, contact import, saved segments,
+//! campaigns, the send ledger and its funnel, opt-outs and the reply/keyword tail.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use super::{Pool, Store, StoreResult, postgres, sqlite};
+use crate::campaigns::segment::Filter;
+use crate::domain::{ContactId, Event, EventId, Millis};
+
+/// How long after a campaign message an inbound message or keyword counts as its answer.
+pub const REPLY_WINDOW_MS: i64 = 7 * 86_400_000;
+
+/// A contact's marketing consent on one channel kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Consent {
+    pub channel: String,
+    pub granted: bool,
+    pub source: String,
+    pub proof: Option<String>,
+    pub changed_at: DateTime<Utc>,
+}
+
+/// A consent decision to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsentChange {
+    /// A channel kind (`email`, `whatsapp`, …).
+    pub channel: String,
+    pub granted: bool,
+    pub source: String,
+    pub proof: Option<String>,
+}
+
+/// One valid row of an import, ready to write.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImportRow {
+    /// The line in the file (for the report).
+    pub line: u64,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub tags: Vec<String>,
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+    /// `(scope, external id)`, email and phone included.
+    pub identities: Vec<(String, String)>,
+    pub consents: Vec<ConsentChange>,
+}
+
+/// What an import wrote.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImportOutcome {
+    pub created: u64,
+    pub updated: u64,
+    /// Rows refused while writing (their identities belong to different contacts).
+    pub rejected: Vec<(u64, String)>,
+}
+
+/// A saved segment.
+#[derive(Debug, Clone)]
+pub struct Segment {
+    pub id: i64,
+    pub name: String,
+    pub filter: Filter,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A campaign's lifecycle state.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum CampaignState {
+    Draft,
+    Scheduled,
+    Running,
+    Paused,
+    Finished,
+    Cancelled,
+}
+
+impl CampaignState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CampaignState::Draft => "draft",
+            CampaignState::Scheduled => "scheduled",
+            CampaignState::Running => "running",
+            CampaignState::Paused => "paused",
+            CampaignState::Finished => "finished",
+            CampaignState::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses the stored name.
+    pub fn parse(name: &str) -> Option<Self> {
+        [
+            CampaignState::Draft,
+            CampaignState::Scheduled,
+            CampaignState::Running,
+            CampaignState::Paused,
+            CampaignState::Finished,
+            CampaignState::Cancelled,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == name)
+    }
+}
+
+/// A stored campaign.
+#[derive(Debug, Clone)]
+pub struct Campaign {
+    pub id: i64,
+    pub name: String,
+    pub filter: Filter,
+    /// `campaigns::CampaignSpec` as JSON.
+    pub spec: serde_json::Value,
+    pub state: CampaignState,
+    pub scheduled_at: Option<Millis>,
+    pub planned_at: Option<Millis>,
+    pub targeted: i64,
+    pub started_at: Option<Millis>,
+    pub finished_at: Option<Millis>,
+    pub created_at: Millis,
+}
+
+/// A channel of a campaign, resolved against the configured connectors for planning.
+#[derive(Debug, Clone)]
+pub struct PlanChannel {
+    /// The configured channel name.
+    pub name: String,
+    /// Its identity scope (`email`, `telegram`, `webhook:shop`).
+    pub scope: String,
+    /// Its kind, which consent is recorded against.
+    pub kind: String,
+}
+
+/// A ledger row leased for sending, with what rendering needs.
+#[derive(Debug, Clone)]
+pub struct LeasedSend {
+    pub contact: ContactId,
+    pub address: String,
+    pub attempts: i64,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub attributes: serde_json::Map<String, serde_json::Value>,
+    /// Consent still granted, address not suppressed, identity still reachable: an opt-out
+    /// that arrived after planning wins over the ledger.
+    pub allowed: bool,
+}
+
+/// What became of one leased send.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SendResult {
+    /// The channel accepted it.
+    Sent { external_id: Option<String> },
+    /// Try again at `at`.
+    Retry { at: Millis, error: String },
+    /// Not now (quiet hours): back to pending without spending an attempt.
+    Defer { at: Millis },
+    /// Gave up for good.
+    Failed { error: String },
+    /// The recipient opted out or became unreachable; `suppress` adds (scope, address) to
+    /// the suppression list.
+    Suppressed {
+        reason: String,
+        suppress: Option<(String, String)>,
+    },
+}
+
+/// Counts of one channel of a campaign's funnel.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+pub struct FunnelCounts {
+    pub targeted: i64,
+    pub pending: i64,
+    pub suppressed: i64,
+    pub sent: i64,
+    pub delivered: i64,
+    pub read: i64,
+    pub failed: i64,
+    pub opened: i64,
+    pub clicked: i64,
+    pub replied: i64,
+    pub unsubscribed: i64,
+}
+
+/// A campaign's funnel: totals and per channel (`none` for contacts with no usable channel).
+#[derive(
+    Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+pub struct Funnel {
+    pub total: FunnelCounts,
+    pub channels: BTreeMap<String, FunnelCounts>,
+}
+
+/// An inbound chat message seen by the campaign tail.
+#[derive(Debug, Clone)]
+pub struct InboundSeen {
+    pub event: EventId,
+    pub contact: i64,
+    pub conversation: i64,
+    pub channel: String,
+    pub text: String,
+    /// The identity the conversation runs through: (scope, external id).
+    pub identity: Option<(String, String)>,
+}
+
+/// Which ledger row an unsubscribe link or keyword refers to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptOut {
+    pub contact: ContactId,
+    /// The campaign whose message carried the link, if any.
+    pub campaign: Option<i64>,
+    /// The channel kind consent is withdrawn for.
+    pub kind: String,
+    /// The address to suppress: (scope, address).
+    pub suppress: Option<(String, String)>,
+    /// Where the opt-out came from: `unsubscribe`, `keyword`, `api`.
+    pub source: String,
+    pub proof: Option<String>,
+}
+
+/// A channel report about a campaign message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engagement {
+    Opened,
+    Clicked,
+}
+
+impl Store {
+    /// A contact's consents, by channel kind.
+    pub async fn list_consents(&self, contact: ContactId) -> StoreResult<Vec<Consent>> {
+        on_backend!(self, audience::list_consents(contact))
+    }
+
+    /// Records consent decisions for a contact.
+    pub async fn set_consents(
+        &self,
+        contact: ContactId,
+        changes: &[ConsentChange],
+    ) -> StoreResult<()> {
+        on_backend!(
+            self,
+            audience::set_consents(contact, changes, Millis::now())
+        )
+    }
+
+    /// Writes an import in one transaction: rows match existing contacts by any identity
+    /// (created otherwise); a row whose identities belong to two contacts is refused alone.
+    pub async fn import_contacts(
+        &self,
+        rows: &[ImportRow],
+        source: &str,
+        strict: bool,
+    ) -> StoreResult<(ImportOutcome, Vec<Event>)> {
+        on_backend!(self, audience::import(rows, source, strict, Millis::now()))
+    }
+
+    /// Saved segments by name.
+    pub async fn list_segments(&self) -> StoreResult<Vec<Segment>> {
+        on_backend!(self, audience::list_segments())
+    }
+
+    /// One saved segment.
+    pub async fn get_segment(&self, id: i64) -> StoreResult<Segment> {
+        on_backend!(self, audience::get_segment(id))
+    }
+
+    /// Saves a segment; a taken name is a conflict.
+    pub async fn create_segment(&self, name: &str, filter: &Filter) -> StoreResult<Segment> {
+        on_backend!(self, audience::create_segment(name, filter, Millis::now()))
+    }
+
+    /// Replaces a segment's name and filter.
+    pub async fn update_segment(
+        &self,
+        id: i64,
+        name: &str,
+        filter: &Filter,
+    ) -> StoreResult<Segment> {
+        on_backend!(
+            self,
+            audience::update_segment(id, name, filter, Millis::now())
+        )
+    }
+
+    /// Deletes a segment.
+    pub async fn delete_segment(&self, id: i64) -> StoreResult<()> {
+        on_backend!(self, audience::delete_segment(id))
+    }
+
+    /// How many contacts a filter selects, and the first `sample` of their ids.
+    pub async fn preview_segment(
+        &self,
+        filter: &Filter,
+        sample: i64,
+    ) -> StoreResult<(i64, Vec<ContactId>)> {
+        on_backend!(self, audience::preview(filter, sample, Millis::now()))
+    }
+
+    /// Stores a new campaign.
+    pub async fn create_campaign(
+        &self,
+        name: &str,
+        filter: &Filter,
+        spec: &serde_json::Value,
+        scheduled_at: Option<Millis>,
+    ) -> StoreResult<Campaign> {
+        on_backend!(
+            self,
+            campaigns::create_campaign(name, filter, spec, scheduled_at, Millis::now())
+        )
+    }
+
+    /// Every campaign, newest first.
+    pub async fn list_campaigns(&self) -> StoreResult<Vec<Campaign>> {
+        on_backend!(self, campaigns::list_campaigns())
+    }
+
+    /// One campaign.
+    pub async fn get_campaign(&self, id: i64) -> StoreResult<Campaign> {
+        on_backend!(self, campaigns::get_campaign(id))
+    }
+
+    /// Moves a campaign from one of `from` to `to` (a conflict when it is in another state).
+    pub async fn transition_campaign(
+        &self,
+        id: i64,
+        from: &[CampaignState],
+        to: CampaignState,
+        scheduled_at: Option<Millis>,
+    ) -> StoreResult<(Campaign, Vec<Event>)> {
+        on_backend!(
+            self,
+            campaigns::transition(id, from, to, scheduled_at, Millis::now())
+        )
+    }
+
+    /// Scheduled campaigns whose time has come.
+    pub async fn due_campaigns(&self, now: Millis) -> StoreResult<Vec<Campaign>> {
+        on_backend!(self, campaigns::due_campaigns(now))
+    }
+
+    /// Running campaigns.
+    pub async fn running_campaigns(&self) -> StoreResult<Vec<Campaign>> {
+        on_backend!(self, campaigns::running_campaigns())
+    }
+
+    /// Materialises the audience into the ledger (each contact once, on the first channel of
+    /// `channels` where they have a reachable, consented, unsuppressed identity; the others
+    /// as `suppressed`) and starts the campaign, in one transaction. A no-op for a campaign
+    /// already planned.
+    pub async fn plan_campaign(
+        &self,
+        id: i64,
+        channels: &[PlanChannel],
+    ) -> StoreResult<(Campaign, Vec<Event>)> {
+        on_backend!(self, campaigns::plan(id, channels, Millis::now()))
+    }
+
+    /// Leases up to `limit` due rows of one channel of a campaign until `now + lease_ms`
+    /// (rows whose earlier lease ran out count as due: their worker died).
+    pub async fn lease_sends(
+        &self,
+        campaign: i64,
+        channel: &PlanChannel,
+        limit: i64,
+        now: Millis,
+        lease_ms: i64,
+    ) -> StoreResult<Vec<LeasedSend>> {
+        on_backend!(
+            self,
+            campaigns::lease(campaign, channel, limit, now, lease_ms)
+        )
+    }
+
+    /// Records what became of leased sends, in one transaction.
+    pub async fn finish_sends(
+        &self,
+        campaign: i64,
+        results: &[(ContactId, SendResult)],
+    ) -> StoreResult<()> {
+        on_backend!(self, campaigns::finish(campaign, results, Millis::now()))
+    }
+
+    /// Finishes the campaign when its ledger has nothing left to send.
+    pub async fn finish_campaign_if_done(&self, id: i64) -> StoreResult<Option<Vec<Event>>> {
+        on_backend!(self, campaigns::finish_if_done(id, Millis::now()))
+    }
+
+    /// The earliest time a pending row of a running campaign becomes due.
+    pub async fn next_send_due(&self) -> StoreResult<Option<Millis>> {
+        on_backend!(self, campaigns::next_due())
+    }
+
+    /// Records a `campaign.progress` event with the funnel totals (live progress).
+    pub async fn record_campaign_progress(&self, id: i64) -> StoreResult<Vec<Event>> {
+        on_backend!(self, campaigns::progress(id, Millis::now()))
+    }
+
+    /// The campaign's funnel.
+    pub async fn campaign_funnel(&self, id: i64) -> StoreResult<Funnel> {
+        on_backend!(self, campaigns::funnel(id))
+    }
+
+    /// Withdraws consent, suppresses the address and marks the ledger row unsubscribed, in
+    /// one transaction. Returns whether consent was granted (or unset) before: a repeated
+    /// opt-out confirms nothing twice.
+    pub async fn opt_out(&self, opt_out: &OptOut) -> StoreResult<(bool, Vec<Event>)> {
+        on_backend!(self, campaign_feedback::opt_out(opt_out, Millis::now()))
+    }
+
+    /// Records an open or click of a campaign message (the first one counts).
+    pub async fn record_engagement(
+        &self,
+        campaign: i64,
+        contact: ContactId,
+        what: Engagement,
+    ) -> StoreResult<()> {
+        on_backend!(
+            self,
+            campaign_feedback::engagement(campaign, contact, what, Millis::now())
+        )
+    }
+
+    /// Records a channel's delivery report for a campaign message by its external id; false
+    /// when no ledger row has it.
+    pub async fn record_campaign_delivery(
+        &self,
+        channel: &str,
+        external_id: &str,
+        read: bool,
+    ) -> StoreResult<bool> {
+        on_backend!(
+            self,
+            campaign_feedback::delivery(channel, external_id, read, Millis::now())
+        )
+    }
+
+    /// Benchmark seeding: `count` contacts reachable in `scope` with consent for `kind`;
+    /// returns the first new contact's id.
+    pub async fn seed_campaign_contacts(
+        &self,
+        count: i64,
+        scope: &str,
+        kind: &str,
+    ) -> StoreResult<i64> {
+        on_backend!(self, audience::seed(count, scope, kind, Millis::now()))
+    }
+
+    /// Benchmark only: marks every pending row of a campaign beyond contact `last` as failed,
+    /// so a run sends a chosen number of messages out of a large ledger.
+    pub async fn limit_ledger_for_bench(&self, campaign: i64, last: i64) -> StoreResult<()> {
+        on_backend!(self, campaigns::limit_for_bench(campaign, last))
+    }
+
+    /// A campaign setting, set to `generated` if it has none yet.
+    pub async fn campaign_setting(&self, name: &str, generated: &str) -> StoreResult<String> {
+        on_backend!(self, campaigns::setting_or_insert(name, generated))
+    }
+
+    /// Inbound chat messages after `after` (at most `limit` events examined), and the last
+    /// event id examined.
+    pub async fn inbound_after(
+        &self,
+        after: EventId,
+        limit: i64,
+    ) -> StoreResult<(Vec<InboundSeen>, Option<EventId>)> {
+        on_backend!(self, campaign_feedback::inbound_after(after, limit))
+    }
+
+    /// Links a reply to the campaign message the contact received within `window_ms`
+    /// (labelling the conversation `campaign:<name>`), and moves the tail's cursor, in one
+    /// transaction.
+    pub async fn link_replies(
+        &self,
+        seen: &[InboundSeen],
+        window_ms: i64,
+        cursor: (&str, EventId),
+    ) -> StoreResult<Vec<Event>> {
+        on_backend!(
+            self,
+            campaign_feedback::link_replies(seen, window_ms, cursor, Millis::now())
+        )
+    }
+}

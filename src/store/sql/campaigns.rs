@@ -1,0 +1,692 @@
+// Campaigns and their send ledger: lifecycle, planning the audience into the ledger, leasing
+// and recording sends, the funnel. (Included once per backend.)
+//
+// The ledger (`campaign_sends`) is keyed (campaign, contact): planning inserts each contact at
+// most once, workers lease rows with a deadline and mark them sent only after the channel
+// accepted the message, so a crash at any point leaves every row either still due or done.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::common::{begin, insert_events, Conn, Pool};
+use super::IS_POSTGRES;
+use crate::campaigns::segment::{compile, Bind};
+use crate::domain::{ContactId, Event, EventKind, Millis};
+use crate::store::campaigns::{
+    Campaign, CampaignState, Funnel, FunnelCounts, LeasedSend, PlanChannel, SendResult,
+};
+use crate::campaigns::segment::Filter;
+use crate::store::rows::NewEvent;
+use crate::store::{StoreError, StoreResult};
+
+/// Binds a compiled segment's values, in order, onto a query of any shape.
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        let mut query = $query;
+        for bind in $binds {
+            query = match bind {
+                Bind::Text(text) => query.bind(text.clone()),
+                Bind::Int(int) => query.bind(*int),
+                Bind::Real(real) => query.bind(*real),
+            };
+        }
+        query
+    }};
+}
+
+fn filter_error(err: crate::campaigns::segment::FilterError) -> StoreError {
+    StoreError::Invalid(format!("filter: {err}"))
+}
+
+fn campaign_event(kind: EventKind, data: serde_json::Value) -> NewEvent {
+    NewEvent {
+        kind,
+        conversation_id: None,
+        contact_id: None,
+        message_id: None,
+        agent_id: None,
+        data,
+    }
+}
+
+// ----- campaigns -----
+
+const CAMPAIGN_COLUMNS: &str = "id, name, filter, spec, state, scheduled_at, planned_at, targeted, \
+     started_at, finished_at, created_at";
+
+type CampaignRow = (
+    i64,
+    String,
+    sqlx::types::Json<Filter>,
+    sqlx::types::Json<serde_json::Value>,
+    String,
+    Option<i64>,
+    Option<i64>,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    i64,
+);
+
+fn campaign(row: CampaignRow) -> StoreResult<Campaign> {
+    let (id, name, filter, spec, state, scheduled_at, planned_at, targeted, started_at, finished_at, created_at) =
+        row;
+    Ok(Campaign {
+        id,
+        name,
+        filter: filter.0,
+        spec: spec.0,
+        state: CampaignState::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("campaign {id}: state {state:?}")))?,
+        scheduled_at: scheduled_at.map(Millis),
+        planned_at: planned_at.map(Millis),
+        targeted,
+        started_at: started_at.map(Millis),
+        finished_at: finished_at.map(Millis),
+        created_at: Millis(created_at),
+    })
+}
+
+async fn load_campaign(conn: &mut Conn, id: i64) -> StoreResult<Campaign> {
+    let row: CampaignRow =
+        sqlx::query_as(&format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+    campaign(row)
+}
+
+/// Stores a draft campaign.
+pub async fn create_campaign(
+    pool: &Pool,
+    name: &str,
+    filter: &Filter,
+    spec: &serde_json::Value,
+    scheduled_at: Option<Millis>,
+    now: Millis,
+) -> StoreResult<Campaign> {
+    let row: CampaignRow = sqlx::query_as(&format!(
+        "INSERT INTO campaigns (name, filter, spec, state, scheduled_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'draft', $4, $5, $5) RETURNING {CAMPAIGN_COLUMNS}"
+    ))
+    .bind(name)
+    .bind(sqlx::types::Json(filter))
+    .bind(sqlx::types::Json(spec))
+    .bind(scheduled_at.map(|at| at.0))
+    .bind(now.0)
+    .fetch_one(pool)
+    .await?;
+    campaign(row)
+}
+
+/// Every campaign, newest first.
+pub async fn list_campaigns(pool: &Pool) -> StoreResult<Vec<Campaign>> {
+    let rows: Vec<CampaignRow> = sqlx::query_as(&format!(
+        "SELECT {CAMPAIGN_COLUMNS} FROM campaigns ORDER BY id DESC"
+    ))
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(campaign).collect()
+}
+
+/// One campaign.
+pub async fn get_campaign(pool: &Pool, id: i64) -> StoreResult<Campaign> {
+    let mut conn = pool.acquire().await?;
+    load_campaign(&mut conn, id).await
+}
+
+/// Moves a campaign between lifecycle states under the write lock.
+pub async fn transition(
+    pool: &Pool,
+    id: i64,
+    from: &[CampaignState],
+    to: CampaignState,
+    scheduled_at: Option<Millis>,
+    now: Millis,
+) -> StoreResult<(Campaign, Vec<Event>)> {
+    let mut tx = begin(pool).await?;
+    let current = load_campaign(&mut tx, id).await?;
+    if !from.contains(&current.state) {
+        return Err(StoreError::Invalid(format!(
+            "campaign {id} is {}; it cannot become {}",
+            current.state.as_str(),
+            to.as_str()
+        )));
+    }
+    sqlx::query(
+        "UPDATE campaigns SET state = $2, scheduled_at = COALESCE($3, scheduled_at), \
+         finished_at = CASE WHEN $2 IN ('finished', 'cancelled') THEN $4 ELSE finished_at END, \
+         updated_at = $4 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(to.as_str())
+    .bind(scheduled_at.map(|at| at.0))
+    .bind(now.0)
+    .execute(&mut *tx)
+    .await?;
+    if to == CampaignState::Cancelled {
+        // Nothing more goes out; rows already with a channel stay as they are for the record.
+        sqlx::query(
+            "UPDATE campaign_sends SET state = 'failed', error = 'campaign cancelled', \
+             leased_until = NULL WHERE campaign_id = $1 AND state IN ('pending', 'leased')",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let campaign = load_campaign(&mut tx, id).await?;
+    let events = insert_events(
+        &mut tx,
+        vec![campaign_event(
+            EventKind::CampaignProgress,
+            json!({"campaign": id, "state": to.as_str()}),
+        )],
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((campaign, events))
+}
+
+/// Scheduled campaigns that are due.
+pub async fn due_campaigns(pool: &Pool, now: Millis) -> StoreResult<Vec<Campaign>> {
+    let rows: Vec<CampaignRow> = sqlx::query_as(&format!(
+        "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE state = 'scheduled' \
+         AND COALESCE(scheduled_at, 0) <= $1 ORDER BY id"
+    ))
+    .bind(now.0)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(campaign).collect()
+}
+
+/// Running campaigns.
+pub async fn running_campaigns(pool: &Pool) -> StoreResult<Vec<Campaign>> {
+    let rows: Vec<CampaignRow> = sqlx::query_as(&format!(
+        "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE state = 'running' ORDER BY id"
+    ))
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(campaign).collect()
+}
+
+/// Materialises the audience into the ledger and starts the campaign (see
+/// `Store::plan_campaign`).
+pub async fn plan(
+    pool: &Pool,
+    id: i64,
+    channels: &[PlanChannel],
+    now: Millis,
+) -> StoreResult<(Campaign, Vec<Event>)> {
+    let mut tx = begin(pool).await?;
+    let current = load_campaign(&mut tx, id).await?;
+    if current.planned_at.is_some() {
+        return Ok((current, Vec::new()));
+    }
+    // One INSERT … SELECT per channel in preference order: the (campaign, contact) key makes
+    // a later channel skip everyone an earlier one took, so each contact lands on the first
+    // channel where they are reachable, consented and not suppressed.
+    for channel in channels {
+        let compiled = compile(&current.filter, IS_POSTGRES, 5, now).map_err(filter_error)?;
+        let sql = format!(
+            "INSERT INTO campaign_sends (campaign_id, contact_id, channel, address, state, next_attempt_at) \
+             SELECT $1, c.id, $2, i.external_id, 'pending', 0 FROM contacts c \
+             JOIN contact_identities i ON i.contact_id = c.id AND i.scope = $3 \
+             AND i.unreachable_reason IS NULL \
+             WHERE ({}) \
+             AND EXISTS (SELECT 1 FROM contact_consents k WHERE k.contact_id = c.id \
+                         AND k.channel = $4 AND k.status = 'granted') \
+             AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.scope = i.scope \
+                             AND s.address = lower(i.external_id)) \
+             ON CONFLICT DO NOTHING",
+            compiled.condition
+        );
+        bind_all!(
+            sqlx::query(&sql)
+                .bind(id)
+                .bind(&channel.name)
+                .bind(&channel.scope)
+                .bind(&channel.kind),
+            &compiled.binds
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    // The rest of the audience is recorded too, so the funnel shows who was held back.
+    let compiled = compile(&current.filter, IS_POSTGRES, 2, now).map_err(filter_error)?;
+    let sql = format!(
+        "INSERT INTO campaign_sends (campaign_id, contact_id, channel, address, state, error) \
+         SELECT $1, c.id, NULL, NULL, 'suppressed', 'no reachable channel with consent' \
+         FROM contacts c WHERE ({}) ON CONFLICT DO NOTHING",
+        compiled.condition
+    );
+    bind_all!(sqlx::query(&sql).bind(id), &compiled.binds)
+        .execute(&mut *tx)
+        .await?;
+    let targeted: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM campaign_sends WHERE campaign_id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+    sqlx::query(
+        "UPDATE campaigns SET planned_at = $2, targeted = $3, state = 'running', \
+         started_at = COALESCE(started_at, $2), updated_at = $2 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(now.0)
+    .bind(targeted)
+    .execute(&mut *tx)
+    .await?;
+    let campaign = load_campaign(&mut tx, id).await?;
+    let events = insert_events(
+        &mut tx,
+        vec![campaign_event(
+            EventKind::CampaignStarted,
+            json!({"campaign": id, "name": campaign.name, "targeted": targeted}),
+        )],
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((campaign, events))
+}
+
+type LeaseRow = (i64, Option<String>, i64);
+type ContactDataRow = (
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    sqlx::types::Json<serde_json::Map<String, serde_json::Value>>,
+    bool,
+);
+
+/// Leases due rows of one channel (see `Store::lease_sends`).
+pub async fn lease(
+    pool: &Pool,
+    campaign: i64,
+    channel: &PlanChannel,
+    limit: i64,
+    now: Millis,
+    lease_ms: i64,
+) -> StoreResult<Vec<LeasedSend>> {
+    let mut tx = begin(pool).await?;
+    // Expired leases (their worker died) first, then due pending rows: two index ranges on
+    // (campaign, channel, state, …) instead of one OR that would scan the whole ledger.
+    // PostgreSQL: each pick is a materialised CTE so LIMIT applies once (a subquery inside IN
+    // may be re-run per row), and workers on several nodes skip each other's locked rows.
+    // SQLite has a single writer (`BEGIN IMMEDIATE`), so the subqueries are exclusive.
+    let expired = "SELECT contact_id FROM campaign_sends WHERE campaign_id = $1 AND channel = $2 \
+                   AND state = 'leased' AND leased_until < $3";
+    let due = "SELECT contact_id FROM campaign_sends WHERE campaign_id = $1 AND channel = $2 \
+               AND state = 'pending' AND next_attempt_at <= $3";
+    let sql = if IS_POSTGRES {
+        format!(
+            "WITH expired AS MATERIALIZED ({expired} LIMIT $4 FOR UPDATE SKIP LOCKED), \
+                  due AS MATERIALIZED ({due} LIMIT $4 FOR UPDATE SKIP LOCKED), \
+                  picked AS MATERIALIZED (SELECT contact_id FROM expired \
+                                          UNION ALL SELECT contact_id FROM due LIMIT $4) \
+             UPDATE campaign_sends s SET state = 'leased', leased_until = $5 FROM picked \
+             WHERE s.campaign_id = $1 AND s.contact_id = picked.contact_id \
+             RETURNING s.contact_id, s.address, s.attempts"
+        )
+    } else {
+        format!(
+            "UPDATE campaign_sends SET state = 'leased', leased_until = $5 \
+             WHERE campaign_id = $1 AND contact_id IN ( \
+               SELECT contact_id FROM ({expired} LIMIT $4) \
+               UNION ALL SELECT contact_id FROM ({due} LIMIT $4) LIMIT $4) \
+             RETURNING contact_id, address, attempts"
+        )
+    };
+    let rows: Vec<LeaseRow> = sqlx::query_as(&sql)
+    .bind(campaign)
+    .bind(&channel.name)
+    .bind(now.0)
+    .bind(limit)
+    .bind(now.0 + lease_ms)
+    .fetch_all(&mut *tx)
+    .await?;
+    if rows.is_empty() {
+        tx.commit().await?;
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = rows.iter().map(|row| row.0).collect();
+    let members = if IS_POSTGRES {
+        "s.contact_id IN (SELECT value::bigint FROM jsonb_array_elements_text($4))"
+    } else {
+        "s.contact_id IN (SELECT value FROM json_each($4))"
+    };
+    let sql = format!(
+        "SELECT c.id, c.name, c.email, c.phone, c.attributes, \
+         (EXISTS (SELECT 1 FROM contact_consents k WHERE k.contact_id = c.id \
+                  AND k.channel = $2 AND k.status = 'granted') \
+          AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.scope = $3 \
+                          AND x.address = lower(s.address)) \
+          AND NOT EXISTS (SELECT 1 FROM contact_identities i WHERE i.scope = $3 \
+                          AND i.external_id = s.address AND i.unreachable_reason IS NOT NULL)) \
+         FROM campaign_sends s JOIN contacts c ON c.id = s.contact_id \
+         WHERE s.campaign_id = $1 AND {members}"
+    );
+    // The ids travel as one JSON array on both backends.
+    let contacts: Vec<ContactDataRow> = sqlx::query_as(&sql)
+        .bind(campaign)
+        .bind(&channel.kind)
+        .bind(&channel.scope)
+        .bind(sqlx::types::Json(&ids))
+        .fetch_all(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    let mut by_id: std::collections::HashMap<i64, ContactDataRow> =
+        contacts.into_iter().map(|row| (row.0, row)).collect();
+    let mut leased: Vec<LeasedSend> = rows
+        .into_iter()
+        .filter_map(|(contact, address, attempts)| {
+            let (_, name, email, phone, attributes, allowed) = by_id.remove(&contact)?;
+            Some(LeasedSend {
+                contact: ContactId::new(contact),
+                address: address.unwrap_or_default(),
+                attempts,
+                name,
+                email,
+                phone,
+                attributes: attributes.0,
+                allowed,
+            })
+        })
+        .collect();
+    leased.sort_by_key(|send| send.contact.get());
+    Ok(leased)
+}
+
+/// Records the results of leased sends. Only rows still leased change: a row whose lease ran
+/// out and was taken again elsewhere keeps the newer state.
+pub async fn finish(
+    pool: &Pool,
+    campaign: i64,
+    results: &[(ContactId, SendResult)],
+    now: Millis,
+) -> StoreResult<()> {
+    let mut tx = begin(pool).await?;
+    // The common outcome in one statement for the whole batch: the rows travel as one JSON
+    // array of [contact, external id].
+    let sent: Vec<serde_json::Value> = results
+        .iter()
+        .filter_map(|(contact, result)| match result {
+            SendResult::Sent { external_id } => Some(json!([contact.get(), external_id])),
+            _ => None,
+        })
+        .collect();
+    if !sent.is_empty() {
+        let sql = if IS_POSTGRES {
+            "UPDATE campaign_sends s SET state = 'sent', external_id = j.e->>1, sent_at = $2, \
+             attempts = s.attempts + 1, error = NULL, leased_until = NULL \
+             FROM jsonb_array_elements($3) AS j(e) \
+             WHERE s.campaign_id = $1 AND s.contact_id = (j.e->>0)::bigint AND s.state = 'leased'"
+        } else {
+            // `IN` keeps SQLite on the primary key; an UPDATE … FROM join made it walk the
+            // campaign's whole ledger for every batch.
+            "UPDATE campaign_sends SET state = 'sent', sent_at = $2, \
+             external_id = (SELECT j.value->>1 FROM json_each($3) AS j \
+                            WHERE j.value->>0 = campaign_sends.contact_id), \
+             attempts = attempts + 1, error = NULL, leased_until = NULL \
+             WHERE campaign_id = $1 AND contact_id IN (SELECT value->>0 FROM json_each($3)) \
+             AND state = 'leased'"
+        };
+        sqlx::query(sql)
+            .bind(campaign)
+            .bind(now.0)
+            .bind(sqlx::types::Json(&sent))
+            .execute(&mut *tx)
+            .await?;
+    }
+    for (contact, result) in results {
+        let contact = contact.get();
+        match result {
+            SendResult::Sent { .. } => {}
+            SendResult::Retry { at, error } => {
+                sqlx::query(
+                    "UPDATE campaign_sends SET state = 'pending', attempts = attempts + 1, \
+                     next_attempt_at = $3, error = $4, leased_until = NULL \
+                     WHERE campaign_id = $1 AND contact_id = $2 AND state = 'leased'",
+                )
+                .bind(campaign)
+                .bind(contact)
+                .bind(at.0)
+                .bind(error)
+                .execute(&mut *tx)
+                .await?;
+            }
+            SendResult::Defer { at } => {
+                sqlx::query(
+                    "UPDATE campaign_sends SET state = 'pending', next_attempt_at = $3, \
+                     leased_until = NULL \
+                     WHERE campaign_id = $1 AND contact_id = $2 AND state = 'leased'",
+                )
+                .bind(campaign)
+                .bind(contact)
+                .bind(at.0)
+                .execute(&mut *tx)
+                .await?;
+            }
+            SendResult::Failed { error } => {
+                sqlx::query(
+                    "UPDATE campaign_sends SET state = 'failed', attempts = attempts + 1, \
+                     error = $3, leased_until = NULL \
+                     WHERE campaign_id = $1 AND contact_id = $2 AND state = 'leased'",
+                )
+                .bind(campaign)
+                .bind(contact)
+                .bind(error)
+                .execute(&mut *tx)
+                .await?;
+            }
+            SendResult::Suppressed { reason, suppress } => {
+                sqlx::query(
+                    "UPDATE campaign_sends SET state = 'suppressed', error = $3, leased_until = NULL \
+                     WHERE campaign_id = $1 AND contact_id = $2 AND state = 'leased'",
+                )
+                .bind(campaign)
+                .bind(contact)
+                .bind(reason)
+                .execute(&mut *tx)
+                .await?;
+                if let Some((scope, address)) = suppress {
+                    let channel: Option<Option<String>> = sqlx::query_scalar(
+                        "SELECT channel FROM campaign_sends WHERE campaign_id = $1 AND contact_id = $2",
+                    )
+                    .bind(campaign)
+                    .bind(contact)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    suppress_in(
+                        &mut tx,
+                        scope,
+                        address,
+                        reason,
+                        &channel.flatten().unwrap_or_default(),
+                        now,
+                    )
+                    .await?;
+                }
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn suppress_in(
+    conn: &mut Conn,
+    scope: &str,
+    address: &str,
+    reason: &str,
+    channel: &str,
+    now: Millis,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO suppressions (scope, address, reason, channel, created_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (scope, address) DO NOTHING",
+    )
+    .bind(scope)
+    .bind(address.trim().to_lowercase())
+    .bind(reason)
+    .bind(channel)
+    .bind(now.0)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Finishes a running campaign whose ledger has nothing left to send.
+pub async fn finish_if_done(pool: &Pool, id: i64, now: Millis) -> StoreResult<Option<Vec<Event>>> {
+    let mut tx = begin(pool).await?;
+    // An index probe, not a count: the ledger may hold millions of rows.
+    let open: Option<i64> = sqlx::query_scalar(
+        "SELECT contact_id FROM campaign_sends WHERE campaign_id = $1 \
+         AND state IN ('pending', 'leased') LIMIT 1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if open.is_some() {
+        tx.commit().await?;
+        return Ok(None);
+    }
+    let done = sqlx::query(
+        "UPDATE campaigns SET state = 'finished', finished_at = $2, updated_at = $2 \
+         WHERE id = $1 AND state = 'running'",
+    )
+    .bind(id)
+    .bind(now.0)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        tx.commit().await?;
+        return Ok(None);
+    }
+    let funnel = funnel_in(&mut tx, id).await?;
+    let events = insert_events(
+        &mut tx,
+        vec![campaign_event(
+            EventKind::CampaignFinished,
+            json!({"campaign": id, "funnel": funnel.total}),
+        )],
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(events))
+}
+
+/// The earliest time a pending row of a running campaign is due.
+pub async fn next_due(pool: &Pool) -> StoreResult<Option<Millis>> {
+    let at: Option<i64> = sqlx::query_scalar(
+        "SELECT min(s.next_attempt_at) FROM campaign_sends s \
+         JOIN campaigns c ON c.id = s.campaign_id \
+         WHERE c.state = 'running' AND s.state = 'pending'",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(at.map(Millis))
+}
+
+type FunnelRow = (String, String, i64, i64, i64, i64, i64, i64, i64, i64);
+
+async fn funnel_in(conn: &mut Conn, id: i64) -> StoreResult<Funnel> {
+    let rows: Vec<FunnelRow> = sqlx::query_as(
+        "SELECT COALESCE(channel, 'none'), state, count(*), count(sent_at), count(delivered_at), \
+         count(read_at), count(opened_at), count(clicked_at), count(replied_at), \
+         count(unsubscribed_at) \
+         FROM campaign_sends WHERE campaign_id = $1 GROUP BY channel, state",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut channels: BTreeMap<String, FunnelCounts> = BTreeMap::new();
+    for (channel, state, all, sent, delivered, read, opened, clicked, replied, unsubscribed) in rows {
+        let counts = channels.entry(channel).or_default();
+        counts.targeted += all;
+        match state.as_str() {
+            "pending" | "leased" => counts.pending += all,
+            "suppressed" => counts.suppressed += all,
+            "failed" => counts.failed += all,
+            _ => {}
+        }
+        counts.sent += sent;
+        counts.delivered += delivered;
+        counts.read += read;
+        counts.opened += opened;
+        counts.clicked += clicked;
+        counts.replied += replied;
+        counts.unsubscribed += unsubscribed;
+    }
+    let mut total = FunnelCounts::default();
+    for counts in channels.values() {
+        total.targeted += counts.targeted;
+        total.pending += counts.pending;
+        total.suppressed += counts.suppressed;
+        total.sent += counts.sent;
+        total.delivered += counts.delivered;
+        total.read += counts.read;
+        total.failed += counts.failed;
+        total.opened += counts.opened;
+        total.clicked += counts.clicked;
+        total.replied += counts.replied;
+        total.unsubscribed += counts.unsubscribed;
+    }
+    Ok(Funnel { total, channels })
+}
+
+/// A campaign's funnel.
+pub async fn funnel(pool: &Pool, id: i64) -> StoreResult<Funnel> {
+    let mut conn = pool.acquire().await?;
+    load_campaign(&mut conn, id).await?;
+    funnel_in(&mut conn, id).await
+}
+
+/// The value of a campaign setting, created from `generate` on first use. Concurrent first
+/// uses agree: the first insert wins and everyone reads it back.
+pub async fn setting_or_insert(pool: &Pool, name: &str, generated: &str) -> StoreResult<String> {
+    sqlx::query("INSERT INTO campaign_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+        .bind(name)
+        .bind(generated)
+        .execute(pool)
+        .await?;
+    Ok(sqlx::query_scalar("SELECT value FROM campaign_settings WHERE name = $1")
+        .bind(name)
+        .fetch_one(pool)
+        .await?)
+}
+
+/// Benchmark only: rows beyond contact `last` leave the run (see `Store::limit_ledger_for_bench`).
+pub async fn limit_for_bench(pool: &Pool, campaign: i64, last: i64) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE campaign_sends SET state = 'failed', error = 'outside the benchmark run' \
+         WHERE campaign_id = $1 AND contact_id > $2 AND state = 'pending'",
+    )
+    .bind(campaign)
+    .bind(last)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Appends a `campaign.progress` event with the campaign's funnel totals.
+pub async fn progress(pool: &Pool, id: i64, now: Millis) -> StoreResult<Vec<Event>> {
+    let mut tx = begin(pool).await?;
+    let funnel = funnel_in(&mut tx, id).await?;
+    let events = insert_events(
+        &mut tx,
+        vec![campaign_event(
+            EventKind::CampaignProgress,
+            json!({"campaign": id, "state": "running", "funnel": funnel.total}),
+        )],
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(events)
+}

@@ -1,0 +1,981 @@
+//! Campaigns end to end: import with bad rows, segments on both databases, channel
+//! preference and consent, pause/resume, suppression from each source, RFC 8058, STOP
+//! keywords, reply linking, the funnel, and replies that never wait behind a campaign.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use connector_sdk::testing::FakeFailure;
+use connector_sdk::{DeliveryState, DeliveryUpdate, InboundEvent, Suppression};
+use reqwest::Method;
+use serde_json::{Value, json};
+use switchboard::campaigns::segment::Filter;
+use switchboard::campaigns::unsubscribe::{LinkClaims, Purpose};
+use switchboard::store::Store;
+use switchboard::store::campaigns::{ConsentChange, ImportRow};
+
+use crate::helpers::{TestApp, hook_body, on_each_backend};
+
+const FAST: f64 = 1_000_000.0;
+
+/// Imports contacts through the API and returns the report.
+async fn import(app: &TestApp, csv: &str) -> Value {
+    let response = app
+        .post_json("/api/v1/contacts/import", json!({"csv": csv}))
+        .await;
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("json")
+}
+
+/// Creates a campaign over everyone with the given channels and returns its id.
+async fn campaign(app: &TestApp, name: &str, filter: Value, channels: Value) -> i64 {
+    let response = app
+        .post_json(
+            "/api/v1/campaigns",
+            json!({"name": name, "filter": filter, "channels": channels}),
+        )
+        .await;
+    let status = response.status();
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(status, 201, "{body}");
+    body["id"].as_i64().expect("id")
+}
+
+fn fake_and_shop() -> Value {
+    json!([
+        {"channel": "fake", "body": "Hi {{ contact.first_name }}, sale! {{ custom.unsubscribe_url }}", "rate_per_sec": FAST},
+        {"channel": "shop", "body": "Sale for {{ contact.name }}", "rate_per_sec": FAST},
+    ])
+}
+
+async fn start(app: &TestApp, id: i64) {
+    let response = app
+        .post_json(&format!("/api/v1/campaigns/{id}/start"), json!({}))
+        .await;
+    assert_eq!(response.status(), 200);
+}
+
+/// Runs the campaign worker until the campaign is finished (bounded; no sleeps: the throttle
+/// of these campaigns refills in microseconds).
+async fn drain(app: &TestApp, id: i64) -> Value {
+    for _ in 0..5_000 {
+        app.campaigns.run_once().await.expect("campaign pass");
+        let view = app.get_json(&format!("/api/v1/campaigns/{id}")).await;
+        if view["state"] == "finished" {
+            return view;
+        }
+    }
+    panic!("campaign {id} did not finish");
+}
+
+fn sent_ids(app: &TestApp) -> Vec<String> {
+    app.fake
+        .sent()
+        .into_iter()
+        .map(|message| message.id)
+        .collect()
+}
+
+#[tokio::test]
+async fn import_reports_bad_rows_with_lines_and_dedupes_against_existing_contacts() {
+    let app = TestApp::spawn().await;
+    let existing = app
+        .post_json(
+            "/api/v1/contacts",
+            json!({"name": "Ana Old", "email": "ana@example.com"}),
+        )
+        .await;
+    assert_eq!(existing.status(), 201);
+    let existing: Value = existing.json().await.expect("json");
+    let report = import(
+        &app,
+        "email,name,consent:email,tags,plan,identity:telegram\n\
+         ANA@example.com,Ana Nová,yes,vip;cz,gold,111\n\
+         broken-address,Bob,yes,,,\n\
+         cyril@example.com,Cyril,perhaps,,,\n\
+         dana@example.com,Dana,no,,silver,\n\
+         dana@example.com,Dana D.,,newsletter,,222\n",
+    )
+    .await;
+    assert_eq!(report["created"], 1, "{report}");
+    assert_eq!(report["updated"], 1, "{report}");
+    let rejected: Vec<(u64, String)> = report["rejected"]
+        .as_array()
+        .expect("rejected")
+        .iter()
+        .map(|row| {
+            (
+                row["line"].as_u64().expect("line"),
+                row["reason"].as_str().expect("reason").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rejected.iter().map(|r| r.0).collect::<Vec<_>>(),
+        vec![3, 4],
+        "{report}"
+    );
+    assert!(rejected[0].1.contains("not an address"));
+    assert!(rejected[1].1.contains("yes or no"));
+
+    // Ana was matched by her address (case-insensitively), not duplicated.
+    let id = existing["id"].as_i64().expect("id");
+    let ana = app.get_json(&format!("/api/v1/contacts/{id}")).await;
+    assert_eq!(ana["name"], "Ana Nová");
+    assert_eq!(ana["attributes"]["plan"], "gold");
+    let consents = app
+        .get_json(&format!("/api/v1/contacts/{id}/consents"))
+        .await;
+    assert_eq!(consents["items"][0]["channel"], "email");
+    assert_eq!(consents["items"][0]["granted"], true);
+    assert_eq!(consents["items"][0]["source"], "import");
+
+    // Strict mode writes nothing when any row is bad.
+    let strict = app
+        .post_json(
+            "/api/v1/contacts/import",
+            json!({"csv": "email\nnew@example.com\nnope\n", "strict": true}),
+        )
+        .await;
+    let strict: Value = strict.json().await.expect("json");
+    assert_eq!(strict["created"], 0);
+    let found = app.get_json("/api/v1/contacts?q=new%40example.com").await;
+    assert_eq!(found["items"].as_array().map(Vec::len), Some(0), "{found}");
+
+    // A mapping that names a missing column is refused whole.
+    let bad = app
+        .post_json(
+            "/api/v1/contacts/import",
+            json!({"csv": "email\na@b.cz\n", "mapping": {"E-mail": "email"}}),
+        )
+        .await;
+    assert_eq!(bad.status(), 422);
+    app.stop().await;
+}
+
+async fn add(
+    store: &Store,
+    line: u64,
+    email: &str,
+    tags: &[&str],
+    attributes: Value,
+    consent: bool,
+) {
+    let row = ImportRow {
+        line,
+        email: Some(email.into()),
+        identities: vec![("email".into(), email.into())],
+        tags: tags.iter().map(|tag| (*tag).to_owned()).collect(),
+        attributes: attributes.as_object().cloned().unwrap_or_default(),
+        consents: if consent {
+            vec![ConsentChange {
+                channel: "email".into(),
+                granted: true,
+                source: "test".into(),
+                proof: None,
+            }]
+        } else {
+            Vec::new()
+        },
+        ..ImportRow::default()
+    };
+    store
+        .import_contacts(&[row], "test", true)
+        .await
+        .expect("import");
+}
+
+async fn count(store: &Store, filter: Value) -> i64 {
+    let filter: Filter = serde_json::from_value(filter).expect("filter");
+    store.preview_segment(&filter, 5).await.expect("preview").0
+}
+
+#[tokio::test]
+async fn segment_filters_mean_the_same_on_both_databases() {
+    on_each_backend(|store| async move {
+        add(
+            &store,
+            1,
+            "a@x.cz",
+            &["vip"],
+            json!({"age": 34, "city": "Praha", "since": "2024-05-01", "pro": true}),
+            true,
+        )
+        .await;
+        add(
+            &store,
+            2,
+            "b@x.cz",
+            &["vip", "cz"],
+            json!({"age": 19, "city": "Brno", "since": "2026-01-10T08:00:00Z"}),
+            false,
+        )
+        .await;
+        add(
+            &store,
+            3,
+            "c@x.cz",
+            &[],
+            json!({"age": "unknown", "city": "praha 6", "since": "soon"}),
+            true,
+        )
+        .await;
+        add(&store, 4, "d@x.cz", &["cz"], json!({"age": 61.5}), false).await;
+
+        assert_eq!(count(&store, json!({"op": "everyone"})).await, 4);
+        assert_eq!(count(&store, json!({"op": "tag", "tag": "vip"})).await, 2);
+        assert_eq!(
+            count(
+                &store,
+                json!({"op": "not", "filter": {"op": "tag", "tag": "vip"}})
+            )
+            .await,
+            2
+        );
+        assert_eq!(
+            count(
+                &store,
+                json!({"op": "attribute", "key": "city", "cmp": "eq", "value": "Praha"})
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            count(
+                &store,
+                json!({"op": "attribute", "key": "city", "cmp": "ne", "value": "Praha"})
+            )
+            .await,
+            3
+        );
+        assert_eq!(
+            count(
+                &store,
+                json!({"op": "attribute", "key": "city", "cmp": "contains", "value": "PRAHA"})
+            )
+            .await,
+            2
+        );
+        assert_eq!(
+            count(
+                &store,
+                json!({"op": "attribute", "key": "age", "cmp": "gte", "value": 34})
+            )
+            .await,
+            2
+        );
+        assert_eq!(
+            count(
+                &store,
+                json!({"op": "attribute", "key": "age", "cmp": "lt", "value": 30})
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            count(
+                &store,
+                json!({"op": "attribute", "key": "age", "cmp": "eq", "value": 34})
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            count(
+                &store,
+                json!({"op": "attribute", "key": "pro", "cmp": "eq", "value": true})
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            count(
+                &store,
+                json!({"op": "attribute", "key": "since", "cmp": "before", "value": "2025-01-01"})
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            count(
+                &store,
+                json!({"op": "attribute", "key": "since", "cmp": "after", "value": "2025-01-01"})
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            count(&store, json!({"op": "consent", "channel": "email"})).await,
+            2
+        );
+        assert_eq!(
+            count(&store, json!({"op": "has_identity", "scope": "email"})).await,
+            4
+        );
+        assert_eq!(
+            count(&store, json!({"op": "has_identity", "scope": "telegram"})).await,
+            0
+        );
+        assert_eq!(
+            count(
+                &store,
+                json!({"op": "all", "of": [{"op": "tag", "tag": "cz"}, {"op": "any", "of": [
+                    {"op": "consent", "channel": "email"},
+                    {"op": "attribute", "key": "age", "cmp": "gt", "value": 60}
+                ]}]})
+            )
+            .await,
+            1
+        );
+        // Nobody has a conversation yet.
+        assert_eq!(
+            count(&store, json!({"op": "active_within", "days": 30})).await,
+            0
+        );
+        assert_eq!(
+            count(&store, json!({"op": "inactive_for", "days": 30})).await,
+            4
+        );
+        assert_eq!(
+            count(&store, json!({"op": "resolved_within", "days": 30})).await,
+            0
+        );
+        // Values are bound, never spliced into the SQL.
+        assert_eq!(
+            count(&store, json!({"op": "tag", "tag": "vip' OR '1'='1"})).await,
+            0
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn each_contact_gets_one_message_on_the_best_consented_channel() {
+    let app = TestApp::spawn().await;
+    import(
+        &app,
+        "email,name,identity:telegram,identity:webhook:shop,consent:telegram,consent:webhook\n\
+         a@x.cz,Ana Alfa,100,s-a,yes,yes\n\
+         b@x.cz,Bob Beta,,s-b,,yes\n\
+         c@x.cz,Cyril Gama,300,,no,\n\
+         d@x.cz,Dana Delta,400,s-d,yes,yes\n\
+         e@x.cz,Eva Epsilon,500,,yes,\n",
+    )
+    .await;
+    // Dana's Telegram id is on the suppression list (she blocked the bot on another campaign).
+    app.fake
+        .inject_events(
+            vec![InboundEvent::Suppressed(Suppression::new(
+                "fake", "telegram", "400", "blocked",
+            ))],
+            None,
+        )
+        .await
+        .expect("suppress");
+    let id = campaign(&app, "Spring", json!({"op": "everyone"}), fake_and_shop()).await;
+    start(&app, id).await;
+    let view = drain(&app, id).await;
+
+    let telegram: HashSet<String> = app
+        .fake
+        .sent()
+        .iter()
+        .map(|m| m.to.external_id.clone())
+        .collect();
+    assert_eq!(
+        telegram,
+        HashSet::from(["100".to_owned(), "500".to_owned()])
+    );
+    assert!(
+        app.fake.sent()[0].text.starts_with("Hi Ana")
+            || app.fake.sent()[0].text.starts_with("Hi Eva")
+    );
+    let shop: Vec<Value> = app
+        .callback
+        .received
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|(_, body)| serde_json::from_slice(body).expect("json"))
+        .collect();
+    let shop_to: HashSet<String> = shop
+        .iter()
+        .map(|body| {
+            body["to"]["id"]
+                .as_str()
+                .or(body["to"]["external_id"].as_str())
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(shop.len(), 2, "{shop:?}");
+    assert!(
+        shop_to.contains("s-b") && shop_to.contains("s-d"),
+        "{shop:?}"
+    );
+
+    let funnel = &view["funnel"];
+    assert_eq!(view["targeted"], 5);
+    assert_eq!(funnel["total"]["sent"], 4);
+    assert_eq!(
+        funnel["total"]["suppressed"], 1,
+        "Cyril withdrew consent: {funnel}"
+    );
+    assert_eq!(funnel["channels"]["fake"]["sent"], 2);
+    assert_eq!(funnel["channels"]["shop"]["sent"], 2);
+    assert_eq!(funnel["channels"]["none"]["suppressed"], 1);
+
+    // The event stream told the story.
+    let started = app.wait_for_event("campaign.started").await;
+    assert_eq!(started.data["targeted"], 5);
+    let finished = app.wait_for_event("campaign.finished").await;
+    assert_eq!(finished.data["funnel"]["sent"], 4);
+
+    // Delivery and read reports of the channel reach the ledger.
+    app.fake
+        .inject_events(
+            vec![
+                InboundEvent::Delivery(DeliveryUpdate::new(
+                    "fake",
+                    "fake-0",
+                    DeliveryState::Delivered,
+                )),
+                InboundEvent::Delivery(DeliveryUpdate::new("fake", "fake-1", DeliveryState::Read)),
+            ],
+            None,
+        )
+        .await
+        .expect("reports");
+    let view = app.get_json(&format!("/api/v1/campaigns/{id}")).await;
+    assert_eq!(view["funnel"]["channels"]["fake"]["delivered"], 2, "{view}");
+    assert_eq!(view["funnel"]["channels"]["fake"]["read"], 1, "{view}");
+
+    // The unsubscribe link in the message works and is per contact.
+    let text = &app.fake.sent()[0].text;
+    assert!(text.contains("/unsubscribe/"), "{text}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn pause_stops_leasing_and_resume_finishes_without_duplicates() {
+    // Small batches: one pass sends at most 4 × 5 messages.
+    let app = TestApp::spawn_with("[campaigns]\nbatch_size = 5\n").await;
+    let mut csv = String::from("identity:telegram,consent:telegram\n");
+    for n in 0..30 {
+        csv.push_str(&format!("{n},yes\n"));
+    }
+    import(&app, &csv).await;
+    let id = campaign(
+        &app,
+        "Paced",
+        json!({"op": "everyone"}),
+        json!([{"channel": "fake", "body": "hello", "rate_per_sec": FAST}]),
+    )
+    .await;
+    start(&app, id).await;
+    app.campaigns.run_once().await.expect("pass");
+    let before = sent_ids(&app).len();
+    assert!(
+        (1..=20).contains(&before),
+        "one pass sends at most four batches: {before}"
+    );
+    let paused = app
+        .post_json(&format!("/api/v1/campaigns/{id}/pause"), json!({}))
+        .await;
+    assert_eq!(paused.status(), 200);
+    for _ in 0..5 {
+        let outcome = app.campaigns.run_once().await.expect("pass");
+        assert_eq!(outcome.leased, 0);
+    }
+    assert_eq!(sent_ids(&app).len(), before);
+    // A paused campaign cannot be paused again or started twice.
+    let again = app
+        .post_json(&format!("/api/v1/campaigns/{id}/pause"), json!({}))
+        .await;
+    assert_eq!(again.status(), 409);
+    let resumed = app
+        .post_json(&format!("/api/v1/campaigns/{id}/resume"), json!({}))
+        .await;
+    assert_eq!(resumed.status(), 200);
+    drain(&app, id).await;
+    let ids = sent_ids(&app);
+    assert_eq!(ids.len(), 30);
+    assert_eq!(
+        ids.iter().collect::<HashSet<_>>().len(),
+        30,
+        "no duplicates"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn transient_failures_retry_and_blocked_recipients_are_suppressed() {
+    let app = TestApp::spawn().await;
+    import(
+        &app,
+        "identity:telegram,consent:telegram\n1,yes\n2,yes\n3,yes\n",
+    )
+    .await;
+    app.fake.fail_next([
+        FakeFailure::Unreachable("bot was blocked by the user".into()),
+        FakeFailure::Unavailable(None),
+        FakeFailure::Rejected("message is too long".into()),
+    ]);
+    let id = campaign(
+        &app,
+        "Retry",
+        json!({"op": "everyone"}),
+        json!([{"channel": "fake", "body": "hello", "rate_per_sec": FAST}]),
+    )
+    .await;
+    start(&app, id).await;
+    let view = drain(&app, id).await;
+    let total = &view["funnel"]["total"];
+    assert_eq!(total["sent"], 1, "{total}");
+    assert_eq!(total["failed"], 1, "{total}");
+    assert_eq!(total["suppressed"], 1, "{total}");
+    // The blocked recipient is on the suppression list: the next campaign skips them.
+    let blocked = app.fake.sent().len();
+    assert_eq!(blocked, 1);
+    let next = campaign(
+        &app,
+        "Next",
+        json!({"op": "everyone"}),
+        json!([{"channel": "fake", "body": "again", "rate_per_sec": FAST}]),
+    )
+    .await;
+    start(&app, next).await;
+    let view = drain(&app, next).await;
+    assert_eq!(view["funnel"]["total"]["sent"], 2);
+    assert_eq!(view["funnel"]["total"]["suppressed"], 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn one_click_unsubscribe_follows_rfc_8058() {
+    let app = TestApp::spawn().await;
+    import(&app, "identity:telegram,consent:telegram\n42,yes\n").await;
+    let id = campaign(
+        &app,
+        "Links",
+        json!({"op": "everyone"}),
+        json!([{"channel": "fake", "body": "{{ custom.unsubscribe_url }}", "rate_per_sec": FAST}]),
+    )
+    .await;
+    start(&app, id).await;
+    drain(&app, id).await;
+    let link = app.fake.sent()[0].text.clone();
+    let path = link
+        .split_once("/unsubscribe/")
+        .map(|(_, token)| format!("/unsubscribe/{token}"))
+        .expect("link");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+
+    // GET shows a confirmation page and changes nothing.
+    let page = client.get(app.url(&path)).send().await.expect("get");
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text()
+            .await
+            .expect("body")
+            .contains("<form method=\"post\"")
+    );
+    let contact = app.get_json("/api/v1/contacts?q=42").await["items"][0]["id"]
+        .as_i64()
+        .expect("id");
+    let consents = app
+        .get_json(&format!("/api/v1/contacts/{contact}/consents"))
+        .await;
+    assert_eq!(consents["items"][0]["granted"], true);
+
+    // The one-click POST: 200, no redirect, no cookie.
+    let post = client
+        .post(app.url(&path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(post.status(), 200);
+    assert!(post.headers().get("location").is_none());
+    assert!(post.headers().get("set-cookie").is_none());
+    let consents = app
+        .get_json(&format!("/api/v1/contacts/{contact}/consents"))
+        .await;
+    assert_eq!(consents["items"][0]["granted"], false);
+    assert_eq!(consents["items"][0]["source"], "unsubscribe");
+    let view = app.get_json(&format!("/api/v1/campaigns/{id}")).await;
+    assert_eq!(view["funnel"]["total"]["unsubscribed"], 1);
+
+    // Tracking links: the pixel counts an open, a signed redirect counts a click and goes
+    // only where it was signed to go.
+    let signer = app.campaigns.signer().await.expect("signer");
+    let claims = LinkClaims {
+        campaign: id,
+        contact,
+        kind: "telegram".into(),
+    };
+    let pixel = client
+        .get(app.url(&format!(
+            "/c/open/{}",
+            signer.sign(Purpose::Open, &claims, "")
+        )))
+        .send()
+        .await
+        .expect("pixel");
+    assert_eq!(pixel.headers()["content-type"], "image/gif");
+    let target = "https://shop.example/sale?a=1&b=2";
+    let token = signer.sign(Purpose::Click, &claims, target);
+    let click = client
+        .get(app.url(&format!("/c/click/{token}?to={}", hex::encode(target))))
+        .send()
+        .await
+        .expect("click");
+    assert_eq!(click.status(), 302);
+    assert_eq!(click.headers()["location"], target);
+    let elsewhere = client
+        .get(app.url(&format!(
+            "/c/click/{token}?to={}",
+            hex::encode("https://evil.example/")
+        )))
+        .send()
+        .await
+        .expect("click");
+    assert_eq!(elsewhere.status(), 404);
+    let view = app.get_json(&format!("/api/v1/campaigns/{id}")).await;
+    assert_eq!(view["funnel"]["total"]["opened"], 1);
+    assert_eq!(view["funnel"]["total"]["clicked"], 1);
+
+    // A forged token is refused, on both methods.
+    let forged = path.replacen(&format!("{id}."), &format!("{}.", id + 1), 1);
+    assert_eq!(
+        client
+            .get(app.url(&forged))
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        404
+    );
+    assert_eq!(
+        client
+            .post(app.url(&forged))
+            .send()
+            .await
+            .expect("post")
+            .status(),
+        404
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn stop_keyword_opts_out_once_and_replies_are_linked_to_the_campaign() {
+    let app = TestApp::spawn().await;
+    // Both contacts first write in, so they have shop conversations.
+    for (id, from) in [("m1", "s-1"), ("m2", "s-2")] {
+        assert_eq!(
+            app.post_hook(&hook_body(id, from, "hello")).await.status(),
+            200
+        );
+    }
+    app.campaigns.run_once().await.expect("tail");
+    for from in ["s-1", "s-2"] {
+        let contact = app.get_json(&format!("/api/v1/contacts?q={from}")).await["items"][0]["id"]
+            .as_i64()
+            .expect("id");
+        let response = app
+            .send(
+                Method::PUT,
+                &format!("/api/v1/contacts/{contact}/consents"),
+                &app.admin_token,
+                json!({"items": [{"channel": "webhook", "granted": true, "proof": "203.0.113.9"}]}),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+    }
+    let id = campaign(
+        &app,
+        "Autumn",
+        json!({"op": "consent", "channel": "webhook"}),
+        json!([{"channel": "shop", "body": "Autumn sale", "rate_per_sec": FAST}]),
+    )
+    .await;
+    start(&app, id).await;
+    drain(&app, id).await;
+    let received = app.callback.received.lock().expect("lock").len();
+    assert_eq!(received, 2);
+
+    // s-1 answers STOP (twice), s-2 answers with a question.
+    assert_eq!(
+        app.post_hook(&hook_body("m3", "s-1", " stop "))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.post_hook(&hook_body("m4", "s-1", "STOP"))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.post_hook(&hook_body("m5", "s-2", "Is it on shoes too?"))
+            .await
+            .status(),
+        200
+    );
+    let outcome = app.campaigns.run_once().await.expect("tail");
+    assert_eq!(outcome.opt_outs, 2);
+    assert_eq!(outcome.replies, 1);
+    app.drain_outbox().await;
+    let confirmations = app
+        .callback
+        .received
+        .lock()
+        .expect("lock")
+        .iter()
+        .filter(|(_, body)| String::from_utf8_lossy(body).contains("no more campaign messages"))
+        .count();
+    assert_eq!(confirmations, 1, "the opt-out is confirmed once");
+
+    let contact = app.get_json("/api/v1/contacts?q=s-1").await["items"][0]["id"]
+        .as_i64()
+        .expect("id");
+    let consents = app
+        .get_json(&format!("/api/v1/contacts/{contact}/consents"))
+        .await;
+    assert_eq!(consents["items"][0]["granted"], false);
+    assert_eq!(consents["items"][0]["source"], "keyword");
+    assert!(
+        app.store
+            .is_suppressed("webhook:shop", "s-1")
+            .await
+            .expect("suppressed")
+    );
+
+    let view = app.get_json(&format!("/api/v1/campaigns/{id}")).await;
+    assert_eq!(view["funnel"]["total"]["unsubscribed"], 1);
+    assert_eq!(view["funnel"]["total"]["replied"], 1);
+    let conversations = app.get_json("/api/v1/conversations").await;
+    let labelled = conversations["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|c| {
+            c["labels"]
+                .as_array()
+                .is_some_and(|l| l.contains(&json!("campaign:Autumn")))
+        })
+        .count();
+    assert_eq!(labelled, 1, "{conversations}");
+
+    // The next campaign skips the opted-out contact.
+    let next = campaign(
+        &app,
+        "Winter",
+        json!({"op": "everyone"}),
+        json!([{"channel": "shop", "body": "Winter", "rate_per_sec": FAST}]),
+    )
+    .await;
+    start(&app, next).await;
+    let view = drain(&app, next).await;
+    assert_eq!(view["funnel"]["total"]["sent"], 1);
+    assert_eq!(view["funnel"]["total"]["suppressed"], 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn roles_and_validation() {
+    let app = TestApp::spawn().await;
+    let agent = app.token("agent").await;
+    let marketer = app.token("marketer").await;
+    let body = json!({"name": "X", "filter": {"op": "everyone"}, "channels": [{"channel": "fake", "body": "x"}]});
+    let as_agent = app
+        .send(Method::POST, "/api/v1/campaigns", &agent, body.clone())
+        .await;
+    assert_eq!(as_agent.status(), 403);
+    let as_marketer = app
+        .send(Method::POST, "/api/v1/campaigns", &marketer, body)
+        .await;
+    assert_eq!(as_marketer.status(), 201);
+    assert_eq!(app.get("/api/v1/campaigns", &agent).await.status(), 200);
+    for (channels, needle) in [
+        (json!([{"channel": "nope", "body": "x"}]), "no channel"),
+        (json!([{"channel": "fake"}]), "template"),
+        (
+            json!([{"channel": "fake", "template": "missing"}]),
+            "no template",
+        ),
+        (json!([]), "at least one"),
+        (
+            json!([{"channel": "fake", "body": "Hi {{ contact.nope.deeper }}"}]),
+            "channels[0].body",
+        ),
+    ] {
+        let response = app
+            .post_json(
+                "/api/v1/campaigns",
+                json!({"name": "Bad", "filter": {"op": "everyone"}, "channels": channels}),
+            )
+            .await;
+        assert_eq!(response.status(), 422);
+        assert!(
+            response.text().await.expect("body").contains(needle),
+            "{needle}"
+        );
+    }
+    let bad_filter = app
+        .post_json("/api/v1/segments", json!({"name": "S", "filter": {"op": "attribute", "key": "a b", "cmp": "eq", "value": 1}}))
+        .await;
+    assert_eq!(bad_filter.status(), 422);
+    let saved = app
+        .post_json(
+            "/api/v1/segments",
+            json!({"name": "VIP", "filter": {"op": "tag", "tag": "vip"}}),
+        )
+        .await;
+    assert_eq!(saved.status(), 201);
+    let saved: Value = saved.json().await.expect("json");
+    let preview = app
+        .get_json(&format!("/api/v1/segments/{}/preview", saved["id"]))
+        .await;
+    assert_eq!(preview["count"], 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_agent_reply_goes_out_at_once_during_a_large_campaign() {
+    let app = TestApp::spawn().await;
+    let mut csv = String::from("identity:telegram,consent:telegram\n");
+    for n in 0..3_000 {
+        csv.push_str(&format!("{n},yes\n"));
+    }
+    let report = import(&app, &csv).await;
+    assert_eq!(report["created"], 3_000);
+    let id = campaign(
+        &app,
+        "Big",
+        json!({"op": "everyone"}),
+        json!([{"channel": "fake", "body": "big sale", "rate_per_sec": 200.0}]),
+    )
+    .await;
+    start(&app, id).await;
+    // The campaign worker runs for real in the background, as in production.
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let worker = tokio::spawn(app.campaigns.clone().run(shutdown.clone()));
+    let started = std::time::Instant::now();
+    while app.fake.sent().len() < 50 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the campaign never got going"
+        );
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(
+        app.post_hook(&hook_body("q1", "cust", "where is my order?"))
+            .await
+            .status(),
+        200
+    );
+    let conversation = app.get_json("/api/v1/conversations").await["items"][0]["id"]
+        .as_i64()
+        .expect("id");
+    let asked = std::time::Instant::now();
+    let reply = app
+        .post_json(
+            &format!("/api/v1/conversations/{conversation}/reply"),
+            json!({"text": "On its way!"}),
+        )
+        .await;
+    assert!(reply.status().is_success());
+    app.drain_outbox().await;
+    let took = asked.elapsed();
+    let delivered = app
+        .callback
+        .received
+        .lock()
+        .expect("lock")
+        .iter()
+        .any(|(_, body)| String::from_utf8_lossy(body).contains("On its way!"));
+    assert!(delivered, "the reply went out");
+    assert!(took < Duration::from_secs(2), "the reply waited {took:?}");
+    let view = app.get_json(&format!("/api/v1/campaigns/{id}")).await;
+    assert_eq!(view["state"], "running", "the campaign was still sending");
+    assert!(
+        view["funnel"]["total"]["pending"]
+            .as_i64()
+            .expect("pending")
+            > 1_000
+    );
+    shutdown.cancel();
+    worker.await.expect("worker").expect("clean stop");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn cli_imports_with_a_report_and_shows_campaign_status() {
+    let db = crate::helpers::TestDb::new(crate::helpers::app_backend()).await;
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join("people.csv"),
+        "Mail,Name,consent:email\nana@example.com,Ana,yes\nnot-mail,Bob,yes\n",
+    )
+    .expect("csv");
+    std::fs::write(dir.path().join("switchboard.toml"), "").expect("config");
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("SWITCHBOARD_DATABASE_URL", &db.url)
+            .env("SWITCHBOARD_LOG_LEVEL", "warn")
+            .output()
+            .expect("run switchboard");
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let report = run(&["contacts", "import", "people.csv", "--map", "Mail=email"]);
+    assert!(
+        report.contains("1 created, 0 updated, 1 rejected"),
+        "{report}"
+    );
+    assert!(
+        report.contains("line 3: email \"not-mail\" is not an address"),
+        "{report}"
+    );
+
+    std::fs::write(
+        dir.path().join("campaign.json"),
+        r#"{"name": "Hello", "filter": {"op": "everyone"}, "channels": []}"#,
+    )
+    .expect("json");
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["campaign", "create", "campaign.json"])
+        .current_dir(dir.path())
+        .env("SWITCHBOARD_DATABASE_URL", &db.url)
+        .output()
+        .expect("run");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("at least one channel"));
+
+    let store = db.store().await;
+    let campaign = store
+        .create_campaign("Hello", &Filter::Everyone, &json!({"channels": []}), None)
+        .await
+        .expect("campaign");
+    store.close().await;
+    let status = run(&["campaign", "status", &campaign.id.to_string()]);
+    assert!(status.contains("Hello (draft)"), "{status}");
+    assert!(status.contains("total"), "{status}");
+    let cancelled = run(&["campaign", "cancel", &campaign.id.to_string()]);
+    assert!(cancelled.contains("is now cancelled"), "{cancelled}");
+    db.cleanup().await;
+}
