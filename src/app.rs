@@ -13,6 +13,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::automation::{Automation, AutomationParts};
 use crate::config::{ChannelConfig, Config, ConfigError, SqliteSynchronous};
 use crate::dispatch::{Connectors, Dispatcher};
 use crate::domain::Role;
@@ -64,10 +65,12 @@ fn build_connector(channel: &ChannelConfig) -> Result<Arc<dyn Connector>, Config
                 .map_err(|err| error(err.to_string()))?;
             Ok(Arc::new(connector))
         }
-        other => Err(error(format!(
-            "kind: channel kind {:?} is not available in this build yet",
-            other.as_str()
-        ))),
+        ChannelKind::Email => {
+            let config: connector_email::Config = parse_settings(channel).map_err(error)?;
+            let connector = connector_email::Email::new(channel.name.clone(), config)
+                .map_err(|err| error(err.to_string()))?;
+            Ok(Arc::new(connector))
+        }
     }
 }
 
@@ -92,6 +95,10 @@ pub struct Workers {
     pub dispatcher: bool,
     pub event_webhooks: bool,
     pub router: bool,
+    /// The rule engine and its timers.
+    pub automation: bool,
+    /// The campaign worker (ledger sends, opt-out keywords, reply linking).
+    pub campaigns: bool,
 }
 
 impl Workers {
@@ -101,6 +108,8 @@ impl Workers {
             dispatcher: true,
             event_webhooks: true,
             router: true,
+            automation: true,
+            campaigns: true,
         }
     }
 }
@@ -113,6 +122,10 @@ pub struct App {
     pub event_webhooks: EventWebhooks,
     /// The assignment worker.
     pub router: Router,
+    /// The rule engine.
+    pub automation: Automation,
+    /// The campaign worker.
+    pub campaigns: crate::campaigns::CampaignRunner,
     config: Config,
     /// The pipeline's writers; they stop last, after everything that feeds them.
     writers: TaskTracker,
@@ -124,8 +137,15 @@ impl App {
     /// `extra` ones (tests add fakes), and starts the inbound pipeline.
     ///
     /// # Errors
-    /// Bad channel config, or a database that cannot be opened.
+    /// Bad channel config, a broken template (file, line and reason), or a database that
+    /// cannot be opened.
     pub async fn build(config: Config, extra: Vec<Arc<dyn Connector>>) -> anyhow::Result<Self> {
+        // Templates first: a broken one stops start-up, naming file and line, before anything
+        // is opened.
+        let templates = Arc::new(
+            crate::templates::Templates::load(&config.templates)
+                .map_err(|err| anyhow::anyhow!("templates: {err}"))?,
+        );
         let mut list = build_connectors(&config.channels)?;
         list.extend(extra);
         let mut connectors = Connectors::new();
@@ -188,7 +208,40 @@ impl App {
             &config.routing,
             router_wake.clone(),
         );
+        let calendars = Arc::new(
+            crate::automation::calendar::Calendars::from_config(&config.business_hours)
+                .map_err(|err| anyhow::anyhow!("business_hours: {err}"))?,
+        );
+        let automation = Automation::new(AutomationParts {
+            store: store.clone(),
+            events: events.clone(),
+            templates: templates.clone(),
+            config: config.automation.clone(),
+            rules: config.rules.clone(),
+            sla: config.sla.clone(),
+            calendars,
+            channel_kinds: connectors
+                .iter()
+                .map(|(name, connector)| (name.clone(), connector.kind()))
+                .collect(),
+            router_wake: router_wake.clone(),
+        })
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
+        automation
+            .init()
+            .await
+            .context("placing the rule engine in the event log")?;
+        let campaigns = crate::campaigns::CampaignRunner::new(crate::campaigns::CampaignParts {
+            store: store.clone(),
+            connectors: connectors.clone(),
+            templates: templates.clone(),
+            events: events.clone(),
+            config: config.campaigns.clone(),
+            dispatch: config.dispatch.clone(),
+            dispatch_wake: dispatch_wake.clone(),
+        });
         let state = AppState {
+            campaigns: campaigns.clone(),
             store,
             pipeline,
             events,
@@ -198,8 +251,13 @@ impl App {
             webhook_targets: event_webhooks.targets(),
             webhooks_wake,
             router_wake,
-            reassign_when_offline: config.routing.reassign_when_offline,
+            reassign_when_offline: router.rules().may_reassign(),
+            routing: router.rules().clone(),
             tokens: Arc::default(),
+            presence: Arc::default(),
+            channel_states: Arc::default(),
+            templates,
+            automation: automation.clone(),
             max_body_bytes: config.server.max_body_bytes,
             shutdown: CancellationToken::new(),
         };
@@ -208,6 +266,8 @@ impl App {
             dispatcher,
             event_webhooks,
             router,
+            automation,
+            campaigns,
             config,
             writers,
             writers_shutdown,
@@ -231,7 +291,12 @@ impl App {
         let front = TaskTracker::new();
         let inbox: Inbox = Arc::new(self.state.pipeline.clone());
         for connector in self.state.connectors.values() {
-            front.spawn(listen(connector.clone(), inbox.clone(), shutdown.clone()));
+            front.spawn(listen(
+                connector.clone(),
+                inbox.clone(),
+                shutdown.clone(),
+                self.state.channel_states.clone(),
+            ));
         }
         if workers.dispatcher {
             let dispatcher = self.dispatcher.clone();
@@ -263,13 +328,36 @@ impl App {
                 }
             });
         }
+        if workers.automation {
+            let automation = self.automation.clone();
+            let token = shutdown.clone();
+            front.spawn(async move {
+                if let Err(err) = automation.run(token.clone()).await {
+                    tracing::error!(error = %err, "automation stopped");
+                    token.cancel();
+                }
+            });
+        }
+        if workers.campaigns {
+            let campaigns = self.campaigns.clone();
+            let token = shutdown.clone();
+            front.spawn(async move {
+                if let Err(err) = campaigns.run(token.clone()).await {
+                    tracing::error!(error = %err, "campaign worker stopped");
+                    token.cancel();
+                }
+            });
+        }
+        front.spawn(http::presence::run(self.state.clone(), shutdown.clone()));
         let router = http::router(
             self.state.clone(),
             Duration::from_secs(self.config.server.request_timeout_secs),
         );
         let server_shutdown = shutdown.clone();
         let server = tokio::spawn(async move {
-            axum::serve(listener, router)
+            // The peer address keys the web sign-in rate limit.
+            let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+            axum::serve(listener, service)
                 .with_graceful_shutdown(server_shutdown.cancelled_owned())
                 .await
         });
@@ -300,13 +388,30 @@ impl App {
 }
 
 /// Runs a connector's listener until shutdown, restarting it with a growing pause when it fails.
-async fn listen(connector: Arc<dyn Connector>, inbox: Inbox, shutdown: CancellationToken) {
+async fn listen(
+    connector: Arc<dyn Connector>,
+    inbox: Inbox,
+    shutdown: CancellationToken,
+    states: Arc<crate::channel_state::ChannelStates>,
+) {
+    use crate::channel_state::ListenerState;
     let mut pause = Duration::from_secs(1);
     while !shutdown.is_cancelled() {
+        states.set(connector.name(), ListenerState::Running);
         match connector.listen(inbox.clone(), shutdown.clone()).await {
-            Ok(()) => return,
+            Ok(()) => {
+                // Returning at once before shutdown means the channel has no listener.
+                let state = if shutdown.is_cancelled() {
+                    ListenerState::Stopped
+                } else {
+                    ListenerState::Webhook
+                };
+                states.set(connector.name(), state);
+                return;
+            }
             Err(err) => {
                 tracing::error!(channel = connector.name(), error = %err, "channel listener failed; restarting");
+                states.failed(connector.name(), crate::channel_state::describe(&err));
                 tokio::select! {
                     () = tokio::time::sleep(pause) => {}
                     () = shutdown.cancelled() => return,
@@ -336,10 +441,12 @@ pub async fn run(
 pub struct FirstAdmin {
     pub email: String,
     pub token: String,
+    /// The web inbox password, generated and shown once (stored as an argon2id hash).
+    pub password: String,
 }
 
-/// On a fresh database, creates an admin agent and an admin token (returned once, never
-/// stored in clear). Does nothing when agents exist.
+/// On a fresh database, creates an admin agent with a web inbox password and an admin token
+/// (both returned once, never stored in clear). Does nothing when agents exist.
 ///
 /// # Errors
 /// When the database refuses the writes.
@@ -365,5 +472,16 @@ pub async fn bootstrap_admin(store: &Store) -> anyhow::Result<Option<FirstAdmin>
             hash: crate::tokens::hash(&token),
         })
         .await?;
-    Ok(Some(FirstAdmin { email, token }))
+    let password = crate::passwords::generate();
+    let hash = tokio::task::spawn_blocking({
+        let password = password.clone();
+        move || crate::passwords::hash(&password)
+    })
+    .await??;
+    store.set_password(agent.id, &hash).await?;
+    Ok(Some(FirstAdmin {
+        email,
+        token,
+        password,
+    }))
 }

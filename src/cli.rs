@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `agent`, `token` and `bench`.
+//! The command line: `serve`, `migrate`, `agent`, `token`, `bench`, `contacts` and `campaign`.
 
 use std::path::PathBuf;
 
@@ -45,6 +45,12 @@ pub enum Command {
     /// Built-in benchmarks (build with --release).
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Contacts for marketers: CSV import.
+    #[command(subcommand)]
+    Contacts(crate::campaigns::command::ContactsCommand),
+    /// Campaigns: create, start, pause, resume, cancel, status.
+    #[command(subcommand)]
+    Campaign(crate::campaigns::command::CampaignCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -61,6 +67,15 @@ pub enum AgentCommand {
         /// Most open conversations at once.
         #[arg(long, default_value_t = 20)]
         capacity: i64,
+        /// Also generate a web inbox password and print it (shown only once).
+        #[arg(long)]
+        password: bool,
+    },
+    /// Give an agent a new generated web inbox password (printed once); signs out their
+    /// browser sessions.
+    Password {
+        /// The agent's email address.
+        email: String,
     },
     /// List agents.
     List,
@@ -86,6 +101,8 @@ pub enum TokenCommand {
 pub enum BenchCommand {
     /// Inbound webhook throughput and latency, against a no-op ceiling in the same run.
     Ingest(crate::bench::IngestOptions),
+    /// Campaign planning, dispatch against a bare sender, throttle accuracy and peak RSS.
+    Campaign(crate::campaigns::bench::CampaignBenchOptions),
 }
 
 fn parse_role(role: &str) -> anyhow::Result<Role> {
@@ -144,6 +161,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             email,
             role,
             capacity,
+            password,
         }) => {
             let store = open_store(&config).await?;
             let agent = store
@@ -159,6 +177,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "added agent {} <{}> ({}), id {}",
                 agent.name, agent.email, agent.role, agent.id
             );
+            if password {
+                let secret = set_generated_password(&store, agent.id).await?;
+                println!("web inbox password (shown only once): {secret}");
+            }
+            Ok(())
+        }
+        Command::Agent(AgentCommand::Password { email }) => {
+            let store = open_store(&config).await?;
+            let (agent, _) = store
+                .find_login(&email)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no agent has the email {email:?}"))?;
+            let secret = set_generated_password(&store, agent).await?;
+            println!("new web inbox password for {email} (shown only once): {secret}");
             Ok(())
         }
         Command::Agent(AgentCommand::List) => {
@@ -200,7 +232,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench(BenchCommand::Ingest(options)) => crate::bench::ingest(options).await,
+        Command::Bench(BenchCommand::Campaign(options)) => {
+            crate::campaigns::bench::run(options).await
+        }
+        Command::Contacts(command) => {
+            let store = open_store(&config).await?;
+            crate::campaigns::command::contacts(command, &store).await
+        }
+        Command::Campaign(command) => {
+            let store = open_store(&config).await?;
+            crate::campaigns::command::campaign(command, &store, &config).await
+        }
     }
+}
+
+/// Generates, hashes and stores a new password for `agent`; returns it for printing.
+async fn set_generated_password(store: &Store, agent: AgentId) -> anyhow::Result<String> {
+    let password = crate::passwords::generate();
+    let hash = tokio::task::spawn_blocking({
+        let password = password.clone();
+        move || crate::passwords::hash(&password)
+    })
+    .await??;
+    store
+        .set_password(agent, &hash)
+        .await
+        .context("storing the password")?;
+    Ok(password)
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
@@ -210,10 +268,17 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let address = listener.local_addr()?;
     let app = App::build(config, Vec::new()).await?;
     if let Some(admin) = app::bootstrap_admin(&app.state.store).await? {
+        println!("First run: created the admin account {}.", admin.email);
+        println!();
+        println!("Web inbox: open http://{address}/ and sign in with");
+        println!("    email:    {}", admin.email);
+        println!("    password: {}", admin.password);
         println!(
-            "First run: created the admin account {} and this API token (shown only once):",
+            "(shown only once; a new one: switchboard agent password {})",
             admin.email
         );
+        println!();
+        println!("API token (shown only once):");
         println!();
         println!("    {}", admin.token);
         println!();

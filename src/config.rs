@@ -56,7 +56,24 @@ pub struct Config {
     #[serde(default)]
     pub log: LogConfig,
     #[serde(default)]
+    pub templates: TemplatesConfig,
+    #[serde(default)]
     pub channels: Vec<ChannelConfig>,
+    /// `[[business_hours]]`: opening hours per channel or team (see `automation::calendar`).
+    #[serde(default)]
+    pub business_hours: Vec<BusinessHoursConfig>,
+    /// `[automation]`: the rule engine and its acknowledgement bots.
+    #[serde(default)]
+    pub automation: crate::automation::settings::AutomationConfig,
+    /// `[[rules]]`: automation rules, evaluated in this order before rules made through the API.
+    #[serde(default)]
+    pub rules: Vec<crate::automation::rule::RuleSpec>,
+    /// `[[sla]]`: SLA policies that rules start with `set_sla`.
+    #[serde(default)]
+    pub sla: Vec<crate::automation::sla::SlaPolicy>,
+    /// `[campaigns]`: the campaign worker and its public links.
+    #[serde(default)]
+    pub campaigns: crate::campaigns::settings::CampaignsConfig,
 }
 
 /// `[server]`: the HTTP listener.
@@ -192,24 +209,115 @@ impl Default for DispatchConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RoutingConfig {
-    /// `least_loaded` (default), `round_robin` or `manual` (nothing is assigned automatically).
+    /// `least_loaded` (default), `round_robin`, `sticky` or `manual` (nothing is assigned
+    /// automatically): the policy of conversations no scope below configures.
     pub policy: crate::domain::RoutingPolicy,
+    /// What `sticky` does when the contact's previous agent cannot take the conversation:
+    /// `least_loaded` (default), `round_robin` or `manual`.
+    pub sticky_fallback: crate::domain::RoutingPolicy,
     /// How often the queue is checked when nothing wakes the router. Only a safety net:
     /// arrivals and freed capacity wake it at once.
     pub poll_interval_secs: u64,
     /// When an agent goes offline, hand their open and pending conversations back to the
     /// queue so that online agents pick them up.
     pub reassign_when_offline: bool,
+    /// `[routing.channels.<channel name>]`: settings for one channel's conversations.
+    pub channels: std::collections::BTreeMap<String, crate::domain::RoutingScope>,
+    /// `[routing.teams.<team name>]`: settings for conversations routed to a team; they win
+    /// over the channel's. Teams are created through the API, so names are matched against
+    /// the database when the router runs.
+    pub teams: std::collections::BTreeMap<String, crate::domain::RoutingScope>,
 }
 
 impl Default for RoutingConfig {
     fn default() -> Self {
         Self {
             policy: crate::domain::RoutingPolicy::LeastLoaded,
+            sticky_fallback: crate::domain::RoutingPolicy::LeastLoaded,
             poll_interval_secs: 30,
             reassign_when_offline: false,
+            channels: std::collections::BTreeMap::new(),
+            teams: std::collections::BTreeMap::new(),
         }
     }
+}
+
+impl RoutingConfig {
+    /// The scopes as the router and the store use them.
+    pub fn rules(&self) -> crate::domain::RoutingRules {
+        crate::domain::RoutingRules {
+            default: crate::domain::EffectiveRouting {
+                policy: self.policy,
+                sticky_fallback: self.sticky_fallback,
+                reassign_when_offline: self.reassign_when_offline,
+            },
+            channels: self.channels.clone(),
+            teams: self.teams.clone(),
+        }
+    }
+
+    fn validate(&self, channels: &[ChannelConfig]) -> Result<(), String> {
+        let not_sticky = |key: &str, fallback: Option<crate::domain::RoutingPolicy>| {
+            if fallback == Some(crate::domain::RoutingPolicy::Sticky) {
+                Err(format!(
+                    "{key}: must be least_loaded, round_robin or manual (sticky cannot fall \
+                     back to itself)"
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        not_sticky("routing.sticky_fallback", Some(self.sticky_fallback))?;
+        for (name, scope) in &self.channels {
+            if !channels.iter().any(|channel| &channel.name == name) {
+                return Err(format!(
+                    "routing.channels.{name}: no [[channels]] entry is named {name:?}"
+                ));
+            }
+            not_sticky(
+                &format!("routing.channels.{name}.sticky_fallback"),
+                scope.sticky_fallback,
+            )?;
+        }
+        for (name, scope) in &self.teams {
+            if name.trim().is_empty() {
+                return Err("routing.teams: a team name must not be empty".into());
+            }
+            not_sticky(
+                &format!("routing.teams.{name}.sticky_fallback"),
+                scope.sticky_fallback,
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// One `[[business_hours]]` table: weekly opening ranges in a time zone, holidays, and the
+/// channels and teams that keep these hours. Checked by `automation::calendar::Calendars`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessHoursConfig {
+    /// Unique; the calendar named `default` applies where no other one is claimed.
+    pub name: String,
+    /// An IANA time zone, e.g. `Europe/Prague`.
+    pub timezone: String,
+    /// Ranges such as `"09:00-12:00, 13:00-17:00"`, or `"closed"`; a missing day is closed.
+    pub monday: Option<String>,
+    pub tuesday: Option<String>,
+    pub wednesday: Option<String>,
+    pub thursday: Option<String>,
+    pub friday: Option<String>,
+    pub saturday: Option<String>,
+    pub sunday: Option<String>,
+    /// Local dates (`YYYY-MM-DD`) closed all day.
+    #[serde(default)]
+    pub holidays: Vec<String>,
+    /// Channel names that keep these hours.
+    #[serde(default)]
+    pub channels: Vec<String>,
+    /// Team names that keep these hours; a team's calendar wins over its channel's.
+    #[serde(default)]
+    pub teams: Vec<String>,
 }
 
 /// `[webhooks]`: outbound event webhooks to integrators (subscriptions live in the database).
@@ -244,6 +352,27 @@ impl Default for WebhooksConfig {
             concurrency: 8,
             backoff_base_ms: 10_000,
             backoff_max_secs: 3600,
+        }
+    }
+}
+
+/// `[templates]`: message templates (see `crate::templates`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TemplatesConfig {
+    /// A folder of `*.j2` files that add templates or replace built-in ones of the same file
+    /// name. Without it, the built-in templates are used.
+    pub dir: Option<PathBuf>,
+    /// The locale of files without a locale suffix (`ack.j2`), used for contacts whose
+    /// language is unknown.
+    pub default_locale: String,
+}
+
+impl Default for TemplatesConfig {
+    fn default() -> Self {
+        Self {
+            dir: None,
+            default_locale: "en".into(),
         }
     }
 }
@@ -450,6 +579,48 @@ impl Config {
         if self.webhooks.concurrency == 0 {
             return fail("webhooks.concurrency: must be above 0");
         }
+        if crate::templates::normalize_locale(&self.templates.default_locale).is_none() {
+            return fail("templates.default_locale: must be a locale like `en` or `pt-br`");
+        }
+        self.routing
+            .validate(&self.channels)
+            .map_err(|message| ConfigError::new(source_name, message))?;
+        crate::automation::calendar::Calendars::from_config(&self.business_hours)
+            .map_err(|message| ConfigError::new(source_name, message))?;
+        let mut names = HashSet::new();
+        for (index, rule) in self.rules.iter().enumerate() {
+            rule.validate().map_err(|message| {
+                ConfigError::new(source_name, format!("rules[{index}].{message}"))
+            })?;
+            if !names.insert(rule.name.as_str()) {
+                return fail(&format!(
+                    "rules[{index}].name: another rule is named {:?}",
+                    rule.name
+                ));
+            }
+        }
+        let mut names = HashSet::new();
+        for (index, policy) in self.sla.iter().enumerate() {
+            policy.validate().map_err(|message| {
+                ConfigError::new(source_name, format!("sla[{index}].{message}"))
+            })?;
+            if !names.insert(policy.name.as_str()) {
+                return fail(&format!(
+                    "sla[{index}].name: another policy is named {:?}",
+                    policy.name
+                ));
+            }
+        }
+        for (index, entry) in self.business_hours.iter().enumerate() {
+            for (position, name) in entry.channels.iter().enumerate() {
+                if !self.channels.iter().any(|channel| &channel.name == name) {
+                    return fail(&format!(
+                        "business_hours[{index}].channels[{position}]: no [[channels]] entry \
+                         is named {name:?}"
+                    ));
+                }
+            }
+        }
         Ok(())
     }
 
@@ -461,8 +632,16 @@ impl Config {
 }
 
 /// The sections that `SWITCHBOARD_<SECTION>_<KEY>` may set.
-const ENV_SECTIONS: [&str; 7] = [
-    "server", "database", "ingest", "dispatch", "webhooks", "routing", "log",
+const ENV_SECTIONS: &[&str] = &[
+    "server",
+    "database",
+    "ingest",
+    "dispatch",
+    "webhooks",
+    "routing",
+    "log",
+    "templates",
+    "automation",
 ];
 /// Variables with the prefix that are not settings (read by the CLI itself).
 const ENV_NOT_SETTINGS: [&str; 1] = ["SWITCHBOARD_CONFIG"];

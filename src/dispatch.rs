@@ -133,6 +133,23 @@ impl Dispatcher {
         .created_at(job.created_at);
         message.attachments = job.attachments.clone();
         message.template = job.template.clone();
+        message.html = job.html.clone();
+        message.markup = job.markup.clone();
+        // Replies without a person behind them (bots, rules) are automatic on every channel.
+        message.automated = job.author.is_none();
+        if connector.wants_thread_context() {
+            // Email threads by headers: the subject, earlier Message-IDs and authorship.
+            match self.store.thread_context(job.message_id).await {
+                Ok(context) => {
+                    message.subject = context.subject;
+                    message.references = context.references;
+                    message.automated = context.automated;
+                }
+                Err(err) => {
+                    return self.retry_or_die(job, None, format!("loading the thread: {err}"));
+                }
+            }
+        }
         match connector.send(&message).await {
             Ok(delivery) => SendOutcome::Sent {
                 external_id: delivery.external_id,

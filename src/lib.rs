@@ -5,14 +5,22 @@
 //! - [`store`]: all SQL, over SQLite and PostgreSQL.
 //! - [`pipeline`]: the inbound door: group-committed writes of channel messages.
 //! - [`router`]: assigns waiting conversations to online agents within their capacity.
+//! - [`automation`]: rules, bots, business hours and SLA.
 //! - [`dispatch`]: the outbox worker that sends replies through connectors.
+//! - [`campaigns`]: contacts import, consent, segments, and the campaign worker that sends
+//!   through its send ledger at a throttled pace (a lane apart from replies).
+//! - [`templates`]: message templates (minijinja) per channel and locale, checked at start-up.
 //! - [`webhooks`]: outbound event webhooks to integrators: signed, retried, logged, SSRF-guarded.
-//! - [`http`]: the REST API, channel hooks, event stream, health and metrics.
+//! - [`http`]: the REST API, channel hooks, event stream, health and metrics, and the agent
+//!   web inbox (`http::web`) with its sessions ([`passwords`] hashes sign-in secrets).
 //! - [`app`]: the composition root that wires config, store, connectors and workers.
 //! - [`config`], [`cli`], [`bench`]: configuration, the command line and the built-in benchmarks.
 
 pub mod app;
+pub mod automation;
 pub mod bench;
+pub mod campaigns;
+pub mod channel_state;
 pub mod cli;
 pub mod config;
 pub mod dispatch;
@@ -20,8 +28,10 @@ pub mod domain;
 pub mod events;
 pub mod http;
 pub mod metrics;
+pub mod passwords;
 pub mod pipeline;
 pub mod router;
 pub mod store;
+pub mod templates;
 pub mod tokens;
 pub mod webhooks;

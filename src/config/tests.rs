@@ -157,3 +157,131 @@ fn webhooks_default_to_guarded_targets_and_a_day_of_retries() {
     let err = load("[webhooks]\ntimeout_secs = 0\n").expect_err("invalid");
     assert!(err.to_string().contains("webhooks.timeout_secs"), "{err}");
 }
+
+const SHOP: &str = "[[channels]]\nname = \"shop\"\nkind = \"webhook\"\nsecret = \"s\"\n";
+
+#[test]
+fn routing_scopes_by_channel_and_team() {
+    let text = format!(
+        "[routing]\npolicy = \"least_loaded\"\nsticky_fallback = \"round_robin\"\n\
+         [routing.channels.shop]\npolicy = \"manual\"\n\
+         [routing.teams.billing]\npolicy = \"sticky\"\nsticky_fallback = \"manual\"\n\
+         reassign_when_offline = true\n{SHOP}"
+    );
+    let config = load(&text).expect("valid");
+    let rules = config.routing.rules();
+    use crate::domain::RoutingPolicy;
+    assert_eq!(
+        rules.resolve("shop", None, None).policy,
+        RoutingPolicy::Manual
+    );
+    let billing = rules.resolve("shop", Some("billing"), None);
+    assert_eq!(billing.policy, RoutingPolicy::Sticky);
+    assert_eq!(billing.sticky_fallback, RoutingPolicy::Manual);
+    assert!(billing.reassign_when_offline);
+    let other = rules.resolve("mail", None, None);
+    assert_eq!(other.policy, RoutingPolicy::LeastLoaded);
+    assert_eq!(other.sticky_fallback, RoutingPolicy::RoundRobin);
+    assert!(!other.reassign_when_offline);
+}
+
+#[test]
+fn bad_routing_scopes_name_the_key() {
+    let cases = [
+        (
+            format!("[routing.channels.shop]\npolcy = \"manual\"\n{SHOP}"),
+            "routing.channels.shop.polcy: unknown field `polcy`",
+        ),
+        (
+            format!("[routing.teams.billing]\npolicy = \"fastest\"\n{SHOP}"),
+            "routing.teams.billing.policy: unknown variant `fastest`",
+        ),
+        (
+            format!("[routing.channels.mail]\npolicy = \"manual\"\n{SHOP}"),
+            "routing.channels.mail: no [[channels]] entry is named \"mail\"",
+        ),
+        (
+            "[routing]\nsticky_fallback = \"sticky\"\n".to_owned(),
+            "routing.sticky_fallback: must be least_loaded, round_robin or manual",
+        ),
+        (
+            format!("[routing.teams.billing]\nsticky_fallback = \"sticky\"\n{SHOP}"),
+            "routing.teams.billing.sticky_fallback: must be",
+        ),
+        (
+            format!("[routing.teams.billing]\nreassign_when_offline = \"yes\"\n{SHOP}"),
+            "routing.teams.billing.reassign_when_offline",
+        ),
+    ];
+    for (text, expected) in cases {
+        let err = load(&text).expect_err(&text).to_string();
+        assert!(
+            err.starts_with("switchboard.toml: ") && err.contains(expected),
+            "{err:?} should name the file and contain {expected:?}"
+        );
+    }
+}
+
+#[test]
+fn business_hours_are_read_and_checked() {
+    let text = format!(
+        "[[business_hours]]\nname = \"support\"\ntimezone = \"Europe/Prague\"\n\
+         monday = \"09:00-12:00, 13:00-17:00\"\nholidays = [\"2026-12-24\"]\n\
+         channels = [\"shop\"]\nteams = [\"billing\"]\n{SHOP}"
+    );
+    let config = load(&text).expect("valid");
+    let calendars =
+        crate::automation::calendar::Calendars::from_config(&config.business_hours).expect("ok");
+    assert_eq!(
+        calendars
+            .for_conversation("shop", None)
+            .map(|calendar| calendar.timezone()),
+        Some("Europe/Prague")
+    );
+
+    let entry = "[[business_hours]]\nname = \"support\"\ntimezone = \"Europe/Prague\"\n";
+    let cases = [
+        (
+            format!("{entry}mondy = \"09:00-17:00\"\n"),
+            "business_hours[0].mondy: unknown field `mondy`",
+        ),
+        (
+            format!("{entry}monday = \"09:00-17:00, 16:00-18:00\"\n"),
+            "business_hours[0].monday: \"09:00-17:00\" overlaps \"16:00-18:00\"",
+        ),
+        (
+            format!("{entry}friday = \"22:00-06:00\"\n"),
+            "business_hours[0].friday: \"22:00-06:00\" crosses midnight",
+        ),
+        (
+            "[[business_hours]]\nname = \"x\"\ntimezone = \"Moon/Base\"\n".to_owned(),
+            "business_hours[0].timezone: unknown time zone \"Moon/Base\"",
+        ),
+        (
+            format!("{entry}holidays = [\"24.12.2026\"]\n"),
+            "business_hours[0].holidays[0]: \"24.12.2026\" is not a date",
+        ),
+        (
+            format!("{entry}channels = [\"mail\"]\n{SHOP}"),
+            "business_hours[0].channels[0]: no [[channels]] entry is named \"mail\"",
+        ),
+        (
+            format!("{entry}{entry}"),
+            "business_hours[1].name: \"support\" is already the name of business_hours[0]",
+        ),
+        (
+            format!(
+                "{entry}teams = [\"billing\"]\n\
+                 [[business_hours]]\nname = \"other\"\ntimezone = \"UTC\"\nteams = [\"billing\"]\n"
+            ),
+            "business_hours[1].teams[0]: team \"billing\" already uses the business hours \"support\"",
+        ),
+    ];
+    for (text, expected) in cases {
+        let err = load(&text).expect_err(&text).to_string();
+        assert!(
+            err.starts_with("switchboard.toml: ") && err.contains(expected),
+            "{err:?} should name the file and contain {expected:?}"
+        );
+    }
+}

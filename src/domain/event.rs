@@ -16,6 +16,14 @@ string_enum! {
         ConversationUpdated => "conversation.updated",
         ContactCreated => "contact.created",
         ContactUpdated => "contact.updated",
+        ConversationIdle => "conversation.idle",
+        SlaBreached => "sla.breached",
+        AutomationWebhook => "automation.webhook",
+        RuleFailed => "rule.failed",
+        CampaignStarted => "campaign.started",
+        CampaignProgress => "campaign.progress",
+        CampaignFinished => "campaign.finished",
+        ContactUnsubscribed => "contact.unsubscribed",
     }
 }
 

@@ -46,4 +46,6 @@ entity_id! {
     WebhookId,
     /// One event's delivery to one webhook subscription.
     WebhookDeliveryId,
+    /// A canned response (an agent's shortcut to a prepared answer).
+    CannedResponseId,
 }

@@ -51,6 +51,8 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
     /// When the author last changed the text (earlier texts are kept as revisions).
     pub edited_at: Option<DateTime<Utc>>,
+    /// Sent by a machine (auto-reply, mailing list, bounce): never answered automatically.
+    pub automated: bool,
 }
 
 /// An earlier text of an edited message.

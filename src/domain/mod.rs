@@ -1,23 +1,27 @@
 //! Pure types and rules of the business: no I/O, no SQL, no HTTP.
 
 pub mod agent;
+pub mod canned;
 pub mod contact;
 pub mod conversation;
 pub mod event;
 pub mod ids;
 pub mod message;
+pub mod routing;
 pub mod time;
 pub mod webhook;
 
 pub use agent::{Agent, ApiToken, Availability, Role, RoutingPolicy, Team};
+pub use canned::{CannedContent, CannedResponse};
 pub use contact::{Contact, Identity};
 pub use conversation::{Conversation, ConversationStatus, Priority};
 pub use event::{Event, EventKind};
 pub use ids::{
-    AgentId, ContactId, ConversationId, EventId, MessageId, TeamId, TokenId, WebhookDeliveryId,
-    WebhookId,
+    AgentId, CannedResponseId, ContactId, ConversationId, EventId, MessageId, TeamId, TokenId,
+    WebhookDeliveryId, WebhookId,
 };
 pub use message::{AuthorType, DeliveryStatus, Direction, Message, MessageKind, Revision};
+pub use routing::{EffectiveRouting, QueuedConversation, RoutingRules, RoutingScope};
 pub use time::Millis;
 pub use webhook::{
     EventSelection, WebhookAttempt, WebhookDelivery, WebhookDeliveryState, WebhookSubscription,

@@ -1,6 +1,9 @@
 //! Bearer-token authentication and role checks. Every API handler takes a [`Caller`] and
 //! calls [`Caller::require`] with the roles its route allows (documented in the OpenAPI
 //! `security` scopes, which a test checks against behaviour).
+//!
+//! The web inbox uses the same API with its session cookie instead of a token (see
+//! [`super::session`]): same role checks, plus a CSRF token on every state-changing request.
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
@@ -23,7 +26,10 @@ const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
 /// The authenticated caller of an API route.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub token: TokenId,
+    /// The API token used, when the caller sent one.
+    pub token: Option<TokenId>,
+    /// The web session used, when the caller is a signed-in browser.
+    pub session: Option<i64>,
     pub role: Role,
     /// The agent the token acts as, if any.
     pub agent: Option<AgentId>,
@@ -44,6 +50,12 @@ impl RoleSet for Agents {
 pub struct Everyone;
 impl RoleSet for Everyone {
     const ROLES: &'static [Role] = &[Role::Admin, Role::Agent, Role::Marketer];
+}
+
+/// Routes that run campaigns and manage consent: admins and marketers.
+pub struct Marketers;
+impl RoleSet for Marketers {
+    const ROLES: &'static [Role] = &[Role::Admin, Role::Marketer];
 }
 
 /// Admin-only routes.
@@ -123,12 +135,23 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .ok_or_else(|| {
-                ApiError::Unauthenticated("missing Authorization: Bearer <token>".into())
-            })?;
+        let Some(header) = parts.headers.get(axum::http::header::AUTHORIZATION) else {
+            // No token: a browser of the web inbox, signed in by its session cookie.
+            return match super::session::current(state, &parts.headers).await? {
+                Some(session) => {
+                    super::session::check_csrf(&session, &parts.method, &parts.headers)?;
+                    Ok(Caller {
+                        token: None,
+                        session: Some(session.id),
+                        role: session.role,
+                        agent: Some(session.agent),
+                    })
+                }
+                None => Err(ApiError::Unauthenticated(
+                    "missing Authorization: Bearer <token> (or a web inbox session)".into(),
+                )),
+            };
+        };
         let token = header
             .to_str()
             .ok()
@@ -178,7 +201,8 @@ impl FromRequestParts<AppState> for Caller {
             }
         };
         Ok(Caller {
-            token: api_token.id,
+            token: Some(api_token.id),
+            session: None,
             role: api_token.role,
             agent: api_token.agent_id,
         })

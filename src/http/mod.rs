@@ -7,6 +7,10 @@ pub mod error;
 pub mod extract;
 pub mod hooks;
 pub mod ops;
+pub mod presence;
+pub mod session;
+pub mod unsubscribe;
+pub mod web;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,9 +47,22 @@ pub struct AppState {
     /// Notified when an agent's availability or capacity changes, so the router assigns
     /// waiting conversations at once.
     pub router_wake: Arc<Notify>,
-    /// `[routing] reassign_when_offline`.
+    /// Whether any routing scope hands conversations back when their agent goes offline
+    /// (`reassign_when_offline`); which ones is up to [`AppState::routing`].
     pub reassign_when_offline: bool,
+    /// The routing scopes: the queue's effective policies and the offline hand-back.
+    pub routing: Arc<crate::domain::RoutingRules>,
     pub tokens: Arc<auth::TokenCache>,
+    /// The loaded message templates (`templates/` plus `[templates] dir`).
+    pub templates: Arc<crate::templates::Templates>,
+    /// The rule engine (the rules API lists and checks rules through it).
+    pub automation: crate::automation::Automation,
+    /// The campaign worker (signs links, resolves channels, wakes on start/resume).
+    pub campaigns: crate::campaigns::CampaignRunner,
+    /// Who is viewing or typing in which conversation (web inbox), never stored.
+    pub presence: Arc<presence::Presence>,
+    /// What each channel's listener is doing, for the admin pages.
+    pub channel_states: Arc<crate::channel_state::ChannelStates>,
     pub max_body_bytes: usize,
     /// Cancelled at shutdown: long-lived responses (the event stream) end with it.
     pub shutdown: CancellationToken,
@@ -56,7 +73,14 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
     let max_body = state.max_body_bytes;
     Router::new()
         .merge(api::router())
+        .merge(web::router())
         .route("/hooks/{channel}", post(hooks::receive).get(hooks::verify))
+        .route(
+            "/unsubscribe/{token}",
+            get(unsubscribe::confirm_page).post(unsubscribe::unsubscribe),
+        )
+        .route("/c/open/{token}", get(unsubscribe::open_pixel))
+        .route("/c/click/{token}", get(unsubscribe::click))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

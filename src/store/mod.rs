@@ -9,6 +9,7 @@
 
 mod event_cursor;
 mod postgres;
+mod routing_sql;
 mod rows;
 pub mod scratch;
 mod sqlite;
@@ -115,6 +116,8 @@ impl ConnectOptions {
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
+    /// See [`Store::hold_new_conversations_for_triage`].
+    triage: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Runs the same call on whichever backend the store uses.
@@ -178,7 +181,10 @@ impl Store {
                 .map_err(|err| StoreError::Db(err.into()))?;
             Pool::Sqlite(pool)
         };
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            triage: std::sync::Arc::default(),
+        })
     }
 
     /// Which backend this store uses.
@@ -224,13 +230,34 @@ impl Store {
     ) -> StoreResult<(Vec<Receipt>, Vec<Event>)> {
         on_backend!(
             self,
-            ingest::record_events(batch, checkpoints, Millis::now())
+            ingest::record_events(
+                batch,
+                checkpoints,
+                Millis::now(),
+                self.triage.load(std::sync::atomic::Ordering::Relaxed)
+            )
         )
     }
 
     /// The committed checkpoint `key` of `channel`.
     pub async fn checkpoint(&self, channel: &str, key: &str) -> StoreResult<Option<String>> {
         on_backend!(self, ingest::checkpoint(channel, key))
+    }
+
+    /// The subject, earlier message ids and authorship of outbound message `id`'s thread.
+    pub async fn thread_context(&self, id: MessageId) -> StoreResult<ThreadContext> {
+        on_backend!(self, email::thread_context(id.get()))
+    }
+
+    /// The unabridged text of message `id` when the displayed one was trimmed (email quotes
+    /// and signatures).
+    pub async fn message_full_text(&self, id: MessageId) -> StoreResult<Option<String>> {
+        on_backend!(self, email::full_text(id.get()))
+    }
+
+    /// True when `address` (in identity `scope`) is on the suppression list (hard bounces).
+    pub async fn is_suppressed(&self, scope: &str, address: &str) -> StoreResult<bool> {
+        on_backend!(self, email::is_suppressed(scope, address))
     }
 
     // ----- contacts -----
@@ -578,33 +605,122 @@ impl Store {
     }
 }
 
-/// Routing: the queue of waiting conversations and their automatic assignment.
+/// Routing: the queue of waiting conversations, their automatic assignment, manual taking.
 impl Store {
     /// Assigns up to `limit` waiting conversations (unassigned and open), in queue order
-    /// (priority, then waiting time), to online agents below their capacity, chosen by `policy`.
-    /// One transaction: concurrent calls never push an agent over its capacity. Returns the
-    /// assignments and their `conversation.assigned` events, for the caller to publish.
-    /// `manual` assigns nothing.
+    /// (priority, then waiting time), to online agents below their capacity, each chosen by
+    /// the conversation's effective policy under `rules` (own override, team, channel,
+    /// default). One transaction: concurrent calls never push an agent over its capacity.
+    /// Returns the assignments and their `conversation.assigned` events, for the caller to
+    /// publish. Conversations whose policy is `manual` are skipped in SQL.
     pub async fn assign_waiting(
         &self,
-        policy: crate::domain::RoutingPolicy,
+        rules: &crate::domain::RoutingRules,
         limit: i64,
     ) -> StoreResult<(Vec<(ConversationId, AgentId)>, Vec<Event>)> {
-        on_backend!(self, routing::assign_waiting(policy, limit, Millis::now()))
+        on_backend!(self, routing::assign_waiting(rules, limit, Millis::now()))
     }
 
-    /// The first `limit` waiting conversations, in the order the router takes them.
-    pub async fn list_queue(&self, limit: i64) -> StoreResult<Vec<Conversation>> {
-        on_backend!(self, routing::queue(limit))
+    /// The first `limit` waiting conversations, in the order the router takes them, each with
+    /// its effective policy under `rules`.
+    pub async fn list_queue(
+        &self,
+        rules: &crate::domain::RoutingRules,
+        limit: i64,
+    ) -> StoreResult<Vec<crate::domain::QueuedConversation>> {
+        on_backend!(self, routing::queue(rules, limit))
     }
 
-    /// Unassigns an agent's open and pending conversations so the router gives them to
-    /// someone online.
+    /// Unassigns an agent's open and pending conversations whose scope in `rules` says
+    /// `reassign_when_offline`, so the router gives them to someone online.
     pub async fn release_conversations(
         &self,
+        rules: &crate::domain::RoutingRules,
         agent: AgentId,
         actor: Option<AgentId>,
     ) -> StoreResult<Vec<Event>> {
-        on_backend!(self, routing::release(agent, actor, Millis::now()))
+        on_backend!(self, routing::release(rules, agent, actor, Millis::now()))
+    }
+
+    /// Gives an unassigned, unresolved conversation to `agent` (first taker wins), with its
+    /// `conversation.assigned` event. Within another store transaction, the SQL is
+    /// `sql/routing.rs::take`.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when someone else holds it, [`StoreError::Invalid`] when it is
+    /// resolved or the agent does not exist, [`StoreError::NotFound`].
+    pub async fn take_conversation(
+        &self,
+        id: ConversationId,
+        agent: AgentId,
+    ) -> StoreResult<(Conversation, Vec<Event>)> {
+        on_backend!(self, routing::take(id, agent, Millis::now()))
+    }
+
+    /// Sets (or, with `None`, clears) a conversation's own routing policy, which wins over its
+    /// team's and channel's. Inside another store transaction, call
+    /// `routing::set_policy(&mut tx, …)` from `sql/routing.rs` instead. Nothing is published:
+    /// whoever changes it wakes the router if it should look again.
+    pub async fn set_routing_policy(
+        &self,
+        id: ConversationId,
+        policy: Option<crate::domain::RoutingPolicy>,
+    ) -> StoreResult<()> {
+        on_backend!(self, routing::set_policy_alone(id, policy))
+    }
+
+    /// The team names of `rules` that no team has (yet).
+    pub async fn missing_routing_teams(
+        &self,
+        rules: &crate::domain::RoutingRules,
+    ) -> StoreResult<Vec<String>> {
+        on_backend!(self, routing::missing_teams(rules))
+    }
+}
+
+// Declared after `on_backend!` so the macro is in scope there.
+pub mod automation;
+pub mod campaigns;
+mod web_sessions;
+pub use web_sessions::{NewWebSession, WebSession};
+
+/// Canned responses: agents' shortcuts to a template or a body of template text.
+impl Store {
+    /// Stores a new canned response; a taken shortcut is a [`StoreError::Conflict`].
+    pub async fn create_canned_response(
+        &self,
+        new: &NewCannedResponse,
+    ) -> StoreResult<crate::domain::CannedResponse> {
+        on_backend!(self, canned::create(new, Millis::now()))
+    }
+
+    /// Every canned response, by shortcut.
+    pub async fn list_canned_responses(&self) -> StoreResult<Vec<crate::domain::CannedResponse>> {
+        on_backend!(self, canned::list())
+    }
+
+    /// The canned response with `id`.
+    pub async fn get_canned_response(
+        &self,
+        id: crate::domain::CannedResponseId,
+    ) -> StoreResult<crate::domain::CannedResponse> {
+        on_backend!(self, canned::get(id))
+    }
+
+    /// Replaces a canned response's shortcut, title and content.
+    pub async fn update_canned_response(
+        &self,
+        id: crate::domain::CannedResponseId,
+        new: &NewCannedResponse,
+    ) -> StoreResult<crate::domain::CannedResponse> {
+        on_backend!(self, canned::update(id, new, Millis::now()))
+    }
+
+    /// Deletes a canned response.
+    pub async fn delete_canned_response(
+        &self,
+        id: crate::domain::CannedResponseId,
+    ) -> StoreResult<()> {
+        on_backend!(self, canned::delete(id))
     }
 }

@@ -15,7 +15,7 @@ macro_rules! conversation_columns {
     () => {
         "c.id, c.channel, c.contact_id, c.thread_key, c.status, c.priority, c.assignee_id, \
          c.team_id, c.subject, c.last_message, c.created_at, c.last_activity_at, \
-         c.waiting_since, c.first_reply_at, c.snoozed_until, c.resolved_at"
+         c.waiting_since, c.first_reply_at, c.snoozed_until, c.resolved_at, c.sla"
     };
 }
 pub(crate) use conversation_columns;
@@ -25,7 +25,7 @@ macro_rules! message_columns {
     () => {
         "m.id, m.conversation_id, m.channel, m.direction, m.kind, m.author_type, m.author_id, \
          m.text, m.html, m.attachments, m.external_id, m.delivery_status, m.delivery_error, \
-         m.sent_at, m.created_at, m.edited_at"
+         m.sent_at, m.created_at, m.edited_at, m.automated"
     };
 }
 pub(crate) use message_columns;
@@ -102,6 +102,7 @@ pub struct ConversationRow {
     pub first_reply_at: Option<i64>,
     pub snoozed_until: Option<i64>,
     pub resolved_at: Option<i64>,
+    pub sla: Option<Json<serde_json::Value>>,
 }
 
 impl ConversationRow {
@@ -125,6 +126,7 @@ impl ConversationRow {
             first_reply_at: opt_time(self.first_reply_at),
             snoozed_until: opt_time(self.snoozed_until),
             resolved_at: opt_time(self.resolved_at),
+            sla: self.sla.map(|sla| sla.0),
         })
     }
 }
@@ -147,6 +149,7 @@ pub struct MessageRow {
     pub sent_at: Option<i64>,
     pub created_at: i64,
     pub edited_at: Option<i64>,
+    pub automated: bool,
 }
 
 impl TryFrom<MessageRow> for Message {
@@ -170,6 +173,7 @@ impl TryFrom<MessageRow> for Message {
             sent_at: opt_time(row.sent_at),
             created_at: time(row.created_at),
             edited_at: opt_time(row.edited_at),
+            automated: row.automated,
         })
     }
 }

@@ -14,6 +14,9 @@ pub mod health {
 pub mod ingest {
     include!("sql/ingest.rs");
 }
+pub mod email {
+    include!("sql/email.rs");
+}
 pub mod contacts {
     include!("sql/contacts.rs");
 }
@@ -38,6 +41,24 @@ pub mod events {
 pub mod webhooks {
     include!("sql/webhooks.rs");
 }
+pub mod automation {
+    include!("sql/automation.rs");
+}
+pub mod audience {
+    include!("sql/audience.rs");
+}
+pub mod campaigns {
+    include!("sql/campaigns.rs");
+}
+pub mod campaign_feedback {
+    include!("sql/campaign_feedback.rs");
+}
 pub mod routing {
     include!("sql/routing.rs");
+}
+pub mod canned {
+    include!("sql/canned.rs");
+}
+pub mod web_sessions {
+    include!("sql/web_sessions.rs");
 }

@@ -133,6 +133,11 @@ pub struct NewReply {
     pub conversation: ConversationId,
     pub author: ReplyAuthor,
     pub text: String,
+    /// The HTML part (email), values already escaped by the template.
+    pub html: Option<String>,
+    /// The same message in the channel's markup (Telegram HTML, Discord markdown), sent as
+    /// it is instead of the escaped `text`; see `templates::Rendered`.
+    pub markup: Option<String>,
     pub attachments: Vec<Attachment>,
     /// An approved template to send instead of free text (WhatsApp).
     pub template: Option<connector_sdk::Template>,
@@ -149,6 +154,8 @@ pub struct OutboxJob {
     pub recipient: Recipient,
     pub author: Option<(AgentId, String)>,
     pub text: String,
+    pub html: Option<String>,
+    pub markup: Option<String>,
     pub attachments: Vec<Attachment>,
     pub in_reply_to: Option<String>,
     pub template: Option<connector_sdk::Template>,
@@ -320,4 +327,23 @@ pub enum WebhookOutcome {
     },
     /// Refused for good, or out of retry time.
     Failed,
+}
+
+/// A canned response to store, or the new state of one (`created_by` is kept on update).
+#[derive(Debug, Clone)]
+pub struct NewCannedResponse {
+    pub shortcut: String,
+    pub title: String,
+    pub content: crate::domain::CannedContent,
+    pub created_by: Option<AgentId>,
+}
+
+/// What an outbound mail needs from its conversation (see `Connector::wants_thread_context`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ThreadContext {
+    pub subject: Option<String>,
+    /// Channel ids of the conversation's earlier messages, oldest first.
+    pub references: Vec<String>,
+    /// Written by automation (a bot or the system), not by an agent.
+    pub automated: bool,
 }

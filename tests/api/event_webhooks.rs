@@ -544,6 +544,8 @@ async fn the_running_worker_delivers_new_events_and_stops_with_the_service() {
         dispatcher: false,
         event_webhooks: true,
         router: false,
+        automation: false,
+        campaigns: false,
     };
     let server = tokio::spawn(app.serve(
         listener,

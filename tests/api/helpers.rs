@@ -10,6 +10,7 @@ use connector_sdk::testing::FakeConnector;
 use connector_sdk::{ChannelKind, Connector};
 use serde_json::Value;
 use switchboard::app::{App, Workers};
+use switchboard::automation::Automation;
 use switchboard::config::Config;
 use switchboard::dispatch::Dispatcher;
 use switchboard::router::Router;
@@ -161,6 +162,10 @@ pub struct TestApp {
     pub event_webhooks: EventWebhooks,
     /// The assignment worker; tests drive it with `run_once`.
     pub router: Router,
+    /// The rule engine; tests drive it with `run_once` and `fire_timers`.
+    pub automation: Automation,
+    /// The campaign worker; tests drive it with `run_once`.
+    pub campaigns: switchboard::campaigns::CampaignRunner,
     pub fake: FakeConnector,
     pub callback: Callback,
     /// Committed events, as the event stream sees them.
@@ -221,6 +226,8 @@ impl TestApp {
         let dispatcher = app.dispatcher.clone();
         let event_webhooks = app.event_webhooks.clone();
         let router = app.router.clone();
+        let automation = app.automation.clone();
+        let campaigns = app.campaigns.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -235,6 +242,8 @@ impl TestApp {
                 dispatcher: false,
                 event_webhooks: false,
                 router: false,
+                automation: false,
+                campaigns: false,
             },
         ));
         Self {
@@ -246,6 +255,8 @@ impl TestApp {
             dispatcher,
             event_webhooks,
             router,
+            automation,
+            campaigns,
             fake,
             callback,
             stop: Some(stop),

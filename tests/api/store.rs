@@ -375,6 +375,8 @@ async fn replies_go_through_the_outbox_with_leases_and_outcomes() {
             conversation,
             author: ReplyAuthor::Bot,
             text: "hello!".into(),
+            html: None,
+            markup: None,
             attachments: vec![],
             template: None,
             lane: Lane::Reply,

@@ -145,7 +145,11 @@ impl Connector for Discord {
             .parse()
             .map_err(|_| ConnectorError::rejected("the conversation has no Discord channel"))?;
         let channel = ChannelId::new(channel.max(1));
-        let mut text = format::escape_markdown(&msg.text);
+        // A template written for Discord arrives as markdown with its values escaped already.
+        let mut text = match &msg.markup {
+            Some(markup) => markup.clone(),
+            None => format::escape_markdown(&msg.text),
+        };
         for attachment in &msg.attachments {
             if let Some(url) = &attachment.url {
                 text.push_str(&format!("\n{url}"));

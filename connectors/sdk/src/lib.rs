@@ -197,6 +197,62 @@ pub struct InboundMessage {
     /// language code, …).
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub contact_attributes: serde_json::Map<String, serde_json::Value>,
+    /// True when the message was sent by a machine (an auto-reply, a mailing list, a bounce):
+    /// stored like any other, but nothing automatic ever answers it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub automated: bool,
+    /// Threading hints of a channel whose messages name no thread of their own (email):
+    /// resolved by the core against what it stored, scoped to the sender's contact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threading: Option<Threading>,
+    /// The unabridged text when `text` was shortened for display (quoted history and
+    /// signature of an email removed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_text: Option<String>,
+}
+
+/// How a message without a thread id finds its conversation. The core tries, in order: the
+/// verified conversation, the referenced message ids, the subject tag, an open conversation
+/// with the same subject; each only within the sender's own contact. Otherwise a new
+/// conversation opens (also for a new subject after the old conversation was resolved).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Threading {
+    /// A conversation the channel proved this message answers (a signed reply address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<i64>,
+    /// Channel ids of the messages this one answers, most relevant first (`In-Reply-To`,
+    /// then `References` newest first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+    /// A conversation number the sender kept in the subject (`[#42]`); unverified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_tag: Option<i64>,
+    /// The subject without reply prefixes and tag: a new conversation's subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The message says it answers an earlier one ("Re:" subject, reply headers): only then
+    /// may it join an open conversation of the same contact by subject alone.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_reply: bool,
+}
+
+impl Threading {
+    /// Hints from a message's headers.
+    pub fn new(
+        conversation: Option<i64>,
+        references: Vec<String>,
+        subject_tag: Option<i64>,
+        subject: Option<String>,
+    ) -> Self {
+        Self {
+            conversation,
+            references,
+            subject_tag,
+            subject,
+            is_reply: false,
+        }
+    }
 }
 
 impl InboundMessage {
@@ -217,6 +273,9 @@ impl InboundMessage {
             attachments: Vec::new(),
             sent_at: None,
             contact_attributes: serde_json::Map::new(),
+            automated: false,
+            threading: None,
+            full_text: None,
         }
     }
 
@@ -269,6 +328,9 @@ impl MessageEdit {
 }
 
 /// Something a channel reports.
+// Messages are nearly every event: boxing them would cost an allocation each to save memory
+// on the rare edits and status callbacks.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum InboundEvent {
@@ -284,6 +346,36 @@ pub enum InboundEvent {
     },
     /// The channel reports what became of one of our outbound messages.
     Delivery(DeliveryUpdate),
+    /// An address can never receive mail again (a hard bounce): campaigns skip it.
+    Suppressed(Suppression),
+}
+
+/// An address the channel reports as permanently undeliverable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Suppression {
+    pub channel: String,
+    /// The identity scope of `address` (as in [`Sender::scope`]).
+    pub scope: String,
+    pub address: String,
+    pub reason: String,
+}
+
+impl Suppression {
+    /// `address` (in `scope`) is undeliverable for `reason`.
+    pub fn new(
+        channel: impl Into<String>,
+        scope: impl Into<String>,
+        address: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self {
+            channel: channel.into(),
+            scope: scope.into(),
+            address: address.into(),
+            reason: reason.into(),
+        }
+    }
 }
 
 /// Where an outbound message is, as the channel reports it.
@@ -448,6 +540,11 @@ pub struct OutboundMessage {
     pub author: Option<Author>,
     pub text: String,
     pub html: Option<String>,
+    /// The message in the channel's own markup (Telegram HTML, Discord markdown) with every
+    /// value already escaped, from a template variant written for that channel. Connectors
+    /// that understand it send it as it is; `text` stays the plain version for the others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub markup: Option<String>,
     pub attachments: Vec<Attachment>,
     /// The channel's id of the message this one answers, for quoting.
     pub in_reply_to: Option<String>,
@@ -455,6 +552,47 @@ pub struct OutboundMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<Template>,
     pub created_at: DateTime<Utc>,
+    /// The conversation's subject, for channels that show one (filled only for connectors
+    /// whose [`Connector::wants_thread_context`] is true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// Channel ids of the conversation's earlier messages, oldest first (same condition).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
+    /// Written by automation (an acknowledgement, a rule), not by a person (same condition).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub automated: bool,
+    /// Set on campaign messages: the bulk-mail headers email must carry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<CampaignHeaders>,
+}
+
+/// What a campaign message tells mail clients: `List-Id` (RFC 2919), `List-Unsubscribe` with
+/// a signed link and a mailto (RFC 2369) and one-click unsubscribe (RFC 8058).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CampaignHeaders {
+    /// `List-Id` value, e.g. `Spring sale <campaign-7.example.com>`.
+    pub list_id: String,
+    /// The HTTPS link that unsubscribes with one POST.
+    pub unsubscribe_url: String,
+    /// A `mailto:` address that unsubscribes too, when one is configured.
+    pub unsubscribe_mailto: Option<String>,
+}
+
+impl CampaignHeaders {
+    /// Headers for a campaign message.
+    pub fn new(
+        list_id: impl Into<String>,
+        unsubscribe_url: impl Into<String>,
+        unsubscribe_mailto: Option<String>,
+    ) -> Self {
+        Self {
+            list_id: list_id.into(),
+            unsubscribe_url: unsubscribe_url.into(),
+            unsubscribe_mailto,
+        }
+    }
 }
 
 impl OutboundMessage {
@@ -474,10 +612,15 @@ impl OutboundMessage {
             author: None,
             text: text.into(),
             html: None,
+            markup: None,
             attachments: Vec::new(),
             in_reply_to: None,
             template: None,
             created_at: Utc::now(),
+            subject: None,
+            references: Vec::new(),
+            automated: false,
+            campaign: None,
         }
     }
 
@@ -573,6 +716,10 @@ pub enum WebhookError {
     /// This channel takes no webhooks (HTTP 404 on its hook route).
     #[error("this channel does not accept webhooks")]
     Unsupported,
+    /// The request is fine but could not be taken now (a full disk): the sender should retry
+    /// (HTTP 503); nothing was stored.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 /// The core's receipt for one stored inbound message.
@@ -690,6 +837,12 @@ pub trait Connector: Send + Sync + 'static {
 
     /// True when the channel can send approved templates ([`OutboundMessage::template`]).
     fn supports_templates(&self) -> bool {
+        false
+    }
+
+    /// True when [`OutboundMessage::subject`], `references` and `automated` should be filled
+    /// (it costs the dispatcher a lookup per message, so only email asks).
+    fn wants_thread_context(&self) -> bool {
         false
     }
 

@@ -269,10 +269,14 @@ impl Connector for Telegram {
                 parameters.allow_sending_without_reply = Some(true);
                 parameters
             });
-        let parts = if msg.text.trim().is_empty() {
-            Vec::new()
-        } else {
-            format::split_escaped(&msg.text, format::MAX_MESSAGE_CHARS)
+        let parts = match &msg.markup {
+            // A template written for Telegram: HTML with its values escaped already. One that
+            // needs splitting goes as plain text, since a cut could leave a tag open.
+            Some(markup) if markup.chars().count() <= format::MAX_MESSAGE_CHARS => {
+                vec![markup.clone()]
+            }
+            _ if msg.text.trim().is_empty() => Vec::new(),
+            _ => format::split_escaped(&msg.text, format::MAX_MESSAGE_CHARS),
         };
         let already: Vec<i64> = self
             .delivered_parts

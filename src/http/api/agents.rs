@@ -125,7 +125,7 @@ pub async fn update_agent(
     if state.reassign_when_offline && request.availability == Some(Availability::Offline) {
         let events = state
             .store
-            .release_conversations(id, caller.agent)
+            .release_conversations(&state.routing, id, caller.agent)
             .await
             .map_err(|err| ApiError::from_store("agent", err))?;
         state.events.publish(events);
@@ -286,9 +286,19 @@ pub async fn list_channels(
     let mut channels: Vec<ChannelView> = state
         .connectors
         .values()
-        .map(|connector| ChannelView {
-            name: connector.name().to_owned(),
-            kind: connector.kind().as_str().to_owned(),
+        .map(|connector| {
+            let status = state.channel_states.get(connector.name());
+            ChannelView {
+                name: connector.name().to_owned(),
+                kind: connector.kind().as_str().to_owned(),
+                state: status.as_ref().map(|s| s.state.as_str().to_owned()),
+                state_since: status.as_ref().map(|s| s.since.to_datetime()),
+                last_error: status.as_ref().and_then(|s| s.last_error.clone()),
+                last_error_at: status
+                    .as_ref()
+                    .and_then(|s| s.last_error_at)
+                    .map(|at| at.to_datetime()),
+            }
         })
         .collect();
     channels.sort_by(|a, b| a.name.cmp(&b.name));

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use super::templates::{Source, conversation_context, render};
 use super::views::{
     self, AttachmentView, ConversationPage, ConversationView, MessagePage, MessageView,
     QueueEntryView,
@@ -17,7 +18,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Path, Query};
 use crate::store::{
     AssigneeFilter, Assignment, ConversationFilter, ConversationPatch, Lane, NewReply, PageRequest,
-    ReplyAuthor, StatusChange,
+    ReplyAuthor, StatusChange, StoreError,
 };
 
 /// Longest message text accepted from the API.
@@ -92,7 +93,7 @@ pub struct QueueQuery {
 }
 
 /// `GET /api/v1/queue`: the conversations waiting for an agent, in the order the router
-/// assigns them (priority, then waiting time).
+/// assigns them (priority, then waiting time), each with its effective routing policy.
 #[utoipa::path(get, path = "/api/v1/queue", tag = "conversations", params(QueueQuery),
     responses((status = 200, body = Vec<QueueEntryView>)), security(("bearer" = ["admin", "agent"])))]
 pub async fn list_queue(
@@ -108,19 +109,49 @@ pub async fn list_queue(
     }
     let waiting = state
         .store
-        .list_queue(limit)
+        .list_queue(&state.routing, limit)
         .await
         .map_err(|err| ApiError::from_store("conversation", err))?;
     Ok(Json(
         waiting
             .into_iter()
             .enumerate()
-            .map(|(index, conversation)| QueueEntryView {
+            .map(|(index, queued)| QueueEntryView {
                 position: index + 1,
-                conversation: conversation.into(),
+                policy: queued.policy,
+                conversation: queued.conversation.into(),
             })
             .collect(),
     ))
+}
+
+/// `POST /api/v1/conversations/{id}/take`: assigns a waiting conversation to the caller's
+/// agent, if nobody holds it yet (the manual queue: the first taker wins, 409 for the others).
+/// Taking one's own conversation again succeeds and changes nothing.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/take", tag = "conversations",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = ConversationView), (status = 404), (status = 409, body = crate::http::error::ErrorBody),
+        (status = 422)),
+    security(("bearer" = ["admin", "agent"])))]
+pub async fn take(
+    caller: Authorized<Agents>,
+    State(state): State<AppState>,
+    Path(id): Path<ConversationId>,
+) -> ApiResult<Json<ConversationView>> {
+    let agent = caller.agent.ok_or_else(|| {
+        ApiError::Invalid("this token acts as no agent, so it cannot take conversations".into())
+    })?;
+    let (conversation, events) = match state.store.take_conversation(id, agent).await {
+        Ok(taken) => taken,
+        Err(StoreError::Conflict { constraint }) => {
+            return Err(ApiError::Conflict(format!(
+                "someone else took this conversation first ({constraint})"
+            )));
+        }
+        Err(err) => return Err(ApiError::from_store("conversation", err)),
+    };
+    state.events.publish(events);
+    Ok(Json(conversation.into()))
 }
 
 /// `GET /api/v1/conversations/{id}`
@@ -229,8 +260,10 @@ pub async fn list_messages(
     Ok(Json(MessagePage { items, next_cursor }))
 }
 
-/// Body of a reply: free text (with attachments), or an approved template on channels that
-/// have them (WhatsApp), which is what works outside the 24-hour customer-service window.
+/// Body of a reply: free text (with attachments); or one of our templates by name
+/// (`"template": "ack"`, with `values`), rendered for the channel and the contact's locale; or
+/// an approved template object on channels that have them (WhatsApp), which is what works
+/// outside the 24-hour customer-service window.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplyRequest {
@@ -238,7 +271,21 @@ pub struct ReplyRequest {
     pub text: String,
     #[serde(default)]
     pub attachments: Vec<AttachmentView>,
-    pub template: Option<TemplateRequest>,
+    pub template: Option<ReplyTemplate>,
+    /// Custom values of a named template, available as `custom.<key>`.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub values: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The `template` of a reply.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum ReplyTemplate {
+    /// A template of `GET /api/v1/templates`, by name.
+    Named(String),
+    /// A channel-approved template (WhatsApp).
+    Approved(TemplateRequest),
 }
 
 /// An approved template and its body parameters (`{{1}}`, `{{2}}`, …).
@@ -281,8 +328,27 @@ pub async fn reply(
         .await
         .map_err(|err| ApiError::from_store("conversation", err))?;
     let connector = state.connectors.get(&conversation.channel);
+    let (mut html, mut markup) = (None, None);
     let (text, template) = match request.template {
-        Some(template) => {
+        Some(ReplyTemplate::Named(name)) => {
+            if !request.text.trim().is_empty() {
+                return Err(ApiError::Invalid(
+                    "text: give either text or a template, not both".into(),
+                ));
+            }
+            let (mut context, kind, locale) =
+                conversation_context(&state, &conversation, caller.agent).await?;
+            context.custom = request.values;
+            let rendered = render(&state, &Source::Template(&name), kind, &locale, &context)?;
+            validate_text(&rendered.text)?;
+            if let Some(window) = connector.and_then(|c| c.free_form_window()) {
+                enforce_window(&state, &conversation, window).await?;
+            }
+            html = rendered.html;
+            markup = rendered.markup;
+            (rendered.text, None)
+        }
+        Some(ReplyTemplate::Approved(template)) => {
             if !connector.is_some_and(|c| c.supports_templates()) {
                 return Err(ApiError::Invalid(format!(
                     "template: the channel {:?} does not send templates",
@@ -319,6 +385,8 @@ pub async fn reply(
         conversation: id,
         author: caller.agent.map_or(ReplyAuthor::Bot, ReplyAuthor::Agent),
         text,
+        html,
+        markup,
         attachments: request.attachments.into_iter().map(Into::into).collect(),
         template,
         lane: Lane::Reply,

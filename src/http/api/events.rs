@@ -57,6 +57,7 @@ pub async fn stream_events(
                 })?,
         ),
     };
+    let presence = state.clone();
     // Subscribe before reading the log, so nothing committed in between is missed.
     let live = state.events.subscribe();
     let cursor = Cursor {
@@ -71,6 +72,8 @@ pub async fn stream_events(
         let event = cursor.next().await?;
         Some((Ok(to_sse(&event)), cursor))
     });
+    // Presence (who is viewing or typing) rides along, unlogged and without ids.
+    let stream = crate::http::presence::merge_into(stream, &presence);
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 

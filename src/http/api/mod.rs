@@ -2,11 +2,17 @@
 //! annotations. Each route's allowed roles are the scopes of its `bearer` security entry.
 
 pub mod agents;
+pub mod campaigns;
+pub mod canned;
 pub mod contacts;
 pub mod conversations;
 pub mod deliveries;
 pub mod events;
 pub mod messages;
+pub mod presence;
+pub mod rules;
+pub mod segments;
+pub mod templates;
 pub mod views;
 pub mod webhooks;
 
@@ -31,6 +37,7 @@ use super::AppState;
         conversations::assign,
         conversations::set_status,
         conversations::list_queue,
+        conversations::take,
         deliveries::list_deliveries,
         deliveries::retry_message,
         messages::list_revisions,
@@ -57,10 +64,46 @@ use super::AppState;
         webhooks::delete_webhook,
         webhooks::list_webhook_deliveries,
         webhooks::replay_webhook_delivery,
+        templates::list_templates,
+        templates::preview_template,
+        rules::list_rules,
+        rules::create_rule,
+        rules::get_rule,
+        rules::replace_rule,
+        rules::delete_rule,
+        canned::list_canned_responses,
+        canned::create_canned_response,
+        canned::get_canned_response,
+        canned::update_canned_response,
+        canned::delete_canned_response,
+        canned::preview_canned_response,
+        presence::set_presence,
+        presence::get_presence,
+        presence::heartbeat,
+        presence::list_activity,
+        presence::reset_password,
+        segments::list_segments,
+        segments::create_segment,
+        segments::get_segment,
+        segments::replace_segment,
+        segments::delete_segment,
+        segments::preview_saved_segment,
+        segments::preview_segment,
+        segments::import_contacts,
+        segments::list_consents,
+        segments::set_consents,
+        campaigns::list_campaigns,
+        campaigns::create_campaign,
+        campaigns::get_campaign,
+        campaigns::start_campaign,
+        campaigns::pause_campaign,
+        campaigns::resume_campaign,
+        campaigns::cancel_campaign,
+        campaigns::test_campaign,
     ),
     modifiers(&BearerAuth),
     tags(
-        (name = "conversations"), (name = "contacts"), (name = "agents"), (name = "deliveries"), (name = "events"), (name = "webhooks")
+        (name = "conversations"), (name = "contacts"), (name = "agents"), (name = "deliveries"), (name = "events"), (name = "webhooks"), (name = "templates"), (name = "rules"), (name = "campaigns")
     )
 )]
 pub struct ApiDoc;
@@ -115,6 +158,7 @@ pub fn router() -> Router<AppState> {
             post(conversations::set_status),
         )
         .route("/api/v1/queue", get(conversations::list_queue))
+        .route("/api/v1/conversations/{id}/take", post(conversations::take))
         .route("/api/v1/deliveries", get(deliveries::list_deliveries))
         .route(
             "/api/v1/messages/{id}/retry",
@@ -158,10 +202,97 @@ pub fn router() -> Router<AppState> {
             axum::routing::delete(agents::revoke_token),
         )
         .route("/api/v1/channels", get(agents::list_channels))
+        .route(
+            "/api/v1/conversations/{id}/presence",
+            get(presence::get_presence).post(presence::set_presence),
+        )
+        .route("/api/v1/presence/heartbeat", post(presence::heartbeat))
+        .route(
+            "/api/v1/conversations/{id}/activity",
+            get(presence::list_activity),
+        )
+        .route(
+            "/api/v1/agents/{id}/password",
+            post(presence::reset_password),
+        )
         .route("/api/v1/events", get(events::stream_events))
+        .route("/api/v1/templates", get(templates::list_templates))
+        .route(
+            "/api/v1/rules",
+            get(rules::list_rules).post(rules::create_rule),
+        )
+        .route(
+            "/api/v1/rules/{id}",
+            get(rules::get_rule)
+                .put(rules::replace_rule)
+                .delete(rules::delete_rule),
+        )
+        .route(
+            "/api/v1/templates/{name}/preview",
+            post(templates::preview_template),
+        )
+        .route(
+            "/api/v1/canned-responses",
+            get(canned::list_canned_responses).post(canned::create_canned_response),
+        )
+        .route(
+            "/api/v1/canned-responses/{id}",
+            get(canned::get_canned_response)
+                .put(canned::update_canned_response)
+                .delete(canned::delete_canned_response),
+        )
+        .route(
+            "/api/v1/canned-responses/{id}/preview",
+            post(canned::preview_canned_response),
+        )
         .route(
             "/api/v1/webhooks",
             get(webhooks::list_webhooks).post(webhooks::create_webhook),
+        )
+        .route(
+            "/api/v1/segments",
+            get(segments::list_segments).post(segments::create_segment),
+        )
+        .route("/api/v1/segments/preview", post(segments::preview_segment))
+        .route(
+            "/api/v1/segments/{id}",
+            get(segments::get_segment)
+                .put(segments::replace_segment)
+                .delete(segments::delete_segment),
+        )
+        .route(
+            "/api/v1/segments/{id}/preview",
+            get(segments::preview_saved_segment),
+        )
+        .route("/api/v1/contacts/import", post(segments::import_contacts))
+        .route(
+            "/api/v1/contacts/{id}/consents",
+            get(segments::list_consents).put(segments::set_consents),
+        )
+        .route(
+            "/api/v1/campaigns",
+            get(campaigns::list_campaigns).post(campaigns::create_campaign),
+        )
+        .route("/api/v1/campaigns/{id}", get(campaigns::get_campaign))
+        .route(
+            "/api/v1/campaigns/{id}/start",
+            post(campaigns::start_campaign),
+        )
+        .route(
+            "/api/v1/campaigns/{id}/pause",
+            post(campaigns::pause_campaign),
+        )
+        .route(
+            "/api/v1/campaigns/{id}/resume",
+            post(campaigns::resume_campaign),
+        )
+        .route(
+            "/api/v1/campaigns/{id}/cancel",
+            post(campaigns::cancel_campaign),
+        )
+        .route(
+            "/api/v1/campaigns/{id}/test",
+            post(campaigns::test_campaign),
         )
         .route(
             "/api/v1/webhooks/{id}",

@@ -32,6 +32,35 @@ pub struct ConversationView {
     pub first_reply_at: Option<DateTime<Utc>>,
     pub snoozed_until: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
+    /// The SLA, when a rule started a policy.
+    pub sla: Option<SlaView>,
+}
+
+/// Where a conversation stands against its SLA policy.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SlaView {
+    pub policy: String,
+    /// `on_track`, `at_risk`, `breached` or `met`, as of now.
+    pub status: crate::automation::sla::SlaStatus,
+    /// The earliest pending due time.
+    pub next_due_at: Option<DateTime<Utc>>,
+    /// Each target's clock (epoch milliseconds): due, at-risk, met and breached times.
+    #[schema(value_type = Object)]
+    pub targets: serde_json::Value,
+}
+
+impl SlaView {
+    fn of(sla: Option<&serde_json::Value>) -> Option<Self> {
+        let state = crate::automation::sla::SlaState::from_json(sla?)?;
+        Some(Self {
+            policy: state.policy.clone(),
+            status: state.status(crate::domain::Millis::now()),
+            next_due_at: state
+                .next_due()
+                .map(|due| crate::domain::Millis(due).to_datetime()),
+            targets: serde_json::to_value(&state.targets).unwrap_or_default(),
+        })
+    }
 }
 
 impl From<Conversation> for ConversationView {
@@ -54,6 +83,7 @@ impl From<Conversation> for ConversationView {
             first_reply_at: c.first_reply_at,
             snoozed_until: c.snoozed_until,
             resolved_at: c.resolved_at,
+            sla: SlaView::of(c.sla.as_ref()),
         }
     }
 }
@@ -63,6 +93,9 @@ impl From<Conversation> for ConversationView {
 pub struct QueueEntryView {
     /// 1 is the next conversation the router assigns.
     pub position: usize,
+    /// The policy that applies to it (its own, else its team's, else its channel's, else the
+    /// default); `manual` ones wait to be taken with `POST /api/v1/conversations/{id}/take`.
+    pub policy: crate::domain::RoutingPolicy,
     pub conversation: ConversationView,
 }
 
@@ -133,6 +166,8 @@ pub struct MessageView {
     pub created_at: DateTime<Utc>,
     /// Set when the customer edited the message; earlier texts are at `.../revisions`.
     pub edited_at: Option<DateTime<Utc>>,
+    /// Sent by a machine (auto-reply, mailing list, bounce): rules and bots never answer it.
+    pub automated: bool,
 }
 
 impl From<Message> for MessageView {
@@ -158,6 +193,7 @@ impl From<Message> for MessageView {
             sent_at: m.sent_at,
             created_at: m.created_at,
             edited_at: m.edited_at,
+            automated: m.automated,
         }
     }
 }
@@ -344,6 +380,17 @@ pub struct DeliveryPage {
 pub struct ChannelView {
     pub name: String,
     pub kind: String,
+    /// The listener: `running`, `restarting` (after an error), `webhook` (receives through
+    /// `/hooks/{name}` only) or `stopped`.
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub state_since: Option<DateTime<Utc>>,
+    /// The listener's last error, if it ever failed.
+    #[serde(default)]
+    pub last_error: Option<String>,
+    #[serde(default)]
+    pub last_error_at: Option<DateTime<Utc>>,
 }
 
 /// An entry of the event log, as sent on the event stream.

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::common::{begin, conversation, conversation_event, insert_events, labels, Pool};
+use super::common::{begin, Conn, conversation, conversation_event, insert_events, labels, Pool};
 use super::{Db, IS_POSTGRES};
 use crate::domain::{
     AgentId, Conversation, ConversationId, ConversationStatus, Event, EventKind, Millis,
@@ -117,11 +117,24 @@ pub async fn assign(
     now: Millis,
 ) -> StoreResult<(Conversation, Vec<Event>)> {
     let mut tx = begin(pool).await?;
-    let before = conversation(&mut tx, id).await?;
+    let result = assign_in(&mut tx, id, assignment, actor, now).await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+/// [`assign`] inside the caller's transaction.
+pub async fn assign_in(
+    conn: &mut Conn,
+    id: ConversationId,
+    assignment: &Assignment,
+    actor: Option<AgentId>,
+    now: Millis,
+) -> StoreResult<(Conversation, Vec<Event>)> {
+    let before = conversation(conn, id).await?;
     if let Some(agent) = assignment.agent {
         let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM agents WHERE id = $1")
             .bind(agent.get())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *conn)
             .await?;
         if exists.is_none() {
             return Err(StoreError::Invalid(format!("agent_id: no agent {agent}")));
@@ -130,7 +143,7 @@ pub async fn assign(
     if let Some(team) = assignment.team {
         let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1")
             .bind(team.get())
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *conn)
             .await?;
         if exists.is_none() {
             return Err(StoreError::Invalid(format!("team_id: no team {team}")));
@@ -140,13 +153,13 @@ pub async fn assign(
         .bind(id.get())
         .bind(assignment.agent.map(|a| a.get()))
         .bind(assignment.team.map(|t| t.get()))
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     if let Some(agent) = assignment.agent {
         sqlx::query("UPDATE agents SET last_assigned_at = $2 WHERE id = $1")
             .bind(agent.get())
             .bind(now.0)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
     }
     let mut events = Vec::new();
@@ -161,15 +174,28 @@ pub async fn assign(
             }),
         ));
     }
-    let events = insert_events(&mut tx, events, now).await?;
-    let after = conversation(&mut tx, id).await?;
-    tx.commit().await?;
+    let events = insert_events(conn, events, now).await?;
+    let after = conversation(conn, id).await?;
     Ok((after, events))
 }
 
 /// Moves to `change.status`; `snoozed` needs a wake-up time in the future.
 pub async fn set_status(
     pool: &Pool,
+    id: ConversationId,
+    change: &StatusChange,
+    actor: Option<AgentId>,
+    now: Millis,
+) -> StoreResult<(Conversation, Vec<Event>)> {
+    let mut tx = begin(pool).await?;
+    let result = set_status_in(&mut tx, id, change, actor, now).await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+/// [`set_status`] inside the caller's transaction.
+pub async fn set_status_in(
+    conn: &mut Conn,
     id: ConversationId,
     change: &StatusChange,
     actor: Option<AgentId>,
@@ -191,8 +217,7 @@ pub async fn set_status(
         }
         (_, None) => None,
     };
-    let mut tx = begin(pool).await?;
-    let before = conversation(&mut tx, id).await?;
+    let before = conversation(conn, id).await?;
     let resolved_at = (change.status == ConversationStatus::Resolved).then_some(now.0);
     sqlx::query(
         "UPDATE conversations SET status = $2, snoozed_until = $3, resolved_at = $4 WHERE id = $1",
@@ -201,7 +226,7 @@ pub async fn set_status(
     .bind(change.status.as_str())
     .bind(snoozed_until)
     .bind(resolved_at)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     let mut events = Vec::new();
     if before.status != change.status {
@@ -212,9 +237,8 @@ pub async fn set_status(
             json!({"from": before.status, "to": change.status}),
         ));
     }
-    let events = insert_events(&mut tx, events, now).await?;
-    let after = conversation(&mut tx, id).await?;
-    tx.commit().await?;
+    let events = insert_events(conn, events, now).await?;
+    let after = conversation(conn, id).await?;
     Ok((after, events))
 }
 
@@ -227,18 +251,31 @@ pub async fn update(
     now: Millis,
 ) -> StoreResult<(Conversation, Vec<Event>)> {
     let mut tx = begin(pool).await?;
-    let before = conversation(&mut tx, id).await?;
+    let result = update_in(&mut tx, id, patch, actor, now).await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+/// [`update`] inside the caller's transaction.
+pub async fn update_in(
+    conn: &mut Conn,
+    id: ConversationId,
+    patch: &ConversationPatch,
+    actor: Option<AgentId>,
+    now: Millis,
+) -> StoreResult<(Conversation, Vec<Event>)> {
+    let before = conversation(conn, id).await?;
     if let Some(priority) = patch.priority {
         sqlx::query("UPDATE conversations SET priority = $2 WHERE id = $1")
             .bind(id.get())
             .bind(priority.as_str())
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
     }
     if let Some(new_labels) = &patch.labels {
         sqlx::query("DELETE FROM conversation_labels WHERE conversation_id = $1")
             .bind(id.get())
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
         for label in new_labels {
             sqlx::query(
@@ -247,11 +284,11 @@ pub async fn update(
             )
             .bind(id.get())
             .bind(label)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
         }
     }
-    let after = conversation(&mut tx, id).await?;
+    let after = conversation(conn, id).await?;
     let mut events = Vec::new();
     if before.labels != after.labels || before.priority != after.priority {
         events.push(conversation_event(
@@ -261,7 +298,6 @@ pub async fn update(
             json!({"labels": after.labels, "priority": after.priority}),
         ));
     }
-    let events = insert_events(&mut tx, events, now).await?;
-    tx.commit().await?;
+    let events = insert_events(conn, events, now).await?;
     Ok((after, events))
 }

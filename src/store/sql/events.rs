@@ -17,3 +17,24 @@ pub async fn list_after(pool: &Pool, after: EventId, limit: i64) -> StoreResult<
     .await?;
     rows.into_iter().map(Event::try_from).collect()
 }
+
+/// A conversation's activity (assignments, status and label changes, rules applied): its
+/// events other than messages, oldest first.
+pub async fn list_activity(
+    pool: &Pool,
+    conversation: crate::domain::ConversationId,
+    limit: i64,
+) -> StoreResult<Vec<Event>> {
+    let rows: Vec<EventRow> = sqlx::query_as(
+        "SELECT id, kind, conversation_id, contact_id, message_id, agent_id, data, created_at \
+         FROM events WHERE conversation_id = $1 AND kind NOT LIKE 'message.%' \
+         ORDER BY id DESC LIMIT $2",
+    )
+    .bind(conversation.get())
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    let mut events: Vec<Event> = rows.into_iter().map(Event::try_from).collect::<Result<_, _>>()?;
+    events.reverse();
+    Ok(events)
+}

@@ -61,6 +61,7 @@ pub async fn record_events(
     batch: &[InboundEvent],
     checkpoints: &[Checkpoint],
     now: Millis,
+    triage: bool,
 ) -> StoreResult<(Vec<Receipt>, Vec<Event>)> {
     let mut tx = begin(pool).await?;
     let mut events = Vec::new();
@@ -83,10 +84,18 @@ pub async fn record_events(
         })
         .collect();
     let receipts = record_messages(&mut tx, &messages, now, &mut events).await?;
+    if triage {
+        hold_for_triage(&mut tx, &events).await?;
+    }
     for event in batch {
         match event {
             InboundEvent::Edited(edit) => apply_edit(&mut tx, edit, now, &mut events).await?,
-            InboundEvent::Delivery(update) => apply_delivery(&mut tx, update, &mut events).await?,
+            InboundEvent::Delivery(update) => {
+                apply_delivery(&mut tx, update, &mut events).await?;
+                // Campaign messages are not in `messages`: their reports go to the ledger.
+                super::campaign_feedback::delivery_in(&mut tx, update, now).await?;
+            }
+            InboundEvent::Suppressed(suppression) => super::email::suppress(&mut tx, suppression, now).await?,
             _ => {}
         }
     }
@@ -105,6 +114,31 @@ pub async fn record_events(
     let events = insert_events(&mut tx, events, now).await?;
     tx.commit().await?;
     Ok((receipts, events))
+}
+
+/// Keeps the batch's new conversations away from the router until the rule engine has run
+/// their `conversation.created` rules (which may route them elsewhere).
+async fn hold_for_triage(conn: &mut Conn, events: &[NewEvent]) -> StoreResult<()> {
+    let created: Vec<i64> = events
+        .iter()
+        .filter(|event| event.kind == EventKind::ConversationCreated)
+        .filter_map(|event| event.conversation_id.map(|id| id.get()))
+        .collect();
+    if created.is_empty() {
+        return Ok(());
+    }
+    let ids = if IS_POSTGRES {
+        "SELECT (e #>> '{}')::bigint FROM jsonb_array_elements($1) AS t(e)"
+    } else {
+        "SELECT value FROM json_each($1)"
+    };
+    sqlx::query(&format!(
+        "UPDATE conversations SET triage_pending = TRUE WHERE id IN ({ids})"
+    ))
+    .bind(sqlx::types::Json(&created))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// The committed checkpoint `key` of `channel`.
@@ -246,6 +280,8 @@ async fn record_messages(
     let mut first_seen: HashMap<(&str, &str), usize> = HashMap::new();
     let mut senders: HashMap<(&str, &str), (i64, i64)> = HashMap::new();
     let mut threads: HashMap<(&str, &str), i64> = HashMap::new();
+    // New messages with threading hints (email), for replies later in the same batch.
+    let mut hinted: super::email::BatchThreads<'_> = HashMap::new();
     // Conversations to bump after the insert: id → (preview of their latest message).
     let mut touched: HashMap<i64, String> = HashMap::new();
 
@@ -272,6 +308,31 @@ async fn record_messages(
             merge_contact_attributes(tx, contact, &message.contact_attributes, now).await?;
         }
 
+        if let Some(hints) = &message.threading {
+            // Email-style: no thread key; the hints are resolved within the sender's contact.
+            let placement = super::email::place(tx, &message.channel, hints, contact, &hinted).await?;
+            let conversation = match placement {
+                super::email::Placement::InBatch(id) => id,
+                super::email::Placement::Stored(id, status) => {
+                    if status.reopens_on_inbound() && !touched.contains_key(&id) {
+                        events.push(NewEvent::conversation(
+                            EventKind::ConversationStatusChanged,
+                            ConversationId::new(id),
+                            json!({"from": status.as_str(), "to": "open", "reason": "inbound message"}),
+                        ));
+                    }
+                    id
+                }
+                super::email::Placement::New => {
+                    create_conversation(tx, message, contact, identity, now, events).await?
+                }
+            };
+            hinted.insert(key, (conversation, contact));
+            touched.insert(conversation, preview(&message.text));
+            outcomes.push(Outcome::New { conversation, contact });
+            continue;
+        }
+
         let thread = (message.channel.as_str(), thread_key(message));
         let conversation = match (threads.get(&thread), found.conversation_id, &found.conversation_status) {
             (Some(&known), _, _) => known,
@@ -294,6 +355,11 @@ async fn record_messages(
     }
 
     let new_ids = insert_messages(tx, batch, &outcomes, now).await?;
+    for (position, &message) in batch.iter().enumerate() {
+        if let (Some(full_text), Outcome::New { .. }) = (&message.full_text, &outcomes[position]) {
+            super::email::set_full_text(tx, new_ids[position], full_text).await?;
+        }
+    }
     bump_conversations(tx, &touched, now).await?;
 
     let mut receipts = Vec::with_capacity(batch.len());
@@ -317,7 +383,7 @@ async fn record_messages(
                     contact_id: Some(ContactId::new(*contact)),
                     message_id: Some(MessageId::new(id)),
                     agent_id: None,
-                    data: json!({"direction": "in", "channel": message.channel}),
+                    data: json!({"direction": "in", "kind": "message", "channel": message.channel}),
                 });
                 Receipt::new(message.external_id.clone(), id, *conversation, false)
             }
@@ -422,6 +488,7 @@ async fn insert_messages(
                 attachments,
                 message.external_id,
                 message.sent_at.map(|at| at.timestamp_millis()),
+                message.automated,
             ]));
             positions.insert((message.channel.as_str(), message.external_id.as_str()), position);
         }
@@ -432,16 +499,16 @@ async fn insert_messages(
     }
     let sql = if IS_POSTGRES {
         "INSERT INTO messages (conversation_id, channel, direction, kind, author_type, author_id, \
-             text, html, attachments, external_id, sent_at, created_at) \
+             text, html, attachments, external_id, sent_at, automated, created_at) \
          SELECT (e->>0)::bigint, e->>1, 'in', 'message', e->>2, (e->>3)::bigint, e->>4, e->>5, \
-             (e->>6)::jsonb, e->>7, (e->>8)::bigint, $2 \
+             (e->>6)::jsonb, e->>7, (e->>8)::bigint, (e->>9)::boolean, $2 \
          FROM jsonb_array_elements($1) WITH ORDINALITY AS t(e, n) ORDER BY n \
          RETURNING id, channel, external_id"
     } else {
         "INSERT INTO messages (conversation_id, channel, direction, kind, author_type, author_id, \
-             text, html, attachments, external_id, sent_at, created_at) \
+             text, html, attachments, external_id, sent_at, automated, created_at) \
          SELECT value->>0, value->>1, 'in', 'message', value->>2, value->>3, value->>4, \
-             value->>5, value->>6, value->>7, value->>8, $2 \
+             value->>5, value->>6, value->>7, value->>8, value->>9, $2 \
          FROM json_each($1) ORDER BY key \
          RETURNING id, channel, external_id"
     };
@@ -509,16 +576,23 @@ async fn create_conversation(
     now: Millis,
     events: &mut Vec<NewEvent>,
 ) -> StoreResult<i64> {
+    // A message with threading hints (email) that joined nothing starts a thread of its own,
+    // keyed by its id, and names the conversation with its subject.
+    let (key, subject) = match &message.threading {
+        Some(hints) => (message.external_id.as_str(), hints.subject.as_deref()),
+        None => (thread_key(message), None),
+    };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO conversations (channel, contact_id, identity_id, thread_key, status, \
-             priority, created_at, last_activity_at, waiting_since) \
-         VALUES ($1, $2, $3, $4, 'open', 'normal', $5, $5, $5) RETURNING id",
+             priority, created_at, last_activity_at, waiting_since, subject) \
+         VALUES ($1, $2, $3, $4, 'open', 'normal', $5, $5, $5, $6) RETURNING id",
     )
     .bind(&message.channel)
     .bind(contact)
     .bind(identity)
-    .bind(thread_key(message))
+    .bind(key)
     .bind(now.0)
+    .bind(subject)
     .fetch_one(&mut *conn)
     .await?;
     let mut event = NewEvent::conversation(

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::common::{begin, conversation, insert_events, message, Pool};
+use super::common::{begin, Conn, conversation, insert_events, message, Pool};
 use crate::domain::{
     AgentId, ContactId, ConversationId, Event, EventKind, Message, MessageId, Millis,
 };
@@ -58,7 +58,7 @@ pub async fn count(pool: &Pool) -> StoreResult<i64> {
         .await?)
 }
 
-fn message_event(message: &Message, contact: Option<ContactId>, agent: Option<AgentId>) -> NewEvent {
+pub fn message_event(message: &Message, contact: Option<ContactId>, agent: Option<AgentId>) -> NewEvent {
     NewEvent {
         kind: EventKind::MessageCreated,
         conversation_id: Some(message.conversation_id),
@@ -72,13 +72,20 @@ fn message_event(message: &Message, contact: Option<ContactId>, agent: Option<Ag
 /// Stores a reply and its outbox row in one transaction; the conversation stops waiting.
 pub async fn add_reply(pool: &Pool, reply: &NewReply, now: Millis) -> StoreResult<(Message, Vec<Event>)> {
     let mut tx = begin(pool).await?;
-    let conv = conversation(&mut tx, reply.conversation).await?;
+    let result = add_reply_in(&mut tx, reply, now).await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+/// [`add_reply`] inside the caller's transaction.
+pub async fn add_reply_in(conn: &mut Conn, reply: &NewReply, now: Millis) -> StoreResult<(Message, Vec<Event>)> {
+    let conv = conversation(conn, reply.conversation).await?;
     let identity: Option<(String, Option<String>)> = sqlx::query_as(
         "SELECT i.external_id, i.unreachable_reason FROM conversations c \
          JOIN contact_identities i ON i.id = c.identity_id WHERE c.id = $1",
     )
     .bind(conv.id.get())
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *conn)
     .await?;
     match identity {
         None => {
@@ -99,8 +106,8 @@ pub async fn add_reply(pool: &Pool, reply: &NewReply, now: Millis) -> StoreResul
     };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO messages (conversation_id, channel, direction, kind, author_type, author_id, \
-             text, attachments, delivery_status, created_at, template) \
-         VALUES ($1, $2, 'out', 'message', $3, $4, $5, $6, 'queued', $7, $8) RETURNING id",
+             text, attachments, delivery_status, created_at, template, html, markup) \
+         VALUES ($1, $2, 'out', 'message', $3, $4, $5, $6, 'queued', $7, $8, $9, $10) RETURNING id",
     )
     .bind(conv.id.get())
     .bind(&conv.channel)
@@ -110,7 +117,9 @@ pub async fn add_reply(pool: &Pool, reply: &NewReply, now: Millis) -> StoreResul
     .bind(sqlx::types::Json(&reply.attachments))
     .bind(now.0)
     .bind(reply.template.as_ref().map(sqlx::types::Json))
-    .fetch_one(&mut *tx)
+    .bind(&reply.html)
+    .bind(&reply.markup)
+    .fetch_one(&mut *conn)
     .await?;
     sqlx::query(
         "INSERT INTO outbox (message_id, channel, lane, state, attempts, next_attempt_at, \
@@ -121,7 +130,7 @@ pub async fn add_reply(pool: &Pool, reply: &NewReply, now: Millis) -> StoreResul
     .bind(&conv.channel)
     .bind(reply.lane.as_str())
     .bind(now.0)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     let preview: String = reply.text.chars().take(PREVIEW_CHARS).collect();
     // Only a person's answer counts as the first response; a bot's acknowledgement does not.
@@ -134,20 +143,19 @@ pub async fn add_reply(pool: &Pool, reply: &NewReply, now: Millis) -> StoreResul
     .bind(now.0)
     .bind(&preview)
     .bind(first_reply)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    let message = message(&mut tx, id).await?;
+    let message = message(conn, id).await?;
     let agent = match reply.author {
         ReplyAuthor::Agent(agent) => Some(agent),
         ReplyAuthor::Bot => None,
     };
     let events = insert_events(
-        &mut tx,
+        conn,
         vec![message_event(&message, Some(conv.contact_id), agent)],
         now,
     )
     .await?;
-    tx.commit().await?;
     Ok((message, events))
 }
 
@@ -160,7 +168,20 @@ pub async fn add_note(
     now: Millis,
 ) -> StoreResult<(Message, Vec<Event>)> {
     let mut tx = begin(pool).await?;
-    let conv = conversation(&mut tx, conversation_id).await?;
+    let result = add_note_in(&mut tx, conversation_id, author, text, now).await?;
+    tx.commit().await?;
+    Ok(result)
+}
+
+/// [`add_note`] inside the caller's transaction.
+pub async fn add_note_in(
+    conn: &mut Conn,
+    conversation_id: ConversationId,
+    author: Option<AgentId>,
+    text: &str,
+    now: Millis,
+) -> StoreResult<(Message, Vec<Event>)> {
+    let conv = conversation(conn, conversation_id).await?;
     let author_type = if author.is_some() { "agent" } else { "system" };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO messages (conversation_id, channel, direction, kind, author_type, author_id, \
@@ -173,11 +194,10 @@ pub async fn add_note(
     .bind(author.map(|a| a.get()))
     .bind(text)
     .bind(now.0)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await?;
-    let message = message(&mut tx, id).await?;
-    let events = insert_events(&mut tx, vec![message_event(&message, None, author)], now).await?;
-    tx.commit().await?;
+    let message = message(conn, id).await?;
+    let events = insert_events(conn, vec![message_event(&message, None, author)], now).await?;
     Ok((message, events))
 }
 

@@ -54,8 +54,8 @@ pub async fn claim(
     for id in ids {
         let row: JobRow = sqlx::query_as(
             "SELECT o.id AS outbox_id, o.attempts, m.id AS message_id, m.conversation_id, \
-                 m.channel, m.author_type, m.author_id, a.name AS author_name, m.text, \
-                 m.attachments, m.created_at, m.template, i.external_id AS recipient, c.thread_key, \
+                 m.channel, m.author_type, m.author_id, a.name AS author_name, m.text, m.html, \
+                 m.markup, m.attachments, m.created_at, m.template, i.external_id AS recipient, c.thread_key, \
                  ct.name AS contact_name, \
                  (SELECT p.external_id FROM messages p WHERE p.conversation_id = m.conversation_id \
                     AND p.direction = 'in' AND p.id < m.id ORDER BY p.id DESC LIMIT 1) AS in_reply_to \
@@ -87,6 +87,8 @@ struct JobRow {
     author_id: Option<i64>,
     author_name: Option<String>,
     text: String,
+    html: Option<String>,
+    markup: Option<String>,
     attachments: sqlx::types::Json<Vec<Attachment>>,
     created_at: i64,
     template: Option<sqlx::types::Json<connector_sdk::Template>>,
@@ -113,6 +115,8 @@ impl JobRow {
             recipient,
             author,
             text: self.text,
+            html: self.html,
+            markup: self.markup,
             attachments: self.attachments.0,
             in_reply_to: self.in_reply_to,
             template: self.template.map(|t| t.0),
