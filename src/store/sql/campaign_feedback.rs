@@ -6,6 +6,7 @@ use serde_json::json;
 use super::audience::{contact_event, write_consent};
 use super::campaigns::suppress_in;
 use super::common::{begin, conversation_event, insert_events, Conn, Pool};
+use super::IS_POSTGRES;
 use crate::domain::{ContactId, ConversationId, Event, EventId, EventKind, Millis};
 use crate::store::campaigns::{ConsentChange, Engagement, InboundSeen, OptOut, REPLY_WINDOW_MS};
 use crate::store::StoreResult;
@@ -218,28 +219,51 @@ pub async fn link_replies(
     cursor: (&str, EventId),
     now: Millis,
 ) -> StoreResult<Vec<Event>> {
+    // Read first, outside the write transaction: most inbound messages answer no campaign,
+    // and SQLite's single write lock must not wait on a lookup per message.
+    let mut contacts: Vec<i64> = seen.iter().map(|message| message.contact).collect();
+    contacts.sort_unstable();
+    contacts.dedup();
+    let listed = if IS_POSTGRES {
+        "SELECT (e #>> '{}')::bigint FROM jsonb_array_elements($1) AS t(e)"
+    } else {
+        "SELECT value FROM json_each($1)"
+    };
+    let candidates: Vec<(i64, i64, String)> = if contacts.is_empty() {
+        Vec::new()
+    } else {
+        sqlx::query_as(&format!(
+            "SELECT s.contact_id, s.campaign_id, c.name FROM campaign_sends s \
+             JOIN campaigns c ON c.id = s.campaign_id \
+             WHERE s.contact_id IN ({listed}) AND s.sent_at >= $2 AND s.replied_at IS NULL"
+        ))
+        .bind(sqlx::types::Json(&contacts))
+        .bind(now.0 - window_ms)
+        .fetch_all(pool)
+        .await?
+    };
     let mut tx = begin(pool).await?;
     let mut events = Vec::new();
     for message in seen {
-        let campaigns: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT s.campaign_id, c.name FROM campaign_sends s \
-             JOIN campaigns c ON c.id = s.campaign_id \
-             WHERE s.contact_id = $1 AND s.sent_at >= $2 AND s.replied_at IS NULL",
-        )
-        .bind(message.contact)
-        .bind(now.0 - window_ms)
-        .fetch_all(&mut *tx)
-        .await?;
         let mut labels = Vec::new();
-        for (campaign, name) in campaigns {
-            sqlx::query(
-                "UPDATE campaign_sends SET replied_at = $3 WHERE campaign_id = $1 AND contact_id = $2",
+        for (_, campaign, name) in candidates
+            .iter()
+            .filter(|(contact, _, _)| *contact == message.contact)
+        {
+            // The guard makes a second message of the same contact (or a concurrent tail)
+            // link nothing twice.
+            let linked = sqlx::query(
+                "UPDATE campaign_sends SET replied_at = $3 \
+                 WHERE campaign_id = $1 AND contact_id = $2 AND replied_at IS NULL",
             )
             .bind(campaign)
             .bind(message.contact)
             .bind(now.0)
             .execute(&mut *tx)
             .await?;
+            if linked.rows_affected() == 0 {
+                continue;
+            }
             let label = format!("campaign:{name}");
             sqlx::query(
                 "INSERT INTO conversation_labels (conversation_id, label) VALUES ($1, $2) \
