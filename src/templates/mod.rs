@@ -105,7 +105,14 @@ pub struct Templates {
     /// The environment's name → the file as shown in errors.
     origins: HashMap<String, String>,
     default_locale: String,
+    /// Sources rendered with [`Templates::render_source`] (campaign bodies, canned responses,
+    /// rule notes), compiled once: a campaign renders the same body a million times.
+    compiled: std::sync::Mutex<HashMap<(String, String), Arc<Environment<'static>>>>,
 }
+
+/// Distinct ad-hoc sources kept compiled; the cache starts over when it is full, so arbitrary
+/// previews cannot grow it without bound.
+const COMPILED_SOURCES: usize = 256;
 
 impl std::fmt::Debug for Templates {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -168,6 +175,7 @@ impl Templates {
             variants,
             origins,
             default_locale,
+            compiled: std::sync::Mutex::default(),
         };
         templates.check()?;
         Ok(templates)
@@ -328,9 +336,10 @@ impl Templates {
         source: &str,
         context: &TemplateContext,
     ) -> Result<Rendered, TemplateError> {
-        let text = self
-            .env
-            .render_named_str(label, source, Value::from(Serde(context)))
+        let env = self.compile_source(label, source)?;
+        let text = env
+            .get_template(label)
+            .and_then(|template| template.render(Value::from(Serde(context))))
             .map_err(|err| invalid(&err, label, &self.origins))?;
         Ok(Rendered {
             text: trim_output(text),
@@ -338,6 +347,35 @@ impl Templates {
             markup: None,
             variant: label.to_owned(),
         })
+    }
+
+    /// The environment holding `source` compiled under `label`, from the cache when it was
+    /// compiled before.
+    fn compile_source(
+        &self,
+        label: &str,
+        source: &str,
+    ) -> Result<Arc<Environment<'static>>, TemplateError> {
+        let key = (label.to_owned(), source.to_owned());
+        if let Some(env) = self
+            .compiled
+            .lock()
+            .ok()
+            .and_then(|cache| cache.get(&key).cloned())
+        {
+            return Ok(env);
+        }
+        let mut env = self.env.clone();
+        env.add_template_owned(label.to_owned(), source.to_owned())
+            .map_err(|err| invalid(&err, label, &self.origins))?;
+        let env = Arc::new(env);
+        if let Ok(mut cache) = self.compiled.lock() {
+            if cache.len() >= COMPILED_SOURCES {
+                cache.clear();
+            }
+            cache.insert(key, env.clone());
+        }
+        Ok(env)
     }
 
     /// True when a template of this name exists.
