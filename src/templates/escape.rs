@@ -44,16 +44,7 @@ pub fn format_value(out: &mut Output, state: &mut State, value: &Value) -> Resul
 
 /// Escapes text for Telegram's `parse_mode = HTML`: the three characters it requires.
 pub fn escape_telegram(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    connector_sdk::text::escape_html_text(text)
 }
 
 /// Escapes a value for Discord markdown so it shows as written: emphasis, code, spoilers,

@@ -41,6 +41,22 @@ pub fn no_escapes(before_cut: &str) -> usize {
     before_cut.len()
 }
 
+/// Escapes text for Telegram's `parse_mode = HTML` (and any HTML text node): the three
+/// characters that would otherwise start markup or an entity. Shared by the Telegram connector
+/// and the template renderer so both escape exactly alike.
+pub fn escape_html_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,16 +7,7 @@ pub const MAX_MESSAGE_CHARS: usize = 4096;
 
 /// Escapes text for `parse_mode = HTML`: the three characters Telegram requires.
 pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    connector_sdk::text::escape_html_text(text)
 }
 
 /// Escapes `text` and cuts it into parts of at most `limit` characters (see
