@@ -682,3 +682,32 @@ async fn out_of_office_outside_business_hours() {
     );
     app.stop().await;
 }
+
+/// What rules did is not done again after a restart, and what arrived while the service was
+/// down is evaluated once it is back.
+#[tokio::test]
+async fn a_restart_neither_repeats_nor_skips_rules() {
+    let rules = r#"
+[[rules]]
+name = "log every message"
+on = "message.received"
+actions = [ { note = "seen: {{ contact.name }}" } ]
+"#;
+    let app = TestApp::spawn_with(rules).await;
+    let conversation = inbound(&app, "r1", "u1", "first").await;
+    assert_eq!(app.automation.run_once().await.expect("pass"), 1);
+    // Stored while the engine is not running (it runs only when the test says).
+    inbound(&app, "r2", "u1", "second").await;
+    let db = app.stop_keeping_db().await;
+
+    let app = TestApp::spawn_on(db, rules).await;
+    assert_eq!(
+        app.automation.run_once().await.expect("pass"),
+        1,
+        "only the new message"
+    );
+    assert_eq!(app.automation.run_once().await.expect("pass"), 0);
+    let notes = texts_of_kind(&messages(&app, conversation).await, "note");
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    app.stop().await;
+}

@@ -9,7 +9,7 @@ use sqlx::Connection;
 use super::common::{begin, conversation, conversation_event, insert_events, Conn, Pool};
 use super::conversations::{assign_in, set_status_in, update_in};
 use super::common::message;
-use super::messages::{add_reply_in, message_event};
+use super::messages::{add_note_in, add_reply_in, message_event};
 use super::IS_POSTGRES;
 use crate::domain::{
     AgentId, ConversationId, ConversationStatus, Event, EventId, EventKind, Millis, TeamId,
@@ -324,8 +324,10 @@ async fn apply_rule(
     events: &mut Vec<Event>,
 ) -> StoreResult<Vec<String>> {
     let mut skipped = Vec::new();
+    // Loaded once; the statements that change it hand back the new state.
+    let mut current = conversation(conn, id).await?;
     for (action, description) in actions {
-        let before = conversation(conn, id).await?;
+        let before = &current;
         let mut applied = true;
         match action {
             PlannedAction::AssignAgent(email) => {
@@ -340,7 +342,9 @@ async fn apply_rule(
                     agent: Some(AgentId::new(agent)),
                     team: before.team_id,
                 };
-                events.extend(assign_in(conn, id, &assignment, None, now).await?.1);
+                let (after, produced) = assign_in(conn, id, &assignment, None, now).await?;
+                events.extend(produced);
+                current = after;
             }
             PlannedAction::AssignTeam(name) => {
                 let team: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE name = $1")
@@ -353,7 +357,9 @@ async fn apply_rule(
                     agent: None,
                     team: Some(TeamId::new(team)),
                 };
-                events.extend(assign_in(conn, id, &assignment, None, now).await?.1);
+                let (after, produced) = assign_in(conn, id, &assignment, None, now).await?;
+                events.extend(produced);
+                current = after;
             }
             PlannedAction::SetPolicy(policy) => {
                 super::routing::set_policy(conn, id, Some(*policy)).await?;
@@ -371,7 +377,9 @@ async fn apply_rule(
                     labels: Some(labels),
                     priority: None,
                 };
-                events.extend(update_in(conn, id, &patch, None, now).await?.1);
+                let (after, produced) = update_in(conn, id, &patch, None, now).await?;
+                events.extend(produced);
+                current = after;
             }
             PlannedAction::SetPriority(priority) => {
                 applied = before.priority != *priority;
@@ -379,7 +387,9 @@ async fn apply_rule(
                     labels: None,
                     priority: Some(*priority),
                 };
-                events.extend(update_in(conn, id, &patch, None, now).await?.1);
+                let (after, produced) = update_in(conn, id, &patch, None, now).await?;
+                events.extend(produced);
+                current = after;
             }
             PlannedAction::SetStatus(status) => {
                 applied = before.status != *status;
@@ -387,21 +397,25 @@ async fn apply_rule(
                     status: *status,
                     snoozed_until: None,
                 };
-                events.extend(set_status_in(conn, id, &change, None, now).await?.1);
+                let (after, produced) = set_status_in(conn, id, &change, None, now).await?;
+                events.extend(produced);
+                current = after;
             }
             PlannedAction::SnoozeUntil(until) => {
                 let change = StatusChange {
                     status: ConversationStatus::Snoozed,
                     snoozed_until: Some(until.to_datetime()),
                 };
-                events.extend(set_status_in(conn, id, &change, None, now).await?.1);
+                let (after, produced) = set_status_in(conn, id, &change, None, now).await?;
+                events.extend(produced);
+                current = after;
             }
             PlannedAction::Reply {
                 template,
                 rendered,
                 guard,
             } => {
-                if let Some(reason) = hold_back(conn, id, template, guard, now).await? {
+                if let Some(reason) = hold_back(conn, id, &before.channel, template, guard, now).await? {
                     if reason.visible {
                         let line = format!("Rule “{rule}”: automatic reply held back: {}", reason.text);
                         events.extend(activity(conn, id, &line, now).await?);
@@ -424,21 +438,8 @@ async fn apply_rule(
                 .await?;
             }
             PlannedAction::Note(text) => {
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO messages (conversation_id, channel, direction, kind, author_type, \
-                         text, created_at) \
-                     VALUES ($1, $2, 'out', 'note', 'system', $3, $4) RETURNING id",
-                )
-                .bind(id.get())
-                .bind(&before.channel)
-                .bind(text)
-                .bind(now.0)
-                .fetch_one(&mut *conn)
-                .await?;
-                let note = message(conn, id).await?;
-                events.extend(
-                    insert_events(conn, vec![message_event(&note, None, None)], now).await?,
-                );
+                // Without an agent the note is the system's.
+                events.extend(add_note_in(conn, id, None, text, now).await?.1);
             }
             PlannedAction::Webhook(name) => {
                 let event = conversation_event(
@@ -477,6 +478,7 @@ struct HeldBack {
 async fn hold_back(
     conn: &mut Conn,
     id: ConversationId,
+    channel: &str,
     template: &str,
     guard: &ReplyGuard,
     now: Millis,
@@ -501,15 +503,11 @@ async fn hold_back(
     if human_replied {
         return quiet("a person answered in the last minutes");
     }
-    let channel: String = sqlx::query_scalar("SELECT channel FROM conversations WHERE id = $1")
-        .bind(id.get())
-        .fetch_one(&mut *conn)
-        .await?;
     let last: Option<i64> = sqlx::query_scalar(
         "SELECT sent_at FROM auto_replies WHERE contact_id = $1 AND channel = $2 AND template = $3",
     )
     .bind(guard.contact.get())
-    .bind(&channel)
+    .bind(channel)
     .bind(template)
     .fetch_optional(&mut *conn)
     .await?;
