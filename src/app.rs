@@ -159,6 +159,7 @@ impl App {
             url: config.database.url.clone(),
             sqlite_synchronous_full: config.database.sqlite_synchronous == SqliteSynchronous::Full,
             max_connections: config.database.max_connections,
+            sqlite_cache_mib: config.database.sqlite_cache_mib,
         })
         .await
         .with_context(|| {

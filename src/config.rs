@@ -110,6 +110,8 @@ pub struct DatabaseConfig {
     /// (survives a crash of the process only).
     pub sqlite_synchronous: SqliteSynchronous,
     pub max_connections: u32,
+    /// SQLite page cache per connection, in MiB.
+    pub sqlite_cache_mib: u32,
 }
 
 impl Default for DatabaseConfig {
@@ -118,6 +120,7 @@ impl Default for DatabaseConfig {
             url: DEFAULT_DATABASE_URL.into(),
             sqlite_synchronous: SqliteSynchronous::Full,
             max_connections: 16,
+            sqlite_cache_mib: 8,
         }
     }
 }
@@ -128,6 +131,7 @@ impl fmt::Debug for DatabaseConfig {
             .field("url", &redact_url(&self.url))
             .field("sqlite_synchronous", &self.sqlite_synchronous)
             .field("max_connections", &self.max_connections)
+            .field("sqlite_cache_mib", &self.sqlite_cache_mib)
             .finish()
     }
 }
@@ -569,6 +573,9 @@ impl Config {
         }
         if self.database.max_connections < 2 {
             return fail("database.max_connections: must be at least 2");
+        }
+        if !(1..=4096).contains(&self.database.sqlite_cache_mib) {
+            return fail("database.sqlite_cache_mib: must be between 1 and 4096");
         }
         if self.webhooks.retry_for_hours == 0 {
             return fail("webhooks.retry_for_hours: must be above 0");

@@ -55,6 +55,9 @@ pub enum CampaignCommand {
     Resume { id: i64 },
     /// Send nothing more.
     Cancel { id: i64 },
+    /// Send again what a crash left in doubt (handed to a channel that cannot drop a repeat,
+    /// outcome unknown): some of those contacts may get the message twice.
+    ResendInDoubt { id: i64 },
     /// The funnel with a progress bar; `--watch` follows it until the campaign ends.
     Status {
         id: i64,
@@ -189,6 +192,13 @@ fn print_funnel(name: &str, state: CampaignState, targeted: i64, funnel: &Funnel
         );
     }
     println!("  unsubscribed: {}", total.unsubscribed);
+    if total.in_doubt > 0 {
+        println!(
+            "  in doubt: {} (sent when a crash stopped us, outcome unknown; held so nobody gets \
+             it twice — `switchboard campaign resend-in-doubt` sends them again)",
+            total.in_doubt
+        );
+    }
 }
 
 /// Runs `switchboard campaign …`.
@@ -277,6 +287,14 @@ pub async fn campaign(
                 None,
             )
             .await
+        }
+        CampaignCommand::ResendInDoubt { id } => {
+            let (released, _) = store
+                .resend_in_doubt(id)
+                .await
+                .with_context(|| format!("campaign {id}"))?;
+            println!("campaign {id}: {released} in-doubt sends will go out again");
+            Ok(())
         }
         CampaignCommand::Status { id, watch } => loop {
             let campaign = store

@@ -14,6 +14,7 @@ mod render;
 mod replies;
 pub mod segment;
 pub mod settings;
+pub mod smtp_sink;
 pub mod spec;
 pub mod throttle;
 pub mod unsubscribe;
@@ -36,6 +37,7 @@ use crate::events::EventBus;
 use crate::store::Store;
 use crate::store::campaigns::{Campaign, LeasedSend, PlanChannel, SendResult};
 use crate::templates::Templates;
+use render::Prepared;
 use settings::CampaignsConfig;
 use spec::{CampaignSpec, ChannelPlan};
 use throttle::Throttle;
@@ -43,6 +45,16 @@ use unsubscribe::{LinkClaims, LinkSigner, Purpose};
 
 /// How often a sending campaign reports its funnel on the event stream.
 const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+
+/// A configured channel as the ledger sees it.
+pub(crate) fn plan_channel(name: &str, connector: &dyn Connector) -> PlanChannel {
+    PlanChannel {
+        name: name.to_owned(),
+        scope: connector.identity_scope(),
+        kind: connector.kind().as_str().to_owned(),
+        receiver_deduplicates: connector.receiver_deduplicates(),
+    }
+}
 
 /// What one pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -173,11 +185,7 @@ impl CampaignRunner {
                     .connectors
                     .get(&plan.channel)
                     .with_context(|| format!("channel {:?} is not configured", plan.channel))?;
-                Ok(PlanChannel {
-                    name: plan.channel.clone(),
-                    scope: connector.identity_scope(),
-                    kind: connector.kind().as_str().to_owned(),
-                })
+                Ok(plan_channel(&plan.channel, connector.as_ref()))
             })
             .collect()
     }
@@ -343,11 +351,7 @@ impl CampaignRunner {
         if granted == 0 {
             return Ok(outcome);
         }
-        let channel = PlanChannel {
-            name: plan.channel.clone(),
-            scope: connector.identity_scope(),
-            kind: connector.kind().as_str().to_owned(),
-        };
+        let channel = plan_channel(&plan.channel, connector.as_ref());
         let lease_ms =
             i64::try_from(parts.config.lease_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
         let leased = parts
@@ -361,17 +365,26 @@ impl CampaignRunner {
             )
             .await?;
         outcome.leased += leased.len();
+        if leased.is_empty() {
+            self.give_back(campaign.id, &plan.channel, granted);
+            return Ok(outcome);
+        }
         let window = spec
             .quiet_hours
             .as_ref()
             .and_then(|quiet| quiet.parse().ok());
+        let prepared = match self
+            .prepare(campaign, spec, plan, &channel, connector.kind())
+            .await
+        {
+            Ok(prepared) => Ok(prepared),
+            Err(err) => Err(format!("rendering: {err:#}")),
+        };
         // The whole batch goes out concurrently: its size is bounded by the throttle's burst
         // and `batch_size`.
         let results: Vec<(ContactId, SendResult)> = join_all(leased.iter().map(|send| {
             self.process(
-                campaign,
-                spec,
-                plan,
+                prepared.as_ref(),
                 connector.as_ref(),
                 &channel,
                 window,
@@ -402,12 +415,9 @@ impl CampaignRunner {
 
     /// Holds a send for quiet hours, drops it if the contact opted out since planning, or
     /// delivers it.
-    #[allow(clippy::too_many_arguments)]
     async fn process(
         &self,
-        campaign: &Campaign,
-        spec: &CampaignSpec,
-        plan: &ChannelPlan,
+        prepared: Result<&Prepared, &String>,
         connector: &dyn Connector,
         channel: &PlanChannel,
         window: Option<quiet::Window>,
@@ -426,10 +436,12 @@ impl CampaignRunner {
                 reason: "opted out or unreachable since the campaign started".into(),
                 suppress: None,
             },
-            None => {
-                self.deliver(campaign, spec, plan, connector, channel, send)
-                    .await
-            }
+            None => match prepared {
+                Ok(prepared) => self.deliver(prepared, connector, channel, send).await,
+                Err(error) => SendResult::Failed {
+                    error: error.clone(),
+                },
+            },
         };
         (send.contact, result)
     }
@@ -437,17 +449,12 @@ impl CampaignRunner {
     /// Renders and sends one message, and classifies the outcome like the dispatcher does.
     async fn deliver(
         &self,
-        campaign: &Campaign,
-        spec: &CampaignSpec,
-        plan: &ChannelPlan,
+        prepared: &Prepared,
         connector: &dyn Connector,
         channel: &PlanChannel,
         send: &LeasedSend,
     ) -> SendResult {
-        let message = match self
-            .render(campaign, spec, plan, connector, channel, send)
-            .await
-        {
+        let message = match self.render(prepared, send) {
             Ok(message) => message,
             Err(err) => {
                 return SendResult::Failed {

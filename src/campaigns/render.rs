@@ -2,154 +2,229 @@
 //! values, signed unsubscribe and tracking links, email's bulk headers; and test sends.
 
 use anyhow::Context;
-use connector_sdk::{
-    CampaignHeaders, ChannelKind, Connector, OutboundMessage, Recipient, Template,
-};
+use connector_sdk::{CampaignHeaders, ChannelKind, OutboundMessage, Recipient, Template};
+use minijinja::value::Serde;
+use minijinja::{Value, context};
 
 use super::CampaignRunner;
 use super::spec::{CampaignSpec, ChannelPlan};
-use super::unsubscribe::{LinkClaims, Purpose};
+use super::unsubscribe::{LinkClaims, LinkSigner, Purpose};
 use crate::domain::{ContactId, Millis};
 use crate::store::campaigns::{Campaign, LeasedSend, PlanChannel};
-use crate::templates::{ChannelContext, ContactContext, TemplateContext};
+use crate::templates::{ChannelContext, CompiledSource, ContactContext, TemplateContext};
+
+/// What every message of one campaign channel shares, prepared once per batch: the channel's
+/// texts compiled, the template values that do not depend on the contact converted, the
+/// link key and the email headers' fixed parts. Rendering a message then only adds the
+/// contact.
+pub(super) struct Prepared {
+    campaign: i64,
+    channel: String,
+    kind: ChannelKind,
+    claims_kind: String,
+    locale: String,
+    content: Content,
+    subject: Option<CompiledSource>,
+    whatsapp: Option<(String, String, Vec<CompiledSource>)>,
+    /// Everything but `contact` and `custom`, as template values.
+    shared: Value,
+    campaign_name: Value,
+    signer: LinkSigner,
+    public_url: String,
+    list_id: String,
+    unsubscribe_mailto: Option<String>,
+    track_opens: bool,
+    track_clicks: bool,
+}
+
+/// The text of a campaign channel: a named template with its variants, or text written inline.
+enum Content {
+    Named(String),
+    Inline {
+        body: Option<CompiledSource>,
+        html: Option<CompiledSource>,
+    },
+}
 
 impl CampaignRunner {
-    /// The message for one contact: the channel's template rendered with the contact, the
-    /// campaign's links, and email's bulk headers.
-    pub(super) async fn render(
+    /// Prepares the messages of one channel of a campaign.
+    pub(super) async fn prepare(
         &self,
         campaign: &Campaign,
         spec: &CampaignSpec,
         plan: &ChannelPlan,
-        connector: &dyn Connector,
         channel: &PlanChannel,
+        kind: ChannelKind,
+    ) -> anyhow::Result<Prepared> {
+        let parts = self.parts();
+        let templates = &parts.templates;
+        let compile = |what: &str, source: &str| {
+            templates.compile(&format!("campaign {} {what}", campaign.id), source)
+        };
+        let content = match (&plan.template, &plan.body) {
+            (Some(name), _) => Content::Named(name.clone()),
+            (None, body) => Content::Inline {
+                body: body
+                    .as_deref()
+                    .map(|body| compile("body", body))
+                    .transpose()?,
+                html: plan
+                    .html
+                    .as_deref()
+                    .map(|html| compile("html", html))
+                    .transpose()?,
+            },
+        };
+        let subject = match (&plan.subject, kind) {
+            (Some(subject), ChannelKind::Email) => Some(compile("subject", subject)?),
+            _ => None,
+        };
+        let whatsapp = match &plan.whatsapp_template {
+            Some(template) => {
+                let parameters = template
+                    .parameters
+                    .iter()
+                    .enumerate()
+                    .map(|(index, source)| compile(&format!("parameter {}", index + 1), source))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Some((template.name.clone(), template.language.clone(), parameters))
+            }
+            None => None,
+        };
+        let shared = TemplateContext {
+            channel: ChannelContext {
+                name: channel.name.clone(),
+                kind: kind.as_str().to_owned(),
+            },
+            ..TemplateContext::default()
+        };
+        let public_url = parts.config.public_url.trim_end_matches('/').to_owned();
+        let host = public_url
+            .split("://")
+            .nth(1)
+            .unwrap_or("switchboard.invalid")
+            .split(['/', ':'])
+            .next()
+            .unwrap_or("switchboard.invalid")
+            .to_owned();
+        Ok(Prepared {
+            campaign: campaign.id,
+            channel: plan.channel.clone(),
+            kind,
+            claims_kind: channel.kind.clone(),
+            locale: spec.locale.clone().unwrap_or_default(),
+            content,
+            subject,
+            whatsapp,
+            shared: Value::from(Serde(&shared)),
+            campaign_name: Value::from(campaign.name.as_str()),
+            signer: self.signer().await?.clone(),
+            list_id: format!(
+                "{} <campaign-{}.{host}>",
+                list_name(&campaign.name),
+                campaign.id
+            ),
+            public_url,
+            unsubscribe_mailto: parts.config.unsubscribe_mailto.clone(),
+            track_opens: spec.track_opens,
+            track_clicks: spec.track_clicks,
+        })
+    }
+
+    /// The message for one contact: the channel's template rendered with the contact, the
+    /// campaign's links, and email's bulk headers.
+    pub(super) fn render(
+        &self,
+        prepared: &Prepared,
         send: &LeasedSend,
     ) -> anyhow::Result<OutboundMessage> {
-        let parts = self.parts();
-        let kind = connector.kind();
+        let templates = &self.parts().templates;
         let claims = LinkClaims {
-            campaign: campaign.id,
+            campaign: prepared.campaign,
             contact: send.contact.get(),
-            kind: channel.kind.clone(),
+            kind: prepared.claims_kind.clone(),
         };
-        let unsubscribe_url = self.unsubscribe_url(&claims).await?;
-        let context = context(campaign, send, channel, kind, &unsubscribe_url);
-        let templates = &parts.templates;
-        let locale = spec.locale.as_deref().unwrap_or("");
-        let (text, html, markup) = match (&plan.template, &plan.body) {
-            (Some(name), _) => {
-                let rendered = templates.render(name, kind, locale, &context)?;
+        let unsubscribe_url = format!(
+            "{}/unsubscribe/{}",
+            prepared.public_url,
+            prepared.signer.sign(Purpose::Unsubscribe, &claims, "")
+        );
+        let contact = ContactContext {
+            id: send.contact.get(),
+            first_name: send
+                .name
+                .as_deref()
+                .and_then(|name| name.split_whitespace().next())
+                .map(str::to_owned),
+            name: send.name.clone(),
+            email: send.email.clone(),
+            phone: send.phone.clone(),
+            attributes: send.attributes.clone(),
+            ..ContactContext::default()
+        };
+        let values = context! {
+            contact => Value::from(Serde(&contact)),
+            custom => context! {
+                unsubscribe_url => unsubscribe_url.as_str(),
+                campaign => prepared.campaign_name.clone(),
+            },
+            ..prepared.shared.clone()
+        };
+        let render =
+            |compiled: &CompiledSource| templates.render_compiled(compiled, values.clone());
+        let (text, html, markup) = match &prepared.content {
+            Content::Named(name) => {
+                let rendered = templates.render_value(
+                    name,
+                    prepared.kind,
+                    &prepared.locale,
+                    values.clone(),
+                )?;
                 (rendered.text, rendered.html, rendered.markup)
             }
-            (None, Some(body)) => {
-                let label = format!("campaign {} body", campaign.id);
-                let text = templates.render_source(&label, body, &context)?.text;
-                let html = match &plan.html {
-                    Some(html) => {
-                        let label = format!("campaign {} html", campaign.id);
-                        Some(templates.render_source(&label, html, &context)?.text)
-                    }
-                    None => None,
-                };
-                (text, html, None)
-            }
-            (None, None) => (String::new(), None, None),
+            Content::Inline { body, html } => (
+                body.as_ref().map(render).transpose()?.unwrap_or_default(),
+                html.as_ref().map(render).transpose()?,
+                None,
+            ),
         };
-        let id = format!("campaign-{}-{}", campaign.id, send.contact.get());
-        let mut message =
-            OutboundMessage::text(id, &plan.channel, 0, Recipient::new(&send.address), text);
+        let id = format!("campaign-{}-{}", prepared.campaign, send.contact.get());
+        let mut message = OutboundMessage::text(
+            id,
+            &prepared.channel,
+            0,
+            Recipient::new(&send.address),
+            text,
+        );
         message.markup = markup;
-        if let Some(template) = &plan.whatsapp_template {
-            let mut parameters = Vec::with_capacity(template.parameters.len());
-            for (index, source) in template.parameters.iter().enumerate() {
-                let label = format!("campaign {} parameter {}", campaign.id, index + 1);
-                parameters.push(templates.render_source(&label, source, &context)?.text);
-            }
-            message.template = Some(Template::new(
-                &template.name,
-                &template.language,
-                parameters,
-            ));
+        if let Some((name, language, parameters)) = &prepared.whatsapp {
+            let parameters = parameters
+                .iter()
+                .map(render)
+                .collect::<Result<Vec<_>, _>>()?;
+            message.template = Some(Template::new(name, language, parameters));
             if message.text.is_empty() {
-                message.text = format!("[template {}]", template.name);
+                message.text = format!("[template {name}]");
             }
         }
-        if kind == ChannelKind::Email {
-            if let Some(subject) = &plan.subject {
-                let label = format!("campaign {} subject", campaign.id);
-                message.subject = Some(templates.render_source(&label, subject, &context)?.text);
-            }
-            let host = parts
-                .config
-                .public_url
-                .split("://")
-                .nth(1)
-                .unwrap_or("switchboard.invalid")
-                .split(['/', ':'])
-                .next()
-                .unwrap_or("switchboard.invalid")
-                .to_owned();
+        if prepared.kind == ChannelKind::Email {
+            message.subject = prepared.subject.as_ref().map(render).transpose()?;
             message.campaign = Some(CampaignHeaders::new(
-                format!(
-                    "{} <campaign-{}.{host}>",
-                    list_name(&campaign.name),
-                    campaign.id
-                ),
-                unsubscribe_url.clone(),
-                parts.config.unsubscribe_mailto.as_ref().map(|mailto| {
+                prepared.list_id.clone(),
+                unsubscribe_url,
+                prepared.unsubscribe_mailto.as_ref().map(|mailto| {
                     format!(
                         "mailto:{mailto}?subject=unsubscribe-{}-{}",
-                        campaign.id,
+                        prepared.campaign,
                         send.contact.get()
                     )
                 }),
             ));
-            message.html = match html {
-                Some(html) => Some(self.track(spec, &claims, html).await?),
-                None => None,
-            };
+            message.html = html.map(|html| track(prepared, &claims, html));
         } else {
             message.html = html;
         }
         Ok(message)
-    }
-
-    /// Adds the open pixel and rewrites links through the click redirect, as the campaign
-    /// opted in.
-    async fn track(
-        &self,
-        spec: &CampaignSpec,
-        claims: &LinkClaims,
-        html: String,
-    ) -> anyhow::Result<String> {
-        if !spec.track_opens && !spec.track_clicks {
-            return Ok(html);
-        }
-        let signer = self.signer().await?;
-        let base = self
-            .parts()
-            .config
-            .public_url
-            .trim_end_matches('/')
-            .to_owned();
-        let mut html = html;
-        if spec.track_clicks {
-            html = rewrite_links(&html, |target| {
-                let token = signer.sign(Purpose::Click, claims, target);
-                format!("{base}/c/click/{token}?to={}", hex::encode(target))
-            });
-        }
-        if spec.track_opens {
-            let token = signer.sign(Purpose::Open, claims, "");
-            let pixel = format!(
-                "<img src=\"{base}/c/open/{token}\" width=\"1\" height=\"1\" alt=\"\" style=\"display:none\">"
-            );
-            match html.rfind("</body>") {
-                Some(at) => html.insert_str(at, &pixel),
-                None => html.push_str(&pixel),
-            }
-        }
-        Ok(html)
     }
 
     /// Sends the campaign's message now to chosen contacts (marketers checking how it looks),
@@ -210,10 +285,14 @@ impl CampaignRunner {
                 attributes: contact.attributes.clone(),
                 allowed: true,
             };
-            let mut message = match self
-                .render(campaign, &spec, plan, connector.as_ref(), channel, &send)
+            let rendered = match self
+                .prepare(campaign, &spec, plan, channel, connector.kind())
                 .await
             {
+                Ok(prepared) => self.render(&prepared, &send),
+                Err(err) => Err(err),
+            };
+            let mut message = match rendered {
                 Ok(message) => message,
                 Err(err) => {
                     results.push((id, Err(format!("rendering: {err:#}"))));
@@ -240,41 +319,28 @@ impl CampaignRunner {
     }
 }
 
-/// The template variables of one campaign message.
-fn context(
-    campaign: &Campaign,
-    send: &LeasedSend,
-    channel: &PlanChannel,
-    kind: ChannelKind,
-    unsubscribe_url: &str,
-) -> TemplateContext {
-    let mut context = TemplateContext {
-        contact: ContactContext {
-            id: send.contact.get(),
-            first_name: send
-                .name
-                .as_deref()
-                .and_then(|name| name.split_whitespace().next())
-                .map(str::to_owned),
-            name: send.name.clone(),
-            email: send.email.clone(),
-            phone: send.phone.clone(),
-            attributes: send.attributes.clone(),
-            ..ContactContext::default()
-        },
-        channel: ChannelContext {
-            name: channel.name.clone(),
-            kind: kind.as_str().to_owned(),
-        },
-        ..TemplateContext::default()
-    };
-    context
-        .custom
-        .insert("unsubscribe_url".into(), unsubscribe_url.into());
-    context
-        .custom
-        .insert("campaign".into(), campaign.name.clone().into());
-    context
+/// Adds the open pixel and rewrites links through the click redirect, as the campaign opted
+/// in.
+fn track(prepared: &Prepared, claims: &LinkClaims, html: String) -> String {
+    let base = &prepared.public_url;
+    let mut html = html;
+    if prepared.track_clicks {
+        html = rewrite_links(&html, |target| {
+            let token = prepared.signer.sign(Purpose::Click, claims, target);
+            format!("{base}/c/click/{token}?to={}", hex::encode(target))
+        });
+    }
+    if prepared.track_opens {
+        let token = prepared.signer.sign(Purpose::Open, claims, "");
+        let pixel = format!(
+            "<img src=\"{base}/c/open/{token}\" width=\"1\" height=\"1\" alt=\"\" style=\"display:none\">"
+        );
+        match html.rfind("</body>") {
+            Some(at) => html.insert_str(at, &pixel),
+            None => html.push_str(&pixel),
+        }
+    }
+    html
 }
 
 /// A `List-Id` phrase: the campaign name without characters that would need quoting.

@@ -133,6 +133,9 @@ pub struct PlanChannel {
     pub scope: String,
     /// Its kind, which consent is recorded against.
     pub kind: String,
+    /// The receiver drops a repeated message id, so a send whose outcome a crash lost may be
+    /// repeated; otherwise such a send is held in doubt.
+    pub receiver_deduplicates: bool,
 }
 
 /// A ledger row leased for sending, with what rendering needs.
@@ -181,6 +184,8 @@ pub struct FunnelCounts {
     pub delivered: i64,
     pub read: i64,
     pub failed: i64,
+    /// Held after a crash: handed to a channel that cannot drop a repeat, outcome unknown.
+    pub in_doubt: i64,
     pub opened: i64,
     pub clicked: i64,
     pub replied: i64,
@@ -391,6 +396,13 @@ impl Store {
         on_backend!(self, campaigns::finish_if_done(id, Millis::now()))
     }
 
+    /// Sends again what a crash left in doubt (the marketer accepts that some of those
+    /// contacts may get the message twice); a finished campaign runs again for them.
+    /// Returns how many rows were released.
+    pub async fn resend_in_doubt(&self, id: i64) -> StoreResult<(u64, Vec<Event>)> {
+        on_backend!(self, campaigns::resend_in_doubt(id, Millis::now()))
+    }
+
     /// The earliest time a pending row of a running campaign becomes due.
     pub async fn next_send_due(&self) -> StoreResult<Option<Millis>> {
         on_backend!(self, campaigns::next_due())
@@ -451,12 +463,6 @@ impl Store {
         on_backend!(self, audience::seed(count, scope, kind, Millis::now()))
     }
 
-    /// Benchmark only: marks every pending row of a campaign beyond contact `last` as failed,
-    /// so a run sends a chosen number of messages out of a large ledger.
-    pub async fn limit_ledger_for_bench(&self, campaign: i64, last: i64) -> StoreResult<()> {
-        on_backend!(self, campaigns::limit_for_bench(campaign, last))
-    }
-
     /// A campaign setting, set to `generated` if it has none yet.
     pub async fn campaign_setting(&self, name: &str, generated: &str) -> StoreResult<String> {
         on_backend!(self, campaigns::setting_or_insert(name, generated))
@@ -484,6 +490,26 @@ impl Store {
         on_backend!(
             self,
             campaign_feedback::link_replies(seen, window_ms, cursor, Millis::now())
+        )
+    }
+}
+
+impl Store {
+    /// Replaces a draft campaign's name, audience filter and spec. The draft check is part of
+    /// the UPDATE, so an edit racing a start either lands before it or fails.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown campaign; `Conflict` when it is no longer a draft.
+    pub async fn update_campaign_draft(
+        &self,
+        id: i64,
+        name: &str,
+        filter: &Filter,
+        spec: &serde_json::Value,
+    ) -> StoreResult<Campaign> {
+        on_backend!(
+            self,
+            campaigns::update_draft(id, name, filter, spec, Millis::now())
         )
     }
 }

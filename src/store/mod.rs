@@ -99,6 +99,10 @@ pub struct ConnectOptions {
     /// the process but not of the machine. Group commit keeps `FULL` affordable.
     pub sqlite_synchronous_full: bool,
     pub max_connections: u32,
+    /// SQLite only: page cache per connection, in MiB. Each pooled connection keeps its own,
+    /// so this times the connections in use is most of the process's memory under load;
+    /// beyond it pages come from the operating system's file cache.
+    pub sqlite_cache_mib: u32,
 }
 
 impl ConnectOptions {
@@ -108,6 +112,7 @@ impl ConnectOptions {
             url: url.into(),
             sqlite_synchronous_full: true,
             max_connections: 16,
+            sqlite_cache_mib: 8,
         }
     }
 }
@@ -169,7 +174,10 @@ impl Store {
                 .synchronous(synchronous)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
-                .pragma("cache_size", "-32000");
+                .pragma(
+                    "cache_size",
+                    format!("-{}", u64::from(options.sqlite_cache_mib.max(1)) * 1024),
+                );
             let pool = SqlitePoolOptions::new()
                 .max_connections(options.max_connections.max(2))
                 .acquire_timeout(Duration::from_secs(10))

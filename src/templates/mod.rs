@@ -110,6 +110,21 @@ pub struct Templates {
     compiled: std::sync::Mutex<HashMap<(String, String), Arc<Environment<'static>>>>,
 }
 
+/// Template text compiled by [`Templates::compile`].
+#[derive(Clone)]
+pub struct CompiledSource {
+    env: Arc<Environment<'static>>,
+    label: String,
+}
+
+impl std::fmt::Debug for CompiledSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompiledSource")
+            .field("label", &self.label)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Distinct ad-hoc sources kept compiled; the cache starts over when it is full, so arbitrary
 /// previews cannot grow it without bound.
 const COMPILED_SOURCES: usize = 256;
@@ -268,6 +283,21 @@ impl Templates {
         locale: &str,
         context: &TemplateContext,
     ) -> Result<Rendered, TemplateError> {
+        self.render_value(name, channel, locale, Value::from(Serde(context)))
+    }
+
+    /// [`Templates::render`] with the context already converted: a campaign converts what its
+    /// messages share once and adds each contact (see [`Value`]'s `context!` merging).
+    ///
+    /// # Errors
+    /// As [`Templates::render`].
+    pub fn render_value(
+        &self,
+        name: &str,
+        channel: ChannelKind,
+        locale: &str,
+        value: Value,
+    ) -> Result<Rendered, TemplateError> {
         let variants = self
             .variants
             .get(name)
@@ -277,7 +307,6 @@ impl Templates {
             .iter()
             .find_map(|key| variants.get_key_value(key))
             .ok_or_else(|| TemplateError::NotFound(name.to_owned()))?;
-        let value = Value::from(Serde(context));
         let output = self.render_file(text_file, value.clone())?;
         let (text, markup) = match text_key.channel {
             Some(ChannelKind::Telegram) => (telegram_to_plain(&output), Some(output)),
@@ -336,17 +365,43 @@ impl Templates {
         source: &str,
         context: &TemplateContext,
     ) -> Result<Rendered, TemplateError> {
-        let env = self.compile_source(label, source)?;
-        let text = env
-            .get_template(label)
-            .and_then(|template| template.render(Value::from(Serde(context))))
-            .map_err(|err| invalid(&err, label, &self.origins))?;
+        let compiled = self.compile(label, source)?;
+        let text = self.render_compiled(&compiled, Value::from(Serde(context)))?;
         Ok(Rendered {
-            text: trim_output(text),
+            text,
             html: None,
             markup: None,
             variant: label.to_owned(),
         })
+    }
+
+    /// Compiles template text once for rendering it many times with
+    /// [`Templates::render_compiled`] (a campaign's body, for every contact).
+    ///
+    /// # Errors
+    /// [`TemplateError::Invalid`] naming `label`, the line and the reason.
+    pub fn compile(&self, label: &str, source: &str) -> Result<CompiledSource, TemplateError> {
+        Ok(CompiledSource {
+            env: self.compile_source(label, source)?,
+            label: label.to_owned(),
+        })
+    }
+
+    /// Renders text compiled by [`Templates::compile`] as plain text.
+    ///
+    /// # Errors
+    /// [`TemplateError::Invalid`] when the context lacks a value the text prints.
+    pub fn render_compiled(
+        &self,
+        compiled: &CompiledSource,
+        value: Value,
+    ) -> Result<String, TemplateError> {
+        compiled
+            .env
+            .get_template(&compiled.label)
+            .and_then(|template| template.render(value))
+            .map(trim_output)
+            .map_err(|err| invalid(&err, &compiled.label, &self.origins))
     }
 
     /// The environment holding `source` compiled under `label`, from the cache when it was

@@ -979,3 +979,145 @@ async fn cli_imports_with_a_report_and_shows_campaign_status() {
     assert!(cancelled.contains("is now cancelled"), "{cancelled}");
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_draft_is_edited_in_place_until_it_starts() {
+    let app = TestApp::spawn().await;
+    let marketer = app.token("marketer").await;
+    let agent = app.token("agent").await;
+    let id = campaign(
+        &app,
+        "Draft",
+        json!({"op": "everyone"}),
+        json!([{"channel": "fake", "body": "Hello"}]),
+    )
+    .await;
+    let path = format!("/api/v1/campaigns/{id}");
+    let edited = json!({
+        "name": "  Spring sale  ",
+        "filter": {"op": "tag", "tag": "vip"},
+        "channels": [{"channel": "shop", "body": "Sale for {{ contact.name }}", "rate_per_sec": 5.0}],
+        "track_clicks": true,
+    });
+    let response = app.send(Method::PUT, &path, &marketer, edited).await;
+    let status = response.status();
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(status, 200, "{body}");
+    let view = app.get_json(&path).await;
+    assert_eq!(body, view, "the answer is the stored campaign");
+    assert_eq!(view["name"], "Spring sale");
+    assert_eq!(view["state"], "draft");
+    assert_eq!(view["filter"], json!({"op": "tag", "tag": "vip"}));
+    assert_eq!(view["channels"].as_array().map(Vec::len), Some(1));
+    assert_eq!(view["channels"][0]["channel"], "shop");
+    assert_eq!(view["channels"][0]["rate_per_sec"], 5.0);
+    assert_eq!(view["track_clicks"], true);
+
+    // A saved segment's filter is copied, as on create.
+    let saved = app
+        .post_json(
+            "/api/v1/segments",
+            json!({"name": "Gold", "filter": {"op": "tag", "tag": "gold"}}),
+        )
+        .await;
+    assert_eq!(saved.status(), 201);
+    let saved: Value = saved.json().await.expect("json");
+    let by_segment = app
+        .send(
+            Method::PUT,
+            &path,
+            &marketer,
+            json!({"name": "Gold sale", "segment_id": saved["id"], "channels": [{"channel": "fake", "body": "Gold"}]}),
+        )
+        .await;
+    assert_eq!(by_segment.status(), 200);
+    let view = app.get_json(&path).await;
+    assert_eq!(view["filter"], json!({"op": "tag", "tag": "gold"}));
+
+    // Bad bodies are refused as on create and change nothing.
+    let channels = json!([{"channel": "fake", "body": "x"}]);
+    for (body, expected, needle) in [
+        (
+            json!({"name": " ", "filter": {"op": "everyone"}, "channels": channels}),
+            422,
+            "name",
+        ),
+        (
+            json!({"name": "X", "filter": {"op": "everyone"}, "channels": [{"channel": "nope", "body": "x"}]}),
+            422,
+            "no channel",
+        ),
+        (
+            json!({"name": "X", "filter": {"op": "everyone"}, "channels": []}),
+            422,
+            "at least one",
+        ),
+        (
+            json!({"name": "X", "channels": channels}),
+            422,
+            "segment_id",
+        ),
+        (
+            json!({"name": "X", "filter": {"op": "everyone"}, "channels": channels, "colour": "red"}),
+            400,
+            "colour",
+        ),
+        (json!({"name": 5}), 400, "name"),
+    ] {
+        let response = app.send(Method::PUT, &path, &marketer, body).await;
+        assert_eq!(response.status(), expected, "{needle}");
+        let error: Value = response.json().await.expect("json");
+        assert!(
+            error["error"]["message"]
+                .as_str()
+                .is_some_and(|message| message.contains(needle)),
+            "{needle}: {error}"
+        );
+    }
+    let missing_segment = app
+        .send(
+            Method::PUT,
+            &path,
+            &marketer,
+            json!({"name": "X", "segment_id": 999_999, "channels": channels}),
+        )
+        .await;
+    assert_eq!(missing_segment.status(), 404);
+    assert_eq!(app.get_json(&path).await, view, "nothing changed");
+
+    // Agents read campaigns but may not edit them; an unknown campaign is 404.
+    let good = json!({"name": "Agent's", "filter": {"op": "everyone"}, "channels": channels});
+    let as_agent = app.send(Method::PUT, &path, &agent, good.clone()).await;
+    assert_eq!(as_agent.status(), 403);
+    let unknown = app
+        .send(
+            Method::PUT,
+            "/api/v1/campaigns/999999",
+            &marketer,
+            good.clone(),
+        )
+        .await;
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(app.get_json(&path).await, view, "nothing changed");
+
+    // Once started (scheduled, then running) the definition is fixed.
+    start(&app, id).await;
+    app.campaigns.run_once().await.expect("campaign pass");
+    let started = app.get_json(&path).await;
+    assert_ne!(started["state"], "draft");
+    let late = app.send(Method::PUT, &path, &marketer, good).await;
+    assert_eq!(late.status(), 409);
+    let error: Value = late.json().await.expect("json");
+    assert_eq!(error["error"]["code"], "conflict");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("only a draft")),
+        "{error}"
+    );
+    let after = app.get_json(&path).await;
+    assert_eq!(after["name"], "Gold sale");
+    assert_eq!(after["channels"], view["channels"]);
+    assert_eq!(after["state"], started["state"]);
+    app.stop().await;
+}

@@ -83,3 +83,35 @@ async fn a_reconnecting_client_gets_what_it_missed() {
     drop(replay);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn marketers_stream_campaign_events_only() {
+    let app = TestApp::spawn().await;
+    let marketer = app.token("marketer").await;
+    let mut stream = app.get("/api/v1/events", &marketer).await;
+    assert_eq!(stream.status(), 200);
+    app.post_hook(&hook_body("m1", "u1", "a customer's words"))
+        .await;
+    app.wait_for_event("message.created").await;
+    let created = app
+        .post_json(
+            "/api/v1/campaigns",
+            serde_json::json!({"name": "Live", "filter": {"op": "everyone"}, "channels": [{"channel": "shop", "body": "Hi"}]}),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let id = created.json::<serde_json::Value>().await.expect("json")["id"].clone();
+    let started = app
+        .post_json(
+            &format!("/api/v1/campaigns/{id}/start"),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(started.status(), 200);
+    let seen = read_until(&mut stream, "event: campaign.progress").await;
+    assert!(!seen.contains("message.created"), "{seen}");
+    assert!(!seen.contains("conversation."), "{seen}");
+    assert!(!seen.contains("a customer's words"), "{seen}");
+    drop(stream);
+    app.stop().await;
+}

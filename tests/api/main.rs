@@ -8,6 +8,7 @@ mod api_conversations;
 mod automation;
 mod browser;
 mod campaign_crash;
+mod campaign_email;
 mod campaigns;
 mod channel_events;
 mod cli;

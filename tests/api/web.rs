@@ -1085,3 +1085,215 @@ async fn admins_manage_agents_and_see_channels_templates_and_rules() {
     agent.close().await.expect("close");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_marketer_runs_a_campaign_from_the_page_and_watches_its_funnel_live() {
+    let app = TestApp::spawn().await;
+    // Four contacts reachable on the webhook channel `shop` (whose callback_url is the local
+    // axum receiver the harness spawned on 127.0.0.1:0); three are in the spring segment.
+    let imported = app
+        .post_json(
+            "/api/v1/contacts/import",
+            json!({"csv": "email,name,tags,identity:webhook:shop,consent:webhook\n\
+                ana@example.com,Ana Alfa,spring,s-ana,yes\n\
+                bob@example.com,Bob Beta,spring,s-bob,yes\n\
+                cyril@example.com,Cyril Gama,spring,s-cyril,yes\n\
+                dana@example.com,Dana Delta,,s-dana,yes\n"}),
+        )
+        .await;
+    assert_eq!(imported.status(), 200);
+    let segment = app
+        .post_json(
+            "/api/v1/segments",
+            json!({"name": "Spring list", "filter": {"op": "tag", "tag": "spring"}}),
+        )
+        .await;
+    assert_eq!(segment.status(), 201);
+    let segment = segment.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    let (_, email, password) = agent_with_password(&app, "Mia", "marketer").await;
+    let (_, agent_email, agent_password) = agent_with_password(&app, "Alice", "agent").await;
+
+    let mut driver = Driver::start().await;
+    let marketer = driver.browser().await;
+    sign_in(&marketer, &app, &email, &password).await;
+    // A marketer lands on the campaigns, without the inbox.
+    wait_for(&marketer, "#nav-campaigns[aria-current='page']").await;
+    wait_for(&marketer, "#campaigns").await;
+    wait_for(&marketer, "#connection.live").await;
+    let inbox_links = marketer
+        .execute(
+            "return document.querySelectorAll('#nav-inbox, #availability').length",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(inbox_links, json!(0));
+    marketer
+        .execute("window.__notReloaded = true; return true;", vec![])
+        .await
+        .expect("mark page");
+
+    // Create: the audience count follows the picker.
+    wait_for(&marketer, "#campaign-new")
+        .await
+        .click()
+        .await
+        .expect("new");
+    wait_for(&marketer, "#campaign-name")
+        .await
+        .send_keys("Spring sale")
+        .await
+        .expect("type");
+    wait_until(
+        &marketer,
+        "everyone counted",
+        "document.querySelector('#audience-count')?.dataset.count === '4'",
+    )
+    .await;
+    marketer
+        .find(Locator::Css("#campaign-audience"))
+        .await
+        .expect("audience")
+        .select_by_value(&format!("segment:{segment}"))
+        .await
+        .expect("select");
+    wait_until(
+        &marketer,
+        "segment counted",
+        "document.querySelector('#audience-count')?.innerText.startsWith('3 contacts')",
+    )
+    .await;
+    marketer
+        .find(Locator::Css("#campaign-create select[name=channel]"))
+        .await
+        .expect("channel")
+        .select_by_value("shop")
+        .await
+        .expect("select");
+    marketer
+        .find(Locator::Css("#campaign-create textarea[name=body]"))
+        .await
+        .expect("body")
+        .send_keys("Spring is here")
+        .await
+        .expect("type");
+    marketer
+        .find(Locator::Css("#campaign-save"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("click");
+    wait_for(&marketer, "#campaign-edit").await;
+    let list = app.get_json("/api/v1/campaigns").await;
+    let id = list["items"][0]["id"].as_i64().expect("campaign");
+    let path = format!("/api/v1/campaigns/{id}");
+    let created = app.get_json(&path).await;
+    assert_eq!(created["name"], "Spring sale");
+    assert_eq!(created["filter"], json!({"op": "tag", "tag": "spring"}));
+    assert_eq!(created["channels"][0]["body"], "Spring is here");
+
+    // Edit the draft: name, message and rate.
+    let name = wait_for(&marketer, "#campaign-edit #campaign-name").await;
+    name.clear().await.expect("clear");
+    name.send_keys("Spring sale (final)").await.expect("type");
+    let body = wait_for(&marketer, "#campaign-edit textarea[name=body]").await;
+    body.clear().await.expect("clear");
+    body.send_keys("Hello {{ contact.first_name }}, spring prices inside")
+        .await
+        .expect("type");
+    wait_for(&marketer, "#campaign-edit input[name=rate]")
+        .await
+        .send_keys("1000")
+        .await
+        .expect("type");
+    marketer
+        .find(Locator::Css("#campaign-edit #campaign-save"))
+        .await
+        .expect("save")
+        .click()
+        .await
+        .expect("click");
+    wait_until(
+        &marketer,
+        "edited title",
+        "document.querySelector('#campaign-title')?.innerText === 'Spring sale (final)'",
+    )
+    .await;
+    let edited = app.get_json(&path).await;
+    assert_eq!(edited["state"], "draft");
+    assert_eq!(
+        edited["channels"][0]["body"],
+        "Hello {{ contact.first_name }}, spring prices inside"
+    );
+    assert_eq!(edited["channels"][0]["rate_per_sec"], 1000.0);
+
+    // Start it; the worker sends while the page follows the event stream.
+    wait_for(&marketer, "#campaign-start")
+        .await
+        .click()
+        .await
+        .expect("start");
+    wait_for(&marketer, "#campaign-summary [data-state='scheduled']").await;
+    tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            app.campaigns.run_once().await.expect("campaign pass");
+            if app.get_json(&path).await["state"] == "finished" {
+                break;
+            }
+        }
+    })
+    .await
+    .expect("the campaign finishes");
+    wait_until(
+        &marketer,
+        "funnel sent = 3",
+        "document.querySelector('#funnel tr[data-channel=total] td[data-count=sent]')?.innerText === '3'",
+    )
+    .await;
+    wait_for(&marketer, "#campaign-summary [data-state='finished']").await;
+    wait_until(
+        &marketer,
+        "progress complete",
+        "document.querySelector('#campaign-progress')?.value === 3",
+    )
+    .await;
+    let still = marketer
+        .execute("return window.__notReloaded === true", vec![])
+        .await
+        .expect("script");
+    assert_eq!(still, json!(true), "the page followed without a reload");
+    let received: Vec<String> = app
+        .callback
+        .received
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|(_, body)| String::from_utf8_lossy(body).into_owned())
+        .collect();
+    assert_eq!(received.len(), 3, "{received:?}");
+    assert!(
+        received
+            .iter()
+            .any(|body| body.contains("Hello Ana, spring prices inside")),
+        "{received:?}"
+    );
+    screenshot(&marketer, "campaign").await;
+
+    // An agent has no campaigns entry.
+    let agent = driver.browser().await;
+    sign_in(&agent, &app, &agent_email, &agent_password).await;
+    let campaign_links = agent
+        .execute(
+            "return document.querySelectorAll('#nav-campaigns').length",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(campaign_links, json!(0));
+    marketer.close().await.expect("close");
+    agent.close().await.expect("close");
+    app.stop().await;
+}

@@ -164,7 +164,15 @@ pub struct Email {
     /// Built on first send: the pool needs a running Tokio runtime (and so does dropping it),
     /// while connectors are also built outside one (config checks).
     smtp: OnceLock<AsyncSmtpTransport<Tokio1Executor>>,
+    /// One permit per pooled SMTP session. lettre's pool caps only the idle connections it
+    /// keeps and opens a new one for every send that finds none idle, so a campaign sending
+    /// hundreds at once would open hundreds of sessions to the relay (which limits them per
+    /// client); here sends wait their turn for one of the pooled sessions instead.
+    sessions: tokio::sync::Semaphore,
 }
+
+/// SMTP sessions kept open to the relay at most.
+const SMTP_SESSIONS: u32 = 8;
 
 impl Email {
     /// Builds channel `name` from its config.
@@ -220,6 +228,7 @@ impl Email {
             extra_roots,
             smtp_builder,
             smtp: OnceLock::new(),
+            sessions: tokio::sync::Semaphore::new(SMTP_SESSIONS as usize),
             config,
         })
     }
@@ -325,7 +334,7 @@ fn smtp_builder(
         .timeout(Some(Duration::from_secs(30)))
         .pool_config(
             PoolConfig::new()
-                .max_size(8)
+                .max_size(SMTP_SESSIONS)
                 .idle_timeout(Duration::from_secs(60)),
         );
     match (&config.smtp_user, &config.smtp_password) {
@@ -377,6 +386,11 @@ impl Connector for Email {
         };
         let outgoing = writer.write(msg)?;
         let smtp = self.smtp.get_or_init(|| self.smtp_builder.clone().build());
+        let _session = self
+            .sessions
+            .acquire()
+            .await
+            .map_err(|_| ConnectorError::Unsupported("the SMTP session limit was closed"))?;
         smtp.send(outgoing.mail).await.map_err(classify)?;
         Ok(Delivery::with_id(Some(outgoing.message_id)))
     }

@@ -804,6 +804,14 @@ pub trait Connector: Send + Sync + 'static {
     /// Delivers one message. Must be idempotent per `msg.id`: the dispatcher retries.
     async fn send(&self, msg: &OutboundMessage) -> Result<Delivery, ConnectorError>;
 
+    /// True when the receiving side drops a second message with the same `msg.id` (a
+    /// webhook receiver deduplicating on `Idempotency-Key`). A send whose outcome was lost
+    /// in a crash is then repeated; on other channels it is held as "in doubt" instead, so
+    /// a campaign never messages a person twice.
+    fn receiver_deduplicates(&self) -> bool {
+        false
+    }
+
     /// Pushes inbound messages into `inbox` until `shutdown` fires (polling, gateway, IMAP IDLE).
     /// The default suits webhook-only channels.
     async fn listen(

@@ -25,6 +25,15 @@ pub struct Config {
     /// Timeout of one callback request, in seconds.
     #[serde(default = "default_timeout_secs")]
     pub timeout_secs: u64,
+    /// The receiver drops repeats by `Idempotency-Key`, as this channel's contract asks
+    /// (default). Set `false` for a receiver that does not: a campaign message whose outcome
+    /// a crash lost is then held "in doubt" rather than sent again.
+    #[serde(default = "default_deduplicates")]
+    pub receiver_deduplicates: bool,
+}
+
+fn default_deduplicates() -> bool {
+    true
 }
 
 fn default_timeout_secs() -> u64 {
@@ -37,6 +46,7 @@ impl std::fmt::Debug for Config {
             .field("secret", &"<redacted>")
             .field("callback_url", &self.callback_url)
             .field("timeout_secs", &self.timeout_secs)
+            .field("receiver_deduplicates", &self.receiver_deduplicates)
             .finish()
     }
 }
@@ -106,6 +116,10 @@ impl Connector for Webhook {
             .await
             .map_err(|err| ConnectorError::unavailable(err, None))?;
         classify_response(response).await
+    }
+
+    fn receiver_deduplicates(&self) -> bool {
+        self.config.receiver_deduplicates
     }
 
     fn parse_webhook(

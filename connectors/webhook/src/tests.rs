@@ -16,6 +16,7 @@ fn channel(callback_url: Option<String>) -> Webhook {
             secret: SECRET.into(),
             callback_url,
             timeout_secs: 5,
+            receiver_deduplicates: true,
         },
     )
     .expect("valid config")

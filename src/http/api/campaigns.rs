@@ -1,5 +1,6 @@
-//! Campaign routes: create, list, read with the funnel, start (now or at a time), pause,
-//! resume, cancel, and test sends. Marketers and admins run campaigns; agents may read.
+//! Campaign routes: create, list, read with the funnel, edit a draft, start (now or at a
+//! time), pause, resume, cancel, and test sends. Marketers and admins run campaigns; agents
+//! may read.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -57,7 +58,7 @@ pub struct CampaignSummary {
     pub created_at: DateTime<Utc>,
 }
 
-/// Body of `POST /api/v1/campaigns`.
+/// Body of `POST /api/v1/campaigns` and `PUT /api/v1/campaigns/{id}`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCampaignRequest {
@@ -151,6 +152,60 @@ fn campaign_error(err: crate::store::StoreError) -> ApiError {
     }
 }
 
+/// A campaign definition as create and edit both store it, checked the same way.
+struct Definition {
+    /// Trimmed, not empty.
+    name: String,
+    /// A saved segment's filter is copied: later edits of the segment do not move the campaign.
+    filter: Filter,
+    /// [`CampaignSpec`] as JSON, checked against the configured channels and templates.
+    spec: serde_json::Value,
+}
+
+/// Checks a create or edit body: the name, the audience (a saved segment or an inline
+/// filter), and the spec against what is configured.
+///
+/// # Errors
+/// `Invalid` naming the field; `NotFound` for an unknown segment.
+async fn definition(state: &AppState, request: CreateCampaignRequest) -> ApiResult<Definition> {
+    let name = request.name.trim();
+    if name.is_empty() {
+        return Err(ApiError::Invalid("name: must not be empty".into()));
+    }
+    let filter = match (request.segment_id, request.filter) {
+        (Some(id), None) => {
+            state
+                .store
+                .get_segment(id)
+                .await
+                .map_err(|err| ApiError::from_store("segment", err))?
+                .filter
+        }
+        (None, Some(filter)) => filter,
+        _ => {
+            return Err(ApiError::Invalid(
+                "give either `segment_id` or `filter`".into(),
+            ));
+        }
+    };
+    segment::check(&filter).map_err(|err| ApiError::Invalid(format!("filter: {err}")))?;
+    let spec = CampaignSpec {
+        channels: request.channels,
+        quiet_hours: request.quiet_hours,
+        track_opens: request.track_opens,
+        track_clicks: request.track_clicks,
+        locale: request.locale,
+    };
+    spec.check(&state.connectors, &state.templates)
+        .map_err(ApiError::Invalid)?;
+    let spec = serde_json::to_value(&spec).map_err(|err| ApiError::Internal(err.into()))?;
+    Ok(Definition {
+        name: name.to_owned(),
+        filter,
+        spec,
+    })
+}
+
 /// `GET /api/v1/campaigns`
 #[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns",
     responses((status = 200, body = CampaignList)), security(("bearer" = ["admin", "agent", "marketer"])))]
@@ -185,39 +240,10 @@ pub async fn create_campaign(
     State(state): State<AppState>,
     Json(request): Json<CreateCampaignRequest>,
 ) -> ApiResult<(StatusCode, Json<CampaignView>)> {
-    if request.name.trim().is_empty() {
-        return Err(ApiError::Invalid("name: must not be empty".into()));
-    }
-    let filter = match (request.segment_id, request.filter) {
-        (Some(id), None) => {
-            state
-                .store
-                .get_segment(id)
-                .await
-                .map_err(|err| ApiError::from_store("segment", err))?
-                .filter
-        }
-        (None, Some(filter)) => filter,
-        _ => {
-            return Err(ApiError::Invalid(
-                "give either `segment_id` or `filter`".into(),
-            ));
-        }
-    };
-    segment::check(&filter).map_err(|err| ApiError::Invalid(format!("filter: {err}")))?;
-    let spec = CampaignSpec {
-        channels: request.channels,
-        quiet_hours: request.quiet_hours,
-        track_opens: request.track_opens,
-        track_clicks: request.track_clicks,
-        locale: request.locale,
-    };
-    spec.check(&state.connectors, &state.templates)
-        .map_err(ApiError::Invalid)?;
-    let spec = serde_json::to_value(&spec).map_err(|err| ApiError::Internal(err.into()))?;
+    let definition = definition(&state, request).await?;
     let campaign = state
         .store
-        .create_campaign(request.name.trim(), &filter, &spec, None)
+        .create_campaign(&definition.name, &definition.filter, &definition.spec, None)
         .await
         .map_err(campaign_error)?;
     Ok((StatusCode::CREATED, Json(view(&state, campaign).await?)))
@@ -233,6 +259,31 @@ pub async fn get_campaign(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<CampaignView>> {
     let campaign = state.store.get_campaign(id).await.map_err(campaign_error)?;
+    Ok(Json(view(&state, campaign).await?))
+}
+
+/// `PUT /api/v1/campaigns/{id}`: replaces a draft's definition (the body of create, checked
+/// the same way). Only a draft: once started, its audience and messages are in the ledger and
+/// partly sent, so an edit is a conflict (409); cancel it and create another instead.
+#[utoipa::path(put, path = "/api/v1/campaigns/{id}", tag = "campaigns", params(("id" = i64, Path)),
+    request_body = CreateCampaignRequest,
+    responses((status = 200, body = CampaignView), (status = 404), (status = 409), (status = 422)),
+    security(("bearer" = ["admin", "marketer"])))]
+pub async fn update_campaign(
+    _caller: Authorized<Marketers>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(request): Json<CreateCampaignRequest>,
+) -> ApiResult<Json<CampaignView>> {
+    let definition = definition(&state, request).await?;
+    let campaign = state
+        .store
+        .update_campaign_draft(id, &definition.name, &definition.filter, &definition.spec)
+        .await
+        .map_err(|err| match err {
+            crate::store::StoreError::Conflict { constraint } => ApiError::Conflict(constraint),
+            other => campaign_error(other),
+        })?;
     Ok(Json(view(&state, campaign).await?))
 }
 
@@ -349,6 +400,28 @@ pub async fn cancel_campaign(
         None,
     )
     .await
+}
+
+/// `POST /api/v1/campaigns/{id}/resend-in-doubt`: sends again the messages a crash left in
+/// doubt (handed to a channel that cannot drop a repeat, outcome unknown). The marketer accepts
+/// that some of those contacts may get the message twice.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/resend-in-doubt", tag = "campaigns", params(("id" = i64, Path)),
+    responses((status = 200, body = CampaignView), (status = 404), (status = 409)),
+    security(("bearer" = ["admin", "marketer"])))]
+pub async fn resend_in_doubt(
+    _caller: Authorized<Marketers>,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<CampaignView>> {
+    let (_, events) = state
+        .store
+        .resend_in_doubt(id)
+        .await
+        .map_err(campaign_error)?;
+    state.events.publish(events);
+    state.campaigns.wake();
+    let campaign = state.store.get_campaign(id).await.map_err(campaign_error)?;
+    Ok(Json(view(&state, campaign).await?))
 }
 
 /// `POST /api/v1/campaigns/{id}/test`: sends the message now to chosen contacts, marked as a

@@ -3,6 +3,9 @@
 //! With `Last-Event-ID` the stream first replays what the client missed from the log, then
 //! goes live; a client that falls behind the live broadcast is caught up from the log too, so
 //! no event is skipped.
+//!
+//! Marketers get campaign events and opt-outs only (they may not read conversations), and no
+//! presence.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -12,12 +15,13 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::Stream;
+use futures_util::stream::BoxStream;
 use tokio::sync::broadcast;
 
 use super::views::EventView;
-use crate::domain::{Event, EventId};
+use crate::domain::{Event, EventId, EventKind, Role};
 use crate::http::AppState;
-use crate::http::auth::{Agents, Authorized};
+use crate::http::auth::{Authorized, Everyone};
 use crate::http::error::{ApiError, ApiResult};
 
 /// Events fetched from the log per catch-up query.
@@ -39,9 +43,9 @@ struct Cursor {
 #[utoipa::path(get, path = "/api/v1/events", tag = "events",
     params(("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event id")),
     responses((status = 200, description = "text/event-stream of EventView, event name = kind", body = EventView)),
-    security(("bearer" = ["admin", "agent"])))]
+    security(("bearer" = ["admin", "agent", "marketer"])))]
 pub async fn stream_events(
-    _caller: Authorized<Agents>,
+    caller: Authorized<Everyone>,
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
@@ -68,13 +72,37 @@ pub async fn stream_events(
         catching_up: last.is_some(),
         replayed_up_to: 0,
     };
-    let stream = futures_util::stream::unfold(cursor, |mut cursor| async move {
-        let event = cursor.next().await?;
-        Some((Ok(to_sse(&event)), cursor))
+    let role = caller.role;
+    let stream = futures_util::stream::unfold(cursor, move |mut cursor| async move {
+        loop {
+            let event = cursor.next().await?;
+            if is_visible_to(role, event.kind) {
+                return Some((Ok(to_sse(&event)), cursor));
+            }
+        }
     });
-    // Presence (who is viewing or typing) rides along, unlogged and without ids.
-    let stream = crate::http::presence::merge_into(stream, &presence);
+    let stream: BoxStream<'static, Result<SseEvent, Infallible>> = if role == Role::Marketer {
+        Box::pin(stream)
+    } else {
+        // Presence (who is viewing or typing) rides along, unlogged and without ids.
+        Box::pin(crate::http::presence::merge_into(stream, &presence))
+    };
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// Whether a caller with `role` may see events of `kind`: marketers see their campaigns'
+/// progress and opt-outs, not the conversations and contacts behind them.
+fn is_visible_to(role: Role, kind: EventKind) -> bool {
+    match role {
+        Role::Admin | Role::Agent => true,
+        Role::Marketer => matches!(
+            kind,
+            EventKind::CampaignStarted
+                | EventKind::CampaignProgress
+                | EventKind::CampaignFinished
+                | EventKind::ContactUnsubscribed
+        ),
+    }
 }
 
 impl Cursor {

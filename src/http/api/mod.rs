@@ -95,11 +95,13 @@ use super::AppState;
         campaigns::list_campaigns,
         campaigns::create_campaign,
         campaigns::get_campaign,
+        campaigns::update_campaign,
         campaigns::start_campaign,
         campaigns::pause_campaign,
         campaigns::resume_campaign,
         campaigns::cancel_campaign,
         campaigns::test_campaign,
+        campaigns::resend_in_doubt,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -273,7 +275,10 @@ pub fn router() -> Router<AppState> {
             "/api/v1/campaigns",
             get(campaigns::list_campaigns).post(campaigns::create_campaign),
         )
-        .route("/api/v1/campaigns/{id}", get(campaigns::get_campaign))
+        .route(
+            "/api/v1/campaigns/{id}",
+            get(campaigns::get_campaign).put(campaigns::update_campaign),
+        )
         .route(
             "/api/v1/campaigns/{id}/start",
             post(campaigns::start_campaign),
@@ -293,6 +298,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/campaigns/{id}/test",
             post(campaigns::test_campaign),
+        )
+        .route(
+            "/api/v1/campaigns/{id}/resend-in-doubt",
+            post(campaigns::resend_in_doubt),
         )
         .route(
             "/api/v1/webhooks/{id}",

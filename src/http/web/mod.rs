@@ -78,6 +78,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("assets/admin.js"),
     ),
     (
+        "campaigns.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/campaigns.js"),
+    ),
+    (
         "app.css",
         "text/css; charset=utf-8",
         include_str!("assets/app.css"),

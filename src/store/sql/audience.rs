@@ -384,7 +384,8 @@ pub async fn seed(pool: &Pool, count: i64, scope: &str, kind: &str, now: Millis)
     sqlx::query(insert).bind(count).bind(now.0).execute(&mut *tx).await?;
     sqlx::query(
         "INSERT INTO contact_identities (contact_id, scope, external_id, created_at) \
-         SELECT id, $1, CAST(id AS TEXT), $2 FROM contacts WHERE id > $3",
+         SELECT id, $1, CASE WHEN $1 = 'email' THEN email ELSE CAST(id AS TEXT) END, $2 \
+         FROM contacts WHERE id > $3",
     )
     .bind(scope)
     .bind(now.0)

@@ -313,13 +313,31 @@ pub async fn lease(
     lease_ms: i64,
 ) -> StoreResult<Vec<LeasedSend>> {
     let mut tx = begin(pool).await?;
+    if !channel.receiver_deduplicates {
+        // An expired lease means its worker died (or stalled) with the message possibly
+        // handed to the channel. A receiver that cannot drop a repeat would show it twice,
+        // so the row is held "in doubt" for a person to decide; a late result of a stalled
+        // worker still settles it (see `finish`).
+        sqlx::query(
+            "UPDATE campaign_sends SET state = 'in_doubt', leased_until = NULL, error = $4 \
+             WHERE campaign_id = $1 AND channel = $2 AND state = 'leased' AND next_attempt_at < $3",
+        )
+        .bind(campaign)
+        .bind(&channel.name)
+        .bind(now.0)
+        .bind(IN_DOUBT)
+        .execute(&mut *tx)
+        .await?;
+    }
     // Expired leases (their worker died) first, then due pending rows: two index ranges on
-    // (campaign, channel, state, …) instead of one OR that would scan the whole ledger.
+    // (campaign, channel, state, next_attempt_at) instead of one OR that would scan the whole
+    // ledger. A leased row's `next_attempt_at` is its lease's end, so finding expired leases
+    // never walks the live ones.
     // PostgreSQL: each pick is a materialised CTE so LIMIT applies once (a subquery inside IN
     // may be re-run per row), and workers on several nodes skip each other's locked rows.
     // SQLite has a single writer (`BEGIN IMMEDIATE`), so the subqueries are exclusive.
     let expired = "SELECT contact_id FROM campaign_sends WHERE campaign_id = $1 AND channel = $2 \
-                   AND state = 'leased' AND leased_until < $3";
+                   AND state = 'leased' AND next_attempt_at < $3";
     let due = "SELECT contact_id FROM campaign_sends WHERE campaign_id = $1 AND channel = $2 \
                AND state = 'pending' AND next_attempt_at <= $3";
     let sql = if IS_POSTGRES {
@@ -328,13 +346,14 @@ pub async fn lease(
                   due AS MATERIALIZED ({due} LIMIT $4 FOR UPDATE SKIP LOCKED), \
                   picked AS MATERIALIZED (SELECT contact_id FROM expired \
                                           UNION ALL SELECT contact_id FROM due LIMIT $4) \
-             UPDATE campaign_sends s SET state = 'leased', leased_until = $5 FROM picked \
+             UPDATE campaign_sends s SET state = 'leased', leased_until = $5, next_attempt_at = $5 \
+             FROM picked \
              WHERE s.campaign_id = $1 AND s.contact_id = picked.contact_id \
              RETURNING s.contact_id, s.address, s.attempts"
         )
     } else {
         format!(
-            "UPDATE campaign_sends SET state = 'leased', leased_until = $5 \
+            "UPDATE campaign_sends SET state = 'leased', leased_until = $5, next_attempt_at = $5 \
              WHERE campaign_id = $1 AND contact_id IN ( \
                SELECT contact_id FROM ({expired} LIMIT $4) \
                UNION ALL SELECT contact_id FROM ({due} LIMIT $4) LIMIT $4) \
@@ -410,35 +429,51 @@ pub async fn finish(
     now: Millis,
 ) -> StoreResult<()> {
     let mut tx = begin(pool).await?;
-    // The common outcome in one statement for the whole batch: the rows travel as one JSON
-    // array of [contact, external id].
-    let sent: Vec<serde_json::Value> = results
+    // The common outcome in one statement for the whole batch.
+    let sent: Vec<(i64, Option<&str>)> = results
         .iter()
         .filter_map(|(contact, result)| match result {
-            SendResult::Sent { external_id } => Some(json!([contact.get(), external_id])),
+            SendResult::Sent { external_id } => Some((contact.get(), external_id.as_deref())),
             _ => None,
         })
         .collect();
     if !sent.is_empty() {
-        let sql = if IS_POSTGRES {
-            "UPDATE campaign_sends s SET state = 'sent', external_id = j.e->>1, sent_at = $2, \
-             attempts = s.attempts + 1, error = NULL, leased_until = NULL \
-             FROM jsonb_array_elements($3) AS j(e) \
-             WHERE s.campaign_id = $1 AND s.contact_id = (j.e->>0)::bigint AND s.state = 'leased'"
+        let (sql, rows) = if IS_POSTGRES {
+            // The rows travel as one JSON array of [contact, external id], joined by hash.
+            let rows: Vec<serde_json::Value> = sent
+                .iter()
+                .map(|(contact, external_id)| json!([contact, external_id]))
+                .collect();
+            (
+                "UPDATE campaign_sends s SET state = 'sent', external_id = j.e->>1, sent_at = $2, \
+                 attempts = s.attempts + 1, error = NULL, leased_until = NULL \
+                 FROM jsonb_array_elements($3) AS j(e) \
+                 WHERE s.campaign_id = $1 AND s.contact_id = (j.e->>0)::bigint \
+                 AND s.state IN ('leased', 'in_doubt')",
+                serde_json::Value::from(rows),
+            )
         } else {
-            // `IN` keeps SQLite on the primary key; an UPDATE … FROM join made it walk the
-            // campaign's whole ledger for every batch.
-            "UPDATE campaign_sends SET state = 'sent', sent_at = $2, \
-             external_id = (SELECT j.value->>1 FROM json_each($3) AS j \
-                            WHERE j.value->>0 = campaign_sends.contact_id), \
-             attempts = attempts + 1, error = NULL, leased_until = NULL \
-             WHERE campaign_id = $1 AND contact_id IN (SELECT value->>0 FROM json_each($3)) \
-             AND state = 'leased'"
+            // One JSON object {contact: external id}: `IN` over its keys keeps SQLite on the
+            // primary key, and each row looks its id up by key. (An UPDATE … FROM join made
+            // SQLite walk the campaign's whole ledger; a correlated subquery over an array
+            // cost 90 µs a row.)
+            let rows: serde_json::Map<String, serde_json::Value> = sent
+                .iter()
+                .map(|(contact, external_id)| (contact.to_string(), json!(external_id)))
+                .collect();
+            (
+                "UPDATE campaign_sends SET state = 'sent', sent_at = $2, \
+                 external_id = $3 ->> ('$.\"' || contact_id || '\"'), \
+                 attempts = attempts + 1, error = NULL, leased_until = NULL \
+                 WHERE campaign_id = $1 AND contact_id IN (SELECT key FROM json_each($3)) \
+                 AND state IN ('leased', 'in_doubt')",
+                serde_json::Value::from(rows),
+            )
         };
         sqlx::query(sql)
             .bind(campaign)
             .bind(now.0)
-            .bind(sqlx::types::Json(&sent))
+            .bind(sqlx::types::Json(rows))
             .execute(&mut *tx)
             .await?;
     }
@@ -450,7 +485,7 @@ pub async fn finish(
                 sqlx::query(
                     "UPDATE campaign_sends SET state = 'pending', attempts = attempts + 1, \
                      next_attempt_at = $3, error = $4, leased_until = NULL \
-                     WHERE campaign_id = $1 AND contact_id = $2 AND state = 'leased'",
+                     WHERE campaign_id = $1 AND contact_id = $2 AND state IN ('leased', 'in_doubt')",
                 )
                 .bind(campaign)
                 .bind(contact)
@@ -463,7 +498,7 @@ pub async fn finish(
                 sqlx::query(
                     "UPDATE campaign_sends SET state = 'pending', next_attempt_at = $3, \
                      leased_until = NULL \
-                     WHERE campaign_id = $1 AND contact_id = $2 AND state = 'leased'",
+                     WHERE campaign_id = $1 AND contact_id = $2 AND state IN ('leased', 'in_doubt')",
                 )
                 .bind(campaign)
                 .bind(contact)
@@ -475,7 +510,7 @@ pub async fn finish(
                 sqlx::query(
                     "UPDATE campaign_sends SET state = 'failed', attempts = attempts + 1, \
                      error = $3, leased_until = NULL \
-                     WHERE campaign_id = $1 AND contact_id = $2 AND state = 'leased'",
+                     WHERE campaign_id = $1 AND contact_id = $2 AND state IN ('leased', 'in_doubt')",
                 )
                 .bind(campaign)
                 .bind(contact)
@@ -486,7 +521,7 @@ pub async fn finish(
             SendResult::Suppressed { reason, suppress } => {
                 sqlx::query(
                     "UPDATE campaign_sends SET state = 'suppressed', error = $3, leased_until = NULL \
-                     WHERE campaign_id = $1 AND contact_id = $2 AND state = 'leased'",
+                     WHERE campaign_id = $1 AND contact_id = $2 AND state IN ('leased', 'in_doubt')",
                 )
                 .bind(campaign)
                 .bind(contact)
@@ -611,6 +646,7 @@ async fn funnel_in(conn: &mut Conn, id: i64) -> StoreResult<Funnel> {
         counts.targeted += all;
         match state.as_str() {
             "pending" | "leased" => counts.pending += all,
+            "in_doubt" => counts.in_doubt += all,
             "suppressed" => counts.suppressed += all,
             "failed" => counts.failed += all,
             _ => {}
@@ -632,6 +668,7 @@ async fn funnel_in(conn: &mut Conn, id: i64) -> StoreResult<Funnel> {
         total.delivered += counts.delivered;
         total.read += counts.read;
         total.failed += counts.failed;
+        total.in_doubt += counts.in_doubt;
         total.opened += counts.opened;
         total.clicked += counts.clicked;
         total.replied += counts.replied;
@@ -661,19 +698,6 @@ pub async fn setting_or_insert(pool: &Pool, name: &str, generated: &str) -> Stor
         .await?)
 }
 
-/// Benchmark only: rows beyond contact `last` leave the run (see `Store::limit_ledger_for_bench`).
-pub async fn limit_for_bench(pool: &Pool, campaign: i64, last: i64) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE campaign_sends SET state = 'failed', error = 'outside the benchmark run' \
-         WHERE campaign_id = $1 AND contact_id > $2 AND state = 'pending'",
-    )
-    .bind(campaign)
-    .bind(last)
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
 /// Appends a `campaign.progress` event with the campaign's funnel totals.
 pub async fn progress(pool: &Pool, id: i64, now: Millis) -> StoreResult<Vec<Event>> {
     let mut tx = begin(pool).await?;
@@ -689,4 +713,85 @@ pub async fn progress(pool: &Pool, id: i64, now: Millis) -> StoreResult<Vec<Even
     .await?;
     tx.commit().await?;
     Ok(events)
+}
+
+/// Why a row is in doubt (shown in the ledger and the API).
+const IN_DOUBT: &str = "in doubt: the sender stopped while this message was with the channel, \
+                        which cannot drop a repeat; held so the contact is not messaged twice";
+
+/// Puts a campaign's in-doubt rows back to pending and the campaign back to running when it
+/// had finished (see `Store::resend_in_doubt`).
+pub async fn resend_in_doubt(pool: &Pool, id: i64, now: Millis) -> StoreResult<(u64, Vec<Event>)> {
+    let mut tx = begin(pool).await?;
+    let current = load_campaign(&mut tx, id).await?;
+    if matches!(current.state, CampaignState::Cancelled) {
+        return Err(StoreError::Invalid(format!("campaign {id} is cancelled")));
+    }
+    let released = sqlx::query(
+        "UPDATE campaign_sends SET state = 'pending', next_attempt_at = 0, error = NULL \
+         WHERE campaign_id = $1 AND state = 'in_doubt'",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if released == 0 {
+        tx.commit().await?;
+        return Ok((0, Vec::new()));
+    }
+    sqlx::query(
+        "UPDATE campaigns SET state = 'running', finished_at = NULL, updated_at = $2 \
+         WHERE id = $1 AND state = 'finished'",
+    )
+    .bind(id)
+    .bind(now.0)
+    .execute(&mut *tx)
+    .await?;
+    let events = insert_events(
+        &mut tx,
+        vec![campaign_event(
+            EventKind::CampaignProgress,
+            json!({"campaign": id, "resent_in_doubt": released}),
+        )],
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((released, events))
+}
+
+/// Replaces a draft's definition (see `Store::update_campaign_draft`). One conditional UPDATE
+/// decides; the read after a miss only explains it.
+pub async fn update_draft(
+    pool: &Pool,
+    id: i64,
+    name: &str,
+    filter: &Filter,
+    spec: &serde_json::Value,
+    now: Millis,
+) -> StoreResult<Campaign> {
+    let row: Option<CampaignRow> = sqlx::query_as(&format!(
+        "UPDATE campaigns SET name = $2, filter = $3, spec = $4, updated_at = $5 \
+         WHERE id = $1 AND state = 'draft' RETURNING {CAMPAIGN_COLUMNS}"
+    ))
+    .bind(id)
+    .bind(name)
+    .bind(sqlx::types::Json(filter))
+    .bind(sqlx::types::Json(spec))
+    .bind(now.0)
+    .fetch_optional(pool)
+    .await?;
+    if let Some(row) = row {
+        return campaign(row);
+    }
+    let state: Option<String> = sqlx::query_scalar("SELECT state FROM campaigns WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    match state {
+        None => Err(StoreError::NotFound),
+        Some(state) => Err(StoreError::Conflict {
+            constraint: format!("campaign {id} is {state}; only a draft can be edited"),
+        }),
+    }
 }

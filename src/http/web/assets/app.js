@@ -1,5 +1,6 @@
-// The inbox's entry point: routing (#/inbox/{view}/{id}, #/admin/{page}), the live event
-// stream, heartbeats, keyboard shortcuts and the help overlay.
+// The inbox's entry point: routing (#/inbox/{view}/{id}, #/admin/{page}, #/campaigns/{id}),
+// the live event stream, heartbeats, keyboard shortcuts and the help overlay. Marketers get
+// the campaign pages only (the API refuses them conversations).
 
 import { get, getOptional, post } from './api.js';
 import { h, replace, toast } from './dom.js';
@@ -7,14 +8,20 @@ import { me, state, loadDirectory } from './state.js';
 import * as inbox from './inbox.js';
 import * as thread from './thread.js';
 import { showAdmin } from './admin.js';
+import * as campaigns from './campaigns.js';
 
 const HEARTBEAT_MS = 15000;
 
 const layout = { main: null, inboxView: null, panes: null };
 
 function route() {
-  const parts = (location.hash || '#/inbox/mine').slice(2).split('/');
+  const home = me.role === 'marketer' ? '#/campaigns' : '#/inbox/mine';
+  const parts = (location.hash || home).slice(2).split('/');
   if (parts[0] === 'admin') return { page: 'admin', name: parts[1] || 'agents' };
+  if (me.role === 'marketer' || (parts[0] === 'campaigns' && me.role === 'admin')) {
+    const id = parts[0] === 'campaigns' && parts[1] ? Number(parts[1]) : null;
+    return { page: 'campaigns', id: Number.isFinite(id) ? id : null };
+  }
   const view = ['mine', 'unassigned', 'all'].includes(parts[1]) ? parts[1] : 'mine';
   const id = parts[2] ? Number(parts[2]) : null;
   return { page: 'inbox', view, id: Number.isFinite(id) ? id : null };
@@ -24,6 +31,14 @@ async function navigate() {
   const r = route();
   document.getElementById('nav-inbox')?.setAttribute('aria-current', r.page === 'inbox' ? 'page' : 'false');
   document.getElementById('nav-admin')?.setAttribute('aria-current', r.page === 'admin' ? 'page' : 'false');
+  document.getElementById('nav-campaigns')?.setAttribute('aria-current', r.page === 'campaigns' ? 'page' : 'false');
+  if (r.page === 'campaigns') {
+    thread.leave();
+    layout.inboxView = null;
+    layout.main.classList.remove('has-conversation');
+    await campaigns.show(layout.main, r.id);
+    return;
+  }
   if (r.page === 'admin') {
     thread.leave();
     layout.inboxView = null;
@@ -70,7 +85,8 @@ function connectEvents() {
   };
   for (const kind of ['message.created', 'message.updated', 'conversation.created', 'conversation.assigned',
     'conversation.status_changed', 'conversation.updated', 'conversation.idle', 'sla.breached', 'rule.failed',
-    'contact.created', 'contact.updated']) {
+    'contact.created', 'contact.updated', 'campaign.started', 'campaign.progress', 'campaign.finished',
+    'contact.unsubscribed']) {
     source.addEventListener(kind, handle);
   }
   source.onmessage = handle;
@@ -82,6 +98,8 @@ function connectEvents() {
 }
 
 async function apply(event) {
+  if (campaigns.isCampaignEvent(event)) campaigns.onEvent(event);
+  if (me.role === 'marketer') return;
   if (event.kind.startsWith('contact.') && event.contact_id) state.contacts.delete(event.contact_id);
   if (!event.conversation_id) {
     if (event.contact_id) await thread.onEvent(event);
@@ -146,16 +164,20 @@ async function start() {
   layout.main = document.getElementById('main');
   document.getElementById('me-name').textContent = me.name;
   if (me.role !== 'admin') document.querySelectorAll('.admin-only').forEach((el) => el.remove());
+  if (me.role === 'agent') document.querySelectorAll('.campaigns-only').forEach((el) => el.remove());
+  if (me.role === 'marketer') document.querySelectorAll('.inbox-only').forEach((el) => el.remove());
   document.getElementById('help-button').addEventListener('click', () => showHelp(true));
   document.getElementById('help-close').addEventListener('click', () => showHelp(false));
   document.getElementById('help').addEventListener('click', (e) => { if (e.target.id === 'help') showHelp(false); });
   document.addEventListener('keydown', onKey);
   const select = document.getElementById('availability');
-  select.value = localStorage.getItem(`sb:${me.id}:availability`) || 'online';
-  select.addEventListener('change', () => {
-    localStorage.setItem(`sb:${me.id}:availability`, select.value);
-    heartbeat();
-  });
+  if (select) {
+    select.value = localStorage.getItem(`sb:${me.id}:availability`) || 'online';
+    select.addEventListener('change', () => {
+      localStorage.setItem(`sb:${me.id}:availability`, select.value);
+      heartbeat();
+    });
+  }
   try {
     await loadDirectory();
   } catch (err) {
@@ -167,14 +189,13 @@ async function start() {
     if (rules === null) state.missing.add('rules');
     if (templates === null) state.missing.add('templates');
   }
-  if (me.role === 'marketer') {
-    replace(layout.main, h('p', { class: 'empty' }, 'Your role (marketer) has no access to the inbox. Campaigns and contacts are available through the API.'));
-    return;
-  }
   connectEvents();
-  heartbeat();
-  setInterval(heartbeat, HEARTBEAT_MS);
-  setInterval(inbox.tick, 30000);
+  if (me.role !== 'marketer') {
+    // Marketers answer no conversations: no availability, no presence.
+    heartbeat();
+    setInterval(heartbeat, HEARTBEAT_MS);
+    setInterval(inbox.tick, 30000);
+  }
   window.addEventListener('hashchange', () => { navigate().catch((err) => toast(err.message, 'error')); });
   window.addEventListener('pagehide', () => thread.leave());
   await navigate();
