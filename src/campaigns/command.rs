@@ -11,7 +11,6 @@ use anyhow::Context;
 use clap::Subcommand;
 
 use super::import::ImportOptions;
-use super::spec::CampaignSpec;
 use crate::config::Config;
 use crate::dispatch::Connectors;
 use crate::domain::Millis;
@@ -232,19 +231,14 @@ pub async fn campaign(
                 .with_context(|| format!("reading {}", file.display()))?;
             let request: crate::http::api::campaigns::CreateCampaignRequest =
                 serde_json::from_str(&text).with_context(|| format!("{}", file.display()))?;
-            let filter = match (request.segment_id, request.filter) {
+            let name = request.name.clone();
+            let (audience, spec) = request.into_parts();
+            let filter = match audience {
                 (Some(id), None) => store.get_segment(id).await.context("the segment")?.filter,
                 (None, Some(filter)) => filter,
                 _ => anyhow::bail!("give either `segment_id` or `filter`"),
             };
             super::segment::check(&filter)?;
-            let spec = CampaignSpec {
-                channels: request.channels,
-                quiet_hours: request.quiet_hours,
-                track_opens: request.track_opens,
-                track_clicks: request.track_clicks,
-                locale: request.locale,
-            };
             let templates = crate::templates::Templates::load(&config.templates)?;
             let mut connectors = Connectors::new();
             for connector in crate::app::build_connectors(&config.channels)? {
@@ -253,7 +247,7 @@ pub async fn campaign(
             spec.check(&connectors, &templates)
                 .map_err(|err| anyhow::anyhow!(err))?;
             let campaign = store
-                .create_campaign(&request.name, &filter, &serde_json::to_value(&spec)?, None)
+                .create_campaign(&name, &filter, &serde_json::to_value(&spec)?, None)
                 .await?;
             println!("created draft campaign {} ({})", campaign.id, campaign.name);
             Ok(())

@@ -82,6 +82,22 @@ pub struct CreateCampaignRequest {
     pub locale: Option<String>,
 }
 
+impl CreateCampaignRequest {
+    /// The audience as written (a saved segment's id or a filter) and the rest as a spec.
+    pub fn into_parts(self) -> ((Option<i64>, Option<Filter>), CampaignSpec) {
+        (
+            (self.segment_id, self.filter),
+            CampaignSpec {
+                channels: self.channels,
+                quiet_hours: self.quiet_hours,
+                track_opens: self.track_opens,
+                track_clicks: self.track_clicks,
+                locale: self.locale,
+            },
+        )
+    }
+}
+
 /// Body of `POST /api/v1/campaigns/{id}/start`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -168,11 +184,12 @@ struct Definition {
 /// # Errors
 /// `Invalid` naming the field; `NotFound` for an unknown segment.
 async fn definition(state: &AppState, request: CreateCampaignRequest) -> ApiResult<Definition> {
-    let name = request.name.trim();
+    let name = request.name.trim().to_owned();
     if name.is_empty() {
         return Err(ApiError::Invalid("name: must not be empty".into()));
     }
-    let filter = match (request.segment_id, request.filter) {
+    let (audience, spec) = request.into_parts();
+    let filter = match audience {
         (Some(id), None) => {
             state
                 .store
@@ -189,21 +206,11 @@ async fn definition(state: &AppState, request: CreateCampaignRequest) -> ApiResu
         }
     };
     segment::check(&filter).map_err(|err| ApiError::Invalid(format!("filter: {err}")))?;
-    let spec = CampaignSpec {
-        channels: request.channels,
-        quiet_hours: request.quiet_hours,
-        track_opens: request.track_opens,
-        track_clicks: request.track_clicks,
-        locale: request.locale,
-    };
+
     spec.check(&state.connectors, &state.templates)
         .map_err(ApiError::Invalid)?;
     let spec = serde_json::to_value(&spec).map_err(|err| ApiError::Internal(err.into()))?;
-    Ok(Definition {
-        name: name.to_owned(),
-        filter,
-        spec,
-    })
+    Ok(Definition { name, filter, spec })
 }
 
 /// `GET /api/v1/campaigns`
