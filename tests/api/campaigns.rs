@@ -975,6 +975,11 @@ async fn cli_imports_with_a_report_and_shows_campaign_status() {
     let status = run(&["campaign", "status", &campaign.id.to_string()]);
     assert!(status.contains("Hello (draft)"), "{status}");
     assert!(status.contains("total"), "{status}");
+    let released = run(&["campaign", "resend-in-doubt", &campaign.id.to_string()]);
+    assert!(
+        released.contains("0 in-doubt sends will go out again"),
+        "{released}"
+    );
     let cancelled = run(&["campaign", "cancel", &campaign.id.to_string()]);
     assert!(cancelled.contains("is now cancelled"), "{cancelled}");
     db.cleanup().await;
