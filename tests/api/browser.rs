@@ -21,7 +21,20 @@ pub struct Driver {
 
 impl Driver {
     /// Starts `/usr/bin/chromedriver` on a free port and waits until it says it listens.
+    /// A chromedriver that exits before listening (seen rarely when several start at once on
+    /// a busy machine) is started again, twice at most; the last one's output is in the panic.
     pub async fn start() -> Self {
+        let mut said = Vec::new();
+        for _ in 0..3 {
+            match Self::try_start().await {
+                Ok(driver) => return driver,
+                Err(output) => said = output,
+            }
+        }
+        panic!("chromedriver exited before listening, three times; it said: {said:?}");
+    }
+
+    async fn try_start() -> Result<Self, Vec<String>> {
         let mut process = Command::new("/usr/bin/chromedriver")
             .arg("--port=0")
             .stdout(Stdio::piped())
@@ -32,26 +45,28 @@ impl Driver {
         let stdout = process.stdout.take().expect("chromedriver stdout");
         let mut lines = BufReader::new(stdout).lines();
         let port = tokio::time::timeout(PATIENCE, async {
+            let mut said = Vec::new();
             while let Some(line) = lines.next_line().await.expect("read chromedriver") {
                 if let Some(rest) = line.split("started successfully on port ").nth(1) {
-                    return rest
+                    return Ok(rest
                         .trim_end_matches('.')
                         .trim()
                         .parse::<u16>()
-                        .expect("port");
+                        .expect("port"));
                 }
+                said.push(line);
             }
-            panic!("chromedriver exited before listening");
+            Err(said)
         })
         .await
-        .expect("chromedriver did not start in time");
+        .expect("chromedriver did not start in time")?;
         // Keep reading so chromedriver never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Self {
+        Ok(Self {
             url: format!("http://127.0.0.1:{port}"),
             _process: process,
             profiles: Vec::new(),
-        }
+        })
     }
 
     /// A new browser (its own profile, so its own cookies).
