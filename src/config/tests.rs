@@ -158,6 +158,21 @@ fn webhooks_default_to_guarded_targets_and_a_day_of_retries() {
     assert!(err.to_string().contains("webhooks.timeout_secs"), "{err}");
 }
 
+#[test]
+fn the_sqlite_cache_is_bounded_and_configurable() {
+    let config = Config::from_parts(None, Vec::new(), |_| None).expect("defaults");
+    assert_eq!(config.database.sqlite_cache_mib, 8);
+    let config = load("[database]\nsqlite_cache_mib = 64\n").expect("valid");
+    assert_eq!(config.database.sqlite_cache_mib, 64);
+    for bad in ["0", "5000"] {
+        let err = load(&format!("[database]\nsqlite_cache_mib = {bad}\n")).expect_err("invalid");
+        assert!(
+            err.to_string().contains("database.sqlite_cache_mib"),
+            "{err}"
+        );
+    }
+}
+
 const SHOP: &str = "[[channels]]\nname = \"shop\"\nkind = \"webhook\"\nsecret = \"s\"\n";
 
 #[test]

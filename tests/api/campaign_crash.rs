@@ -7,47 +7,18 @@
 //! marketer can release the held ones.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use switchboard::store::{ConnectOptions, Store};
 
-use crate::helpers::{SECRET, TestDb, app_backend};
+use crate::helpers::{SECRET, ServedBinary, TestDb, app_backend};
 
 const RECIPIENTS: usize = 600;
 const BATCH: usize = 10;
 const PARALLEL: usize = 2;
-
-fn start(dir: &std::path::Path, database_url: &str) -> (Child, String, Option<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .current_dir(dir)
-        .env("SWITCHBOARD_DATABASE_URL", database_url)
-        .env("SWITCHBOARD_LOG_LEVEL", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start switchboard");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let mut token = None;
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("exited before listening")
-            .expect("read");
-        if let Some(address) = line.strip_prefix("listening on ") {
-            break address.trim().to_owned();
-        }
-        if line.trim().starts_with("sb_") && token.is_none() {
-            token = Some(line.trim().to_owned());
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (child, base, token)
-}
 
 /// What the local receiver saw.
 #[derive(Default)]
@@ -145,8 +116,11 @@ async fn kill_and_restart(deduplicates: bool) -> AfterCrash {
     )
     .expect("config");
     let db = TestDb::new(app_backend()).await;
-    let (mut child, base, token) = start(dir.path(), &db.url);
-    let token = token.expect("first run prints a token");
+    let served = ServedBinary::start(dir.path(), &db.url);
+    let token = served.token().expect("first run prints a token");
+    let ServedBinary {
+        mut child, base, ..
+    } = served;
     let store = Store::connect(&ConnectOptions::new(db.url.clone()))
         .await
         .expect("store");
@@ -196,7 +170,7 @@ async fn kill_and_restart(deduplicates: bool) -> AfterCrash {
     );
 
     // Restart on the same database and let it finish (leases of the dead worker run out).
-    let (child, base, _) = start(dir.path(), &db.url);
+    let ServedBinary { child, base, .. } = ServedBinary::start(dir.path(), &db.url);
     let token = {
         let token = switchboard::tokens::generate();
         store

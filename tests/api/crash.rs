@@ -1,8 +1,7 @@
 //! Kill -9 under load: every message that got a 2xx survives, and none is doubled.
 //! Runs the real binary, as an operator would.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -10,39 +9,7 @@ use serde_json::Value;
 use switchboard::store::{ConnectOptions, Store};
 use tokio::sync::{Mutex, Notify};
 
-use crate::helpers::{SECRET, TestDb, app_backend, hook_body};
-
-/// Starts `switchboard serve` on a random port and returns it with its base URL and the admin
-/// token a first run prints (`None` when the database already had agents).
-fn start(dir: &std::path::Path, database_url: &str) -> (Child, String, Option<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .current_dir(dir)
-        .env("SWITCHBOARD_DATABASE_URL", database_url)
-        .env("SWITCHBOARD_LOG_LEVEL", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start switchboard");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let mut token = None;
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("switchboard exited before listening")
-            .expect("read");
-        if let Some(address) = line.strip_prefix("listening on ") {
-            break address.trim().to_owned();
-        }
-        if line.trim().starts_with("sb_") && token.is_none() {
-            token = Some(line.trim().to_owned());
-        }
-    };
-    // Keep draining stdout so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, base, token)
-}
+use crate::helpers::{SECRET, ServedBinary, TestDb, app_backend, hook_body};
 
 async fn post(client: &reqwest::Client, base: &str, body: &str) -> Option<Value> {
     let response = client
@@ -70,7 +37,11 @@ async fn sigkill_under_load_loses_no_acknowledged_message() {
     )
     .expect("config");
     let db = TestDb::new(app_backend()).await;
-    let (mut child, base, first_run) = start(dir.path(), &db.url);
+    let served = ServedBinary::start(dir.path(), &db.url);
+    let first_run = served.token();
+    let ServedBinary {
+        mut child, base, ..
+    } = served;
     // The first run prints an admin token, as the README promises, and it works.
     let token = first_run.expect("a first run prints the admin token");
     let listed = reqwest::Client::new()
@@ -129,7 +100,11 @@ async fn sigkill_under_load_loses_no_acknowledged_message() {
     assert!(acked.len() >= 300);
 
     // Restart on the same database: every acknowledged message must be there already.
-    let (mut child, base, second_run) = start(dir.path(), &db.url);
+    let served = ServedBinary::start(dir.path(), &db.url);
+    let second_run = served.token();
+    let ServedBinary {
+        mut child, base, ..
+    } = served;
     assert_eq!(second_run, None, "a restart creates no second admin");
     let store = Store::connect(&ConnectOptions::new(db.url.clone()))
         .await
@@ -175,7 +150,9 @@ async fn sigterm_drains_in_flight_work_and_exits_cleanly() {
     )
     .expect("config");
     let db = TestDb::new(app_backend()).await;
-    let (mut child, base, _) = start(dir.path(), &db.url);
+    let ServedBinary {
+        mut child, base, ..
+    } = ServedBinary::start(dir.path(), &db.url);
     let client = reqwest::Client::new();
     let acked = Arc::new(AtomicUsize::new(0));
     let started = Arc::new(Notify::new());

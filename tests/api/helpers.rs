@@ -403,3 +403,65 @@ pub fn rand_suffix() -> String {
 pub fn hook_body(id: &str, from: &str, text: &str) -> String {
     serde_json::json!({"id": id, "from": {"id": from, "name": format!("Customer {from}")}, "text": text}).to_string()
 }
+
+/// `switchboard serve` run as an operator would: the real binary on a random port.
+pub struct ServedBinary {
+    pub child: std::process::Child,
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// What it printed before listening (a first run's sign-in and API token).
+    pub printed: Vec<String>,
+}
+
+impl ServedBinary {
+    /// Starts the binary in `dir` on `database_url` and waits until it listens; its output is
+    /// drained afterwards so it never blocks on a full pipe.
+    pub fn start(dir: &std::path::Path, database_url: &str) -> Self {
+        use std::io::{BufRead, BufReader};
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .current_dir(dir)
+            .env("SWITCHBOARD_DATABASE_URL", database_url)
+            .env("SWITCHBOARD_LOG_LEVEL", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start switchboard");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut printed = Vec::new();
+        let base = loop {
+            let line = lines
+                .next()
+                .expect("switchboard exited before listening")
+                .expect("read");
+            if let Some(address) = line.strip_prefix("listening on ") {
+                break address.trim().to_owned();
+            }
+            printed.push(line);
+        };
+        std::thread::spawn(move || for _ in lines {});
+        Self {
+            child,
+            base,
+            printed,
+        }
+    }
+
+    /// The API token a first run prints (`None` when the database already had agents).
+    pub fn token(&self) -> Option<String> {
+        self.printed
+            .iter()
+            .map(|line| line.trim())
+            .find(|line| line.starts_with("sb_"))
+            .map(str::to_owned)
+    }
+
+    /// The rest of the first printed line that starts with `prefix`, trimmed.
+    pub fn printed_value(&self, prefix: &str) -> Option<String> {
+        self.printed
+            .iter()
+            .find_map(|line| line.trim().strip_prefix(prefix))
+            .map(|rest| rest.trim().to_owned())
+    }
+}

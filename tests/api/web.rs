@@ -783,38 +783,16 @@ async fn nothing_a_customer_writes_runs_in_the_inbox() {
 
 #[tokio::test]
 async fn the_first_run_prints_a_sign_in_that_works() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
     let dir = tempfile::tempdir().expect("dir");
     let db = crate::helpers::TestDb::new(crate::helpers::app_backend()).await;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .current_dir(dir.path())
-        .env("SWITCHBOARD_DATABASE_URL", &db.url)
-        .env("SWITCHBOARD_LOG_LEVEL", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start switchboard");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let (mut email, mut password) = (None, None);
-    let base = loop {
-        let line = lines.next().expect("output").expect("read");
-        if let Some(value) = line.trim().strip_prefix("email:") {
-            email = Some(value.trim().to_owned());
-        }
-        if let Some(value) = line.trim().strip_prefix("password:") {
-            password = Some(value.trim().to_owned());
-        }
-        if let Some(address) = line.strip_prefix("listening on ") {
-            break address.trim().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let served = crate::helpers::ServedBinary::start(dir.path(), &db.url);
     let (email, password) = (
-        email.expect("email printed"),
-        password.expect("password printed"),
+        served.printed_value("email:").expect("email printed"),
+        served.printed_value("password:").expect("password printed"),
     );
+    let crate::helpers::ServedBinary {
+        mut child, base, ..
+    } = served;
     let client = no_redirects();
     let form = client
         .get(format!("{base}/login"))
