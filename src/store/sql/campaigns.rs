@@ -225,46 +225,62 @@ pub async fn plan(
     if current.planned_at.is_some() {
         return Ok((current, Vec::new()));
     }
-    // One INSERT … SELECT per channel in preference order: the (campaign, contact) key makes
-    // a later channel skip everyone an earlier one took, so each contact lands on the first
-    // channel where they are reachable, consented and not suppressed.
-    for channel in channels {
-        let compiled = compile(&current.filter, IS_POSTGRES, 5, now).map_err(filter_error)?;
-        let sql = format!(
-            "INSERT INTO campaign_sends (campaign_id, contact_id, channel, address, state, next_attempt_at) \
-             SELECT $1, c.id, $2, i.external_id, 'pending', 0 FROM contacts c \
-             JOIN contact_identities i ON i.contact_id = c.id AND i.scope = $3 \
-             AND i.unreachable_reason IS NULL \
-             WHERE ({}) \
-             AND EXISTS (SELECT 1 FROM contact_consents k WHERE k.contact_id = c.id \
-                         AND k.channel = $4 AND k.status = 'granted') \
-             AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.scope = i.scope \
-                             AND s.address = lower(i.external_id)) \
-             ON CONFLICT DO NOTHING",
-            compiled.condition
-        );
-        bind_all!(
-            sqlx::query(&sql)
-                .bind(id)
-                .bind(&channel.name)
-                .bind(&channel.scope)
-                .bind(&channel.kind),
-            &compiled.binds
-        )
-        .execute(&mut *tx)
-        .await?;
+    // One pass over the audience: per channel, in preference order, the contact's reachable,
+    // unsuppressed address if they consented to that channel's kind; the first one found wins,
+    // and a contact with none is recorded as suppressed so the funnel shows who was held back.
+    // (One INSERT per channel plus one for the rest evaluated the segment once per statement.)
+    let mut picks = String::new();
+    let mut binds: Vec<&str> = Vec::new();
+    for (n, channel) in channels.iter().enumerate() {
+        let scope = binds.len() + 3;
+        let kind = binds.len() + 4;
+        picks.push_str(&format!(
+            ", CASE WHEN EXISTS (SELECT 1 FROM contact_consents k WHERE k.contact_id = c.id \
+                                 AND k.channel = ${kind} AND k.status = 'granted') \
+               THEN (SELECT i.external_id FROM contact_identities i \
+                     WHERE i.contact_id = c.id AND i.scope = ${scope} \
+                     AND i.unreachable_reason IS NULL \
+                     AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.scope = i.scope \
+                                     AND s.address = lower(i.external_id)) LIMIT 1) END AS a{n}"
+        ));
+        binds.extend([channel.name.as_str(), channel.scope.as_str(), channel.kind.as_str()]);
     }
-    // The rest of the audience is recorded too, so the funnel shows who was held back.
-    let compiled = compile(&current.filter, IS_POSTGRES, 2, now).map_err(filter_error)?;
+    let found: Vec<String> = (0..channels.len()).map(|n| format!("a{n}")).collect();
+    let address = match found.len() {
+        0 => "CAST(NULL AS TEXT)".to_owned(),
+        1 => found[0].clone(),
+        _ => format!("COALESCE({})", found.join(", ")),
+    };
+    let channel = if found.is_empty() {
+        "CAST(NULL AS TEXT)".to_owned()
+    } else {
+        let arms: String = found
+            .iter()
+            .enumerate()
+            .map(|(n, pick)| format!(" WHEN {pick} IS NOT NULL THEN CAST(${} AS TEXT)", 3 * n + 2))
+            .collect();
+        format!("CASE{arms} END")
+    };
+    let compiled = compile(&current.filter, IS_POSTGRES, binds.len() + 2, now).map_err(filter_error)?;
+    // The audience is materialised so each pick runs once per contact: inlined, SQLite would
+    // evaluate it again for every column that mentions it. (An ordered pick such as `min()`
+    // made SQLite walk the scope's whole identity index per contact.) In contact order, the
+    // ledger's key grows at its end instead of being written all over. `WHERE true`: without
+    // it SQLite would read `ON CONFLICT` as a join constraint.
     let sql = format!(
-        "INSERT INTO campaign_sends (campaign_id, contact_id, channel, address, state, error) \
-         SELECT $1, c.id, NULL, NULL, 'suppressed', 'no reachable channel with consent' \
-         FROM contacts c WHERE ({}) ON CONFLICT DO NOTHING",
+        "WITH audience AS MATERIALIZED (SELECT c.id{picks} FROM contacts c WHERE ({}) ORDER BY c.id) \
+         INSERT INTO campaign_sends (campaign_id, contact_id, channel, address, state, error, next_attempt_at) \
+         SELECT $1, id, {channel}, {address}, \
+                CASE WHEN {address} IS NULL THEN 'suppressed' ELSE 'pending' END, \
+                CASE WHEN {address} IS NULL THEN 'no reachable channel with consent' END, 0 \
+         FROM audience WHERE true ON CONFLICT DO NOTHING",
         compiled.condition
     );
-    bind_all!(sqlx::query(&sql).bind(id), &compiled.binds)
-        .execute(&mut *tx)
-        .await?;
+    let mut query = sqlx::query(&sql).bind(id);
+    for bind in binds {
+        query = query.bind(bind);
+    }
+    bind_all!(query, &compiled.binds).execute(&mut *tx).await?;
     let targeted: i64 =
         sqlx::query_scalar("SELECT count(*) FROM campaign_sends WHERE campaign_id = $1")
             .bind(id)
@@ -293,14 +309,17 @@ pub async fn plan(
     Ok((campaign, events))
 }
 
-type LeaseRow = (i64, Option<String>, i64);
-type ContactDataRow = (
+/// A leased row with its contact, as one element of the JSON array the contact query returns:
+/// contact id, name, email, phone, attributes, allowed (0/1), address, attempts.
+type LeasedRow = (
     i64,
     Option<String>,
     Option<String>,
     Option<String>,
-    sqlx::types::Json<serde_json::Map<String, serde_json::Value>>,
-    bool,
+    serde_json::Map<String, serde_json::Value>,
+    i64,
+    Option<String>,
+    i64,
 );
 
 /// Leases due rows of one channel (see `Store::lease_sends`).
@@ -329,19 +348,38 @@ pub async fn lease(
         .execute(&mut *tx)
         .await?;
     }
+    let ids = take_due(&mut tx, campaign, &channel.name, limit, now, now.0 + lease_ms).await?;
+    tx.commit().await?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Read after the commit, outside the write lock: the rows are ours until the deadline, and
+    // on SQLite another batch can take its lease while this one reads its contacts.
+    let mut conn = pool.acquire().await?;
+    leased_contacts(&mut conn, campaign, channel, &ids).await
+}
+
+/// Marks up to `limit` due rows leased until `until` and returns their contact ids.
+async fn take_due(
+    conn: &mut Conn,
+    campaign: i64,
+    channel: &str,
+    limit: i64,
+    now: Millis,
+    until: i64,
+) -> StoreResult<Vec<i64>> {
     // Expired leases (their worker died) first, then due pending rows: two index ranges on
-    // (campaign, channel, state, next_attempt_at) instead of one OR that would scan the whole
+    // (campaign, state, channel, next_attempt_at) instead of one OR that would scan the whole
     // ledger. A leased row's `next_attempt_at` is its lease's end, so finding expired leases
     // never walks the live ones.
-    // PostgreSQL: each pick is a materialised CTE so LIMIT applies once (a subquery inside IN
-    // may be re-run per row), and workers on several nodes skip each other's locked rows.
-    // SQLite has a single writer (`BEGIN IMMEDIATE`), so the subqueries are exclusive.
     let expired = "SELECT contact_id FROM campaign_sends WHERE campaign_id = $1 AND channel = $2 \
                    AND state = 'leased' AND next_attempt_at < $3";
     let due = "SELECT contact_id FROM campaign_sends WHERE campaign_id = $1 AND channel = $2 \
                AND state = 'pending' AND next_attempt_at <= $3";
-    let sql = if IS_POSTGRES {
-        format!(
+    if IS_POSTGRES {
+        // Each pick is a materialised CTE so LIMIT applies once (a subquery inside IN may be
+        // re-run per row), and workers on several nodes skip each other's locked rows.
+        let sql = format!(
             "WITH expired AS MATERIALIZED ({expired} LIMIT $4 FOR UPDATE SKIP LOCKED), \
                   due AS MATERIALIZED ({due} LIMIT $4 FOR UPDATE SKIP LOCKED), \
                   picked AS MATERIALIZED (SELECT contact_id FROM expired \
@@ -349,72 +387,113 @@ pub async fn lease(
              UPDATE campaign_sends s SET state = 'leased', leased_until = $5, next_attempt_at = $5 \
              FROM picked \
              WHERE s.campaign_id = $1 AND s.contact_id = picked.contact_id \
-             RETURNING s.contact_id, s.address, s.attempts"
-        )
-    } else {
-        format!(
-            "UPDATE campaign_sends SET state = 'leased', leased_until = $5, next_attempt_at = $5 \
-             WHERE campaign_id = $1 AND contact_id IN ( \
-               SELECT contact_id FROM ({expired} LIMIT $4) \
-               UNION ALL SELECT contact_id FROM ({due} LIMIT $4) LIMIT $4) \
-             RETURNING contact_id, address, attempts"
-        )
-    };
-    let rows: Vec<LeaseRow> = sqlx::query_as(&sql)
-    .bind(campaign)
-    .bind(&channel.name)
-    .bind(now.0)
-    .bind(limit)
-    .bind(now.0 + lease_ms)
-    .fetch_all(&mut *tx)
-    .await?;
-    if rows.is_empty() {
-        tx.commit().await?;
+             RETURNING s.contact_id"
+        );
+        return Ok(sqlx::query_scalar(&sql)
+            .bind(campaign)
+            .bind(channel)
+            .bind(now.0)
+            .bind(limit)
+            .bind(until)
+            .fetch_all(&mut *conn)
+            .await?);
+    }
+    // SQLite has a single writer (`BEGIN IMMEDIATE`), so picking and marking in two statements
+    // is exclusive. The ids come back as one JSON array: sqlx hands every result row from its
+    // SQLite thread to the runtime separately, which cost more than the query itself.
+    let sql = format!(
+        "SELECT json_group_array(contact_id) FROM ( \
+           SELECT contact_id FROM ({expired} LIMIT $4) \
+           UNION ALL SELECT contact_id FROM ({due} LIMIT $4) LIMIT $4)"
+    );
+    let ids: sqlx::types::Json<Vec<i64>> = sqlx::query_scalar(&sql)
+        .bind(campaign)
+        .bind(channel)
+        .bind(now.0)
+        .bind(limit)
+        .fetch_one(&mut *conn)
+        .await?;
+    if ids.0.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<i64> = rows.iter().map(|row| row.0).collect();
-    let members = if IS_POSTGRES {
-        "s.contact_id IN (SELECT value::bigint FROM jsonb_array_elements_text($4))"
+    sqlx::query(
+        "UPDATE campaign_sends SET state = 'leased', leased_until = $3, next_attempt_at = $3 \
+         WHERE campaign_id = $1 AND contact_id IN (SELECT value FROM json_each($2))",
+    )
+    .bind(campaign)
+    .bind(sqlx::types::Json(&ids.0))
+    .bind(until)
+    .execute(&mut *conn)
+    .await?;
+    Ok(ids.0)
+}
+
+/// The leased rows `ids` with what rendering needs, in contact order; `allowed` is checked
+/// again now, so an opt-out that arrived after planning wins over the ledger.
+async fn leased_contacts(
+    conn: &mut Conn,
+    campaign: i64,
+    channel: &PlanChannel,
+    ids: &[i64],
+) -> StoreResult<Vec<LeasedSend>> {
+    // One row holding a JSON array of all of them, for the reason given in `take_due`; the ids
+    // travel as one JSON array too.
+    let (aggregate, members) = if IS_POSTGRES {
+        (
+            "json_agg(json_build_array(c.id, c.name, c.email, c.phone, c.attributes, \
+             {allowed}, s.address, s.attempts) ORDER BY c.id)",
+            "s.contact_id IN (SELECT value::bigint FROM jsonb_array_elements_text($4))",
+        )
     } else {
-        "s.contact_id IN (SELECT value FROM json_each($4))"
+        (
+            "json_group_array(json_array(c.id, c.name, c.email, c.phone, json(c.attributes), \
+             {allowed}, s.address, s.attempts))",
+            "s.contact_id IN (SELECT value FROM json_each($4))",
+        )
     };
-    let sql = format!(
-        "SELECT c.id, c.name, c.email, c.phone, c.attributes, \
-         (EXISTS (SELECT 1 FROM contact_consents k WHERE k.contact_id = c.id \
-                  AND k.channel = $2 AND k.status = 'granted') \
+    // The address's identity is found through its contact (an identity never changes contact):
+    // the batch is in contact order, so these lookups walk one index in order, where the
+    // (scope, external id) key would jump all over it. SQLite would pick that unique key, so
+    // its columns are hidden from the planner there with a unary `+`.
+    let hidden = if IS_POSTGRES { "" } else { "+" };
+    let allowed = format!(
+        "CASE WHEN EXISTS (SELECT 1 FROM contact_consents k WHERE k.contact_id = c.id \
+                           AND k.channel = $2 AND k.status = 'granted') \
           AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.scope = $3 \
                           AND x.address = lower(s.address)) \
-          AND NOT EXISTS (SELECT 1 FROM contact_identities i WHERE i.scope = $3 \
-                          AND i.external_id = s.address AND i.unreachable_reason IS NOT NULL)) \
-         FROM campaign_sends s JOIN contacts c ON c.id = s.contact_id \
-         WHERE s.campaign_id = $1 AND {members}"
+          AND NOT EXISTS (SELECT 1 FROM contact_identities i WHERE i.contact_id = c.id \
+                          AND {hidden}i.scope = $3 AND {hidden}i.external_id = s.address \
+                          AND i.unreachable_reason IS NOT NULL) \
+          THEN 1 ELSE 0 END"
     );
-    // The ids travel as one JSON array on both backends.
-    let contacts: Vec<ContactDataRow> = sqlx::query_as(&sql)
+    let sql = format!(
+        "SELECT {} FROM campaign_sends s JOIN contacts c ON c.id = s.contact_id \
+         WHERE s.campaign_id = $1 AND {members}",
+        aggregate.replace("{allowed}", &allowed)
+    );
+    let rows: Option<sqlx::types::Json<Vec<LeasedRow>>> = sqlx::query_scalar(&sql)
         .bind(campaign)
         .bind(&channel.kind)
         .bind(&channel.scope)
-        .bind(sqlx::types::Json(&ids))
-        .fetch_all(&mut *tx)
+        .bind(sqlx::types::Json(ids))
+        .fetch_one(&mut *conn)
         .await?;
-    tx.commit().await?;
-    let mut by_id: std::collections::HashMap<i64, ContactDataRow> =
-        contacts.into_iter().map(|row| (row.0, row)).collect();
     let mut leased: Vec<LeasedSend> = rows
+        .map(|rows| rows.0)
+        .unwrap_or_default()
         .into_iter()
-        .filter_map(|(contact, address, attempts)| {
-            let (_, name, email, phone, attributes, allowed) = by_id.remove(&contact)?;
-            Some(LeasedSend {
+        .map(
+            |(contact, name, email, phone, attributes, allowed, address, attempts)| LeasedSend {
                 contact: ContactId::new(contact),
                 address: address.unwrap_or_default(),
                 attempts,
                 name,
                 email,
                 phone,
-                attributes: attributes.0,
-                allowed,
-            })
-        })
+                attributes,
+                allowed: allowed != 0,
+            },
+        )
         .collect();
     leased.sort_by_key(|send| send.contact.get());
     Ok(leased)
