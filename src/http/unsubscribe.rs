@@ -68,6 +68,30 @@ pub async fn confirm_page(State(state): State<AppState>, Path(token): Path<Strin
     )
 }
 
+/// The (identity scope, address) a campaign message went to: its ledger row's address in its
+/// channel's scope, or for email without one (a test send), the contact's email address.
+async fn suppressed_address(state: &AppState, claims: &LinkClaims) -> Option<(String, String)> {
+    let contact = ContactId::new(claims.contact);
+    let sent_to = state
+        .store
+        .campaign_send_address(claims.campaign, contact)
+        .await
+        .unwrap_or_else(|err| {
+            tracing::warn!(error = %err, "could not read the campaign ledger");
+            None
+        });
+    if let Some((channel, address)) = sent_to {
+        if let Some(connector) = state.connectors.get(&channel) {
+            return Some((connector.identity_scope(), address));
+        }
+    }
+    if claims.kind != "email" {
+        return None;
+    }
+    let contact = state.store.get_contact(contact).await.ok()?;
+    contact.email.map(|email| ("email".to_owned(), email))
+}
+
 /// `POST /unsubscribe/{token}`: one-click unsubscribe (RFC 8058) and the page's button.
 pub async fn unsubscribe(
     State(state): State<AppState>,
@@ -81,17 +105,9 @@ pub async fn unsubscribe(
             "<p>This unsubscribe link is not valid.</p>",
         );
     };
-    // The address the message went to is suppressed too, so that no campaign reaches it on
-    // any contact it may later be attached to.
-    let address = state
-        .store
-        .get_contact(ContactId::new(claims.contact))
-        .await
-        .ok()
-        .and_then(|contact| match claims.kind.as_str() {
-            "email" => contact.email.map(|email| ("email".to_owned(), email)),
-            _ => None,
-        });
+    // The address the message went to is suppressed too, on every channel, so that no
+    // campaign reaches it on any contact it may later be attached to.
+    let address = suppressed_address(&state, &claims).await;
     let proof = headers
         .get(header::USER_AGENT)
         .and_then(|agent| agent.to_str().ok())

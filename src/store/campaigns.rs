@@ -418,6 +418,16 @@ impl Store {
         on_backend!(self, campaigns::funnel(id))
     }
 
+    /// The channel and address a campaign's message to a contact went to, if it has a ledger
+    /// row with a channel.
+    pub async fn campaign_send_address(
+        &self,
+        campaign: i64,
+        contact: ContactId,
+    ) -> StoreResult<Option<(String, String)>> {
+        on_backend!(self, campaign_feedback::send_address(campaign, contact))
+    }
+
     /// Withdraws consent, suppresses the address and marks the ledger row unsubscribed, in
     /// one transaction. Returns whether consent was granted (or unset) before: a repeated
     /// opt-out confirms nothing twice.

@@ -649,6 +649,30 @@ async fn one_click_unsubscribe_follows_rfc_8058() {
     assert_eq!(view["funnel"]["total"]["opened"], 1);
     assert_eq!(view["funnel"]["total"]["clicked"], 1);
 
+    // The chat address the message went to is suppressed, not only the consent withdrawn: a
+    // consent granted again later (a re-import, an API call) does not bring it back.
+    let regranted = app
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/contacts/{contact}/consents"),
+            &app.admin_token,
+            json!({"items": [{"channel": "telegram", "granted": true}]}),
+        )
+        .await;
+    assert!(regranted.status().is_success(), "{}", regranted.status());
+    let again = campaign(
+        &app,
+        "After unsubscribing",
+        json!({"op": "everyone"}),
+        json!([{"channel": "fake", "body": "Hello again", "rate_per_sec": FAST}]),
+    )
+    .await;
+    start(&app, again).await;
+    drain(&app, again).await;
+    let view = app.get_json(&format!("/api/v1/campaigns/{again}")).await;
+    assert_eq!(view["funnel"]["total"]["sent"], 0, "{view}");
+    assert_eq!(view["funnel"]["total"]["suppressed"], 1, "{view}");
+
     // A forged token is refused, on both methods.
     let forged = path.replacen(&format!("{id}."), &format!("{}.", id + 1), 1);
     assert_eq!(

@@ -11,6 +11,22 @@ use crate::domain::{ContactId, ConversationId, Event, EventId, EventKind, Millis
 use crate::store::campaigns::{ConsentChange, Engagement, InboundSeen, OptOut, REPLY_WINDOW_MS};
 use crate::store::StoreResult;
 
+/// The channel and address of a ledger row (see `Store::campaign_send_address`).
+pub async fn send_address(
+    pool: &Pool,
+    campaign: i64,
+    contact: ContactId,
+) -> StoreResult<Option<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT channel, address FROM campaign_sends \
+         WHERE campaign_id = $1 AND contact_id = $2 AND channel IS NOT NULL AND address IS NOT NULL",
+    )
+    .bind(campaign)
+    .bind(contact.get())
+    .fetch_optional(pool)
+    .await?)
+}
+
 /// Withdraws consent and suppresses the address (see `Store::opt_out`).
 pub async fn opt_out(pool: &Pool, opt_out: &OptOut, now: Millis) -> StoreResult<(bool, Vec<Event>)> {
     let mut tx = begin(pool).await?;
