@@ -80,10 +80,10 @@ async fn suppressed_address(state: &AppState, claims: &LinkClaims) -> Option<(St
             tracing::warn!(error = %err, "could not read the campaign ledger");
             None
         });
-    if let Some((channel, address)) = sent_to {
-        if let Some(connector) = state.connectors.get(&channel) {
-            return Some((connector.identity_scope(), address));
-        }
+    if let Some((channel, address)) = sent_to
+        && let Some(connector) = state.connectors.get(&channel)
+    {
+        return Some((connector.identity_scope(), address));
     }
     if claims.kind != "email" {
         return None;
