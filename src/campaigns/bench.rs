@@ -365,7 +365,13 @@ async fn measure(store: &Store, options: &CampaignBenchOptions) -> anyhow::Resul
     // Planning and rendering: the whole audience into the ledger, then every message rendered
     // (leased in batches, as the worker reads them; nothing sent).
     let plan_channel = super::plan_channel("plan", planner.as_ref());
-    let id = scheduled(store, "bench plan", PLAN_SCOPE, &spec("plan", f64::MAX)).await?;
+    let id = scheduled(
+        store,
+        "bench plan",
+        PLAN_SCOPE,
+        &spec("plan", super::spec::MAX_RATE_PER_SEC),
+    )
+    .await?;
     let clock = Instant::now();
     let (planned, _) = store
         .plan_campaign(id, std::slice::from_ref(&plan_channel))
@@ -416,7 +422,7 @@ async fn measure(store: &Store, options: &CampaignBenchOptions) -> anyhow::Resul
     // the same sink with the same concurrency.
     let overall_rss = peak_rss_mib();
     let sending_rss_reset = reset_peak_rss();
-    let unthrottled = 1e12;
+    let unthrottled = super::spec::MAX_RATE_PER_SEC;
     let id = scheduled(store, "bench sink", HOOK_SCOPE, &spec("sink", unthrottled)).await?;
     sink.reset();
     let worker = dispatch(

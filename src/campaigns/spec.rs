@@ -10,6 +10,10 @@ use super::quiet::QuietHours;
 use crate::dispatch::Connectors;
 use crate::templates::Templates;
 
+/// The highest configurable rate: a billion messages a second is "unthrottled" for any channel,
+/// and rates near `f64::MAX` would not read back from PostgreSQL's JSONB.
+pub const MAX_RATE_PER_SEC: f64 = 1e9;
+
 /// One channel of a campaign.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -80,9 +84,11 @@ impl CampaignSpec {
                 return Err(format!("{at}.channel: {:?} is listed twice", plan.channel));
             }
             if let Some(rate) = plan.rate_per_sec
-                && !(rate.is_finite() && rate > 0.0)
+                && !(rate > 0.0 && rate <= MAX_RATE_PER_SEC)
             {
-                return Err(format!("{at}.rate_per_sec: must be above zero"));
+                return Err(format!(
+                    "{at}.rate_per_sec: must be above zero and at most {MAX_RATE_PER_SEC:e}"
+                ));
             }
             // Inline text must compile and render with sample values now, not fail for
             // every contact later.

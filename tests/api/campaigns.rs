@@ -839,6 +839,16 @@ async fn roles_and_validation() {
             json!([{"channel": "fake", "body": "Hi {{ contact.nope.deeper }}"}]),
             "channels[0].body",
         ),
+        // Near f64::MAX a rate does not survive PostgreSQL's JSONB (printed as a 309-digit
+        // integer that reads back as out of range), so absurd rates are refused up front.
+        (
+            json!([{"channel": "fake", "body": "x", "rate_per_sec": 1.0e300}]),
+            "channels[0].rate_per_sec",
+        ),
+        (
+            json!([{"channel": "fake", "body": "x", "rate_per_sec": 0.0}]),
+            "channels[0].rate_per_sec",
+        ),
     ] {
         let response = app
             .post_json(

@@ -220,6 +220,16 @@ pub async fn plan(
     channels: &[PlanChannel],
     now: Millis,
 ) -> StoreResult<(Campaign, Vec<Event>)> {
+    if IS_POSTGRES {
+        // Fresh statistics first: right after a large import they still describe the old,
+        // small tables, and PostgreSQL then plans the per-contact lookups below as scans of
+        // a whole scope or consent list per contact (minutes for 200,000 contacts instead of
+        // seconds). ANALYZE samples a bounded number of rows, and outside the transaction its
+        // lock is released at once.
+        sqlx::query("ANALYZE contacts, contact_identities, contact_consents, suppressions")
+            .execute(pool)
+            .await?;
+    }
     let mut tx = begin(pool).await?;
     let current = load_campaign(&mut tx, id).await?;
     if current.planned_at.is_some() {
