@@ -1160,3 +1160,53 @@ async fn a_draft_is_edited_in_place_until_it_starts() {
     assert_eq!(after["state"], started["state"]);
     app.stop().await;
 }
+
+/// Right after a bulk import PostgreSQL's statistics still describe the old, small tables, and
+/// it planned the per-contact lookups of a campaign's planning as scans of everything (over six
+/// minutes for 200,000 contacts). Planning refreshes them first. (SQLite has no such step.)
+#[tokio::test]
+async fn planning_refreshes_postgresql_statistics_first() {
+    if crate::helpers::postgres_server().is_none() {
+        return;
+    }
+    let db = crate::helpers::TestDb::new(switchboard::store::Backend::Postgres).await;
+    let store = db.store().await;
+    store
+        .seed_campaign_contacts(50, "webhook:hook", "webhook")
+        .await
+        .expect("seed");
+    let filter = Filter::HasIdentity {
+        scope: "webhook:hook".into(),
+    };
+    let spec = json!({"channels": [{"channel": "hook", "body": "Hi"}]});
+    let campaign = store
+        .create_campaign("Statistics", &filter, &spec, None)
+        .await
+        .expect("create");
+    let pool = sqlx::PgPool::connect(&db.url).await.expect("connect");
+    let analyzed = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL \
+             AND relname IN ('contacts', 'contact_identities', 'contact_consents', 'suppressions')",
+        )
+        .fetch_one(&pool)
+        .await
+        .expect("statistics")
+    };
+    assert_eq!(analyzed().await, 0);
+    let channel = switchboard::store::campaigns::PlanChannel {
+        name: "hook".into(),
+        scope: "webhook:hook".into(),
+        kind: "webhook".into(),
+        receiver_deduplicates: true,
+    };
+    let (planned, _) = store
+        .plan_campaign(campaign.id, &[channel])
+        .await
+        .expect("plan");
+    assert_eq!(planned.targeted, 50);
+    assert_eq!(analyzed().await, 4);
+    pool.close().await;
+    store.close().await;
+    db.cleanup().await;
+}
