@@ -438,6 +438,9 @@ async fn take_due(
     Ok(ids.0)
 }
 
+/// Most leased rows whose contacts are read in one statement.
+const READ_SLICE: usize = 1_000;
+
 /// The leased rows `ids` with what rendering needs, in contact order; `allowed` is checked
 /// again now, so an opt-out that arrived after planning wins over the ledger.
 async fn leased_contacts(
@@ -481,18 +484,18 @@ async fn leased_contacts(
          WHERE s.campaign_id = $1 AND {members}",
         aggregate.replace("{allowed}", &allowed)
     );
-    let rows: Option<sqlx::types::Json<Vec<LeasedRow>>> = sqlx::query_scalar(&sql)
-        .bind(campaign)
-        .bind(&channel.kind)
-        .bind(&channel.scope)
-        .bind(sqlx::types::Json(ids))
-        .fetch_one(&mut *conn)
-        .await?;
-    let mut leased: Vec<LeasedSend> = rows
-        .map(|rows| rows.0)
-        .unwrap_or_default()
-        .into_iter()
-        .map(
+    // In slices of `READ_SLICE`: one large batch read at once is a string of megabytes, which
+    // the allocator keeps around after it is freed.
+    let mut leased: Vec<LeasedSend> = Vec::with_capacity(ids.len());
+    for slice in ids.chunks(READ_SLICE) {
+        let rows: Option<sqlx::types::Json<Vec<LeasedRow>>> = sqlx::query_scalar(&sql)
+            .bind(campaign)
+            .bind(&channel.kind)
+            .bind(&channel.scope)
+            .bind(sqlx::types::Json(slice))
+            .fetch_one(&mut *conn)
+            .await?;
+        leased.extend(rows.map(|rows| rows.0).unwrap_or_default().into_iter().map(
             |(contact, name, email, phone, attributes, allowed, address, attempts)| LeasedSend {
                 contact: ContactId::new(contact),
                 address: address.unwrap_or_default(),
@@ -503,8 +506,8 @@ async fn leased_contacts(
                 attributes,
                 allowed: allowed != 0,
             },
-        )
-        .collect();
+        ));
+    }
     leased.sort_by_key(|send| send.contact.get());
     Ok(leased)
 }
