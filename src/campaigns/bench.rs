@@ -212,16 +212,21 @@ async fn scheduled(
     Ok(campaign.id)
 }
 
-/// Plans a campaign on `channel`, then runs the real worker (lease → render → send → record)
-/// until it finishes; returns the rate at which its messages went out.
+/// Creates an unthrottled campaign to everyone reachable in `scope` on the configured channel
+/// `name`, plans it, then runs the real worker (lease → render → send → record) until it
+/// finishes; returns the rate at which its messages went out.
 async fn dispatch(
     runner: &CampaignRunner,
     store: &Store,
-    id: i64,
-    channel: &PlanChannel,
+    scope: &str,
+    name: &str,
+    connector: &dyn Connector,
 ) -> anyhow::Result<f64> {
+    let spec = spec(name, super::spec::MAX_RATE_PER_SEC);
+    let id = scheduled(store, &format!("bench {name}"), scope, &spec).await?;
+    let channel = super::plan_channel(name, connector);
     let (planned, _) = store
-        .plan_campaign(id, std::slice::from_ref(channel))
+        .plan_campaign(id, std::slice::from_ref(&channel))
         .await?;
     let clock = Instant::now();
     loop {
@@ -422,16 +427,8 @@ async fn measure(store: &Store, options: &CampaignBenchOptions) -> anyhow::Resul
     // the same sink with the same concurrency.
     let overall_rss = peak_rss_mib();
     let sending_rss_reset = reset_peak_rss();
-    let unthrottled = super::spec::MAX_RATE_PER_SEC;
-    let id = scheduled(store, "bench sink", HOOK_SCOPE, &spec("sink", unthrottled)).await?;
     sink.reset();
-    let worker = dispatch(
-        &runner,
-        store,
-        id,
-        &super::plan_channel("sink", sink.as_ref()),
-    )
-    .await?;
+    let worker = dispatch(&runner, store, HOOK_SCOPE, "sink", sink.as_ref()).await?;
     sink.reset();
     let sending_rss = peak_rss_mib().filter(|_| sending_rss_reset);
     let count = usize::try_from(dispatch_size).unwrap_or(usize::MAX);
@@ -442,14 +439,7 @@ async fn measure(store: &Store, options: &CampaignBenchOptions) -> anyhow::Resul
         worker / bare.max(f64::EPSILON)
     );
 
-    let id = scheduled(store, "bench http", HOOK_SCOPE, &spec("hook", unthrottled)).await?;
-    let worker = dispatch(
-        &runner,
-        store,
-        id,
-        &super::plan_channel("hook", hook.as_ref()),
-    )
-    .await?;
+    let worker = dispatch(&runner, store, HOOK_SCOPE, "hook", hook.as_ref()).await?;
     let before = http_count.load(Ordering::Relaxed);
     let bare = bare_rate(hook.as_ref(), count, batch, |n| n.to_string()).await;
     anyhow::ensure!(http_count.load(Ordering::Relaxed) - before == count);
@@ -459,14 +449,7 @@ async fn measure(store: &Store, options: &CampaignBenchOptions) -> anyhow::Resul
         worker / bare.max(f64::EPSILON)
     );
 
-    let id = scheduled(store, "bench smtp", MAIL_SCOPE, &spec("mail", unthrottled)).await?;
-    let worker = dispatch(
-        &runner,
-        store,
-        id,
-        &super::plan_channel("mail", mail.as_ref()),
-    )
-    .await?;
+    let worker = dispatch(&runner, store, MAIL_SCOPE, "mail", mail.as_ref()).await?;
     let before = smtp.received();
     let mail_count = usize::try_from(options.smtp_recipients).unwrap_or(usize::MAX);
     let bare = bare_rate(mail.as_ref(), mail_count, batch, |n| {

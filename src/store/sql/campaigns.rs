@@ -239,11 +239,14 @@ pub async fn plan(
     // unsuppressed address if they consented to that channel's kind; the first one found wins,
     // and a contact with none is recorded as suppressed so the funnel shows who was held back.
     // (One INSERT per channel plus one for the rest evaluated the segment once per statement.)
+    // Each channel binds its name, scope and kind, from $2 on.
     let mut picks = String::new();
+    let mut arms = String::new();
+    let mut found: Vec<String> = Vec::new();
     let mut binds: Vec<&str> = Vec::new();
     for (n, channel) in channels.iter().enumerate() {
-        let scope = binds.len() + 3;
-        let kind = binds.len() + 4;
+        let name = binds.len() + 2;
+        let (scope, kind) = (name + 1, name + 2);
         picks.push_str(&format!(
             ", CASE WHEN EXISTS (SELECT 1 FROM contact_consents k WHERE k.contact_id = c.id \
                                  AND k.channel = ${kind} AND k.status = 'granted') \
@@ -253,23 +256,14 @@ pub async fn plan(
                      AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.scope = i.scope \
                                      AND s.address = lower(i.external_id)) LIMIT 1) END AS a{n}"
         ));
+        arms.push_str(&format!(" WHEN a{n} IS NOT NULL THEN CAST(${name} AS TEXT)"));
+        found.push(format!("a{n}"));
         binds.extend([channel.name.as_str(), channel.scope.as_str(), channel.kind.as_str()]);
     }
-    let found: Vec<String> = (0..channels.len()).map(|n| format!("a{n}")).collect();
-    let address = match found.len() {
-        0 => "CAST(NULL AS TEXT)".to_owned(),
-        1 => found[0].clone(),
-        _ => format!("COALESCE({})", found.join(", ")),
-    };
-    let channel = if found.is_empty() {
-        "CAST(NULL AS TEXT)".to_owned()
-    } else {
-        let arms: String = found
-            .iter()
-            .enumerate()
-            .map(|(n, pick)| format!(" WHEN {pick} IS NOT NULL THEN CAST(${} AS TEXT)", 3 * n + 2))
-            .collect();
-        format!("CASE{arms} END")
+    let (channel, address) = match found.as_slice() {
+        [] => ("CAST(NULL AS TEXT)".to_owned(), "CAST(NULL AS TEXT)".to_owned()),
+        [only] => (format!("CASE{arms} END"), only.clone()),
+        _ => (format!("CASE{arms} END"), format!("COALESCE({})", found.join(", "))),
     };
     let compiled = compile(&current.filter, IS_POSTGRES, binds.len() + 2, now).map_err(filter_error)?;
     // The audience is materialised so each pick runs once per contact: inlined, SQLite would
@@ -449,12 +443,12 @@ async fn leased_contacts(
     channel: &PlanChannel,
     ids: &[i64],
 ) -> StoreResult<Vec<LeasedSend>> {
-    // One row holding a JSON array of all of them, for the reason given in `take_due`; the ids
-    // travel as one JSON array too.
+    // Each slice comes back as one row holding a JSON array, for the reason given in
+    // `take_due`; the ids travel as one JSON array too.
     let (aggregate, members) = if IS_POSTGRES {
         (
             "json_agg(json_build_array(c.id, c.name, c.email, c.phone, c.attributes, \
-             {allowed}, s.address, s.attempts) ORDER BY c.id)",
+             {allowed}, s.address, s.attempts))",
             "s.contact_id IN (SELECT value::bigint FROM jsonb_array_elements_text($4))",
         )
     } else {
