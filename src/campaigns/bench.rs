@@ -257,13 +257,13 @@ async fn render_lane(
 ) -> anyhow::Result<usize> {
     let mut rendered = 0usize;
     loop {
-        let leased = store
+        let Some(lease) = store
             .lease_sends(id, channel, 10_000, Millis::now(), 3_600_000)
-            .await?;
-        if leased.is_empty() {
+            .await?
+        else {
             return Ok(rendered);
-        }
-        for send in &leased {
+        };
+        for send in &lease.sends {
             let message = runner.render(prepared, send)?;
             rendered += usize::from(!message.text.is_empty());
         }

@@ -354,7 +354,7 @@ impl CampaignRunner {
         let channel = plan_channel(&plan.channel, connector.as_ref());
         let lease_ms =
             i64::try_from(parts.config.lease_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
-        let leased = parts
+        let lease = parts
             .store
             .lease_sends(
                 campaign.id,
@@ -364,11 +364,12 @@ impl CampaignRunner {
                 lease_ms,
             )
             .await?;
-        outcome.leased += leased.len();
-        if leased.is_empty() {
+        let Some(lease) = lease else {
             self.give_back(campaign.id, &plan.channel, granted);
             return Ok(outcome);
-        }
+        };
+        let leased = &lease.sends;
+        outcome.leased += leased.len();
         let window = spec
             .quiet_hours
             .as_ref()
@@ -409,7 +410,10 @@ impl CampaignRunner {
             }
         }
         self.give_back(campaign.id, &plan.channel, unused);
-        parts.store.finish_sends(campaign.id, &results).await?;
+        parts
+            .store
+            .finish_sends(campaign.id, lease.id, &results)
+            .await?;
         Ok(outcome)
     }
 

@@ -138,6 +138,16 @@ pub struct PlanChannel {
     pub receiver_deduplicates: bool,
 }
 
+/// A batch of ledger rows reserved for one worker until a deadline. The lease is a record of
+/// its own (the rows stay pending): taking a batch writes one row, not one per recipient.
+#[derive(Debug, Clone)]
+pub struct Lease {
+    /// Ends the lease when the results are recorded (see [`Store::finish_sends`]).
+    pub id: i64,
+    /// The rows, in contact order.
+    pub sends: Vec<LeasedSend>,
+}
+
 /// A ledger row leased for sending, with what rendering needs.
 #[derive(Debug, Clone)]
 pub struct LeasedSend {
@@ -366,8 +376,9 @@ impl Store {
         on_backend!(self, campaigns::plan(id, channels, Millis::now()))
     }
 
-    /// Leases up to `limit` due rows of one channel of a campaign until `now + lease_ms`
-    /// (rows whose earlier lease ran out count as due: their worker died).
+    /// Leases up to `limit` due rows of one channel of a campaign until `now + lease_ms`;
+    /// `None` when nothing is due. A lease that ran out (its worker died) is dealt with
+    /// first: taken over when the receiver drops repeats, else its rows are held in doubt.
     pub async fn lease_sends(
         &self,
         campaign: i64,
@@ -375,20 +386,24 @@ impl Store {
         limit: i64,
         now: Millis,
         lease_ms: i64,
-    ) -> StoreResult<Vec<LeasedSend>> {
+    ) -> StoreResult<Option<Lease>> {
         on_backend!(
             self,
             campaigns::lease(campaign, channel, limit, now, lease_ms)
         )
     }
 
-    /// Records what became of leased sends, in one transaction.
+    /// Records what became of a lease's sends and ends the lease, in one transaction.
     pub async fn finish_sends(
         &self,
         campaign: i64,
+        lease: i64,
         results: &[(ContactId, SendResult)],
     ) -> StoreResult<()> {
-        on_backend!(self, campaigns::finish(campaign, results, Millis::now()))
+        on_backend!(
+            self,
+            campaigns::finish(campaign, lease, results, Millis::now())
+        )
     }
 
     /// Finishes the campaign when its ledger has nothing left to send.

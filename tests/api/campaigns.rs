@@ -11,8 +11,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use switchboard::campaigns::segment::Filter;
 use switchboard::campaigns::unsubscribe::{LinkClaims, Purpose};
+use switchboard::domain::{ContactId, Millis};
 use switchboard::store::Store;
-use switchboard::store::campaigns::{ConsentChange, ImportRow};
+use switchboard::store::campaigns::{ConsentChange, ImportRow, Lease, PlanChannel, SendResult};
 
 use crate::helpers::{TestApp, hook_body, on_each_backend};
 
@@ -1209,4 +1210,152 @@ async fn planning_refreshes_postgresql_statistics_first() {
     pool.close().await;
     store.close().await;
     db.cleanup().await;
+}
+
+/// Plans a campaign over everyone reachable in `scope` on one channel and returns its id.
+async fn planned(store: &Store, scope: &str, channel: &PlanChannel) -> i64 {
+    let filter = Filter::HasIdentity {
+        scope: scope.into(),
+    };
+    let created = store
+        .create_campaign("leases", &filter, &json!({"channels": []}), None)
+        .await
+        .expect("create");
+    store
+        .plan_campaign(created.id, std::slice::from_ref(channel))
+        .await
+        .expect("plan");
+    created.id
+}
+
+fn contacts(lease: &Lease) -> Vec<i64> {
+    lease.sends.iter().map(|send| send.contact.get()).collect()
+}
+
+fn sent(lease: &Lease) -> Vec<(ContactId, SendResult)> {
+    lease
+        .sends
+        .iter()
+        .map(|send| {
+            let external_id = Some(format!("x{}", send.contact.get()));
+            (send.contact, SendResult::Sent { external_id })
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn leases_never_overlap_and_a_lease_that_ran_out_is_taken_over_or_held_in_doubt() {
+    on_each_backend(|store| async move {
+        const LEASE_MS: i64 = 60_000;
+        let now = Millis::now();
+        let later = Millis(now.0 + 2 * LEASE_MS);
+        let mut channel = PlanChannel {
+            name: "shop".into(),
+            scope: "webhook:shop".into(),
+            kind: "webhook".into(),
+            receiver_deduplicates: true,
+        };
+        store
+            .seed_campaign_contacts(10, "webhook:shop", "webhook")
+            .await
+            .expect("seed");
+
+        // A receiver that drops repeats: live leases never share a row; one that ran out is
+        // taken over whole, as a new lease.
+        let id = planned(&store, "webhook:shop", &channel).await;
+        let lease = |limit: i64, at: Millis| {
+            let (store, channel) = (store.clone(), channel.clone());
+            async move {
+                store
+                    .lease_sends(id, &channel, limit, at, LEASE_MS)
+                    .await
+                    .expect("lease")
+            }
+        };
+        let first = lease(4, now).await.expect("first batch");
+        let second = lease(4, now).await.expect("second batch");
+        let third = lease(4, now).await.expect("third batch");
+        assert!(lease(4, now).await.is_none(), "every row is leased");
+        let mut all: Vec<i64> = [&first, &second, &third]
+            .iter()
+            .flat_map(|lease| contacts(lease))
+            .collect();
+        assert_eq!(all.len(), 10);
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), 10, "no row in two live leases");
+        store
+            .finish_sends(id, second.id, &sent(&second))
+            .await
+            .expect("finish");
+        let taken_over = lease(10, later).await.expect("the first lease, taken over");
+        assert_eq!(contacts(&taken_over), contacts(&first));
+        assert_ne!(taken_over.id, first.id);
+        let taken_over_too = lease(10, later).await.expect("the third lease, taken over");
+        assert_eq!(contacts(&taken_over_too), contacts(&third));
+        assert!(lease(10, later).await.is_none());
+        // The dead worker's late result counts; the lease that replaced it ends normally.
+        store
+            .finish_sends(id, first.id, &sent(&first))
+            .await
+            .expect("late finish");
+        for lease in [&taken_over, &taken_over_too] {
+            store
+                .finish_sends(id, lease.id, &sent(lease))
+                .await
+                .expect("finish");
+        }
+        let funnel = store.campaign_funnel(id).await.expect("funnel");
+        assert_eq!((funnel.total.sent, funnel.total.pending), (10, 0));
+        assert!(
+            store
+                .finish_campaign_if_done(id)
+                .await
+                .expect("done")
+                .is_some()
+        );
+
+        // A receiver that cannot drop a repeat: the rows of a lease that ran out are held in
+        // doubt, and the next batch goes on with the rest.
+        channel.receiver_deduplicates = false;
+        let id = planned(&store, "webhook:shop", &channel).await;
+        let lease = |limit: i64, at: Millis| {
+            let (store, channel) = (store.clone(), channel.clone());
+            async move {
+                store
+                    .lease_sends(id, &channel, limit, at, LEASE_MS)
+                    .await
+                    .expect("lease")
+            }
+        };
+        let stalled = lease(4, now).await.expect("a batch");
+        let rest = lease(10, later).await.expect("the rest");
+        assert_eq!(rest.sends.len(), 6);
+        assert!(
+            contacts(&rest)
+                .iter()
+                .all(|c| !contacts(&stalled).contains(c))
+        );
+        let funnel = store.campaign_funnel(id).await.expect("funnel");
+        assert_eq!((funnel.total.in_doubt, funnel.total.pending), (4, 6));
+        // A stalled worker's late result still settles its rows.
+        let late: Vec<(ContactId, SendResult)> = sent(&stalled).into_iter().take(1).collect();
+        store
+            .finish_sends(id, stalled.id, &late)
+            .await
+            .expect("late finish");
+        store
+            .finish_sends(id, rest.id, &sent(&rest))
+            .await
+            .expect("finish");
+        let funnel = store.campaign_funnel(id).await.expect("funnel");
+        assert_eq!((funnel.total.sent, funnel.total.in_doubt), (7, 3));
+
+        // Released by hand, the rows in doubt are leased again.
+        let (released, _) = store.resend_in_doubt(id).await.expect("resend");
+        assert_eq!(released, 3);
+        let again = lease(10, Millis::now()).await.expect("released rows");
+        assert_eq!(again.sends.len(), 3);
+    })
+    .await;
 }

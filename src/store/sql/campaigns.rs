@@ -14,7 +14,7 @@ use super::IS_POSTGRES;
 use crate::campaigns::segment::{compile, Bind};
 use crate::domain::{ContactId, Event, EventKind, Millis};
 use crate::store::campaigns::{
-    Campaign, CampaignState, Funnel, FunnelCounts, LeasedSend, PlanChannel, SendResult,
+    Campaign, CampaignState, Funnel, FunnelCounts, Lease, LeasedSend, PlanChannel, SendResult,
 };
 use crate::campaigns::segment::Filter;
 use crate::store::rows::NewEvent;
@@ -169,12 +169,16 @@ pub async fn transition(
     if to == CampaignState::Cancelled {
         // Nothing more goes out; rows already with a channel stay as they are for the record.
         sqlx::query(
-            "UPDATE campaign_sends SET state = 'failed', error = 'campaign cancelled', \
-             leased_until = NULL WHERE campaign_id = $1 AND state IN ('pending', 'leased')",
+            "UPDATE campaign_sends SET state = 'failed', error = 'campaign cancelled' \
+             WHERE campaign_id = $1 AND state = 'pending'",
         )
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        sqlx::query("DELETE FROM campaign_leases WHERE campaign_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
     }
     let campaign = load_campaign(&mut tx, id).await?;
     let events = insert_events(
@@ -326,7 +330,7 @@ type LeasedRow = (
     i64,
 );
 
-/// Leases due rows of one channel (see `Store::lease_sends`).
+/// Leases due rows of one channel as one lease record (see `Store::lease_sends`).
 pub async fn lease(
     pool: &Pool,
     campaign: i64,
@@ -334,36 +338,117 @@ pub async fn lease(
     limit: i64,
     now: Millis,
     lease_ms: i64,
-) -> StoreResult<Vec<LeasedSend>> {
+) -> StoreResult<Option<Lease>> {
     let mut tx = begin(pool).await?;
-    if !channel.receiver_deduplicates {
-        // An expired lease means its worker died (or stalled) with the message possibly
-        // handed to the channel. A receiver that cannot drop a repeat would show it twice,
-        // so the row is held "in doubt" for a person to decide; a late result of a stalled
-        // worker still settles it (see `finish`).
-        sqlx::query(
-            "UPDATE campaign_sends SET state = 'in_doubt', leased_until = NULL, error = $4 \
-             WHERE campaign_id = $1 AND channel = $2 AND state = 'leased' AND next_attempt_at < $3",
-        )
-        .bind(campaign)
-        .bind(&channel.name)
-        .bind(now.0)
-        .bind(IN_DOUBT)
-        .execute(&mut *tx)
-        .await?;
+    if IS_POSTGRES {
+        // Picks of one campaign take turns, so two nodes never lease the same rows: the next
+        // batch starts after the furthest live lease, which must be committed before another
+        // pick reads it. (SQLite's write lock, taken by `begin`, does the same there.)
+        sqlx::query("SELECT id FROM campaigns WHERE id = $1 FOR UPDATE")
+            .bind(campaign)
+            .execute(&mut *tx)
+            .await?;
     }
-    let ids = take_due(&mut tx, campaign, &channel.name, limit, now, now.0 + lease_ms).await?;
+    let until = now.0 + lease_ms;
+    let taken = match take_over_expired(&mut tx, campaign, channel, now, until).await? {
+        Some(lease) => Some(lease),
+        None => take_due(&mut tx, campaign, &channel.name, limit, now, until).await?,
+    };
     tx.commit().await?;
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
+    let Some((id, contacts)) = taken else {
+        return Ok(None);
+    };
     // Read after the commit, outside the write lock: the rows are ours until the deadline, and
     // on SQLite another batch can take its lease while this one reads its contacts.
     let mut conn = pool.acquire().await?;
-    leased_contacts(&mut conn, campaign, channel, &ids).await
+    let sends = leased_contacts(&mut conn, campaign, channel, &contacts).await?;
+    Ok(Some(Lease { id, sends }))
 }
 
-/// Marks up to `limit` due rows leased until `until` and returns their contact ids.
+/// Deals with the channel's leases that ran out (their worker died or stalled), oldest first.
+/// A receiver that drops repeats gets the lease's unfinished rows again: they are taken over
+/// as a new lease and returned. Otherwise the message may already be with the receiver, which
+/// would show it twice, so those rows are held "in doubt" for a person to decide (a late
+/// result of a stalled worker still settles them, see `finish`).
+async fn take_over_expired(
+    conn: &mut Conn,
+    campaign: i64,
+    channel: &PlanChannel,
+    now: Millis,
+    until: i64,
+) -> StoreResult<Option<(i64, Vec<i64>)>> {
+    let expired: Vec<(i64, sqlx::types::Json<Vec<i64>>)> = sqlx::query_as(
+        "SELECT id, contacts FROM campaign_leases \
+         WHERE campaign_id = $1 AND channel = $2 AND expires_at < $3 ORDER BY id",
+    )
+    .bind(campaign)
+    .bind(&channel.name)
+    .bind(now.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (lease, contacts) in expired {
+        let unfinished: Vec<i64> = if channel.receiver_deduplicates {
+            sqlx::query_scalar(&format!(
+                "SELECT contact_id FROM campaign_sends WHERE campaign_id = $1 \
+                 AND contact_id IN ({}) AND state = 'pending' ORDER BY contact_id",
+                json_ids(2)
+            ))
+            .bind(campaign)
+            .bind(&contacts)
+            .fetch_all(&mut *conn)
+            .await?
+        } else {
+            sqlx::query(&format!(
+                "UPDATE campaign_sends SET state = 'in_doubt', error = $3 \
+                 WHERE campaign_id = $1 AND contact_id IN ({}) AND state = 'pending'",
+                json_ids(2)
+            ))
+            .bind(campaign)
+            .bind(&contacts)
+            .bind(IN_DOUBT)
+            .execute(&mut *conn)
+            .await?;
+            Vec::new()
+        };
+        // The new lease keeps the old one's place in due order, so the next pick still
+        // starts after it.
+        let renewed: Option<i64> = if unfinished.is_empty() {
+            None
+        } else {
+            sqlx::query_scalar(
+                "INSERT INTO campaign_leases \
+                   (campaign_id, channel, contacts, last_due, last_contact, expires_at) \
+                 SELECT campaign_id, channel, $2, last_due, last_contact, $3 \
+                 FROM campaign_leases WHERE id = $1 RETURNING id",
+            )
+            .bind(lease)
+            .bind(sqlx::types::Json(&unfinished))
+            .bind(until)
+            .fetch_optional(&mut *conn)
+            .await?
+        };
+        sqlx::query("DELETE FROM campaign_leases WHERE id = $1")
+            .bind(lease)
+            .execute(&mut *conn)
+            .await?;
+        if let Some(renewed) = renewed {
+            return Ok(Some((renewed, unfinished)));
+        }
+    }
+    Ok(None)
+}
+
+/// `value IN (…)` over the JSON array of ids bound as parameter `$n`.
+fn json_ids(n: usize) -> String {
+    if IS_POSTGRES {
+        format!("SELECT value::bigint FROM jsonb_array_elements_text(${n})")
+    } else {
+        format!("SELECT value FROM json_each(${n})")
+    }
+}
+
+/// Records a lease of up to `limit` due rows after the furthest live lease, until `until`;
+/// returns its id and contact ids in due order.
 async fn take_due(
     conn: &mut Conn,
     campaign: i64,
@@ -371,65 +456,69 @@ async fn take_due(
     limit: i64,
     now: Millis,
     until: i64,
-) -> StoreResult<Vec<i64>> {
-    // Expired leases (their worker died) first, then due pending rows: two index ranges on
-    // (campaign, state, channel, next_attempt_at) instead of one OR that would scan the whole
-    // ledger. A leased row's `next_attempt_at` is its lease's end, so finding expired leases
-    // never walks the live ones.
-    let expired = "SELECT contact_id FROM campaign_sends WHERE campaign_id = $1 AND channel = $2 \
-                   AND state = 'leased' AND next_attempt_at < $3";
-    let due = "SELECT contact_id FROM campaign_sends WHERE campaign_id = $1 AND channel = $2 \
-               AND state = 'pending' AND next_attempt_at <= $3";
-    if IS_POSTGRES {
-        // Each pick is a materialised CTE so LIMIT applies once (a subquery inside IN may be
-        // re-run per row), and workers on several nodes skip each other's locked rows.
-        let sql = format!(
-            "WITH expired AS MATERIALIZED ({expired} LIMIT $4 FOR UPDATE SKIP LOCKED), \
-                  due AS MATERIALIZED ({due} LIMIT $4 FOR UPDATE SKIP LOCKED), \
-                  picked AS MATERIALIZED (SELECT contact_id FROM expired \
-                                          UNION ALL SELECT contact_id FROM due LIMIT $4) \
-             UPDATE campaign_sends s SET state = 'leased', leased_until = $5, next_attempt_at = $5 \
-             FROM picked \
-             WHERE s.campaign_id = $1 AND s.contact_id = picked.contact_id \
-             RETURNING s.contact_id"
-        );
-        return Ok(sqlx::query_scalar(&sql)
+) -> StoreResult<Option<(i64, Vec<i64>)>> {
+    // Every live lease lies before the newest one in due order (next attempt, contact), so
+    // rows after it are free; with no live lease, everything due is. A row that becomes due
+    // again lands after them (its next attempt is later than any picked row's), except one
+    // released by hand behind a lease, which waits until the live leases are done.
+    let after: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT last_due, last_contact FROM campaign_leases WHERE campaign_id = $1 \
+         AND channel = $2 ORDER BY last_due DESC, last_contact DESC LIMIT 1",
+    )
+    .bind(campaign)
+    .bind(channel)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (after_due, after_contact) = after.unwrap_or((i64::MIN, i64::MIN));
+    // One range of the (campaign, state, channel, next attempt, contact) index.
+    let pick = "SELECT next_attempt_at, contact_id FROM campaign_sends \
+                WHERE campaign_id = $1 AND state = 'pending' AND channel = $2 \
+                AND next_attempt_at <= $3 AND (next_attempt_at, contact_id) > ($4, $5) \
+                ORDER BY next_attempt_at, contact_id LIMIT $6";
+    let rows: Vec<(i64, i64)> = if IS_POSTGRES {
+        sqlx::query_as(pick)
             .bind(campaign)
             .bind(channel)
             .bind(now.0)
+            .bind(after_due)
+            .bind(after_contact)
             .bind(limit)
-            .bind(until)
             .fetch_all(&mut *conn)
-            .await?);
-    }
-    // SQLite has a single writer (`BEGIN IMMEDIATE`), so picking and marking in two statements
-    // is exclusive. The ids come back as one JSON array: sqlx hands every result row from its
-    // SQLite thread to the runtime separately, which cost more than the query itself.
-    let sql = format!(
-        "SELECT json_group_array(contact_id) FROM ( \
-           SELECT contact_id FROM ({expired} LIMIT $4) \
-           UNION ALL SELECT contact_id FROM ({due} LIMIT $4) LIMIT $4)"
-    );
-    let ids: sqlx::types::Json<Vec<i64>> = sqlx::query_scalar(&sql)
+            .await?
+    } else {
+        // The rows come back as one JSON array: sqlx hands every result row from its SQLite
+        // thread to the runtime separately, which cost more than the query itself.
+        let rows: sqlx::types::Json<Vec<(i64, i64)>> = sqlx::query_scalar(&format!(
+            "SELECT json_group_array(json_array(next_attempt_at, contact_id)) FROM ({pick})"
+        ))
         .bind(campaign)
         .bind(channel)
         .bind(now.0)
+        .bind(after_due)
+        .bind(after_contact)
         .bind(limit)
         .fetch_one(&mut *conn)
         .await?;
-    if ids.0.is_empty() {
-        return Ok(Vec::new());
-    }
-    sqlx::query(
-        "UPDATE campaign_sends SET state = 'leased', leased_until = $3, next_attempt_at = $3 \
-         WHERE campaign_id = $1 AND contact_id IN (SELECT value FROM json_each($2))",
+        rows.0
+    };
+    let Some(&(last_due, last_contact)) = rows.iter().max() else {
+        return Ok(None);
+    };
+    let contacts: Vec<i64> = rows.iter().map(|&(_, contact)| contact).collect();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO campaign_leases \
+           (campaign_id, channel, contacts, last_due, last_contact, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(campaign)
-    .bind(sqlx::types::Json(&ids.0))
+    .bind(channel)
+    .bind(sqlx::types::Json(&contacts))
+    .bind(last_due)
+    .bind(last_contact)
     .bind(until)
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    Ok(ids.0)
+    Ok(Some((id, contacts)))
 }
 
 /// Most leased rows whose contacts are read in one statement.
@@ -445,18 +534,12 @@ async fn leased_contacts(
 ) -> StoreResult<Vec<LeasedSend>> {
     // Each slice comes back as one row holding a JSON array, for the reason given in
     // `take_due`; the ids travel as one JSON array too.
-    let (aggregate, members) = if IS_POSTGRES {
-        (
-            "json_agg(json_build_array(c.id, c.name, c.email, c.phone, c.attributes, \
-             {allowed}, s.address, s.attempts))",
-            "s.contact_id IN (SELECT value::bigint FROM jsonb_array_elements_text($4))",
-        )
+    let aggregate = if IS_POSTGRES {
+        "json_agg(json_build_array(c.id, c.name, c.email, c.phone, c.attributes, \
+         {allowed}, s.address, s.attempts))"
     } else {
-        (
-            "json_group_array(json_array(c.id, c.name, c.email, c.phone, json(c.attributes), \
-             {allowed}, s.address, s.attempts))",
-            "s.contact_id IN (SELECT value FROM json_each($4))",
-        )
+        "json_group_array(json_array(c.id, c.name, c.email, c.phone, json(c.attributes), \
+         {allowed}, s.address, s.attempts))"
     };
     // The address's identity is found through its contact (an identity never changes contact):
     // the batch is in contact order, so these lookups walk one index in order, where the
@@ -475,8 +558,9 @@ async fn leased_contacts(
     );
     let sql = format!(
         "SELECT {} FROM campaign_sends s JOIN contacts c ON c.id = s.contact_id \
-         WHERE s.campaign_id = $1 AND {members}",
-        aggregate.replace("{allowed}", &allowed)
+         WHERE s.campaign_id = $1 AND s.contact_id IN ({})",
+        aggregate.replace("{allowed}", &allowed),
+        json_ids(4)
     );
     // In slices of `READ_SLICE`: one large batch read at once is a string of megabytes, which
     // the allocator keeps around after it is freed.
@@ -506,15 +590,22 @@ async fn leased_contacts(
     Ok(leased)
 }
 
-/// Records the results of leased sends. Only rows still leased change: a row whose lease ran
-/// out and was taken again elsewhere keeps the newer state.
+/// Records the results of a lease's sends and ends the lease. Only rows still open change
+/// (pending, or in doubt after the lease ran out): one another worker already settled keeps
+/// its state.
 pub async fn finish(
     pool: &Pool,
     campaign: i64,
+    lease: i64,
     results: &[(ContactId, SendResult)],
     now: Millis,
 ) -> StoreResult<()> {
     let mut tx = begin(pool).await?;
+    // Gone already when the lease ran out and was dealt with; the results still count.
+    sqlx::query("DELETE FROM campaign_leases WHERE id = $1")
+        .bind(lease)
+        .execute(&mut *tx)
+        .await?;
     // The common outcome in one statement for the whole batch.
     let sent: Vec<(i64, Option<&str>)> = results
         .iter()
@@ -532,10 +623,10 @@ pub async fn finish(
                 .collect();
             (
                 "UPDATE campaign_sends s SET state = 'sent', external_id = j.e->>1, sent_at = $2, \
-                 attempts = s.attempts + 1, error = NULL, leased_until = NULL \
+                 attempts = s.attempts + 1, error = NULL \
                  FROM jsonb_array_elements($3) AS j(e) \
                  WHERE s.campaign_id = $1 AND s.contact_id = (j.e->>0)::bigint \
-                 AND s.state IN ('leased', 'in_doubt')",
+                 AND s.state IN ('pending', 'in_doubt')",
                 serde_json::Value::from(rows),
             )
         } else {
@@ -550,9 +641,9 @@ pub async fn finish(
             (
                 "UPDATE campaign_sends SET state = 'sent', sent_at = $2, \
                  external_id = $3 ->> ('$.\"' || contact_id || '\"'), \
-                 attempts = attempts + 1, error = NULL, leased_until = NULL \
+                 attempts = attempts + 1, error = NULL \
                  WHERE campaign_id = $1 AND contact_id IN (SELECT key FROM json_each($3)) \
-                 AND state IN ('leased', 'in_doubt')",
+                 AND state IN ('pending', 'in_doubt')",
                 serde_json::Value::from(rows),
             )
         };
@@ -570,8 +661,8 @@ pub async fn finish(
             SendResult::Retry { at, error } => {
                 sqlx::query(
                     "UPDATE campaign_sends SET state = 'pending', attempts = attempts + 1, \
-                     next_attempt_at = $3, error = $4, leased_until = NULL \
-                     WHERE campaign_id = $1 AND contact_id = $2 AND state IN ('leased', 'in_doubt')",
+                     next_attempt_at = $3, error = $4 \
+                     WHERE campaign_id = $1 AND contact_id = $2 AND state IN ('pending', 'in_doubt')",
                 )
                 .bind(campaign)
                 .bind(contact)
@@ -582,9 +673,8 @@ pub async fn finish(
             }
             SendResult::Defer { at } => {
                 sqlx::query(
-                    "UPDATE campaign_sends SET state = 'pending', next_attempt_at = $3, \
-                     leased_until = NULL \
-                     WHERE campaign_id = $1 AND contact_id = $2 AND state IN ('leased', 'in_doubt')",
+                    "UPDATE campaign_sends SET state = 'pending', next_attempt_at = $3 \
+                     WHERE campaign_id = $1 AND contact_id = $2 AND state IN ('pending', 'in_doubt')",
                 )
                 .bind(campaign)
                 .bind(contact)
@@ -595,8 +685,8 @@ pub async fn finish(
             SendResult::Failed { error } => {
                 sqlx::query(
                     "UPDATE campaign_sends SET state = 'failed', attempts = attempts + 1, \
-                     error = $3, leased_until = NULL \
-                     WHERE campaign_id = $1 AND contact_id = $2 AND state IN ('leased', 'in_doubt')",
+                     error = $3 \
+                     WHERE campaign_id = $1 AND contact_id = $2 AND state IN ('pending', 'in_doubt')",
                 )
                 .bind(campaign)
                 .bind(contact)
@@ -606,8 +696,8 @@ pub async fn finish(
             }
             SendResult::Suppressed { reason, suppress } => {
                 sqlx::query(
-                    "UPDATE campaign_sends SET state = 'suppressed', error = $3, leased_until = NULL \
-                     WHERE campaign_id = $1 AND contact_id = $2 AND state IN ('leased', 'in_doubt')",
+                    "UPDATE campaign_sends SET state = 'suppressed', error = $3 \
+                     WHERE campaign_id = $1 AND contact_id = $2 AND state IN ('pending', 'in_doubt')",
                 )
                 .bind(campaign)
                 .bind(contact)
@@ -667,7 +757,7 @@ pub async fn finish_if_done(pool: &Pool, id: i64, now: Millis) -> StoreResult<Op
     // An index probe, not a count: the ledger may hold millions of rows.
     let open: Option<i64> = sqlx::query_scalar(
         "SELECT contact_id FROM campaign_sends WHERE campaign_id = $1 \
-         AND state IN ('pending', 'leased') LIMIT 1",
+         AND state = 'pending' LIMIT 1",
     )
     .bind(id)
     .fetch_optional(&mut *tx)
@@ -731,7 +821,7 @@ async fn funnel_in(conn: &mut Conn, id: i64) -> StoreResult<Funnel> {
         let counts = channels.entry(channel).or_default();
         counts.targeted += all;
         match state.as_str() {
-            "pending" | "leased" => counts.pending += all,
+            "pending" => counts.pending += all,
             "in_doubt" => counts.in_doubt += all,
             "suppressed" => counts.suppressed += all,
             "failed" => counts.failed += all,
@@ -814,10 +904,11 @@ pub async fn resend_in_doubt(pool: &Pool, id: i64, now: Millis) -> StoreResult<(
         return Err(StoreError::Invalid(format!("campaign {id} is cancelled")));
     }
     let released = sqlx::query(
-        "UPDATE campaign_sends SET state = 'pending', next_attempt_at = 0, error = NULL \
+        "UPDATE campaign_sends SET state = 'pending', next_attempt_at = $2, error = NULL \
          WHERE campaign_id = $1 AND state = 'in_doubt'",
     )
     .bind(id)
+    .bind(now.0)
     .execute(&mut *tx)
     .await?
     .rows_affected();
