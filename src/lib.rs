@@ -27,6 +27,7 @@ pub mod dispatch;
 pub mod domain;
 pub mod events;
 pub mod http;
+pub mod memory;
 pub mod metrics;
 pub mod passwords;
 pub mod pipeline;

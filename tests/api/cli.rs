@@ -112,3 +112,56 @@ fn a_bad_config_names_the_file_and_key() {
         stderr(&missing)
     );
 }
+
+/// The environment of a running `switchboard serve` (read from `/proc`), started with `env`.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn environment_of_serve(env: &[(&str, &str)]) -> Vec<String> {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+    command
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env_remove("SWITCHBOARD_CONFIG")
+        .env_remove("MALLOC_ARENA_MAX")
+        .env_remove("GLIBC_TUNABLES")
+        .env(
+            "SWITCHBOARD_DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("env.db").display()),
+        )
+        .env("SWITCHBOARD_LOG_LEVEL", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().expect("start switchboard");
+    let stdout = child.stdout.take().expect("stdout");
+    let listening = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .any(|line| line.starts_with("listening on "));
+    let environ = std::fs::read(format!("/proc/{}/environ", child.id()));
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    assert!(listening, "switchboard exited before listening");
+    environ
+        .expect("environ")
+        .split(|&byte| byte == 0)
+        .map(|entry| String::from_utf8_lossy(entry).into_owned())
+        .collect()
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn the_binary_caps_malloc_arenas_unless_the_operator_chose() {
+    let default = environment_of_serve(&[]);
+    assert!(
+        default.iter().any(|entry| entry == "MALLOC_ARENA_MAX=2"),
+        "the running service caps glibc's arenas: {default:?}"
+    );
+    let chosen = environment_of_serve(&[("MALLOC_ARENA_MAX", "6")]);
+    assert!(chosen.iter().any(|entry| entry == "MALLOC_ARENA_MAX=6"));
+    assert!(!chosen.iter().any(|entry| entry == "MALLOC_ARENA_MAX=2"));
+}
