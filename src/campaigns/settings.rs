@@ -15,7 +15,8 @@ pub struct CampaignsConfig {
     pub batch_size: usize,
     /// Batches in flight at once per channel.
     pub parallel_batches: usize,
-    /// How long a leased row is reserved for its worker; after that it is due again.
+    /// How long a leased batch is reserved for its worker. A lease that runs out means the
+    /// worker died: its rows are taken over (receivers that drop repeats) or held in doubt.
     pub lease_secs: u64,
     /// Attempts before a transiently failing send is given up.
     pub max_attempts: u32,
