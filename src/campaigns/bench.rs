@@ -339,7 +339,9 @@ async fn measure(store: &Store, options: &CampaignBenchOptions) -> anyhow::Resul
         batch_size: 500,
         ..CampaignsConfig::default()
     };
-    let batch = config.batch_size;
+    // The worker keeps `parallel_batches` batches of `batch_size` sends in flight per channel;
+    // the bare sender gets the same concurrency.
+    let in_flight = config.batch_size * config.parallel_batches.max(1);
     let runner = CampaignRunner::new(CampaignParts {
         store: store.clone(),
         connectors: Arc::new(connectors),
@@ -432,7 +434,7 @@ async fn measure(store: &Store, options: &CampaignBenchOptions) -> anyhow::Resul
     sink.reset();
     let sending_rss = peak_rss_mib().filter(|_| sending_rss_reset);
     let count = usize::try_from(dispatch_size).unwrap_or(usize::MAX);
-    let bare = bare_rate(sink.as_ref(), count, batch, |n| n.to_string()).await;
+    let bare = bare_rate(sink.as_ref(), count, in_flight, |n| n.to_string()).await;
     println!(
         "dispatch into an in-process sink: {worker:.0}/s; bare sender {bare:.0}/s; ratio {:.3} \
          (the sink costs nothing: this is the worker's own ceiling)",
@@ -441,7 +443,7 @@ async fn measure(store: &Store, options: &CampaignBenchOptions) -> anyhow::Resul
 
     let worker = dispatch(&runner, store, HOOK_SCOPE, "hook", hook.as_ref()).await?;
     let before = http_count.load(Ordering::Relaxed);
-    let bare = bare_rate(hook.as_ref(), count, batch, |n| n.to_string()).await;
+    let bare = bare_rate(hook.as_ref(), count, in_flight, |n| n.to_string()).await;
     anyhow::ensure!(http_count.load(Ordering::Relaxed) - before == count);
     println!(
         "dispatch into a local HTTP peer (webhook connector): {worker:.0}/s; bare sender {bare:.0}/s; \
@@ -452,7 +454,7 @@ async fn measure(store: &Store, options: &CampaignBenchOptions) -> anyhow::Resul
     let worker = dispatch(&runner, store, MAIL_SCOPE, "mail", mail.as_ref()).await?;
     let before = smtp.received();
     let mail_count = usize::try_from(options.smtp_recipients).unwrap_or(usize::MAX);
-    let bare = bare_rate(mail.as_ref(), mail_count, batch, |n| {
+    let bare = bare_rate(mail.as_ref(), mail_count, in_flight, |n| {
         format!("bench{n}@example.test")
     })
     .await;

@@ -30,6 +30,14 @@ pub struct Config {
     /// a crash lost is then held "in doubt" rather than sent again.
     #[serde(default = "default_deduplicates")]
     pub receiver_deduplicates: bool,
+    /// Most callback requests in flight at once; more wait their turn. Each request in flight
+    /// holds a connection to the receiver, so this bounds the connections a campaign opens.
+    #[serde(default = "default_max_connections")]
+    pub max_connections: usize,
+}
+
+fn default_max_connections() -> usize {
+    32
 }
 
 fn default_deduplicates() -> bool {
@@ -47,6 +55,7 @@ impl std::fmt::Debug for Config {
             .field("callback_url", &self.callback_url)
             .field("timeout_secs", &self.timeout_secs)
             .field("receiver_deduplicates", &self.receiver_deduplicates)
+            .field("max_connections", &self.max_connections)
             .finish()
     }
 }
@@ -57,6 +66,8 @@ pub struct Webhook {
     scope: String,
     config: Config,
     client: reqwest::Client,
+    /// One permit per request in flight (`max_connections`).
+    in_flight: tokio::sync::Semaphore,
 }
 
 impl Webhook {
@@ -68,6 +79,9 @@ impl Webhook {
         if config.secret.is_empty() {
             return Err(ConnectorError::Unsupported("an empty webhook secret"));
         }
+        if config.max_connections == 0 {
+            return Err(ConnectorError::Unsupported("max_connections = 0"));
+        }
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(config.timeout_secs))
             .build()
@@ -76,6 +90,7 @@ impl Webhook {
         Ok(Self {
             scope: format!("webhook:{name}"),
             name,
+            in_flight: tokio::sync::Semaphore::new(config.max_connections),
             config,
             client,
         })
@@ -104,6 +119,12 @@ impl Connector for Webhook {
         };
         let body = serde_json::to_vec(&OutboundPayload::from(msg))
             .map_err(|err| ConnectorError::rejected(format!("cannot encode message: {err}")))?;
+        // Held until the answer is read, so its connection is back in the pool for the next.
+        let _permit = self
+            .in_flight
+            .acquire()
+            .await
+            .map_err(|_| ConnectorError::unavailable("the channel is shutting down", None))?;
         let response = self
             .client
             .post(url)

@@ -1,3 +1,4 @@
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::State;
@@ -10,6 +11,10 @@ use super::*;
 const SECRET: &str = "s3cret";
 
 fn channel(callback_url: Option<String>) -> Webhook {
+    channel_with(callback_url, 32)
+}
+
+fn channel_with(callback_url: Option<String>, max_connections: usize) -> Webhook {
     Webhook::new(
         "shop",
         Config {
@@ -17,6 +22,7 @@ fn channel(callback_url: Option<String>) -> Webhook {
             callback_url,
             timeout_secs: 5,
             receiver_deduplicates: true,
+            max_connections,
         },
     )
     .expect("valid config")
@@ -111,6 +117,9 @@ type Answer = (StatusCode, Option<&'static str>);
 struct Peer {
     received: Arc<Mutex<Vec<Received>>>,
     answer: Arc<Mutex<Vec<Answer>>>,
+    /// Requests being answered now, and the most at once.
+    in_flight: Arc<AtomicUsize>,
+    peak: Arc<AtomicUsize>,
 }
 
 async fn receive(
@@ -118,6 +127,13 @@ async fn receive(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> (StatusCode, HeaderMap, &'static str) {
+    let now = peer.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    peer.peak.fetch_max(now, Ordering::SeqCst);
+    // Let other requests in while this one is open, as a real receiver's work would.
+    for _ in 0..8 {
+        tokio::task::yield_now().await;
+    }
+    peer.in_flight.fetch_sub(1, Ordering::SeqCst);
     peer.received
         .lock()
         .expect("lock")
@@ -199,6 +215,35 @@ async fn peer_failures_are_classified_for_the_dispatcher() {
         webhook.send(&reply()).await,
         Err(ConnectorError::Unauthorized)
     ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_in_flight_are_capped_at_max_connections() {
+    let (peer, url) = spawn_peer().await;
+    let webhook = channel_with(Some(url), 4);
+    let messages: Vec<OutboundMessage> = (0..64)
+        .map(|n| OutboundMessage::text(format!("m{n}"), "shop", 7, Recipient::new("u1"), "hi"))
+        .collect();
+    let results =
+        futures_util::future::join_all(messages.iter().map(|message| webhook.send(message))).await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(peer.received.lock().expect("lock").len(), 64);
+    let peak = peer.peak.load(Ordering::SeqCst);
+    assert!(peak <= 4, "{peak} requests were in flight at once");
+    assert!(
+        Webhook::new(
+            "shop",
+            Config {
+                secret: SECRET.into(),
+                callback_url: None,
+                timeout_secs: 5,
+                receiver_deduplicates: true,
+                max_connections: 0,
+            },
+        )
+        .is_err(),
+        "no request could ever be sent"
+    );
 }
 
 #[tokio::test]
