@@ -214,6 +214,7 @@ impl CampaignRunner {
             }
         }
         self.tail(&mut outcome).await?;
+        store.settle_cancelled_leases(Millis::now()).await?;
         for campaign in store.running_campaigns().await? {
             let spec: CampaignSpec = match serde_json::from_value(campaign.spec.clone()) {
                 Ok(spec) => spec,

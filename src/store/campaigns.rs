@@ -406,6 +406,12 @@ impl Store {
         )
     }
 
+    /// Ends the leases of cancelled campaigns that ran out before their worker recorded
+    /// what it sent; returns how many rows were settled (see `transition_campaign`).
+    pub async fn settle_cancelled_leases(&self, now: Millis) -> StoreResult<u64> {
+        on_backend!(self, campaigns::settle_cancelled(now))
+    }
+
     /// Finishes the campaign when its ledger has nothing left to send.
     pub async fn finish_campaign_if_done(&self, id: i64) -> StoreResult<Option<Vec<Event>>> {
         on_backend!(self, campaigns::finish_if_done(id, Millis::now()))

@@ -13,7 +13,9 @@ use switchboard::campaigns::segment::Filter;
 use switchboard::campaigns::unsubscribe::{LinkClaims, Purpose};
 use switchboard::domain::{ContactId, Millis};
 use switchboard::store::Store;
-use switchboard::store::campaigns::{ConsentChange, ImportRow, Lease, PlanChannel, SendResult};
+use switchboard::store::campaigns::{
+    CampaignState, ConsentChange, ImportRow, Lease, PlanChannel, SendResult,
+};
 
 use crate::helpers::{TestApp, hook_body, on_each_backend};
 
@@ -920,7 +922,6 @@ async fn an_agent_reply_goes_out_at_once_during_a_large_campaign() {
     let conversation = app.get_json("/api/v1/conversations").await["items"][0]["id"]
         .as_i64()
         .expect("id");
-    let asked = std::time::Instant::now();
     let reply = app
         .post_json(
             &format!("/api/v1/conversations/{conversation}/reply"),
@@ -929,7 +930,6 @@ async fn an_agent_reply_goes_out_at_once_during_a_large_campaign() {
         .await;
     assert!(reply.status().is_success());
     app.drain_outbox().await;
-    let took = asked.elapsed();
     let delivered = app
         .callback
         .received
@@ -938,7 +938,8 @@ async fn an_agent_reply_goes_out_at_once_during_a_large_campaign() {
         .iter()
         .any(|(_, body)| String::from_utf8_lossy(body).contains("On its way!"));
     assert!(delivered, "the reply went out");
-    assert!(took < Duration::from_secs(2), "the reply waited {took:?}");
+    // It overtook the campaign's backlog: more than a thousand campaign messages were still
+    // waiting when it was delivered.
     let view = app.get_json(&format!("/api/v1/campaigns/{id}")).await;
     assert_eq!(view["state"], "running", "the campaign was still sending");
     assert!(
@@ -1356,6 +1357,78 @@ async fn leases_never_overlap_and_a_lease_that_ran_out_is_taken_over_or_held_in_
         assert_eq!(released, 3);
         let again = lease(10, Millis::now()).await.expect("released rows");
         assert_eq!(again.sends.len(), 3);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn cancelling_leaves_sends_in_flight_to_their_worker_and_settles_a_dead_workers() {
+    on_each_backend(|store| async move {
+        const LEASE_MS: i64 = 60_000;
+        let channel = PlanChannel {
+            name: "shop".into(),
+            scope: "webhook:shop".into(),
+            kind: "webhook".into(),
+            receiver_deduplicates: false,
+        };
+        store
+            .seed_campaign_contacts(10, "webhook:shop", "webhook")
+            .await
+            .expect("seed");
+        let cancel = |id: i64| {
+            let store = store.clone();
+            async move {
+                store
+                    .transition_campaign(
+                        id,
+                        &[CampaignState::Running],
+                        CampaignState::Cancelled,
+                        None,
+                    )
+                    .await
+                    .expect("cancel");
+            }
+        };
+
+        // Four sends are with the channel when the campaign is cancelled: the other six never
+        // go out, and the four count as sent once their worker records them.
+        let id = planned(&store, "webhook:shop", &channel).await;
+        let in_flight = store
+            .lease_sends(id, &channel, 4, Millis::now(), LEASE_MS)
+            .await
+            .expect("lease")
+            .expect("a batch");
+        cancel(id).await;
+        let funnel = store.campaign_funnel(id).await.expect("funnel");
+        assert_eq!((funnel.total.failed, funnel.total.pending), (6, 4));
+        store
+            .finish_sends(id, in_flight.id, &sent(&in_flight))
+            .await
+            .expect("finish");
+        let funnel = store.campaign_funnel(id).await.expect("funnel");
+        assert_eq!(
+            (funnel.total.sent, funnel.total.failed, funnel.total.pending),
+            (4, 6, 0)
+        );
+
+        // The worker dies instead: once its lease runs out, its rows fail as cancelled.
+        let id = planned(&store, "webhook:shop", &channel).await;
+        store
+            .lease_sends(id, &channel, 4, Millis::now(), LEASE_MS)
+            .await
+            .expect("lease")
+            .expect("a batch");
+        cancel(id).await;
+        let live = store
+            .settle_cancelled_leases(Millis::now())
+            .await
+            .expect("settle");
+        assert_eq!(live, 0, "a live lease is left to its worker");
+        let later = Millis(Millis::now().0 + 2 * LEASE_MS);
+        let settled = store.settle_cancelled_leases(later).await.expect("settle");
+        assert_eq!(settled, 4);
+        let funnel = store.campaign_funnel(id).await.expect("funnel");
+        assert_eq!((funnel.total.failed, funnel.total.pending), (10, 0));
     })
     .await;
 }

@@ -167,16 +167,28 @@ pub async fn transition(
     .execute(&mut *tx)
     .await?;
     if to == CampaignState::Cancelled {
-        // Nothing more goes out; rows already with a channel stay as they are for the record.
-        sqlx::query(
-            "UPDATE campaign_sends SET state = 'failed', error = 'campaign cancelled' \
-             WHERE campaign_id = $1 AND state = 'pending'",
-        )
+        // Nothing more goes out. Rows of a live lease are with their channel right now: their
+        // worker records what happened (a message that went out counts as sent), and
+        // `settle_cancelled` ends them if it dies. Leases that ran out end here.
+        let live = if IS_POSTGRES {
+            "SELECT j.value::bigint FROM campaign_leases l \
+             CROSS JOIN LATERAL jsonb_array_elements_text(l.contacts) j \
+             WHERE l.campaign_id = $1 AND l.expires_at >= $2"
+        } else {
+            "SELECT j.value FROM campaign_leases l, json_each(l.contacts) j \
+             WHERE l.campaign_id = $1 AND l.expires_at >= $2"
+        };
+        sqlx::query(&format!(
+            "UPDATE campaign_sends SET state = 'failed', error = '{CANCELLED}' \
+             WHERE campaign_id = $1 AND state = 'pending' AND contact_id NOT IN ({live})"
+        ))
         .bind(id)
+        .bind(now.0)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM campaign_leases WHERE campaign_id = $1")
+        sqlx::query("DELETE FROM campaign_leases WHERE campaign_id = $1 AND expires_at < $2")
             .bind(id)
+            .bind(now.0)
             .execute(&mut *tx)
             .await?;
     }
@@ -889,6 +901,44 @@ pub async fn progress(pool: &Pool, id: i64, now: Millis) -> StoreResult<Vec<Even
     .await?;
     tx.commit().await?;
     Ok(events)
+}
+
+/// Why a row of a cancelled campaign was not sent.
+const CANCELLED: &str = "campaign cancelled";
+
+/// Ends the leases of cancelled campaigns that ran out (their worker stopped after the
+/// cancel, before recording what it sent): their rows fail as cancelled, saying the message
+/// may have arrived. Returns how many rows were settled.
+pub async fn settle_cancelled(pool: &Pool, now: Millis) -> StoreResult<u64> {
+    let expired: Vec<(i64, i64, sqlx::types::Json<Vec<i64>>)> = sqlx::query_as(
+        "SELECT l.id, l.campaign_id, l.contacts FROM campaign_leases l \
+         JOIN campaigns c ON c.id = l.campaign_id \
+         WHERE c.state = 'cancelled' AND l.expires_at < $1",
+    )
+    .bind(now.0)
+    .fetch_all(pool)
+    .await?;
+    let mut settled = 0;
+    for (lease, campaign, contacts) in expired {
+        let mut tx = begin(pool).await?;
+        settled += sqlx::query(&format!(
+            "UPDATE campaign_sends SET state = 'failed', \
+             error = '{CANCELLED}; its sender stopped while sending, so it may have arrived' \
+             WHERE campaign_id = $1 AND contact_id IN ({}) AND state = 'pending'",
+            json_ids(2)
+        ))
+        .bind(campaign)
+        .bind(&contacts)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query("DELETE FROM campaign_leases WHERE id = $1")
+            .bind(lease)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(settled)
 }
 
 /// Why a row is in doubt (shown in the ledger and the API).
