@@ -1229,6 +1229,33 @@ async fn planned(store: &Store, scope: &str, channel: &PlanChannel) -> i64 {
     created.id
 }
 
+/// How long the ledger tests lease their batches.
+const LEASE_MS: i64 = 60_000;
+
+/// The webhook channel `shop` as the ledger sees it.
+fn shop_channel(receiver_deduplicates: bool) -> PlanChannel {
+    PlanChannel {
+        name: "shop".into(),
+        scope: "webhook:shop".into(),
+        kind: "webhook".into(),
+        receiver_deduplicates,
+    }
+}
+
+/// Leases up to `limit` rows of `channel` as of `at`, for [`LEASE_MS`].
+async fn lease(
+    store: &Store,
+    id: i64,
+    channel: &PlanChannel,
+    limit: i64,
+    at: Millis,
+) -> Option<Lease> {
+    store
+        .lease_sends(id, channel, limit, at, LEASE_MS)
+        .await
+        .expect("lease")
+}
+
 fn contacts(lease: &Lease) -> Vec<i64> {
     lease.sends.iter().map(|send| send.contact.get()).collect()
 }
@@ -1247,15 +1274,9 @@ fn sent(lease: &Lease) -> Vec<(ContactId, SendResult)> {
 #[tokio::test]
 async fn leases_never_overlap_and_a_lease_that_ran_out_is_taken_over_or_held_in_doubt() {
     on_each_backend(|store| async move {
-        const LEASE_MS: i64 = 60_000;
         let now = Millis::now();
         let later = Millis(now.0 + 2 * LEASE_MS);
-        let mut channel = PlanChannel {
-            name: "shop".into(),
-            scope: "webhook:shop".into(),
-            kind: "webhook".into(),
-            receiver_deduplicates: true,
-        };
+        let mut channel = shop_channel(true);
         store
             .seed_campaign_contacts(10, "webhook:shop", "webhook")
             .await
@@ -1264,19 +1285,19 @@ async fn leases_never_overlap_and_a_lease_that_ran_out_is_taken_over_or_held_in_
         // A receiver that drops repeats: live leases never share a row; one that ran out is
         // taken over whole, as a new lease.
         let id = planned(&store, "webhook:shop", &channel).await;
-        let lease = |limit: i64, at: Millis| {
-            let (store, channel) = (store.clone(), channel.clone());
-            async move {
-                store
-                    .lease_sends(id, &channel, limit, at, LEASE_MS)
-                    .await
-                    .expect("lease")
-            }
-        };
-        let first = lease(4, now).await.expect("first batch");
-        let second = lease(4, now).await.expect("second batch");
-        let third = lease(4, now).await.expect("third batch");
-        assert!(lease(4, now).await.is_none(), "every row is leased");
+        let first = lease(&store, id, &channel, 4, now)
+            .await
+            .expect("first batch");
+        let second = lease(&store, id, &channel, 4, now)
+            .await
+            .expect("second batch");
+        let third = lease(&store, id, &channel, 4, now)
+            .await
+            .expect("third batch");
+        assert!(
+            lease(&store, id, &channel, 4, now).await.is_none(),
+            "every row is leased"
+        );
         let mut all: Vec<i64> = [&first, &second, &third]
             .iter()
             .flat_map(|lease| contacts(lease))
@@ -1289,12 +1310,16 @@ async fn leases_never_overlap_and_a_lease_that_ran_out_is_taken_over_or_held_in_
             .finish_sends(id, second.id, &sent(&second))
             .await
             .expect("finish");
-        let taken_over = lease(10, later).await.expect("the first lease, taken over");
+        let taken_over = lease(&store, id, &channel, 10, later)
+            .await
+            .expect("the first lease, taken over");
         assert_eq!(contacts(&taken_over), contacts(&first));
         assert_ne!(taken_over.id, first.id);
-        let taken_over_too = lease(10, later).await.expect("the third lease, taken over");
+        let taken_over_too = lease(&store, id, &channel, 10, later)
+            .await
+            .expect("the third lease, taken over");
         assert_eq!(contacts(&taken_over_too), contacts(&third));
-        assert!(lease(10, later).await.is_none());
+        assert!(lease(&store, id, &channel, 10, later).await.is_none());
         // The dead worker's late result counts; the lease that replaced it ends normally.
         store
             .finish_sends(id, first.id, &sent(&first))
@@ -1320,17 +1345,10 @@ async fn leases_never_overlap_and_a_lease_that_ran_out_is_taken_over_or_held_in_
         // doubt, and the next batch goes on with the rest.
         channel.receiver_deduplicates = false;
         let id = planned(&store, "webhook:shop", &channel).await;
-        let lease = |limit: i64, at: Millis| {
-            let (store, channel) = (store.clone(), channel.clone());
-            async move {
-                store
-                    .lease_sends(id, &channel, limit, at, LEASE_MS)
-                    .await
-                    .expect("lease")
-            }
-        };
-        let stalled = lease(4, now).await.expect("a batch");
-        let rest = lease(10, later).await.expect("the rest");
+        let stalled = lease(&store, id, &channel, 4, now).await.expect("a batch");
+        let rest = lease(&store, id, &channel, 10, later)
+            .await
+            .expect("the rest");
         assert_eq!(rest.sends.len(), 6);
         assert!(
             contacts(&rest)
@@ -1355,7 +1373,9 @@ async fn leases_never_overlap_and_a_lease_that_ran_out_is_taken_over_or_held_in_
         // Released by hand, the rows in doubt are leased again.
         let (released, _) = store.resend_in_doubt(id).await.expect("resend");
         assert_eq!(released, 3);
-        let again = lease(10, Millis::now()).await.expect("released rows");
+        let again = lease(&store, id, &channel, 10, Millis::now())
+            .await
+            .expect("released rows");
         assert_eq!(again.sends.len(), 3);
     })
     .await;
@@ -1364,13 +1384,7 @@ async fn leases_never_overlap_and_a_lease_that_ran_out_is_taken_over_or_held_in_
 #[tokio::test]
 async fn cancelling_leaves_sends_in_flight_to_their_worker_and_settles_a_dead_workers() {
     on_each_backend(|store| async move {
-        const LEASE_MS: i64 = 60_000;
-        let channel = PlanChannel {
-            name: "shop".into(),
-            scope: "webhook:shop".into(),
-            kind: "webhook".into(),
-            receiver_deduplicates: false,
-        };
+        let channel = shop_channel(false);
         store
             .seed_campaign_contacts(10, "webhook:shop", "webhook")
             .await
@@ -1393,10 +1407,8 @@ async fn cancelling_leaves_sends_in_flight_to_their_worker_and_settles_a_dead_wo
         // Four sends are with the channel when the campaign is cancelled: the other six never
         // go out, and the four count as sent once their worker records them.
         let id = planned(&store, "webhook:shop", &channel).await;
-        let in_flight = store
-            .lease_sends(id, &channel, 4, Millis::now(), LEASE_MS)
+        let in_flight = lease(&store, id, &channel, 4, Millis::now())
             .await
-            .expect("lease")
             .expect("a batch");
         cancel(id).await;
         let funnel = store.campaign_funnel(id).await.expect("funnel");
@@ -1413,10 +1425,8 @@ async fn cancelling_leaves_sends_in_flight_to_their_worker_and_settles_a_dead_wo
 
         // The worker dies instead: once its lease runs out, its rows fail as cancelled.
         let id = planned(&store, "webhook:shop", &channel).await;
-        store
-            .lease_sends(id, &channel, 4, Millis::now(), LEASE_MS)
+        lease(&store, id, &channel, 4, Millis::now())
             .await
-            .expect("lease")
             .expect("a batch");
         cancel(id).await;
         let live = store
