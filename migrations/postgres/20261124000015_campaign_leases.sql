@@ -22,6 +22,9 @@ UPDATE campaign_sends SET state = 'in_doubt',
     error = 'in doubt: leased when the service was upgraded; held so the contact is not messaged twice'
 WHERE state = 'leased';
 ALTER TABLE campaign_sends DROP COLUMN leased_until;
--- Due rows in due order, contact id last (SQLite's index carries the key by itself).
+-- Only pending rows are ever looked up by due order, so only they are in the due index (in
+-- due order, contact id last): a recorded outcome then removes the row's entry instead of
+-- moving it, and the index holds what is left to send, not the campaign's whole history.
 DROP INDEX campaign_sends_due;
-CREATE INDEX campaign_sends_due ON campaign_sends (campaign_id, state, channel, next_attempt_at, contact_id);
+CREATE INDEX campaign_sends_due ON campaign_sends (campaign_id, state, channel, next_attempt_at, contact_id)
+    WHERE state = 'pending';

@@ -402,8 +402,8 @@ async fn take_over_expired(
         let unfinished: Vec<i64> = if channel.receiver_deduplicates {
             sqlx::query_scalar(&format!(
                 "SELECT contact_id FROM campaign_sends WHERE campaign_id = $1 \
-                 AND contact_id IN ({}) AND state = 'pending' ORDER BY contact_id",
-                json_ids(2)
+                 AND {} AND state = 'pending' ORDER BY contact_id",
+                in_json_ids("contact_id", 2)
             ))
             .bind(campaign)
             .bind(&contacts)
@@ -412,8 +412,8 @@ async fn take_over_expired(
         } else {
             sqlx::query(&format!(
                 "UPDATE campaign_sends SET state = 'in_doubt', error = $3 \
-                 WHERE campaign_id = $1 AND contact_id IN ({}) AND state = 'pending'",
-                json_ids(2)
+                 WHERE campaign_id = $1 AND {} AND state = 'pending'",
+                in_json_ids("contact_id", 2)
             ))
             .bind(campaign)
             .bind(&contacts)
@@ -450,12 +450,16 @@ async fn take_over_expired(
     Ok(None)
 }
 
-/// `value IN (…)` over the JSON array of ids bound as parameter `$n`.
-fn json_ids(n: usize) -> String {
+/// `column` is one of the ids in the JSON array bound as parameter `$n`, as a condition that
+/// looks each id up in the ledger's key. On PostgreSQL the array becomes `= ANY` of one
+/// computed array: as a join or `IN (subquery)`, a ledger without fresh statistics (a
+/// campaign just planned) made the planner scan the whole campaign once per batch, or once
+/// per id.
+fn in_json_ids(column: &str, n: usize) -> String {
     if IS_POSTGRES {
-        format!("SELECT value::bigint FROM jsonb_array_elements_text(${n})")
+        format!("{column} = ANY(ARRAY(SELECT jsonb_array_elements_text(${n})::bigint))")
     } else {
-        format!("SELECT value FROM json_each(${n})")
+        format!("{column} IN (SELECT value FROM json_each(${n}))")
     }
 }
 
@@ -570,9 +574,9 @@ async fn leased_contacts(
     );
     let sql = format!(
         "SELECT {} FROM campaign_sends s JOIN contacts c ON c.id = s.contact_id \
-         WHERE s.campaign_id = $1 AND s.contact_id IN ({})",
+         WHERE s.campaign_id = $1 AND {}",
         aggregate.replace("{allowed}", &allowed),
-        json_ids(4)
+        in_json_ids("s.contact_id", 4)
     );
     // In slices of `READ_SLICE`: one large batch read at once is a string of megabytes, which
     // the allocator keeps around after it is freed.
@@ -627,37 +631,26 @@ pub async fn finish(
         })
         .collect();
     if !sent.is_empty() {
-        let (sql, rows) = if IS_POSTGRES {
-            // The rows travel as one JSON array of [contact, external id], joined by hash.
-            let rows: Vec<serde_json::Value> = sent
-                .iter()
-                .map(|(contact, external_id)| json!([contact, external_id]))
-                .collect();
-            (
-                "UPDATE campaign_sends s SET state = 'sent', external_id = j.e->>1, sent_at = $2, \
-                 attempts = s.attempts + 1, error = NULL \
-                 FROM jsonb_array_elements($3) AS j(e) \
-                 WHERE s.campaign_id = $1 AND s.contact_id = (j.e->>0)::bigint \
-                 AND s.state IN ('pending', 'in_doubt')",
-                serde_json::Value::from(rows),
-            )
+        // One JSON object {contact: external id}: the rows are found by key among its keys
+        // (see `in_json_ids`), and each looks its external id up by key. (An UPDATE … FROM
+        // join made SQLite walk the campaign's whole ledger, and PostgreSQL too while the
+        // ledger had no statistics; a correlated subquery over an array cost 90 µs a row.)
+        let rows: serde_json::Map<String, serde_json::Value> = sent
+            .iter()
+            .map(|(contact, external_id)| (contact.to_string(), json!(external_id)))
+            .collect();
+        let sql = if IS_POSTGRES {
+            "UPDATE campaign_sends SET state = 'sent', sent_at = $2, \
+             external_id = $3 ->> contact_id::text, attempts = attempts + 1, error = NULL \
+             WHERE campaign_id = $1 \
+             AND contact_id = ANY(ARRAY(SELECT jsonb_object_keys($3)::bigint)) \
+             AND state IN ('pending', 'in_doubt')"
         } else {
-            // One JSON object {contact: external id}: `IN` over its keys keeps SQLite on the
-            // primary key, and each row looks its id up by key. (An UPDATE … FROM join made
-            // SQLite walk the campaign's whole ledger; a correlated subquery over an array
-            // cost 90 µs a row.)
-            let rows: serde_json::Map<String, serde_json::Value> = sent
-                .iter()
-                .map(|(contact, external_id)| (contact.to_string(), json!(external_id)))
-                .collect();
-            (
-                "UPDATE campaign_sends SET state = 'sent', sent_at = $2, \
-                 external_id = $3 ->> ('$.\"' || contact_id || '\"'), \
-                 attempts = attempts + 1, error = NULL \
-                 WHERE campaign_id = $1 AND contact_id IN (SELECT key FROM json_each($3)) \
-                 AND state IN ('pending', 'in_doubt')",
-                serde_json::Value::from(rows),
-            )
+            "UPDATE campaign_sends SET state = 'sent', sent_at = $2, \
+             external_id = $3 ->> ('$.\"' || contact_id || '\"'), \
+             attempts = attempts + 1, error = NULL \
+             WHERE campaign_id = $1 AND contact_id IN (SELECT key FROM json_each($3)) \
+             AND state IN ('pending', 'in_doubt')"
         };
         sqlx::query(sql)
             .bind(campaign)
@@ -924,8 +917,8 @@ pub async fn settle_cancelled(pool: &Pool, now: Millis) -> StoreResult<u64> {
         settled += sqlx::query(&format!(
             "UPDATE campaign_sends SET state = 'failed', \
              error = '{CANCELLED}; its sender stopped while sending, so it may have arrived' \
-             WHERE campaign_id = $1 AND contact_id IN ({}) AND state = 'pending'",
-            json_ids(2)
+             WHERE campaign_id = $1 AND {} AND state = 'pending'",
+            in_json_ids("contact_id", 2)
         ))
         .bind(campaign)
         .bind(&contacts)
