@@ -491,32 +491,24 @@ async fn take_due(
                 WHERE campaign_id = $1 AND state = 'pending' AND channel = $2 \
                 AND next_attempt_at <= $3 AND (next_attempt_at, contact_id) > ($4, $5) \
                 ORDER BY next_attempt_at, contact_id LIMIT $6";
-    let rows: Vec<(i64, i64)> = if IS_POSTGRES {
-        sqlx::query_as(pick)
+    // The rows come back as one JSON array: sqlx hands every SQLite result row from its
+    // thread to the runtime separately, which cost more than the query itself.
+    let aggregate = if IS_POSTGRES {
+        "COALESCE(json_agg(json_build_array(next_attempt_at, contact_id)), '[]')"
+    } else {
+        "json_group_array(json_array(next_attempt_at, contact_id))"
+    };
+    let rows: sqlx::types::Json<Vec<(i64, i64)>> =
+        sqlx::query_scalar(&format!("SELECT {aggregate} FROM ({pick}) AS picked"))
             .bind(campaign)
             .bind(channel)
             .bind(now.0)
             .bind(after_due)
             .bind(after_contact)
             .bind(limit)
-            .fetch_all(&mut *conn)
-            .await?
-    } else {
-        // The rows come back as one JSON array: sqlx hands every result row from its SQLite
-        // thread to the runtime separately, which cost more than the query itself.
-        let rows: sqlx::types::Json<Vec<(i64, i64)>> = sqlx::query_scalar(&format!(
-            "SELECT json_group_array(json_array(next_attempt_at, contact_id)) FROM ({pick})"
-        ))
-        .bind(campaign)
-        .bind(channel)
-        .bind(now.0)
-        .bind(after_due)
-        .bind(after_contact)
-        .bind(limit)
-        .fetch_one(&mut *conn)
-        .await?;
-        rows.0
-    };
+            .fetch_one(&mut *conn)
+            .await?;
+    let rows = rows.0;
     let Some(&(last_due, last_contact)) = rows.iter().max() else {
         return Ok(None);
     };
