@@ -858,11 +858,13 @@ async fn a_sender_name_with_an_encoded_line_break_cannot_add_a_header_to_the_rep
 
     let sent = agent_reply(&app, &peers, conversation, "On its way.").await;
     assert_eq!(header(&sent, "Bcc"), None, "{sent}");
+    // The name, on one line, as an encoded word: base64 of "Mallory Bcc: x@evil.test".
     assert_eq!(
         header(&sent, "To").as_deref(),
-        Some("\"Mallory Bcc: x@evil.test\" <m@example.com>"),
+        Some("=?utf-8?b?TWFsbG9yeSBCY2M6IHhAZXZpbC50ZXN0?= <m@example.com>"),
         "{sent}"
     );
+    assert_eq!(header(&sent, "X-RcptTo").as_deref(), Some("m@example.com"));
     // The dispatcher is still there for the next reply.
     let again = agent_reply(&app, &peers, conversation, "Tracking: 42.").await;
     assert!(again.contains("Tracking: 42."), "{again}");
