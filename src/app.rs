@@ -23,6 +23,7 @@ use crate::metrics::Metrics;
 use crate::pipeline::{Pipeline, PipelineParts};
 use crate::router::Router;
 use crate::store::{ConnectOptions, NewAgent, NewToken, Store};
+use crate::supervisor::supervise;
 use crate::webhooks::EventWebhooks;
 
 /// Builds one connector per `[[channels]]` table.
@@ -201,14 +202,16 @@ impl App {
             webhooks_wake.clone(),
             events.clone(),
         )
-        .context("building the event webhook client")?;
+        .context("building the event webhook client")?
+        .with_metrics(metrics.clone());
         let router_wake = Arc::new(Notify::new());
         let router = Router::new(
             store.clone(),
             events.clone(),
             &config.routing,
             router_wake.clone(),
-        );
+        )
+        .with_metrics(metrics.clone());
         let calendars = Arc::new(
             crate::automation::calendar::Calendars::from_config(&config.business_hours)
                 .map_err(|err| anyhow::anyhow!("business_hours: {err}"))?,
@@ -226,6 +229,7 @@ impl App {
                 .map(|(name, connector)| (name.clone(), connector.kind()))
                 .collect(),
             router_wake: router_wake.clone(),
+            metrics: metrics.clone(),
         })
         .map_err(|err| anyhow::anyhow!("{err}"))?;
         automation
@@ -240,6 +244,7 @@ impl App {
             config: config.campaigns.clone(),
             dispatch: config.dispatch.clone(),
             dispatch_wake: dispatch_wake.clone(),
+            metrics: metrics.clone(),
         });
         let state = AppState {
             campaigns: campaigns.clone(),
@@ -291,65 +296,71 @@ impl App {
         let shutdown = self.state.shutdown.clone();
         let front = TaskTracker::new();
         let inbox: Inbox = Arc::new(self.state.pipeline.clone());
+        // Every worker task runs under the supervisor: one that stops before shutdown (an
+        // error or a panic) is logged, counted and restarted, and the service goes on.
         for connector in self.state.connectors.values() {
-            front.spawn(listen(
-                connector.clone(),
-                inbox.clone(),
-                shutdown.clone(),
-                self.state.channel_states.clone(),
-            ));
+            let connector = connector.clone();
+            let inbox = inbox.clone();
+            let token = shutdown.clone();
+            let states = self.state.channel_states.clone();
+            let worker = format!("listener:{}", connector.name());
+            front.spawn(self.supervised(worker, &shutdown, move || {
+                let listening = listen(
+                    connector.clone(),
+                    inbox.clone(),
+                    token.clone(),
+                    states.clone(),
+                );
+                async move {
+                    listening.await;
+                    Ok(())
+                }
+            }));
         }
         if workers.dispatcher {
             let dispatcher = self.dispatcher.clone();
             let token = shutdown.clone();
-            front.spawn(async move {
-                if let Err(err) = dispatcher.run(token.clone()).await {
-                    tracing::error!(error = %err, "dispatcher stopped");
-                    token.cancel();
-                }
-            });
+            front.spawn(self.supervised("dispatcher", &shutdown, move || {
+                dispatcher.clone().run(token.clone())
+            }));
         }
         if workers.event_webhooks {
             let webhooks = self.event_webhooks.clone();
             let token = shutdown.clone();
-            front.spawn(async move {
-                if let Err(err) = webhooks.run(token.clone()).await {
-                    tracing::error!(error = %err, "event webhook worker stopped");
-                    token.cancel();
-                }
-            });
+            front.spawn(self.supervised("event_webhooks", &shutdown, move || {
+                webhooks.clone().run(token.clone())
+            }));
         }
         if workers.router {
             let router = self.router.clone();
             let token = shutdown.clone();
-            front.spawn(async move {
-                if let Err(err) = router.run(token.clone()).await {
-                    tracing::error!(error = %err, "router stopped");
-                    token.cancel();
-                }
-            });
+            front.spawn(self.supervised("router", &shutdown, move || {
+                router.clone().run(token.clone())
+            }));
         }
         if workers.automation {
             let automation = self.automation.clone();
             let token = shutdown.clone();
-            front.spawn(async move {
-                if let Err(err) = automation.run(token.clone()).await {
-                    tracing::error!(error = %err, "automation stopped");
-                    token.cancel();
-                }
-            });
+            front.spawn(self.supervised("automation", &shutdown, move || {
+                automation.clone().run(token.clone())
+            }));
         }
         if workers.campaigns {
             let campaigns = self.campaigns.clone();
             let token = shutdown.clone();
-            front.spawn(async move {
-                if let Err(err) = campaigns.run(token.clone()).await {
-                    tracing::error!(error = %err, "campaign worker stopped");
-                    token.cancel();
-                }
-            });
+            front.spawn(self.supervised("campaigns", &shutdown, move || {
+                campaigns.clone().run(token.clone())
+            }));
         }
-        front.spawn(http::presence::run(self.state.clone(), shutdown.clone()));
+        let presence_state = self.state.clone();
+        let token = shutdown.clone();
+        front.spawn(self.supervised("presence", &shutdown, move || {
+            let sweeping = http::presence::run(presence_state.clone(), token.clone());
+            async move {
+                sweeping.await;
+                Ok(())
+            }
+        }));
         let router = http::router(
             self.state.clone(),
             Duration::from_secs(self.config.server.request_timeout_secs),
@@ -385,6 +396,29 @@ impl App {
             Ok(Err(err)) => Err(err).context("HTTP server task panicked"),
             Err(_) => anyhow::bail!("shutdown took longer than {grace:?}"),
         }
+    }
+}
+
+impl App {
+    /// The worker task that `start` makes, under [`supervise`] with this service's metrics
+    /// and restart settings.
+    fn supervised<F, Fut>(
+        &self,
+        worker: impl Into<String>,
+        shutdown: &CancellationToken,
+        start: F,
+    ) -> impl Future<Output = ()> + Send + 'static
+    where
+        F: FnMut() -> Fut + Send + 'static,
+        Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+    {
+        supervise(
+            worker.into(),
+            self.state.metrics.clone(),
+            self.config.workers.clone(),
+            shutdown.clone(),
+            start,
+        )
     }
 }
 

@@ -47,6 +47,9 @@ pub struct Config {
     pub database: DatabaseConfig,
     #[serde(default)]
     pub ingest: IngestConfig,
+    /// `[workers]`: restarting background workers that stop unexpectedly.
+    #[serde(default)]
+    pub workers: crate::supervisor::WorkersConfig,
     #[serde(default)]
     pub dispatch: DispatchConfig,
     #[serde(default)]
@@ -564,6 +567,9 @@ impl Config {
         }
         if self.ingest.writers == Some(0) {
             return fail("ingest.writers: must be above 0");
+        }
+        if let Err(message) = self.workers.validate() {
+            return fail(&message);
         }
         if self.dispatch.concurrency == 0 {
             return fail("dispatch.concurrency: must be above 0");

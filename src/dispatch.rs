@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use connector_sdk::text::{clean_ids, clean_optional_line};
 use connector_sdk::{Author, Connector, ConnectorError, OutboundMessage};
 use futures_util::future::join_all;
 use rand::Rng;
@@ -19,6 +20,10 @@ use crate::config::DispatchConfig;
 use crate::events::EventBus;
 use crate::metrics::Metrics;
 use crate::store::{OutboxJob, SendOutcome, Store};
+use crate::supervisor::isolate;
+
+/// This worker's name in logs and metrics labels.
+const WORKER: &str = "dispatcher";
 
 /// The connectors by channel name.
 pub type Connectors = HashMap<String, Arc<dyn Connector>>;
@@ -80,7 +85,7 @@ impl Dispatcher {
             claimed: jobs.len(),
             ..DispatchOutcome::default()
         };
-        let results = join_all(jobs.iter().map(|job| self.attempt(job))).await;
+        let results = join_all(jobs.iter().map(|job| self.isolated_attempt(job))).await;
         for (job, result) in jobs.iter().zip(results) {
             match &result {
                 SendOutcome::Sent { .. } => {
@@ -109,6 +114,19 @@ impl Dispatcher {
         Ok(outcome)
     }
 
+    /// One send attempt in isolation: a panic (a connector or its library tripping over a
+    /// stored value) fails this message for good with the panic's message instead of ending
+    /// the worker, and a retry would only panic again.
+    async fn isolated_attempt(&self, job: &OutboxJob) -> SendOutcome {
+        match isolate(WORKER, &self.metrics, self.attempt(job)).await {
+            Ok(outcome) => outcome,
+            Err(panic) => SendOutcome::Failed {
+                error: panic.to_string(),
+                dead: false,
+            },
+        }
+    }
+
     /// One send attempt, classified.
     async fn attempt(&self, job: &OutboxJob) -> SendOutcome {
         let Some(connector) = self.connectors.get(&job.channel) else {
@@ -118,18 +136,21 @@ impl Dispatcher {
                 format!("channel {:?} is not configured", job.channel),
             );
         };
+        // Stored names may predate cleaning at entry: clean again before they reach a header.
+        let mut recipient = job.recipient.clone();
+        recipient.name = clean_optional_line(recipient.name.as_deref());
         let mut message = OutboundMessage::text(
             job.message_id.to_string(),
             job.channel.clone(),
             job.conversation_id.get(),
-            job.recipient.clone(),
+            recipient,
             job.text.clone(),
         )
         .by(job
             .author
             .as_ref()
             .map(|(id, name)| Author::new(format!("agent:{id}"), Some(name.clone()))))
-        .replying_to(job.in_reply_to.clone())
+        .replying_to(clean_optional_line(job.in_reply_to.as_deref()))
         .created_at(job.created_at);
         message.attachments = job.attachments.clone();
         message.template = job.template.clone();
@@ -141,8 +162,8 @@ impl Dispatcher {
             // Email threads by headers: the subject, earlier Message-IDs and authorship.
             match self.store.thread_context(job.message_id).await {
                 Ok(context) => {
-                    message.subject = context.subject;
-                    message.references = context.references;
+                    message.subject = clean_optional_line(context.subject.as_deref());
+                    message.references = clean_ids(context.references);
                     message.automated = context.automated;
                 }
                 Err(err) => {

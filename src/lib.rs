@@ -13,6 +13,7 @@
 //! - [`webhooks`]: outbound event webhooks to integrators: signed, retried, logged, SSRF-guarded.
 //! - [`http`]: the REST API, channel hooks, event stream, health and metrics, and the agent
 //!   web inbox (`http::web`) with its sessions ([`passwords`] hashes sign-in secrets).
+//! - [`supervisor`]: job isolation (a panic fails one job) and restarts of stopped workers.
 //! - [`app`]: the composition root that wires config, store, connectors and workers.
 //! - [`config`], [`cli`], [`bench`]: configuration, the command line and the built-in benchmarks.
 
@@ -33,6 +34,7 @@ pub mod passwords;
 pub mod pipeline;
 pub mod router;
 pub mod store;
+pub mod supervisor;
 pub mod templates;
 pub mod tokens;
 pub mod webhooks;

@@ -88,12 +88,17 @@ impl Pipeline {
     /// shutting down.
     pub async fn deliver(
         &self,
-        events: Vec<InboundEvent>,
+        mut events: Vec<InboundEvent>,
         checkpoint: Option<Checkpoint>,
     ) -> Result<Vec<Receipt>, SinkError> {
         if events.is_empty() && checkpoint.is_none() {
             return Ok(Vec::new());
         }
+        // Names and subjects become headers and display names later: whatever a connector
+        // filled in, only cleaned single-line values are stored.
+        events
+            .iter_mut()
+            .for_each(connector_sdk::text::clean_inbound_event);
         let writer = &self.writers[self.shard_of(events.first())];
         let (reply, answer) = oneshot::channel();
         writer

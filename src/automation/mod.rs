@@ -34,8 +34,10 @@ use crate::domain::{
     Contact, Conversation, ConversationStatus, Event, EventId, EventKind, Millis, Team,
 };
 use crate::events::EventBus;
+use crate::metrics::Metrics;
 use crate::store::automation::{ConversationWork, PlannedAction, ReplyGuard, RulePlan, SlaWrite};
 use crate::store::{PageRequest, Store, StoreResult};
+use crate::supervisor::isolate;
 use crate::templates::{TemplateContext, Templates};
 
 pub use self::timers::Clock;
@@ -91,7 +93,13 @@ pub struct AutomationParts {
     pub channel_kinds: HashMap<String, ChannelKind>,
     /// Notified when rules let the router take new conversations.
     pub router_wake: Arc<Notify>,
+    /// Counts evaluations and timer passes that panicked.
+    pub metrics: Arc<Metrics>,
 }
+
+/// Pause after a timer pass panicked: the same timers are still due, and firing them again at
+/// once would spin.
+const TIMER_PANIC_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The rule engine; cheap to clone.
 #[derive(Clone)]
@@ -101,6 +109,7 @@ pub struct Automation {
 
 struct Inner {
     store: Store,
+    metrics: Arc<Metrics>,
     events: EventBus,
     templates: Arc<Templates>,
     config: AutomationConfig,
@@ -162,6 +171,7 @@ impl Automation {
         Ok(Self {
             inner: Arc::new(Inner {
                 store: parts.store,
+                metrics: parts.metrics,
                 events: parts.events,
                 templates: parts.templates,
                 config: parts.config,
@@ -315,7 +325,22 @@ impl Automation {
             let mut touched = HashSet::new();
             let mut previous = position.after;
             for event in &events {
-                if let Some(work) = self.evaluate(event, &rules, &teams).await? {
+                // One event whose evaluation panics is skipped (logged and counted); the
+                // engine goes on with the next, and never meets it again.
+                let evaluated = match isolate(
+                    "automation",
+                    &inner.metrics,
+                    self.evaluate(event, &rules, &teams),
+                )
+                .await
+                {
+                    Ok(evaluated) => evaluated?,
+                    Err(panic) => {
+                        tracing::error!(event = ?event.id, %panic, "rule evaluation failed; event skipped");
+                        None
+                    }
+                };
+                if let Some(work) = evaluated {
                     // Facts were read before this batch applied anything: a second event
                     // of the same conversation must see what the first one changed.
                     if !touched.insert(work.conversation) {
@@ -867,8 +892,16 @@ impl timers::TimerSource for Automation {
     }
 
     async fn fire(&self, now: Millis) {
-        if let Err(err) = self.fire_timers(now).await {
-            tracing::error!(error = %err, "firing timers failed");
+        match isolate(
+            "automation_timers",
+            &self.inner.metrics,
+            self.fire_timers(now),
+        )
+        .await
+        {
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => tracing::error!(error = %err, "firing timers failed"),
+            Err(_) => tokio::time::sleep(TIMER_PANIC_PAUSE).await,
         }
     }
 }

@@ -350,6 +350,7 @@ async fn measure(store: &Store, options: &CampaignBenchOptions) -> anyhow::Resul
         config,
         dispatch: DispatchConfig::default(),
         dispatch_wake: Arc::new(Notify::new()),
+        metrics: Arc::default(),
     });
 
     let clock = Instant::now();

@@ -191,7 +191,8 @@ fn read_row(
         }
         match target {
             Target::Ignore => {}
-            Target::Name => row.name = Some(value.to_owned()),
+            // Names become display names and mail headers: one clean line.
+            Target::Name => row.name = connector_sdk::text::clean_optional_line(Some(value)),
             Target::Email => {
                 let email = value.to_lowercase();
                 if !is_email(&email) {

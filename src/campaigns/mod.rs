@@ -36,6 +36,7 @@ use crate::domain::{ContactId, Millis};
 use crate::events::EventBus;
 use crate::store::Store;
 use crate::store::campaigns::{Campaign, LeasedSend, PlanChannel, SendResult};
+use crate::supervisor::isolate;
 use crate::templates::Templates;
 use render::Prepared;
 use settings::CampaignsConfig;
@@ -98,6 +99,8 @@ pub struct CampaignParts {
     pub dispatch: DispatchConfig,
     /// Notified when an opt-out confirmation is queued.
     pub dispatch_wake: Arc<Notify>,
+    /// Counts sends that panicked.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 struct Inner {
@@ -442,7 +445,20 @@ impl CampaignRunner {
                 suppress: None,
             },
             None => match prepared {
-                Ok(prepared) => self.deliver(prepared, connector, channel, send).await,
+                // A send that panics fails its ledger row for good (a retry would panic
+                // again); the rest of the batch goes on.
+                Ok(prepared) => match isolate(
+                    "campaigns",
+                    &self.parts().metrics,
+                    self.deliver(prepared, connector, channel, send),
+                )
+                .await
+                {
+                    Ok(result) => result,
+                    Err(panic) => SendResult::Failed {
+                        error: panic.to_string(),
+                    },
+                },
                 Err(error) => SendResult::Failed {
                     error: error.clone(),
                 },

@@ -327,7 +327,10 @@ pub async fn run(state: AppState, shutdown: CancellationToken) {
         }
         for agent in state.presence.sweep(Instant::now()) {
             tracing::info!(%agent, "web inbox heartbeats stopped; agent set offline");
-            set_availability(&state, agent, Availability::Offline).await;
+            // One agent's update panicking must not stop the sweep for the others; `isolate`
+            // has logged and counted it, and the next sweep finds the agent again.
+            let offline = set_availability(&state, agent, Availability::Offline);
+            let _ = crate::supervisor::isolate("presence", &state.metrics, offline).await;
         }
         ticks += 1;
         if ticks.is_multiple_of(100) {

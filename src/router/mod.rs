@@ -22,7 +22,9 @@ use tokio_util::sync::CancellationToken;
 use crate::config::RoutingConfig;
 use crate::domain::{Event, EventKind, RoutingPolicy, RoutingRules};
 use crate::events::EventBus;
+use crate::metrics::Metrics;
 use crate::store::{Store, StoreResult};
+use crate::supervisor::isolate;
 
 /// Conversations assigned per transaction: keeps each write short under a long queue.
 const BATCH: i64 = 200;
@@ -37,6 +39,7 @@ pub struct Router {
     wake: Arc<Notify>,
     /// Configured team names already reported missing, so each is logged once.
     reported_teams: Arc<Mutex<HashSet<String>>>,
+    metrics: Arc<Metrics>,
 }
 
 impl Router {
@@ -50,7 +53,15 @@ impl Router {
             poll: Duration::from_secs(config.poll_interval_secs.max(1)),
             wake,
             reported_teams: Arc::default(),
+            metrics: Arc::default(),
         }
+    }
+
+    /// Counts this worker's panicking passes in `metrics` (the service's; tests may leave
+    /// the private default).
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// The default policy (`[routing] policy`).
@@ -96,8 +107,11 @@ impl Router {
             tokio::pin!(wake);
             let poll = tokio::time::sleep(self.poll);
             tokio::pin!(poll);
-            if let Err(err) = self.run_once().await {
-                tracing::error!(error = %err, "routing pass failed");
+            // A pass that panics is logged and counted like a failed one; the next wake-up
+            // tries again.
+            match isolate("router", &self.metrics, self.run_once()).await {
+                Ok(Ok(_)) | Err(_) => {}
+                Ok(Err(err)) => tracing::error!(error = %err, "routing pass failed"),
             }
             loop {
                 tokio::select! {

@@ -21,7 +21,9 @@ use crate::domain::{
     WebhookDeliveryId,
 };
 use crate::events::EventBus;
+use crate::metrics::Metrics;
 use crate::store::{Store, WebhookJob, WebhookOutcome};
+use crate::supervisor::isolate;
 pub use signature::{
     DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER,
     generate_secret, sign, verify,
@@ -30,6 +32,8 @@ pub use target::{TargetError, TargetPolicy, forbidden_reason};
 
 /// Events read from the log per fan-out pass.
 const FAN_OUT_BATCH: i64 = 500;
+/// This worker's name in logs and metrics labels.
+const WORKER: &str = "event_webhooks";
 /// How much of a refusing receiver's body is kept in the delivery log.
 const ERROR_BODY_BYTES: usize = 200;
 /// Longest error text kept per attempt.
@@ -110,6 +114,7 @@ pub struct EventWebhooks {
     worker_id: String,
     wake: Arc<Notify>,
     events: EventBus,
+    metrics: Arc<Metrics>,
 }
 
 impl EventWebhooks {
@@ -135,7 +140,15 @@ impl EventWebhooks {
             worker_id,
             wake,
             events,
+            metrics: Arc::default(),
         })
+    }
+
+    /// Counts this worker's job panics in `metrics` (the service's; tests may leave the
+    /// private default).
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// The SSRF policy deliveries are held to (the API checks new subscriptions with it).
@@ -203,7 +216,12 @@ impl EventWebhooks {
     async fn attempt(&self, job: &WebhookJob) -> (WebhookAttempt, Verdict) {
         let started = Instant::now();
         let attempted_at = Utc::now();
-        let (status, error, verdict) = self.send(job).await;
+        // A panic while building or sending one delivery fails that delivery for good; a
+        // retry would panic again.
+        let (status, error, verdict) = match isolate(WORKER, &self.metrics, self.send(job)).await {
+            Ok(result) => result,
+            Err(panic) => (None, Some(panic.to_string()), Verdict::Permanent),
+        };
         let attempt = WebhookAttempt {
             status,
             error: error.map(|text| text.chars().take(ERROR_TEXT_CHARS).collect()),

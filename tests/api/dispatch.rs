@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::helpers::TestApp;
 
 /// A conversation on the fake channel and a queued reply in it; returns the reply's id.
-async fn queued_reply(app: &TestApp, sender: &str) -> i64 {
+pub async fn queued_reply(app: &TestApp, sender: &str) -> i64 {
     let receipts = app
         .fake
         .inject(vec![app.fake.message(
@@ -32,7 +32,7 @@ async fn queued_reply(app: &TestApp, sender: &str) -> i64 {
         .expect("id")
 }
 
-async fn delivery_status(app: &TestApp, message: i64) -> Value {
+pub async fn delivery_status(app: &TestApp, message: i64) -> Value {
     let page = app.get_json("/api/v1/deliveries").await;
     page["items"]
         .as_array()

@@ -839,3 +839,34 @@ async fn imap_and_smtp_work_over_implicit_tls_and_starttls() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_sender_name_with_an_encoded_line_break_cannot_add_a_header_to_the_reply() {
+    let peers = Peers::start().await;
+    let app = peers.app().await;
+    // `=?utf-8?b?…?=` of "Mallory\r\nBcc: x@evil.test": the decoded name holds a line break.
+    let raw = mail(
+        "=?utf-8?b?TWFsbG9yeQ0KQmNjOiB4QGV2aWwudGVzdA==?= <m@example.com>",
+        "crlf-1@example.com",
+        "Order 9",
+        "",
+        "Hello",
+    );
+    let accepted = post_raw(&app, Some(&format!("Bearer {SECRET}")), &raw).await;
+    assert_eq!(accepted.status(), 200);
+    let conversation = conversation_of(&app, "crlf-1@example.com").await;
+
+    let sent = agent_reply(&app, &peers, conversation, "On its way.").await;
+    assert_eq!(header(&sent, "Bcc"), None, "{sent}");
+    // The name, on one line, as an encoded word: base64 of "Mallory Bcc: x@evil.test".
+    assert_eq!(
+        header(&sent, "To").as_deref(),
+        Some("=?utf-8?b?TWFsbG9yeSBCY2M6IHhAZXZpbC50ZXN0?= <m@example.com>"),
+        "{sent}"
+    );
+    assert_eq!(header(&sent, "X-RcptTo").as_deref(), Some("m@example.com"));
+    // The dispatcher is still there for the next reply.
+    let again = agent_reply(&app, &peers, conversation, "Tracking: 42.").await;
+    assert!(again.contains("Tracking: 42."), "{again}");
+    app.stop().await;
+}

@@ -188,6 +188,19 @@ impl TestApp {
 
     /// Spawns on an existing database (a restart).
     pub async fn spawn_on(db: TestDb, extra_config: &str) -> Self {
+        let none = Workers {
+            dispatcher: false,
+            event_webhooks: false,
+            router: false,
+            automation: false,
+            campaigns: false,
+        };
+        Self::spawn_running(db, extra_config, none).await
+    }
+
+    /// Spawns with `workers` running in the background, as in production (the others are
+    /// driven by the test with `run_once`).
+    pub async fn spawn_running(db: TestDb, extra_config: &str, workers: Workers) -> Self {
         let (callback, callback_url) = Callback::spawn().await;
         let text = format!(
             "[database]\nurl = {:?}\n\n[dispatch]\nbackoff_base_ms = 0\nmax_attempts = 3\n{extra_config}\n\n\
@@ -238,13 +251,7 @@ impl TestApp {
             async {
                 let _ = stopped.await;
             },
-            Workers {
-                dispatcher: false,
-                event_webhooks: false,
-                router: false,
-                automation: false,
-                campaigns: false,
-            },
+            workers,
         ));
         Self {
             base,

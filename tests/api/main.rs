@@ -30,3 +30,4 @@ mod store;
 mod telegram;
 mod templates;
 mod web;
+mod worker_panics;

@@ -2,6 +2,9 @@
 //! thread's headers, the signed Reply-To, the tagged subject, attachments, and the RFC 3834
 //! markers on automatic mail.
 
+use std::panic::AssertUnwindSafe;
+
+use connector_sdk::text::{clean_line, clean_optional_line};
 use connector_sdk::{ConnectorError, OutboundMessage};
 use lettre::Message;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
@@ -36,29 +39,51 @@ fn brackets(id: &str) -> String {
     format!("<{id}>")
 }
 
+/// A message id fit for `In-Reply-To`/`References`: one cleaned token of visible ASCII
+/// without angle brackets (they are added around it), else nothing.
+fn header_id(id: &str) -> Option<String> {
+    let id = clean_line(id);
+    let fits = !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_graphic() && c != '<' && c != '>');
+    fits.then_some(id)
+}
+
 impl Writer<'_> {
-    /// Builds the mail for `msg`.
+    /// Builds the mail for `msg`. Every value that becomes a header is cleaned to one line
+    /// here again: stored data may predate cleaning at entry.
     ///
     /// # Errors
-    /// `Rejected` when the recipient address, an attachment or the content cannot make a mail.
+    /// `Rejected` when the recipient address, an attachment or the content cannot make a mail,
+    /// or when lettre panics on a value (its header encoders unwrap internally): one bad
+    /// stored value fails its message, never the caller.
     pub fn write(&self, msg: &OutboundMessage) -> Result<Outgoing, ConnectorError> {
+        std::panic::catch_unwind(AssertUnwindSafe(|| self.build(msg))).unwrap_or_else(|payload| {
+            Err(ConnectorError::rejected(format!(
+                "the mail cannot be written: {}",
+                connector_sdk::panic_message(payload.as_ref())
+            )))
+        })
+    }
+
+    fn build(&self, msg: &OutboundMessage) -> Result<Outgoing, ConnectorError> {
         let to_address = msg
             .to
             .external_id
             .parse()
             .map_err(|err| rejected("recipient address", err))?;
-        let to = Mailbox::new(
-            msg.to.name.clone().filter(|n| !n.trim().is_empty()),
-            to_address,
+        let to = Mailbox::new(clean_optional_line(msg.to.name.as_deref()), to_address);
+        let display_name = clean_line(self.display_name);
+        let agent = clean_optional_line(
+            msg.author
+                .as_ref()
+                .and_then(|author| author.name.as_deref()),
         );
-        let from_name = match msg
-            .author
-            .as_ref()
-            .and_then(|author| author.name.as_deref())
-        {
+        let from_name = match agent {
             // Parentheses or commas would force an encoded word; "from" reads well in every client.
-            Some(agent) if !msg.automated => format!("{agent} from {}", self.display_name),
-            _ => self.display_name.to_owned(),
+            Some(agent) if !msg.automated => format!("{agent} from {display_name}"),
+            _ => display_name.clone(),
         };
         let from = Mailbox::new(
             Some(from_name),
@@ -67,7 +92,7 @@ impl Writer<'_> {
                 .map_err(|err| rejected("our address", err))?,
         );
         let reply_to = Mailbox::new(
-            Some(self.display_name.to_owned()),
+            Some(display_name),
             self.signer
                 .reply_address(msg.conversation_id)
                 .parse()
@@ -76,25 +101,32 @@ impl Writer<'_> {
         let created_ms = msg.created_at.timestamp_millis();
         let message_id = self.signer.message_id(&msg.id, created_ms);
 
+        let subject = clean_optional_line(msg.subject.as_deref());
+        let references: Vec<String> = msg
+            .references
+            .iter()
+            .filter_map(|id| header_id(id))
+            .collect();
         let mut builder = Message::builder()
             .from(from)
             .reply_to(reply_to)
             .to(to)
             .subject(match &msg.campaign {
                 // A campaign opens a thread of its own: no "Re:" and no conversation tag.
-                Some(_) => msg.subject.clone().unwrap_or_default(),
-                None => reply_subject(msg.subject.as_deref(), msg.conversation_id),
+                Some(_) => subject.unwrap_or_default(),
+                None => reply_subject(subject.as_deref(), msg.conversation_id),
             })
             .message_id(Some(brackets(&message_id)))
             .date(msg.created_at.into());
         let in_reply_to = msg
             .in_reply_to
-            .clone()
-            .or_else(|| msg.references.last().cloned());
+            .as_deref()
+            .and_then(header_id)
+            .or_else(|| references.last().cloned());
         if let Some(parent) = &in_reply_to {
             builder = builder.in_reply_to(brackets(parent));
         }
-        let references = thread_references(&msg.references, in_reply_to.as_deref());
+        let references = thread_references(&references, in_reply_to.as_deref());
         if !references.is_empty() {
             builder = builder.references(
                 references
@@ -164,9 +196,7 @@ impl Writer<'_> {
             .unwrap_or_else(|| {
                 ContentType::parse("application/octet-stream").unwrap_or(ContentType::TEXT_PLAIN)
             });
-        let name = attachment
-            .name
-            .clone()
+        let name = clean_optional_line(attachment.name.as_deref())
             .unwrap_or_else(|| format!("attachment-{}", index + 1));
         Ok(lettre::message::Attachment::new(name).body(bytes, mime))
     }
@@ -212,8 +242,8 @@ fn bulk_headers(
     builder: lettre::message::MessageBuilder,
     campaign: &connector_sdk::CampaignHeaders,
 ) -> lettre::message::MessageBuilder {
-    let mut unsubscribe = format!("<{}>", campaign.unsubscribe_url);
-    if let Some(mailto) = &campaign.unsubscribe_mailto {
+    let mut unsubscribe = format!("<{}>", clean_line(&campaign.unsubscribe_url));
+    if let Some(mailto) = clean_optional_line(campaign.unsubscribe_mailto.as_deref()) {
         unsubscribe.push_str(&format!(", <{mailto}>"));
     }
     let header = |name: &'static str, value: String| {
@@ -221,7 +251,7 @@ fn bulk_headers(
     };
     builder
         .raw_header(header("Precedence", "bulk".into()))
-        .raw_header(header("List-Id", campaign.list_id.clone()))
+        .raw_header(header("List-Id", clean_line(&campaign.list_id)))
         .raw_header(header("List-Unsubscribe", unsubscribe))
         .raw_header(header(
             "List-Unsubscribe-Post",
@@ -418,5 +448,46 @@ mod tests {
         assert_eq!(refs.len(), MAX_REFERENCES);
         assert_eq!(refs[0], "m0@x");
         assert_eq!(refs.last().map(String::as_str), Some("m49@x"));
+    }
+
+    #[test]
+    fn stored_values_with_line_breaks_never_panic_nor_add_headers() {
+        // Values stored before names were cleaned at entry reach the writer as they are.
+        let (signer, blobs, _dir) = writer_parts();
+        let writer = Writer {
+            address: "support@example.test",
+            display_name: "ACME",
+            signer: &signer,
+            blobs: &blobs,
+        };
+        let mut msg = reply();
+        msg.to.name = Some("Mallory\r\nBcc: x@evil.test".into());
+        if let Some(author) = msg.author.as_mut() {
+            author.name = Some("Eve\nCc: y@evil.test".into());
+        }
+        msg.subject = Some("Order\r\nBcc: z@evil.test".into());
+        msg.in_reply_to = Some("c2@customer.test>\r\nBcc: w@evil.test".into());
+        let out = writer
+            .write(&msg)
+            .expect("a hostile value is cleaned, not fatal");
+        let raw = String::from_utf8(out.mail.formatted()).expect("utf8");
+        let unfolded = raw.replace("\r\n ", " ");
+        assert!(
+            !unfolded.lines().any(|line| {
+                let line = line.to_ascii_lowercase();
+                line.starts_with("bcc:") || line.starts_with("cc:")
+            }),
+            "{raw}"
+        );
+        // The name on one line, as an encoded word: base64 of "Mallory Bcc: x@evil.test".
+        assert!(
+            unfolded
+                .contains("To: =?utf-8?b?TWFsbG9yeSBCY2M6IHhAZXZpbC50ZXN0?= <jane@customer.test>"),
+            "{raw}"
+        );
+        assert!(
+            unfolded.contains("Subject: Re: Order Bcc: z@evil.test [#42]"),
+            "{raw}"
+        );
     }
 }

@@ -287,7 +287,9 @@ fn whatsapp(channel: &str, value: &WhatsAppValue, events: &mut Vec<InboundEvent>
         // them to the same person on other channels.
         let mut sender =
             Sender::new("whatsapp", message.from.clone()).with_phone(format!("+{}", message.from));
-        sender.name = name;
+        if let Some(name) = name {
+            sender = sender.with_name(name);
+        }
         let mut inbound = InboundMessage::text(channel, message.id.clone(), sender, text)
             .with_attachments(attachments);
         inbound.sent_at = seconds(message.timestamp.as_deref());

@@ -19,6 +19,18 @@ pub mod text;
 /// A boxed error from a connector's underlying library.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
+/// The text of a caught panic's payload (`panic!` with a literal or a format string), to
+/// record as the failure reason of the job that panicked.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic without a message".to_owned()
+    }
+}
+
 /// The kinds of channel Switchboard speaks, as written in `[[channels]] kind = "…"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -97,9 +109,10 @@ impl Sender {
         }
     }
 
-    /// Sets the display name.
+    /// Sets the display name, cleaned to one line ([`text::clean_line`]); a name with
+    /// nothing left after cleaning is no name.
     pub fn with_name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
+        self.name = text::clean_optional_line(Some(&name.into()));
         self
     }
 
@@ -247,9 +260,9 @@ impl Threading {
     ) -> Self {
         Self {
             conversation,
-            references,
+            references: text::clean_ids(references),
             subject_tag,
-            subject,
+            subject: text::clean_optional_line(subject.as_deref()),
             is_reply: false,
         }
     }
@@ -519,11 +532,11 @@ pub struct Author {
 }
 
 impl Author {
-    /// An author with an id and an optional display name.
+    /// An author with an id and an optional display name (cleaned to one line).
     pub fn new(id: impl Into<String>, name: Option<String>) -> Self {
         Self {
             id: id.into(),
-            name,
+            name: text::clean_optional_line(name.as_deref()),
         }
     }
 }

@@ -22,6 +22,9 @@ pub enum FakeFailure {
     Rejected(String),
     /// Fails permanently: the recipient can never be reached (blocked the bot, deleted).
     Unreachable(String),
+    /// Panics inside `send` with this message, as a connector bug or a channel library
+    /// tripping over bad data would: the core must fail that one job and carry on.
+    Panic(String),
 }
 
 #[derive(Default)]
@@ -134,6 +137,11 @@ impl Connector for FakeConnector {
                 reason,
                 unreachable: true,
             }),
+            Some(FakeFailure::Panic(message)) => {
+                // Release the lock first so the fake stays usable for the next send.
+                drop(state);
+                panic!("{message}");
+            }
             None => {
                 // Idempotent per message id, as the contract asks.
                 if let Some(previous) = state.sent.iter().position(|sent| sent.id == msg.id) {

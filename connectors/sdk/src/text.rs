@@ -1,4 +1,5 @@
-//! Text helpers every channel needs: cutting a long reply into messages the platform accepts.
+//! Text helpers every channel needs: cutting a long reply into messages the platform accepts,
+//! and cleaning the single-line values (names, subjects, message ids) that end up in headers.
 
 /// Splits `text` into parts of at most `limit` characters, cutting after a blank line, else
 /// after a line break, else after a space, else hard at the limit. `keep_whole` may move a cut
@@ -57,6 +58,98 @@ pub fn escape_html_text(text: &str) -> String {
     out
 }
 
+/// The most characters a cleaned single-line value keeps (display names, subjects, ids).
+/// Longer values are cut: no header or inbox row needs more, and an unbounded name would let
+/// one sender grow every header and page that shows it.
+pub const MAX_LINE_CHARS: usize = 256;
+
+/// Cleans a value that will be shown on one line or written into a header: line breaks, tabs
+/// and other whitespace fold to one space; every other control character (C0, DEL, C1) and the
+/// invisible format characters that change what a reader sees (bidirectional overrides,
+/// embeddings and isolates, zero-width space, word joiner, byte order mark, …) are removed;
+/// the result is trimmed and cut to [`MAX_LINE_CHARS`] characters.
+///
+/// Zero-width joiner and non-joiner stay: scripts and emoji sequences need them and they
+/// cannot reorder text.
+pub fn clean_line(value: &str) -> String {
+    let mut out = String::with_capacity(value.len().min(MAX_LINE_CHARS * 4));
+    let mut count = 0;
+    let mut pending_space = false;
+    for c in value.chars() {
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if is_hidden_or_control(c) {
+            continue;
+        }
+        let needed = 1 + usize::from(pending_space);
+        if count + needed > MAX_LINE_CHARS {
+            break;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.push(c);
+        count += needed;
+    }
+    out
+}
+
+/// [`clean_line`] for an optional value: `None` when nothing is left.
+pub fn clean_optional_line(value: Option<&str>) -> Option<String> {
+    value.map(clean_line).filter(|cleaned| !cleaned.is_empty())
+}
+
+/// True for what [`clean_line`] removes or folds: control characters (C0 with line breaks
+/// and tabs, DEL, C1) and the invisible format characters that reorder or hide text. An API
+/// may refuse values holding one instead of cleaning them.
+pub fn is_hidden_or_control(c: char) -> bool {
+    c.is_control() || is_spoofing_format(c)
+}
+
+/// Invisible format characters (Unicode category Cf) that reorder or hide text: bidi marks,
+/// embeddings, overrides and isolates, zero-width space, word joiner and invisible operators,
+/// the deprecated shaping controls, the byte order mark and interlinear annotations.
+fn is_spoofing_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    )
+}
+
+/// Cleans, in place, every value of an inbound event that may later become a header or a
+/// display name: the sender's name, the email subject and the referenced message ids. The
+/// core applies it to everything a connector delivers, so a connector that fills the public
+/// fields directly (bypassing [`crate::Sender::with_name`]) cannot smuggle a line break in.
+pub fn clean_inbound_event(event: &mut crate::InboundEvent) {
+    let crate::InboundEvent::Message(message) = event else {
+        return;
+    };
+    message.sender.name = clean_optional_line(message.sender.name.as_deref());
+    if let Some(threading) = &mut message.threading {
+        threading.subject = clean_optional_line(threading.subject.as_deref());
+        threading.references = clean_ids(std::mem::take(&mut threading.references));
+    }
+}
+
+/// Cleans message ids with [`clean_line`], dropping the ones left empty.
+pub fn clean_ids(ids: Vec<String>) -> Vec<String> {
+    ids.iter()
+        .filter_map(|id| clean_optional_line(Some(id)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +181,66 @@ mod tests {
             split_message(&text, 12, guard),
             ["y".repeat(10), "&amp;".to_owned()]
         );
+    }
+
+    #[test]
+    fn clean_line_folds_breaks_and_drops_controls_and_spoofing_marks() {
+        let cases: [(&str, &str); 12] = [
+            ("Mallory\r\nBcc: x@evil.test", "Mallory Bcc: x@evil.test"),
+            ("  Ann   Lee  ", "Ann Lee"),
+            ("tab\there\u{2028}next", "tab here next"),
+            ("bell\u{7}\u{0}null", "bellnull"),
+            ("c1\u{85}next\u{9B}x", "c1 nextx"),
+            ("del\u{7F}", "del"),
+            ("evil\u{202E}gnp.exe", "evilgnp.exe"),
+            ("\u{2066}iso\u{2069}late", "isolate"),
+            ("zero\u{200B}width\u{FEFF}", "zerowidth"),
+            (
+                "family \u{1F468}\u{200D}\u{1F469}",
+                "family \u{1F468}\u{200D}\u{1F469}",
+            ),
+            ("Zoë Šťastná", "Zoë Šťastná"),
+            ("\r\n\t ", ""),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(clean_line(input), expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn clean_line_caps_the_length_without_a_trailing_space() {
+        let long = "ab ".repeat(200);
+        let cleaned = clean_line(&long);
+        assert!(
+            cleaned.chars().count() <= MAX_LINE_CHARS,
+            "{}",
+            cleaned.len()
+        );
+        assert!(!cleaned.ends_with(' '));
+        assert_eq!(
+            clean_line(&"é".repeat(1000)).chars().count(),
+            MAX_LINE_CHARS
+        );
+    }
+
+    #[test]
+    fn no_cleaned_value_keeps_a_control_or_override() {
+        // Every C0, C1 and listed format character, alone and between letters.
+        let specials = (0u32..0x20)
+            .chain(0x7F..0xA0)
+            .chain([0xAD, 0x61C, 0x180E, 0x200B, 0x200E, 0x200F, 0xFEFF])
+            .chain(0x202A..0x202F)
+            .chain(0x2060..0x2070)
+            .filter_map(char::from_u32);
+        for c in specials {
+            let cleaned = clean_line(&format!("a{c}b{c}"));
+            assert!(
+                cleaned == "ab" || cleaned == "a b",
+                "U+{:04X} gave {cleaned:?}",
+                u32::from(c)
+            );
+        }
+        assert_eq!(clean_optional_line(Some(" \r\n ")), None);
+        assert_eq!(clean_optional_line(Some(" Ann ")), Some("Ann".into()));
     }
 }

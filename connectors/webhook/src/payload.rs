@@ -84,7 +84,9 @@ impl WebhookPayload {
     /// The normalised message for channel `channel`, whose contacts live in `scope`.
     pub fn into_inbound(self, channel: &str, scope: &str) -> InboundMessage {
         let mut sender = Sender::new(scope, self.from.id);
-        sender.name = self.from.name;
+        if let Some(name) = self.from.name {
+            sender = sender.with_name(name);
+        }
         sender.email = self.from.email;
         sender.phone = self.from.phone;
         let attachments = self

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::contacts::single_line;
 use super::views::{AgentView, ChannelView, CreatedTokenView, TeamView, TokenView};
 use crate::domain::{AgentId, Availability, Role, TeamId, TokenId};
 use crate::http::AppState;
@@ -56,7 +57,9 @@ pub async fn create_agent(
     State(state): State<AppState>,
     Json(request): Json<CreateAgentRequest>,
 ) -> ApiResult<(StatusCode, Json<AgentView>)> {
-    if request.name.trim().is_empty() {
+    // The name goes into the From header of every reply the agent writes.
+    let name = single_line("name", &request.name)?;
+    if name.is_empty() {
         return Err(ApiError::Invalid("name: must not be empty".into()));
     }
     if !request.email.contains('@') {
@@ -66,7 +69,7 @@ pub async fn create_agent(
     let agent = state
         .store
         .create_agent(&NewAgent {
-            name: request.name.trim().to_owned(),
+            name,
             email: request.email,
             role: request.role,
             capacity: request.capacity.unwrap_or(20),
@@ -109,12 +112,19 @@ pub async fn update_agent(
         ));
     }
     validate_capacity(request.capacity)?;
+    let name = request
+        .name
+        .map(|name| single_line("name", &name))
+        .transpose()?;
+    if name.as_deref() == Some("") {
+        return Err(ApiError::Invalid("name: must not be empty".into()));
+    }
     let agent = state
         .store
         .update_agent(
             id,
             &AgentPatch {
-                name: request.name,
+                name,
                 role: request.role,
                 availability: request.availability,
                 capacity: request.capacity,
@@ -168,12 +178,13 @@ pub async fn create_team(
     State(state): State<AppState>,
     Json(request): Json<CreateTeamRequest>,
 ) -> ApiResult<(StatusCode, Json<TeamView>)> {
-    if request.name.trim().is_empty() {
+    let name = single_line("name", &request.name)?;
+    if name.is_empty() {
         return Err(ApiError::Invalid("name: must not be empty".into()));
     }
     let team = state
         .store
-        .create_team(request.name.trim(), &request.members)
+        .create_team(&name, &request.members)
         .await
         .map_err(|err| ApiError::from_store("team", err))?;
     Ok((StatusCode::CREATED, Json(team.into())))

@@ -2,6 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use connector_sdk::text::{MAX_LINE_CHARS, clean_line, is_hidden_or_control};
 use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
 
@@ -77,6 +78,37 @@ pub struct CreateContactRequest {
     pub tags: Vec<String>,
 }
 
+/// A name from the API that will be shown to people and written into mail headers: a value
+/// with a line break, another control character or an invisible bidirectional/formatting
+/// character is refused (422 naming the field) rather than silently changed, and so is one
+/// longer than [`MAX_LINE_CHARS`]; runs of spaces become one and the ends are trimmed.
+///
+/// # Errors
+/// [`ApiError::Invalid`] naming `field` and the first offending character.
+pub(super) fn single_line(field: &str, value: &str) -> ApiResult<String> {
+    if let Some(c) = value.chars().find(|&c| is_hidden_or_control(c)) {
+        return Err(ApiError::Invalid(format!(
+            "{field}: must be one line without control or invisible formatting characters \
+             (found U+{:04X})",
+            u32::from(c)
+        )));
+    }
+    if value.chars().count() > MAX_LINE_CHARS {
+        return Err(ApiError::Invalid(format!(
+            "{field}: must be at most {MAX_LINE_CHARS} characters"
+        )));
+    }
+    Ok(clean_line(value))
+}
+
+/// An optional contact name through [`single_line`]; blank is no name.
+fn contact_name(name: Option<String>) -> ApiResult<Option<String>> {
+    Ok(name
+        .map(|name| single_line("name", &name))
+        .transpose()?
+        .filter(|name| !name.is_empty()))
+}
+
 fn validate_email(email: &Option<String>) -> ApiResult<()> {
     if let Some(email) = email {
         let email = email.trim();
@@ -123,7 +155,7 @@ pub async fn create_contact(
     validate_email(&request.email)?;
     validate_phone(&request.phone)?;
     let new = NewContact {
-        name: request.name,
+        name: contact_name(request.name)?,
         email: request.email,
         phone: request.phone,
         attributes: request.attributes,
@@ -166,7 +198,7 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<S
 
 /// `PATCH /api/v1/contacts/{id}`
 #[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = i64, Path)),
-    request_body = UpdateContactRequest, responses((status = 200, body = ContactView), (status = 404)),
+    request_body = UpdateContactRequest, responses((status = 200, body = ContactView), (status = 404), (status = 422)),
     security(("bearer" = ["admin", "agent", "marketer"])))]
 pub async fn update_contact(
     _caller: Authorized<Everyone>,
@@ -181,7 +213,7 @@ pub async fn update_contact(
         validate_phone(phone)?;
     }
     let patch = ContactPatch {
-        name: request.name,
+        name: request.name.map(contact_name).transpose()?,
         email: request.email,
         phone: request.phone,
         attributes: request.attributes,
