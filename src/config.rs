@@ -373,6 +373,17 @@ pub struct TemplatesConfig {
     /// The locale of files without a locale suffix (`ack.j2`), used for contacts whose
     /// language is unknown.
     pub default_locale: String,
+    /// Work one render may do (minijinja fuel: an instruction costs 1, 64 bytes of data made
+    /// or printed cost 1), so a loop or a huge string stops early with an error.
+    pub fuel: u64,
+    /// The most text one render may print.
+    pub max_output_bytes: usize,
+    /// How long an API request or test send waits for one render of user-written template
+    /// text before answering that it took too long.
+    pub render_timeout_ms: u64,
+    /// Renders of user-written template text running at once, off the async workers; the
+    /// others wait (within `render_timeout_ms`). Bounds the CPU and memory they can take.
+    pub max_concurrent_renders: usize,
 }
 
 impl Default for TemplatesConfig {
@@ -380,6 +391,10 @@ impl Default for TemplatesConfig {
         Self {
             dir: None,
             default_locale: "en".into(),
+            fuel: 100_000,
+            max_output_bytes: 1024 * 1024,
+            render_timeout_ms: 2000,
+            max_concurrent_renders: 2,
         }
     }
 }
@@ -594,6 +609,21 @@ impl Config {
         }
         if crate::templates::normalize_locale(&self.templates.default_locale).is_none() {
             return fail("templates.default_locale: must be a locale like `en` or `pt-br`");
+        }
+        if self.templates.fuel == 0 {
+            return fail("templates.fuel: must be above 0");
+        }
+        if self.templates.max_output_bytes == 0 {
+            return fail("templates.max_output_bytes: must be above 0");
+        }
+        if self.templates.render_timeout_ms == 0 {
+            return fail("templates.render_timeout_ms: must be above 0");
+        }
+        if self.templates.max_concurrent_renders == 0 {
+            return fail("templates.max_concurrent_renders: must be above 0");
+        }
+        if self.campaigns.test_sends_per_minute == 0 {
+            return fail("campaigns.test_sends_per_minute: must be above 0");
         }
         self.routing
             .validate(&self.channels)

@@ -16,6 +16,7 @@ pub mod segment;
 pub mod settings;
 pub mod smtp_sink;
 pub mod spec;
+mod test_send;
 pub mod throttle;
 pub mod unsubscribe;
 
@@ -41,6 +42,7 @@ use crate::templates::Templates;
 use render::Prepared;
 use settings::CampaignsConfig;
 use spec::{CampaignSpec, ChannelPlan};
+pub use test_send::{TestOutcome, TestSendError};
 use throttle::Throttle;
 use unsubscribe::{LinkClaims, LinkSigner, Purpose};
 
@@ -111,6 +113,7 @@ struct Inner {
     progress: Mutex<HashMap<i64, std::time::Instant>>,
     wake: Notify,
     cursor_ready: OnceCell<()>,
+    test_sends: test_send::TestSendLimiter,
 }
 
 /// The campaign worker (cheap to clone).
@@ -130,6 +133,7 @@ impl CampaignRunner {
                 progress: Mutex::default(),
                 wake: Notify::new(),
                 cursor_ready: OnceCell::new(),
+                test_sends: test_send::TestSendLimiter::default(),
             }),
         }
     }

@@ -1,7 +1,6 @@
 //! Rendering a campaign message for one contact: the channel's template with the contact's
-//! values, signed unsubscribe and tracking links, email's bulk headers; and test sends.
+//! values, signed unsubscribe and tracking links, email's bulk headers.
 
-use anyhow::Context;
 use connector_sdk::{CampaignHeaders, ChannelKind, OutboundMessage, Recipient, Template};
 use minijinja::value::Serde;
 use minijinja::{Value, context};
@@ -9,7 +8,6 @@ use minijinja::{Value, context};
 use super::CampaignRunner;
 use super::spec::{CampaignSpec, ChannelPlan};
 use super::unsubscribe::{LinkClaims, LinkSigner, Purpose};
-use crate::domain::{ContactId, Millis};
 use crate::store::campaigns::{Campaign, LeasedSend, PlanChannel};
 use crate::templates::{ChannelContext, CompiledSource, ContactContext, TemplateContext};
 
@@ -225,97 +223,6 @@ impl CampaignRunner {
             message.html = html;
         }
         Ok(message)
-    }
-
-    /// Sends the campaign's message now to chosen contacts (marketers checking how it looks),
-    /// on the first channel where each has a reachable identity; consent is not required and
-    /// the ledger is not touched. Returns per contact the channel used or why none was.
-    ///
-    /// # Errors
-    /// When the stored campaign is unreadable or the store cannot be reached.
-    pub async fn test_send(
-        &self,
-        campaign: &Campaign,
-        contacts: &[ContactId],
-    ) -> anyhow::Result<Vec<(ContactId, Result<String, String>)>> {
-        let spec: CampaignSpec = serde_json::from_value(campaign.spec.clone())
-            .context("while reading the stored campaign")?;
-        let channels = self.plan_channels(&spec)?;
-        let mut results = Vec::with_capacity(contacts.len());
-        for &id in contacts {
-            let contact = match self.parts().store.get_contact(id).await {
-                Ok(contact) => contact,
-                Err(crate::store::StoreError::NotFound) => {
-                    results.push((id, Err("no such contact".to_owned())));
-                    continue;
-                }
-                Err(err) => return Err(err.into()),
-            };
-            let found = spec
-                .channels
-                .iter()
-                .zip(&channels)
-                .find_map(|(plan, channel)| {
-                    contact
-                        .identities
-                        .iter()
-                        .find(|identity| {
-                            identity.scope == channel.scope && identity.unreachable_reason.is_none()
-                        })
-                        .map(|identity| (plan, channel, identity.external_id.clone()))
-                });
-            let Some((plan, channel, address)) = found else {
-                results.push((
-                    id,
-                    Err("no reachable identity on the campaign's channels".into()),
-                ));
-                continue;
-            };
-            let Some(connector) = self.parts().connectors.get(&plan.channel).cloned() else {
-                results.push((id, Err(format!("channel {:?} is gone", plan.channel))));
-                continue;
-            };
-            let send = LeasedSend {
-                contact: id,
-                address,
-                attempts: 0,
-                name: contact.name.clone(),
-                email: contact.email.clone(),
-                phone: contact.phone.clone(),
-                attributes: contact.attributes.clone(),
-                allowed: true,
-            };
-            let rendered = match self
-                .prepare(campaign, &spec, plan, channel, connector.kind())
-                .await
-            {
-                Ok(prepared) => self.render(&prepared, &send),
-                Err(err) => Err(err),
-            };
-            let mut message = match rendered {
-                Ok(message) => message,
-                Err(err) => {
-                    results.push((id, Err(format!("rendering: {err:#}"))));
-                    continue;
-                }
-            };
-            // A fresh id per test, so an idempotent peer does not swallow a second test.
-            message.id = format!(
-                "campaign-{}-test-{}-{}",
-                campaign.id,
-                id.get(),
-                Millis::now().0
-            );
-            if let Some(subject) = &mut message.subject {
-                subject.insert_str(0, "[TEST] ");
-            }
-            let result = match connector.send(&message).await {
-                Ok(_) => Ok(plan.channel.clone()),
-                Err(err) => Err(err.to_string()),
-            };
-            results.push((id, result));
-        }
-        Ok(results)
     }
 }
 

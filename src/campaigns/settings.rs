@@ -28,6 +28,8 @@ pub struct CampaignsConfig {
     pub stop_confirmation: String,
     /// Throttle of channels a campaign sets none for, in messages per second.
     pub default_rate_per_sec: f64,
+    /// Test sends (`POST /api/v1/campaigns/{id}/test`) one campaign may make per minute.
+    pub test_sends_per_minute: u32,
 }
 
 impl Default for CampaignsConfig {
@@ -47,6 +49,7 @@ impl Default for CampaignsConfig {
                                 Nebudeme vám sem již posílat žádné kampaně."
                 .into(),
             default_rate_per_sec: 20.0,
+            test_sends_per_minute: 5,
         }
     }
 }

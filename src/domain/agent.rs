@@ -26,7 +26,21 @@ pub struct Agent {
     pub availability: Availability,
     /// The most open conversations the router gives this agent at once.
     pub capacity: i64,
+    /// An admin who opted in to being routed conversations (see [`Agent::is_routable`]).
+    pub takes_conversations: bool,
     pub created_at: DateTime<Utc>,
+}
+
+impl Agent {
+    /// Whether the router may give this person conversations: agents always, admins who opted
+    /// in with `takes_conversations`, marketers never (they cannot open a conversation).
+    pub fn is_routable(&self) -> bool {
+        match self.role {
+            Role::Agent => true,
+            Role::Admin => self.takes_conversations,
+            Role::Marketer => false,
+        }
+    }
 }
 
 /// A group of agents that conversations can be routed to.

@@ -449,6 +449,25 @@ impl Store {
         on_backend!(self, campaign_feedback::send_address(campaign, contact))
     }
 
+    /// Why a campaign message on a channel of `kind` (identity `scope`) to `address` of
+    /// `contact` would be held back now (no consent, suppressed, unreachable): the check the
+    /// campaign worker applies to every send. `None` when it may go out.
+    ///
+    /// # Errors
+    /// [`super::StoreError::NotFound`] without the contact.
+    pub async fn campaign_send_held_back(
+        &self,
+        contact: ContactId,
+        kind: &str,
+        scope: &str,
+        address: &str,
+    ) -> StoreResult<Option<String>> {
+        on_backend!(
+            self,
+            campaigns::send_held_back(contact, kind, scope, address)
+        )
+    }
+
     /// Withdraws consent, suppresses the address and marks the ledger row unsubscribed, in
     /// one transaction. Returns whether consent was granted (or unset) before: a repeated
     /// opt-out confirms nothing twice.

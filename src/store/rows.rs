@@ -186,6 +186,7 @@ pub struct AgentRow {
     pub role: String,
     pub availability: String,
     pub capacity: i64,
+    pub takes_conversations: bool,
     pub created_at: i64,
 }
 
@@ -200,6 +201,7 @@ impl TryFrom<AgentRow> for Agent {
             role: row.role.parse()?,
             availability: row.availability.parse()?,
             capacity: row.capacity,
+            takes_conversations: row.takes_conversations,
             created_at: time(row.created_at),
         })
     }

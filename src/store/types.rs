@@ -239,6 +239,8 @@ pub struct AgentPatch {
     pub role: Option<Role>,
     pub availability: Option<Availability>,
     pub capacity: Option<i64>,
+    /// Admins: whether the router may give them conversations.
+    pub takes_conversations: Option<bool>,
 }
 
 /// A new API token's record (the secret's hash, never the secret).

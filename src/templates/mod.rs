@@ -6,6 +6,7 @@
 mod catalog;
 mod context;
 mod escape;
+mod limits;
 #[cfg(test)]
 mod tests;
 
@@ -23,6 +24,7 @@ pub use context::{
     TemplateContext,
 };
 pub use escape::{discord_to_plain, escape_discord, escape_telegram, telegram_to_plain};
+pub use limits::Limit;
 
 use crate::config::TemplatesConfig;
 
@@ -40,6 +42,10 @@ pub enum TemplateError {
         line: Option<usize>,
         reason: String,
     },
+    /// A render hit one of the configured limits (`[templates] fuel`, `max_output_bytes`,
+    /// `render_timeout_ms`).
+    #[error("{file}: {limit}")]
+    Limit { file: String, limit: Limit },
     #[error("{path}: {source}")]
     Io {
         path: String,
@@ -108,6 +114,7 @@ pub struct Templates {
     /// Sources rendered with [`Templates::render_source`] (campaign bodies, canned responses,
     /// rule notes), compiled once: a campaign renders the same body a million times.
     compiled: std::sync::Mutex<HashMap<(String, String), Arc<Environment<'static>>>>,
+    limits: limits::Limits,
 }
 
 /// Template text compiled by [`Templates::compile`].
@@ -170,7 +177,8 @@ impl Templates {
                 files.insert(file, (path, source));
             }
         }
-        let mut env = new_environment();
+        let limits = limits::Limits::new(config);
+        let mut env = new_environment(limits.fuel);
         let mut variants: BTreeMap<String, BTreeMap<VariantKey, String>> = BTreeMap::new();
         let mut origins = HashMap::new();
         for (file, (origin, source)) in files {
@@ -191,6 +199,7 @@ impl Templates {
             origins,
             default_locale,
             compiled: std::sync::Mutex::default(),
+            limits,
         };
         templates.check()?;
         Ok(templates)
@@ -219,10 +228,7 @@ impl Templates {
             for (key, file) in variants {
                 let mut sample = TemplateContext::sample();
                 sample.channel.kind = key.channel.unwrap_or(ChannelKind::Webhook).as_str().into();
-                self.env
-                    .get_template(file)
-                    .and_then(|template| template.render(sample_value(&sample)))
-                    .map_err(|err| invalid(&err, file, &self.origins))?;
+                self.render_limited(&self.env, file, sample_value(&sample))?;
             }
             self.warn_about_shadowing(name, variants);
         }
@@ -336,10 +342,83 @@ impl Templates {
     }
 
     fn render_file(&self, file: &str, value: Value) -> Result<String, TemplateError> {
-        self.env
-            .get_template(file)
-            .and_then(|template| template.render(value))
-            .map_err(|err| invalid(&err, file, &self.origins))
+        self.render_limited(&self.env, file, value)
+    }
+
+    /// Renders template `name` of `env` under the limits: fuel is the environment's, and the
+    /// output goes into a writer that refuses to grow past `max_output_bytes`, so an
+    /// oversized render stops where it crosses the cap.
+    fn render_limited(
+        &self,
+        env: &Environment<'static>,
+        name: &str,
+        value: Value,
+    ) -> Result<String, TemplateError> {
+        let template = env
+            .get_template(name)
+            .map_err(|err| invalid(&err, name, &self.origins))?;
+        let mut out = limits::CappedOutput::new(self.limits.max_output_bytes);
+        match template.render_captured_to(value, &mut out) {
+            Ok(_) => Ok(out.into_string()),
+            Err(_) if out.exceeded() => Err(TemplateError::Limit {
+                file: self.origin(name),
+                limit: Limit::Output(self.limits.max_output_bytes),
+            }),
+            Err(err) if err.kind() == minijinja::ErrorKind::OutOfFuel => {
+                Err(TemplateError::Limit {
+                    file: self.origin(err.name().unwrap_or(name)),
+                    limit: Limit::Fuel(self.limits.fuel),
+                })
+            }
+            Err(err) => Err(invalid(&err, name, &self.origins)),
+        }
+    }
+
+    /// Runs `job` (renders of template text a user wrote) on the blocking pool, at most
+    /// `[templates] max_concurrent_renders` at once, and gives up waiting after
+    /// `render_timeout_ms`, so that no template can stall the async workers that answer
+    /// requests. A job given up on still holds its slot until it ends (fuel bounds that),
+    /// which keeps the number of renders truly running at the cap.
+    ///
+    /// # Errors
+    /// [`TemplateError::Limit`] naming `label` when the deadline passes;
+    /// [`TemplateError::Invalid`] when the job panicked.
+    pub async fn off_runtime<T: Send + 'static>(
+        &self,
+        label: &str,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, TemplateError> {
+        let permits = self.limits.permits.clone();
+        let run = async move {
+            let permit = permits.acquire_owned().await;
+            tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                job()
+            })
+            .await
+        };
+        match tokio::time::timeout(self.limits.timeout, run).await {
+            Ok(Ok(output)) => Ok(output),
+            Ok(Err(join)) => {
+                tracing::error!(error = %join, template = label, "a template render panicked");
+                Err(TemplateError::Invalid {
+                    file: label.to_owned(),
+                    line: None,
+                    reason: "rendering failed unexpectedly".into(),
+                })
+            }
+            Err(_) => Err(TemplateError::Limit {
+                file: label.to_owned(),
+                limit: self.limits.time_limit(),
+            }),
+        }
+    }
+
+    /// Renders of user-written text running or waiting for a slot right now.
+    pub fn renders_in_flight(&self) -> usize {
+        self.limits
+            .concurrency
+            .saturating_sub(self.limits.permits.available_permits())
     }
 
     /// Checks template text that is not a file (a canned response's body, labelled e.g.
@@ -349,10 +428,26 @@ impl Templates {
     /// # Errors
     /// [`TemplateError::Invalid`] naming `label`, the line and the reason.
     pub fn check_source(&self, label: &str, source: &str) -> Result<(), TemplateError> {
-        self.env
-            .render_named_str(label, source, sample_value(&TemplateContext::sample()))
+        let env = self.compile_source(label, source)?;
+        self.render_limited(&env, label, sample_value(&TemplateContext::sample()))
             .map(drop)
-            .map_err(|err| invalid(&err, label, &self.origins))
+    }
+
+    /// [`Templates::check_source`] through [`Templates::off_runtime`]: for text a user sends
+    /// in an API request.
+    ///
+    /// # Errors
+    /// As [`Templates::check_source`], and the time limit.
+    pub async fn check_source_off_runtime(
+        self: &Arc<Self>,
+        label: &str,
+        source: &str,
+    ) -> Result<(), TemplateError> {
+        let templates = self.clone();
+        let (owned_label, source) = (label.to_owned(), source.to_owned());
+        self.off_runtime(label, move || templates.check_source(&owned_label, &source))
+            .await
+            .and_then(|checked| checked)
     }
 
     /// Renders template text that is not a file (a canned response's body) as plain text.
@@ -396,12 +491,8 @@ impl Templates {
         compiled: &CompiledSource,
         value: Value,
     ) -> Result<String, TemplateError> {
-        compiled
-            .env
-            .get_template(&compiled.label)
-            .and_then(|template| template.render(value))
+        self.render_limited(&compiled.env, &compiled.label, value)
             .map(trim_output)
-            .map_err(|err| invalid(&err, &compiled.label, &self.origins))
     }
 
     /// The environment holding `source` compiled under `label`, from the cache when it was
@@ -486,8 +577,11 @@ impl Templates {
     }
 }
 
-fn new_environment() -> Environment<'static> {
+fn new_environment(fuel: u64) -> Environment<'static> {
     let mut env = Environment::new();
+    // Every render, of files and of text users write, gets the same budget; fuel also counts
+    // the bytes of strings a template builds, and checks a large one before allocating it.
+    env.set_fuel(Some(fuel));
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     // Line and expression of an error, in release builds too: they go into start-up errors.
     env.set_debug(true);

@@ -18,6 +18,7 @@ fn with_files(files: &[(&str, &str)]) -> Result<Templates, TemplateError> {
     Templates::load(&TemplatesConfig {
         dir: Some(dir.path().to_path_buf()),
         default_locale: "en".into(),
+        ..TemplatesConfig::default()
     })
 }
 
@@ -372,6 +373,7 @@ fn bad_file_names_and_missing_defaults_are_refused() {
     let err = Templates::load(&TemplatesConfig {
         dir: Some("/nonexistent/templates".into()),
         default_locale: "en".into(),
+        ..TemplatesConfig::default()
     })
     .expect_err("missing folder");
     assert!(matches!(err, TemplateError::Io { .. }), "{err:?}");
@@ -434,4 +436,64 @@ fn markup_turns_back_into_plain_text() {
     assert_eq!(discord_to_plain("**a** \\*b\\* \\\\ c"), "**a** *b* \\ c");
     assert_eq!(escape_discord("# title\n- item"), "\\# title\n\\- item");
     assert_eq!(escape_telegram("<&>"), "&lt;&amp;&gt;");
+}
+
+#[test]
+fn every_render_runs_under_fuel_and_the_output_cap() {
+    let templates = Templates::load(&TemplatesConfig {
+        fuel: 10_000,
+        max_output_bytes: 100,
+        ..TemplatesConfig::default()
+    })
+    .expect("the shipped templates fit the limits");
+    let context = Value::from(Serde(TemplateContext::sample()));
+    let loops = templates
+        .compile("loops", "{% for a in range(100000) %}{{ a }}{% endfor %}")
+        .expect("compiles");
+    let err = templates
+        .render_compiled(&loops, context.clone())
+        .expect_err("out of fuel");
+    assert!(
+        matches!(
+            err,
+            TemplateError::Limit {
+                limit: Limit::Fuel(10_000),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "loops: template exceeds the execution limit (fuel 10000)"
+    );
+    // A huge string is refused before it is built: fuel counts its bytes.
+    let huge = templates
+        .compile("huge", "{{ \"x\" * 50000000 }}")
+        .expect("compiles");
+    let err = templates
+        .render_compiled(&huge, context.clone())
+        .expect_err("out of fuel");
+    assert!(matches!(err, TemplateError::Limit { .. }), "{err:?}");
+    let long = templates
+        .compile("long", "{{ \"x\" * 101 }}")
+        .expect("compiles");
+    let err = templates
+        .render_compiled(&long, context)
+        .expect_err("too long");
+    assert_eq!(
+        err.to_string(),
+        "long: template output exceeds the size limit (max_output_bytes 100)"
+    );
+    assert!(templates.check_source("fits", "{{ \"x\" * 100 }}").is_ok());
+}
+
+#[test]
+fn a_limit_too_small_for_a_shipped_template_stops_start_up_naming_it() {
+    let err = Templates::load(&TemplatesConfig {
+        max_output_bytes: 10,
+        ..TemplatesConfig::default()
+    })
+    .expect_err("too small");
+    assert!(err.to_string().contains("max_output_bytes 10"), "{err}");
 }

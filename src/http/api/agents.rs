@@ -89,6 +89,8 @@ pub struct UpdateAgentRequest {
     pub role: Option<Role>,
     pub availability: Option<Availability>,
     pub capacity: Option<i64>,
+    /// Admins only: `true` lets the router give them conversations like an agent.
+    pub takes_conversations: Option<bool>,
 }
 
 /// `PATCH /api/v1/agents/{id}`: admins change anything; agents may set their own availability.
@@ -104,7 +106,8 @@ pub async fn update_agent(
     let only_own_availability = caller.agent == Some(id)
         && request.name.is_none()
         && request.role.is_none()
-        && request.capacity.is_none();
+        && request.capacity.is_none()
+        && request.takes_conversations.is_none();
     if caller.role != Role::Admin && !only_own_availability {
         return Err(ApiError::Forbidden(
             "this change needs the admin role (agents may only change their own availability)"
@@ -128,6 +131,7 @@ pub async fn update_agent(
                 role: request.role,
                 availability: request.availability,
                 capacity: request.capacity,
+                takes_conversations: request.takes_conversations,
             },
         )
         .await

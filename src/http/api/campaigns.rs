@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use crate::campaigns::quiet::QuietHours;
 use crate::campaigns::segment::{self, Filter};
 use crate::campaigns::spec::{CampaignSpec, ChannelPlan};
+use crate::campaigns::{TestOutcome, TestSendError};
 use crate::domain::{ContactId, Millis};
 use crate::http::AppState;
 use crate::http::auth::{Authorized, Everyone, Marketers};
@@ -120,6 +121,9 @@ pub struct TestSendResult {
     pub contact_id: i64,
     /// The channel it went out on.
     pub channel: Option<String>,
+    /// Why it was not sent although it could be: the campaign itself would not send to this
+    /// contact (`no consent`, `consent withdrawn`, `suppressed: unsubscribed`, `unreachable`).
+    pub skipped: Option<String>,
     pub error: Option<String>,
 }
 
@@ -207,10 +211,23 @@ async fn definition(state: &AppState, request: CreateCampaignRequest) -> ApiResu
     };
     segment::check(&filter).map_err(|err| ApiError::Invalid(format!("filter: {err}")))?;
 
-    spec.check(&state.connectors, &state.templates)
-        .map_err(ApiError::Invalid)?;
+    let spec = check_spec(state, spec).await?;
     let spec = serde_json::to_value(&spec).map_err(|err| ApiError::Internal(err.into()))?;
     Ok(Definition { name, filter, spec })
+}
+
+/// Checks `spec` against the configured channels and templates; its inline texts are trial
+/// rendered off the async workers, under the template limits.
+async fn check_spec(state: &AppState, spec: CampaignSpec) -> ApiResult<CampaignSpec> {
+    let (connectors, templates) = (state.connectors.clone(), state.templates.clone());
+    state
+        .templates
+        .off_runtime("campaign", move || {
+            spec.check(&connectors, &templates).map(|()| spec)
+        })
+        .await
+        .map_err(super::templates::template_error)?
+        .map_err(ApiError::Invalid)
 }
 
 /// `GET /api/v1/campaigns`
@@ -334,9 +351,7 @@ pub async fn start_campaign(
         .map_or_else(Millis::now, |at| Millis(at.timestamp_millis()));
     // The channels must still exist: checked here so the marketer hears it, not the log.
     let campaign = state.store.get_campaign(id).await.map_err(campaign_error)?;
-    spec_of(&campaign)?
-        .check(&state.connectors, &state.templates)
-        .map_err(ApiError::Invalid)?;
+    check_spec(&state, spec_of(&campaign)?).await?;
     transition(
         &state,
         id,
@@ -432,10 +447,12 @@ pub async fn resend_in_doubt(
 }
 
 /// `POST /api/v1/campaigns/{id}/test`: sends the message now to chosen contacts, marked as a
-/// test, without touching the ledger or requiring consent.
+/// test, without touching the ledger; contacts the campaign would not send to (no consent,
+/// suppressed, unreachable) are skipped with the reason. 429 with `Retry-After` past
+/// `[campaigns] test_sends_per_minute` for the campaign.
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/test", tag = "campaigns", params(("id" = i64, Path)),
     request_body = TestSendRequest,
-    responses((status = 200, body = TestSendReport), (status = 404), (status = 422)),
+    responses((status = 200, body = TestSendReport), (status = 404), (status = 422), (status = 429)),
     security(("bearer" = ["admin", "marketer"])))]
 pub async fn test_campaign(
     _caller: Authorized<Marketers>,
@@ -459,20 +476,28 @@ pub async fn test_campaign(
         .campaigns
         .test_send(&campaign, &contacts)
         .await
-        .map_err(ApiError::Internal)?;
+        .map_err(|err| match err {
+            TestSendError::RateLimited { retry_after, .. } => ApiError::TooManyRequests {
+                message: err.to_string(),
+                retry_after_secs: retry_after.as_secs().max(1),
+            },
+            TestSendError::Failed(err) => ApiError::Internal(err),
+        })?;
     let items = results
         .into_iter()
-        .map(|(contact, result)| match result {
-            Ok(channel) => TestSendResult {
-                contact_id: contact.get(),
-                channel: Some(channel),
-                error: None,
-            },
-            Err(error) => TestSendResult {
+        .map(|(contact, outcome)| {
+            let mut item = TestSendResult {
                 contact_id: contact.get(),
                 channel: None,
-                error: Some(error),
-            },
+                skipped: None,
+                error: None,
+            };
+            match outcome {
+                TestOutcome::Sent(channel) => item.channel = Some(channel),
+                TestOutcome::Skipped(reason) => item.skipped = Some(reason),
+                TestOutcome::Failed(error) => item.error = Some(error),
+            }
+            item
         })
         .collect();
     Ok(Json(TestSendReport { items }))

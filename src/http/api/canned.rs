@@ -68,7 +68,11 @@ pub struct CannedResponseRequest {
 
 impl CannedResponseRequest {
     /// Checks the request against the rules and the loaded templates.
-    fn validate(self, state: &AppState, author: Option<AgentId>) -> ApiResult<NewCannedResponse> {
+    async fn validate(
+        self,
+        state: &AppState,
+        author: Option<AgentId>,
+    ) -> ApiResult<NewCannedResponse> {
         let shortcut = self.shortcut.trim();
         let shortcut = shortcut.strip_prefix('/').unwrap_or(shortcut).to_owned();
         let shortcut_ok = (1..=32).contains(&shortcut.len())
@@ -103,7 +107,8 @@ impl CannedResponseRequest {
                 }
                 state
                     .templates
-                    .check_source(&label(&shortcut), &body)
+                    .check_source_off_runtime(&label(&shortcut), &body)
+                    .await
                     .map_err(|err| ApiError::Invalid(format!("body: {err}")))?;
                 CannedContent::Body(body)
             }
@@ -161,7 +166,7 @@ pub async fn create_canned_response(
     State(state): State<AppState>,
     Json(request): Json<CannedResponseRequest>,
 ) -> ApiResult<(StatusCode, Json<CannedResponseView>)> {
-    let new = request.validate(&state, caller.agent)?;
+    let new = request.validate(&state, caller.agent).await?;
     let created = state
         .store
         .create_canned_response(&new)
@@ -198,7 +203,7 @@ pub async fn update_canned_response(
     Path(id): Path<CannedResponseId>,
     Json(request): Json<CannedResponseRequest>,
 ) -> ApiResult<Json<CannedResponseView>> {
-    let new = request.validate(&state, caller.agent)?;
+    let new = request.validate(&state, caller.agent).await?;
     let updated = state
         .store
         .update_canned_response(id, &new)

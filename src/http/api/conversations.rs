@@ -339,7 +339,8 @@ pub async fn reply(
             let (mut context, kind, locale) =
                 conversation_context(&state, &conversation, caller.agent).await?;
             context.custom = request.values;
-            let rendered = render(&state, &Source::Template(&name), kind, &locale, &context)?;
+            let rendered =
+                render(&state, &Source::Template(&name), kind, &locale, &context).await?;
             validate_text(&rendered.text)?;
             if let Some(window) = connector.and_then(|c| c.free_form_window()) {
                 enforce_window(&state, &conversation, window).await?;

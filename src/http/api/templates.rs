@@ -120,7 +120,7 @@ pub async fn preview(
         None => locale,
     };
     context.custom = request.values;
-    let rendered = render(state, &source, kind, &locale, &context)?;
+    let rendered = render(state, &source, kind, &locale, &context).await?;
     Ok(Json(PreviewView {
         text: rendered.text,
         html: rendered.html,
@@ -169,27 +169,49 @@ pub async fn conversation_context(
     Ok((context, kind, locale))
 }
 
-/// Renders `source`, mapping template errors to API errors: unknown template 404, a render
-/// failure 422 with file, line and reason.
-pub fn render(
+/// Renders `source` off the async workers under the template limits, mapping template
+/// errors to API errors: unknown template 404, a render failure or a limit hit 422 naming
+/// file, line and reason or the limit.
+pub async fn render(
     state: &AppState,
     source: &Source<'_>,
     kind: ChannelKind,
     locale: &str,
     context: &TemplateContext,
 ) -> ApiResult<Rendered> {
-    let result = match source {
-        Source::Template(name) => state.templates.render(name, kind, locale, context),
-        Source::Body { label, body } => state.templates.render_source(label, body, context),
+    let templates = state.templates.clone();
+    let (context, locale) = (context.clone(), locale.to_owned());
+    let (label, job): (String, Box<dyn FnOnce() -> _ + Send>) = match source {
+        Source::Template(name) => {
+            let name = (*name).to_owned();
+            (
+                name.clone(),
+                Box::new(move || templates.render(&name, kind, &locale, &context)),
+            )
+        }
+        Source::Body { label, body } => {
+            let (label, body) = (label.clone(), (*body).to_owned());
+            (
+                label.clone(),
+                Box::new(move || templates.render_source(&label, &body, &context)),
+            )
+        }
     };
-    result.map_err(template_error)
+    state
+        .templates
+        .off_runtime(&label, job)
+        .await
+        .and_then(|rendered| rendered)
+        .map_err(template_error)
 }
 
 /// A template error as the API reports it.
 pub fn template_error(err: TemplateError) -> ApiError {
     match err {
         TemplateError::NotFound(_) => ApiError::NotFound("template"),
-        TemplateError::Invalid { .. } => ApiError::Invalid(err.to_string()),
+        TemplateError::Invalid { .. } | TemplateError::Limit { .. } => {
+            ApiError::Invalid(err.to_string())
+        }
         TemplateError::Io { .. } => ApiError::Internal(err.into()),
     }
 }

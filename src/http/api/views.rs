@@ -268,6 +268,9 @@ pub struct AgentView {
     pub role: Role,
     pub availability: Availability,
     pub capacity: i64,
+    /// Admins: whether the router gives them conversations (agents always get them,
+    /// marketers never).
+    pub takes_conversations: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -280,6 +283,7 @@ impl From<Agent> for AgentView {
             role: a.role,
             availability: a.availability,
             capacity: a.capacity,
+            takes_conversations: a.takes_conversations,
             created_at: a.created_at,
         }
     }

@@ -6,7 +6,8 @@ use crate::store::rows::{AgentRow, TeamRow};
 use crate::store::{AgentPatch, NewAgent, StoreError, StoreResult};
 
 const AGENT_SELECT: &str =
-    "SELECT id, name, email, role, availability, capacity, created_at FROM agents";
+    "SELECT id, name, email, role, availability, capacity, takes_conversations, created_at \
+     FROM agents";
 
 /// Creates an agent; the email must be unused.
 pub async fn create(pool: &Pool, new: &NewAgent, now: Millis) -> StoreResult<Agent> {
@@ -46,7 +47,8 @@ pub async fn get(pool: &Pool, id: AgentId) -> StoreResult<Agent> {
 pub async fn update(pool: &Pool, id: AgentId, patch: &AgentPatch) -> StoreResult<Agent> {
     let done = sqlx::query(
         "UPDATE agents SET name = COALESCE($2, name), role = COALESCE($3, role), \
-             availability = COALESCE($4, availability), capacity = COALESCE($5, capacity) \
+             availability = COALESCE($4, availability), capacity = COALESCE($5, capacity), \
+             takes_conversations = COALESCE($6, takes_conversations) \
          WHERE id = $1",
     )
     .bind(id.get())
@@ -54,6 +56,7 @@ pub async fn update(pool: &Pool, id: AgentId, patch: &AgentPatch) -> StoreResult
     .bind(patch.role.map(|r| r.as_str()))
     .bind(patch.availability.map(|a| a.as_str()))
     .bind(patch.capacity)
+    .bind(patch.takes_conversations)
     .execute(pool)
     .await?;
     if done.rows_affected() == 0 {

@@ -529,6 +529,57 @@ async fn take_due(
     Ok(Some((id, contacts)))
 }
 
+/// Why a campaign message to contact `c` at `address` may not go out, as a SQL expression
+/// that is NULL when it may: the address is on the suppression list of its identity scope
+/// (`scope`), the contact has not granted consent for the channel kind (`kind`), or the
+/// identity is unreachable. The one definition of "may receive campaigns", used by the worker
+/// for every leased send and by test sends.
+fn held_back(kind: &str, scope: &str, address: &str) -> String {
+    // The address's identity is found through its contact (an identity never changes contact):
+    // a batch is in contact order, so these lookups walk one index in order, where the
+    // (scope, external id) key would jump all over it. SQLite would pick that unique key, so
+    // its columns are hidden from the planner there with a unary `+`.
+    let hidden = if IS_POSTGRES { "" } else { "+" };
+    format!(
+        "(CASE WHEN EXISTS (SELECT 1 FROM suppressions x WHERE x.scope = {scope} \
+                            AND x.address = lower({address})) \
+          THEN 'suppressed: ' || (SELECT x.reason FROM suppressions x WHERE x.scope = {scope} \
+                                  AND x.address = lower({address})) \
+          WHEN NOT EXISTS (SELECT 1 FROM contact_consents k WHERE k.contact_id = c.id \
+                           AND k.channel = {kind} AND k.status = 'granted') \
+          THEN CASE WHEN EXISTS (SELECT 1 FROM contact_consents k WHERE k.contact_id = c.id \
+                                 AND k.channel = {kind}) \
+               THEN 'consent withdrawn' ELSE 'no consent' END \
+          WHEN EXISTS (SELECT 1 FROM contact_identities i WHERE i.contact_id = c.id \
+                       AND {hidden}i.scope = {scope} AND {hidden}i.external_id = {address} \
+                       AND i.unreachable_reason IS NOT NULL) \
+          THEN 'unreachable' END)"
+    )
+}
+
+/// Why a campaign message on a channel of `kind` (identity `scope`) to `address` of `contact`
+/// would be held back now (see [`held_back`]), `None` when it may go out.
+pub async fn send_held_back(
+    pool: &Pool,
+    contact: ContactId,
+    kind: &str,
+    scope: &str,
+    address: &str,
+) -> StoreResult<Option<String>> {
+    let sql = format!(
+        "SELECT {} FROM contacts c WHERE c.id = $1",
+        held_back("$2", "$3", "$4")
+    );
+    let reason: Option<Option<String>> = sqlx::query_scalar(&sql)
+        .bind(contact.get())
+        .bind(kind)
+        .bind(scope)
+        .bind(address)
+        .fetch_optional(pool)
+        .await?;
+    reason.ok_or(StoreError::NotFound)
+}
+
 /// Most leased rows whose contacts are read in one statement.
 const READ_SLICE: usize = 1_000;
 
@@ -549,20 +600,9 @@ async fn leased_contacts(
         "json_group_array(json_array(c.id, c.name, c.email, c.phone, json(c.attributes), \
          {allowed}, s.address, s.attempts))"
     };
-    // The address's identity is found through its contact (an identity never changes contact):
-    // the batch is in contact order, so these lookups walk one index in order, where the
-    // (scope, external id) key would jump all over it. SQLite would pick that unique key, so
-    // its columns are hidden from the planner there with a unary `+`.
-    let hidden = if IS_POSTGRES { "" } else { "+" };
     let allowed = format!(
-        "CASE WHEN EXISTS (SELECT 1 FROM contact_consents k WHERE k.contact_id = c.id \
-                           AND k.channel = $2 AND k.status = 'granted') \
-          AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.scope = $3 \
-                          AND x.address = lower(s.address)) \
-          AND NOT EXISTS (SELECT 1 FROM contact_identities i WHERE i.contact_id = c.id \
-                          AND {hidden}i.scope = $3 AND {hidden}i.external_id = s.address \
-                          AND i.unreachable_reason IS NOT NULL) \
-          THEN 1 ELSE 0 END"
+        "CASE WHEN {} IS NULL THEN 1 ELSE 0 END",
+        held_back("$2", "$3", "s.address")
     );
     let sql = format!(
         "SELECT {} FROM campaign_sends s JOIN contacts c ON c.id = s.contact_id \

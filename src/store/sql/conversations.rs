@@ -132,13 +132,7 @@ pub async fn assign_in(
 ) -> StoreResult<(Conversation, Vec<Event>)> {
     let before = conversation(conn, id).await?;
     if let Some(agent) = assignment.agent {
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM agents WHERE id = $1")
-            .bind(agent.get())
-            .fetch_optional(&mut *conn)
-            .await?;
-        if exists.is_none() {
-            return Err(StoreError::Invalid(format!("agent_id: no agent {agent}")));
-        }
+        super::routing::check_assignable(conn, agent).await?;
     }
     if let Some(team) = assignment.team {
         let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1")

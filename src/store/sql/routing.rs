@@ -19,6 +19,10 @@ use crate::store::{StoreError, StoreResult};
 /// A conversation held for triage is not waiting yet: rules about to route it run first.
 const WAITING: &str =
     "c.assignee_id IS NULL AND c.status = 'open' AND NOT c.triage_pending";
+/// Who the router may give conversations to (see `Agent::is_routable`): agents, and admins
+/// who opted in; never marketers, who cannot open a conversation.
+const ROUTABLE: &str =
+    "(a.role = 'agent' OR (a.role = 'admin' AND a.takes_conversations))";
 /// Queue order: priority (urgent first), then longest waiting, then arrival.
 const QUEUE_ORDER: &str = "CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 \
      WHEN 'normal' THEN 2 ELSE 3 END, COALESCE(c.waiting_since, c.created_at), c.id";
@@ -126,13 +130,7 @@ pub async fn take(
     now: Millis,
 ) -> StoreResult<(Conversation, Vec<Event>)> {
     let mut tx = begin(pool).await?;
-    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM agents WHERE id = $1")
-        .bind(agent.get())
-        .fetch_optional(&mut *tx)
-        .await?;
-    if exists.is_none() {
-        return Err(StoreError::Invalid(format!("agent_id: no agent {agent}")));
-    }
+    check_assignable(&mut tx, agent).await?;
     let taken: Option<Option<i64>> = sqlx::query_scalar(
         "UPDATE conversations SET assignee_id = $2 \
          WHERE id = $1 AND assignee_id IS NULL AND status <> 'resolved' RETURNING team_id",
@@ -172,6 +170,25 @@ pub async fn take(
     let taken = conversation(&mut tx, id).await?;
     tx.commit().await?;
     Ok((taken, events))
+}
+
+/// Checks that `agent` exists and may hold conversations: every role but marketer, who cannot
+/// open one (a manual assignment may pick an admin who did not opt in to routing).
+///
+/// # Errors
+/// [`StoreError::Invalid`] naming `agent_id` and why.
+pub async fn check_assignable(conn: &mut Conn, agent: AgentId) -> StoreResult<()> {
+    let role: Option<String> = sqlx::query_scalar("SELECT role FROM agents WHERE id = $1")
+        .bind(agent.get())
+        .fetch_optional(&mut *conn)
+        .await?;
+    match role.as_deref() {
+        None => Err(StoreError::Invalid(format!("agent_id: no agent {agent}"))),
+        Some("marketer") => Err(StoreError::Invalid(format!(
+            "agent_id: agent {agent} is a marketer and cannot work conversations"
+        ))),
+        Some(_) => Ok(()),
+    }
 }
 
 /// A routable waiting conversation as the router reads it.
@@ -229,7 +246,8 @@ pub async fn assign_waiting(
     // do, and must not take SQLite's single write lock away from the inbound writer.
     let mut scopes = ScopeSql::new(rules, 0);
     let sql = format!(
-        "SELECT EXISTS (SELECT 1 FROM agents a WHERE a.availability = 'online' AND a.capacity > \
+        "SELECT EXISTS (SELECT 1 FROM agents a WHERE a.availability = 'online' AND {ROUTABLE} \
+              AND a.capacity > \
              (SELECT COUNT(*) FROM conversations c WHERE c.assignee_id = a.id \
               AND c.status IN ('open', 'pending'))) \
          AND EXISTS (SELECT 1 FROM conversations c WHERE {WAITING} AND {} <> 'manual')",
@@ -244,16 +262,21 @@ pub async fn assign_waiting(
     }
     let mut tx = begin(pool).await?;
     if IS_POSTGRES {
-        sqlx::query("SELECT id FROM agents WHERE availability = 'online' ORDER BY id FOR UPDATE")
-            .fetch_all(&mut *tx)
-            .await?;
+        sqlx::query(&format!(
+            "SELECT a.id FROM agents a WHERE a.availability = 'online' AND {ROUTABLE} \
+             ORDER BY a.id FOR UPDATE"
+        ))
+        .fetch_all(&mut *tx)
+        .await?;
     }
-    let mut agents: Vec<Candidate> = sqlx::query_as(
+    // Only routable people are candidates, so sticky routing never hands a contact back to
+    // a previous assignee who has since become a marketer.
+    let mut agents: Vec<Candidate> = sqlx::query_as(&format!(
         "SELECT a.id, CAST(a.capacity AS BIGINT) AS capacity, a.last_assigned_at, \
          (SELECT COUNT(*) FROM conversations c \
           WHERE c.assignee_id = a.id AND c.status IN ('open', 'pending')) AS load \
-         FROM agents a WHERE a.availability = 'online' ORDER BY a.id",
-    )
+         FROM agents a WHERE a.availability = 'online' AND {ROUTABLE} ORDER BY a.id"
+    ))
     .fetch_all(&mut *tx)
     .await?;
     agents.retain(|agent| agent.load < agent.capacity);
