@@ -25,6 +25,7 @@ mod hooks;
 mod mail_peers;
 mod meta;
 mod migrations;
+mod outside_content;
 mod routing;
 mod store;
 mod telegram;
