@@ -255,6 +255,7 @@ impl App {
             dispatch_wake,
             metrics,
             webhook_targets: event_webhooks.targets(),
+            remote_images: remote_images(&config.remote_images)?,
             webhooks_wake,
             router_wake,
             reassign_when_offline: router.rules().may_reassign(),
@@ -519,4 +520,23 @@ pub async fn bootstrap_admin(store: &Store) -> anyhow::Result<Option<FirstAdmin>
         token,
         password,
     }))
+}
+
+/// The fetcher behind the inbox's "Load images": guarded, no credential hosts.
+fn remote_images(
+    config: &crate::config::RemoteImagesConfig,
+) -> anyhow::Result<connector_sdk::net::MediaFetcher> {
+    use connector_sdk::net::{FetchLimits, MediaFetcher, TargetPolicy};
+    MediaFetcher::new(
+        TargetPolicy::new(
+            config.allow_private_targets,
+            "[remote_images] allow_private_targets",
+        ),
+        Vec::new(),
+        FetchLimits {
+            max_bytes: config.max_bytes,
+            timeout: std::time::Duration::from_secs(config.timeout_secs),
+        },
+    )
+    .context("while building the remote image client")
 }

@@ -77,6 +77,33 @@ pub struct Config {
     /// `[campaigns]`: the campaign worker and its public links.
     #[serde(default)]
     pub campaigns: crate::campaigns::settings::CampaignsConfig,
+    /// `[remote_images]`: remote images of email, loaded through the server on request.
+    #[serde(default)]
+    pub remote_images: RemoteImagesConfig,
+}
+
+/// `[remote_images]`: the inbox never loads a sender's images directly (they track when and
+/// where agents read); "Load images" fetches them through the server, held to these limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RemoteImagesConfig {
+    /// Lets image URLs point at loopback and private addresses (a private test setup only:
+    /// the URLs come from outside).
+    pub allow_private_targets: bool,
+    /// Largest image fetched, in bytes.
+    pub max_bytes: u64,
+    /// Longest one image fetch may take, redirects included.
+    pub timeout_secs: u64,
+}
+
+impl Default for RemoteImagesConfig {
+    fn default() -> Self {
+        Self {
+            allow_private_targets: false,
+            max_bytes: 5 * 1024 * 1024,
+            timeout_secs: 10,
+        }
+    }
 }
 
 /// `[server]`: the HTTP listener.
@@ -606,6 +633,12 @@ impl Config {
         }
         if self.webhooks.concurrency == 0 {
             return fail("webhooks.concurrency: must be above 0");
+        }
+        if self.remote_images.max_bytes == 0 {
+            return fail("remote_images.max_bytes: must be above 0");
+        }
+        if !(1..=120).contains(&self.remote_images.timeout_secs) {
+            return fail("remote_images.timeout_secs: must be between 1 and 120");
         }
         if crate::templates::normalize_locale(&self.templates.default_locale).is_none() {
             return fail("templates.default_locale: must be a locale like `en` or `pt-br`");

@@ -42,6 +42,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The SSRF policy new event webhook subscriptions are checked against.
     pub webhook_targets: crate::webhooks::TargetPolicy,
+    /// Fetches the remote images of email for the inbox, through the SSRF guard.
+    pub remote_images: connector_sdk::net::MediaFetcher,
     /// Notified when a webhook delivery is replayed, so the worker sends it at once.
     pub webhooks_wake: Arc<Notify>,
     /// Notified when an agent's availability or capacity changes, so the router assigns

@@ -3,7 +3,6 @@
 //! configured time, and records every attempt. Owns HTTP to integrators; SQL stays in `store`.
 
 mod signature;
-mod target;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,11 +23,11 @@ use crate::events::EventBus;
 use crate::metrics::Metrics;
 use crate::store::{Store, WebhookJob, WebhookOutcome};
 use crate::supervisor::isolate;
+pub use connector_sdk::net::{TargetError, TargetPolicy, forbidden_reason};
 pub use signature::{
     DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, SignatureError, TIMESTAMP_HEADER,
     generate_secret, sign, verify,
 };
-pub use target::{TargetError, TargetPolicy, forbidden_reason};
 
 /// Events read from the log per fan-out pass.
 const FAN_OUT_BATCH: i64 = 500;
@@ -129,8 +128,14 @@ impl EventWebhooks {
         wake: Arc<Notify>,
         events: EventBus,
     ) -> anyhow::Result<Self> {
-        let targets = TargetPolicy::new(config.allow_private_targets);
-        let client = targets.client(Duration::from_secs(config.timeout_secs))?;
+        let targets = TargetPolicy::new(
+            config.allow_private_targets,
+            "[webhooks] allow_private_targets",
+        );
+        let client = targets.client(
+            Duration::from_secs(config.timeout_secs),
+            concat!("Switchboard-Webhooks/", env!("CARGO_PKG_VERSION")),
+        )?;
         let worker_id = format!("{}-{:08x}", std::process::id(), rand::rng().random::<u32>());
         Ok(Self {
             store,

@@ -22,6 +22,8 @@ struct State_ {
     sent: Vec<Sent>,
     failures: Vec<(u16, Value)>,
     media: Vec<(String, Vec<u8>)>,
+    /// Media whose download answers `302 Found` to this location.
+    moved: Vec<(String, String)>,
     counter: u64,
 }
 
@@ -82,7 +84,11 @@ async fn media_info(
             .unwrap_or_default()
     );
     let state = state.lock().expect("lock");
-    if state.media.iter().any(|(known, _)| *known == id) {
+    let known = |id: &String| {
+        state.media.iter().any(|(known, _)| known == id)
+            || state.moved.iter().any(|(known, _)| known == id)
+    };
+    if known(&id) {
         (
             StatusCode::OK,
             Json(json!({"url": format!("{base}/media/{id}"), "mime_type": "image/jpeg", "id": id})),
@@ -99,14 +105,19 @@ async fn media_bytes(
     State(state): State<Shared>,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> (StatusCode, Vec<u8>) {
+) -> (StatusCode, HeaderMap, Vec<u8>) {
     if headers.get("authorization").is_none() {
-        return (StatusCode::UNAUTHORIZED, Vec::new());
+        return (StatusCode::UNAUTHORIZED, HeaderMap::new(), Vec::new());
     }
     let state = state.lock().expect("lock");
+    if let Some((_, location)) = state.moved.iter().find(|(known, _)| *known == id) {
+        let mut headers = HeaderMap::new();
+        headers.insert("location", location.parse().expect("location"));
+        return (StatusCode::FOUND, headers, Vec::new());
+    }
     match state.media.iter().find(|(known, _)| *known == id) {
-        Some((_, bytes)) => (StatusCode::OK, bytes.clone()),
-        None => (StatusCode::NOT_FOUND, Vec::new()),
+        Some((_, bytes)) => (StatusCode::OK, HeaderMap::new(), bytes.clone()),
+        None => (StatusCode::NOT_FOUND, HeaderMap::new(), Vec::new()),
     }
 }
 
@@ -139,6 +150,15 @@ impl FakeGraph {
             .expect("lock")
             .failures
             .push((status, error));
+    }
+
+    /// Makes the download of media `id` redirect to `location`.
+    pub fn move_media(&self, id: &str, location: &str) {
+        self.state
+            .lock()
+            .expect("lock")
+            .moved
+            .push((id.to_owned(), location.to_owned()));
     }
 
     /// Makes media `id` downloadable.

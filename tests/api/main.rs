@@ -27,6 +27,7 @@ mod mail_peers;
 mod meta;
 mod migrations;
 mod routable;
+mod outside_content;
 mod routing;
 mod store;
 mod telegram;

@@ -53,7 +53,11 @@ fn csrf_in(html: &str) -> String {
 }
 
 /// Creates an agent with `role` and a generated password; returns (id, email, password).
-async fn agent_with_password(app: &TestApp, name: &str, role: &str) -> (i64, String, String) {
+pub(crate) async fn agent_with_password(
+    app: &TestApp,
+    name: &str,
+    role: &str,
+) -> (i64, String, String) {
     let email = format!("{}-{}@example.com", name.to_lowercase(), rand_suffix());
     let created = app
         .post_json(
@@ -415,7 +419,7 @@ async fn pages_and_assets_carry_a_strict_content_security_policy() {
 }
 
 /// Signs `client` in through the real form and waits for the inbox to be ready.
-async fn sign_in(client: &Client, app: &TestApp, email: &str, password: &str) {
+pub(crate) async fn sign_in(client: &Client, app: &TestApp, email: &str, password: &str) {
     client.goto(&app.url("/login")).await.expect("goto");
     wait_for(client, "#email")
         .await

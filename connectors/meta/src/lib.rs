@@ -9,6 +9,7 @@ pub mod outbound;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
+use connector_sdk::net::{Credential, FetchLimits, MediaFetcher, TargetPolicy};
 use connector_sdk::{
     Attachment, AttachmentData, ChannelKind, Connector, ConnectorError, Delivery, InboundEvent,
     OutboundMessage, WebhookError,
@@ -47,6 +48,21 @@ pub struct Config {
     /// Sending throughput (WhatsApp's default is 80 messages/s per number).
     #[serde(default = "default_rate")]
     pub messages_per_second: u32,
+    /// Hosts besides `graph_url` that receive the access token when media is downloaded:
+    /// WhatsApp's media URLs (on `lookaside.fbsbx.com`) need it. Any other URL is fetched
+    /// without credentials, through the SSRF guard.
+    #[serde(default = "default_media_token_hosts")]
+    pub media_token_hosts: Vec<String>,
+    /// Largest attachment download, in bytes.
+    #[serde(default = "default_media_max_bytes")]
+    pub media_max_bytes: u64,
+    /// Longest an attachment download may take, redirects included.
+    #[serde(default = "default_media_timeout_secs")]
+    pub media_timeout_secs: u64,
+    /// Lets media URLs from payloads point at loopback and private addresses (only for a
+    /// private test setup: those URLs come from outside).
+    #[serde(default)]
+    pub media_allow_private: bool,
 }
 
 fn default_graph_url() -> String {
@@ -57,6 +73,16 @@ fn default_graph_version() -> String {
 }
 fn default_rate() -> u32 {
     80
+}
+fn default_media_token_hosts() -> Vec<String> {
+    vec!["https://lookaside.fbsbx.com".into()]
+}
+/// WhatsApp's own ceiling is 100 MB (documents); images and videos are far smaller.
+fn default_media_max_bytes() -> u64 {
+    32 * 1024 * 1024
+}
+fn default_media_timeout_secs() -> u64 {
+    60
 }
 
 impl std::fmt::Debug for Config {
@@ -80,6 +106,8 @@ pub struct Meta {
     account: String,
     config: Config,
     http: reqwest::Client,
+    /// Downloads attachments; only `graph_url` and `media_token_hosts` see the token.
+    media: MediaFetcher,
     limiter: DefaultDirectRateLimiter,
 }
 
@@ -120,8 +148,28 @@ impl Meta {
                 return Err(ConnectorError::Unsupported(message));
             }
         }
-        reqwest::Url::parse(&config.graph_url)
+        let graph_url = reqwest::Url::parse(&config.graph_url)
             .map_err(|_| ConnectorError::Unsupported("graph_url: not a URL"))?;
+        let mut token_hosts = vec![graph_url];
+        for host in &config.media_token_hosts {
+            token_hosts.push(reqwest::Url::parse(host).map_err(|_| {
+                ConnectorError::Unsupported("media_token_hosts: every entry must be a URL")
+            })?);
+        }
+        if config.media_max_bytes == 0 || config.media_timeout_secs == 0 {
+            return Err(ConnectorError::Unsupported(
+                "media_max_bytes and media_timeout_secs: must be positive",
+            ));
+        }
+        let media = MediaFetcher::new(
+            TargetPolicy::new(config.media_allow_private, "media_allow_private"),
+            token_hosts,
+            FetchLimits {
+                max_bytes: config.media_max_bytes,
+                timeout: Duration::from_secs(config.media_timeout_secs),
+            },
+        )
+        .map_err(|_| ConnectorError::Unsupported("building an HTTP client"))?;
         let scope = match kind {
             ChannelKind::Whatsapp => "whatsapp".to_owned(),
             other => format!("{}:{account}", other.as_str()),
@@ -139,6 +187,7 @@ impl Meta {
             limiter: RateLimiter::direct(Quota::per_second(rate)),
             config,
             http,
+            media,
         })
     }
 
@@ -274,56 +323,64 @@ impl Connector for Meta {
         &self,
         attachment: &Attachment,
     ) -> Result<AttachmentData, ConnectorError> {
-        // WhatsApp media: look up a short-lived URL by media id, then fetch it with our token.
-        let (url, mime) = match (&attachment.file_id, &attachment.url) {
+        // WhatsApp media: look up a short-lived URL by media id, then fetch it with our token
+        // (which the fetcher sends only to `graph_url` and `media_token_hosts`). A URL from
+        // a payload or an agent's reply is somebody else's: fetched without credentials,
+        // through the SSRF guard.
+        let fetched = match (&attachment.file_id, &attachment.url) {
             (Some(media_id), _) => {
-                let response = self
-                    .http
-                    .get(self.graph(media_id))
-                    .bearer_auth(&self.config.access_token)
-                    .send()
-                    .await
-                    .map_err(|err| ConnectorError::unavailable(err.without_url(), None))?;
-                let info: serde_json::Value = outbound::read_json(response).await?;
-                let url = info
-                    .get("url")
-                    .and_then(|u| u.as_str())
-                    .ok_or_else(|| ConnectorError::rejected("media lookup returned no url"))?
-                    .to_owned();
-                let mime = info
-                    .get("mime_type")
-                    .and_then(|m| m.as_str())
-                    .map(str::to_owned);
-                (url, mime)
+                let (url, mime) = self.media_url(media_id).await?;
+                let mut fetched = self
+                    .media
+                    .get(&url, Credential::Bearer(&self.config.access_token))
+                    .await?;
+                fetched.content_type = mime.or(fetched.content_type);
+                fetched
             }
-            (None, Some(url)) => (url.clone(), None),
+            (None, Some(url)) => self.media.get(url, Credential::None).await?,
             (None, None) => return Err(ConnectorError::Unsupported("attachments without a file")),
         };
-        let response = self
-            .http
-            .get(&url)
-            .bearer_auth(&self.config.access_token)
-            .send()
-            .await
-            .map_err(|err| ConnectorError::unavailable(err.without_url(), None))?;
-        if !response.status().is_success() {
-            return Err(ConnectorError::rejected(format!(
-                "media download answered {}",
-                response.status()
-            )));
-        }
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|err| ConnectorError::unavailable(err.without_url(), None))?;
         Ok(AttachmentData::new(
-            bytes.to_vec(),
-            mime.or_else(|| attachment.mime_type.clone()),
+            fetched.bytes,
+            fetched
+                .content_type
+                .or_else(|| attachment.mime_type.clone()),
             attachment.name.clone(),
         ))
     }
 }
 
+impl Meta {
+    /// Asks the Graph API where WhatsApp media `media_id` can be downloaded: its URL and type.
+    async fn media_url(&self, media_id: &str) -> Result<(String, Option<String>), ConnectorError> {
+        // The id comes from a payload and becomes a Graph path: nothing but an id may pass.
+        if media_id.is_empty()
+            || !media_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err(ConnectorError::rejected("not a WhatsApp media id"));
+        }
+        let response = self
+            .http
+            .get(self.graph(media_id))
+            .bearer_auth(&self.config.access_token)
+            .send()
+            .await
+            .map_err(|err| ConnectorError::unavailable(err.without_url(), None))?;
+        let info: serde_json::Value = outbound::read_json(response).await?;
+        let url = info
+            .get("url")
+            .and_then(|u| u.as_str())
+            .ok_or_else(|| ConnectorError::rejected("media lookup returned no url"))?
+            .to_owned();
+        let mime = info
+            .get("mime_type")
+            .and_then(|m| m.as_str())
+            .map(str::to_owned);
+        Ok((url, mime))
+    }
+}
 fn hex_value(byte: u8) -> Option<u8> {
     (byte as char)
         .to_digit(16)

@@ -12,6 +12,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
+#[cfg(feature = "net")]
+pub mod net;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod text;

@@ -10,6 +10,7 @@ mod poll;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use connector_sdk::net::{Credential, FetchLimits, MediaFetcher, TargetPolicy};
 use connector_sdk::{
     Attachment, AttachmentData, ChannelKind, Connector, ConnectorError, Delivery, InboundEvent,
     Inbox, OutboundMessage, WebhookError,
@@ -64,6 +65,13 @@ pub struct Config {
     pub group_per_minute: u32,
     #[serde(default = "default_bot_rate")]
     pub bot_per_second: u32,
+    /// Largest file download, in bytes (the public Bot API serves at most 20 MB; a local
+    /// Bot API server more).
+    #[serde(default = "default_max_file_bytes")]
+    pub max_file_bytes: u64,
+    /// Longest a file download may take.
+    #[serde(default = "default_file_timeout")]
+    pub file_timeout_secs: u64,
 }
 
 fn default_api_url() -> String {
@@ -80,6 +88,12 @@ fn default_group_rate() -> u32 {
 }
 fn default_bot_rate() -> u32 {
     limits::BOT_PER_SECOND
+}
+fn default_max_file_bytes() -> u64 {
+    20 * 1024 * 1024
+}
+fn default_file_timeout() -> u64 {
+    60
 }
 
 impl std::fmt::Debug for Config {
@@ -99,6 +113,8 @@ pub struct Telegram {
     api_url: reqwest::Url,
     bot: Bot,
     http: reqwest::Client,
+    /// Downloads files; their URLs carry the token, so only `api_url` may be reached.
+    files: MediaFetcher,
     limits: Limits,
     /// Parts of long replies already delivered, by our message id, so that a retry after a
     /// partial failure does not repeat them (within this process).
@@ -142,6 +158,22 @@ impl Telegram {
             .build()
             .map_err(|_| ConnectorError::Unsupported("building an HTTP client"))?;
         let bot = Bot::with_client(config.token.clone(), http.clone()).set_api_url(api_url.clone());
+        if config.max_file_bytes == 0 || config.file_timeout_secs == 0 {
+            return Err(ConnectorError::Unsupported(
+                "max_file_bytes and file_timeout_secs: must be positive",
+            ));
+        }
+        // The configured API is the only host the fetcher will send a file URL to, so the
+        // guard's address rule never applies: no other host is reachable at all.
+        let files = MediaFetcher::new(
+            TargetPolicy::new(false, "api_url"),
+            vec![api_url.clone()],
+            FetchLimits {
+                max_bytes: config.max_file_bytes,
+                timeout: Duration::from_secs(config.file_timeout_secs),
+            },
+        )
+        .map_err(|_| ConnectorError::Unsupported("building an HTTP client"))?;
         Ok(Self {
             name: name.into(),
             limits: Limits::new(
@@ -153,6 +185,7 @@ impl Telegram {
             api_url,
             bot,
             http,
+            files,
             delivered_parts: Mutex::default(),
         })
     }
@@ -399,24 +432,10 @@ impl Connector for Telegram {
             .api_url
             .join(&format!("file/bot{}/{}", self.config.token, file.path))
             .map_err(|_| ConnectorError::rejected("bad file path from Telegram"))?;
-        let response = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .map_err(|err| ConnectorError::unavailable(err.without_url(), None))?;
-        if !response.status().is_success() {
-            return Err(ConnectorError::rejected(format!(
-                "file download answered {}",
-                response.status()
-            )));
-        }
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|err| ConnectorError::unavailable(err.without_url(), None))?;
+        // The URL holds the bot token: `InUrl` refuses any host but `api_url` and any redirect.
+        let fetched = self.files.get(url.as_str(), Credential::InUrl).await?;
         Ok(AttachmentData::new(
-            bytes.to_vec(),
+            fetched.bytes,
             attachment.mime_type.clone(),
             attachment.name.clone(),
         ))

@@ -42,6 +42,7 @@ use super::AppState;
         deliveries::retry_message,
         messages::list_revisions,
         messages::download_attachment,
+        messages::remote_image,
         contacts::search_contacts,
         contacts::create_contact,
         contacts::get_contact,
@@ -174,6 +175,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/messages/{id}/attachments/{index}",
             get(messages::download_attachment),
         )
+        .route("/api/v1/messages/{id}/images", get(messages::remote_image))
         .route(
             "/api/v1/contacts",
             get(contacts::search_contacts).post(contacts::create_contact),

@@ -32,9 +32,11 @@ const LOGIN_COOKIE: &str = "sb_login";
 
 /// The policy for every page and asset of the inbox. `style-src 'unsafe-inline'` is for the
 /// inline styles of customer email shown in the sandboxed frame (which inherits this policy
-/// and may run no script at all).
+/// and may run no script at all). Images and media come only from this server: a sender's
+/// remote image would tell them when and where an agent read the message, so the inbox loads
+/// those through `GET /api/v1/messages/{id}/images` when the agent asks.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-    img-src 'self' data: blob: https: http:; media-src 'self' https: http:; connect-src 'self'; \
+    img-src 'self' data: blob:; media-src 'self'; connect-src 'self'; \
     frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
 
 const INDEX_HTML: &str = include_str!("assets/index.html");

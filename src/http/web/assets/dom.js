@@ -2,15 +2,50 @@
 // attribute), never as markup, and links keep only http(s) and mailto targets. Nothing in this
 // inbox assigns innerHTML from data.
 
-const SAFE_URL = /^(https?:|mailto:)/i;
+const SAFE_SCHEMES = ['http:', 'https:', 'mailto:'];
 
-/** Returns `url` if it is a web or mail link (or a same-origin path or #route), else null. */
+/**
+ * Returns `url` if it is a web or mail link, a same-origin path or a #route, else null.
+ * Judged by the browser's own parser, so spellings it reads differently from how they look
+ * (`/\host`, `//host`, `java\tscript:`, leading control characters) are judged as it will
+ * follow them: another host is only ever an absolute http(s) URL, returned in its parsed form.
+ */
 export function safeUrl(url) {
   if (typeof url !== 'string') return null;
   const trimmed = url.trim();
+  // A fragment (the inbox's own #routes) never leaves the page.
   if (trimmed.startsWith('#')) return trimmed;
-  if (trimmed.startsWith('/') && !trimmed.startsWith('//')) return trimmed;
-  return SAFE_URL.test(trimmed) ? trimmed : null;
+  let parsed;
+  try {
+    parsed = new URL(trimmed, location.origin);
+  } catch {
+    return null;
+  }
+  if (!SAFE_SCHEMES.includes(parsed.protocol)) return null;
+  // A relative value must stay on this origin as written: `/\evil.example/x` parses to
+  // another host, and must never pass as a local path.
+  const absolute = /^[a-z][a-z0-9+.-]*:/i.test(trimmed);
+  if (!absolute) {
+    if (parsed.origin !== location.origin || !trimmed.startsWith('/') || /^[\\/]{2}|^\/\\/.test(trimmed)) return null;
+    return parsed.pathname + parsed.search + parsed.hash;
+  }
+  return parsed.href;
+}
+
+/**
+ * Bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069): in
+ * customer text they reorder what agents read (`exe.pdf` shown as `fdp.exe`).
+ */
+const DIRECTION_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+
+/** `text` with direction controls removed, for display. */
+export function neutralise(text) {
+  return String(text).replace(DIRECTION_CONTROLS, '');
+}
+
+/** A name or other customer text shown inline: isolated from the text around it. */
+export function isolated(text, attrs = {}) {
+  return h('bdi', attrs, text);
 }
 
 /**
@@ -23,7 +58,7 @@ export function h(tag, attrs = {}, ...children) {
   for (const [key, value] of Object.entries(attrs || {})) {
     if (value === null || value === undefined || value === false) continue;
     if (key === 'class') el.className = value;
-    else if (key === 'text') el.textContent = String(value);
+    else if (key === 'text') el.textContent = neutralise(value);
     else if (key === 'dataset') Object.assign(el.dataset, value);
     else if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2).toLowerCase(), value);
     else if (key.startsWith('on')) throw new Error('event handlers must be functions');
@@ -40,7 +75,7 @@ export function h(tag, attrs = {}, ...children) {
 function append(el, children) {
   for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    el.append(child instanceof Node ? child : document.createTextNode(neutralise(child)));
   }
 }
 

@@ -2,7 +2,7 @@
 // marks, waiting time and SLA state, kept live from the event stream.
 
 import { get } from './api.js';
-import { h, replace, since, channelIcon, toast } from './dom.js';
+import { h, replace, since, channelIcon, toast, isolated } from './dom.js';
 import { me, state, memory, agentName, teamName, channelKind, contact, contactLabel } from './state.js';
 
 const VIEWS = [['mine', 'Mine'], ['unassigned', 'Unassigned'], ['all', 'All']];
@@ -159,7 +159,7 @@ function render() {
 function row(c) {
   const unread = isUnread(c);
   const name = h('span', { class: 'contact-name' }, `contact #${c.contact_id}`);
-  contact(c.contact_id).then((found) => { name.textContent = contactLabel(found); }).catch(() => {});
+  contact(c.contact_id).then((found) => { replace(name, isolated(contactLabel(found))); }).catch(() => {});
   const assignee = agentName(c.assignee_id);
   const team = teamName(c.team_id);
   return h('li', {

@@ -2,7 +2,7 @@
 // actions, the composer with templates and drafts, presence and the contact panel.
 
 import { get, getAll, getOptional, post, patch } from './api.js';
-import { h, replace, linkify, since, when, toast, channelIcon, safeUrl } from './dom.js';
+import { h, replace, linkify, since, when, toast, channelIcon, safeUrl, isolated } from './dom.js';
 import { me, state, memory, agentName, teamName, channelKind, contact, contactLabel } from './state.js';
 import { slaBadge } from './inbox.js';
 
@@ -95,7 +95,7 @@ function build() {
 function renderHeader() {
   const c = t.conversation;
   contact(c.contact_id).then((found) => {
-    t.el.title.textContent = `${contactLabel(found)}${c.subject ? ` — ${c.subject}` : ''}`;
+    replace(t.el.title, isolated(contactLabel(found)), c.subject ? [' — ', isolated(c.subject)] : null);
   }).catch(() => {});
   replace(t.el.meta,
     h('span', { class: `badge status-${c.status}`, id: 'conversation-status' }, c.status),
@@ -208,7 +208,7 @@ function renderMessages() {
 function author(m) {
   if (m.author_type === 'contact') {
     const span = h('span', { class: 'author' }, 'Customer');
-    contact(t.conversation.contact_id).then((c) => { span.textContent = contactLabel(c); }).catch(() => {});
+    contact(t.conversation.contact_id).then((c) => { replace(span, isolated(contactLabel(c))); }).catch(() => {});
     return span;
   }
   if (m.author_type === 'agent') return h('span', { class: 'author' }, agentName(m.author_id) || 'Agent');
@@ -235,17 +235,68 @@ function message(m) {
 function body(m) {
   if (m.html) {
     // Customer HTML (email) only ever renders inside a sandbox without scripts, forms or
-    // same-origin access; the page's CSP applies inside as well.
+    // same-origin access; the page's CSP applies inside as well, and its `img-src` keeps
+    // remote images (trackers) from loading until the agent asks, through the server.
     const frame = h('iframe', { class: 'email-frame', sandbox: '', referrerpolicy: 'no-referrer', title: 'Email content', srcdoc: m.html });
-    const text = h('div', { class: 'msg-text', hidden: true }, linkify(m.text));
+    const text = h('div', { class: 'msg-text', dir: 'auto', hidden: true }, linkify(m.text));
     const toggle = h('button', { type: 'button', class: 'link', onClick: () => {
       frame.hidden = !frame.hidden;
       text.hidden = !text.hidden;
       toggle.textContent = frame.hidden ? 'Show formatted' : 'Show as text';
     } }, 'Show as text');
-    return h('div', { class: 'msg-body' }, frame, text, toggle);
+    const remote = remoteImages(m.html);
+    const load = remote.length ? h('button', { type: 'button', class: 'link load-images', onClick: () => {
+      frame.srcdoc = throughServer(m);
+      load.remove();
+    } }, `Load images (${remote.length})`) : null;
+    return h('div', { class: 'msg-body' }, frame, text, toggle, load);
   }
-  return h('div', { class: 'msg-body msg-text' }, linkify(m.text));
+  return h('div', { class: 'msg-body msg-text', dir: 'auto' }, linkify(m.text));
+}
+
+/** Parses customer HTML without loading or running anything (an inert document). */
+function inert(html) {
+  return new DOMParser().parseFromString(html, 'text/html');
+}
+
+/** The `<img>` elements of `html` whose source is a remote http(s) URL. */
+function remoteImages(html) {
+  return [...inert(html).querySelectorAll('img[src]')]
+    .map((img) => img.getAttribute('src').trim())
+    .filter((src) => /^https?:/i.test(src));
+}
+
+/**
+ * `m.html` with its remote images fetched by the server's guarded image route and inlined as
+ * `data:` URLs: the sandboxed frame has an opaque origin and no session, and the page's CSP
+ * lets images come only from here. An image the server refuses stays out.
+ */
+async function throughServer(m) {
+  const doc = inert(m.html);
+  await Promise.all([...doc.querySelectorAll('img[src]')].map(async (img) => {
+    img.removeAttribute('srcset');
+    const src = img.getAttribute('src').trim();
+    if (!/^https?:/i.test(src)) return;
+    img.removeAttribute('src');
+    try {
+      const response = await fetch(`/api/v1/messages/${m.id}/images?url=${encodeURIComponent(src)}`, { credentials: 'same-origin' });
+      if (!response.ok) return;
+      img.setAttribute('src', await dataUrl(await response.blob()));
+    } catch {
+      // A refused or failed image stays empty, like a blocked one.
+    }
+  }));
+  return `<!doctype html>${doc.documentElement.outerHTML}`;
+}
+
+/** A blob as a `data:` URL. */
+function dataUrl(blob) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(blob);
+  });
 }
 
 function attachments(m) {
@@ -254,7 +305,9 @@ function attachments(m) {
     const href = a.file_id ? `/api/v1/messages/${m.id}/attachments/${index}` : safeUrl(a.url);
     const name = a.name || (a.url ? a.url.split('/').pop() : `attachment ${index + 1}`);
     const size = a.size ? ` (${Math.ceil(a.size / 1024)} KB)` : '';
-    if (href && (a.mime_type || '').startsWith('image/')) {
+    // Only files the server serves are previewed: an off-site image would tell its owner
+    // when and where an agent read the message. Those stay links.
+    if (a.file_id && (a.mime_type || '').startsWith('image/')) {
       return h('li', { class: 'attachment image' },
         h('a', { href, target: '_blank', rel: 'noopener noreferrer' }, h('img', { src: href, alt: name })));
     }
@@ -542,7 +595,7 @@ async function loadContact(force = false) {
   if (!t.conversation || t.conversation.contact_id !== id) return;
   const attributes = Object.entries(c.attributes || {});
   replace(pane,
-    h('h2', { id: 'contact-name' }, contactLabel(c)),
+    h('h2', { id: 'contact-name' }, isolated(contactLabel(c))),
     h('dl', { class: 'contact-facts' },
       c.email ? [h('dt', {}, 'Email'), h('dd', {}, c.email)] : null,
       c.phone ? [h('dt', {}, 'Phone'), h('dd', {}, c.phone)] : null,

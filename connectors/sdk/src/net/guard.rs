@@ -1,10 +1,10 @@
-//! The SSRF guard of event webhooks: which URLs the server may POST to. An API caller chooses
-//! the URL, so without the guard they could make the server reach its own network (admin
-//! ports, databases, the cloud metadata service).
+//! The SSRF guard: which URLs the server may reach when someone outside chose them (an event
+//! webhook's URL, a media URL in a channel payload). Without it, they could make the server
+//! reach its own network (admin ports, databases, the cloud metadata service).
 //!
-//! Checked when a subscription is created and again before every attempt (DNS can change),
-//! and enforced at connect time by a resolver that refuses such addresses, so a name that
-//! resolves differently between the check and the connection is caught too.
+//! A URL is checked before each request (DNS can change), and the rule is enforced at connect
+//! time by a resolver that refuses such addresses, so a name that resolves differently between
+//! the check and the connection is caught too.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
@@ -17,7 +17,7 @@ const MAX_URL_LEN: usize = 2048;
 /// How long a check waits for DNS.
 const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Why a URL may not be a webhook target.
+/// Why the server may not reach a URL.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TargetError {
     #[error("is not a valid URL ({0})")]
@@ -33,10 +33,15 @@ pub enum TargetError {
     #[error("{host} does not resolve ({reason})")]
     Unresolvable { host: String, reason: String },
     #[error(
-        "{subject} is a {rule} address; event webhooks may not target loopback, private, \
-         link-local, CGNAT or cloud metadata addresses unless [webhooks] allow_private_targets = true"
+        "{subject} is a {rule} address; the server may not reach loopback, private, \
+         link-local, CGNAT or cloud metadata addresses unless {setting} = true"
     )]
-    Forbidden { subject: String, rule: &'static str },
+    Forbidden {
+        subject: String,
+        rule: &'static str,
+        /// The configuration key that lifts the guard, for the operator.
+        setting: &'static str,
+    },
 }
 
 impl TargetError {
@@ -47,19 +52,29 @@ impl TargetError {
 }
 
 /// Which targets are allowed: public unicast addresses only, unless the operator allowed
-/// private ones (`[webhooks] allow_private_targets`).
+/// private ones (e.g. `[webhooks] allow_private_targets`).
 #[derive(Debug, Clone, Copy)]
 pub struct TargetPolicy {
     allow_private: bool,
+    /// The configuration key behind `allow_private`, named in refusals.
+    setting: &'static str,
 }
 
 impl TargetPolicy {
-    /// A policy; `allow_private` turns the guard off.
-    pub fn new(allow_private: bool) -> Self {
-        Self { allow_private }
+    /// A policy; `allow_private` (read from the configuration key `setting`) turns the guard off.
+    pub fn new(allow_private: bool, setting: &'static str) -> Self {
+        Self {
+            allow_private,
+            setting,
+        }
     }
 
-    /// Parses a subscription URL and checks it: http(s), a host, no credentials, and every
+    /// True when the guard is off.
+    pub fn allows_private(&self) -> bool {
+        self.allow_private
+    }
+
+    /// Parses a URL and checks it: http(s), a host, no credentials, and every
     /// address the host resolves to public (unless private targets are allowed).
     ///
     /// # Errors
@@ -82,38 +97,40 @@ impl TargetPolicy {
         // The URL parser has normalised odd IPv4 spellings (`0x7f.1`, `2130706433`).
         let literal = host.trim_start_matches('[').trim_end_matches(']');
         if let Ok(ip) = literal.parse::<IpAddr>() {
-            check_ip(ip, None)?;
+            check_ip(ip, None, self.setting)?;
             return Ok(parsed);
         }
         let port = parsed.port_or_known_default().unwrap_or(443);
-        resolve_public(host, port).await?;
+        resolve_public(host, port, self.setting).await?;
         Ok(parsed)
     }
 
-    /// An HTTP client for deliveries: no redirects (a redirect could lead anywhere), no
-    /// proxy from the environment, and, when guarded, a resolver that refuses private
-    /// addresses at connect time.
+    /// An HTTP client that sends as `user_agent`: no redirects (a redirect could lead
+    /// anywhere; callers that follow them check each hop), no proxy from the environment,
+    /// and, when guarded, a resolver that refuses private addresses at connect time.
     ///
     /// # Errors
     /// When the TLS backend cannot start.
-    pub fn client(&self, timeout: Duration) -> reqwest::Result<reqwest::Client> {
+    pub fn client(&self, timeout: Duration, user_agent: &str) -> reqwest::Result<reqwest::Client> {
         let builder = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
-            .user_agent(concat!("Switchboard-Webhooks/", env!("CARGO_PKG_VERSION")));
+            .user_agent(user_agent);
         let builder = if self.allow_private {
             builder
         } else {
-            builder.dns_resolver(Arc::new(GuardedResolver))
+            builder.dns_resolver(Arc::new(GuardedResolver {
+                setting: self.setting,
+            }))
         };
         builder.build()
     }
 }
 
 /// Refuses `ip` when it is not a public unicast address; `host` is the name that led to it.
-fn check_ip(ip: IpAddr, host: Option<&str>) -> Result<(), TargetError> {
+fn check_ip(ip: IpAddr, host: Option<&str>, setting: &'static str) -> Result<(), TargetError> {
     match forbidden_reason(ip) {
         None => Ok(()),
         Some(rule) => Err(TargetError::Forbidden {
@@ -122,13 +139,18 @@ fn check_ip(ip: IpAddr, host: Option<&str>) -> Result<(), TargetError> {
                 None => ip.to_string(),
             },
             rule,
+            setting,
         }),
     }
 }
 
 /// Resolves `host` and refuses it if any of its addresses is not public: a name that mixes
 /// public and private addresses is a rebinding trick, not a real service.
-async fn resolve_public(host: &str, port: u16) -> Result<Vec<SocketAddr>, TargetError> {
+async fn resolve_public(
+    host: &str,
+    port: u16,
+    setting: &'static str,
+) -> Result<Vec<SocketAddr>, TargetError> {
     let unresolvable = |reason: String| TargetError::Unresolvable {
         host: host.to_owned(),
         reason,
@@ -142,20 +164,23 @@ async fn resolve_public(host: &str, port: u16) -> Result<Vec<SocketAddr>, Target
         return Err(unresolvable("no addresses".into()));
     }
     for addr in &addrs {
-        check_ip(addr.ip(), Some(host))?;
+        check_ip(addr.ip(), Some(host), setting)?;
     }
     Ok(addrs)
 }
 
 /// The connect-time half of the guard: reqwest asks it for every host name it connects to
 /// (IP literals never reach a resolver; [`TargetPolicy::check`] covers them before sending).
-struct GuardedResolver;
+struct GuardedResolver {
+    setting: &'static str,
+}
 
 impl reqwest::dns::Resolve for GuardedResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let host = name.as_str().to_owned();
+        let setting = self.setting;
         Box::pin(async move {
-            let addrs = resolve_public(&host, 0)
+            let addrs = resolve_public(&host, 0, setting)
                 .await
                 .map_err(|err| Box::new(err) as Box<dyn std::error::Error + Send + Sync>)?;
             Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
@@ -333,7 +358,7 @@ mod tests {
 
     #[tokio::test]
     async fn urls_are_checked_for_scheme_credentials_and_address() {
-        let guarded = TargetPolicy::new(false);
+        let guarded = TargetPolicy::new(false, "[webhooks] allow_private_targets");
         let refused = |result: Result<Url, TargetError>| result.expect_err("refused");
         assert!(matches!(
             refused(guarded.check("ftp://example.com/x").await),
@@ -363,7 +388,7 @@ mod tests {
             assert!(err.to_string().contains("allow_private_targets"), "{err}");
         }
         assert!(guarded.check("https://93.184.215.14/hook").await.is_ok());
-        let open = TargetPolicy::new(true);
+        let open = TargetPolicy::new(true, "[webhooks] allow_private_targets");
         assert!(open.check("http://127.0.0.1:8080/hook").await.is_ok());
         assert!(matches!(
             refused(open.check("file:///etc/passwd").await),

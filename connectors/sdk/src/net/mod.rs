@@ -1,0 +1,9 @@
+//! Outgoing HTTP to URLs that came from outside: the SSRF guard ([`TargetPolicy`]) and the
+//! one media fetch helper every connector downloads through ([`MediaFetcher`]). Owns which
+//! hosts the server may reach and which of them may see a provider's credentials.
+
+mod fetch;
+mod guard;
+
+pub use fetch::{Credential, FetchError, FetchLimits, Fetched, MAX_REDIRECTS, MediaFetcher};
+pub use guard::{TargetError, TargetPolicy, forbidden_reason};
