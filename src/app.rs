@@ -267,6 +267,11 @@ impl App {
             automation: automation.clone(),
             max_body_bytes: config.server.max_body_bytes,
             shutdown: CancellationToken::new(),
+            sign_in: Arc::new(http::sign_in::SignInGuard::new(&config.server.sign_in)),
+            trusted_proxies: Arc::new(http::client_addr::TrustedProxies::new(
+                config.server.trusted_proxies.clone(),
+            )),
+            stream_recheck: Duration::from_secs(config.server.stream_recheck_secs),
         };
         Ok(Self {
             state,
@@ -367,13 +372,13 @@ impl App {
             Duration::from_secs(self.config.server.request_timeout_secs),
         );
         let server_shutdown = shutdown.clone();
-        let server = tokio::spawn(async move {
-            // The peer address keys the web sign-in rate limit.
-            let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-            axum::serve(listener, service)
-                .with_graceful_shutdown(server_shutdown.cancelled_owned())
-                .await
-        });
+        let server = tokio::spawn(http::server::serve(
+            listener,
+            router,
+            http::server::Limits::from(&self.config.server),
+            self.state.trusted_proxies.clone(),
+            server_shutdown,
+        ));
         tokio::select! {
             () = signal => tracing::info!("shutting down"),
             () = shutdown.cancelled() => tracing::warn!("a worker failed; shutting down"),

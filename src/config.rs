@@ -117,6 +117,120 @@ pub struct ServerConfig {
     pub request_timeout_secs: u64,
     /// How long shutdown waits for in-flight work.
     pub shutdown_grace_secs: u64,
+    /// Proxies (CIDR networks) whose `Forwarded` / `X-Forwarded-For` headers name the
+    /// client; from any other peer those headers are ignored.
+    pub trusted_proxies: Vec<crate::http::client_addr::Cidr>,
+    /// A connection must deliver each request head within this time, or it is closed (also
+    /// the longest an idle keep-alive connection is kept).
+    pub header_read_timeout_secs: u64,
+    /// A request body must arrive completely within this time after its head.
+    pub body_read_timeout_secs: u64,
+    /// Open connections at most; more are answered 503 and closed.
+    pub max_connections: usize,
+    /// Open connections per client address at most (trusted proxies count only globally).
+    pub max_connections_per_client: usize,
+    /// How often an open event stream checks that its token or session is still valid.
+    pub stream_recheck_secs: u64,
+    /// `[server.sign_in]`: password checks and guessing limits of the web sign-in.
+    pub sign_in: SignInConfig,
+}
+
+/// `[server.sign_in]`: the web sign-in's limits. Failures are counted per (address, client)
+/// with growing waits, so guessing from one client never locks the account for others.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SignInConfig {
+    /// Password checks (argon2, ~19 MiB each) that may run at once.
+    pub max_concurrent_hashes: usize,
+    /// How long a sign-in waits for a free check before it is answered 503.
+    pub hash_wait_ms: u64,
+    /// Failed sign-ins for one address from one client before each next one must wait.
+    pub free_failures: u32,
+    /// The first wait after the free failures; it doubles with each further failure.
+    pub first_delay_secs: u64,
+    /// The longest wait between two attempts of one address from one client.
+    pub max_delay_secs: u64,
+    /// Failed sign-ins from one client, whatever the address, within `window_secs`.
+    pub failures_per_client: u32,
+    /// The window of `failures_per_client`; also how long failures are remembered.
+    pub window_secs: u64,
+}
+
+impl Default for SignInConfig {
+    fn default() -> Self {
+        Self {
+            max_concurrent_hashes: 2,
+            hash_wait_ms: 2000,
+            free_failures: 5,
+            first_delay_secs: 2,
+            max_delay_secs: 900,
+            failures_per_client: 100,
+            window_secs: 900,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// The first connection or sign-in limit that is out of range, as `key: problem`.
+    fn check_limits(&self) -> Option<String> {
+        let sign_in = &self.sign_in;
+        let checks: [(&str, bool, &str); 10] = [
+            (
+                "header_read_timeout_secs",
+                self.header_read_timeout_secs > 0,
+                "must be above 0",
+            ),
+            (
+                "body_read_timeout_secs",
+                self.body_read_timeout_secs > 0,
+                "must be above 0",
+            ),
+            (
+                "max_connections",
+                self.max_connections > 0,
+                "must be above 0",
+            ),
+            (
+                "max_connections_per_client",
+                (1..=self.max_connections).contains(&self.max_connections_per_client),
+                "must be between 1 and max_connections",
+            ),
+            (
+                "stream_recheck_secs",
+                (1..=60).contains(&self.stream_recheck_secs),
+                "must be between 1 and 60",
+            ),
+            (
+                "sign_in.max_concurrent_hashes",
+                (1..=64).contains(&sign_in.max_concurrent_hashes),
+                "must be between 1 and 64",
+            ),
+            (
+                "sign_in.free_failures",
+                sign_in.free_failures > 0,
+                "must be above 0",
+            ),
+            (
+                "sign_in.max_delay_secs",
+                sign_in.max_delay_secs >= sign_in.first_delay_secs,
+                "must be at least first_delay_secs",
+            ),
+            (
+                "sign_in.failures_per_client",
+                sign_in.failures_per_client > 0,
+                "must be above 0",
+            ),
+            (
+                "sign_in.window_secs",
+                sign_in.window_secs > 0,
+                "must be above 0",
+            ),
+        ];
+        checks
+            .iter()
+            .find(|(_, ok, _)| !ok)
+            .map(|(key, _, rule)| format!("server.{key}: {rule}"))
+    }
 }
 
 impl Default for ServerConfig {
@@ -126,6 +240,13 @@ impl Default for ServerConfig {
             max_body_bytes: 1024 * 1024,
             request_timeout_secs: 30,
             shutdown_grace_secs: 15,
+            trusted_proxies: Vec::new(),
+            header_read_timeout_secs: 10,
+            body_read_timeout_secs: 30,
+            max_connections: 2048,
+            max_connections_per_client: 256,
+            stream_recheck_secs: 2,
+            sign_in: SignInConfig::default(),
         }
     }
 }
@@ -603,6 +724,9 @@ impl Config {
         let fail = |message: &str| Err(ConfigError::new(source_name, message));
         if self.server.max_body_bytes == 0 {
             return fail("server.max_body_bytes: must be above 0");
+        }
+        if let Some(message) = self.server.check_limits() {
+            return fail(&message);
         }
         if self.ingest.max_batch == 0 {
             return fail("ingest.max_batch: must be above 0");

@@ -300,3 +300,44 @@ fn business_hours_are_read_and_checked() {
         );
     }
 }
+
+#[test]
+fn connection_and_sign_in_limits_are_checked_by_key() {
+    let config = load("[server]\ntrusted_proxies = [\"10.0.0.0/8\", \"::1\"]\n").expect("valid");
+    assert_eq!(config.server.trusted_proxies.len(), 2);
+    assert_eq!(config.server.sign_in.max_concurrent_hashes, 2);
+    let cases = [
+        (
+            "[server]\ntrusted_proxies = [\"10.0.0.0/40\"]\n",
+            "server.trusted_proxies[0]: \"10.0.0.0/40\": the prefix length must be 0 to 32",
+        ),
+        (
+            "[server]\ntrusted_proxies = [\"proxy.local\"]\n",
+            "server.trusted_proxies[0]",
+        ),
+        (
+            "[server]\nmax_connections = 10\nmax_connections_per_client = 20\n",
+            "server.max_connections_per_client: must be between 1 and max_connections",
+        ),
+        (
+            "[server]\nheader_read_timeout_secs = 0\n",
+            "server.header_read_timeout_secs",
+        ),
+        (
+            "[server.sign_in]\nmax_concurrent_hashes = 0\n",
+            "server.sign_in.max_concurrent_hashes",
+        ),
+        (
+            "[server.sign_in]\nfrobnicate = 1\n",
+            "server.sign_in.frobnicate",
+        ),
+    ];
+    for (text, expected) in cases {
+        let err = load(text).expect_err(text).to_string();
+        assert!(err.starts_with("switchboard.toml"), "{err:?}");
+        assert!(
+            err.contains(expected),
+            "{err:?} should contain {expected:?}"
+        );
+    }
+}

@@ -11,7 +11,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
 
 use super::AppState;
 use super::error::ApiError;
@@ -106,6 +108,76 @@ impl Caller {
     }
 }
 
+impl Caller {
+    /// Whether the credential this caller came with still grants the same role to the same
+    /// agent, asked of the database (not the token cache), as another node may have revoked
+    /// it. For long-lived responses, which outlive the check made when they opened.
+    ///
+    /// # Errors
+    /// `Internal` when the database fails.
+    pub async fn is_still_valid(
+        &self,
+        state: &AppState,
+        headers: &HeaderMap,
+    ) -> Result<bool, ApiError> {
+        if let Some(token_id) = self.token {
+            let Some(secret) = headers.get(AUTHORIZATION).and_then(bearer_secret) else {
+                return Ok(false);
+            };
+            let found = state
+                .store
+                .find_token(&crate::tokens::hash(secret))
+                .await
+                .map_err(|err| ApiError::Internal(err.into()))?;
+            return Ok(found.is_some_and(|token| {
+                token.id == token_id && token.role == self.role && token.agent_id == self.agent
+            }));
+        }
+        let Some(secret) = super::session::cookie(headers, super::session::COOKIE) else {
+            return Ok(false);
+        };
+        let found = state
+            .store
+            .find_session(&crate::tokens::hash(secret), super::session::idle_since())
+            .await
+            .map_err(|err| ApiError::Internal(err.into()))?;
+        Ok(found.is_some_and(|session| {
+            Some(session.id) == self.session
+                && session.role == self.role
+                && Some(session.agent) == self.agent
+        }))
+    }
+}
+
+/// Resolves once `caller`'s credential is no longer valid (token revoked, session signed out
+/// or expired, password reset, role changed), checking every `state.stream_recheck`. Long
+/// responses end with it, so an open stream cannot outlive its credential.
+pub async fn credential_ended(state: AppState, headers: HeaderMap, caller: Caller) {
+    let mut ticks = tokio::time::interval(state.stream_recheck);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first tick is immediate; the credential was checked when the response began.
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        match caller.is_still_valid(&state, &headers).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            // A database hiccup is not a revocation: the next check decides.
+            Err(err) => tracing::warn!(error = ?err, "could not re-check a stream's credential"),
+        }
+    }
+}
+
+/// The secret of an `Authorization: Bearer <secret>` header value.
+fn bearer_secret(value: &HeaderValue) -> Option<&str> {
+    value
+        .to_str()
+        .ok()
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+}
+
 struct Cached {
     token: ApiToken,
     checked: Instant,
@@ -152,15 +224,9 @@ impl FromRequestParts<AppState> for Caller {
                 )),
             };
         };
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|token| !token.is_empty())
-            .ok_or_else(|| {
-                ApiError::Unauthenticated("Authorization must be: Bearer <token>".into())
-            })?;
+        let token = bearer_secret(header).ok_or_else(|| {
+            ApiError::Unauthenticated("Authorization must be: Bearer <token>".into())
+        })?;
         let hash = crate::tokens::hash(token);
         let now = Instant::now();
         let cached = state.tokens.entries.lock().ok().and_then(|entries| {

@@ -3,12 +3,15 @@
 
 pub mod api;
 pub mod auth;
+pub mod client_addr;
 pub mod error;
 pub mod extract;
 pub mod hooks;
 pub mod ops;
 pub mod presence;
+pub mod server;
 pub mod session;
+pub mod sign_in;
 pub mod unsubscribe;
 pub mod web;
 
@@ -68,6 +71,12 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// Cancelled at shutdown: long-lived responses (the event stream) end with it.
     pub shutdown: CancellationToken,
+    /// The web sign-in's attempt limits and password-check pool.
+    pub sign_in: Arc<sign_in::SignInGuard>,
+    /// Proxies whose forwarding headers name the client (see [`client_addr::client_ip`]).
+    pub trusted_proxies: Arc<client_addr::TrustedProxies>,
+    /// How often an open event stream re-checks its credential.
+    pub stream_recheck: Duration,
 }
 
 /// The whole HTTP surface.

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::browser::{Driver, screenshot, wait_for, wait_until};
 use crate::helpers::{TestApp, hook_body, rand_suffix};
 
-fn no_redirects() -> reqwest::Client {
+pub(crate) fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -81,7 +81,17 @@ pub(crate) async fn agent_with_password(
 }
 
 /// Posts the sign-in form as a browser would (login-CSRF cookie and field included).
-async fn post_login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+pub(crate) async fn post_login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
+    post_login_with(app, email, password, &[]).await
+}
+
+/// [`post_login`] with extra request headers (`X-Forwarded-For` from a proxy).
+pub(crate) async fn post_login_with(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+    extra: &[(&str, &str)],
+) -> reqwest::Response {
     let client = no_redirects();
     let form = client
         .get(app.url("/login"))
@@ -91,17 +101,18 @@ async fn post_login(app: &TestApp, email: &str, password: &str) -> reqwest::Resp
     assert_eq!(form.status(), 200);
     let login_cookie = cookie_value(&set_cookie(&form, "sb_login").expect("login cookie"));
     let csrf = csrf_in(&form.text().await.expect("html"));
-    client
+    let mut request = client
         .post(app.url("/login"))
         .header("cookie", format!("sb_login={login_cookie}"))
-        .form(&[("email", email), ("password", password), ("csrf", &csrf)])
-        .send()
-        .await
-        .expect("login")
+        .form(&[("email", email), ("password", password), ("csrf", &csrf)]);
+    for (name, value) in extra {
+        request = request.header(*name, *value);
+    }
+    request.send().await.expect("login")
 }
 
 /// Signs in and returns (session cookie header, CSRF token of the page).
-async fn session(app: &TestApp, email: &str, password: &str) -> (String, String) {
+pub(crate) async fn session(app: &TestApp, email: &str, password: &str) -> (String, String) {
     let response = post_login(app, email, password).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let cookie = format!(
@@ -242,7 +253,8 @@ async fn sessions_need_csrf_follow_roles_and_end_at_logout() {
 
 #[tokio::test]
 async fn password_guessing_is_rate_limited_and_login_forms_are_csrf_bound() {
-    let app = TestApp::spawn().await;
+    // A long first wait, so that the sixth attempt is refused however slow the machine.
+    let app = TestApp::spawn_with("[server.sign_in]\nfirst_delay_secs = 600\n").await;
     let (_, email, password) = agent_with_password(&app, "Bea", "agent").await;
     for attempt in 0..5 {
         let wrong = post_login(&app, &email, "not the password").await;

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use futures_util::Stream;
 use futures_util::stream::BoxStream;
+use futures_util::{Stream, StreamExt};
 use tokio::sync::broadcast;
 
 use super::views::EventView;
@@ -62,6 +62,7 @@ pub async fn stream_events(
         ),
     };
     let presence = state.clone();
+    let recheck_state = state.clone();
     // Subscribe before reading the log, so nothing committed in between is missed.
     let live = state.events.subscribe();
     let cursor = Cursor {
@@ -87,7 +88,9 @@ pub async fn stream_events(
         // Presence (who is viewing or typing) rides along, unlogged and without ids.
         Box::pin(crate::http::presence::merge_into(stream, &presence))
     };
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    // The stream ends when the credential it was opened with does (revoked, signed out, ...).
+    let ended = crate::http::auth::credential_ended(recheck_state, headers, caller.0.clone());
+    Ok(Sse::new(stream.take_until(ended)).keep_alive(KeepAlive::default()))
 }
 
 /// Whether a caller with `role` may see events of `kind`: marketers see their campaigns'

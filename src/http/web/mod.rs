@@ -6,11 +6,11 @@
 //! never as markup; customer HTML (email) is shown only inside a sandboxed frame. The
 //! Content-Security-Policy below forbids inline and foreign scripts as a second wall.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, FromRequest, Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -19,14 +19,11 @@ use serde::Deserialize;
 use super::AppState;
 use super::error::ApiError;
 use super::session::{self, COOKIE};
-use crate::domain::{Availability, Millis};
+use crate::domain::Availability;
 
-/// Failed sign-ins are counted over this window.
+/// How long failed sign-ins are kept in the database's record (the limits themselves are in
+/// [`super::sign_in`]).
 pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
-/// Failed sign-ins per address within the window before the address is refused.
-pub const MAX_FAILURES_PER_EMAIL: i64 = 5;
-/// Failed sign-ins per client address within the window before it is refused.
-pub const MAX_FAILURES_PER_CLIENT: i64 = 20;
 /// The cookie that ties the sign-in form to the browser that loaded it (login CSRF).
 const LOGIN_COOKIE: &str = "sb_login";
 
@@ -228,13 +225,17 @@ struct LoginForm {
     csrf: String,
 }
 
-/// `POST /login`: checks the rate limit, then the password; on success starts a session.
+/// `POST /login`: reserves an attempt under the guessing limits (429 when the client must
+/// wait), checks the password in the bounded pool (503 when it is saturated), and on success
+/// starts a session.
 async fn login(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
-    let client = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
+    // Without a recorded peer (an in-process call) every caller shares one key.
+    let client = super::client_addr::of_request(
+        request.extensions(),
+        request.headers(),
+        &state.trusted_proxies,
+    )
+    .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     let headers = request.headers().clone();
     let axum::Form(form) = axum::Form::<LoginForm>::from_request(request, &state)
         .await
@@ -249,47 +250,47 @@ async fn login(State(state): State<AppState>, request: Request) -> Result<Respon
             &headers,
         ));
     }
-    let since = Millis(Millis::now().0 - LOGIN_WINDOW.as_millis() as i64);
-    let (by_email, by_client) = state
-        .store
-        .count_login_failures(&email, &client, since)
-        .await
-        .map_err(|err| ApiError::Internal(err.into()))?;
-    if by_email >= MAX_FAILURES_PER_EMAIL || by_client >= MAX_FAILURES_PER_CLIENT {
-        tracing::warn!(%client, "web sign-in refused: too many failed attempts");
-        let mut response = login_page(
-            StatusCode::TOO_MANY_REQUESTS,
-            Some("Too many failed sign-ins. Wait 15 minutes and try again."),
-            &email,
-            &headers,
-        );
-        response.headers_mut().insert(
-            header::RETRY_AFTER,
-            HeaderValue::from(LOGIN_WINDOW.as_secs()),
-        );
-        return Ok(response);
-    }
+    let reservation = match state.sign_in.reserve(&email, client) {
+        Ok(reservation) => reservation,
+        Err(wait) => {
+            tracing::warn!(%client, "web sign-in refused: too many failed attempts");
+            return Ok(retry_later(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many failed sign-ins. Wait a little and try again.",
+                wait,
+                &email,
+                &headers,
+            ));
+        }
+    };
     let found = state
         .store
         .find_login(&email)
         .await
         .map_err(|err| ApiError::Internal(err.into()))?;
     let (agent, stored) = match found {
-        Some((agent, Some(hash))) => (Some(agent), hash),
-        // Verify against a decoy so an unknown address costs the same time as a known one.
-        _ => (None, crate::passwords::decoy_hash().to_owned()),
+        Some((agent, Some(hash))) => (Some(agent), Some(hash)),
+        // No account (or no password): the pool checks a decoy, so this costs the same time.
+        _ => (None, None),
     };
-    let password = form.password;
-    let matches = tokio::task::spawn_blocking(move || crate::passwords::verify(&password, &stored))
-        .await
-        .map_err(|err| ApiError::Internal(err.into()))?;
+    let Ok(matches) = state.sign_in.pool.verify(form.password, stored).await else {
+        tracing::warn!(%client, "web sign-in refused: password checks saturated");
+        return Ok(retry_later(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Too many sign-ins at once. Try again in a moment.",
+            Duration::from_secs(1),
+            &email,
+            &headers,
+        ));
+    };
     let agent = agent.filter(|_| matches);
     state
         .store
-        .record_login_attempt(&email, &client, agent.is_some())
+        .record_login_attempt(&email, &client.to_string(), agent.is_some())
         .await
         .map_err(|err| ApiError::Internal(err.into()))?;
     let Some(agent) = agent else {
+        reservation.failed();
         return Ok(login_page(
             StatusCode::UNAUTHORIZED,
             Some("Wrong email or password."),
@@ -297,6 +298,7 @@ async fn login(State(state): State<AppState>, request: Request) -> Result<Respon
             &headers,
         ));
     };
+    reservation.succeeded();
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|value| value.to_str().ok())
@@ -315,6 +317,22 @@ async fn login(State(state): State<AppState>, request: Request) -> Result<Respon
     );
     tracing::info!(%agent, "agent signed in to the web inbox");
     Ok(response)
+}
+
+/// The sign-in page with `message` and a `Retry-After` of `wait` (at least a second).
+fn retry_later(
+    status: StatusCode,
+    message: &str,
+    wait: Duration,
+    email: &str,
+    headers: &HeaderMap,
+) -> Response {
+    let mut response = login_page(status, Some(message), email, headers);
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    response
 }
 
 /// The sign-out form.
