@@ -89,8 +89,13 @@ fn ms(d: Duration) -> f64 {
 
 const SECRET: &str = "bench-secret";
 
-/// Signed webhook bodies for messages `range`, from `contacts` distinct senders.
-fn bodies(range: std::ops::Range<usize>, contacts: usize) -> Vec<(Bytes, String)> {
+/// A webhook body and its `X-Switchboard-Timestamp` and `X-Switchboard-Signature` values.
+type SignedBody = (Bytes, String, String);
+
+/// Signed webhook bodies for messages `range`, from `contacts` distinct senders, stamped when
+/// signed (a run is far shorter than the 5-minute replay window).
+fn bodies(range: std::ops::Range<usize>, contacts: usize) -> Vec<SignedBody> {
+    let timestamp = chrono::Utc::now().timestamp();
     range
         .map(|i| {
             let body = format!(
@@ -98,8 +103,8 @@ fn bodies(range: std::ops::Range<usize>, contacts: usize) -> Vec<(Bytes, String)
                 i % contacts,
                 i % contacts
             );
-            let signature = connector_webhook::sign(SECRET.as_bytes(), body.as_bytes());
-            (Bytes::from(body), signature)
+            let signature = connector_webhook::sign(SECRET.as_bytes(), timestamp, body.as_bytes());
+            (Bytes::from(body), timestamp.to_string(), signature)
         })
         .collect()
 }
@@ -119,7 +124,7 @@ fn client(connections: usize) -> HttpClient {
 async fn drive(
     client: &HttpClient,
     url: &str,
-    bodies: Arc<Vec<(Bytes, String)>>,
+    bodies: Arc<Vec<SignedBody>>,
     connections: usize,
     rate: Option<u64>,
 ) -> anyhow::Result<RunReport> {
@@ -134,7 +139,7 @@ async fn drive(
             let mut failures = 0usize;
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some((body, signature)) = bodies.get(i) else {
+                let Some((body, timestamp, signature)) = bodies.get(i) else {
                     break;
                 };
                 let due = match rate {
@@ -147,6 +152,7 @@ async fn drive(
                 };
                 let request = hyper::Request::post(url.as_str())
                     .header("content-type", "application/json")
+                    .header(connector_webhook::TIMESTAMP_HEADER, timestamp.as_str())
                     .header(connector_webhook::SIGNATURE_HEADER, signature.as_str())
                     .body(Full::new(body.clone()));
                 let ok = match request {

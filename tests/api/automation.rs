@@ -247,10 +247,7 @@ impl Relay {
             let response = reqwest::Client::new()
                 .post(target)
                 .header("content-type", "application/json")
-                .header(
-                    "x-switchboard-signature",
-                    connector_webhook::sign(SECRET.as_bytes(), &body),
-                )
+                .headers(crate::helpers::signed_headers(SECRET.as_bytes(), &body))
                 .body(body)
                 .send()
                 .await
@@ -295,10 +292,7 @@ async fn two_instances_exchange(strip_automated: bool) -> usize {
     let bytes = serde_json::to_vec(&body).expect("encode");
     let response = reqwest::Client::new()
         .post(a.url("/hooks/peer"))
-        .header(
-            "x-switchboard-signature",
-            connector_webhook::sign(SECRET.as_bytes(), &bytes),
-        )
+        .headers(crate::helpers::signed_headers(SECRET.as_bytes(), &bytes))
         .body(bytes)
         .send()
         .await

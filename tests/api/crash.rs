@@ -14,10 +14,10 @@ use crate::helpers::{SECRET, ServedBinary, TestDb, app_backend, hook_body};
 async fn post(client: &reqwest::Client, base: &str, body: &str) -> Option<Value> {
     let response = client
         .post(format!("{base}/hooks/shop"))
-        .header(
-            connector_webhook::SIGNATURE_HEADER,
-            connector_webhook::sign(SECRET.as_bytes(), body.as_bytes()),
-        )
+        .headers(crate::helpers::signed_headers(
+            SECRET.as_bytes(),
+            body.as_bytes(),
+        ))
         .body(body.to_owned())
         .send()
         .await

@@ -559,10 +559,10 @@ async fn the_running_worker_delivers_new_events_and_stops_with_the_service() {
     let response = reqwest::Client::new()
         .post(format!("{base}/hooks/shop"))
         .header("content-type", "application/json")
-        .header(
-            connector_webhook::SIGNATURE_HEADER,
-            connector_webhook::sign(SECRET.as_bytes(), body.as_bytes()),
-        )
+        .headers(crate::helpers::signed_headers(
+            SECRET.as_bytes(),
+            body.as_bytes(),
+        ))
         .body(body)
         .send()
         .await

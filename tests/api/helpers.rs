@@ -324,10 +324,10 @@ impl TestApp {
         self.client
             .post(self.url("/hooks/shop"))
             .header("content-type", "application/json")
-            .header(
-                connector_webhook::SIGNATURE_HEADER,
-                connector_webhook::sign(SECRET.as_bytes(), body.as_bytes()),
-            )
+            .headers(crate::helpers::signed_headers(
+                SECRET.as_bytes(),
+                body.as_bytes(),
+            ))
             .body(body.to_owned())
             .send()
             .await
@@ -400,6 +400,25 @@ impl TestApp {
             }
         }
     }
+}
+
+/// `X-Switchboard-Timestamp` and `X-Switchboard-Signature` of `body` signed now with `secret`,
+/// as a webhook channel's sender signs a request.
+pub fn signed_headers(secret: &[u8], body: impl AsRef<[u8]>) -> reqwest::header::HeaderMap {
+    use connector_sdk::signing::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
+    let timestamp = chrono::Utc::now().timestamp();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        TIMESTAMP_HEADER,
+        timestamp.to_string().parse().expect("digits"),
+    );
+    headers.insert(
+        SIGNATURE_HEADER,
+        sign(secret, timestamp, body.as_ref())
+            .parse()
+            .expect("ascii"),
+    );
+    headers
 }
 
 pub fn rand_suffix() -> String {

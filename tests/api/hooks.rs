@@ -37,11 +37,20 @@ async fn a_signed_webhook_becomes_a_conversation_and_the_reply_reaches_the_callb
     let received = app.callback.received.lock().expect("lock").clone();
     assert_eq!(received.len(), 1, "exactly one delivery");
     let (headers, body) = &received[0];
-    let signature = headers
-        .get(connector_webhook::SIGNATURE_HEADER)
-        .expect("signed");
-    connector_webhook::verify(SECRET.as_bytes(), body, signature.as_bytes())
-        .expect("valid signature");
+    let header = |name: &str| headers.get(name).expect(name).to_str().expect("ascii");
+    let (timestamp, signature) = (
+        header(connector_webhook::TIMESTAMP_HEADER),
+        header(connector_webhook::SIGNATURE_HEADER),
+    );
+    connector_sdk::signing::verify(
+        SECRET.as_bytes(),
+        timestamp,
+        body,
+        signature,
+        chrono::Utc::now().timestamp(),
+        connector_sdk::signing::REPLAY_TOLERANCE_SECS,
+    )
+    .expect("a valid timestamped signature");
     let payload: Value = serde_json::from_slice(body).expect("json");
     assert_eq!(payload["text"], "It ships today.");
     assert_eq!(payload["to"]["id"], "u1");
@@ -122,10 +131,10 @@ async fn bad_webhooks_get_a_clear_error_and_store_nothing() {
     let forged = app
         .client
         .post(app.url("/hooks/shop"))
-        .header(
-            connector_webhook::SIGNATURE_HEADER,
-            connector_webhook::sign(b"wrong secret", body.as_bytes()),
-        )
+        .headers(crate::helpers::signed_headers(
+            b"wrong secret",
+            body.as_bytes(),
+        ))
         .body(body.clone())
         .send()
         .await

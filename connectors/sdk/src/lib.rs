@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 #[cfg(feature = "net")]
 pub mod net;
+pub mod signing;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod text;

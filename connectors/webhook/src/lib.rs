@@ -2,17 +2,17 @@
 //! out to the channel's `callback_url`. Owns the payload shape and the signature; nothing else.
 
 mod payload;
-mod signature;
 
 use std::time::Duration;
 
+use connector_sdk::signing::{self, REPLAY_TOLERANCE_SECS, SignatureError};
 use connector_sdk::{
     ChannelKind, Connector, ConnectorError, Delivery, InboundEvent, OutboundMessage, WebhookError,
 };
 use serde::Deserialize;
 
+pub use connector_sdk::signing::{SIGNATURE_HEADER, TIMESTAMP_HEADER, sign};
 pub use payload::{OutboundPayload, WebhookPayload};
-pub use signature::{SIGNATURE_HEADER, sign, verify};
 
 /// `[[channels]]` keys of a `webhook` channel.
 #[derive(Clone, Deserialize)]
@@ -20,6 +20,10 @@ pub use signature::{SIGNATURE_HEADER, sign, verify};
 pub struct Config {
     /// Shared secret for `X-Switchboard-Signature`, both directions.
     pub secret: String,
+    /// Refuse inbound requests without a fresh `X-Switchboard-Timestamp` (the body-only
+    /// signature can be replayed forever). Off by default for integrations written before it.
+    #[serde(default)]
+    pub require_timestamp: bool,
     /// Where replies are POSTed; without it the channel is inbound-only.
     pub callback_url: Option<String>,
     /// Timeout of one callback request, in seconds.
@@ -52,6 +56,7 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("secret", &"<redacted>")
+            .field("require_timestamp", &self.require_timestamp)
             .field("callback_url", &self.callback_url)
             .field("timeout_secs", &self.timeout_secs)
             .field("receiver_deduplicates", &self.receiver_deduplicates)
@@ -125,11 +130,17 @@ impl Connector for Webhook {
             .acquire()
             .await
             .map_err(|_| ConnectorError::unavailable("the channel is shutting down", None))?;
+        // Signed at the moment of sending, so a retry carries a fresh timestamp.
+        let timestamp = chrono::Utc::now().timestamp();
         let response = self
             .client
             .post(url)
             .header(http::header::CONTENT_TYPE, "application/json")
-            .header(SIGNATURE_HEADER, sign(self.config.secret.as_bytes(), &body))
+            .header(TIMESTAMP_HEADER, timestamp.to_string())
+            .header(
+                SIGNATURE_HEADER,
+                sign(self.config.secret.as_bytes(), timestamp, &body),
+            )
             // The receiver deduplicates on this id: retries carry the same one.
             .header("Idempotency-Key", &msg.id)
             .body(body)
@@ -148,16 +159,60 @@ impl Connector for Webhook {
         headers: &http::HeaderMap,
         body: &[u8],
     ) -> Result<Vec<InboundEvent>, WebhookError> {
-        let header = headers
-            .get(SIGNATURE_HEADER)
-            .ok_or_else(|| WebhookError::Unauthenticated(format!("missing {SIGNATURE_HEADER}")))?;
-        verify(self.config.secret.as_bytes(), body, header.as_bytes())
-            .map_err(WebhookError::Unauthenticated)?;
+        self.authenticate(headers, body, chrono::Utc::now().timestamp())?;
         let payload = WebhookPayload::parse(body).map_err(WebhookError::Malformed)?;
         Ok(vec![InboundEvent::Message(
             payload.into_inbound(&self.name, &self.scope),
         )])
     }
+}
+
+impl Webhook {
+    /// Checks an inbound request's signature at `now` (Unix seconds). With a timestamp header
+    /// the timestamped scheme applies and a stale timestamp is refused even when the channel
+    /// does not require one: the sender chose the scheme, and accepting it stale would
+    /// accept replays. Without one, the body-only form is accepted unless
+    /// `require_timestamp` is set.
+    fn authenticate(
+        &self,
+        headers: &http::HeaderMap,
+        body: &[u8],
+        now: i64,
+    ) -> Result<(), WebhookError> {
+        let refuse = |err: SignatureError| WebhookError::Unauthenticated(err.to_string());
+        let signature = header_text(headers, SIGNATURE_HEADER)?;
+        let secret = self.config.secret.as_bytes();
+        match headers.get(TIMESTAMP_HEADER) {
+            Some(_) => {
+                let timestamp = header_text(headers, TIMESTAMP_HEADER)?;
+                signing::verify(
+                    secret,
+                    timestamp,
+                    body,
+                    signature,
+                    now,
+                    REPLAY_TOLERANCE_SECS,
+                )
+                .map_err(refuse)
+            }
+            None if self.config.require_timestamp => Err(WebhookError::Unauthenticated(
+                "missing x-switchboard-timestamp: this channel requires timestamped signatures"
+                    .to_owned(),
+            )),
+            None => signing::verify_body_only(secret, body, signature).map_err(refuse),
+        }
+    }
+}
+
+/// The text of a required authentication header.
+fn header_text<'h>(headers: &'h http::HeaderMap, name: &str) -> Result<&'h str, WebhookError> {
+    // Named as HTTP/2 writes it, as this channel's answers always have.
+    let shown = name.to_ascii_lowercase();
+    headers
+        .get(name)
+        .ok_or_else(|| WebhookError::Unauthenticated(format!("missing {shown}")))?
+        .to_str()
+        .map_err(|_| WebhookError::Unauthenticated(format!("{shown} is not ASCII")))
 }
 
 /// Maps the callback's answer to the dispatcher's classes: 2xx delivered, 408/429/5xx retried

@@ -5,6 +5,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use connector_sdk::{Recipient, WebhookError};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 use super::*;
 
@@ -15,10 +17,23 @@ fn channel(callback_url: Option<String>) -> Webhook {
 }
 
 fn channel_with(callback_url: Option<String>, max_connections: usize) -> Webhook {
+    channel_configured(callback_url, max_connections, false)
+}
+
+fn channel_requiring_timestamp() -> Webhook {
+    channel_configured(None, 32, true)
+}
+
+fn channel_configured(
+    callback_url: Option<String>,
+    max_connections: usize,
+    require_timestamp: bool,
+) -> Webhook {
     Webhook::new(
         "shop",
         Config {
             secret: SECRET.into(),
+            require_timestamp,
             callback_url,
             timeout_secs: 5,
             receiver_deduplicates: true,
@@ -28,13 +43,108 @@ fn channel_with(callback_url: Option<String>, max_connections: usize) -> Webhook
     .expect("valid config")
 }
 
+/// HMAC-SHA256 of `text` under the test secret, as `sha256=<hex>`, computed here rather than
+/// with the code under test.
+fn hmac_hex(text: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).expect("key");
+    mac.update(text);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// Headers of an integration written before timestamps: the body alone is signed.
 fn signed_headers(body: &[u8]) -> http::HeaderMap {
     let mut headers = http::HeaderMap::new();
+    headers.insert(SIGNATURE_HEADER, hmac_hex(body).parse().expect("ascii"));
+    headers
+}
+
+/// Headers of the timestamped scheme: `"<timestamp>.<body>"` is signed.
+fn timestamped_headers(timestamp: i64, body: &[u8]) -> http::HeaderMap {
+    let mut signed = format!("{timestamp}.").into_bytes();
+    signed.extend_from_slice(body);
+    let mut headers = http::HeaderMap::new();
+    headers.insert(SIGNATURE_HEADER, hmac_hex(&signed).parse().expect("ascii"));
     headers.insert(
-        SIGNATURE_HEADER,
-        sign(SECRET.as_bytes(), body).parse().expect("ascii"),
+        TIMESTAMP_HEADER,
+        timestamp.to_string().parse().expect("ascii"),
     );
     headers
+}
+
+const BODY: &[u8] = br#"{"id":"m1","from":{"id":"u1"},"text":"hi"}"#;
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+fn is_unauthenticated(result: Result<Vec<InboundEvent>, WebhookError>) -> bool {
+    matches!(result, Err(WebhookError::Unauthenticated(_)))
+}
+
+#[test]
+fn a_fresh_timestamped_request_is_accepted_with_or_without_require_timestamp() {
+    let headers = timestamped_headers(now(), BODY);
+    for webhook in [channel(None), channel_requiring_timestamp()] {
+        let events = webhook.parse_webhook(&headers, BODY).expect("accepted");
+        assert_eq!(events.len(), 1);
+    }
+}
+
+#[test]
+fn a_body_only_signature_is_accepted_unless_the_channel_requires_a_timestamp() {
+    let headers = signed_headers(BODY);
+    assert_eq!(
+        channel(None)
+            .parse_webhook(&headers, BODY)
+            .expect("accepted")
+            .len(),
+        1
+    );
+    assert!(is_unauthenticated(
+        channel_requiring_timestamp().parse_webhook(&headers, BODY)
+    ));
+}
+
+#[test]
+fn a_stale_timestamp_is_refused_in_either_direction_even_without_require_timestamp() {
+    for sent in [now() - 301, now() + 301] {
+        let headers = timestamped_headers(sent, BODY);
+        assert!(is_unauthenticated(
+            channel(None).parse_webhook(&headers, BODY)
+        ));
+        assert!(is_unauthenticated(
+            channel_requiring_timestamp().parse_webhook(&headers, BODY)
+        ));
+    }
+}
+
+#[test]
+fn a_captured_request_replayed_after_the_window_is_refused() {
+    let sent = 1_800_000_000;
+    let captured = timestamped_headers(sent, BODY);
+    let webhook = channel(None);
+    assert!(webhook.authenticate(&captured, BODY, sent + 60).is_ok());
+    assert!(matches!(
+        webhook.authenticate(&captured, BODY, sent + 301),
+        Err(WebhookError::Unauthenticated(_))
+    ));
+    // Moving the timestamp forward breaks the signature instead.
+    let mut moved = captured.clone();
+    moved.insert(
+        TIMESTAMP_HEADER,
+        (sent + 300).to_string().parse().expect("ascii"),
+    );
+    assert!(matches!(
+        webhook.authenticate(&moved, BODY, sent + 301),
+        Err(WebhookError::Unauthenticated(_))
+    ));
+    // Dropping the timestamp leaves a signature that is not the body-only one.
+    let mut stripped = captured;
+    stripped.remove(TIMESTAMP_HEADER);
+    assert!(matches!(
+        webhook.authenticate(&stripped, BODY, sent + 301),
+        Err(WebhookError::Unauthenticated(_))
+    ));
 }
 
 #[test]
@@ -177,7 +287,16 @@ async fn a_reply_is_posted_signed_and_the_remote_id_recorded() {
     assert_eq!(received.len(), 1);
     let (headers, body) = &received[0];
     let signature = headers.get(SIGNATURE_HEADER).expect("signed");
-    verify(SECRET.as_bytes(), body, signature.as_bytes()).expect("signature matches body");
+    let timestamp = headers.get(TIMESTAMP_HEADER).expect("timestamped");
+    let sent: i64 = timestamp.to_str().expect("ascii").parse().expect("seconds");
+    assert!((now() - sent).abs() <= 60, "signed at sending time");
+    let mut signed = format!("{sent}.").into_bytes();
+    signed.extend_from_slice(body);
+    assert_eq!(
+        signature.to_str().expect("ascii"),
+        hmac_hex(&signed),
+        "the callback signs \"<timestamp>.<body>\""
+    );
     let payload: OutboundPayload = serde_json::from_slice(body).expect("json");
     assert_eq!(payload.id, "42");
     assert_eq!(payload.to.id, "u1");
@@ -235,6 +354,7 @@ async fn requests_in_flight_are_capped_at_max_connections() {
             "shop",
             Config {
                 secret: SECRET.into(),
+                require_timestamp: false,
                 callback_url: None,
                 timeout_secs: 5,
                 receiver_deduplicates: true,
