@@ -188,9 +188,14 @@ impl TestApp {
 
     /// Spawns on an existing database (a restart).
     pub async fn spawn_on(db: TestDb, extra_config: &str) -> Self {
+        Self::spawn_on_with(db, "", extra_config).await
+    }
+
+    /// Spawns on an existing database with extra `[database]` keys besides its URL.
+    pub async fn spawn_on_with(db: TestDb, database_keys: &str, extra_config: &str) -> Self {
         let (callback, callback_url) = Callback::spawn().await;
         let text = format!(
-            "[database]\nurl = {:?}\n\n[dispatch]\nbackoff_base_ms = 0\nmax_attempts = 3\n{extra_config}\n\n\
+            "[database]\nurl = {:?}\n{database_keys}\n\n[dispatch]\nbackoff_base_ms = 0\nmax_attempts = 3\n{extra_config}\n\n\
              [[channels]]\nname = \"shop\"\nkind = \"webhook\"\nsecret = {SECRET:?}\ncallback_url = {callback_url:?}\n",
             db.url
         );
