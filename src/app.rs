@@ -161,6 +161,7 @@ impl App {
             sqlite_synchronous_full: config.database.sqlite_synchronous == SqliteSynchronous::Full,
             max_connections: config.database.max_connections,
             sqlite_cache_mib: config.database.sqlite_cache_mib,
+            acquire_timeout: std::time::Duration::from_millis(config.database.acquire_timeout_ms),
         })
         .await
         .with_context(|| {

@@ -263,6 +263,9 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
     /// SQLite page cache per connection, in MiB.
     pub sqlite_cache_mib: u32,
+    /// How long a statement waits for a database connection before the request is answered
+    /// 503 with `Retry-After` (the database is down, restarting or saturated).
+    pub acquire_timeout_ms: u64,
 }
 
 impl Default for DatabaseConfig {
@@ -272,6 +275,7 @@ impl Default for DatabaseConfig {
             sqlite_synchronous: SqliteSynchronous::Full,
             max_connections: 16,
             sqlite_cache_mib: 8,
+            acquire_timeout_ms: 10_000,
         }
     }
 }
@@ -283,6 +287,7 @@ impl fmt::Debug for DatabaseConfig {
             .field("sqlite_synchronous", &self.sqlite_synchronous)
             .field("max_connections", &self.max_connections)
             .field("sqlite_cache_mib", &self.sqlite_cache_mib)
+            .field("acquire_timeout_ms", &self.acquire_timeout_ms)
             .finish()
     }
 }
@@ -748,6 +753,9 @@ impl Config {
         }
         if !(1..=4096).contains(&self.database.sqlite_cache_mib) {
             return fail("database.sqlite_cache_mib: must be between 1 and 4096");
+        }
+        if !(1..=300_000).contains(&self.database.acquire_timeout_ms) {
+            return fail("database.acquire_timeout_ms: must be between 1 and 300000");
         }
         if self.webhooks.retry_for_hours == 0 {
             return fail("webhooks.retry_for_hours: must be above 0");

@@ -22,9 +22,23 @@ use crate::store::{Store, StoreError};
 /// Jobs waiting per writer before callers are pushed back.
 const QUEUE_DEPTH: usize = 8192;
 
-type Reply = oneshot::Sender<Result<Vec<Receipt>, SinkError>>;
+type Reply = oneshot::Sender<Result<Vec<Receipt>, DeliverError>>;
 /// A job's share of a group commit: its receipt count, event count, checkpoint and reply.
 type Caller = (usize, usize, Option<Checkpoint>, Reply);
+
+/// Why [`Pipeline::deliver`] stored nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliverError {
+    /// The database cannot commit for now (unreachable, restarting, saturated); the same
+    /// delivery may succeed later.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// The store refused the batch for another reason.
+    #[error("the store refused the batch: {0}")]
+    Refused(String),
+    #[error("shutting down")]
+    ShuttingDown,
+}
 
 struct Job {
     events: Vec<InboundEvent>,
@@ -84,13 +98,13 @@ impl Pipeline {
     /// message, in order.
     ///
     /// # Errors
-    /// When the store refuses the batch (nothing of it is committed) or the service is
-    /// shutting down.
+    /// When the database is unavailable or refuses the batch (nothing of it is committed) or
+    /// the service is shutting down.
     pub async fn deliver(
         &self,
         mut events: Vec<InboundEvent>,
         checkpoint: Option<Checkpoint>,
-    ) -> Result<Vec<Receipt>, SinkError> {
+    ) -> Result<Vec<Receipt>, DeliverError> {
         if events.is_empty() && checkpoint.is_none() {
             return Ok(Vec::new());
         }
@@ -108,10 +122,8 @@ impl Pipeline {
                 reply,
             })
             .await
-            .map_err(|_| SinkError("shutting down".into()))?;
-        answer
-            .await
-            .map_err(|_| SinkError("shutting down".into()))?
+            .map_err(|_| DeliverError::ShuttingDown)?;
+        answer.await.map_err(|_| DeliverError::ShuttingDown)?
     }
 
     /// The writer of a job: the same thread always goes to the same writer, so its messages
@@ -145,7 +157,9 @@ impl InboundSink for Pipeline {
         events: Vec<InboundEvent>,
         checkpoint: Option<Checkpoint>,
     ) -> Result<Vec<Receipt>, SinkError> {
-        Pipeline::deliver(self, events, checkpoint).await
+        Pipeline::deliver(self, events, checkpoint)
+            .await
+            .map_err(|err| SinkError(err.to_string()))
     }
 
     async fn checkpoint(&self, channel: &str, key: &str) -> Result<Option<String>, SinkError> {
@@ -191,7 +205,9 @@ impl Writer {
     }
 
     /// Commits jobs together; if the batch fails, each job is retried alone so that one bad
-    /// message (or a race with another node) fails only its own caller.
+    /// message (or a race with another node) fails only its own caller. When the database is
+    /// unavailable nobody is retried: each retry would wait out the pool's acquire timeout
+    /// again, and every caller can be told at once to come back later.
     async fn commit(&self, jobs: Vec<Job>) {
         let mut batch = Vec::with_capacity(jobs.iter().map(|job| job.events.len()).sum());
         let mut checkpoints = Vec::new();
@@ -203,7 +219,7 @@ impl Writer {
             batch.extend(job.events);
             checkpoints.extend(job.checkpoint);
         }
-        match self.store.record_inbound_events(&batch, &checkpoints).await {
+        let err = match self.store.record_inbound_events(&batch, &checkpoints).await {
             Ok((receipts, events)) => {
                 self.count(&receipts);
                 self.events.publish(events);
@@ -213,23 +229,31 @@ impl Writer {
                     // The caller may have gone away (client disconnected); the data is stored.
                     let _ = reply.send(Ok(mine));
                 }
+                return;
             }
-            Err(err) if callers.len() == 1 => self.fail(callers, &err),
-            Err(_) => {
-                let mut offset = 0;
-                for (count, events, checkpoint, reply) in callers {
-                    let mine = &batch[offset..offset + events];
-                    offset += events;
-                    let checkpoint: Vec<Checkpoint> = checkpoint.into_iter().collect();
-                    match self.store.record_inbound_events(mine, &checkpoint).await {
-                        Ok((receipts, events)) => {
-                            self.count(&receipts);
-                            self.events.publish(events);
-                            let _ = reply.send(Ok(receipts));
-                        }
-                        Err(err) => self.fail(vec![(count, events, None, reply)], &err),
-                    }
+            Err(err) => err,
+        };
+        if callers.len() == 1 || err.is_unavailable() {
+            return self.fail(callers, &err);
+        }
+        let mut offset = 0;
+        let mut callers = callers.into_iter();
+        while let Some((count, events, checkpoint, reply)) = callers.next() {
+            let mine = &batch[offset..offset + events];
+            offset += events;
+            let checkpoint: Vec<Checkpoint> = checkpoint.into_iter().collect();
+            match self.store.record_inbound_events(mine, &checkpoint).await {
+                Ok((receipts, events)) => {
+                    self.count(&receipts);
+                    self.events.publish(events);
+                    let _ = reply.send(Ok(receipts));
                 }
+                Err(err) if err.is_unavailable() => {
+                    // The database went away between the batch and this retry.
+                    let rest = std::iter::once((count, events, None, reply)).chain(callers);
+                    return self.fail(rest.collect(), &err);
+                }
+                Err(err) => self.fail(vec![(count, events, None, reply)], &err),
             }
         }
     }
@@ -245,10 +269,16 @@ impl Writer {
     }
 
     fn fail(&self, callers: Vec<Caller>, err: &StoreError) {
-        tracing::error!(error = %err, "inbound batch failed to commit");
+        tracing::error!(error = %err, callers = callers.len(), "inbound batch failed to commit");
         Metrics::add(&self.metrics.inbound_failures, 1);
         for (_, _, _, reply) in callers {
-            let _ = reply.send(Err(SinkError(err.to_string())));
+            let answer = if err.is_unavailable() {
+                DeliverError::Unavailable(err.to_string())
+            } else {
+                DeliverError::Refused(err.to_string())
+            };
+            // A caller that went away needs no answer; nothing of its job was stored.
+            let _ = reply.send(Err(answer));
         }
     }
 }

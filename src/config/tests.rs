@@ -173,6 +173,21 @@ fn the_sqlite_cache_is_bounded_and_configurable() {
     }
 }
 
+#[test]
+fn the_database_acquire_timeout_is_bounded_and_configurable() {
+    let config = Config::from_parts(None, Vec::new(), |_| None).expect("defaults");
+    assert_eq!(config.database.acquire_timeout_ms, 10_000);
+    let config = load("[database]\nacquire_timeout_ms = 500\n").expect("valid");
+    assert_eq!(config.database.acquire_timeout_ms, 500);
+    for bad in ["0", "300001"] {
+        let err = load(&format!("[database]\nacquire_timeout_ms = {bad}\n")).expect_err("invalid");
+        assert!(
+            err.to_string().contains("database.acquire_timeout_ms"),
+            "{err}"
+        );
+    }
+}
+
 const SHOP: &str = "[[channels]]\nname = \"shop\"\nkind = \"webhook\"\nsecret = \"s\"\n";
 
 #[test]

@@ -36,6 +36,9 @@ pub enum ApiError {
         message: String,
         retry_after_secs: u64,
     },
+    /// The database cannot be reached or cannot commit for now; nothing was written.
+    #[error("the database is unavailable, retry later")]
+    DatabaseUnavailable,
     /// A channel failed us; the caller's request was fine.
     #[error("{0}")]
     Upstream(String),
@@ -70,6 +73,9 @@ impl ApiError {
             ApiError::TooManyRequests { .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, "too_many_requests")
             }
+            ApiError::DatabaseUnavailable => {
+                (StatusCode::SERVICE_UNAVAILABLE, "database_unavailable")
+            }
             ApiError::Upstream(_) => (StatusCode::BAD_GATEWAY, "upstream"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -83,25 +89,48 @@ impl ApiError {
                 ApiError::Conflict(format!("conflicts with existing data ({constraint})"))
             }
             StoreError::Invalid(message) => ApiError::Invalid(message),
+            other if other.is_unavailable() => ApiError::DatabaseUnavailable,
             other => ApiError::Internal(other.into()),
         }
     }
 }
 
+/// What a 503 tells the caller to wait before retrying: long enough for a database restart or
+/// a fail-over to make progress, short enough that a provider's retry is not held back long.
+const RETRY_AFTER_SECS: u64 = 5;
+
+/// True when an internal error was caused by the database being unavailable (handlers that
+/// wrap store errors in `Internal` still answer 503, not 500).
+fn is_database_unavailable(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<StoreError>()
+            .is_some_and(StoreError::is_unavailable)
+    })
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code) = self.status_and_code();
-        let retry_after = match &self {
+        let this = match self {
+            ApiError::Internal(err) if is_database_unavailable(&err) => {
+                tracing::warn!(error = %err, "request failed: database unavailable");
+                ApiError::DatabaseUnavailable
+            }
+            other => other,
+        };
+        let (status, code) = this.status_and_code();
+        let retry_after = match &this {
             ApiError::TooManyRequests {
                 retry_after_secs, ..
             } => Some(*retry_after_secs),
+            _ if status == StatusCode::SERVICE_UNAVAILABLE => Some(RETRY_AFTER_SECS),
             _ => None,
         };
-        let message = if matches!(self, ApiError::Internal(_)) {
-            tracing::error!(error = ?self, "request failed");
+        let message = if matches!(this, ApiError::Internal(_)) {
+            tracing::error!(error = ?this, "request failed");
             "internal error".to_owned()
         } else {
-            self.to_string()
+            this.to_string()
         };
         let mut response = (
             status,

@@ -1,6 +1,7 @@
 //! `POST /hooks/{channel}`: inbound webhooks. The connector verifies the signature on the raw
 //! bytes and parses them; the pipeline commits; only then is the channel answered 200.
-//! Every refusal (401, 400, 404, 413) happens before anything is stored.
+//! Every refusal (401, 400, 404, 413) happens before anything is stored; a 503 (with
+//! `Retry-After`) means nothing was committed.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -12,6 +13,7 @@ use super::AppState;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Json, Path};
 use crate::metrics::Metrics;
+use crate::pipeline::DeliverError;
 
 /// The answer to an accepted webhook.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -76,9 +78,19 @@ async fn accept(
             WebhookError::Unsupported => ApiError::NotFound("webhook for this channel"),
             WebhookError::Unavailable(message) => ApiError::Unavailable(message),
         })?;
-    let receipts = state.pipeline.deliver(events, None).await.map_err(|err| {
-        ApiError::Unavailable(format!("message not stored, retry later: {}", err.0))
-    })?;
+    let receipts = state
+        .pipeline
+        .deliver(events, None)
+        .await
+        .map_err(|err| match err {
+            DeliverError::Unavailable(_) => ApiError::DatabaseUnavailable,
+            DeliverError::ShuttingDown => {
+                ApiError::Unavailable("shutting down, retry later".into())
+            }
+            DeliverError::Refused(reason) => {
+                ApiError::Unavailable(format!("message not stored, retry later: {reason}"))
+            }
+        })?;
     let duplicates = receipts.iter().filter(|r| r.duplicate).count();
     Ok(Json(HookResponse {
         accepted: receipts.len() - duplicates,

@@ -75,6 +75,40 @@ impl From<crate::domain::ParseError> for StoreError {
     }
 }
 
+impl StoreError {
+    /// True when the database could not be reached or could not commit for now (connection
+    /// refused or dropped, pool exhausted, server shutting down or starting, SQLite busy or
+    /// out of space): nothing was written and the same request may succeed later.
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Db(err) = self else {
+            return false;
+        };
+        match err {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_) => true,
+            sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+                if db
+                    .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                    .is_some()
+                {
+                    // Class 08 is "connection exception"; 57P01–57P03 are an administrator's
+                    // shutdown, a crash shutdown and "cannot connect now" (starting up).
+                    code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+                } else {
+                    // SQLite result codes; the low byte of an extended code is the primary
+                    // one: 5 busy, 6 locked, 10 I/O error, 13 full.
+                    code.parse::<i64>()
+                        .is_ok_and(|code| matches!(code & 0xff, 5 | 6 | 10 | 13))
+                }
+            }),
+            _ => false,
+        }
+    }
+}
+
 /// The result of a store call.
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -103,6 +137,10 @@ pub struct ConnectOptions {
     /// so this times the connections in use is most of the process's memory under load;
     /// beyond it pages come from the operating system's file cache.
     pub sqlite_cache_mib: u32,
+    /// Longest a statement waits for a pooled connection (or for the database to accept a new
+    /// one) before it fails as unavailable; while the database is down, callers get their 503
+    /// after this long.
+    pub acquire_timeout: Duration,
 }
 
 impl ConnectOptions {
@@ -113,6 +151,7 @@ impl ConnectOptions {
             sqlite_synchronous_full: true,
             max_connections: 16,
             sqlite_cache_mib: 8,
+            acquire_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -149,7 +188,7 @@ impl Store {
             let connect = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections)
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(options.acquire_timeout)
                 .connect_with(connect)
                 .await?;
             POSTGRES_MIGRATOR
@@ -183,7 +222,7 @@ impl Store {
                 );
             let pool = SqlitePoolOptions::new()
                 .max_connections(options.max_connections.max(2))
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(options.acquire_timeout)
                 .connect_with(connect)
                 .await?;
             SQLITE_MIGRATOR

@@ -188,6 +188,11 @@ impl TestApp {
 
     /// Spawns on an existing database (a restart).
     pub async fn spawn_on(db: TestDb, extra_config: &str) -> Self {
+        Self::spawn_on_with(db, "", extra_config).await
+    }
+
+    /// Spawns on an existing database with extra `[database]` keys besides its URL.
+    pub async fn spawn_on_with(db: TestDb, database_keys: &str, extra_config: &str) -> Self {
         let none = Workers {
             dispatcher: false,
             event_webhooks: false,
@@ -195,15 +200,24 @@ impl TestApp {
             automation: false,
             campaigns: false,
         };
-        Self::spawn_running(db, extra_config, none).await
+        Self::spawn_full(db, database_keys, extra_config, none).await
     }
 
     /// Spawns with `workers` running in the background, as in production (the others are
     /// driven by the test with `run_once`).
     pub async fn spawn_running(db: TestDb, extra_config: &str, workers: Workers) -> Self {
+        Self::spawn_full(db, "", extra_config, workers).await
+    }
+
+    async fn spawn_full(
+        db: TestDb,
+        database_keys: &str,
+        extra_config: &str,
+        workers: Workers,
+    ) -> Self {
         let (callback, callback_url) = Callback::spawn().await;
         let text = format!(
-            "[database]\nurl = {:?}\n\n[dispatch]\nbackoff_base_ms = 0\nmax_attempts = 3\n{extra_config}\n\n\
+            "[database]\nurl = {:?}\n{database_keys}\n\n[dispatch]\nbackoff_base_ms = 0\nmax_attempts = 3\n{extra_config}\n\n\
              [[channels]]\nname = \"shop\"\nkind = \"webhook\"\nsecret = {SECRET:?}\ncallback_url = {callback_url:?}\n",
             db.url
         );
