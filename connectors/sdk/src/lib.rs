@@ -12,6 +12,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
+#[cfg(test)]
+mod fuzz_props;
+#[cfg(any(test, feature = "testing"))]
+pub mod fuzzing;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod text;
