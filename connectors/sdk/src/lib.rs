@@ -15,6 +15,10 @@ use tokio_util::sync::CancellationToken;
 #[cfg(feature = "net")]
 pub mod net;
 pub mod signing;
+#[cfg(test)]
+mod fuzz_props;
+#[cfg(any(test, feature = "testing"))]
+pub mod fuzzing;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod text;

@@ -4,8 +4,11 @@
 /// Splits `text` into parts of at most `limit` characters, cutting after a blank line, else
 /// after a line break, else after a space, else hard at the limit. `keep_whole` may move a cut
 /// earlier so that an escape sequence is never split: it gets the text before the proposed cut
-/// and returns the byte index to cut at. Blank text gives no parts.
+/// and returns the byte index to cut at. Blank text gives no parts. A `limit` of 0 is taken
+/// as 1: no part can be shorter than one character.
 pub fn split_message(text: &str, limit: usize, keep_whole: impl Fn(&str) -> usize) -> Vec<String> {
+    // With 0 the cut would fall at the start of the text and the loop would never end.
+    let limit = limit.max(1);
     let mut parts = Vec::new();
     let mut rest = text.trim_end();
     while rest.chars().count() > limit {
