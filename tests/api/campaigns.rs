@@ -1442,3 +1442,38 @@ async fn cancelling_leaves_sends_in_flight_to_their_worker_and_settles_a_dead_wo
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_campaign_send_that_panics_fails_its_row_and_the_batch_goes_on() {
+    let app = TestApp::spawn().await;
+    import(&app, "identity:telegram,consent:telegram\n1,yes\n2,yes\n").await;
+    app.fake
+        .fail_next([FakeFailure::Panic("template engine tripped".into())]);
+    let id = campaign(
+        &app,
+        "Panics",
+        json!({"op": "everyone"}),
+        json!([{"channel": "fake", "body": "hello", "rate_per_sec": FAST}]),
+    )
+    .await;
+    start(&app, id).await;
+    let view = drain(&app, id).await;
+    let total = &view["funnel"]["total"];
+    assert_eq!(total["sent"], 1, "{total}");
+    assert_eq!(total["failed"], 1, "{total}");
+    assert_eq!(app.fake.sent().len(), 1);
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("switchboard_job_panics_total{worker=\"campaigns\"} 1\n"),
+        "{metrics}"
+    );
+    app.stop().await;
+}
