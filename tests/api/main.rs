@@ -21,6 +21,7 @@ mod event_webhooks;
 mod fake_discord;
 mod fake_graph;
 mod fake_telegram;
+mod file_modes;
 mod hooks;
 mod mail_peers;
 mod meta;

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
+pub mod private_files;
 pub mod signing;
 #[cfg(feature = "testing")]
 pub mod testing;
