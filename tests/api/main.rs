@@ -23,6 +23,7 @@ mod fake_graph;
 mod fake_telegram;
 mod file_modes;
 mod hooks;
+mod mail_forgery;
 mod mail_peers;
 mod meta;
 mod migrations;

@@ -74,7 +74,9 @@ impl Writer<'_> {
                 .map_err(|err| rejected("reply address", err))?,
         );
         let created_ms = msg.created_at.timestamp_millis();
-        let message_id = self.signer.message_id(&msg.id, created_ms);
+        let message_id = self
+            .signer
+            .message_id(&msg.id, created_ms, &msg.to.external_id);
 
         let mut builder = Message::builder()
             .from(from)
@@ -328,7 +330,10 @@ mod tests {
             blobs: &blobs,
         };
         let out = writer.write(&reply()).expect("write");
-        assert_eq!(out.message_id, signer.message_id("17", 1_700_000_000_000));
+        assert_eq!(
+            out.message_id,
+            signer.message_id("17", 1_700_000_000_000, &reply().to.external_id)
+        );
         let raw = String::from_utf8(out.mail.formatted()).expect("utf8");
         let unfolded = raw.replace("\r\n ", " ");
         assert!(
