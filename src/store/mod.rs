@@ -7,6 +7,7 @@
 //! (full-text search, claiming jobs, `BEGIN IMMEDIATE`), the code branches on `IS_POSTGRES`
 //! right there.
 
+mod database_file;
 mod event_cursor;
 mod postgres;
 mod routing_sql;
@@ -220,6 +221,7 @@ impl Store {
                     "cache_size",
                     format!("-{}", u64::from(options.sqlite_cache_mib.max(1)) * 1024),
                 );
+            database_file::prepare(&url, &connect).map_err(|err| StoreError::Db(err.into()))?;
             let pool = SqlitePoolOptions::new()
                 .max_connections(options.max_connections.max(2))
                 .acquire_timeout(options.acquire_timeout)

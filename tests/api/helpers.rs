@@ -457,6 +457,15 @@ impl ServedBinary {
     /// Starts the binary in `dir` on `database_url` and waits until it listens; its output is
     /// drained afterwards so it never blocks on a full pipe.
     pub fn start(dir: &std::path::Path, database_url: &str) -> Self {
+        Self::start_with_stderr(dir, database_url, std::process::Stdio::inherit())
+    }
+
+    /// [`ServedBinary::start`] with the binary's log (stderr) sent to `stderr`.
+    pub fn start_with_stderr(
+        dir: &std::path::Path,
+        database_url: &str,
+        stderr: std::process::Stdio,
+    ) -> Self {
         use std::io::{BufRead, BufReader};
         use std::process::{Command, Stdio};
         let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard"))
@@ -465,7 +474,7 @@ impl ServedBinary {
             .env("SWITCHBOARD_DATABASE_URL", database_url)
             .env("SWITCHBOARD_LOG_LEVEL", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("start switchboard");
         let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();

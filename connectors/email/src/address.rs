@@ -71,18 +71,43 @@ impl Signer {
         token.strip_prefix('c')?.parse().ok()
     }
 
-    /// True when `id` (normalised) is one of our outbound Message-IDs.
-    pub fn is_our_message_id(&self, id: &str) -> bool {
-        id.to_ascii_lowercase()
-            .strip_suffix(&self.domain)
-            .is_some_and(|rest| rest.ends_with('@') && rest.starts_with("sb."))
+    /// The Message-ID of our outbound message `id` to `recipient`, created at `created_ms`:
+    /// `sb.<id>.<unique>.<tag>@domain`. `<unique>` makes it the same for every retry,
+    /// unguessable, and unique across databases (the timestamp is in its MAC); `<tag>` is a MAC
+    /// over the rest and the recipient, so a report or a copy can be checked as really ours,
+    /// and sent to that address, without a database.
+    pub fn message_id(&self, id: &str, created_ms: i64, recipient: &str) -> String {
+        let unique = self.mac("message-id", &format!("{id}:{created_ms}"));
+        let stem = format!("{id}.{unique}");
+        let tag = self.message_id_tag(&stem, recipient);
+        format!("sb.{stem}.{tag}@{}", self.domain)
     }
 
-    /// The Message-ID of our outbound message `id` created at `created_ms`: the same for every
-    /// retry, unguessable, and unique across databases (the timestamp is in the MAC).
-    pub fn message_id(&self, id: &str, created_ms: i64) -> String {
-        let mac = self.mac("message-id", &format!("{id}:{created_ms}"));
-        format!("sb.{id}.{mac}@{}", self.domain)
+    fn message_id_tag(&self, stem: &str, recipient: &str) -> String {
+        let recipient = recipient.trim().to_ascii_lowercase();
+        self.mac("message-id-tag", &format!("{stem}\0{recipient}"))
+    }
+
+    /// True when `id` (normalised) is a Message-ID we gave a message to `recipient`: its MAC
+    /// verifies (compared in constant time). An id that merely has our shape is not ours.
+    /// Ids of the older `sb.<id>.<mac>@domain` form carry no recipient and cannot be checked
+    /// without a database, so they never match: a report on such a message is kept as mail
+    /// for a person to read instead of failing a message or suppressing an address.
+    pub fn is_our_message_id_to(&self, id: &str, recipient: &str) -> bool {
+        let Some((local, domain)) = id.trim().rsplit_once('@') else {
+            return false;
+        };
+        if !domain.eq_ignore_ascii_case(&self.domain) {
+            return false;
+        }
+        let Some((stem, tag)) = local
+            .strip_prefix("sb.")
+            .and_then(|rest| rest.rsplit_once('.'))
+        else {
+            return false;
+        };
+        let expected = self.message_id_tag(stem, recipient);
+        constant_time_eq(tag.as_bytes(), expected.as_bytes())
     }
 }
 
@@ -226,16 +251,48 @@ mod tests {
         );
     }
 
+    const TO: &str = "jane@customer.test";
+
     #[test]
     fn message_ids_are_stable_per_message_and_distinct_between_messages() {
         let signer = signer();
-        assert_eq!(signer.message_id("7", 1000), signer.message_id("7", 1000));
-        assert_ne!(signer.message_id("7", 1000), signer.message_id("8", 1000));
-        assert_ne!(signer.message_id("7", 1000), signer.message_id("7", 1001));
-        assert!(signer.message_id("7", 1000).ends_with("@example.test"));
-        assert!(signer.is_our_message_id(&signer.message_id("7", 1000)));
-        assert!(!signer.is_our_message_id("c1@customer.test"));
-        assert!(!signer.is_our_message_id("sb.1@evil-example.test"));
+        let id = |msg, at| signer.message_id(msg, at, TO);
+        assert_eq!(id("7", 1000), id("7", 1000));
+        assert_ne!(id("7", 1000), id("8", 1000));
+        assert_ne!(id("7", 1000), id("7", 1001));
+        assert!(id("7", 1000).ends_with("@example.test"));
+        assert!(id("7", 1000).starts_with("sb.7."));
+    }
+
+    #[test]
+    fn only_message_ids_we_gave_that_recipient_are_ours() {
+        let signer = signer();
+        let id = signer.message_id("7", 1000, TO);
+        assert!(signer.is_our_message_id_to(&id, TO));
+        assert!(signer.is_our_message_id_to(&id, " Jane@Customer.TEST "));
+        assert!(signer.is_our_message_id_to(&id.replace("example.test", "EXAMPLE.test"), TO));
+        assert!(!signer.is_our_message_id_to(&id, "joe@customer.test"));
+        // Our shape without our MAC: a made-up id, another message's tag, another key,
+        // another domain, and the form of the previous version.
+        assert!(
+            !signer.is_our_message_id_to("sb.5.0123456789abcdef.0123456789abcdef@example.test", TO)
+        );
+        let other = signer.message_id("8", 1000, TO);
+        let (_, other_tag) = other
+            .trim_end_matches("@example.test")
+            .rsplit_once('.')
+            .expect("tag");
+        let (stem, _) = id
+            .trim_end_matches("@example.test")
+            .rsplit_once('.')
+            .expect("tag");
+        assert!(!signer.is_our_message_id_to(&format!("{stem}.{other_tag}@example.test"), TO));
+        let foreign = Signer::new(b"other", "support@example.test", "example.test");
+        assert!(!signer.is_our_message_id_to(&foreign.message_id("7", 1000, TO), TO));
+        assert!(!signer.is_our_message_id_to(&id.replace("example.test", "evil.test"), TO));
+        assert!(!signer.is_our_message_id_to("sb.5.abc@example.test", TO));
+        assert!(!signer.is_our_message_id_to("c1@customer.test", TO));
+        assert!(!signer.is_our_message_id_to("", TO));
     }
 
     #[test]

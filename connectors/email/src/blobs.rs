@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use connector_sdk::private_files;
 use sha2::{Digest, Sha256};
 
 /// The prefix of attachment `file_id`s that live in this store.
@@ -17,9 +18,15 @@ pub struct BlobStore {
 }
 
 impl BlobStore {
-    /// A store under `root` (created on first write).
+    /// A store under `root` (created on first write, for the service's user only).
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Self { root: root.into() }
+    }
+
+    /// A warning naming the directory when other users can access it (attachments are
+    /// customer data); `None` when it is private or not created yet.
+    pub fn exposure_warning(&self) -> Option<String> {
+        private_files::exposure_warning(&self.root)
     }
 
     fn path_of(&self, hex: &str) -> PathBuf {
@@ -38,7 +45,8 @@ impl BlobStore {
             return Ok(format!("{REF_PREFIX}{hex}"));
         }
         let dir = path.parent().unwrap_or(&self.root);
-        std::fs::create_dir_all(dir)?;
+        // Directories 0700 and files 0600 (the temporary file's mode survives the rename).
+        private_files::create_dir_all(dir)?;
         // Write to a temporary name and rename: a crash never leaves a truncated blob under
         // its final name, and concurrent writers of the same blob both succeed.
         let mut temp = tempfile_in(dir)?;
@@ -73,11 +81,7 @@ fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
         let path = dir.join(format!(".tmp-{}-{nanos}-{attempt}", std::process::id()));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
+        match private_files::create_new(&path) {
             Ok(file) => return Ok((path, file)),
             Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(err) => return Err(err),
@@ -107,5 +111,26 @@ mod tests {
         assert_eq!(store.get("telegram-file").expect("get"), None);
         let missing = format!("{REF_PREFIX}{}", "0".repeat(64));
         assert_eq!(store.get(&missing).expect("get"), None);
+    }
+
+    #[test]
+    fn blobs_and_their_directories_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &Path| {
+            std::fs::metadata(path)
+                .expect("exists")
+                .permissions()
+                .mode()
+                & 0o777
+        };
+        let dir = tempfile::tempdir().expect("dir");
+        let root = dir.path().join("blobs");
+        let store = BlobStore::new(&root);
+        let reference = store.put(b"invoice").expect("put");
+        let hex = reference.strip_prefix(REF_PREFIX).expect("ours");
+        assert_eq!(mode(&root), 0o700);
+        assert_eq!(mode(&root.join(&hex[..2])), 0o700);
+        assert_eq!(mode(&store.path_of(hex)), 0o600);
+        assert_eq!(store.exposure_warning(), None);
     }
 }

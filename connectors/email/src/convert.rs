@@ -22,6 +22,10 @@ use crate::loops::{Headers, automated_reason};
 /// with thousands of references must not cost thousands of lookups.
 const MAX_REFERENCES: usize = 30;
 
+/// At most this many `To`/`Cc` addresses are checked against our signatures: a mail listing
+/// thousands must not cost thousands of MACs.
+const MAX_RECIPIENTS: usize = 50;
+
 /// Why a mail could not be read.
 #[derive(Debug)]
 pub enum ReadError {
@@ -63,19 +67,36 @@ impl Reader<'_> {
             .parse(raw)
             .filter(|mail| !mail.headers().is_empty())
             .ok_or_else(|| ReadError::NotMail("not an RFC 5322 message (no headers)".into()))?;
-        // Only reports on mail we sent become delivery updates; any other report (a bounce of
-        // someone's personal mail that landed here) is kept as an automated message.
-        if let Some(bounce) = read_bounce(&mail)
-            .filter(|bounce| self.signer.is_our_message_id(&bounce.original_message_id))
-        {
-            return Ok(self.bounce_events(&bounce));
+        // Only a report on a message we really sent to the failed recipient (the MAC in our
+        // Message-ID covers the recipient) fails that message and suppresses the address. Any
+        // other report (forged, a bounce of someone's personal mail that landed here, or on a
+        // message from before ids were bound to their recipient) is kept as automated mail
+        // for a person to see: it never changes state and is never dropped.
+        if let Some(bounce) = read_bounce(&mail) {
+            let ours: Vec<&str> = bounce
+                .recipients
+                .iter()
+                .map(String::as_str)
+                .filter(|to| {
+                    self.signer
+                        .is_our_message_id_to(&bounce.original_message_id, to)
+                })
+                .collect();
+            if !ours.is_empty() {
+                return Ok(self.bounce_events(&bounce, &ours));
+            }
+            tracing::warn!(
+                channel = self.channel,
+                original = %bounce.original_message_id,
+                "a delivery report names no message we sent to its recipients; kept as mail"
+            );
         }
         // A copy of our own outbound mail (a provider filing sent mail in the inbox, a Bcc to
-        // ourselves) is not a customer's message.
-        if mail
-            .message_id()
-            .and_then(normalize_message_id)
-            .is_some_and(|id| self.signer.is_our_message_id(&id))
+        // ourselves) is not a customer's message. Only a Message-ID whose MAC verifies for one
+        // of the listed recipients counts: a customer's mail that merely looks like ours is
+        // still the customer's.
+        if let Some(id) = mail.message_id().and_then(normalize_message_id)
+            && listed_recipients(&mail).any(|to| self.signer.is_our_message_id_to(&id, &to))
         {
             tracing::debug!(channel = self.channel, "skipping a copy of our own mail");
             return Ok(Vec::new());
@@ -83,7 +104,9 @@ impl Reader<'_> {
         Ok(vec![InboundEvent::Message(self.message(&mail, raw)?)])
     }
 
-    fn bounce_events(&self, bounce: &Bounce) -> Vec<InboundEvent> {
+    /// The failure of our message and, when permanent, the suppression of each recipient in
+    /// `ours`: those the report names that our Message-ID was really sent to.
+    fn bounce_events(&self, bounce: &Bounce, ours: &[&str]) -> Vec<InboundEvent> {
         let mut events = Vec::new();
         let mut update = DeliveryUpdate::new(
             self.channel,
@@ -93,11 +116,11 @@ impl Reader<'_> {
         update.error = Some(bounce.reason());
         events.push(InboundEvent::Delivery(update));
         if bounce.is_hard() {
-            for recipient in &bounce.recipients {
+            for recipient in ours {
                 events.push(InboundEvent::Suppressed(Suppression::new(
                     self.channel,
                     self.scope,
-                    recipient.clone(),
+                    (*recipient).to_owned(),
                     format!("hard bounce: {}", bounce.reason()),
                 )));
             }
@@ -184,16 +207,11 @@ impl Reader<'_> {
 
     /// The conversation named by one of our signed reply addresses among the recipients.
     fn signed_conversation(&self, mail: &Message<'_>) -> Option<i64> {
-        let listed = [mail.to(), mail.cc()]
-            .into_iter()
-            .flatten()
-            .flat_map(Address::iter)
-            .filter_map(|addr| addr.address().map(str::to_owned));
         // MTAs record the envelope recipient here when the header recipients were rewritten.
         let envelope = ["Delivered-To", "X-Original-To", "Envelope-To"]
             .into_iter()
             .filter_map(|name| mail.header_raw(name).map(str::to_owned));
-        listed
+        listed_recipients(mail)
             .chain(envelope)
             .find_map(|address| self.signer.verify_reply_address(&address))
     }
@@ -249,6 +267,16 @@ fn sender_of(mail: &Message<'_>) -> Option<(String, Option<String>)> {
                 .contains('@')
                 .then(|| (address, addr.name().map(str::to_owned)))
         })
+}
+
+/// The `To` and `Cc` addresses, at most [`MAX_RECIPIENTS`] of them.
+fn listed_recipients<'m>(mail: &'m Message<'_>) -> impl Iterator<Item = String> + 'm {
+    [mail.to(), mail.cc()]
+        .into_iter()
+        .flatten()
+        .flat_map(Address::iter)
+        .filter_map(|addr| addr.address().map(str::to_owned))
+        .take(MAX_RECIPIENTS)
 }
 
 /// `In-Reply-To` first, then `References` newest first; normalised, unique, bounded.

@@ -178,19 +178,26 @@ fn a_mail_without_message_id_gets_a_stable_one() {
     assert!(one.external_id.ends_with("@synthetic.switchboard"));
 }
 
+/// The test DSN, reporting on our message 5 as sent to `sent_to`.
+fn dsn_on_our_message_to(fixture: &Fixture, sent_to: &str) -> (String, String) {
+    let ours = fixture.signer.message_id("5", 1_000, sent_to);
+    (
+        crate::bounce::tests::DSN.replace("sb.5.abc@example.test", &ours),
+        ours,
+    )
+}
+
 #[test]
 fn a_bounce_fails_our_message_and_suppresses_the_address() {
     let fixture = Fixture::new();
-    let events = fixture
-        .reader()
-        .read(crate::bounce::tests::DSN.as_bytes())
-        .expect("read");
+    let (dsn, ours) = dsn_on_our_message_to(&fixture, "Gone@Customer.test");
+    let events = fixture.reader().read(dsn.as_bytes()).expect("read");
     match events.as_slice() {
         [
             InboundEvent::Delivery(update),
             InboundEvent::Suppressed(suppression),
         ] => {
-            assert_eq!(update.external_id, "sb.5.abc@example.test");
+            assert_eq!(update.external_id, ours);
             assert_eq!(update.state, DeliveryState::Failed);
             assert!(update.error.as_deref().is_some_and(|e| e.contains("5.1.1")));
             assert_eq!(suppression.address, "gone@customer.test");
@@ -198,6 +205,49 @@ fn a_bounce_fails_our_message_and_suppresses_the_address() {
         }
         other => panic!("unexpected {other:?}"),
     }
+}
+
+#[test]
+fn a_forged_bounce_with_an_id_of_our_shape_is_kept_as_mail_and_suppresses_nothing() {
+    let fixture = Fixture::new();
+    let forged = crate::bounce::tests::DSN.replace(
+        "sb.5.abc@example.test",
+        "sb.5.0123456789abcdef.0123456789abcdef@example.test",
+    );
+    let message = fixture.message(&forged);
+    assert!(message.automated, "a person sees it flagged as automated");
+    assert_eq!(message.external_id, "dsn-1@mx.example.test");
+}
+
+#[test]
+fn a_bounce_naming_another_recipient_than_our_message_had_suppresses_nothing() {
+    let fixture = Fixture::new();
+    let (dsn, _) = dsn_on_our_message_to(&fixture, "jane@customer.test");
+    let message = fixture.message(&dsn);
+    assert!(message.automated);
+    assert_eq!(message.external_id, "dsn-1@mx.example.test");
+}
+
+#[test]
+fn a_bounce_on_a_message_id_of_the_previous_form_is_kept_as_mail() {
+    // The DSN names `sb.5.abc@example.test`: our old shape, whose MAC names no recipient.
+    let message = Fixture::new().message(crate::bounce::tests::DSN);
+    assert!(message.automated);
+}
+
+#[test]
+fn a_customer_mail_whose_message_id_looks_like_ours_is_the_customers() {
+    let fixture = Fixture::new();
+    let message = fixture.message(
+        "From: jane@customer.test\r\nTo: support@example.test\r\nSubject: help\r\n\
+         Message-ID: <sb.12.0123456789abcdef.0123456789abcdef@example.test>\r\n\r\nhello\r\n",
+    );
+    assert_eq!(
+        message.external_id,
+        "sb.12.0123456789abcdef.0123456789abcdef@example.test"
+    );
+    assert_eq!(message.text, "hello");
+    assert!(!message.automated);
 }
 
 #[test]
@@ -280,7 +330,7 @@ fn inline_images_are_kept_with_their_content_id() {
 #[test]
 fn copies_of_our_own_mail_are_skipped() {
     let fixture = Fixture::new();
-    let ours = fixture.signer.message_id("12", 1_000);
+    let ours = fixture.signer.message_id("12", 1_000, "jane@customer.test");
     let raw = format!(
         "From: ACME <support@example.test>\r\nTo: jane@customer.test\r\nSubject: Re: x\r\n\
          Message-ID: <{ours}>\r\n\r\nour answer\r\n"

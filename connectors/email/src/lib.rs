@@ -219,10 +219,14 @@ impl Email {
         };
         let smtp_builder = smtp_builder(&config, &extra_roots)?;
         let signer = Signer::new(config.secret.as_bytes(), &config.address, &config.domain);
+        let blobs = BlobStore::new(config.blob_dir.clone());
+        if let Some(warning) = blobs.exposure_warning() {
+            tracing::warn!("{warning}");
+        }
         Ok(Self {
             name: name.into(),
             own: vec![config.address.to_ascii_lowercase()],
-            blobs: BlobStore::new(config.blob_dir.clone()),
+            blobs,
             imap,
             signer,
             extra_roots,

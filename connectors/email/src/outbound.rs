@@ -99,7 +99,9 @@ impl Writer<'_> {
                 .map_err(|err| rejected("reply address", err))?,
         );
         let created_ms = msg.created_at.timestamp_millis();
-        let message_id = self.signer.message_id(&msg.id, created_ms);
+        let message_id = self
+            .signer
+            .message_id(&msg.id, created_ms, &msg.to.external_id);
 
         let subject = clean_optional_line(msg.subject.as_deref());
         let references: Vec<String> = msg
@@ -358,7 +360,10 @@ mod tests {
             blobs: &blobs,
         };
         let out = writer.write(&reply()).expect("write");
-        assert_eq!(out.message_id, signer.message_id("17", 1_700_000_000_000));
+        assert_eq!(
+            out.message_id,
+            signer.message_id("17", 1_700_000_000_000, &reply().to.external_id)
+        );
         let raw = String::from_utf8(out.mail.formatted()).expect("utf8");
         let unfolded = raw.replace("\r\n ", " ");
         assert!(

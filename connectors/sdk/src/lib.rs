@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 #[cfg(feature = "net")]
 pub mod net;
+pub mod private_files;
 pub mod signing;
 #[cfg(test)]
 mod fuzz_props;

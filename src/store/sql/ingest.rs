@@ -276,8 +276,10 @@ async fn record_messages(
     let lookups = lookup(tx, batch).await?;
 
     let mut outcomes = Vec::with_capacity(batch.len());
-    // What earlier messages of this batch created or found, so later ones reuse it.
-    let mut first_seen: HashMap<(&str, &str), usize> = HashMap::new();
+    // What earlier messages of this batch created or found, so later ones reuse it. A message
+    // is a repeat only of one with the same id from the same contact: anyone can put another
+    // sender's id (an email Message-ID) on their own message, and must not hide it that way.
+    let mut first_seen: HashMap<(&str, &str, i64), usize> = HashMap::new();
     let mut senders: HashMap<(&str, &str), (i64, i64)> = HashMap::new();
     let mut threads: HashMap<(&str, &str), i64> = HashMap::new();
     // New messages with threading hints (email), for replies later in the same batch.
@@ -291,12 +293,6 @@ async fn record_messages(
             outcomes.push(Outcome::Stored { message: id, conversation });
             continue;
         }
-        if let Some(&earlier) = first_seen.get(&key) {
-            outcomes.push(Outcome::RepeatOf(earlier));
-            continue;
-        }
-        first_seen.insert(key, position);
-
         let sender_key = (message.sender.scope.as_str(), message.sender.external_id.as_str());
         let (contact, identity) = match (senders.get(&sender_key), found.contact_id, found.identity_id) {
             (Some(&known), _, _) => known,
@@ -304,6 +300,11 @@ async fn record_messages(
             _ => resolve_new_sender(tx, message, now, events).await?,
         };
         senders.insert(sender_key, (contact, identity));
+        if let Some(&earlier) = first_seen.get(&(key.0, key.1, contact)) {
+            outcomes.push(Outcome::RepeatOf(earlier));
+            continue;
+        }
+        first_seen.insert((key.0, key.1, contact), position);
         if !message.contact_attributes.is_empty() {
             merge_contact_attributes(tx, contact, &message.contact_attributes, now).await?;
         }
@@ -422,11 +423,11 @@ async fn lookup(conn: &mut Conn, batch: &[&InboundMessage]) -> StoreResult<Vec<L
                     i.id AS identity_id, i.contact_id, c.id AS conversation_id, \
                     c.status AS conversation_status \
              FROM input \
-             LEFT JOIN LATERAL (SELECT id, conversation_id FROM messages \
-                  WHERE channel = input.channel AND external_id = input.external_id \
-                    AND direction = 'in' LIMIT 1) m ON true \
              LEFT JOIN LATERAL (SELECT id, contact_id FROM contact_identities \
                   WHERE scope = input.scope AND external_id = input.sender LIMIT 1) i ON true \
+             LEFT JOIN LATERAL (SELECT id, conversation_id FROM messages \
+                  WHERE channel = input.channel AND external_id = input.external_id \
+                    AND direction = 'in' AND author_id = i.contact_id LIMIT 1) m ON true \
              LEFT JOIN LATERAL (SELECT id, status FROM conversations \
                   WHERE channel = input.channel AND thread_key = input.thread_key \
                   ORDER BY id DESC LIMIT 1) c ON true \
@@ -439,10 +440,11 @@ async fn lookup(conn: &mut Conn, batch: &[&InboundMessage]) -> StoreResult<Vec<L
                     i.id AS identity_id, i.contact_id, c.id AS conversation_id, \
                     c.status AS conversation_status \
              FROM input \
-             LEFT JOIN messages m ON m.channel = input.channel \
-                  AND m.external_id = input.external_id AND m.direction = 'in' \
              LEFT JOIN contact_identities i ON i.scope = input.scope \
                   AND i.external_id = input.sender \
+             LEFT JOIN messages m ON m.channel = input.channel \
+                  AND m.external_id = input.external_id AND m.direction = 'in' \
+                  AND m.author_id = i.contact_id \
              LEFT JOIN conversations c ON c.id = (SELECT max(id) FROM conversations \
                   WHERE channel = input.channel AND thread_key = input.thread_key) \
              ORDER BY input.idx"
@@ -472,7 +474,7 @@ async fn insert_messages(
     now: Millis,
 ) -> StoreResult<Vec<i64>> {
     let mut rows = Vec::new();
-    let mut positions: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut positions: HashMap<(&str, &str, i64), usize> = HashMap::new();
     for (position, (&message, outcome)) in batch.iter().zip(outcomes).enumerate() {
         if let Outcome::New { conversation, contact } = outcome {
             let author_type = if message.sender.is_bot { "bot" } else { "contact" };
@@ -490,7 +492,7 @@ async fn insert_messages(
                 message.sent_at.map(|at| at.timestamp_millis()),
                 message.automated,
             ]));
-            positions.insert((message.channel.as_str(), message.external_id.as_str()), position);
+            positions.insert((message.channel.as_str(), message.external_id.as_str(), *contact), position);
         }
     }
     let mut ids = vec![0; batch.len()];
@@ -503,25 +505,25 @@ async fn insert_messages(
          SELECT (e->>0)::bigint, e->>1, 'in', 'message', e->>2, (e->>3)::bigint, e->>4, e->>5, \
              (e->>6)::jsonb, e->>7, (e->>8)::bigint, (e->>9)::boolean, $2 \
          FROM jsonb_array_elements($1) WITH ORDINALITY AS t(e, n) ORDER BY n \
-         RETURNING id, channel, external_id"
+         RETURNING id, channel, external_id, author_id"
     } else {
         "INSERT INTO messages (conversation_id, channel, direction, kind, author_type, author_id, \
              text, html, attachments, external_id, sent_at, automated, created_at) \
          SELECT value->>0, value->>1, 'in', 'message', value->>2, value->>3, value->>4, \
              value->>5, value->>6, value->>7, value->>8, value->>9, $2 \
          FROM json_each($1) ORDER BY key \
-         RETURNING id, channel, external_id"
+         RETURNING id, channel, external_id, author_id"
     };
-    let inserted: Vec<(i64, String, Option<String>)> = sqlx::query_as(sql)
+    let inserted: Vec<(i64, String, Option<String>, Option<i64>)> = sqlx::query_as(sql)
         .bind(sqlx::types::Json(&rows))
         .bind(now.0)
         .fetch_all(&mut *conn)
         .await?;
     // RETURNING order is not guaranteed: match rows back by their unique key.
-    for (id, channel, external_id) in inserted {
+    for (id, channel, external_id, author) in inserted {
         let external_id = external_id.unwrap_or_default();
         let position = positions
-            .get(&(channel.as_str(), external_id.as_str()))
+            .get(&(channel.as_str(), external_id.as_str(), author.unwrap_or_default()))
             .ok_or_else(|| StoreError::Corrupt("inserted message not in batch".into()))?;
         ids[*position] = id;
     }
