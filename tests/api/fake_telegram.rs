@@ -10,7 +10,8 @@
 //! multipart/form-data, even for `InputFile::url`/`file_id`), `getFile` and file downloads
 //! from `/file/bot<token>/<path>`. Method names match case-insensitively (teloxide sends
 //! `GetMe`). Parameters may come as a JSON body, multipart/form-data or a query string.
-//! Errors use 4xx codes only, never 5xx (teloxide sleeps 10 s after any 5xx).
+//! Errors use 4xx codes, except [`Failure::ServerError`] (teloxide sleeps 10 s after any 5xx,
+//! so a test should use it sparingly).
 //!
 //! **Does not fake:** any other method (they answer 404 `Not Found: method <m>`), webhook
 //! delivery, url-encoded form bodies, `allowed_updates` filtering, negative `offset`s, the 409
@@ -43,6 +44,8 @@ pub enum Failure {
     Forbidden(String),
     /// HTTP 400 with this description, e.g. `"Bad Request: chat not found"`.
     BadRequest(String),
+    /// HTTP 500 with the Bot API's JSON error body (Telegram having a bad minute).
+    ServerError,
 }
 
 /// One API call as the fake received it.
@@ -174,6 +177,14 @@ impl FakeBotApi {
         self.shared.lock().offsets.clone()
     }
 
+    /// Forgets the failures still queued for `method` (an outage ends).
+    pub fn clear_failures(&self, method: &str) {
+        self.shared
+            .lock()
+            .failures
+            .remove(&method.to_ascii_lowercase());
+    }
+
     /// Makes the next call of `method` (case-insensitive) fail once with `failure`.
     /// Several failures for one method are used up in the order given.
     pub fn fail_next(&self, method: &str, failure: Failure) {
@@ -249,6 +260,7 @@ fn failure_response(failure: Failure) -> Response {
         }
         Failure::Forbidden(description) => error(StatusCode::FORBIDDEN, &description),
         Failure::BadRequest(description) => error(StatusCode::BAD_REQUEST, &description),
+        Failure::ServerError => error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),
     }
 }
 

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::cut_proxy::CutProxy;
 use crate::helpers::{SECRET, TestApp, TestDb, hook_body, postgres_server};
-use crate::pg_proxy::PgProxy;
 
 /// Concurrent senders of the inbound traffic.
 const SENDERS: usize = 4;
@@ -137,7 +137,7 @@ async fn postgres_outage_under_inbound_traffic_answers_503_and_loses_no_acknowle
     };
     let mut db = TestDb::new(switchboard::store::Backend::Postgres).await;
     let direct_url = db.url.clone();
-    let proxy = PgProxy::start(PgProxy::upstream_of(&direct_url).await).await;
+    let proxy = CutProxy::start(CutProxy::upstream_of(&direct_url).await).await;
     db.url = proxy.route(&direct_url);
     let app = TestApp::spawn_on_with(db, "acquire_timeout_ms = 500", "").await;
 

@@ -6,9 +6,9 @@ use serde_json::{Value, json};
 use crate::fake_telegram::{Failure, FakeBotApi};
 use crate::helpers::{TestApp, TestDb, app_backend};
 
-const TOKEN: &str = "123:TEST";
+pub(crate) const TOKEN: &str = "123:TEST";
 
-fn channel_config(fake: &FakeBotApi) -> String {
+pub(crate) fn channel_config(fake: &FakeBotApi) -> String {
     format!(
         "[[channels]]\nname = \"tg\"\nkind = \"telegram\"\ntoken = {TOKEN:?}\napi_url = {:?}\npoll_timeout_secs = 1\n\
          private_chat_per_second = 1000\ngroup_per_minute = 60000\nbot_per_second = 1000\n\n\
@@ -19,7 +19,7 @@ fn channel_config(fake: &FakeBotApi) -> String {
     )
 }
 
-fn private_text(message_id: i64, user: i64, text: &str) -> Value {
+pub(crate) fn private_text(message_id: i64, user: i64, text: &str) -> Value {
     json!({"message": {
         "message_id": message_id, "date": 1_790_000_000,
         "chat": {"id": user, "type": "private", "first_name": "Jana"},
@@ -37,13 +37,13 @@ fn group_text(message_id: i64, group: i64, user: i64, name: &str, text: &str) ->
     }})
 }
 
-async fn start() -> (FakeBotApi, TestApp) {
+pub(crate) async fn start() -> (FakeBotApi, TestApp) {
     let fake = FakeBotApi::start(TOKEN).await;
     let app = TestApp::spawn_with(&channel_config(&fake)).await;
     (fake, app)
 }
 
-async fn conversation_of(app: &TestApp, thread: &str) -> Value {
+pub(crate) async fn conversation_of(app: &TestApp, thread: &str) -> Value {
     let list = app.get_json("/api/v1/conversations?channel=tg").await;
     list["items"]
         .as_array()

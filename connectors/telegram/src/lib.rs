@@ -211,13 +211,13 @@ impl Telegram {
                 Ok(url) => InputFile::url(url),
                 Err(_) => {
                     return Err(RequestError::Api(ApiError::Unknown(format!(
-                        "bad attachment URL {url}"
+                        "Bad Request: bad attachment URL {url}"
                     ))));
                 }
             },
             (None, None) => {
                 return Err(RequestError::Api(ApiError::Unknown(
-                    "attachment without a file".into(),
+                    "Bad Request: attachment without a file".into(),
                 )));
             }
         };
@@ -242,6 +242,22 @@ impl Telegram {
     }
 }
 
+/// True when a Bot API error description is a refusal of the request (a 4xx), by the prefixes
+/// Telegram gives them.
+fn is_refusal(description: &str) -> bool {
+    const REFUSALS: [&str; 6] = [
+        "Bad Request",
+        "Unauthorized",
+        "Forbidden",
+        "Not Found",
+        "Conflict",
+        "Too Many Requests",
+    ];
+    REFUSALS
+        .iter()
+        .any(|prefix| description.starts_with(prefix))
+}
+
 /// Sorts a Bot API failure for the dispatcher.
 fn classify(err: RequestError) -> ConnectorError {
     match err {
@@ -262,6 +278,13 @@ fn classify(err: RequestError) -> ConnectorError {
             unreachable: true,
         },
         RequestError::Api(ApiError::InvalidToken) => ConnectorError::Unauthorized,
+        // teloxide drops the HTTP status and keeps only the description. Telegram words its
+        // refusals "Bad Request: …", "Forbidden: …" and so on; an unknown description without
+        // such a prefix ("Internal Server Error", "Bad Gateway") is Telegram failing, which
+        // must be retried rather than fail the reply for good.
+        RequestError::Api(ApiError::Unknown(description)) if !is_refusal(&description) => {
+            ConnectorError::unavailable(description, None)
+        }
         RequestError::Api(api) => ConnectorError::rejected(api.to_string()),
         RequestError::MigrateToChatId(chat) => ConnectorError::rejected(format!(
             "the group moved to chat {chat}; reply in the new conversation"

@@ -1,5 +1,6 @@
-//! A TCP proxy between the service and PostgreSQL that a test can cut and restore, to stage a
-//! database restart without touching the PostgreSQL server other tests share.
+//! A TCP proxy between the service and a peer (PostgreSQL, Dovecot) that a test can cut and
+//! restore, to stage a server restart or a network drop without touching the real server,
+//! which other tests may share.
 
 use std::net::SocketAddr;
 use std::sync::Mutex;
@@ -8,15 +9,15 @@ use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
-/// The proxy; `url` reaches the upstream database through it.
-pub struct PgProxy {
+/// The proxy; connections to `addr` reach the upstream server while it is not cut.
+pub struct CutProxy {
     pub addr: SocketAddr,
     upstream: SocketAddr,
     /// Cancelled by `cut`: stops the listener and drops every proxied connection.
     live: Mutex<Option<CancellationToken>>,
 }
 
-impl PgProxy {
+impl CutProxy {
     /// Listens on a random loopback port and forwards to `upstream`.
     pub async fn start(upstream: SocketAddr) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
@@ -79,7 +80,7 @@ impl PgProxy {
         });
     }
 
-    /// Drops every connection and refuses new ones until [`PgProxy::restore`].
+    /// Drops every connection and refuses new ones until [`CutProxy::restore`].
     pub fn cut(&self) {
         if let Some(token) = self.live.lock().expect("lock").take() {
             token.cancel();
