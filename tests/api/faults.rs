@@ -89,10 +89,7 @@ async fn post(client: &reqwest::Client, url: &str, id: &str) -> Answer {
     let response = client
         .post(url)
         .header("content-type", "application/json")
-        .header(
-            connector_webhook::SIGNATURE_HEADER,
-            connector_webhook::sign(SECRET.as_bytes(), body.as_bytes()),
-        )
+        .headers(crate::helpers::signed_headers(SECRET.as_bytes(), &body))
         .body(body)
         .send()
         .await
