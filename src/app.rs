@@ -382,7 +382,7 @@ impl App {
         ));
         tokio::select! {
             () = signal => tracing::info!("shutting down"),
-            () = shutdown.cancelled() => tracing::warn!("a worker failed; shutting down"),
+            () = shutdown.cancelled() => tracing::info!("shutdown requested; shutting down"),
         }
         shutdown.cancel();
         let grace = Duration::from_secs(self.config.server.shutdown_grace_secs);
