@@ -469,6 +469,27 @@ async fn remote_images_load_only_through_the_guard_from_the_message() {
     );
     assert!(peer.seen().is_empty());
     app.stop().await;
+
+    // Where the operator allows private addresses, the image comes through, inert.
+    let app = TestApp::spawn_with("[remote_images]\nallow_private_targets = true\n").await;
+    let mut mail = app.fake.message("mail-2", "sender", "see the picture");
+    mail.html = Some(format!(
+        "<p>Hi</p><img src=\"{image}\" alt=\"x\"><img src=\"{other}\">"
+    ));
+    let receipts = app.fake.inject(vec![mail]).await.expect("deliver");
+    let id = receipts[0].message_id;
+    let route = |url: &str| format!("/api/v1/messages/{id}/images?url={}", urlencode(url));
+    let loaded = app.get(&route(&image), &app.admin_token).await;
+    assert_eq!(loaded.status(), 200);
+    assert_eq!(loaded.headers()["content-type"], "image/png");
+    assert_eq!(loaded.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(loaded.bytes().await.expect("bytes").as_ref(), PIXEL);
+    let not_image = app.get(&route(&other), &app.admin_token).await;
+    assert_eq!(not_image.status(), 422, "HTML is not an image");
+    let seen = peer.seen();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(seen.iter().all(|s| s.authorization.is_none()));
+    app.stop().await;
 }
 
 fn urlencode(text: &str) -> String {

@@ -245,8 +245,9 @@ function body(m) {
       toggle.textContent = frame.hidden ? 'Show formatted' : 'Show as text';
     } }, 'Show as text');
     const remote = remoteImages(m.html);
-    const load = remote.length ? h('button', { type: 'button', class: 'link load-images', onClick: () => {
-      frame.srcdoc = throughServer(m);
+    const load = remote.length ? h('button', { type: 'button', class: 'link load-images', onClick: async () => {
+      load.disabled = true;
+      frame.srcdoc = await throughServer(m);
       load.remove();
     } }, `Load images (${remote.length})`) : null;
     return h('div', { class: 'msg-body' }, frame, text, toggle, load);
@@ -305,9 +306,10 @@ function attachments(m) {
     const href = a.file_id ? `/api/v1/messages/${m.id}/attachments/${index}` : safeUrl(a.url);
     const name = a.name || (a.url ? a.url.split('/').pop() : `attachment ${index + 1}`);
     const size = a.size ? ` (${Math.ceil(a.size / 1024)} KB)` : '';
-    // Only files the server serves are previewed: an off-site image would tell its owner
+    // Only files this server serves are previewed: an off-site image would tell its owner
     // when and where an agent read the message. Those stay links.
-    if (a.file_id && (a.mime_type || '').startsWith('image/')) {
+    const local = href && new URL(href, location.origin).origin === location.origin;
+    if (local && (a.mime_type || '').startsWith('image/')) {
       return h('li', { class: 'attachment image' },
         h('a', { href, target: '_blank', rel: 'noopener noreferrer' }, h('img', { src: href, alt: name })));
     }
