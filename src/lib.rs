@@ -27,6 +27,8 @@ pub mod config;
 pub mod dispatch;
 pub mod domain;
 pub mod events;
+#[cfg(test)]
+mod fuzz_props;
 pub mod http;
 pub mod memory;
 pub mod metrics;

@@ -3,18 +3,8 @@
 //! limit and at a small limit taken from the input so that cuts happen often.
 #![no_main]
 
+use connector_sdk::fuzzing::assert_parts;
 use libfuzzer_sys::fuzz_target;
-
-/// Every part is non-blank and within the limit (the Telegram splitter counts the escaped text).
-fn assert_parts(parts: &[String], limit: usize) {
-    for part in parts {
-        assert!(!part.trim().is_empty(), "blank part");
-        assert!(
-            part.chars().count() <= limit,
-            "part over {limit} characters"
-        );
-    }
-}
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else {

@@ -98,7 +98,10 @@ pub fn telegram_to_plain(markup: &str) -> String {
                 {
                     out.push_str(&format!(" ({href})"));
                 }
-            } else if tag.len() > 1 && tag[..2].eq_ignore_ascii_case("a ") {
+            } else if tag
+                .get(..2)
+                .is_some_and(|head| head.eq_ignore_ascii_case("a "))
+            {
                 pending_href.push(attribute(tag, "href").map(|href| decode_entities(&href)));
             }
             rest = &rest[end + 1..];
@@ -166,5 +169,18 @@ fn decode_entity(entity: &str) -> Option<char> {
             };
             char::from_u32(code)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by fuzzing (target `template`): a tag whose second byte is inside a multi-byte
+    /// character was sliced in the middle of that character.
+    #[test]
+    fn a_tag_starting_with_a_multibyte_character_is_dropped_not_a_panic() {
+        assert_eq!(telegram_to_plain("<aé>x</aé>"), "x");
+        assert_eq!(telegram_to_plain("<é>y"), "y");
     }
 }

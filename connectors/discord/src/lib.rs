@@ -4,6 +4,8 @@
 //! serenity's HTTP client. Owns Discord's protocol and nothing else.
 
 pub mod format;
+#[cfg(test)]
+mod fuzz_props;
 mod gateway;
 
 use std::collections::HashSet;

@@ -8,6 +8,8 @@ pub mod blobs;
 pub mod body;
 pub mod bounce;
 pub mod convert;
+#[cfg(test)]
+mod fuzz_props;
 mod imap;
 pub mod loops;
 pub mod outbound;

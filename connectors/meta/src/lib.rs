@@ -3,6 +3,8 @@
 //! messages and delivery statuses in, text/media/template messages out. Owns Meta's wire
 //! format and nothing else.
 
+#[cfg(test)]
+mod fuzz_props;
 pub mod inbound;
 pub mod outbound;
 

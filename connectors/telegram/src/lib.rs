@@ -4,6 +4,8 @@
 
 pub mod convert;
 pub mod format;
+#[cfg(test)]
+mod fuzz_props;
 pub mod limits;
 mod poll;
 

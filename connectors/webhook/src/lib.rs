@@ -1,6 +1,8 @@
 //! The generic webhook channel ("API channel"): signed JSON in on `/hooks/{channel}`, signed JSON
 //! out to the channel's `callback_url`. Owns the payload shape and the signature; nothing else.
 
+#[cfg(test)]
+mod fuzz_props;
 mod payload;
 
 use std::time::Duration;
