@@ -5,7 +5,7 @@
 use std::sync::LazyLock;
 
 use connector_sdk::Connector;
-use connector_webhook::{SIGNATURE_HEADER, Webhook, sign};
+use connector_webhook::{SIGNATURE_HEADER, TIMESTAMP_HEADER, Webhook, sign};
 use libfuzzer_sys::fuzz_target;
 
 const SECRET: &str = "fuzz-secret";
@@ -18,7 +18,11 @@ static CHANNEL: LazyLock<Webhook> = LazyLock::new(|| {
 
 fuzz_target!(|body: &[u8]| {
     let mut headers = http::HeaderMap::new();
-    let signature = http::HeaderValue::from_str(&sign(SECRET.as_bytes(), body))
+    let timestamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs() as i64);
+    headers.insert(TIMESTAMP_HEADER, http::HeaderValue::from(timestamp));
+    let signature = http::HeaderValue::from_str(&sign(SECRET.as_bytes(), timestamp, body))
         .expect("a hex signature is a valid header");
     headers.insert(SIGNATURE_HEADER, signature);
     // Errors are the expected answer to most inputs; only a panic or a hang is a finding.

@@ -12,14 +12,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
-#[cfg(feature = "net")]
-pub mod net;
-pub mod private_files;
-pub mod signing;
 #[cfg(test)]
 mod fuzz_props;
 #[cfg(any(test, feature = "testing"))]
 pub mod fuzzing;
+#[cfg(feature = "net")]
+pub mod net;
+pub mod private_files;
+pub mod signing;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod text;

@@ -7,7 +7,7 @@ use connector_sdk::fuzzing::mutated;
 use connector_sdk::{Connector, WebhookError};
 use proptest::prelude::*;
 
-use crate::{SIGNATURE_HEADER, Webhook, sign};
+use crate::{SIGNATURE_HEADER, TIMESTAMP_HEADER, Webhook, sign};
 
 const SECRET: &str = "fuzz-secret";
 
@@ -20,9 +20,12 @@ proptest! {
     #[test]
     fn webhook_signed_bodies_parse_or_are_malformed(body in mutated("webhook")) {
         let mut headers = http::HeaderMap::new();
+        let timestamp = chrono::Utc::now().timestamp();
+        headers.insert(TIMESTAMP_HEADER, http::HeaderValue::from(timestamp));
         headers.insert(
             SIGNATURE_HEADER,
-            http::HeaderValue::from_str(&sign(SECRET.as_bytes(), &body)).expect("header"),
+            http::HeaderValue::from_str(&sign(SECRET.as_bytes(), timestamp, &body))
+                .expect("header"),
         );
         match CHANNEL.parse_webhook(&headers, &body) {
             Ok(_) | Err(WebhookError::Malformed(_)) => {}
