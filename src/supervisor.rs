@@ -84,15 +84,32 @@ pub async fn isolate<F: Future>(
 ) -> Result<F::Output, JobPanic> {
     // The job's state is dropped with it and the caller only sees the panic's message, so no
     // broken invariant can be observed afterwards.
-    match AssertUnwindSafe(job).catch_unwind().await {
-        Ok(output) => Ok(output),
-        Err(payload) => {
-            let message = panic_message(payload.as_ref());
-            metrics.job_panicked(worker);
-            tracing::error!(worker, panic = %message, "a job panicked; it fails and the worker goes on");
-            Err(JobPanic { message })
-        }
-    }
+    AssertUnwindSafe(job)
+        .catch_unwind()
+        .await
+        .map_err(|payload| job_panicked(worker, metrics, payload.as_ref()))
+}
+
+/// [`isolate`] for a synchronous job (one that runs on the blocking pool).
+///
+/// # Errors
+/// [`JobPanic`] when the job panicked.
+pub fn isolate_blocking<T>(
+    worker: &str,
+    metrics: &Metrics,
+    job: impl FnOnce() -> T,
+) -> Result<T, JobPanic> {
+    // As in `isolate`: the job's state is dropped with it; only the message is kept.
+    std::panic::catch_unwind(AssertUnwindSafe(job))
+        .map_err(|payload| job_panicked(worker, metrics, payload.as_ref()))
+}
+
+/// Logs and counts a job's panic, and turns it into the job's failure.
+fn job_panicked(worker: &str, metrics: &Metrics, payload: &(dyn std::any::Any + Send)) -> JobPanic {
+    let message = panic_message(payload);
+    metrics.job_panicked(worker);
+    tracing::error!(worker, panic = %message, "a job panicked; it fails and the worker goes on");
+    JobPanic { message }
 }
 
 /// Runs the worker task that `start` makes until `shutdown`. When the task returns an error

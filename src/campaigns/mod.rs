@@ -21,11 +21,12 @@ pub mod throttle;
 pub mod unsubscribe;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
-use connector_sdk::{Connector, ConnectorError};
+use connector_sdk::{Connector, ConnectorError, OutboundMessage};
 use futures_util::future::join_all;
 use rand::Rng;
 use tokio::sync::{Notify, OnceCell};
@@ -37,7 +38,7 @@ use crate::domain::{ContactId, Millis};
 use crate::events::EventBus;
 use crate::store::Store;
 use crate::store::campaigns::{Campaign, LeasedSend, PlanChannel, SendResult};
-use crate::supervisor::isolate;
+use crate::supervisor::{isolate, isolate_blocking};
 use crate::templates::Templates;
 use render::Prepared;
 use settings::CampaignsConfig;
@@ -114,6 +115,8 @@ struct Inner {
     wake: Notify,
     cursor_ready: OnceCell<()>,
     test_sends: test_send::TestSendLimiter,
+    /// Batches being rendered on the blocking pool right now.
+    rendering: AtomicUsize,
 }
 
 /// The campaign worker (cheap to clone).
@@ -134,6 +137,7 @@ impl CampaignRunner {
                 wake: Notify::new(),
                 cursor_ready: OnceCell::new(),
                 test_sends: test_send::TestSendLimiter::default(),
+                rendering: AtomicUsize::new(0),
             }),
         }
     }
@@ -372,34 +376,48 @@ impl CampaignRunner {
                 lease_ms,
             )
             .await?;
-        let Some(lease) = lease else {
+        let Some(mut lease) = lease else {
             self.give_back(campaign.id, &plan.channel, granted);
             return Ok(outcome);
         };
-        let leased = &lease.sends;
+        let leased = Arc::new(std::mem::take(&mut lease.sends));
         outcome.leased += leased.len();
         let window = spec
             .quiet_hours
             .as_ref()
             .and_then(|quiet| quiet.parse().ok());
-        let prepared = match self
+        // Quiet hours and opt-outs first: only the messages that go out now are rendered.
+        let held: Vec<Option<SendResult>> =
+            leased.iter().map(|send| held_back(window, send)).collect();
+        let prepared = self
             .prepare(campaign, spec, plan, &channel, connector.kind())
             .await
-        {
-            Ok(prepared) => Ok(prepared),
-            Err(err) => Err(format!("rendering: {err:#}")),
-        };
+            .map(Arc::new)
+            .map_err(|err| format!("rendering: {err:#}"));
+        let wanted = held.iter().map(Option::is_none).collect();
+        let messages = self.render_batch(prepared, leased.clone(), wanted).await;
         // The whole batch goes out concurrently: its size is bounded by the throttle's burst
         // and `batch_size`.
-        let results: Vec<(ContactId, SendResult)> = join_all(leased.iter().map(|send| {
-            self.process(
-                prepared.as_ref(),
-                connector.as_ref(),
-                &channel,
-                window,
-                send,
-            )
-        }))
+        let results: Vec<(ContactId, SendResult)> = join_all(
+            leased
+                .iter()
+                .zip(held)
+                .zip(messages)
+                .map(|((send, held), message)| async {
+                    let result = match (held, message) {
+                        (Some(held), _) => held,
+                        (None, Some(Ok(message))) => {
+                            self.send_isolated(message, connector.as_ref(), &channel, send)
+                                .await
+                        }
+                        (None, Some(Err(error))) => SendResult::Failed { error },
+                        (None, None) => SendResult::Failed {
+                            error: "rendering: the message was not rendered".into(),
+                        },
+                    };
+                    (send.contact, result)
+                }),
+        )
         .await;
         let mut unused = granted.saturating_sub(leased.len());
         for (_, result) in &results {
@@ -425,68 +443,79 @@ impl CampaignRunner {
         Ok(outcome)
     }
 
-    /// Holds a send for quiet hours, drops it if the contact opted out since planning, or
-    /// delivers it.
-    async fn process(
-        &self,
-        prepared: Result<&Prepared, &String>,
-        connector: &dyn Connector,
-        channel: &PlanChannel,
-        window: Option<quiet::Window>,
-        send: &LeasedSend,
-    ) -> (ContactId, SendResult) {
-        let zone = send
-            .attributes
-            .get("timezone")
-            .and_then(|zone| zone.as_str());
-        let hold = window.and_then(|window| window.hold_until(zone, chrono::Utc::now()));
-        let result = match hold {
-            Some(until) => SendResult::Defer {
-                at: Millis(until.timestamp_millis()),
-            },
-            None if !send.allowed => SendResult::Suppressed {
-                reason: "opted out or unreachable since the campaign started".into(),
-                suppress: None,
-            },
-            None => match prepared {
-                // A send that panics fails its ledger row for good (a retry would panic
-                // again); the rest of the batch goes on.
-                Ok(prepared) => match isolate(
-                    "campaigns",
-                    &self.parts().metrics,
-                    self.deliver(prepared, connector, channel, send),
-                )
-                .await
-                {
-                    Ok(result) => result,
-                    Err(panic) => SendResult::Failed {
-                        error: panic.to_string(),
-                    },
-                },
-                Err(error) => SendResult::Failed {
-                    error: error.clone(),
-                },
-            },
-        };
-        (send.contact, result)
+    /// Batches whose messages are being rendered right now (on the blocking pool).
+    pub fn batches_rendering(&self) -> usize {
+        self.inner.rendering.load(Ordering::Relaxed)
     }
 
-    /// Renders and sends one message, and classifies the outcome like the dispatcher does.
-    async fn deliver(
+    /// Renders the messages of a batch marked `wanted` on the blocking pool, in order (`None`
+    /// for the others). Operator-written text thus never holds the async workers that answer
+    /// requests; each render is bounded by the template fuel and output cap, and one that
+    /// panics fails its message alone.
+    async fn render_batch(
         &self,
-        prepared: &Prepared,
+        prepared: Result<Arc<Prepared>, String>,
+        sends: Arc<Vec<LeasedSend>>,
+        wanted: Vec<bool>,
+    ) -> Vec<Option<Result<OutboundMessage, String>>> {
+        let count = sends.len();
+        let runner = self.clone();
+        let rendering = tokio::task::spawn_blocking(move || {
+            let _rendering = RenderingBatch::enter(&runner.inner.rendering);
+            sends
+                .iter()
+                .zip(wanted)
+                .map(|(send, wanted)| {
+                    wanted.then(|| {
+                        let prepared = prepared.as_ref().map_err(Clone::clone)?;
+                        isolate_blocking("campaigns", &runner.parts().metrics, || {
+                            runner.render(prepared, send)
+                        })
+                        .map_err(|panic| format!("rendering {panic}"))?
+                        .map_err(|err| format!("rendering: {err:#}"))
+                    })
+                })
+                .collect::<Vec<_>>()
+        });
+        match rendering.await {
+            Ok(messages) => messages,
+            // Only a cancelled runtime gets here (panics are caught per message): the batch's
+            // rows are retried after their lease.
+            Err(err) => {
+                let error = format!("rendering was interrupted: {err}");
+                (0..count).map(|_| Some(Err(error.clone()))).collect()
+            }
+        }
+    }
+
+    /// Sends one rendered message. A send that panics fails its ledger row for good (a retry
+    /// would panic again); the rest of the batch goes on.
+    async fn send_isolated(
+        &self,
+        message: OutboundMessage,
         connector: &dyn Connector,
         channel: &PlanChannel,
         send: &LeasedSend,
     ) -> SendResult {
-        let message = match self.render(prepared, send) {
-            Ok(message) => message,
-            Err(err) => {
-                return SendResult::Failed {
-                    error: format!("rendering: {err:#}"),
-                };
-            }
-        };
+        isolate(
+            "campaigns",
+            &self.parts().metrics,
+            self.deliver(message, connector, channel, send),
+        )
+        .await
+        .unwrap_or_else(|panic| SendResult::Failed {
+            error: panic.to_string(),
+        })
+    }
+
+    /// Sends one message, and classifies the outcome like the dispatcher does.
+    async fn deliver(
+        &self,
+        message: OutboundMessage,
+        connector: &dyn Connector,
+        channel: &PlanChannel,
+        send: &LeasedSend,
+    ) -> SendResult {
         let parts = self.parts();
         let retry = |retry_after: Option<Duration>, error: String| {
             if send.attempts + 1 >= i64::from(parts.config.max_attempts) {
@@ -576,4 +605,38 @@ impl CampaignRunner {
         }
         Ok(())
     }
+}
+
+/// Counts a batch as rendering while it lives.
+struct RenderingBatch<'a>(&'a AtomicUsize);
+
+impl<'a> RenderingBatch<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Self(count)
+    }
+}
+
+impl Drop for RenderingBatch<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Why a leased send does not go out now, if it does not: quiet hours at the contact's time
+/// zone (deferred), or an opt-out since the campaign started (suppressed).
+fn held_back(window: Option<quiet::Window>, send: &LeasedSend) -> Option<SendResult> {
+    let zone = send
+        .attributes
+        .get("timezone")
+        .and_then(|zone| zone.as_str());
+    if let Some(until) = window.and_then(|window| window.hold_until(zone, chrono::Utc::now())) {
+        return Some(SendResult::Defer {
+            at: Millis(until.timestamp_millis()),
+        });
+    }
+    (!send.allowed).then(|| SendResult::Suppressed {
+        reason: "opted out or unreachable since the campaign started".into(),
+        suppress: None,
+    })
 }

@@ -178,3 +178,63 @@ async fn a_campaign_message_that_hits_a_limit_fails_alone() {
     assert_eq!(sent[0].text, "Hi Light");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn campaign_messages_render_off_the_async_workers() {
+    // A body that takes a while for the real contact only (the check on saving renders the
+    // sample contact). The test runtime has one thread, shared with the server: rendered on
+    // it, the message would hold up /healthz until it was done.
+    let app = TestApp::spawn_with("[templates]\nfuel = 500000000\n").await;
+    let response = app
+        .post_json(
+            "/api/v1/contacts/import",
+            json!({"csv": "name,identity:telegram,consent:telegram\nSlow,1,yes\n"}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let body = "{% if contact.name == \"Slow\" %}{% for a in range(100000) %}{% for b in range(40) %}\
+                {% endfor %}{% endfor %}{% endif %}Hi {{ contact.name }}";
+    let response = save_campaign(&app, body).await;
+    assert_eq!(response.status(), 201);
+    let id = response.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    let start = app
+        .post_json(&format!("/api/v1/campaigns/{id}/start"), json!({}))
+        .await;
+    assert_eq!(start.status(), 200);
+    let (campaigns, fake) = (app.campaigns.clone(), app.fake.clone());
+    // Passes until the message is out (planning and leasing take passes of their own).
+    let pass = tokio::spawn(async move {
+        for _ in 0..5_000 {
+            campaigns.run_once().await.expect("campaign pass");
+            if !fake.sent().is_empty() {
+                return;
+            }
+        }
+    });
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while app.campaigns.batches_rendering() == 0 {
+        assert!(
+            !pass.is_finished(),
+            "the pass ended without rendering off the runtime"
+        );
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the render never started"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let health = app.get("/healthz", "").await;
+    assert_eq!(health.status(), 200);
+    assert_eq!(
+        app.campaigns.batches_rendering(),
+        1,
+        "the batch was still rendering when /healthz answered"
+    );
+    pass.await.expect("join");
+    let sent = app.fake.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].text, "Hi Slow");
+    app.stop().await;
+}
