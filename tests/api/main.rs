@@ -33,6 +33,7 @@ mod meta;
 mod migrations;
 mod outside_content;
 mod provider_outage;
+mod readme_tour;
 mod routable;
 mod routing;
 mod sign_in_limits;
