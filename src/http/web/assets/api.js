@@ -30,10 +30,18 @@ export async function api(method, path, body) {
   const text = await response.text();
   let data = null;
   if (text) {
-    try { data = JSON.parse(text); } catch { data = null; }
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
   }
   if (!response.ok) {
-    throw new ApiError(response.status, data?.error?.code || 'error', data?.error?.message || `${response.status} ${response.statusText}`);
+    throw new ApiError(
+      response.status,
+      data?.error?.code || 'error',
+      data?.error?.message || `${response.status} ${response.statusText}`,
+    );
   }
   return data;
 }
@@ -59,7 +67,9 @@ export async function getAll(path, max = 1000) {
   let cursor = null;
   do {
     const separator = path.includes('?') ? '&' : '?';
-    const page = await get(cursor ? `${path}${separator}cursor=${encodeURIComponent(cursor)}` : path);
+    const page = await get(
+      cursor ? `${path}${separator}cursor=${encodeURIComponent(cursor)}` : path,
+    );
     items.push(...page.items);
     cursor = page.next_cursor;
   } while (cursor && items.length < max);

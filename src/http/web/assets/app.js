@@ -29,9 +29,15 @@ function route() {
 
 async function navigate() {
   const r = route();
-  document.getElementById('nav-inbox')?.setAttribute('aria-current', r.page === 'inbox' ? 'page' : 'false');
-  document.getElementById('nav-admin')?.setAttribute('aria-current', r.page === 'admin' ? 'page' : 'false');
-  document.getElementById('nav-campaigns')?.setAttribute('aria-current', r.page === 'campaigns' ? 'page' : 'false');
+  document
+    .getElementById('nav-inbox')
+    ?.setAttribute('aria-current', r.page === 'inbox' ? 'page' : 'false');
+  document
+    .getElementById('nav-admin')
+    ?.setAttribute('aria-current', r.page === 'admin' ? 'page' : 'false');
+  document
+    .getElementById('nav-campaigns')
+    ?.setAttribute('aria-current', r.page === 'campaigns' ? 'page' : 'false');
   if (r.page === 'campaigns') {
     thread.leave();
     layout.inboxView = null;
@@ -47,11 +53,21 @@ async function navigate() {
   }
   if (layout.inboxView !== r.view) {
     layout.inboxView = r.view;
-    const threadPane = h('section', { class: 'thread-pane', id: 'thread-pane', 'aria-label': 'Conversation' },
-      h('p', { class: 'empty' }, 'Pick a conversation (j / k).'));
-    const contactPane = h('aside', { class: 'contact-pane', id: 'contact-pane', 'aria-label': 'Contact' });
+    const threadPane = h(
+      'section',
+      { class: 'thread-pane', id: 'thread-pane', 'aria-label': 'Conversation' },
+      h('p', { class: 'empty' }, 'Pick a conversation (j / k).'),
+    );
+    const contactPane = h('aside', {
+      class: 'contact-pane',
+      id: 'contact-pane',
+      'aria-label': 'Contact',
+    });
     layout.panes = { thread: threadPane, contact: contactPane };
-    replace(layout.main, h('div', { class: 'inbox' }, inbox.listPane(r.view, open), threadPane, contactPane));
+    replace(
+      layout.main,
+      h('div', { class: 'inbox' }, inbox.listPane(r.view, open), threadPane, contactPane),
+    );
     await inbox.reload();
   }
   layout.main.classList.toggle('has-conversation', r.id !== null);
@@ -79,28 +95,56 @@ function connectEvents() {
   const source = new EventSource('/api/v1/events');
   const handle = (e) => {
     let event;
-    try { event = JSON.parse(e.data); } catch { return; }
+    try {
+      event = JSON.parse(e.data);
+    } catch {
+      return;
+    }
     // One at a time, in the order the server sent them, so the screen follows history.
     queue = queue.then(() => apply(event)).catch((err) => console.warn('event failed', err));
   };
-  for (const kind of ['message.created', 'message.updated', 'conversation.created', 'conversation.assigned',
-    'conversation.status_changed', 'conversation.updated', 'conversation.idle', 'sla.breached', 'rule.failed',
-    'contact.created', 'contact.updated', 'campaign.started', 'campaign.progress', 'campaign.finished',
-    'contact.unsubscribed']) {
+  for (const kind of [
+    'message.created',
+    'message.updated',
+    'conversation.created',
+    'conversation.assigned',
+    'conversation.status_changed',
+    'conversation.updated',
+    'conversation.idle',
+    'sla.breached',
+    'rule.failed',
+    'contact.created',
+    'contact.updated',
+    'campaign.started',
+    'campaign.progress',
+    'campaign.finished',
+    'contact.unsubscribed',
+  ]) {
     source.addEventListener(kind, handle);
   }
   source.onmessage = handle;
   source.addEventListener('presence', (e) => {
-    try { thread.renderPresence(JSON.parse(e.data)); } catch { /* ignore a bad frame */ }
+    try {
+      thread.renderPresence(JSON.parse(e.data));
+    } catch {
+      /* ignore a bad frame */
+    }
   });
-  source.onopen = () => { status.textContent = 'live'; status.className = 'connection live'; };
-  source.onerror = () => { status.textContent = 'reconnecting…'; status.className = 'connection down'; };
+  source.onopen = () => {
+    status.textContent = 'live';
+    status.className = 'connection live';
+  };
+  source.onerror = () => {
+    status.textContent = 'reconnecting…';
+    status.className = 'connection down';
+  };
 }
 
 async function apply(event) {
   if (campaigns.isCampaignEvent(event)) campaigns.onEvent(event);
   if (me.role === 'marketer') return;
-  if (event.kind.startsWith('contact.') && event.contact_id) state.contacts.delete(event.contact_id);
+  if (event.kind.startsWith('contact.') && event.contact_id)
+    state.contacts.delete(event.contact_id);
   if (!event.conversation_id) {
     if (event.contact_id) await thread.onEvent(event);
     return;
@@ -110,7 +154,9 @@ async function apply(event) {
       const c = await get(`/conversations/${event.conversation_id}`);
       inbox.upsert(c);
       if (c.id === thread.openId()) inbox.markRead(c);
-    } catch { /* not visible to this agent */ }
+    } catch {
+      /* not visible to this agent */
+    }
   }
   await thread.onEvent(event);
 }
@@ -129,7 +175,10 @@ function heartbeat() {
 // ---- keyboard -------------------------------------------------------------------------------
 
 function typingInField(target) {
-  return target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
+  return (
+    target instanceof HTMLElement &&
+    (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))
+  );
 }
 
 function showHelp(visible) {
@@ -140,20 +189,38 @@ function showHelp(visible) {
 
 function onKey(e) {
   if (e.key === 'Escape') {
-    if (!document.getElementById('help').hidden) { showHelp(false); e.preventDefault(); }
+    if (!document.getElementById('help').hidden) {
+      showHelp(false);
+      e.preventDefault();
+    }
     return;
   }
   if (e.ctrlKey || e.metaKey || e.altKey || typingInField(e.target)) return;
   const inInbox = route().page === 'inbox';
   switch (e.key) {
-    case '?': showHelp(true); break;
-    case 'j': if (inInbox) inbox.move(1); break;
-    case 'k': if (inInbox) inbox.move(-1); break;
-    case 'r': if (thread.openId()) thread.focusComposer('reply'); break;
-    case 'n': if (thread.openId()) thread.focusComposer('note'); break;
-    case 'e': if (thread.openId()) thread.toggleResolved(); break;
-    case 'a': if (thread.openId()) thread.focusAssign(); break;
-    default: return;
+    case '?':
+      showHelp(true);
+      break;
+    case 'j':
+      if (inInbox) inbox.move(1);
+      break;
+    case 'k':
+      if (inInbox) inbox.move(-1);
+      break;
+    case 'r':
+      if (thread.openId()) thread.focusComposer('reply');
+      break;
+    case 'n':
+      if (thread.openId()) thread.focusComposer('note');
+      break;
+    case 'e':
+      if (thread.openId()) thread.toggleResolved();
+      break;
+    case 'a':
+      if (thread.openId()) thread.focusAssign();
+      break;
+    default:
+      return;
   }
   e.preventDefault();
 }
@@ -163,12 +230,19 @@ function onKey(e) {
 async function start() {
   layout.main = document.getElementById('main');
   document.getElementById('me-name').textContent = me.name;
-  if (me.role !== 'admin') document.querySelectorAll('.admin-only').forEach((el) => el.remove());
-  if (me.role === 'agent') document.querySelectorAll('.campaigns-only').forEach((el) => el.remove());
-  if (me.role === 'marketer') document.querySelectorAll('.inbox-only').forEach((el) => el.remove());
+  // Each role sees only its sections.
+  const hidden = [];
+  if (me.role !== 'admin') hidden.push('.admin-only');
+  if (me.role === 'agent') hidden.push('.campaigns-only');
+  if (me.role === 'marketer') hidden.push('.inbox-only');
+  for (const selector of hidden) {
+    for (const el of document.querySelectorAll(selector)) el.remove();
+  }
   document.getElementById('help-button').addEventListener('click', () => showHelp(true));
   document.getElementById('help-close').addEventListener('click', () => showHelp(false));
-  document.getElementById('help').addEventListener('click', (e) => { if (e.target.id === 'help') showHelp(false); });
+  document.getElementById('help').addEventListener('click', (e) => {
+    if (e.target.id === 'help') showHelp(false);
+  });
   document.addEventListener('keydown', onKey);
   const select = document.getElementById('availability');
   if (select) {
@@ -185,7 +259,10 @@ async function start() {
   }
   if (me.role === 'admin') {
     // Features built alongside the inbox: show their pages only where the API has them.
-    const [rules, templates] = await Promise.all([getOptional('/rules').catch(() => null), getOptional('/templates').catch(() => null)]);
+    const [rules, templates] = await Promise.all([
+      getOptional('/rules').catch(() => null),
+      getOptional('/templates').catch(() => null),
+    ]);
     if (rules === null) state.missing.add('rules');
     if (templates === null) state.missing.add('templates');
   }
@@ -196,7 +273,9 @@ async function start() {
     setInterval(heartbeat, HEARTBEAT_MS);
     setInterval(inbox.tick, 30000);
   }
-  window.addEventListener('hashchange', () => { navigate().catch((err) => toast(err.message, 'error')); });
+  window.addEventListener('hashchange', () => {
+    navigate().catch((err) => toast(err.message, 'error'));
+  });
   window.addEventListener('pagehide', () => thread.leave());
   await navigate();
   document.body.dataset.ready = 'true';
