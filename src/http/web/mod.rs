@@ -72,6 +72,16 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("assets/thread.js"),
     ),
     (
+        "messages.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/messages.js"),
+    ),
+    (
+        "picker.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/picker.js"),
+    ),
+    (
         "admin.js",
         "text/javascript; charset=utf-8",
         include_str!("assets/admin.js"),

@@ -1,7 +1,7 @@
 // Admin pages: agents and teams, channels and their state, rules (view) and templates (list
-// and preview). Pages whose API is not on this server are left out of the menu.
+// and preview).
 
-import { get, getOptional, post, put } from './api.js';
+import { get, post, put } from './api.js';
 import { h, replace, when, toast, channelIcon } from './dom.js';
 import { me, state, loadDirectory } from './state.js';
 
@@ -22,7 +22,7 @@ export async function showAdmin(main, name) {
   const nav = h(
     'nav',
     { class: 'admin-nav', 'aria-label': 'Admin pages' },
-    PAGES.filter(([id]) => !state.missing.has(id)).map(([id, label]) =>
+    PAGES.map(([id, label]) =>
       h(
         'a',
         {
@@ -38,8 +38,8 @@ export async function showAdmin(main, name) {
   try {
     if (name === 'agents') await agents(body);
     else if (name === 'channels') await channels(body);
-    else if (name === 'rules') await rules(body, nav);
-    else if (name === 'templates') await templates(body, nav);
+    else if (name === 'rules') await rules(body);
+    else if (name === 'templates') await templates(body);
     else replace(body, h('p', {}, 'No such page.'));
   } catch (err) {
     replace(
@@ -314,15 +314,40 @@ async function channels(body) {
   );
 }
 
-async function rules(body, nav) {
-  const found = await getOptional('/rules');
-  if (found === null) {
-    state.missing.add('rules');
-    nav.querySelector('a[href="#/admin/rules"]')?.remove();
-    replace(body, h('p', {}, 'Automation rules are not available on this server.'));
-    return;
-  }
-  const list = Array.isArray(found) ? found : found.items || [];
+async function rules(body) {
+  const list = (await get('/rules')).items;
+  const json = (value) => h('pre', {}, JSON.stringify(value, null, 2));
+  const rule = (r) =>
+    h(
+      'li',
+      { class: 'rule', dataset: { rule: r.name } },
+      h(
+        'h3',
+        {},
+        r.name,
+        ' ',
+        h('span', { class: 'badge' }, r.source),
+        ' ',
+        r.enabled ? null : h('span', { class: 'badge' }, 'disabled'),
+      ),
+      h(
+        'p',
+        {},
+        'When ',
+        h('code', {}, r.on),
+        r.idle_for ? [' for ', h('code', {}, r.idle_for)] : null,
+      ),
+      r.when
+        ? h('details', {}, h('summary', {}, 'Conditions'), json(r.when))
+        : h('p', { class: 'muted' }, 'Always'),
+      h(
+        'details',
+        { open: true },
+        h('summary', {}, `Actions (${r.actions.length})`),
+        json(r.actions),
+      ),
+      r.stop ? h('p', { class: 'muted' }, 'Stops later rules') : null,
+    );
   replace(
     body,
     h('h2', {}, 'Rules'),
@@ -331,74 +356,12 @@ async function rules(body, nav) {
       { class: 'muted' },
       'In evaluation order. Edit them through the API or the configuration.',
     ),
-    list.length
-      ? h(
-          'ol',
-          { class: 'rules' },
-          list.map((rule) =>
-            h(
-              'li',
-              { class: 'rule', dataset: { rule: rule.name || '' } },
-              h(
-                'h3',
-                {},
-                rule.name || `rule ${rule.id ?? ''}`,
-                ' ',
-                rule.source ? h('span', { class: 'badge' }, String(rule.source)) : null,
-                ' ',
-                rule.enabled === false ? h('span', { class: 'badge' }, 'disabled') : null,
-              ),
-              h(
-                'p',
-                {},
-                'When ',
-                h('code', {}, String(rule.on ?? rule.event ?? '?')),
-                rule.idle_for
-                  ? [
-                      ' for ',
-                      h(
-                        'code',
-                        {},
-                        typeof rule.idle_for === 'string'
-                          ? rule.idle_for
-                          : JSON.stringify(rule.idle_for),
-                      ),
-                    ]
-                  : null,
-              ),
-              (rule.when ?? rule.conditions)
-                ? h(
-                    'details',
-                    {},
-                    h('summary', {}, 'Conditions'),
-                    h('pre', {}, JSON.stringify(rule.when ?? rule.conditions, null, 2)),
-                  )
-                : h('p', { class: 'muted' }, 'Always'),
-              rule.actions
-                ? h(
-                    'details',
-                    { open: true },
-                    h('summary', {}, `Actions (${rule.actions.length})`),
-                    h('pre', {}, JSON.stringify(rule.actions, null, 2)),
-                  )
-                : null,
-              rule.stop ? h('p', { class: 'muted' }, 'Stops later rules') : null,
-            ),
-          ),
-        )
-      : h('p', {}, 'No rules.'),
+    list.length ? h('ol', { class: 'rules' }, list.map(rule)) : h('p', {}, 'No rules.'),
   );
 }
 
-async function templates(body, nav) {
-  const found = await getOptional('/templates');
-  if (found === null) {
-    state.missing.add('templates');
-    nav.querySelector('a[href="#/admin/templates"]')?.remove();
-    replace(body, h('p', {}, 'Templates are not available on this server.'));
-    return;
-  }
-  const list = Array.isArray(found) ? found : found.items || [];
+async function templates(body) {
+  const list = await get('/templates');
   const output = h('div', {
     id: 'template-preview',
     class: 'template-preview',
@@ -414,7 +377,7 @@ async function templates(body, nav) {
       });
       replace(
         output,
-        h('h3', {}, `${name}${result.variant ? ` (${result.variant})` : ''}`),
+        h('h3', {}, `${name} (${result.variant})`),
         h('pre', { class: 'msg-text' }, result.text),
         result.html
           ? h('iframe', {
@@ -429,66 +392,50 @@ async function templates(body, nav) {
       replace(output, h('p', { class: 'error' }, err.message));
     }
   };
+  const row = (tpl) => {
+    const kind = h(
+      'select',
+      { 'aria-label': `Channel for ${tpl.name}` },
+      kinds.map((k) => h('option', { value: k }, k || 'default')),
+    );
+    const locale = h('input', {
+      'aria-label': `Locale for ${tpl.name}`,
+      placeholder: 'en',
+      size: 4,
+    });
+    const values = h('input', {
+      'aria-label': `Values for ${tpl.name} (JSON)`,
+      placeholder: '{"name": "Jana"}',
+    });
+    const show = () => {
+      let parsed = {};
+      try {
+        parsed = values.value ? JSON.parse(values.value) : {};
+      } catch {
+        toast('Values must be JSON', 'error');
+        return;
+      }
+      preview(tpl.name, kind.value, locale.value, parsed);
+    };
+    return h(
+      'tr',
+      {},
+      h('td', {}, h('code', {}, tpl.name)),
+      h('td', {}, tpl.variants.join(', ')),
+      h(
+        'td',
+        {},
+        kind,
+        locale,
+        values,
+        h('button', { type: 'button', class: 'ghost', onClick: show }, 'Preview'),
+      ),
+    );
+  };
   replace(
     body,
     h('h2', {}, 'Templates'),
-    table(
-      ['Name', 'Variants', 'Preview'],
-      list.map((tpl) => {
-        const kind = h(
-          'select',
-          { 'aria-label': `Channel for ${tpl.name}` },
-          kinds.map((k) => h('option', { value: k }, k || 'default')),
-        );
-        const locale = h('input', {
-          'aria-label': `Locale for ${tpl.name}`,
-          placeholder: 'en',
-          size: 4,
-        });
-        const values = h('input', {
-          'aria-label': `Values for ${tpl.name} (JSON)`,
-          placeholder: '{"name": "Jana"}',
-        });
-        const variants = tpl.variants
-          ? tpl.variants
-              .map((v) =>
-                typeof v === 'string' ? v : [v.channel_kind, v.locale].filter(Boolean).join('/'),
-              )
-              .join(', ')
-          : '';
-        return h(
-          'tr',
-          {},
-          h('td', {}, h('code', {}, tpl.name)),
-          h('td', {}, variants),
-          h(
-            'td',
-            {},
-            kind,
-            locale,
-            values,
-            h(
-              'button',
-              {
-                type: 'button',
-                class: 'ghost',
-                onClick: () => {
-                  let parsed = {};
-                  try {
-                    parsed = values.value ? JSON.parse(values.value) : {};
-                  } catch {
-                    toast('Values must be JSON', 'error');
-                    return;
-                  }
-                  preview(tpl.name, kind.value, locale.value, parsed);
-                },
-              },
-              'Preview',
-            ),
-          ),
-        );
-      }),
-    ),
+    table(['Name', 'Variants', 'Preview'], list.map(row)),
     output,
   );
 }

@@ -51,16 +51,6 @@ export const post = (path, body = {}) => api('POST', path, body);
 export const patch = (path, body) => api('PATCH', path, body);
 export const put = (path, body) => api('PUT', path, body);
 
-/** GET that answers null instead of failing when the route does not exist (yet). */
-export async function getOptional(path) {
-  try {
-    return await get(path);
-  } catch (err) {
-    if (err.status === 404 || err.status === 405) return null;
-    throw err;
-  }
-}
-
 /** Every page of a cursor-paginated list, up to `max` items. */
 export async function getAll(path, max = 1000) {
   const items = [];

@@ -2,17 +2,29 @@
 // the live event stream, heartbeats, keyboard shortcuts and the help overlay. Marketers get
 // the campaign pages only (the API refuses them conversations).
 
-import { get, getOptional, post } from './api.js';
+import { get, post } from './api.js';
 import { h, replace, toast } from './dom.js';
 import { me, state, loadDirectory } from './state.js';
 import * as inbox from './inbox.js';
-import * as thread from './thread.js';
+import { Thread } from './thread.js';
 import { showAdmin } from './admin.js';
 import * as campaigns from './campaigns.js';
 
 const HEARTBEAT_MS = 15000;
 
-const layout = { main: null, inboxView: null, panes: null };
+/** What is on screen: the main element, the inbox view shown, its panes and the open thread. */
+const layout = { main: null, inboxView: null, panes: null, thread: null };
+
+/** The open conversation's id, or null. */
+function openId() {
+  return layout.thread?.id ?? null;
+}
+
+/** Closes the open conversation, if any. */
+function closeThread() {
+  layout.thread?.close();
+  layout.thread = null;
+}
 
 function route() {
   const home = me.role === 'marketer' ? '#/campaigns' : '#/inbox/mine';
@@ -39,14 +51,14 @@ async function navigate() {
     .getElementById('nav-campaigns')
     ?.setAttribute('aria-current', r.page === 'campaigns' ? 'page' : 'false');
   if (r.page === 'campaigns') {
-    thread.leave();
+    closeThread();
     layout.inboxView = null;
     layout.main.classList.remove('has-conversation');
     await campaigns.show(layout.main, r.id);
     return;
   }
   if (r.page === 'admin') {
-    thread.leave();
+    closeThread();
     layout.inboxView = null;
     await showAdmin(layout.main, r.name);
     return;
@@ -71,11 +83,13 @@ async function navigate() {
     await inbox.reload();
   }
   layout.main.classList.toggle('has-conversation', r.id !== null);
-  if (r.id !== null && r.id !== thread.openId()) {
+  if (r.id !== null && r.id !== openId()) {
     inbox.select(r.id);
-    await thread.show(r.id, layout.panes);
-  } else if (r.id === null && thread.openId()) {
-    thread.leave();
+    closeThread();
+    layout.thread = new Thread(r.id, layout.panes);
+    await layout.thread.open();
+  } else if (r.id === null && openId() !== null) {
+    closeThread();
     inbox.select(null);
     replace(layout.panes.thread, h('p', { class: 'empty' }, 'Pick a conversation (j / k).'));
     replace(layout.panes.contact);
@@ -125,7 +139,7 @@ function connectEvents() {
   source.onmessage = handle;
   source.addEventListener('presence', (e) => {
     try {
-      thread.renderPresence(JSON.parse(e.data));
+      layout.thread?.renderPresence(JSON.parse(e.data));
     } catch {
       /* ignore a bad frame */
     }
@@ -146,19 +160,19 @@ async function apply(event) {
   if (event.kind.startsWith('contact.') && event.contact_id)
     state.contacts.delete(event.contact_id);
   if (!event.conversation_id) {
-    if (event.contact_id) await thread.onEvent(event);
+    if (event.contact_id) await layout.thread?.onEvent(event);
     return;
   }
   if (inbox.isShown()) {
     try {
       const c = await get(`/conversations/${event.conversation_id}`);
       inbox.upsert(c);
-      if (c.id === thread.openId()) inbox.markRead(c);
+      if (c.id === openId()) inbox.markRead(c);
     } catch {
       /* not visible to this agent */
     }
   }
-  await thread.onEvent(event);
+  await layout.thread?.onEvent(event);
 }
 
 // ---- heartbeat and availability -----------------------------------------------------------
@@ -169,7 +183,7 @@ function availability() {
 
 function heartbeat() {
   post('/presence/heartbeat', { availability: availability() }).catch(() => {});
-  thread.keepViewing();
+  layout.thread?.keepViewing();
 }
 
 // ---- keyboard -------------------------------------------------------------------------------
@@ -208,16 +222,16 @@ function onKey(e) {
       if (inInbox) inbox.move(-1);
       break;
     case 'r':
-      if (thread.openId()) thread.focusComposer('reply');
+      layout.thread?.focusComposer('reply');
       break;
     case 'n':
-      if (thread.openId()) thread.focusComposer('note');
+      layout.thread?.focusComposer('note');
       break;
     case 'e':
-      if (thread.openId()) thread.toggleResolved();
+      layout.thread?.toggleResolved();
       break;
     case 'a':
-      if (thread.openId()) thread.focusAssign();
+      layout.thread?.focusAssign();
       break;
     default:
       return;
@@ -257,15 +271,6 @@ async function start() {
   } catch (err) {
     toast(`Could not load the directory: ${err.message}`, 'error');
   }
-  if (me.role === 'admin') {
-    // Features built alongside the inbox: show their pages only where the API has them.
-    const [rules, templates] = await Promise.all([
-      getOptional('/rules').catch(() => null),
-      getOptional('/templates').catch(() => null),
-    ]);
-    if (rules === null) state.missing.add('rules');
-    if (templates === null) state.missing.add('templates');
-  }
   connectEvents();
   if (me.role !== 'marketer') {
     // Marketers answer no conversations: no availability, no presence.
@@ -276,7 +281,7 @@ async function start() {
   window.addEventListener('hashchange', () => {
     navigate().catch((err) => toast(err.message, 'error'));
   });
-  window.addEventListener('pagehide', () => thread.leave());
+  window.addEventListener('pagehide', closeThread);
   await navigate();
   document.body.dataset.ready = 'true';
 }

@@ -18,8 +18,6 @@ export const state = {
   /** channel name → kind */
   channels: new Map(),
   contacts: new Map(),
-  /** Optional endpoints that answered 404 (built by other features, maybe not yet). */
-  missing: new Set(),
 };
 
 /** Loads agents, teams and channels. */
