@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::error::ApiError;
+use super::extract::Form;
 use super::session::{self, COOKIE};
 use crate::domain::Availability;
 
@@ -247,9 +248,7 @@ async fn login(State(state): State<AppState>, request: Request) -> Result<Respon
     )
     .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     let headers = request.headers().clone();
-    let axum::Form(form) = axum::Form::<LoginForm>::from_request(request, &state)
-        .await
-        .map_err(|err| ApiError::BadRequest(err.body_text()))?;
+    let Form(form) = Form::<LoginForm>::from_request(request, &state).await?;
     let email = form.email.trim().to_lowercase();
     let expected = session::cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
     if expected.is_empty() || !session::secrets_match(&form.csrf, expected) {
@@ -355,9 +354,7 @@ struct LogoutForm {
 /// cookie.
 async fn logout(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
     let headers = request.headers().clone();
-    let axum::Form(form) = axum::Form::<LogoutForm>::from_request(request, &state)
-        .await
-        .map_err(|err| ApiError::BadRequest(err.body_text()))?;
+    let Form(form) = Form::<LogoutForm>::from_request(request, &state).await?;
     if let Some(current) = session::current(&state, &headers).await? {
         if !session::secrets_match(&form.csrf, &current.csrf_token) {
             return Err(ApiError::Forbidden("wrong CSRF token for sign-out".into()));
