@@ -560,6 +560,19 @@ async fn two_agents_work_a_conversation_live_in_chromium() {
     .await;
     wait_until(&bob, "activity line", "document.querySelector('#messages .activity[data-kind=\"conversation.assigned\"]')?.innerText.includes('Assigned to Alice')").await;
 
+    // In her own view (another list, new panes) the conversation stays open.
+    alice
+        .goto(&app.url(&format!("/#/inbox/mine/{conversation}")))
+        .await
+        .expect("goto");
+    wait_for(&alice, "#view-mine.active").await;
+    wait_until(
+        &alice,
+        "thread shown in the new view",
+        "document.querySelector('#messages .msg.in')?.innerText.includes('1042')",
+    )
+    .await;
+
     // Labels and priority show up in Bob's list.
     let labels = wait_for(&alice, "#labels").await;
     labels.send_keys("vip, shipping").await.expect("type");

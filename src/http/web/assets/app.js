@@ -64,6 +64,8 @@ async function navigate() {
     return;
   }
   if (layout.inboxView !== r.view) {
+    // New panes: a conversation that stays open is opened again in them.
+    closeThread();
     layout.inboxView = r.view;
     const threadPane = h(
       'section',
