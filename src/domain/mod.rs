@@ -7,6 +7,7 @@ pub mod conversation;
 pub mod event;
 pub mod ids;
 pub mod message;
+pub mod reply_window;
 pub mod routing;
 pub mod time;
 pub mod webhook;
@@ -21,6 +22,7 @@ pub use ids::{
     WebhookDeliveryId, WebhookId,
 };
 pub use message::{AuthorType, DeliveryStatus, Direction, Message, MessageKind, Revision};
+pub use reply_window::ReplyWindow;
 pub use routing::{EffectiveRouting, QueuedConversation, RoutingRules, RoutingScope};
 pub use time::Millis;
 pub use webhook::{

@@ -1,7 +1,7 @@
 //! The API's one error type and its JSON shape: `{"error": {"code", "message"}}`.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -152,39 +152,6 @@ impl IntoResponse for ApiError {
             );
         }
         response
-    }
-}
-
-impl From<JsonRejection> for ApiError {
-    fn from(rejection: JsonRejection) -> Self {
-        match rejection {
-            JsonRejection::JsonDataError(err) => {
-                // serde's message names the field, e.g. "text: missing field `text`".
-                ApiError::BadRequest(format!(
-                    "invalid body: {}",
-                    std::error::Error::source(&err)
-                        .map(|s| s.to_string())
-                        .unwrap_or_else(|| err.body_text())
-                ))
-            }
-            JsonRejection::JsonSyntaxError(err) => ApiError::BadRequest(format!(
-                "invalid JSON: {}",
-                std::error::Error::source(&err)
-                    .map(|s| s.to_string())
-                    .unwrap_or_else(|| err.body_text())
-            )),
-            JsonRejection::MissingJsonContentType(_) => {
-                ApiError::BadRequest("expected Content-Type: application/json".into())
-            }
-            JsonRejection::BytesRejection(err) => {
-                if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge(0)
-                } else {
-                    ApiError::BadRequest(err.body_text())
-                }
-            }
-            other => ApiError::BadRequest(other.body_text()),
-        }
     }
 }
 

@@ -1,17 +1,103 @@
-//! Extractors whose rejections use the API's JSON error shape.
+//! Extractors whose rejections use the API's JSON error shape. Every extractor that reads a
+//! request body is here, so a body over `server.max_body_bytes` is refused the same way on
+//! every route: 413 naming the limit (axum's own rejection knows only that a limit was hit).
 
-use axum::extract::{FromRequest, FromRequestParts};
+use axum::extract::rejection::{BytesRejection, FormRejection, JsonRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
 
+use super::AppState;
 use super::error::ApiError;
 
-/// `axum::Json`, rejecting with [`ApiError`] (400 naming the field).
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// `axum::Json`, rejecting with [`ApiError`]: 400 naming the field, 413 naming the limit.
 pub struct Json<T>(pub T);
+
+impl<T> FromRequest<AppState> for Json<T>
+where
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(JsonRejection::BytesRejection(err)) => Err(unread_body(&err, state)),
+            Err(rejection) => Err(json_error(rejection)),
+        }
+    }
+}
 
 impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
     fn into_response(self) -> axum::response::Response {
         axum::Json(self.0).into_response()
+    }
+}
+
+/// `axum::Form` (a URL-encoded body), rejecting with [`ApiError`]: 400 for a form that does
+/// not parse, 413 naming the limit.
+pub struct Form<T>(pub T);
+
+impl<T> FromRequest<AppState> for Form<T>
+where
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        match axum::Form::<T>::from_request(request, state).await {
+            Ok(axum::Form(value)) => Ok(Self(value)),
+            Err(FormRejection::BytesRejection(err)) => Err(unread_body(&err, state)),
+            Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),
+        }
+    }
+}
+
+/// The raw body (`axum::body::Bytes`), rejecting with [`ApiError`]: 413 naming the limit.
+pub struct Bytes(pub axum::body::Bytes);
+
+impl FromRequest<AppState> for Bytes {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        axum::body::Bytes::from_request(request, state)
+            .await
+            .map(Self)
+            .map_err(|err| unread_body(&err, state))
+    }
+}
+
+/// Why a body could not be read: over the limit (413 naming it), or cut off or too slow (400).
+fn unread_body(err: &BytesRejection, state: &AppState) -> ApiError {
+    if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge(state.max_body_bytes)
+    } else {
+        ApiError::BadRequest(err.body_text())
+    }
+}
+
+/// A JSON body that was read but is not what the route takes.
+fn json_error(rejection: JsonRejection) -> ApiError {
+    match rejection {
+        JsonRejection::JsonDataError(err) => {
+            // serde's message names the field, e.g. "text: missing field `text`".
+            ApiError::BadRequest(format!(
+                "invalid body: {}",
+                std::error::Error::source(&err)
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| err.body_text())
+            ))
+        }
+        JsonRejection::JsonSyntaxError(err) => ApiError::BadRequest(format!(
+            "invalid JSON: {}",
+            std::error::Error::source(&err)
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| err.body_text())
+        )),
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::BadRequest("expected Content-Type: application/json".into())
+        }
+        other => ApiError::BadRequest(other.body_text()),
     }
 }
 

@@ -1,5 +1,7 @@
 //! A real headless Chromium for the web inbox tests: one `chromedriver` per test on a port
 //! it picks itself, and one WebDriver session per simulated agent, each with a fresh profile.
+//! Screenshots go to `target/screenshots/`; `SWITCHBOARD_UPDATE_SCREENSHOTS=1` also refreshes
+//! the README's copies in `docs/screenshots/`.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -135,15 +137,21 @@ pub async fn wait_until(client: &Client, what: &str, script: &str) {
     }
 }
 
-/// Saves a screenshot under `target/screenshots/` (a CI artifact) and, for the README, in
-/// `docs/screenshots/`.
+/// The environment variable that asks the browser tests to refresh the README's pictures in
+/// `docs/screenshots/` (set it to `1`). Without it they are written only under
+/// `target/screenshots/`, so a test run leaves the tracked files alone.
+pub const UPDATE_SCREENSHOTS: &str = "SWITCHBOARD_UPDATE_SCREENSHOTS";
+
+/// Saves a screenshot under `target/screenshots/` (a CI artifact) and, when
+/// [`UPDATE_SCREENSHOTS`] is `1`, in `docs/screenshots/` for the README.
 pub async fn screenshot(client: &Client, name: &str) {
     let png = client.screenshot().await.expect("screenshot");
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    for dir in [
-        root.join("target/screenshots"),
-        root.join("docs/screenshots"),
-    ] {
+    let mut dirs = vec![root.join("target/screenshots")];
+    if std::env::var(UPDATE_SCREENSHOTS).is_ok_and(|value| value == "1") {
+        dirs.push(root.join("docs/screenshots"));
+    }
+    for dir in dirs {
         std::fs::create_dir_all(&dir).expect("screenshot dir");
         std::fs::write(dir.join(format!("{name}.png")), &png).expect("write screenshot");
     }

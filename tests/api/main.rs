@@ -6,6 +6,7 @@ mod helpers;
 mod api_auth;
 mod api_conversations;
 mod automation;
+mod body_limits;
 mod browser;
 mod campaign_crash;
 mod campaign_email;

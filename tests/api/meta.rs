@@ -357,6 +357,71 @@ async fn the_24_hour_window_refuses_free_text_and_accepts_templates() {
     app.stop().await;
 }
 
+/// The `closes_at` of a conversation's reply window, in epoch seconds.
+fn closes_at(window: &Value) -> i64 {
+    window["closes_at"]
+        .as_str()
+        .expect("closes_at")
+        .parse::<chrono::DateTime<chrono::Utc>>()
+        .expect("time")
+        .timestamp()
+}
+
+#[tokio::test]
+async fn a_conversation_says_whether_a_free_form_reply_is_allowed_and_until_when() {
+    let (_graph, app) = start().await;
+    let two_days_ago = now() - 48 * 3600;
+    let conversation = wa_text_conversation(&app, "wamid.W1", two_days_ago, "old").await;
+    let path = format!("/api/v1/conversations/{conversation}");
+    let closed = app.get_json(&path).await["reply_window"].clone();
+    assert_eq!(closed["free_form_allowed"], false, "{closed}");
+    assert_eq!(closed["window_secs"], 24 * 3600);
+    assert_eq!(closes_at(&closed), two_days_ago + 24 * 3600);
+
+    // The customer writes again: the window is open for 24 hours from their message.
+    let written = now();
+    post_signed(
+        &app,
+        "wa",
+        &wa_message(
+            "wamid.W2",
+            written,
+            json!({"type": "text", "text": {"body": "back"}}),
+        ),
+    )
+    .await;
+    let open = app.get_json(&path).await["reply_window"].clone();
+    assert_eq!(open["free_form_allowed"], true, "{open}");
+    assert_eq!(closes_at(&open), written + 24 * 3600);
+
+    // A channel without a window: free-form replies are always allowed, nothing closes.
+    let hook = crate::helpers::hook_body("w-1", "cust-w", "hello");
+    assert!(app.post_hook(&hook).await.status().is_success());
+    let list = app.get_json("/api/v1/conversations?channel=shop").await;
+    let webhook = list["items"][0]["id"].as_i64().expect("conversation");
+    let window = app
+        .get_json(&format!("/api/v1/conversations/{webhook}"))
+        .await["reply_window"]
+        .clone();
+    assert_eq!(
+        window,
+        json!({"free_form_allowed": true, "closes_at": null, "window_secs": null})
+    );
+
+    // The OpenAPI document describes the field.
+    let spec = app.get_json("/api/v1/openapi.json").await;
+    let answer = &spec["paths"]["/api/v1/conversations/{id}"]["get"]["responses"]["200"];
+    assert_eq!(
+        answer["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/ConversationDetailView"
+    );
+    let fields = &spec["components"]["schemas"]["ReplyWindowView"]["properties"];
+    for field in ["free_form_allowed", "closes_at", "window_secs"] {
+        assert!(fields[field].is_object(), "{field} documented: {fields}");
+    }
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn throttling_retries_and_invalid_recipients_fail() {
     let (graph, app) = start().await;

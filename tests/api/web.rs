@@ -474,26 +474,18 @@ async fn text_of(client: &Client, css: &str) -> String {
     wait_for(client, css).await.text().await.expect("text")
 }
 
-/// Whether the page has templates (built by another feature; the picker hides without them).
-async fn templates_available(app: &TestApp) -> bool {
-    let response = app.get("/api/v1/templates", &app.admin_token).await;
-    response.status() == 200
-        && response
-            .json::<Value>()
-            .await
-            .map(|v| {
-                let items = v
-                    .as_array()
-                    .cloned()
-                    .or_else(|| v["items"].as_array().cloned());
-                items.is_some_and(|items| !items.is_empty())
-            })
-            .unwrap_or(false)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_agents_work_a_conversation_live_in_chromium() {
     let app = TestApp::spawn().await;
+    // A canned response with text of its own: the picker lists it first.
+    let canned = app
+        .post_json(
+            "/api/v1/canned-responses",
+            json!({"shortcut": "ships", "title": "Ships today",
+                   "body": "Sorry for the wait, {{ contact.name }}: it ships today."}),
+        )
+        .await;
+    assert_eq!(canned.status(), 201);
     let (alice_id, alice_email, alice_password) = agent_with_password(&app, "Alice", "agent").await;
     let (_, bob_email, bob_password) = agent_with_password(&app, "Bob", "agent").await;
     let mut driver = Driver::start().await;
@@ -568,6 +560,19 @@ async fn two_agents_work_a_conversation_live_in_chromium() {
     .await;
     wait_until(&bob, "activity line", "document.querySelector('#messages .activity[data-kind=\"conversation.assigned\"]')?.innerText.includes('Assigned to Alice')").await;
 
+    // In her own view (another list, new panes) the conversation stays open.
+    alice
+        .goto(&app.url(&format!("/#/inbox/mine/{conversation}")))
+        .await
+        .expect("goto");
+    wait_for(&alice, "#view-mine.active").await;
+    wait_until(
+        &alice,
+        "thread shown in the new view",
+        "document.querySelector('#messages .msg.in')?.innerText.includes('1042')",
+    )
+    .await;
+
     // Labels and priority show up in Bob's list.
     let labels = wait_for(&alice, "#labels").await;
     labels.send_keys("vip, shipping").await.expect("type");
@@ -592,36 +597,46 @@ async fn two_agents_work_a_conversation_live_in_chromium() {
     )
     .await;
 
-    // Alice replies with a template (typed text when no templates are installed).
+    // Alice replies with the canned response, picked with / and rendered for this customer.
     let composer = wait_for(&alice, "#composer-text").await;
     composer.click().await.expect("focus");
-    let with_template = templates_available(&app).await;
-    if with_template {
-        composer.send_keys("/").await.expect("slash");
-        wait_for(&alice, "#picker-options li[role=option]").await;
-        wait_until(
-            &alice,
-            "preview",
-            "document.querySelector('#picker-preview .msg-text')?.innerText.length > 0",
+    composer.send_keys("/").await.expect("slash");
+    wait_until(
+        &alice,
+        "canned response listed first",
+        "document.querySelector('#picker-options li[role=option]')?.dataset.kind === 'canned'",
+    )
+    .await;
+    wait_until(
+        &alice,
+        "preview",
+        "document.querySelector('#picker-preview .msg-text')?.innerText.includes('it ships today')",
+    )
+    .await;
+    wait_for(&alice, "#picker-filter")
+        .await
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .expect("choose");
+    wait_until(
+        &alice,
+        "canned text in the composer",
+        "document.querySelector('#composer-text').value.includes('it ships today')",
+    )
+    .await;
+    let chosen = alice
+        .execute(
+            "return document.querySelector('#composer-text').value",
+            vec![],
         )
-        .await;
-        wait_for(&alice, "#picker-filter")
-            .await
-            .send_keys(&Key::Enter.to_string())
-            .await
-            .expect("choose");
-        wait_until(
-            &alice,
-            "template text",
-            "document.querySelector('#composer-text').value.length > 0",
-        )
-        .await;
-    } else {
-        composer
-            .send_keys("Sorry for the wait, it ships today.")
-            .await
-            .expect("type");
-    }
+        .await
+        .expect("composer text");
+    let chosen = chosen.as_str().expect("text").to_owned();
+    assert!(
+        chosen.starts_with("Sorry for the wait, Customer cust-")
+            && chosen.ends_with(": it ships today."),
+        "rendered with the conversation's contact: {chosen:?}"
+    );
     let ctrl_enter = format!("{}{}", Key::Control, Key::Enter);
     wait_for(&alice, "#composer-text")
         .await
@@ -631,10 +646,13 @@ async fn two_agents_work_a_conversation_live_in_chromium() {
     wait_for(&alice, "#messages .msg.out").await;
     app.drain_outbox().await;
     wait_until(&alice, "delivered", "['sent','delivered','read'].includes(document.querySelector('#messages .msg.out .delivery')?.dataset.status)").await;
+    let received = app.callback.received.lock().expect("lock").clone();
+    assert_eq!(received.len(), 1, "one reply reached the channel");
+    let sent: Value = serde_json::from_slice(&received[0].1).expect("callback JSON");
     assert_eq!(
-        app.callback.received.lock().expect("lock").len(),
-        1,
-        "one reply reached the channel"
+        sent["text"],
+        chosen.as_str(),
+        "the canned text went out: {sent}"
     );
 
     // Bob's reply was composed while Alice replied: he is warned before it goes.
@@ -763,13 +781,19 @@ async fn nothing_a_customer_writes_runs_in_the_inbox() {
         Some(""),
         "no sandbox permissions"
     );
-    // Give the frame its chance to load (and fail to run anything).
+    // Let the frame load completely (and fail to run anything) before looking for effects:
+    // its own document says when it has, which the page cannot see across the sandbox.
+    frame.enter_frame().await.expect("enter the email frame");
     wait_until(
         &browser,
         "email frame loaded",
-        "document.querySelector('#messages iframe.email-frame').contentWindow !== null",
+        "document.readyState === 'complete' && document.body.innerText.includes('Hi')",
     )
     .await;
+    browser
+        .enter_parent_frame()
+        .await
+        .expect("back to the page");
     let checks = browser
         .execute(
             "return {
@@ -1015,52 +1039,51 @@ async fn admins_manage_agents_and_see_channels_templates_and_rules() {
     )
     .await;
 
-    let templates = app
-        .get("/api/v1/templates", &app.admin_token)
-        .await
-        .status()
-        == 200;
+    // Templates: the API lists the built-in ones, and the page previews them.
+    let templates = app.get("/api/v1/templates", &app.admin_token).await;
+    assert_eq!(templates.status(), 200);
+    let templates: Value = templates.json().await.expect("json");
+    let first = templates[0]["name"]
+        .as_str()
+        .expect("a template")
+        .to_owned();
     admin
         .goto(&app.url("/#/admin/templates"))
         .await
         .expect("goto");
-    if templates {
-        wait_for(&admin, "#admin-templates table button")
-            .await
-            .click()
-            .await
-            .expect("preview");
-        wait_until(
-            &admin,
-            "template preview",
-            "document.querySelector('#template-preview pre')?.innerText.length > 0",
+    wait_for(&admin, "#admin-templates table button")
+        .await
+        .click()
+        .await
+        .expect("preview");
+    wait_until(
+        &admin,
+        "template preview",
+        &format!(
+            "document.querySelector('#template-preview h3')?.innerText.startsWith('{first} (') \
+             && document.querySelector('#template-preview pre')?.innerText.length > 0"
+        ),
+    )
+    .await;
+
+    // Rules: one made through the API is listed with its trigger and actions.
+    let rule = app
+        .post_json(
+            "/api/v1/rules",
+            json!({"name": "tag vip", "on": "message.received",
+                   "actions": [{"add_label": "vip"}]}),
         )
         .await;
-    } else {
-        wait_until(
-            &admin,
-            "templates missing",
-            "document.querySelector('#admin-templates')?.innerText.includes('not available')",
-        )
-        .await;
-    }
-    let rules = app.get("/api/v1/rules", &app.admin_token).await.status() == 200;
+    assert_eq!(rule.status(), 201);
     admin.goto(&app.url("/#/admin/rules")).await.expect("goto");
-    if rules {
-        wait_until(
-            &admin,
-            "rules page",
-            "document.querySelector('#admin-rules h2')?.innerText === 'Rules'",
-        )
-        .await;
-    } else {
-        wait_until(
-            &admin,
-            "rules missing",
-            "document.querySelector('#admin-rules')?.innerText.includes('not available')",
-        )
-        .await;
-    }
+    wait_until(
+        &admin,
+        "rule listed",
+        "(r => r && r.innerText.includes('message.received') && r.innerText.includes('add_label') \
+         && r.querySelector('.badge')?.innerText === 'api')\
+         (document.querySelector('#admin-rules .rule[data-rule=\"tag vip\"]'))",
+    )
+    .await;
 
     // An agent has no admin menu, and gets no admin controls.
     let agent = driver.browser().await;

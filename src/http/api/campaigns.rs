@@ -338,7 +338,7 @@ pub async fn start_campaign(
     _caller: Authorized<Marketers>,
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    body: axum::body::Bytes,
+    crate::http::extract::Bytes(body): crate::http::extract::Bytes,
 ) -> ApiResult<Json<CampaignView>> {
     // The body is optional: an empty one starts now.
     let request: StartRequest = if body.iter().all(u8::is_ascii_whitespace) {

@@ -8,10 +8,13 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::templates::{Source, conversation_context, render};
 use super::views::{
-    self, AttachmentView, ConversationPage, ConversationView, MessagePage, MessageView,
-    QueueEntryView,
+    self, AttachmentView, ConversationDetailView, ConversationPage, ConversationView, MessagePage,
+    MessageView, QueueEntryView,
 };
-use crate::domain::{AgentId, ContactId, ConversationId, ConversationStatus, Priority, TeamId};
+use crate::domain::{
+    AgentId, ContactId, Conversation, ConversationId, ConversationStatus, Millis, Priority,
+    ReplyWindow, TeamId,
+};
 use crate::http::AppState;
 use crate::http::auth::{Agents, Authorized};
 use crate::http::error::{ApiError, ApiResult};
@@ -154,21 +157,43 @@ pub async fn take(
     Ok(Json(conversation.into()))
 }
 
-/// `GET /api/v1/conversations/{id}`
+/// `GET /api/v1/conversations/{id}`: the conversation and its reply window.
 #[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversations",
-    params(("id" = i64, Path)), responses((status = 200, body = ConversationView), (status = 404)),
+    params(("id" = i64, Path)), responses((status = 200, body = ConversationDetailView), (status = 404)),
     security(("bearer" = ["admin", "agent"])))]
 pub async fn get_conversation(
     _caller: Authorized<Agents>,
     State(state): State<AppState>,
     Path(id): Path<ConversationId>,
-) -> ApiResult<Json<ConversationView>> {
+) -> ApiResult<Json<ConversationDetailView>> {
     let conversation = state
         .store
         .get_conversation(id)
         .await
         .map_err(|err| ApiError::from_store("conversation", err))?;
-    Ok(Json(conversation.into()))
+    let window = reply_window(&state, &conversation).await?;
+    Ok(Json(ConversationDetailView {
+        conversation: conversation.into(),
+        reply_window: window.into(),
+    }))
+}
+
+/// The reply window of `conversation` now, under its channel's rule.
+async fn reply_window(state: &AppState, conversation: &Conversation) -> ApiResult<ReplyWindow> {
+    let length = state
+        .connectors
+        .get(&conversation.channel)
+        .and_then(|connector| connector.free_form_window());
+    // Only a channel with a window needs the customer's last message.
+    let last_inbound = match length {
+        Some(_) => state
+            .store
+            .last_inbound_at(conversation.id)
+            .await
+            .map_err(|err| ApiError::from_store("conversation", err))?,
+        None => None,
+    };
+    Ok(ReplyWindow::at(length, last_inbound, Millis::now()))
 }
 
 /// Body of `PATCH /api/v1/conversations/{id}`.
@@ -342,9 +367,7 @@ pub async fn reply(
             let rendered =
                 render(&state, &Source::Template(&name), kind, &locale, &context).await?;
             validate_text(&rendered.text)?;
-            if let Some(window) = connector.and_then(|c| c.free_form_window()) {
-                enforce_window(&state, &conversation, window).await?;
-            }
+            enforce_window(&state, &conversation).await?;
             html = rendered.html;
             markup = rendered.markup;
             (rendered.text, None)
@@ -376,9 +399,7 @@ pub async fn reply(
         }
         None => {
             validate_text(&request.text)?;
-            if let Some(window) = connector.and_then(|c| c.free_form_window()) {
-                enforce_window(&state, &conversation, window).await?;
-            }
+            enforce_window(&state, &conversation).await?;
             (request.text, None)
         }
     };
@@ -404,22 +425,14 @@ pub async fn reply(
 
 /// Refuses a free-form reply when the customer's last message is older than the channel's
 /// window (WhatsApp: 24 hours), naming the rule and the way out.
-async fn enforce_window(
-    state: &AppState,
-    conversation: &crate::domain::Conversation,
-    window: std::time::Duration,
-) -> ApiResult<()> {
-    let last = state
-        .store
-        .last_inbound_at(conversation.id)
-        .await
-        .map_err(|err| ApiError::from_store("conversation", err))?;
-    let open_until = last.map(|at| at.plus(window));
-    if open_until.is_some_and(|until| until > crate::domain::Millis::now()) {
+async fn enforce_window(state: &AppState, conversation: &Conversation) -> ApiResult<()> {
+    let window = reply_window(state, conversation).await?;
+    if window.free_form_allowed {
         return Ok(());
     }
-    let hours = window.as_secs() / 3600;
-    let since = last
+    let hours = window.length.unwrap_or_default().as_secs() / 3600;
+    let since = window
+        .last_inbound
         .map(|at| {
             format!(
                 "the customer last wrote at {}",

@@ -88,6 +88,40 @@ impl From<Conversation> for ConversationView {
     }
 }
 
+/// One conversation as `GET /api/v1/conversations/{id}` answers it: the conversation and
+/// whether a free-form reply may go out now (computed per read, so lists leave it out).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ConversationDetailView {
+    #[serde(flatten)]
+    pub conversation: ConversationView,
+    pub reply_window: ReplyWindowView,
+}
+
+/// Whether an agent may write free-form text to the customer now. Some channels (WhatsApp)
+/// allow it only for a while after the customer's last message; after that only an approved
+/// template goes out, and a free-form reply is refused with 422.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReplyWindowView {
+    /// True when a free-form reply would be accepted at the time of this answer.
+    pub free_form_allowed: bool,
+    /// When the window closes (or closed); null when the channel has no window, or before the
+    /// customer has written.
+    pub closes_at: Option<DateTime<Utc>>,
+    /// How long the window stays open after the customer's last message, in seconds; null
+    /// when the channel has no window.
+    pub window_secs: Option<u64>,
+}
+
+impl From<crate::domain::ReplyWindow> for ReplyWindowView {
+    fn from(window: crate::domain::ReplyWindow) -> Self {
+        Self {
+            free_form_allowed: window.free_form_allowed,
+            closes_at: window.closes_at.map(crate::domain::Millis::to_datetime),
+            window_secs: window.length.map(|length| length.as_secs()),
+        }
+    }
+}
+
 /// One waiting conversation in `GET /api/v1/queue`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct QueueEntryView {

@@ -30,10 +30,18 @@ export async function api(method, path, body) {
   const text = await response.text();
   let data = null;
   if (text) {
-    try { data = JSON.parse(text); } catch { data = null; }
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
   }
   if (!response.ok) {
-    throw new ApiError(response.status, data?.error?.code || 'error', data?.error?.message || `${response.status} ${response.statusText}`);
+    throw new ApiError(
+      response.status,
+      data?.error?.code || 'error',
+      data?.error?.message || `${response.status} ${response.statusText}`,
+    );
   }
   return data;
 }
@@ -43,23 +51,15 @@ export const post = (path, body = {}) => api('POST', path, body);
 export const patch = (path, body) => api('PATCH', path, body);
 export const put = (path, body) => api('PUT', path, body);
 
-/** GET that answers null instead of failing when the route does not exist (yet). */
-export async function getOptional(path) {
-  try {
-    return await get(path);
-  } catch (err) {
-    if (err.status === 404 || err.status === 405) return null;
-    throw err;
-  }
-}
-
 /** Every page of a cursor-paginated list, up to `max` items. */
 export async function getAll(path, max = 1000) {
   const items = [];
   let cursor = null;
   do {
     const separator = path.includes('?') ? '&' : '?';
-    const page = await get(cursor ? `${path}${separator}cursor=${encodeURIComponent(cursor)}` : path);
+    const page = await get(
+      cursor ? `${path}${separator}cursor=${encodeURIComponent(cursor)}` : path,
+    );
     items.push(...page.items);
     cursor = page.next_cursor;
   } while (cursor && items.length < max);

@@ -2,17 +2,29 @@
 // the live event stream, heartbeats, keyboard shortcuts and the help overlay. Marketers get
 // the campaign pages only (the API refuses them conversations).
 
-import { get, getOptional, post } from './api.js';
+import { get, post } from './api.js';
 import { h, replace, toast } from './dom.js';
 import { me, state, loadDirectory } from './state.js';
 import * as inbox from './inbox.js';
-import * as thread from './thread.js';
+import { Thread } from './thread.js';
 import { showAdmin } from './admin.js';
 import * as campaigns from './campaigns.js';
 
 const HEARTBEAT_MS = 15000;
 
-const layout = { main: null, inboxView: null, panes: null };
+/** What is on screen: the main element, the inbox view shown, its panes and the open thread. */
+const layout = { main: null, inboxView: null, panes: null, thread: null };
+
+/** The open conversation's id, or null. */
+function openId() {
+  return layout.thread?.id ?? null;
+}
+
+/** Closes the open conversation, if any. */
+function closeThread() {
+  layout.thread?.close();
+  layout.thread = null;
+}
 
 function route() {
   const home = me.role === 'marketer' ? '#/campaigns' : '#/inbox/mine';
@@ -29,37 +41,57 @@ function route() {
 
 async function navigate() {
   const r = route();
-  document.getElementById('nav-inbox')?.setAttribute('aria-current', r.page === 'inbox' ? 'page' : 'false');
-  document.getElementById('nav-admin')?.setAttribute('aria-current', r.page === 'admin' ? 'page' : 'false');
-  document.getElementById('nav-campaigns')?.setAttribute('aria-current', r.page === 'campaigns' ? 'page' : 'false');
+  document
+    .getElementById('nav-inbox')
+    ?.setAttribute('aria-current', r.page === 'inbox' ? 'page' : 'false');
+  document
+    .getElementById('nav-admin')
+    ?.setAttribute('aria-current', r.page === 'admin' ? 'page' : 'false');
+  document
+    .getElementById('nav-campaigns')
+    ?.setAttribute('aria-current', r.page === 'campaigns' ? 'page' : 'false');
   if (r.page === 'campaigns') {
-    thread.leave();
+    closeThread();
     layout.inboxView = null;
     layout.main.classList.remove('has-conversation');
     await campaigns.show(layout.main, r.id);
     return;
   }
   if (r.page === 'admin') {
-    thread.leave();
+    closeThread();
     layout.inboxView = null;
     await showAdmin(layout.main, r.name);
     return;
   }
   if (layout.inboxView !== r.view) {
+    // New panes: a conversation that stays open is opened again in them.
+    closeThread();
     layout.inboxView = r.view;
-    const threadPane = h('section', { class: 'thread-pane', id: 'thread-pane', 'aria-label': 'Conversation' },
-      h('p', { class: 'empty' }, 'Pick a conversation (j / k).'));
-    const contactPane = h('aside', { class: 'contact-pane', id: 'contact-pane', 'aria-label': 'Contact' });
+    const threadPane = h(
+      'section',
+      { class: 'thread-pane', id: 'thread-pane', 'aria-label': 'Conversation' },
+      h('p', { class: 'empty' }, 'Pick a conversation (j / k).'),
+    );
+    const contactPane = h('aside', {
+      class: 'contact-pane',
+      id: 'contact-pane',
+      'aria-label': 'Contact',
+    });
     layout.panes = { thread: threadPane, contact: contactPane };
-    replace(layout.main, h('div', { class: 'inbox' }, inbox.listPane(r.view, open), threadPane, contactPane));
+    replace(
+      layout.main,
+      h('div', { class: 'inbox' }, inbox.listPane(r.view, open), threadPane, contactPane),
+    );
     await inbox.reload();
   }
   layout.main.classList.toggle('has-conversation', r.id !== null);
-  if (r.id !== null && r.id !== thread.openId()) {
+  if (r.id !== null && r.id !== openId()) {
     inbox.select(r.id);
-    await thread.show(r.id, layout.panes);
-  } else if (r.id === null && thread.openId()) {
-    thread.leave();
+    closeThread();
+    layout.thread = new Thread(r.id, layout.panes);
+    await layout.thread.open();
+  } else if (r.id === null && openId() !== null) {
+    closeThread();
     inbox.select(null);
     replace(layout.panes.thread, h('p', { class: 'empty' }, 'Pick a conversation (j / k).'));
     replace(layout.panes.contact);
@@ -79,40 +111,70 @@ function connectEvents() {
   const source = new EventSource('/api/v1/events');
   const handle = (e) => {
     let event;
-    try { event = JSON.parse(e.data); } catch { return; }
+    try {
+      event = JSON.parse(e.data);
+    } catch {
+      return;
+    }
     // One at a time, in the order the server sent them, so the screen follows history.
     queue = queue.then(() => apply(event)).catch((err) => console.warn('event failed', err));
   };
-  for (const kind of ['message.created', 'message.updated', 'conversation.created', 'conversation.assigned',
-    'conversation.status_changed', 'conversation.updated', 'conversation.idle', 'sla.breached', 'rule.failed',
-    'contact.created', 'contact.updated', 'campaign.started', 'campaign.progress', 'campaign.finished',
-    'contact.unsubscribed']) {
+  for (const kind of [
+    'message.created',
+    'message.updated',
+    'conversation.created',
+    'conversation.assigned',
+    'conversation.status_changed',
+    'conversation.updated',
+    'conversation.idle',
+    'sla.breached',
+    'rule.failed',
+    'contact.created',
+    'contact.updated',
+    'campaign.started',
+    'campaign.progress',
+    'campaign.finished',
+    'contact.unsubscribed',
+  ]) {
     source.addEventListener(kind, handle);
   }
   source.onmessage = handle;
   source.addEventListener('presence', (e) => {
-    try { thread.renderPresence(JSON.parse(e.data)); } catch { /* ignore a bad frame */ }
+    try {
+      layout.thread?.renderPresence(JSON.parse(e.data));
+    } catch {
+      /* ignore a bad frame */
+    }
   });
-  source.onopen = () => { status.textContent = 'live'; status.className = 'connection live'; };
-  source.onerror = () => { status.textContent = 'reconnecting…'; status.className = 'connection down'; };
+  source.onopen = () => {
+    status.textContent = 'live';
+    status.className = 'connection live';
+  };
+  source.onerror = () => {
+    status.textContent = 'reconnecting…';
+    status.className = 'connection down';
+  };
 }
 
 async function apply(event) {
   if (campaigns.isCampaignEvent(event)) campaigns.onEvent(event);
   if (me.role === 'marketer') return;
-  if (event.kind.startsWith('contact.') && event.contact_id) state.contacts.delete(event.contact_id);
+  if (event.kind.startsWith('contact.') && event.contact_id)
+    state.contacts.delete(event.contact_id);
   if (!event.conversation_id) {
-    if (event.contact_id) await thread.onEvent(event);
+    if (event.contact_id) await layout.thread?.onEvent(event);
     return;
   }
   if (inbox.isShown()) {
     try {
       const c = await get(`/conversations/${event.conversation_id}`);
       inbox.upsert(c);
-      if (c.id === thread.openId()) inbox.markRead(c);
-    } catch { /* not visible to this agent */ }
+      if (c.id === openId()) inbox.markRead(c);
+    } catch {
+      /* not visible to this agent */
+    }
   }
-  await thread.onEvent(event);
+  await layout.thread?.onEvent(event);
 }
 
 // ---- heartbeat and availability -----------------------------------------------------------
@@ -123,13 +185,16 @@ function availability() {
 
 function heartbeat() {
   post('/presence/heartbeat', { availability: availability() }).catch(() => {});
-  thread.keepViewing();
+  layout.thread?.keepViewing();
 }
 
 // ---- keyboard -------------------------------------------------------------------------------
 
 function typingInField(target) {
-  return target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
+  return (
+    target instanceof HTMLElement &&
+    (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName))
+  );
 }
 
 function showHelp(visible) {
@@ -140,20 +205,38 @@ function showHelp(visible) {
 
 function onKey(e) {
   if (e.key === 'Escape') {
-    if (!document.getElementById('help').hidden) { showHelp(false); e.preventDefault(); }
+    if (!document.getElementById('help').hidden) {
+      showHelp(false);
+      e.preventDefault();
+    }
     return;
   }
   if (e.ctrlKey || e.metaKey || e.altKey || typingInField(e.target)) return;
   const inInbox = route().page === 'inbox';
   switch (e.key) {
-    case '?': showHelp(true); break;
-    case 'j': if (inInbox) inbox.move(1); break;
-    case 'k': if (inInbox) inbox.move(-1); break;
-    case 'r': if (thread.openId()) thread.focusComposer('reply'); break;
-    case 'n': if (thread.openId()) thread.focusComposer('note'); break;
-    case 'e': if (thread.openId()) thread.toggleResolved(); break;
-    case 'a': if (thread.openId()) thread.focusAssign(); break;
-    default: return;
+    case '?':
+      showHelp(true);
+      break;
+    case 'j':
+      if (inInbox) inbox.move(1);
+      break;
+    case 'k':
+      if (inInbox) inbox.move(-1);
+      break;
+    case 'r':
+      layout.thread?.focusComposer('reply');
+      break;
+    case 'n':
+      layout.thread?.focusComposer('note');
+      break;
+    case 'e':
+      layout.thread?.toggleResolved();
+      break;
+    case 'a':
+      layout.thread?.focusAssign();
+      break;
+    default:
+      return;
   }
   e.preventDefault();
 }
@@ -163,12 +246,19 @@ function onKey(e) {
 async function start() {
   layout.main = document.getElementById('main');
   document.getElementById('me-name').textContent = me.name;
-  if (me.role !== 'admin') document.querySelectorAll('.admin-only').forEach((el) => el.remove());
-  if (me.role === 'agent') document.querySelectorAll('.campaigns-only').forEach((el) => el.remove());
-  if (me.role === 'marketer') document.querySelectorAll('.inbox-only').forEach((el) => el.remove());
+  // Each role sees only its sections.
+  const hidden = [];
+  if (me.role !== 'admin') hidden.push('.admin-only');
+  if (me.role === 'agent') hidden.push('.campaigns-only');
+  if (me.role === 'marketer') hidden.push('.inbox-only');
+  for (const selector of hidden) {
+    for (const el of document.querySelectorAll(selector)) el.remove();
+  }
   document.getElementById('help-button').addEventListener('click', () => showHelp(true));
   document.getElementById('help-close').addEventListener('click', () => showHelp(false));
-  document.getElementById('help').addEventListener('click', (e) => { if (e.target.id === 'help') showHelp(false); });
+  document.getElementById('help').addEventListener('click', (e) => {
+    if (e.target.id === 'help') showHelp(false);
+  });
   document.addEventListener('keydown', onKey);
   const select = document.getElementById('availability');
   if (select) {
@@ -183,12 +273,6 @@ async function start() {
   } catch (err) {
     toast(`Could not load the directory: ${err.message}`, 'error');
   }
-  if (me.role === 'admin') {
-    // Features built alongside the inbox: show their pages only where the API has them.
-    const [rules, templates] = await Promise.all([getOptional('/rules').catch(() => null), getOptional('/templates').catch(() => null)]);
-    if (rules === null) state.missing.add('rules');
-    if (templates === null) state.missing.add('templates');
-  }
   connectEvents();
   if (me.role !== 'marketer') {
     // Marketers answer no conversations: no availability, no presence.
@@ -196,8 +280,10 @@ async function start() {
     setInterval(heartbeat, HEARTBEAT_MS);
     setInterval(inbox.tick, 30000);
   }
-  window.addEventListener('hashchange', () => { navigate().catch((err) => toast(err.message, 'error')); });
-  window.addEventListener('pagehide', () => thread.leave());
+  window.addEventListener('hashchange', () => {
+    navigate().catch((err) => toast(err.message, 'error'));
+  });
+  window.addEventListener('pagehide', closeThread);
   await navigate();
   document.body.dataset.ready = 'true';
 }

@@ -26,7 +26,12 @@ export function safeUrl(url) {
   // another host, and must never pass as a local path.
   const absolute = /^[a-z][a-z0-9+.-]*:/i.test(trimmed);
   if (!absolute) {
-    if (parsed.origin !== location.origin || !trimmed.startsWith('/') || /^[\\/]{2}|^\/\\/.test(trimmed)) return null;
+    if (
+      parsed.origin !== location.origin ||
+      !trimmed.startsWith('/') ||
+      /^[\\/]{2}|^\/\\/.test(trimmed)
+    )
+      return null;
     return parsed.pathname + parsed.search + parsed.hash;
   }
   return parsed.href;
@@ -60,7 +65,8 @@ export function h(tag, attrs = {}, ...children) {
     if (key === 'class') el.className = value;
     else if (key === 'text') el.textContent = neutralise(value);
     else if (key === 'dataset') Object.assign(el.dataset, value);
-    else if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2).toLowerCase(), value);
+    else if (key.startsWith('on') && typeof value === 'function')
+      el.addEventListener(key.slice(2).toLowerCase(), value);
     else if (key.startsWith('on')) throw new Error('event handlers must be functions');
     else if (key === 'href' || key === 'src') {
       const url = safeUrl(value);
@@ -128,16 +134,32 @@ export function toast(message, kind = 'info') {
   el.className = `toast ${kind}`;
   el.hidden = false;
   clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { el.hidden = true; }, 5000);
+  toast.timer = setTimeout(() => {
+    el.hidden = true;
+  }, 5000);
 }
 
 const CHANNEL_ICONS = {
-  email: '✉', telegram: '✈', discord: '◆', whatsapp: '☎', messenger: 'ⓜ', instagram: '◎', webhook: '⇄',
+  email: '✉',
+  telegram: '✈',
+  discord: '◆',
+  whatsapp: '☎',
+  messenger: 'ⓜ',
+  instagram: '◎',
+  webhook: '⇄',
 };
 
 /** A channel's icon with its name for screen readers and tooltips. */
 export function channelIcon(kind, name) {
-  const label = name ? `${name} (${kind || 'channel'})` : (kind || 'channel');
-  return h('span', { class: `channel-icon kind-${kind || 'unknown'}`, title: label, 'aria-label': label, role: 'img' },
-    CHANNEL_ICONS[kind] || '•');
+  const label = name ? `${name} (${kind || 'channel'})` : kind || 'channel';
+  return h(
+    'span',
+    {
+      class: `channel-icon kind-${kind || 'unknown'}`,
+      title: label,
+      'aria-label': label,
+      role: 'img',
+    },
+    CHANNEL_ICONS[kind] || '•',
+  );
 }

@@ -3,15 +3,35 @@
 
 import { get } from './api.js';
 import { h, replace, since, channelIcon, toast, isolated } from './dom.js';
-import { me, state, memory, agentName, teamName, channelKind, contact, contactLabel } from './state.js';
+import {
+  me,
+  state,
+  memory,
+  agentName,
+  teamName,
+  channelKind,
+  contact,
+  contactLabel,
+} from './state.js';
 
-const VIEWS = [['mine', 'Mine'], ['unassigned', 'Unassigned'], ['all', 'All']];
+const VIEWS = [
+  ['mine', 'Mine'],
+  ['unassigned', 'Unassigned'],
+  ['all', 'All'],
+];
 const STATUSES = ['open', 'pending', 'snoozed', 'resolved'];
 const PRIORITIES = ['urgent', 'high', 'normal', 'low'];
 
 const list = {
   view: 'mine',
-  filters: memory.get('filters', { status: 'open', channel: '', team: '', label: '', priority: '', q: '' }),
+  filters: memory.get('filters', {
+    status: 'open',
+    channel: '',
+    team: '',
+    label: '',
+    priority: '',
+    q: '',
+  }),
   rows: new Map(),
   selected: null,
   el: null,
@@ -25,29 +45,88 @@ export function listPane(view, onOpen) {
   list.view = view;
   list.onOpen = onOpen;
   const f = list.filters;
-  const select = (name, label, options) => h('label', { class: 'filter' }, h('span', { class: 'filter-label' }, label),
-    h('select', { name, id: `filter-${name}`, onChange: (e) => setFilter(name, e.target.value) },
-      options.map(([value, text]) => h('option', { value, selected: f[name] === value }, text))));
-  const search = h('input', { type: 'search', id: 'search', name: 'q', placeholder: 'Search messages…', value: f.q, 'aria-label': 'Search conversations' });
+  const select = (name, label, options) =>
+    h(
+      'label',
+      { class: 'filter' },
+      h('span', { class: 'filter-label' }, label),
+      h(
+        'select',
+        { name, id: `filter-${name}`, onChange: (e) => setFilter(name, e.target.value) },
+        options.map(([value, text]) => h('option', { value, selected: f[name] === value }, text)),
+      ),
+    );
+  const search = h('input', {
+    type: 'search',
+    id: 'search',
+    name: 'q',
+    placeholder: 'Search messages…',
+    value: f.q,
+    'aria-label': 'Search conversations',
+  });
   let timer = null;
   search.addEventListener('input', () => {
     clearTimeout(timer);
     timer = setTimeout(() => setFilter('q', search.value.trim()), 300);
   });
-  list.el = h('ul', { id: 'conversation-list', class: 'conversation-list', role: 'listbox', 'aria-label': 'Conversations' });
-  list.pane = h('aside', { class: 'list-pane', 'aria-label': 'Conversation list' },
-    h('nav', { class: 'views', 'aria-label': 'Views' },
-      VIEWS.map(([id, label]) => h('a', { href: `#/inbox/${id}`, id: `view-${id}`, class: id === view ? 'active' : '', 'aria-current': id === view ? 'page' : null }, label))),
-    h('form', { class: 'filters', role: 'search', onSubmit: (e) => e.preventDefault() },
+  list.el = h('ul', {
+    id: 'conversation-list',
+    class: 'conversation-list',
+    role: 'listbox',
+    'aria-label': 'Conversations',
+  });
+  list.pane = h(
+    'aside',
+    { class: 'list-pane', 'aria-label': 'Conversation list' },
+    h(
+      'nav',
+      { class: 'views', 'aria-label': 'Views' },
+      VIEWS.map(([id, label]) =>
+        h(
+          'a',
+          {
+            href: `#/inbox/${id}`,
+            id: `view-${id}`,
+            class: id === view ? 'active' : '',
+            'aria-current': id === view ? 'page' : null,
+          },
+          label,
+        ),
+      ),
+    ),
+    h(
+      'form',
+      { class: 'filters', role: 'search', onSubmit: (e) => e.preventDefault() },
       search,
-      h('div', { class: 'filter-row' },
+      h(
+        'div',
+        { class: 'filter-row' },
         select('status', 'Status', [['', 'Any status'], ...STATUSES.map((s) => [s, s])]),
-        select('channel', 'Channel', [['', 'All channels'], ...[...state.channels.keys()].map((c) => [c, c])]),
-        select('team', 'Team', [['', 'All teams'], ...[...state.teams.values()].map((t) => [String(t.id), t.name])]),
+        select('channel', 'Channel', [
+          ['', 'All channels'],
+          ...[...state.channels.keys()].map((c) => [c, c]),
+        ]),
+        select('team', 'Team', [
+          ['', 'All teams'],
+          ...[...state.teams.values()].map((t) => [String(t.id), t.name]),
+        ]),
         select('priority', 'Priority', [['', 'Any priority'], ...PRIORITIES.map((p) => [p, p])]),
-        h('label', { class: 'filter' }, h('span', { class: 'filter-label' }, 'Label'),
-          h('input', { name: 'label', id: 'filter-label', value: f.label, placeholder: 'label', onChange: (e) => setFilter('label', e.target.value.trim()) })))),
-    list.el);
+        h(
+          'label',
+          { class: 'filter' },
+          h('span', { class: 'filter-label' }, 'Label'),
+          h('input', {
+            name: 'label',
+            id: 'filter-label',
+            value: f.label,
+            placeholder: 'label',
+            onChange: (e) => setFilter('label', e.target.value.trim()),
+          }),
+        ),
+      ),
+    ),
+    list.el,
+  );
   return list.pane;
 }
 
@@ -75,7 +154,10 @@ export async function reload() {
     page = await get(query());
   } catch (err) {
     if (err.status === 403) {
-      replace(list.el, h('li', { class: 'empty' }, `Your role (${me.role}) has no access to conversations.`));
+      replace(
+        list.el,
+        h('li', { class: 'empty' }, `Your role (${me.role}) has no access to conversations.`),
+      );
       return;
     }
     toast(`Could not load conversations: ${err.message}`, 'error');
@@ -132,18 +214,24 @@ function isUnread(c) {
 }
 
 function ordered() {
-  return [...list.rows.values()].sort((a, b) =>
-    (new Date(b.last_activity_at) - new Date(a.last_activity_at)) || (b.id - a.id));
+  return [...list.rows.values()].sort(
+    (a, b) => new Date(b.last_activity_at) - new Date(a.last_activity_at) || b.id - a.id,
+  );
 }
 
 /** The SLA badge: status (on track, at risk, breached, met) and the next due time. */
 export function slaBadge(c) {
   const sla = c.sla;
-  if (!sla || !sla.status) return null;
-  const due = sla.next_due_at && sla.status !== 'met'
-    ? ` · due ${new Date(sla.next_due_at).toLocaleTimeString(undefined, { timeStyle: 'short' })}` : '';
-  return h('span', { class: `badge sla sla-${sla.status}`, title: `SLA policy ${sla.policy || ''}` },
-    `SLA ${String(sla.status).replace(/_/g, ' ')}${due}`);
+  if (!sla?.status) return null;
+  const due =
+    sla.next_due_at && sla.status !== 'met'
+      ? ` · due ${new Date(sla.next_due_at).toLocaleTimeString(undefined, { timeStyle: 'short' })}`
+      : '';
+  return h(
+    'span',
+    { class: `badge sla sla-${sla.status}`, title: `SLA policy ${sla.policy || ''}` },
+    `SLA ${String(sla.status).replace(/_/g, ' ')}${due}`,
+  );
 }
 
 function render() {
@@ -153,35 +241,68 @@ function render() {
     replace(list.el, h('li', { class: 'empty' }, 'No conversations here.'));
     return;
   }
-  replace(list.el, items.map((c) => row(c)));
+  replace(
+    list.el,
+    items.map((c) => row(c)),
+  );
 }
 
 function row(c) {
   const unread = isUnread(c);
   const name = h('span', { class: 'contact-name' }, `contact #${c.contact_id}`);
-  contact(c.contact_id).then((found) => { replace(name, isolated(contactLabel(found))); }).catch(() => {});
+  contact(c.contact_id)
+    .then((found) => {
+      replace(name, isolated(contactLabel(found)));
+    })
+    .catch(() => {});
   const assignee = agentName(c.assignee_id);
   const team = teamName(c.team_id);
-  return h('li', {
-    class: `conv${unread ? ' unread' : ''}${c.id === list.selected ? ' selected' : ''}`,
-    role: 'option', 'aria-selected': c.id === list.selected ? 'true' : 'false',
-    dataset: { id: String(c.id) }, id: `conv-${c.id}`,
-  },
-  h('a', { href: `#/inbox/${list.view}/${c.id}`, class: 'conv-link' },
-    h('div', { class: 'conv-top' },
-      channelIcon(channelKind(c.channel), c.channel),
-      unread ? h('span', { class: 'unread-dot', title: 'Unread', 'aria-label': 'unread' }) : null,
-      name,
-      h('time', { class: 'ago', datetime: c.last_activity_at, title: c.last_activity_at }, since(c.last_activity_at))),
-    h('div', { class: 'conv-snippet' }, c.subject ? `${c.subject} — ` : '', c.last_message || ''),
-    h('div', { class: 'conv-badges' },
-      h('span', { class: `badge status-${c.status}` }, c.status),
-      c.priority !== 'normal' ? h('span', { class: `badge priority-${c.priority}` }, c.priority) : null,
-      c.waiting_since ? h('span', { class: 'badge waiting', title: `waiting since ${c.waiting_since}` }, `waiting ${since(c.waiting_since)}`) : null,
-      slaBadge(c),
-      assignee ? h('span', { class: 'badge assignee' }, `→ ${assignee}`) : null,
-      team ? h('span', { class: 'badge team' }, team) : null,
-      c.labels.map((l) => h('span', { class: 'badge label' }, l)))));
+  return h(
+    'li',
+    {
+      class: `conv${unread ? ' unread' : ''}${c.id === list.selected ? ' selected' : ''}`,
+      role: 'option',
+      'aria-selected': c.id === list.selected ? 'true' : 'false',
+      dataset: { id: String(c.id) },
+      id: `conv-${c.id}`,
+    },
+    h(
+      'a',
+      { href: `#/inbox/${list.view}/${c.id}`, class: 'conv-link' },
+      h(
+        'div',
+        { class: 'conv-top' },
+        channelIcon(channelKind(c.channel), c.channel),
+        unread ? h('span', { class: 'unread-dot', title: 'Unread', 'aria-label': 'unread' }) : null,
+        name,
+        h(
+          'time',
+          { class: 'ago', datetime: c.last_activity_at, title: c.last_activity_at },
+          since(c.last_activity_at),
+        ),
+      ),
+      h('div', { class: 'conv-snippet' }, c.subject ? `${c.subject} — ` : '', c.last_message || ''),
+      h(
+        'div',
+        { class: 'conv-badges' },
+        h('span', { class: `badge status-${c.status}` }, c.status),
+        c.priority !== 'normal'
+          ? h('span', { class: `badge priority-${c.priority}` }, c.priority)
+          : null,
+        c.waiting_since
+          ? h(
+              'span',
+              { class: 'badge waiting', title: `waiting since ${c.waiting_since}` },
+              `waiting ${since(c.waiting_since)}`,
+            )
+          : null,
+        slaBadge(c),
+        assignee ? h('span', { class: 'badge assignee' }, `→ ${assignee}`) : null,
+        team ? h('span', { class: 'badge team' }, team) : null,
+        c.labels.map((l) => h('span', { class: 'badge label' }, l)),
+      ),
+    ),
+  );
 }
 
 /** Opens the next (1) or previous (-1) conversation in the list. */

@@ -18,13 +18,15 @@ export const state = {
   /** channel name → kind */
   channels: new Map(),
   contacts: new Map(),
-  /** Optional endpoints that answered 404 (built by other features, maybe not yet). */
-  missing: new Set(),
 };
 
 /** Loads agents, teams and channels. */
 export async function loadDirectory() {
-  const [agents, teams, channels] = await Promise.all([get('/agents'), get('/teams'), get('/channels')]);
+  const [agents, teams, channels] = await Promise.all([
+    get('/agents'),
+    get('/teams'),
+    get('/channels'),
+  ]);
   state.agents = new Map(agents.map((a) => [a.id, a]));
   state.teams = new Map(teams.map((t) => [t.id, t]));
   state.channels = new Map(channels.map((c) => [c.name, c.kind]));
@@ -59,7 +61,7 @@ export function contact(id, force = false) {
 
 /** The name to show for a contact. */
 export function contactLabel(c) {
-  return c?.name || c?.email || c?.phone || (c?.identities?.[0]?.external_id) || `contact #${c?.id}`;
+  return c?.name || c?.email || c?.phone || c?.identities?.[0]?.external_id || `contact #${c?.id}`;
 }
 
 /** Per-browser memory (drafts, read marks) that survives reloads. */
@@ -68,12 +70,17 @@ export const memory = {
     try {
       const value = localStorage.getItem(`sb:${me.id}:${key}`);
       return value === null ? fallback : JSON.parse(value);
-    } catch { return fallback; }
+    } catch {
+      return fallback;
+    }
   },
   set(key, value) {
     try {
-      if (value === null || value === undefined || value === '') localStorage.removeItem(`sb:${me.id}:${key}`);
+      if (value === null || value === undefined || value === '')
+        localStorage.removeItem(`sb:${me.id}:${key}`);
       else localStorage.setItem(`sb:${me.id}:${key}`, JSON.stringify(value));
-    } catch { /* storage full or disabled: drafts just do not persist */ }
+    } catch {
+      /* storage full or disabled: drafts just do not persist */
+    }
   },
 };
