@@ -44,7 +44,7 @@ pub struct AppState {
     pub dispatch_wake: Arc<Notify>,
     pub metrics: Arc<Metrics>,
     /// The SSRF policy new event webhook subscriptions are checked against.
-    pub webhook_targets: crate::webhooks::TargetPolicy,
+    pub webhook_targets: crate::event_webhooks::TargetPolicy,
     /// Fetches the remote images of email for the inbox, through the SSRF guard.
     pub remote_images: connector_sdk::net::MediaFetcher,
     /// Notified when a webhook delivery is replayed, so the worker sends it at once.
