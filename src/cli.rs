@@ -100,9 +100,9 @@ pub enum TokenCommand {
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
     /// Inbound webhook throughput and latency, against a no-op ceiling in the same run.
-    Ingest(crate::bench::IngestOptions),
+    Ingest(crate::bench::ingest::Options),
     /// Campaign planning, dispatch against a bare sender, throttle accuracy and peak RSS.
-    Campaign(crate::campaigns::bench::CampaignBenchOptions),
+    Campaign(crate::bench::campaign::Options),
 }
 
 fn parse_role(role: &str) -> anyhow::Result<Role> {
@@ -231,9 +231,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Bench(BenchCommand::Ingest(options)) => crate::bench::ingest(options).await,
+        Command::Bench(BenchCommand::Ingest(options)) => crate::bench::ingest::run(options).await,
         Command::Bench(BenchCommand::Campaign(options)) => {
-            crate::campaigns::bench::run(options).await
+            crate::bench::campaign::run(options).await
         }
         Command::Contacts(command) => {
             let store = open_store(&config).await?;
