@@ -40,7 +40,7 @@ use crate::supervisor::{isolate, isolate_blocking};
 use crate::templates::Templates;
 use settings::CampaignsConfig;
 use spec::{CampaignSpec, ChannelPlan};
-// The campaign benchmark (`crate::bench::campaign`) renders through the worker's own path.
+// The campaign benchmark renders through the worker's own path, so it measures the real one.
 pub(crate) use render::Prepared;
 pub use test_send::{TestOutcome, TestSendError};
 use throttle::Throttle;
