@@ -17,6 +17,7 @@ use crate::automation::{Automation, AutomationParts};
 use crate::config::{ChannelConfig, Config, ConfigError, SqliteSynchronous};
 use crate::dispatch::{Connectors, Dispatcher};
 use crate::domain::Role;
+use crate::event_webhooks::EventWebhooks;
 use crate::events::EventBus;
 use crate::http::{self, AppState};
 use crate::metrics::Metrics;
@@ -24,7 +25,6 @@ use crate::pipeline::{Pipeline, PipelineParts};
 use crate::router::Router;
 use crate::store::{ConnectOptions, NewAgent, NewToken, Store};
 use crate::supervisor::supervise;
-use crate::webhooks::EventWebhooks;
 
 /// Builds one connector per `[[channels]]` table.
 ///
@@ -258,9 +258,7 @@ impl App {
             webhook_targets: event_webhooks.targets(),
             remote_images: remote_images(&config.remote_images)?,
             webhooks_wake,
-            router_wake,
-            reassign_when_offline: router.rules().may_reassign(),
-            routing: router.rules().clone(),
+            router: router.clone(),
             tokens: Arc::default(),
             presence: Arc::default(),
             channel_states: Arc::default(),

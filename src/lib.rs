@@ -10,7 +10,8 @@
 //! - [`campaigns`]: contacts import, consent, segments, and the campaign worker that sends
 //!   through its send ledger at a throttled pace (a lane apart from replies).
 //! - [`templates`]: message templates (minijinja) per channel and locale, checked at start-up.
-//! - [`webhooks`]: outbound event webhooks to integrators: signed, retried, logged, SSRF-guarded.
+//! - [`event_webhooks`]: outbound event webhooks to integrators: signed, retried, logged,
+//!   SSRF-guarded (apart from the webhook channel, whose door is `http::hooks`).
 //! - [`http`]: the REST API, channel hooks, event stream, health and metrics, and the agent
 //!   web inbox (`http::web`) with its sessions ([`passwords`] hashes sign-in secrets).
 //! - [`supervisor`]: job isolation (a panic fails one job) and restarts of stopped workers.
@@ -26,6 +27,7 @@ pub mod cli;
 pub mod config;
 pub mod dispatch;
 pub mod domain;
+pub mod event_webhooks;
 pub mod events;
 #[cfg(test)]
 mod fuzz_props;
@@ -39,4 +41,3 @@ pub mod store;
 pub mod supervisor;
 pub mod templates;
 pub mod tokens;
-pub mod webhooks;

@@ -23,6 +23,7 @@ pub enum ContactsCommand {
     /// Import contacts from a CSV file (header row first), with a progress bar and a report
     /// of rejected rows.
     Import {
+        /// The CSV file to import.
         file: PathBuf,
         /// `column=target`, repeatable (targets: name, email, phone, tags, timezone,
         /// attribute:<key>, identity:<scope>, consent:<channel>, ignore).
@@ -41,25 +42,44 @@ pub enum ContactsCommand {
 #[derive(Debug, Subcommand)]
 pub enum CampaignCommand {
     /// Create a draft from a JSON file shaped like the body of `POST /api/v1/campaigns`.
-    Create { file: PathBuf },
+    Create {
+        /// The JSON file with the campaign's definition.
+        file: PathBuf,
+    },
     /// Start a draft now, or at `--at` (RFC 3339).
     Start {
+        /// The campaign's id (see `switchboard campaign list`).
         id: i64,
+        /// When to start, e.g. 2030-01-31T09:00:00Z (default: now).
         #[arg(long)]
         at: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Stop leasing new sends; sends in flight finish.
-    Pause { id: i64 },
+    Pause {
+        /// The campaign's id (see `switchboard campaign list`).
+        id: i64,
+    },
     /// Continue a paused campaign.
-    Resume { id: i64 },
+    Resume {
+        /// The campaign's id (see `switchboard campaign list`).
+        id: i64,
+    },
     /// Send nothing more.
-    Cancel { id: i64 },
+    Cancel {
+        /// The campaign's id (see `switchboard campaign list`).
+        id: i64,
+    },
     /// Send again what a crash left in doubt (handed to a channel that cannot drop a repeat,
     /// outcome unknown): some of those contacts may get the message twice.
-    ResendInDoubt { id: i64 },
+    ResendInDoubt {
+        /// The campaign's id (see `switchboard campaign list`).
+        id: i64,
+    },
     /// The funnel with a progress bar; `--watch` follows it until the campaign ends.
     Status {
+        /// The campaign's id (see `switchboard campaign list`).
         id: i64,
+        /// Keep printing the funnel until the campaign ends.
         #[arg(long)]
         watch: bool,
     },

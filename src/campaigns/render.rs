@@ -15,7 +15,7 @@ use crate::templates::{ChannelContext, CompiledSource, ContactContext, TemplateC
 /// texts compiled, the template values that do not depend on the contact converted, the
 /// link key and the email headers' fixed parts. Rendering a message then only adds the
 /// contact.
-pub(super) struct Prepared {
+pub(crate) struct Prepared {
     campaign: i64,
     channel: String,
     kind: ChannelKind,
@@ -46,7 +46,7 @@ enum Content {
 
 impl CampaignRunner {
     /// Prepares the messages of one channel of a campaign.
-    pub(super) async fn prepare(
+    pub(crate) async fn prepare(
         &self,
         campaign: &Campaign,
         spec: &CampaignSpec,
@@ -131,7 +131,7 @@ impl CampaignRunner {
 
     /// The message for one contact: the channel's template rendered with the contact, the
     /// campaign's links, and email's bulk headers.
-    pub(super) fn render(
+    pub(crate) fn render(
         &self,
         prepared: &Prepared,
         send: &LeasedSend,

@@ -1,5 +1,5 @@
 //! Outbound event webhooks as data: an integrator's subscription, which events it selects, and
-//! the log of deliveries and attempts. Sending them is `crate::webhooks`' job.
+//! the log of deliveries and attempts. Sending them is the event webhook worker's job.
 
 use chrono::{DateTime, Utc};
 

@@ -44,19 +44,14 @@ pub struct AppState {
     pub dispatch_wake: Arc<Notify>,
     pub metrics: Arc<Metrics>,
     /// The SSRF policy new event webhook subscriptions are checked against.
-    pub webhook_targets: crate::webhooks::TargetPolicy,
+    pub webhook_targets: crate::event_webhooks::TargetPolicy,
     /// Fetches the remote images of email for the inbox, through the SSRF guard.
     pub remote_images: connector_sdk::net::MediaFetcher,
     /// Notified when a webhook delivery is replayed, so the worker sends it at once.
     pub webhooks_wake: Arc<Notify>,
-    /// Notified when an agent's availability or capacity changes, so the router assigns
-    /// waiting conversations at once.
-    pub router_wake: Arc<Notify>,
-    /// Whether any routing scope hands conversations back when their agent goes offline
-    /// (`reassign_when_offline`); which ones is up to [`AppState::routing`].
-    pub reassign_when_offline: bool,
-    /// The routing scopes: the queue's effective policies and the offline hand-back.
-    pub routing: Arc<crate::domain::RoutingRules>,
+    /// The router, told of agents' availability and capacity changes (which are not on the
+    /// event bus) and asked for the routing scopes the queue is listed under.
+    pub router: crate::router::Router,
     pub tokens: Arc<auth::TokenCache>,
     /// The loaded message templates (`templates/` plus `[templates] dir`).
     pub templates: Arc<crate::templates::Templates>,

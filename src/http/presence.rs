@@ -303,17 +303,13 @@ pub async fn set_availability(state: &AppState, agent: AgentId, availability: Av
         tracing::warn!(error = %err, %agent, "could not change the agent's availability");
         return;
     }
-    if state.reassign_when_offline && availability == Availability::Offline {
-        match state
-            .store
-            .release_conversations(&state.routing, agent, None)
-            .await
-        {
-            Ok(events) => state.events.publish(events),
-            Err(err) => tracing::warn!(error = %err, %agent, "could not release conversations"),
-        }
+    if let Err(err) = state
+        .router
+        .agent_changed(agent, Some(availability), None)
+        .await
+    {
+        tracing::warn!(error = %err, %agent, "could not release conversations");
     }
-    state.router_wake.notify_one();
 }
 
 /// Sweeps expired presence until shutdown and sets agents whose inbox went quiet offline;
@@ -333,17 +329,10 @@ pub async fn run(state: AppState, shutdown: CancellationToken) {
             let _ = crate::supervisor::isolate("presence", &state.metrics, offline).await;
         }
         ticks += 1;
-        if ticks.is_multiple_of(100) {
-            let attempts_before = crate::domain::Millis(
-                crate::domain::Millis::now().0 - super::web::LOGIN_WINDOW.as_millis() as i64 * 4,
-            );
-            if let Err(err) = state
-                .store
-                .prune_sessions(super::session::idle_since(), attempts_before)
-                .await
-            {
-                tracing::warn!(error = %err, "could not prune web sessions");
-            }
+        if ticks.is_multiple_of(100)
+            && let Err(err) = super::session::prune(&state.store).await
+        {
+            tracing::warn!(error = %err, "could not prune web sessions");
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Browser sessions of the web inbox: the session cookie, its lookup, and CSRF checks.
+//! Browser sessions of the web inbox: the session cookie, its lookup, CSRF checks, and how long
+//! sessions and sign-in attempts are kept (the pruning the presence sweep runs).
 //!
 //! The cookie (`sb_session`) holds a random secret; the database keeps only its SHA-256, like
 //! API tokens. It is `HttpOnly` (scripts cannot read it) and `SameSite=Strict` (other sites
@@ -15,7 +16,7 @@ use subtle::ConstantTimeEq;
 use super::AppState;
 use super::error::ApiError;
 use crate::domain::Millis;
-use crate::store::{NewWebSession, WebSession};
+use crate::store::{NewWebSession, Store, StoreResult, WebSession};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "sb_session";
@@ -27,6 +28,12 @@ pub const LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(12 * 3600);
 /// How often a busy session's `last_seen_at` is written.
 const TOUCH_INTERVAL: Duration = Duration::from_secs(60);
+/// How long failed sign-ins are kept in the database's record (the limits themselves are in
+/// [`super::sign_in`]).
+pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// Sign-in attempts are pruned once they are this many login windows old: well past any
+/// limit that counts them.
+const ATTEMPTS_KEPT_FOR_WINDOWS: i64 = 4;
 
 /// A new random secret, hex-encoded (32 bytes).
 pub fn random_secret() -> String {
@@ -106,6 +113,17 @@ pub async fn current(
 /// Sessions idle since before this instant are over.
 pub fn idle_since() -> Millis {
     Millis(Millis::now().0 - IDLE_TIMEOUT.as_millis() as i64)
+}
+
+/// Deletes ended sessions and sign-in attempts older than a few login windows; returns how
+/// many rows went.
+///
+/// # Errors
+/// When the database fails.
+pub async fn prune(store: &Store) -> StoreResult<u64> {
+    let attempts_before =
+        Millis(Millis::now().0 - LOGIN_WINDOW.as_millis() as i64 * ATTEMPTS_KEPT_FOR_WINDOWS);
+    store.prune_sessions(idle_since(), attempts_before).await
 }
 
 /// Refuses a state-changing request whose `X-CSRF-Token` is not the session's.

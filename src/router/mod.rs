@@ -20,7 +20,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::RoutingConfig;
-use crate::domain::{Event, EventKind, RoutingPolicy, RoutingRules};
+use crate::domain::{AgentId, Availability, Event, EventKind, RoutingPolicy, RoutingRules};
 use crate::events::EventBus;
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreResult};
@@ -91,6 +91,40 @@ impl Router {
                 return Ok(total);
             }
         }
+    }
+
+    /// Wakes the router for a pass now: something that is not an event on the bus (a new
+    /// agent, more capacity) may let waiting conversations in.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Takes in a change to `agent`'s availability or capacity, `availability` being what it
+    /// was set to (`None` when unchanged). An agent gone offline hands back the conversations
+    /// whose scope says `reassign_when_offline` (with their events, `actor` being who set
+    /// the agent offline, `None` for the service); the router then wakes to give them, or the
+    /// queue, to whoever has room. This is the one place the offline hand-back is written:
+    /// the agents API and the web inbox's heartbeats both come here.
+    ///
+    /// # Errors
+    /// When the store fails to release the conversations; the router is woken all the same,
+    /// since the agent's change itself is already stored.
+    pub async fn agent_changed(
+        &self,
+        agent: AgentId,
+        availability: Option<Availability>,
+        actor: Option<AgentId>,
+    ) -> StoreResult<()> {
+        let mut released = Ok(());
+        if availability == Some(Availability::Offline) && self.rules.may_reassign() {
+            released = self
+                .store
+                .release_conversations(&self.rules, agent, actor)
+                .await
+                .map(|events| self.events.publish(events));
+        }
+        self.wake();
+        released
     }
 
     /// Runs passes until `shutdown`, each time something may have freed capacity or queued work.

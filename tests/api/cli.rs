@@ -165,3 +165,50 @@ fn the_binary_caps_malloc_arenas_unless_the_operator_chose() {
     assert!(chosen.iter().any(|entry| entry == "MALLOC_ARENA_MAX=6"));
     assert!(!chosen.iter().any(|entry| entry == "MALLOC_ARENA_MAX=2"));
 }
+
+#[test]
+fn agent_list_columns_line_up_whatever_the_lengths() {
+    let dir = tempfile::tempdir().expect("dir");
+    let agents = [
+        ("Al", "al@example.com", "agent"),
+        (
+            "Bartholomew Montgomery-Smythe",
+            "bartholomew.montgomery-smythe@customer-care.example.com",
+            "marketer",
+        ),
+    ];
+    for (name, email, role) in agents {
+        let add = switchboard(
+            dir.path(),
+            &[
+                "agent", "add", "--name", name, "--email", email, "--role", role,
+            ],
+        );
+        assert!(add.status.success(), "{}", stderr(&add));
+    }
+    let list = switchboard(dir.path(), &["agent", "list"]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    let text = stdout(&list);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "a header and two agents:\n{text}");
+    let header = lines[0];
+    let column = |title: &str| header.find(title).expect("column title");
+    for (line, (name, email, role)) in lines[1..].iter().zip(agents) {
+        for (value, title) in [
+            (name, "name"),
+            (email, "email"),
+            (role, "role"),
+            ("online", "status"),
+        ] {
+            assert_eq!(
+                line.find(value),
+                Some(column(title)),
+                "{value:?} starts under {title:?}:\n{text}"
+            );
+        }
+        assert!(
+            line.ends_with("20") && line.len() == header.len(),
+            "the capacity ends under its title:\n{text}"
+        );
+    }
+}

@@ -125,7 +125,7 @@ fn assert_signed(secret: &str, headers: &HeaderMap, body: &[u8]) {
     let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
     assert_eq!(signature, expected, "signature over <timestamp>.<body>");
     let now = chrono::Utc::now().timestamp();
-    switchboard::webhooks::verify(secret.as_bytes(), timestamp, body, signature, now, 300)
+    switchboard::event_webhooks::verify(secret.as_bytes(), timestamp, body, signature, now, 300)
         .expect("the published verifier agrees");
 }
 

@@ -13,9 +13,9 @@ use switchboard::app::{App, Workers};
 use switchboard::automation::Automation;
 use switchboard::config::Config;
 use switchboard::dispatch::Dispatcher;
+use switchboard::event_webhooks::EventWebhooks;
 use switchboard::router::Router;
 use switchboard::store::{Backend, ConnectOptions, Store, scratch};
-use switchboard::webhooks::EventWebhooks;
 use tokio::sync::{Notify, oneshot};
 
 pub const SECRET: &str = "s3cret";

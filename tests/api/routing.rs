@@ -1385,3 +1385,67 @@ async fn configured_scopes_apply_through_the_service() {
     assert!(released["assignee_id"].is_null(), "{released}");
     app.stop().await;
 }
+
+/// Signing out of the web inbox takes the agent offline through the same router flow as the
+/// agents API: their conversations go back to the queue and the next pass gives them away.
+#[tokio::test]
+async fn signing_out_of_the_inbox_hands_conversations_back_like_the_api() {
+    let app = TestApp::spawn_with("[routing]\nreassign_when_offline = true\n").await;
+    let leaving = only_agent(&app, 5, "online").await;
+    let password = app
+        .post_json(
+            &format!("/api/v1/agents/{}/password", leaving["id"]),
+            serde_json::json!({}),
+        )
+        .await
+        .json::<Value>()
+        .await
+        .expect("password")["password"]
+        .as_str()
+        .expect("password")
+        .to_owned();
+    let email = leaving["email"].as_str().expect("email");
+    let (cookie, csrf) = crate::web::session(&app, email, &password).await;
+    let receipt: Value = app
+        .post_hook(&hook_body("m1", "u1", "help"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let conversation = receipt["messages"][0]["conversation_id"].clone();
+    assert_eq!(app.router.run_once().await.expect("route"), 1);
+    let staying = app
+        .post_json(
+            "/api/v1/agents",
+            serde_json::json!({"name": "Stay", "email": format!("stay-{}@example.com", rand_suffix()), "role": "agent"}),
+        )
+        .await
+        .json::<Value>()
+        .await
+        .expect("agent");
+
+    let out = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(app.url("/logout"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(out.status(), reqwest::StatusCode::SEE_OTHER);
+    let released = app
+        .get_json(&format!("/api/v1/conversations/{conversation}"))
+        .await;
+    assert!(
+        released["assignee_id"].is_null(),
+        "handed back to the queue: {released}"
+    );
+    assert_eq!(app.router.run_once().await.expect("route"), 1);
+    let reassigned = app
+        .get_json(&format!("/api/v1/conversations/{conversation}"))
+        .await;
+    assert_eq!(reassigned["assignee_id"], staying["id"]);
+    app.stop().await;
+}

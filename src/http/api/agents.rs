@@ -77,7 +77,7 @@ pub async fn create_agent(
         .await
         .map_err(|err| ApiError::from_store("agent", err))?;
     // A new agent starts online: waiting conversations may go to it.
-    state.router_wake.notify_one();
+    state.router.wake();
     Ok((StatusCode::CREATED, Json(agent.into())))
 }
 
@@ -136,17 +136,11 @@ pub async fn update_agent(
         )
         .await
         .map_err(|err| ApiError::from_store("agent", err))?;
-    if state.reassign_when_offline && request.availability == Some(Availability::Offline) {
-        let events = state
-            .store
-            .release_conversations(&state.routing, id, caller.agent)
-            .await
-            .map_err(|err| ApiError::from_store("agent", err))?;
-        state.events.publish(events);
-    }
-    // Coming online or more capacity may let waiting conversations in; these changes are
-    // not on the event bus, so the router is told directly.
-    state.router_wake.notify_one();
+    state
+        .router
+        .agent_changed(id, request.availability, caller.agent)
+        .await
+        .map_err(|err| ApiError::from_store("agent", err))?;
     Ok(Json(agent.into()))
 }
 

@@ -112,7 +112,7 @@ pub async fn list_queue(
     }
     let waiting = state
         .store
-        .list_queue(&state.routing, limit)
+        .list_queue(state.router.rules(), limit)
         .await
         .map_err(|err| ApiError::from_store("conversation", err))?;
     Ok(Json(

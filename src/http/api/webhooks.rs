@@ -195,7 +195,7 @@ pub async fn create_webhook(
             }
             secret
         }
-        None => crate::webhooks::generate_secret(),
+        None => crate::event_webhooks::generate_secret(),
     };
     let url = state
         .webhook_targets

@@ -22,9 +22,6 @@ use super::extract::Form;
 use super::session::{self, COOKIE};
 use crate::domain::Availability;
 
-/// How long failed sign-ins are kept in the database's record (the limits themselves are in
-/// [`super::sign_in`]).
-pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// The cookie that ties the sign-in form to the browser that loaded it (login CSRF).
 const LOGIN_COOKIE: &str = "sb_login";
 

@@ -25,7 +25,7 @@ use crate::store::scratch;
 
 /// Options of `switchboard bench ingest`.
 #[derive(Debug, Clone, clap::Args)]
-pub struct IngestOptions {
+pub struct Options {
     /// Run on this PostgreSQL server (a scratch database is created and dropped);
     /// default: a temporary SQLite file.
     #[arg(long)]
@@ -223,7 +223,7 @@ async fn spawn_noop() -> anyhow::Result<(String, oneshot::Sender<()>)> {
 ///
 /// # Errors
 /// When the service cannot start or messages are lost.
-pub async fn ingest(options: IngestOptions) -> anyhow::Result<()> {
+pub async fn run(options: Options) -> anyhow::Result<()> {
     let synchronous = match options.sqlite_synchronous.as_str() {
         "full" => SqliteSynchronous::Full,
         "normal" => SqliteSynchronous::Normal,
@@ -255,7 +255,7 @@ pub async fn ingest(options: IngestOptions) -> anyhow::Result<()> {
 }
 
 async fn run_ingest(
-    options: &IngestOptions,
+    options: &Options,
     database_url: &str,
     synchronous: SqliteSynchronous,
     _workdir: PathBuf,

@@ -11,10 +11,11 @@ use connector_sdk::{ChannelKind, Connector, ConnectorError, Delivery, OutboundMe
 use futures_util::future::join_all;
 use tokio::sync::Notify;
 
-use super::segment::Filter;
-use super::settings::CampaignsConfig;
-use super::spec::{CampaignSpec, ChannelPlan};
-use super::{CampaignParts, CampaignRunner};
+use super::smtp_sink::SmtpSink;
+use crate::campaigns::segment::Filter;
+use crate::campaigns::settings::CampaignsConfig;
+use crate::campaigns::spec::{CampaignSpec, ChannelPlan, MAX_RATE_PER_SEC};
+use crate::campaigns::{CampaignParts, CampaignRunner, Prepared, plan_channel};
 use crate::config::{DispatchConfig, TemplatesConfig};
 use crate::dispatch::Connectors;
 use crate::domain::Millis;
@@ -24,7 +25,7 @@ use crate::store::{ConnectOptions, Store, scratch};
 
 /// Options of `switchboard bench campaign`.
 #[derive(Debug, Clone, clap::Args)]
-pub struct CampaignBenchOptions {
+pub struct Options {
     /// Contacts seeded and planned (and rendered).
     #[arg(long, default_value_t = 1_000_000)]
     pub recipients: i64,
@@ -222,9 +223,9 @@ async fn dispatch(
     name: &str,
     connector: &dyn Connector,
 ) -> anyhow::Result<f64> {
-    let spec = spec(name, super::spec::MAX_RATE_PER_SEC);
+    let spec = spec(name, MAX_RATE_PER_SEC);
     let id = scheduled(store, &format!("bench {name}"), scope, &spec).await?;
-    let channel = super::plan_channel(name, connector);
+    let channel = plan_channel(name, connector);
     let (planned, _) = store
         .plan_campaign(id, std::slice::from_ref(&channel))
         .await?;
@@ -251,7 +252,7 @@ async fn dispatch(
 async fn render_lane(
     runner: &CampaignRunner,
     store: &Store,
-    prepared: &super::render::Prepared,
+    prepared: &Prepared,
     id: i64,
     channel: &PlanChannel,
 ) -> anyhow::Result<usize> {
@@ -274,7 +275,7 @@ async fn render_lane(
 ///
 /// # Errors
 /// When the database cannot be set up or a run fails.
-pub async fn run(options: CampaignBenchOptions) -> anyhow::Result<()> {
+pub async fn run(options: Options) -> anyhow::Result<()> {
     let workdir = tempfile::tempdir().context("creating a temporary directory")?;
     let (url, scratch_db) = match &options.database_url {
         Some(server) => {
@@ -317,11 +318,11 @@ fn channels(callback: &str, smtp: std::net::SocketAddr) -> anyhow::Result<Vec<Ar
     Ok(crate::app::build_connectors(&channels)?)
 }
 
-async fn measure(store: &Store, options: &CampaignBenchOptions) -> anyhow::Result<()> {
+async fn measure(store: &Store, options: &Options) -> anyhow::Result<()> {
     let planner = Arc::new(Sink::new("plan", PLAN_SCOPE));
     let sink = Arc::new(Sink::new("sink", HOOK_SCOPE));
     let (callback, http_count) = spawn_http_sink().await?;
-    let (smtp, smtp_address) = super::smtp_sink::SmtpSink::start().await?;
+    let (smtp, smtp_address) = SmtpSink::start().await?;
     let mut connectors = Connectors::new();
     connectors.insert("plan".into(), planner.clone() as Arc<dyn Connector>);
     connectors.insert("sink".into(), sink.clone() as Arc<dyn Connector>);
@@ -372,12 +373,12 @@ async fn measure(store: &Store, options: &CampaignBenchOptions) -> anyhow::Resul
 
     // Planning and rendering: the whole audience into the ledger, then every message rendered
     // (leased in batches, as the worker reads them; nothing sent).
-    let plan_channel = super::plan_channel("plan", planner.as_ref());
+    let plan_channel = plan_channel("plan", planner.as_ref());
     let id = scheduled(
         store,
         "bench plan",
         PLAN_SCOPE,
-        &spec("plan", super::spec::MAX_RATE_PER_SEC),
+        &spec("plan", MAX_RATE_PER_SEC),
     )
     .await?;
     let clock = Instant::now();

@@ -1,0 +1,269 @@
+//! The engine loop: tails the event log from the stored cursor, evaluates each batch (see
+//! `planning`), applies what rules decided in the transaction that moves the cursor,
+//! and fires due timers. Owns the cursor and the wake-ups; decides nothing about rules.
+
+use std::collections::HashSet;
+
+use tokio::sync::broadcast::error::RecvError;
+use tokio_util::sync::CancellationToken;
+
+use super::Automation;
+use super::timers::{self, Clock};
+use crate::domain::{EventId, Millis};
+use crate::store::StoreResult;
+use crate::store::automation::ConversationWork;
+use crate::supervisor::isolate;
+
+/// The cursor's name in `worker_cursors`.
+pub(super) const CURSOR: &str = "automation";
+/// Events read per pass.
+const BATCH: i64 = 500;
+/// When nothing was applied, the cursor is written at most this often: re-reading a few
+/// seconds of events after a crash is harmless, since rules that did something moved the
+/// cursor themselves, and it keeps the engine off SQLite's write lock under inbound load.
+const CURSOR_SAVE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Where the engine is in the event log.
+#[derive(Clone, Copy)]
+pub(super) struct Position {
+    /// The last event evaluated.
+    pub(super) after: EventId,
+    /// The last event the stored cursor covers.
+    pub(super) saved: EventId,
+    pub(super) saved_at: std::time::Instant,
+}
+
+/// Pause after a timer pass panicked: the same timers are still due, and firing them again at
+/// once would spin.
+const TIMER_PANIC_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl Automation {
+    /// Evaluates every event logged since the last pass and applies what rules decide;
+    /// returns how many rules applied (or failed visibly).
+    ///
+    /// # Errors
+    /// When the store fails; nothing of the failing batch is applied and it is retried.
+    pub async fn run_once(&self) -> StoreResult<usize> {
+        let inner = &self.inner;
+        let mut pass = inner.pass.lock().await;
+        let mut position = match *pass {
+            Some(position) => position,
+            None => {
+                let at = inner.store.worker_cursor(CURSOR).await?;
+                Position {
+                    after: at,
+                    saved: at,
+                    saved_at: std::time::Instant::now(),
+                }
+            }
+        };
+        let mut outcomes = 0;
+        loop {
+            let rules = self.rules().await?;
+            self.hold_for_triage(&rules).await?;
+            if inner.sla.is_empty() && !rules.iter().any(|rule| rule.spec.enabled) {
+                // Nothing could act: skip the events instead of reading them.
+                if let Some(latest) = inner.store.latest_event_id().await? {
+                    position.after = position.after.max(latest);
+                }
+                break;
+            }
+            let events = inner.store.list_events(position.after, BATCH).await?;
+            let Some(last) = events.last().map(|event| event.id) else {
+                break;
+            };
+            let teams = if inner.calendars.iter().next().is_some() {
+                inner.store.list_teams().await?
+            } else {
+                Vec::new()
+            };
+            let mut works: Vec<ConversationWork> = Vec::new();
+            let mut touched = HashSet::new();
+            let mut previous = position.after;
+            for event in &events {
+                // One event whose evaluation panics is skipped (logged and counted); the
+                // engine goes on with the next, and never meets it again.
+                let evaluated = match isolate(
+                    "automation",
+                    &inner.metrics,
+                    self.evaluate(event, &rules, &teams),
+                )
+                .await
+                {
+                    Ok(evaluated) => evaluated?,
+                    Err(panic) => {
+                        tracing::error!(event = ?event.id, %panic, "rule evaluation failed; event skipped");
+                        None
+                    }
+                };
+                if let Some(work) = evaluated {
+                    // Facts were read before this batch applied anything: a second event
+                    // of the same conversation must see what the first one changed.
+                    if !touched.insert(work.conversation) {
+                        outcomes += self.flush(&mut works, previous).await?;
+                        position.saved = previous;
+                        position.saved_at = std::time::Instant::now();
+                        touched.clear();
+                        touched.insert(work.conversation);
+                    }
+                    works.push(work);
+                }
+                previous = event.id;
+            }
+            if !works.is_empty() {
+                outcomes += self.flush(&mut works, last).await?;
+                position.saved = last;
+                position.saved_at = std::time::Instant::now();
+            }
+            position.after = last;
+            *pass = Some(position);
+        }
+        if position.after > position.saved && position.saved_at.elapsed() >= CURSOR_SAVE_INTERVAL {
+            inner
+                .store
+                .advance_worker_cursor(CURSOR, position.after)
+                .await?;
+            position.saved = position.after;
+            position.saved_at = std::time::Instant::now();
+        }
+        *pass = Some(position);
+        Ok(outcomes)
+    }
+
+    /// Writes the cursor where the engine is (at shutdown).
+    async fn save_position(&self) {
+        let pass = self.inner.pass.lock().await;
+        if let Some(position) = *pass
+            && position.after > position.saved
+            && let Err(err) = self
+                .inner
+                .store
+                .advance_worker_cursor(CURSOR, position.after)
+                .await
+        {
+            tracing::warn!(error = %err, "saving the automation cursor failed");
+        }
+    }
+
+    /// Applies a batch's work and publishes its events.
+    async fn flush(
+        &self,
+        works: &mut Vec<ConversationWork>,
+        cursor: EventId,
+    ) -> StoreResult<usize> {
+        let inner = &self.inner;
+        let batch = std::mem::take(works);
+        let (outcomes, events) = inner
+            .store
+            .apply_automation(&batch, Some((CURSOR, cursor)), Millis::now())
+            .await?;
+        for outcome in &outcomes {
+            if let crate::store::automation::RuleOutcome::Failed {
+                conversation,
+                rule,
+                reason,
+            } = outcome
+            {
+                tracing::warn!(%conversation, %rule, %reason, "rule failed and was rolled back");
+            }
+        }
+        inner.events.publish(events);
+        // Released conversations, new teams and policies: the router has work.
+        if batch
+            .iter()
+            .any(|work| work.clear_triage || !work.rules.is_empty())
+        {
+            inner.router_wake.notify_one();
+        }
+        if batch
+            .iter()
+            .any(|work| !work.arm_idle.is_empty() || work.sla.is_some() || !work.rules.is_empty())
+        {
+            inner.timer_wake.notify_one();
+        }
+        Ok(outcomes.len())
+    }
+
+    /// Fires the timers due at `now` and publishes their events; returns how many fired.
+    ///
+    /// # Errors
+    /// When the store fails.
+    pub async fn fire_timers(&self, now: Millis) -> StoreResult<usize> {
+        let mut total = 0;
+        loop {
+            let (fired, events) = self.inner.store.fire_timers(now, 200).await?;
+            self.inner.events.publish(events);
+            total += fired.len();
+            if fired.len() < 200 {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Runs the engine until `shutdown`: a pass whenever something is logged, and the timers.
+    ///
+    /// # Errors
+    /// Never today; store failures are logged and retried.
+    pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        if !self.inner.config.enabled {
+            return Ok(());
+        }
+        let timer_task = {
+            let engine = self.clone();
+            let shutdown = shutdown.clone();
+            tokio::spawn(async move {
+                let wake = engine.inner.timer_wake.clone();
+                timers::run(&engine, &Clock::System, &wake, shutdown).await;
+            })
+        };
+        let mut bus = self.inner.events.subscribe();
+        while !shutdown.is_cancelled() {
+            if let Err(err) = self.run_once().await {
+                tracing::error!(error = %err, "automation pass failed");
+                tokio::select! {
+                    () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                    () = shutdown.cancelled() => break,
+                }
+                continue;
+            }
+            tokio::select! {
+                received = bus.recv() => match received {
+                    Ok(_) | Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => break,
+                },
+                () = shutdown.cancelled() => break,
+            }
+            while bus.try_recv().is_ok() {}
+        }
+        self.save_position().await;
+        let _ = timer_task.await;
+        Ok(())
+    }
+}
+
+impl timers::TimerSource for Automation {
+    async fn next_due(&self) -> Option<Millis> {
+        match self.inner.store.next_timer_due().await {
+            Ok(due) => due,
+            Err(err) => {
+                tracing::error!(error = %err, "reading the next timer failed");
+                // Look again soon rather than never.
+                Some(Millis::now().plus(std::time::Duration::from_secs(5)))
+            }
+        }
+    }
+
+    async fn fire(&self, now: Millis) {
+        match isolate(
+            "automation_timers",
+            &self.inner.metrics,
+            self.fire_timers(now),
+        )
+        .await
+        {
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => tracing::error!(error = %err, "firing timers failed"),
+            Err(_) => tokio::time::sleep(TIMER_PANIC_PAUSE).await,
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! The built-in benchmarks behind `switchboard bench …`: each runs the real service code
+//! in-process against local peers and prints its figures. Owns the load generators and the
+//! stand-in peers they need; nothing in the service depends on this module.
+//!
+//! - [`ingest`]: the inbound webhook path under load, against a no-op ceiling.
+//! - [`campaign`]: campaign planning, rendering, dispatch, throttle accuracy and peak RSS.
+//! - [`smtp_sink`]: the local SMTP server the campaign benchmark's email runs deliver into.
+
+pub mod campaign;
+pub mod ingest;
+pub mod smtp_sink;
