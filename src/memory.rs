@@ -4,7 +4,7 @@
 //! core, and freed memory stays in the arena it came from. SQLite runs each pooled connection
 //! on a thread of its own, so every connection grows an arena that keeps what its largest
 //! queries once needed: a campaign worker sending 100,000 messages peaked at ~70 MiB with the
-//! default and at ~59 MiB with two arenas, at the same speed (see the README's campaign
+//! default and at ~59 MiB with two arenas, at the same speed (see `docs/performance.md`, campaign
 //! benchmark). glibc reads the limit only when the process starts, and setting it from inside
 //! (`mallopt`) takes `unsafe` code, which this workspace forbids; so the binary starts itself
 //! again, once, with `MALLOC_ARENA_MAX` set: same process id, same arguments, a few

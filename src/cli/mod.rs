@@ -22,7 +22,8 @@ pub use token::TokenCommand;
 /// Switchboard: every customer channel in one inbox.
 ///
 /// Run `switchboard serve` to start the service on 127.0.0.1:8080 with an SQLite file in the
-/// working directory; no configuration is needed. See README.md for `switchboard.toml`.
+/// working directory; no configuration is needed. See `docs/configuration.md` for
+/// `switchboard.toml`.
 #[derive(Debug, Parser)]
 #[command(name = "switchboard", version, about, long_about)]
 pub struct Cli {
