@@ -2,8 +2,8 @@
 //! and PostgreSQL (scale-out); no other module touches sqlx or opens a transaction.
 //!
 //! The portable SQL is written once in `sql/*.rs` and compiled twice, once per backend
-//! (`sqlite.rs` and `postgres.rs` include the same files with their own `Db` type), so each
-//! copy is fully typed without generic `Database` bounds. Where the dialects truly differ
+//! (`sqlite.rs` and `postgres.rs` declare the same files as modules, each with its own `Db`
+//! type), so each copy is fully typed without generic `Database` bounds. Where the dialects truly differ
 //! (full-text search, claiming jobs, `BEGIN IMMEDIATE`), the code branches on `IS_POSTGRES`
 //! right there.
 

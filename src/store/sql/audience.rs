@@ -1,13 +1,13 @@
-// Marketers' audience: marketing consent, CSV import rows, saved segments and their live
-// preview, and benchmark seeding. (Included once per backend.)
+//! Marketers' audience: marketing consent, CSV import rows, saved segments and their live
+//! preview, and benchmark seeding. (Compiled once per backend.)
 
 use std::collections::HashSet;
 
 use serde_json::json;
 
-use super::common::{begin, insert_events, Conn, Pool};
 use super::IS_POSTGRES;
-use crate::campaigns::segment::{compile, Bind, Filter};
+use super::common::{Conn, Pool, begin, insert_events};
+use crate::campaigns::segment::{Bind, Filter, compile};
 use crate::domain::{ContactId, Event, EventKind, Millis};
 use crate::store::campaigns::{Consent, ConsentChange, ImportOutcome, ImportRow, Segment};
 use crate::store::rows::NewEvent;
@@ -85,7 +85,11 @@ pub async fn write_consent(
     )
     .bind(contact)
     .bind(&change.channel)
-    .bind(if change.granted { "granted" } else { "withdrawn" })
+    .bind(if change.granted {
+        "granted"
+    } else {
+        "withdrawn"
+    })
     .bind(&change.source)
     .bind(&change.proof)
     .bind(now.0)
@@ -152,11 +156,13 @@ async fn write_row(conn: &mut Conn, contact: i64, row: &ImportRow, now: Millis) 
         .await?;
     }
     for tag in &row.tags {
-        sqlx::query("INSERT INTO contact_tags (contact_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(contact)
-            .bind(tag)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO contact_tags (contact_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(contact)
+        .bind(tag)
+        .execute(&mut *conn)
+        .await?;
     }
     for consent in &row.consents {
         write_consent(conn, contact, consent, now).await?;
@@ -294,7 +300,12 @@ pub async fn get_segment(pool: &Pool, id: i64) -> StoreResult<Segment> {
 }
 
 /// Saves a segment.
-pub async fn create_segment(pool: &Pool, name: &str, filter: &Filter, now: Millis) -> StoreResult<Segment> {
+pub async fn create_segment(
+    pool: &Pool,
+    name: &str,
+    filter: &Filter,
+    now: Millis,
+) -> StoreResult<Segment> {
     let row: SegmentRow = sqlx::query_as(
         "INSERT INTO segments (name, filter, created_at, updated_at) VALUES ($1, $2, $3, $3) \
          RETURNING id, name, filter, created_at, updated_at",
@@ -349,7 +360,10 @@ pub async fn preview(
     now: Millis,
 ) -> StoreResult<(i64, Vec<ContactId>)> {
     let compiled = compile(filter, IS_POSTGRES, 1, now).map_err(filter_error)?;
-    let count_sql = format!("SELECT count(*) FROM contacts c WHERE {}", compiled.condition);
+    let count_sql = format!(
+        "SELECT count(*) FROM contacts c WHERE {}",
+        compiled.condition
+    );
     let count: i64 = bind_all!(sqlx::query_scalar(&count_sql), &compiled.binds)
         .fetch_one(pool)
         .await?;
@@ -367,7 +381,13 @@ pub async fn preview(
 
 /// Benchmark seeding: `count` contacts with an identity in `scope` and granted consent for
 /// `kind`, in three set-based statements. Returns the first new contact id.
-pub async fn seed(pool: &Pool, count: i64, scope: &str, kind: &str, now: Millis) -> StoreResult<i64> {
+pub async fn seed(
+    pool: &Pool,
+    count: i64,
+    scope: &str,
+    kind: &str,
+    now: Millis,
+) -> StoreResult<i64> {
     let mut tx = begin(pool).await?;
     let before: i64 = sqlx::query_scalar("SELECT COALESCE(max(id), 0) FROM contacts")
         .fetch_one(&mut *tx)
@@ -381,7 +401,11 @@ pub async fn seed(pool: &Pool, count: i64, scope: &str, kind: &str, now: Millis)
          INSERT INTO contacts (name, email, attributes, created_at, updated_at) \
          SELECT 'Bench ' || n, 'bench' || n || '@example.test', '{}', $2, $2 FROM seq"
     };
-    sqlx::query(insert).bind(count).bind(now.0).execute(&mut *tx).await?;
+    sqlx::query(insert)
+        .bind(count)
+        .bind(now.0)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(
         "INSERT INTO contact_identities (contact_id, scope, external_id, created_at) \
          SELECT id, $1, CASE WHEN $1 = 'email' THEN email ELSE CAST(id AS TEXT) END, $2 \

@@ -1,16 +1,16 @@
-// Automation: API rules, the rule engine's cursor in the event log, exact timers, and applying
-// what rules decided: each rule's actions all-or-nothing inside a savepoint, every action
-// recorded as an activity line, automatic replies behind the loop guards.
-// (Included once per backend.)
+//! Automation: API rules, the rule engine's cursor in the event log, exact timers, and applying
+//! what rules decided: each rule's actions all-or-nothing inside a savepoint, every action
+//! recorded as an activity line, automatic replies behind the loop guards.
+//! (Compiled once per backend.)
 
 use serde_json::json;
 use sqlx::Connection;
 
-use super::common::{begin, conversation, conversation_event, insert_events, Conn, Pool};
-use super::conversations::{assign_in, set_status_in, update_in};
-use super::common::message;
-use super::messages::{add_note_in, add_reply_in, message_event};
 use super::IS_POSTGRES;
+use super::common::message;
+use super::common::{Conn, Pool, begin, conversation, conversation_event, insert_events};
+use super::conversations::{assign_in, set_status_in, update_in};
+use super::messages::{add_note_in, add_reply_in, message_event};
 use crate::domain::{
     AgentId, ConversationId, ConversationStatus, Event, EventId, EventKind, Millis, TeamId,
 };
@@ -19,13 +19,19 @@ use crate::store::automation::{
 };
 use crate::store::rows::NewEvent;
 use crate::store::{
-    Assignment, ConversationPatch, Lane, ReplyAuthor, StatusChange, StoreError,
-    StoreResult,
+    Assignment, ConversationPatch, Lane, ReplyAuthor, StatusChange, StoreError, StoreResult,
 };
 
 // ----- API rules -----
 
-type RuleRow = (i64, String, i64, sqlx::types::Json<serde_json::Value>, i64, i64);
+type RuleRow = (
+    i64,
+    String,
+    i64,
+    sqlx::types::Json<serde_json::Value>,
+    i64,
+    i64,
+);
 
 fn stored_rule(row: RuleRow) -> StoredRule {
     let (id, name, position, definition, created_at, updated_at) = row;
@@ -207,9 +213,9 @@ pub async fn apply(
             sqlx::query(
                 "UPDATE conversations SET triage_pending = FALSE WHERE id = $1 AND triage_pending",
             )
-                .bind(id.get())
-                .execute(&mut *tx)
-                .await?;
+            .bind(id.get())
+            .execute(&mut *tx)
+            .await?;
         }
         for (kind, due, span) in &work.arm_idle {
             sqlx::query(
@@ -229,8 +235,15 @@ pub async fn apply(
         for plan in &work.rules {
             let mut savepoint = (*tx).begin().await?;
             let mut produced = Vec::new();
-            match apply_rule(&mut savepoint, id, &plan.rule, &plan.actions, now, &mut produced)
-                .await
+            match apply_rule(
+                &mut savepoint,
+                id,
+                &plan.rule,
+                &plan.actions,
+                now,
+                &mut produced,
+            )
+            .await
             {
                 Ok(skipped) => {
                     savepoint.commit().await?;
@@ -245,11 +258,9 @@ pub async fn apply(
                 Err(err) => {
                     savepoint.rollback().await?;
                     let reason = err.to_string();
-                    let text = format!("Rule “{}” failed, nothing was changed: {reason}", plan.rule);
-                    events.extend(
-                        activity(&mut tx, id, &text, now)
-                            .await?,
-                    );
+                    let text =
+                        format!("Rule “{}” failed, nothing was changed: {reason}", plan.rule);
+                    events.extend(activity(&mut tx, id, &text, now).await?);
                     events.extend(
                         insert_events(
                             &mut tx,
@@ -351,7 +362,8 @@ async fn apply_rule(
                     .bind(name)
                     .fetch_optional(&mut *conn)
                     .await?;
-                let team = team.ok_or_else(|| StoreError::Invalid(format!("no team named {name}")))?;
+                let team =
+                    team.ok_or_else(|| StoreError::Invalid(format!("no team named {name}")))?;
                 // Routed to the team: the router picks one of its members.
                 let assignment = Assignment {
                     agent: None,
@@ -415,15 +427,20 @@ async fn apply_rule(
                 rendered,
                 guard,
             } => {
-                if let Some(reason) = hold_back(conn, id, &before.channel, template, guard, now).await? {
+                if let Some(reason) =
+                    hold_back(conn, id, &before.channel, template, guard, now).await?
+                {
                     if reason.visible {
-                        let line = format!("Rule “{rule}”: automatic reply held back: {}", reason.text);
+                        let line =
+                            format!("Rule “{rule}”: automatic reply held back: {}", reason.text);
                         events.extend(activity(conn, id, &line, now).await?);
                     }
                     skipped.push(reason.text);
                     continue;
                 }
-                let reply = rendered.clone().into_reply(id, ReplyAuthor::Bot, Lane::Reply);
+                let reply = rendered
+                    .clone()
+                    .into_reply(id, ReplyAuthor::Bot, Lane::Reply);
                 events.extend(add_reply_in(conn, &reply, now).await?.1);
                 sqlx::query(
                     "INSERT INTO auto_replies (contact_id, channel, template, sent_at) \
@@ -575,7 +592,11 @@ pub async fn fire_timers(
     limit: i64,
 ) -> StoreResult<(Vec<TimerFired>, Vec<Event>)> {
     let mut tx = begin(pool).await?;
-    let lock = if IS_POSTGRES { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let lock = if IS_POSTGRES {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
     let due: Vec<(i64, String, i64, Option<i64>)> = sqlx::query_as(&format!(
         "SELECT conversation_id, kind, due_at, span_ms FROM automation_timers \
          WHERE due_at <= $1 ORDER BY due_at LIMIT $2{lock}"
@@ -598,7 +619,10 @@ pub async fn fire_timers(
         };
         if let Some(rule) = kind.strip_prefix("idle:") {
             let span = span.unwrap_or(0);
-            if !matches!(conv.status, ConversationStatus::Open | ConversationStatus::Pending) {
+            if !matches!(
+                conv.status,
+                ConversationStatus::Open | ConversationStatus::Pending
+            ) {
                 continue;
             }
             let idle_deadline = Millis::from(conv.last_activity_at).0 + span;

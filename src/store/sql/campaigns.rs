@@ -1,22 +1,22 @@
-// Campaigns and their send ledger: lifecycle, planning the audience into the ledger, leasing
-// and recording sends, the funnel. (Included once per backend.)
-//
-// The ledger (`campaign_sends`) is keyed (campaign, contact): planning inserts each contact at
-// most once, workers lease rows with a deadline and mark them sent only after the channel
-// accepted the message, so a crash at any point leaves every row either still due or done.
+//! Campaigns and their send ledger: lifecycle, planning the audience into the ledger, leasing
+//! and recording sends, the funnel. (Compiled once per backend.)
+//!
+//! The ledger (`campaign_sends`) is keyed (campaign, contact): planning inserts each contact at
+//! most once, workers lease rows with a deadline and mark them sent only after the channel
+//! accepted the message, so a crash at any point leaves every row either still due or done.
 
 use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::common::{begin, insert_events, Conn, Pool};
 use super::IS_POSTGRES;
-use crate::campaigns::segment::{compile, Bind};
+use super::common::{Conn, Pool, begin, insert_events};
+use crate::campaigns::segment::Filter;
+use crate::campaigns::segment::{Bind, compile};
 use crate::domain::{ContactId, Event, EventKind, Millis};
 use crate::store::campaigns::{
     Campaign, CampaignState, Funnel, FunnelCounts, Lease, LeasedSend, PlanChannel, SendResult,
 };
-use crate::campaigns::segment::Filter;
 use crate::store::rows::NewEvent;
 use crate::store::{StoreError, StoreResult};
 
@@ -70,8 +70,19 @@ type CampaignRow = (
 );
 
 fn campaign(row: CampaignRow) -> StoreResult<Campaign> {
-    let (id, name, filter, spec, state, scheduled_at, planned_at, targeted, started_at, finished_at, created_at) =
-        row;
+    let (
+        id,
+        name,
+        filter,
+        spec,
+        state,
+        scheduled_at,
+        planned_at,
+        targeted,
+        started_at,
+        finished_at,
+        created_at,
+    ) = row;
     Ok(Campaign {
         id,
         name,
@@ -89,12 +100,13 @@ fn campaign(row: CampaignRow) -> StoreResult<Campaign> {
 }
 
 async fn load_campaign(conn: &mut Conn, id: i64) -> StoreResult<Campaign> {
-    let row: CampaignRow =
-        sqlx::query_as(&format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+    let row: CampaignRow = sqlx::query_as(&format!(
+        "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
     campaign(row)
 }
 
@@ -272,16 +284,29 @@ pub async fn plan(
                      AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.scope = i.scope \
                                      AND s.address = lower(i.external_id)) LIMIT 1) END AS a{n}"
         ));
-        arms.push_str(&format!(" WHEN a{n} IS NOT NULL THEN CAST(${name} AS TEXT)"));
+        arms.push_str(&format!(
+            " WHEN a{n} IS NOT NULL THEN CAST(${name} AS TEXT)"
+        ));
         found.push(format!("a{n}"));
-        binds.extend([channel.name.as_str(), channel.scope.as_str(), channel.kind.as_str()]);
+        binds.extend([
+            channel.name.as_str(),
+            channel.scope.as_str(),
+            channel.kind.as_str(),
+        ]);
     }
     let (channel, address) = match found.as_slice() {
-        [] => ("CAST(NULL AS TEXT)".to_owned(), "CAST(NULL AS TEXT)".to_owned()),
+        [] => (
+            "CAST(NULL AS TEXT)".to_owned(),
+            "CAST(NULL AS TEXT)".to_owned(),
+        ),
         [only] => (format!("CASE{arms} END"), only.clone()),
-        _ => (format!("CASE{arms} END"), format!("COALESCE({})", found.join(", "))),
+        _ => (
+            format!("CASE{arms} END"),
+            format!("COALESCE({})", found.join(", ")),
+        ),
     };
-    let compiled = compile(&current.filter, IS_POSTGRES, binds.len() + 2, now).map_err(filter_error)?;
+    let compiled =
+        compile(&current.filter, IS_POSTGRES, binds.len() + 2, now).map_err(filter_error)?;
     // The audience is materialised so each pick runs once per contact: inlined, SQLite would
     // evaluate it again for every column that mentions it. (An ordered pick such as `min()`
     // made SQLite walk the scope's whole identity index per contact.) In contact order, the
@@ -893,9 +918,10 @@ async fn count_funnel(
     };
     let mut columns = Vec::new();
     for slot in 0..=names.len() {
-        let channel = listed
-            .get(slot)
-            .map_or_else(|| "channel IS NULL".to_owned(), |bind| format!("channel = {bind}"));
+        let channel = listed.get(slot).map_or_else(
+            || "channel IS NULL".to_owned(),
+            |bind| format!("channel = {bind}"),
+        );
         for term in FUNNEL_TERMS {
             columns.push(format!(
                 "COALESCE(sum(CASE WHEN {channel} THEN {term} ELSE 0 END), 0)"
@@ -986,15 +1012,19 @@ pub async fn funnel(pool: &Pool, id: i64) -> StoreResult<Funnel> {
 /// The value of a campaign setting, created from `generate` on first use. Concurrent first
 /// uses agree: the first insert wins and everyone reads it back.
 pub async fn setting_or_insert(pool: &Pool, name: &str, generated: &str) -> StoreResult<String> {
-    sqlx::query("INSERT INTO campaign_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
-        .bind(name)
-        .bind(generated)
-        .execute(pool)
-        .await?;
-    Ok(sqlx::query_scalar("SELECT value FROM campaign_settings WHERE name = $1")
-        .bind(name)
-        .fetch_one(pool)
-        .await?)
+    sqlx::query(
+        "INSERT INTO campaign_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(name)
+    .bind(generated)
+    .execute(pool)
+    .await?;
+    Ok(
+        sqlx::query_scalar("SELECT value FROM campaign_settings WHERE name = $1")
+            .bind(name)
+            .fetch_one(pool)
+            .await?,
+    )
 }
 
 /// Appends a `campaign.progress` event with the campaign's funnel totals.

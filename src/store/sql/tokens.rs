@@ -1,4 +1,4 @@
-// API tokens: only hashes are stored. (Included once per backend.)
+//! API tokens: only hashes are stored. (Compiled once per backend.)
 
 use super::common::Pool;
 use crate::domain::{ApiToken, Millis, TokenId};
@@ -36,11 +36,12 @@ pub async fn create(pool: &Pool, new: &NewToken, now: Millis) -> StoreResult<Api
 
 /// The live token with this hash.
 pub async fn find_by_hash(pool: &Pool, hash: &str) -> StoreResult<Option<ApiToken>> {
-    let row: Option<TokenRow> =
-        sqlx::query_as(&format!("{TOKEN_SELECT} WHERE token_hash = $1 AND revoked_at IS NULL"))
-            .bind(hash)
-            .fetch_optional(pool)
-            .await?;
+    let row: Option<TokenRow> = sqlx::query_as(&format!(
+        "{TOKEN_SELECT} WHERE token_hash = $1 AND revoked_at IS NULL"
+    ))
+    .bind(hash)
+    .fetch_optional(pool)
+    .await?;
     row.map(ApiToken::try_from).transpose()
 }
 
@@ -64,13 +65,12 @@ pub async fn list(pool: &Pool) -> StoreResult<Vec<ApiToken>> {
 
 /// Revokes a token; it stops working at once.
 pub async fn revoke(pool: &Pool, id: TokenId, now: Millis) -> StoreResult<()> {
-    let done = sqlx::query(
-        "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1",
-    )
-    .bind(id.get())
-    .bind(now.0)
-    .execute(pool)
-    .await?;
+    let done =
+        sqlx::query("UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1")
+            .bind(id.get())
+            .bind(now.0)
+            .execute(pool)
+            .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }

@@ -1,20 +1,20 @@
-// Outbound event webhooks: subscriptions, the exactly-once fan-out of the event log into
-// deliveries, leased claims, outcomes with their attempt log, and replay.
-// (Included once per backend.)
+//! Outbound event webhooks: subscriptions, the exactly-once fan-out of the event log into
+//! deliveries, leased claims, outcomes with their attempt log, and replay.
+//! (Compiled once per backend.)
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use sqlx::types::Json;
 
-use super::common::{begin, Conn, Pool};
 use super::IS_POSTGRES;
+use super::common::{Conn, Pool, begin};
 use crate::domain::{
     Event, EventKind, EventSelection, Millis, WebhookAttempt, WebhookDelivery, WebhookDeliveryId,
     WebhookDeliveryState, WebhookId, WebhookSubscription,
 };
 use crate::store::event_cursor::EventCursor;
-use crate::store::rows::{decode_cursor, encode_cursor, split_page, EventRow};
+use crate::store::rows::{EventRow, decode_cursor, encode_cursor, split_page};
 use crate::store::{
     FanOut, NewWebhook, Page, PageRequest, StoreError, StoreResult, WebhookJob, WebhookOutcome,
     WebhookPatch,
@@ -56,7 +56,11 @@ impl TryFrom<SubscriptionRow> for WebhookSubscription {
 }
 
 /// Stores a new, active subscription.
-pub async fn create(pool: &Pool, new: &NewWebhook, now: Millis) -> StoreResult<WebhookSubscription> {
+pub async fn create(
+    pool: &Pool,
+    new: &NewWebhook,
+    now: Millis,
+) -> StoreResult<WebhookSubscription> {
     let mut tx = begin(pool).await?;
     start_listening(&mut tx, None, now).await?;
     let row: SubscriptionRow = sqlx::query_as(
@@ -78,7 +82,11 @@ pub async fn create(pool: &Pool, new: &NewWebhook, now: Millis) -> StoreResult<W
 /// When no other subscription is active, moves the fan-out cursor to the end of the log: the
 /// fan-out does not write while nobody listens (idle passes stay read-only), and a new
 /// listener only wants events from now on anyway.
-async fn start_listening(conn: &mut Conn, except: Option<WebhookId>, now: Millis) -> StoreResult<()> {
+async fn start_listening(
+    conn: &mut Conn,
+    except: Option<WebhookId>,
+    now: Millis,
+) -> StoreResult<()> {
     let others: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM webhook_subscriptions WHERE active = $1 AND id <> $2",
     )
@@ -115,7 +123,9 @@ pub async fn list(pool: &Pool) -> StoreResult<Vec<WebhookSubscription>> {
     )
     .fetch_all(pool)
     .await?;
-    rows.into_iter().map(WebhookSubscription::try_from).collect()
+    rows.into_iter()
+        .map(WebhookSubscription::try_from)
+        .collect()
 }
 
 /// One subscription.
@@ -255,7 +265,13 @@ pub async fn fan_out(pool: &Pool, limit: i64, now: Millis) -> StoreResult<FanOut
     .await?;
     let subscriptions = active
         .into_iter()
-        .map(|row| Ok((row.id, EventSelection::parse(&row.events.0)?, row.created_at)))
+        .map(|row| {
+            Ok((
+                row.id,
+                EventSelection::parse(&row.events.0)?,
+                row.created_at,
+            ))
+        })
         .collect::<StoreResult<Vec<_>>>()?;
 
     let mut outcome = FanOut::default();
@@ -366,16 +382,18 @@ struct JobRow {
 impl JobRow {
     fn into_job(self) -> StoreResult<WebhookJob> {
         let event = match (self.event_id, self.kind, self.data, self.event_created_at) {
-            (Some(id), Some(kind), Some(data), Some(created_at)) => Some(Event::try_from(EventRow {
-                id,
-                kind,
-                conversation_id: self.conversation_id,
-                contact_id: self.contact_id,
-                message_id: self.message_id,
-                agent_id: self.agent_id,
-                data,
-                created_at,
-            })?),
+            (Some(id), Some(kind), Some(data), Some(created_at)) => {
+                Some(Event::try_from(EventRow {
+                    id,
+                    kind,
+                    conversation_id: self.conversation_id,
+                    contact_id: self.contact_id,
+                    message_id: self.message_id,
+                    agent_id: self.agent_id,
+                    data,
+                    created_at,
+                })?)
+            }
             _ => None,
         };
         Ok(WebhookJob {
@@ -453,9 +471,11 @@ pub async fn finish(
 ) -> StoreResult<()> {
     let (state, next_attempt_at, delivered_at) = match outcome {
         WebhookOutcome::Delivered => (WebhookDeliveryState::Delivered, None, Some(now.0)),
-        WebhookOutcome::Retry { at } => {
-            (WebhookDeliveryState::Pending, Some(at.timestamp_millis()), None)
-        }
+        WebhookOutcome::Retry { at } => (
+            WebhookDeliveryState::Pending,
+            Some(at.timestamp_millis()),
+            None,
+        ),
         WebhookOutcome::Failed => (WebhookDeliveryState::Failed, None, None),
     };
     let status = attempt.status.map(i64::from);
@@ -659,7 +679,11 @@ async fn load_delivery(conn: &mut Conn, id: WebhookDeliveryId) -> StoreResult<We
 /// Queues a delivery again, due now, whatever its state: a new round with a fresh attempt
 /// count and retry window. The attempt log keeps every earlier attempt. A delivery being sent
 /// right now cannot be replayed until that attempt ends.
-pub async fn replay(pool: &Pool, id: WebhookDeliveryId, now: Millis) -> StoreResult<WebhookDelivery> {
+pub async fn replay(
+    pool: &Pool,
+    id: WebhookDeliveryId,
+    now: Millis,
+) -> StoreResult<WebhookDelivery> {
     let mut tx = begin(pool).await?;
     let current: Option<(String, Option<i64>)> =
         sqlx::query_as("SELECT state, claimed_until FROM webhook_deliveries WHERE id = $1")
