@@ -29,9 +29,9 @@ use self::calendar::{Calendar, Calendars};
 use self::condition::Facts;
 use self::rule::{Action, ReplySpec, RuleSpec, Trigger};
 use self::settings::{AutomationConfig, describe_span};
-use self::sla::{SlaPolicy, SlaState};
+use self::sla::SlaPolicy;
 use crate::domain::{
-    Contact, Conversation, ConversationStatus, Event, EventId, EventKind, Millis, Team,
+    Contact, Conversation, ConversationStatus, Event, EventId, EventKind, Millis, SlaState, Team,
 };
 use crate::events::EventBus;
 use crate::metrics::Metrics;

@@ -11,15 +11,14 @@ use connector_sdk::{ChannelKind, Connector, ConnectorError, Delivery, OutboundMe
 use futures_util::future::join_all;
 use tokio::sync::Notify;
 
-use super::segment::Filter;
 use super::settings::CampaignsConfig;
 use super::spec::{CampaignSpec, ChannelPlan};
 use super::{CampaignParts, CampaignRunner};
 use crate::config::{DispatchConfig, TemplatesConfig};
 use crate::dispatch::Connectors;
-use crate::domain::Millis;
+use crate::domain::{CampaignState, Filter, Millis};
 use crate::events::EventBus;
-use crate::store::campaigns::{CampaignState, PlanChannel};
+use crate::store::campaigns::PlanChannel;
 use crate::store::{ConnectOptions, Store, scratch};
 
 /// Options of `switchboard bench campaign`.
@@ -202,12 +201,7 @@ async fn scheduled(
     };
     let campaign = store.create_campaign(name, &filter, spec, None).await?;
     store
-        .transition_campaign(
-            campaign.id,
-            &[CampaignState::Draft],
-            CampaignState::Scheduled,
-            Some(Millis::now()),
-        )
+        .transition_campaign(campaign.id, CampaignState::Scheduled, Some(Millis::now()))
         .await?;
     Ok(campaign.id)
 }
@@ -418,12 +412,7 @@ async fn measure(store: &Store, options: &CampaignBenchOptions) -> anyhow::Resul
         total.as_secs_f64(),
     );
     store
-        .transition_campaign(
-            id,
-            &[CampaignState::Running],
-            CampaignState::Cancelled,
-            None,
-        )
+        .transition_campaign(id, CampaignState::Cancelled, None)
         .await?;
 
     // Dispatch: the real worker into each sink, unthrottled, against a bare sender calling

@@ -13,9 +13,8 @@ use clap::Subcommand;
 use super::import::ImportOptions;
 use crate::config::Config;
 use crate::dispatch::Connectors;
-use crate::domain::Millis;
+use crate::domain::{CampaignState, Funnel, Millis};
 use crate::store::Store;
-use crate::store::campaigns::{CampaignState, Funnel};
 
 /// `switchboard contacts …`
 #[derive(Debug, Subcommand)]
@@ -209,22 +208,21 @@ pub async fn campaign(
     store: &Store,
     config: &Config,
 ) -> anyhow::Result<()> {
-    let transition =
-        |id: i64, from: &'static [CampaignState], to: CampaignState, at: Option<Millis>| {
-            let store = store.clone();
-            async move {
-                let (campaign, _) = store
-                    .transition_campaign(id, from, to, at)
-                    .await
-                    .with_context(|| format!("campaign {id}"))?;
-                println!(
-                    "campaign {} is now {}",
-                    campaign.id,
-                    campaign.state.as_str()
-                );
-                anyhow::Ok(())
-            }
-        };
+    let transition = |id: i64, to: CampaignState, at: Option<Millis>| {
+        let store = store.clone();
+        async move {
+            let (campaign, _) = store
+                .transition_campaign(id, to, at)
+                .await
+                .with_context(|| format!("campaign {id}"))?;
+            println!(
+                "campaign {} is now {}",
+                campaign.id,
+                campaign.state.as_str()
+            );
+            anyhow::Ok(())
+        }
+    };
     match command {
         CampaignCommand::Create { file } => {
             let text = std::fs::read_to_string(&file)
@@ -238,7 +236,7 @@ pub async fn campaign(
                 (None, Some(filter)) => filter,
                 _ => anyhow::bail!("give either `segment_id` or `filter`"),
             };
-            super::segment::check(&filter)?;
+            filter.check()?;
             let templates = crate::templates::Templates::load(&config.templates)?;
             let mut connectors = Connectors::new();
             for connector in crate::app::build_connectors(&config.channels)? {
@@ -254,34 +252,11 @@ pub async fn campaign(
         }
         CampaignCommand::Start { id, at } => {
             let at = at.map_or_else(Millis::now, |at| Millis(at.timestamp_millis()));
-            transition(
-                id,
-                &[CampaignState::Draft],
-                CampaignState::Scheduled,
-                Some(at),
-            )
-            .await
+            transition(id, CampaignState::Scheduled, Some(at)).await
         }
-        CampaignCommand::Pause { id } => {
-            transition(id, &[CampaignState::Running], CampaignState::Paused, None).await
-        }
-        CampaignCommand::Resume { id } => {
-            transition(id, &[CampaignState::Paused], CampaignState::Running, None).await
-        }
-        CampaignCommand::Cancel { id } => {
-            transition(
-                id,
-                &[
-                    CampaignState::Draft,
-                    CampaignState::Scheduled,
-                    CampaignState::Running,
-                    CampaignState::Paused,
-                ],
-                CampaignState::Cancelled,
-                None,
-            )
-            .await
-        }
+        CampaignCommand::Pause { id } => transition(id, CampaignState::Paused, None).await,
+        CampaignCommand::Resume { id } => transition(id, CampaignState::Running, None).await,
+        CampaignCommand::Cancel { id } => transition(id, CampaignState::Cancelled, None).await,
         CampaignCommand::ResendInDoubt { id } => {
             let (released, _) = store
                 .resend_in_doubt(id)
@@ -297,11 +272,7 @@ pub async fn campaign(
                 .with_context(|| format!("campaign {id}"))?;
             let funnel = store.campaign_funnel(id).await?;
             print_funnel(&campaign.name, campaign.state, campaign.targeted, &funnel);
-            let open = matches!(
-                campaign.state,
-                CampaignState::Scheduled | CampaignState::Running | CampaignState::Paused
-            );
-            if !watch || !open {
+            if !watch || !campaign.state.is_open() {
                 return Ok(());
             }
             tokio::time::sleep(Duration::from_secs(1)).await;

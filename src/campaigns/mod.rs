@@ -34,10 +34,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::DispatchConfig;
 use crate::dispatch::{Connectors, jittered_backoff};
-use crate::domain::{ContactId, Millis};
+use crate::domain::{Campaign, ContactId, Millis};
 use crate::events::EventBus;
 use crate::store::Store;
-use crate::store::campaigns::{Campaign, LeasedSend, PlanChannel, SendResult};
+use crate::store::campaigns::{LeasedSend, PlanChannel, SendResult};
 use crate::supervisor::{isolate, isolate_blocking};
 use crate::templates::Templates;
 use render::Prepared;

@@ -8,7 +8,8 @@ use minijinja::{Value, context};
 use super::CampaignRunner;
 use super::spec::{CampaignSpec, ChannelPlan};
 use super::unsubscribe::{LinkClaims, LinkSigner, Purpose};
-use crate::store::campaigns::{Campaign, LeasedSend, PlanChannel};
+use crate::domain::Campaign;
+use crate::store::campaigns::{LeasedSend, PlanChannel};
 use crate::templates::{ChannelContext, CompiledSource, ContactContext, TemplateContext};
 
 /// What every message of one campaign channel shares, prepared once per batch: the channel's

@@ -10,8 +10,8 @@ use anyhow::Context;
 
 use super::CampaignRunner;
 use super::spec::CampaignSpec;
-use crate::domain::{ContactId, Millis};
-use crate::store::campaigns::{Campaign, LeasedSend};
+use crate::domain::{Campaign, ContactId, Millis};
+use crate::store::campaigns::LeasedSend;
 
 /// The window `[campaigns] test_sends_per_minute` counts in.
 const WINDOW: Duration = Duration::from_secs(60);

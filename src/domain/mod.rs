@@ -1,17 +1,22 @@
 //! Pure types and rules of the business: no I/O, no SQL, no HTTP.
 
 pub mod agent;
+pub mod campaign;
 pub mod canned;
 pub mod contact;
 pub mod conversation;
 pub mod event;
 pub mod ids;
 pub mod message;
+pub mod rendered;
 pub mod routing;
+pub mod segment;
+pub mod sla;
 pub mod time;
 pub mod webhook;
 
 pub use agent::{Agent, ApiToken, Availability, Role, RoutingPolicy, Team};
+pub use campaign::{Campaign, CampaignState, Funnel, FunnelCounts};
 pub use canned::{CannedContent, CannedResponse};
 pub use contact::{Contact, Identity};
 pub use conversation::{Conversation, ConversationStatus, Priority};
@@ -21,7 +26,10 @@ pub use ids::{
     WebhookDeliveryId, WebhookId,
 };
 pub use message::{AuthorType, DeliveryStatus, Direction, Message, MessageKind, Revision};
+pub use rendered::Rendered;
 pub use routing::{EffectiveRouting, QueuedConversation, RoutingRules, RoutingScope};
+pub use segment::{Filter, FilterError, Segment};
+pub use sla::{SlaBreach, SlaState, SlaStatus};
 pub use time::Millis;
 pub use webhook::{
     EventSelection, WebhookAttempt, WebhookDelivery, WebhookDeliveryState, WebhookSubscription,

@@ -33,7 +33,7 @@ pub enum PlannedAction {
     SnoozeUntil(Millis),
     Reply {
         template: String,
-        rendered: crate::templates::Rendered,
+        rendered: crate::domain::Rendered,
         guard: ReplyGuard,
     },
     Note(String),

@@ -1,13 +1,12 @@
 //! Store calls of campaigns (`crate::campaigns`): consent, contact import, saved segments,
 //! campaigns, the send ledger and its funnel, opt-outs and the reply/keyword tail.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 
 use super::{Pool, Store, StoreResult, postgres, sqlite};
-use crate::campaigns::segment::Filter;
-use crate::domain::{ContactId, Event, EventId, Millis};
+use crate::domain::{
+    Campaign, CampaignState, ContactId, Event, EventId, Filter, Funnel, Millis, Segment,
+};
 
 /// How long after a campaign message an inbound message or keyword counts as its answer.
 pub const REPLY_WINDOW_MS: i64 = 7 * 86_400_000;
@@ -54,74 +53,6 @@ pub struct ImportOutcome {
     pub updated: u64,
     /// Rows refused while writing (their identities belong to different contacts).
     pub rejected: Vec<(u64, String)>,
-}
-
-/// A saved segment.
-#[derive(Debug, Clone)]
-pub struct Segment {
-    pub id: i64,
-    pub name: String,
-    pub filter: Filter,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A campaign's lifecycle state.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum CampaignState {
-    Draft,
-    Scheduled,
-    Running,
-    Paused,
-    Finished,
-    Cancelled,
-}
-
-impl CampaignState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CampaignState::Draft => "draft",
-            CampaignState::Scheduled => "scheduled",
-            CampaignState::Running => "running",
-            CampaignState::Paused => "paused",
-            CampaignState::Finished => "finished",
-            CampaignState::Cancelled => "cancelled",
-        }
-    }
-
-    /// Parses the stored name.
-    pub fn parse(name: &str) -> Option<Self> {
-        [
-            CampaignState::Draft,
-            CampaignState::Scheduled,
-            CampaignState::Running,
-            CampaignState::Paused,
-            CampaignState::Finished,
-            CampaignState::Cancelled,
-        ]
-        .into_iter()
-        .find(|state| state.as_str() == name)
-    }
-}
-
-/// A stored campaign.
-#[derive(Debug, Clone)]
-pub struct Campaign {
-    pub id: i64,
-    pub name: String,
-    pub filter: Filter,
-    /// `campaigns::CampaignSpec` as JSON.
-    pub spec: serde_json::Value,
-    pub state: CampaignState,
-    pub scheduled_at: Option<Millis>,
-    pub planned_at: Option<Millis>,
-    pub targeted: i64,
-    pub started_at: Option<Millis>,
-    pub finished_at: Option<Millis>,
-    pub created_at: Millis,
 }
 
 /// A channel of a campaign, resolved against the configured connectors for planning.
@@ -180,35 +111,6 @@ pub enum SendResult {
         reason: String,
         suppress: Option<(String, String)>,
     },
-}
-
-/// Counts of one channel of a campaign's funnel.
-#[derive(
-    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
-pub struct FunnelCounts {
-    pub targeted: i64,
-    pub pending: i64,
-    pub suppressed: i64,
-    pub sent: i64,
-    pub delivered: i64,
-    pub read: i64,
-    pub failed: i64,
-    /// Held after a crash: handed to a channel that cannot drop a repeat, outcome unknown.
-    pub in_doubt: i64,
-    pub opened: i64,
-    pub clicked: i64,
-    pub replied: i64,
-    pub unsubscribed: i64,
-}
-
-/// A campaign's funnel: totals and per channel (`none` for contacts with no usable channel).
-#[derive(
-    Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
-pub struct Funnel {
-    pub total: FunnelCounts,
-    pub channels: BTreeMap<String, FunnelCounts>,
 }
 
 /// An inbound chat message seen by the campaign tail.
@@ -340,17 +242,20 @@ impl Store {
         on_backend!(self, campaigns::get_campaign(id))
     }
 
-    /// Moves a campaign from one of `from` to `to` (a conflict when it is in another state).
+    /// Moves a campaign to `to` when a marketer may make that move from the state it is in
+    /// ([`CampaignState::can_become`]), checked and written in one transaction.
+    ///
+    /// # Errors
+    /// [`super::StoreError::Invalid`] when the campaign is in a state it cannot leave for `to`.
     pub async fn transition_campaign(
         &self,
         id: i64,
-        from: &[CampaignState],
         to: CampaignState,
         scheduled_at: Option<Millis>,
     ) -> StoreResult<(Campaign, Vec<Event>)> {
         on_backend!(
             self,
-            campaigns::transition(id, from, to, scheduled_at, Millis::now())
+            campaigns::transition(id, to, scheduled_at, Millis::now())
         )
     }
 

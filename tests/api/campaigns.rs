@@ -9,13 +9,10 @@ use connector_sdk::testing::FakeFailure;
 use connector_sdk::{DeliveryState, DeliveryUpdate, InboundEvent, Suppression};
 use reqwest::Method;
 use serde_json::{Value, json};
-use switchboard::campaigns::segment::Filter;
 use switchboard::campaigns::unsubscribe::{LinkClaims, Purpose};
-use switchboard::domain::{ContactId, Millis};
+use switchboard::domain::{CampaignState, ContactId, Filter, Millis};
 use switchboard::store::Store;
-use switchboard::store::campaigns::{
-    CampaignState, ConsentChange, ImportRow, Lease, PlanChannel, SendResult,
-};
+use switchboard::store::campaigns::{ConsentChange, ImportRow, Lease, PlanChannel, SendResult};
 
 use crate::helpers::{TestApp, hook_body, on_each_backend};
 
@@ -1393,12 +1390,7 @@ async fn cancelling_leaves_sends_in_flight_to_their_worker_and_settles_a_dead_wo
             let store = store.clone();
             async move {
                 store
-                    .transition_campaign(
-                        id,
-                        &[CampaignState::Running],
-                        CampaignState::Cancelled,
-                        None,
-                    )
+                    .transition_campaign(id, CampaignState::Cancelled, None)
                     .await
                     .expect("cancel");
             }

@@ -9,15 +9,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::campaigns::quiet::QuietHours;
-use crate::campaigns::segment::{self, Filter};
 use crate::campaigns::spec::{CampaignSpec, ChannelPlan};
 use crate::campaigns::{TestOutcome, TestSendError};
-use crate::domain::{ContactId, Millis};
+use crate::domain::{Campaign, CampaignState, ContactId, Filter, Funnel, Millis};
 use crate::http::AppState;
 use crate::http::auth::{Authorized, Everyone, Marketers};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Path};
-use crate::store::campaigns::{Campaign, CampaignState, Funnel};
 
 /// A campaign with its funnel.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -209,7 +207,9 @@ async fn definition(state: &AppState, request: CreateCampaignRequest) -> ApiResu
             ));
         }
     };
-    segment::check(&filter).map_err(|err| ApiError::Invalid(format!("filter: {err}")))?;
+    filter
+        .check()
+        .map_err(|err| ApiError::Invalid(format!("filter: {err}")))?;
 
     let spec = check_spec(state, spec).await?;
     let spec = serde_json::to_value(&spec).map_err(|err| ApiError::Internal(err.into()))?;
@@ -314,13 +314,12 @@ pub async fn update_campaign(
 async fn transition(
     state: &AppState,
     id: i64,
-    from: &[CampaignState],
     to: CampaignState,
     at: Option<Millis>,
 ) -> ApiResult<Json<CampaignView>> {
     let (campaign, events) = state
         .store
-        .transition_campaign(id, from, to, at)
+        .transition_campaign(id, to, at)
         .await
         .map_err(campaign_error)?;
     state.events.publish(events);
@@ -352,14 +351,7 @@ pub async fn start_campaign(
     // The channels must still exist: checked here so the marketer hears it, not the log.
     let campaign = state.store.get_campaign(id).await.map_err(campaign_error)?;
     check_spec(&state, spec_of(&campaign)?).await?;
-    transition(
-        &state,
-        id,
-        &[CampaignState::Draft],
-        CampaignState::Scheduled,
-        Some(at),
-    )
-    .await
+    transition(&state, id, CampaignState::Scheduled, Some(at)).await
 }
 
 /// `POST /api/v1/campaigns/{id}/pause`: no more rows are leased; sends in flight finish.
@@ -371,14 +363,7 @@ pub async fn pause_campaign(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<CampaignView>> {
-    transition(
-        &state,
-        id,
-        &[CampaignState::Running],
-        CampaignState::Paused,
-        None,
-    )
-    .await
+    transition(&state, id, CampaignState::Paused, None).await
 }
 
 /// `POST /api/v1/campaigns/{id}/resume`
@@ -390,14 +375,7 @@ pub async fn resume_campaign(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<CampaignView>> {
-    transition(
-        &state,
-        id,
-        &[CampaignState::Paused],
-        CampaignState::Running,
-        None,
-    )
-    .await
+    transition(&state, id, CampaignState::Running, None).await
 }
 
 /// `POST /api/v1/campaigns/{id}/cancel`: nothing more is sent; what was sent stays counted.
@@ -409,19 +387,7 @@ pub async fn cancel_campaign(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<CampaignView>> {
-    transition(
-        &state,
-        id,
-        &[
-            CampaignState::Draft,
-            CampaignState::Scheduled,
-            CampaignState::Running,
-            CampaignState::Paused,
-        ],
-        CampaignState::Cancelled,
-        None,
-    )
-    .await
+    transition(&state, id, CampaignState::Cancelled, None).await
 }
 
 /// `POST /api/v1/campaigns/{id}/resend-in-doubt`: sends again the messages a crash left in

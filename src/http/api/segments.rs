@@ -8,13 +8,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::campaigns::import::{self, ImportOptions};
-use crate::campaigns::segment::{self, Filter};
-use crate::domain::ContactId;
+use crate::domain::{ContactId, Filter, Segment};
 use crate::http::AppState;
 use crate::http::auth::{Authorized, Everyone, Marketers};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Path};
-use crate::store::campaigns::{ConsentChange, Segment};
+use crate::store::campaigns::ConsentChange;
 
 /// A saved segment.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -77,7 +76,10 @@ fn checked(request: &SegmentRequest) -> ApiResult<()> {
     if request.name.trim().is_empty() {
         return Err(ApiError::Invalid("name: must not be empty".into()));
     }
-    segment::check(&request.filter).map_err(|err| ApiError::Invalid(format!("filter: {err}")))
+    request
+        .filter
+        .check()
+        .map_err(|err| ApiError::Invalid(format!("filter: {err}")))
 }
 
 fn segment_error(err: crate::store::StoreError) -> ApiError {
@@ -90,7 +92,9 @@ fn segment_error(err: crate::store::StoreError) -> ApiError {
 }
 
 async fn preview(state: &AppState, filter: &Filter, sample: Option<i64>) -> ApiResult<PreviewView> {
-    segment::check(filter).map_err(|err| ApiError::Invalid(format!("filter: {err}")))?;
+    filter
+        .check()
+        .map_err(|err| ApiError::Invalid(format!("filter: {err}")))?;
     let (count, ids) = state
         .store
         .preview_segment(filter, sample.unwrap_or(10).clamp(0, 100))

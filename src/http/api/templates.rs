@@ -7,12 +7,13 @@ use connector_sdk::ChannelKind;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::Rendered;
 use crate::domain::{AgentId, Conversation, ConversationId};
 use crate::http::AppState;
 use crate::http::auth::{Agents, Authorized};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Path};
-use crate::templates::{Rendered, TemplateContext, TemplateError, TemplateInfo};
+use crate::templates::{TemplateContext, TemplateError, TemplateInfo};
 
 /// What a preview or a reply renders: a named template, or template text of its own.
 pub enum Source<'a> {

@@ -7,9 +7,9 @@ use serde_json::json;
 
 use super::IS_POSTGRES;
 use super::common::{Conn, Pool, begin, insert_events};
-use crate::campaigns::segment::{Bind, Filter, compile};
-use crate::domain::{ContactId, Event, EventKind, Millis};
-use crate::store::campaigns::{Consent, ConsentChange, ImportOutcome, ImportRow, Segment};
+use crate::campaigns::segment::{Bind, compile};
+use crate::domain::{ContactId, Event, EventKind, Filter, Millis, Segment};
+use crate::store::campaigns::{Consent, ConsentChange, ImportOutcome, ImportRow};
 use crate::store::rows::NewEvent;
 use crate::store::{StoreError, StoreResult};
 

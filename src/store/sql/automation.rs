@@ -19,7 +19,8 @@ use crate::store::automation::{
 };
 use crate::store::rows::NewEvent;
 use crate::store::{
-    Assignment, ConversationPatch, Lane, ReplyAuthor, StatusChange, StoreError, StoreResult,
+    Assignment, ConversationPatch, Lane, NewReply, ReplyAuthor, StatusChange, StoreError,
+    StoreResult,
 };
 
 // ----- API rules -----
@@ -438,9 +439,8 @@ async fn apply_rule(
                     skipped.push(reason.text);
                     continue;
                 }
-                let reply = rendered
-                    .clone()
-                    .into_reply(id, ReplyAuthor::Bot, Lane::Reply);
+                let reply =
+                    NewReply::from_rendered(rendered.clone(), id, ReplyAuthor::Bot, Lane::Reply);
                 events.extend(add_reply_in(conn, &reply, now).await?.1);
                 sqlx::query(
                     "INSERT INTO auto_replies (contact_id, channel, template, sent_at) \
@@ -654,11 +654,11 @@ pub async fn fire_timers(
             let Some(mut state) = conv
                 .sla
                 .as_ref()
-                .and_then(crate::automation::sla::SlaState::from_json)
+                .and_then(crate::domain::SlaState::from_json)
             else {
                 continue;
             };
-            let Some(target) = crate::automation::sla::Target::parse(target) else {
+            let Some(target) = target.parse::<crate::domain::sla::Target>().ok() else {
                 continue;
             };
             if !state.breach(target, now) {

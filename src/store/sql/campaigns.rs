@@ -11,12 +11,11 @@ use serde_json::json;
 
 use super::IS_POSTGRES;
 use super::common::{Conn, Pool, begin, insert_events};
-use crate::campaigns::segment::Filter;
 use crate::campaigns::segment::{Bind, compile};
-use crate::domain::{ContactId, Event, EventKind, Millis};
-use crate::store::campaigns::{
-    Campaign, CampaignState, Funnel, FunnelCounts, Lease, LeasedSend, PlanChannel, SendResult,
+use crate::domain::{
+    Campaign, CampaignState, ContactId, Event, EventKind, Filter, Funnel, FunnelCounts, Millis,
 };
+use crate::store::campaigns::{Lease, LeasedSend, PlanChannel, SendResult};
 use crate::store::rows::NewEvent;
 use crate::store::{StoreError, StoreResult};
 
@@ -88,8 +87,9 @@ fn campaign(row: CampaignRow) -> StoreResult<Campaign> {
         name,
         filter: filter.0,
         spec: spec.0,
-        state: CampaignState::parse(&state)
-            .ok_or_else(|| StoreError::Corrupt(format!("campaign {id}: state {state:?}")))?,
+        state: state
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("campaign {id}: state {state:?}")))?,
         scheduled_at: scheduled_at.map(Millis),
         planned_at: planned_at.map(Millis),
         targeted,
@@ -149,18 +149,18 @@ pub async fn get_campaign(pool: &Pool, id: i64) -> StoreResult<Campaign> {
     load_campaign(&mut conn, id).await
 }
 
-/// Moves a campaign between lifecycle states under the write lock.
+/// Moves a campaign to `to` under the write lock, when the lifecycle allows it from the state
+/// it is in.
 pub async fn transition(
     pool: &Pool,
     id: i64,
-    from: &[CampaignState],
     to: CampaignState,
     scheduled_at: Option<Millis>,
     now: Millis,
 ) -> StoreResult<(Campaign, Vec<Event>)> {
     let mut tx = begin(pool).await?;
     let current = load_campaign(&mut tx, id).await?;
-    if !from.contains(&current.state) {
+    if !current.state.can_become(to) {
         return Err(StoreError::Invalid(format!(
             "campaign {id} is {}; it cannot become {}",
             current.state.as_str(),
@@ -984,22 +984,7 @@ async fn funnel_in(conn: &mut Conn, id: i64) -> StoreResult<Funnel> {
         .await?;
         channels = count_funnel(conn, id, &names).await?.0;
     }
-    let mut total = FunnelCounts::default();
-    for counts in channels.values() {
-        total.targeted += counts.targeted;
-        total.pending += counts.pending;
-        total.suppressed += counts.suppressed;
-        total.sent += counts.sent;
-        total.delivered += counts.delivered;
-        total.read += counts.read;
-        total.failed += counts.failed;
-        total.in_doubt += counts.in_doubt;
-        total.opened += counts.opened;
-        total.clicked += counts.clicked;
-        total.replied += counts.replied;
-        total.unsubscribed += counts.unsubscribed;
-    }
-    Ok(Funnel { total, channels })
+    Ok(Funnel::of_channels(channels))
 }
 
 /// A campaign's funnel.
