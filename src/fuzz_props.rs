@@ -8,9 +8,9 @@ use connector_sdk::fuzzing::{mutated, mutated_text};
 use minijinja::value::{Serde, Value};
 use proptest::prelude::*;
 
-use crate::campaigns::segment::compile;
 use crate::config::{Config, TemplatesConfig};
 use crate::domain::{Filter, Millis};
+use crate::store::segment_sql::compile;
 use crate::templates::{TemplateContext, Templates, escape_telegram, telegram_to_plain};
 
 static TEMPLATES: LazyLock<Templates> =

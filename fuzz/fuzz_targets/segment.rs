@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use switchboard::campaigns::segment::compile;
+use switchboard::store::segment_sql::compile;
 use switchboard::domain::{Filter, Millis};
 
 fuzz_target!(|data: &[u8]| {

@@ -12,7 +12,6 @@ pub mod import;
 pub mod quiet;
 mod render;
 mod replies;
-pub mod segment;
 pub mod settings;
 pub mod smtp_sink;
 pub mod spec;

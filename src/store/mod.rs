@@ -13,6 +13,8 @@ mod postgres;
 mod routing_sql;
 mod rows;
 pub mod scratch;
+// Public for the `segment` fuzz target, which compiles filters without a database.
+pub mod segment_sql;
 mod sqlite;
 pub mod types;
 

@@ -7,10 +7,10 @@ use serde_json::json;
 
 use super::IS_POSTGRES;
 use super::common::{Conn, Pool, begin, insert_events};
-use crate::campaigns::segment::{Bind, compile};
 use crate::domain::{ContactId, Event, EventKind, Filter, Millis, Segment};
 use crate::store::campaigns::{Consent, ConsentChange, ImportOutcome, ImportRow};
 use crate::store::rows::NewEvent;
+use crate::store::segment_sql::{Bind, compile};
 use crate::store::{StoreError, StoreResult};
 
 /// Binds a compiled segment's values, in order, onto a query of any shape.
@@ -28,7 +28,7 @@ macro_rules! bind_all {
     }};
 }
 
-fn filter_error(err: crate::campaigns::segment::FilterError) -> StoreError {
+fn filter_error(err: crate::domain::FilterError) -> StoreError {
     StoreError::Invalid(format!("filter: {err}"))
 }
 

@@ -1,5 +1,6 @@
-//! Segments compiled to one SQL condition with bound parameters only (never a value spliced
-//! into the text), identical in meaning on SQLite and PostgreSQL.
+//! The segment-to-SQL compiler: a checked `domain::Filter` becomes one SQL condition with
+//! bound parameters only (never a value spliced into the text), identical in meaning on
+//! SQLite and PostgreSQL. What a filter may say is the domain's; how it reads in SQL is here.
 
 use crate::domain::Millis;
 use crate::domain::segment::{
