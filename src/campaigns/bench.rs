@@ -12,11 +12,11 @@ use futures_util::future::join_all;
 use tokio::sync::Notify;
 
 use super::settings::CampaignsConfig;
-use super::spec::{CampaignSpec, ChannelPlan};
 use super::{CampaignParts, CampaignRunner};
 use crate::config::{DispatchConfig, TemplatesConfig};
 use crate::dispatch::Connectors;
-use crate::domain::{CampaignState, Filter, Millis};
+use crate::domain::campaign::MAX_RATE_PER_SEC;
+use crate::domain::{CampaignSpec, CampaignState, ChannelPlan, Filter, Millis};
 use crate::events::EventBus;
 use crate::store::campaigns::PlanChannel;
 use crate::store::{ConnectOptions, Store, scratch};
@@ -216,7 +216,7 @@ async fn dispatch(
     name: &str,
     connector: &dyn Connector,
 ) -> anyhow::Result<f64> {
-    let spec = spec(name, super::spec::MAX_RATE_PER_SEC);
+    let spec = spec(name, MAX_RATE_PER_SEC);
     let id = scheduled(store, &format!("bench {name}"), scope, &spec).await?;
     let channel = super::plan_channel(name, connector);
     let (planned, _) = store
@@ -371,7 +371,7 @@ async fn measure(store: &Store, options: &CampaignBenchOptions) -> anyhow::Resul
         store,
         "bench plan",
         PLAN_SCOPE,
-        &spec("plan", super::spec::MAX_RATE_PER_SEC),
+        &spec("plan", MAX_RATE_PER_SEC),
     )
     .await?;
     let clock = Instant::now();

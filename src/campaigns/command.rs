@@ -13,7 +13,11 @@ use clap::Subcommand;
 use super::import::ImportOptions;
 use crate::config::Config;
 use crate::dispatch::Connectors;
-use crate::domain::{CampaignState, Funnel, Millis};
+use crate::domain::campaign::DefinitionError;
+use crate::domain::quiet_hours::QuietHours;
+use crate::domain::{
+    Audience, CampaignDefinition, CampaignSpec, CampaignState, ChannelPlan, Filter, Funnel, Millis,
+};
 use crate::store::Store;
 
 /// `switchboard contacts …`
@@ -64,6 +68,42 @@ pub enum CampaignCommand {
     },
     /// List campaigns.
     List,
+}
+
+/// The file of `campaign create`: shaped like the body of `POST /api/v1/campaigns`, and
+/// validated the same way ([`CampaignDefinition::validate`]).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CampaignFile {
+    name: String,
+    #[serde(default)]
+    segment_id: Option<i64>,
+    #[serde(default)]
+    filter: Option<Filter>,
+    channels: Vec<ChannelPlan>,
+    #[serde(default)]
+    quiet_hours: Option<QuietHours>,
+    #[serde(default)]
+    track_opens: bool,
+    #[serde(default)]
+    track_clicks: bool,
+    #[serde(default)]
+    locale: Option<String>,
+}
+
+impl TryFrom<CampaignFile> for CampaignDefinition {
+    type Error = DefinitionError;
+
+    fn try_from(file: CampaignFile) -> Result<Self, Self::Error> {
+        let spec = CampaignSpec {
+            channels: file.channels,
+            quiet_hours: file.quiet_hours,
+            track_opens: file.track_opens,
+            track_clicks: file.track_clicks,
+            locale: file.locale,
+        };
+        CampaignDefinition::validate(&file.name, file.segment_id, file.filter, spec)
+    }
 }
 
 /// A text progress bar on one line.
@@ -227,25 +267,24 @@ pub async fn campaign(
         CampaignCommand::Create { file } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            let request: crate::http::api::campaigns::CreateCampaignRequest =
+            let written: CampaignFile =
                 serde_json::from_str(&text).with_context(|| format!("{}", file.display()))?;
-            let name = request.name.clone();
-            let (audience, spec) = request.into_parts();
-            let filter = match audience {
-                (Some(id), None) => store.get_segment(id).await.context("the segment")?.filter,
-                (None, Some(filter)) => filter,
-                _ => anyhow::bail!("give either `segment_id` or `filter`"),
+            let definition = CampaignDefinition::try_from(written)
+                .with_context(|| format!("{}", file.display()))?;
+            let filter = match definition.audience {
+                Audience::Segment(id) => store.get_segment(id).await.context("the segment")?.filter,
+                Audience::Filter(filter) => filter,
             };
-            filter.check()?;
             let templates = crate::templates::Templates::load(&config.templates)?;
             let mut connectors = Connectors::new();
             for connector in crate::app::build_connectors(&config.channels)? {
                 connectors.insert(connector.name().to_owned(), Arc::clone(&connector));
             }
-            spec.check(&connectors, &templates)
+            super::spec::check(&definition.spec, &connectors, &templates)
                 .map_err(|err| anyhow::anyhow!(err))?;
+            let spec = serde_json::to_value(&definition.spec)?;
             let campaign = store
-                .create_campaign(&name, &filter, &serde_json::to_value(&spec)?, None)
+                .create_campaign(&definition.name, &filter, &spec, None)
                 .await?;
             println!("created draft campaign {} ({})", campaign.id, campaign.name);
             Ok(())

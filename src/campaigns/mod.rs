@@ -9,7 +9,6 @@
 pub mod bench;
 pub mod command;
 pub mod import;
-pub mod quiet;
 mod render;
 mod replies;
 pub mod settings;
@@ -33,7 +32,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::DispatchConfig;
 use crate::dispatch::{Connectors, jittered_backoff};
-use crate::domain::{Campaign, ContactId, Millis};
+use crate::domain::quiet_hours::Window;
+use crate::domain::{Campaign, CampaignSpec, ChannelPlan, ContactId, Millis};
 use crate::events::EventBus;
 use crate::store::Store;
 use crate::store::campaigns::{LeasedSend, PlanChannel, SendResult};
@@ -41,7 +41,6 @@ use crate::supervisor::{isolate, isolate_blocking};
 use crate::templates::Templates;
 use render::Prepared;
 use settings::CampaignsConfig;
-use spec::{CampaignSpec, ChannelPlan};
 pub use test_send::{TestOutcome, TestSendError};
 use throttle::Throttle;
 use unsubscribe::{LinkClaims, LinkSigner, Purpose};
@@ -624,7 +623,7 @@ impl Drop for RenderingBatch<'_> {
 
 /// Why a leased send does not go out now, if it does not: quiet hours at the contact's time
 /// zone (deferred), or an opt-out since the campaign started (suppressed).
-fn held_back(window: Option<quiet::Window>, send: &LeasedSend) -> Option<SendResult> {
+fn held_back(window: Option<Window>, send: &LeasedSend) -> Option<SendResult> {
     let zone = send
         .attributes
         .get("timezone")

@@ -6,9 +6,8 @@ use minijinja::value::Serde;
 use minijinja::{Value, context};
 
 use super::CampaignRunner;
-use super::spec::{CampaignSpec, ChannelPlan};
 use super::unsubscribe::{LinkClaims, LinkSigner, Purpose};
-use crate::domain::Campaign;
+use crate::domain::{Campaign, CampaignSpec, ChannelPlan};
 use crate::store::campaigns::{LeasedSend, PlanChannel};
 use crate::templates::{ChannelContext, CompiledSource, ContactContext, TemplateContext};
 

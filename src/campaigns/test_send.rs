@@ -9,8 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use super::CampaignRunner;
-use super::spec::CampaignSpec;
-use crate::domain::{Campaign, ContactId, Millis};
+use crate::domain::{Campaign, CampaignSpec, ContactId, Millis};
 use crate::store::campaigns::LeasedSend;
 
 /// The window `[campaigns] test_sends_per_minute` counts in.

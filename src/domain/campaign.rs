@@ -1,11 +1,136 @@
-//! Campaigns as the business sees them: the lifecycle and which moves a marketer may make,
-//! the stored campaign, and its funnel. Sending, pacing and the ledger's SQL live elsewhere
-//! (`campaigns`, `store`).
+//! Campaigns as the business sees them: the definition a marketer writes and its one
+//! validation, the lifecycle and which moves a marketer may make, the stored campaign, and
+//! its funnel. Sending, pacing and the ledger's SQL live elsewhere (`campaigns`, `store`).
 
 use std::collections::BTreeMap;
 
-use super::segment::Filter;
+use connector_sdk::Template;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::quiet_hours::QuietHours;
+use super::segment::{Filter, FilterError};
 use super::{Millis, string_enum};
+
+/// The highest configurable rate: a billion messages a second is "unthrottled" for any channel,
+/// and rates near `f64::MAX` would not read back from PostgreSQL's JSONB.
+pub const MAX_RATE_PER_SEC: f64 = 1e9;
+
+/// One channel of a campaign.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelPlan {
+    /// A configured channel name (`[[channels]] name`).
+    pub channel: String,
+    /// A template from `templates/` (variants per channel and locale apply) …
+    #[serde(default)]
+    pub template: Option<String>,
+    /// … or the message written inline (minijinja, same variables as templates, plus
+    /// `custom.unsubscribe_url`).
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Email's HTML part written inline.
+    #[serde(default)]
+    pub html: Option<String>,
+    /// Email's subject (a template too).
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// WhatsApp: the approved template to send (its parameters are minijinja too). Required
+    /// on WhatsApp, where a campaign is always outside the 24-hour window.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub whatsapp_template: Option<Template>,
+    /// Messages per second on this channel (default `[campaigns] default_rate_per_sec`).
+    #[serde(default)]
+    pub rate_per_sec: Option<f64>,
+}
+
+/// What a marketer sets on a campaign besides its audience: channels in preference order
+/// with a template each, throttles, quiet hours and tracking. Checked against the configured
+/// channels and templates by `campaigns::spec::check` before it is stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignSpec {
+    /// Preference order: each contact gets the message once, on the first of these where
+    /// they are reachable, consented and not suppressed.
+    pub channels: Vec<ChannelPlan>,
+    #[serde(default)]
+    pub quiet_hours: Option<QuietHours>,
+    /// Email: a tracking pixel (opt-in).
+    #[serde(default)]
+    pub track_opens: bool,
+    /// Email: links go through a signed redirect that counts clicks (opt-in).
+    #[serde(default)]
+    pub track_clicks: bool,
+    /// Locale for template variants (default: the templates' default locale).
+    #[serde(default)]
+    pub locale: Option<String>,
+}
+
+/// Who a campaign goes to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Audience {
+    /// A saved segment's id: its filter is copied when the campaign is stored, so later edits
+    /// of the segment do not move the campaign.
+    Segment(i64),
+    /// A filter written with the campaign.
+    Filter(Filter),
+}
+
+/// A campaign as a marketer defines it, through the API (create, edit) or the command line
+/// (`campaign create`) alike.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignDefinition {
+    /// Trimmed, not empty.
+    pub name: String,
+    pub audience: Audience,
+    pub spec: CampaignSpec,
+}
+
+/// Why a campaign definition is refused; each names the field.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DefinitionError {
+    #[error("name: must not be empty")]
+    EmptyName,
+    #[error("give either `segment_id` or `filter`")]
+    Audience,
+    #[error("filter: {0}")]
+    Filter(FilterError),
+}
+
+impl CampaignDefinition {
+    /// Validates a definition from its parts as written, in this order: the name (trimmed,
+    /// not empty), the audience (a saved segment's id or a filter, exactly one), an inline
+    /// filter. The one check the API and the command line share; what depends on the
+    /// configuration (channels, templates) is `campaigns::spec::check`.
+    ///
+    /// # Errors
+    /// The first problem found.
+    pub fn validate(
+        name: &str,
+        segment_id: Option<i64>,
+        filter: Option<Filter>,
+        spec: CampaignSpec,
+    ) -> Result<Self, DefinitionError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(DefinitionError::EmptyName);
+        }
+        let audience = match (segment_id, filter) {
+            (Some(id), None) => Audience::Segment(id),
+            (None, Some(filter)) => {
+                filter.check().map_err(DefinitionError::Filter)?;
+                Audience::Filter(filter)
+            }
+            _ => return Err(DefinitionError::Audience),
+        };
+        Ok(Self {
+            name: name.to_owned(),
+            audience,
+            spec,
+        })
+    }
+}
 
 string_enum! {
     /// Where a campaign is in its life.
@@ -127,6 +252,46 @@ impl Funnel {
 #[cfg(test)]
 mod tests {
     use super::CampaignState::{self, Cancelled, Draft, Finished, Paused, Running, Scheduled};
+    use super::{Audience, CampaignDefinition, CampaignSpec, DefinitionError, Filter};
+
+    fn spec() -> CampaignSpec {
+        CampaignSpec {
+            channels: Vec::new(),
+            quiet_hours: None,
+            track_opens: false,
+            track_clicks: false,
+            locale: None,
+        }
+    }
+
+    #[test]
+    fn a_definition_needs_a_name_and_one_audience() {
+        let everyone = || Some(Filter::Everyone);
+        let valid = CampaignDefinition::validate(" Sale ", None, everyone(), spec());
+        assert_eq!(valid.as_ref().map(|d| d.name.as_str()), Ok("Sale"));
+        assert_eq!(
+            valid.map(|d| d.audience),
+            Ok(Audience::Filter(Filter::Everyone))
+        );
+        assert_eq!(
+            CampaignDefinition::validate("  ", None, everyone(), spec()),
+            Err(DefinitionError::EmptyName)
+        );
+        assert_eq!(
+            CampaignDefinition::validate("Sale", Some(1), everyone(), spec()),
+            Err(DefinitionError::Audience)
+        );
+        assert_eq!(
+            CampaignDefinition::validate("Sale", None, None, spec()),
+            Err(DefinitionError::Audience)
+        );
+        let blank_tag = Some(Filter::Tag { tag: " ".into() });
+        assert_eq!(
+            CampaignDefinition::validate("Sale", None, blank_tag, spec())
+                .map_err(|err| err.to_string()),
+            Err("filter: tag must not be empty".to_owned())
+        );
+    }
 
     #[test]
     fn marketers_move_campaigns_only_along_the_lifecycle() {

@@ -8,6 +8,7 @@ pub mod conversation;
 pub mod event;
 pub mod ids;
 pub mod message;
+pub mod quiet_hours;
 pub mod rendered;
 pub mod routing;
 pub mod segment;
@@ -16,7 +17,10 @@ pub mod time;
 pub mod webhook;
 
 pub use agent::{Agent, ApiToken, Availability, Role, RoutingPolicy, Team};
-pub use campaign::{Campaign, CampaignState, Funnel, FunnelCounts};
+pub use campaign::{
+    Audience, Campaign, CampaignDefinition, CampaignSpec, CampaignState, ChannelPlan, Funnel,
+    FunnelCounts,
+};
 pub use canned::{CannedContent, CannedResponse};
 pub use contact::{Contact, Identity};
 pub use conversation::{Conversation, ConversationStatus, Priority};

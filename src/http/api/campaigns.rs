@@ -8,10 +8,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::campaigns::quiet::QuietHours;
-use crate::campaigns::spec::{CampaignSpec, ChannelPlan};
 use crate::campaigns::{TestOutcome, TestSendError};
-use crate::domain::{Campaign, CampaignState, ContactId, Filter, Funnel, Millis};
+use crate::domain::campaign::DefinitionError;
+use crate::domain::quiet_hours::QuietHours;
+use crate::domain::{
+    Audience, Campaign, CampaignDefinition, CampaignSpec, CampaignState, ChannelPlan, ContactId,
+    Filter, Funnel, Millis,
+};
 use crate::http::AppState;
 use crate::http::auth::{Authorized, Everyone, Marketers};
 use crate::http::error::{ApiError, ApiResult};
@@ -57,7 +60,8 @@ pub struct CampaignSummary {
     pub created_at: DateTime<Utc>,
 }
 
-/// Body of `POST /api/v1/campaigns` and `PUT /api/v1/campaigns/{id}`.
+/// Body of `POST /api/v1/campaigns` and `PUT /api/v1/campaigns/{id}`; `campaign create` reads
+/// files of the same shape. Both become a [`CampaignDefinition`] through its one validation.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCampaignRequest {
@@ -81,19 +85,18 @@ pub struct CreateCampaignRequest {
     pub locale: Option<String>,
 }
 
-impl CreateCampaignRequest {
-    /// The audience as written (a saved segment's id or a filter) and the rest as a spec.
-    pub fn into_parts(self) -> ((Option<i64>, Option<Filter>), CampaignSpec) {
-        (
-            (self.segment_id, self.filter),
-            CampaignSpec {
-                channels: self.channels,
-                quiet_hours: self.quiet_hours,
-                track_opens: self.track_opens,
-                track_clicks: self.track_clicks,
-                locale: self.locale,
-            },
-        )
+impl TryFrom<CreateCampaignRequest> for CampaignDefinition {
+    type Error = DefinitionError;
+
+    fn try_from(request: CreateCampaignRequest) -> Result<Self, Self::Error> {
+        let spec = CampaignSpec {
+            channels: request.channels,
+            quiet_hours: request.quiet_hours,
+            track_opens: request.track_opens,
+            track_clicks: request.track_clicks,
+            locale: request.locale,
+        };
+        CampaignDefinition::validate(&request.name, request.segment_id, request.filter, spec)
     }
 }
 
@@ -170,9 +173,8 @@ fn campaign_error(err: crate::store::StoreError) -> ApiError {
     }
 }
 
-/// A campaign definition as create and edit both store it, checked the same way.
+/// A campaign definition as create and edit both store it.
 struct Definition {
-    /// Trimmed, not empty.
     name: String,
     /// A saved segment's filter is copied: later edits of the segment do not move the campaign.
     filter: Filter,
@@ -180,19 +182,16 @@ struct Definition {
     spec: serde_json::Value,
 }
 
-/// Checks a create or edit body: the name, the audience (a saved segment or an inline
-/// filter), and the spec against what is configured.
+/// Checks a create or edit body: the definition itself ([`CampaignDefinition::validate`]),
+/// the saved segment it names, and the spec against what is configured.
 ///
 /// # Errors
 /// `Invalid` naming the field; `NotFound` for an unknown segment.
 async fn definition(state: &AppState, request: CreateCampaignRequest) -> ApiResult<Definition> {
-    let name = request.name.trim().to_owned();
-    if name.is_empty() {
-        return Err(ApiError::Invalid("name: must not be empty".into()));
-    }
-    let (audience, spec) = request.into_parts();
-    let filter = match audience {
-        (Some(id), None) => {
+    let definition =
+        CampaignDefinition::try_from(request).map_err(|err| ApiError::Invalid(err.to_string()))?;
+    let filter = match definition.audience {
+        Audience::Segment(id) => {
             state
                 .store
                 .get_segment(id)
@@ -200,20 +199,15 @@ async fn definition(state: &AppState, request: CreateCampaignRequest) -> ApiResu
                 .map_err(|err| ApiError::from_store("segment", err))?
                 .filter
         }
-        (None, Some(filter)) => filter,
-        _ => {
-            return Err(ApiError::Invalid(
-                "give either `segment_id` or `filter`".into(),
-            ));
-        }
+        Audience::Filter(filter) => filter,
     };
-    filter
-        .check()
-        .map_err(|err| ApiError::Invalid(format!("filter: {err}")))?;
-
-    let spec = check_spec(state, spec).await?;
+    let spec = check_spec(state, definition.spec).await?;
     let spec = serde_json::to_value(&spec).map_err(|err| ApiError::Internal(err.into()))?;
-    Ok(Definition { name, filter, spec })
+    Ok(Definition {
+        name: definition.name,
+        filter,
+        spec,
+    })
 }
 
 /// Checks `spec` against the configured channels and templates; its inline texts are trial
@@ -223,7 +217,7 @@ async fn check_spec(state: &AppState, spec: CampaignSpec) -> ApiResult<CampaignS
     state
         .templates
         .off_runtime("campaign", move || {
-            spec.check(&connectors, &templates).map(|()| spec)
+            crate::campaigns::spec::check(&spec, &connectors, &templates).map(|()| spec)
         })
         .await
         .map_err(super::templates::template_error)?
