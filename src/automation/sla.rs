@@ -276,6 +276,35 @@ mod tests {
     }
 
     #[test]
+    fn a_fired_timer_is_judged_against_the_stored_state() {
+        let (mut state, _) = SlaState::start(&policy(), Millis(0), false, None);
+        let stored = state.to_json();
+        let early = judge_fired_timer(Some(&stored), "first_response", Millis(HOUR - 1));
+        assert_eq!(early, None, "not due yet");
+        let breach =
+            judge_fired_timer(Some(&stored), "first_response", Millis(HOUR)).expect("a breach");
+        assert_eq!(breach.target, Target::FirstResponse);
+        assert_eq!(
+            breach.state.targets[&Target::FirstResponse].breached_at,
+            Some(HOUR)
+        );
+        state.agent_replied(Millis(10));
+        let met = state.to_json();
+        assert_eq!(
+            judge_fired_timer(Some(&met), "first_response", Millis(HOUR)),
+            None
+        );
+        assert_eq!(
+            judge_fired_timer(None, "first_response", Millis(HOUR)),
+            None
+        );
+        assert_eq!(
+            judge_fired_timer(Some(&stored), "lunch", Millis(HOUR)),
+            None
+        );
+    }
+
+    #[test]
     fn the_customer_waiting_for_a_first_answer_does_not_start_next_response() {
         let (mut state, _) = SlaState::start(&policy(), Millis(0), false, None);
         assert!(state.customer_wrote(&policy(), Millis(5), None).is_empty());

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use super::{Pool, Store, StoreResult, postgres, sqlite};
 use crate::domain::{
     ContactId, ConversationId, ConversationStatus, Event, EventId, Millis, Priority, RoutingPolicy,
+    SlaBreach,
 };
 
 /// A rule created through the API.
@@ -125,6 +126,12 @@ pub enum RuleOutcome {
     },
 }
 
+/// Decides what a fired SLA timer means: given the conversation's stored SLA state, the
+/// timer's target and the time, the breach to record, or `None`. The automation passes its
+/// rule (`automation::sla::judge_fired_timer`): the store loads and persists, it does not
+/// decide.
+pub type SlaJudge = dyn Fn(Option<&serde_json::Value>, &str, Millis) -> Option<SlaBreach> + Sync;
+
 /// A timer that fired.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TimerFired {
@@ -229,12 +236,14 @@ impl Store {
         on_backend!(self, automation::next_timer_due())
     }
 
-    /// Fires the timers due at `now` (see `sql/automation.rs`).
+    /// Fires the timers due at `now` (see `sql/automation.rs`); `judge` decides which SLA
+    /// timers are breaches, in the same transaction that records them.
     pub async fn fire_timers(
         &self,
         now: Millis,
         limit: i64,
+        judge: &SlaJudge,
     ) -> StoreResult<(Vec<TimerFired>, Vec<Event>)> {
-        on_backend!(self, automation::fire_timers(now, limit))
+        on_backend!(self, automation::fire_timers(now, limit, judge))
     }
 }

@@ -12,10 +12,11 @@ use super::common::{Conn, Pool, begin, conversation, conversation_event, insert_
 use super::conversations::{assign_in, set_status_in, update_in};
 use super::messages::{add_note_in, add_reply_in, message_event};
 use crate::domain::{
-    AgentId, ConversationId, ConversationStatus, Event, EventId, EventKind, Millis, TeamId,
+    AgentId, ConversationId, ConversationStatus, Event, EventId, EventKind, Millis, SlaBreach,
+    TeamId,
 };
 use crate::store::automation::{
-    ConversationWork, PlannedAction, ReplyGuard, RuleOutcome, StoredRule, TimerFired,
+    ConversationWork, PlannedAction, ReplyGuard, RuleOutcome, SlaJudge, StoredRule, TimerFired,
 };
 use crate::store::rows::NewEvent;
 use crate::store::{
@@ -583,13 +584,14 @@ pub async fn next_timer_due(pool: &Pool) -> StoreResult<Option<Millis>> {
 }
 
 /// Fires every timer due at `now` (up to `limit`): an idle timer whose conversation saw
-/// activity since it was armed moves to the new idle deadline instead; an SLA timer whose
-/// target was met in the meantime does nothing. Fired timers become `conversation.idle` and
+/// activity since it was armed moves to the new idle deadline instead; an SLA timer is a
+/// breach only when `judge` says so (not when its target was met in the meantime). Fired timers become `conversation.idle` and
 /// `sla.breached` events in the log, where the rule engine picks them up like any other.
 pub async fn fire_timers(
     pool: &Pool,
     now: Millis,
     limit: i64,
+    judge: &SlaJudge,
 ) -> StoreResult<(Vec<TimerFired>, Vec<Event>)> {
     let mut tx = begin(pool).await?;
     let lock = if IS_POSTGRES {
@@ -651,19 +653,10 @@ pub async fn fire_timers(
                 rule: rule.to_owned(),
             });
         } else if let Some(target) = kind.strip_prefix("sla:") {
-            let Some(mut state) = conv
-                .sla
-                .as_ref()
-                .and_then(crate::domain::SlaState::from_json)
-            else {
+            // Whether it is a breach is the automation's decision; the store records it.
+            let Some(SlaBreach { state, target }) = judge(conv.sla.as_ref(), target, now) else {
                 continue;
             };
-            let Some(target) = target.parse::<crate::domain::sla::Target>().ok() else {
-                continue;
-            };
-            if !state.breach(target, now) {
-                continue;
-            }
             sqlx::query("UPDATE conversations SET sla = $2 WHERE id = $1")
                 .bind(conversation_id)
                 .bind(sqlx::types::Json(state.to_json()))
