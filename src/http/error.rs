@@ -202,3 +202,17 @@ impl From<PathRejection> for ApiError {
 
 /// The result of a handler.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Answers a store call's error as the API does for a resource called `what` (the word in
+/// "`what` not found"): `.for_api("campaign")?` in a handler.
+pub trait ForApi<T> {
+    /// # Errors
+    /// The store's error, mapped by [`ApiError::from_store`].
+    fn for_api(self, what: &'static str) -> ApiResult<T>;
+}
+
+impl<T> ForApi<T> for Result<T, StoreError> {
+    fn for_api(self, what: &'static str) -> ApiResult<T> {
+        self.map_err(|err| ApiError::from_store(what, err))
+    }
+}

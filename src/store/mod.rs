@@ -72,6 +72,13 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// A filter the domain refuses cannot be compiled; the caller hears why.
+impl From<crate::domain::FilterError> for StoreError {
+    fn from(err: crate::domain::FilterError) -> Self {
+        StoreError::Invalid(format!("filter: {err}"))
+    }
+}
+
 impl From<crate::domain::ParseError> for StoreError {
     fn from(err: crate::domain::ParseError) -> Self {
         StoreError::Corrupt(err.to_string())

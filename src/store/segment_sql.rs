@@ -24,6 +24,24 @@ pub struct Compiled {
     pub binds: Vec<Bind>,
 }
 
+/// Binds a compiled filter's values, in order, onto a sqlx query of any shape (`query`,
+/// `query_as`, `query_scalar`) on either backend. A macro because those builders share no
+/// trait with `bind`.
+macro_rules! bind_compiled {
+    ($query:expr, $binds:expr) => {{
+        let mut query = $query;
+        for bind in $binds {
+            query = match bind {
+                $crate::store::segment_sql::Bind::Text(text) => query.bind(text.clone()),
+                $crate::store::segment_sql::Bind::Int(int) => query.bind(*int),
+                $crate::store::segment_sql::Bind::Real(real) => query.bind(*real),
+            };
+        }
+        query
+    }};
+}
+pub(crate) use bind_compiled;
+
 struct Compiler {
     postgres: bool,
     now: Millis,

@@ -41,6 +41,8 @@ pub mod ingest;
 pub mod messages;
 #[path = "sql/outbox.rs"]
 pub mod outbox;
+#[path = "sql/queue_claims.rs"]
+pub mod queue_claims;
 #[path = "sql/routing.rs"]
 pub mod routing;
 #[path = "sql/tokens.rs"]

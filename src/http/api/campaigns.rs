@@ -17,7 +17,7 @@ use crate::domain::{
 };
 use crate::http::AppState;
 use crate::http::auth::{Authorized, Everyone, Marketers};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ForApi};
 use crate::http::extract::{Json, Path};
 
 /// A campaign with its funnel.
@@ -146,7 +146,7 @@ async fn view(state: &AppState, campaign: Campaign) -> ApiResult<CampaignView> {
         .store
         .campaign_funnel(campaign.id)
         .await
-        .map_err(|err| ApiError::from_store("campaign", err))?;
+        .for_api("campaign")?;
     Ok(CampaignView {
         id: campaign.id,
         name: campaign.name,
@@ -191,14 +191,7 @@ async fn definition(state: &AppState, request: CreateCampaignRequest) -> ApiResu
     let definition =
         CampaignDefinition::try_from(request).map_err(|err| ApiError::Invalid(err.to_string()))?;
     let filter = match definition.audience {
-        Audience::Segment(id) => {
-            state
-                .store
-                .get_segment(id)
-                .await
-                .map_err(|err| ApiError::from_store("segment", err))?
-                .filter
-        }
+        Audience::Segment(id) => state.store.get_segment(id).await.for_api("segment")?.filter,
         Audience::Filter(filter) => filter,
     };
     let spec = check_spec(state, definition.spec).await?;

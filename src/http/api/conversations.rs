@@ -14,7 +14,7 @@ use super::views::{
 use crate::domain::{AgentId, ContactId, ConversationId, ConversationStatus, Priority, TeamId};
 use crate::http::AppState;
 use crate::http::auth::{Agents, Authorized};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ForApi};
 use crate::http::extract::{Json, Path, Query};
 use crate::store::{
     AssigneeFilter, Assignment, ConversationFilter, ConversationPatch, Lane, NewReply, PageRequest,
@@ -79,7 +79,7 @@ pub async fn list_conversations(
             },
         )
         .await
-        .map_err(|err| ApiError::from_store("conversation", err))?;
+        .for_api("conversation")?;
     let (items, next_cursor) = views::page(page);
     Ok(Json(ConversationPage { items, next_cursor }))
 }
@@ -111,7 +111,7 @@ pub async fn list_queue(
         .store
         .list_queue(&state.routing, limit)
         .await
-        .map_err(|err| ApiError::from_store("conversation", err))?;
+        .for_api("conversation")?;
     Ok(Json(
         waiting
             .into_iter()
@@ -167,7 +167,7 @@ pub async fn get_conversation(
         .store
         .get_conversation(id)
         .await
-        .map_err(|err| ApiError::from_store("conversation", err))?;
+        .for_api("conversation")?;
     Ok(Json(conversation.into()))
 }
 
@@ -221,7 +221,7 @@ pub async fn update_conversation(
         .store
         .update_conversation(id, &patch, caller.agent)
         .await
-        .map_err(|err| ApiError::from_store("conversation", err))?;
+        .for_api("conversation")?;
     state.events.publish(events);
     Ok(Json(conversation.into()))
 }
@@ -255,7 +255,7 @@ pub async fn list_messages(
             },
         )
         .await
-        .map_err(|err| ApiError::from_store("conversation", err))?;
+        .for_api("conversation")?;
     let (items, next_cursor) = views::page(page);
     Ok(Json(MessagePage { items, next_cursor }))
 }
@@ -326,7 +326,7 @@ pub async fn reply(
         .store
         .get_conversation(id)
         .await
-        .map_err(|err| ApiError::from_store("conversation", err))?;
+        .for_api("conversation")?;
     let connector = state.connectors.get(&conversation.channel);
     let (mut html, mut markup) = (None, None);
     let (text, template) = match request.template {
@@ -396,7 +396,7 @@ pub async fn reply(
         .store
         .add_reply(&reply)
         .await
-        .map_err(|err| ApiError::from_store("conversation", err))?;
+        .for_api("conversation")?;
     state.events.publish(events);
     state.dispatch_wake.notify_one();
     Ok((StatusCode::ACCEPTED, Json(message.into())))
@@ -413,7 +413,7 @@ async fn enforce_window(
         .store
         .last_inbound_at(conversation.id)
         .await
-        .map_err(|err| ApiError::from_store("conversation", err))?;
+        .for_api("conversation")?;
     let open_until = last.map(|at| at.plus(window));
     if open_until.is_some_and(|until| until > crate::domain::Millis::now()) {
         return Ok(());
@@ -457,7 +457,7 @@ pub async fn add_note(
         .store
         .add_note(id, caller.agent, &request.text)
         .await
-        .map_err(|err| ApiError::from_store("conversation", err))?;
+        .for_api("conversation")?;
     state.events.publish(events);
     Ok((StatusCode::CREATED, Json(message.into())))
 }
@@ -488,7 +488,7 @@ pub async fn assign(
         .store
         .assign_conversation(id, &assignment, caller.agent)
         .await
-        .map_err(|err| ApiError::from_store("conversation", err))?;
+        .for_api("conversation")?;
     state.events.publish(events);
     Ok(Json(conversation.into()))
 }
@@ -520,7 +520,7 @@ pub async fn set_status(
         .store
         .set_conversation_status(id, &change, caller.agent)
         .await
-        .map_err(|err| ApiError::from_store("conversation", err))?;
+        .for_api("conversation")?;
     state.events.publish(events);
     Ok(Json(conversation.into()))
 }

@@ -12,7 +12,7 @@ use crate::automation::rule::RuleSpec;
 use crate::automation::{ActiveRule, RuleSource, check_rule};
 use crate::http::AppState;
 use crate::http::auth::{Admins, Agents, Authorized};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ForApi};
 use crate::http::extract::{Json, Path};
 use crate::store::automation::StoredRule;
 
@@ -99,11 +99,7 @@ pub async fn list_rules(
     _caller: Authorized<Agents>,
     State(state): State<AppState>,
 ) -> ApiResult<Json<RuleList>> {
-    let rules = state
-        .automation
-        .rules()
-        .await
-        .map_err(|err| ApiError::from_store("rule", err))?;
+    let rules = state.automation.rules().await.for_api("rule")?;
     let items = rules
         .into_iter()
         .enumerate()

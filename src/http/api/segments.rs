@@ -11,7 +11,7 @@ use crate::campaigns::import::{self, ImportOptions};
 use crate::domain::{ContactId, Filter, Segment};
 use crate::http::AppState;
 use crate::http::auth::{Authorized, Everyone, Marketers};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ForApi};
 use crate::http::extract::{Json, Path};
 use crate::store::campaigns::ConsentChange;
 
@@ -99,7 +99,7 @@ async fn preview(state: &AppState, filter: &Filter, sample: Option<i64>) -> ApiR
         .store
         .preview_segment(filter, sample.unwrap_or(10).clamp(0, 100))
         .await
-        .map_err(|err| ApiError::from_store("segment", err))?;
+        .for_api("segment")?;
     Ok(PreviewView {
         count,
         sample: ids.into_iter().map(ContactId::get).collect(),
@@ -263,7 +263,7 @@ pub async fn run_import(
         store
             .import_contacts(&parsed.rows, source, options.strict)
             .await
-            .map_err(|err| ApiError::from_store("contact", err))?
+            .for_api("contact")?
     };
     rejected.extend(outcome.rejected);
     rejected.sort_by_key(|(line, _)| *line);
@@ -342,7 +342,7 @@ async fn consents(state: &AppState, id: ContactId) -> ApiResult<ConsentList> {
         .store
         .list_consents(id)
         .await
-        .map_err(|err| ApiError::from_store("contact", err))?
+        .for_api("contact")?
         .into_iter()
         .map(|consent| ConsentView {
             channel: consent.channel,
@@ -397,6 +397,6 @@ pub async fn set_consents(
         .store
         .set_consents(id, &changes)
         .await
-        .map_err(|err| ApiError::from_store("contact", err))?;
+        .for_api("contact")?;
     Ok(Json(consents(&state, id).await?))
 }

@@ -11,7 +11,7 @@ use crate::domain::Rendered;
 use crate::domain::{AgentId, Conversation, ConversationId};
 use crate::http::AppState;
 use crate::http::auth::{Agents, Authorized};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ForApi};
 use crate::http::extract::{Json, Path};
 use crate::templates::{TemplateContext, TemplateError, TemplateInfo};
 
@@ -101,7 +101,7 @@ pub async fn preview(
                 .store
                 .get_conversation(id)
                 .await
-                .map_err(|err| ApiError::from_store("conversation", err))?;
+                .for_api("conversation")?;
             conversation_context(state, &conversation, agent).await?
         }
         None => (
@@ -143,15 +143,9 @@ pub async fn conversation_context(
         .store
         .get_contact(conversation.contact_id)
         .await
-        .map_err(|err| ApiError::from_store("contact", err))?;
+        .for_api("contact")?;
     let agent = match agent {
-        Some(id) => Some(
-            state
-                .store
-                .get_agent(id)
-                .await
-                .map_err(|err| ApiError::from_store("agent", err))?,
-        ),
+        Some(id) => Some(state.store.get_agent(id).await.for_api("agent")?),
         None => None,
     };
     // A channel no longer configured still renders, as plain text.

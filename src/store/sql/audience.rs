@@ -10,27 +10,8 @@ use super::common::{Conn, Pool, begin, insert_events};
 use crate::domain::{ContactId, Event, EventKind, Filter, Millis, Segment};
 use crate::store::campaigns::{Consent, ConsentChange, ImportOutcome, ImportRow};
 use crate::store::rows::NewEvent;
-use crate::store::segment_sql::{Bind, compile};
+use crate::store::segment_sql::{bind_compiled, compile};
 use crate::store::{StoreError, StoreResult};
-
-/// Binds a compiled segment's values, in order, onto a query of any shape.
-macro_rules! bind_all {
-    ($query:expr, $binds:expr) => {{
-        let mut query = $query;
-        for bind in $binds {
-            query = match bind {
-                Bind::Text(text) => query.bind(text.clone()),
-                Bind::Int(int) => query.bind(*int),
-                Bind::Real(real) => query.bind(*real),
-            };
-        }
-        query
-    }};
-}
-
-fn filter_error(err: crate::domain::FilterError) -> StoreError {
-    StoreError::Invalid(format!("filter: {err}"))
-}
 
 /// An event about a contact.
 pub fn contact_event(kind: EventKind, contact: i64, data: serde_json::Value) -> NewEvent {
@@ -359,12 +340,12 @@ pub async fn preview(
     sample: i64,
     now: Millis,
 ) -> StoreResult<(i64, Vec<ContactId>)> {
-    let compiled = compile(filter, IS_POSTGRES, 1, now).map_err(filter_error)?;
+    let compiled = compile(filter, IS_POSTGRES, 1, now)?;
     let count_sql = format!(
         "SELECT count(*) FROM contacts c WHERE {}",
         compiled.condition
     );
-    let count: i64 = bind_all!(sqlx::query_scalar(&count_sql), &compiled.binds)
+    let count: i64 = bind_compiled!(sqlx::query_scalar(&count_sql), &compiled.binds)
         .fetch_one(pool)
         .await?;
     let limit = format!("${}", compiled.binds.len() + 1);
@@ -372,7 +353,7 @@ pub async fn preview(
         "SELECT c.id FROM contacts c WHERE {} ORDER BY c.id LIMIT {limit}",
         compiled.condition
     );
-    let ids: Vec<i64> = bind_all!(sqlx::query_scalar(&sample_sql), &compiled.binds)
+    let ids: Vec<i64> = bind_compiled!(sqlx::query_scalar(&sample_sql), &compiled.binds)
         .bind(sample)
         .fetch_all(pool)
         .await?;

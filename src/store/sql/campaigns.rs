@@ -16,27 +16,8 @@ use crate::domain::{
 };
 use crate::store::campaigns::{Lease, LeasedSend, PlanChannel, SendResult};
 use crate::store::rows::NewEvent;
-use crate::store::segment_sql::{Bind, compile};
+use crate::store::segment_sql::{bind_compiled, compile};
 use crate::store::{StoreError, StoreResult};
-
-/// Binds a compiled segment's values, in order, onto a query of any shape.
-macro_rules! bind_all {
-    ($query:expr, $binds:expr) => {{
-        let mut query = $query;
-        for bind in $binds {
-            query = match bind {
-                Bind::Text(text) => query.bind(text.clone()),
-                Bind::Int(int) => query.bind(*int),
-                Bind::Real(real) => query.bind(*real),
-            };
-        }
-        query
-    }};
-}
-
-fn filter_error(err: crate::domain::FilterError) -> StoreError {
-    StoreError::Invalid(format!("filter: {err}"))
-}
 
 fn campaign_event(kind: EventKind, data: serde_json::Value) -> NewEvent {
     NewEvent {
@@ -305,8 +286,7 @@ pub async fn plan(
             format!("COALESCE({})", found.join(", ")),
         ),
     };
-    let compiled =
-        compile(&current.filter, IS_POSTGRES, binds.len() + 2, now).map_err(filter_error)?;
+    let compiled = compile(&current.filter, IS_POSTGRES, binds.len() + 2, now)?;
     // The audience is materialised so each pick runs once per contact: inlined, SQLite would
     // evaluate it again for every column that mentions it. (An ordered pick such as `min()`
     // made SQLite walk the scope's whole identity index per contact.) In contact order, the
@@ -325,7 +305,9 @@ pub async fn plan(
     for bind in binds {
         query = query.bind(bind);
     }
-    bind_all!(query, &compiled.binds).execute(&mut *tx).await?;
+    bind_compiled!(query, &compiled.binds)
+        .execute(&mut *tx)
+        .await?;
     let targeted: i64 =
         sqlx::query_scalar("SELECT count(*) FROM campaign_sends WHERE campaign_id = $1")
             .bind(id)

@@ -6,12 +6,18 @@ use std::time::Duration;
 use connector_sdk::{Attachment, Recipient};
 use serde_json::json;
 
-use super::IS_POSTGRES;
 use super::common::{Pool, begin, insert_events};
+use super::queue_claims::{self, Queue};
 use crate::domain::{AgentId, ConversationId, Event, EventKind, MessageId, Millis};
 use crate::store::rows::{DeliveryRow, NewEvent, decode_cursor, encode_cursor, split_page};
 use crate::store::{
     DeliveryEntry, OutboxJob, OutboxState, Page, PageRequest, SendOutcome, StoreError, StoreResult,
+};
+
+/// The outbox as a claimed queue: the reply lane always goes first.
+const OUTBOX: Queue = Queue {
+    table: "outbox",
+    order: "CASE lane WHEN 'reply' THEN 0 ELSE 1 END, next_attempt_at, id",
 };
 
 /// Claims due jobs. The reply lane always goes first, so agents' answers never wait behind a
@@ -25,30 +31,7 @@ pub async fn claim(
     limit: i64,
 ) -> StoreResult<Vec<OutboxJob>> {
     let mut tx = begin(pool).await?;
-    let claim_sql = if IS_POSTGRES {
-        "UPDATE outbox SET claimed_until = $1, claimed_by = $2 WHERE id IN ( \
-             SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= $3 \
-               AND (claimed_until IS NULL OR claimed_until < $3) \
-             ORDER BY CASE lane WHEN 'reply' THEN 0 ELSE 1 END, next_attempt_at, id \
-             LIMIT $4 FOR UPDATE SKIP LOCKED) \
-         RETURNING id"
-    } else {
-        // SQLite serialises writers (BEGIN IMMEDIATE), so the sub-select cannot race.
-        "UPDATE outbox SET claimed_until = $1, claimed_by = $2 WHERE id IN ( \
-             SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= $3 \
-               AND (claimed_until IS NULL OR claimed_until < $3) \
-             ORDER BY CASE lane WHEN 'reply' THEN 0 ELSE 1 END, next_attempt_at, id \
-             LIMIT $4) \
-         RETURNING id"
-    };
-    let mut ids: Vec<i64> = sqlx::query_scalar(claim_sql)
-        .bind(now.plus(lease).0)
-        .bind(worker)
-        .bind(now.0)
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?;
-    ids.sort_unstable();
+    let ids = queue_claims::claim(&mut tx, &OUTBOX, worker, now, lease, limit).await?;
     let mut jobs = Vec::with_capacity(ids.len());
     for id in ids {
         let row: JobRow = sqlx::query_as(
@@ -296,12 +279,5 @@ pub async fn list(
 
 /// When the earliest pending job becomes due (a retry time or an expiring lease).
 pub async fn next_due(pool: &Pool) -> StoreResult<Option<Millis>> {
-    let due: Option<i64> = sqlx::query_scalar(
-        "SELECT min(CASE WHEN claimed_until IS NOT NULL AND claimed_until > next_attempt_at \
-                     THEN claimed_until ELSE next_attempt_at END) \
-         FROM outbox WHERE state = 'pending'",
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok(due.map(Millis))
+    queue_claims::next_due(pool, &OUTBOX).await
 }

@@ -9,6 +9,7 @@ use sqlx::types::Json;
 
 use super::IS_POSTGRES;
 use super::common::{Conn, Pool, begin};
+use super::queue_claims::{self, Queue};
 use crate::domain::{
     Event, EventKind, EventSelection, Millis, WebhookAttempt, WebhookDelivery, WebhookDeliveryId,
     WebhookDeliveryState, WebhookId, WebhookSubscription,
@@ -408,6 +409,12 @@ impl JobRow {
     }
 }
 
+/// The delivery queue as a claimed queue: oldest due first.
+const DELIVERIES: Queue = Queue {
+    table: "webhook_deliveries",
+    order: "next_attempt_at, id",
+};
+
 /// Claims due deliveries for `worker` until `now + lease`. A claim is a lease: if the worker
 /// dies, the delivery is due again at `claimed_until` (receivers deduplicate on the delivery id).
 pub async fn claim(
@@ -418,28 +425,7 @@ pub async fn claim(
     limit: i64,
 ) -> StoreResult<Vec<WebhookJob>> {
     let mut tx = begin(pool).await?;
-    let claim_sql = if IS_POSTGRES {
-        "UPDATE webhook_deliveries SET claimed_until = $1, claimed_by = $2 WHERE id IN ( \
-             SELECT id FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= $3 \
-               AND (claimed_until IS NULL OR claimed_until < $3) \
-             ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
-         RETURNING id"
-    } else {
-        // SQLite serialises writers (BEGIN IMMEDIATE), so the sub-select cannot race.
-        "UPDATE webhook_deliveries SET claimed_until = $1, claimed_by = $2 WHERE id IN ( \
-             SELECT id FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= $3 \
-               AND (claimed_until IS NULL OR claimed_until < $3) \
-             ORDER BY next_attempt_at, id LIMIT $4) \
-         RETURNING id"
-    };
-    let mut ids: Vec<i64> = sqlx::query_scalar(claim_sql)
-        .bind(now.plus(lease).0)
-        .bind(worker)
-        .bind(now.0)
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?;
-    ids.sort_unstable();
+    let ids = queue_claims::claim(&mut tx, &DELIVERIES, worker, now, lease, limit).await?;
     let mut jobs = Vec::with_capacity(ids.len());
     for id in ids {
         let row: JobRow = sqlx::query_as(
@@ -515,14 +501,7 @@ pub async fn finish(
 
 /// When the earliest pending delivery becomes due (a retry time or an expiring lease).
 pub async fn next_due(pool: &Pool) -> StoreResult<Option<Millis>> {
-    let due: Option<i64> = sqlx::query_scalar(
-        "SELECT min(CASE WHEN claimed_until IS NOT NULL AND claimed_until > next_attempt_at \
-                     THEN claimed_until ELSE next_attempt_at END) \
-         FROM webhook_deliveries WHERE state = 'pending'",
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok(due.map(Millis))
+    queue_claims::next_due(pool, &DELIVERIES).await
 }
 
 // ----- the delivery log -----
