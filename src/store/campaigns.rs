@@ -1,59 +1,12 @@
-//! Store calls of campaigns (`crate::campaigns`): consent, contact import, saved segments,
-//! campaigns, the send ledger and its funnel, opt-outs and the reply/keyword tail.
-
-use chrono::{DateTime, Utc};
+//! Store calls of campaigns (`crate::campaigns`): campaigns and their lifecycle, the send
+//! ledger and its funnel, opt-outs and the reply/keyword tail. The audience they draw on
+//! (consent, import, segments) is `store::audience`.
 
 use super::{Pool, Store, StoreResult, postgres, sqlite};
-use crate::domain::{
-    Campaign, CampaignState, ContactId, Event, EventId, Filter, Funnel, Millis, Segment,
-};
+use crate::domain::{Campaign, CampaignState, ContactId, Event, EventId, Filter, Funnel, Millis};
 
 /// How long after a campaign message an inbound message or keyword counts as its answer.
 pub const REPLY_WINDOW_MS: i64 = 7 * 86_400_000;
-
-/// A contact's marketing consent on one channel kind.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Consent {
-    pub channel: String,
-    pub granted: bool,
-    pub source: String,
-    pub proof: Option<String>,
-    pub changed_at: DateTime<Utc>,
-}
-
-/// A consent decision to record.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConsentChange {
-    /// A channel kind (`email`, `whatsapp`, …).
-    pub channel: String,
-    pub granted: bool,
-    pub source: String,
-    pub proof: Option<String>,
-}
-
-/// One valid row of an import, ready to write.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImportRow {
-    /// The line in the file (for the report).
-    pub line: u64,
-    pub name: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub tags: Vec<String>,
-    pub attributes: serde_json::Map<String, serde_json::Value>,
-    /// `(scope, external id)`, email and phone included.
-    pub identities: Vec<(String, String)>,
-    pub consents: Vec<ConsentChange>,
-}
-
-/// What an import wrote.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImportOutcome {
-    pub created: u64,
-    pub updated: u64,
-    /// Rows refused while writing (their identities belong to different contacts).
-    pub rejected: Vec<(u64, String)>,
-}
 
 /// A channel of a campaign, resolved against the configured connectors for planning.
 #[derive(Debug, Clone)]
@@ -148,76 +101,6 @@ pub enum Engagement {
 }
 
 impl Store {
-    /// A contact's consents, by channel kind.
-    pub async fn list_consents(&self, contact: ContactId) -> StoreResult<Vec<Consent>> {
-        on_backend!(self, audience::list_consents(contact))
-    }
-
-    /// Records consent decisions for a contact.
-    pub async fn set_consents(
-        &self,
-        contact: ContactId,
-        changes: &[ConsentChange],
-    ) -> StoreResult<()> {
-        on_backend!(
-            self,
-            audience::set_consents(contact, changes, Millis::now())
-        )
-    }
-
-    /// Writes an import in one transaction: rows match existing contacts by any identity
-    /// (created otherwise); a row whose identities belong to two contacts is refused alone.
-    pub async fn import_contacts(
-        &self,
-        rows: &[ImportRow],
-        source: &str,
-        strict: bool,
-    ) -> StoreResult<(ImportOutcome, Vec<Event>)> {
-        on_backend!(self, audience::import(rows, source, strict, Millis::now()))
-    }
-
-    /// Saved segments by name.
-    pub async fn list_segments(&self) -> StoreResult<Vec<Segment>> {
-        on_backend!(self, audience::list_segments())
-    }
-
-    /// One saved segment.
-    pub async fn get_segment(&self, id: i64) -> StoreResult<Segment> {
-        on_backend!(self, audience::get_segment(id))
-    }
-
-    /// Saves a segment; a taken name is a conflict.
-    pub async fn create_segment(&self, name: &str, filter: &Filter) -> StoreResult<Segment> {
-        on_backend!(self, audience::create_segment(name, filter, Millis::now()))
-    }
-
-    /// Replaces a segment's name and filter.
-    pub async fn update_segment(
-        &self,
-        id: i64,
-        name: &str,
-        filter: &Filter,
-    ) -> StoreResult<Segment> {
-        on_backend!(
-            self,
-            audience::update_segment(id, name, filter, Millis::now())
-        )
-    }
-
-    /// Deletes a segment.
-    pub async fn delete_segment(&self, id: i64) -> StoreResult<()> {
-        on_backend!(self, audience::delete_segment(id))
-    }
-
-    /// How many contacts a filter selects, and the first `sample` of their ids.
-    pub async fn preview_segment(
-        &self,
-        filter: &Filter,
-        sample: i64,
-    ) -> StoreResult<(i64, Vec<ContactId>)> {
-        on_backend!(self, audience::preview(filter, sample, Millis::now()))
-    }
-
     /// Stores a new campaign.
     pub async fn create_campaign(
         &self,
@@ -278,7 +161,7 @@ impl Store {
         id: i64,
         channels: &[PlanChannel],
     ) -> StoreResult<(Campaign, Vec<Event>)> {
-        on_backend!(self, campaigns::plan(id, channels, Millis::now()))
+        on_backend!(self, campaign_ledger::plan(id, channels, Millis::now()))
     }
 
     /// Leases up to `limit` due rows of one channel of a campaign until `now + lease_ms`;
@@ -294,7 +177,7 @@ impl Store {
     ) -> StoreResult<Option<Lease>> {
         on_backend!(
             self,
-            campaigns::lease(campaign, channel, limit, now, lease_ms)
+            campaign_ledger::lease(campaign, channel, limit, now, lease_ms)
         )
     }
 
@@ -307,41 +190,41 @@ impl Store {
     ) -> StoreResult<()> {
         on_backend!(
             self,
-            campaigns::finish(campaign, lease, results, Millis::now())
+            campaign_ledger::finish(campaign, lease, results, Millis::now())
         )
     }
 
     /// Ends the leases of cancelled campaigns that ran out before their worker recorded
     /// what it sent; returns how many rows were settled (see `transition_campaign`).
     pub async fn settle_cancelled_leases(&self, now: Millis) -> StoreResult<u64> {
-        on_backend!(self, campaigns::settle_cancelled(now))
+        on_backend!(self, campaign_ledger::settle_cancelled(now))
     }
 
     /// Finishes the campaign when its ledger has nothing left to send.
     pub async fn finish_campaign_if_done(&self, id: i64) -> StoreResult<Option<Vec<Event>>> {
-        on_backend!(self, campaigns::finish_if_done(id, Millis::now()))
+        on_backend!(self, campaign_ledger::finish_if_done(id, Millis::now()))
     }
 
     /// Sends again what a crash left in doubt (the marketer accepts that some of those
     /// contacts may get the message twice); a finished campaign runs again for them.
     /// Returns how many rows were released.
     pub async fn resend_in_doubt(&self, id: i64) -> StoreResult<(u64, Vec<Event>)> {
-        on_backend!(self, campaigns::resend_in_doubt(id, Millis::now()))
+        on_backend!(self, campaign_ledger::resend_in_doubt(id, Millis::now()))
     }
 
     /// The earliest time a pending row of a running campaign becomes due.
     pub async fn next_send_due(&self) -> StoreResult<Option<Millis>> {
-        on_backend!(self, campaigns::next_due())
+        on_backend!(self, campaign_ledger::next_due())
     }
 
     /// Records a `campaign.progress` event with the funnel totals (live progress).
     pub async fn record_campaign_progress(&self, id: i64) -> StoreResult<Vec<Event>> {
-        on_backend!(self, campaigns::progress(id, Millis::now()))
+        on_backend!(self, campaign_funnel::progress(id, Millis::now()))
     }
 
     /// The campaign's funnel.
     pub async fn campaign_funnel(&self, id: i64) -> StoreResult<Funnel> {
-        on_backend!(self, campaigns::funnel(id))
+        on_backend!(self, campaign_funnel::funnel(id))
     }
 
     /// The channel and address a campaign's message to a contact went to, if it has a ledger
@@ -369,7 +252,7 @@ impl Store {
     ) -> StoreResult<Option<String>> {
         on_backend!(
             self,
-            campaigns::send_held_back(contact, kind, scope, address)
+            campaign_ledger::send_held_back(contact, kind, scope, address)
         )
     }
 
@@ -405,17 +288,6 @@ impl Store {
             self,
             campaign_feedback::delivery(channel, external_id, read, Millis::now())
         )
-    }
-
-    /// Benchmark seeding: `count` contacts reachable in `scope` with consent for `kind`;
-    /// returns the first new contact's id.
-    pub async fn seed_campaign_contacts(
-        &self,
-        count: i64,
-        scope: &str,
-        kind: &str,
-    ) -> StoreResult<i64> {
-        on_backend!(self, audience::seed(count, scope, kind, Millis::now()))
     }
 
     /// A campaign setting, set to `generated` if it has none yet.

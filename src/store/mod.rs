@@ -740,6 +740,7 @@ impl Store {
 }
 
 // Declared after `on_backend!` so the macro is in scope there.
+pub mod audience;
 pub mod automation;
 pub mod campaigns;
 mod web_sessions;

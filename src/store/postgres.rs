@@ -19,6 +19,10 @@ pub mod audience;
 pub mod automation;
 #[path = "sql/campaign_feedback.rs"]
 pub mod campaign_feedback;
+#[path = "sql/campaign_funnel.rs"]
+pub mod campaign_funnel;
+#[path = "sql/campaign_ledger.rs"]
+pub mod campaign_ledger;
 #[path = "sql/campaigns.rs"]
 pub mod campaigns;
 #[path = "sql/canned.rs"]

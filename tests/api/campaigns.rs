@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 use switchboard::campaigns::unsubscribe::{LinkClaims, Purpose};
 use switchboard::domain::{CampaignState, ContactId, Filter, Millis};
 use switchboard::store::Store;
-use switchboard::store::campaigns::{ConsentChange, ImportRow, Lease, PlanChannel, SendResult};
+use switchboard::store::audience::{ConsentChange, ImportRow};
+use switchboard::store::campaigns::{Lease, PlanChannel, SendResult};
 
 use crate::helpers::{TestApp, hook_body, on_each_backend};
 

@@ -13,7 +13,7 @@ use crate::http::AppState;
 use crate::http::auth::{Authorized, Everyone, Marketers};
 use crate::http::error::{ApiError, ApiResult, ForApi};
 use crate::http::extract::{Json, Path};
-use crate::store::campaigns::ConsentChange;
+use crate::store::audience::ConsentChange;
 
 /// A saved segment.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -255,10 +255,7 @@ pub async fn run_import(
     let parsed = import::parse(data, options).map_err(ApiError::Invalid)?;
     let mut rejected = parsed.rejected;
     let (outcome, events) = if options.strict && !rejected.is_empty() {
-        (
-            crate::store::campaigns::ImportOutcome::default(),
-            Vec::new(),
-        )
+        (crate::store::audience::ImportOutcome::default(), Vec::new())
     } else {
         store
             .import_contacts(&parsed.rows, source, options.strict)

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::IS_POSTGRES;
 use super::common::{Conn, Pool, begin, insert_events};
 use crate::domain::{ContactId, Event, EventKind, Filter, Millis, Segment};
-use crate::store::campaigns::{Consent, ConsentChange, ImportOutcome, ImportRow};
+use crate::store::audience::{Consent, ConsentChange, ImportOutcome, ImportRow};
 use crate::store::rows::NewEvent;
 use crate::store::segment_sql::{bind_compiled, compile};
 use crate::store::{StoreError, StoreResult};

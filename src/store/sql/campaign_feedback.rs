@@ -5,11 +5,12 @@ use serde_json::json;
 
 use super::IS_POSTGRES;
 use super::audience::{contact_event, write_consent};
-use super::campaigns::suppress_in;
+use super::campaign_ledger::suppress_in;
 use super::common::{Conn, Pool, begin, conversation_event, insert_events};
 use crate::domain::{ContactId, ConversationId, Event, EventId, EventKind, Millis};
 use crate::store::StoreResult;
-use crate::store::campaigns::{ConsentChange, Engagement, InboundSeen, OptOut, REPLY_WINDOW_MS};
+use crate::store::audience::ConsentChange;
+use crate::store::campaigns::{Engagement, InboundSeen, OptOut, REPLY_WINDOW_MS};
 
 /// The channel and address of a ledger row (see `Store::campaign_send_address`).
 pub async fn send_address(
