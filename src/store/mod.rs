@@ -578,94 +578,6 @@ impl Store {
     }
 }
 
-/// Outbound event webhooks: subscriptions, fan-out of the event log, the delivery queue and log.
-impl Store {
-    /// Stores a new, active webhook subscription.
-    pub async fn create_webhook(
-        &self,
-        new: &NewWebhook,
-    ) -> StoreResult<crate::domain::WebhookSubscription> {
-        on_backend!(self, webhooks::create(new, Millis::now()))
-    }
-
-    /// Every webhook subscription, by id (never their secrets).
-    pub async fn list_webhooks(&self) -> StoreResult<Vec<crate::domain::WebhookSubscription>> {
-        on_backend!(self, webhooks::list())
-    }
-
-    /// The webhook subscription with `id`.
-    pub async fn get_webhook(
-        &self,
-        id: crate::domain::WebhookId,
-    ) -> StoreResult<crate::domain::WebhookSubscription> {
-        on_backend!(self, webhooks::get(id))
-    }
-
-    /// Pauses or resumes a subscription, or changes its events.
-    pub async fn update_webhook(
-        &self,
-        id: crate::domain::WebhookId,
-        patch: &WebhookPatch,
-    ) -> StoreResult<crate::domain::WebhookSubscription> {
-        on_backend!(self, webhooks::update(id, patch, Millis::now()))
-    }
-
-    /// Deletes a subscription with its pending deliveries and its delivery log.
-    pub async fn delete_webhook(&self, id: crate::domain::WebhookId) -> StoreResult<()> {
-        on_backend!(self, webhooks::delete(id))
-    }
-
-    /// Queues a delivery per matching active subscription for up to `limit` events appended
-    /// since the last call, and moves the fan-out cursor, in one transaction (exactly once
-    /// across restarts and nodes).
-    pub async fn fan_out_events(&self, limit: i64) -> StoreResult<FanOut> {
-        on_backend!(self, webhooks::fan_out(limit, Millis::now()))
-    }
-
-    /// Claims up to `limit` due webhook deliveries for `worker` until `now + lease`.
-    pub async fn claim_webhook_deliveries(
-        &self,
-        worker: &str,
-        lease: Duration,
-        limit: i64,
-    ) -> StoreResult<Vec<WebhookJob>> {
-        on_backend!(self, webhooks::claim(worker, Millis::now(), lease, limit))
-    }
-
-    /// Records one delivery attempt and what follows from it.
-    pub async fn finish_webhook_delivery(
-        &self,
-        id: crate::domain::WebhookDeliveryId,
-        attempt: &crate::domain::WebhookAttempt,
-        outcome: &WebhookOutcome,
-    ) -> StoreResult<()> {
-        on_backend!(self, webhooks::finish(id, attempt, outcome, Millis::now()))
-    }
-
-    /// When the next pending webhook delivery becomes due, if any.
-    pub async fn next_webhook_due(&self) -> StoreResult<Option<Millis>> {
-        on_backend!(self, webhooks::next_due())
-    }
-
-    /// The deliveries of a subscription, newest first, with their attempts.
-    pub async fn list_webhook_deliveries(
-        &self,
-        subscription: crate::domain::WebhookId,
-        state: Option<crate::domain::WebhookDeliveryState>,
-        page: PageRequest,
-    ) -> StoreResult<Page<crate::domain::WebhookDelivery>> {
-        on_backend!(self, webhooks::list_deliveries(subscription, state, page))
-    }
-
-    /// Queues a delivery again, due now, with a fresh attempt count and retry window.
-    pub async fn replay_webhook_delivery(
-        &self,
-        id: crate::domain::WebhookDeliveryId,
-    ) -> StoreResult<crate::domain::WebhookDelivery> {
-        on_backend!(self, webhooks::replay(id, Millis::now()))
-    }
-}
-
 /// Routing: the queue of waiting conversations, their automatic assignment, manual taking.
 impl Store {
     /// Assigns up to `limit` waiting conversations (unassigned and open), in queue order
@@ -743,6 +655,7 @@ impl Store {
 pub mod audience;
 pub mod automation;
 pub mod campaigns;
+mod event_webhooks;
 mod web_sessions;
 pub use web_sessions::{NewWebSession, WebSession};
 

@@ -35,6 +35,8 @@ pub mod contacts;
 pub mod conversations;
 #[path = "sql/email.rs"]
 pub mod email;
+#[path = "sql/event_webhooks.rs"]
+pub mod event_webhooks;
 #[path = "sql/events.rs"]
 pub mod events;
 #[path = "sql/health.rs"]
@@ -53,5 +55,3 @@ pub mod routing;
 pub mod tokens;
 #[path = "sql/web_sessions.rs"]
 pub mod web_sessions;
-#[path = "sql/webhooks.rs"]
-pub mod webhooks;
