@@ -31,7 +31,8 @@ use self::rule::{Action, ReplySpec, RuleSpec, Trigger};
 use self::settings::{AutomationConfig, describe_span};
 use self::sla::SlaPolicy;
 use crate::domain::{
-    Contact, Conversation, ConversationStatus, Event, EventId, EventKind, Millis, SlaState, Team,
+    Contact, Conversation, ConversationStatus, Event, EventId, EventKind, Millis, RuleId, SlaState,
+    Team,
 };
 use crate::events::EventBus;
 use crate::metrics::Metrics;
@@ -78,7 +79,7 @@ pub struct ActiveRule {
     pub spec: RuleSpec,
     pub source: RuleSource,
     /// The API rule's id.
-    pub id: Option<i64>,
+    pub id: Option<RuleId>,
 }
 
 /// Everything the engine is configured with.

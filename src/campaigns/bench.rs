@@ -16,7 +16,7 @@ use super::{CampaignParts, CampaignRunner};
 use crate::config::{DispatchConfig, TemplatesConfig};
 use crate::dispatch::Connectors;
 use crate::domain::campaign::MAX_RATE_PER_SEC;
-use crate::domain::{CampaignSpec, CampaignState, ChannelPlan, Filter, Millis};
+use crate::domain::{CampaignId, CampaignSpec, CampaignState, ChannelPlan, Filter, Millis};
 use crate::events::EventBus;
 use crate::store::campaigns::PlanChannel;
 use crate::store::{ConnectOptions, Store, scratch};
@@ -195,7 +195,7 @@ async fn scheduled(
     name: &str,
     scope: &str,
     spec: &serde_json::Value,
-) -> anyhow::Result<i64> {
+) -> anyhow::Result<CampaignId> {
     let filter = Filter::HasIdentity {
         scope: scope.into(),
     };
@@ -246,7 +246,7 @@ async fn render_lane(
     runner: &CampaignRunner,
     store: &Store,
     prepared: &super::render::Prepared,
-    id: i64,
+    id: CampaignId,
     channel: &PlanChannel,
 ) -> anyhow::Result<usize> {
     let mut rendered = 0usize;

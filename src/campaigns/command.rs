@@ -16,7 +16,8 @@ use crate::dispatch::Connectors;
 use crate::domain::campaign::DefinitionError;
 use crate::domain::quiet_hours::QuietHours;
 use crate::domain::{
-    Audience, CampaignDefinition, CampaignSpec, CampaignState, ChannelPlan, Filter, Funnel, Millis,
+    Audience, CampaignDefinition, CampaignId, CampaignSpec, CampaignState, ChannelPlan, Filter,
+    Funnel, Millis, SegmentId,
 };
 use crate::store::Store;
 
@@ -47,22 +48,22 @@ pub enum CampaignCommand {
     Create { file: PathBuf },
     /// Start a draft now, or at `--at` (RFC 3339).
     Start {
-        id: i64,
+        id: CampaignId,
         #[arg(long)]
         at: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Stop leasing new sends; sends in flight finish.
-    Pause { id: i64 },
+    Pause { id: CampaignId },
     /// Continue a paused campaign.
-    Resume { id: i64 },
+    Resume { id: CampaignId },
     /// Send nothing more.
-    Cancel { id: i64 },
+    Cancel { id: CampaignId },
     /// Send again what a crash left in doubt (handed to a channel that cannot drop a repeat,
     /// outcome unknown): some of those contacts may get the message twice.
-    ResendInDoubt { id: i64 },
+    ResendInDoubt { id: CampaignId },
     /// The funnel with a progress bar; `--watch` follows it until the campaign ends.
     Status {
-        id: i64,
+        id: CampaignId,
         #[arg(long)]
         watch: bool,
     },
@@ -77,7 +78,7 @@ pub enum CampaignCommand {
 struct CampaignFile {
     name: String,
     #[serde(default)]
-    segment_id: Option<i64>,
+    segment_id: Option<SegmentId>,
     #[serde(default)]
     filter: Option<Filter>,
     channels: Vec<ChannelPlan>,
@@ -248,7 +249,7 @@ pub async fn campaign(
     store: &Store,
     config: &Config,
 ) -> anyhow::Result<()> {
-    let transition = |id: i64, to: CampaignState, at: Option<Millis>| {
+    let transition = |id: CampaignId, to: CampaignState, at: Option<Millis>| {
         let store = store.clone();
         async move {
             let (campaign, _) = store

@@ -33,7 +33,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::DispatchConfig;
 use crate::dispatch::{Connectors, jittered_backoff};
 use crate::domain::quiet_hours::Window;
-use crate::domain::{Campaign, CampaignSpec, ChannelPlan, ContactId, Millis};
+use crate::domain::{Campaign, CampaignId, CampaignSpec, ChannelPlan, ContactId, Millis};
 use crate::events::EventBus;
 use crate::store::Store;
 use crate::store::campaigns::{LeasedSend, PlanChannel, SendResult};
@@ -107,9 +107,9 @@ pub struct CampaignParts {
 struct Inner {
     parts: CampaignParts,
     signer: OnceCell<LinkSigner>,
-    throttles: Mutex<HashMap<(i64, String), Throttle>>,
+    throttles: Mutex<HashMap<(CampaignId, String), Throttle>>,
     /// When each campaign's next progress report is due.
-    progress: Mutex<HashMap<i64, std::time::Instant>>,
+    progress: Mutex<HashMap<CampaignId, std::time::Instant>>,
     wake: Notify,
     cursor_ready: OnceCell<()>,
     test_sends: test_send::TestSendLimiter,
@@ -218,7 +218,7 @@ impl CampaignRunner {
                     outcome.started += 1;
                 }
                 Err(err) => {
-                    tracing::error!(campaign = campaign.id, error = %err, "campaign cannot start");
+                    tracing::error!(campaign = %campaign.id, error = %err, "campaign cannot start");
                 }
             }
         }
@@ -228,7 +228,7 @@ impl CampaignRunner {
             let spec: CampaignSpec = match serde_json::from_value(campaign.spec.clone()) {
                 Ok(spec) => spec,
                 Err(err) => {
-                    tracing::error!(campaign = campaign.id, error = %err, "stored campaign is unreadable");
+                    tracing::error!(campaign = %campaign.id, error = %err, "stored campaign is unreadable");
                     continue;
                 }
             };
@@ -272,7 +272,7 @@ impl CampaignRunner {
     /// True when a campaign's next progress report is due: every [`PROGRESS_EVERY`], or
     /// less often when counting its ledger is slow (see [`Self::progress_took`]), so live
     /// progress never costs the campaign more than a few per cent of its time.
-    fn progress_due(&self, campaign: i64) -> bool {
+    fn progress_due(&self, campaign: CampaignId) -> bool {
         let last = self
             .inner
             .progress
@@ -282,7 +282,7 @@ impl CampaignRunner {
             .is_none_or(|next| std::time::Instant::now() >= *next)
     }
 
-    fn progress_took(&self, campaign: i64, took: Duration) {
+    fn progress_took(&self, campaign: CampaignId, took: Duration) {
         let mut last = self
             .inner
             .progress
@@ -294,7 +294,7 @@ impl CampaignRunner {
         );
     }
 
-    fn forget_throttles(&self, campaign: i64) {
+    fn forget_throttles(&self, campaign: CampaignId) {
         let mut throttles = self
             .inner
             .throttles
@@ -304,7 +304,7 @@ impl CampaignRunner {
     }
 
     /// Tokens for up to `want` sends of one channel now.
-    fn take_tokens(&self, campaign: i64, plan: &ChannelPlan, want: usize) -> usize {
+    fn take_tokens(&self, campaign: CampaignId, plan: &ChannelPlan, want: usize) -> usize {
         let mut throttles = self
             .inner
             .throttles
@@ -322,7 +322,7 @@ impl CampaignRunner {
             .take(want)
     }
 
-    fn give_back(&self, campaign: i64, channel: &str, unused: usize) {
+    fn give_back(&self, campaign: CampaignId, channel: &str, unused: usize) {
         if unused == 0 {
             return;
         }

@@ -7,7 +7,7 @@ use minijinja::{Value, context};
 
 use super::CampaignRunner;
 use super::unsubscribe::{LinkClaims, LinkSigner, Purpose};
-use crate::domain::{Campaign, CampaignSpec, ChannelPlan};
+use crate::domain::{Campaign, CampaignId, CampaignSpec, ChannelPlan};
 use crate::store::campaigns::{LeasedSend, PlanChannel};
 use crate::templates::{ChannelContext, CompiledSource, ContactContext, TemplateContext};
 
@@ -16,7 +16,7 @@ use crate::templates::{ChannelContext, CompiledSource, ContactContext, TemplateC
 /// link key and the email headers' fixed parts. Rendering a message then only adds the
 /// contact.
 pub(super) struct Prepared {
-    campaign: i64,
+    campaign: CampaignId,
     channel: String,
     kind: ChannelKind,
     claims_kind: String,

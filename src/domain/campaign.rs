@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::quiet_hours::QuietHours;
 use super::segment::{Filter, FilterError};
-use super::{Millis, string_enum};
+use super::{CampaignId, Millis, SegmentId, string_enum};
 
 /// The highest configurable rate: a billion messages a second is "unthrottled" for any channel,
 /// and rates near `f64::MAX` would not read back from PostgreSQL's JSONB.
@@ -72,7 +72,7 @@ pub struct CampaignSpec {
 pub enum Audience {
     /// A saved segment's id: its filter is copied when the campaign is stored, so later edits
     /// of the segment do not move the campaign.
-    Segment(i64),
+    Segment(SegmentId),
     /// A filter written with the campaign.
     Filter(Filter),
 }
@@ -108,7 +108,7 @@ impl CampaignDefinition {
     /// The first problem found.
     pub fn validate(
         name: &str,
-        segment_id: Option<i64>,
+        segment_id: Option<SegmentId>,
         filter: Option<Filter>,
         spec: CampaignSpec,
     ) -> Result<Self, DefinitionError> {
@@ -173,7 +173,7 @@ impl CampaignState {
 /// A stored campaign.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Campaign {
-    pub id: i64,
+    pub id: CampaignId,
     pub name: String,
     /// The audience, copied when the campaign was defined.
     pub filter: Filter,
@@ -252,7 +252,7 @@ impl Funnel {
 #[cfg(test)]
 mod tests {
     use super::CampaignState::{self, Cancelled, Draft, Finished, Paused, Running, Scheduled};
-    use super::{Audience, CampaignDefinition, CampaignSpec, DefinitionError, Filter};
+    use super::{Audience, CampaignDefinition, CampaignSpec, DefinitionError, Filter, SegmentId};
 
     fn spec() -> CampaignSpec {
         CampaignSpec {
@@ -278,7 +278,7 @@ mod tests {
             Err(DefinitionError::EmptyName)
         );
         assert_eq!(
-            CampaignDefinition::validate("Sale", Some(1), everyone(), spec()),
+            CampaignDefinition::validate("Sale", Some(SegmentId::new(1)), everyone(), spec()),
             Err(DefinitionError::Audience)
         );
         assert_eq!(

@@ -26,8 +26,8 @@ pub use contact::{Contact, Identity};
 pub use conversation::{Conversation, ConversationStatus, Priority};
 pub use event::{Event, EventKind};
 pub use ids::{
-    AgentId, CannedResponseId, ContactId, ConversationId, EventId, MessageId, TeamId, TokenId,
-    WebhookDeliveryId, WebhookId,
+    AgentId, CampaignId, CannedResponseId, ContactId, ConversationId, EventId, LeaseId, MessageId,
+    RuleId, SegmentId, TeamId, TokenId, WebhookDeliveryId, WebhookId,
 };
 pub use message::{AuthorType, DeliveryStatus, Direction, Message, MessageKind, Revision};
 pub use rendered::Rendered;

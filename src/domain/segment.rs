@@ -207,7 +207,7 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
 /// A saved segment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Segment {
-    pub id: i64,
+    pub id: super::SegmentId,
     pub name: String,
     pub filter: Filter,
     pub created_at: DateTime<Utc>,

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Pool, Store, StoreResult, postgres, sqlite};
-use crate::domain::{ContactId, Event, Filter, Millis, Segment};
+use crate::domain::{ContactId, Event, Filter, Millis, Segment, SegmentId};
 
 /// A contact's marketing consent on one channel kind.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,7 +85,7 @@ impl Store {
     }
 
     /// One saved segment.
-    pub async fn get_segment(&self, id: i64) -> StoreResult<Segment> {
+    pub async fn get_segment(&self, id: SegmentId) -> StoreResult<Segment> {
         on_backend!(self, audience::get_segment(id))
     }
 
@@ -97,7 +97,7 @@ impl Store {
     /// Replaces a segment's name and filter.
     pub async fn update_segment(
         &self,
-        id: i64,
+        id: SegmentId,
         name: &str,
         filter: &Filter,
     ) -> StoreResult<Segment> {
@@ -108,7 +108,7 @@ impl Store {
     }
 
     /// Deletes a segment.
-    pub async fn delete_segment(&self, id: i64) -> StoreResult<()> {
+    pub async fn delete_segment(&self, id: SegmentId) -> StoreResult<()> {
         on_backend!(self, audience::delete_segment(id))
     }
 

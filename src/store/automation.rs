@@ -6,13 +6,13 @@ use chrono::{DateTime, Utc};
 use super::{Pool, Store, StoreResult, postgres, sqlite};
 use crate::domain::{
     ContactId, ConversationId, ConversationStatus, Event, EventId, Millis, Priority, RoutingPolicy,
-    SlaBreach,
+    RuleId, SlaBreach,
 };
 
 /// A rule created through the API.
 #[derive(Debug, Clone)]
 pub struct StoredRule {
-    pub id: i64,
+    pub id: RuleId,
     pub name: String,
     pub position: i64,
     /// The rule as written (`automation::RuleSpec` as JSON).
@@ -164,7 +164,7 @@ impl Store {
     }
 
     /// One API rule.
-    pub async fn get_rule(&self, id: i64) -> StoreResult<StoredRule> {
+    pub async fn get_rule(&self, id: RuleId) -> StoreResult<StoredRule> {
         on_backend!(self, automation::get_rule(id))
     }
 
@@ -184,7 +184,7 @@ impl Store {
     /// Replaces a rule.
     pub async fn update_rule(
         &self,
-        id: i64,
+        id: RuleId,
         name: &str,
         definition: &serde_json::Value,
         position: Option<i64>,
@@ -196,7 +196,7 @@ impl Store {
     }
 
     /// Deletes a rule.
-    pub async fn delete_rule(&self, id: i64) -> StoreResult<()> {
+    pub async fn delete_rule(&self, id: RuleId) -> StoreResult<()> {
         on_backend!(self, automation::delete_rule(id))
     }
 

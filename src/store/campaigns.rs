@@ -3,7 +3,9 @@
 //! (consent, import, segments) is `store::audience`.
 
 use super::{Pool, Store, StoreResult, postgres, sqlite};
-use crate::domain::{Campaign, CampaignState, ContactId, Event, EventId, Filter, Funnel, Millis};
+use crate::domain::{
+    Campaign, CampaignId, CampaignState, ContactId, Event, EventId, Filter, Funnel, LeaseId, Millis,
+};
 
 /// How long after a campaign message an inbound message or keyword counts as its answer.
 pub const REPLY_WINDOW_MS: i64 = 7 * 86_400_000;
@@ -27,7 +29,7 @@ pub struct PlanChannel {
 #[derive(Debug, Clone)]
 pub struct Lease {
     /// Ends the lease when the results are recorded (see [`Store::finish_sends`]).
-    pub id: i64,
+    pub id: LeaseId,
     /// The rows, in contact order.
     pub sends: Vec<LeasedSend>,
 }
@@ -83,7 +85,7 @@ pub struct InboundSeen {
 pub struct OptOut {
     pub contact: ContactId,
     /// The campaign whose message carried the link, if any.
-    pub campaign: Option<i64>,
+    pub campaign: Option<CampaignId>,
     /// The channel kind consent is withdrawn for.
     pub kind: String,
     /// The address to suppress: (scope, address).
@@ -121,7 +123,7 @@ impl Store {
     }
 
     /// One campaign.
-    pub async fn get_campaign(&self, id: i64) -> StoreResult<Campaign> {
+    pub async fn get_campaign(&self, id: CampaignId) -> StoreResult<Campaign> {
         on_backend!(self, campaigns::get_campaign(id))
     }
 
@@ -132,7 +134,7 @@ impl Store {
     /// [`super::StoreError::Invalid`] when the campaign is in a state it cannot leave for `to`.
     pub async fn transition_campaign(
         &self,
-        id: i64,
+        id: CampaignId,
         to: CampaignState,
         scheduled_at: Option<Millis>,
     ) -> StoreResult<(Campaign, Vec<Event>)> {
@@ -158,7 +160,7 @@ impl Store {
     /// already planned.
     pub async fn plan_campaign(
         &self,
-        id: i64,
+        id: CampaignId,
         channels: &[PlanChannel],
     ) -> StoreResult<(Campaign, Vec<Event>)> {
         on_backend!(self, campaign_ledger::plan(id, channels, Millis::now()))
@@ -169,7 +171,7 @@ impl Store {
     /// first: taken over when the receiver drops repeats, else its rows are held in doubt.
     pub async fn lease_sends(
         &self,
-        campaign: i64,
+        campaign: CampaignId,
         channel: &PlanChannel,
         limit: i64,
         now: Millis,
@@ -184,8 +186,8 @@ impl Store {
     /// Records what became of a lease's sends and ends the lease, in one transaction.
     pub async fn finish_sends(
         &self,
-        campaign: i64,
-        lease: i64,
+        campaign: CampaignId,
+        lease: LeaseId,
         results: &[(ContactId, SendResult)],
     ) -> StoreResult<()> {
         on_backend!(
@@ -201,14 +203,14 @@ impl Store {
     }
 
     /// Finishes the campaign when its ledger has nothing left to send.
-    pub async fn finish_campaign_if_done(&self, id: i64) -> StoreResult<Option<Vec<Event>>> {
+    pub async fn finish_campaign_if_done(&self, id: CampaignId) -> StoreResult<Option<Vec<Event>>> {
         on_backend!(self, campaign_ledger::finish_if_done(id, Millis::now()))
     }
 
     /// Sends again what a crash left in doubt (the marketer accepts that some of those
     /// contacts may get the message twice); a finished campaign runs again for them.
     /// Returns how many rows were released.
-    pub async fn resend_in_doubt(&self, id: i64) -> StoreResult<(u64, Vec<Event>)> {
+    pub async fn resend_in_doubt(&self, id: CampaignId) -> StoreResult<(u64, Vec<Event>)> {
         on_backend!(self, campaign_ledger::resend_in_doubt(id, Millis::now()))
     }
 
@@ -218,12 +220,12 @@ impl Store {
     }
 
     /// Records a `campaign.progress` event with the funnel totals (live progress).
-    pub async fn record_campaign_progress(&self, id: i64) -> StoreResult<Vec<Event>> {
+    pub async fn record_campaign_progress(&self, id: CampaignId) -> StoreResult<Vec<Event>> {
         on_backend!(self, campaign_funnel::progress(id, Millis::now()))
     }
 
     /// The campaign's funnel.
-    pub async fn campaign_funnel(&self, id: i64) -> StoreResult<Funnel> {
+    pub async fn campaign_funnel(&self, id: CampaignId) -> StoreResult<Funnel> {
         on_backend!(self, campaign_funnel::funnel(id))
     }
 
@@ -231,7 +233,7 @@ impl Store {
     /// row with a channel.
     pub async fn campaign_send_address(
         &self,
-        campaign: i64,
+        campaign: CampaignId,
         contact: ContactId,
     ) -> StoreResult<Option<(String, String)>> {
         on_backend!(self, campaign_feedback::send_address(campaign, contact))
@@ -266,7 +268,7 @@ impl Store {
     /// Records an open or click of a campaign message (the first one counts).
     pub async fn record_engagement(
         &self,
-        campaign: i64,
+        campaign: CampaignId,
         contact: ContactId,
         what: Engagement,
     ) -> StoreResult<()> {
@@ -329,7 +331,7 @@ impl Store {
     /// `NotFound` for an unknown campaign; `Conflict` when it is no longer a draft.
     pub async fn update_campaign_draft(
         &self,
-        id: i64,
+        id: CampaignId,
         name: &str,
         filter: &Filter,
         spec: &serde_json::Value,

@@ -12,8 +12,8 @@ use crate::campaigns::{TestOutcome, TestSendError};
 use crate::domain::campaign::DefinitionError;
 use crate::domain::quiet_hours::QuietHours;
 use crate::domain::{
-    Audience, Campaign, CampaignDefinition, CampaignSpec, CampaignState, ChannelPlan, ContactId,
-    Filter, Funnel, Millis,
+    Audience, Campaign, CampaignDefinition, CampaignId, CampaignSpec, CampaignState, ChannelPlan,
+    ContactId, Filter, Funnel, Millis, SegmentId,
 };
 use crate::http::AppState;
 use crate::http::auth::{Authorized, Everyone, Marketers};
@@ -23,7 +23,7 @@ use crate::http::extract::{Json, Path};
 /// A campaign with its funnel.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CampaignView {
-    pub id: i64,
+    pub id: CampaignId,
     pub name: String,
     pub state: CampaignState,
     /// The audience filter.
@@ -52,7 +52,7 @@ pub struct CampaignList {
 /// One line of the list.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CampaignSummary {
-    pub id: i64,
+    pub id: CampaignId,
     pub name: String,
     pub state: CampaignState,
     pub targeted: i64,
@@ -68,7 +68,7 @@ pub struct CreateCampaignRequest {
     pub name: String,
     /// A saved segment's id (its filter is copied) …
     #[serde(default)]
-    pub segment_id: Option<i64>,
+    pub segment_id: Option<SegmentId>,
     /// … or a filter written inline.
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
@@ -267,7 +267,7 @@ pub async fn create_campaign(
 pub async fn get_campaign(
     _caller: Authorized<Everyone>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
 ) -> ApiResult<Json<CampaignView>> {
     let campaign = state.store.get_campaign(id).await.map_err(campaign_error)?;
     Ok(Json(view(&state, campaign).await?))
@@ -283,7 +283,7 @@ pub async fn get_campaign(
 pub async fn update_campaign(
     _caller: Authorized<Marketers>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
     Json(request): Json<CreateCampaignRequest>,
 ) -> ApiResult<Json<CampaignView>> {
     let definition = definition(&state, request).await?;
@@ -300,7 +300,7 @@ pub async fn update_campaign(
 
 async fn transition(
     state: &AppState,
-    id: i64,
+    id: CampaignId,
     to: CampaignState,
     at: Option<Millis>,
 ) -> ApiResult<Json<CampaignView>> {
@@ -323,7 +323,7 @@ async fn transition(
 pub async fn start_campaign(
     _caller: Authorized<Marketers>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<CampaignView>> {
     // The body is optional: an empty one starts now.
@@ -348,7 +348,7 @@ pub async fn start_campaign(
 pub async fn pause_campaign(
     _caller: Authorized<Marketers>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
 ) -> ApiResult<Json<CampaignView>> {
     transition(&state, id, CampaignState::Paused, None).await
 }
@@ -360,7 +360,7 @@ pub async fn pause_campaign(
 pub async fn resume_campaign(
     _caller: Authorized<Marketers>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
 ) -> ApiResult<Json<CampaignView>> {
     transition(&state, id, CampaignState::Running, None).await
 }
@@ -372,7 +372,7 @@ pub async fn resume_campaign(
 pub async fn cancel_campaign(
     _caller: Authorized<Marketers>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
 ) -> ApiResult<Json<CampaignView>> {
     transition(&state, id, CampaignState::Cancelled, None).await
 }
@@ -386,7 +386,7 @@ pub async fn cancel_campaign(
 pub async fn resend_in_doubt(
     _caller: Authorized<Marketers>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
 ) -> ApiResult<Json<CampaignView>> {
     let (_, events) = state
         .store
@@ -410,7 +410,7 @@ pub async fn resend_in_doubt(
 pub async fn test_campaign(
     _caller: Authorized<Marketers>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
     Json(request): Json<TestSendRequest>,
 ) -> ApiResult<Json<TestSendReport>> {
     if request.contact_ids.is_empty() || request.contact_ids.len() > 20 {

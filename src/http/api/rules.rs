@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use crate::automation::rule::RuleSpec;
 use crate::automation::{ActiveRule, RuleSource, check_rule};
+use crate::domain::RuleId;
 use crate::http::AppState;
 use crate::http::auth::{Admins, Agents, Authorized};
 use crate::http::error::{ApiError, ApiResult, ForApi};
@@ -19,7 +20,7 @@ use crate::store::automation::StoredRule;
 /// A rule with where it comes from. Only `api` rules have an id and can be changed here.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct RuleView {
-    pub id: Option<i64>,
+    pub id: Option<RuleId>,
     pub source: RuleSource,
     /// The place in the evaluation order, from 1.
     pub order: usize,
@@ -36,7 +37,7 @@ pub struct RuleList {
 /// A rule made through the API, as stored.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct StoredRuleView {
-    pub id: i64,
+    pub id: RuleId,
     /// Order among API rules (config rules always come first).
     pub position: i64,
     #[serde(flatten)]
@@ -138,7 +139,7 @@ pub async fn create_rule(
 pub async fn get_rule(
     _caller: Authorized<Agents>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<RuleId>,
 ) -> ApiResult<Json<StoredRuleView>> {
     let stored = state.store.get_rule(id).await.map_err(store_error)?;
     Ok(Json(view(stored)?))
@@ -152,7 +153,7 @@ pub async fn get_rule(
 pub async fn replace_rule(
     _caller: Authorized<Admins>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<RuleId>,
     Json(request): Json<RuleRequest>,
 ) -> ApiResult<Json<StoredRuleView>> {
     let definition = checked(&state, &request)?;
@@ -170,7 +171,7 @@ pub async fn replace_rule(
 pub async fn delete_rule(
     _caller: Authorized<Admins>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<RuleId>,
 ) -> ApiResult<StatusCode> {
     state.store.delete_rule(id).await.map_err(store_error)?;
     Ok(StatusCode::NO_CONTENT)

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::campaigns::import::{self, ImportOptions};
-use crate::domain::{ContactId, Filter, Segment};
+use crate::domain::{ContactId, Filter, Segment, SegmentId};
 use crate::http::AppState;
 use crate::http::auth::{Authorized, Everyone, Marketers};
 use crate::http::error::{ApiError, ApiResult, ForApi};
@@ -18,7 +18,7 @@ use crate::store::audience::ConsentChange;
 /// A saved segment.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SegmentView {
-    pub id: i64,
+    pub id: SegmentId,
     pub name: String,
     /// The typed filter (see README, "Segments").
     #[schema(value_type = Object)]
@@ -149,7 +149,7 @@ pub async fn create_segment(
 pub async fn get_segment(
     _caller: Authorized<Everyone>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<SegmentId>,
 ) -> ApiResult<Json<SegmentView>> {
     let segment = state.store.get_segment(id).await.map_err(segment_error)?;
     Ok(Json(segment.into()))
@@ -163,7 +163,7 @@ pub async fn get_segment(
 pub async fn replace_segment(
     _caller: Authorized<Marketers>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<SegmentId>,
     Json(request): Json<SegmentRequest>,
 ) -> ApiResult<Json<SegmentView>> {
     checked(&request)?;
@@ -181,7 +181,7 @@ pub async fn replace_segment(
 pub async fn delete_segment(
     _caller: Authorized<Marketers>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<SegmentId>,
 ) -> ApiResult<StatusCode> {
     state
         .store
@@ -198,7 +198,7 @@ pub async fn delete_segment(
 pub async fn preview_saved_segment(
     _caller: Authorized<Everyone>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<SegmentId>,
 ) -> ApiResult<Json<PreviewView>> {
     let segment = state.store.get_segment(id).await.map_err(segment_error)?;
     Ok(Json(preview(&state, &segment.filter, None).await?))

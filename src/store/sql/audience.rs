@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::IS_POSTGRES;
 use super::common::{Conn, Pool, begin, insert_events};
-use crate::domain::{ContactId, Event, EventKind, Filter, Millis, Segment};
+use crate::domain::{ContactId, Event, EventKind, Filter, Millis, Segment, SegmentId};
 use crate::store::audience::{Consent, ConsentChange, ImportOutcome, ImportRow};
 use crate::store::rows::NewEvent;
 use crate::store::segment_sql::{bind_compiled, compile};
@@ -250,7 +250,7 @@ type SegmentRow = (i64, String, sqlx::types::Json<Filter>, i64, i64);
 fn segment(row: SegmentRow) -> Segment {
     let (id, name, filter, created_at, updated_at) = row;
     Segment {
-        id,
+        id: SegmentId::new(id),
         name,
         filter: filter.0,
         created_at: Millis(created_at).to_datetime(),
@@ -269,7 +269,8 @@ pub async fn list_segments(pool: &Pool) -> StoreResult<Vec<Segment>> {
 }
 
 /// One saved segment.
-pub async fn get_segment(pool: &Pool, id: i64) -> StoreResult<Segment> {
+pub async fn get_segment(pool: &Pool, id: SegmentId) -> StoreResult<Segment> {
+    let id = id.get();
     let row: SegmentRow = sqlx::query_as(
         "SELECT id, name, filter, created_at, updated_at FROM segments WHERE id = $1",
     )
@@ -302,11 +303,12 @@ pub async fn create_segment(
 /// Replaces a segment.
 pub async fn update_segment(
     pool: &Pool,
-    id: i64,
+    id: SegmentId,
     name: &str,
     filter: &Filter,
     now: Millis,
 ) -> StoreResult<Segment> {
+    let id = id.get();
     let row: SegmentRow = sqlx::query_as(
         "UPDATE segments SET name = $2, filter = $3, updated_at = $4 WHERE id = $1 \
          RETURNING id, name, filter, created_at, updated_at",
@@ -322,7 +324,8 @@ pub async fn update_segment(
 }
 
 /// Deletes a segment (campaigns keep their own copy of the filter).
-pub async fn delete_segment(pool: &Pool, id: i64) -> StoreResult<()> {
+pub async fn delete_segment(pool: &Pool, id: SegmentId) -> StoreResult<()> {
+    let id = id.get();
     let done = sqlx::query("DELETE FROM segments WHERE id = $1")
         .bind(id)
         .execute(pool)

@@ -12,8 +12,8 @@ use super::common::{Conn, Pool, begin, conversation, conversation_event, insert_
 use super::conversations::{assign_in, set_status_in, update_in};
 use super::messages::{add_note_in, add_reply_in, message_event};
 use crate::domain::{
-    AgentId, ConversationId, ConversationStatus, Event, EventId, EventKind, Millis, SlaBreach,
-    TeamId,
+    AgentId, ConversationId, ConversationStatus, Event, EventId, EventKind, Millis, RuleId,
+    SlaBreach, TeamId,
 };
 use crate::store::automation::{
     ConversationWork, PlannedAction, ReplyGuard, RuleOutcome, SlaJudge, StoredRule, TimerFired,
@@ -38,7 +38,7 @@ type RuleRow = (
 fn stored_rule(row: RuleRow) -> StoredRule {
     let (id, name, position, definition, created_at, updated_at) = row;
     StoredRule {
-        id,
+        id: RuleId::new(id),
         name,
         position,
         definition: definition.0,
@@ -60,7 +60,8 @@ pub async fn list_rules(pool: &Pool) -> StoreResult<Vec<StoredRule>> {
 }
 
 /// One API rule.
-pub async fn get_rule(pool: &Pool, id: i64) -> StoreResult<StoredRule> {
+pub async fn get_rule(pool: &Pool, id: RuleId) -> StoreResult<StoredRule> {
+    let id = id.get();
     let row: RuleRow = sqlx::query_as(&format!("SELECT {RULE_COLUMNS} FROM rules WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)
@@ -102,12 +103,13 @@ pub async fn create_rule(
 /// Replaces a rule's definition (and position, when given).
 pub async fn update_rule(
     pool: &Pool,
-    id: i64,
+    id: RuleId,
     name: &str,
     definition: &serde_json::Value,
     position: Option<i64>,
     now: Millis,
 ) -> StoreResult<StoredRule> {
+    let id = id.get();
     let row: RuleRow = sqlx::query_as(&format!(
         "UPDATE rules SET name = $2, definition = $3, position = COALESCE($4, position), \
              updated_at = $5 WHERE id = $1 RETURNING {RULE_COLUMNS}"
@@ -124,7 +126,8 @@ pub async fn update_rule(
 }
 
 /// Deletes a rule.
-pub async fn delete_rule(pool: &Pool, id: i64) -> StoreResult<()> {
+pub async fn delete_rule(pool: &Pool, id: RuleId) -> StoreResult<()> {
+    let id = id.get();
     let done = sqlx::query("DELETE FROM rules WHERE id = $1")
         .bind(id)
         .execute(pool)

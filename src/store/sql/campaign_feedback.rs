@@ -7,7 +7,7 @@ use super::IS_POSTGRES;
 use super::audience::{contact_event, write_consent};
 use super::campaign_ledger::suppress_in;
 use super::common::{Conn, Pool, begin, conversation_event, insert_events};
-use crate::domain::{ContactId, ConversationId, Event, EventId, EventKind, Millis};
+use crate::domain::{CampaignId, ContactId, ConversationId, Event, EventId, EventKind, Millis};
 use crate::store::StoreResult;
 use crate::store::audience::ConsentChange;
 use crate::store::campaigns::{Engagement, InboundSeen, OptOut, REPLY_WINDOW_MS};
@@ -15,9 +15,10 @@ use crate::store::campaigns::{Engagement, InboundSeen, OptOut, REPLY_WINDOW_MS};
 /// The channel and address of a ledger row (see `Store::campaign_send_address`).
 pub async fn send_address(
     pool: &Pool,
-    campaign: i64,
+    campaign: CampaignId,
     contact: ContactId,
 ) -> StoreResult<Option<(String, String)>> {
+    let campaign = campaign.get();
     Ok(sqlx::query_as(
         "SELECT channel, address FROM campaign_sends \
          WHERE campaign_id = $1 AND contact_id = $2 AND channel IS NOT NULL AND address IS NOT NULL",
@@ -61,7 +62,7 @@ pub async fn opt_out(
     }
     let campaign =
         match opt_out.campaign {
-            Some(campaign) => Some(campaign),
+            Some(campaign) => Some(campaign.get()),
             // A keyword names no campaign: it answers the latest one the contact received.
             None => sqlx::query_scalar(
                 "SELECT campaign_id FROM campaign_sends WHERE contact_id = $1 AND sent_at >= $2 \
@@ -104,11 +105,12 @@ pub async fn opt_out(
 /// Records the first open or click.
 pub async fn engagement(
     pool: &Pool,
-    campaign: i64,
+    campaign: CampaignId,
     contact: ContactId,
     what: Engagement,
     now: Millis,
 ) -> StoreResult<()> {
+    let campaign = campaign.get();
     // A click implies the message was opened, even when images were blocked.
     let sql = match what {
         Engagement::Opened => {

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::campaigns::{campaign_event, load_campaign};
 use super::common::{Conn, Pool, begin, insert_events};
-use crate::domain::{Event, EventKind, Funnel, FunnelCounts, Millis};
+use crate::domain::{CampaignId, Event, EventKind, Funnel, FunnelCounts, Millis};
 use crate::store::StoreResult;
 
 /// What the funnel counts per channel, as SQL over one ledger row, in [`funnel_counts`] order.
@@ -133,14 +133,16 @@ pub async fn funnel_in(conn: &mut Conn, id: i64) -> StoreResult<Funnel> {
 }
 
 /// A campaign's funnel.
-pub async fn funnel(pool: &Pool, id: i64) -> StoreResult<Funnel> {
+pub async fn funnel(pool: &Pool, id: CampaignId) -> StoreResult<Funnel> {
+    let id = id.get();
     let mut conn = pool.acquire().await?;
     load_campaign(&mut conn, id).await?;
     funnel_in(&mut conn, id).await
 }
 
 /// Appends a `campaign.progress` event with the campaign's funnel totals.
-pub async fn progress(pool: &Pool, id: i64, now: Millis) -> StoreResult<Vec<Event>> {
+pub async fn progress(pool: &Pool, id: CampaignId, now: Millis) -> StoreResult<Vec<Event>> {
+    let id = id.get();
     let mut tx = begin(pool).await?;
     let funnel = funnel_in(&mut tx, id).await?;
     let events = insert_events(

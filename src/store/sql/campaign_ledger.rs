@@ -12,7 +12,9 @@ use super::IS_POSTGRES;
 use super::campaign_funnel::funnel_in;
 use super::campaigns::{CANCELLED, campaign_event, load_campaign};
 use super::common::{Conn, Pool, begin, insert_events};
-use crate::domain::{Campaign, CampaignState, ContactId, Event, EventKind, Millis};
+use crate::domain::{
+    Campaign, CampaignId, CampaignState, ContactId, Event, EventKind, LeaseId, Millis,
+};
 use crate::store::campaigns::{Lease, LeasedSend, PlanChannel, SendResult};
 use crate::store::segment_sql::{bind_compiled, compile};
 use crate::store::{StoreError, StoreResult};
@@ -21,10 +23,11 @@ use crate::store::{StoreError, StoreResult};
 /// `Store::plan_campaign`).
 pub async fn plan(
     pool: &Pool,
-    id: i64,
+    id: CampaignId,
     channels: &[PlanChannel],
     now: Millis,
 ) -> StoreResult<(Campaign, Vec<Event>)> {
+    let id = id.get();
     if IS_POSTGRES {
         // Fresh statistics first: right after a large import they still describe the old,
         // small tables, and PostgreSQL then plans the per-contact lookups below as scans of
@@ -148,12 +151,13 @@ type LeasedRow = (
 /// Leases due rows of one channel as one lease record (see `Store::lease_sends`).
 pub async fn lease(
     pool: &Pool,
-    campaign: i64,
+    campaign: CampaignId,
     channel: &PlanChannel,
     limit: i64,
     now: Millis,
     lease_ms: i64,
 ) -> StoreResult<Option<Lease>> {
+    let campaign = campaign.get();
     let mut tx = begin(pool).await?;
     if IS_POSTGRES {
         // Picks of one campaign take turns, so two nodes never lease the same rows: the next
@@ -177,7 +181,10 @@ pub async fn lease(
     // on SQLite another batch can take its lease while this one reads its contacts.
     let mut conn = pool.acquire().await?;
     let sends = leased_contacts(&mut conn, campaign, channel, &contacts).await?;
-    Ok(Some(Lease { id, sends }))
+    Ok(Some(Lease {
+        id: LeaseId::new(id),
+        sends,
+    }))
 }
 
 /// Deals with the channel's leases that ran out (their worker died or stalled), oldest first.
@@ -446,11 +453,13 @@ async fn leased_contacts(
 /// its state.
 pub async fn finish(
     pool: &Pool,
-    campaign: i64,
-    lease: i64,
+    campaign: CampaignId,
+    lease: LeaseId,
     results: &[(ContactId, SendResult)],
     now: Millis,
 ) -> StoreResult<()> {
+    let campaign = campaign.get();
+    let lease = lease.get();
     let mut tx = begin(pool).await?;
     // Gone already when the lease ran out and was dealt with; the results still count.
     sqlx::query("DELETE FROM campaign_leases WHERE id = $1")
@@ -592,7 +601,12 @@ pub async fn suppress_in(
 }
 
 /// Finishes a running campaign whose ledger has nothing left to send.
-pub async fn finish_if_done(pool: &Pool, id: i64, now: Millis) -> StoreResult<Option<Vec<Event>>> {
+pub async fn finish_if_done(
+    pool: &Pool,
+    id: CampaignId,
+    now: Millis,
+) -> StoreResult<Option<Vec<Event>>> {
+    let id = id.get();
     let mut tx = begin(pool).await?;
     // An index probe, not a count: the ledger may hold millions of rows.
     let open: Option<i64> = sqlx::query_scalar(
@@ -685,7 +699,12 @@ const IN_DOUBT: &str = "in doubt: the sender stopped while this message was with
 
 /// Puts a campaign's in-doubt rows back to pending and the campaign back to running when it
 /// had finished (see `Store::resend_in_doubt`).
-pub async fn resend_in_doubt(pool: &Pool, id: i64, now: Millis) -> StoreResult<(u64, Vec<Event>)> {
+pub async fn resend_in_doubt(
+    pool: &Pool,
+    id: CampaignId,
+    now: Millis,
+) -> StoreResult<(u64, Vec<Event>)> {
+    let id = id.get();
     let mut tx = begin(pool).await?;
     let current = load_campaign(&mut tx, id).await?;
     if matches!(current.state, CampaignState::Cancelled) {

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::IS_POSTGRES;
 use super::common::{Conn, Pool, begin, insert_events};
-use crate::domain::{Campaign, CampaignState, Event, EventKind, Filter, Millis};
+use crate::domain::{Campaign, CampaignId, CampaignState, Event, EventKind, Filter, Millis};
 use crate::store::rows::NewEvent;
 use crate::store::{StoreError, StoreResult};
 
@@ -56,7 +56,7 @@ fn campaign(row: CampaignRow) -> StoreResult<Campaign> {
         created_at,
     ) = row;
     Ok(Campaign {
-        id,
+        id: CampaignId::new(id),
         name,
         filter: filter.0,
         spec: spec.0,
@@ -118,7 +118,8 @@ pub async fn list_campaigns(pool: &Pool) -> StoreResult<Vec<Campaign>> {
 }
 
 /// One campaign.
-pub async fn get_campaign(pool: &Pool, id: i64) -> StoreResult<Campaign> {
+pub async fn get_campaign(pool: &Pool, id: CampaignId) -> StoreResult<Campaign> {
+    let id = id.get();
     let mut conn = pool.acquire().await?;
     load_campaign(&mut conn, id).await
 }
@@ -127,11 +128,12 @@ pub async fn get_campaign(pool: &Pool, id: i64) -> StoreResult<Campaign> {
 /// it is in.
 pub async fn transition(
     pool: &Pool,
-    id: i64,
+    id: CampaignId,
     to: CampaignState,
     scheduled_at: Option<Millis>,
     now: Millis,
 ) -> StoreResult<(Campaign, Vec<Event>)> {
+    let id = id.get();
     let mut tx = begin(pool).await?;
     let current = load_campaign(&mut tx, id).await?;
     if !current.state.can_become(to) {
@@ -239,12 +241,13 @@ pub const CANCELLED: &str = "campaign cancelled";
 /// decides; the read after a miss only explains it.
 pub async fn update_draft(
     pool: &Pool,
-    id: i64,
+    id: CampaignId,
     name: &str,
     filter: &Filter,
     spec: &serde_json::Value,
     now: Millis,
 ) -> StoreResult<Campaign> {
+    let id = id.get();
     let row: Option<CampaignRow> = sqlx::query_as(&format!(
         "UPDATE campaigns SET name = $2, filter = $3, spec = $4, updated_at = $5 \
          WHERE id = $1 AND state = 'draft' RETURNING {CAMPAIGN_COLUMNS}"
