@@ -328,7 +328,7 @@ impl Store {
     /// the UPDATE, so an edit racing a start either lands before it or fails.
     ///
     /// # Errors
-    /// `NotFound` for an unknown campaign; `Conflict` when it is no longer a draft.
+    /// `NotFound` for an unknown campaign; `Invalid` when it is no longer a draft.
     pub async fn update_campaign_draft(
         &self,
         id: CampaignId,

@@ -40,9 +40,10 @@ static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations
 pub enum StoreError {
     #[error("not found")]
     NotFound,
-    /// A uniqueness or reference rule refused the write; `constraint` says which.
+    /// A uniqueness or reference rule, or the state of a row, refused the write;
+    /// `constraint` says which, in words of ours (never the database's text).
     #[error("conflict: {constraint}")]
-    Conflict { constraint: String },
+    Conflict { constraint: Conflict },
     /// The request breaks a rule of the data (unknown agent, bad transition).
     #[error("{0}")]
     Invalid(String),
@@ -53,20 +54,95 @@ pub enum StoreError {
     Db(sqlx::Error),
 }
 
+/// What a refused write ran into: a stable meaning that callers match on and the API puts
+/// in its own words. Database errors are translated here, so no constraint name, SQL or
+/// driver message travels further.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    /// Another agent has this email.
+    AgentEmail,
+    /// Another team has this name.
+    TeamName,
+    /// Another saved segment has this name.
+    SegmentName,
+    /// Another API rule has this name.
+    RuleName,
+    /// Another canned response has this shortcut.
+    CannedShortcut,
+    /// An identity (email, phone, channel id) belongs to another contact.
+    ContactIdentity,
+    /// Someone else holds the conversation.
+    ConversationTaken,
+    /// Another unique key: none a request should reach, so it has no words of its own.
+    Unique,
+    /// A reference to a row that does not exist, or the removal of one still referred to.
+    Reference,
+}
+
+impl Conflict {
+    /// The unique keys requests can run into, by the names each backend reports: PostgreSQL
+    /// the constraint (`<table>_<columns>_key` by default), SQLite the columns.
+    const UNIQUE_KEYS: &[(&str, &str, Conflict)] = &[
+        ("agents_email_key", "agents.email", Conflict::AgentEmail),
+        ("teams_name_key", "teams.name", Conflict::TeamName),
+        ("segments_name_key", "segments.name", Conflict::SegmentName),
+        ("rules_name_key", "rules.name", Conflict::RuleName),
+        (
+            "canned_responses_shortcut_key",
+            "canned_responses.shortcut",
+            Conflict::CannedShortcut,
+        ),
+        (
+            "contact_identities_scope_external_id_key",
+            "contact_identities.scope, contact_identities.external_id",
+            Conflict::ContactIdentity,
+        ),
+    ];
+
+    /// The conflict a unique violation stands for: `constraint` as PostgreSQL names it, or
+    /// SQLite's `message` ("UNIQUE constraint failed: agents.email").
+    fn of_unique_violation(constraint: Option<&str>, message: &str) -> Self {
+        let columns = message
+            .strip_prefix("UNIQUE constraint failed: ")
+            .unwrap_or_default();
+        Self::UNIQUE_KEYS
+            .iter()
+            .find(|(postgres, sqlite, _)| constraint == Some(*postgres) || columns == *sqlite)
+            .map_or(Conflict::Unique, |(_, _, conflict)| *conflict)
+    }
+
+    /// A stable name for logs and error chains.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Conflict::AgentEmail => "agent_email",
+            Conflict::TeamName => "team_name",
+            Conflict::SegmentName => "segment_name",
+            Conflict::RuleName => "rule_name",
+            Conflict::CannedShortcut => "canned_shortcut",
+            Conflict::ContactIdentity => "contact_identity",
+            Conflict::ConversationTaken => "conversation_taken",
+            Conflict::Unique => "unique",
+            Conflict::Reference => "reference",
+        }
+    }
+}
+
+impl std::fmt::Display for Conflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
         match &err {
             sqlx::Error::RowNotFound => StoreError::NotFound,
-            sqlx::Error::Database(db)
-                if db.is_unique_violation() || db.is_foreign_key_violation() =>
-            {
-                StoreError::Conflict {
-                    constraint: db
-                        .constraint()
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| db.message().to_owned()),
-                }
-            }
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict {
+                constraint: Conflict::of_unique_violation(db.constraint(), db.message()),
+            },
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::Conflict {
+                constraint: Conflict::Reference,
+            },
             _ => StoreError::Db(err),
         }
     }
@@ -697,5 +773,31 @@ impl Store {
         id: crate::domain::CannedResponseId,
     ) -> StoreResult<()> {
         on_backend!(self, canned::delete(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Conflict;
+
+    #[test]
+    fn unique_violations_are_named_alike_on_both_backends() {
+        let sqlite = |columns: &str| {
+            Conflict::of_unique_violation(None, &format!("UNIQUE constraint failed: {columns}"))
+        };
+        let postgres = |constraint: &str| {
+            Conflict::of_unique_violation(
+                Some(constraint),
+                "duplicate key value violates unique constraint",
+            )
+        };
+        assert_eq!(sqlite("agents.email"), Conflict::AgentEmail);
+        assert_eq!(postgres("agents_email_key"), Conflict::AgentEmail);
+        assert_eq!(
+            sqlite("contact_identities.scope, contact_identities.external_id"),
+            postgres("contact_identities_scope_external_id_key")
+        );
+        assert_eq!(sqlite("api_tokens.token_hash"), Conflict::Unique);
+        assert_eq!(postgres("api_tokens_token_hash_key"), Conflict::Unique);
     }
 }

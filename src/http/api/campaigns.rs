@@ -291,10 +291,7 @@ pub async fn update_campaign(
         .store
         .update_campaign_draft(id, &definition.name, &definition.filter, &definition.spec)
         .await
-        .map_err(|err| match err {
-            crate::store::StoreError::Conflict { constraint } => ApiError::Conflict(constraint),
-            other => campaign_error(other),
-        })?;
+        .map_err(campaign_error)?;
     Ok(Json(view(&state, campaign).await?))
 }
 

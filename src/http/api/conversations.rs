@@ -18,7 +18,7 @@ use crate::http::error::{ApiError, ApiResult, ForApi};
 use crate::http::extract::{Json, Path, Query};
 use crate::store::{
     AssigneeFilter, Assignment, ConversationFilter, ConversationPatch, Lane, NewReply, PageRequest,
-    ReplyAuthor, StatusChange, StoreError,
+    ReplyAuthor, StatusChange,
 };
 
 /// Longest message text accepted from the API.
@@ -141,15 +141,11 @@ pub async fn take(
     let agent = caller.agent.ok_or_else(|| {
         ApiError::Invalid("this token acts as no agent, so it cannot take conversations".into())
     })?;
-    let (conversation, events) = match state.store.take_conversation(id, agent).await {
-        Ok(taken) => taken,
-        Err(StoreError::Conflict { constraint }) => {
-            return Err(ApiError::Conflict(format!(
-                "someone else took this conversation first ({constraint})"
-            )));
-        }
-        Err(err) => return Err(ApiError::from_store("conversation", err)),
-    };
+    let (conversation, events) = state
+        .store
+        .take_conversation(id, agent)
+        .await
+        .for_api("conversation")?;
     state.events.publish(events);
     Ok(Json(conversation.into()))
 }

@@ -84,15 +84,6 @@ fn checked(state: &AppState, request: &RuleRequest) -> ApiResult<serde_json::Val
     serde_json::to_value(&request.rule).map_err(|err| ApiError::Internal(err.into()))
 }
 
-fn store_error(err: crate::store::StoreError) -> ApiError {
-    match err {
-        crate::store::StoreError::Conflict { .. } => {
-            ApiError::Conflict("name: another rule has this name".into())
-        }
-        other => ApiError::from_store("rule", other),
-    }
-}
-
 /// `GET /api/v1/rules`
 #[utoipa::path(get, path = "/api/v1/rules", tag = "rules",
     responses((status = 200, body = RuleList)), security(("bearer" = ["admin", "agent"])))]
@@ -128,7 +119,7 @@ pub async fn create_rule(
         .store
         .create_rule(&request.rule.name, &definition, request.position)
         .await
-        .map_err(store_error)?;
+        .for_api("rule")?;
     Ok((StatusCode::CREATED, Json(view(stored)?)))
 }
 
@@ -141,7 +132,7 @@ pub async fn get_rule(
     State(state): State<AppState>,
     Path(id): Path<RuleId>,
 ) -> ApiResult<Json<StoredRuleView>> {
-    let stored = state.store.get_rule(id).await.map_err(store_error)?;
+    let stored = state.store.get_rule(id).await.for_api("rule")?;
     Ok(Json(view(stored)?))
 }
 
@@ -161,7 +152,7 @@ pub async fn replace_rule(
         .store
         .update_rule(id, &request.rule.name, &definition, request.position)
         .await
-        .map_err(store_error)?;
+        .for_api("rule")?;
     Ok(Json(view(stored)?))
 }
 
@@ -173,6 +164,6 @@ pub async fn delete_rule(
     State(state): State<AppState>,
     Path(id): Path<RuleId>,
 ) -> ApiResult<StatusCode> {
-    state.store.delete_rule(id).await.map_err(store_error)?;
+    state.store.delete_rule(id).await.for_api("rule")?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -82,15 +82,6 @@ fn checked(request: &SegmentRequest) -> ApiResult<()> {
         .map_err(|err| ApiError::Invalid(format!("filter: {err}")))
 }
 
-fn segment_error(err: crate::store::StoreError) -> ApiError {
-    match err {
-        crate::store::StoreError::Conflict { .. } => {
-            ApiError::Conflict("name: another segment has this name".into())
-        }
-        other => ApiError::from_store("segment", other),
-    }
-}
-
 async fn preview(state: &AppState, filter: &Filter, sample: Option<i64>) -> ApiResult<PreviewView> {
     filter
         .check()
@@ -117,7 +108,7 @@ pub async fn list_segments(
         .store
         .list_segments()
         .await
-        .map_err(segment_error)?
+        .for_api("segment")?
         .into_iter()
         .map(SegmentView::from)
         .collect();
@@ -138,7 +129,7 @@ pub async fn create_segment(
         .store
         .create_segment(request.name.trim(), &request.filter)
         .await
-        .map_err(segment_error)?;
+        .for_api("segment")?;
     Ok((StatusCode::CREATED, Json(segment.into())))
 }
 
@@ -151,7 +142,7 @@ pub async fn get_segment(
     State(state): State<AppState>,
     Path(id): Path<SegmentId>,
 ) -> ApiResult<Json<SegmentView>> {
-    let segment = state.store.get_segment(id).await.map_err(segment_error)?;
+    let segment = state.store.get_segment(id).await.for_api("segment")?;
     Ok(Json(segment.into()))
 }
 
@@ -171,7 +162,7 @@ pub async fn replace_segment(
         .store
         .update_segment(id, request.name.trim(), &request.filter)
         .await
-        .map_err(segment_error)?;
+        .for_api("segment")?;
     Ok(Json(segment.into()))
 }
 
@@ -183,11 +174,7 @@ pub async fn delete_segment(
     State(state): State<AppState>,
     Path(id): Path<SegmentId>,
 ) -> ApiResult<StatusCode> {
-    state
-        .store
-        .delete_segment(id)
-        .await
-        .map_err(segment_error)?;
+    state.store.delete_segment(id).await.for_api("segment")?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -200,7 +187,7 @@ pub async fn preview_saved_segment(
     State(state): State<AppState>,
     Path(id): Path<SegmentId>,
 ) -> ApiResult<Json<PreviewView>> {
-    let segment = state.store.get_segment(id).await.map_err(segment_error)?;
+    let segment = state.store.get_segment(id).await.for_api("segment")?;
     Ok(Json(preview(&state, &segment.filter, None).await?))
 }
 

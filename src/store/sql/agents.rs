@@ -3,7 +3,7 @@
 use super::common::{Conn, Pool, begin};
 use crate::domain::{Agent, AgentId, Millis, Team, TeamId};
 use crate::store::rows::{AgentRow, TeamRow};
-use crate::store::{AgentPatch, NewAgent, StoreError, StoreResult};
+use crate::store::{AgentPatch, Conflict, NewAgent, StoreError, StoreResult};
 
 const AGENT_SELECT: &str = "SELECT id, name, email, role, availability, capacity, takes_conversations, created_at \
      FROM agents";
@@ -100,9 +100,9 @@ async fn replace_members(conn: &mut Conn, team: i64, members: &[AgentId]) -> Sto
         .execute(&mut *conn)
         .await
         .map_err(|err| match StoreError::from(err) {
-            StoreError::Conflict { .. } => {
-                StoreError::Invalid(format!("members: no agent {agent}"))
-            }
+            StoreError::Conflict {
+                constraint: Conflict::Reference,
+            } => StoreError::Invalid(format!("members: no agent {agent}")),
             other => other,
         })?;
     }

@@ -268,8 +268,9 @@ pub async fn update_draft(
         .await?;
     match state {
         None => Err(StoreError::NotFound),
-        Some(state) => Err(StoreError::Conflict {
-            constraint: format!("campaign {id} is {state}; only a draft can be edited"),
-        }),
+        // A state move refused, like `transition`'s.
+        Some(state) => Err(StoreError::Invalid(format!(
+            "campaign {id} is {state}; only a draft can be edited"
+        ))),
     }
 }

@@ -7,7 +7,9 @@ use crate::domain::{Contact, ContactId, Event, EventKind, Millis};
 use crate::store::rows::{
     ContactRow, IdentityRow, NewEvent, decode_cursor, encode_cursor, split_page,
 };
-use crate::store::{ContactPatch, NewContact, Page, PageRequest, StoreError, StoreResult};
+use crate::store::{
+    Conflict, ContactPatch, NewContact, Page, PageRequest, StoreError, StoreResult,
+};
 
 const CONTACT_COLUMNS: &str = "id, name, email, phone, attributes, created_at, updated_at";
 
@@ -76,7 +78,7 @@ async fn add_identity(
     match owner {
         Some(owner) if owner == contact => Ok(()),
         Some(_) => Err(StoreError::Conflict {
-            constraint: format!("{scope} {value} belongs to another contact"),
+            constraint: Conflict::ContactIdentity,
         }),
         None => {
             sqlx::query(

@@ -12,7 +12,7 @@ use crate::domain::{
 };
 use crate::store::routing_sql::ScopeSql;
 use crate::store::rows::{ConversationRow, conversation_columns};
-use crate::store::{StoreError, StoreResult};
+use crate::store::{Conflict, StoreError, StoreResult};
 
 /// Waiting = nobody holds it and it is open. Shared by the queue listing and the router so
 /// that `/api/v1/queue` shows exactly what the router will take, in the order it takes it.
@@ -141,8 +141,8 @@ pub async fn take(
         let current = conversation(&mut tx, id).await?;
         return match current.assignee_id {
             Some(holder) if holder == agent => Ok((current, Vec::new())),
-            Some(holder) => Err(StoreError::Conflict {
-                constraint: format!("already assigned to agent {holder}"),
+            Some(_) => Err(StoreError::Conflict {
+                constraint: Conflict::ConversationTaken,
             }),
             None => Err(StoreError::Invalid(
                 "status: a resolved conversation cannot be taken; reopen it first".into(),

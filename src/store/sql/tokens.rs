@@ -3,7 +3,7 @@
 use super::common::Pool;
 use crate::domain::{ApiToken, Millis, TokenId};
 use crate::store::rows::TokenRow;
-use crate::store::{NewToken, StoreError, StoreResult};
+use crate::store::{Conflict, NewToken, StoreError, StoreResult};
 
 const TOKEN_SELECT: &str =
     "SELECT id, name, role, agent_id, created_at, last_used_at, revoked_at FROM api_tokens";
@@ -22,9 +22,9 @@ pub async fn create(pool: &Pool, new: &NewToken, now: Millis) -> StoreResult<Api
     .fetch_one(pool)
     .await
     .map_err(|err| match StoreError::from(err) {
-        StoreError::Conflict { .. } if new.agent.is_some() => {
-            StoreError::Invalid("agent_id: no such agent".into())
-        }
+        StoreError::Conflict {
+            constraint: Conflict::Reference,
+        } if new.agent.is_some() => StoreError::Invalid("agent_id: no such agent".into()),
         other => other,
     })?;
     let row: TokenRow = sqlx::query_as(&format!("{TOKEN_SELECT} WHERE id = $1"))
