@@ -1,4 +1,4 @@
-//! Store calls of the automation engine (`crate::automation`): API rules, the engine's
+//! Store calls of the automation engine (the `automation` module): API rules, the engine's
 //! cursor, applying rule decisions, and exact timers.
 
 use chrono::{DateTime, Utc};

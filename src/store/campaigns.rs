@@ -1,4 +1,4 @@
-//! Store calls of campaigns (`crate::campaigns`): campaigns and their lifecycle, the send
+//! Store calls of campaigns (the `campaigns` module): campaigns and their lifecycle, the send
 //! ledger and its funnel, opt-outs and the reply/keyword tail. The audience they draw on
 //! (consent, import, segments) is `store::audience`.
 
