@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use switchboard::store::segment_sql::compile;
 use switchboard::domain::{Filter, Millis};
+use switchboard::store::segment_sql::compile;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(filter) = serde_json::from_slice::<Filter>(data) else {
