@@ -110,26 +110,24 @@ impl Conflict {
             .find(|(postgres, sqlite, _)| constraint == Some(*postgres) || columns == *sqlite)
             .map_or(Conflict::Unique, |(_, _, conflict)| *conflict)
     }
-
-    /// A stable name for logs and error chains.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Conflict::AgentEmail => "agent_email",
-            Conflict::TeamName => "team_name",
-            Conflict::SegmentName => "segment_name",
-            Conflict::RuleName => "rule_name",
-            Conflict::CannedShortcut => "canned_shortcut",
-            Conflict::ContactIdentity => "contact_identity",
-            Conflict::ConversationTaken => "conversation_taken",
-            Conflict::Unique => "unique",
-            Conflict::Reference => "reference",
-        }
-    }
 }
 
+/// What the command line and logs say (the API words conflicts itself, naming the field).
 impl std::fmt::Display for Conflict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(match self {
+            Conflict::AgentEmail => "another agent has this email",
+            Conflict::TeamName => "another team has this name",
+            Conflict::SegmentName => "another segment has this name",
+            Conflict::RuleName => "another rule has this name",
+            Conflict::CannedShortcut => "another canned response has this shortcut",
+            Conflict::ContactIdentity => "an identity belongs to another contact",
+            Conflict::ConversationTaken => "someone else holds the conversation",
+            Conflict::Unique => "a unique value is taken",
+            Conflict::Reference => {
+                "it refers to something that does not exist, or is still referred to"
+            }
+        })
     }
 }
 
