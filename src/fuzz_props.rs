@@ -8,9 +8,9 @@ use connector_sdk::fuzzing::{mutated, mutated_text};
 use minijinja::value::{Serde, Value};
 use proptest::prelude::*;
 
-use crate::campaigns::segment::{Filter, check, compile};
 use crate::config::{Config, TemplatesConfig};
-use crate::domain::Millis;
+use crate::domain::{Filter, Millis};
+use crate::store::segment_sql::compile;
 use crate::templates::{TemplateContext, Templates, escape_telegram, telegram_to_plain};
 
 static TEMPLATES: LazyLock<Templates> =
@@ -20,7 +20,7 @@ proptest! {
     #[test]
     fn segment_filters_compile_alike_for_both_databases(json in mutated("segment")) {
         let Ok(filter) = serde_json::from_slice::<Filter>(&json) else { return Ok(()) };
-        let checked = check(&filter);
+        let checked = filter.check();
         for postgres in [false, true] {
             for first in [1, 4] {
                 let compiled = compile(&filter, postgres, first, Millis(1_750_000_000_000));

@@ -3,14 +3,14 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use switchboard::campaigns::segment::{Filter, check, compile};
-use switchboard::domain::Millis;
+use switchboard::domain::{Filter, Millis};
+use switchboard::store::segment_sql::compile;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(filter) = serde_json::from_slice::<Filter>(data) else {
         return;
     };
-    let checked = check(&filter);
+    let checked = filter.check();
     for postgres in [false, true] {
         // The audience query numbers from $1; a campaign's query after its own binds.
         for first in [1, 4] {

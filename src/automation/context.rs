@@ -7,7 +7,7 @@ use super::Automation;
 use super::planning::Subject;
 use super::rule::ReplySpec;
 use super::settings::describe_span;
-use super::sla::SlaState;
+use crate::domain::SlaState;
 use crate::templates::TemplateContext;
 
 impl Automation {

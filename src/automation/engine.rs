@@ -191,7 +191,11 @@ impl Automation {
     pub async fn fire_timers(&self, now: Millis) -> StoreResult<usize> {
         let mut total = 0;
         loop {
-            let (fired, events) = self.inner.store.fire_timers(now, 200).await?;
+            let (fired, events) = self
+                .inner
+                .store
+                .fire_timers(now, 200, &super::sla::judge_fired_timer)
+                .await?;
             self.inner.events.publish(events);
             total += fired.len();
             if fired.len() < 200 {

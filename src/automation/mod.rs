@@ -35,6 +35,7 @@ use self::engine::{CURSOR, Position};
 use self::rule::{Action, RuleSpec, Trigger};
 use self::settings::AutomationConfig;
 use self::sla::SlaPolicy;
+use crate::domain::RuleId;
 use crate::events::EventBus;
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreResult};
@@ -59,7 +60,7 @@ pub struct ActiveRule {
     pub spec: RuleSpec,
     pub source: RuleSource,
     /// The API rule's id.
-    pub id: Option<i64>,
+    pub id: Option<RuleId>,
 }
 
 /// Everything the engine is configured with.

@@ -7,7 +7,7 @@ use connector_sdk::ChannelKind;
 use super::calendar::Calendar;
 use super::condition::Facts;
 use super::rule::{Action, ReplySpec, RuleSpec, Trigger};
-use super::sla::SlaState;
+use crate::domain::SlaState;
 use super::{ActiveRule, Automation, text};
 use crate::domain::{Contact, Conversation, ConversationStatus, Event, EventKind, Millis, Team};
 use crate::store::automation::{ConversationWork, PlannedAction, ReplyGuard, RulePlan, SlaWrite};

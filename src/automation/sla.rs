@@ -1,20 +1,19 @@
-//! SLA policies and the state of one conversation's targets.
+//! SLA policies and how the engine moves a conversation's SLA state (`domain::SlaState`).
 //!
 //! A rule starts a policy (`set_sla = "standard"`); from then on the engine keeps the targets
 //! up to date as messages come and go: the first response is due from the start, a next
 //! response is due after each customer message once we have answered before, and resolution
 //! is due from the start. Every pending target has an exact timer at its due time; a target
-//! met before the timer fires cancels it. The state lives on the conversation as JSON so that
-//! the API can show it without recomputing anything.
+//! met before the timer fires cancels it; one that fires decides here whether it is a breach.
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use serde::Deserialize;
 
 use super::calendar::Calendar;
 use super::rule::Span;
-use crate::domain::Millis;
+use crate::domain::sla::{SlaChange, Target, TargetState};
+use crate::domain::{Millis, SlaBreach, SlaState};
 
 /// `[[sla]]`: a named set of targets.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -100,87 +99,8 @@ impl SlaPolicy {
     }
 }
 
-/// The three kinds of target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Target {
-    FirstResponse,
-    NextResponse,
-    Resolution,
-}
-
-impl Target {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Target::FirstResponse => "first_response",
-            Target::NextResponse => "next_response",
-            Target::Resolution => "resolution",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [
-            Target::FirstResponse,
-            Target::NextResponse,
-            Target::Resolution,
-        ]
-        .into_iter()
-        .find(|target| target.as_str() == text)
-    }
-
-    /// The timer kind of this target.
-    pub fn timer_kind(self) -> String {
-        format!("sla:{}", self.as_str())
-    }
-}
-
-/// One target's clock (epoch milliseconds).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct TargetState {
-    pub due_at: i64,
-    pub warn_at: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub met_at: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub breached_at: Option<i64>,
-}
-
-impl TargetState {
-    fn pending(&self) -> bool {
-        self.met_at.is_none() && self.breached_at.is_none()
-    }
-}
-
-/// Where a conversation stands against its SLA.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SlaStatus {
-    OnTrack,
-    AtRisk,
-    Breached,
-    Met,
-}
-
-/// The SLA state stored on a conversation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct SlaState {
-    pub policy: String,
-    pub targets: BTreeMap<Target, TargetState>,
-}
-
-/// What changed in an SLA state: timers to set and to cancel.
-#[derive(Debug, Default, PartialEq)]
-pub struct SlaChange {
-    pub arm: Vec<(Target, Millis)>,
-    pub cancel: Vec<Target>,
-}
-
-impl SlaChange {
-    pub fn is_empty(&self) -> bool {
-        self.arm.is_empty() && self.cancel.is_empty()
-    }
-}
-
+// The engine's moves on the domain's state, kept with the policies they need (a policy and
+// its calendar come from the configuration, which the domain does not know).
 impl SlaState {
     /// Starts `policy` at `now`: first response (unless already answered) and resolution.
     pub fn start(
@@ -207,20 +127,12 @@ impl SlaState {
         (state, change)
     }
 
-    pub fn from_json(value: &serde_json::Value) -> Option<Self> {
-        serde_json::from_value(value.clone()).ok()
-    }
-
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
-    }
-
     /// We answered the customer: pending response targets are met.
     pub fn agent_replied(&mut self, now: Millis) -> SlaChange {
         let mut change = SlaChange::default();
         for target in [Target::FirstResponse, Target::NextResponse] {
             if let Some(clock) = self.targets.get_mut(&target)
-                && clock.pending()
+                && clock.is_pending()
             {
                 clock.met_at = Some(now.0);
                 change.cancel.push(target);
@@ -244,7 +156,7 @@ impl SlaState {
         let next_pending = self
             .targets
             .get(&Target::NextResponse)
-            .is_some_and(TargetState::pending);
+            .is_some_and(TargetState::is_pending);
         if answered_before
             && !next_pending
             && let Some(clock) = policy.schedule(Target::NextResponse, now, calendar)
@@ -262,7 +174,7 @@ impl SlaState {
         let mut change = SlaChange::default();
         for (target, clock) in &mut self.targets {
             // Resolution is met; and nobody waits for an answer in a resolved conversation.
-            if clock.pending() {
+            if clock.is_pending() {
                 clock.met_at = Some(now.0);
                 change.cancel.push(*target);
             }
@@ -274,38 +186,29 @@ impl SlaState {
     /// was one (a target met just before its timer fired is not).
     pub fn breach(&mut self, target: Target, now: Millis) -> bool {
         match self.targets.get_mut(&target) {
-            Some(clock) if clock.pending() && clock.due_at <= now.0 => {
+            Some(clock) if clock.is_pending() && clock.due_at <= now.0 => {
                 clock.breached_at = Some(now.0);
                 true
             }
             _ => false,
         }
     }
+}
 
-    /// The overall status at `now`.
-    pub fn status(&self, now: Millis) -> SlaStatus {
-        let pending: Vec<&TargetState> = self.targets.values().filter(|c| c.pending()).collect();
-        if self.targets.values().any(|c| c.breached_at.is_some())
-            || pending.iter().any(|c| c.due_at <= now.0)
-        {
-            SlaStatus::Breached
-        } else if pending.iter().any(|c| c.warn_at <= now.0) {
-            SlaStatus::AtRisk
-        } else if pending.is_empty() {
-            SlaStatus::Met
-        } else {
-            SlaStatus::OnTrack
-        }
-    }
-
-    /// The earliest pending due time.
-    pub fn next_due(&self) -> Option<i64> {
-        self.targets
-            .values()
-            .filter(|c| c.pending())
-            .map(|c| c.due_at)
-            .min()
-    }
+/// Decides what a fired SLA timer means for a conversation whose stored SLA state is
+/// `stored`: a breach when `target` is still pending at its due time, returned with the new
+/// state for the store to persist. `None` when it was met meanwhile, or there is no (readable)
+/// state or target any more.
+pub fn judge_fired_timer(
+    stored: Option<&serde_json::Value>,
+    target: &str,
+    now: Millis,
+) -> Option<SlaBreach> {
+    let mut state = SlaState::from_json(stored?)?;
+    let target: Target = target.parse().ok()?;
+    state
+        .breach(target, now)
+        .then_some(SlaBreach { state, target })
 }
 
 #[cfg(test)]
@@ -313,6 +216,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::domain::SlaStatus;
 
     fn policy() -> SlaPolicy {
         SlaPolicy {
@@ -369,6 +273,35 @@ mod tests {
         assert!(!state.breach(Target::FirstResponse, Millis(HOUR)));
         state.resolved(Millis(20));
         assert_eq!(state.status(Millis(HOUR * 100)), SlaStatus::Met);
+    }
+
+    #[test]
+    fn a_fired_timer_is_judged_against_the_stored_state() {
+        let (mut state, _) = SlaState::start(&policy(), Millis(0), false, None);
+        let stored = state.to_json();
+        let early = judge_fired_timer(Some(&stored), "first_response", Millis(HOUR - 1));
+        assert_eq!(early, None, "not due yet");
+        let breach =
+            judge_fired_timer(Some(&stored), "first_response", Millis(HOUR)).expect("a breach");
+        assert_eq!(breach.target, Target::FirstResponse);
+        assert_eq!(
+            breach.state.targets[&Target::FirstResponse].breached_at,
+            Some(HOUR)
+        );
+        state.agent_replied(Millis(10));
+        let met = state.to_json();
+        assert_eq!(
+            judge_fired_timer(Some(&met), "first_response", Millis(HOUR)),
+            None
+        );
+        assert_eq!(
+            judge_fired_timer(None, "first_response", Millis(HOUR)),
+            None
+        );
+        assert_eq!(
+            judge_fired_timer(Some(&stored), "lunch", Millis(HOUR)),
+            None
+        );
     }
 
     #[test]

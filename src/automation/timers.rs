@@ -87,7 +87,9 @@ mod tests {
 
     use super::*;
     use crate::automation::rule::Span;
-    use crate::automation::sla::{SlaPolicy, SlaState, SlaStatus, Target};
+    use crate::automation::sla::SlaPolicy;
+    use crate::domain::sla::Target;
+    use crate::domain::{SlaState, SlaStatus};
 
     /// SLA targets of one conversation, in memory, with the fire times recorded.
     #[derive(Default)]

@@ -12,15 +12,14 @@ use futures_util::future::join_all;
 use tokio::sync::Notify;
 
 use super::smtp_sink::SmtpSink;
-use crate::campaigns::segment::Filter;
 use crate::campaigns::settings::CampaignsConfig;
-use crate::campaigns::spec::{CampaignSpec, ChannelPlan, MAX_RATE_PER_SEC};
 use crate::campaigns::{CampaignParts, CampaignRunner, Prepared, plan_channel};
 use crate::config::{DispatchConfig, TemplatesConfig};
 use crate::dispatch::Connectors;
-use crate::domain::Millis;
+use crate::domain::campaign::MAX_RATE_PER_SEC;
+use crate::domain::{CampaignId, CampaignSpec, CampaignState, ChannelPlan, Filter, Millis};
 use crate::events::EventBus;
-use crate::store::campaigns::{CampaignState, PlanChannel};
+use crate::store::campaigns::PlanChannel;
 use crate::store::{ConnectOptions, Store, scratch};
 
 /// Options of `switchboard bench campaign`.
@@ -197,18 +196,13 @@ async fn scheduled(
     name: &str,
     scope: &str,
     spec: &serde_json::Value,
-) -> anyhow::Result<i64> {
+) -> anyhow::Result<CampaignId> {
     let filter = Filter::HasIdentity {
         scope: scope.into(),
     };
     let campaign = store.create_campaign(name, &filter, spec, None).await?;
     store
-        .transition_campaign(
-            campaign.id,
-            &[CampaignState::Draft],
-            CampaignState::Scheduled,
-            Some(Millis::now()),
-        )
+        .transition_campaign(campaign.id, CampaignState::Scheduled, Some(Millis::now()))
         .await?;
     Ok(campaign.id)
 }
@@ -253,7 +247,7 @@ async fn render_lane(
     runner: &CampaignRunner,
     store: &Store,
     prepared: &Prepared,
-    id: i64,
+    id: CampaignId,
     channel: &PlanChannel,
 ) -> anyhow::Result<usize> {
     let mut rendered = 0usize;
@@ -419,12 +413,7 @@ async fn measure(store: &Store, options: &Options) -> anyhow::Result<()> {
         total.as_secs_f64(),
     );
     store
-        .transition_campaign(
-            id,
-            &[CampaignState::Running],
-            CampaignState::Cancelled,
-            None,
-        )
+        .transition_campaign(id, CampaignState::Cancelled, None)
         .await?;
 
     // Dispatch: the real worker into each sink, unthrottled, against a bare sender calling

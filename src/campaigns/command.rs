@@ -13,9 +13,13 @@ use clap::Subcommand;
 use super::import::ImportOptions;
 use crate::config::Config;
 use crate::dispatch::Connectors;
-use crate::domain::Millis;
+use crate::domain::campaign::DefinitionError;
+use crate::domain::quiet_hours::QuietHours;
+use crate::domain::{
+    Audience, CampaignDefinition, CampaignId, CampaignSpec, CampaignState, ChannelPlan, Filter,
+    Funnel, Millis, SegmentId,
+};
 use crate::store::Store;
-use crate::store::campaigns::{CampaignState, Funnel};
 
 /// `switchboard contacts …`
 #[derive(Debug, Subcommand)]
@@ -49,7 +53,7 @@ pub enum CampaignCommand {
     /// Start a draft now, or at `--at` (RFC 3339).
     Start {
         /// The campaign's id (see `switchboard campaign list`).
-        id: i64,
+        id: CampaignId,
         /// When to start, e.g. 2030-01-31T09:00:00Z (default: now).
         #[arg(long)]
         at: Option<chrono::DateTime<chrono::Utc>>,
@@ -57,34 +61,70 @@ pub enum CampaignCommand {
     /// Stop leasing new sends; sends in flight finish.
     Pause {
         /// The campaign's id (see `switchboard campaign list`).
-        id: i64,
+        id: CampaignId,
     },
     /// Continue a paused campaign.
     Resume {
         /// The campaign's id (see `switchboard campaign list`).
-        id: i64,
+        id: CampaignId,
     },
     /// Send nothing more.
     Cancel {
         /// The campaign's id (see `switchboard campaign list`).
-        id: i64,
+        id: CampaignId,
     },
     /// Send again what a crash left in doubt (handed to a channel that cannot drop a repeat,
     /// outcome unknown): some of those contacts may get the message twice.
     ResendInDoubt {
         /// The campaign's id (see `switchboard campaign list`).
-        id: i64,
+        id: CampaignId,
     },
     /// The funnel with a progress bar; `--watch` follows it until the campaign ends.
     Status {
         /// The campaign's id (see `switchboard campaign list`).
-        id: i64,
+        id: CampaignId,
         /// Keep printing the funnel until the campaign ends.
         #[arg(long)]
         watch: bool,
     },
     /// List campaigns.
     List,
+}
+
+/// The file of `campaign create`: shaped like the body of `POST /api/v1/campaigns`, and
+/// validated the same way ([`CampaignDefinition::validate`]).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CampaignFile {
+    name: String,
+    #[serde(default)]
+    segment_id: Option<SegmentId>,
+    #[serde(default)]
+    filter: Option<Filter>,
+    channels: Vec<ChannelPlan>,
+    #[serde(default)]
+    quiet_hours: Option<QuietHours>,
+    #[serde(default)]
+    track_opens: bool,
+    #[serde(default)]
+    track_clicks: bool,
+    #[serde(default)]
+    locale: Option<String>,
+}
+
+impl TryFrom<CampaignFile> for CampaignDefinition {
+    type Error = DefinitionError;
+
+    fn try_from(file: CampaignFile) -> Result<Self, Self::Error> {
+        let spec = CampaignSpec {
+            channels: file.channels,
+            quiet_hours: file.quiet_hours,
+            track_opens: file.track_opens,
+            track_clicks: file.track_clicks,
+            locale: file.locale,
+        };
+        CampaignDefinition::validate(&file.name, file.segment_id, file.filter, spec)
+    }
 }
 
 /// A text progress bar on one line.
@@ -229,79 +269,54 @@ pub async fn campaign(
     store: &Store,
     config: &Config,
 ) -> anyhow::Result<()> {
-    let transition =
-        |id: i64, from: &'static [CampaignState], to: CampaignState, at: Option<Millis>| {
-            let store = store.clone();
-            async move {
-                let (campaign, _) = store
-                    .transition_campaign(id, from, to, at)
-                    .await
-                    .with_context(|| format!("campaign {id}"))?;
-                println!(
-                    "campaign {} is now {}",
-                    campaign.id,
-                    campaign.state.as_str()
-                );
-                anyhow::Ok(())
-            }
-        };
+    let transition = |id: CampaignId, to: CampaignState, at: Option<Millis>| {
+        let store = store.clone();
+        async move {
+            let (campaign, _) = store
+                .transition_campaign(id, to, at)
+                .await
+                .with_context(|| format!("campaign {id}"))?;
+            println!(
+                "campaign {} is now {}",
+                campaign.id,
+                campaign.state.as_str()
+            );
+            anyhow::Ok(())
+        }
+    };
     match command {
         CampaignCommand::Create { file } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            let request: crate::http::api::campaigns::CreateCampaignRequest =
+            let written: CampaignFile =
                 serde_json::from_str(&text).with_context(|| format!("{}", file.display()))?;
-            let name = request.name.clone();
-            let (audience, spec) = request.into_parts();
-            let filter = match audience {
-                (Some(id), None) => store.get_segment(id).await.context("the segment")?.filter,
-                (None, Some(filter)) => filter,
-                _ => anyhow::bail!("give either `segment_id` or `filter`"),
+            let definition = CampaignDefinition::try_from(written)
+                .with_context(|| format!("{}", file.display()))?;
+            let filter = match definition.audience {
+                Audience::Segment(id) => store.get_segment(id).await.context("the segment")?.filter,
+                Audience::Filter(filter) => filter,
             };
-            super::segment::check(&filter)?;
             let templates = crate::templates::Templates::load(&config.templates)?;
             let mut connectors = Connectors::new();
             for connector in crate::app::build_connectors(&config.channels)? {
                 connectors.insert(connector.name().to_owned(), Arc::clone(&connector));
             }
-            spec.check(&connectors, &templates)
+            super::spec::check(&definition.spec, &connectors, &templates)
                 .map_err(|err| anyhow::anyhow!(err))?;
+            let spec = serde_json::to_value(&definition.spec)?;
             let campaign = store
-                .create_campaign(&name, &filter, &serde_json::to_value(&spec)?, None)
+                .create_campaign(&definition.name, &filter, &spec, None)
                 .await?;
             println!("created draft campaign {} ({})", campaign.id, campaign.name);
             Ok(())
         }
         CampaignCommand::Start { id, at } => {
             let at = at.map_or_else(Millis::now, |at| Millis(at.timestamp_millis()));
-            transition(
-                id,
-                &[CampaignState::Draft],
-                CampaignState::Scheduled,
-                Some(at),
-            )
-            .await
+            transition(id, CampaignState::Scheduled, Some(at)).await
         }
-        CampaignCommand::Pause { id } => {
-            transition(id, &[CampaignState::Running], CampaignState::Paused, None).await
-        }
-        CampaignCommand::Resume { id } => {
-            transition(id, &[CampaignState::Paused], CampaignState::Running, None).await
-        }
-        CampaignCommand::Cancel { id } => {
-            transition(
-                id,
-                &[
-                    CampaignState::Draft,
-                    CampaignState::Scheduled,
-                    CampaignState::Running,
-                    CampaignState::Paused,
-                ],
-                CampaignState::Cancelled,
-                None,
-            )
-            .await
-        }
+        CampaignCommand::Pause { id } => transition(id, CampaignState::Paused, None).await,
+        CampaignCommand::Resume { id } => transition(id, CampaignState::Running, None).await,
+        CampaignCommand::Cancel { id } => transition(id, CampaignState::Cancelled, None).await,
         CampaignCommand::ResendInDoubt { id } => {
             let (released, _) = store
                 .resend_in_doubt(id)
@@ -317,11 +332,7 @@ pub async fn campaign(
                 .with_context(|| format!("campaign {id}"))?;
             let funnel = store.campaign_funnel(id).await?;
             print_funnel(&campaign.name, campaign.state, campaign.targeted, &funnel);
-            let open = matches!(
-                campaign.state,
-                CampaignState::Scheduled | CampaignState::Running | CampaignState::Paused
-            );
-            if !watch || !open {
+            if !watch || !campaign.state.is_open() {
                 return Ok(());
             }
             tokio::time::sleep(Duration::from_secs(1)).await;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::campaigns::{ConsentChange, ImportRow};
+use crate::store::audience::{ConsentChange, ImportRow};
 
 /// Where a CSV column goes. Written as text in a mapping: `name`, `email`, `phone`, `tags`
 /// (separated by `;` or `,`), `timezone`, `attribute:<key>`, `identity:<scope>` (e.g.

@@ -8,10 +8,8 @@
 
 pub mod command;
 pub mod import;
-pub mod quiet;
 mod render;
 mod replies;
-pub mod segment;
 pub mod settings;
 pub mod spec;
 mod test_send;
@@ -32,14 +30,14 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::DispatchConfig;
 use crate::dispatch::{Connectors, jittered_backoff};
-use crate::domain::{ContactId, Millis};
+use crate::domain::quiet_hours::Window;
+use crate::domain::{Campaign, CampaignId, CampaignSpec, ChannelPlan, ContactId, Millis};
 use crate::events::EventBus;
 use crate::store::Store;
-use crate::store::campaigns::{Campaign, LeasedSend, PlanChannel, SendResult};
+use crate::store::campaigns::{LeasedSend, PlanChannel, SendResult};
 use crate::supervisor::{isolate, isolate_blocking};
 use crate::templates::Templates;
 use settings::CampaignsConfig;
-use spec::{CampaignSpec, ChannelPlan};
 // The campaign benchmark renders through the worker's own path, so it measures the real one.
 pub(crate) use render::Prepared;
 pub use test_send::{TestOutcome, TestSendError};
@@ -108,9 +106,9 @@ pub struct CampaignParts {
 struct Inner {
     parts: CampaignParts,
     signer: OnceCell<LinkSigner>,
-    throttles: Mutex<HashMap<(i64, String), Throttle>>,
+    throttles: Mutex<HashMap<(CampaignId, String), Throttle>>,
     /// When each campaign's next progress report is due.
-    progress: Mutex<HashMap<i64, std::time::Instant>>,
+    progress: Mutex<HashMap<CampaignId, std::time::Instant>>,
     wake: Notify,
     cursor_ready: OnceCell<()>,
     test_sends: test_send::TestSendLimiter,
@@ -219,7 +217,7 @@ impl CampaignRunner {
                     outcome.started += 1;
                 }
                 Err(err) => {
-                    tracing::error!(campaign = campaign.id, error = %err, "campaign cannot start");
+                    tracing::error!(campaign = %campaign.id, error = %err, "campaign cannot start");
                 }
             }
         }
@@ -229,7 +227,7 @@ impl CampaignRunner {
             let spec: CampaignSpec = match serde_json::from_value(campaign.spec.clone()) {
                 Ok(spec) => spec,
                 Err(err) => {
-                    tracing::error!(campaign = campaign.id, error = %err, "stored campaign is unreadable");
+                    tracing::error!(campaign = %campaign.id, error = %err, "stored campaign is unreadable");
                     continue;
                 }
             };
@@ -273,7 +271,7 @@ impl CampaignRunner {
     /// True when a campaign's next progress report is due: every [`PROGRESS_EVERY`], or
     /// less often when counting its ledger is slow (see [`Self::progress_took`]), so live
     /// progress never costs the campaign more than a few per cent of its time.
-    fn progress_due(&self, campaign: i64) -> bool {
+    fn progress_due(&self, campaign: CampaignId) -> bool {
         let last = self
             .inner
             .progress
@@ -283,7 +281,7 @@ impl CampaignRunner {
             .is_none_or(|next| std::time::Instant::now() >= *next)
     }
 
-    fn progress_took(&self, campaign: i64, took: Duration) {
+    fn progress_took(&self, campaign: CampaignId, took: Duration) {
         let mut last = self
             .inner
             .progress
@@ -295,7 +293,7 @@ impl CampaignRunner {
         );
     }
 
-    fn forget_throttles(&self, campaign: i64) {
+    fn forget_throttles(&self, campaign: CampaignId) {
         let mut throttles = self
             .inner
             .throttles
@@ -305,7 +303,7 @@ impl CampaignRunner {
     }
 
     /// Tokens for up to `want` sends of one channel now.
-    fn take_tokens(&self, campaign: i64, plan: &ChannelPlan, want: usize) -> usize {
+    fn take_tokens(&self, campaign: CampaignId, plan: &ChannelPlan, want: usize) -> usize {
         let mut throttles = self
             .inner
             .throttles
@@ -323,7 +321,7 @@ impl CampaignRunner {
             .take(want)
     }
 
-    fn give_back(&self, campaign: i64, channel: &str, unused: usize) {
+    fn give_back(&self, campaign: CampaignId, channel: &str, unused: usize) {
         if unused == 0 {
             return;
         }
@@ -624,7 +622,7 @@ impl Drop for RenderingBatch<'_> {
 
 /// Why a leased send does not go out now, if it does not: quiet hours at the contact's time
 /// zone (deferred), or an opt-out since the campaign started (suppressed).
-fn held_back(window: Option<quiet::Window>, send: &LeasedSend) -> Option<SendResult> {
+fn held_back(window: Option<Window>, send: &LeasedSend) -> Option<SendResult> {
     let zone = send
         .attributes
         .get("timezone")

@@ -6,9 +6,9 @@ use minijinja::value::Serde;
 use minijinja::{Value, context};
 
 use super::CampaignRunner;
-use super::spec::{CampaignSpec, ChannelPlan};
 use super::unsubscribe::{LinkClaims, LinkSigner, Purpose};
-use crate::store::campaigns::{Campaign, LeasedSend, PlanChannel};
+use crate::domain::{Campaign, CampaignId, CampaignSpec, ChannelPlan};
+use crate::store::campaigns::{LeasedSend, PlanChannel};
 use crate::templates::{ChannelContext, CompiledSource, ContactContext, TemplateContext};
 
 /// What every message of one campaign channel shares, prepared once per batch: the channel's
@@ -16,7 +16,7 @@ use crate::templates::{ChannelContext, CompiledSource, ContactContext, TemplateC
 /// link key and the email headers' fixed parts. Rendering a message then only adds the
 /// contact.
 pub(crate) struct Prepared {
-    campaign: i64,
+    campaign: CampaignId,
     channel: String,
     kind: ChannelKind,
     claims_kind: String,

@@ -9,9 +9,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use super::CampaignRunner;
-use super::spec::CampaignSpec;
-use crate::domain::{ContactId, Millis};
-use crate::store::campaigns::{Campaign, LeasedSend};
+use crate::domain::{Campaign, CampaignId, CampaignSpec, ContactId, Millis};
+use crate::store::campaigns::LeasedSend;
 
 /// The window `[campaigns] test_sends_per_minute` counts in.
 const WINDOW: Duration = Duration::from_secs(60);
@@ -45,12 +44,12 @@ pub enum TestSendError {
 /// A sliding window of recent test sends per campaign.
 #[derive(Debug, Default)]
 pub(super) struct TestSendLimiter {
-    recent: Mutex<HashMap<i64, VecDeque<Instant>>>,
+    recent: Mutex<HashMap<CampaignId, VecDeque<Instant>>>,
 }
 
 impl TestSendLimiter {
     /// Counts a test send of `campaign` now, or says how long until one is allowed.
-    fn admit(&self, campaign: i64, limit: u32, now: Instant) -> Result<(), Duration> {
+    fn admit(&self, campaign: CampaignId, limit: u32, now: Instant) -> Result<(), Duration> {
         let mut recent = match self.recent.lock() {
             Ok(recent) => recent,
             // The map holds timestamps only; whatever a panicking holder left is still valid.
@@ -210,13 +209,16 @@ mod tests {
     fn the_limit_counts_per_campaign_within_a_minute() {
         let limiter = TestSendLimiter::default();
         let start = Instant::now();
-        assert!(limiter.admit(1, 2, start).is_ok());
-        assert!(limiter.admit(1, 2, start).is_ok());
-        let wait = limiter.admit(1, 2, start + Duration::from_secs(10));
+        assert!(limiter.admit(CampaignId::new(1), 2, start).is_ok());
+        assert!(limiter.admit(CampaignId::new(1), 2, start).is_ok());
+        let wait = limiter.admit(CampaignId::new(1), 2, start + Duration::from_secs(10));
         assert_eq!(wait, Err(Duration::from_secs(50)));
-        assert!(limiter.admit(2, 2, start).is_ok(), "another campaign");
         assert!(
-            limiter.admit(1, 2, start + WINDOW).is_ok(),
+            limiter.admit(CampaignId::new(2), 2, start).is_ok(),
+            "another campaign"
+        );
+        assert!(
+            limiter.admit(CampaignId::new(1), 2, start + WINDOW).is_ok(),
             "the window moved on"
         );
     }

@@ -6,6 +6,8 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::domain::CampaignId;
+
 type HmacSha256 = Hmac<Sha256>;
 
 /// What a link is for; part of the signed text, so a pixel token cannot unsubscribe.
@@ -29,7 +31,7 @@ impl Purpose {
 /// What a valid token says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkClaims {
-    pub campaign: i64,
+    pub campaign: CampaignId,
     pub contact: i64,
     /// The channel kind the message went out on.
     pub kind: String,
@@ -108,7 +110,7 @@ mod tests {
     fn tokens_verify_only_with_their_key_purpose_and_target() {
         let signer = LinkSigner::new(b"key one");
         let claims = LinkClaims {
-            campaign: 7,
+            campaign: CampaignId::new(7),
             contact: 42,
             kind: "email".into(),
         };

@@ -50,6 +50,6 @@ pub struct Conversation {
     pub first_reply_at: Option<DateTime<Utc>>,
     pub snoozed_until: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
-    /// SLA state when a policy applies (see `automation::sla::SlaState`).
+    /// SLA state when a policy applies (`domain::SlaState` as JSON).
     pub sla: Option<serde_json::Value>,
 }

@@ -48,4 +48,12 @@ entity_id! {
     WebhookDeliveryId,
     /// A canned response (an agent's shortcut to a prepared answer).
     CannedResponseId,
+    /// A marketing campaign.
+    CampaignId,
+    /// A saved segment (a named audience filter).
+    SegmentId,
+    /// An automation rule created through the API.
+    RuleId,
+    /// A batch of a campaign's send ledger leased to one worker until a deadline.
+    LeaseId,
 }

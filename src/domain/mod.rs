@@ -1,6 +1,7 @@
 //! Pure types and rules of the business: no I/O, no SQL, no HTTP.
 
 pub mod agent;
+pub mod campaign;
 pub mod canned;
 pub mod contact;
 pub mod conversation;
@@ -8,22 +9,33 @@ pub mod event;
 pub mod ids;
 pub mod message;
 pub mod reply_window;
+pub mod quiet_hours;
+pub mod rendered;
 pub mod routing;
+pub mod segment;
+pub mod sla;
 pub mod time;
 pub mod webhook;
 
 pub use agent::{Agent, ApiToken, Availability, Role, RoutingPolicy, Team};
+pub use campaign::{
+    Audience, Campaign, CampaignDefinition, CampaignSpec, CampaignState, ChannelPlan, Funnel,
+    FunnelCounts,
+};
 pub use canned::{CannedContent, CannedResponse};
 pub use contact::{Contact, Identity};
 pub use conversation::{Conversation, ConversationStatus, Priority};
 pub use event::{Event, EventKind};
 pub use ids::{
-    AgentId, CannedResponseId, ContactId, ConversationId, EventId, MessageId, TeamId, TokenId,
-    WebhookDeliveryId, WebhookId,
+    AgentId, CampaignId, CannedResponseId, ContactId, ConversationId, EventId, LeaseId, MessageId,
+    RuleId, SegmentId, TeamId, TokenId, WebhookDeliveryId, WebhookId,
 };
 pub use message::{AuthorType, DeliveryStatus, Direction, Message, MessageKind, Revision};
 pub use reply_window::ReplyWindow;
+pub use rendered::Rendered;
 pub use routing::{EffectiveRouting, QueuedConversation, RoutingRules, RoutingScope};
+pub use segment::{Filter, FilterError, Segment};
+pub use sla::{SlaBreach, SlaState, SlaStatus};
 pub use time::Millis;
 pub use webhook::{
     EventSelection, WebhookAttempt, WebhookDelivery, WebhookDeliveryState, WebhookSubscription,

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::store::StoreError;
+use crate::store::{Conflict, StoreError};
 
 /// Why a request failed, as the caller should learn it.
 #[derive(Debug, thiserror::Error)]
@@ -86,11 +86,30 @@ impl ApiError {
         match err {
             StoreError::NotFound => ApiError::NotFound(what),
             StoreError::Conflict { constraint } => {
-                ApiError::Conflict(format!("conflicts with existing data ({constraint})"))
+                ApiError::Conflict(conflict_message(what, constraint))
             }
             StoreError::Invalid(message) => ApiError::Invalid(message),
             other if other.is_unavailable() => ApiError::DatabaseUnavailable,
             other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+/// A conflict in the API's words, naming the field where there is one.
+fn conflict_message(what: &str, conflict: Conflict) -> String {
+    match conflict {
+        Conflict::AgentEmail => "email: another agent has this address".into(),
+        Conflict::TeamName => "name: another team has this name".into(),
+        Conflict::SegmentName => "name: another segment has this name".into(),
+        Conflict::RuleName => "name: another rule has this name".into(),
+        Conflict::CannedShortcut => "shortcut: another canned response uses it".into(),
+        Conflict::ContactIdentity => {
+            "an identity (email, phone or channel id) belongs to another contact".into()
+        }
+        Conflict::ConversationTaken => "someone else took this conversation first".into(),
+        Conflict::Unique => format!("{what}: conflicts with one that exists"),
+        Conflict::Reference => {
+            format!("{what}: refers to something that does not exist, or is still in use")
         }
     }
 }
@@ -169,3 +188,17 @@ impl From<PathRejection> for ApiError {
 
 /// The result of a handler.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Answers a store call's error as the API does for a resource called `what` (the word in
+/// "`what` not found"): `.for_api("campaign")?` in a handler.
+pub trait ForApi<T> {
+    /// # Errors
+    /// The store's error, mapped by [`ApiError::from_store`].
+    fn for_api(self, what: &'static str) -> ApiResult<T>;
+}
+
+impl<T> ForApi<T> for Result<T, StoreError> {
+    fn for_api(self, what: &'static str) -> ApiResult<T> {
+        self.map_err(|err| ApiError::from_store(what, err))
+    }
+}

@@ -1,4 +1,4 @@
-//! Store calls of the automation engine (`crate::automation`): API rules, the engine's
+//! Store calls of the automation engine (the `automation` module): API rules, the engine's
 //! cursor, applying rule decisions, and exact timers.
 
 use chrono::{DateTime, Utc};
@@ -6,12 +6,13 @@ use chrono::{DateTime, Utc};
 use super::{Pool, Store, StoreResult, postgres, sqlite};
 use crate::domain::{
     ContactId, ConversationId, ConversationStatus, Event, EventId, Millis, Priority, RoutingPolicy,
+    RuleId, SlaBreach,
 };
 
 /// A rule created through the API.
 #[derive(Debug, Clone)]
 pub struct StoredRule {
-    pub id: i64,
+    pub id: RuleId,
     pub name: String,
     pub position: i64,
     /// The rule as written (`automation::RuleSpec` as JSON).
@@ -33,7 +34,7 @@ pub enum PlannedAction {
     SnoozeUntil(Millis),
     Reply {
         template: String,
-        rendered: crate::templates::Rendered,
+        rendered: crate::domain::Rendered,
         guard: ReplyGuard,
     },
     Note(String),
@@ -125,6 +126,12 @@ pub enum RuleOutcome {
     },
 }
 
+/// Decides what a fired SLA timer means: given the conversation's stored SLA state, the
+/// timer's target and the time, the breach to record, or `None`. The automation passes its
+/// rule (`automation::sla::judge_fired_timer`): the store loads and persists, it does not
+/// decide.
+pub type SlaJudge = dyn Fn(Option<&serde_json::Value>, &str, Millis) -> Option<SlaBreach> + Sync;
+
 /// A timer that fired.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TimerFired {
@@ -157,7 +164,7 @@ impl Store {
     }
 
     /// One API rule.
-    pub async fn get_rule(&self, id: i64) -> StoreResult<StoredRule> {
+    pub async fn get_rule(&self, id: RuleId) -> StoreResult<StoredRule> {
         on_backend!(self, automation::get_rule(id))
     }
 
@@ -177,7 +184,7 @@ impl Store {
     /// Replaces a rule.
     pub async fn update_rule(
         &self,
-        id: i64,
+        id: RuleId,
         name: &str,
         definition: &serde_json::Value,
         position: Option<i64>,
@@ -189,7 +196,7 @@ impl Store {
     }
 
     /// Deletes a rule.
-    pub async fn delete_rule(&self, id: i64) -> StoreResult<()> {
+    pub async fn delete_rule(&self, id: RuleId) -> StoreResult<()> {
         on_backend!(self, automation::delete_rule(id))
     }
 
@@ -229,12 +236,14 @@ impl Store {
         on_backend!(self, automation::next_timer_due())
     }
 
-    /// Fires the timers due at `now` (see `sql/automation.rs`).
+    /// Fires the timers due at `now` (see `sql/automation.rs`); `judge` decides which SLA
+    /// timers are breaches, in the same transaction that records them.
     pub async fn fire_timers(
         &self,
         now: Millis,
         limit: i64,
+        judge: &SlaJudge,
     ) -> StoreResult<(Vec<TimerFired>, Vec<Event>)> {
-        on_backend!(self, automation::fire_timers(now, limit))
+        on_backend!(self, automation::fire_timers(now, limit, judge))
     }
 }

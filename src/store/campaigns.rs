@@ -1,128 +1,14 @@
-//! Store calls of campaigns (`crate::campaigns`): consent, contact import, saved segments,
-//! campaigns, the send ledger and its funnel, opt-outs and the reply/keyword tail.
-
-use std::collections::BTreeMap;
-
-use chrono::{DateTime, Utc};
+//! Store calls of campaigns (the `campaigns` module): campaigns and their lifecycle, the send
+//! ledger and its funnel, opt-outs and the reply/keyword tail. The audience they draw on
+//! (consent, import, segments) is `store::audience`.
 
 use super::{Pool, Store, StoreResult, postgres, sqlite};
-use crate::campaigns::segment::Filter;
-use crate::domain::{ContactId, Event, EventId, Millis};
+use crate::domain::{
+    Campaign, CampaignId, CampaignState, ContactId, Event, EventId, Filter, Funnel, LeaseId, Millis,
+};
 
 /// How long after a campaign message an inbound message or keyword counts as its answer.
 pub const REPLY_WINDOW_MS: i64 = 7 * 86_400_000;
-
-/// A contact's marketing consent on one channel kind.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Consent {
-    pub channel: String,
-    pub granted: bool,
-    pub source: String,
-    pub proof: Option<String>,
-    pub changed_at: DateTime<Utc>,
-}
-
-/// A consent decision to record.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConsentChange {
-    /// A channel kind (`email`, `whatsapp`, …).
-    pub channel: String,
-    pub granted: bool,
-    pub source: String,
-    pub proof: Option<String>,
-}
-
-/// One valid row of an import, ready to write.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImportRow {
-    /// The line in the file (for the report).
-    pub line: u64,
-    pub name: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub tags: Vec<String>,
-    pub attributes: serde_json::Map<String, serde_json::Value>,
-    /// `(scope, external id)`, email and phone included.
-    pub identities: Vec<(String, String)>,
-    pub consents: Vec<ConsentChange>,
-}
-
-/// What an import wrote.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImportOutcome {
-    pub created: u64,
-    pub updated: u64,
-    /// Rows refused while writing (their identities belong to different contacts).
-    pub rejected: Vec<(u64, String)>,
-}
-
-/// A saved segment.
-#[derive(Debug, Clone)]
-pub struct Segment {
-    pub id: i64,
-    pub name: String,
-    pub filter: Filter,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A campaign's lifecycle state.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum CampaignState {
-    Draft,
-    Scheduled,
-    Running,
-    Paused,
-    Finished,
-    Cancelled,
-}
-
-impl CampaignState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CampaignState::Draft => "draft",
-            CampaignState::Scheduled => "scheduled",
-            CampaignState::Running => "running",
-            CampaignState::Paused => "paused",
-            CampaignState::Finished => "finished",
-            CampaignState::Cancelled => "cancelled",
-        }
-    }
-
-    /// Parses the stored name.
-    pub fn parse(name: &str) -> Option<Self> {
-        [
-            CampaignState::Draft,
-            CampaignState::Scheduled,
-            CampaignState::Running,
-            CampaignState::Paused,
-            CampaignState::Finished,
-            CampaignState::Cancelled,
-        ]
-        .into_iter()
-        .find(|state| state.as_str() == name)
-    }
-}
-
-/// A stored campaign.
-#[derive(Debug, Clone)]
-pub struct Campaign {
-    pub id: i64,
-    pub name: String,
-    pub filter: Filter,
-    /// `campaigns::CampaignSpec` as JSON.
-    pub spec: serde_json::Value,
-    pub state: CampaignState,
-    pub scheduled_at: Option<Millis>,
-    pub planned_at: Option<Millis>,
-    pub targeted: i64,
-    pub started_at: Option<Millis>,
-    pub finished_at: Option<Millis>,
-    pub created_at: Millis,
-}
 
 /// A channel of a campaign, resolved against the configured connectors for planning.
 #[derive(Debug, Clone)]
@@ -143,7 +29,7 @@ pub struct PlanChannel {
 #[derive(Debug, Clone)]
 pub struct Lease {
     /// Ends the lease when the results are recorded (see [`Store::finish_sends`]).
-    pub id: i64,
+    pub id: LeaseId,
     /// The rows, in contact order.
     pub sends: Vec<LeasedSend>,
 }
@@ -182,35 +68,6 @@ pub enum SendResult {
     },
 }
 
-/// Counts of one channel of a campaign's funnel.
-#[derive(
-    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
-pub struct FunnelCounts {
-    pub targeted: i64,
-    pub pending: i64,
-    pub suppressed: i64,
-    pub sent: i64,
-    pub delivered: i64,
-    pub read: i64,
-    pub failed: i64,
-    /// Held after a crash: handed to a channel that cannot drop a repeat, outcome unknown.
-    pub in_doubt: i64,
-    pub opened: i64,
-    pub clicked: i64,
-    pub replied: i64,
-    pub unsubscribed: i64,
-}
-
-/// A campaign's funnel: totals and per channel (`none` for contacts with no usable channel).
-#[derive(
-    Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
-pub struct Funnel {
-    pub total: FunnelCounts,
-    pub channels: BTreeMap<String, FunnelCounts>,
-}
-
 /// An inbound chat message seen by the campaign tail.
 #[derive(Debug, Clone)]
 pub struct InboundSeen {
@@ -228,7 +85,7 @@ pub struct InboundSeen {
 pub struct OptOut {
     pub contact: ContactId,
     /// The campaign whose message carried the link, if any.
-    pub campaign: Option<i64>,
+    pub campaign: Option<CampaignId>,
     /// The channel kind consent is withdrawn for.
     pub kind: String,
     /// The address to suppress: (scope, address).
@@ -246,76 +103,6 @@ pub enum Engagement {
 }
 
 impl Store {
-    /// A contact's consents, by channel kind.
-    pub async fn list_consents(&self, contact: ContactId) -> StoreResult<Vec<Consent>> {
-        on_backend!(self, audience::list_consents(contact))
-    }
-
-    /// Records consent decisions for a contact.
-    pub async fn set_consents(
-        &self,
-        contact: ContactId,
-        changes: &[ConsentChange],
-    ) -> StoreResult<()> {
-        on_backend!(
-            self,
-            audience::set_consents(contact, changes, Millis::now())
-        )
-    }
-
-    /// Writes an import in one transaction: rows match existing contacts by any identity
-    /// (created otherwise); a row whose identities belong to two contacts is refused alone.
-    pub async fn import_contacts(
-        &self,
-        rows: &[ImportRow],
-        source: &str,
-        strict: bool,
-    ) -> StoreResult<(ImportOutcome, Vec<Event>)> {
-        on_backend!(self, audience::import(rows, source, strict, Millis::now()))
-    }
-
-    /// Saved segments by name.
-    pub async fn list_segments(&self) -> StoreResult<Vec<Segment>> {
-        on_backend!(self, audience::list_segments())
-    }
-
-    /// One saved segment.
-    pub async fn get_segment(&self, id: i64) -> StoreResult<Segment> {
-        on_backend!(self, audience::get_segment(id))
-    }
-
-    /// Saves a segment; a taken name is a conflict.
-    pub async fn create_segment(&self, name: &str, filter: &Filter) -> StoreResult<Segment> {
-        on_backend!(self, audience::create_segment(name, filter, Millis::now()))
-    }
-
-    /// Replaces a segment's name and filter.
-    pub async fn update_segment(
-        &self,
-        id: i64,
-        name: &str,
-        filter: &Filter,
-    ) -> StoreResult<Segment> {
-        on_backend!(
-            self,
-            audience::update_segment(id, name, filter, Millis::now())
-        )
-    }
-
-    /// Deletes a segment.
-    pub async fn delete_segment(&self, id: i64) -> StoreResult<()> {
-        on_backend!(self, audience::delete_segment(id))
-    }
-
-    /// How many contacts a filter selects, and the first `sample` of their ids.
-    pub async fn preview_segment(
-        &self,
-        filter: &Filter,
-        sample: i64,
-    ) -> StoreResult<(i64, Vec<ContactId>)> {
-        on_backend!(self, audience::preview(filter, sample, Millis::now()))
-    }
-
     /// Stores a new campaign.
     pub async fn create_campaign(
         &self,
@@ -336,21 +123,24 @@ impl Store {
     }
 
     /// One campaign.
-    pub async fn get_campaign(&self, id: i64) -> StoreResult<Campaign> {
+    pub async fn get_campaign(&self, id: CampaignId) -> StoreResult<Campaign> {
         on_backend!(self, campaigns::get_campaign(id))
     }
 
-    /// Moves a campaign from one of `from` to `to` (a conflict when it is in another state).
+    /// Moves a campaign to `to` when a marketer may make that move from the state it is in
+    /// ([`CampaignState::can_become`]), checked and written in one transaction.
+    ///
+    /// # Errors
+    /// [`super::StoreError::Invalid`] when the campaign is in a state it cannot leave for `to`.
     pub async fn transition_campaign(
         &self,
-        id: i64,
-        from: &[CampaignState],
+        id: CampaignId,
         to: CampaignState,
         scheduled_at: Option<Millis>,
     ) -> StoreResult<(Campaign, Vec<Event>)> {
         on_backend!(
             self,
-            campaigns::transition(id, from, to, scheduled_at, Millis::now())
+            campaigns::transition(id, to, scheduled_at, Millis::now())
         )
     }
 
@@ -370,10 +160,10 @@ impl Store {
     /// already planned.
     pub async fn plan_campaign(
         &self,
-        id: i64,
+        id: CampaignId,
         channels: &[PlanChannel],
     ) -> StoreResult<(Campaign, Vec<Event>)> {
-        on_backend!(self, campaigns::plan(id, channels, Millis::now()))
+        on_backend!(self, campaign_ledger::plan(id, channels, Millis::now()))
     }
 
     /// Leases up to `limit` due rows of one channel of a campaign until `now + lease_ms`;
@@ -381,7 +171,7 @@ impl Store {
     /// first: taken over when the receiver drops repeats, else its rows are held in doubt.
     pub async fn lease_sends(
         &self,
-        campaign: i64,
+        campaign: CampaignId,
         channel: &PlanChannel,
         limit: i64,
         now: Millis,
@@ -389,61 +179,61 @@ impl Store {
     ) -> StoreResult<Option<Lease>> {
         on_backend!(
             self,
-            campaigns::lease(campaign, channel, limit, now, lease_ms)
+            campaign_ledger::lease(campaign, channel, limit, now, lease_ms)
         )
     }
 
     /// Records what became of a lease's sends and ends the lease, in one transaction.
     pub async fn finish_sends(
         &self,
-        campaign: i64,
-        lease: i64,
+        campaign: CampaignId,
+        lease: LeaseId,
         results: &[(ContactId, SendResult)],
     ) -> StoreResult<()> {
         on_backend!(
             self,
-            campaigns::finish(campaign, lease, results, Millis::now())
+            campaign_ledger::finish(campaign, lease, results, Millis::now())
         )
     }
 
     /// Ends the leases of cancelled campaigns that ran out before their worker recorded
     /// what it sent; returns how many rows were settled (see `transition_campaign`).
     pub async fn settle_cancelled_leases(&self, now: Millis) -> StoreResult<u64> {
-        on_backend!(self, campaigns::settle_cancelled(now))
+        on_backend!(self, campaign_ledger::settle_cancelled(now))
     }
 
     /// Finishes the campaign when its ledger has nothing left to send.
-    pub async fn finish_campaign_if_done(&self, id: i64) -> StoreResult<Option<Vec<Event>>> {
-        on_backend!(self, campaigns::finish_if_done(id, Millis::now()))
+    pub async fn finish_campaign_if_done(&self, id: CampaignId) -> StoreResult<Option<Vec<Event>>> {
+        on_backend!(self, campaign_ledger::finish_if_done(id, Millis::now()))
     }
 
     /// Sends again what a crash left in doubt (the marketer accepts that some of those
     /// contacts may get the message twice); a finished campaign runs again for them.
     /// Returns how many rows were released.
-    pub async fn resend_in_doubt(&self, id: i64) -> StoreResult<(u64, Vec<Event>)> {
-        on_backend!(self, campaigns::resend_in_doubt(id, Millis::now()))
+    pub async fn resend_in_doubt(&self, id: CampaignId) -> StoreResult<(u64, Vec<Event>)> {
+        on_backend!(self, campaign_ledger::resend_in_doubt(id, Millis::now()))
     }
 
     /// The earliest time a pending row of a running campaign becomes due.
     pub async fn next_send_due(&self) -> StoreResult<Option<Millis>> {
-        on_backend!(self, campaigns::next_due())
+        on_backend!(self, campaign_ledger::next_due())
     }
 
     /// Records a `campaign.progress` event with the funnel totals (live progress).
-    pub async fn record_campaign_progress(&self, id: i64) -> StoreResult<Vec<Event>> {
-        on_backend!(self, campaigns::progress(id, Millis::now()))
+    pub async fn record_campaign_progress(&self, id: CampaignId) -> StoreResult<Vec<Event>> {
+        on_backend!(self, campaign_funnel::progress(id, Millis::now()))
     }
 
     /// The campaign's funnel.
-    pub async fn campaign_funnel(&self, id: i64) -> StoreResult<Funnel> {
-        on_backend!(self, campaigns::funnel(id))
+    pub async fn campaign_funnel(&self, id: CampaignId) -> StoreResult<Funnel> {
+        on_backend!(self, campaign_funnel::funnel(id))
     }
 
     /// The channel and address a campaign's message to a contact went to, if it has a ledger
     /// row with a channel.
     pub async fn campaign_send_address(
         &self,
-        campaign: i64,
+        campaign: CampaignId,
         contact: ContactId,
     ) -> StoreResult<Option<(String, String)>> {
         on_backend!(self, campaign_feedback::send_address(campaign, contact))
@@ -464,7 +254,7 @@ impl Store {
     ) -> StoreResult<Option<String>> {
         on_backend!(
             self,
-            campaigns::send_held_back(contact, kind, scope, address)
+            campaign_ledger::send_held_back(contact, kind, scope, address)
         )
     }
 
@@ -478,7 +268,7 @@ impl Store {
     /// Records an open or click of a campaign message (the first one counts).
     pub async fn record_engagement(
         &self,
-        campaign: i64,
+        campaign: CampaignId,
         contact: ContactId,
         what: Engagement,
     ) -> StoreResult<()> {
@@ -500,17 +290,6 @@ impl Store {
             self,
             campaign_feedback::delivery(channel, external_id, read, Millis::now())
         )
-    }
-
-    /// Benchmark seeding: `count` contacts reachable in `scope` with consent for `kind`;
-    /// returns the first new contact's id.
-    pub async fn seed_campaign_contacts(
-        &self,
-        count: i64,
-        scope: &str,
-        kind: &str,
-    ) -> StoreResult<i64> {
-        on_backend!(self, audience::seed(count, scope, kind, Millis::now()))
     }
 
     /// A campaign setting, set to `generated` if it has none yet.
@@ -549,10 +328,10 @@ impl Store {
     /// the UPDATE, so an edit racing a start either lands before it or fails.
     ///
     /// # Errors
-    /// `NotFound` for an unknown campaign; `Conflict` when it is no longer a draft.
+    /// `NotFound` for an unknown campaign; `Invalid` when it is no longer a draft.
     pub async fn update_campaign_draft(
         &self,
-        id: i64,
+        id: CampaignId,
         name: &str,
         filter: &Filter,
         spec: &serde_json::Value,

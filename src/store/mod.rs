@@ -2,8 +2,8 @@
 //! and PostgreSQL (scale-out); no other module touches sqlx or opens a transaction.
 //!
 //! The portable SQL is written once in `sql/*.rs` and compiled twice, once per backend
-//! (`sqlite.rs` and `postgres.rs` include the same files with their own `Db` type), so each
-//! copy is fully typed without generic `Database` bounds. Where the dialects truly differ
+//! (`sqlite.rs` and `postgres.rs` declare the same files as modules, each with its own `Db`
+//! type), so each copy is fully typed without generic `Database` bounds. Where the dialects truly differ
 //! (full-text search, claiming jobs, `BEGIN IMMEDIATE`), the code branches on `IS_POSTGRES`
 //! right there.
 
@@ -13,6 +13,8 @@ mod postgres;
 mod routing_sql;
 mod rows;
 pub mod scratch;
+// Public for the `segment` fuzz target, which compiles filters without a database.
+pub mod segment_sql;
 mod sqlite;
 pub mod types;
 
@@ -38,9 +40,10 @@ static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations
 pub enum StoreError {
     #[error("not found")]
     NotFound,
-    /// A uniqueness or reference rule refused the write; `constraint` says which.
+    /// A uniqueness or reference rule, or the state of a row, refused the write;
+    /// `constraint` says which, in words of ours (never the database's text).
     #[error("conflict: {constraint}")]
-    Conflict { constraint: String },
+    Conflict { constraint: Conflict },
     /// The request breaks a rule of the data (unknown agent, bad transition).
     #[error("{0}")]
     Invalid(String),
@@ -51,22 +54,102 @@ pub enum StoreError {
     Db(sqlx::Error),
 }
 
+/// What a refused write ran into: a stable meaning that callers match on and the API puts
+/// in its own words. Database errors are translated here, so no constraint name, SQL or
+/// driver message travels further.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    /// Another agent has this email.
+    AgentEmail,
+    /// Another team has this name.
+    TeamName,
+    /// Another saved segment has this name.
+    SegmentName,
+    /// Another API rule has this name.
+    RuleName,
+    /// Another canned response has this shortcut.
+    CannedShortcut,
+    /// An identity (email, phone, channel id) belongs to another contact.
+    ContactIdentity,
+    /// Someone else holds the conversation.
+    ConversationTaken,
+    /// Another unique key: none a request should reach, so it has no words of its own.
+    Unique,
+    /// A reference to a row that does not exist, or the removal of one still referred to.
+    Reference,
+}
+
+impl Conflict {
+    /// The unique keys requests can run into, by the names each backend reports: PostgreSQL
+    /// the constraint (`<table>_<columns>_key` by default), SQLite the columns.
+    const UNIQUE_KEYS: &[(&str, &str, Conflict)] = &[
+        ("agents_email_key", "agents.email", Conflict::AgentEmail),
+        ("teams_name_key", "teams.name", Conflict::TeamName),
+        ("segments_name_key", "segments.name", Conflict::SegmentName),
+        ("rules_name_key", "rules.name", Conflict::RuleName),
+        (
+            "canned_responses_shortcut_key",
+            "canned_responses.shortcut",
+            Conflict::CannedShortcut,
+        ),
+        (
+            "contact_identities_scope_external_id_key",
+            "contact_identities.scope, contact_identities.external_id",
+            Conflict::ContactIdentity,
+        ),
+    ];
+
+    /// The conflict a unique violation stands for: `constraint` as PostgreSQL names it, or
+    /// SQLite's `message` ("UNIQUE constraint failed: agents.email").
+    fn of_unique_violation(constraint: Option<&str>, message: &str) -> Self {
+        let columns = message
+            .strip_prefix("UNIQUE constraint failed: ")
+            .unwrap_or_default();
+        Self::UNIQUE_KEYS
+            .iter()
+            .find(|(postgres, sqlite, _)| constraint == Some(*postgres) || columns == *sqlite)
+            .map_or(Conflict::Unique, |(_, _, conflict)| *conflict)
+    }
+}
+
+/// What the command line and logs say (the API words conflicts itself, naming the field).
+impl std::fmt::Display for Conflict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Conflict::AgentEmail => "another agent has this email",
+            Conflict::TeamName => "another team has this name",
+            Conflict::SegmentName => "another segment has this name",
+            Conflict::RuleName => "another rule has this name",
+            Conflict::CannedShortcut => "another canned response has this shortcut",
+            Conflict::ContactIdentity => "an identity belongs to another contact",
+            Conflict::ConversationTaken => "someone else holds the conversation",
+            Conflict::Unique => "a unique value is taken",
+            Conflict::Reference => {
+                "it refers to something that does not exist, or is still referred to"
+            }
+        })
+    }
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
         match &err {
             sqlx::Error::RowNotFound => StoreError::NotFound,
-            sqlx::Error::Database(db)
-                if db.is_unique_violation() || db.is_foreign_key_violation() =>
-            {
-                StoreError::Conflict {
-                    constraint: db
-                        .constraint()
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| db.message().to_owned()),
-                }
-            }
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict {
+                constraint: Conflict::of_unique_violation(db.constraint(), db.message()),
+            },
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::Conflict {
+                constraint: Conflict::Reference,
+            },
             _ => StoreError::Db(err),
         }
+    }
+}
+
+/// A filter the domain refuses cannot be compiled; the caller hears why.
+impl From<crate::domain::FilterError> for StoreError {
+    fn from(err: crate::domain::FilterError) -> Self {
+        StoreError::Invalid(format!("filter: {err}"))
     }
 }
 
@@ -569,94 +652,6 @@ impl Store {
     }
 }
 
-/// Outbound event webhooks: subscriptions, fan-out of the event log, the delivery queue and log.
-impl Store {
-    /// Stores a new, active webhook subscription.
-    pub async fn create_webhook(
-        &self,
-        new: &NewWebhook,
-    ) -> StoreResult<crate::domain::WebhookSubscription> {
-        on_backend!(self, webhooks::create(new, Millis::now()))
-    }
-
-    /// Every webhook subscription, by id (never their secrets).
-    pub async fn list_webhooks(&self) -> StoreResult<Vec<crate::domain::WebhookSubscription>> {
-        on_backend!(self, webhooks::list())
-    }
-
-    /// The webhook subscription with `id`.
-    pub async fn get_webhook(
-        &self,
-        id: crate::domain::WebhookId,
-    ) -> StoreResult<crate::domain::WebhookSubscription> {
-        on_backend!(self, webhooks::get(id))
-    }
-
-    /// Pauses or resumes a subscription, or changes its events.
-    pub async fn update_webhook(
-        &self,
-        id: crate::domain::WebhookId,
-        patch: &WebhookPatch,
-    ) -> StoreResult<crate::domain::WebhookSubscription> {
-        on_backend!(self, webhooks::update(id, patch, Millis::now()))
-    }
-
-    /// Deletes a subscription with its pending deliveries and its delivery log.
-    pub async fn delete_webhook(&self, id: crate::domain::WebhookId) -> StoreResult<()> {
-        on_backend!(self, webhooks::delete(id))
-    }
-
-    /// Queues a delivery per matching active subscription for up to `limit` events appended
-    /// since the last call, and moves the fan-out cursor, in one transaction (exactly once
-    /// across restarts and nodes).
-    pub async fn fan_out_events(&self, limit: i64) -> StoreResult<FanOut> {
-        on_backend!(self, webhooks::fan_out(limit, Millis::now()))
-    }
-
-    /// Claims up to `limit` due webhook deliveries for `worker` until `now + lease`.
-    pub async fn claim_webhook_deliveries(
-        &self,
-        worker: &str,
-        lease: Duration,
-        limit: i64,
-    ) -> StoreResult<Vec<WebhookJob>> {
-        on_backend!(self, webhooks::claim(worker, Millis::now(), lease, limit))
-    }
-
-    /// Records one delivery attempt and what follows from it.
-    pub async fn finish_webhook_delivery(
-        &self,
-        id: crate::domain::WebhookDeliveryId,
-        attempt: &crate::domain::WebhookAttempt,
-        outcome: &WebhookOutcome,
-    ) -> StoreResult<()> {
-        on_backend!(self, webhooks::finish(id, attempt, outcome, Millis::now()))
-    }
-
-    /// When the next pending webhook delivery becomes due, if any.
-    pub async fn next_webhook_due(&self) -> StoreResult<Option<Millis>> {
-        on_backend!(self, webhooks::next_due())
-    }
-
-    /// The deliveries of a subscription, newest first, with their attempts.
-    pub async fn list_webhook_deliveries(
-        &self,
-        subscription: crate::domain::WebhookId,
-        state: Option<crate::domain::WebhookDeliveryState>,
-        page: PageRequest,
-    ) -> StoreResult<Page<crate::domain::WebhookDelivery>> {
-        on_backend!(self, webhooks::list_deliveries(subscription, state, page))
-    }
-
-    /// Queues a delivery again, due now, with a fresh attempt count and retry window.
-    pub async fn replay_webhook_delivery(
-        &self,
-        id: crate::domain::WebhookDeliveryId,
-    ) -> StoreResult<crate::domain::WebhookDelivery> {
-        on_backend!(self, webhooks::replay(id, Millis::now()))
-    }
-}
-
 /// Routing: the queue of waiting conversations, their automatic assignment, manual taking.
 impl Store {
     /// Assigns up to `limit` waiting conversations (unassigned and open), in queue order
@@ -731,8 +726,10 @@ impl Store {
 }
 
 // Declared after `on_backend!` so the macro is in scope there.
+pub mod audience;
 pub mod automation;
 pub mod campaigns;
+mod event_webhooks;
 mod web_sessions;
 pub use web_sessions::{NewWebSession, WebSession};
 
@@ -774,5 +771,31 @@ impl Store {
         id: crate::domain::CannedResponseId,
     ) -> StoreResult<()> {
         on_backend!(self, canned::delete(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Conflict;
+
+    #[test]
+    fn unique_violations_are_named_alike_on_both_backends() {
+        let sqlite = |columns: &str| {
+            Conflict::of_unique_violation(None, &format!("UNIQUE constraint failed: {columns}"))
+        };
+        let postgres = |constraint: &str| {
+            Conflict::of_unique_violation(
+                Some(constraint),
+                "duplicate key value violates unique constraint",
+            )
+        };
+        assert_eq!(sqlite("agents.email"), Conflict::AgentEmail);
+        assert_eq!(postgres("agents_email_key"), Conflict::AgentEmail);
+        assert_eq!(
+            sqlite("contact_identities.scope, contact_identities.external_id"),
+            postgres("contact_identities_scope_external_id_key")
+        );
+        assert_eq!(sqlite("api_tokens.token_hash"), Conflict::Unique);
+        assert_eq!(postgres("api_tokens_token_hash_key"), Conflict::Unique);
     }
 }

@@ -136,12 +136,34 @@ pub struct NewReply {
     /// The HTML part (email), values already escaped by the template.
     pub html: Option<String>,
     /// The same message in the channel's markup (Telegram HTML, Discord markdown), sent as
-    /// it is instead of the escaped `text`; see `templates::Rendered`.
+    /// it is instead of the escaped `text`; see `domain::Rendered`.
     pub markup: Option<String>,
     pub attachments: Vec<Attachment>,
     /// An approved template to send instead of free text (WhatsApp).
     pub template: Option<connector_sdk::Template>,
     pub lane: Lane,
+}
+
+impl NewReply {
+    /// A reply carrying a rendered message: its plain text, HTML part and channel markup, so
+    /// that each connector sends the form it understands.
+    pub fn from_rendered(
+        rendered: crate::domain::Rendered,
+        conversation: ConversationId,
+        author: ReplyAuthor,
+        lane: Lane,
+    ) -> Self {
+        Self {
+            conversation,
+            author,
+            text: rendered.text,
+            html: rendered.html,
+            markup: rendered.markup,
+            attachments: Vec::new(),
+            template: None,
+            lane,
+        }
+    }
 }
 
 /// A claimed piece of outbound work: everything a connector needs to send it.

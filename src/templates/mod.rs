@@ -27,6 +27,7 @@ pub use escape::{discord_to_plain, escape_discord, escape_telegram, telegram_to_
 pub use limits::Limit;
 
 use crate::config::TemplatesConfig;
+use crate::domain::Rendered;
 
 /// Why a template could not be loaded or rendered. Every variant but `NotFound` names the file.
 #[derive(Debug, thiserror::Error)]
@@ -52,45 +53,6 @@ pub enum TemplateError {
         #[source]
         source: std::io::Error,
     },
-}
-
-/// A rendered message, ready to become a reply.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct Rendered {
-    /// What a person reads: plain text with no markup or escapes. Email's text part; the
-    /// message text stored and shown in the inbox.
-    pub text: String,
-    /// Email's HTML part, when the template has an HTML variant for the locale.
-    pub html: Option<String>,
-    /// The message in the channel's own markup (Telegram HTML, Discord markdown) with every
-    /// value escaped, when a channel variant wrote markup. Connectors send it as it is
-    /// instead of escaping `text`.
-    pub markup: Option<String>,
-    /// Which file made the text, without extension (`ack.telegram.cs`), then `+` and the HTML
-    /// file when there is one.
-    pub variant: String,
-}
-
-impl Rendered {
-    /// A reply carrying this message: its plain text, HTML part and channel markup, so that
-    /// each connector sends the form it understands.
-    pub fn into_reply(
-        self,
-        conversation: crate::domain::ConversationId,
-        author: crate::store::ReplyAuthor,
-        lane: crate::store::Lane,
-    ) -> crate::store::NewReply {
-        crate::store::NewReply {
-            conversation,
-            author,
-            text: self.text,
-            html: self.html,
-            markup: self.markup,
-            attachments: Vec::new(),
-            template: None,
-            lane,
-        }
-    }
 }
 
 /// A template and the variants it has, for the API and the inbox's picker.

@@ -9,13 +9,11 @@ use connector_sdk::testing::FakeFailure;
 use connector_sdk::{DeliveryState, DeliveryUpdate, InboundEvent, Suppression};
 use reqwest::Method;
 use serde_json::{Value, json};
-use switchboard::campaigns::segment::Filter;
 use switchboard::campaigns::unsubscribe::{LinkClaims, Purpose};
-use switchboard::domain::{ContactId, Millis};
+use switchboard::domain::{CampaignId, CampaignState, ContactId, Filter, Millis};
 use switchboard::store::Store;
-use switchboard::store::campaigns::{
-    CampaignState, ConsentChange, ImportRow, Lease, PlanChannel, SendResult,
-};
+use switchboard::store::audience::{ConsentChange, ImportRow};
+use switchboard::store::campaigns::{Lease, PlanChannel, SendResult};
 
 use crate::helpers::{TestApp, hook_body, on_each_backend};
 
@@ -617,7 +615,7 @@ async fn one_click_unsubscribe_follows_rfc_8058() {
     // only where it was signed to go.
     let signer = app.campaigns.signer().await.expect("signer");
     let claims = LinkClaims {
-        campaign: id,
+        campaign: CampaignId::new(id),
         contact,
         kind: "telegram".into(),
     };
@@ -1214,7 +1212,7 @@ async fn planning_refreshes_postgresql_statistics_first() {
 }
 
 /// Plans a campaign over everyone reachable in `scope` on one channel and returns its id.
-async fn planned(store: &Store, scope: &str, channel: &PlanChannel) -> i64 {
+async fn planned(store: &Store, scope: &str, channel: &PlanChannel) -> CampaignId {
     let filter = Filter::HasIdentity {
         scope: scope.into(),
     };
@@ -1245,7 +1243,7 @@ fn shop_channel(receiver_deduplicates: bool) -> PlanChannel {
 /// Leases up to `limit` rows of `channel` as of `at`, for [`LEASE_MS`].
 async fn lease(
     store: &Store,
-    id: i64,
+    id: CampaignId,
     channel: &PlanChannel,
     limit: i64,
     at: Millis,
@@ -1389,16 +1387,11 @@ async fn cancelling_leaves_sends_in_flight_to_their_worker_and_settles_a_dead_wo
             .seed_campaign_contacts(10, "webhook:shop", "webhook")
             .await
             .expect("seed");
-        let cancel = |id: i64| {
+        let cancel = |id: CampaignId| {
             let store = store.clone();
             async move {
                 store
-                    .transition_campaign(
-                        id,
-                        &[CampaignState::Running],
-                        CampaignState::Cancelled,
-                        None,
-                    )
+                    .transition_campaign(id, CampaignState::Cancelled, None)
                     .await
                     .expect("cancel");
             }

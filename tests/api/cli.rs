@@ -113,6 +113,58 @@ fn a_bad_config_names_the_file_and_key() {
     );
 }
 
+#[test]
+fn campaign_create_refuses_what_the_api_refuses() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join("switchboard.toml"),
+        "[[channels]]\nname = \"shop\"\nkind = \"webhook\"\nsecret = \"s3cret\"\n\
+         callback_url = \"https://shop.example.com/replies\"\n",
+    )
+    .expect("config");
+    let create = |file: &str, definition: &str| {
+        std::fs::write(dir.path().join(file), definition).expect("definition");
+        switchboard(dir.path(), &["campaign", "create", file])
+    };
+    let channels =
+        r#""filter": {"op": "everyone"}, "channels": [{"channel": "shop", "body": "Hi"}]"#;
+
+    let blank = create("blank.json", &format!(r#"{{"name": "   ", {channels}}}"#));
+    assert!(!blank.status.success(), "{}", stdout(&blank));
+    assert!(
+        stderr(&blank).contains("name: must not be empty"),
+        "{}",
+        stderr(&blank)
+    );
+    let both = create(
+        "both.json",
+        &format!(r#"{{"name": "Sale", "segment_id": 1, {channels}}}"#),
+    );
+    assert!(
+        stderr(&both).contains("give either `segment_id` or `filter`"),
+        "{}",
+        stderr(&both)
+    );
+
+    let good = create(
+        "good.json",
+        &format!(r#"{{"name": "  Sale ", {channels}}}"#),
+    );
+    assert!(good.status.success(), "{}", stderr(&good));
+    assert!(
+        stdout(&good).contains("created draft campaign 1 (Sale)"),
+        "{}",
+        stdout(&good)
+    );
+    let list = switchboard(dir.path(), &["campaign", "list"]);
+    assert_eq!(
+        stdout(&list).lines().count(),
+        2,
+        "only the valid draft was stored: {}",
+        stdout(&list)
+    );
+}
+
 /// The environment of a running `switchboard serve` (read from `/proc`), started with `env`.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn environment_of_serve(env: &[(&str, &str)]) -> Vec<String> {

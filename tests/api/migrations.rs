@@ -105,7 +105,10 @@ mod upgrade_to_lease_records {
             }
             // Opening the store applies the rest.
             let store = db.store().await;
-            let funnel = store.campaign_funnel(1).await.expect("funnel");
+            let funnel = store
+                .campaign_funnel(switchboard::domain::CampaignId::new(1))
+                .await
+                .expect("funnel");
             assert_eq!(
                 (funnel.total.in_doubt, funnel.total.pending),
                 (1, 1),

@@ -1180,7 +1180,7 @@ async fn two_agents_taking_at_once_have_exactly_one_winner() {
                         winners.push(taker);
                     }
                     (_, Err(StoreError::Conflict { constraint })) => {
-                        assert!(constraint.contains("already assigned to agent"));
+                        assert_eq!(constraint, switchboard::store::Conflict::ConversationTaken);
                         losers += 1;
                     }
                     (_, Err(other)) => panic!("unexpected {other:?}"),

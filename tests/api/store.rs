@@ -8,7 +8,7 @@ use switchboard::store::{
     StatusChange, StoreError,
 };
 
-use crate::helpers::on_each_backend;
+use crate::helpers::{TestApp, on_each_backend};
 
 fn message(id: &str, from: &str, text: &str) -> InboundMessage {
     InboundMessage::text(
@@ -535,4 +535,65 @@ async fn a_mixed_batch_is_threaded_like_single_messages() {
         assert_eq!(store.count_messages().await.expect("count"), 5);
     })
     .await;
+}
+
+/// What a refused duplicate tells an API client: 409 with our own words, never the
+/// database's (constraint names, SQL, driver text), on whichever backend the app runs.
+#[tokio::test]
+async fn duplicates_are_refused_in_our_words() {
+    let app = TestApp::spawn().await;
+    let refused = |response: reqwest::Response| async move {
+        let status = response.status();
+        let body: serde_json::Value = response.json().await.expect("json");
+        assert_eq!(status, 409, "{body}");
+        assert_eq!(body["error"]["code"], "conflict");
+        let message = body["error"]["message"]
+            .as_str()
+            .expect("message")
+            .to_owned();
+        for leak in [
+            "UNIQUE",
+            "unique",
+            "duplicate key",
+            "constraint",
+            "_key",
+            "agents.",
+        ] {
+            assert!(!message.contains(leak), "{message:?} leaks {leak:?}");
+        }
+        message
+    };
+    let agent = serde_json::json!({"name": "Eva", "email": "eva@example.com", "role": "agent"});
+    let created = app.post_json("/api/v1/agents", agent.clone()).await;
+    assert_eq!(created.status(), 201);
+    let again = serde_json::json!({"name": "Eva", "email": "EVA@example.com", "role": "agent"});
+    let message = refused(app.post_json("/api/v1/agents", again).await).await;
+    assert_eq!(message, "email: another agent has this address");
+
+    let team = serde_json::json!({"name": "Billing", "members": []});
+    assert_eq!(
+        app.post_json("/api/v1/teams", team.clone()).await.status(),
+        201
+    );
+    let message = refused(app.post_json("/api/v1/teams", team).await).await;
+    assert_eq!(message, "name: another team has this name");
+
+    let contact = serde_json::json!({"email": "jana@example.com"});
+    assert_eq!(
+        app.post_json("/api/v1/contacts", contact).await.status(),
+        201
+    );
+    let twin = serde_json::json!({"email": "JANA@example.com"});
+    let message = refused(app.post_json("/api/v1/contacts", twin).await).await;
+    assert!(message.contains("another contact"), "{message}");
+
+    let segment = serde_json::json!({"name": "VIP", "filter": {"op": "everyone"}});
+    assert_eq!(
+        app.post_json("/api/v1/segments", segment.clone())
+            .await
+            .status(),
+        201
+    );
+    refused(app.post_json("/api/v1/segments", segment).await).await;
+    app.stop().await;
 }

@@ -688,7 +688,8 @@ async fn a_rendered_reply_keeps_its_html_and_markup_through_the_outbox() {
             )
             .expect("render");
         for rendered in [&email, &telegram] {
-            let reply = rendered.clone().into_reply(
+            let reply = switchboard::store::NewReply::from_rendered(
+                rendered.clone(),
                 conversation,
                 switchboard::store::ReplyAuthor::Bot,
                 switchboard::store::Lane::Reply,

@@ -10,7 +10,7 @@ use super::views::{AgentView, ChannelView, CreatedTokenView, TeamView, TokenView
 use crate::domain::{AgentId, Availability, Role, TeamId, TokenId};
 use crate::http::AppState;
 use crate::http::auth::{Admins, Agents, Authorized, Everyone};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ForApi};
 use crate::http::extract::{Json, Path};
 use crate::store::{AgentPatch, NewAgent, NewToken};
 
@@ -21,11 +21,7 @@ pub async fn list_agents(
     _caller: Authorized<Everyone>,
     State(state): State<AppState>,
 ) -> ApiResult<Json<Vec<AgentView>>> {
-    let agents = state
-        .store
-        .list_agents()
-        .await
-        .map_err(|err| ApiError::from_store("agent", err))?;
+    let agents = state.store.list_agents().await.for_api("agent")?;
     Ok(Json(agents.into_iter().map(AgentView::from).collect()))
 }
 
@@ -75,7 +71,7 @@ pub async fn create_agent(
             capacity: request.capacity.unwrap_or(20),
         })
         .await
-        .map_err(|err| ApiError::from_store("agent", err))?;
+        .for_api("agent")?;
     // A new agent starts online: waiting conversations may go to it.
     state.router.wake();
     Ok((StatusCode::CREATED, Json(agent.into())))
@@ -135,12 +131,12 @@ pub async fn update_agent(
             },
         )
         .await
-        .map_err(|err| ApiError::from_store("agent", err))?;
+        .for_api("agent")?;
     state
         .router
         .agent_changed(id, request.availability, caller.agent)
         .await
-        .map_err(|err| ApiError::from_store("agent", err))?;
+        .for_api("agent")?;
     Ok(Json(agent.into()))
 }
 
@@ -151,11 +147,7 @@ pub async fn list_teams(
     _caller: Authorized<Everyone>,
     State(state): State<AppState>,
 ) -> ApiResult<Json<Vec<TeamView>>> {
-    let teams = state
-        .store
-        .list_teams()
-        .await
-        .map_err(|err| ApiError::from_store("team", err))?;
+    let teams = state.store.list_teams().await.for_api("team")?;
     Ok(Json(teams.into_iter().map(TeamView::from).collect()))
 }
 
@@ -184,7 +176,7 @@ pub async fn create_team(
         .store
         .create_team(&name, &request.members)
         .await
-        .map_err(|err| ApiError::from_store("team", err))?;
+        .for_api("team")?;
     Ok((StatusCode::CREATED, Json(team.into())))
 }
 
@@ -208,7 +200,7 @@ pub async fn set_team_members(
         .store
         .set_team_members(id, &request.members)
         .await
-        .map_err(|err| ApiError::from_store("team", err))?;
+        .for_api("team")?;
     Ok(Json(team.into()))
 }
 
@@ -219,11 +211,7 @@ pub async fn list_tokens(
     _caller: Authorized<Admins>,
     State(state): State<AppState>,
 ) -> ApiResult<Json<Vec<TokenView>>> {
-    let tokens = state
-        .store
-        .list_tokens()
-        .await
-        .map_err(|err| ApiError::from_store("token", err))?;
+    let tokens = state.store.list_tokens().await.for_api("token")?;
     Ok(Json(tokens.into_iter().map(TokenView::from).collect()))
 }
 
@@ -258,7 +246,7 @@ pub async fn create_token(
             hash: crate::tokens::hash(&secret),
         })
         .await
-        .map_err(|err| ApiError::from_store("token", err))?;
+        .for_api("token")?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedTokenView {
@@ -276,11 +264,7 @@ pub async fn revoke_token(
     State(state): State<AppState>,
     Path(id): Path<TokenId>,
 ) -> ApiResult<StatusCode> {
-    state
-        .store
-        .revoke_token(id)
-        .await
-        .map_err(|err| ApiError::from_store("token", err))?;
+    state.store.revoke_token(id).await.for_api("token")?;
     state.tokens.clear();
     Ok(StatusCode::NO_CONTENT)
 }

@@ -8,21 +8,22 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::campaigns::quiet::QuietHours;
-use crate::campaigns::segment::{self, Filter};
-use crate::campaigns::spec::{CampaignSpec, ChannelPlan};
 use crate::campaigns::{TestOutcome, TestSendError};
-use crate::domain::{ContactId, Millis};
+use crate::domain::campaign::DefinitionError;
+use crate::domain::quiet_hours::QuietHours;
+use crate::domain::{
+    Audience, Campaign, CampaignDefinition, CampaignId, CampaignSpec, CampaignState, ChannelPlan,
+    ContactId, Filter, Funnel, Millis, SegmentId,
+};
 use crate::http::AppState;
 use crate::http::auth::{Authorized, Everyone, Marketers};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ForApi};
 use crate::http::extract::{Json, Path};
-use crate::store::campaigns::{Campaign, CampaignState, Funnel};
 
 /// A campaign with its funnel.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CampaignView {
-    pub id: i64,
+    pub id: CampaignId,
     pub name: String,
     pub state: CampaignState,
     /// The audience filter.
@@ -51,7 +52,7 @@ pub struct CampaignList {
 /// One line of the list.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CampaignSummary {
-    pub id: i64,
+    pub id: CampaignId,
     pub name: String,
     pub state: CampaignState,
     pub targeted: i64,
@@ -59,14 +60,15 @@ pub struct CampaignSummary {
     pub created_at: DateTime<Utc>,
 }
 
-/// Body of `POST /api/v1/campaigns` and `PUT /api/v1/campaigns/{id}`.
+/// Body of `POST /api/v1/campaigns` and `PUT /api/v1/campaigns/{id}`; `campaign create` reads
+/// files of the same shape. Both become a [`CampaignDefinition`] through its one validation.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCampaignRequest {
     pub name: String,
     /// A saved segment's id (its filter is copied) …
     #[serde(default)]
-    pub segment_id: Option<i64>,
+    pub segment_id: Option<SegmentId>,
     /// … or a filter written inline.
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
@@ -83,19 +85,18 @@ pub struct CreateCampaignRequest {
     pub locale: Option<String>,
 }
 
-impl CreateCampaignRequest {
-    /// The audience as written (a saved segment's id or a filter) and the rest as a spec.
-    pub fn into_parts(self) -> ((Option<i64>, Option<Filter>), CampaignSpec) {
-        (
-            (self.segment_id, self.filter),
-            CampaignSpec {
-                channels: self.channels,
-                quiet_hours: self.quiet_hours,
-                track_opens: self.track_opens,
-                track_clicks: self.track_clicks,
-                locale: self.locale,
-            },
-        )
+impl TryFrom<CreateCampaignRequest> for CampaignDefinition {
+    type Error = DefinitionError;
+
+    fn try_from(request: CreateCampaignRequest) -> Result<Self, Self::Error> {
+        let spec = CampaignSpec {
+            channels: request.channels,
+            quiet_hours: request.quiet_hours,
+            track_opens: request.track_opens,
+            track_clicks: request.track_clicks,
+            locale: request.locale,
+        };
+        CampaignDefinition::validate(&request.name, request.segment_id, request.filter, spec)
     }
 }
 
@@ -145,7 +146,7 @@ async fn view(state: &AppState, campaign: Campaign) -> ApiResult<CampaignView> {
         .store
         .campaign_funnel(campaign.id)
         .await
-        .map_err(|err| ApiError::from_store("campaign", err))?;
+        .for_api("campaign")?;
     Ok(CampaignView {
         id: campaign.id,
         name: campaign.name,
@@ -172,9 +173,8 @@ fn campaign_error(err: crate::store::StoreError) -> ApiError {
     }
 }
 
-/// A campaign definition as create and edit both store it, checked the same way.
+/// A campaign definition as create and edit both store it.
 struct Definition {
-    /// Trimmed, not empty.
     name: String,
     /// A saved segment's filter is copied: later edits of the segment do not move the campaign.
     filter: Filter,
@@ -182,38 +182,25 @@ struct Definition {
     spec: serde_json::Value,
 }
 
-/// Checks a create or edit body: the name, the audience (a saved segment or an inline
-/// filter), and the spec against what is configured.
+/// Checks a create or edit body: the definition itself ([`CampaignDefinition::validate`]),
+/// the saved segment it names, and the spec against what is configured.
 ///
 /// # Errors
 /// `Invalid` naming the field; `NotFound` for an unknown segment.
 async fn definition(state: &AppState, request: CreateCampaignRequest) -> ApiResult<Definition> {
-    let name = request.name.trim().to_owned();
-    if name.is_empty() {
-        return Err(ApiError::Invalid("name: must not be empty".into()));
-    }
-    let (audience, spec) = request.into_parts();
-    let filter = match audience {
-        (Some(id), None) => {
-            state
-                .store
-                .get_segment(id)
-                .await
-                .map_err(|err| ApiError::from_store("segment", err))?
-                .filter
-        }
-        (None, Some(filter)) => filter,
-        _ => {
-            return Err(ApiError::Invalid(
-                "give either `segment_id` or `filter`".into(),
-            ));
-        }
+    let definition =
+        CampaignDefinition::try_from(request).map_err(|err| ApiError::Invalid(err.to_string()))?;
+    let filter = match definition.audience {
+        Audience::Segment(id) => state.store.get_segment(id).await.for_api("segment")?.filter,
+        Audience::Filter(filter) => filter,
     };
-    segment::check(&filter).map_err(|err| ApiError::Invalid(format!("filter: {err}")))?;
-
-    let spec = check_spec(state, spec).await?;
+    let spec = check_spec(state, definition.spec).await?;
     let spec = serde_json::to_value(&spec).map_err(|err| ApiError::Internal(err.into()))?;
-    Ok(Definition { name, filter, spec })
+    Ok(Definition {
+        name: definition.name,
+        filter,
+        spec,
+    })
 }
 
 /// Checks `spec` against the configured channels and templates; its inline texts are trial
@@ -223,7 +210,7 @@ async fn check_spec(state: &AppState, spec: CampaignSpec) -> ApiResult<CampaignS
     state
         .templates
         .off_runtime("campaign", move || {
-            spec.check(&connectors, &templates).map(|()| spec)
+            crate::campaigns::spec::check(&spec, &connectors, &templates).map(|()| spec)
         })
         .await
         .map_err(super::templates::template_error)?
@@ -280,7 +267,7 @@ pub async fn create_campaign(
 pub async fn get_campaign(
     _caller: Authorized<Everyone>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
 ) -> ApiResult<Json<CampaignView>> {
     let campaign = state.store.get_campaign(id).await.map_err(campaign_error)?;
     Ok(Json(view(&state, campaign).await?))
@@ -296,7 +283,7 @@ pub async fn get_campaign(
 pub async fn update_campaign(
     _caller: Authorized<Marketers>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
     Json(request): Json<CreateCampaignRequest>,
 ) -> ApiResult<Json<CampaignView>> {
     let definition = definition(&state, request).await?;
@@ -304,23 +291,19 @@ pub async fn update_campaign(
         .store
         .update_campaign_draft(id, &definition.name, &definition.filter, &definition.spec)
         .await
-        .map_err(|err| match err {
-            crate::store::StoreError::Conflict { constraint } => ApiError::Conflict(constraint),
-            other => campaign_error(other),
-        })?;
+        .map_err(campaign_error)?;
     Ok(Json(view(&state, campaign).await?))
 }
 
 async fn transition(
     state: &AppState,
-    id: i64,
-    from: &[CampaignState],
+    id: CampaignId,
     to: CampaignState,
     at: Option<Millis>,
 ) -> ApiResult<Json<CampaignView>> {
     let (campaign, events) = state
         .store
-        .transition_campaign(id, from, to, at)
+        .transition_campaign(id, to, at)
         .await
         .map_err(campaign_error)?;
     state.events.publish(events);
@@ -337,7 +320,7 @@ async fn transition(
 pub async fn start_campaign(
     _caller: Authorized<Marketers>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
     crate::http::extract::Bytes(body): crate::http::extract::Bytes,
 ) -> ApiResult<Json<CampaignView>> {
     // The body is optional: an empty one starts now.
@@ -352,14 +335,7 @@ pub async fn start_campaign(
     // The channels must still exist: checked here so the marketer hears it, not the log.
     let campaign = state.store.get_campaign(id).await.map_err(campaign_error)?;
     check_spec(&state, spec_of(&campaign)?).await?;
-    transition(
-        &state,
-        id,
-        &[CampaignState::Draft],
-        CampaignState::Scheduled,
-        Some(at),
-    )
-    .await
+    transition(&state, id, CampaignState::Scheduled, Some(at)).await
 }
 
 /// `POST /api/v1/campaigns/{id}/pause`: no more rows are leased; sends in flight finish.
@@ -369,16 +345,9 @@ pub async fn start_campaign(
 pub async fn pause_campaign(
     _caller: Authorized<Marketers>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
 ) -> ApiResult<Json<CampaignView>> {
-    transition(
-        &state,
-        id,
-        &[CampaignState::Running],
-        CampaignState::Paused,
-        None,
-    )
-    .await
+    transition(&state, id, CampaignState::Paused, None).await
 }
 
 /// `POST /api/v1/campaigns/{id}/resume`
@@ -388,16 +357,9 @@ pub async fn pause_campaign(
 pub async fn resume_campaign(
     _caller: Authorized<Marketers>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
 ) -> ApiResult<Json<CampaignView>> {
-    transition(
-        &state,
-        id,
-        &[CampaignState::Paused],
-        CampaignState::Running,
-        None,
-    )
-    .await
+    transition(&state, id, CampaignState::Running, None).await
 }
 
 /// `POST /api/v1/campaigns/{id}/cancel`: nothing more is sent; what was sent stays counted.
@@ -407,21 +369,9 @@ pub async fn resume_campaign(
 pub async fn cancel_campaign(
     _caller: Authorized<Marketers>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
 ) -> ApiResult<Json<CampaignView>> {
-    transition(
-        &state,
-        id,
-        &[
-            CampaignState::Draft,
-            CampaignState::Scheduled,
-            CampaignState::Running,
-            CampaignState::Paused,
-        ],
-        CampaignState::Cancelled,
-        None,
-    )
-    .await
+    transition(&state, id, CampaignState::Cancelled, None).await
 }
 
 /// `POST /api/v1/campaigns/{id}/resend-in-doubt`: sends again the messages a crash left in
@@ -433,7 +383,7 @@ pub async fn cancel_campaign(
 pub async fn resend_in_doubt(
     _caller: Authorized<Marketers>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
 ) -> ApiResult<Json<CampaignView>> {
     let (_, events) = state
         .store
@@ -457,7 +407,7 @@ pub async fn resend_in_doubt(
 pub async fn test_campaign(
     _caller: Authorized<Marketers>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
     Json(request): Json<TestSendRequest>,
 ) -> ApiResult<Json<TestSendReport>> {
     if request.contact_ids.is_empty() || request.contact_ids.len() > 20 {

@@ -13,7 +13,7 @@ use super::templates::{PreviewRequest, PreviewView, Source, preview};
 use crate::domain::{AgentId, CannedContent, CannedResponse, CannedResponseId};
 use crate::http::AppState;
 use crate::http::auth::{Admins, Agents, Authorized};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ForApi};
 use crate::http::extract::{Json, Path};
 use crate::store::NewCannedResponse;
 
@@ -132,15 +132,6 @@ fn label(shortcut: &str) -> String {
     format!("canned:{shortcut}")
 }
 
-fn store_error(err: crate::store::StoreError) -> ApiError {
-    match err {
-        crate::store::StoreError::Conflict { .. } => {
-            ApiError::Conflict("shortcut: another canned response uses it".into())
-        }
-        other => ApiError::from_store("canned response", other),
-    }
-}
-
 /// `GET /api/v1/canned-responses`: every canned response, by shortcut.
 #[utoipa::path(get, path = "/api/v1/canned-responses", tag = "templates",
     responses((status = 200, body = Vec<CannedResponseView>)), security(("bearer" = ["admin", "agent"])))]
@@ -152,7 +143,7 @@ pub async fn list_canned_responses(
         .store
         .list_canned_responses()
         .await
-        .map_err(store_error)?;
+        .for_api("canned response")?;
     Ok(Json(all.into_iter().map(Into::into).collect()))
 }
 
@@ -171,7 +162,7 @@ pub async fn create_canned_response(
         .store
         .create_canned_response(&new)
         .await
-        .map_err(store_error)?;
+        .for_api("canned response")?;
     Ok((StatusCode::CREATED, Json(created.into())))
 }
 
@@ -188,7 +179,7 @@ pub async fn get_canned_response(
         .store
         .get_canned_response(id)
         .await
-        .map_err(store_error)?;
+        .for_api("canned response")?;
     Ok(Json(canned.into()))
 }
 
@@ -208,7 +199,7 @@ pub async fn update_canned_response(
         .store
         .update_canned_response(id, &new)
         .await
-        .map_err(store_error)?;
+        .for_api("canned response")?;
     Ok(Json(updated.into()))
 }
 
@@ -225,7 +216,7 @@ pub async fn delete_canned_response(
         .store
         .delete_canned_response(id)
         .await
-        .map_err(store_error)?;
+        .for_api("canned response")?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -245,7 +236,7 @@ pub async fn preview_canned_response(
         .store
         .get_canned_response(id)
         .await
-        .map_err(store_error)?;
+        .for_api("canned response")?;
     let source = match &canned.content {
         CannedContent::Template(name) => Source::Template(name),
         CannedContent::Body(body) => Source::Body {

@@ -11,7 +11,7 @@ use super::views::{self, ContactPage, ContactView};
 use crate::domain::ContactId;
 use crate::http::AppState;
 use crate::http::auth::{Authorized, Everyone};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ForApi};
 use crate::http::extract::{Json, Path, Query};
 use crate::store::{ContactPatch, NewContact, PageRequest};
 
@@ -43,7 +43,7 @@ pub async fn search_contacts(
             },
         )
         .await
-        .map_err(|err| ApiError::from_store("contact", err))?;
+        .for_api("contact")?;
     let (items, next_cursor) = views::page(page);
     Ok(Json(ContactPage { items, next_cursor }))
 }
@@ -56,11 +56,7 @@ pub async fn get_contact(
     State(state): State<AppState>,
     Path(id): Path<ContactId>,
 ) -> ApiResult<Json<ContactView>> {
-    let contact = state
-        .store
-        .get_contact(id)
-        .await
-        .map_err(|err| ApiError::from_store("contact", err))?;
+    let contact = state.store.get_contact(id).await.for_api("contact")?;
     Ok(Json(contact.into()))
 }
 
@@ -162,11 +158,7 @@ pub async fn create_contact(
         tags: validate_labels("tags", &request.tags)?,
         identities: Vec::new(),
     };
-    let (contact, events) = state
-        .store
-        .create_contact(&new)
-        .await
-        .map_err(|err| ApiError::from_store("contact", err))?;
+    let (contact, events) = state.store.create_contact(&new).await.for_api("contact")?;
     state.events.publish(events);
     Ok((StatusCode::CREATED, Json(contact.into())))
 }
@@ -227,7 +219,7 @@ pub async fn update_contact(
         .store
         .update_contact(id, &patch)
         .await
-        .map_err(|err| ApiError::from_store("contact", err))?;
+        .for_api("contact")?;
     state.events.publish(events);
     Ok(Json(contact.into()))
 }

@@ -17,11 +17,11 @@ use crate::domain::{
 };
 use crate::http::AppState;
 use crate::http::auth::{Agents, Authorized};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ForApi};
 use crate::http::extract::{Json, Path, Query};
 use crate::store::{
     AssigneeFilter, Assignment, ConversationFilter, ConversationPatch, Lane, NewReply, PageRequest,
-    ReplyAuthor, StatusChange, StoreError,
+    ReplyAuthor, StatusChange,
 };
 
 /// Longest message text accepted from the API.
@@ -82,7 +82,7 @@ pub async fn list_conversations(
             },
         )
         .await
-        .map_err(|err| ApiError::from_store("conversation", err))?;
+        .for_api("conversation")?;
     let (items, next_cursor) = views::page(page);
     Ok(Json(ConversationPage { items, next_cursor }))
 }
@@ -114,7 +114,7 @@ pub async fn list_queue(
         .store
         .list_queue(state.router.rules(), limit)
         .await
-        .map_err(|err| ApiError::from_store("conversation", err))?;
+        .for_api("conversation")?;
     Ok(Json(
         waiting
             .into_iter()
@@ -144,15 +144,11 @@ pub async fn take(
     let agent = caller.agent.ok_or_else(|| {
         ApiError::Invalid("this token acts as no agent, so it cannot take conversations".into())
     })?;
-    let (conversation, events) = match state.store.take_conversation(id, agent).await {
-        Ok(taken) => taken,
-        Err(StoreError::Conflict { constraint }) => {
-            return Err(ApiError::Conflict(format!(
-                "someone else took this conversation first ({constraint})"
-            )));
-        }
-        Err(err) => return Err(ApiError::from_store("conversation", err)),
-    };
+    let (conversation, events) = state
+        .store
+        .take_conversation(id, agent)
+        .await
+        .for_api("conversation")?;
     state.events.publish(events);
     Ok(Json(conversation.into()))
 }
@@ -170,7 +166,7 @@ pub async fn get_conversation(
         .store
         .get_conversation(id)
         .await
-        .map_err(|err| ApiError::from_store("conversation", err))?;
+        .for_api("conversation")?;
     let window = reply_window(&state, &conversation).await?;
     Ok(Json(ConversationDetailView {
         conversation: conversation.into(),
@@ -190,7 +186,7 @@ async fn reply_window(state: &AppState, conversation: &Conversation) -> ApiResul
             .store
             .last_inbound_at(conversation.id)
             .await
-            .map_err(|err| ApiError::from_store("conversation", err))?,
+            .for_api("conversation")?,
         None => None,
     };
     Ok(ReplyWindow::at(length, last_inbound, Millis::now()))
@@ -246,7 +242,7 @@ pub async fn update_conversation(
         .store
         .update_conversation(id, &patch, caller.agent)
         .await
-        .map_err(|err| ApiError::from_store("conversation", err))?;
+        .for_api("conversation")?;
     state.events.publish(events);
     Ok(Json(conversation.into()))
 }
@@ -280,7 +276,7 @@ pub async fn list_messages(
             },
         )
         .await
-        .map_err(|err| ApiError::from_store("conversation", err))?;
+        .for_api("conversation")?;
     let (items, next_cursor) = views::page(page);
     Ok(Json(MessagePage { items, next_cursor }))
 }
@@ -351,7 +347,7 @@ pub async fn reply(
         .store
         .get_conversation(id)
         .await
-        .map_err(|err| ApiError::from_store("conversation", err))?;
+        .for_api("conversation")?;
     let connector = state.connectors.get(&conversation.channel);
     let (mut html, mut markup) = (None, None);
     let (text, template) = match request.template {
@@ -417,7 +413,7 @@ pub async fn reply(
         .store
         .add_reply(&reply)
         .await
-        .map_err(|err| ApiError::from_store("conversation", err))?;
+        .for_api("conversation")?;
     state.events.publish(events);
     state.dispatch_wake.notify_one();
     Ok((StatusCode::ACCEPTED, Json(message.into())))
@@ -470,7 +466,7 @@ pub async fn add_note(
         .store
         .add_note(id, caller.agent, &request.text)
         .await
-        .map_err(|err| ApiError::from_store("conversation", err))?;
+        .for_api("conversation")?;
     state.events.publish(events);
     Ok((StatusCode::CREATED, Json(message.into())))
 }
@@ -501,7 +497,7 @@ pub async fn assign(
         .store
         .assign_conversation(id, &assignment, caller.agent)
         .await
-        .map_err(|err| ApiError::from_store("conversation", err))?;
+        .for_api("conversation")?;
     state.events.publish(events);
     Ok(Json(conversation.into()))
 }
@@ -533,7 +529,7 @@ pub async fn set_status(
         .store
         .set_conversation_status(id, &change, caller.agent)
         .await
-        .map_err(|err| ApiError::from_store("conversation", err))?;
+        .for_api("conversation")?;
     state.events.publish(events);
     Ok(Json(conversation.into()))
 }

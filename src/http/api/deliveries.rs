@@ -9,7 +9,7 @@ use super::views::{self, DeliveryPage, MessageView};
 use crate::domain::MessageId;
 use crate::http::AppState;
 use crate::http::auth::{Agents, Authorized};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ForApi};
 use crate::http::extract::{Json, Path, Query};
 use crate::store::{OutboxState, PageRequest};
 
@@ -52,7 +52,7 @@ pub async fn list_deliveries(
             },
         )
         .await
-        .map_err(|err| ApiError::from_store("delivery", err))?;
+        .for_api("delivery")?;
     let (items, next_cursor) = views::page(page);
     Ok(Json(DeliveryPage { items, next_cursor }))
 }
@@ -70,7 +70,7 @@ pub async fn retry_message(
         .store
         .retry_message(id)
         .await
-        .map_err(|err| ApiError::from_store("outbound message", err))?;
+        .for_api("outbound message")?;
     state.events.publish(events);
     state.dispatch_wake.notify_one();
     Ok((StatusCode::ACCEPTED, Json(message.into())))

@@ -12,7 +12,7 @@ use super::views::RevisionView;
 use crate::domain::MessageId;
 use crate::http::AppState;
 use crate::http::auth::{Agents, Authorized};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ForApi};
 use crate::http::extract::{Json, Path, Query};
 
 /// `GET /api/v1/messages/{id}/revisions`: earlier texts of an edited message, oldest first.
@@ -24,11 +24,7 @@ pub async fn list_revisions(
     State(state): State<AppState>,
     Path(id): Path<MessageId>,
 ) -> ApiResult<Json<Vec<RevisionView>>> {
-    let revisions = state
-        .store
-        .list_revisions(id)
-        .await
-        .map_err(|err| ApiError::from_store("message", err))?;
+    let revisions = state.store.list_revisions(id).await.for_api("message")?;
     Ok(Json(
         revisions.into_iter().map(RevisionView::from).collect(),
     ))
@@ -124,11 +120,7 @@ pub async fn download_attachment(
     State(state): State<AppState>,
     Path((id, index)): Path<(MessageId, usize)>,
 ) -> ApiResult<Response> {
-    let message = state
-        .store
-        .get_message(id)
-        .await
-        .map_err(|err| ApiError::from_store("message", err))?;
+    let message = state.store.get_message(id).await.for_api("message")?;
     let attachment = message
         .attachments
         .get(index)
@@ -199,11 +191,7 @@ pub async fn remote_image(
     Path(id): Path<MessageId>,
     Query(query): Query<RemoteImageQuery>,
 ) -> ApiResult<Response> {
-    let message = state
-        .store
-        .get_message(id)
-        .await
-        .map_err(|err| ApiError::from_store("message", err))?;
+    let message = state.store.get_message(id).await.for_api("message")?;
     // The sanitised HTML writes `&` in attributes as `&amp;`.
     let html = message.html.unwrap_or_default();
     let quoted = |url: &str| [format!("\"{url}\""), format!("'{url}'")];

@@ -11,7 +11,7 @@ use super::views::EventView;
 use crate::domain::{AgentId, Availability, ConversationId};
 use crate::http::AppState;
 use crate::http::auth::{Admins, Agents, Authorized, Caller};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ForApi};
 use crate::http::extract::{Json, Path};
 use crate::http::presence::{PresenceState, PresenceView};
 
@@ -48,14 +48,9 @@ pub async fn set_presence(
             .store
             .get_conversation(id)
             .await
-            .map_err(|err| ApiError::from_store("conversation", err))?;
+            .for_api("conversation")?;
     }
-    let name = state
-        .store
-        .get_agent(agent)
-        .await
-        .map_err(|err| ApiError::from_store("agent", err))?
-        .name;
+    let name = state.store.get_agent(agent).await.for_api("agent")?.name;
     Ok(Json(state.presence.update(id, agent, &name, request.state)))
 }
 
@@ -116,12 +111,12 @@ pub async fn list_activity(
         .store
         .get_conversation(id)
         .await
-        .map_err(|err| ApiError::from_store("conversation", err))?;
+        .for_api("conversation")?;
     let events = state
         .store
         .list_conversation_activity(id, 500)
         .await
-        .map_err(|err| ApiError::from_store("conversation", err))?;
+        .for_api("conversation")?;
     Ok(Json(events.iter().map(EventView::from).collect()))
 }
 
@@ -142,11 +137,7 @@ pub async fn reset_password(
 ) -> ApiResult<Json<PasswordView>> {
     let password = crate::passwords::generate();
     let hash = hash_blocking(password.clone()).await?;
-    state
-        .store
-        .set_password(id, &hash)
-        .await
-        .map_err(|err| ApiError::from_store("agent", err))?;
+    state.store.set_password(id, &hash).await.for_api("agent")?;
     state.presence.forget(id);
     Ok(Json(PasswordView { password }))
 }

@@ -10,16 +10,17 @@ use utoipa::ToSchema;
 
 use crate::automation::rule::RuleSpec;
 use crate::automation::{ActiveRule, RuleSource, check_rule};
+use crate::domain::RuleId;
 use crate::http::AppState;
 use crate::http::auth::{Admins, Agents, Authorized};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ForApi};
 use crate::http::extract::{Json, Path};
 use crate::store::automation::StoredRule;
 
 /// A rule with where it comes from. Only `api` rules have an id and can be changed here.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct RuleView {
-    pub id: Option<i64>,
+    pub id: Option<RuleId>,
     pub source: RuleSource,
     /// The place in the evaluation order, from 1.
     pub order: usize,
@@ -36,7 +37,7 @@ pub struct RuleList {
 /// A rule made through the API, as stored.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct StoredRuleView {
-    pub id: i64,
+    pub id: RuleId,
     /// Order among API rules (config rules always come first).
     pub position: i64,
     #[serde(flatten)]
@@ -83,15 +84,6 @@ fn checked(state: &AppState, request: &RuleRequest) -> ApiResult<serde_json::Val
     serde_json::to_value(&request.rule).map_err(|err| ApiError::Internal(err.into()))
 }
 
-fn store_error(err: crate::store::StoreError) -> ApiError {
-    match err {
-        crate::store::StoreError::Conflict { .. } => {
-            ApiError::Conflict("name: another rule has this name".into())
-        }
-        other => ApiError::from_store("rule", other),
-    }
-}
-
 /// `GET /api/v1/rules`
 #[utoipa::path(get, path = "/api/v1/rules", tag = "rules",
     responses((status = 200, body = RuleList)), security(("bearer" = ["admin", "agent"])))]
@@ -99,11 +91,7 @@ pub async fn list_rules(
     _caller: Authorized<Agents>,
     State(state): State<AppState>,
 ) -> ApiResult<Json<RuleList>> {
-    let rules = state
-        .automation
-        .rules()
-        .await
-        .map_err(|err| ApiError::from_store("rule", err))?;
+    let rules = state.automation.rules().await.for_api("rule")?;
     let items = rules
         .into_iter()
         .enumerate()
@@ -131,7 +119,7 @@ pub async fn create_rule(
         .store
         .create_rule(&request.rule.name, &definition, request.position)
         .await
-        .map_err(store_error)?;
+        .for_api("rule")?;
     Ok((StatusCode::CREATED, Json(view(stored)?)))
 }
 
@@ -142,9 +130,9 @@ pub async fn create_rule(
 pub async fn get_rule(
     _caller: Authorized<Agents>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<RuleId>,
 ) -> ApiResult<Json<StoredRuleView>> {
-    let stored = state.store.get_rule(id).await.map_err(store_error)?;
+    let stored = state.store.get_rule(id).await.for_api("rule")?;
     Ok(Json(view(stored)?))
 }
 
@@ -156,7 +144,7 @@ pub async fn get_rule(
 pub async fn replace_rule(
     _caller: Authorized<Admins>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<RuleId>,
     Json(request): Json<RuleRequest>,
 ) -> ApiResult<Json<StoredRuleView>> {
     let definition = checked(&state, &request)?;
@@ -164,7 +152,7 @@ pub async fn replace_rule(
         .store
         .update_rule(id, &request.rule.name, &definition, request.position)
         .await
-        .map_err(store_error)?;
+        .for_api("rule")?;
     Ok(Json(view(stored)?))
 }
 
@@ -174,8 +162,8 @@ pub async fn replace_rule(
 pub async fn delete_rule(
     _caller: Authorized<Admins>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<RuleId>,
 ) -> ApiResult<StatusCode> {
-    state.store.delete_rule(id).await.map_err(store_error)?;
+    state.store.delete_rule(id).await.for_api("rule")?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -8,18 +8,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::campaigns::import::{self, ImportOptions};
-use crate::campaigns::segment::{self, Filter};
-use crate::domain::ContactId;
+use crate::domain::{ContactId, Filter, Segment, SegmentId};
 use crate::http::AppState;
 use crate::http::auth::{Authorized, Everyone, Marketers};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ForApi};
 use crate::http::extract::{Json, Path};
-use crate::store::campaigns::{ConsentChange, Segment};
+use crate::store::audience::ConsentChange;
 
 /// A saved segment.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SegmentView {
-    pub id: i64,
+    pub id: SegmentId,
     pub name: String,
     /// The typed filter (see README, "Segments").
     #[schema(value_type = Object)]
@@ -77,25 +76,21 @@ fn checked(request: &SegmentRequest) -> ApiResult<()> {
     if request.name.trim().is_empty() {
         return Err(ApiError::Invalid("name: must not be empty".into()));
     }
-    segment::check(&request.filter).map_err(|err| ApiError::Invalid(format!("filter: {err}")))
-}
-
-fn segment_error(err: crate::store::StoreError) -> ApiError {
-    match err {
-        crate::store::StoreError::Conflict { .. } => {
-            ApiError::Conflict("name: another segment has this name".into())
-        }
-        other => ApiError::from_store("segment", other),
-    }
+    request
+        .filter
+        .check()
+        .map_err(|err| ApiError::Invalid(format!("filter: {err}")))
 }
 
 async fn preview(state: &AppState, filter: &Filter, sample: Option<i64>) -> ApiResult<PreviewView> {
-    segment::check(filter).map_err(|err| ApiError::Invalid(format!("filter: {err}")))?;
+    filter
+        .check()
+        .map_err(|err| ApiError::Invalid(format!("filter: {err}")))?;
     let (count, ids) = state
         .store
         .preview_segment(filter, sample.unwrap_or(10).clamp(0, 100))
         .await
-        .map_err(|err| ApiError::from_store("segment", err))?;
+        .for_api("segment")?;
     Ok(PreviewView {
         count,
         sample: ids.into_iter().map(ContactId::get).collect(),
@@ -113,7 +108,7 @@ pub async fn list_segments(
         .store
         .list_segments()
         .await
-        .map_err(segment_error)?
+        .for_api("segment")?
         .into_iter()
         .map(SegmentView::from)
         .collect();
@@ -134,7 +129,7 @@ pub async fn create_segment(
         .store
         .create_segment(request.name.trim(), &request.filter)
         .await
-        .map_err(segment_error)?;
+        .for_api("segment")?;
     Ok((StatusCode::CREATED, Json(segment.into())))
 }
 
@@ -145,9 +140,9 @@ pub async fn create_segment(
 pub async fn get_segment(
     _caller: Authorized<Everyone>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<SegmentId>,
 ) -> ApiResult<Json<SegmentView>> {
-    let segment = state.store.get_segment(id).await.map_err(segment_error)?;
+    let segment = state.store.get_segment(id).await.for_api("segment")?;
     Ok(Json(segment.into()))
 }
 
@@ -159,7 +154,7 @@ pub async fn get_segment(
 pub async fn replace_segment(
     _caller: Authorized<Marketers>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<SegmentId>,
     Json(request): Json<SegmentRequest>,
 ) -> ApiResult<Json<SegmentView>> {
     checked(&request)?;
@@ -167,7 +162,7 @@ pub async fn replace_segment(
         .store
         .update_segment(id, request.name.trim(), &request.filter)
         .await
-        .map_err(segment_error)?;
+        .for_api("segment")?;
     Ok(Json(segment.into()))
 }
 
@@ -177,13 +172,9 @@ pub async fn replace_segment(
 pub async fn delete_segment(
     _caller: Authorized<Marketers>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<SegmentId>,
 ) -> ApiResult<StatusCode> {
-    state
-        .store
-        .delete_segment(id)
-        .await
-        .map_err(segment_error)?;
+    state.store.delete_segment(id).await.for_api("segment")?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -194,9 +185,9 @@ pub async fn delete_segment(
 pub async fn preview_saved_segment(
     _caller: Authorized<Everyone>,
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<SegmentId>,
 ) -> ApiResult<Json<PreviewView>> {
-    let segment = state.store.get_segment(id).await.map_err(segment_error)?;
+    let segment = state.store.get_segment(id).await.for_api("segment")?;
     Ok(Json(preview(&state, &segment.filter, None).await?))
 }
 
@@ -251,15 +242,12 @@ pub async fn run_import(
     let parsed = import::parse(data, options).map_err(ApiError::Invalid)?;
     let mut rejected = parsed.rejected;
     let (outcome, events) = if options.strict && !rejected.is_empty() {
-        (
-            crate::store::campaigns::ImportOutcome::default(),
-            Vec::new(),
-        )
+        (crate::store::audience::ImportOutcome::default(), Vec::new())
     } else {
         store
             .import_contacts(&parsed.rows, source, options.strict)
             .await
-            .map_err(|err| ApiError::from_store("contact", err))?
+            .for_api("contact")?
     };
     rejected.extend(outcome.rejected);
     rejected.sort_by_key(|(line, _)| *line);
@@ -338,7 +326,7 @@ async fn consents(state: &AppState, id: ContactId) -> ApiResult<ConsentList> {
         .store
         .list_consents(id)
         .await
-        .map_err(|err| ApiError::from_store("contact", err))?
+        .for_api("contact")?
         .into_iter()
         .map(|consent| ConsentView {
             channel: consent.channel,
@@ -393,6 +381,6 @@ pub async fn set_consents(
         .store
         .set_consents(id, &changes)
         .await
-        .map_err(|err| ApiError::from_store("contact", err))?;
+        .for_api("contact")?;
     Ok(Json(consents(&state, id).await?))
 }

@@ -7,12 +7,13 @@ use connector_sdk::ChannelKind;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::Rendered;
 use crate::domain::{AgentId, Conversation, ConversationId};
 use crate::http::AppState;
 use crate::http::auth::{Agents, Authorized};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ForApi};
 use crate::http::extract::{Json, Path};
-use crate::templates::{Rendered, TemplateContext, TemplateError, TemplateInfo};
+use crate::templates::{TemplateContext, TemplateError, TemplateInfo};
 
 /// What a preview or a reply renders: a named template, or template text of its own.
 pub enum Source<'a> {
@@ -100,7 +101,7 @@ pub async fn preview(
                 .store
                 .get_conversation(id)
                 .await
-                .map_err(|err| ApiError::from_store("conversation", err))?;
+                .for_api("conversation")?;
             conversation_context(state, &conversation, agent).await?
         }
         None => (
@@ -142,15 +143,9 @@ pub async fn conversation_context(
         .store
         .get_contact(conversation.contact_id)
         .await
-        .map_err(|err| ApiError::from_store("contact", err))?;
+        .for_api("contact")?;
     let agent = match agent {
-        Some(id) => Some(
-            state
-                .store
-                .get_agent(id)
-                .await
-                .map_err(|err| ApiError::from_store("agent", err))?,
-        ),
+        Some(id) => Some(state.store.get_agent(id).await.for_api("agent")?),
         None => None,
     };
     // A channel no longer configured still renders, as plain text.

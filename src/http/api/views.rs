@@ -41,7 +41,7 @@ pub struct ConversationView {
 pub struct SlaView {
     pub policy: String,
     /// `on_track`, `at_risk`, `breached` or `met`, as of now.
-    pub status: crate::automation::sla::SlaStatus,
+    pub status: crate::domain::SlaStatus,
     /// The earliest pending due time.
     pub next_due_at: Option<DateTime<Utc>>,
     /// Each target's clock (epoch milliseconds): due, at-risk, met and breached times.
@@ -51,7 +51,7 @@ pub struct SlaView {
 
 impl SlaView {
     fn of(sla: Option<&serde_json::Value>) -> Option<Self> {
-        let state = crate::automation::sla::SlaState::from_json(sla?)?;
+        let state = crate::domain::SlaState::from_json(sla?)?;
         Some(Self {
             policy: state.policy.clone(),
             status: state.status(crate::domain::Millis::now()),

@@ -14,7 +14,7 @@ use crate::domain::{
 };
 use crate::http::AppState;
 use crate::http::auth::{Admins, Authorized};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ForApi};
 use crate::http::extract::{Json, Path, Query};
 use crate::store::{NewWebhook, PageRequest, WebhookPatch};
 
@@ -345,7 +345,7 @@ pub async fn replay_webhook_delivery(
         .store
         .replay_webhook_delivery(id)
         .await
-        .map_err(|err| ApiError::from_store("webhook delivery", err))?;
+        .for_api("webhook delivery")?;
     state.webhooks_wake.notify_one();
     Ok((StatusCode::ACCEPTED, Json(delivery.into())))
 }

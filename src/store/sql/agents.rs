@@ -1,12 +1,11 @@
-// Agents and teams. (Included once per backend.)
+//! Agents and teams. (Compiled once per backend.)
 
-use super::common::{begin, Conn, Pool};
+use super::common::{Conn, Pool, begin};
 use crate::domain::{Agent, AgentId, Millis, Team, TeamId};
 use crate::store::rows::{AgentRow, TeamRow};
-use crate::store::{AgentPatch, NewAgent, StoreError, StoreResult};
+use crate::store::{AgentPatch, Conflict, NewAgent, StoreError, StoreResult};
 
-const AGENT_SELECT: &str =
-    "SELECT id, name, email, role, availability, capacity, takes_conversations, created_at \
+const AGENT_SELECT: &str = "SELECT id, name, email, role, availability, capacity, takes_conversations, created_at \
      FROM agents";
 
 /// Creates an agent; the email must be unused.
@@ -101,9 +100,9 @@ async fn replace_members(conn: &mut Conn, team: i64, members: &[AgentId]) -> Sto
         .execute(&mut *conn)
         .await
         .map_err(|err| match StoreError::from(err) {
-            StoreError::Conflict { .. } => {
-                StoreError::Invalid(format!("members: no agent {agent}"))
-            }
+            StoreError::Conflict {
+                constraint: Conflict::Reference,
+            } => StoreError::Invalid(format!("members: no agent {agent}")),
             other => other,
         })?;
     }
@@ -111,7 +110,12 @@ async fn replace_members(conn: &mut Conn, team: i64, members: &[AgentId]) -> Sto
 }
 
 /// Creates a team with members.
-pub async fn create_team(pool: &Pool, name: &str, members: &[AgentId], now: Millis) -> StoreResult<Team> {
+pub async fn create_team(
+    pool: &Pool,
+    name: &str,
+    members: &[AgentId],
+    now: Millis,
+) -> StoreResult<Team> {
     let mut tx = begin(pool).await?;
     let id: i64 =
         sqlx::query_scalar("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id")

@@ -1,36 +1,17 @@
-// Marketers' audience: marketing consent, CSV import rows, saved segments and their live
-// preview, and benchmark seeding. (Included once per backend.)
+//! Marketers' audience: marketing consent, CSV import rows, saved segments and their live
+//! preview, and benchmark seeding. (Compiled once per backend.)
 
 use std::collections::HashSet;
 
 use serde_json::json;
 
-use super::common::{begin, insert_events, Conn, Pool};
 use super::IS_POSTGRES;
-use crate::campaigns::segment::{compile, Bind, Filter};
-use crate::domain::{ContactId, Event, EventKind, Millis};
-use crate::store::campaigns::{Consent, ConsentChange, ImportOutcome, ImportRow, Segment};
+use super::common::{Conn, Pool, begin, insert_events};
+use crate::domain::{ContactId, Event, EventKind, Filter, Millis, Segment, SegmentId};
+use crate::store::audience::{Consent, ConsentChange, ImportOutcome, ImportRow};
 use crate::store::rows::NewEvent;
+use crate::store::segment_sql::{bind_compiled, compile};
 use crate::store::{StoreError, StoreResult};
-
-/// Binds a compiled segment's values, in order, onto a query of any shape.
-macro_rules! bind_all {
-    ($query:expr, $binds:expr) => {{
-        let mut query = $query;
-        for bind in $binds {
-            query = match bind {
-                Bind::Text(text) => query.bind(text.clone()),
-                Bind::Int(int) => query.bind(*int),
-                Bind::Real(real) => query.bind(*real),
-            };
-        }
-        query
-    }};
-}
-
-fn filter_error(err: crate::campaigns::segment::FilterError) -> StoreError {
-    StoreError::Invalid(format!("filter: {err}"))
-}
 
 /// An event about a contact.
 pub fn contact_event(kind: EventKind, contact: i64, data: serde_json::Value) -> NewEvent {
@@ -85,7 +66,11 @@ pub async fn write_consent(
     )
     .bind(contact)
     .bind(&change.channel)
-    .bind(if change.granted { "granted" } else { "withdrawn" })
+    .bind(if change.granted {
+        "granted"
+    } else {
+        "withdrawn"
+    })
     .bind(&change.source)
     .bind(&change.proof)
     .bind(now.0)
@@ -152,11 +137,13 @@ async fn write_row(conn: &mut Conn, contact: i64, row: &ImportRow, now: Millis) 
         .await?;
     }
     for tag in &row.tags {
-        sqlx::query("INSERT INTO contact_tags (contact_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(contact)
-            .bind(tag)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO contact_tags (contact_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(contact)
+        .bind(tag)
+        .execute(&mut *conn)
+        .await?;
     }
     for consent in &row.consents {
         write_consent(conn, contact, consent, now).await?;
@@ -263,7 +250,7 @@ type SegmentRow = (i64, String, sqlx::types::Json<Filter>, i64, i64);
 fn segment(row: SegmentRow) -> Segment {
     let (id, name, filter, created_at, updated_at) = row;
     Segment {
-        id,
+        id: SegmentId::new(id),
         name,
         filter: filter.0,
         created_at: Millis(created_at).to_datetime(),
@@ -282,7 +269,8 @@ pub async fn list_segments(pool: &Pool) -> StoreResult<Vec<Segment>> {
 }
 
 /// One saved segment.
-pub async fn get_segment(pool: &Pool, id: i64) -> StoreResult<Segment> {
+pub async fn get_segment(pool: &Pool, id: SegmentId) -> StoreResult<Segment> {
+    let id = id.get();
     let row: SegmentRow = sqlx::query_as(
         "SELECT id, name, filter, created_at, updated_at FROM segments WHERE id = $1",
     )
@@ -294,7 +282,12 @@ pub async fn get_segment(pool: &Pool, id: i64) -> StoreResult<Segment> {
 }
 
 /// Saves a segment.
-pub async fn create_segment(pool: &Pool, name: &str, filter: &Filter, now: Millis) -> StoreResult<Segment> {
+pub async fn create_segment(
+    pool: &Pool,
+    name: &str,
+    filter: &Filter,
+    now: Millis,
+) -> StoreResult<Segment> {
     let row: SegmentRow = sqlx::query_as(
         "INSERT INTO segments (name, filter, created_at, updated_at) VALUES ($1, $2, $3, $3) \
          RETURNING id, name, filter, created_at, updated_at",
@@ -310,11 +303,12 @@ pub async fn create_segment(pool: &Pool, name: &str, filter: &Filter, now: Milli
 /// Replaces a segment.
 pub async fn update_segment(
     pool: &Pool,
-    id: i64,
+    id: SegmentId,
     name: &str,
     filter: &Filter,
     now: Millis,
 ) -> StoreResult<Segment> {
+    let id = id.get();
     let row: SegmentRow = sqlx::query_as(
         "UPDATE segments SET name = $2, filter = $3, updated_at = $4 WHERE id = $1 \
          RETURNING id, name, filter, created_at, updated_at",
@@ -330,7 +324,8 @@ pub async fn update_segment(
 }
 
 /// Deletes a segment (campaigns keep their own copy of the filter).
-pub async fn delete_segment(pool: &Pool, id: i64) -> StoreResult<()> {
+pub async fn delete_segment(pool: &Pool, id: SegmentId) -> StoreResult<()> {
+    let id = id.get();
     let done = sqlx::query("DELETE FROM segments WHERE id = $1")
         .bind(id)
         .execute(pool)
@@ -348,9 +343,12 @@ pub async fn preview(
     sample: i64,
     now: Millis,
 ) -> StoreResult<(i64, Vec<ContactId>)> {
-    let compiled = compile(filter, IS_POSTGRES, 1, now).map_err(filter_error)?;
-    let count_sql = format!("SELECT count(*) FROM contacts c WHERE {}", compiled.condition);
-    let count: i64 = bind_all!(sqlx::query_scalar(&count_sql), &compiled.binds)
+    let compiled = compile(filter, IS_POSTGRES, 1, now)?;
+    let count_sql = format!(
+        "SELECT count(*) FROM contacts c WHERE {}",
+        compiled.condition
+    );
+    let count: i64 = bind_compiled!(sqlx::query_scalar(&count_sql), &compiled.binds)
         .fetch_one(pool)
         .await?;
     let limit = format!("${}", compiled.binds.len() + 1);
@@ -358,7 +356,7 @@ pub async fn preview(
         "SELECT c.id FROM contacts c WHERE {} ORDER BY c.id LIMIT {limit}",
         compiled.condition
     );
-    let ids: Vec<i64> = bind_all!(sqlx::query_scalar(&sample_sql), &compiled.binds)
+    let ids: Vec<i64> = bind_compiled!(sqlx::query_scalar(&sample_sql), &compiled.binds)
         .bind(sample)
         .fetch_all(pool)
         .await?;
@@ -367,7 +365,13 @@ pub async fn preview(
 
 /// Benchmark seeding: `count` contacts with an identity in `scope` and granted consent for
 /// `kind`, in three set-based statements. Returns the first new contact id.
-pub async fn seed(pool: &Pool, count: i64, scope: &str, kind: &str, now: Millis) -> StoreResult<i64> {
+pub async fn seed(
+    pool: &Pool,
+    count: i64,
+    scope: &str,
+    kind: &str,
+    now: Millis,
+) -> StoreResult<i64> {
     let mut tx = begin(pool).await?;
     let before: i64 = sqlx::query_scalar("SELECT COALESCE(max(id), 0) FROM contacts")
         .fetch_one(&mut *tx)
@@ -381,7 +385,11 @@ pub async fn seed(pool: &Pool, count: i64, scope: &str, kind: &str, now: Millis)
          INSERT INTO contacts (name, email, attributes, created_at, updated_at) \
          SELECT 'Bench ' || n, 'bench' || n || '@example.test', '{}', $2, $2 FROM seq"
     };
-    sqlx::query(insert).bind(count).bind(now.0).execute(&mut *tx).await?;
+    sqlx::query(insert)
+        .bind(count)
+        .bind(now.0)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(
         "INSERT INTO contact_identities (contact_id, scope, external_id, created_at) \
          SELECT id, $1, CASE WHEN $1 = 'email' THEN email ELSE CAST(id AS TEXT) END, $2 \

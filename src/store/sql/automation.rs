@@ -1,36 +1,44 @@
-// Automation: API rules, the rule engine's cursor in the event log, exact timers, and applying
-// what rules decided: each rule's actions all-or-nothing inside a savepoint, every action
-// recorded as an activity line, automatic replies behind the loop guards.
-// (Included once per backend.)
+//! Automation: API rules, the rule engine's cursor in the event log, exact timers, and applying
+//! what rules decided: each rule's actions all-or-nothing inside a savepoint, every action
+//! recorded as an activity line, automatic replies behind the loop guards.
+//! (Compiled once per backend.)
 
 use serde_json::json;
 use sqlx::Connection;
 
-use super::common::{begin, conversation, conversation_event, insert_events, Conn, Pool};
-use super::conversations::{assign_in, set_status_in, update_in};
-use super::common::message;
-use super::messages::{add_note_in, add_reply_in, message_event};
 use super::IS_POSTGRES;
+use super::common::message;
+use super::common::{Conn, Pool, begin, conversation, conversation_event, insert_events};
+use super::conversations::{assign_in, set_status_in, update_in};
+use super::messages::{add_note_in, add_reply_in, message_event};
 use crate::domain::{
-    AgentId, ConversationId, ConversationStatus, Event, EventId, EventKind, Millis, TeamId,
+    AgentId, ConversationId, ConversationStatus, Event, EventId, EventKind, Millis, RuleId,
+    SlaBreach, TeamId,
 };
 use crate::store::automation::{
-    ConversationWork, PlannedAction, ReplyGuard, RuleOutcome, StoredRule, TimerFired,
+    ConversationWork, PlannedAction, ReplyGuard, RuleOutcome, SlaJudge, StoredRule, TimerFired,
 };
 use crate::store::rows::NewEvent;
 use crate::store::{
-    Assignment, ConversationPatch, Lane, ReplyAuthor, StatusChange, StoreError,
+    Assignment, ConversationPatch, Lane, NewReply, ReplyAuthor, StatusChange, StoreError,
     StoreResult,
 };
 
 // ----- API rules -----
 
-type RuleRow = (i64, String, i64, sqlx::types::Json<serde_json::Value>, i64, i64);
+type RuleRow = (
+    i64,
+    String,
+    i64,
+    sqlx::types::Json<serde_json::Value>,
+    i64,
+    i64,
+);
 
 fn stored_rule(row: RuleRow) -> StoredRule {
     let (id, name, position, definition, created_at, updated_at) = row;
     StoredRule {
-        id,
+        id: RuleId::new(id),
         name,
         position,
         definition: definition.0,
@@ -52,7 +60,8 @@ pub async fn list_rules(pool: &Pool) -> StoreResult<Vec<StoredRule>> {
 }
 
 /// One API rule.
-pub async fn get_rule(pool: &Pool, id: i64) -> StoreResult<StoredRule> {
+pub async fn get_rule(pool: &Pool, id: RuleId) -> StoreResult<StoredRule> {
+    let id = id.get();
     let row: RuleRow = sqlx::query_as(&format!("SELECT {RULE_COLUMNS} FROM rules WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)
@@ -94,12 +103,13 @@ pub async fn create_rule(
 /// Replaces a rule's definition (and position, when given).
 pub async fn update_rule(
     pool: &Pool,
-    id: i64,
+    id: RuleId,
     name: &str,
     definition: &serde_json::Value,
     position: Option<i64>,
     now: Millis,
 ) -> StoreResult<StoredRule> {
+    let id = id.get();
     let row: RuleRow = sqlx::query_as(&format!(
         "UPDATE rules SET name = $2, definition = $3, position = COALESCE($4, position), \
              updated_at = $5 WHERE id = $1 RETURNING {RULE_COLUMNS}"
@@ -116,7 +126,8 @@ pub async fn update_rule(
 }
 
 /// Deletes a rule.
-pub async fn delete_rule(pool: &Pool, id: i64) -> StoreResult<()> {
+pub async fn delete_rule(pool: &Pool, id: RuleId) -> StoreResult<()> {
+    let id = id.get();
     let done = sqlx::query("DELETE FROM rules WHERE id = $1")
         .bind(id)
         .execute(pool)
@@ -207,9 +218,9 @@ pub async fn apply(
             sqlx::query(
                 "UPDATE conversations SET triage_pending = FALSE WHERE id = $1 AND triage_pending",
             )
-                .bind(id.get())
-                .execute(&mut *tx)
-                .await?;
+            .bind(id.get())
+            .execute(&mut *tx)
+            .await?;
         }
         for (kind, due, span) in &work.arm_idle {
             sqlx::query(
@@ -229,8 +240,15 @@ pub async fn apply(
         for plan in &work.rules {
             let mut savepoint = (*tx).begin().await?;
             let mut produced = Vec::new();
-            match apply_rule(&mut savepoint, id, &plan.rule, &plan.actions, now, &mut produced)
-                .await
+            match apply_rule(
+                &mut savepoint,
+                id,
+                &plan.rule,
+                &plan.actions,
+                now,
+                &mut produced,
+            )
+            .await
             {
                 Ok(skipped) => {
                     savepoint.commit().await?;
@@ -245,11 +263,9 @@ pub async fn apply(
                 Err(err) => {
                     savepoint.rollback().await?;
                     let reason = err.to_string();
-                    let text = format!("Rule “{}” failed, nothing was changed: {reason}", plan.rule);
-                    events.extend(
-                        activity(&mut tx, id, &text, now)
-                            .await?,
-                    );
+                    let text =
+                        format!("Rule “{}” failed, nothing was changed: {reason}", plan.rule);
+                    events.extend(activity(&mut tx, id, &text, now).await?);
                     events.extend(
                         insert_events(
                             &mut tx,
@@ -351,7 +367,8 @@ async fn apply_rule(
                     .bind(name)
                     .fetch_optional(&mut *conn)
                     .await?;
-                let team = team.ok_or_else(|| StoreError::Invalid(format!("no team named {name}")))?;
+                let team =
+                    team.ok_or_else(|| StoreError::Invalid(format!("no team named {name}")))?;
                 // Routed to the team: the router picks one of its members.
                 let assignment = Assignment {
                     agent: None,
@@ -415,15 +432,19 @@ async fn apply_rule(
                 rendered,
                 guard,
             } => {
-                if let Some(reason) = hold_back(conn, id, &before.channel, template, guard, now).await? {
+                if let Some(reason) =
+                    hold_back(conn, id, &before.channel, template, guard, now).await?
+                {
                     if reason.visible {
-                        let line = format!("Rule “{rule}”: automatic reply held back: {}", reason.text);
+                        let line =
+                            format!("Rule “{rule}”: automatic reply held back: {}", reason.text);
                         events.extend(activity(conn, id, &line, now).await?);
                     }
                     skipped.push(reason.text);
                     continue;
                 }
-                let reply = rendered.clone().into_reply(id, ReplyAuthor::Bot, Lane::Reply);
+                let reply =
+                    NewReply::from_rendered(rendered.clone(), id, ReplyAuthor::Bot, Lane::Reply);
                 events.extend(add_reply_in(conn, &reply, now).await?.1);
                 sqlx::query(
                     "INSERT INTO auto_replies (contact_id, channel, template, sent_at) \
@@ -566,16 +587,21 @@ pub async fn next_timer_due(pool: &Pool) -> StoreResult<Option<Millis>> {
 }
 
 /// Fires every timer due at `now` (up to `limit`): an idle timer whose conversation saw
-/// activity since it was armed moves to the new idle deadline instead; an SLA timer whose
-/// target was met in the meantime does nothing. Fired timers become `conversation.idle` and
+/// activity since it was armed moves to the new idle deadline instead; an SLA timer is a
+/// breach only when `judge` says so (not when its target was met in the meantime). Fired timers become `conversation.idle` and
 /// `sla.breached` events in the log, where the rule engine picks them up like any other.
 pub async fn fire_timers(
     pool: &Pool,
     now: Millis,
     limit: i64,
+    judge: &SlaJudge,
 ) -> StoreResult<(Vec<TimerFired>, Vec<Event>)> {
     let mut tx = begin(pool).await?;
-    let lock = if IS_POSTGRES { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let lock = if IS_POSTGRES {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
     let due: Vec<(i64, String, i64, Option<i64>)> = sqlx::query_as(&format!(
         "SELECT conversation_id, kind, due_at, span_ms FROM automation_timers \
          WHERE due_at <= $1 ORDER BY due_at LIMIT $2{lock}"
@@ -598,7 +624,10 @@ pub async fn fire_timers(
         };
         if let Some(rule) = kind.strip_prefix("idle:") {
             let span = span.unwrap_or(0);
-            if !matches!(conv.status, ConversationStatus::Open | ConversationStatus::Pending) {
+            if !matches!(
+                conv.status,
+                ConversationStatus::Open | ConversationStatus::Pending
+            ) {
                 continue;
             }
             let idle_deadline = Millis::from(conv.last_activity_at).0 + span;
@@ -627,19 +656,10 @@ pub async fn fire_timers(
                 rule: rule.to_owned(),
             });
         } else if let Some(target) = kind.strip_prefix("sla:") {
-            let Some(mut state) = conv
-                .sla
-                .as_ref()
-                .and_then(crate::automation::sla::SlaState::from_json)
-            else {
+            // Whether it is a breach is the automation's decision; the store records it.
+            let Some(SlaBreach { state, target }) = judge(conv.sla.as_ref(), target, now) else {
                 continue;
             };
-            let Some(target) = crate::automation::sla::Target::parse(target) else {
-                continue;
-            };
-            if !state.breach(target, now) {
-                continue;
-            }
             sqlx::query("UPDATE conversations SET sla = $2 WHERE id = $1")
                 .bind(conversation_id)
                 .bind(sqlx::types::Json(state.to_json()))

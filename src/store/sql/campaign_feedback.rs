@@ -1,22 +1,24 @@
-// What comes back from a campaign: opt-outs (links and keywords), opens and clicks, channel
-// delivery reports, and replies linked to the campaign. (Included once per backend.)
+//! What comes back from a campaign: opt-outs (links and keywords), opens and clicks, channel
+//! delivery reports, and replies linked to the campaign. (Compiled once per backend.)
 
 use serde_json::json;
 
-use super::audience::{contact_event, write_consent};
-use super::campaigns::suppress_in;
-use super::common::{begin, conversation_event, insert_events, Conn, Pool};
 use super::IS_POSTGRES;
-use crate::domain::{ContactId, ConversationId, Event, EventId, EventKind, Millis};
-use crate::store::campaigns::{ConsentChange, Engagement, InboundSeen, OptOut, REPLY_WINDOW_MS};
+use super::audience::{contact_event, write_consent};
+use super::campaign_ledger::suppress_in;
+use super::common::{Conn, Pool, begin, conversation_event, insert_events};
+use crate::domain::{CampaignId, ContactId, ConversationId, Event, EventId, EventKind, Millis};
 use crate::store::StoreResult;
+use crate::store::audience::ConsentChange;
+use crate::store::campaigns::{Engagement, InboundSeen, OptOut, REPLY_WINDOW_MS};
 
 /// The channel and address of a ledger row (see `Store::campaign_send_address`).
 pub async fn send_address(
     pool: &Pool,
-    campaign: i64,
+    campaign: CampaignId,
     contact: ContactId,
 ) -> StoreResult<Option<(String, String)>> {
+    let campaign = campaign.get();
     Ok(sqlx::query_as(
         "SELECT channel, address FROM campaign_sends \
          WHERE campaign_id = $1 AND contact_id = $2 AND channel IS NOT NULL AND address IS NOT NULL",
@@ -28,7 +30,11 @@ pub async fn send_address(
 }
 
 /// Withdraws consent and suppresses the address (see `Store::opt_out`).
-pub async fn opt_out(pool: &Pool, opt_out: &OptOut, now: Millis) -> StoreResult<(bool, Vec<Event>)> {
+pub async fn opt_out(
+    pool: &Pool,
+    opt_out: &OptOut,
+    now: Millis,
+) -> StoreResult<(bool, Vec<Event>)> {
     let mut tx = begin(pool).await?;
     let contact = opt_out.contact.get();
     let previous: Option<String> = sqlx::query_scalar(
@@ -54,18 +60,19 @@ pub async fn opt_out(pool: &Pool, opt_out: &OptOut, now: Millis) -> StoreResult<
     if let Some((scope, address)) = &opt_out.suppress {
         suppress_in(&mut tx, scope, address, "unsubscribed", &opt_out.kind, now).await?;
     }
-    let campaign = match opt_out.campaign {
-        Some(campaign) => Some(campaign),
-        // A keyword names no campaign: it answers the latest one the contact received.
-        None => sqlx::query_scalar(
-            "SELECT campaign_id FROM campaign_sends WHERE contact_id = $1 AND sent_at >= $2 \
+    let campaign =
+        match opt_out.campaign {
+            Some(campaign) => Some(campaign.get()),
+            // A keyword names no campaign: it answers the latest one the contact received.
+            None => sqlx::query_scalar(
+                "SELECT campaign_id FROM campaign_sends WHERE contact_id = $1 AND sent_at >= $2 \
              ORDER BY sent_at DESC LIMIT 1",
-        )
-        .bind(contact)
-        .bind(now.0 - REPLY_WINDOW_MS)
-        .fetch_optional(&mut *tx)
-        .await?,
-    };
+            )
+            .bind(contact)
+            .bind(now.0 - REPLY_WINDOW_MS)
+            .fetch_optional(&mut *tx)
+            .await?,
+        };
     if let Some(campaign) = campaign {
         sqlx::query(
             "UPDATE campaign_sends SET unsubscribed_at = COALESCE(unsubscribed_at, $3) \
@@ -98,11 +105,12 @@ pub async fn opt_out(pool: &Pool, opt_out: &OptOut, now: Millis) -> StoreResult<
 /// Records the first open or click.
 pub async fn engagement(
     pool: &Pool,
-    campaign: i64,
+    campaign: CampaignId,
     contact: ContactId,
     what: Engagement,
     now: Millis,
 ) -> StoreResult<()> {
+    let campaign = campaign.get();
     // A click implies the message was opened, even when images were blocked.
     let sql = match what {
         Engagement::Opened => {
@@ -183,7 +191,15 @@ pub async fn delivery_in(
     Ok(done.rows_affected() > 0)
 }
 
-type InboundRow = (i64, i64, i64, String, String, Option<String>, Option<String>);
+type InboundRow = (
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
 
 /// Inbound messages after `after` (see `Store::inbound_after`).
 pub async fn inbound_after(
@@ -215,14 +231,16 @@ pub async fn inbound_after(
     .await?;
     let seen = rows
         .into_iter()
-        .map(|(event, contact, conversation, channel, text, scope, external_id)| InboundSeen {
-            event: EventId::new(event),
-            contact,
-            conversation,
-            channel,
-            text,
-            identity: scope.zip(external_id),
-        })
+        .map(
+            |(event, contact, conversation, channel, text, scope, external_id)| InboundSeen {
+                event: EventId::new(event),
+                contact,
+                conversation,
+                channel,
+                text,
+                identity: scope.zip(external_id),
+            },
+        )
         .collect();
     Ok((seen, Some(EventId::new(last))))
 }

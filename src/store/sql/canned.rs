@@ -1,5 +1,5 @@
-// Canned responses: agents' shortcuts to a template or a body of template text.
-// (Included once per backend.)
+//! Canned responses: agents' shortcuts to a template or a body of template text.
+//! (Compiled once per backend.)
 
 use super::common::Pool;
 use crate::domain::{AgentId, CannedContent, CannedResponse, CannedResponseId, Millis};
@@ -53,7 +53,11 @@ fn columns(content: &CannedContent) -> (Option<&str>, Option<&str>) {
 }
 
 /// Stores a new canned response; a taken shortcut is a `Conflict`.
-pub async fn create(pool: &Pool, new: &NewCannedResponse, now: Millis) -> StoreResult<CannedResponse> {
+pub async fn create(
+    pool: &Pool,
+    new: &NewCannedResponse,
+    now: Millis,
+) -> StoreResult<CannedResponse> {
     let (template, body) = columns(&new.content);
     let row: CannedRow = sqlx::query_as(&format!(
         "INSERT INTO canned_responses (shortcut, title, template, body, created_by, created_at, updated_at) \

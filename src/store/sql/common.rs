@@ -1,10 +1,10 @@
-// Helpers shared by the other `sql/` files: transactions, events, loading aggregates.
-// (Included once per backend; `super::Db` is that backend.)
+//! Helpers shared by the other `sql/` files: transactions, events, loading aggregates.
+//! (Compiled once per backend; `super::Db` is that backend.)
 
 use super::{Db, IS_POSTGRES};
 use crate::domain::{ConversationId, Event, EventKind, Millis};
 use crate::store::rows::{
-    conversation_columns, message_columns, ConversationRow, EventRow, MessageRow, NewEvent,
+    ConversationRow, EventRow, MessageRow, NewEvent, conversation_columns, message_columns,
 };
 use crate::store::{StoreError, StoreResult};
 
@@ -16,7 +16,11 @@ pub type Conn = <Db as sqlx::Database>::Connection;
 /// Starts a write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`)
 /// so that a read-then-write never fails with `SQLITE_BUSY` on lock upgrade.
 pub async fn begin(pool: &Pool) -> StoreResult<sqlx::Transaction<'static, Db>> {
-    let statement = if IS_POSTGRES { "BEGIN" } else { "BEGIN IMMEDIATE" };
+    let statement = if IS_POSTGRES {
+        "BEGIN"
+    } else {
+        "BEGIN IMMEDIATE"
+    };
     Ok(pool.begin_with(statement).await?)
 }
 

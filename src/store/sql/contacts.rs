@@ -1,11 +1,15 @@
-// Contacts, their identities and tags. (Included once per backend.)
+//! Contacts, their identities and tags. (Compiled once per backend.)
 
 use serde_json::json;
 
-use super::common::{begin, insert_events, Conn, Pool};
+use super::common::{Conn, Pool, begin, insert_events};
 use crate::domain::{Contact, ContactId, Event, EventKind, Millis};
-use crate::store::rows::{split_page, decode_cursor, encode_cursor, ContactRow, IdentityRow, NewEvent};
-use crate::store::{ContactPatch, NewContact, Page, PageRequest, StoreError, StoreResult};
+use crate::store::rows::{
+    ContactRow, IdentityRow, NewEvent, decode_cursor, encode_cursor, split_page,
+};
+use crate::store::{
+    Conflict, ContactPatch, NewContact, Page, PageRequest, StoreError, StoreResult,
+};
 
 const CONTACT_COLUMNS: &str = "id, name, email, phone, attributes, created_at, updated_at";
 
@@ -74,7 +78,7 @@ async fn add_identity(
     match owner {
         Some(owner) if owner == contact => Ok(()),
         Some(_) => Err(StoreError::Conflict {
-            constraint: format!("{scope} {value} belongs to another contact"),
+            constraint: Conflict::ContactIdentity,
         }),
         None => {
             sqlx::query(
@@ -110,7 +114,11 @@ async fn replace_tags(conn: &mut Conn, contact: i64, tags: &[String]) -> StoreRe
 }
 
 /// Creates a contact; its email and phone become identities too.
-pub async fn create(pool: &Pool, new: &NewContact, now: Millis) -> StoreResult<(Contact, Vec<Event>)> {
+pub async fn create(
+    pool: &Pool,
+    new: &NewContact,
+    now: Millis,
+) -> StoreResult<(Contact, Vec<Event>)> {
     let mut tx = begin(pool).await?;
     let email = normalise_email(&new.email);
     let id: i64 = sqlx::query_scalar(
@@ -137,7 +145,11 @@ pub async fn create(pool: &Pool, new: &NewContact, now: Millis) -> StoreResult<(
     let contact = load(&mut tx, ContactId::new(id)).await?;
     let events = insert_events(
         &mut tx,
-        vec![contact_event(EventKind::ContactCreated, contact.id, json!({"source": "api"}))],
+        vec![contact_event(
+            EventKind::ContactCreated,
+            contact.id,
+            json!({"source": "api"}),
+        )],
         now,
     )
     .await?;
@@ -206,7 +218,11 @@ pub async fn update(
 
 /// Contacts matching `query` in name, email or phone (substring) or a channel id (exact),
 /// newest first.
-pub async fn search(pool: &Pool, query: Option<&str>, page: PageRequest) -> StoreResult<Page<Contact>> {
+pub async fn search(
+    pool: &Pool,
+    query: Option<&str>,
+    page: PageRequest,
+) -> StoreResult<Page<Contact>> {
     let limit = page.limit();
     let after = page.cursor.as_deref().map(decode_cursor).transpose()?;
     let mut sql = sqlx::QueryBuilder::<Db>::new(format!(
@@ -215,7 +231,11 @@ pub async fn search(pool: &Pool, query: Option<&str>, page: PageRequest) -> Stor
     if let Some(query) = query.map(str::trim).filter(|q| !q.is_empty()) {
         let pattern = format!(
             "%{}%",
-            query.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+            query
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
         );
         sql.push(" AND (lower(coalesce(name, '')) LIKE ")
             .push_bind(pattern.clone())

@@ -1,13 +1,15 @@
-// Conversations: listing with filters, assignment, status, labels. (Included once per backend.)
+//! Conversations: listing with filters, assignment, status, labels. (Compiled once per backend.)
 
 use serde_json::json;
 
-use super::common::{begin, Conn, conversation, conversation_event, insert_events, labels, Pool};
+use super::common::{Conn, Pool, begin, conversation, conversation_event, insert_events, labels};
 use super::{Db, IS_POSTGRES};
 use crate::domain::{
     AgentId, Conversation, ConversationId, ConversationStatus, Event, EventKind, Millis,
 };
-use crate::store::rows::{split_page, conversation_columns, decode_cursor, encode_cursor, ConversationRow};
+use crate::store::rows::{
+    ConversationRow, conversation_columns, decode_cursor, encode_cursor, split_page,
+};
 use crate::store::{
     AssigneeFilter, Assignment, ConversationFilter, ConversationPatch, Page, PageRequest,
     StatusChange, StoreError, StoreResult,
@@ -52,7 +54,12 @@ pub async fn list(
             .push_bind(label.clone())
             .push(")");
     }
-    if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(text) = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         if IS_POSTGRES {
             sql.push(
                 " AND c.id IN (SELECT conversation_id FROM messages \
@@ -84,7 +91,9 @@ pub async fn list(
 
     let mut conn = pool.acquire().await?;
     let mut rows: Vec<ConversationRow> = sql.build_query_as().fetch_all(&mut *conn).await?;
-    let next_cursor = split_page(&mut rows, limit, |row| encode_cursor(row.last_activity_at, row.id));
+    let next_cursor = split_page(&mut rows, limit, |row| {
+        encode_cursor(row.last_activity_at, row.id)
+    });
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
         let labels = labels(&mut conn, ConversationId::new(row.id)).await?;

@@ -1,8 +1,8 @@
-// Threading for channels whose messages carry hints instead of a thread key (email), the
-// suppression list, and the context an outbound mail needs. (Included once per backend.)
-//
-// Only messages with `InboundMessage::threading` come here: the batch ingest of every other
-// channel never pays for these lookups.
+//! Threading for channels whose messages carry hints instead of a thread key (email), the
+//! suppression list, and the context an outbound mail needs. (Compiled once per backend.)
+//!
+//! Only messages with `InboundMessage::threading` come here: the batch ingest of every other
+//! channel never pays for these lookups.
 
 use std::collections::HashMap;
 

@@ -1,9 +1,9 @@
-// Reading the event log. (Included once per backend.)
+//! Reading the event log. (Compiled once per backend.)
 
 use super::common::Pool;
 use crate::domain::{Event, EventId};
-use crate::store::rows::EventRow;
 use crate::store::StoreResult;
+use crate::store::rows::EventRow;
 
 /// Events with an id above `after`, oldest first.
 pub async fn list_after(pool: &Pool, after: EventId, limit: i64) -> StoreResult<Vec<Event>> {
@@ -34,7 +34,10 @@ pub async fn list_activity(
     .bind(limit)
     .fetch_all(pool)
     .await?;
-    let mut events: Vec<Event> = rows.into_iter().map(Event::try_from).collect::<Result<_, _>>()?;
+    let mut events: Vec<Event> = rows
+        .into_iter()
+        .map(Event::try_from)
+        .collect::<Result<_, _>>()?;
     events.reverse();
     Ok(events)
 }

@@ -1,4 +1,4 @@
-// Liveness of the database. (Included once per backend.)
+//! Liveness of the database. (Compiled once per backend.)
 
 use super::common::Pool;
 use crate::store::StoreResult;

@@ -1,11 +1,11 @@
-// The inbound pipeline's write: dedupe → contact → conversation → message → reopen → events.
-// (Included once per backend.)
-//
-// Built for group commit: a batch costs a handful of statements, not a handful per message.
-// One lookup answers for every message at once (seen before? known sender? latest conversation
-// of the thread?), the common case (known sender, existing conversation) is then written with one
-// multi-row insert of messages, one multi-row update of conversations and one multi-row insert of
-// events. Only first contact with a sender or a thread costs statements of its own.
+//! The inbound pipeline's write: dedupe → contact → conversation → message → reopen → events.
+//! (Compiled once per backend.)
+//!
+//! Built for group commit: a batch costs a handful of statements, not a handful per message.
+//! One lookup answers for every message at once (seen before? known sender? latest conversation
+//! of the thread?), the common case (known sender, existing conversation) is then written with one
+//! multi-row insert of messages, one multi-row update of conversations and one multi-row insert of
+//! events. Only first contact with a sender or a thread costs statements of its own.
 
 use std::collections::HashMap;
 
@@ -14,8 +14,8 @@ use connector_sdk::{
 };
 use serde_json::json;
 
-use super::common::{begin, insert_events, Conn, Pool};
 use super::IS_POSTGRES;
+use super::common::{Conn, Pool, begin, insert_events};
 use crate::domain::{
     ContactId, ConversationId, ConversationStatus, Event, EventKind, MessageId, Millis,
 };
@@ -68,12 +68,14 @@ pub async fn record_events(
     // Moves first, so that messages of the same batch already find the thread under its new key.
     for event in batch {
         if let InboundEvent::ThreadMoved { channel, from, to } = event {
-            sqlx::query("UPDATE conversations SET thread_key = $3 WHERE channel = $1 AND thread_key = $2")
-                .bind(channel)
-                .bind(from)
-                .bind(to)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE conversations SET thread_key = $3 WHERE channel = $1 AND thread_key = $2",
+            )
+            .bind(channel)
+            .bind(from)
+            .bind(to)
+            .execute(&mut *tx)
+            .await?;
         }
     }
     let messages: Vec<&InboundMessage> = batch
@@ -95,7 +97,9 @@ pub async fn record_events(
                 // Campaign messages are not in `messages`: their reports go to the ledger.
                 super::campaign_feedback::delivery_in(&mut tx, update, now).await?;
             }
-            InboundEvent::Suppressed(suppression) => super::email::suppress(&mut tx, suppression, now).await?,
+            InboundEvent::Suppressed(suppression) => {
+                super::email::suppress(&mut tx, suppression, now).await?
+            }
             _ => {}
         }
     }
@@ -143,16 +147,23 @@ async fn hold_for_triage(conn: &mut Conn, events: &[NewEvent]) -> StoreResult<()
 
 /// The committed checkpoint `key` of `channel`.
 pub async fn checkpoint(pool: &Pool, channel: &str, key: &str) -> StoreResult<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT value FROM channel_checkpoints WHERE channel = $1 AND key = $2")
-        .bind(channel)
-        .bind(key)
-        .fetch_optional(pool)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT value FROM channel_checkpoints WHERE channel = $1 AND key = $2")
+            .bind(channel)
+            .bind(key)
+            .fetch_optional(pool)
+            .await?,
+    )
 }
 
 /// Replaces a stored inbound message's text, keeping the old one as a revision. An edit of a
 /// message we never stored (sent before the channel was connected) is ignored.
-async fn apply_edit(conn: &mut Conn, edit: &MessageEdit, now: Millis, events: &mut Vec<NewEvent>) -> StoreResult<()> {
+async fn apply_edit(
+    conn: &mut Conn,
+    edit: &MessageEdit,
+    now: Millis,
+    events: &mut Vec<NewEvent>,
+) -> StoreResult<()> {
     let current: Option<(i64, i64, String, Option<String>)> = sqlx::query_as(
         "SELECT id, conversation_id, text, html FROM messages \
          WHERE channel = $1 AND external_id = $2 AND direction = 'in'",
@@ -289,12 +300,24 @@ async fn record_messages(
 
     for (position, (&message, found)) in batch.iter().zip(&lookups).enumerate() {
         let key = (message.channel.as_str(), message.external_id.as_str());
-        if let (Some(id), Some(conversation)) = (found.existing_message, found.existing_conversation) {
-            outcomes.push(Outcome::Stored { message: id, conversation });
+        if let (Some(id), Some(conversation)) =
+            (found.existing_message, found.existing_conversation)
+        {
+            outcomes.push(Outcome::Stored {
+                message: id,
+                conversation,
+            });
             continue;
         }
-        let sender_key = (message.sender.scope.as_str(), message.sender.external_id.as_str());
-        let (contact, identity) = match (senders.get(&sender_key), found.contact_id, found.identity_id) {
+        let sender_key = (
+            message.sender.scope.as_str(),
+            message.sender.external_id.as_str(),
+        );
+        let (contact, identity) = match (
+            senders.get(&sender_key),
+            found.contact_id,
+            found.identity_id,
+        ) {
             (Some(&known), _, _) => known,
             (None, Some(contact), Some(identity)) => (contact, identity),
             _ => resolve_new_sender(tx, message, now, events).await?,
@@ -311,7 +334,8 @@ async fn record_messages(
 
         if let Some(hints) = &message.threading {
             // Email-style: no thread key; the hints are resolved within the sender's contact.
-            let placement = super::email::place(tx, &message.channel, hints, contact, &hinted).await?;
+            let placement =
+                super::email::place(tx, &message.channel, hints, contact, &hinted).await?;
             let conversation = match placement {
                 super::email::Placement::InBatch(id) => id,
                 super::email::Placement::Stored(id, status) => {
@@ -330,12 +354,19 @@ async fn record_messages(
             };
             hinted.insert(key, (conversation, contact));
             touched.insert(conversation, preview(&message.text));
-            outcomes.push(Outcome::New { conversation, contact });
+            outcomes.push(Outcome::New {
+                conversation,
+                contact,
+            });
             continue;
         }
 
         let thread = (message.channel.as_str(), thread_key(message));
-        let conversation = match (threads.get(&thread), found.conversation_id, &found.conversation_status) {
+        let conversation = match (
+            threads.get(&thread),
+            found.conversation_id,
+            &found.conversation_status,
+        ) {
             (Some(&known), _, _) => known,
             (None, Some(id), Some(status)) => {
                 let status: ConversationStatus = status.parse()?;
@@ -352,7 +383,10 @@ async fn record_messages(
         };
         threads.insert(thread, conversation);
         touched.insert(conversation, preview(&message.text));
-        outcomes.push(Outcome::New { conversation, contact });
+        outcomes.push(Outcome::New {
+            conversation,
+            contact,
+        });
     }
 
     let new_ids = insert_messages(tx, batch, &outcomes, now).await?;
@@ -366,17 +400,23 @@ async fn record_messages(
     let mut receipts = Vec::with_capacity(batch.len());
     for (position, (&message, outcome)) in batch.iter().zip(&outcomes).enumerate() {
         let receipt = match outcome {
-            Outcome::Stored { message: id, conversation } => {
-                Receipt::new(message.external_id.clone(), *id, *conversation, true)
-            }
+            Outcome::Stored {
+                message: id,
+                conversation,
+            } => Receipt::new(message.external_id.clone(), *id, *conversation, true),
             Outcome::RepeatOf(earlier) => {
                 let id = new_ids[*earlier];
                 let Outcome::New { conversation, .. } = outcomes[*earlier] else {
-                    return Err(StoreError::Corrupt("batch repeat of a non-new message".into()));
+                    return Err(StoreError::Corrupt(
+                        "batch repeat of a non-new message".into(),
+                    ));
                 };
                 Receipt::new(message.external_id.clone(), id, conversation, true)
             }
-            Outcome::New { conversation, contact } => {
+            Outcome::New {
+                conversation,
+                contact,
+            } => {
                 let id = new_ids[position];
                 events.push(NewEvent {
                     kind: EventKind::MessageCreated,
@@ -403,7 +443,15 @@ fn preview(text: &str) -> String {
 async fn lookup(conn: &mut Conn, batch: &[&InboundMessage]) -> StoreResult<Vec<Lookup>> {
     let keys: Vec<serde_json::Value> = batch
         .iter()
-        .map(|m| json!([m.channel, m.external_id, m.sender.scope, m.sender.external_id, thread_key(m)]))
+        .map(|m| {
+            json!([
+                m.channel,
+                m.external_id,
+                m.sender.scope,
+                m.sender.external_id,
+                thread_key(m)
+            ])
+        })
         .collect();
     let input = if IS_POSTGRES {
         "SELECT (n - 1) AS idx, e->>0 AS channel, e->>1 AS external_id, e->>2 AS scope, \
@@ -460,7 +508,9 @@ async fn lookup(conn: &mut Conn, batch: &[&InboundMessage]) -> StoreResult<Vec<L
             .enumerate()
             .all(|(i, row)| usize::try_from(row.idx).ok() == Some(i));
     if !in_order {
-        return Err(StoreError::Corrupt("inbound lookup returned rows out of order".into()));
+        return Err(StoreError::Corrupt(
+            "inbound lookup returned rows out of order".into(),
+        ));
     }
     Ok(rows)
 }
@@ -476,8 +526,16 @@ async fn insert_messages(
     let mut rows = Vec::new();
     let mut positions: HashMap<(&str, &str, i64), usize> = HashMap::new();
     for (position, (&message, outcome)) in batch.iter().zip(outcomes).enumerate() {
-        if let Outcome::New { conversation, contact } = outcome {
-            let author_type = if message.sender.is_bot { "bot" } else { "contact" };
+        if let Outcome::New {
+            conversation,
+            contact,
+        } = outcome
+        {
+            let author_type = if message.sender.is_bot {
+                "bot"
+            } else {
+                "contact"
+            };
             let attachments = serde_json::to_string(&message.attachments)
                 .map_err(|err| StoreError::Invalid(format!("attachments: {err}")))?;
             rows.push(json!([
@@ -492,7 +550,14 @@ async fn insert_messages(
                 message.sent_at.map(|at| at.timestamp_millis()),
                 message.automated,
             ]));
-            positions.insert((message.channel.as_str(), message.external_id.as_str(), *contact), position);
+            positions.insert(
+                (
+                    message.channel.as_str(),
+                    message.external_id.as_str(),
+                    *contact,
+                ),
+                position,
+            );
         }
     }
     let mut ids = vec![0; batch.len()];
@@ -523,7 +588,11 @@ async fn insert_messages(
     for (id, channel, external_id, author) in inserted {
         let external_id = external_id.unwrap_or_default();
         let position = positions
-            .get(&(channel.as_str(), external_id.as_str(), author.unwrap_or_default()))
+            .get(&(
+                channel.as_str(),
+                external_id.as_str(),
+                author.unwrap_or_default(),
+            ))
             .ok_or_else(|| StoreError::Corrupt("inserted message not in batch".into()))?;
         ids[*position] = id;
     }

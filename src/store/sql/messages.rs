@@ -1,13 +1,15 @@
-// Messages of a conversation: listing, replies (with their outbox row) and notes.
-// (Included once per backend.)
+//! Messages of a conversation: listing, replies (with their outbox row) and notes.
+//! (Compiled once per backend.)
 
 use serde_json::json;
 
-use super::common::{begin, Conn, conversation, insert_events, message, Pool};
+use super::common::{Conn, Pool, begin, conversation, insert_events, message};
 use crate::domain::{
     AgentId, ContactId, ConversationId, Event, EventKind, Message, MessageId, Millis,
 };
-use crate::store::rows::{split_page, decode_cursor, encode_cursor, message_columns, MessageRow, NewEvent};
+use crate::store::rows::{
+    MessageRow, NewEvent, decode_cursor, encode_cursor, message_columns, split_page,
+};
 use crate::store::{NewReply, Page, PageRequest, ReplyAuthor, StoreError, StoreResult};
 
 /// Longest preview kept on the conversation row for list views.
@@ -58,7 +60,11 @@ pub async fn count(pool: &Pool) -> StoreResult<i64> {
         .await?)
 }
 
-pub fn message_event(message: &Message, contact: Option<ContactId>, agent: Option<AgentId>) -> NewEvent {
+pub fn message_event(
+    message: &Message,
+    contact: Option<ContactId>,
+    agent: Option<AgentId>,
+) -> NewEvent {
     NewEvent {
         kind: EventKind::MessageCreated,
         conversation_id: Some(message.conversation_id),
@@ -70,7 +76,11 @@ pub fn message_event(message: &Message, contact: Option<ContactId>, agent: Optio
 }
 
 /// Stores a reply and its outbox row in one transaction; the conversation stops waiting.
-pub async fn add_reply(pool: &Pool, reply: &NewReply, now: Millis) -> StoreResult<(Message, Vec<Event>)> {
+pub async fn add_reply(
+    pool: &Pool,
+    reply: &NewReply,
+    now: Millis,
+) -> StoreResult<(Message, Vec<Event>)> {
     let mut tx = begin(pool).await?;
     let result = add_reply_in(&mut tx, reply, now).await?;
     tx.commit().await?;
@@ -78,7 +88,11 @@ pub async fn add_reply(pool: &Pool, reply: &NewReply, now: Millis) -> StoreResul
 }
 
 /// [`add_reply`] inside the caller's transaction.
-pub async fn add_reply_in(conn: &mut Conn, reply: &NewReply, now: Millis) -> StoreResult<(Message, Vec<Event>)> {
+pub async fn add_reply_in(
+    conn: &mut Conn,
+    reply: &NewReply,
+    now: Millis,
+) -> StoreResult<(Message, Vec<Event>)> {
     let conv = conversation(conn, reply.conversation).await?;
     let identity: Option<(String, Option<String>)> = sqlx::query_as(
         "SELECT i.external_id, i.unreachable_reason FROM conversations c \
@@ -222,7 +236,10 @@ pub async fn revisions(pool: &Pool, id: MessageId) -> StoreResult<Vec<crate::dom
 }
 
 /// When the customer last wrote in a conversation.
-pub async fn last_inbound_at(pool: &Pool, conversation: ConversationId) -> StoreResult<Option<Millis>> {
+pub async fn last_inbound_at(
+    pool: &Pool,
+    conversation: ConversationId,
+) -> StoreResult<Option<Millis>> {
     let at: Option<i64> = sqlx::query_scalar(
         // The channel's own timestamp counts when it is earlier than our receipt: a message
         // that reached us late does not reopen a window that closed on the platform.

@@ -1,18 +1,23 @@
-// The outbox: claiming due sends with a lease, recording outcomes, manual retry.
-// (Included once per backend.)
+//! The outbox: claiming due sends with a lease, recording outcomes, manual retry.
+//! (Compiled once per backend.)
 
 use std::time::Duration;
 
 use connector_sdk::{Attachment, Recipient};
 use serde_json::json;
 
-use super::common::{begin, insert_events, Pool};
-use super::IS_POSTGRES;
+use super::common::{Pool, begin, insert_events};
+use super::queue_claims::{self, Queue};
 use crate::domain::{AgentId, ConversationId, Event, EventKind, MessageId, Millis};
-use crate::store::rows::{split_page, decode_cursor, encode_cursor, DeliveryRow, NewEvent};
+use crate::store::rows::{DeliveryRow, NewEvent, decode_cursor, encode_cursor, split_page};
 use crate::store::{
-    DeliveryEntry, OutboxJob, OutboxState, Page, PageRequest, SendOutcome, StoreError,
-    StoreResult,
+    DeliveryEntry, OutboxJob, OutboxState, Page, PageRequest, SendOutcome, StoreError, StoreResult,
+};
+
+/// The outbox as a claimed queue: the reply lane always goes first.
+const OUTBOX: Queue = Queue {
+    table: "outbox",
+    order: "CASE lane WHEN 'reply' THEN 0 ELSE 1 END, next_attempt_at, id",
 };
 
 /// Claims due jobs. The reply lane always goes first, so agents' answers never wait behind a
@@ -26,30 +31,7 @@ pub async fn claim(
     limit: i64,
 ) -> StoreResult<Vec<OutboxJob>> {
     let mut tx = begin(pool).await?;
-    let claim_sql = if IS_POSTGRES {
-        "UPDATE outbox SET claimed_until = $1, claimed_by = $2 WHERE id IN ( \
-             SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= $3 \
-               AND (claimed_until IS NULL OR claimed_until < $3) \
-             ORDER BY CASE lane WHEN 'reply' THEN 0 ELSE 1 END, next_attempt_at, id \
-             LIMIT $4 FOR UPDATE SKIP LOCKED) \
-         RETURNING id"
-    } else {
-        // SQLite serialises writers (BEGIN IMMEDIATE), so the sub-select cannot race.
-        "UPDATE outbox SET claimed_until = $1, claimed_by = $2 WHERE id IN ( \
-             SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= $3 \
-               AND (claimed_until IS NULL OR claimed_until < $3) \
-             ORDER BY CASE lane WHEN 'reply' THEN 0 ELSE 1 END, next_attempt_at, id \
-             LIMIT $4) \
-         RETURNING id"
-    };
-    let mut ids: Vec<i64> = sqlx::query_scalar(claim_sql)
-        .bind(now.plus(lease).0)
-        .bind(worker)
-        .bind(now.0)
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?;
-    ids.sort_unstable();
+    let ids = queue_claims::claim(&mut tx, &OUTBOX, worker, now, lease, limit).await?;
     let mut jobs = Vec::with_capacity(ids.len());
     for id in ids {
         let row: JobRow = sqlx::query_as(
@@ -100,8 +82,8 @@ struct JobRow {
 
 impl JobRow {
     fn into_job(self) -> OutboxJob {
-        let mut recipient = Recipient::new(self.recipient.unwrap_or_default())
-            .in_thread(Some(self.thread_key));
+        let mut recipient =
+            Recipient::new(self.recipient.unwrap_or_default()).in_thread(Some(self.thread_key));
         recipient.name = self.contact_name;
         let author = match (self.author_type.as_str(), self.author_id, self.author_name) {
             ("agent", Some(id), Some(name)) => Some((AgentId::new(id), name)),
@@ -138,7 +120,12 @@ fn delivery_event(job: &OutboxJob, status: &str, error: Option<&str>) -> NewEven
 }
 
 /// Records one attempt's outcome on the outbox row and the message.
-pub async fn finish(pool: &Pool, job: &OutboxJob, outcome: &SendOutcome, now: Millis) -> StoreResult<Vec<Event>> {
+pub async fn finish(
+    pool: &Pool,
+    job: &OutboxJob,
+    outcome: &SendOutcome,
+    now: Millis,
+) -> StoreResult<Vec<Event>> {
     let mut tx = begin(pool).await?;
     let mut events = Vec::new();
     match outcome {
@@ -191,12 +178,14 @@ pub async fn finish(pool: &Pool, job: &OutboxJob, outcome: &SendOutcome, now: Mi
             .bind(now.0)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("UPDATE messages SET delivery_status = $2, delivery_error = $3 WHERE id = $1")
-                .bind(job.message_id.get())
-                .bind(state)
-                .bind(error)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE messages SET delivery_status = $2, delivery_error = $3 WHERE id = $1",
+            )
+            .bind(job.message_id.get())
+            .bind(state)
+            .bind(error)
+            .execute(&mut *tx)
+            .await?;
             events.push(delivery_event(job, state, Some(error)));
         }
     }
@@ -206,12 +195,17 @@ pub async fn finish(pool: &Pool, job: &OutboxJob, outcome: &SendOutcome, now: Mi
 }
 
 /// Queues a failed or dead message again, with a fresh attempt budget.
-pub async fn retry(pool: &Pool, id: MessageId, now: Millis) -> StoreResult<(crate::domain::Message, Vec<Event>)> {
+pub async fn retry(
+    pool: &Pool,
+    id: MessageId,
+    now: Millis,
+) -> StoreResult<(crate::domain::Message, Vec<Event>)> {
     let mut tx = begin(pool).await?;
-    let state: Option<String> = sqlx::query_scalar("SELECT state FROM outbox WHERE message_id = $1")
-        .bind(id.get())
-        .fetch_optional(&mut *tx)
-        .await?;
+    let state: Option<String> =
+        sqlx::query_scalar("SELECT state FROM outbox WHERE message_id = $1")
+            .bind(id.get())
+            .fetch_optional(&mut *tx)
+            .await?;
     match state.as_deref() {
         None => return Err(StoreError::NotFound),
         Some("failed" | "dead") => {}
@@ -229,10 +223,12 @@ pub async fn retry(pool: &Pool, id: MessageId, now: Millis) -> StoreResult<(crat
     .bind(now.0)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE messages SET delivery_status = 'queued', delivery_error = NULL WHERE id = $1")
-        .bind(id.get())
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE messages SET delivery_status = 'queued', delivery_error = NULL WHERE id = $1",
+    )
+    .bind(id.get())
+    .execute(&mut *tx)
+    .await?;
     let message = super::common::message(&mut tx, id.get()).await?;
     let events = insert_events(
         &mut tx,
@@ -283,12 +279,5 @@ pub async fn list(
 
 /// When the earliest pending job becomes due (a retry time or an expiring lease).
 pub async fn next_due(pool: &Pool) -> StoreResult<Option<Millis>> {
-    let due: Option<i64> = sqlx::query_scalar(
-        "SELECT min(CASE WHEN claimed_until IS NOT NULL AND claimed_until > next_attempt_at \
-                     THEN claimed_until ELSE next_attempt_at END) \
-         FROM outbox WHERE state = 'pending'",
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok(due.map(Millis))
+    queue_claims::next_due(pool, &OUTBOX).await
 }

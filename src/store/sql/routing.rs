@@ -1,28 +1,26 @@
-// Routing: the queue of waiting conversations, their automatic assignment to agents by the
-// policy of their scope, manual taking, and the hand-back when an agent goes offline.
-// (Included once per backend.)
+//! Routing: the queue of waiting conversations, their automatic assignment to agents by the
+//! policy of their scope, manual taking, and the hand-back when an agent goes offline.
+//! (Compiled once per backend.)
 
 use serde_json::json;
 
-use super::common::{begin, conversation, conversation_event, insert_events, labels, Conn, Pool};
 use super::IS_POSTGRES;
+use super::common::{Conn, Pool, begin, conversation, conversation_event, insert_events, labels};
 use crate::domain::{
     AgentId, Conversation, ConversationId, Event, EventKind, Millis, QueuedConversation,
     RoutingPolicy, RoutingRules,
 };
 use crate::store::routing_sql::ScopeSql;
-use crate::store::rows::{conversation_columns, ConversationRow};
-use crate::store::{StoreError, StoreResult};
+use crate::store::rows::{ConversationRow, conversation_columns};
+use crate::store::{Conflict, StoreError, StoreResult};
 
 /// Waiting = nobody holds it and it is open. Shared by the queue listing and the router so
 /// that `/api/v1/queue` shows exactly what the router will take, in the order it takes it.
 /// A conversation held for triage is not waiting yet: rules about to route it run first.
-const WAITING: &str =
-    "c.assignee_id IS NULL AND c.status = 'open' AND NOT c.triage_pending";
+const WAITING: &str = "c.assignee_id IS NULL AND c.status = 'open' AND NOT c.triage_pending";
 /// Who the router may give conversations to (see `Agent::is_routable`): agents, and admins
 /// who opted in; never marketers, who cannot open a conversation.
-const ROUTABLE: &str =
-    "(a.role = 'agent' OR (a.role = 'admin' AND a.takes_conversations))";
+const ROUTABLE: &str = "(a.role = 'agent' OR (a.role = 'admin' AND a.takes_conversations))";
 /// Queue order: priority (urgent first), then longest waiting, then arrival.
 const QUEUE_ORDER: &str = "CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 \
      WHEN 'normal' THEN 2 ELSE 3 END, COALESCE(c.waiting_since, c.created_at), c.id";
@@ -143,8 +141,8 @@ pub async fn take(
         let current = conversation(&mut tx, id).await?;
         return match current.assignee_id {
             Some(holder) if holder == agent => Ok((current, Vec::new())),
-            Some(holder) => Err(StoreError::Conflict {
-                constraint: format!("already assigned to agent {holder}"),
+            Some(_) => Err(StoreError::Conflict {
+                constraint: Conflict::ConversationTaken,
             }),
             None => Err(StoreError::Invalid(
                 "status: a resolved conversation cannot be taken; reopen it first".into(),

@@ -1,9 +1,9 @@
-// API tokens: only hashes are stored. (Included once per backend.)
+//! API tokens: only hashes are stored. (Compiled once per backend.)
 
 use super::common::Pool;
 use crate::domain::{ApiToken, Millis, TokenId};
 use crate::store::rows::TokenRow;
-use crate::store::{NewToken, StoreError, StoreResult};
+use crate::store::{Conflict, NewToken, StoreError, StoreResult};
 
 const TOKEN_SELECT: &str =
     "SELECT id, name, role, agent_id, created_at, last_used_at, revoked_at FROM api_tokens";
@@ -22,9 +22,9 @@ pub async fn create(pool: &Pool, new: &NewToken, now: Millis) -> StoreResult<Api
     .fetch_one(pool)
     .await
     .map_err(|err| match StoreError::from(err) {
-        StoreError::Conflict { .. } if new.agent.is_some() => {
-            StoreError::Invalid("agent_id: no such agent".into())
-        }
+        StoreError::Conflict {
+            constraint: Conflict::Reference,
+        } if new.agent.is_some() => StoreError::Invalid("agent_id: no such agent".into()),
         other => other,
     })?;
     let row: TokenRow = sqlx::query_as(&format!("{TOKEN_SELECT} WHERE id = $1"))
@@ -36,11 +36,12 @@ pub async fn create(pool: &Pool, new: &NewToken, now: Millis) -> StoreResult<Api
 
 /// The live token with this hash.
 pub async fn find_by_hash(pool: &Pool, hash: &str) -> StoreResult<Option<ApiToken>> {
-    let row: Option<TokenRow> =
-        sqlx::query_as(&format!("{TOKEN_SELECT} WHERE token_hash = $1 AND revoked_at IS NULL"))
-            .bind(hash)
-            .fetch_optional(pool)
-            .await?;
+    let row: Option<TokenRow> = sqlx::query_as(&format!(
+        "{TOKEN_SELECT} WHERE token_hash = $1 AND revoked_at IS NULL"
+    ))
+    .bind(hash)
+    .fetch_optional(pool)
+    .await?;
     row.map(ApiToken::try_from).transpose()
 }
 
@@ -64,13 +65,12 @@ pub async fn list(pool: &Pool) -> StoreResult<Vec<ApiToken>> {
 
 /// Revokes a token; it stops working at once.
 pub async fn revoke(pool: &Pool, id: TokenId, now: Millis) -> StoreResult<()> {
-    let done = sqlx::query(
-        "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1",
-    )
-    .bind(id.get())
-    .bind(now.0)
-    .execute(pool)
-    .await?;
+    let done =
+        sqlx::query("UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1")
+            .bind(id.get())
+            .bind(now.0)
+            .execute(pool)
+            .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }

@@ -1,5 +1,5 @@
-// Web inbox sign-in: password hashes, browser sessions and login attempts.
-// (Included once per backend.)
+//! Web inbox sign-in: password hashes, browser sessions and login attempts.
+//! (Compiled once per backend.)
 
 use super::common::Pool;
 use crate::domain::{AgentId, Millis};

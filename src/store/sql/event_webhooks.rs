@@ -1,20 +1,21 @@
-// Outbound event webhooks: subscriptions, the exactly-once fan-out of the event log into
-// deliveries, leased claims, outcomes with their attempt log, and replay.
-// (Included once per backend.)
+//! Outbound event webhooks: subscriptions, the exactly-once fan-out of the event log into
+//! deliveries, leased claims, outcomes with their attempt log, and replay.
+//! (Compiled once per backend.)
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use sqlx::types::Json;
 
-use super::common::{begin, Conn, Pool};
 use super::IS_POSTGRES;
+use super::common::{Conn, Pool, begin};
+use super::queue_claims::{self, Queue};
 use crate::domain::{
     Event, EventKind, EventSelection, Millis, WebhookAttempt, WebhookDelivery, WebhookDeliveryId,
     WebhookDeliveryState, WebhookId, WebhookSubscription,
 };
 use crate::store::event_cursor::EventCursor;
-use crate::store::rows::{decode_cursor, encode_cursor, split_page, EventRow};
+use crate::store::rows::{EventRow, decode_cursor, encode_cursor, split_page};
 use crate::store::{
     FanOut, NewWebhook, Page, PageRequest, StoreError, StoreResult, WebhookJob, WebhookOutcome,
     WebhookPatch,
@@ -56,7 +57,11 @@ impl TryFrom<SubscriptionRow> for WebhookSubscription {
 }
 
 /// Stores a new, active subscription.
-pub async fn create(pool: &Pool, new: &NewWebhook, now: Millis) -> StoreResult<WebhookSubscription> {
+pub async fn create(
+    pool: &Pool,
+    new: &NewWebhook,
+    now: Millis,
+) -> StoreResult<WebhookSubscription> {
     let mut tx = begin(pool).await?;
     start_listening(&mut tx, None, now).await?;
     let row: SubscriptionRow = sqlx::query_as(
@@ -78,7 +83,11 @@ pub async fn create(pool: &Pool, new: &NewWebhook, now: Millis) -> StoreResult<W
 /// When no other subscription is active, moves the fan-out cursor to the end of the log: the
 /// fan-out does not write while nobody listens (idle passes stay read-only), and a new
 /// listener only wants events from now on anyway.
-async fn start_listening(conn: &mut Conn, except: Option<WebhookId>, now: Millis) -> StoreResult<()> {
+async fn start_listening(
+    conn: &mut Conn,
+    except: Option<WebhookId>,
+    now: Millis,
+) -> StoreResult<()> {
     let others: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM webhook_subscriptions WHERE active = $1 AND id <> $2",
     )
@@ -115,7 +124,9 @@ pub async fn list(pool: &Pool) -> StoreResult<Vec<WebhookSubscription>> {
     )
     .fetch_all(pool)
     .await?;
-    rows.into_iter().map(WebhookSubscription::try_from).collect()
+    rows.into_iter()
+        .map(WebhookSubscription::try_from)
+        .collect()
 }
 
 /// One subscription.
@@ -255,7 +266,13 @@ pub async fn fan_out(pool: &Pool, limit: i64, now: Millis) -> StoreResult<FanOut
     .await?;
     let subscriptions = active
         .into_iter()
-        .map(|row| Ok((row.id, EventSelection::parse(&row.events.0)?, row.created_at)))
+        .map(|row| {
+            Ok((
+                row.id,
+                EventSelection::parse(&row.events.0)?,
+                row.created_at,
+            ))
+        })
         .collect::<StoreResult<Vec<_>>>()?;
 
     let mut outcome = FanOut::default();
@@ -366,16 +383,18 @@ struct JobRow {
 impl JobRow {
     fn into_job(self) -> StoreResult<WebhookJob> {
         let event = match (self.event_id, self.kind, self.data, self.event_created_at) {
-            (Some(id), Some(kind), Some(data), Some(created_at)) => Some(Event::try_from(EventRow {
-                id,
-                kind,
-                conversation_id: self.conversation_id,
-                contact_id: self.contact_id,
-                message_id: self.message_id,
-                agent_id: self.agent_id,
-                data,
-                created_at,
-            })?),
+            (Some(id), Some(kind), Some(data), Some(created_at)) => {
+                Some(Event::try_from(EventRow {
+                    id,
+                    kind,
+                    conversation_id: self.conversation_id,
+                    contact_id: self.contact_id,
+                    message_id: self.message_id,
+                    agent_id: self.agent_id,
+                    data,
+                    created_at,
+                })?)
+            }
             _ => None,
         };
         Ok(WebhookJob {
@@ -390,6 +409,12 @@ impl JobRow {
     }
 }
 
+/// The delivery queue as a claimed queue: oldest due first.
+const DELIVERIES: Queue = Queue {
+    table: "webhook_deliveries",
+    order: "next_attempt_at, id",
+};
+
 /// Claims due deliveries for `worker` until `now + lease`. A claim is a lease: if the worker
 /// dies, the delivery is due again at `claimed_until` (receivers deduplicate on the delivery id).
 pub async fn claim(
@@ -400,28 +425,7 @@ pub async fn claim(
     limit: i64,
 ) -> StoreResult<Vec<WebhookJob>> {
     let mut tx = begin(pool).await?;
-    let claim_sql = if IS_POSTGRES {
-        "UPDATE webhook_deliveries SET claimed_until = $1, claimed_by = $2 WHERE id IN ( \
-             SELECT id FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= $3 \
-               AND (claimed_until IS NULL OR claimed_until < $3) \
-             ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
-         RETURNING id"
-    } else {
-        // SQLite serialises writers (BEGIN IMMEDIATE), so the sub-select cannot race.
-        "UPDATE webhook_deliveries SET claimed_until = $1, claimed_by = $2 WHERE id IN ( \
-             SELECT id FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= $3 \
-               AND (claimed_until IS NULL OR claimed_until < $3) \
-             ORDER BY next_attempt_at, id LIMIT $4) \
-         RETURNING id"
-    };
-    let mut ids: Vec<i64> = sqlx::query_scalar(claim_sql)
-        .bind(now.plus(lease).0)
-        .bind(worker)
-        .bind(now.0)
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?;
-    ids.sort_unstable();
+    let ids = queue_claims::claim(&mut tx, &DELIVERIES, worker, now, lease, limit).await?;
     let mut jobs = Vec::with_capacity(ids.len());
     for id in ids {
         let row: JobRow = sqlx::query_as(
@@ -453,9 +457,11 @@ pub async fn finish(
 ) -> StoreResult<()> {
     let (state, next_attempt_at, delivered_at) = match outcome {
         WebhookOutcome::Delivered => (WebhookDeliveryState::Delivered, None, Some(now.0)),
-        WebhookOutcome::Retry { at } => {
-            (WebhookDeliveryState::Pending, Some(at.timestamp_millis()), None)
-        }
+        WebhookOutcome::Retry { at } => (
+            WebhookDeliveryState::Pending,
+            Some(at.timestamp_millis()),
+            None,
+        ),
         WebhookOutcome::Failed => (WebhookDeliveryState::Failed, None, None),
     };
     let status = attempt.status.map(i64::from);
@@ -495,14 +501,7 @@ pub async fn finish(
 
 /// When the earliest pending delivery becomes due (a retry time or an expiring lease).
 pub async fn next_due(pool: &Pool) -> StoreResult<Option<Millis>> {
-    let due: Option<i64> = sqlx::query_scalar(
-        "SELECT min(CASE WHEN claimed_until IS NOT NULL AND claimed_until > next_attempt_at \
-                     THEN claimed_until ELSE next_attempt_at END) \
-         FROM webhook_deliveries WHERE state = 'pending'",
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok(due.map(Millis))
+    queue_claims::next_due(pool, &DELIVERIES).await
 }
 
 // ----- the delivery log -----
@@ -659,7 +658,11 @@ async fn load_delivery(conn: &mut Conn, id: WebhookDeliveryId) -> StoreResult<We
 /// Queues a delivery again, due now, whatever its state: a new round with a fresh attempt
 /// count and retry window. The attempt log keeps every earlier attempt. A delivery being sent
 /// right now cannot be replayed until that attempt ends.
-pub async fn replay(pool: &Pool, id: WebhookDeliveryId, now: Millis) -> StoreResult<WebhookDelivery> {
+pub async fn replay(
+    pool: &Pool,
+    id: WebhookDeliveryId,
+    now: Millis,
+) -> StoreResult<WebhookDelivery> {
     let mut tx = begin(pool).await?;
     let current: Option<(String, Option<i64>)> =
         sqlx::query_as("SELECT state, claimed_until FROM webhook_deliveries WHERE id = $1")
