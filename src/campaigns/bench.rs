@@ -15,12 +15,13 @@ use super::segment::Filter;
 use super::settings::CampaignsConfig;
 use super::spec::{CampaignSpec, ChannelPlan};
 use super::{CampaignParts, CampaignRunner};
-use crate::config::{DispatchConfig, TemplatesConfig};
 use crate::dispatch::Connectors;
+use crate::dispatch::settings::DispatchConfig;
 use crate::domain::Millis;
 use crate::events::EventBus;
 use crate::store::campaigns::{CampaignState, PlanChannel};
 use crate::store::{ConnectOptions, Store, scratch};
+use crate::templates::settings::TemplatesConfig;
 
 /// Options of `switchboard bench campaign`.
 #[derive(Debug, Clone, clap::Args)]

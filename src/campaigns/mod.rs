@@ -32,7 +32,7 @@ use rand::Rng;
 use tokio::sync::{Notify, OnceCell};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::DispatchConfig;
+use crate::dispatch::settings::DispatchConfig;
 use crate::dispatch::{Connectors, jittered_backoff};
 use crate::domain::{ContactId, Millis};
 use crate::events::EventBus;

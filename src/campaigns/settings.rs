@@ -1,9 +1,9 @@
 //! `[campaigns]`: the campaign worker's pace and the public base of its links.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// `[campaigns]` in `switchboard.toml`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CampaignsConfig {
     /// The address customers reach this service at, for unsubscribe and tracking links
@@ -55,6 +55,17 @@ impl Default for CampaignsConfig {
 }
 
 impl CampaignsConfig {
+    /// Checks the keys; the message names the one that is wrong.
+    ///
+    /// # Errors
+    /// `campaigns.<key>: <problem>`.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.test_sends_per_minute == 0 {
+            return Err("campaigns.test_sends_per_minute: must be above 0".into());
+        }
+        Ok(())
+    }
+
     /// True when `text` is one of the opt-out keywords.
     pub fn is_stop_keyword(&self, text: &str) -> bool {
         let text = text.trim().trim_end_matches(['.', '!']);

@@ -1,3 +1,6 @@
+use connector_sdk::fuzzing::mutated_text;
+use proptest::prelude::*;
+
 use super::*;
 
 fn load(text: &str) -> Result<Config, ConfigError> {
@@ -354,5 +357,17 @@ fn connection_and_sign_in_limits_are_checked_by_key() {
             err.contains(expected),
             "{err:?} should contain {expected:?}"
         );
+    }
+}
+
+proptest! {
+    /// The twin of the fuzz target `config`: seeds from `fuzz/corpus/config` with random
+    /// edits load or name the problem, never panic.
+    #[test]
+    fn config_files_load_or_name_the_problem(text in mutated_text("config")) {
+        if let Err(err) = Config::from_parts(Some(("fuzz.toml".into(), &text)), Vec::new(), |_| None) {
+            prop_assert_eq!(err.source_name.as_str(), "fuzz.toml");
+            prop_assert!(!err.message.is_empty());
+        }
     }
 }
