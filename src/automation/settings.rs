@@ -69,6 +69,37 @@ pub struct BotConfig {
     pub cooldown: Option<Span>,
 }
 
+impl AutomationConfig {
+    /// Checks that every channel a bot is limited to is one of `channels` (the configured
+    /// channel names): a misspelt one would leave the bot silent there.
+    ///
+    /// # Errors
+    /// `automation.bots.<bot>.channels[<index>]: <problem>`.
+    pub fn validate(&self, channels: &[&str]) -> Result<(), String> {
+        let bots = &self.bots;
+        let named = [
+            ("greeting", &bots.greeting),
+            ("ack", &bots.ack),
+            ("out_of_office", &bots.out_of_office),
+        ];
+        for (bot, config) in named {
+            let Some(config) = config else { continue };
+            if let Some((index, name)) = config
+                .channels
+                .iter()
+                .enumerate()
+                .find(|(_, name)| !channels.contains(&name.as_str()))
+            {
+                return Err(format!(
+                    "automation.bots.{bot}.channels[{index}]: no [[channels]] entry is named \
+                     {name:?}"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl BotsConfig {
     /// The bots as ordinary rules, evaluated after every other rule.
     pub fn rules(&self) -> Vec<RuleSpec> {

@@ -60,6 +60,12 @@ impl DatabaseConfig {
     /// # Errors
     /// `database.<key>: <problem>`.
     pub fn validate(&self) -> Result<(), String> {
+        check_url(&self.url).map_err(|problem| {
+            format!(
+                "database.url: {problem} (use sqlite:FILE, e.g. sqlite://switchboard.db, or \
+                 postgres://user:password@host/database)"
+            )
+        })?;
         if self.max_connections < 2 {
             return Err("database.max_connections: must be at least 2".into());
         }
@@ -70,6 +76,34 @@ impl DatabaseConfig {
             return Err("database.acquire_timeout_ms: must be between 1 and 300000".into());
         }
         Ok(())
+    }
+}
+
+/// Checks that `url` names a database the store can open: PostgreSQL by `postgres://` or
+/// `postgresql://`, SQLite by `sqlite:` or a bare file path. Anything else would reach the
+/// store as a file name and fail there with an unrelated SQLite error.
+fn check_url(url: &str) -> Result<(), String> {
+    if url.trim().is_empty() {
+        return Err("must not be empty".into());
+    }
+    let scheme = url
+        .split_once(':')
+        .map(|(scheme, _)| scheme)
+        .filter(|scheme| {
+            // RFC 3986 scheme syntax; a one-letter "scheme" is a Windows drive, i.e. a path.
+            scheme.len() > 1
+                && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        });
+    match scheme {
+        None | Some("sqlite") => Ok(()),
+        Some(scheme @ ("postgres" | "postgresql")) if url[scheme.len()..].starts_with("://") => {
+            Ok(())
+        }
+        Some("postgres" | "postgresql") => Err("a PostgreSQL URL starts with postgres://".into()),
+        Some(other) => Err(format!("unknown database {other:?}")),
     }
 }
 

@@ -13,7 +13,7 @@ mod log;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub use self::channels::ChannelConfig;
 pub use self::database::{DEFAULT_DATABASE_URL, DatabaseConfig, SqliteSynchronous, redact_url};
@@ -52,8 +52,9 @@ impl ConfigError {
     }
 }
 
-/// Everything Switchboard can be told.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Everything Switchboard can be told. Serialised, the defaults show the shape of the tree
+/// (the lists of tables are left out: they have no defaults).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// `[server]`: the HTTP listener, its limits and the web sign-in's.
@@ -76,19 +77,19 @@ pub struct Config {
     pub log: LogConfig,
     #[serde(default)]
     pub templates: TemplatesConfig,
-    #[serde(default)]
+    #[serde(default, skip_serializing)]
     pub channels: Vec<ChannelConfig>,
     /// `[[business_hours]]`: opening hours per channel or team (see `automation::calendar`).
-    #[serde(default)]
+    #[serde(default, skip_serializing)]
     pub business_hours: Vec<BusinessHoursConfig>,
     /// `[automation]`: the rule engine and its acknowledgement bots.
     #[serde(default)]
     pub automation: AutomationConfig,
     /// `[[rules]]`: automation rules, evaluated in this order before rules made through the API.
-    #[serde(default)]
+    #[serde(default, skip_serializing)]
     pub rules: Vec<RuleSpec>,
     /// `[[sla]]`: SLA policies that rules start with `set_sla`.
-    #[serde(default)]
+    #[serde(default, skip_serializing)]
     pub sla: Vec<SlaPolicy>,
     /// `[campaigns]`: the campaign worker and its public links.
     #[serde(default)]
@@ -137,21 +138,28 @@ impl Config {
         env: impl IntoIterator<Item = (String, String)>,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let source_name = file
-            .as_ref()
-            .map(|(name, _)| name.clone())
-            .unwrap_or_else(|| "defaults".into());
+        let file_name = file.as_ref().map(|(name, _)| name.clone());
         let mut table = match &file {
             Some((name, text)) => text
                 .parse::<toml::Table>()
                 .map_err(|err| ConfigError::new(name.clone(), err.to_string().trim().to_owned()))?,
             None => toml::Table::new(),
         };
-        env::apply_env(&mut table, env)?;
+        let overrides = env::apply_env(&mut table, env, &Self::defaults_table()?)?;
+        // A key set from the environment is reported with its variable; anything else with
+        // the file (or the defaults when there is none).
+        let source_of = |key: &str| -> String {
+            overrides
+                .source_of(key)
+                .map(str::to_owned)
+                .or_else(|| file_name.clone())
+                .unwrap_or_else(|| "defaults".into())
+        };
+        let file_source = file_name.clone().unwrap_or_else(|| "defaults".into());
         if let Some(toml::Value::Array(channels)) = table.get_mut("channels") {
             for (index, channel) in channels.iter_mut().enumerate() {
                 channels::expand_env_refs(channel, &format!("channels[{index}]"), &lookup)
-                    .map_err(|message| ConfigError::new(source_name.clone(), message))?;
+                    .map_err(|message| ConfigError::new(file_source.clone(), message))?;
             }
         }
         let mut config: Config = serde_path_to_error::deserialize(toml::Value::Table(table))
@@ -160,27 +168,35 @@ impl Config {
                 // toml appends "in `section`" lines; the path already says where.
                 let inner = err.into_inner().to_string();
                 let inner = inner.lines().next().unwrap_or_default().to_owned();
-                let message = if path == "." {
-                    inner
+                if path == "." {
+                    ConfigError::new(file_source.clone(), inner)
                 } else {
-                    format!("{path}: {inner}")
-                };
-                ConfigError::new(source_name.clone(), message)
+                    ConfigError::new(source_of(&path), format!("{path}: {inner}"))
+                }
             })?;
         let mut names = HashSet::new();
         for (index, channel) in config.channels.iter_mut().enumerate() {
-            channel.origin = format!("{source_name}: channels[{index}]");
+            channel.origin = format!("{file_source}: channels[{index}]");
             if !names.insert(channel.name.clone()) {
                 return Err(ConfigError::new(
-                    source_name,
+                    file_source,
                     format!("channels[{index}].name: {:?} is used twice", channel.name),
                 ));
             }
         }
-        config
-            .validate()
-            .map_err(|message| ConfigError::new(source_name, message))?;
+        config.validate().map_err(|message| {
+            // Every check's message starts with the key it refuses.
+            let key = message.split(": ").next().unwrap_or_default();
+            ConfigError::new(source_of(key), message)
+        })?;
         Ok(config)
+    }
+
+    /// The default configuration as a TOML table: the sections and keys there are, and
+    /// the type of each key's value.
+    fn defaults_table() -> Result<toml::Table, ConfigError> {
+        toml::Table::try_from(Self::default())
+            .map_err(|err| ConfigError::new("defaults", format!("cannot be written out: {err}")))
     }
 
     /// Runs every section's own checks, then the ones across sections (names of channels).
@@ -190,12 +206,14 @@ impl Config {
         self.workers.validate()?;
         self.dispatch.validate()?;
         self.database.validate()?;
+        self.log.validate()?;
         self.webhooks.validate()?;
         self.remote_images.validate()?;
         self.templates.validate()?;
         self.campaigns.validate()?;
         let channels: Vec<&str> = self.channels.iter().map(|c| c.name.as_str()).collect();
         self.routing.validate(&channels)?;
+        self.automation.validate(&channels)?;
         crate::automation::settings::validate_rules(&self.rules)?;
         crate::automation::settings::validate_sla(&self.sla)?;
         crate::automation::settings::validate_business_hours(&self.business_hours, &channels)?;

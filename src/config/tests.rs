@@ -3,7 +3,10 @@ use proptest::prelude::*;
 
 use super::*;
 
-fn load(text: &str) -> Result<Config, ConfigError> {
+mod env;
+mod values;
+
+pub(super) fn load(text: &str) -> Result<Config, ConfigError> {
     Config::from_parts(Some(("switchboard.toml".into(), text)), Vec::new(), |_| {
         None
     })
@@ -16,36 +19,6 @@ fn no_file_gives_the_documented_defaults() {
     assert_eq!(config.database.url, DEFAULT_DATABASE_URL);
     assert!(config.channels.is_empty());
     assert!(!config.is_postgres());
-}
-
-#[test]
-fn environment_overrides_the_file() {
-    let env = vec![
-        (
-            "SWITCHBOARD_DATABASE_URL".to_owned(),
-            "postgres://u:pw@db/x".to_owned(),
-        ),
-        (
-            "SWITCHBOARD_SERVER__BIND".to_owned(),
-            "0.0.0.0:9000".to_owned(),
-        ),
-        (
-            "SWITCHBOARD_DISPATCH_MAX_ATTEMPTS".to_owned(),
-            "3".to_owned(),
-        ),
-        ("SWITCHBOARD_CONFIG".to_owned(), "ignored.toml".to_owned()),
-        ("OTHER".to_owned(), "x".to_owned()),
-    ];
-    let text = "[database]\nurl = \"sqlite://a.db\"\n";
-    let config = Config::from_parts(Some(("f.toml".into(), text)), env, |_| None).expect("valid");
-    assert_eq!(config.database.url, "postgres://u:pw@db/x");
-    assert!(config.is_postgres());
-    assert_eq!(config.server.bind.port(), 9000);
-    assert_eq!(config.dispatch.max_attempts, 3);
-    assert!(
-        !format!("{:?}", config.database).contains("pw"),
-        "password must be masked"
-    );
 }
 
 #[test]
@@ -83,17 +56,6 @@ fn unknown_keys_and_bad_values_name_the_key() {
             "{err:?} should name the file"
         );
     }
-    let err = Config::from_parts(
-        None,
-        vec![("SWITCHBOARD_NOPE_X".into(), "1".into())],
-        |_| None,
-    )
-    .expect_err("unknown section");
-    assert!(
-        err.to_string()
-            .starts_with("SWITCHBOARD_NOPE_X: unknown section"),
-        "{err}"
-    );
 }
 
 #[test]

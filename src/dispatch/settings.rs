@@ -45,6 +45,14 @@ impl DispatchConfig {
         if self.max_attempts == 0 {
             return Err("dispatch.max_attempts: must be above 0".into());
         }
+        // A zero lease lets the next pass claim a send still in flight: sent twice.
+        if self.lease_secs == 0 {
+            return Err("dispatch.lease_secs: must be above 0".into());
+        }
+        // Zero would spin: an idle worker polling the database without pause.
+        if self.poll_interval_ms == 0 {
+            return Err("dispatch.poll_interval_ms: must be above 0".into());
+        }
         Ok(())
     }
 }

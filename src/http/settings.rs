@@ -67,8 +67,20 @@ impl ServerConfig {
     /// `server.<key>: <problem>`.
     pub fn validate(&self) -> Result<(), String> {
         let sign_in = &self.sign_in;
-        let checks: [(&str, bool, &str); 11] = [
+        let checks: [(&str, bool, &str); 13] = [
             ("max_body_bytes", self.max_body_bytes > 0, "must be above 0"),
+            // Zero would answer every request 408 before it ran.
+            (
+                "request_timeout_secs",
+                self.request_timeout_secs > 0,
+                "must be above 0",
+            ),
+            // Zero would fail every shutdown before the work in flight could finish.
+            (
+                "shutdown_grace_secs",
+                self.shutdown_grace_secs > 0,
+                "must be above 0",
+            ),
             (
                 "header_read_timeout_secs",
                 self.header_read_timeout_secs > 0,

@@ -77,6 +77,9 @@ impl RoutingConfig {
                 Ok(())
             }
         };
+        if self.poll_interval_secs == 0 {
+            return Err("routing.poll_interval_secs: must be above 0".into());
+        }
         not_sticky("routing.sticky_fallback", Some(self.sticky_fallback))?;
         for (name, scope) in &self.channels {
             if !channels.contains(&name.as_str()) {

@@ -53,6 +53,10 @@ impl WebhooksConfig {
         if self.concurrency == 0 {
             return Err("webhooks.concurrency: must be above 0".into());
         }
+        // Zero would spin: an idle worker polling the database without pause.
+        if self.poll_interval_ms == 0 {
+            return Err("webhooks.poll_interval_ms: must be above 0".into());
+        }
         Ok(())
     }
 }

@@ -33,7 +33,10 @@ pub struct Config {
     pub token: String,
     /// Discord's base URL; only for tests (a local fake). When set, serenity's own rate limiter
     /// is off, because serenity sends through its limiter only to discord.com.
-    #[serde(default)]
+    #[serde(
+        default,
+        deserialize_with = "connector_sdk::settings::optional_http_url"
+    )]
     pub api_url: Option<String>,
     /// Guild channel ids that work as support desks.
     #[serde(default)]
@@ -183,5 +186,21 @@ impl Connector for Discord {
         shutdown: CancellationToken,
     ) -> Result<(), ConnectorError> {
         gateway::run(self, inbox, shutdown).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(keys: &str) -> Result<Config, toml::de::Error> {
+        toml::from_str(&format!("token = \"t\"\n{keys}"))
+    }
+
+    #[test]
+    fn api_url_is_checked_when_read() {
+        let err = read("api_url = \"discord fake\"").expect_err("not a URL");
+        assert!(err.to_string().contains("http:// or https://"), "{err}");
+        read("api_url = \"http://127.0.0.1:9\"").expect("a URL");
     }
 }
