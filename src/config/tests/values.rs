@@ -141,7 +141,7 @@ fn intervals_and_leases_of_zero_are_refused() {
 }
 
 #[test]
-fn connector_urls_are_checked_when_channels_build() {
+fn connector_urls_and_ids_are_checked_when_channels_build() {
     let cases = [
         (
             "kind = \"webhook\"\nsecret = \"s\"\ncallback_url = \"not a url\"\n",
@@ -160,6 +160,10 @@ fn connector_urls_are_checked_when_channels_build() {
             "kind = \"discord\"\ntoken = \"t\"\napi_url = \"fake\"\n",
             "api_url: must be an absolute http:// or https:// URL",
         ),
+        (
+            "kind = \"discord\"\ntoken = \"t\"\nwatch_channels = [1, \"general\"]\n",
+            "watch_channels[1]: \"general\" is not a channel id",
+        ),
     ];
     for (keys, expected) in cases {
         let config = load(&format!("[[channels]]\nname = \"c\"\n{keys}")).expect("generic part");
@@ -172,6 +176,12 @@ fn connector_urls_are_checked_when_channels_build() {
             "{err:?} should contain {expected:?}"
         );
     }
+    let config = load(
+        "[[channels]]\nname = \"c\"\nkind = \"discord\"\ntoken = \"t\"\n\
+         watch_channels = [123456789012345678, \"223456789012345678\"]\n",
+    )
+    .expect("valid");
+    crate::app::build_connectors(&config.channels).expect("quoted ids are ids");
 }
 
 #[test]
