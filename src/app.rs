@@ -528,7 +528,7 @@ pub async fn bootstrap_admin(store: &Store) -> anyhow::Result<Option<FirstAdmin>
 
 /// The fetcher behind the inbox's "Load images": guarded, no credential hosts.
 fn remote_images(
-    config: &crate::config::RemoteImagesConfig,
+    config: &crate::http::settings::RemoteImagesConfig,
 ) -> anyhow::Result<connector_sdk::net::MediaFetcher> {
     use connector_sdk::net::{FetchLimits, MediaFetcher, TargetPolicy};
     MediaFetcher::new(

@@ -4,6 +4,8 @@
 //! `retry_after`); permanent ones fail at once; a message out of attempts is `dead`. Failed
 //! and dead messages stay visible in the API and can be queued again.
 
+pub mod settings;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +18,7 @@ use rand::Rng;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::DispatchConfig;
+use self::settings::DispatchConfig;
 use crate::events::EventBus;
 use crate::metrics::Metrics;
 use crate::store::{OutboxJob, SendOutcome, Store};

@@ -7,6 +7,8 @@
 //! once. Writers are sharded by thread key, so one conversation is always written by the same
 //! writer, in arrival order.
 
+pub mod settings;
+
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 

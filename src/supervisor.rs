@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use crate::metrics::Metrics;
 
 /// `[workers]`: how the supervisor restarts a worker task that stopped unexpectedly.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, serde::Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WorkersConfig {
     /// Pause before the first restart; it doubles on each further restart.

@@ -16,7 +16,7 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
-use crate::config::BusinessHoursConfig;
+use super::settings::BusinessHoursConfig;
 
 /// How many consecutive days without any open time end a search: a calendar closed for
 /// longer than a year counts as never open again (and no search can loop forever).

@@ -1,14 +1,17 @@
-//! `[automation]`, `[[rules]]` and `[[sla]]`: how the rule engine and its bots behave.
+//! `[automation]`, `[[rules]]`, `[[sla]]` and `[[business_hours]]`: how the rule engine and
+//! its bots behave, and the checks that run on them at start-up.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::condition::Condition;
 use super::rule::{Action, ReplySpec, RuleSpec, Span, Trigger};
+use super::sla::SlaPolicy;
 
 /// `[automation]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AutomationConfig {
     /// Runs rules, bots and SLA timers. Off: events are not evaluated at all.
@@ -39,7 +42,7 @@ impl Default for AutomationConfig {
 }
 
 /// `[automation.bots.*]`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BotsConfig {
     /// Greets a customer who opens a new conversation (template `greeting`).
@@ -52,7 +55,7 @@ pub struct BotsConfig {
 }
 
 /// One bot.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BotConfig {
     /// Only on these channels; all channels when empty.
@@ -64,6 +67,37 @@ pub struct BotConfig {
     pub expected_response: Option<Span>,
     /// Overrides the channel's default cooldown.
     pub cooldown: Option<Span>,
+}
+
+impl AutomationConfig {
+    /// Checks that every channel a bot is limited to is one of `channels` (the configured
+    /// channel names): a misspelt one would leave the bot silent there.
+    ///
+    /// # Errors
+    /// `automation.bots.<bot>.channels[<index>]: <problem>`.
+    pub fn validate(&self, channels: &[&str]) -> Result<(), String> {
+        let bots = &self.bots;
+        let named = [
+            ("greeting", &bots.greeting),
+            ("ack", &bots.ack),
+            ("out_of_office", &bots.out_of_office),
+        ];
+        for (bot, config) in named {
+            let Some(config) = config else { continue };
+            if let Some((index, name)) = config
+                .channels
+                .iter()
+                .enumerate()
+                .find(|(_, name)| !channels.contains(&name.as_str()))
+            {
+                return Err(format!(
+                    "automation.bots.{bot}.channels[{index}]: no [[channels]] entry is named \
+                     {name:?}"
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl BotsConfig {
@@ -129,6 +163,96 @@ impl BotsConfig {
         }
         rules
     }
+}
+
+/// One `[[business_hours]]` table: weekly opening ranges in a time zone, holidays, and the
+/// channels and teams that keep these hours. Checked by `automation::calendar::Calendars`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessHoursConfig {
+    /// Unique; the calendar named `default` applies where no other one is claimed.
+    pub name: String,
+    /// An IANA time zone, e.g. `Europe/Prague`.
+    pub timezone: String,
+    /// Ranges such as `"09:00-12:00, 13:00-17:00"`, or `"closed"`; a missing day is closed.
+    pub monday: Option<String>,
+    pub tuesday: Option<String>,
+    pub wednesday: Option<String>,
+    pub thursday: Option<String>,
+    pub friday: Option<String>,
+    pub saturday: Option<String>,
+    pub sunday: Option<String>,
+    /// Local dates (`YYYY-MM-DD`) closed all day.
+    #[serde(default)]
+    pub holidays: Vec<String>,
+    /// Channel names that keep these hours.
+    #[serde(default)]
+    pub channels: Vec<String>,
+    /// Team names that keep these hours; a team's calendar wins over its channel's.
+    #[serde(default)]
+    pub teams: Vec<String>,
+}
+
+/// Checks `[[rules]]`: each rule on its own, and that no two share a name.
+///
+/// # Errors
+/// `rules[<index>].<key>: <problem>`.
+pub fn validate_rules(rules: &[RuleSpec]) -> Result<(), String> {
+    let mut names = HashSet::new();
+    for (index, rule) in rules.iter().enumerate() {
+        rule.validate()
+            .map_err(|message| format!("rules[{index}].{message}"))?;
+        if !names.insert(rule.name.as_str()) {
+            return Err(format!(
+                "rules[{index}].name: another rule is named {:?}",
+                rule.name
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks `[[sla]]`: each policy on its own, and that no two share a name.
+///
+/// # Errors
+/// `sla[<index>].<key>: <problem>`.
+pub fn validate_sla(policies: &[SlaPolicy]) -> Result<(), String> {
+    let mut names = HashSet::new();
+    for (index, policy) in policies.iter().enumerate() {
+        policy
+            .validate()
+            .map_err(|message| format!("sla[{index}].{message}"))?;
+        if !names.insert(policy.name.as_str()) {
+            return Err(format!(
+                "sla[{index}].name: another policy is named {:?}",
+                policy.name
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks `[[business_hours]]`: the calendars build, and every channel they name is one of
+/// `channels` (the configured channel names).
+///
+/// # Errors
+/// `business_hours[<index>].<key>: <problem>`.
+pub fn validate_business_hours(
+    entries: &[BusinessHoursConfig],
+    channels: &[&str],
+) -> Result<(), String> {
+    super::calendar::Calendars::from_config(entries)?;
+    for (index, entry) in entries.iter().enumerate() {
+        for (position, name) in entry.channels.iter().enumerate() {
+            if !channels.contains(&name.as_str()) {
+                return Err(format!(
+                    "business_hours[{index}].channels[{position}]: no [[channels]] entry \
+                     is named {name:?}"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Words for a response time in the contact's language ("2 hours", "2 hodiny").

@@ -14,13 +14,14 @@ use tokio::sync::Notify;
 use super::smtp_sink::SmtpSink;
 use crate::campaigns::settings::CampaignsConfig;
 use crate::campaigns::{CampaignParts, CampaignRunner, Prepared, plan_channel};
-use crate::config::{DispatchConfig, TemplatesConfig};
 use crate::dispatch::Connectors;
+use crate::dispatch::settings::DispatchConfig;
 use crate::domain::campaign::MAX_RATE_PER_SEC;
 use crate::domain::{CampaignId, CampaignSpec, CampaignState, ChannelPlan, Filter, Millis};
 use crate::events::EventBus;
 use crate::store::campaigns::PlanChannel;
 use crate::store::{ConnectOptions, Store, scratch};
+use crate::templates::settings::TemplatesConfig;
 
 /// Options of `switchboard bench campaign`.
 #[derive(Debug, Clone, clap::Args)]

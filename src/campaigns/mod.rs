@@ -28,7 +28,7 @@ use rand::Rng;
 use tokio::sync::{Notify, OnceCell};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::DispatchConfig;
+use crate::dispatch::settings::DispatchConfig;
 use crate::dispatch::{Connectors, jittered_backoff};
 use crate::domain::quiet_hours::Window;
 use crate::domain::{Campaign, CampaignId, CampaignSpec, ChannelPlan, ContactId, Millis};

@@ -1,9 +1,11 @@
 //! `[campaigns]`: the campaign worker's pace and the public base of its links.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::campaign::MAX_RATE_PER_SEC;
 
 /// `[campaigns]` in `switchboard.toml`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CampaignsConfig {
     /// The address customers reach this service at, for unsubscribe and tracking links
@@ -55,6 +57,64 @@ impl Default for CampaignsConfig {
 }
 
 impl CampaignsConfig {
+    /// Checks the keys; the message names the one that is wrong.
+    ///
+    /// # Errors
+    /// `campaigns.<key>: <problem>`.
+    pub fn validate(&self) -> Result<(), String> {
+        // Every unsubscribe and tracking link starts with it: a bad one breaks them all.
+        connector_sdk::settings::check_http_url(&self.public_url)
+            .map_err(|problem| format!("campaigns.public_url: {problem}"))?;
+        if self.public_url.contains(['?', '#']) {
+            return Err(
+                "campaigns.public_url: must have no query or fragment (links are \
+                        built by appending paths)"
+                    .into(),
+            );
+        }
+        if let Some(address) = &self.unsubscribe_mailto
+            && !is_plain_address(address)
+        {
+            return Err(
+                "campaigns.unsubscribe_mailto: must be a plain address like \
+                        unsubscribe@example.com (the mailto: link is built from it)"
+                    .into(),
+            );
+        }
+        // A rate of zero (or less) would mean no throttle at all, not a stop.
+        if !(self.default_rate_per_sec > 0.0 && self.default_rate_per_sec <= MAX_RATE_PER_SEC) {
+            return Err(format!(
+                "campaigns.default_rate_per_sec: must be above zero and at most \
+                 {MAX_RATE_PER_SEC:e}"
+            ));
+        }
+        let positive = [
+            ("batch_size", self.batch_size == 0),
+            ("parallel_batches", self.parallel_batches == 0),
+            ("lease_secs", self.lease_secs == 0),
+            ("max_attempts", self.max_attempts == 0),
+            ("poll_interval_ms", self.poll_interval_ms == 0),
+            ("test_sends_per_minute", self.test_sends_per_minute == 0),
+        ];
+        if let Some((key, _)) = positive.iter().find(|(_, zero)| *zero) {
+            return Err(format!("campaigns.{key}: must be above 0"));
+        }
+        // A blank keyword would opt out everyone who sends an empty message.
+        if let Some(index) = self
+            .stop_keywords
+            .iter()
+            .position(|keyword| keyword.trim().is_empty())
+        {
+            return Err(format!(
+                "campaigns.stop_keywords[{index}]: must not be blank"
+            ));
+        }
+        if self.stop_confirmation.trim().is_empty() {
+            return Err("campaigns.stop_confirmation: must not be blank".into());
+        }
+        Ok(())
+    }
+
     /// True when `text` is one of the opt-out keywords.
     pub fn is_stop_keyword(&self, text: &str) -> bool {
         let text = text.trim().trim_end_matches(['.', '!']);
@@ -62,4 +122,15 @@ impl CampaignsConfig {
             .iter()
             .any(|keyword| keyword.to_lowercase() == text.to_lowercase())
     }
+}
+
+/// True for `local@domain` with nothing a `mailto:` URL would read as more than the address.
+fn is_plain_address(address: &str) -> bool {
+    address.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && !domain.is_empty()
+            && !domain.contains('@')
+            && !address
+                .contains(|c: char| c.is_whitespace() || matches!(c, '?' | '&' | ':' | '<' | '>'))
+    })
 }

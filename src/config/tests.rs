@@ -1,6 +1,12 @@
+use connector_sdk::fuzzing::mutated_text;
+use proptest::prelude::*;
+
 use super::*;
 
-fn load(text: &str) -> Result<Config, ConfigError> {
+mod env;
+mod values;
+
+pub(super) fn load(text: &str) -> Result<Config, ConfigError> {
     Config::from_parts(Some(("switchboard.toml".into(), text)), Vec::new(), |_| {
         None
     })
@@ -13,36 +19,6 @@ fn no_file_gives_the_documented_defaults() {
     assert_eq!(config.database.url, DEFAULT_DATABASE_URL);
     assert!(config.channels.is_empty());
     assert!(!config.is_postgres());
-}
-
-#[test]
-fn environment_overrides_the_file() {
-    let env = vec![
-        (
-            "SWITCHBOARD_DATABASE_URL".to_owned(),
-            "postgres://u:pw@db/x".to_owned(),
-        ),
-        (
-            "SWITCHBOARD_SERVER__BIND".to_owned(),
-            "0.0.0.0:9000".to_owned(),
-        ),
-        (
-            "SWITCHBOARD_DISPATCH_MAX_ATTEMPTS".to_owned(),
-            "3".to_owned(),
-        ),
-        ("SWITCHBOARD_CONFIG".to_owned(), "ignored.toml".to_owned()),
-        ("OTHER".to_owned(), "x".to_owned()),
-    ];
-    let text = "[database]\nurl = \"sqlite://a.db\"\n";
-    let config = Config::from_parts(Some(("f.toml".into(), text)), env, |_| None).expect("valid");
-    assert_eq!(config.database.url, "postgres://u:pw@db/x");
-    assert!(config.is_postgres());
-    assert_eq!(config.server.bind.port(), 9000);
-    assert_eq!(config.dispatch.max_attempts, 3);
-    assert!(
-        !format!("{:?}", config.database).contains("pw"),
-        "password must be masked"
-    );
 }
 
 #[test]
@@ -80,17 +56,6 @@ fn unknown_keys_and_bad_values_name_the_key() {
             "{err:?} should name the file"
         );
     }
-    let err = Config::from_parts(
-        None,
-        vec![("SWITCHBOARD_NOPE_X".into(), "1".into())],
-        |_| None,
-    )
-    .expect_err("unknown section");
-    assert!(
-        err.to_string()
-            .starts_with("SWITCHBOARD_NOPE_X: unknown section"),
-        "{err}"
-    );
 }
 
 #[test]
@@ -354,5 +319,17 @@ fn connection_and_sign_in_limits_are_checked_by_key() {
             err.contains(expected),
             "{err:?} should contain {expected:?}"
         );
+    }
+}
+
+proptest! {
+    /// The twin of the fuzz target `config`: seeds from `fuzz/corpus/config` with random
+    /// edits load or name the problem, never panic.
+    #[test]
+    fn config_files_load_or_name_the_problem(text in mutated_text("config")) {
+        if let Err(err) = Config::from_parts(Some(("fuzz.toml".into(), &text)), Vec::new(), |_| None) {
+            prop_assert_eq!(err.source_name.as_str(), "fuzz.toml");
+            prop_assert!(!err.message.is_empty());
+        }
     }
 }

@@ -8,9 +8,9 @@ pub mod conversation;
 pub mod event;
 pub mod ids;
 pub mod message;
-pub mod reply_window;
 pub mod quiet_hours;
 pub mod rendered;
+pub mod reply_window;
 pub mod routing;
 pub mod segment;
 pub mod sla;
@@ -31,8 +31,8 @@ pub use ids::{
     RuleId, SegmentId, TeamId, TokenId, WebhookDeliveryId, WebhookId,
 };
 pub use message::{AuthorType, DeliveryStatus, Direction, Message, MessageKind, Revision};
-pub use reply_window::ReplyWindow;
 pub use rendered::Rendered;
+pub use reply_window::ReplyWindow;
 pub use routing::{EffectiveRouting, QueuedConversation, RoutingRules, RoutingScope};
 pub use segment::{Filter, FilterError, Segment};
 pub use sla::{SlaBreach, SlaState, SlaStatus};

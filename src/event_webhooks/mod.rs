@@ -2,6 +2,7 @@
 //! subscription, POSTs each signed, retries timeouts, 429 and 5xx with jittered backoff for a
 //! configured time, and records every attempt. Owns HTTP to integrators; SQL stays in `store`.
 
+pub mod settings;
 mod signature;
 
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use serde::Serialize;
 use tokio::sync::{Notify, broadcast};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::WebhooksConfig;
+use self::settings::WebhooksConfig;
 use crate::domain::{
     AgentId, ContactId, ConversationId, Event, EventId, MessageId, WebhookAttempt,
     WebhookDeliveryId,

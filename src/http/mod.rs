@@ -11,6 +11,7 @@ pub mod ops;
 pub mod presence;
 pub mod server;
 pub mod session;
+pub mod settings;
 pub mod sign_in;
 pub mod unsubscribe;
 pub mod web;

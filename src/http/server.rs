@@ -29,7 +29,7 @@ use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
 use super::client_addr::TrustedProxies;
-use crate::config::ServerConfig;
+use super::settings::ServerConfig;
 
 /// What a connection over a cap receives before it is closed.
 const BUSY_RESPONSE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n\

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::config::SignInConfig;
+use super::settings::SignInConfig;
 use crate::passwords::VerifyPool;
 
 /// Tracked (address, client) pairs and clients at most each; beyond, stale entries are

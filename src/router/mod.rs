@@ -11,6 +11,8 @@
 //! else its channel's, else `[routing] policy` (see [`RoutingRules`]). Manual conversations
 //! stay in the queue for agents to take.
 
+pub mod settings;
+
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -19,7 +21,7 @@ use tokio::sync::Notify;
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::RoutingConfig;
+use self::settings::RoutingConfig;
 use crate::domain::{AgentId, Availability, Event, EventKind, RoutingPolicy, RoutingRules};
 use crate::events::EventBus;
 use crate::metrics::Metrics;

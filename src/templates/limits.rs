@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
-use crate::config::TemplatesConfig;
+use super::settings::TemplatesConfig;
 
 /// Which limit a render hit, with its configured value; the message names the config key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

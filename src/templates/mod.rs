@@ -7,6 +7,7 @@ mod catalog;
 mod context;
 mod escape;
 mod limits;
+pub mod settings;
 #[cfg(test)]
 mod tests;
 
@@ -26,7 +27,7 @@ pub use context::{
 pub use escape::{discord_to_plain, escape_discord, escape_telegram, telegram_to_plain};
 pub use limits::Limit;
 
-use crate::config::TemplatesConfig;
+use self::settings::TemplatesConfig;
 use crate::domain::Rendered;
 
 /// Why a template could not be loaded or rendered. Every variant but `NotFound` names the file.

@@ -2,8 +2,8 @@ use std::path::Path;
 
 use connector_sdk::ChannelKind;
 
+use super::settings::TemplatesConfig;
 use super::*;
-use crate::config::TemplatesConfig;
 
 fn shipped() -> Templates {
     Templates::load(&TemplatesConfig::default()).expect("the shipped templates load")

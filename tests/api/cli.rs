@@ -264,3 +264,79 @@ fn agent_list_columns_line_up_whatever_the_lengths() {
         );
     }
 }
+
+/// Runs `switchboard serve` in `dir` with `env` and returns its error output once it exits;
+/// fails the test if it starts listening instead (the bad value passed start-up).
+fn serve_refuses(dir: &std::path::Path, env: &[(&str, &str)]) -> String {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_switchboard"));
+    command
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .current_dir(dir)
+        .env_remove("SWITCHBOARD_DATABASE_URL")
+        .env_remove("SWITCHBOARD_CONFIG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().expect("start switchboard");
+    let stdout = child.stdout.take().expect("stdout");
+    // Reading to the end returns when the process exits (or says it listens).
+    let listening = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .any(|line| line.starts_with("listening on "));
+    if listening {
+        child.kill().expect("kill");
+        child.wait().expect("wait");
+        panic!("serve started with a bad config ({env:?})");
+    }
+    let output = child.wait_with_output().expect("wait");
+    assert!(!output.status.success());
+    stderr(&output)
+}
+
+#[test]
+fn serve_refuses_bad_values_at_start_up_naming_file_and_key() {
+    let cases = [
+        (
+            "[[channels]]\nname = \"shop\"\nkind = \"webhook\"\nsecret = \"s\"\n\
+             callback_url = \"not a url\"\n",
+            "switchboard.toml: channels[0]: callback_url: ",
+        ),
+        ("[log]\nlevel = \"loud\"\n", "switchboard.toml: log.level: "),
+        (
+            "[database]\nurl = \"mysql://x\"\n",
+            "switchboard.toml: database.url: ",
+        ),
+    ];
+    for (text, expected) in cases {
+        let dir = tempfile::tempdir().expect("dir");
+        std::fs::write(dir.path().join("switchboard.toml"), text).expect("write");
+        let message = serve_refuses(dir.path(), &[]);
+        assert!(
+            message.contains(expected),
+            "{message:?} should contain {expected:?}"
+        );
+    }
+}
+
+#[test]
+fn serve_names_the_environment_variable_of_a_bad_value() {
+    let dir = tempfile::tempdir().expect("dir");
+    let message = serve_refuses(dir.path(), &[("SWITCHBOARD_SERVER_BIND", "somewhere")]);
+    assert!(
+        message.contains("SWITCHBOARD_SERVER_BIND: server.bind: "),
+        "{message}"
+    );
+    let message = serve_refuses(
+        dir.path(),
+        &[("SWITCHBOARD_CAMPAIGNS_PUBLIC_URL", "nowhere")],
+    );
+    assert!(
+        message.contains("SWITCHBOARD_CAMPAIGNS_PUBLIC_URL: campaigns.public_url: "),
+        "{message}"
+    );
+}

@@ -33,10 +33,14 @@ pub struct Config {
     pub token: String,
     /// Discord's base URL; only for tests (a local fake). When set, serenity's own rate limiter
     /// is off, because serenity sends through its limiter only to discord.com.
-    #[serde(default)]
+    #[serde(
+        default,
+        deserialize_with = "connector_sdk::settings::optional_http_url"
+    )]
     pub api_url: Option<String>,
-    /// Guild channel ids that work as support desks.
-    #[serde(default)]
+    /// Guild channel ids that work as support desks: numbers, or the quoted digits Discord's
+    /// "Copy ID" gives (`"123456789012345678"`).
+    #[serde(default, deserialize_with = "channel_ids")]
     pub watch_channels: Vec<u64>,
     /// Whether direct messages to the bot are accepted.
     #[serde(default = "default_true")]
@@ -45,6 +49,55 @@ pub struct Config {
 
 fn default_true() -> bool {
     true
+}
+
+/// Reads `watch_channels`: each id a number or a string of digits, never 0 (no Discord id
+/// is, and serenity's id types cannot hold it).
+fn channel_ids<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<u64>, D::Error> {
+    /// One id, as a number or as text.
+    struct Id(u64);
+
+    impl<'de> Deserialize<'de> for Id {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            deserializer.deserialize_any(IdVisitor)
+        }
+    }
+
+    struct IdVisitor;
+
+    impl serde::de::Visitor<'_> for IdVisitor {
+        type Value = Id;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a channel id: a number or a string of digits")
+        }
+
+        fn visit_u64<E: serde::de::Error>(self, id: u64) -> Result<Id, E> {
+            if id == 0 {
+                return Err(E::custom("0 is not a channel id"));
+            }
+            Ok(Id(id))
+        }
+
+        fn visit_i64<E: serde::de::Error>(self, id: i64) -> Result<Id, E> {
+            let id = u64::try_from(id)
+                .map_err(|_| E::custom(format!("{id} is not a channel id (it is negative)")))?;
+            self.visit_u64(id)
+        }
+
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Id, E> {
+            let digits = text.trim();
+            match digits.parse::<u64>() {
+                Ok(id) if digits.bytes().all(|b| b.is_ascii_digit()) => self.visit_u64(id),
+                _ => Err(E::custom(format!(
+                    "{text:?} is not a channel id (digits only, as Discord's \"Copy ID\" gives)"
+                ))),
+            }
+        }
+    }
+
+    let ids = Vec::<Id>::deserialize(deserializer)?;
+    Ok(ids.into_iter().map(|Id(id)| id).collect())
 }
 
 impl std::fmt::Debug for Config {
@@ -183,5 +236,53 @@ impl Connector for Discord {
         shutdown: CancellationToken,
     ) -> Result<(), ConnectorError> {
         gateway::run(self, inbox, shutdown).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(keys: &str) -> Result<Config, toml::de::Error> {
+        toml::from_str(&format!("token = \"t\"\n{keys}"))
+    }
+
+    #[test]
+    fn watch_channels_take_numbers_and_quoted_ids() {
+        let config = read("watch_channels = [123456789012345678, \"223456789012345678\"]")
+            .expect("both forms");
+        assert_eq!(
+            config.watch_channels,
+            [123_456_789_012_345_678, 223_456_789_012_345_678]
+        );
+        assert!(read("").expect("absent").watch_channels.is_empty());
+        let bot = Discord::new("dc", config).expect("builds");
+        assert!(
+            bot.watched
+                .contains(&ChannelId::new(223_456_789_012_345_678))
+        );
+    }
+
+    #[test]
+    fn watch_channels_refuse_what_is_no_id() {
+        for (list, expected) in [
+            ("[\"general\"]", "\"general\" is not a channel id"),
+            ("[\"12 34\"]", "\"12 34\" is not a channel id"),
+            ("[\"+12\"]", "\"+12\" is not a channel id"),
+            ("[-5]", "-5 is not a channel id"),
+            ("[0]", "0 is not a channel id"),
+            ("[\"0\"]", "0 is not a channel id"),
+            ("[1.5]", "a channel id: a number or a string of digits"),
+        ] {
+            let err = read(&format!("watch_channels = {list}")).expect_err(list);
+            assert!(err.to_string().contains(expected), "{list}: {err}");
+        }
+    }
+
+    #[test]
+    fn api_url_is_checked_when_read() {
+        let err = read("api_url = \"discord fake\"").expect_err("not a URL");
+        assert!(err.to_string().contains("http:// or https://"), "{err}");
+        read("api_url = \"http://127.0.0.1:9\"").expect("a URL");
     }
 }

@@ -19,6 +19,7 @@ pub mod fuzzing;
 #[cfg(feature = "net")]
 pub mod net;
 pub mod private_files;
+pub mod settings;
 pub mod signing;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -55,8 +55,11 @@ pub struct Config {
     #[serde(default)]
     pub secret_token: Option<String>,
     /// Webhook mode: the public URL of `/hooks/{channel}`; when set, the bot registers it at
-    /// start-up.
-    #[serde(default)]
+    /// start-up. Checked when the config is read, not first when the listener registers it.
+    #[serde(
+        default,
+        deserialize_with = "connector_sdk::settings::optional_http_url"
+    )]
     pub webhook_url: Option<String>,
     /// Long-poll timeout; Telegram holds the request this long when there is nothing new.
     #[serde(default = "default_poll_timeout")]

@@ -26,7 +26,12 @@ pub struct Config {
     /// signature can be replayed forever). Off by default for integrations written before it.
     #[serde(default)]
     pub require_timestamp: bool,
-    /// Where replies are POSTed; without it the channel is inbound-only.
+    /// Where replies are POSTed; without it the channel is inbound-only. Checked when the
+    /// config is read, so a bad URL stops start-up instead of failing every reply.
+    #[serde(
+        default,
+        deserialize_with = "connector_sdk::settings::optional_http_url"
+    )]
     pub callback_url: Option<String>,
     /// Timeout of one callback request, in seconds.
     #[serde(default = "default_timeout_secs")]

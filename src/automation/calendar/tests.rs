@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 
 use super::{Calendar, Calendars};
-use crate::config::BusinessHoursConfig;
+use crate::automation::settings::BusinessHoursConfig;
 
 fn utc(text: &str) -> DateTime<Utc> {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M")

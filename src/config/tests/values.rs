@@ -1,0 +1,203 @@
+//! Values that used to pass start-up and fail (or misbehave) only when used: each is now
+//! refused at load, naming the file and the key.
+
+use super::*;
+
+fn refused(text: &str) -> String {
+    let err = load(text).expect_err(text).to_string();
+    assert!(err.starts_with("switchboard.toml: "), "{err:?}");
+    err
+}
+
+#[test]
+fn the_log_level_must_be_a_level_or_filter_directives() {
+    for good in [
+        "info",
+        "WARN",
+        "off",
+        "info,sqlx=warn",
+        "warn,switchboard::router=trace",
+        "switchboard=debug, sqlx=warn",
+    ] {
+        let config = load(&format!("[log]\nlevel = \"{good}\"\n")).expect(good);
+        assert_eq!(config.log.level, good);
+    }
+    for bad in ["loud", "info,loud", "sqlx=loud", "", "switchboard=debug,["] {
+        let err = refused(&format!("[log]\nlevel = \"{bad}\"\n"));
+        assert!(err.contains("log.level: "), "{err}");
+        assert!(
+            err.contains("off, error, warn, info, debug, trace"),
+            "{err} should list the levels"
+        );
+    }
+}
+
+#[test]
+fn the_database_url_must_name_a_supported_database() {
+    for good in [
+        "sqlite://a.db",
+        "sqlite::memory:",
+        "sqlite:a.db",
+        "postgres://u@h/d",
+        "postgresql://u:pw@h:5432/d",
+        "plain-file.db",
+    ] {
+        load(&format!("[database]\nurl = \"{good}\"\n")).expect(good);
+    }
+    for bad in ["mysql://x", "postgres:x", "http://db", ""] {
+        let err = refused(&format!("[database]\nurl = \"{bad}\"\n"));
+        assert!(err.contains("database.url: "), "{err}");
+        assert!(
+            err.contains("sqlite:") && err.contains("postgres://"),
+            "{err} should name what works"
+        );
+    }
+    // The password stays out of the message.
+    let err = refused("[database]\nurl = \"mysql://u:secret@h/d\"\n");
+    assert!(!err.contains("secret"), "{err}");
+}
+
+#[test]
+fn campaign_links_and_pace_are_checked_at_load() {
+    let cases = [
+        ("public_url = \"not a url\"", "campaigns.public_url"),
+        (
+            "public_url = \"ftp://sb.example.com\"",
+            "campaigns.public_url",
+        ),
+        ("public_url = \"sb.example.com\"", "campaigns.public_url"),
+        (
+            "unsubscribe_mailto = \"nobody\"",
+            "campaigns.unsubscribe_mailto",
+        ),
+        (
+            "unsubscribe_mailto = \"a@b.c?subject=x\"",
+            "campaigns.unsubscribe_mailto",
+        ),
+        (
+            "default_rate_per_sec = 0.0",
+            "campaigns.default_rate_per_sec",
+        ),
+        (
+            "default_rate_per_sec = -1.0",
+            "campaigns.default_rate_per_sec",
+        ),
+        (
+            "default_rate_per_sec = nan",
+            "campaigns.default_rate_per_sec",
+        ),
+        ("batch_size = 0", "campaigns.batch_size"),
+        ("parallel_batches = 0", "campaigns.parallel_batches"),
+        ("lease_secs = 0", "campaigns.lease_secs"),
+        ("max_attempts = 0", "campaigns.max_attempts"),
+        ("poll_interval_ms = 0", "campaigns.poll_interval_ms"),
+        (
+            "stop_keywords = [\"STOP\", \" \"]",
+            "campaigns.stop_keywords[1]",
+        ),
+        ("stop_confirmation = \"\"", "campaigns.stop_confirmation"),
+    ];
+    for (line, key) in cases {
+        let err = refused(&format!("[campaigns]\n{line}\n"));
+        assert!(err.contains(&format!("{key}: ")), "{err} should name {key}");
+    }
+    let config = load(
+        "[campaigns]\npublic_url = \"https://sb.example.com/base/\"\n\
+         unsubscribe_mailto = \"unsubscribe@example.com\"\ndefault_rate_per_sec = 0.5\n",
+    )
+    .expect("valid");
+    assert_eq!(config.campaigns.public_url, "https://sb.example.com/base/");
+}
+
+#[test]
+fn intervals_and_leases_of_zero_are_refused() {
+    let cases = [
+        ("[dispatch]\nlease_secs = 0\n", "dispatch.lease_secs"),
+        (
+            "[dispatch]\npoll_interval_ms = 0\n",
+            "dispatch.poll_interval_ms",
+        ),
+        (
+            "[webhooks]\npoll_interval_ms = 0\n",
+            "webhooks.poll_interval_ms",
+        ),
+        (
+            "[routing]\npoll_interval_secs = 0\n",
+            "routing.poll_interval_secs",
+        ),
+        (
+            "[server]\nrequest_timeout_secs = 0\n",
+            "server.request_timeout_secs",
+        ),
+        (
+            "[server]\nshutdown_grace_secs = 0\n",
+            "server.shutdown_grace_secs",
+        ),
+    ];
+    for (text, key) in cases {
+        let err = refused(text);
+        assert!(err.contains(&format!("{key}: ")), "{err} should name {key}");
+    }
+}
+
+#[test]
+fn connector_urls_and_ids_are_checked_when_channels_build() {
+    let cases = [
+        (
+            "kind = \"webhook\"\nsecret = \"s\"\ncallback_url = \"not a url\"\n",
+            "callback_url: must be an http:// or https:// URL",
+        ),
+        (
+            "kind = \"webhook\"\nsecret = \"s\"\ncallback_url = \"shop.example.com/replies\"\n",
+            "callback_url: must be an ",
+        ),
+        (
+            "kind = \"telegram\"\ntoken = \"t\"\nmode = \"webhook\"\nsecret_token = \"x\"\n\
+             webhook_url = \"ftp://bot.example.com\"\n",
+            "webhook_url: must be an http:// or https:// URL, not ftp:",
+        ),
+        (
+            "kind = \"discord\"\ntoken = \"t\"\napi_url = \"fake\"\n",
+            "api_url: must be an absolute http:// or https:// URL",
+        ),
+        (
+            "kind = \"discord\"\ntoken = \"t\"\nwatch_channels = [1, \"general\"]\n",
+            "watch_channels[1]: \"general\" is not a channel id",
+        ),
+    ];
+    for (keys, expected) in cases {
+        let config = load(&format!("[[channels]]\nname = \"c\"\n{keys}")).expect("generic part");
+        let err = match crate::app::build_connectors(&config.channels) {
+            Err(err) => err.to_string(),
+            Ok(_) => panic!("{keys} must be refused"),
+        };
+        assert!(
+            err.starts_with("switchboard.toml: channels[0]: ") && err.contains(expected),
+            "{err:?} should contain {expected:?}"
+        );
+    }
+    let config = load(
+        "[[channels]]\nname = \"c\"\nkind = \"discord\"\ntoken = \"t\"\n\
+         watch_channels = [123456789012345678, \"223456789012345678\"]\n",
+    )
+    .expect("valid");
+    crate::app::build_connectors(&config.channels).expect("quoted ids are ids");
+}
+
+#[test]
+fn bots_may_only_name_configured_channels() {
+    let shop = "[[channels]]\nname = \"shop\"\nkind = \"webhook\"\nsecret = \"s\"\n";
+    load(&format!(
+        "[automation.bots.ack]\nchannels = [\"shop\"]\n{shop}"
+    ))
+    .expect("valid");
+    let err = refused(&format!(
+        "[automation.bots.greeting]\nchannels = [\"shop\", \"shpo\"]\n{shop}"
+    ));
+    assert!(
+        err.contains(
+            "automation.bots.greeting.channels[1]: no [[channels]] entry is named \"shpo\""
+        ),
+        "{err}"
+    );
+}
