@@ -6,7 +6,6 @@
 //! through the same connectors, classifies failures like the dispatcher, and marks a ledger
 //! row sent only after the channel accepted the message.
 
-pub mod command;
 pub mod import;
 mod render;
 mod replies;

@@ -3,6 +3,7 @@
 //! terminal happens here; the commands own no business rules.
 
 mod agent;
+mod campaigns;
 mod serve;
 mod table;
 mod token;
@@ -55,10 +56,10 @@ pub enum Command {
     Bench(BenchCommand),
     /// Contacts for marketers: CSV import.
     #[command(subcommand)]
-    Contacts(crate::campaigns::command::ContactsCommand),
+    Contacts(campaigns::ContactsCommand),
     /// Campaigns: create, start, pause, resume, cancel, status.
     #[command(subcommand)]
-    Campaign(crate::campaigns::command::CampaignCommand),
+    Campaign(campaigns::CampaignCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,11 +100,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Contacts(command) => {
             let store = open_store(&config).await?;
-            crate::campaigns::command::contacts(command, &store).await
+            campaigns::contacts(command, &store).await
         }
         Command::Campaign(command) => {
             let store = open_store(&config).await?;
-            crate::campaigns::command::campaign(command, &store, &config).await
+            campaigns::campaign(command, &store, &config).await
         }
     }
 }

@@ -5,6 +5,7 @@ mod helpers;
 
 mod api_auth;
 mod api_conversations;
+mod architecture;
 mod automation;
 mod body_limits;
 mod browser;

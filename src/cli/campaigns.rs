@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Subcommand;
 
-use super::import::ImportOptions;
+use crate::campaigns::import::ImportOptions;
 use crate::config::Config;
 use crate::dispatch::Connectors;
 use crate::domain::campaign::DefinitionError;
@@ -166,7 +166,8 @@ pub async fn contacts(command: ContactsCommand, store: &Store) -> anyhow::Result
             .mapping
             .insert(column.trim().into(), target.trim().into());
     }
-    let parsed = super::import::parse(&data, &options).map_err(|err| anyhow::anyhow!(err))?;
+    let parsed =
+        crate::campaigns::import::parse(&data, &options).map_err(|err| anyhow::anyhow!(err))?;
     let mut rejected = parsed.rejected;
     let (mut created, mut updated) = (0, 0);
     if !strict || rejected.is_empty() {
@@ -301,7 +302,7 @@ pub async fn campaign(
             for connector in crate::app::build_connectors(&config.channels)? {
                 connectors.insert(connector.name().to_owned(), Arc::clone(&connector));
             }
-            super::spec::check(&definition.spec, &connectors, &templates)
+            crate::campaigns::spec::check(&definition.spec, &connectors, &templates)
                 .map_err(|err| anyhow::anyhow!(err))?;
             let spec = serde_json::to_value(&definition.spec)?;
             let campaign = store
