@@ -10,10 +10,9 @@ use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 use minijinja::value::{Serde, Value};
-use switchboard::config::TemplatesConfig;
+use switchboard::templates::settings::TemplatesConfig;
 use switchboard::templates::{
-    TemplateContext, Templates, discord_to_plain, escape_discord, escape_telegram,
-    telegram_to_plain,
+    TemplateContext, Templates, discord_to_plain, escape_telegram, telegram_to_plain,
 };
 
 const MAX_SOURCE: usize = 4096;
