@@ -33,6 +33,7 @@ mod mail_forgery;
 mod mail_peers;
 mod meta;
 mod migrations;
+mod openapi;
 mod outside_content;
 mod provider_outage;
 mod readme_tour;

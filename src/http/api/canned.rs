@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::conversations::MAX_TEXT_CHARS;
-use super::templates::{PreviewRequest, PreviewView, Source, preview};
+use super::templates::{Source, TemplatePreviewRequest, TemplatePreviewView, preview};
 use crate::domain::{AgentId, CannedContent, CannedResponse, CannedResponseId};
 use crate::http::AppState;
 use crate::http::auth::{Admins, Agents, Authorized};
@@ -223,15 +223,15 @@ pub async fn delete_canned_response(
 /// `POST /api/v1/canned-responses/{id}/preview`: renders a canned response like
 /// `POST /api/v1/templates/{name}/preview` does, for the composer to insert.
 #[utoipa::path(post, path = "/api/v1/canned-responses/{id}/preview", tag = "templates",
-    params(("id" = i64, Path)), request_body = PreviewRequest,
-    responses((status = 200, body = PreviewView), (status = 404), (status = 422)),
+    params(("id" = i64, Path)), request_body = TemplatePreviewRequest,
+    responses((status = 200, body = TemplatePreviewView), (status = 404), (status = 422)),
     security(("bearer" = ["admin", "agent"])))]
 pub async fn preview_canned_response(
     caller: Authorized<Agents>,
     State(state): State<AppState>,
     Path(id): Path<CannedResponseId>,
-    Json(request): Json<PreviewRequest>,
-) -> ApiResult<Json<PreviewView>> {
+    Json(request): Json<TemplatePreviewRequest>,
+) -> ApiResult<Json<TemplatePreviewView>> {
     let canned = state
         .store
         .get_canned_response(id)

@@ -57,7 +57,7 @@ pub struct SegmentRequest {
 /// Body of an unsaved preview.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PreviewRequest {
+pub struct SegmentPreviewRequest {
     #[schema(value_type = Object)]
     pub filter: Filter,
     /// How many contact ids to return (default 10, at most 100).
@@ -67,7 +67,7 @@ pub struct PreviewRequest {
 
 /// How many contacts a filter selects now, with a sample.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct PreviewView {
+pub struct SegmentPreviewView {
     pub count: i64,
     pub sample: Vec<i64>,
 }
@@ -82,7 +82,11 @@ fn checked(request: &SegmentRequest) -> ApiResult<()> {
         .map_err(|err| ApiError::Invalid(format!("filter: {err}")))
 }
 
-async fn preview(state: &AppState, filter: &Filter, sample: Option<i64>) -> ApiResult<PreviewView> {
+async fn preview(
+    state: &AppState,
+    filter: &Filter,
+    sample: Option<i64>,
+) -> ApiResult<SegmentPreviewView> {
     filter
         .check()
         .map_err(|err| ApiError::Invalid(format!("filter: {err}")))?;
@@ -91,7 +95,7 @@ async fn preview(state: &AppState, filter: &Filter, sample: Option<i64>) -> ApiR
         .preview_segment(filter, sample.unwrap_or(10).clamp(0, 100))
         .await
         .for_api("segment")?;
-    Ok(PreviewView {
+    Ok(SegmentPreviewView {
         count,
         sample: ids.into_iter().map(ContactId::get).collect(),
     })
@@ -180,26 +184,26 @@ pub async fn delete_segment(
 
 /// `GET /api/v1/segments/{id}/preview`: the saved segment's live count and sample.
 #[utoipa::path(get, path = "/api/v1/segments/{id}/preview", tag = "campaigns", params(("id" = i64, Path)),
-    responses((status = 200, body = PreviewView), (status = 404)),
+    responses((status = 200, body = SegmentPreviewView), (status = 404)),
     security(("bearer" = ["admin", "agent", "marketer"])))]
 pub async fn preview_saved_segment(
     _caller: Authorized<Everyone>,
     State(state): State<AppState>,
     Path(id): Path<SegmentId>,
-) -> ApiResult<Json<PreviewView>> {
+) -> ApiResult<Json<SegmentPreviewView>> {
     let segment = state.store.get_segment(id).await.for_api("segment")?;
     Ok(Json(preview(&state, &segment.filter, None).await?))
 }
 
 /// `POST /api/v1/segments/preview`: count and sample of a filter before saving it.
-#[utoipa::path(post, path = "/api/v1/segments/preview", tag = "campaigns", request_body = PreviewRequest,
-    responses((status = 200, body = PreviewView), (status = 422)),
+#[utoipa::path(post, path = "/api/v1/segments/preview", tag = "campaigns", request_body = SegmentPreviewRequest,
+    responses((status = 200, body = SegmentPreviewView), (status = 422)),
     security(("bearer" = ["admin", "agent", "marketer"])))]
 pub async fn preview_segment(
     _caller: Authorized<Everyone>,
     State(state): State<AppState>,
-    Json(request): Json<PreviewRequest>,
-) -> ApiResult<Json<PreviewView>> {
+    Json(request): Json<SegmentPreviewRequest>,
+) -> ApiResult<Json<SegmentPreviewView>> {
     Ok(Json(
         preview(&state, &request.filter, request.sample).await?,
     ))

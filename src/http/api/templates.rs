@@ -28,7 +28,7 @@ pub enum Source<'a> {
 /// Body of `POST /api/v1/templates/{name}/preview` (every field optional).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PreviewRequest {
+pub struct TemplatePreviewRequest {
     /// `email`, `telegram`, `discord`, …; default: the conversation's channel, else `webhook`
     /// (plain text).
     #[schema(value_type = Option<String>)]
@@ -45,7 +45,7 @@ pub struct PreviewRequest {
 
 /// A rendered preview.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct PreviewView {
+pub struct TemplatePreviewView {
     /// The plain text (what the customer reads; email's text part).
     pub text: String,
     /// Email's HTML part.
@@ -73,15 +73,15 @@ pub async fn list_templates(
 /// real conversation's data when `conversation_id` is given. 404 for an unknown template,
 /// 422 naming file, line and reason when it cannot render (a missing custom value).
 #[utoipa::path(post, path = "/api/v1/templates/{name}/preview", tag = "templates",
-    params(("name" = String, Path)), request_body = PreviewRequest,
-    responses((status = 200, body = PreviewView), (status = 404), (status = 422)),
+    params(("name" = String, Path)), request_body = TemplatePreviewRequest,
+    responses((status = 200, body = TemplatePreviewView), (status = 404), (status = 422)),
     security(("bearer" = ["admin", "agent"])))]
 pub async fn preview_template(
     caller: Authorized<Agents>,
     State(state): State<AppState>,
     Path(name): Path<String>,
-    Json(request): Json<PreviewRequest>,
-) -> ApiResult<Json<PreviewView>> {
+    Json(request): Json<TemplatePreviewRequest>,
+) -> ApiResult<Json<TemplatePreviewView>> {
     if !state.templates.exists(&name) {
         return Err(ApiError::NotFound("template"));
     }
@@ -93,8 +93,8 @@ pub async fn preview(
     state: &AppState,
     source: Source<'_>,
     agent: Option<AgentId>,
-    request: PreviewRequest,
-) -> ApiResult<Json<PreviewView>> {
+    request: TemplatePreviewRequest,
+) -> ApiResult<Json<TemplatePreviewView>> {
     let (mut context, kind, locale) = match request.conversation_id {
         Some(id) => {
             let conversation = state
@@ -122,7 +122,7 @@ pub async fn preview(
     };
     context.custom = request.values;
     let rendered = render(state, &source, kind, &locale, &context).await?;
-    Ok(Json(PreviewView {
+    Ok(Json(TemplatePreviewView {
         text: rendered.text,
         html: rendered.html,
         markup: rendered.markup,
