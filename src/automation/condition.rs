@@ -31,11 +31,14 @@ pub struct Facts {
 }
 
 /// A condition tree. Written as one-key tables: `{ all = [ { channel = "shop" }, ... ] }`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Condition {
+    #[schema(no_recursion)]
     All(Vec<Condition>),
+    #[schema(no_recursion)]
     Any(Vec<Condition>),
+    #[schema(no_recursion)]
     Not(Box<Condition>),
     /// The configured channel name.
     Channel(String),
@@ -84,7 +87,7 @@ impl Condition {
 /// `text_contains = "faktura"` or `{ value = "faktura", ignore_case = true,
 /// ignore_diacritics = true }`. Both options default to true: customers type "faktura" for
 /// "fakturu", "Faktura" and "FAKTURA", and Czech customers often skip háčky and čárky.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum TextTest {
     Plain(String),
@@ -132,6 +135,28 @@ pub struct PatternTest {
     regex: regex::Regex,
 }
 
+/// On the wire a pattern test is its [`PatternSpec`].
+impl utoipa::PartialSchema for PatternTest {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        PatternSpec::schema()
+    }
+}
+
+impl utoipa::ToSchema for PatternTest {
+    fn name() -> std::borrow::Cow<'static, str> {
+        PatternSpec::name()
+    }
+
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        PatternSpec::schemas(schemas);
+    }
+}
+
 impl fmt::Debug for PatternTest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("PatternTest").field(&self.spec).finish()
@@ -144,11 +169,14 @@ impl PartialEq for PatternTest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A regular expression (Rust `regex` syntax: no look-around, no back-references), alone or
+/// with its options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum PatternSpec {
     Plain(String),
     Options {
+        #[schema(format = Regex)]
         pattern: String,
         #[serde(default = "yes")]
         ignore_case: bool,
@@ -209,11 +237,12 @@ impl PatternTest {
 
 /// `{ key = "plan", equals = "vip" }`, `{ key = "plan", contains = "pro" }` or
 /// `{ key = "plan", exists = true }`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttributeTest {
     pub key: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<serde_json::Value>)]
     pub equals: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contains: Option<String>,

@@ -44,10 +44,26 @@ impl Trigger {
 }
 
 /// A span of time written as `90s`, `30m`, `4h`, `7d` or combinations like `1h30m`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-#[schema(value_type = String, example = "30m")]
 pub struct Span(pub Duration);
+
+/// A span is a string of numbers with units; the pattern is what [`parse_span`] reads (with
+/// numbers short enough never to overflow).
+impl utoipa::PartialSchema for Span {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "A span of time: numbers with units `s`, `m`, `h`, `d`, `w`, e.g. `30m`, `1h30m`.",
+            ))
+            .pattern(Some(r"^\s*([0-9]{1,9}[smhdw])+\s*$"))
+            .examples(["30m"])
+            .into()
+    }
+}
+
+impl ToSchema for Span {}
 
 impl Span {
     pub fn millis(self) -> i64 {
@@ -223,7 +239,6 @@ pub struct RuleSpec {
     pub idle_for: Option<Span>,
     /// The condition; absent means always.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
     pub when: Option<Condition>,
     /// Applied in order, all or nothing.
     pub actions: Vec<Action>,

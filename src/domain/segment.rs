@@ -8,23 +8,34 @@ use serde::{Deserialize, Serialize};
 
 /// Which contacts a segment selects. Written as JSON with an `op` tag, e.g.
 /// `{"op": "all", "of": [{"op": "tag", "tag": "vip"}, {"op": "consent", "channel": "email"}]}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Filter {
     /// Every contact.
     Everyone,
     /// All of the filters hold (an empty list holds for everyone).
-    All { of: Vec<Filter> },
+    All {
+        #[schema(no_recursion)]
+        of: Vec<Filter>,
+    },
     /// At least one holds (an empty list holds for nobody).
-    Any { of: Vec<Filter> },
+    Any {
+        #[schema(no_recursion)]
+        of: Vec<Filter>,
+    },
     /// The filter does not hold.
-    Not { filter: Box<Filter> },
+    Not {
+        #[schema(no_recursion)]
+        filter: Box<Filter>,
+    },
     /// The contact has this tag.
     Tag { tag: String },
     /// Compares an attribute (`contact.attributes.<key>`) with a value.
     Attribute {
         key: String,
         cmp: Comparison,
+        /// A string, number or boolean.
+        #[schema(value_type = serde_json::Value)]
         value: serde_json::Value,
     },
     /// The contact has a reachable identity in this scope (`email`, `telegram`, `whatsapp`, …).
@@ -40,7 +51,7 @@ pub enum Filter {
 }
 
 /// How an attribute is compared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Comparison {
     /// The value as text equals (strings, numbers and booleans alike: `42` equals `"42"`).

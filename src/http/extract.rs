@@ -20,12 +20,41 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(request, state).await {
+        if !has_json_content_type(request.headers()) {
+            return Err(ApiError::BadRequest(
+                "expected Content-Type: application/json".into(),
+            ));
+        }
+        let Bytes(body) = Bytes::from_request(request, state).await?;
+        // Every body the API takes is an object. serde would otherwise read a struct from an
+        // array, field by field in order, so `[null, null]` could stand for `{...}`.
+        let first = body.iter().find(|byte| !byte.is_ascii_whitespace());
+        if first.is_some_and(|byte| *byte != b'{') {
+            return Err(ApiError::BadRequest(
+                "invalid body: expected a JSON object".into(),
+            ));
+        }
+        match axum::Json::<T>::from_bytes(&body) {
             Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(JsonRejection::BytesRejection(err)) => Err(unread_body(&err, state)),
             Err(rejection) => Err(json_error(rejection)),
         }
     }
+}
+
+/// Whether the request says its body is JSON: `application/json` or `application/*+json`,
+/// with any parameters.
+fn has_json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|subtype| subtype.ends_with("+json"))
 }
 
 impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {

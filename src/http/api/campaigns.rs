@@ -27,7 +27,6 @@ pub struct CampaignView {
     pub name: String,
     pub state: CampaignState,
     /// The audience filter.
-    #[schema(value_type = Object)]
     pub filter: Filter,
     pub channels: Vec<ChannelPlan>,
     pub quiet_hours: Option<QuietHours>,
@@ -71,7 +70,6 @@ pub struct CreateCampaignRequest {
     pub segment_id: Option<SegmentId>,
     /// … or a filter written inline.
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
     pub filter: Option<Filter>,
     /// Channels in preference order, each with its template.
     pub channels: Vec<ChannelPlan>,

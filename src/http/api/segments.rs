@@ -21,7 +21,6 @@ pub struct SegmentView {
     pub id: SegmentId,
     pub name: String,
     /// The typed filter (see README, "Segments").
-    #[schema(value_type = Object)]
     pub filter: Filter,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -50,7 +49,6 @@ pub struct SegmentList {
 #[serde(deny_unknown_fields)]
 pub struct SegmentRequest {
     pub name: String,
-    #[schema(value_type = Object)]
     pub filter: Filter,
 }
 
@@ -58,7 +56,6 @@ pub struct SegmentRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SegmentPreviewRequest {
-    #[schema(value_type = Object)]
     pub filter: Filter,
     /// How many contact ids to return (default 10, at most 100).
     #[serde(default)]

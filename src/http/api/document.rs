@@ -1,0 +1,334 @@
+//! The OpenAPI document as served. utoipa writes it from the handlers' annotations; this module
+//! completes it with what holds for every operation alike, so no annotation can forget it:
+//!
+//! - every error response an operation can give, each with the one error body
+//!   `{"error": {"code", "message"}}` (401 and 503 on every authenticated route, 403 where the
+//!   route allows fewer than all roles, 400 where there is anything to parse, 404 where the
+//!   path names something, 413 and 422 where there is a body);
+//! - `allOf` compositions made by `#[serde(flatten)]` merged into one object schema, because a
+//!   part that forbids other properties (`deny_unknown_fields`) would otherwise forbid the
+//!   properties of its siblings and no value could ever match;
+//! - a `servers` entry, and the event payloads (see [`super::event_payloads`]).
+//!
+//! The document is built once: it depends on nothing but the code.
+
+use std::sync::OnceLock;
+
+use serde_json::{Map, Value, json};
+use utoipa::OpenApi;
+
+use super::ApiDoc;
+use crate::domain::Role;
+
+/// The finished document.
+pub fn document() -> &'static Value {
+    static DOCUMENT: OnceLock<Value> = OnceLock::new();
+    DOCUMENT.get_or_init(build)
+}
+
+fn build() -> Value {
+    let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|err| {
+        // The document is made of our own types; failing to encode it is a programming error
+        // that every test would show.
+        json!({"openapi": "3.1.0", "info": {"title": "Switchboard API", "description": err.to_string(), "version": "0"}, "paths": {}})
+    });
+    document["servers"] = json!([{
+        "url": "/",
+        "description": "the server this document was fetched from"
+    }]);
+    merge_all_of_objects(&mut document);
+    close_tagged_unions(&mut document);
+    add_error_responses(&mut document);
+    super::event_payloads::document_events(&mut document);
+    document
+}
+
+const METHODS: [&str; 5] = ["get", "put", "post", "patch", "delete"];
+
+/// Every operation of the document, mutably.
+fn operations(document: &mut Value) -> impl Iterator<Item = &mut Map<String, Value>> {
+    document["paths"]
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| {
+            item.iter_mut()
+                .filter(|(method, _)| METHODS.contains(&method.as_str()))
+                .filter_map(|(_, operation)| operation.as_object_mut())
+        })
+}
+
+/// What an error status means, as the response's description.
+fn error_description(status: &str) -> &'static str {
+    match status {
+        "400" => "The request cannot be read: malformed JSON or a body that is not an object, a field of the wrong type, a bad query or path parameter.",
+        "401" => "No valid credential: a missing, unknown, expired or revoked token.",
+        "403" => "The caller's role may not do this.",
+        "404" => "What the path names does not exist.",
+        "409" => "Conflicts with the current state: a name or address already taken, or a change the object's state does not allow.",
+        "413" => "The body is larger than `server.max_body_bytes`.",
+        "422" => "Well-formed, but breaks a rule: an empty name, a reference to something that does not exist, a value out of range.",
+        "429" => "A rate limit; retry after `Retry-After` seconds.",
+        "502" => "A channel or remote server failed; the request itself was fine.",
+        "503" => "The database is unavailable for now and nothing was written; retry after `Retry-After` seconds.",
+        _ => "An error.",
+    }
+}
+
+fn error_response(status: &str) -> Value {
+    let mut response = json!({
+        "description": error_description(status),
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    });
+    if matches!(status, "429" | "503") {
+        response["headers"] = json!({"Retry-After": {
+            "description": "Seconds to wait before retrying.",
+            "schema": {"type": "integer", "minimum": 0}
+        }});
+    }
+    response
+}
+
+/// The error responses each operation can give, derived from its shape, plus a body schema
+/// for the ones its annotation lists.
+fn add_error_responses(document: &mut Value) {
+    let all_roles = Role::ALL.len();
+    for operation in operations(document) {
+        let secured = operation
+            .get("security")
+            .and_then(Value::as_array)
+            .and_then(|requirements| requirements.first())
+            .and_then(|requirement| requirement.get("bearer"))
+            .and_then(Value::as_array)
+            .map(|scopes| scopes.len());
+        let parameters: Vec<String> = operation
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|parameter| parameter.get("in").and_then(Value::as_str))
+            .map(str::to_owned)
+            .collect();
+        let has_body = operation.contains_key("requestBody");
+        let mut statuses: Vec<&str> = Vec::new();
+        if let Some(scopes) = secured {
+            statuses.extend(["401", "503"]);
+            if scopes < all_roles {
+                statuses.push("403");
+            }
+        }
+        if has_body || !parameters.is_empty() {
+            statuses.push("400");
+        }
+        if parameters.iter().any(|place| place == "path") {
+            statuses.push("404");
+        }
+        if has_body {
+            statuses.extend(["413", "422"]);
+        }
+        let responses = operation
+            .entry("responses")
+            .or_insert_with(|| json!({}))
+            .as_object_mut();
+        let Some(responses) = responses else { continue };
+        for status in statuses {
+            responses
+                .entry(status)
+                .or_insert_with(|| error_response(status));
+        }
+        for (status, response) in responses.iter_mut() {
+            let is_error = status.starts_with('4') || status.starts_with('5');
+            if is_error && response.get("content").is_none() {
+                *response = error_response(status);
+            }
+        }
+    }
+}
+
+/// Tagged enums read with `deny_unknown_fields`: each variant takes its own keys and no
+/// other (a rule's `when` and actions are one-key objects; a segment filter has its `op` and
+/// that variant's fields). utoipa does not carry the attribute over to the variants.
+const CLOSED_UNIONS: [&str; 3] = ["Action", "Condition", "Filter"];
+
+fn close_tagged_unions(document: &mut Value) {
+    for name in CLOSED_UNIONS {
+        let variants = document["components"]["schemas"][name]["oneOf"].as_array_mut();
+        for variant in variants.into_iter().flatten() {
+            if variant.get("type") == Some(&json!("object")) {
+                variant["additionalProperties"] = json!(false);
+            }
+        }
+    }
+}
+
+/// Replaces each `allOf` whose parts are all object schemas (inline or by reference) by one
+/// object schema with the parts' properties and required names. It is closed
+/// (`additionalProperties: false`) when any part was.
+fn merge_all_of_objects(document: &mut Value) {
+    let schemas = document["components"]["schemas"].clone();
+    merge_in(document, &schemas);
+}
+
+fn merge_in(value: &mut Value, schemas: &Value) {
+    match value {
+        Value::Object(map) => {
+            for child in map.values_mut() {
+                merge_in(child, schemas);
+            }
+            if let Some(merged) = merged_object(map, schemas) {
+                *map = merged;
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                merge_in(item, schemas);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The object schema an `allOf` of objects stands for, if `map` is such an `allOf`.
+fn merged_object(map: &Map<String, Value>, schemas: &Value) -> Option<Map<String, Value>> {
+    let parts = map.get("allOf")?.as_array()?;
+    if parts.len() < 2 {
+        return None;
+    }
+    let resolved: Vec<Map<String, Value>> = parts
+        .iter()
+        .map(|part| resolve_object(part, schemas, 0))
+        .collect::<Option<_>>()?;
+    let mut properties = Map::new();
+    let mut required: Vec<Value> = Vec::new();
+    let mut closed = false;
+    for part in resolved {
+        if let Some(Value::Object(own)) = part.get("properties") {
+            properties.extend(own.clone());
+        }
+        for name in part
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if !required.contains(name) {
+                required.push(name.clone());
+            }
+        }
+        closed |= part.get("additionalProperties") == Some(&Value::Bool(false));
+    }
+    let mut merged = map.clone();
+    merged.remove("allOf");
+    merged.insert("type".into(), json!("object"));
+    merged.insert("properties".into(), Value::Object(properties));
+    if !required.is_empty() {
+        merged.insert("required".into(), Value::Array(required));
+    }
+    if closed {
+        merged.insert("additionalProperties".into(), json!(false));
+    }
+    Some(merged)
+}
+
+/// `part` as an object schema with properties, following `$ref`s (and nested `allOf`s) into
+/// the components; `None` when it is anything else, so the `allOf` is left as it is.
+fn resolve_object(part: &Value, schemas: &Value, depth: usize) -> Option<Map<String, Value>> {
+    if depth > 8 {
+        return None;
+    }
+    let map = part.as_object()?;
+    if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
+        let name = reference.strip_prefix("#/components/schemas/")?;
+        return resolve_object(schemas.get(name)?, schemas, depth + 1);
+    }
+    if map.contains_key("allOf") {
+        let mut nested = map.clone();
+        if let Some(Value::Array(parts)) = nested.get_mut("allOf") {
+            for part in parts.iter_mut() {
+                *part = Value::Object(resolve_object(part, schemas, depth + 1)?);
+            }
+        }
+        return merged_object(&nested, schemas);
+    }
+    let is_object = map.get("type") == Some(&json!("object")) || map.contains_key("properties");
+    is_object.then(|| map.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flattened_parts_merge_into_one_closed_object() {
+        let schemas = json!({"Spec": {
+            "type": "object", "additionalProperties": false,
+            "properties": {"name": {"type": "string"}}, "required": ["name"]
+        }});
+        let mut value = json!({"allOf": [
+            {"$ref": "#/components/schemas/Spec"},
+            {"type": "object", "properties": {"position": {"type": "integer"}}}
+        ], "description": "a rule"});
+        merge_in(&mut value, &schemas);
+        assert_eq!(
+            value,
+            json!({
+                "type": "object", "description": "a rule", "additionalProperties": false,
+                "properties": {"name": {"type": "string"}, "position": {"type": "integer"}},
+                "required": ["name"]
+            })
+        );
+    }
+
+    #[test]
+    fn an_all_of_with_a_non_object_part_is_left_alone() {
+        let schemas = json!({"Kind": {"type": "string", "enum": ["a"]}});
+        let original = json!({"allOf": [
+            {"$ref": "#/components/schemas/Kind"},
+            {"type": "object", "properties": {"x": {"type": "integer"}}}
+        ]});
+        let mut value = original.clone();
+        merge_in(&mut value, &schemas);
+        assert_eq!(value, original);
+    }
+
+    #[test]
+    fn tagged_unions_are_closed() {
+        let schemas = &document()["components"]["schemas"];
+        for name in CLOSED_UNIONS {
+            let variants = schemas[name]["oneOf"].as_array().expect(name);
+            assert!(
+                variants
+                    .iter()
+                    .all(|variant| variant["additionalProperties"] == json!(false)),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_error_response_has_the_error_body() {
+        let document = document();
+        let mut checked = 0;
+        for item in document["paths"].as_object().expect("paths").values() {
+            for method in METHODS {
+                let Some(operation) = item.get(method) else {
+                    continue;
+                };
+                let responses = operation["responses"].as_object().expect("responses");
+                assert!(responses.contains_key("401"), "{operation}");
+                for (status, response) in responses {
+                    if status.starts_with('4') || status.starts_with('5') {
+                        assert_eq!(
+                            response["content"]["application/json"]["schema"]["$ref"],
+                            "#/components/schemas/ErrorBody",
+                            "{status}: {operation}"
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 200, "{checked} error responses");
+    }
+}
