@@ -7,13 +7,14 @@ use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
 
 use super::conversations::validate_labels;
+use super::params::{self, Cursor, PageSize};
 use super::views::{self, ContactPage, ContactView};
 use crate::domain::ContactId;
 use crate::http::AppState;
 use crate::http::auth::{Authorized, Everyone};
 use crate::http::error::{ApiError, ApiResult, ForApi};
 use crate::http::extract::{Json, Path, Query};
-use crate::store::{ContactPatch, NewContact, PageRequest};
+use crate::store::{ContactPatch, NewContact};
 
 /// Query of `GET /api/v1/contacts`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -21,8 +22,8 @@ use crate::store::{ContactPatch, NewContact, PageRequest};
 pub struct ContactQuery {
     /// Matches name, email or phone (substring) or a channel id (exact).
     pub q: Option<String>,
-    pub cursor: Option<String>,
-    pub limit: Option<i64>,
+    pub cursor: Option<Cursor>,
+    pub limit: Option<PageSize>,
 }
 
 /// `GET /api/v1/contacts`
@@ -35,13 +36,7 @@ pub async fn search_contacts(
 ) -> ApiResult<Json<ContactPage>> {
     let page = state
         .store
-        .search_contacts(
-            query.q.as_deref(),
-            PageRequest {
-                cursor: query.cursor,
-                limit: query.limit,
-            },
-        )
+        .search_contacts(query.q.as_deref(), params::page(query.cursor, query.limit))
         .await
         .for_api("contact")?;
     let (items, next_cursor) = views::page(page);

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use super::params::{self, Cursor, PageSize};
 use super::templates::{Source, conversation_context, render};
 use super::views::{
     self, AttachmentView, ConversationDetailView, ConversationPage, ConversationView, MessagePage,
@@ -20,8 +21,8 @@ use crate::http::auth::{Agents, Authorized};
 use crate::http::error::{ApiError, ApiResult, ForApi};
 use crate::http::extract::{Json, Path, Query};
 use crate::store::{
-    AssigneeFilter, Assignment, ConversationFilter, ConversationPatch, Lane, NewReply, PageRequest,
-    ReplyAuthor, StatusChange,
+    AssigneeFilter, Assignment, ConversationFilter, ConversationPatch, Lane, NewReply, ReplyAuthor,
+    StatusChange,
 };
 
 /// Longest message text accepted from the API.
@@ -33,6 +34,7 @@ pub const MAX_TEXT_CHARS: usize = 65_536;
 pub struct ConversationQuery {
     pub status: Option<ConversationStatus>,
     /// An agent id, `me` (the token's agent) or `none` (unassigned).
+    #[param(pattern = r"^([0-9]{1,18}|me|none)$")]
     pub assignee: Option<String>,
     pub channel: Option<String>,
     pub team: Option<i64>,
@@ -40,9 +42,8 @@ pub struct ConversationQuery {
     pub contact: Option<i64>,
     /// Full-text search over the conversation's messages.
     pub q: Option<String>,
-    pub cursor: Option<String>,
-    /// Page size, 1–200 (default 50).
-    pub limit: Option<i64>,
+    pub cursor: Option<Cursor>,
+    pub limit: Option<PageSize>,
 }
 
 /// `GET /api/v1/conversations`
@@ -74,13 +75,7 @@ pub async fn list_conversations(
     };
     let page = state
         .store
-        .list_conversations(
-            &filter,
-            PageRequest {
-                cursor: query.cursor,
-                limit: query.limit,
-            },
-        )
+        .list_conversations(&filter, params::page(query.cursor, query.limit))
         .await
         .for_api("conversation")?;
     let (items, next_cursor) = views::page(page);
@@ -91,7 +86,8 @@ pub async fn list_conversations(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct QueueQuery {
-    /// How many waiting conversations to show, 1–1000 (default 100).
+    /// How many waiting conversations to show (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
 
@@ -251,9 +247,8 @@ pub async fn update_conversation(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    pub cursor: Option<String>,
-    /// Page size, 1–200 (default 50).
-    pub limit: Option<i64>,
+    pub cursor: Option<Cursor>,
+    pub limit: Option<PageSize>,
 }
 
 /// `GET /api/v1/conversations/{id}/messages`: oldest first.
@@ -268,13 +263,7 @@ pub async fn list_messages(
 ) -> ApiResult<Json<MessagePage>> {
     let page = state
         .store
-        .list_messages(
-            id,
-            PageRequest {
-                cursor: query.cursor,
-                limit: query.limit,
-            },
-        )
+        .list_messages(id, params::page(query.cursor, query.limit))
         .await
         .for_api("conversation")?;
     let (items, next_cursor) = views::page(page);

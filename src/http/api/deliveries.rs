@@ -3,24 +3,48 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
+use super::params::{self, Cursor, PageSize};
 use super::views::{self, DeliveryPage, MessageView};
 use crate::domain::MessageId;
 use crate::http::AppState;
 use crate::http::auth::{Agents, Authorized};
-use crate::http::error::{ApiError, ApiResult, ForApi};
+use crate::http::error::{ApiResult, ForApi};
 use crate::http::extract::{Json, Path, Query};
-use crate::store::{OutboxState, PageRequest};
+use crate::store::OutboxState;
+
+/// Where an outbound message stands, as `GET /api/v1/deliveries` filters it.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryState {
+    /// Queued or being sent.
+    Pending,
+    Sent,
+    /// Failed for now; retried.
+    Failed,
+    /// Failed for good.
+    Dead,
+}
+
+impl From<DeliveryState> for OutboxState {
+    fn from(state: DeliveryState) -> Self {
+        match state {
+            DeliveryState::Pending => OutboxState::Pending,
+            DeliveryState::Sent => OutboxState::Sent,
+            DeliveryState::Failed => OutboxState::Failed,
+            DeliveryState::Dead => OutboxState::Dead,
+        }
+    }
+}
 
 /// Query of `GET /api/v1/deliveries`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DeliveryQuery {
-    /// `pending`, `sent`, `failed` or `dead`.
-    pub state: Option<String>,
-    pub cursor: Option<String>,
-    pub limit: Option<i64>,
+    pub state: Option<DeliveryState>,
+    pub cursor: Option<Cursor>,
+    pub limit: Option<PageSize>,
 }
 
 /// `GET /api/v1/deliveries`: outbound messages and where they stand, newest first.
@@ -31,26 +55,10 @@ pub async fn list_deliveries(
     State(state): State<AppState>,
     Query(query): Query<DeliveryQuery>,
 ) -> ApiResult<Json<DeliveryPage>> {
-    let filter = query
-        .state
-        .as_deref()
-        .map(|name| {
-            OutboxState::parse(name).ok_or_else(|| {
-                ApiError::BadRequest(format!(
-                    "state: {name:?} is not one of pending, sent, failed, dead"
-                ))
-            })
-        })
-        .transpose()?;
+    let filter = query.state.map(OutboxState::from);
     let page = state
         .store
-        .list_deliveries(
-            filter,
-            PageRequest {
-                cursor: query.cursor,
-                limit: query.limit,
-            },
-        )
+        .list_deliveries(filter, params::page(query.cursor, query.limit))
         .await
         .for_api("delivery")?;
     let (items, next_cursor) = views::page(page);

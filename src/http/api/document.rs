@@ -62,16 +62,24 @@ fn operations(document: &mut Value) -> impl Iterator<Item = &mut Map<String, Val
 /// What an error status means, as the response's description.
 fn error_description(status: &str) -> &'static str {
     match status {
-        "400" => "The request cannot be read: malformed JSON or a body that is not an object, a field of the wrong type, a bad query or path parameter.",
+        "400" => {
+            "The request cannot be read: malformed JSON or a body that is not an object, a field of the wrong type, a bad query or path parameter."
+        }
         "401" => "No valid credential: a missing, unknown, expired or revoked token.",
         "403" => "The caller's role may not do this.",
         "404" => "What the path names does not exist.",
-        "409" => "Conflicts with the current state: a name or address already taken, or a change the object's state does not allow.",
+        "409" => {
+            "Conflicts with the current state: a name or address already taken, or a change the object's state does not allow."
+        }
         "413" => "The body is larger than `server.max_body_bytes`.",
-        "422" => "Well-formed, but breaks a rule: an empty name, a reference to something that does not exist, a value out of range.",
+        "422" => {
+            "Well-formed, but breaks a rule: an empty name, a reference to something that does not exist, a value out of range."
+        }
         "429" => "A rate limit; retry after `Retry-After` seconds.",
         "502" => "A channel or remote server failed; the request itself was fine.",
-        "503" => "The database is unavailable for now and nothing was written; retry after `Retry-After` seconds.",
+        "503" => {
+            "The database is unavailable for now and nothing was written; retry after `Retry-After` seconds."
+        }
         _ => "An error.",
     }
 }

@@ -11,6 +11,7 @@ mod document;
 mod event_payloads;
 pub mod events;
 pub mod messages;
+pub mod params;
 pub mod presence;
 pub mod rules;
 pub mod segments;

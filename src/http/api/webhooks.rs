@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::params::{self, Cursor, PageSize};
 use super::views;
 use crate::domain::{
     EventId, EventKind, EventSelection, WebhookAttempt, WebhookDelivery, WebhookDeliveryId,
@@ -16,7 +17,7 @@ use crate::http::AppState;
 use crate::http::auth::{Admins, Authorized};
 use crate::http::error::{ApiError, ApiResult, ForApi};
 use crate::http::extract::{Json, Path, Query};
-use crate::store::{NewWebhook, PageRequest, WebhookPatch};
+use crate::store::{NewWebhook, WebhookPatch};
 
 /// Accepted lengths of a caller-chosen signing secret.
 const SECRET_LEN: std::ops::RangeInclusive<usize> = 16..=256;
@@ -287,10 +288,9 @@ pub async fn delete_webhook(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DeliveryLogQuery {
-    /// `pending`, `delivered` or `failed`.
-    pub state: Option<String>,
-    pub cursor: Option<String>,
-    pub limit: Option<i64>,
+    pub state: Option<WebhookDeliveryState>,
+    pub cursor: Option<Cursor>,
+    pub limit: Option<PageSize>,
 }
 
 /// `GET /api/v1/webhooks/{id}/deliveries`: the delivery log, newest first, with each attempt's
@@ -304,27 +304,9 @@ pub async fn list_webhook_deliveries(
     Path(id): Path<WebhookId>,
     Query(query): Query<DeliveryLogQuery>,
 ) -> ApiResult<Json<WebhookDeliveryPage>> {
-    let filter = query
-        .state
-        .as_deref()
-        .map(|name| {
-            name.parse::<WebhookDeliveryState>().map_err(|_| {
-                ApiError::BadRequest(format!(
-                    "state: {name:?} is not one of pending, delivered, failed"
-                ))
-            })
-        })
-        .transpose()?;
     let page = state
         .store
-        .list_webhook_deliveries(
-            id,
-            filter,
-            PageRequest {
-                cursor: query.cursor,
-                limit: query.limit,
-            },
-        )
+        .list_webhook_deliveries(id, query.state, params::page(query.cursor, query.limit))
         .await
         .map_err(webhook_error)?;
     let (items, next_cursor) = views::page(page);
