@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::constraints;
 use super::contacts::single_line;
 use super::views::{AgentView, ChannelView, CreatedTokenView, TeamView, TokenView};
 use crate::domain::{AgentId, Availability, Role, TeamId, TokenId};
@@ -29,10 +30,13 @@ pub async fn list_agents(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAgentRequest {
+    #[schema(schema_with = constraints::name)]
     pub name: String,
+    #[schema(pattern = "@")]
     pub email: String,
     pub role: Role,
     /// Most open conversations at once (default 20).
+    #[schema(minimum = 0, maximum = 10000)]
     pub capacity: Option<i64>,
 }
 
@@ -81,9 +85,11 @@ pub async fn create_agent(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAgentRequest {
+    #[schema(schema_with = constraints::name_change)]
     pub name: Option<String>,
     pub role: Option<Role>,
     pub availability: Option<Availability>,
+    #[schema(minimum = 0, maximum = 10000)]
     pub capacity: Option<i64>,
     /// Admins only: `true` lets the router give them conversations like an agent.
     pub takes_conversations: Option<bool>,
@@ -155,6 +161,7 @@ pub async fn list_teams(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTeamRequest {
+    #[schema(schema_with = constraints::name)]
     pub name: String,
     #[serde(default)]
     pub members: Vec<AgentId>,
@@ -219,6 +226,7 @@ pub async fn list_tokens(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTokenRequest {
+    #[schema(schema_with = constraints::name)]
     pub name: String,
     pub role: Role,
     /// The agent the token acts as (authors replies, `assignee=me`).
@@ -233,14 +241,15 @@ pub async fn create_token(
     State(state): State<AppState>,
     Json(request): Json<CreateTokenRequest>,
 ) -> ApiResult<(StatusCode, Json<CreatedTokenView>)> {
-    if request.name.trim().is_empty() {
+    let name = single_line("name", &request.name)?;
+    if name.is_empty() {
         return Err(ApiError::Invalid("name: must not be empty".into()));
     }
     let secret = crate::tokens::generate();
     let record = state
         .store
         .create_token(&NewToken {
-            name: request.name.trim().to_owned(),
+            name,
             role: request.role,
             agent: request.agent_id,
             hash: crate::tokens::hash(&secret),

@@ -58,7 +58,9 @@ impl From<CannedResponse> for CannedResponseView {
 #[serde(deny_unknown_fields)]
 pub struct CannedResponseRequest {
     /// 1-32 characters of a-z, 0-9, `-` and `_`; a leading `/` is dropped. Unique.
+    #[schema(pattern = "^/?[a-z0-9_-]{1,32}$")]
     pub shortcut: String,
+    #[schema(schema_with = super::constraints::title)]
     pub title: String,
     /// The name of a template (`GET /api/v1/templates`).
     pub template: Option<String>,

@@ -59,13 +59,17 @@ pub async fn get_contact(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateContactRequest {
+    #[schema(schema_with = super::constraints::optional_name)]
     pub name: Option<String>,
+    #[schema(schema_with = super::constraints::optional_email)]
     pub email: Option<String>,
+    #[schema(schema_with = super::constraints::optional_phone)]
     pub phone: Option<String>,
     #[serde(default)]
     #[schema(value_type = Object)]
     pub attributes: serde_json::Map<String, serde_json::Value>,
     #[serde(default)]
+    #[schema(schema_with = super::constraints::labels)]
     pub tags: Vec<String>,
 }
 
@@ -163,18 +167,19 @@ pub async fn create_contact(
 #[serde(deny_unknown_fields)]
 pub struct UpdateContactRequest {
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = super::constraints::optional_name)]
     pub name: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = super::constraints::optional_email)]
     pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = super::constraints::optional_phone)]
     pub phone: Option<Option<String>>,
     /// Merged into the attributes; a `null` value removes the key.
     #[schema(value_type = Option<Object>)]
     pub attributes: Option<serde_json::Map<String, serde_json::Value>>,
     /// Replaces the tags.
+    #[schema(schema_with = super::constraints::optional_labels)]
     pub tags: Option<Vec<String>>,
 }
 

@@ -193,6 +193,7 @@ async fn reply_window(state: &AppState, conversation: &Conversation) -> ApiResul
 #[serde(deny_unknown_fields)]
 pub struct ConversationPatchRequest {
     /// Replaces the labels.
+    #[schema(schema_with = super::constraints::optional_labels)]
     pub labels: Option<Vec<String>>,
     pub priority: Option<Priority>,
 }

@@ -4,6 +4,7 @@
 pub mod agents;
 pub mod campaigns;
 pub mod canned;
+mod constraints;
 pub mod contacts;
 pub mod conversations;
 pub mod deliveries;
