@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.funnel_channels import FunnelChannels
+    from ..models.funnel_counts import FunnelCounts
+
+
+T = TypeVar("T", bound="Funnel")
+
+
+@_attrs_define
+class Funnel:
+    """A campaign's funnel: totals and per channel (`none` for contacts with no usable channel).
+
+    Attributes:
+        channels (FunnelChannels):
+        total (FunnelCounts): Counts of one channel of a campaign's funnel.
+    """
+
+    channels: FunnelChannels
+    total: FunnelCounts
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        channels = self.channels.to_dict()
+
+        total = self.total.to_dict()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "channels": channels,
+                "total": total,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.funnel_channels import FunnelChannels  # noqa: PLC0415
+        from ..models.funnel_counts import FunnelCounts  # noqa: PLC0415
+
+        d = dict(src_dict)
+        channels = FunnelChannels.from_dict(d.pop("channels"))
+
+        total = FunnelCounts.from_dict(d.pop("total"))
+
+        funnel = cls(
+            channels=channels,
+            total=total,
+        )
+
+        funnel.additional_properties = d
+        return funnel
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
