@@ -1,6 +1,6 @@
 """Smoke test of the generated Python client (clients/python) against a freshly started binary.
 
-    SWITCHBOARD_BIN=target/debug/switchboard PYTHONPATH=clients/python python3 clients/python_smoke_test.py
+    SB_BINARY=target/debug/switchboard PYTHONPATH=clients/python python3 clients/python_smoke_test.py
 
 Run by `scripts/clients test`. It starts `switchboard serve` on a temporary directory and a
 port the system picks, with a webhook channel `shop` whose replies go to a receiver of its own,
@@ -43,8 +43,8 @@ from switchboard_client.models import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-# The binary reads SWITCHBOARD_* variables as configuration (and refuses unknown ones, such as
-# SWITCHBOARD_BIN): it gets none of them, only the file written here.
+# The binary reads SWITCHBOARD_* variables as configuration (and refuses unknown
+# ones): it gets none of them, only the file written here.
 BINARY_ENV = {name: value for name, value in os.environ.items() if not name.startswith("SWITCHBOARD_")}
 # How long the server may take to listen, and a reply to reach the receiver.
 WAIT_SECONDS = 30
@@ -233,9 +233,9 @@ def smoke(binary: str, directory: Path) -> None:
 
 
 def main() -> int:
-    binary = os.environ.get("SWITCHBOARD_BIN")
+    binary = os.environ.get("SB_BINARY")
     if not binary:
-        print("set SWITCHBOARD_BIN to the switchboard binary", file=sys.stderr)
+        print("set SB_BINARY to the switchboard binary", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory() as directory:
         try:

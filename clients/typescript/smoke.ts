@@ -1,7 +1,7 @@
 /**
  * Smoke test of the TypeScript client (src/index.ts) against a freshly started binary.
  *
- *     npm run build && SWITCHBOARD_BIN=…/switchboard node dist/smoke.js
+ *     npm run build && SB_BINARY=…/switchboard node dist/smoke.js
  *
  * Run by `scripts/clients test`. It starts `switchboard serve` on a temporary directory and a
  * port the system picks, with a webhook channel `shop` whose replies go to a receiver of its
@@ -21,8 +21,8 @@ import { join } from "node:path";
 import { createSwitchboardClient } from "./src/index.js";
 
 /**
- * The binary reads SWITCHBOARD_* variables as configuration (and refuses unknown ones, such as
- * SWITCHBOARD_BIN): it gets none of them, only the file written here.
+ * The binary reads SWITCHBOARD_* variables as configuration (and refuses unknown
+ * ones): it gets none of them, only the file written here.
  */
 const BINARY_ENV = Object.fromEntries(
   Object.entries(process.env).filter(([name]) => !name.startsWith("SWITCHBOARD_")),
@@ -214,9 +214,9 @@ async function stop(server: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-const binary = process.env.SWITCHBOARD_BIN;
+const binary = process.env.SB_BINARY;
 if (!binary) {
-  console.error("set SWITCHBOARD_BIN to the switchboard binary");
+  console.error("set SB_BINARY to the switchboard binary");
   process.exit(2);
 }
 const directory = mkdtempSync(join(tmpdir(), "switchboard-smoke-"));

@@ -1001,42 +1001,65 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /** @description One thing a rule does. Written as a one-key table: `{ add_label = "vip" }`. */
-        Action: {
+        Action: components["schemas"]["ActionAssignAgent"] | components["schemas"]["ActionAssignTeam"] | components["schemas"]["ActionAssignPolicy"] | components["schemas"]["ActionAddLabel"] | components["schemas"]["ActionRemoveLabel"] | components["schemas"]["ActionSetPriority"] | components["schemas"]["ActionSetStatus"] | components["schemas"]["ActionSnoozeFor"] | components["schemas"]["ActionSnoozeUntilOpen"] | components["schemas"]["ActionReply"] | components["schemas"]["ActionNote"] | components["schemas"]["ActionWebhook"] | components["schemas"]["ActionSetSla"];
+        ActionAddLabel: {
+            add_label: string;
+        };
+        /** @description Assign to the agent with this email address. */
+        ActionAssignAgent: {
             /** @description Assign to the agent with this email address. */
             assign_agent: string;
-        } | {
-            /** @description Route to the team with this name (the router picks a member). */
-            assign_team: string;
-        } | {
+        };
+        /** @description Route this conversation with a policy of its own. */
+        ActionAssignPolicy: {
             /** @description Route this conversation with a policy of its own. */
             assign_policy: components["schemas"]["RoutingPolicy"];
-        } | {
-            add_label: string;
-        } | {
-            remove_label: string;
-        } | {
-            set_priority: components["schemas"]["Priority"];
-        } | {
-            /** @description `open`, `pending` or `resolved` (use `snooze_for` to snooze). */
-            set_status: components["schemas"]["ConversationStatus"];
-        } | {
-            /** @description Snooze for a span; a new customer message wakes the conversation earlier. */
-            snooze_for: components["schemas"]["Span"];
-        } | {
-            /** @description Snooze until the conversation's business hours open next (no-op when open). */
-            snooze_until_open: boolean;
-        } | {
-            /** @description Send a template to the customer, guarded against loops. */
-            reply: components["schemas"]["ReplySpec"];
-        } | {
+        };
+        /** @description Route to the team with this name (the router picks a member). */
+        ActionAssignTeam: {
+            /** @description Route to the team with this name (the router picks a member). */
+            assign_team: string;
+        };
+        /** @description Add a private note (a template text, rendered with the same context as replies). */
+        ActionNote: {
             /** @description Add a private note (a template text, rendered with the same context as replies). */
             note: string;
-        } | {
-            /** @description Publish an `automation.webhook` event with this name to event webhook subscribers. */
-            webhook: string;
-        } | {
+        };
+        ActionRemoveLabel: {
+            remove_label: string;
+        };
+        /** @description Send a template to the customer, guarded against loops. */
+        ActionReply: {
+            /** @description Send a template to the customer, guarded against loops. */
+            reply: components["schemas"]["ReplySpec"];
+        };
+        ActionSetPriority: {
+            set_priority: components["schemas"]["Priority"];
+        };
+        /** @description Start the SLA policy with this name. */
+        ActionSetSla: {
             /** @description Start the SLA policy with this name. */
             set_sla: string;
+        };
+        /** @description `open`, `pending` or `resolved` (use `snooze_for` to snooze). */
+        ActionSetStatus: {
+            /** @description `open`, `pending` or `resolved` (use `snooze_for` to snooze). */
+            set_status: components["schemas"]["ConversationStatus"];
+        };
+        /** @description Snooze for a span; a new customer message wakes the conversation earlier. */
+        ActionSnoozeFor: {
+            /** @description Snooze for a span; a new customer message wakes the conversation earlier. */
+            snooze_for: components["schemas"]["Span"];
+        };
+        /** @description Snooze until the conversation's business hours open next (no-op when open). */
+        ActionSnoozeUntilOpen: {
+            /** @description Snooze until the conversation's business hours open next (no-op when open). */
+            snooze_until_open: boolean;
+        };
+        /** @description Publish an `automation.webhook` event with this name to event webhook subscribers. */
+        ActionWebhook: {
+            /** @description Publish an `automation.webhook` event with this name to event webhook subscribers. */
+            webhook: string;
         };
         /**
          * Format: int64
@@ -1076,6 +1099,16 @@ export interface components {
             /** Format: int64 */
             size?: number | null;
             url?: string | null;
+        };
+        /**
+         * @description `{ key = "plan", equals = "vip" }`, `{ key = "plan", contains = "pro" }` or
+         *     `{ key = "plan", exists = true }`.
+         */
+        AttributeTest: {
+            contains?: string | null;
+            equals?: unknown;
+            exists?: boolean | null;
+            key: string;
         };
         /** @enum {string} */
         AuthorType: "contact" | "agent" | "bot" | "system";
@@ -1165,6 +1198,11 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /**
+         * @description The kinds of channel Switchboard speaks, as written in `[[channels]] kind = "…"`.
+         * @enum {string}
+         */
+        ChannelKind: "email" | "telegram" | "discord" | "whatsapp" | "messenger" | "instagram" | "webhook";
         /** @description One channel of a campaign. */
         ChannelPlan: {
             /**
@@ -1212,6 +1250,62 @@ export interface components {
          * @enum {string}
          */
         Comparison: "eq" | "ne" | "contains" | "gt" | "gte" | "lt" | "lte" | "before" | "after";
+        /** @description A condition tree. Written as one-key tables: `{ all = [ { channel = "shop" }, ... ] }`. */
+        Condition: components["schemas"]["ConditionAll"] | components["schemas"]["ConditionAny"] | components["schemas"]["ConditionNot"] | components["schemas"]["ConditionChannel"] | components["schemas"]["ConditionChannelKind"] | components["schemas"]["ConditionTextContains"] | components["schemas"]["ConditionTextMatches"] | components["schemas"]["ConditionContactAttribute"] | components["schemas"]["ConditionContactTag"] | components["schemas"]["ConditionLabel"] | components["schemas"]["ConditionPriority"] | components["schemas"]["ConditionStatus"] | components["schemas"]["ConditionWithinBusinessHours"] | components["schemas"]["ConditionLanguage"] | components["schemas"]["ConditionAutomated"] | components["schemas"]["ConditionAuthorIsBot"];
+        ConditionAll: {
+            all: components["schemas"]["Condition"][];
+        };
+        ConditionAny: {
+            any: components["schemas"]["Condition"][];
+        };
+        ConditionAuthorIsBot: {
+            author_is_bot: boolean;
+        };
+        /** @description The message was flagged as sent by a machine. */
+        ConditionAutomated: {
+            /** @description The message was flagged as sent by a machine. */
+            automated: boolean;
+        };
+        /** @description The configured channel name. */
+        ConditionChannel: {
+            /** @description The configured channel name. */
+            channel: string;
+        };
+        ConditionChannelKind: {
+            channel_kind: components["schemas"]["ChannelKind"];
+        };
+        ConditionContactAttribute: {
+            contact_attribute: components["schemas"]["AttributeTest"];
+        };
+        ConditionContactTag: {
+            contact_tag: string;
+        };
+        ConditionLabel: {
+            label: string;
+        };
+        /** @description ISO 639-1 code (`cs`, `en`, ...) of the detected language. */
+        ConditionLanguage: {
+            /** @description ISO 639-1 code (`cs`, `en`, ...) of the detected language. */
+            language: string;
+        };
+        ConditionNot: {
+            not: components["schemas"]["Condition"];
+        };
+        ConditionPriority: {
+            priority: components["schemas"]["Priority"];
+        };
+        ConditionStatus: {
+            status: components["schemas"]["ConversationStatus"];
+        };
+        ConditionTextContains: {
+            text_contains: components["schemas"]["TextTest"];
+        };
+        ConditionTextMatches: {
+            text_matches: components["schemas"]["PatternSpec"];
+        };
+        ConditionWithinBusinessHours: {
+            within_business_hours: boolean;
+        };
         /** @description A contact's consents. */
         ConsentList: {
             items: components["schemas"]["ConsentView"][];
@@ -1301,7 +1395,6 @@ export interface components {
         };
         /** @description Body of `PATCH /api/v1/conversations/{id}`. */
         ConversationPatchRequest: {
-            /** @description Replaces the labels. */
             labels?: string[] | null;
             priority?: null | components["schemas"]["Priority"];
         };
@@ -1417,11 +1510,18 @@ export interface components {
             updated_at: string;
             url: string;
         };
+        /** @description The `next_cursor` of the previous page; omit it for the first page. */
+        Cursor: string;
         /** @description A page of deliveries, newest first. */
         DeliveryPage: {
             items: components["schemas"]["DeliveryView"][];
             next_cursor?: string | null;
         };
+        /**
+         * @description Where an outbound message stands, as `GET /api/v1/deliveries` filters it.
+         * @enum {string}
+         */
+        DeliveryState: "pending" | "sent" | "failed" | "dead";
         /** @enum {string} */
         DeliveryStatus: "queued" | "sent" | "delivered" | "read" | "failed" | "dead";
         /** @description An outbound message's place in the outbox. */
@@ -1475,55 +1575,77 @@ export interface components {
          * @description Which contacts a segment selects. Written as JSON with an `op` tag, e.g.
          *     `{"op": "all", "of": [{"op": "tag", "tag": "vip"}, {"op": "consent", "channel": "email"}]}`.
          */
-        Filter: {
+        Filter: components["schemas"]["FilterEveryone"] | components["schemas"]["FilterAll"] | components["schemas"]["FilterAny"] | components["schemas"]["FilterNot"] | components["schemas"]["FilterTag"] | components["schemas"]["FilterAttribute"] | components["schemas"]["FilterHasIdentity"] | components["schemas"]["FilterConsent"] | components["schemas"]["FilterActiveWithin"] | components["schemas"]["FilterInactiveFor"] | components["schemas"]["FilterResolvedWithin"];
+        /** @description Any conversation of the contact was active within the last `days` days. */
+        FilterActiveWithin: {
+            /** Format: int32 */
+            days: number;
             /** @enum {string} */
-            op: "everyone";
-        } | {
+            op: "active_within";
+        };
+        /** @description All of the filters hold (an empty list holds for everyone). */
+        FilterAll: {
             of: components["schemas"]["Filter"][];
             /** @enum {string} */
             op: "all";
-        } | {
+        };
+        /** @description At least one holds (an empty list holds for nobody). */
+        FilterAny: {
             of: components["schemas"]["Filter"][];
             /** @enum {string} */
             op: "any";
-        } | {
-            filter: components["schemas"]["Filter"];
-            /** @enum {string} */
-            op: "not";
-        } | {
-            /** @enum {string} */
-            op: "tag";
-            tag: string;
-        } | {
+        };
+        /** @description Compares an attribute (`contact.attributes.<key>`) with a value. */
+        FilterAttribute: {
             cmp: components["schemas"]["Comparison"];
             key: string;
             /** @enum {string} */
             op: "attribute";
             /** @description A string, number or boolean. */
             value: unknown;
-        } | {
-            /** @enum {string} */
-            op: "has_identity";
-            scope: string;
-        } | {
+        };
+        /** @description The contact granted marketing consent for this channel kind and has not withdrawn it. */
+        FilterConsent: {
             channel: string;
             /** @enum {string} */
             op: "consent";
-        } | {
-            /** Format: int32 */
-            days: number;
+        };
+        /** @description Every contact. */
+        FilterEveryone: {
             /** @enum {string} */
-            op: "active_within";
-        } | {
+            op: "everyone";
+        };
+        /** @description The contact has a reachable identity in this scope (`email`, `telegram`, `whatsapp`, …). */
+        FilterHasIdentity: {
+            /** @enum {string} */
+            op: "has_identity";
+            scope: string;
+        };
+        /** @description No conversation of the contact was active within the last `days` days (or none at all). */
+        FilterInactiveFor: {
             /** Format: int32 */
             days: number;
             /** @enum {string} */
             op: "inactive_for";
-        } | {
+        };
+        /** @description The filter does not hold. */
+        FilterNot: {
+            filter: components["schemas"]["Filter"];
+            /** @enum {string} */
+            op: "not";
+        };
+        /** @description The contact had a conversation resolved within the last `days` days. */
+        FilterResolvedWithin: {
             /** Format: int32 */
             days: number;
             /** @enum {string} */
             op: "resolved_within";
+        };
+        /** @description The contact has this tag. */
+        FilterTag: {
+            /** @enum {string} */
+            op: "tag";
+            tag: string;
         };
         /** @description A campaign's funnel: totals and per channel (`none` for contacts with no usable channel). */
         Funnel: {
@@ -1653,9 +1775,26 @@ export interface components {
         NoteRequest: {
             text: string;
         };
+        /**
+         * Format: int64
+         * @description Items per page.
+         * @default 50
+         */
+        PageSize: number;
         /** @description A generated sign-in password, shown this once. */
         PasswordView: {
             password: string;
+        };
+        /**
+         * @description A regular expression (Rust `regex` syntax: no look-around, no back-references), alone or
+         *     with its options.
+         */
+        PatternSpec: string | components["schemas"]["PatternSpecPattern"];
+        PatternSpecPattern: {
+            ignore_case?: boolean;
+            ignore_diacritics?: boolean;
+            /** Format: regex */
+            pattern: string;
         };
         /** @description Body of `POST /api/v1/conversations/{id}/presence`. */
         PresenceRequest: {
@@ -1714,7 +1853,8 @@ export interface components {
             values?: Record<string, never>;
         };
         /** @description A reply with a template: `reply = "ack"` or `reply = { template = "ack", values = {...} }`. */
-        ReplySpec: string | {
+        ReplySpec: string | components["schemas"]["ReplySpecTemplate"];
+        ReplySpecTemplate: {
             cooldown?: null | components["schemas"]["Span"];
             template: string;
             /** @description Custom values, available to the template as `custom.*`. */
@@ -1780,8 +1920,7 @@ export interface components {
             position?: number | null;
             /** @description When the rule applies, later rules are not evaluated for this event. */
             stop?: boolean;
-            /** @description The condition; absent means always. */
-            when?: Record<string, never> | null;
+            when?: null | components["schemas"]["Condition"];
         };
         /**
          * @description Where rules come from, for the API.
@@ -1800,8 +1939,7 @@ export interface components {
             on: components["schemas"]["Trigger"];
             /** @description When the rule applies, later rules are not evaluated for this event. */
             stop?: boolean;
-            /** @description The condition; absent means always. */
-            when?: Record<string, never> | null;
+            when?: null | components["schemas"]["Condition"];
         };
         /** @description A rule with where it comes from. Only `api` rules have an id and can be changed here. */
         RuleView: {
@@ -1819,8 +1957,7 @@ export interface components {
             source: components["schemas"]["RuleSource"];
             /** @description When the rule applies, later rules are not evaluated for this event. */
             stop?: boolean;
-            /** @description The condition; absent means always. */
-            when?: Record<string, never> | null;
+            when?: null | components["schemas"]["Condition"];
         };
         /**
          * Format: int64
@@ -1885,7 +2022,7 @@ export interface components {
             targets: Record<string, never>;
         };
         /**
-         * @description A span of time written as `90s`, `30m`, `4h`, `7d` or combinations like `1h30m`.
+         * @description A span of time: numbers with units `s`, `m`, `h`, `d`, `w`, e.g. `30m`, `1h30m`.
          * @example 30m
          */
         Span: string;
@@ -1928,8 +2065,7 @@ export interface components {
             stop?: boolean;
             /** Format: date-time */
             updated_at: string;
-            /** @description The condition; absent means always. */
-            when?: Record<string, never> | null;
+            when?: null | components["schemas"]["Condition"];
         };
         /**
          * Format: int64
@@ -2014,6 +2150,17 @@ export interface components {
             skipped?: string | null;
         };
         /**
+         * @description `text_contains = "faktura"` or `{ value = "faktura", ignore_case = true,
+         *     ignore_diacritics = true }`. Both options default to true: customers type "faktura" for
+         *     "fakturu", "Faktura" and "FAKTURA", and Czech customers often skip háčky and čárky.
+         */
+        TextTest: string | components["schemas"]["TextTestValue"];
+        TextTestValue: {
+            ignore_case?: boolean;
+            ignore_diacritics?: boolean;
+            value: string;
+        };
+        /**
          * Format: int64
          * @description An API token.
          */
@@ -2053,7 +2200,6 @@ export interface components {
             email?: string | null;
             name?: string | null;
             phone?: string | null;
-            /** @description Replaces the tags. */
             tags?: string[] | null;
         };
         /** @description Body of `PATCH /api/v1/webhooks/{id}`. */
@@ -3734,8 +3880,8 @@ export interface operations {
             query?: {
                 /** @description Matches name, email or phone (substring) or a channel id (exact). */
                 q?: string;
-                cursor?: string;
-                limit?: number;
+                cursor?: components["schemas"]["Cursor"];
+                limit?: components["schemas"]["PageSize"];
             };
             header?: never;
             path?: never;
@@ -4241,9 +4387,8 @@ export interface operations {
                 contact?: number;
                 /** @description Full-text search over the conversation's messages. */
                 q?: string;
-                cursor?: string;
-                /** @description Page size, 1–200 (default 50). */
-                limit?: number;
+                cursor?: components["schemas"]["Cursor"];
+                limit?: components["schemas"]["PageSize"];
             };
             header?: never;
             path?: never;
@@ -4618,9 +4763,8 @@ export interface operations {
     list_messages: {
         parameters: {
             query?: {
-                cursor?: string;
-                /** @description Page size, 1–200 (default 50). */
-                limit?: number;
+                cursor?: components["schemas"]["Cursor"];
+                limit?: components["schemas"]["PageSize"];
             };
             header?: never;
             path: {
@@ -5203,10 +5347,9 @@ export interface operations {
     list_deliveries: {
         parameters: {
             query?: {
-                /** @description `pending`, `sent`, `failed` or `dead`. */
-                state?: string;
-                cursor?: string;
-                limit?: number;
+                state?: components["schemas"]["DeliveryState"];
+                cursor?: components["schemas"]["Cursor"];
+                limit?: components["schemas"]["PageSize"];
             };
             header?: never;
             path?: never;
@@ -5704,7 +5847,7 @@ export interface operations {
     list_queue: {
         parameters: {
             query?: {
-                /** @description How many waiting conversations to show, 1–1000 (default 100). */
+                /** @description How many waiting conversations to show (default 100). */
                 limit?: number;
             };
             header?: never;
@@ -7589,10 +7732,9 @@ export interface operations {
     list_webhook_deliveries: {
         parameters: {
             query?: {
-                /** @description `pending`, `delivered` or `failed`. */
-                state?: string;
-                cursor?: string;
-                limit?: number;
+                state?: components["schemas"]["WebhookDeliveryState"];
+                cursor?: components["schemas"]["Cursor"];
+                limit?: components["schemas"]["PageSize"];
             };
             header?: never;
             path: {

@@ -38,6 +38,7 @@ fn build() -> Value {
     }]);
     merge_all_of_objects(&mut document);
     close_tagged_unions(&mut document);
+    name_union_variants(&mut document);
     add_error_responses(&mut document);
     super::event_payloads::document_events(&mut document);
     document
@@ -170,6 +171,65 @@ fn close_tagged_unions(document: &mut Value) {
     }
 }
 
+/// Gives every object variant of a named union (`oneOf`) a schema of its own, referenced from
+/// the union: `Filter` becomes a `oneOf` of `FilterAll`, `FilterTag`, … Client generators
+/// make one type per named schema; some cannot parse inline variants of a recursive union at
+/// all, and others invent clashing names for them.
+fn name_union_variants(document: &mut Value) {
+    let Some(schemas) = document["components"]["schemas"].as_object_mut() else {
+        return;
+    };
+    let mut hoisted = Vec::new();
+    for (union, schema) in schemas.iter_mut() {
+        let variants = schema.get_mut("oneOf").and_then(Value::as_array_mut);
+        for (index, variant) in variants.into_iter().flatten().enumerate() {
+            let is_inline_object = variant.get("type") == Some(&json!("object"))
+                && variant.get("properties").is_some();
+            if !is_inline_object {
+                continue;
+            }
+            let name = format!("{union}{}", pascal_case(&variant_tag(variant, index)));
+            let reference = json!({"$ref": format!("#/components/schemas/{name}")});
+            hoisted.push((name, std::mem::replace(variant, reference)));
+        }
+    }
+    for (name, schema) in hoisted {
+        schemas.insert(name, schema);
+    }
+}
+
+/// What tells a variant apart: the one value of its tag property (`op: "all"`), else its one
+/// required property (`{"add_label": …}`), else its place in the union.
+fn variant_tag(variant: &Value, index: usize) -> String {
+    let properties = variant["properties"].as_object();
+    let tag_value = properties.into_iter().flatten().find_map(|(_, property)| {
+        match property.get("enum").and_then(Value::as_array) {
+            Some(values) if values.len() == 1 => values[0].as_str().map(str::to_owned),
+            _ => None,
+        }
+    });
+    if let Some(tag) = tag_value {
+        return tag;
+    }
+    match variant["required"].as_array().map(Vec::as_slice) {
+        Some([only]) => only.as_str().unwrap_or("variant").to_owned(),
+        _ => format!("variant{}", index + 1),
+    }
+}
+
+/// `add_label` → `AddLabel`, `message.created` → `MessageCreated`.
+fn pascal_case(text: &str) -> String {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
+}
+
 /// Replaces each `allOf` whose parts are all object schemas (inline or by reference) by one
 /// object schema with the parts' properties and required names. It is closed
 /// (`additionalProperties: false`) when any part was.
@@ -300,18 +360,69 @@ mod tests {
         assert_eq!(value, original);
     }
 
+    /// The schema a `$ref` names.
+    fn resolved<'a>(schemas: &'a Value, reference: &Value) -> &'a Value {
+        let name = reference["$ref"]
+            .as_str()
+            .and_then(|text| text.strip_prefix("#/components/schemas/"))
+            .unwrap_or_else(|| panic!("a reference: {reference}"));
+        &schemas[name]
+    }
+
     #[test]
-    fn tagged_unions_are_closed() {
+    fn tagged_unions_are_closed_and_their_variants_named() {
         let schemas = &document()["components"]["schemas"];
         for name in CLOSED_UNIONS {
             let variants = schemas[name]["oneOf"].as_array().expect(name);
+            for variant in variants {
+                let variant = resolved(schemas, variant);
+                assert_eq!(variant["additionalProperties"], json!(false), "{name}");
+            }
+        }
+        assert_eq!(
+            schemas["FilterAll"]["properties"]["op"]["enum"],
+            json!(["all"])
+        );
+        assert!(schemas["ActionAddLabel"]["properties"]["add_label"].is_object());
+        assert!(schemas["ReplySpecTemplate"]["properties"]["values"].is_object());
+    }
+
+    /// Every `$ref` anywhere in `value`.
+    fn references<'a>(value: &'a Value, found: &mut Vec<&'a str>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(reference)) = map.get("$ref") {
+                    found.push(reference);
+                }
+                map.values().for_each(|child| references(child, found));
+            }
+            Value::Array(items) => items.iter().for_each(|item| references(item, found)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_reference_resolves() {
+        let document = document();
+        let mut found = Vec::new();
+        references(document, &mut found);
+        assert!(found.len() > 100, "{}", found.len());
+        for reference in found {
+            let name = reference
+                .strip_prefix("#/components/schemas/")
+                .unwrap_or_else(|| panic!("{reference} points into the components"));
             assert!(
-                variants
-                    .iter()
-                    .all(|variant| variant["additionalProperties"] == json!(false)),
-                "{name}"
+                document["components"]["schemas"].get(name).is_some(),
+                "{reference} is not defined"
             );
         }
+    }
+
+    #[test]
+    fn words_become_pascal_case() {
+        assert_eq!(pascal_case("add_label"), "AddLabel");
+        assert_eq!(pascal_case("message.created"), "MessageCreated");
+        assert_eq!(pascal_case("all"), "All");
     }
 
     #[test]

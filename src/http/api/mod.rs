@@ -108,7 +108,15 @@ use super::AppState;
         campaigns::test_campaign,
         campaigns::resend_in_doubt,
     ),
-    components(schemas(crate::http::error::ErrorBody)),
+    // Schemas that only query parameters name (utoipa collects those of bodies by itself).
+    components(schemas(
+        crate::http::error::ErrorBody,
+        params::Cursor,
+        params::PageSize,
+        deliveries::DeliveryState,
+        crate::domain::WebhookDeliveryState,
+        crate::domain::ConversationStatus,
+    )),
     modifiers(&BearerAuth),
     tags(
         (name = "conversations"), (name = "contacts"), (name = "agents"), (name = "deliveries"), (name = "events"), (name = "webhooks"), (name = "templates"), (name = "rules"), (name = "campaigns")

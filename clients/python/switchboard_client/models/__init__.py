@@ -1,32 +1,51 @@
 """Contains all the data models used in inputs/outputs"""
 
-from .action_type_0 import ActionType0
-from .action_type_1 import ActionType1
-from .action_type_2 import ActionType2
-from .action_type_3 import ActionType3
-from .action_type_4 import ActionType4
-from .action_type_5 import ActionType5
-from .action_type_6 import ActionType6
-from .action_type_7 import ActionType7
-from .action_type_8 import ActionType8
-from .action_type_9 import ActionType9
-from .action_type_10 import ActionType10
-from .action_type_11 import ActionType11
-from .action_type_12 import ActionType12
+from .action_add_label import ActionAddLabel
+from .action_assign_agent import ActionAssignAgent
+from .action_assign_policy import ActionAssignPolicy
+from .action_assign_team import ActionAssignTeam
+from .action_note import ActionNote
+from .action_remove_label import ActionRemoveLabel
+from .action_reply import ActionReply
+from .action_set_priority import ActionSetPriority
+from .action_set_sla import ActionSetSla
+from .action_set_status import ActionSetStatus
+from .action_snooze_for import ActionSnoozeFor
+from .action_snooze_until_open import ActionSnoozeUntilOpen
+from .action_webhook import ActionWebhook
 from .agent_view import AgentView
 from .assign_request import AssignRequest
 from .attachment_view import AttachmentView
+from .attribute_test import AttributeTest
 from .author_type import AuthorType
 from .availability import Availability
 from .campaign_list import CampaignList
 from .campaign_state import CampaignState
 from .campaign_summary import CampaignSummary
+from .campaign_view import CampaignView
 from .canned_response_request import CannedResponseRequest
 from .canned_response_view import CannedResponseView
+from .channel_kind import ChannelKind
 from .channel_plan import ChannelPlan
 from .channel_plan_whatsapp_template_type_0 import ChannelPlanWhatsappTemplateType0
 from .channel_view import ChannelView
 from .comparison import Comparison
+from .condition_all import ConditionAll
+from .condition_any import ConditionAny
+from .condition_author_is_bot import ConditionAuthorIsBot
+from .condition_automated import ConditionAutomated
+from .condition_channel import ConditionChannel
+from .condition_channel_kind import ConditionChannelKind
+from .condition_contact_attribute import ConditionContactAttribute
+from .condition_contact_tag import ConditionContactTag
+from .condition_label import ConditionLabel
+from .condition_language import ConditionLanguage
+from .condition_not import ConditionNot
+from .condition_priority import ConditionPriority
+from .condition_status import ConditionStatus
+from .condition_text_contains import ConditionTextContains
+from .condition_text_matches import ConditionTextMatches
+from .condition_within_business_hours import ConditionWithinBusinessHours
 from .consent_list import ConsentList
 from .consent_request import ConsentRequest
 from .consent_view import ConsentView
@@ -39,6 +58,7 @@ from .conversation_patch_request import ConversationPatchRequest
 from .conversation_status import ConversationStatus
 from .conversation_view import ConversationView
 from .create_agent_request import CreateAgentRequest
+from .create_campaign_request import CreateCampaignRequest
 from .create_contact_request import CreateContactRequest
 from .create_contact_request_attributes import CreateContactRequestAttributes
 from .create_team_request import CreateTeamRequest
@@ -47,6 +67,7 @@ from .create_webhook_request import CreateWebhookRequest
 from .created_token_view import CreatedTokenView
 from .created_webhook_view import CreatedWebhookView
 from .delivery_page import DeliveryPage
+from .delivery_state import DeliveryState
 from .delivery_status import DeliveryStatus
 from .delivery_view import DeliveryView
 from .direction import Direction
@@ -55,6 +76,28 @@ from .error_detail import ErrorDetail
 from .event_kind import EventKind
 from .event_view import EventView
 from .event_view_data import EventViewData
+from .filter_active_within import FilterActiveWithin
+from .filter_active_within_op import FilterActiveWithinOp
+from .filter_all import FilterAll
+from .filter_all_op import FilterAllOp
+from .filter_any import FilterAny
+from .filter_any_op import FilterAnyOp
+from .filter_attribute import FilterAttribute
+from .filter_attribute_op import FilterAttributeOp
+from .filter_consent import FilterConsent
+from .filter_consent_op import FilterConsentOp
+from .filter_everyone import FilterEveryone
+from .filter_everyone_op import FilterEveryoneOp
+from .filter_has_identity import FilterHasIdentity
+from .filter_has_identity_op import FilterHasIdentityOp
+from .filter_inactive_for import FilterInactiveFor
+from .filter_inactive_for_op import FilterInactiveForOp
+from .filter_not import FilterNot
+from .filter_not_op import FilterNotOp
+from .filter_resolved_within import FilterResolvedWithin
+from .filter_resolved_within_op import FilterResolvedWithinOp
+from .filter_tag import FilterTag
+from .filter_tag_op import FilterTagOp
 from .funnel import Funnel
 from .funnel_channels import FunnelChannels
 from .funnel_counts import FunnelCounts
@@ -70,6 +113,7 @@ from .message_page import MessagePage
 from .message_view import MessageView
 from .note_request import NoteRequest
 from .password_view import PasswordView
+from .pattern_spec_pattern import PatternSpecPattern
 from .presence_request import PresenceRequest
 from .presence_state import PresenceState
 from .presence_view import PresenceView
@@ -79,20 +123,22 @@ from .quiet_hours import QuietHours
 from .rejected_row import RejectedRow
 from .reply_request import ReplyRequest
 from .reply_request_values import ReplyRequestValues
-from .reply_spec_type_1_values import ReplySpecType1Values
+from .reply_spec_template import ReplySpecTemplate
+from .reply_spec_template_values import ReplySpecTemplateValues
 from .reply_window_view import ReplyWindowView
 from .revision_view import RevisionView
 from .role import Role
 from .routing_policy import RoutingPolicy
 from .rule_list import RuleList
 from .rule_request import RuleRequest
-from .rule_request_when_type_0 import RuleRequestWhenType0
 from .rule_source import RuleSource
 from .rule_spec import RuleSpec
-from .rule_spec_when_type_0 import RuleSpecWhenType0
 from .rule_view import RuleView
-from .rule_view_when_type_0 import RuleViewWhenType0
+from .segment_list import SegmentList
+from .segment_preview_request import SegmentPreviewRequest
 from .segment_preview_view import SegmentPreviewView
+from .segment_request import SegmentRequest
+from .segment_view import SegmentView
 from .set_consents_request import SetConsentsRequest
 from .sla_status import SlaStatus
 from .sla_view import SlaView
@@ -100,7 +146,6 @@ from .sla_view_targets import SlaViewTargets
 from .start_request import StartRequest
 from .status_request import StatusRequest
 from .stored_rule_view import StoredRuleView
-from .stored_rule_view_when_type_0 import StoredRuleViewWhenType0
 from .team_members_request import TeamMembersRequest
 from .team_view import TeamView
 from .template_info import TemplateInfo
@@ -111,6 +156,7 @@ from .template_request import TemplateRequest
 from .test_send_report import TestSendReport
 from .test_send_request import TestSendRequest
 from .test_send_result import TestSendResult
+from .text_test_value import TextTestValue
 from .token_view import TokenView
 from .trigger import Trigger
 from .update_agent_request import UpdateAgentRequest
@@ -125,33 +171,52 @@ from .webhook_delivery_view import WebhookDeliveryView
 from .webhook_view import WebhookView
 
 __all__ = (
-    "ActionType0",
-    "ActionType1",
-    "ActionType10",
-    "ActionType11",
-    "ActionType12",
-    "ActionType2",
-    "ActionType3",
-    "ActionType4",
-    "ActionType5",
-    "ActionType6",
-    "ActionType7",
-    "ActionType8",
-    "ActionType9",
+    "ActionAddLabel",
+    "ActionAssignAgent",
+    "ActionAssignPolicy",
+    "ActionAssignTeam",
+    "ActionNote",
+    "ActionRemoveLabel",
+    "ActionReply",
+    "ActionSetPriority",
+    "ActionSetSla",
+    "ActionSetStatus",
+    "ActionSnoozeFor",
+    "ActionSnoozeUntilOpen",
+    "ActionWebhook",
     "AgentView",
     "AssignRequest",
     "AttachmentView",
+    "AttributeTest",
     "AuthorType",
     "Availability",
     "CampaignList",
     "CampaignState",
     "CampaignSummary",
+    "CampaignView",
     "CannedResponseRequest",
     "CannedResponseView",
+    "ChannelKind",
     "ChannelPlan",
     "ChannelPlanWhatsappTemplateType0",
     "ChannelView",
     "Comparison",
+    "ConditionAll",
+    "ConditionAny",
+    "ConditionAuthorIsBot",
+    "ConditionAutomated",
+    "ConditionChannel",
+    "ConditionChannelKind",
+    "ConditionContactAttribute",
+    "ConditionContactTag",
+    "ConditionLabel",
+    "ConditionLanguage",
+    "ConditionNot",
+    "ConditionPriority",
+    "ConditionStatus",
+    "ConditionTextContains",
+    "ConditionTextMatches",
+    "ConditionWithinBusinessHours",
     "ConsentList",
     "ConsentRequest",
     "ConsentView",
@@ -164,6 +229,7 @@ __all__ = (
     "ConversationStatus",
     "ConversationView",
     "CreateAgentRequest",
+    "CreateCampaignRequest",
     "CreateContactRequest",
     "CreateContactRequestAttributes",
     "CreatedTokenView",
@@ -172,6 +238,7 @@ __all__ = (
     "CreateTokenRequest",
     "CreateWebhookRequest",
     "DeliveryPage",
+    "DeliveryState",
     "DeliveryStatus",
     "DeliveryView",
     "Direction",
@@ -180,6 +247,28 @@ __all__ = (
     "EventKind",
     "EventView",
     "EventViewData",
+    "FilterActiveWithin",
+    "FilterActiveWithinOp",
+    "FilterAll",
+    "FilterAllOp",
+    "FilterAny",
+    "FilterAnyOp",
+    "FilterAttribute",
+    "FilterAttributeOp",
+    "FilterConsent",
+    "FilterConsentOp",
+    "FilterEveryone",
+    "FilterEveryoneOp",
+    "FilterHasIdentity",
+    "FilterHasIdentityOp",
+    "FilterInactiveFor",
+    "FilterInactiveForOp",
+    "FilterNot",
+    "FilterNotOp",
+    "FilterResolvedWithin",
+    "FilterResolvedWithinOp",
+    "FilterTag",
+    "FilterTagOp",
     "Funnel",
     "FunnelChannels",
     "FunnelCounts",
@@ -195,6 +284,7 @@ __all__ = (
     "MessageView",
     "NoteRequest",
     "PasswordView",
+    "PatternSpecPattern",
     "PresenceRequest",
     "PresenceState",
     "PresenceView",
@@ -204,20 +294,22 @@ __all__ = (
     "RejectedRow",
     "ReplyRequest",
     "ReplyRequestValues",
-    "ReplySpecType1Values",
+    "ReplySpecTemplate",
+    "ReplySpecTemplateValues",
     "ReplyWindowView",
     "RevisionView",
     "Role",
     "RoutingPolicy",
     "RuleList",
     "RuleRequest",
-    "RuleRequestWhenType0",
     "RuleSource",
     "RuleSpec",
-    "RuleSpecWhenType0",
     "RuleView",
-    "RuleViewWhenType0",
+    "SegmentList",
+    "SegmentPreviewRequest",
     "SegmentPreviewView",
+    "SegmentRequest",
+    "SegmentView",
     "SetConsentsRequest",
     "SlaStatus",
     "SlaView",
@@ -225,7 +317,6 @@ __all__ = (
     "StartRequest",
     "StatusRequest",
     "StoredRuleView",
-    "StoredRuleViewWhenType0",
     "TeamMembersRequest",
     "TeamView",
     "TemplateInfo",
@@ -236,6 +327,7 @@ __all__ = (
     "TestSendReport",
     "TestSendRequest",
     "TestSendResult",
+    "TextTestValue",
     "TokenView",
     "Trigger",
     "UpdateAgentRequest",

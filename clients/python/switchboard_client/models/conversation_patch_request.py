@@ -16,7 +16,7 @@ class ConversationPatchRequest:
     """Body of `PATCH /api/v1/conversations/{id}`.
 
     Attributes:
-        labels (list[str] | None | Unset): Replaces the labels.
+        labels (list[str] | None | Unset):
         priority (None | Priority | Unset):
     """
 

@@ -10,20 +10,35 @@ from ..models.trigger import Trigger
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.action_type_0 import ActionType0
-    from ..models.action_type_1 import ActionType1
-    from ..models.action_type_2 import ActionType2
-    from ..models.action_type_3 import ActionType3
-    from ..models.action_type_4 import ActionType4
-    from ..models.action_type_5 import ActionType5
-    from ..models.action_type_6 import ActionType6
-    from ..models.action_type_7 import ActionType7
-    from ..models.action_type_8 import ActionType8
-    from ..models.action_type_9 import ActionType9
-    from ..models.action_type_10 import ActionType10
-    from ..models.action_type_11 import ActionType11
-    from ..models.action_type_12 import ActionType12
-    from ..models.stored_rule_view_when_type_0 import StoredRuleViewWhenType0
+    from ..models.action_add_label import ActionAddLabel
+    from ..models.action_assign_agent import ActionAssignAgent
+    from ..models.action_assign_policy import ActionAssignPolicy
+    from ..models.action_assign_team import ActionAssignTeam
+    from ..models.action_note import ActionNote
+    from ..models.action_remove_label import ActionRemoveLabel
+    from ..models.action_reply import ActionReply
+    from ..models.action_set_priority import ActionSetPriority
+    from ..models.action_set_sla import ActionSetSla
+    from ..models.action_set_status import ActionSetStatus
+    from ..models.action_snooze_for import ActionSnoozeFor
+    from ..models.action_snooze_until_open import ActionSnoozeUntilOpen
+    from ..models.action_webhook import ActionWebhook
+    from ..models.condition_all import ConditionAll
+    from ..models.condition_any import ConditionAny
+    from ..models.condition_author_is_bot import ConditionAuthorIsBot
+    from ..models.condition_automated import ConditionAutomated
+    from ..models.condition_channel import ConditionChannel
+    from ..models.condition_channel_kind import ConditionChannelKind
+    from ..models.condition_contact_attribute import ConditionContactAttribute
+    from ..models.condition_contact_tag import ConditionContactTag
+    from ..models.condition_label import ConditionLabel
+    from ..models.condition_language import ConditionLanguage
+    from ..models.condition_not import ConditionNot
+    from ..models.condition_priority import ConditionPriority
+    from ..models.condition_status import ConditionStatus
+    from ..models.condition_text_contains import ConditionTextContains
+    from ..models.condition_text_matches import ConditionTextMatches
+    from ..models.condition_within_business_hours import ConditionWithinBusinessHours
 
 
 T = TypeVar("T", bound="StoredRuleView")
@@ -34,9 +49,9 @@ class StoredRuleView:
     """A rule made through the API, as stored.
 
     Attributes:
-        actions (list[ActionType0 | ActionType1 | ActionType10 | ActionType11 | ActionType12 | ActionType2 | ActionType3
-            | ActionType4 | ActionType5 | ActionType6 | ActionType7 | ActionType8 | ActionType9]): Applied in order, all or
-            nothing.
+        actions (list[ActionAddLabel | ActionAssignAgent | ActionAssignPolicy | ActionAssignTeam | ActionNote |
+            ActionRemoveLabel | ActionReply | ActionSetPriority | ActionSetSla | ActionSetStatus | ActionSnoozeFor |
+            ActionSnoozeUntilOpen | ActionWebhook]): Applied in order, all or nothing.
         created_at (datetime.datetime):
         id (int): An automation rule created through the API.
         name (str): Unique; shown on every activity line the rule writes.
@@ -46,23 +61,26 @@ class StoredRuleView:
         enabled (bool | Unset):
         idle_for (None | str | Unset):
         stop (bool | Unset): When the rule applies, later rules are not evaluated for this event.
-        when (None | StoredRuleViewWhenType0 | Unset): The condition; absent means always.
+        when (ConditionAll | ConditionAny | ConditionAuthorIsBot | ConditionAutomated | ConditionChannel |
+            ConditionChannelKind | ConditionContactAttribute | ConditionContactTag | ConditionLabel | ConditionLanguage |
+            ConditionNot | ConditionPriority | ConditionStatus | ConditionTextContains | ConditionTextMatches |
+            ConditionWithinBusinessHours | None | Unset):
     """
 
     actions: list[
-        ActionType0
-        | ActionType1
-        | ActionType10
-        | ActionType11
-        | ActionType12
-        | ActionType2
-        | ActionType3
-        | ActionType4
-        | ActionType5
-        | ActionType6
-        | ActionType7
-        | ActionType8
-        | ActionType9
+        ActionAddLabel
+        | ActionAssignAgent
+        | ActionAssignPolicy
+        | ActionAssignTeam
+        | ActionNote
+        | ActionRemoveLabel
+        | ActionReply
+        | ActionSetPriority
+        | ActionSetSla
+        | ActionSetStatus
+        | ActionSnoozeFor
+        | ActionSnoozeUntilOpen
+        | ActionWebhook
     ]
     created_at: datetime.datetime
     id: int
@@ -73,49 +91,83 @@ class StoredRuleView:
     enabled: bool | Unset = UNSET
     idle_for: None | str | Unset = UNSET
     stop: bool | Unset = UNSET
-    when: None | StoredRuleViewWhenType0 | Unset = UNSET
+    when: (
+        ConditionAll
+        | ConditionAny
+        | ConditionAuthorIsBot
+        | ConditionAutomated
+        | ConditionChannel
+        | ConditionChannelKind
+        | ConditionContactAttribute
+        | ConditionContactTag
+        | ConditionLabel
+        | ConditionLanguage
+        | ConditionNot
+        | ConditionPriority
+        | ConditionStatus
+        | ConditionTextContains
+        | ConditionTextMatches
+        | ConditionWithinBusinessHours
+        | None
+        | Unset
+    ) = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.action_type_0 import ActionType0  # noqa: PLC0415
-        from ..models.action_type_1 import ActionType1  # noqa: PLC0415
-        from ..models.action_type_2 import ActionType2  # noqa: PLC0415
-        from ..models.action_type_3 import ActionType3  # noqa: PLC0415
-        from ..models.action_type_4 import ActionType4  # noqa: PLC0415
-        from ..models.action_type_5 import ActionType5  # noqa: PLC0415
-        from ..models.action_type_6 import ActionType6  # noqa: PLC0415
-        from ..models.action_type_7 import ActionType7  # noqa: PLC0415
-        from ..models.action_type_8 import ActionType8  # noqa: PLC0415
-        from ..models.action_type_9 import ActionType9  # noqa: PLC0415
-        from ..models.action_type_10 import ActionType10  # noqa: PLC0415
-        from ..models.action_type_11 import ActionType11  # noqa: PLC0415
-        from ..models.stored_rule_view_when_type_0 import StoredRuleViewWhenType0  # noqa: PLC0415
+        from ..models.action_add_label import ActionAddLabel  # noqa: PLC0415
+        from ..models.action_assign_agent import ActionAssignAgent  # noqa: PLC0415
+        from ..models.action_assign_policy import ActionAssignPolicy  # noqa: PLC0415
+        from ..models.action_assign_team import ActionAssignTeam  # noqa: PLC0415
+        from ..models.action_note import ActionNote  # noqa: PLC0415
+        from ..models.action_remove_label import ActionRemoveLabel  # noqa: PLC0415
+        from ..models.action_reply import ActionReply  # noqa: PLC0415
+        from ..models.action_set_priority import ActionSetPriority  # noqa: PLC0415
+        from ..models.action_set_status import ActionSetStatus  # noqa: PLC0415
+        from ..models.action_snooze_for import ActionSnoozeFor  # noqa: PLC0415
+        from ..models.action_snooze_until_open import ActionSnoozeUntilOpen  # noqa: PLC0415
+        from ..models.action_webhook import ActionWebhook  # noqa: PLC0415
+        from ..models.condition_all import ConditionAll  # noqa: PLC0415
+        from ..models.condition_any import ConditionAny  # noqa: PLC0415
+        from ..models.condition_author_is_bot import ConditionAuthorIsBot  # noqa: PLC0415
+        from ..models.condition_automated import ConditionAutomated  # noqa: PLC0415
+        from ..models.condition_channel import ConditionChannel  # noqa: PLC0415
+        from ..models.condition_channel_kind import ConditionChannelKind  # noqa: PLC0415
+        from ..models.condition_contact_attribute import ConditionContactAttribute  # noqa: PLC0415
+        from ..models.condition_contact_tag import ConditionContactTag  # noqa: PLC0415
+        from ..models.condition_label import ConditionLabel  # noqa: PLC0415
+        from ..models.condition_language import ConditionLanguage  # noqa: PLC0415
+        from ..models.condition_not import ConditionNot  # noqa: PLC0415
+        from ..models.condition_priority import ConditionPriority  # noqa: PLC0415
+        from ..models.condition_status import ConditionStatus  # noqa: PLC0415
+        from ..models.condition_text_contains import ConditionTextContains  # noqa: PLC0415
+        from ..models.condition_text_matches import ConditionTextMatches  # noqa: PLC0415
+        from ..models.condition_within_business_hours import ConditionWithinBusinessHours  # noqa: PLC0415
 
         actions = []
         for actions_item_data in self.actions:
             actions_item: dict[str, Any]
-            if isinstance(actions_item_data, ActionType0):
+            if isinstance(actions_item_data, ActionAssignAgent):
                 actions_item = actions_item_data.to_dict()
-            elif isinstance(actions_item_data, ActionType1):
+            elif isinstance(actions_item_data, ActionAssignTeam):
                 actions_item = actions_item_data.to_dict()
-            elif isinstance(actions_item_data, ActionType2):
+            elif isinstance(actions_item_data, ActionAssignPolicy):
                 actions_item = actions_item_data.to_dict()
-            elif isinstance(actions_item_data, ActionType3):
+            elif isinstance(actions_item_data, ActionAddLabel):
                 actions_item = actions_item_data.to_dict()
-            elif isinstance(actions_item_data, ActionType4):
+            elif isinstance(actions_item_data, ActionRemoveLabel):
                 actions_item = actions_item_data.to_dict()
-            elif isinstance(actions_item_data, ActionType5):
+            elif isinstance(actions_item_data, ActionSetPriority):
                 actions_item = actions_item_data.to_dict()
-            elif isinstance(actions_item_data, ActionType6):
+            elif isinstance(actions_item_data, ActionSetStatus):
                 actions_item = actions_item_data.to_dict()
-            elif isinstance(actions_item_data, ActionType7):
+            elif isinstance(actions_item_data, ActionSnoozeFor):
                 actions_item = actions_item_data.to_dict()
-            elif isinstance(actions_item_data, ActionType8):
+            elif isinstance(actions_item_data, ActionSnoozeUntilOpen):
                 actions_item = actions_item_data.to_dict()
-            elif isinstance(actions_item_data, ActionType9):
+            elif isinstance(actions_item_data, ActionReply):
                 actions_item = actions_item_data.to_dict()
-            elif isinstance(actions_item_data, ActionType10):
+            elif isinstance(actions_item_data, ActionNote):
                 actions_item = actions_item_data.to_dict()
-            elif isinstance(actions_item_data, ActionType11):
+            elif isinstance(actions_item_data, ActionWebhook):
                 actions_item = actions_item_data.to_dict()
             else:
                 actions_item = actions_item_data.to_dict()
@@ -147,7 +199,37 @@ class StoredRuleView:
         when: dict[str, Any] | None | Unset
         if isinstance(self.when, Unset):
             when = UNSET
-        elif isinstance(self.when, StoredRuleViewWhenType0):
+        elif isinstance(self.when, ConditionAll):
+            when = self.when.to_dict()
+        elif isinstance(self.when, ConditionAny):
+            when = self.when.to_dict()
+        elif isinstance(self.when, ConditionNot):
+            when = self.when.to_dict()
+        elif isinstance(self.when, ConditionChannel):
+            when = self.when.to_dict()
+        elif isinstance(self.when, ConditionChannelKind):
+            when = self.when.to_dict()
+        elif isinstance(self.when, ConditionTextContains):
+            when = self.when.to_dict()
+        elif isinstance(self.when, ConditionTextMatches):
+            when = self.when.to_dict()
+        elif isinstance(self.when, ConditionContactAttribute):
+            when = self.when.to_dict()
+        elif isinstance(self.when, ConditionContactTag):
+            when = self.when.to_dict()
+        elif isinstance(self.when, ConditionLabel):
+            when = self.when.to_dict()
+        elif isinstance(self.when, ConditionPriority):
+            when = self.when.to_dict()
+        elif isinstance(self.when, ConditionStatus):
+            when = self.when.to_dict()
+        elif isinstance(self.when, ConditionWithinBusinessHours):
+            when = self.when.to_dict()
+        elif isinstance(self.when, ConditionLanguage):
+            when = self.when.to_dict()
+        elif isinstance(self.when, ConditionAutomated):
+            when = self.when.to_dict()
+        elif isinstance(self.when, ConditionAuthorIsBot):
             when = self.when.to_dict()
         else:
             when = self.when
@@ -178,20 +260,35 @@ class StoredRuleView:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.action_type_0 import ActionType0  # noqa: PLC0415
-        from ..models.action_type_1 import ActionType1  # noqa: PLC0415
-        from ..models.action_type_2 import ActionType2  # noqa: PLC0415
-        from ..models.action_type_3 import ActionType3  # noqa: PLC0415
-        from ..models.action_type_4 import ActionType4  # noqa: PLC0415
-        from ..models.action_type_5 import ActionType5  # noqa: PLC0415
-        from ..models.action_type_6 import ActionType6  # noqa: PLC0415
-        from ..models.action_type_7 import ActionType7  # noqa: PLC0415
-        from ..models.action_type_8 import ActionType8  # noqa: PLC0415
-        from ..models.action_type_9 import ActionType9  # noqa: PLC0415
-        from ..models.action_type_10 import ActionType10  # noqa: PLC0415
-        from ..models.action_type_11 import ActionType11  # noqa: PLC0415
-        from ..models.action_type_12 import ActionType12  # noqa: PLC0415
-        from ..models.stored_rule_view_when_type_0 import StoredRuleViewWhenType0  # noqa: PLC0415
+        from ..models.action_add_label import ActionAddLabel  # noqa: PLC0415
+        from ..models.action_assign_agent import ActionAssignAgent  # noqa: PLC0415
+        from ..models.action_assign_policy import ActionAssignPolicy  # noqa: PLC0415
+        from ..models.action_assign_team import ActionAssignTeam  # noqa: PLC0415
+        from ..models.action_note import ActionNote  # noqa: PLC0415
+        from ..models.action_remove_label import ActionRemoveLabel  # noqa: PLC0415
+        from ..models.action_reply import ActionReply  # noqa: PLC0415
+        from ..models.action_set_priority import ActionSetPriority  # noqa: PLC0415
+        from ..models.action_set_sla import ActionSetSla  # noqa: PLC0415
+        from ..models.action_set_status import ActionSetStatus  # noqa: PLC0415
+        from ..models.action_snooze_for import ActionSnoozeFor  # noqa: PLC0415
+        from ..models.action_snooze_until_open import ActionSnoozeUntilOpen  # noqa: PLC0415
+        from ..models.action_webhook import ActionWebhook  # noqa: PLC0415
+        from ..models.condition_all import ConditionAll  # noqa: PLC0415
+        from ..models.condition_any import ConditionAny  # noqa: PLC0415
+        from ..models.condition_author_is_bot import ConditionAuthorIsBot  # noqa: PLC0415
+        from ..models.condition_automated import ConditionAutomated  # noqa: PLC0415
+        from ..models.condition_channel import ConditionChannel  # noqa: PLC0415
+        from ..models.condition_channel_kind import ConditionChannelKind  # noqa: PLC0415
+        from ..models.condition_contact_attribute import ConditionContactAttribute  # noqa: PLC0415
+        from ..models.condition_contact_tag import ConditionContactTag  # noqa: PLC0415
+        from ..models.condition_label import ConditionLabel  # noqa: PLC0415
+        from ..models.condition_language import ConditionLanguage  # noqa: PLC0415
+        from ..models.condition_not import ConditionNot  # noqa: PLC0415
+        from ..models.condition_priority import ConditionPriority  # noqa: PLC0415
+        from ..models.condition_status import ConditionStatus  # noqa: PLC0415
+        from ..models.condition_text_contains import ConditionTextContains  # noqa: PLC0415
+        from ..models.condition_text_matches import ConditionTextMatches  # noqa: PLC0415
+        from ..models.condition_within_business_hours import ConditionWithinBusinessHours  # noqa: PLC0415
 
         d = dict(src_dict)
         actions = []
@@ -201,24 +298,24 @@ class StoredRuleView:
             def _parse_actions_item(
                 data: object,
             ) -> (
-                ActionType0
-                | ActionType1
-                | ActionType10
-                | ActionType11
-                | ActionType12
-                | ActionType2
-                | ActionType3
-                | ActionType4
-                | ActionType5
-                | ActionType6
-                | ActionType7
-                | ActionType8
-                | ActionType9
+                ActionAddLabel
+                | ActionAssignAgent
+                | ActionAssignPolicy
+                | ActionAssignTeam
+                | ActionNote
+                | ActionRemoveLabel
+                | ActionReply
+                | ActionSetPriority
+                | ActionSetSla
+                | ActionSetStatus
+                | ActionSnoozeFor
+                | ActionSnoozeUntilOpen
+                | ActionWebhook
             ):
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_action_type_0 = ActionType0.from_dict(data)
+                    componentsschemas_action_type_0 = ActionAssignAgent.from_dict(data)
 
                     return componentsschemas_action_type_0
                 except (TypeError, ValueError, AttributeError, KeyError):
@@ -226,7 +323,7 @@ class StoredRuleView:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_action_type_1 = ActionType1.from_dict(data)
+                    componentsschemas_action_type_1 = ActionAssignTeam.from_dict(data)
 
                     return componentsschemas_action_type_1
                 except (TypeError, ValueError, AttributeError, KeyError):
@@ -234,7 +331,7 @@ class StoredRuleView:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_action_type_2 = ActionType2.from_dict(data)
+                    componentsschemas_action_type_2 = ActionAssignPolicy.from_dict(data)
 
                     return componentsschemas_action_type_2
                 except (TypeError, ValueError, AttributeError, KeyError):
@@ -242,7 +339,7 @@ class StoredRuleView:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_action_type_3 = ActionType3.from_dict(data)
+                    componentsschemas_action_type_3 = ActionAddLabel.from_dict(data)
 
                     return componentsschemas_action_type_3
                 except (TypeError, ValueError, AttributeError, KeyError):
@@ -250,7 +347,7 @@ class StoredRuleView:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_action_type_4 = ActionType4.from_dict(data)
+                    componentsschemas_action_type_4 = ActionRemoveLabel.from_dict(data)
 
                     return componentsschemas_action_type_4
                 except (TypeError, ValueError, AttributeError, KeyError):
@@ -258,7 +355,7 @@ class StoredRuleView:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_action_type_5 = ActionType5.from_dict(data)
+                    componentsschemas_action_type_5 = ActionSetPriority.from_dict(data)
 
                     return componentsschemas_action_type_5
                 except (TypeError, ValueError, AttributeError, KeyError):
@@ -266,7 +363,7 @@ class StoredRuleView:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_action_type_6 = ActionType6.from_dict(data)
+                    componentsschemas_action_type_6 = ActionSetStatus.from_dict(data)
 
                     return componentsschemas_action_type_6
                 except (TypeError, ValueError, AttributeError, KeyError):
@@ -274,7 +371,7 @@ class StoredRuleView:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_action_type_7 = ActionType7.from_dict(data)
+                    componentsschemas_action_type_7 = ActionSnoozeFor.from_dict(data)
 
                     return componentsschemas_action_type_7
                 except (TypeError, ValueError, AttributeError, KeyError):
@@ -282,7 +379,7 @@ class StoredRuleView:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_action_type_8 = ActionType8.from_dict(data)
+                    componentsschemas_action_type_8 = ActionSnoozeUntilOpen.from_dict(data)
 
                     return componentsschemas_action_type_8
                 except (TypeError, ValueError, AttributeError, KeyError):
@@ -290,7 +387,7 @@ class StoredRuleView:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_action_type_9 = ActionType9.from_dict(data)
+                    componentsschemas_action_type_9 = ActionReply.from_dict(data)
 
                     return componentsschemas_action_type_9
                 except (TypeError, ValueError, AttributeError, KeyError):
@@ -298,7 +395,7 @@ class StoredRuleView:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_action_type_10 = ActionType10.from_dict(data)
+                    componentsschemas_action_type_10 = ActionNote.from_dict(data)
 
                     return componentsschemas_action_type_10
                 except (TypeError, ValueError, AttributeError, KeyError):
@@ -306,14 +403,14 @@ class StoredRuleView:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_action_type_11 = ActionType11.from_dict(data)
+                    componentsschemas_action_type_11 = ActionWebhook.from_dict(data)
 
                     return componentsschemas_action_type_11
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
                 if not isinstance(data, dict):
                     raise TypeError()
-                componentsschemas_action_type_12 = ActionType12.from_dict(data)
+                componentsschemas_action_type_12 = ActionSetSla.from_dict(data)
 
                 return componentsschemas_action_type_12
 
@@ -346,7 +443,28 @@ class StoredRuleView:
 
         stop = d.pop("stop", UNSET)
 
-        def _parse_when(data: object) -> None | StoredRuleViewWhenType0 | Unset:
+        def _parse_when(
+            data: object,
+        ) -> (
+            ConditionAll
+            | ConditionAny
+            | ConditionAuthorIsBot
+            | ConditionAutomated
+            | ConditionChannel
+            | ConditionChannelKind
+            | ConditionContactAttribute
+            | ConditionContactTag
+            | ConditionLabel
+            | ConditionLanguage
+            | ConditionNot
+            | ConditionPriority
+            | ConditionStatus
+            | ConditionTextContains
+            | ConditionTextMatches
+            | ConditionWithinBusinessHours
+            | None
+            | Unset
+        ):
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -354,12 +472,152 @@ class StoredRuleView:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                when_type_0 = StoredRuleViewWhenType0.from_dict(data)
+                componentsschemas_condition_type_0 = ConditionAll.from_dict(data)
 
-                return when_type_0
+                return componentsschemas_condition_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | StoredRuleViewWhenType0 | Unset, data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_condition_type_1 = ConditionAny.from_dict(data)
+
+                return componentsschemas_condition_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_condition_type_2 = ConditionNot.from_dict(data)
+
+                return componentsschemas_condition_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_condition_type_3 = ConditionChannel.from_dict(data)
+
+                return componentsschemas_condition_type_3
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_condition_type_4 = ConditionChannelKind.from_dict(data)
+
+                return componentsschemas_condition_type_4
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_condition_type_5 = ConditionTextContains.from_dict(data)
+
+                return componentsschemas_condition_type_5
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_condition_type_6 = ConditionTextMatches.from_dict(data)
+
+                return componentsschemas_condition_type_6
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_condition_type_7 = ConditionContactAttribute.from_dict(data)
+
+                return componentsschemas_condition_type_7
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_condition_type_8 = ConditionContactTag.from_dict(data)
+
+                return componentsschemas_condition_type_8
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_condition_type_9 = ConditionLabel.from_dict(data)
+
+                return componentsschemas_condition_type_9
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_condition_type_10 = ConditionPriority.from_dict(data)
+
+                return componentsschemas_condition_type_10
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_condition_type_11 = ConditionStatus.from_dict(data)
+
+                return componentsschemas_condition_type_11
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_condition_type_12 = ConditionWithinBusinessHours.from_dict(data)
+
+                return componentsschemas_condition_type_12
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_condition_type_13 = ConditionLanguage.from_dict(data)
+
+                return componentsschemas_condition_type_13
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_condition_type_14 = ConditionAutomated.from_dict(data)
+
+                return componentsschemas_condition_type_14
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_condition_type_15 = ConditionAuthorIsBot.from_dict(data)
+
+                return componentsschemas_condition_type_15
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(
+                ConditionAll
+                | ConditionAny
+                | ConditionAuthorIsBot
+                | ConditionAutomated
+                | ConditionChannel
+                | ConditionChannelKind
+                | ConditionContactAttribute
+                | ConditionContactTag
+                | ConditionLabel
+                | ConditionLanguage
+                | ConditionNot
+                | ConditionPriority
+                | ConditionStatus
+                | ConditionTextContains
+                | ConditionTextMatches
+                | ConditionWithinBusinessHours
+                | None
+                | Unset,
+                data,
+            )
 
         when = _parse_when(d.pop("when", UNSET))
 

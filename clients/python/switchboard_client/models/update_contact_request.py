@@ -24,7 +24,7 @@ class UpdateContactRequest:
         email (None | str | Unset):
         name (None | str | Unset):
         phone (None | str | Unset):
-        tags (list[str] | None | Unset): Replaces the tags.
+        tags (list[str] | None | Unset):
     """
 
     attributes: None | Unset | UpdateContactRequestAttributesType0 = UNSET

@@ -7,6 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_body import ErrorBody
+from ...models.segment_view import SegmentView
 from ...types import Response
 
 
@@ -24,7 +25,14 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ErrorBody | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorBody | SegmentView | None:
+    if response.status_code == 200:
+        response_200 = SegmentView.from_dict(response.json())
+
+        return response_200
+
     if response.status_code == 400:
         response_400 = ErrorBody.from_dict(response.json())
 
@@ -51,7 +59,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[ErrorBody]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorBody | SegmentView]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -64,7 +74,7 @@ def sync_detailed(
     id: int,
     *,
     client: AuthenticatedClient,
-) -> Response[ErrorBody]:
+) -> Response[ErrorBody | SegmentView]:
     """`GET /api/v1/segments/{id}`
 
     Args:
@@ -75,7 +85,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody]
+        Response[ErrorBody | SegmentView]
     """
 
     kwargs = _get_kwargs(
@@ -93,7 +103,7 @@ def sync(
     id: int,
     *,
     client: AuthenticatedClient,
-) -> ErrorBody | None:
+) -> ErrorBody | SegmentView | None:
     """`GET /api/v1/segments/{id}`
 
     Args:
@@ -104,7 +114,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody
+        ErrorBody | SegmentView
     """
 
     return sync_detailed(
@@ -117,7 +127,7 @@ async def asyncio_detailed(
     id: int,
     *,
     client: AuthenticatedClient,
-) -> Response[ErrorBody]:
+) -> Response[ErrorBody | SegmentView]:
     """`GET /api/v1/segments/{id}`
 
     Args:
@@ -128,7 +138,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody]
+        Response[ErrorBody | SegmentView]
     """
 
     kwargs = _get_kwargs(
@@ -144,7 +154,7 @@ async def asyncio(
     id: int,
     *,
     client: AuthenticatedClient,
-) -> ErrorBody | None:
+) -> ErrorBody | SegmentView | None:
     """`GET /api/v1/segments/{id}`
 
     Args:
@@ -155,7 +165,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody
+        ErrorBody | SegmentView
     """
 
     return (

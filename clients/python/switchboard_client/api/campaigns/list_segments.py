@@ -6,6 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_body import ErrorBody
+from ...models.segment_list import SegmentList
 from ...types import Response
 
 
@@ -19,7 +20,14 @@ def _get_kwargs() -> dict[str, Any]:
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ErrorBody | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorBody | SegmentList | None:
+    if response.status_code == 200:
+        response_200 = SegmentList.from_dict(response.json())
+
+        return response_200
+
     if response.status_code == 401:
         response_401 = ErrorBody.from_dict(response.json())
 
@@ -36,7 +44,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[ErrorBody]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorBody | SegmentList]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -48,7 +58,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[ErrorBody]:
+) -> Response[ErrorBody | SegmentList]:
     """`GET /api/v1/segments`
 
     Raises:
@@ -56,7 +66,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody]
+        Response[ErrorBody | SegmentList]
     """
 
     kwargs = _get_kwargs()
@@ -71,7 +81,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-) -> ErrorBody | None:
+) -> ErrorBody | SegmentList | None:
     """`GET /api/v1/segments`
 
     Raises:
@@ -79,7 +89,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody
+        ErrorBody | SegmentList
     """
 
     return sync_detailed(
@@ -90,7 +100,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[ErrorBody]:
+) -> Response[ErrorBody | SegmentList]:
     """`GET /api/v1/segments`
 
     Raises:
@@ -98,7 +108,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody]
+        Response[ErrorBody | SegmentList]
     """
 
     kwargs = _get_kwargs()
@@ -111,7 +121,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-) -> ErrorBody | None:
+) -> ErrorBody | SegmentList | None:
     """`GET /api/v1/segments`
 
     Raises:
@@ -119,7 +129,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody
+        ErrorBody | SegmentList
     """
 
     return (

@@ -6,6 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.campaign_view import CampaignView
 from ...models.error_body import ErrorBody
 from ...types import Response
 
@@ -24,7 +25,14 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ErrorBody | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> CampaignView | ErrorBody | None:
+    if response.status_code == 200:
+        response_200 = CampaignView.from_dict(response.json())
+
+        return response_200
+
     if response.status_code == 400:
         response_400 = ErrorBody.from_dict(response.json())
 
@@ -61,7 +69,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[ErrorBody]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[CampaignView | ErrorBody]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -74,7 +84,7 @@ def sync_detailed(
     id: int,
     *,
     client: AuthenticatedClient,
-) -> Response[ErrorBody]:
+) -> Response[CampaignView | ErrorBody]:
     """`POST /api/v1/campaigns/{id}/resume`
 
     Args:
@@ -85,7 +95,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody]
+        Response[CampaignView | ErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -103,7 +113,7 @@ def sync(
     id: int,
     *,
     client: AuthenticatedClient,
-) -> ErrorBody | None:
+) -> CampaignView | ErrorBody | None:
     """`POST /api/v1/campaigns/{id}/resume`
 
     Args:
@@ -114,7 +124,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody
+        CampaignView | ErrorBody
     """
 
     return sync_detailed(
@@ -127,7 +137,7 @@ async def asyncio_detailed(
     id: int,
     *,
     client: AuthenticatedClient,
-) -> Response[ErrorBody]:
+) -> Response[CampaignView | ErrorBody]:
     """`POST /api/v1/campaigns/{id}/resume`
 
     Args:
@@ -138,7 +148,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody]
+        Response[CampaignView | ErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -154,7 +164,7 @@ async def asyncio(
     id: int,
     *,
     client: AuthenticatedClient,
-) -> ErrorBody | None:
+) -> CampaignView | ErrorBody | None:
     """`POST /api/v1/campaigns/{id}/resume`
 
     Args:
@@ -165,7 +175,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody
+        CampaignView | ErrorBody
     """
 
     return (

@@ -6,6 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.campaign_view import CampaignView
 from ...models.error_body import ErrorBody
 from ...models.start_request import StartRequest
 from ...types import Response
@@ -33,7 +34,14 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ErrorBody | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> CampaignView | ErrorBody | None:
+    if response.status_code == 200:
+        response_200 = CampaignView.from_dict(response.json())
+
+        return response_200
+
     if response.status_code == 400:
         response_400 = ErrorBody.from_dict(response.json())
 
@@ -80,7 +88,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[ErrorBody]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[CampaignView | ErrorBody]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -94,7 +104,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: StartRequest,
-) -> Response[ErrorBody]:
+) -> Response[CampaignView | ErrorBody]:
     """`POST /api/v1/campaigns/{id}/start`: schedules a draft for now or a later time; the worker
     then puts the audience into the ledger and starts sending.
 
@@ -107,7 +117,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody]
+        Response[CampaignView | ErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -127,7 +137,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: StartRequest,
-) -> ErrorBody | None:
+) -> CampaignView | ErrorBody | None:
     """`POST /api/v1/campaigns/{id}/start`: schedules a draft for now or a later time; the worker
     then puts the audience into the ledger and starts sending.
 
@@ -140,7 +150,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody
+        CampaignView | ErrorBody
     """
 
     return sync_detailed(
@@ -155,7 +165,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: StartRequest,
-) -> Response[ErrorBody]:
+) -> Response[CampaignView | ErrorBody]:
     """`POST /api/v1/campaigns/{id}/start`: schedules a draft for now or a later time; the worker
     then puts the audience into the ledger and starts sending.
 
@@ -168,7 +178,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody]
+        Response[CampaignView | ErrorBody]
     """
 
     kwargs = _get_kwargs(
@@ -186,7 +196,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: StartRequest,
-) -> ErrorBody | None:
+) -> CampaignView | ErrorBody | None:
     """`POST /api/v1/campaigns/{id}/start`: schedules a draft for now or a later time; the worker
     then puts the audience into the ledger and starts sending.
 
@@ -199,7 +209,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody
+        CampaignView | ErrorBody
     """
 
     return (

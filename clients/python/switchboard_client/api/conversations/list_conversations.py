@@ -127,8 +127,8 @@ def sync_detailed(
         label (str | Unset):
         contact (int | Unset):
         q (str | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page; omit it for the first page.
+        limit (int | Unset): Items per page.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -180,8 +180,8 @@ def sync(
         label (str | Unset):
         contact (int | Unset):
         q (str | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page; omit it for the first page.
+        limit (int | Unset): Items per page.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -228,8 +228,8 @@ async def asyncio_detailed(
         label (str | Unset):
         contact (int | Unset):
         q (str | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page; omit it for the first page.
+        limit (int | Unset): Items per page.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -279,8 +279,8 @@ async def asyncio(
         label (str | Unset):
         contact (int | Unset):
         q (str | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page; omit it for the first page.
+        limit (int | Unset): Items per page.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -6,20 +6,25 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.delivery_page import DeliveryPage
+from ...models.delivery_state import DeliveryState
 from ...models.error_body import ErrorBody
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
-    state: str | Unset = UNSET,
+    state: DeliveryState | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
-    params["state"] = state
+    json_state: str | Unset = UNSET
+    if not isinstance(state, Unset):
+        json_state = state.value
+
+    params["state"] = json_state
 
     params["cursor"] = cursor
 
@@ -84,16 +89,17 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-    state: str | Unset = UNSET,
+    state: DeliveryState | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = UNSET,
 ) -> Response[DeliveryPage | ErrorBody]:
     """`GET /api/v1/deliveries`: outbound messages and where they stand, newest first.
 
     Args:
-        state (str | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        state (DeliveryState | Unset): Where an outbound message stands, as `GET
+            /api/v1/deliveries` filters it.
+        cursor (str | Unset): The `next_cursor` of the previous page; omit it for the first page.
+        limit (int | Unset): Items per page.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -119,16 +125,17 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-    state: str | Unset = UNSET,
+    state: DeliveryState | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = UNSET,
 ) -> DeliveryPage | ErrorBody | None:
     """`GET /api/v1/deliveries`: outbound messages and where they stand, newest first.
 
     Args:
-        state (str | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        state (DeliveryState | Unset): Where an outbound message stands, as `GET
+            /api/v1/deliveries` filters it.
+        cursor (str | Unset): The `next_cursor` of the previous page; omit it for the first page.
+        limit (int | Unset): Items per page.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -149,16 +156,17 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-    state: str | Unset = UNSET,
+    state: DeliveryState | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = UNSET,
 ) -> Response[DeliveryPage | ErrorBody]:
     """`GET /api/v1/deliveries`: outbound messages and where they stand, newest first.
 
     Args:
-        state (str | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        state (DeliveryState | Unset): Where an outbound message stands, as `GET
+            /api/v1/deliveries` filters it.
+        cursor (str | Unset): The `next_cursor` of the previous page; omit it for the first page.
+        limit (int | Unset): Items per page.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -182,16 +190,17 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-    state: str | Unset = UNSET,
+    state: DeliveryState | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = UNSET,
 ) -> DeliveryPage | ErrorBody | None:
     """`GET /api/v1/deliveries`: outbound messages and where they stand, newest first.
 
     Args:
-        state (str | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        state (DeliveryState | Unset): Where an outbound message stands, as `GET
+            /api/v1/deliveries` filters it.
+        cursor (str | Unset): The `next_cursor` of the previous page; omit it for the first page.
+        limit (int | Unset): Items per page.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

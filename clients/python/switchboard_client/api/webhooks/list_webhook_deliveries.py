@@ -8,20 +8,25 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_body import ErrorBody
 from ...models.webhook_delivery_page import WebhookDeliveryPage
+from ...models.webhook_delivery_state import WebhookDeliveryState
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     id: int,
     *,
-    state: str | Unset = UNSET,
+    state: WebhookDeliveryState | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
-    params["state"] = state
+    json_state: str | Unset = UNSET
+    if not isinstance(state, Unset):
+        json_state = state.value
+
+    params["state"] = json_state
 
     params["cursor"] = cursor
 
@@ -94,7 +99,7 @@ def sync_detailed(
     id: int,
     *,
     client: AuthenticatedClient,
-    state: str | Unset = UNSET,
+    state: WebhookDeliveryState | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = UNSET,
 ) -> Response[ErrorBody | WebhookDeliveryPage]:
@@ -103,9 +108,9 @@ def sync_detailed(
 
     Args:
         id (int):
-        state (str | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        state (WebhookDeliveryState | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page; omit it for the first page.
+        limit (int | Unset): Items per page.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -133,7 +138,7 @@ def sync(
     id: int,
     *,
     client: AuthenticatedClient,
-    state: str | Unset = UNSET,
+    state: WebhookDeliveryState | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = UNSET,
 ) -> ErrorBody | WebhookDeliveryPage | None:
@@ -142,9 +147,9 @@ def sync(
 
     Args:
         id (int):
-        state (str | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        state (WebhookDeliveryState | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page; omit it for the first page.
+        limit (int | Unset): Items per page.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -167,7 +172,7 @@ async def asyncio_detailed(
     id: int,
     *,
     client: AuthenticatedClient,
-    state: str | Unset = UNSET,
+    state: WebhookDeliveryState | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = UNSET,
 ) -> Response[ErrorBody | WebhookDeliveryPage]:
@@ -176,9 +181,9 @@ async def asyncio_detailed(
 
     Args:
         id (int):
-        state (str | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        state (WebhookDeliveryState | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page; omit it for the first page.
+        limit (int | Unset): Items per page.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -204,7 +209,7 @@ async def asyncio(
     id: int,
     *,
     client: AuthenticatedClient,
-    state: str | Unset = UNSET,
+    state: WebhookDeliveryState | Unset = UNSET,
     cursor: str | Unset = UNSET,
     limit: int | Unset = UNSET,
 ) -> ErrorBody | WebhookDeliveryPage | None:
@@ -213,9 +218,9 @@ async def asyncio(
 
     Args:
         id (int):
-        state (str | Unset):
-        cursor (str | Unset):
-        limit (int | Unset):
+        state (WebhookDeliveryState | Unset):
+        cursor (str | Unset): The `next_cursor` of the previous page; omit it for the first page.
+        limit (int | Unset): Items per page.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -1,0 +1,14 @@
+from enum import StrEnum
+
+
+class ChannelKind(StrEnum):
+    DISCORD = "discord"
+    EMAIL = "email"
+    INSTAGRAM = "instagram"
+    MESSENGER = "messenger"
+    TELEGRAM = "telegram"
+    WEBHOOK = "webhook"
+    WHATSAPP = "whatsapp"
+
+    def __str__(self) -> str:
+        return str(self.value)

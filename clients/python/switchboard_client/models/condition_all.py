@@ -1,0 +1,299 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+
+if TYPE_CHECKING:
+    from ..models.condition_any import ConditionAny
+    from ..models.condition_author_is_bot import ConditionAuthorIsBot
+    from ..models.condition_automated import ConditionAutomated
+    from ..models.condition_channel import ConditionChannel
+    from ..models.condition_channel_kind import ConditionChannelKind
+    from ..models.condition_contact_attribute import ConditionContactAttribute
+    from ..models.condition_contact_tag import ConditionContactTag
+    from ..models.condition_label import ConditionLabel
+    from ..models.condition_language import ConditionLanguage
+    from ..models.condition_not import ConditionNot
+    from ..models.condition_priority import ConditionPriority
+    from ..models.condition_status import ConditionStatus
+    from ..models.condition_text_contains import ConditionTextContains
+    from ..models.condition_text_matches import ConditionTextMatches
+    from ..models.condition_within_business_hours import ConditionWithinBusinessHours
+
+
+T = TypeVar("T", bound="ConditionAll")
+
+
+@_attrs_define
+class ConditionAll:
+    """
+    Attributes:
+        all_ (list[ConditionAll | ConditionAny | ConditionAuthorIsBot | ConditionAutomated | ConditionChannel |
+            ConditionChannelKind | ConditionContactAttribute | ConditionContactTag | ConditionLabel | ConditionLanguage |
+            ConditionNot | ConditionPriority | ConditionStatus | ConditionTextContains | ConditionTextMatches |
+            ConditionWithinBusinessHours]):
+    """
+
+    all_: list[
+        ConditionAll
+        | ConditionAny
+        | ConditionAuthorIsBot
+        | ConditionAutomated
+        | ConditionChannel
+        | ConditionChannelKind
+        | ConditionContactAttribute
+        | ConditionContactTag
+        | ConditionLabel
+        | ConditionLanguage
+        | ConditionNot
+        | ConditionPriority
+        | ConditionStatus
+        | ConditionTextContains
+        | ConditionTextMatches
+        | ConditionWithinBusinessHours
+    ]
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..models.condition_any import ConditionAny  # noqa: PLC0415
+        from ..models.condition_automated import ConditionAutomated  # noqa: PLC0415
+        from ..models.condition_channel import ConditionChannel  # noqa: PLC0415
+        from ..models.condition_channel_kind import ConditionChannelKind  # noqa: PLC0415
+        from ..models.condition_contact_attribute import ConditionContactAttribute  # noqa: PLC0415
+        from ..models.condition_contact_tag import ConditionContactTag  # noqa: PLC0415
+        from ..models.condition_label import ConditionLabel  # noqa: PLC0415
+        from ..models.condition_language import ConditionLanguage  # noqa: PLC0415
+        from ..models.condition_not import ConditionNot  # noqa: PLC0415
+        from ..models.condition_priority import ConditionPriority  # noqa: PLC0415
+        from ..models.condition_status import ConditionStatus  # noqa: PLC0415
+        from ..models.condition_text_contains import ConditionTextContains  # noqa: PLC0415
+        from ..models.condition_text_matches import ConditionTextMatches  # noqa: PLC0415
+        from ..models.condition_within_business_hours import ConditionWithinBusinessHours  # noqa: PLC0415
+
+        all_ = []
+        for all_item_data in self.all_:
+            all_item: dict[str, Any]
+            if isinstance(all_item_data, ConditionAll):
+                all_item = all_item_data.to_dict()
+            elif isinstance(all_item_data, ConditionAny):
+                all_item = all_item_data.to_dict()
+            elif isinstance(all_item_data, ConditionNot):
+                all_item = all_item_data.to_dict()
+            elif isinstance(all_item_data, ConditionChannel):
+                all_item = all_item_data.to_dict()
+            elif isinstance(all_item_data, ConditionChannelKind):
+                all_item = all_item_data.to_dict()
+            elif isinstance(all_item_data, ConditionTextContains):
+                all_item = all_item_data.to_dict()
+            elif isinstance(all_item_data, ConditionTextMatches):
+                all_item = all_item_data.to_dict()
+            elif isinstance(all_item_data, ConditionContactAttribute):
+                all_item = all_item_data.to_dict()
+            elif isinstance(all_item_data, ConditionContactTag):
+                all_item = all_item_data.to_dict()
+            elif isinstance(all_item_data, ConditionLabel):
+                all_item = all_item_data.to_dict()
+            elif isinstance(all_item_data, ConditionPriority):
+                all_item = all_item_data.to_dict()
+            elif isinstance(all_item_data, ConditionStatus):
+                all_item = all_item_data.to_dict()
+            elif isinstance(all_item_data, ConditionWithinBusinessHours):
+                all_item = all_item_data.to_dict()
+            elif isinstance(all_item_data, ConditionLanguage):
+                all_item = all_item_data.to_dict()
+            elif isinstance(all_item_data, ConditionAutomated):
+                all_item = all_item_data.to_dict()
+            else:
+                all_item = all_item_data.to_dict()
+
+            all_.append(all_item)
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "all": all_,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.condition_any import ConditionAny  # noqa: PLC0415
+        from ..models.condition_author_is_bot import ConditionAuthorIsBot  # noqa: PLC0415
+        from ..models.condition_automated import ConditionAutomated  # noqa: PLC0415
+        from ..models.condition_channel import ConditionChannel  # noqa: PLC0415
+        from ..models.condition_channel_kind import ConditionChannelKind  # noqa: PLC0415
+        from ..models.condition_contact_attribute import ConditionContactAttribute  # noqa: PLC0415
+        from ..models.condition_contact_tag import ConditionContactTag  # noqa: PLC0415
+        from ..models.condition_label import ConditionLabel  # noqa: PLC0415
+        from ..models.condition_language import ConditionLanguage  # noqa: PLC0415
+        from ..models.condition_not import ConditionNot  # noqa: PLC0415
+        from ..models.condition_priority import ConditionPriority  # noqa: PLC0415
+        from ..models.condition_status import ConditionStatus  # noqa: PLC0415
+        from ..models.condition_text_contains import ConditionTextContains  # noqa: PLC0415
+        from ..models.condition_text_matches import ConditionTextMatches  # noqa: PLC0415
+        from ..models.condition_within_business_hours import ConditionWithinBusinessHours  # noqa: PLC0415
+
+        d = dict(src_dict)
+        all_ = []
+        _all_ = d.pop("all")
+        for all_item_data in _all_:
+
+            def _parse_all_item(
+                data: object,
+            ) -> (
+                ConditionAll
+                | ConditionAny
+                | ConditionAuthorIsBot
+                | ConditionAutomated
+                | ConditionChannel
+                | ConditionChannelKind
+                | ConditionContactAttribute
+                | ConditionContactTag
+                | ConditionLabel
+                | ConditionLanguage
+                | ConditionNot
+                | ConditionPriority
+                | ConditionStatus
+                | ConditionTextContains
+                | ConditionTextMatches
+                | ConditionWithinBusinessHours
+            ):
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_condition_type_0 = ConditionAll.from_dict(data)
+
+                    return componentsschemas_condition_type_0
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_condition_type_1 = ConditionAny.from_dict(data)
+
+                    return componentsschemas_condition_type_1
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_condition_type_2 = ConditionNot.from_dict(data)
+
+                    return componentsschemas_condition_type_2
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_condition_type_3 = ConditionChannel.from_dict(data)
+
+                    return componentsschemas_condition_type_3
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_condition_type_4 = ConditionChannelKind.from_dict(data)
+
+                    return componentsschemas_condition_type_4
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_condition_type_5 = ConditionTextContains.from_dict(data)
+
+                    return componentsschemas_condition_type_5
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_condition_type_6 = ConditionTextMatches.from_dict(data)
+
+                    return componentsschemas_condition_type_6
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_condition_type_7 = ConditionContactAttribute.from_dict(data)
+
+                    return componentsschemas_condition_type_7
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_condition_type_8 = ConditionContactTag.from_dict(data)
+
+                    return componentsschemas_condition_type_8
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_condition_type_9 = ConditionLabel.from_dict(data)
+
+                    return componentsschemas_condition_type_9
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_condition_type_10 = ConditionPriority.from_dict(data)
+
+                    return componentsschemas_condition_type_10
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_condition_type_11 = ConditionStatus.from_dict(data)
+
+                    return componentsschemas_condition_type_11
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_condition_type_12 = ConditionWithinBusinessHours.from_dict(data)
+
+                    return componentsschemas_condition_type_12
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_condition_type_13 = ConditionLanguage.from_dict(data)
+
+                    return componentsschemas_condition_type_13
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_condition_type_14 = ConditionAutomated.from_dict(data)
+
+                    return componentsschemas_condition_type_14
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_condition_type_15 = ConditionAuthorIsBot.from_dict(data)
+
+                return componentsschemas_condition_type_15
+
+            all_item = _parse_all_item(all_item_data)
+
+            all_.append(all_item)
+
+        condition_all = cls(
+            all_=all_,
+        )
+
+        return condition_all
