@@ -4,6 +4,7 @@
 mod helpers;
 
 mod api_auth;
+mod api_contract;
 mod api_conversations;
 mod architecture;
 mod automation;
