@@ -231,6 +231,7 @@ impl Action {
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
     /// Unique; shown on every activity line the rule writes.
+    #[schema(pattern = r"\S")]
     pub name: String,
     /// The event the rule listens to.
     pub on: Trigger,

@@ -64,6 +64,7 @@ pub struct CampaignSummary {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCampaignRequest {
+    #[schema(pattern = r"\S")]
     pub name: String,
     /// A saved segment's id (its filter is copied) …
     #[serde(default)]

@@ -48,6 +48,7 @@ pub struct SegmentList {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SegmentRequest {
+    #[schema(pattern = r"\S")]
     pub name: String,
     pub filter: Filter,
 }
@@ -57,8 +58,9 @@ pub struct SegmentRequest {
 #[serde(deny_unknown_fields)]
 pub struct SegmentPreviewRequest {
     pub filter: Filter,
-    /// How many contact ids to return (default 10, at most 100).
+    /// How many contact ids to return (default 10).
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 100)]
     pub sample: Option<i64>,
 }
 
@@ -87,9 +89,15 @@ async fn preview(
     filter
         .check()
         .map_err(|err| ApiError::Invalid(format!("filter: {err}")))?;
+    let sample = sample.unwrap_or(10);
+    if !(0..=100).contains(&sample) {
+        return Err(ApiError::Invalid(
+            "sample: must be between 0 and 100".into(),
+        ));
+    }
     let (count, ids) = state
         .store
-        .preview_segment(filter, sample.unwrap_or(10).clamp(0, 100))
+        .preview_segment(filter, sample)
         .await
         .for_api("segment")?;
     Ok(SegmentPreviewView {
