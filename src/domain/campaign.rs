@@ -38,7 +38,6 @@ pub struct ChannelPlan {
     /// WhatsApp: the approved template to send (its parameters are minijinja too). Required
     /// on WhatsApp, where a campaign is always outside the 24-hour window.
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
     pub whatsapp_template: Option<Template>,
     /// Messages per second on this channel (default `[campaigns] default_rate_per_sec`).
     #[serde(default)]

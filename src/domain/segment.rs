@@ -4,11 +4,11 @@
 //! passes [`Filter::check`] always compiles.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Which contacts a segment selects. Written as JSON with an `op` tag, e.g.
 /// `{"op": "all", "of": [{"op": "tag", "tag": "vip"}, {"op": "consent", "channel": "email"}]}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Filter {
     /// Every contact.
@@ -29,25 +29,128 @@ pub enum Filter {
         filter: Box<Filter>,
     },
     /// The contact has this tag.
-    Tag { tag: String },
+    Tag {
+        #[schema(pattern = r"\S")]
+        tag: String,
+    },
     /// Compares an attribute (`contact.attributes.<key>`) with a value.
     Attribute {
+        /// Letters, digits, `_` and `-`.
+        #[schema(pattern = "^[A-Za-z0-9_-]{1,64}$")]
         key: String,
         cmp: Comparison,
-        /// A string, number or boolean.
-        #[schema(value_type = serde_json::Value)]
+        /// A string, number or boolean; `gt`, `gte`, `lt`, `lte` need a number, `before` and
+        /// `after` a date (`YYYY-MM-DD` or RFC 3339).
+        #[schema(schema_with = comparable_value_schema)]
         value: serde_json::Value,
     },
     /// The contact has a reachable identity in this scope (`email`, `telegram`, `whatsapp`, …).
-    HasIdentity { scope: String },
+    HasIdentity {
+        #[schema(pattern = r"\S")]
+        scope: String,
+    },
     /// The contact granted marketing consent for this channel kind and has not withdrawn it.
-    Consent { channel: String },
+    Consent {
+        #[schema(pattern = r"\S")]
+        channel: String,
+    },
     /// Any conversation of the contact was active within the last `days` days.
-    ActiveWithin { days: u32 },
+    ActiveWithin {
+        #[schema(maximum = 36500)]
+        days: u32,
+    },
     /// No conversation of the contact was active within the last `days` days (or none at all).
-    InactiveFor { days: u32 },
+    InactiveFor {
+        #[schema(maximum = 36500)]
+        days: u32,
+    },
     /// The contact had a conversation resolved within the last `days` days.
-    ResolvedWithin { days: u32 },
+    ResolvedWithin {
+        #[schema(maximum = 36500)]
+        days: u32,
+    },
+}
+
+/// What an attribute can be compared with: a string, a number or a boolean.
+fn comparable_value_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([
+            Type::String,
+            Type::Number,
+            Type::Boolean,
+        ]))
+        .build()
+}
+
+impl<'de> Deserialize<'de> for Filter {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        check_tag(&value).map_err(serde::de::Error::custom)?;
+        FilterWire::deserialize(value).map_err(serde::de::Error::custom)
+    }
+}
+
+/// What serde's internally tagged enums let through and a filter must not: an `op` that is
+/// not a string (a number is taken as the variant's index, so `{"op": 0}` read as
+/// `everyone`), and other keys beside `{"op": "everyone"}`.
+fn check_tag(value: &serde_json::Value) -> Result<(), String> {
+    let Some(object) = value.as_object() else {
+        return Err("a filter is an object with an `op`".into());
+    };
+    match object.get("op") {
+        Some(serde_json::Value::String(op)) if op == "everyone" && object.len() > 1 => {
+            Err("`everyone` takes no other fields".into())
+        }
+        Some(serde_json::Value::String(_)) => Ok(()),
+        Some(other) => Err(format!("op: expected a string, not {other}")),
+        None => Err("missing field `op`".into()),
+    }
+}
+
+/// The derived reading of a [`Filter`], which its own `Deserialize` calls once the tag passed
+/// [`check_tag`]. Nested filters go through that check again.
+#[derive(Deserialize)]
+#[serde(
+    remote = "Filter",
+    tag = "op",
+    rename_all = "snake_case",
+    deny_unknown_fields
+)]
+enum FilterWire {
+    Everyone,
+    All {
+        of: Vec<Filter>,
+    },
+    Any {
+        of: Vec<Filter>,
+    },
+    Not {
+        filter: Box<Filter>,
+    },
+    Tag {
+        tag: String,
+    },
+    Attribute {
+        key: String,
+        cmp: Comparison,
+        value: serde_json::Value,
+    },
+    HasIdentity {
+        scope: String,
+    },
+    Consent {
+        channel: String,
+    },
+    ActiveWithin {
+        days: u32,
+    },
+    InactiveFor {
+        days: u32,
+    },
+    ResolvedWithin {
+        days: u32,
+    },
 }
 
 /// How an attribute is compared.
@@ -77,6 +180,8 @@ pub struct FilterError(pub String);
 
 /// Deepest nesting accepted, so a hostile filter cannot blow the stack or the SQL parser.
 pub const MAX_DEPTH: usize = 16;
+/// The longest span a filter looks back over (a hundred years).
+pub const MAX_DAYS: u32 = 36_500;
 /// Most leaves in one filter.
 pub const MAX_TERMS: usize = 200;
 
@@ -125,10 +230,15 @@ impl Filter {
                     }
                 }
             }
-            Filter::Everyone
-            | Filter::ActiveWithin { .. }
-            | Filter::InactiveFor { .. }
-            | Filter::ResolvedWithin { .. } => Ok(()),
+            Filter::ActiveWithin { days }
+            | Filter::InactiveFor { days }
+            | Filter::ResolvedWithin { days } => {
+                if *days > MAX_DAYS {
+                    return Err(FilterError(format!("days: at most {MAX_DAYS}")));
+                }
+                Ok(())
+            }
+            Filter::Everyone => Ok(()),
         }
     }
 }
@@ -227,6 +337,21 @@ pub struct Segment {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_string_tags_are_read() {
+        let read = |text: &str| serde_json::from_str::<super::Filter>(text);
+        assert!(read(r#"{"op": "not", "filter": {"op": "everyone"}}"#).is_ok());
+        for bad in [
+            r#"{"op": 0}"#,
+            r#"{"op": "not", "filter": {"days": 0, "op": 0}}"#,
+            r#"{"op": "everyone", "days": 3}"#,
+            r#"{"op": "all", "of": [{"op": "tag", "tag": "x", "extra": 1}]}"#,
+            r#"["everyone"]"#,
+        ] {
+            assert!(read(bad).is_err(), "{bad}");
+        }
+    }
+
     use super::*;
     use serde_json::json;
 

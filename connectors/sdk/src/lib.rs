@@ -453,7 +453,7 @@ impl DeliveryUpdate {
 }
 
 /// A pre-approved message template (WhatsApp), with its positional parameters.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[non_exhaustive]
 pub struct Template {
     pub name: String,

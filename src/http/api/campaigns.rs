@@ -73,6 +73,7 @@ pub struct CreateCampaignRequest {
     #[serde(default)]
     pub filter: Option<Filter>,
     /// Channels in preference order, each with its template.
+    #[schema(min_items = 1)]
     pub channels: Vec<ChannelPlan>,
     #[serde(default)]
     pub quiet_hours: Option<QuietHours>,
@@ -81,6 +82,7 @@ pub struct CreateCampaignRequest {
     #[serde(default)]
     pub track_clicks: bool,
     #[serde(default)]
+    #[schema(pattern = "^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})?$")]
     pub locale: Option<String>,
 }
 
@@ -112,6 +114,7 @@ pub struct StartRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TestSendRequest {
+    #[schema(min_items = 1, max_items = 20)]
     pub contact_ids: Vec<i64>,
 }
 
@@ -313,7 +316,7 @@ async fn transition(
 /// `POST /api/v1/campaigns/{id}/start`: schedules a draft for now or a later time; the worker
 /// then puts the audience into the ledger and starts sending.
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/start", tag = "campaigns", params(("id" = i64, Path)),
-    request_body = StartRequest,
+    request_body(content = Option<StartRequest>, description = "Optional: an empty body starts now."),
     responses((status = 200, body = CampaignView), (status = 404), (status = 409)),
     security(("bearer" = ["admin", "marketer"])))]
 pub async fn start_campaign(
@@ -322,11 +325,16 @@ pub async fn start_campaign(
     Path(id): Path<CampaignId>,
     crate::http::extract::Bytes(body): crate::http::extract::Bytes,
 ) -> ApiResult<Json<CampaignView>> {
-    // The body is optional: an empty one starts now.
-    let request: StartRequest = if body.iter().all(u8::is_ascii_whitespace) {
+    // The body is optional: an empty one (or `null`) starts now.
+    let text = body.trim_ascii();
+    let request: StartRequest = if text.is_empty() || text == b"null" {
         StartRequest::default()
+    } else if text.first() != Some(&b'{') {
+        return Err(ApiError::BadRequest(
+            "invalid body: expected a JSON object".into(),
+        ));
     } else {
-        serde_json::from_slice(&body).map_err(|err| ApiError::BadRequest(format!("body: {err}")))?
+        serde_json::from_slice(text).map_err(|err| ApiError::BadRequest(format!("body: {err}")))?
     };
     let at = request
         .at

@@ -65,6 +65,7 @@ pub struct CannedResponseRequest {
     /// The name of a template (`GET /api/v1/templates`).
     pub template: Option<String>,
     /// Template text (minijinja, plain text), checked by rendering it with sample data.
+    #[schema(pattern = r"\S", max_length = 65536)]
     pub body: Option<String>,
 }
 

@@ -76,6 +76,42 @@ pub fn optional_phone() -> Object {
         .build()
 }
 
+/// What a heartbeat may set: `online` or `busy` (going offline is signing out).
+pub fn heartbeat_availability() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some(["online", "busy"]))
+        .build()
+}
+
+fn event_name_list(types: SchemaType) -> utoipa::openapi::Array {
+    let mut names = vec!["*"];
+    names.extend(
+        crate::domain::EventKind::ALL
+            .iter()
+            .map(|kind| kind.as_str()),
+    );
+    utoipa::openapi::ArrayBuilder::new()
+        .schema_type(types)
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(names)),
+        )
+        .min_items(Some(1))
+        .build()
+}
+
+/// The events a webhook subscribes to: event kinds, or `*` for all; at least one.
+pub fn event_names() -> utoipa::openapi::Array {
+    event_name_list(SchemaType::Type(Type::Array))
+}
+
+/// A new list of event names, or `null` to keep them.
+pub fn optional_event_names() -> utoipa::openapi::Array {
+    event_name_list(SchemaType::from_iter([Type::Array, Type::Null]))
+}
+
 /// A conversation label or a contact tag.
 pub fn label() -> Object {
     trimmed_text(64)

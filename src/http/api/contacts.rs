@@ -190,7 +190,8 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<S
 
 /// `PATCH /api/v1/contacts/{id}`
 #[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = i64, Path)),
-    request_body = UpdateContactRequest, responses((status = 200, body = ContactView), (status = 404), (status = 422)),
+    request_body = UpdateContactRequest,
+    responses((status = 200, body = ContactView), (status = 404), (status = 409), (status = 422)),
     security(("bearer" = ["admin", "agent", "marketer"])))]
 pub async fn update_contact(
     _caller: Authorized<Everyone>,

@@ -102,7 +102,7 @@ pub async fn list_queue(
 ) -> ApiResult<Json<Vec<QueueEntryView>>> {
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
-        return Err(ApiError::Invalid(
+        return Err(ApiError::BadRequest(
             "limit: must be between 1 and 1000".into(),
         ));
     }
@@ -438,6 +438,7 @@ async fn enforce_window(state: &AppState, conversation: &Conversation) -> ApiRes
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteRequest {
+    #[schema(pattern = r"\S", max_length = 65536)]
     pub text: String,
 }
 

@@ -39,6 +39,9 @@ fn build() -> Value {
     merge_all_of_objects(&mut document);
     close_tagged_unions(&mut document);
     name_union_variants(&mut document);
+    require_exactly_one(&mut document);
+    parameters_are_never_null(&mut document);
+    describe_event_stream(&mut document);
     add_error_responses(&mut document);
     super::event_payloads::document_events(&mut document);
     document
@@ -168,6 +171,111 @@ fn close_tagged_unions(document: &mut Value) {
                 variant["additionalProperties"] = json!(false);
             }
         }
+    }
+}
+
+/// Bodies that take exactly one of two fields (each optional on its own), which utoipa has no
+/// attribute for: a campaign's audience and a canned response's content.
+const EXACTLY_ONE_OF: [(&str, [&str; 2]); 2] = [
+    ("CreateCampaignRequest", ["segment_id", "filter"]),
+    ("CannedResponseRequest", ["template", "body"]),
+];
+
+fn require_exactly_one(document: &mut Value) {
+    for (schema, fields) in EXACTLY_ONE_OF {
+        let alternatives: Vec<Value> = fields
+            .iter()
+            .map(|field| {
+                json!({
+                    "required": [field],
+                    "properties": {*field: {"not": {"type": "null"}}}
+                })
+            })
+            .collect();
+        if let Some(schema) = document["components"]["schemas"].get_mut(schema) {
+            schema["oneOf"] = Value::Array(alternatives);
+        }
+    }
+}
+
+/// A query, path or header parameter is absent or has a value; it cannot be `null`, though
+/// utoipa writes `Option<T>` parameters as nullable (which makes clients send `null`).
+fn parameters_are_never_null(document: &mut Value) {
+    for operation in operations(document) {
+        let parameters = operation
+            .get_mut("parameters")
+            .and_then(Value::as_array_mut);
+        for parameter in parameters.into_iter().flatten() {
+            let Some(schema) = parameter.get_mut("schema") else {
+                continue;
+            };
+            if let Some(Value::Array(types)) = schema.get_mut("type") {
+                types.retain(|kind| kind != "null");
+                if let [only] = types.as_slice() {
+                    let only = only.clone();
+                    schema["type"] = only;
+                }
+            }
+            let variants = schema.get("oneOf").and_then(Value::as_array).cloned();
+            if let Some(variants) = variants {
+                let mut kept: Vec<Value> = variants
+                    .into_iter()
+                    .filter(|variant| variant.get("type") != Some(&json!("null")))
+                    .collect();
+                if kept.len() == 1 {
+                    *schema = kept.remove(0);
+                } else {
+                    schema["oneOf"] = Value::Array(kept);
+                }
+            }
+        }
+    }
+}
+
+/// The event stream's schema describes each server-sent event as a whole (`id`, `event`,
+/// `data` as JSON text with its `contentSchema`), as OpenAPI 3.2 and JSON Schema's content
+/// keywords do, so that a reader can check the events: a logged event carries its id and
+/// kind, a presence update (`event: presence`) neither an id nor a place in the log.
+fn describe_event_stream(document: &mut Value) {
+    let logged = if document["components"]["schemas"].get("Event").is_some() {
+        "Event"
+    } else {
+        "EventView"
+    };
+    let schema = json!({
+        "oneOf": [
+            {
+                "type": "object",
+                "description": "A logged event: `id` is its id (resume with `Last-Event-ID`), `event` its kind.",
+                "properties": {
+                    "id": {"type": "string", "pattern": "^[0-9]+$"},
+                    "event": {"type": "string", "not": {"const": "presence"}},
+                    "data": {
+                        "type": "string",
+                        "contentMediaType": "application/json",
+                        "contentSchema": {"$ref": format!("#/components/schemas/{logged}")}
+                    }
+                },
+                "required": ["id", "event", "data"]
+            },
+            {
+                "type": "object",
+                "description": "Who is viewing or typing in a conversation (not logged, no id).",
+                "properties": {
+                    "event": {"const": "presence"},
+                    "data": {
+                        "type": "string",
+                        "contentMediaType": "application/json",
+                        "contentSchema": {"$ref": "#/components/schemas/PresenceView"}
+                    }
+                },
+                "required": ["event", "data"]
+            }
+        ]
+    });
+    let content = &mut document["paths"]["/api/v1/events"]["get"]["responses"]["200"]["content"]["text/event-stream"];
+    if content.is_object() {
+        content["schema"] = schema;
     }
 }
 

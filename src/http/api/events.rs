@@ -42,7 +42,7 @@ struct Cursor {
 /// `GET /api/v1/events`
 #[utoipa::path(get, path = "/api/v1/events", tag = "events",
     params(("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event id")),
-    responses((status = 200, content_type = "text/event-stream", body = String,
+    responses((status = 200, content_type = "text/event-stream", body = EventView,
         description = "Server-sent events, one per logged event: `id:` the event id, `event:` its kind, `data:` the event as JSON (schema `Event`, one of the `*Event` schemas by `kind`). Presence updates come as `event: presence` without an id. Comment lines keep the connection alive.")),
     security(("bearer" = ["admin", "agent", "marketer"])))]
 pub async fn stream_events(

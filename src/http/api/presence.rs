@@ -71,6 +71,7 @@ pub async fn get_presence(
 #[serde(deny_unknown_fields)]
 pub struct HeartbeatRequest {
     /// What the agent chose in the inbox: `online` or `busy` (default `online`).
+    #[schema(schema_with = super::constraints::heartbeat_availability)]
     pub availability: Option<Availability>,
 }
 

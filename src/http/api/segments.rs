@@ -316,6 +316,8 @@ pub struct ConsentList {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentRequest {
+    /// A channel kind (`email`, `telegram`, …).
+    #[schema(value_type = connector_sdk::ChannelKind)]
     pub channel: String,
     pub granted: bool,
     /// Evidence: the form's IP address, a document id.

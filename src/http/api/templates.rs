@@ -31,9 +31,9 @@ pub enum Source<'a> {
 pub struct TemplatePreviewRequest {
     /// `email`, `telegram`, `discord`, …; default: the conversation's channel, else `webhook`
     /// (plain text).
-    #[schema(value_type = Option<String>)]
     pub channel_kind: Option<ChannelKind>,
     /// Default: the conversation contact's locale, else the default locale.
+    #[schema(pattern = "^[a-zA-Z]{2,3}([-_][a-zA-Z0-9]{2,8})?$")]
     pub locale: Option<String>,
     /// Render with this conversation's contact, agent and channel instead of sample data.
     pub conversation_id: Option<ConversationId>,

@@ -168,10 +168,13 @@ pub async fn list_webhooks(
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhookRequest {
     /// An `http` or `https` URL on a public address (see `[webhooks] allow_private_targets`).
+    #[schema(pattern = "^\\s*[hH][tT][tT][pP][sS]?://")]
     pub url: String,
     /// Event names (`message.created`, …) or `"*"` for every event.
+    #[schema(schema_with = super::constraints::event_names)]
     pub events: Vec<String>,
-    /// The signing secret (16-256 characters); generated when absent.
+    /// The signing secret (16-256 printable ASCII characters); generated when absent.
+    #[schema(pattern = "^[!-~]{16,256}$")]
     pub secret: Option<String>,
 }
 
@@ -240,6 +243,7 @@ pub struct UpdateWebhookRequest {
     /// `false` pauses: events that happen while paused are not delivered later.
     pub active: Option<bool>,
     /// Replaces the event names.
+    #[schema(schema_with = super::constraints::optional_event_names)]
     pub events: Option<Vec<String>>,
 }
 
