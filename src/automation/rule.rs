@@ -85,13 +85,30 @@ impl From<Span> for String {
     }
 }
 
+/// Most digits of one number in a span: the pattern of its schema, and what keeps a number
+/// far from overflowing.
+const MAX_SPAN_DIGITS: usize = 9;
+
+/// Writes the span in days, hours, minutes and seconds; a number of days too long for one
+/// group is written as several, so what is written always reads back (and matches the
+/// schema's pattern).
 impl fmt::Display for Span {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const LARGEST_GROUP: u64 = 999_999_999;
         let mut secs = self.0.as_secs();
         if secs == 0 {
             return f.write_str("0s");
         }
-        for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
+        let mut days = secs / 86_400;
+        secs %= 86_400;
+        while days > LARGEST_GROUP {
+            write!(f, "{LARGEST_GROUP}d")?;
+            days -= LARGEST_GROUP;
+        }
+        if days > 0 {
+            write!(f, "{days}d")?;
+        }
+        for (unit, size) in [("h", 3_600), ("m", 60), ("s", 1)] {
             if secs >= size {
                 write!(f, "{}{unit}", secs / size)?;
                 secs %= size;
@@ -123,6 +140,9 @@ pub fn parse_span(text: &str) -> Result<Duration, String> {
             'w' => 604_800,
             _ => return Err(invalid()),
         };
+        if number.len() > MAX_SPAN_DIGITS {
+            return Err(invalid());
+        }
         let value: u64 = number.parse().map_err(|_| invalid())?;
         number.clear();
         total = value
@@ -312,6 +332,14 @@ mod tests {
         assert_eq!(parse_span("1h30m"), Ok(Duration::from_secs(5_400)));
         assert_eq!(parse_span("7d"), Ok(Duration::from_secs(604_800)));
         assert_eq!(Span(Duration::from_secs(5_400)).to_string(), "1h30m");
+        // Long spans read back, and every number keeps to the schema's nine digits.
+        let long = Span(parse_span("999999999w").expect("a span"));
+        assert_eq!(
+            long.to_string(),
+            "999999999d999999999d999999999d999999999d999999999d999999999d999999999d"
+        );
+        assert_eq!(parse_span(&long.to_string()), Ok(long.0));
+        assert!(parse_span("1234567890s").is_err());
         for bad in ["", "5", "h", "1x", "-1h", "1.5h", "99999999999999999999d"] {
             assert!(parse_span(bad).is_err(), "{bad:?} parsed");
         }
