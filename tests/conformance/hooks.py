@@ -26,8 +26,8 @@ EXCLUSIONS = [
         code="ST202",  # positive_data_acceptance: a schema-valid request was rejected
         operations=re.compile(r".*"),
         status=422,
-        # "team_id: no team 4", "members: no agent 9223372036854775806", "segment_id: no segment 7"
-        message=re.compile(r"^[\w.\[\]]+: no [a-z ]+ -?\d+$"),
+        # "team_id: no team 4", "members: no agent 9223372036854775806", "agent_id: no such agent"
+        message=re.compile(r"^[\w.\[\]]+: no (such [a-z ]+|[a-z ]+ -?\d+)$"),
         reason="A body that refers to another object by an id that does not exist is a rule of "
         "the data, not of the schema: the answer is 422 naming the missing id. The schema can "
         "only say that the id is an integer.",
@@ -41,6 +41,22 @@ EXCLUSIONS = [
         reason="JSON Schema counts 13.0 as an integer; serde, like most typed JSON readers, "
         "takes `integer` to mean a number written without a fraction, and no client sends "
         "ids or counts as 13.0.",
+    ),
+    Exclusion(
+        code="ST202",
+        operations=re.compile(r"POST /api/v1/conversations/\{id\}/reply"),
+        status=422,
+        message=re.compile(r'^template: the channel "[^"]*" does not send templates$'),
+        reason="Whether a reply may name a WhatsApp-approved template depends on the channel of "
+        "the conversation in the path, which the schema of the body cannot know.",
+    ),
+    Exclusion(
+        code="ST202",
+        operations=re.compile(r"POST /api/v1/contacts/import"),
+        status=422,
+        message=re.compile(r"^mapping: no column gives an email, phone or identity to match"),
+        reason="The columns are the header row of the CSV text in `csv`; a file without a "
+        "column to match contacts by is refused, and a JSON schema cannot read CSV.",
     ),
 ]
 
