@@ -262,6 +262,7 @@ pub struct RuleSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<Condition>,
     /// Applied in order, all or nothing.
+    #[schema(min_items = 1)]
     pub actions: Vec<Action>,
     /// When the rule applies, later rules are not evaluated for this event.
     #[serde(default)]

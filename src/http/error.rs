@@ -107,6 +107,9 @@ fn conflict_message(what: &str, conflict: Conflict) -> String {
             "an identity (email, phone or channel id) belongs to another contact".into()
         }
         Conflict::ConversationTaken => "someone else took this conversation first".into(),
+        Conflict::ConversationResolved => {
+            "status: a resolved conversation cannot be taken; reopen it first".into()
+        }
         Conflict::Unique => format!("{what}: conflicts with one that exists"),
         Conflict::Reference => {
             format!("{what}: refers to something that does not exist, or is still in use")

@@ -73,6 +73,8 @@ pub enum Conflict {
     ContactIdentity,
     /// Someone else holds the conversation.
     ConversationTaken,
+    /// The conversation is resolved: reopen it before taking it.
+    ConversationResolved,
     /// Another unique key: none a request should reach, so it has no words of its own.
     Unique,
     /// A reference to a row that does not exist, or the removal of one still referred to.
@@ -123,6 +125,7 @@ impl std::fmt::Display for Conflict {
             Conflict::CannedShortcut => "another canned response has this shortcut",
             Conflict::ContactIdentity => "an identity belongs to another contact",
             Conflict::ConversationTaken => "someone else holds the conversation",
+            Conflict::ConversationResolved => "the conversation is resolved",
             Conflict::Unique => "a unique value is taken",
             Conflict::Reference => {
                 "it refers to something that does not exist, or is still referred to"

@@ -1181,7 +1181,11 @@ export interface components {
             /** @description The name of a template (`GET /api/v1/templates`). */
             template?: string | null;
             title: string;
-        };
+        } & ({
+            template: unknown;
+        } | {
+            body: unknown;
+        });
         /** @description A canned response. */
         CannedResponseView: {
             /** @description Its own template text, when it has one. */
@@ -1223,11 +1227,7 @@ export interface components {
             subject?: string | null;
             /** @description A template from `templates/` (variants per channel and locale apply) … */
             template?: string | null;
-            /**
-             * @description WhatsApp: the approved template to send (its parameters are minijinja too). Required
-             *     on WhatsApp, where a campaign is always outside the 24-hour window.
-             */
-            whatsapp_template?: Record<string, never> | null;
+            whatsapp_template?: null | components["schemas"]["Template"];
         };
         /** @description A configured channel. */
         ChannelView: {
@@ -1312,7 +1312,8 @@ export interface components {
         };
         /** @description One decision to record. */
         ConsentRequest: {
-            channel: string;
+            /** @description A channel kind (`email`, `telegram`, …). */
+            channel: components["schemas"]["ChannelKind"];
             granted: boolean;
             /** @description Evidence: the form's IP address, a document id. */
             proof?: string | null;
@@ -1452,7 +1453,11 @@ export interface components {
             segment_id?: null | components["schemas"]["SegmentId"];
             track_clicks?: boolean;
             track_opens?: boolean;
-        };
+        } & ({
+            segment_id: unknown;
+        } | {
+            filter: unknown;
+        });
         /** @description Body of `POST /api/v1/contacts`. */
         CreateContactRequest: {
             attributes?: Record<string, never>;
@@ -1474,9 +1479,8 @@ export interface components {
         };
         /** @description Body of `POST /api/v1/webhooks`. */
         CreateWebhookRequest: {
-            /** @description Event names (`message.created`, …) or `"*"` for every event. */
-            events: string[];
-            /** @description The signing secret (16-256 characters); generated when absent. */
+            events: ("*" | "message.created" | "message.updated" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed")[];
+            /** @description The signing secret (16-256 printable ASCII characters); generated when absent. */
             secret?: string | null;
             /** @description An `http` or `https` URL on a public address (see `[webhooks] allow_private_targets`). */
             url: string;
@@ -1598,11 +1602,11 @@ export interface components {
         /** @description Compares an attribute (`contact.attributes.<key>`) with a value. */
         FilterAttribute: {
             cmp: components["schemas"]["Comparison"];
+            /** @description Letters, digits, `_` and `-`. */
             key: string;
             /** @enum {string} */
             op: "attribute";
-            /** @description A string, number or boolean. */
-            value: unknown;
+            value: string | number | boolean;
         };
         /** @description The contact granted marketing consent for this channel kind and has not withdrawn it. */
         FilterConsent: {
@@ -1686,7 +1690,8 @@ export interface components {
         };
         /** @description Body of `POST /api/v1/presence/heartbeat`. */
         HeartbeatRequest: {
-            availability?: null | components["schemas"]["Availability"];
+            /** @enum {string|null} */
+            availability?: "online" | "busy" | null;
         };
         /** @description One way of reaching a contact. */
         IdentityView: {
@@ -1973,7 +1978,7 @@ export interface components {
             filter: components["schemas"]["Filter"];
             /**
              * Format: int64
-             * @description How many contact ids to return (default 10, at most 100).
+             * @description How many contact ids to return (default 10).
              */
             sample?: number | null;
         };
@@ -2084,6 +2089,14 @@ export interface components {
             members: components["schemas"]["AgentId"][];
             name: string;
         };
+        /** @description A pre-approved message template (WhatsApp), with its positional parameters. */
+        Template: {
+            /** @description The template's language code, e.g. `en_US` or `cs`. */
+            language: string;
+            name: string;
+            /** @description Values for the body's `{{1}}`, `{{2}}`, … */
+            parameters?: string[];
+        };
         /** @description A template and the variants it has, for the API and the inbox's picker. */
         TemplateInfo: {
             /** @description Locales that have at least one variant; the default locale is always listed. */
@@ -2094,11 +2107,7 @@ export interface components {
         };
         /** @description Body of `POST /api/v1/templates/{name}/preview` (every field optional). */
         TemplatePreviewRequest: {
-            /**
-             * @description `email`, `telegram`, `discord`, …; default: the conversation's channel, else `webhook`
-             *     (plain text).
-             */
-            channel_kind?: string | null;
+            channel_kind?: null | components["schemas"]["ChannelKind"];
             conversation_id?: null | components["schemas"]["ConversationId"];
             /** @description Default: the conversation contact's locale, else the default locale. */
             locale?: string | null;
@@ -2206,8 +2215,7 @@ export interface components {
         UpdateWebhookRequest: {
             /** @description `false` pauses: events that happen while paused are not delivered later. */
             active?: boolean | null;
-            /** @description Replaces the event names. */
-            events?: string[] | null;
+            events?: ("*" | "message.created" | "message.updated" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed")[] | null;
         };
         /** @description One agent in a conversation. */
         ViewerView: {
@@ -3186,9 +3194,10 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        /** @description Optional: an empty body starts now. */
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["StartRequest"];
+                "application/json": null | components["schemas"]["StartRequest"];
             };
         };
         responses: {
@@ -4188,6 +4197,15 @@ export interface operations {
             };
             /** @description What the path names does not exist. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state: a name or address already taken, or a change the object's state does not allow. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5410,7 +5428,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Resume after this event id */
-                "Last-Event-ID"?: number | null;
+                "Last-Event-ID"?: number;
             };
             path?: never;
             cookie?: never;
@@ -5423,7 +5441,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": {
+                        data: string;
+                        event: string;
+                        id: string;
+                    } | {
+                        data: string;
+                        /** @constant */
+                        event: "presence";
+                    };
                 };
             };
             /** @description The request cannot be read: malformed JSON or a body that is not an object, a field of the wrong type, a bad query or path parameter. */

@@ -144,9 +144,9 @@ pub async fn take(
             Some(_) => Err(StoreError::Conflict {
                 constraint: Conflict::ConversationTaken,
             }),
-            None => Err(StoreError::Invalid(
-                "status: a resolved conversation cannot be taken; reopen it first".into(),
-            )),
+            None => Err(StoreError::Conflict {
+                constraint: Conflict::ConversationResolved,
+            }),
         };
     };
     sqlx::query("UPDATE agents SET last_assigned_at = $2 WHERE id = $1")

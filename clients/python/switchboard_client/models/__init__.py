@@ -23,11 +23,11 @@ from .campaign_list import CampaignList
 from .campaign_state import CampaignState
 from .campaign_summary import CampaignSummary
 from .campaign_view import CampaignView
-from .canned_response_request import CannedResponseRequest
+from .canned_response_request_type_0 import CannedResponseRequestType0
+from .canned_response_request_type_1 import CannedResponseRequestType1
 from .canned_response_view import CannedResponseView
 from .channel_kind import ChannelKind
 from .channel_plan import ChannelPlan
-from .channel_plan_whatsapp_template_type_0 import ChannelPlanWhatsappTemplateType0
 from .channel_view import ChannelView
 from .comparison import Comparison
 from .condition_all import ConditionAll
@@ -58,12 +58,14 @@ from .conversation_patch_request import ConversationPatchRequest
 from .conversation_status import ConversationStatus
 from .conversation_view import ConversationView
 from .create_agent_request import CreateAgentRequest
-from .create_campaign_request import CreateCampaignRequest
+from .create_campaign_request_type_0 import CreateCampaignRequestType0
+from .create_campaign_request_type_1 import CreateCampaignRequestType1
 from .create_contact_request import CreateContactRequest
 from .create_contact_request_attributes import CreateContactRequestAttributes
 from .create_team_request import CreateTeamRequest
 from .create_token_request import CreateTokenRequest
 from .create_webhook_request import CreateWebhookRequest
+from .create_webhook_request_events_item import CreateWebhookRequestEventsItem
 from .created_token_view import CreatedTokenView
 from .created_webhook_view import CreatedWebhookView
 from .delivery_page import DeliveryPage
@@ -102,6 +104,7 @@ from .funnel import Funnel
 from .funnel_channels import FunnelChannels
 from .funnel_counts import FunnelCounts
 from .heartbeat_request import HeartbeatRequest
+from .heartbeat_request_availability import HeartbeatRequestAvailability
 from .identity_view import IdentityView
 from .import_options import ImportOptions
 from .import_options_mapping import ImportOptionsMapping
@@ -146,8 +149,11 @@ from .sla_view_targets import SlaViewTargets
 from .start_request import StartRequest
 from .status_request import StatusRequest
 from .stored_rule_view import StoredRuleView
+from .stream_events_response_200_type_0 import StreamEventsResponse200Type0
+from .stream_events_response_200_type_1 import StreamEventsResponse200Type1
 from .team_members_request import TeamMembersRequest
 from .team_view import TeamView
+from .template import Template
 from .template_info import TemplateInfo
 from .template_preview_request import TemplatePreviewRequest
 from .template_preview_request_values import TemplatePreviewRequestValues
@@ -163,6 +169,7 @@ from .update_agent_request import UpdateAgentRequest
 from .update_contact_request import UpdateContactRequest
 from .update_contact_request_attributes_type_0 import UpdateContactRequestAttributesType0
 from .update_webhook_request import UpdateWebhookRequest
+from .update_webhook_request_events_type_0_item import UpdateWebhookRequestEventsType0Item
 from .viewer_view import ViewerView
 from .webhook_attempt_view import WebhookAttemptView
 from .webhook_delivery_page import WebhookDeliveryPage
@@ -194,11 +201,11 @@ __all__ = (
     "CampaignState",
     "CampaignSummary",
     "CampaignView",
-    "CannedResponseRequest",
+    "CannedResponseRequestType0",
+    "CannedResponseRequestType1",
     "CannedResponseView",
     "ChannelKind",
     "ChannelPlan",
-    "ChannelPlanWhatsappTemplateType0",
     "ChannelView",
     "Comparison",
     "ConditionAll",
@@ -229,7 +236,8 @@ __all__ = (
     "ConversationStatus",
     "ConversationView",
     "CreateAgentRequest",
-    "CreateCampaignRequest",
+    "CreateCampaignRequestType0",
+    "CreateCampaignRequestType1",
     "CreateContactRequest",
     "CreateContactRequestAttributes",
     "CreatedTokenView",
@@ -237,6 +245,7 @@ __all__ = (
     "CreateTeamRequest",
     "CreateTokenRequest",
     "CreateWebhookRequest",
+    "CreateWebhookRequestEventsItem",
     "DeliveryPage",
     "DeliveryState",
     "DeliveryStatus",
@@ -273,6 +282,7 @@ __all__ = (
     "FunnelChannels",
     "FunnelCounts",
     "HeartbeatRequest",
+    "HeartbeatRequestAvailability",
     "IdentityView",
     "ImportOptions",
     "ImportOptionsMapping",
@@ -317,8 +327,11 @@ __all__ = (
     "StartRequest",
     "StatusRequest",
     "StoredRuleView",
+    "StreamEventsResponse200Type0",
+    "StreamEventsResponse200Type1",
     "TeamMembersRequest",
     "TeamView",
+    "Template",
     "TemplateInfo",
     "TemplatePreviewRequest",
     "TemplatePreviewRequestValues",
@@ -334,6 +347,7 @@ __all__ = (
     "UpdateContactRequest",
     "UpdateContactRequestAttributesType0",
     "UpdateWebhookRequest",
+    "UpdateWebhookRequestEventsType0Item",
     "ViewerView",
     "WebhookAttemptView",
     "WebhookDeliveryPage",

@@ -8,7 +8,7 @@ from attrs import define as _attrs_define
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.channel_plan_whatsapp_template_type_0 import ChannelPlanWhatsappTemplateType0
+    from ..models.template import Template
 
 
 T = TypeVar("T", bound="ChannelPlan")
@@ -27,9 +27,7 @@ class ChannelPlan:
             default_rate_per_sec`).
         subject (None | str | Unset): Email's subject (a template too).
         template (None | str | Unset): A template from `templates/` (variants per channel and locale apply) …
-        whatsapp_template (ChannelPlanWhatsappTemplateType0 | None | Unset): WhatsApp: the approved template to send
-            (its parameters are minijinja too). Required
-            on WhatsApp, where a campaign is always outside the 24-hour window.
+        whatsapp_template (None | Template | Unset):
     """
 
     channel: str
@@ -38,10 +36,10 @@ class ChannelPlan:
     rate_per_sec: float | None | Unset = UNSET
     subject: None | str | Unset = UNSET
     template: None | str | Unset = UNSET
-    whatsapp_template: ChannelPlanWhatsappTemplateType0 | None | Unset = UNSET
+    whatsapp_template: None | Template | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.channel_plan_whatsapp_template_type_0 import ChannelPlanWhatsappTemplateType0  # noqa: PLC0415
+        from ..models.template import Template  # noqa: PLC0415
 
         channel = self.channel
 
@@ -78,7 +76,7 @@ class ChannelPlan:
         whatsapp_template: dict[str, Any] | None | Unset
         if isinstance(self.whatsapp_template, Unset):
             whatsapp_template = UNSET
-        elif isinstance(self.whatsapp_template, ChannelPlanWhatsappTemplateType0):
+        elif isinstance(self.whatsapp_template, Template):
             whatsapp_template = self.whatsapp_template.to_dict()
         else:
             whatsapp_template = self.whatsapp_template
@@ -107,7 +105,7 @@ class ChannelPlan:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.channel_plan_whatsapp_template_type_0 import ChannelPlanWhatsappTemplateType0  # noqa: PLC0415
+        from ..models.template import Template  # noqa: PLC0415
 
         d = dict(src_dict)
         channel = d.pop("channel")
@@ -157,7 +155,7 @@ class ChannelPlan:
 
         template = _parse_template(d.pop("template", UNSET))
 
-        def _parse_whatsapp_template(data: object) -> ChannelPlanWhatsappTemplateType0 | None | Unset:
+        def _parse_whatsapp_template(data: object) -> None | Template | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -165,12 +163,12 @@ class ChannelPlan:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                whatsapp_template_type_0 = ChannelPlanWhatsappTemplateType0.from_dict(data)
+                whatsapp_template_type_1 = Template.from_dict(data)
 
-                return whatsapp_template_type_0
+                return whatsapp_template_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(ChannelPlanWhatsappTemplateType0 | None | Unset, data)
+            return cast(None | Template | Unset, data)
 
         whatsapp_template = _parse_whatsapp_template(d.pop("whatsapp_template", UNSET))
 

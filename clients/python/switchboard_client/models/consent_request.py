@@ -5,6 +5,7 @@ from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.channel_kind import ChannelKind
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ConsentRequest")
@@ -15,17 +16,17 @@ class ConsentRequest:
     """One decision to record.
 
     Attributes:
-        channel (str):
+        channel (ChannelKind): The kinds of channel Switchboard speaks, as written in `[[channels]] kind = "…"`.
         granted (bool):
         proof (None | str | Unset): Evidence: the form's IP address, a document id.
     """
 
-    channel: str
+    channel: ChannelKind
     granted: bool
     proof: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        channel = self.channel
+        channel = self.channel.value
 
         granted = self.granted
 
@@ -51,7 +52,7 @@ class ConsentRequest:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        channel = d.pop("channel")
+        channel = ChannelKind(d.pop("channel"))
 
         granted = d.pop("granted")
 

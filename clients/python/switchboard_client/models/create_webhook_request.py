@@ -5,6 +5,7 @@ from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.create_webhook_request_events_item import CreateWebhookRequestEventsItem
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CreateWebhookRequest")
@@ -15,17 +16,20 @@ class CreateWebhookRequest:
     """Body of `POST /api/v1/webhooks`.
 
     Attributes:
-        events (list[str]): Event names (`message.created`, …) or `"*"` for every event.
+        events (list[CreateWebhookRequestEventsItem]):
         url (str): An `http` or `https` URL on a public address (see `[webhooks] allow_private_targets`).
-        secret (None | str | Unset): The signing secret (16-256 characters); generated when absent.
+        secret (None | str | Unset): The signing secret (16-256 printable ASCII characters); generated when absent.
     """
 
-    events: list[str]
+    events: list[CreateWebhookRequestEventsItem]
     url: str
     secret: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        events = self.events
+        events = []
+        for events_item_data in self.events:
+            events_item = events_item_data.value
+            events.append(events_item)
 
         url = self.url
 
@@ -51,7 +55,12 @@ class CreateWebhookRequest:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        events = cast(list[str], d.pop("events"))
+        events = []
+        _events = d.pop("events")
+        for events_item_data in _events:
+            events_item = CreateWebhookRequestEventsItem(events_item_data)
+
+            events.append(events_item)
 
         url = d.pop("url")
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
@@ -17,15 +17,15 @@ class FilterAttribute:
 
     Attributes:
         cmp (Comparison): How an attribute is compared.
-        key (str):
+        key (str): Letters, digits, `_` and `-`.
         op (FilterAttributeOp):
-        value (Any): A string, number or boolean.
+        value (bool | float | str):
     """
 
     cmp: Comparison
     key: str
     op: FilterAttributeOp
-    value: Any
+    value: bool | float | str
 
     def to_dict(self) -> dict[str, Any]:
         cmp = self.cmp.value
@@ -34,6 +34,7 @@ class FilterAttribute:
 
         op = self.op.value
 
+        value: bool | float | str
         value = self.value
 
         field_dict: dict[str, Any] = {}
@@ -58,7 +59,10 @@ class FilterAttribute:
 
         op = FilterAttributeOp(d.pop("op"))
 
-        value = d.pop("value")
+        def _parse_value(data: object) -> bool | float | str:
+            return cast(bool | float | str, data)
+
+        value = _parse_value(d.pop("value"))
 
         filter_attribute = cls(
             cmp=cmp,

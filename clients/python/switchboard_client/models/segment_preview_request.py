@@ -33,7 +33,7 @@ class SegmentPreviewRequest:
             FilterHasIdentity | FilterInactiveFor | FilterNot | FilterResolvedWithin | FilterTag): Which contacts a segment
             selects. Written as JSON with an `op` tag, e.g.
             `{"op": "all", "of": [{"op": "tag", "tag": "vip"}, {"op": "consent", "channel": "email"}]}`.
-        sample (int | None | Unset): How many contact ids to return (default 10, at most 100).
+        sample (int | None | Unset): How many contact ids to return (default 10).
     """
 
     filter_: (

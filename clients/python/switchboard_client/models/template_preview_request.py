@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.channel_kind import ChannelKind
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -19,15 +20,13 @@ class TemplatePreviewRequest:
     """Body of `POST /api/v1/templates/{name}/preview` (every field optional).
 
     Attributes:
-        channel_kind (None | str | Unset): `email`, `telegram`, `discord`, …; default: the conversation's channel, else
-            `webhook`
-            (plain text).
+        channel_kind (ChannelKind | None | Unset):
         conversation_id (int | None | Unset):
         locale (None | str | Unset): Default: the conversation contact's locale, else the default locale.
         values (TemplatePreviewRequestValues | Unset): Custom values, available as `custom.<key>`.
     """
 
-    channel_kind: None | str | Unset = UNSET
+    channel_kind: ChannelKind | None | Unset = UNSET
     conversation_id: int | None | Unset = UNSET
     locale: None | str | Unset = UNSET
     values: TemplatePreviewRequestValues | Unset = UNSET
@@ -36,6 +35,8 @@ class TemplatePreviewRequest:
         channel_kind: None | str | Unset
         if isinstance(self.channel_kind, Unset):
             channel_kind = UNSET
+        elif isinstance(self.channel_kind, ChannelKind):
+            channel_kind = self.channel_kind.value
         else:
             channel_kind = self.channel_kind
 
@@ -75,12 +76,20 @@ class TemplatePreviewRequest:
 
         d = dict(src_dict)
 
-        def _parse_channel_kind(data: object) -> None | str | Unset:
+        def _parse_channel_kind(data: object) -> ChannelKind | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            return cast(None | str | Unset, data)
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                channel_kind_type_1 = ChannelKind(data)
+
+                return channel_kind_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(ChannelKind | None | Unset, data)
 
         channel_kind = _parse_channel_kind(d.pop("channel_kind", UNSET))
 

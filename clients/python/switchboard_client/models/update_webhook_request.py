@@ -5,6 +5,7 @@ from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.update_webhook_request_events_type_0_item import UpdateWebhookRequestEventsType0Item
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="UpdateWebhookRequest")
@@ -16,11 +17,11 @@ class UpdateWebhookRequest:
 
     Attributes:
         active (bool | None | Unset): `false` pauses: events that happen while paused are not delivered later.
-        events (list[str] | None | Unset): Replaces the event names.
+        events (list[UpdateWebhookRequestEventsType0Item] | None | Unset):
     """
 
     active: bool | None | Unset = UNSET
-    events: list[str] | None | Unset = UNSET
+    events: list[UpdateWebhookRequestEventsType0Item] | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         active: bool | None | Unset
@@ -33,7 +34,10 @@ class UpdateWebhookRequest:
         if isinstance(self.events, Unset):
             events = UNSET
         elif isinstance(self.events, list):
-            events = self.events
+            events = []
+            for events_type_0_item_data in self.events:
+                events_type_0_item = events_type_0_item_data.value
+                events.append(events_type_0_item)
 
         else:
             events = self.events
@@ -61,7 +65,7 @@ class UpdateWebhookRequest:
 
         active = _parse_active(d.pop("active", UNSET))
 
-        def _parse_events(data: object) -> list[str] | None | Unset:
+        def _parse_events(data: object) -> list[UpdateWebhookRequestEventsType0Item] | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -69,12 +73,17 @@ class UpdateWebhookRequest:
             try:
                 if not isinstance(data, list):
                     raise TypeError()
-                events_type_0 = cast(list[str], data)
+                events_type_0 = []
+                _events_type_0 = data
+                for events_type_0_item_data in _events_type_0:
+                    events_type_0_item = UpdateWebhookRequestEventsType0Item(events_type_0_item_data)
+
+                    events_type_0.append(events_type_0_item)
 
                 return events_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[str] | None | Unset, data)
+            return cast(list[UpdateWebhookRequestEventsType0Item] | None | Unset, data)
 
         events = _parse_events(d.pop("events", UNSET))
 

@@ -6,14 +6,15 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.campaign_view import CampaignView
-from ...models.create_campaign_request import CreateCampaignRequest
+from ...models.create_campaign_request_type_0 import CreateCampaignRequestType0
+from ...models.create_campaign_request_type_1 import CreateCampaignRequestType1
 from ...models.error_body import ErrorBody
 from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: CreateCampaignRequest,
+    body: CreateCampaignRequestType0 | CreateCampaignRequestType1,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -22,7 +23,10 @@ def _get_kwargs(
         "url": "/api/v1/campaigns",
     }
 
-    _kwargs["json"] = body.to_dict()
+    if isinstance(body, CreateCampaignRequestType0):
+        _kwargs["json"] = body.to_dict()
+    else:
+        _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -93,13 +97,13 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-    body: CreateCampaignRequest,
+    body: CreateCampaignRequestType0 | CreateCampaignRequestType1,
 ) -> Response[CampaignView | ErrorBody]:
     """`POST /api/v1/campaigns`: a draft; nothing is sent until it is started.
 
     Args:
-        body (CreateCampaignRequest): Body of `POST /api/v1/campaigns` and `PUT
-            /api/v1/campaigns/{id}`; `campaign create` reads
+        body (CreateCampaignRequestType0 | CreateCampaignRequestType1): Body of `POST
+            /api/v1/campaigns` and `PUT /api/v1/campaigns/{id}`; `campaign create` reads
             files of the same shape. Both become a [`CampaignDefinition`] through its one validation.
 
     Raises:
@@ -124,13 +128,13 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-    body: CreateCampaignRequest,
+    body: CreateCampaignRequestType0 | CreateCampaignRequestType1,
 ) -> CampaignView | ErrorBody | None:
     """`POST /api/v1/campaigns`: a draft; nothing is sent until it is started.
 
     Args:
-        body (CreateCampaignRequest): Body of `POST /api/v1/campaigns` and `PUT
-            /api/v1/campaigns/{id}`; `campaign create` reads
+        body (CreateCampaignRequestType0 | CreateCampaignRequestType1): Body of `POST
+            /api/v1/campaigns` and `PUT /api/v1/campaigns/{id}`; `campaign create` reads
             files of the same shape. Both become a [`CampaignDefinition`] through its one validation.
 
     Raises:
@@ -150,13 +154,13 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-    body: CreateCampaignRequest,
+    body: CreateCampaignRequestType0 | CreateCampaignRequestType1,
 ) -> Response[CampaignView | ErrorBody]:
     """`POST /api/v1/campaigns`: a draft; nothing is sent until it is started.
 
     Args:
-        body (CreateCampaignRequest): Body of `POST /api/v1/campaigns` and `PUT
-            /api/v1/campaigns/{id}`; `campaign create` reads
+        body (CreateCampaignRequestType0 | CreateCampaignRequestType1): Body of `POST
+            /api/v1/campaigns` and `PUT /api/v1/campaigns/{id}`; `campaign create` reads
             files of the same shape. Both become a [`CampaignDefinition`] through its one validation.
 
     Raises:
@@ -179,13 +183,13 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-    body: CreateCampaignRequest,
+    body: CreateCampaignRequestType0 | CreateCampaignRequestType1,
 ) -> CampaignView | ErrorBody | None:
     """`POST /api/v1/campaigns`: a draft; nothing is sent until it is started.
 
     Args:
-        body (CreateCampaignRequest): Body of `POST /api/v1/campaigns` and `PUT
-            /api/v1/campaigns/{id}`; `campaign create` reads
+        body (CreateCampaignRequestType0 | CreateCampaignRequestType1): Body of `POST
+            /api/v1/campaigns` and `PUT /api/v1/campaigns/{id}`; `campaign create` reads
             files of the same shape. Both become a [`CampaignDefinition`] through its one validation.
 
     Raises:

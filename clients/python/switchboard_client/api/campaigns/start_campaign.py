@@ -9,13 +9,13 @@ from ...client import AuthenticatedClient, Client
 from ...models.campaign_view import CampaignView
 from ...models.error_body import ErrorBody
 from ...models.start_request import StartRequest
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     id: int,
     *,
-    body: StartRequest,
+    body: None | StartRequest | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -26,7 +26,10 @@ def _get_kwargs(
         ),
     }
 
-    _kwargs["json"] = body.to_dict()
+    if isinstance(body, StartRequest):
+        _kwargs["json"] = body.to_dict()
+    else:
+        _kwargs["json"] = body
 
     headers["Content-Type"] = "application/json"
 
@@ -103,14 +106,14 @@ def sync_detailed(
     id: int,
     *,
     client: AuthenticatedClient,
-    body: StartRequest,
+    body: None | StartRequest | Unset = UNSET,
 ) -> Response[CampaignView | ErrorBody]:
     """`POST /api/v1/campaigns/{id}/start`: schedules a draft for now or a later time; the worker
     then puts the audience into the ledger and starts sending.
 
     Args:
         id (int):
-        body (StartRequest): Body of `POST /api/v1/campaigns/{id}/start`.
+        body (None | StartRequest | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -136,14 +139,14 @@ def sync(
     id: int,
     *,
     client: AuthenticatedClient,
-    body: StartRequest,
+    body: None | StartRequest | Unset = UNSET,
 ) -> CampaignView | ErrorBody | None:
     """`POST /api/v1/campaigns/{id}/start`: schedules a draft for now or a later time; the worker
     then puts the audience into the ledger and starts sending.
 
     Args:
         id (int):
-        body (StartRequest): Body of `POST /api/v1/campaigns/{id}/start`.
+        body (None | StartRequest | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -164,14 +167,14 @@ async def asyncio_detailed(
     id: int,
     *,
     client: AuthenticatedClient,
-    body: StartRequest,
+    body: None | StartRequest | Unset = UNSET,
 ) -> Response[CampaignView | ErrorBody]:
     """`POST /api/v1/campaigns/{id}/start`: schedules a draft for now or a later time; the worker
     then puts the audience into the ledger and starts sending.
 
     Args:
         id (int):
-        body (StartRequest): Body of `POST /api/v1/campaigns/{id}/start`.
+        body (None | StartRequest | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -195,14 +198,14 @@ async def asyncio(
     id: int,
     *,
     client: AuthenticatedClient,
-    body: StartRequest,
+    body: None | StartRequest | Unset = UNSET,
 ) -> CampaignView | ErrorBody | None:
     """`POST /api/v1/campaigns/{id}/start`: schedules a draft for now or a later time; the worker
     then puts the audience into the ledger and starts sending.
 
     Args:
         id (int):
-        body (StartRequest): Body of `POST /api/v1/campaigns/{id}/start`.
+        body (None | StartRequest | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -7,7 +7,8 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.campaign_view import CampaignView
-from ...models.create_campaign_request import CreateCampaignRequest
+from ...models.create_campaign_request_type_0 import CreateCampaignRequestType0
+from ...models.create_campaign_request_type_1 import CreateCampaignRequestType1
 from ...models.error_body import ErrorBody
 from ...types import Response
 
@@ -15,7 +16,7 @@ from ...types import Response
 def _get_kwargs(
     id: int,
     *,
-    body: CreateCampaignRequest,
+    body: CreateCampaignRequestType0 | CreateCampaignRequestType1,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -26,7 +27,10 @@ def _get_kwargs(
         ),
     }
 
-    _kwargs["json"] = body.to_dict()
+    if isinstance(body, CreateCampaignRequestType0):
+        _kwargs["json"] = body.to_dict()
+    else:
+        _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -103,7 +107,7 @@ def sync_detailed(
     id: int,
     *,
     client: AuthenticatedClient,
-    body: CreateCampaignRequest,
+    body: CreateCampaignRequestType0 | CreateCampaignRequestType1,
 ) -> Response[CampaignView | ErrorBody]:
     """`PUT /api/v1/campaigns/{id}`: replaces a draft's definition (the body of create, checked
     the same way). Only a draft: once started, its audience and messages are in the ledger and
@@ -111,8 +115,8 @@ def sync_detailed(
 
     Args:
         id (int):
-        body (CreateCampaignRequest): Body of `POST /api/v1/campaigns` and `PUT
-            /api/v1/campaigns/{id}`; `campaign create` reads
+        body (CreateCampaignRequestType0 | CreateCampaignRequestType1): Body of `POST
+            /api/v1/campaigns` and `PUT /api/v1/campaigns/{id}`; `campaign create` reads
             files of the same shape. Both become a [`CampaignDefinition`] through its one validation.
 
     Raises:
@@ -139,7 +143,7 @@ def sync(
     id: int,
     *,
     client: AuthenticatedClient,
-    body: CreateCampaignRequest,
+    body: CreateCampaignRequestType0 | CreateCampaignRequestType1,
 ) -> CampaignView | ErrorBody | None:
     """`PUT /api/v1/campaigns/{id}`: replaces a draft's definition (the body of create, checked
     the same way). Only a draft: once started, its audience and messages are in the ledger and
@@ -147,8 +151,8 @@ def sync(
 
     Args:
         id (int):
-        body (CreateCampaignRequest): Body of `POST /api/v1/campaigns` and `PUT
-            /api/v1/campaigns/{id}`; `campaign create` reads
+        body (CreateCampaignRequestType0 | CreateCampaignRequestType1): Body of `POST
+            /api/v1/campaigns` and `PUT /api/v1/campaigns/{id}`; `campaign create` reads
             files of the same shape. Both become a [`CampaignDefinition`] through its one validation.
 
     Raises:
@@ -170,7 +174,7 @@ async def asyncio_detailed(
     id: int,
     *,
     client: AuthenticatedClient,
-    body: CreateCampaignRequest,
+    body: CreateCampaignRequestType0 | CreateCampaignRequestType1,
 ) -> Response[CampaignView | ErrorBody]:
     """`PUT /api/v1/campaigns/{id}`: replaces a draft's definition (the body of create, checked
     the same way). Only a draft: once started, its audience and messages are in the ledger and
@@ -178,8 +182,8 @@ async def asyncio_detailed(
 
     Args:
         id (int):
-        body (CreateCampaignRequest): Body of `POST /api/v1/campaigns` and `PUT
-            /api/v1/campaigns/{id}`; `campaign create` reads
+        body (CreateCampaignRequestType0 | CreateCampaignRequestType1): Body of `POST
+            /api/v1/campaigns` and `PUT /api/v1/campaigns/{id}`; `campaign create` reads
             files of the same shape. Both become a [`CampaignDefinition`] through its one validation.
 
     Raises:
@@ -204,7 +208,7 @@ async def asyncio(
     id: int,
     *,
     client: AuthenticatedClient,
-    body: CreateCampaignRequest,
+    body: CreateCampaignRequestType0 | CreateCampaignRequestType1,
 ) -> CampaignView | ErrorBody | None:
     """`PUT /api/v1/campaigns/{id}`: replaces a draft's definition (the body of create, checked
     the same way). Only a draft: once started, its audience and messages are in the ledger and
@@ -212,8 +216,8 @@ async def asyncio(
 
     Args:
         id (int):
-        body (CreateCampaignRequest): Body of `POST /api/v1/campaigns` and `PUT
-            /api/v1/campaigns/{id}`; `campaign create` reads
+        body (CreateCampaignRequestType0 | CreateCampaignRequestType1): Body of `POST
+            /api/v1/campaigns` and `PUT /api/v1/campaigns/{id}`; `campaign create` reads
             files of the same shape. Both become a [`CampaignDefinition`] through its one validation.
 
     Raises:

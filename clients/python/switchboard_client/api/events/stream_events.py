@@ -6,16 +6,18 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error_body import ErrorBody
+from ...models.stream_events_response_200_type_0 import StreamEventsResponse200Type0
+from ...models.stream_events_response_200_type_1 import StreamEventsResponse200Type1
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
-    last_event_id: int | None | Unset = UNSET,
+    last_event_id: int | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(last_event_id, Unset):
-        headers["Last-Event-ID"] = last_event_id
+        headers["Last-Event-ID"] = str(last_event_id)
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -26,9 +28,28 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ErrorBody | str | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorBody | StreamEventsResponse200Type0 | StreamEventsResponse200Type1 | None:
     if response.status_code == 200:
-        response_200 = response.text
+
+        def _parse_response_200(data: object) -> StreamEventsResponse200Type0 | StreamEventsResponse200Type1:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_type_0 = StreamEventsResponse200Type0.from_dict(data)
+
+                return response_200_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = StreamEventsResponse200Type1.from_dict(data)
+
+            return response_200_type_1
+
+        response_200 = _parse_response_200(response.text)
+
         return response_200
 
     if response.status_code == 400:
@@ -52,7 +73,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[ErrorBody | str]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorBody | StreamEventsResponse200Type0 | StreamEventsResponse200Type1]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -64,19 +87,19 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-    last_event_id: int | None | Unset = UNSET,
-) -> Response[ErrorBody | str]:
+    last_event_id: int | Unset = UNSET,
+) -> Response[ErrorBody | StreamEventsResponse200Type0 | StreamEventsResponse200Type1]:
     """`GET /api/v1/events`
 
     Args:
-        last_event_id (int | None | Unset):
+        last_event_id (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | str]
+        Response[ErrorBody | StreamEventsResponse200Type0 | StreamEventsResponse200Type1]
     """
 
     kwargs = _get_kwargs(
@@ -93,19 +116,19 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-    last_event_id: int | None | Unset = UNSET,
-) -> ErrorBody | str | None:
+    last_event_id: int | Unset = UNSET,
+) -> ErrorBody | StreamEventsResponse200Type0 | StreamEventsResponse200Type1 | None:
     """`GET /api/v1/events`
 
     Args:
-        last_event_id (int | None | Unset):
+        last_event_id (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | str
+        ErrorBody | StreamEventsResponse200Type0 | StreamEventsResponse200Type1
     """
 
     return sync_detailed(
@@ -117,19 +140,19 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-    last_event_id: int | None | Unset = UNSET,
-) -> Response[ErrorBody | str]:
+    last_event_id: int | Unset = UNSET,
+) -> Response[ErrorBody | StreamEventsResponse200Type0 | StreamEventsResponse200Type1]:
     """`GET /api/v1/events`
 
     Args:
-        last_event_id (int | None | Unset):
+        last_event_id (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ErrorBody | str]
+        Response[ErrorBody | StreamEventsResponse200Type0 | StreamEventsResponse200Type1]
     """
 
     kwargs = _get_kwargs(
@@ -144,19 +167,19 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-    last_event_id: int | None | Unset = UNSET,
-) -> ErrorBody | str | None:
+    last_event_id: int | Unset = UNSET,
+) -> ErrorBody | StreamEventsResponse200Type0 | StreamEventsResponse200Type1 | None:
     """`GET /api/v1/events`
 
     Args:
-        last_event_id (int | None | Unset):
+        last_event_id (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ErrorBody | str
+        ErrorBody | StreamEventsResponse200Type0 | StreamEventsResponse200Type1
     """
 
     return (

@@ -5,7 +5,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.canned_response_request import CannedResponseRequest
+from ...models.canned_response_request_type_0 import CannedResponseRequestType0
+from ...models.canned_response_request_type_1 import CannedResponseRequestType1
 from ...models.canned_response_view import CannedResponseView
 from ...models.error_body import ErrorBody
 from ...types import Response
@@ -13,7 +14,7 @@ from ...types import Response
 
 def _get_kwargs(
     *,
-    body: CannedResponseRequest,
+    body: CannedResponseRequestType0 | CannedResponseRequestType1,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -22,7 +23,10 @@ def _get_kwargs(
         "url": "/api/v1/canned-responses",
     }
 
-    _kwargs["json"] = body.to_dict()
+    if isinstance(body, CannedResponseRequestType0):
+        _kwargs["json"] = body.to_dict()
+    else:
+        _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -93,13 +97,13 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-    body: CannedResponseRequest,
+    body: CannedResponseRequestType0 | CannedResponseRequestType1,
 ) -> Response[CannedResponseView | ErrorBody]:
     """`POST /api/v1/canned-responses` (admins).
 
     Args:
-        body (CannedResponseRequest): Body of `POST /api/v1/canned-responses` and `PUT
-            /api/v1/canned-responses/{id}`: exactly
+        body (CannedResponseRequestType0 | CannedResponseRequestType1): Body of `POST
+            /api/v1/canned-responses` and `PUT /api/v1/canned-responses/{id}`: exactly
             one of `template` and `body`.
 
     Raises:
@@ -124,13 +128,13 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-    body: CannedResponseRequest,
+    body: CannedResponseRequestType0 | CannedResponseRequestType1,
 ) -> CannedResponseView | ErrorBody | None:
     """`POST /api/v1/canned-responses` (admins).
 
     Args:
-        body (CannedResponseRequest): Body of `POST /api/v1/canned-responses` and `PUT
-            /api/v1/canned-responses/{id}`: exactly
+        body (CannedResponseRequestType0 | CannedResponseRequestType1): Body of `POST
+            /api/v1/canned-responses` and `PUT /api/v1/canned-responses/{id}`: exactly
             one of `template` and `body`.
 
     Raises:
@@ -150,13 +154,13 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-    body: CannedResponseRequest,
+    body: CannedResponseRequestType0 | CannedResponseRequestType1,
 ) -> Response[CannedResponseView | ErrorBody]:
     """`POST /api/v1/canned-responses` (admins).
 
     Args:
-        body (CannedResponseRequest): Body of `POST /api/v1/canned-responses` and `PUT
-            /api/v1/canned-responses/{id}`: exactly
+        body (CannedResponseRequestType0 | CannedResponseRequestType1): Body of `POST
+            /api/v1/canned-responses` and `PUT /api/v1/canned-responses/{id}`: exactly
             one of `template` and `body`.
 
     Raises:
@@ -179,13 +183,13 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-    body: CannedResponseRequest,
+    body: CannedResponseRequestType0 | CannedResponseRequestType1,
 ) -> CannedResponseView | ErrorBody | None:
     """`POST /api/v1/canned-responses` (admins).
 
     Args:
-        body (CannedResponseRequest): Body of `POST /api/v1/canned-responses` and `PUT
-            /api/v1/canned-responses/{id}`: exactly
+        body (CannedResponseRequestType0 | CannedResponseRequestType1): Body of `POST
+            /api/v1/canned-responses` and `PUT /api/v1/canned-responses/{id}`: exactly
             one of `template` and `body`.
 
     Raises:

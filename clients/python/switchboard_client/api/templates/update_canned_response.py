@@ -6,7 +6,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.canned_response_request import CannedResponseRequest
+from ...models.canned_response_request_type_0 import CannedResponseRequestType0
+from ...models.canned_response_request_type_1 import CannedResponseRequestType1
 from ...models.canned_response_view import CannedResponseView
 from ...models.error_body import ErrorBody
 from ...types import Response
@@ -15,7 +16,7 @@ from ...types import Response
 def _get_kwargs(
     id: int,
     *,
-    body: CannedResponseRequest,
+    body: CannedResponseRequestType0 | CannedResponseRequestType1,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -26,7 +27,10 @@ def _get_kwargs(
         ),
     }
 
-    _kwargs["json"] = body.to_dict()
+    if isinstance(body, CannedResponseRequestType0):
+        _kwargs["json"] = body.to_dict()
+    else:
+        _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -103,14 +107,14 @@ def sync_detailed(
     id: int,
     *,
     client: AuthenticatedClient,
-    body: CannedResponseRequest,
+    body: CannedResponseRequestType0 | CannedResponseRequestType1,
 ) -> Response[CannedResponseView | ErrorBody]:
     """`PUT /api/v1/canned-responses/{id}` (admins): replaces shortcut, title and content.
 
     Args:
         id (int):
-        body (CannedResponseRequest): Body of `POST /api/v1/canned-responses` and `PUT
-            /api/v1/canned-responses/{id}`: exactly
+        body (CannedResponseRequestType0 | CannedResponseRequestType1): Body of `POST
+            /api/v1/canned-responses` and `PUT /api/v1/canned-responses/{id}`: exactly
             one of `template` and `body`.
 
     Raises:
@@ -137,14 +141,14 @@ def sync(
     id: int,
     *,
     client: AuthenticatedClient,
-    body: CannedResponseRequest,
+    body: CannedResponseRequestType0 | CannedResponseRequestType1,
 ) -> CannedResponseView | ErrorBody | None:
     """`PUT /api/v1/canned-responses/{id}` (admins): replaces shortcut, title and content.
 
     Args:
         id (int):
-        body (CannedResponseRequest): Body of `POST /api/v1/canned-responses` and `PUT
-            /api/v1/canned-responses/{id}`: exactly
+        body (CannedResponseRequestType0 | CannedResponseRequestType1): Body of `POST
+            /api/v1/canned-responses` and `PUT /api/v1/canned-responses/{id}`: exactly
             one of `template` and `body`.
 
     Raises:
@@ -166,14 +170,14 @@ async def asyncio_detailed(
     id: int,
     *,
     client: AuthenticatedClient,
-    body: CannedResponseRequest,
+    body: CannedResponseRequestType0 | CannedResponseRequestType1,
 ) -> Response[CannedResponseView | ErrorBody]:
     """`PUT /api/v1/canned-responses/{id}` (admins): replaces shortcut, title and content.
 
     Args:
         id (int):
-        body (CannedResponseRequest): Body of `POST /api/v1/canned-responses` and `PUT
-            /api/v1/canned-responses/{id}`: exactly
+        body (CannedResponseRequestType0 | CannedResponseRequestType1): Body of `POST
+            /api/v1/canned-responses` and `PUT /api/v1/canned-responses/{id}`: exactly
             one of `template` and `body`.
 
     Raises:
@@ -198,14 +202,14 @@ async def asyncio(
     id: int,
     *,
     client: AuthenticatedClient,
-    body: CannedResponseRequest,
+    body: CannedResponseRequestType0 | CannedResponseRequestType1,
 ) -> CannedResponseView | ErrorBody | None:
     """`PUT /api/v1/canned-responses/{id}` (admins): replaces shortcut, title and content.
 
     Args:
         id (int):
-        body (CannedResponseRequest): Body of `POST /api/v1/canned-responses` and `PUT
-            /api/v1/canned-responses/{id}`: exactly
+        body (CannedResponseRequestType0 | CannedResponseRequestType1): Body of `POST
+            /api/v1/canned-responses` and `PUT /api/v1/canned-responses/{id}`: exactly
             one of `template` and `body`.
 
     Raises:

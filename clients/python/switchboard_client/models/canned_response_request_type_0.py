@@ -6,32 +6,43 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="ChannelPlanWhatsappTemplateType0")
+T = TypeVar("T", bound="CannedResponseRequestType0")
 
 
 @_attrs_define
-class ChannelPlanWhatsappTemplateType0:
-    """WhatsApp: the approved template to send (its parameters are minijinja too). Required
-    on WhatsApp, where a campaign is always outside the 24-hour window.
-
+class CannedResponseRequestType0:
+    """
+    Attributes:
+        template (Any):
     """
 
+    template: Any
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        template = self.template
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "template": template,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        channel_plan_whatsapp_template_type_0 = cls()
+        template = d.pop("template")
 
-        channel_plan_whatsapp_template_type_0.additional_properties = d
-        return channel_plan_whatsapp_template_type_0
+        canned_response_request_type_0 = cls(
+            template=template,
+        )
+
+        canned_response_request_type_0.additional_properties = d
+        return canned_response_request_type_0
 
     @property
     def additional_keys(self) -> list[str]:
