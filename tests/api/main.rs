@@ -21,6 +21,7 @@ mod cut_proxy;
 mod discord;
 mod dispatch;
 mod email;
+mod event_payloads;
 mod event_stream;
 mod event_webhooks;
 mod fake_discord;
