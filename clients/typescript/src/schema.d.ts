@@ -997,7 +997,328 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "automation.webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `automation.webhook` to a subscribed URL
+         * @description Sent to every active subscription (`POST /api/v1/webhooks`) that selects `automation.webhook` or `*`, for events that happen after it was created. `Content-Type: application/json`, `User-Agent: Switchboard-Webhooks/<version>`. Verify the signature over the raw body before parsing it.
+         */
+        post: operations["automation_webhook_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "campaign.finished": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `campaign.finished` to a subscribed URL
+         * @description Sent to every active subscription (`POST /api/v1/webhooks`) that selects `campaign.finished` or `*`, for events that happen after it was created. `Content-Type: application/json`, `User-Agent: Switchboard-Webhooks/<version>`. Verify the signature over the raw body before parsing it.
+         */
+        post: operations["campaign_finished_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "campaign.progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `campaign.progress` to a subscribed URL
+         * @description Sent to every active subscription (`POST /api/v1/webhooks`) that selects `campaign.progress` or `*`, for events that happen after it was created. `Content-Type: application/json`, `User-Agent: Switchboard-Webhooks/<version>`. Verify the signature over the raw body before parsing it.
+         */
+        post: operations["campaign_progress_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "campaign.started": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `campaign.started` to a subscribed URL
+         * @description Sent to every active subscription (`POST /api/v1/webhooks`) that selects `campaign.started` or `*`, for events that happen after it was created. `Content-Type: application/json`, `User-Agent: Switchboard-Webhooks/<version>`. Verify the signature over the raw body before parsing it.
+         */
+        post: operations["campaign_started_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "contact.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `contact.created` to a subscribed URL
+         * @description Sent to every active subscription (`POST /api/v1/webhooks`) that selects `contact.created` or `*`, for events that happen after it was created. `Content-Type: application/json`, `User-Agent: Switchboard-Webhooks/<version>`. Verify the signature over the raw body before parsing it.
+         */
+        post: operations["contact_created_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "contact.unsubscribed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `contact.unsubscribed` to a subscribed URL
+         * @description Sent to every active subscription (`POST /api/v1/webhooks`) that selects `contact.unsubscribed` or `*`, for events that happen after it was created. `Content-Type: application/json`, `User-Agent: Switchboard-Webhooks/<version>`. Verify the signature over the raw body before parsing it.
+         */
+        post: operations["contact_unsubscribed_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "contact.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `contact.updated` to a subscribed URL
+         * @description Sent to every active subscription (`POST /api/v1/webhooks`) that selects `contact.updated` or `*`, for events that happen after it was created. `Content-Type: application/json`, `User-Agent: Switchboard-Webhooks/<version>`. Verify the signature over the raw body before parsing it.
+         */
+        post: operations["contact_updated_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "conversation.assigned": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `conversation.assigned` to a subscribed URL
+         * @description Sent to every active subscription (`POST /api/v1/webhooks`) that selects `conversation.assigned` or `*`, for events that happen after it was created. `Content-Type: application/json`, `User-Agent: Switchboard-Webhooks/<version>`. Verify the signature over the raw body before parsing it.
+         */
+        post: operations["conversation_assigned_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "conversation.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `conversation.created` to a subscribed URL
+         * @description Sent to every active subscription (`POST /api/v1/webhooks`) that selects `conversation.created` or `*`, for events that happen after it was created. `Content-Type: application/json`, `User-Agent: Switchboard-Webhooks/<version>`. Verify the signature over the raw body before parsing it.
+         */
+        post: operations["conversation_created_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "conversation.idle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `conversation.idle` to a subscribed URL
+         * @description Sent to every active subscription (`POST /api/v1/webhooks`) that selects `conversation.idle` or `*`, for events that happen after it was created. `Content-Type: application/json`, `User-Agent: Switchboard-Webhooks/<version>`. Verify the signature over the raw body before parsing it.
+         */
+        post: operations["conversation_idle_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "conversation.status_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `conversation.status_changed` to a subscribed URL
+         * @description Sent to every active subscription (`POST /api/v1/webhooks`) that selects `conversation.status_changed` or `*`, for events that happen after it was created. `Content-Type: application/json`, `User-Agent: Switchboard-Webhooks/<version>`. Verify the signature over the raw body before parsing it.
+         */
+        post: operations["conversation_status_changed_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "conversation.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `conversation.updated` to a subscribed URL
+         * @description Sent to every active subscription (`POST /api/v1/webhooks`) that selects `conversation.updated` or `*`, for events that happen after it was created. `Content-Type: application/json`, `User-Agent: Switchboard-Webhooks/<version>`. Verify the signature over the raw body before parsing it.
+         */
+        post: operations["conversation_updated_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "message.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `message.created` to a subscribed URL
+         * @description Sent to every active subscription (`POST /api/v1/webhooks`) that selects `message.created` or `*`, for events that happen after it was created. `Content-Type: application/json`, `User-Agent: Switchboard-Webhooks/<version>`. Verify the signature over the raw body before parsing it.
+         */
+        post: operations["message_created_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "message.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `message.updated` to a subscribed URL
+         * @description Sent to every active subscription (`POST /api/v1/webhooks`) that selects `message.updated` or `*`, for events that happen after it was created. `Content-Type: application/json`, `User-Agent: Switchboard-Webhooks/<version>`. Verify the signature over the raw body before parsing it.
+         */
+        post: operations["message_updated_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "rule.failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `rule.failed` to a subscribed URL
+         * @description Sent to every active subscription (`POST /api/v1/webhooks`) that selects `rule.failed` or `*`, for events that happen after it was created. `Content-Type: application/json`, `User-Agent: Switchboard-Webhooks/<version>`. Verify the signature over the raw body before parsing it.
+         */
+        post: operations["rule_failed_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "sla.breached": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `sla.breached` to a subscribed URL
+         * @description Sent to every active subscription (`POST /api/v1/webhooks`) that selects `sla.breached` or `*`, for events that happen after it was created. `Content-Type: application/json`, `User-Agent: Switchboard-Webhooks/<version>`. Verify the signature over the raw body before parsing it.
+         */
+        post: operations["sla_breached_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /** @description One thing a rule does. Written as a one-key table: `{ add_label = "vip" }`. */
@@ -1089,6 +1410,11 @@ export interface components {
             team_id?: null | components["schemas"]["TeamId"];
         };
         /**
+         * @description Why a conversation changed hands without an assignment.
+         * @enum {string}
+         */
+        AssignmentReason: "taken" | "agent went offline";
+        /**
          * @description File metadata attached to a message. Files the channel keeps (`file_id`) are downloaded
          *     through `GET /api/v1/messages/{id}/attachments/{index}`.
          */
@@ -1112,8 +1438,117 @@ export interface components {
         };
         /** @enum {string} */
         AuthorType: "contact" | "agent" | "bot" | "system";
+        /** @description The conversation an `automation.webhook` event is about. */
+        AutomationWebhookConversation: {
+            /** @description The name of its channel. */
+            channel: string;
+            /** @description Its contact. */
+            contact_id: components["schemas"]["ContactId"];
+            /** @description The conversation. */
+            id: components["schemas"]["ConversationId"];
+            /** @description Its labels, sorted. */
+            labels: string[];
+            /** @description Its priority. */
+            priority: components["schemas"]["Priority"];
+            /** @description Its status. */
+            status: components["schemas"]["ConversationStatus"];
+        };
+        /** @description `data` of `automation.webhook`: a rule's `webhook` action, for event-webhook subscribers. */
+        AutomationWebhookData: {
+            /** @description The conversation as it was when the rule started. */
+            conversation: components["schemas"]["AutomationWebhookConversation"];
+            /** @description The name the action gave (`{ webhook = "<name>" }`). */
+            name: string;
+            /** @description The name of the rule. */
+            rule: string;
+        };
+        /** @description A `automation.webhook` event, as the event stream sends it; `data` is a `AutomationWebhookData`. */
+        AutomationWebhookEvent: {
+            /** @description Always `null` for this kind. */
+            agent_id: null;
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["AutomationWebhookData"];
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "automation.webhook";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
+        /** @description The body of a `automation.webhook` event webhook delivery: the event as the stream sends it (`AutomationWebhookEvent`) plus `delivery_id`, which retries and replays keep. */
+        AutomationWebhookPayload: {
+            /** @description Always `null` for this kind. */
+            agent_id: null;
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["AutomationWebhookData"];
+            delivery_id: components["schemas"]["WebhookDeliveryId"];
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "automation.webhook";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
         /** @enum {string} */
         Availability: "online" | "busy" | "offline";
+        /** @description `data` of `campaign.finished`: nothing is left to send. */
+        CampaignFinishedData: {
+            /** @description The campaign. */
+            campaign: components["schemas"]["CampaignId"];
+            /** @description The final funnel totals over all channels. */
+            funnel: components["schemas"]["FunnelCounts"];
+        };
+        /** @description A `campaign.finished` event, as the event stream sends it; `data` is a `CampaignFinishedData`. */
+        CampaignFinishedEvent: {
+            /** @description Always `null` for this kind. */
+            agent_id: null;
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            /** @description Always `null` for this kind. */
+            conversation_id: null;
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["CampaignFinishedData"];
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "campaign.finished";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
+        /** @description The body of a `campaign.finished` event webhook delivery: the event as the stream sends it (`CampaignFinishedEvent`) plus `delivery_id`, which retries and replays keep. */
+        CampaignFinishedPayload: {
+            /** @description Always `null` for this kind. */
+            agent_id: null;
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            /** @description Always `null` for this kind. */
+            conversation_id: null;
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["CampaignFinishedData"];
+            delivery_id: components["schemas"]["WebhookDeliveryId"];
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "campaign.finished";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
         /**
          * Format: int64
          * @description A marketing campaign.
@@ -1122,6 +1557,123 @@ export interface components {
         /** @description Campaigns, newest first (without funnels). */
         CampaignList: {
             items: components["schemas"]["CampaignSummary"][];
+        };
+        /**
+         * @description `data` of `campaign.progress`: a campaign changed state (`state`), reported its funnel while
+         *     running (`state: running` and `funnel`), or had its in-doubt sends released
+         *     (`resent_in_doubt`).
+         */
+        CampaignProgressData: {
+            /** @description The campaign. */
+            campaign: components["schemas"]["CampaignId"];
+            /** @description With `state: running`: the funnel totals over all channels. */
+            funnel?: components["schemas"]["FunnelCounts"];
+            /**
+             * Format: int64
+             * @description How many in-doubt sends were queued again.
+             */
+            resent_in_doubt?: number;
+            /** @description The state it is in now. */
+            state?: components["schemas"]["CampaignState"];
+        };
+        /** @description A `campaign.progress` event, as the event stream sends it; `data` is a `CampaignProgressData`. */
+        CampaignProgressEvent: {
+            /** @description Always `null` for this kind. */
+            agent_id: null;
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            /** @description Always `null` for this kind. */
+            conversation_id: null;
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["CampaignProgressData"];
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "campaign.progress";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
+        /** @description The body of a `campaign.progress` event webhook delivery: the event as the stream sends it (`CampaignProgressEvent`) plus `delivery_id`, which retries and replays keep. */
+        CampaignProgressPayload: {
+            /** @description Always `null` for this kind. */
+            agent_id: null;
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            /** @description Always `null` for this kind. */
+            conversation_id: null;
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["CampaignProgressData"];
+            delivery_id: components["schemas"]["WebhookDeliveryId"];
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "campaign.progress";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
+        /** @description A campaign a customer's reply was linked to. */
+        CampaignReplyLink: {
+            /** @description The campaign answered. */
+            campaign: components["schemas"]["CampaignId"];
+            /** @description The label added to the conversation: `campaign:<campaign name>`. */
+            label: string;
+        };
+        /** @description `data` of `campaign.started`: the worker planned a campaign's audience and began sending. */
+        CampaignStartedData: {
+            /** @description The campaign. */
+            campaign: components["schemas"]["CampaignId"];
+            /** @description Its name. */
+            name: string;
+            /**
+             * Format: int64
+             * @description How many contacts the audience holds.
+             */
+            targeted: number;
+        };
+        /** @description A `campaign.started` event, as the event stream sends it; `data` is a `CampaignStartedData`. */
+        CampaignStartedEvent: {
+            /** @description Always `null` for this kind. */
+            agent_id: null;
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            /** @description Always `null` for this kind. */
+            conversation_id: null;
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["CampaignStartedData"];
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "campaign.started";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
+        /** @description The body of a `campaign.started` event webhook delivery: the event as the stream sends it (`CampaignStartedEvent`) plus `delivery_id`, which retries and replays keep. */
+        CampaignStartedPayload: {
+            /** @description Always `null` for this kind. */
+            agent_id: null;
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            /** @description Always `null` for this kind. */
+            conversation_id: null;
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["CampaignStartedData"];
+            delivery_id: components["schemas"]["WebhookDeliveryId"];
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "campaign.started";
+            /** @description Always `null` for this kind. */
+            message_id: null;
         };
         /** @enum {string} */
         CampaignState: "draft" | "scheduled" | "running" | "paused" | "finished" | "cancelled";
@@ -1329,6 +1881,59 @@ export interface components {
             source: string;
         };
         /**
+         * @description `data` of `contact.created`: `channel` when a first message created the contact, `source`
+         *     when the API or an import did.
+         */
+        ContactCreatedData: {
+            /** @description The name of the channel whose message created the contact. */
+            channel?: string;
+            /** @description `api` (`POST /api/v1/contacts`) or `import` (a CSV import, API or CLI). */
+            source?: components["schemas"]["ContactCreatedSource"];
+        };
+        /** @description A `contact.created` event, as the event stream sends it; `data` is a `ContactCreatedData`. */
+        ContactCreatedEvent: {
+            /** @description Always `null` for this kind. */
+            agent_id: null;
+            contact_id: components["schemas"]["ContactId"];
+            /** @description Always `null` for this kind. */
+            conversation_id: null;
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["ContactCreatedData"];
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "contact.created";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
+        /** @description The body of a `contact.created` event webhook delivery: the event as the stream sends it (`ContactCreatedEvent`) plus `delivery_id`, which retries and replays keep. */
+        ContactCreatedPayload: {
+            /** @description Always `null` for this kind. */
+            agent_id: null;
+            contact_id: components["schemas"]["ContactId"];
+            /** @description Always `null` for this kind. */
+            conversation_id: null;
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["ContactCreatedData"];
+            delivery_id: components["schemas"]["WebhookDeliveryId"];
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "contact.created";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
+        /**
+         * @description What created a contact, besides a message.
+         * @enum {string}
+         */
+        ContactCreatedSource: "api" | "import";
+        /**
          * Format: int64
          * @description A contact (a customer, across all their channels).
          */
@@ -1338,6 +1943,107 @@ export interface components {
             items: components["schemas"]["ContactView"][];
             next_cursor?: string | null;
         };
+        /**
+         * @description `data` of `contact.unsubscribed`: a contact withdrew marketing consent for the first time
+         *     on a channel kind (a repeated opt-out logs nothing).
+         */
+        ContactUnsubscribedData: {
+            /** @description The campaign the opt-out answers (the link's, or the last one sent to the contact); `null` when none. */
+            campaign: null | components["schemas"]["CampaignId"];
+            /** @description The channel kind consent was withdrawn for (`email`, `telegram`, `webhook`, …). */
+            channel: string;
+            /** @description `unsubscribe` (the link in a campaign message) or `keyword` (a reply such as STOP). */
+            source: components["schemas"]["UnsubscribeSource"];
+        };
+        /** @description A `contact.unsubscribed` event, as the event stream sends it; `data` is a `ContactUnsubscribedData`. */
+        ContactUnsubscribedEvent: {
+            /** @description Always `null` for this kind. */
+            agent_id: null;
+            contact_id: components["schemas"]["ContactId"];
+            /** @description Always `null` for this kind. */
+            conversation_id: null;
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["ContactUnsubscribedData"];
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "contact.unsubscribed";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
+        /** @description The body of a `contact.unsubscribed` event webhook delivery: the event as the stream sends it (`ContactUnsubscribedEvent`) plus `delivery_id`, which retries and replays keep. */
+        ContactUnsubscribedPayload: {
+            /** @description Always `null` for this kind. */
+            agent_id: null;
+            contact_id: components["schemas"]["ContactId"];
+            /** @description Always `null` for this kind. */
+            conversation_id: null;
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["ContactUnsubscribedData"];
+            delivery_id: components["schemas"]["WebhookDeliveryId"];
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "contact.unsubscribed";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
+        /**
+         * @description `data` of `contact.updated`: empty after `PATCH /api/v1/contacts/{id}`; `source` after a
+         *     CSV import matched the contact.
+         */
+        ContactUpdatedData: {
+            /** @description `import` when a CSV import row matched the contact. */
+            source?: components["schemas"]["ContactUpdatedSource"];
+        };
+        /** @description A `contact.updated` event, as the event stream sends it; `data` is a `ContactUpdatedData`. */
+        ContactUpdatedEvent: {
+            /** @description Always `null` for this kind. */
+            agent_id: null;
+            contact_id: components["schemas"]["ContactId"];
+            /** @description Always `null` for this kind. */
+            conversation_id: null;
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["ContactUpdatedData"];
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "contact.updated";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
+        /** @description The body of a `contact.updated` event webhook delivery: the event as the stream sends it (`ContactUpdatedEvent`) plus `delivery_id`, which retries and replays keep. */
+        ContactUpdatedPayload: {
+            /** @description Always `null` for this kind. */
+            agent_id: null;
+            contact_id: components["schemas"]["ContactId"];
+            /** @description Always `null` for this kind. */
+            conversation_id: null;
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["ContactUpdatedData"];
+            delivery_id: components["schemas"]["WebhookDeliveryId"];
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "contact.updated";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
+        /**
+         * @description What updated a contact, besides the API.
+         * @enum {string}
+         */
+        ContactUpdatedSource: "import";
         /** @description A contact with every identity. */
         ContactView: {
             attributes: Record<string, never>;
@@ -1351,6 +2057,105 @@ export interface components {
             tags: string[];
             /** Format: date-time */
             updated_at: string;
+        };
+        /**
+         * @description `data` of `conversation.assigned`: the assignee or the team changed. An agent or a rule
+         *     assigned it (no `reason` or `policy`), an agent took it from the queue (`reason: taken`),
+         *     the router gave it out (`policy`), or its agent went offline (`reason: agent went offline`).
+         */
+        ConversationAssignedData: {
+            /** @description The assignment before. */
+            from: components["schemas"]["ConversationAssignedSide"];
+            /** @description The routing policy under which the router picked the agent (never `manual`). */
+            policy?: components["schemas"]["RoutingPolicy"];
+            /** @description Why, when an agent took it or was taken out of rotation. */
+            reason?: components["schemas"]["AssignmentReason"];
+            /** @description The assignment now. */
+            to: components["schemas"]["ConversationAssignedSide"];
+        };
+        /** @description A `conversation.assigned` event, as the event stream sends it; `data` is a `ConversationAssignedData`. */
+        ConversationAssignedEvent: {
+            agent_id: null | components["schemas"]["AgentId"];
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["ConversationAssignedData"];
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "conversation.assigned";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
+        /** @description The body of a `conversation.assigned` event webhook delivery: the event as the stream sends it (`ConversationAssignedEvent`) plus `delivery_id`, which retries and replays keep. */
+        ConversationAssignedPayload: {
+            agent_id: null | components["schemas"]["AgentId"];
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["ConversationAssignedData"];
+            delivery_id: components["schemas"]["WebhookDeliveryId"];
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "conversation.assigned";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
+        /** @description One side of an assignment change. */
+        ConversationAssignedSide: {
+            /** @description The assigned agent; `null` for nobody. */
+            agent_id: null | components["schemas"]["AgentId"];
+            /** @description The team; `null` for none. */
+            team_id: null | components["schemas"]["TeamId"];
+        };
+        /** @description `data` of `conversation.created`: a customer's first message opened a conversation. */
+        ConversationCreatedData: {
+            /** @description The name of the channel the message came in on. */
+            channel: string;
+        };
+        /** @description A `conversation.created` event, as the event stream sends it; `data` is a `ConversationCreatedData`. */
+        ConversationCreatedEvent: {
+            /** @description Always `null` for this kind. */
+            agent_id: null;
+            contact_id: components["schemas"]["ContactId"];
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["ConversationCreatedData"];
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "conversation.created";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
+        /** @description The body of a `conversation.created` event webhook delivery: the event as the stream sends it (`ConversationCreatedEvent`) plus `delivery_id`, which retries and replays keep. */
+        ConversationCreatedPayload: {
+            /** @description Always `null` for this kind. */
+            agent_id: null;
+            contact_id: components["schemas"]["ContactId"];
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["ConversationCreatedData"];
+            delivery_id: components["schemas"]["WebhookDeliveryId"];
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "conversation.created";
+            /** @description Always `null` for this kind. */
+            message_id: null;
         };
         /**
          * @description One conversation as `GET /api/v1/conversations/{id}` answers it: the conversation and
@@ -1388,6 +2193,62 @@ export interface components {
          * @description A conversation; also shown to customers as its ticket number.
          */
         ConversationId: number;
+        /**
+         * @description `data` of `conversation.idle`: nothing happened in the conversation for a rule's
+         *     `idle_for`.
+         */
+        ConversationIdleData: {
+            /**
+             * Format: int64
+             * @description The rule's `idle_for`, in milliseconds.
+             */
+            idle_ms: number;
+            /**
+             * Format: date-time
+             * @description The conversation's last activity.
+             */
+            last_activity_at: string;
+            /** @description The name of the rule whose idle timer fired. */
+            rule: string;
+        };
+        /** @description A `conversation.idle` event, as the event stream sends it; `data` is a `ConversationIdleData`. */
+        ConversationIdleEvent: {
+            /** @description Always `null` for this kind. */
+            agent_id: null;
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["ConversationIdleData"];
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "conversation.idle";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
+        /** @description The body of a `conversation.idle` event webhook delivery: the event as the stream sends it (`ConversationIdleEvent`) plus `delivery_id`, which retries and replays keep. */
+        ConversationIdlePayload: {
+            /** @description Always `null` for this kind. */
+            agent_id: null;
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["ConversationIdleData"];
+            delivery_id: components["schemas"]["WebhookDeliveryId"];
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "conversation.idle";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
         /** @description A page of conversations. */
         ConversationPage: {
             items: components["schemas"]["ConversationView"][];
@@ -1401,6 +2262,100 @@ export interface components {
         };
         /** @enum {string} */
         ConversationStatus: "open" | "pending" | "snoozed" | "resolved";
+        /** @description `data` of `conversation.status_changed`. */
+        ConversationStatusChangedData: {
+            /** @description The status before. */
+            from: components["schemas"]["ConversationStatus"];
+            /** @description Present when no one set it: a customer's message reopened a snoozed or resolved conversation. */
+            reason?: components["schemas"]["StatusChangeReason"];
+            /** @description The status now. */
+            to: components["schemas"]["ConversationStatus"];
+        };
+        /** @description A `conversation.status_changed` event, as the event stream sends it; `data` is a `ConversationStatusChangedData`. */
+        ConversationStatusChangedEvent: {
+            agent_id: null | components["schemas"]["AgentId"];
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["ConversationStatusChangedData"];
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "conversation.status_changed";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
+        /** @description The body of a `conversation.status_changed` event webhook delivery: the event as the stream sends it (`ConversationStatusChangedEvent`) plus `delivery_id`, which retries and replays keep. */
+        ConversationStatusChangedPayload: {
+            agent_id: null | components["schemas"]["AgentId"];
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["ConversationStatusChangedData"];
+            delivery_id: components["schemas"]["WebhookDeliveryId"];
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "conversation.status_changed";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
+        /**
+         * @description `data` of `conversation.updated`: either labels or priority were changed (`labels` and
+         *     `priority`, both as they are now), or a customer's reply was linked to the campaign it
+         *     answers (`campaign_reply`).
+         */
+        ConversationUpdatedData: {
+            /** @description The campaigns this reply answers, each with the label it added. */
+            campaign_reply?: components["schemas"]["CampaignReplyLink"][];
+            /** @description With `priority`: every label of the conversation now, sorted. */
+            labels?: string[];
+            /** @description With `labels`: the priority now. */
+            priority?: components["schemas"]["Priority"];
+        };
+        /** @description A `conversation.updated` event, as the event stream sends it; `data` is a `ConversationUpdatedData`. */
+        ConversationUpdatedEvent: {
+            agent_id: null | components["schemas"]["AgentId"];
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["ConversationUpdatedData"];
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "conversation.updated";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
+        /** @description The body of a `conversation.updated` event webhook delivery: the event as the stream sends it (`ConversationUpdatedEvent`) plus `delivery_id`, which retries and replays keep. */
+        ConversationUpdatedPayload: {
+            agent_id: null | components["schemas"]["AgentId"];
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["ConversationUpdatedData"];
+            delivery_id: components["schemas"]["WebhookDeliveryId"];
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "conversation.updated";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
         /** @description A conversation. */
         ConversationView: {
             assignee_id?: null | components["schemas"]["AgentId"];
@@ -1554,6 +2509,8 @@ export interface components {
             /** @description A sentence for people. */
             message: string;
         };
+        /** @description An event of the event log, as the event stream sends it in `data:`; `kind` tells which. */
+        Event: components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["ConversationCreatedEvent"] | components["schemas"]["ConversationAssignedEvent"] | components["schemas"]["ConversationStatusChangedEvent"] | components["schemas"]["ConversationUpdatedEvent"] | components["schemas"]["ContactCreatedEvent"] | components["schemas"]["ContactUpdatedEvent"] | components["schemas"]["ConversationIdleEvent"] | components["schemas"]["SlaBreachedEvent"] | components["schemas"]["AutomationWebhookEvent"] | components["schemas"]["RuleFailedEvent"] | components["schemas"]["CampaignStartedEvent"] | components["schemas"]["CampaignProgressEvent"] | components["schemas"]["CampaignFinishedEvent"] | components["schemas"]["ContactUnsubscribedEvent"];
         /**
          * Format: int64
          * @description An entry of the event log.
@@ -1735,6 +2692,47 @@ export interface components {
             /** @description Import nothing when any row is rejected. */
             strict?: boolean;
         };
+        /** @description `data` of `message.created`: a message, private note or activity line was added. */
+        MessageCreatedData: {
+            /** @description The name of the conversation's channel (`[[channels]] name`). */
+            channel: string;
+            /** @description `in` from the customer; `out` for replies, notes and activity lines. */
+            direction: components["schemas"]["Direction"];
+            /** @description `message` (to or from the customer), `note` (private) or `activity` (a recorded change). */
+            kind: components["schemas"]["MessageKind"];
+        };
+        /** @description A `message.created` event, as the event stream sends it; `data` is a `MessageCreatedData`. */
+        MessageCreatedEvent: {
+            agent_id: null | components["schemas"]["AgentId"];
+            contact_id: null | components["schemas"]["ContactId"];
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["MessageCreatedData"];
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "message.created";
+            message_id: components["schemas"]["MessageId"];
+        };
+        /** @description The body of a `message.created` event webhook delivery: the event as the stream sends it (`MessageCreatedEvent`) plus `delivery_id`, which retries and replays keep. */
+        MessageCreatedPayload: {
+            agent_id: null | components["schemas"]["AgentId"];
+            contact_id: null | components["schemas"]["ContactId"];
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["MessageCreatedData"];
+            delivery_id: components["schemas"]["WebhookDeliveryId"];
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "message.created";
+            message_id: components["schemas"]["MessageId"];
+        };
         /**
          * Format: int64
          * @description A message, note or activity in a conversation.
@@ -1746,6 +2744,57 @@ export interface components {
         MessagePage: {
             items: components["schemas"]["MessageView"][];
             next_cursor?: string | null;
+        };
+        /**
+         * @description `data` of `message.updated`: either the customer edited an inbound message (`edited`), or
+         *     the delivery status of an outbound message changed (`delivery_status` and `error`).
+         */
+        MessageUpdatedData: {
+            /** @description The new delivery status: `sent`, `delivered`, `read`, `failed` or `dead`; `queued` again after a retry. */
+            delivery_status?: components["schemas"]["DeliveryStatus"];
+            /**
+             * @description Present (always `true`) when the customer changed the text; the old text is kept as a revision.
+             * @enum {boolean}
+             */
+            edited?: true;
+            /** @description With `delivery_status`: why the delivery failed, or `null`. */
+            error?: string | null;
+        };
+        /** @description A `message.updated` event, as the event stream sends it; `data` is a `MessageUpdatedData`. */
+        MessageUpdatedEvent: {
+            /** @description Always `null` for this kind. */
+            agent_id: null;
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["MessageUpdatedData"];
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "message.updated";
+            message_id: components["schemas"]["MessageId"];
+        };
+        /** @description The body of a `message.updated` event webhook delivery: the event as the stream sends it (`MessageUpdatedEvent`) plus `delivery_id`, which retries and replays keep. */
+        MessageUpdatedPayload: {
+            /** @description Always `null` for this kind. */
+            agent_id: null;
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["MessageUpdatedData"];
+            delivery_id: components["schemas"]["WebhookDeliveryId"];
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "message.updated";
+            message_id: components["schemas"]["MessageId"];
         };
         /** @description A message, note or activity. */
         MessageView: {
@@ -1902,6 +2951,51 @@ export interface components {
         Role: "admin" | "agent" | "marketer";
         /** @enum {string} */
         RoutingPolicy: "round_robin" | "least_loaded" | "sticky" | "manual";
+        /** @description `data` of `rule.failed`: a rule's actions failed and nothing of them was applied. */
+        RuleFailedData: {
+            /** @description Why it failed. */
+            error: string;
+            /** @description The name of the rule. */
+            rule: string;
+        };
+        /** @description A `rule.failed` event, as the event stream sends it; `data` is a `RuleFailedData`. */
+        RuleFailedEvent: {
+            /** @description Always `null` for this kind. */
+            agent_id: null;
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["RuleFailedData"];
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "rule.failed";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
+        /** @description The body of a `rule.failed` event webhook delivery: the event as the stream sends it (`RuleFailedEvent`) plus `delivery_id`, which retries and replays keep. */
+        RuleFailedPayload: {
+            /** @description Always `null` for this kind. */
+            agent_id: null;
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["RuleFailedData"];
+            delivery_id: components["schemas"]["WebhookDeliveryId"];
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "rule.failed";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
         /**
          * Format: int64
          * @description An automation rule created through the API.
@@ -2008,6 +3102,59 @@ export interface components {
         SetConsentsRequest: {
             items: components["schemas"]["ConsentRequest"][];
         };
+        /** @description `data` of `sla.breached`: a target of the conversation's SLA policy was missed. */
+        SlaBreachedData: {
+            /**
+             * Format: date-time
+             * @description When the target was due.
+             */
+            due_at: string;
+            /** @description The name of the SLA policy (`[[sla]] name`). */
+            policy: string;
+            /**
+             * @description The target missed.
+             * @enum {string}
+             */
+            target: "first_response" | "next_response" | "resolution";
+        };
+        /** @description A `sla.breached` event, as the event stream sends it; `data` is a `SlaBreachedData`. */
+        SlaBreachedEvent: {
+            /** @description Always `null` for this kind. */
+            agent_id: null;
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["SlaBreachedData"];
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "sla.breached";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
+        /** @description The body of a `sla.breached` event webhook delivery: the event as the stream sends it (`SlaBreachedEvent`) plus `delivery_id`, which retries and replays keep. */
+        SlaBreachedPayload: {
+            /** @description Always `null` for this kind. */
+            agent_id: null;
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["SlaBreachedData"];
+            delivery_id: components["schemas"]["WebhookDeliveryId"];
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "sla.breached";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
         /**
          * @description Where a conversation stands against its SLA.
          * @enum {string}
@@ -2039,6 +3186,11 @@ export interface components {
              */
             at?: string | null;
         };
+        /**
+         * @description Why a conversation's status changed by itself.
+         * @enum {string}
+         */
+        StatusChangeReason: "inbound message";
         /** @description Body of a status change. */
         StatusRequest: {
             /**
@@ -2192,6 +3344,11 @@ export interface components {
          * @enum {string}
          */
         Trigger: "message.received" | "conversation.created" | "conversation.resolved" | "conversation.idle" | "sla.breached";
+        /**
+         * @description How a contact opted out.
+         * @enum {string}
+         */
+        UnsubscribeSource: "unsubscribe" | "keyword";
         /** @description Body of `PATCH /api/v1/agents/{id}`. */
         UpdateAgentRequest: {
             availability?: null | components["schemas"]["Availability"];
@@ -7824,6 +8981,1062 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
+            };
+        };
+    };
+    automation_webhook_webhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's kind, as `kind` in the body. */
+                "X-Switchboard-Event": "automation.webhook";
+                /** @description The delivery id, as `delivery_id` in the body. Retries and replays of a delivery carry the same one: deduplicate on it. */
+                "X-Switchboard-Delivery": number;
+                /** @description When this attempt was signed, in Unix seconds; part of the signed text. Refuse timestamps more than a few minutes from your clock (Switchboard's own verifier allows 300 s) so a captured request cannot be replayed. */
+                "X-Switchboard-Timestamp": number;
+                /** @description `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`: the subscription's secret keys an HMAC-SHA256 over the `X-Switchboard-Timestamp` value, a dot and the raw body bytes, in lowercase hex. Compare in constant time. */
+                "X-Switchboard-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The event as the event stream sends it, plus the delivery id. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AutomationWebhookPayload"];
+            };
+        };
+        responses: {
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            408: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered; the body of the answer is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            "5XX": {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status (a redirect, which is not followed, or another 4xx) fails the delivery at once, without retries; `POST /api/v1/webhooks/deliveries/{id}/replay` sends it again. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    campaign_finished_webhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's kind, as `kind` in the body. */
+                "X-Switchboard-Event": "campaign.finished";
+                /** @description The delivery id, as `delivery_id` in the body. Retries and replays of a delivery carry the same one: deduplicate on it. */
+                "X-Switchboard-Delivery": number;
+                /** @description When this attempt was signed, in Unix seconds; part of the signed text. Refuse timestamps more than a few minutes from your clock (Switchboard's own verifier allows 300 s) so a captured request cannot be replayed. */
+                "X-Switchboard-Timestamp": number;
+                /** @description `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`: the subscription's secret keys an HMAC-SHA256 over the `X-Switchboard-Timestamp` value, a dot and the raw body bytes, in lowercase hex. Compare in constant time. */
+                "X-Switchboard-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The event as the event stream sends it, plus the delivery id. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignFinishedPayload"];
+            };
+        };
+        responses: {
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            408: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered; the body of the answer is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            "5XX": {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status (a redirect, which is not followed, or another 4xx) fails the delivery at once, without retries; `POST /api/v1/webhooks/deliveries/{id}/replay` sends it again. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    campaign_progress_webhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's kind, as `kind` in the body. */
+                "X-Switchboard-Event": "campaign.progress";
+                /** @description The delivery id, as `delivery_id` in the body. Retries and replays of a delivery carry the same one: deduplicate on it. */
+                "X-Switchboard-Delivery": number;
+                /** @description When this attempt was signed, in Unix seconds; part of the signed text. Refuse timestamps more than a few minutes from your clock (Switchboard's own verifier allows 300 s) so a captured request cannot be replayed. */
+                "X-Switchboard-Timestamp": number;
+                /** @description `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`: the subscription's secret keys an HMAC-SHA256 over the `X-Switchboard-Timestamp` value, a dot and the raw body bytes, in lowercase hex. Compare in constant time. */
+                "X-Switchboard-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The event as the event stream sends it, plus the delivery id. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignProgressPayload"];
+            };
+        };
+        responses: {
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            408: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered; the body of the answer is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            "5XX": {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status (a redirect, which is not followed, or another 4xx) fails the delivery at once, without retries; `POST /api/v1/webhooks/deliveries/{id}/replay` sends it again. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    campaign_started_webhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's kind, as `kind` in the body. */
+                "X-Switchboard-Event": "campaign.started";
+                /** @description The delivery id, as `delivery_id` in the body. Retries and replays of a delivery carry the same one: deduplicate on it. */
+                "X-Switchboard-Delivery": number;
+                /** @description When this attempt was signed, in Unix seconds; part of the signed text. Refuse timestamps more than a few minutes from your clock (Switchboard's own verifier allows 300 s) so a captured request cannot be replayed. */
+                "X-Switchboard-Timestamp": number;
+                /** @description `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`: the subscription's secret keys an HMAC-SHA256 over the `X-Switchboard-Timestamp` value, a dot and the raw body bytes, in lowercase hex. Compare in constant time. */
+                "X-Switchboard-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The event as the event stream sends it, plus the delivery id. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignStartedPayload"];
+            };
+        };
+        responses: {
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            408: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered; the body of the answer is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            "5XX": {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status (a redirect, which is not followed, or another 4xx) fails the delivery at once, without retries; `POST /api/v1/webhooks/deliveries/{id}/replay` sends it again. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    contact_created_webhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's kind, as `kind` in the body. */
+                "X-Switchboard-Event": "contact.created";
+                /** @description The delivery id, as `delivery_id` in the body. Retries and replays of a delivery carry the same one: deduplicate on it. */
+                "X-Switchboard-Delivery": number;
+                /** @description When this attempt was signed, in Unix seconds; part of the signed text. Refuse timestamps more than a few minutes from your clock (Switchboard's own verifier allows 300 s) so a captured request cannot be replayed. */
+                "X-Switchboard-Timestamp": number;
+                /** @description `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`: the subscription's secret keys an HMAC-SHA256 over the `X-Switchboard-Timestamp` value, a dot and the raw body bytes, in lowercase hex. Compare in constant time. */
+                "X-Switchboard-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The event as the event stream sends it, plus the delivery id. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactCreatedPayload"];
+            };
+        };
+        responses: {
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            408: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered; the body of the answer is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            "5XX": {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status (a redirect, which is not followed, or another 4xx) fails the delivery at once, without retries; `POST /api/v1/webhooks/deliveries/{id}/replay` sends it again. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    contact_unsubscribed_webhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's kind, as `kind` in the body. */
+                "X-Switchboard-Event": "contact.unsubscribed";
+                /** @description The delivery id, as `delivery_id` in the body. Retries and replays of a delivery carry the same one: deduplicate on it. */
+                "X-Switchboard-Delivery": number;
+                /** @description When this attempt was signed, in Unix seconds; part of the signed text. Refuse timestamps more than a few minutes from your clock (Switchboard's own verifier allows 300 s) so a captured request cannot be replayed. */
+                "X-Switchboard-Timestamp": number;
+                /** @description `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`: the subscription's secret keys an HMAC-SHA256 over the `X-Switchboard-Timestamp` value, a dot and the raw body bytes, in lowercase hex. Compare in constant time. */
+                "X-Switchboard-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The event as the event stream sends it, plus the delivery id. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactUnsubscribedPayload"];
+            };
+        };
+        responses: {
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            408: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered; the body of the answer is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            "5XX": {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status (a redirect, which is not followed, or another 4xx) fails the delivery at once, without retries; `POST /api/v1/webhooks/deliveries/{id}/replay` sends it again. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    contact_updated_webhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's kind, as `kind` in the body. */
+                "X-Switchboard-Event": "contact.updated";
+                /** @description The delivery id, as `delivery_id` in the body. Retries and replays of a delivery carry the same one: deduplicate on it. */
+                "X-Switchboard-Delivery": number;
+                /** @description When this attempt was signed, in Unix seconds; part of the signed text. Refuse timestamps more than a few minutes from your clock (Switchboard's own verifier allows 300 s) so a captured request cannot be replayed. */
+                "X-Switchboard-Timestamp": number;
+                /** @description `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`: the subscription's secret keys an HMAC-SHA256 over the `X-Switchboard-Timestamp` value, a dot and the raw body bytes, in lowercase hex. Compare in constant time. */
+                "X-Switchboard-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The event as the event stream sends it, plus the delivery id. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactUpdatedPayload"];
+            };
+        };
+        responses: {
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            408: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered; the body of the answer is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            "5XX": {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status (a redirect, which is not followed, or another 4xx) fails the delivery at once, without retries; `POST /api/v1/webhooks/deliveries/{id}/replay` sends it again. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    conversation_assigned_webhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's kind, as `kind` in the body. */
+                "X-Switchboard-Event": "conversation.assigned";
+                /** @description The delivery id, as `delivery_id` in the body. Retries and replays of a delivery carry the same one: deduplicate on it. */
+                "X-Switchboard-Delivery": number;
+                /** @description When this attempt was signed, in Unix seconds; part of the signed text. Refuse timestamps more than a few minutes from your clock (Switchboard's own verifier allows 300 s) so a captured request cannot be replayed. */
+                "X-Switchboard-Timestamp": number;
+                /** @description `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`: the subscription's secret keys an HMAC-SHA256 over the `X-Switchboard-Timestamp` value, a dot and the raw body bytes, in lowercase hex. Compare in constant time. */
+                "X-Switchboard-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The event as the event stream sends it, plus the delivery id. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConversationAssignedPayload"];
+            };
+        };
+        responses: {
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            408: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered; the body of the answer is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            "5XX": {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status (a redirect, which is not followed, or another 4xx) fails the delivery at once, without retries; `POST /api/v1/webhooks/deliveries/{id}/replay` sends it again. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    conversation_created_webhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's kind, as `kind` in the body. */
+                "X-Switchboard-Event": "conversation.created";
+                /** @description The delivery id, as `delivery_id` in the body. Retries and replays of a delivery carry the same one: deduplicate on it. */
+                "X-Switchboard-Delivery": number;
+                /** @description When this attempt was signed, in Unix seconds; part of the signed text. Refuse timestamps more than a few minutes from your clock (Switchboard's own verifier allows 300 s) so a captured request cannot be replayed. */
+                "X-Switchboard-Timestamp": number;
+                /** @description `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`: the subscription's secret keys an HMAC-SHA256 over the `X-Switchboard-Timestamp` value, a dot and the raw body bytes, in lowercase hex. Compare in constant time. */
+                "X-Switchboard-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The event as the event stream sends it, plus the delivery id. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConversationCreatedPayload"];
+            };
+        };
+        responses: {
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            408: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered; the body of the answer is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            "5XX": {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status (a redirect, which is not followed, or another 4xx) fails the delivery at once, without retries; `POST /api/v1/webhooks/deliveries/{id}/replay` sends it again. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    conversation_idle_webhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's kind, as `kind` in the body. */
+                "X-Switchboard-Event": "conversation.idle";
+                /** @description The delivery id, as `delivery_id` in the body. Retries and replays of a delivery carry the same one: deduplicate on it. */
+                "X-Switchboard-Delivery": number;
+                /** @description When this attempt was signed, in Unix seconds; part of the signed text. Refuse timestamps more than a few minutes from your clock (Switchboard's own verifier allows 300 s) so a captured request cannot be replayed. */
+                "X-Switchboard-Timestamp": number;
+                /** @description `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`: the subscription's secret keys an HMAC-SHA256 over the `X-Switchboard-Timestamp` value, a dot and the raw body bytes, in lowercase hex. Compare in constant time. */
+                "X-Switchboard-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The event as the event stream sends it, plus the delivery id. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConversationIdlePayload"];
+            };
+        };
+        responses: {
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            408: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered; the body of the answer is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            "5XX": {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status (a redirect, which is not followed, or another 4xx) fails the delivery at once, without retries; `POST /api/v1/webhooks/deliveries/{id}/replay` sends it again. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    conversation_status_changed_webhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's kind, as `kind` in the body. */
+                "X-Switchboard-Event": "conversation.status_changed";
+                /** @description The delivery id, as `delivery_id` in the body. Retries and replays of a delivery carry the same one: deduplicate on it. */
+                "X-Switchboard-Delivery": number;
+                /** @description When this attempt was signed, in Unix seconds; part of the signed text. Refuse timestamps more than a few minutes from your clock (Switchboard's own verifier allows 300 s) so a captured request cannot be replayed. */
+                "X-Switchboard-Timestamp": number;
+                /** @description `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`: the subscription's secret keys an HMAC-SHA256 over the `X-Switchboard-Timestamp` value, a dot and the raw body bytes, in lowercase hex. Compare in constant time. */
+                "X-Switchboard-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The event as the event stream sends it, plus the delivery id. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConversationStatusChangedPayload"];
+            };
+        };
+        responses: {
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            408: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered; the body of the answer is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            "5XX": {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status (a redirect, which is not followed, or another 4xx) fails the delivery at once, without retries; `POST /api/v1/webhooks/deliveries/{id}/replay` sends it again. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    conversation_updated_webhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's kind, as `kind` in the body. */
+                "X-Switchboard-Event": "conversation.updated";
+                /** @description The delivery id, as `delivery_id` in the body. Retries and replays of a delivery carry the same one: deduplicate on it. */
+                "X-Switchboard-Delivery": number;
+                /** @description When this attempt was signed, in Unix seconds; part of the signed text. Refuse timestamps more than a few minutes from your clock (Switchboard's own verifier allows 300 s) so a captured request cannot be replayed. */
+                "X-Switchboard-Timestamp": number;
+                /** @description `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`: the subscription's secret keys an HMAC-SHA256 over the `X-Switchboard-Timestamp` value, a dot and the raw body bytes, in lowercase hex. Compare in constant time. */
+                "X-Switchboard-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The event as the event stream sends it, plus the delivery id. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConversationUpdatedPayload"];
+            };
+        };
+        responses: {
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            408: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered; the body of the answer is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            "5XX": {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status (a redirect, which is not followed, or another 4xx) fails the delivery at once, without retries; `POST /api/v1/webhooks/deliveries/{id}/replay` sends it again. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    message_created_webhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's kind, as `kind` in the body. */
+                "X-Switchboard-Event": "message.created";
+                /** @description The delivery id, as `delivery_id` in the body. Retries and replays of a delivery carry the same one: deduplicate on it. */
+                "X-Switchboard-Delivery": number;
+                /** @description When this attempt was signed, in Unix seconds; part of the signed text. Refuse timestamps more than a few minutes from your clock (Switchboard's own verifier allows 300 s) so a captured request cannot be replayed. */
+                "X-Switchboard-Timestamp": number;
+                /** @description `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`: the subscription's secret keys an HMAC-SHA256 over the `X-Switchboard-Timestamp` value, a dot and the raw body bytes, in lowercase hex. Compare in constant time. */
+                "X-Switchboard-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The event as the event stream sends it, plus the delivery id. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageCreatedPayload"];
+            };
+        };
+        responses: {
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            408: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered; the body of the answer is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            "5XX": {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status (a redirect, which is not followed, or another 4xx) fails the delivery at once, without retries; `POST /api/v1/webhooks/deliveries/{id}/replay` sends it again. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    message_updated_webhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's kind, as `kind` in the body. */
+                "X-Switchboard-Event": "message.updated";
+                /** @description The delivery id, as `delivery_id` in the body. Retries and replays of a delivery carry the same one: deduplicate on it. */
+                "X-Switchboard-Delivery": number;
+                /** @description When this attempt was signed, in Unix seconds; part of the signed text. Refuse timestamps more than a few minutes from your clock (Switchboard's own verifier allows 300 s) so a captured request cannot be replayed. */
+                "X-Switchboard-Timestamp": number;
+                /** @description `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`: the subscription's secret keys an HMAC-SHA256 over the `X-Switchboard-Timestamp` value, a dot and the raw body bytes, in lowercase hex. Compare in constant time. */
+                "X-Switchboard-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The event as the event stream sends it, plus the delivery id. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageUpdatedPayload"];
+            };
+        };
+        responses: {
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            408: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered; the body of the answer is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            "5XX": {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status (a redirect, which is not followed, or another 4xx) fails the delivery at once, without retries; `POST /api/v1/webhooks/deliveries/{id}/replay` sends it again. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    rule_failed_webhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's kind, as `kind` in the body. */
+                "X-Switchboard-Event": "rule.failed";
+                /** @description The delivery id, as `delivery_id` in the body. Retries and replays of a delivery carry the same one: deduplicate on it. */
+                "X-Switchboard-Delivery": number;
+                /** @description When this attempt was signed, in Unix seconds; part of the signed text. Refuse timestamps more than a few minutes from your clock (Switchboard's own verifier allows 300 s) so a captured request cannot be replayed. */
+                "X-Switchboard-Timestamp": number;
+                /** @description `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`: the subscription's secret keys an HMAC-SHA256 over the `X-Switchboard-Timestamp` value, a dot and the raw body bytes, in lowercase hex. Compare in constant time. */
+                "X-Switchboard-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The event as the event stream sends it, plus the delivery id. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleFailedPayload"];
+            };
+        };
+        responses: {
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            408: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered; the body of the answer is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            "5XX": {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status (a redirect, which is not followed, or another 4xx) fails the delivery at once, without retries; `POST /api/v1/webhooks/deliveries/{id}/replay` sends it again. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    sla_breached_webhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's kind, as `kind` in the body. */
+                "X-Switchboard-Event": "sla.breached";
+                /** @description The delivery id, as `delivery_id` in the body. Retries and replays of a delivery carry the same one: deduplicate on it. */
+                "X-Switchboard-Delivery": number;
+                /** @description When this attempt was signed, in Unix seconds; part of the signed text. Refuse timestamps more than a few minutes from your clock (Switchboard's own verifier allows 300 s) so a captured request cannot be replayed. */
+                "X-Switchboard-Timestamp": number;
+                /** @description `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`: the subscription's secret keys an HMAC-SHA256 over the `X-Switchboard-Timestamp` value, a dot and the raw body bytes, in lowercase hex. Compare in constant time. */
+                "X-Switchboard-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The event as the event stream sends it, plus the delivery id. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SlaBreachedPayload"];
+            };
+        };
+        responses: {
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            408: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered; the body of the answer is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            "5XX": {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status (a redirect, which is not followed, or another 4xx) fails the delivery at once, without retries; `POST /api/v1/webhooks/deliveries/{id}/replay` sends it again. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -41,9 +41,9 @@ fn build() -> Value {
     name_union_variants(&mut document);
     require_exactly_one(&mut document);
     parameters_are_never_null(&mut document);
+    super::event_payloads::document_events(&mut document);
     describe_event_stream(&mut document);
     add_error_responses(&mut document);
-    super::event_payloads::document_events(&mut document);
     document
 }
 
@@ -326,7 +326,7 @@ fn variant_tag(variant: &Value, index: usize) -> String {
 }
 
 /// `add_label` → `AddLabel`, `message.created` → `MessageCreated`.
-fn pascal_case(text: &str) -> String {
+pub(super) fn pascal_case(text: &str) -> String {
     text.split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|word| !word.is_empty())
         .map(|word| {

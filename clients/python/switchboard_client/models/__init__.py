@@ -15,11 +15,34 @@ from .action_snooze_until_open import ActionSnoozeUntilOpen
 from .action_webhook import ActionWebhook
 from .agent_view import AgentView
 from .assign_request import AssignRequest
+from .assignment_reason import AssignmentReason
 from .attachment_view import AttachmentView
 from .attribute_test import AttributeTest
 from .author_type import AuthorType
+from .automation_webhook_conversation import AutomationWebhookConversation
+from .automation_webhook_data import AutomationWebhookData
+from .automation_webhook_event import AutomationWebhookEvent
+from .automation_webhook_event_kind import AutomationWebhookEventKind
+from .automation_webhook_payload import AutomationWebhookPayload
+from .automation_webhook_payload_kind import AutomationWebhookPayloadKind
 from .availability import Availability
+from .campaign_finished_data import CampaignFinishedData
+from .campaign_finished_event import CampaignFinishedEvent
+from .campaign_finished_event_kind import CampaignFinishedEventKind
+from .campaign_finished_payload import CampaignFinishedPayload
+from .campaign_finished_payload_kind import CampaignFinishedPayloadKind
 from .campaign_list import CampaignList
+from .campaign_progress_data import CampaignProgressData
+from .campaign_progress_event import CampaignProgressEvent
+from .campaign_progress_event_kind import CampaignProgressEventKind
+from .campaign_progress_payload import CampaignProgressPayload
+from .campaign_progress_payload_kind import CampaignProgressPayloadKind
+from .campaign_reply_link import CampaignReplyLink
+from .campaign_started_data import CampaignStartedData
+from .campaign_started_event import CampaignStartedEvent
+from .campaign_started_event_kind import CampaignStartedEventKind
+from .campaign_started_payload import CampaignStartedPayload
+from .campaign_started_payload_kind import CampaignStartedPayloadKind
 from .campaign_state import CampaignState
 from .campaign_summary import CampaignSummary
 from .campaign_view import CampaignView
@@ -49,13 +72,56 @@ from .condition_within_business_hours import ConditionWithinBusinessHours
 from .consent_list import ConsentList
 from .consent_request import ConsentRequest
 from .consent_view import ConsentView
+from .contact_created_data import ContactCreatedData
+from .contact_created_event import ContactCreatedEvent
+from .contact_created_event_kind import ContactCreatedEventKind
+from .contact_created_payload import ContactCreatedPayload
+from .contact_created_payload_kind import ContactCreatedPayloadKind
+from .contact_created_source import ContactCreatedSource
 from .contact_page import ContactPage
+from .contact_unsubscribed_data import ContactUnsubscribedData
+from .contact_unsubscribed_event import ContactUnsubscribedEvent
+from .contact_unsubscribed_event_kind import ContactUnsubscribedEventKind
+from .contact_unsubscribed_payload import ContactUnsubscribedPayload
+from .contact_unsubscribed_payload_kind import ContactUnsubscribedPayloadKind
+from .contact_updated_data import ContactUpdatedData
+from .contact_updated_event import ContactUpdatedEvent
+from .contact_updated_event_kind import ContactUpdatedEventKind
+from .contact_updated_payload import ContactUpdatedPayload
+from .contact_updated_payload_kind import ContactUpdatedPayloadKind
+from .contact_updated_source import ContactUpdatedSource
 from .contact_view import ContactView
 from .contact_view_attributes import ContactViewAttributes
+from .conversation_assigned_data import ConversationAssignedData
+from .conversation_assigned_event import ConversationAssignedEvent
+from .conversation_assigned_event_kind import ConversationAssignedEventKind
+from .conversation_assigned_payload import ConversationAssignedPayload
+from .conversation_assigned_payload_kind import ConversationAssignedPayloadKind
+from .conversation_assigned_side import ConversationAssignedSide
+from .conversation_created_data import ConversationCreatedData
+from .conversation_created_event import ConversationCreatedEvent
+from .conversation_created_event_kind import ConversationCreatedEventKind
+from .conversation_created_payload import ConversationCreatedPayload
+from .conversation_created_payload_kind import ConversationCreatedPayloadKind
 from .conversation_detail_view import ConversationDetailView
+from .conversation_idle_data import ConversationIdleData
+from .conversation_idle_event import ConversationIdleEvent
+from .conversation_idle_event_kind import ConversationIdleEventKind
+from .conversation_idle_payload import ConversationIdlePayload
+from .conversation_idle_payload_kind import ConversationIdlePayloadKind
 from .conversation_page import ConversationPage
 from .conversation_patch_request import ConversationPatchRequest
 from .conversation_status import ConversationStatus
+from .conversation_status_changed_data import ConversationStatusChangedData
+from .conversation_status_changed_event import ConversationStatusChangedEvent
+from .conversation_status_changed_event_kind import ConversationStatusChangedEventKind
+from .conversation_status_changed_payload import ConversationStatusChangedPayload
+from .conversation_status_changed_payload_kind import ConversationStatusChangedPayloadKind
+from .conversation_updated_data import ConversationUpdatedData
+from .conversation_updated_event import ConversationUpdatedEvent
+from .conversation_updated_event_kind import ConversationUpdatedEventKind
+from .conversation_updated_payload import ConversationUpdatedPayload
+from .conversation_updated_payload_kind import ConversationUpdatedPayloadKind
 from .conversation_view import ConversationView
 from .create_agent_request import CreateAgentRequest
 from .create_campaign_request_type_0 import CreateCampaignRequestType0
@@ -111,8 +177,18 @@ from .import_options_mapping import ImportOptionsMapping
 from .import_report import ImportReport
 from .import_request import ImportRequest
 from .import_request_mapping import ImportRequestMapping
+from .message_created_data import MessageCreatedData
+from .message_created_event import MessageCreatedEvent
+from .message_created_event_kind import MessageCreatedEventKind
+from .message_created_payload import MessageCreatedPayload
+from .message_created_payload_kind import MessageCreatedPayloadKind
 from .message_kind import MessageKind
 from .message_page import MessagePage
+from .message_updated_data import MessageUpdatedData
+from .message_updated_event import MessageUpdatedEvent
+from .message_updated_event_kind import MessageUpdatedEventKind
+from .message_updated_payload import MessageUpdatedPayload
+from .message_updated_payload_kind import MessageUpdatedPayloadKind
 from .message_view import MessageView
 from .note_request import NoteRequest
 from .password_view import PasswordView
@@ -132,6 +208,11 @@ from .reply_window_view import ReplyWindowView
 from .revision_view import RevisionView
 from .role import Role
 from .routing_policy import RoutingPolicy
+from .rule_failed_data import RuleFailedData
+from .rule_failed_event import RuleFailedEvent
+from .rule_failed_event_kind import RuleFailedEventKind
+from .rule_failed_payload import RuleFailedPayload
+from .rule_failed_payload_kind import RuleFailedPayloadKind
 from .rule_list import RuleList
 from .rule_request import RuleRequest
 from .rule_source import RuleSource
@@ -143,10 +224,17 @@ from .segment_preview_view import SegmentPreviewView
 from .segment_request import SegmentRequest
 from .segment_view import SegmentView
 from .set_consents_request import SetConsentsRequest
+from .sla_breached_data import SlaBreachedData
+from .sla_breached_data_target import SlaBreachedDataTarget
+from .sla_breached_event import SlaBreachedEvent
+from .sla_breached_event_kind import SlaBreachedEventKind
+from .sla_breached_payload import SlaBreachedPayload
+from .sla_breached_payload_kind import SlaBreachedPayloadKind
 from .sla_status import SlaStatus
 from .sla_view import SlaView
 from .sla_view_targets import SlaViewTargets
 from .start_request import StartRequest
+from .status_change_reason import StatusChangeReason
 from .status_request import StatusRequest
 from .stored_rule_view import StoredRuleView
 from .stream_events_response_200_type_0 import StreamEventsResponse200Type0
@@ -165,6 +253,7 @@ from .test_send_result import TestSendResult
 from .text_test_value import TextTestValue
 from .token_view import TokenView
 from .trigger import Trigger
+from .unsubscribe_source import UnsubscribeSource
 from .update_agent_request import UpdateAgentRequest
 from .update_contact_request import UpdateContactRequest
 from .update_contact_request_attributes_type_0 import UpdateContactRequestAttributesType0
@@ -192,12 +281,35 @@ __all__ = (
     "ActionSnoozeUntilOpen",
     "ActionWebhook",
     "AgentView",
+    "AssignmentReason",
     "AssignRequest",
     "AttachmentView",
     "AttributeTest",
     "AuthorType",
+    "AutomationWebhookConversation",
+    "AutomationWebhookData",
+    "AutomationWebhookEvent",
+    "AutomationWebhookEventKind",
+    "AutomationWebhookPayload",
+    "AutomationWebhookPayloadKind",
     "Availability",
+    "CampaignFinishedData",
+    "CampaignFinishedEvent",
+    "CampaignFinishedEventKind",
+    "CampaignFinishedPayload",
+    "CampaignFinishedPayloadKind",
     "CampaignList",
+    "CampaignProgressData",
+    "CampaignProgressEvent",
+    "CampaignProgressEventKind",
+    "CampaignProgressPayload",
+    "CampaignProgressPayloadKind",
+    "CampaignReplyLink",
+    "CampaignStartedData",
+    "CampaignStartedEvent",
+    "CampaignStartedEventKind",
+    "CampaignStartedPayload",
+    "CampaignStartedPayloadKind",
     "CampaignState",
     "CampaignSummary",
     "CampaignView",
@@ -227,13 +339,56 @@ __all__ = (
     "ConsentList",
     "ConsentRequest",
     "ConsentView",
+    "ContactCreatedData",
+    "ContactCreatedEvent",
+    "ContactCreatedEventKind",
+    "ContactCreatedPayload",
+    "ContactCreatedPayloadKind",
+    "ContactCreatedSource",
     "ContactPage",
+    "ContactUnsubscribedData",
+    "ContactUnsubscribedEvent",
+    "ContactUnsubscribedEventKind",
+    "ContactUnsubscribedPayload",
+    "ContactUnsubscribedPayloadKind",
+    "ContactUpdatedData",
+    "ContactUpdatedEvent",
+    "ContactUpdatedEventKind",
+    "ContactUpdatedPayload",
+    "ContactUpdatedPayloadKind",
+    "ContactUpdatedSource",
     "ContactView",
     "ContactViewAttributes",
+    "ConversationAssignedData",
+    "ConversationAssignedEvent",
+    "ConversationAssignedEventKind",
+    "ConversationAssignedPayload",
+    "ConversationAssignedPayloadKind",
+    "ConversationAssignedSide",
+    "ConversationCreatedData",
+    "ConversationCreatedEvent",
+    "ConversationCreatedEventKind",
+    "ConversationCreatedPayload",
+    "ConversationCreatedPayloadKind",
     "ConversationDetailView",
+    "ConversationIdleData",
+    "ConversationIdleEvent",
+    "ConversationIdleEventKind",
+    "ConversationIdlePayload",
+    "ConversationIdlePayloadKind",
     "ConversationPage",
     "ConversationPatchRequest",
     "ConversationStatus",
+    "ConversationStatusChangedData",
+    "ConversationStatusChangedEvent",
+    "ConversationStatusChangedEventKind",
+    "ConversationStatusChangedPayload",
+    "ConversationStatusChangedPayloadKind",
+    "ConversationUpdatedData",
+    "ConversationUpdatedEvent",
+    "ConversationUpdatedEventKind",
+    "ConversationUpdatedPayload",
+    "ConversationUpdatedPayloadKind",
     "ConversationView",
     "CreateAgentRequest",
     "CreateCampaignRequestType0",
@@ -289,8 +444,18 @@ __all__ = (
     "ImportReport",
     "ImportRequest",
     "ImportRequestMapping",
+    "MessageCreatedData",
+    "MessageCreatedEvent",
+    "MessageCreatedEventKind",
+    "MessageCreatedPayload",
+    "MessageCreatedPayloadKind",
     "MessageKind",
     "MessagePage",
+    "MessageUpdatedData",
+    "MessageUpdatedEvent",
+    "MessageUpdatedEventKind",
+    "MessageUpdatedPayload",
+    "MessageUpdatedPayloadKind",
     "MessageView",
     "NoteRequest",
     "PasswordView",
@@ -310,6 +475,11 @@ __all__ = (
     "RevisionView",
     "Role",
     "RoutingPolicy",
+    "RuleFailedData",
+    "RuleFailedEvent",
+    "RuleFailedEventKind",
+    "RuleFailedPayload",
+    "RuleFailedPayloadKind",
     "RuleList",
     "RuleRequest",
     "RuleSource",
@@ -321,10 +491,17 @@ __all__ = (
     "SegmentRequest",
     "SegmentView",
     "SetConsentsRequest",
+    "SlaBreachedData",
+    "SlaBreachedDataTarget",
+    "SlaBreachedEvent",
+    "SlaBreachedEventKind",
+    "SlaBreachedPayload",
+    "SlaBreachedPayloadKind",
     "SlaStatus",
     "SlaView",
     "SlaViewTargets",
     "StartRequest",
+    "StatusChangeReason",
     "StatusRequest",
     "StoredRuleView",
     "StreamEventsResponse200Type0",
@@ -343,6 +520,7 @@ __all__ = (
     "TextTestValue",
     "TokenView",
     "Trigger",
+    "UnsubscribeSource",
     "UpdateAgentRequest",
     "UpdateContactRequest",
     "UpdateContactRequestAttributesType0",

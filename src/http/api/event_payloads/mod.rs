@@ -1,8 +1,9 @@
 //! The events of the stream (`GET /api/v1/events`) and of event webhooks, documented in the
 //! OpenAPI document: per kind a `<Kind>Data` schema (what `data` holds, see [`data`]), a
 //! `<Kind>Event` schema (the event as the stream sends it) and a `<Kind>Payload` schema (as a
-//! webhook delivery posts it), the `Event` union of all kinds, the stream's pointer to it and
-//! the top-level `webhooks` (see [`webhooks`]). Only describes; changes no route.
+//! webhook delivery posts it), the `Event` union of all kinds (which the stream's schema, see
+//! `document::describe_event_stream`, names for each logged event) and the top-level
+//! `webhooks` (see [`webhooks`]). Only describes; changes no route.
 
 mod data;
 #[cfg(test)]
@@ -11,10 +12,9 @@ mod webhooks;
 
 use serde_json::{Map, Value, json};
 
+use super::document::pascal_case;
 use crate::domain::{EventKind, WebhookDeliveryId};
 
-/// The route of the event stream, whose response points at `Event`.
-const STREAM_PATH: &str = "/api/v1/events";
 /// The envelope schema utoipa writes from `EventView`; every `<Kind>Event` starts from it.
 const ENVELOPE: &str = "EventView";
 /// The union of all kinds.
@@ -53,7 +53,6 @@ pub fn document_events(document: &mut Value) {
         schemas.insert(kind.event(), event);
     }
     schemas.insert(UNION.into(), union(&kinds));
-    point_stream_at_union(document);
     document["webhooks"] = webhooks::webhooks(&kinds);
 }
 
@@ -229,35 +228,4 @@ fn union(kinds: &[Kind]) -> Value {
         "oneOf": variants,
         "discriminator": {"propertyName": "kind", "mapping": mapping},
     })
-}
-
-/// OpenAPI 3.1 cannot type the messages of a `text/event-stream` (3.2's `itemSchema` can), so
-/// the body stays a string and `x-event-schema` names the schema of each message's `data:`.
-fn point_stream_at_union(document: &mut Value) {
-    let content = &mut document["paths"][STREAM_PATH]["get"]["responses"]["200"]["content"];
-    let Some(stream) = content
-        .get_mut("text/event-stream")
-        .and_then(Value::as_object_mut)
-    else {
-        return;
-    };
-    stream.insert(
-        "schema".into(),
-        json!({
-            "type": "string",
-            "description": "Server-sent events. The `data:` of each logged event is an `Event` (`x-event-schema`); `event: presence` messages carry a `PresenceView`.",
-            "x-event-schema": reference(UNION),
-        }),
-    );
-}
-
-/// `message.created` → `MessageCreated`, `sla.breached` → `SlaBreached`.
-fn pascal_case(text: &str) -> String {
-    text.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .map(|word| {
-            let (first, rest) = word.split_at(1);
-            first.to_ascii_uppercase() + rest
-        })
-        .collect()
 }

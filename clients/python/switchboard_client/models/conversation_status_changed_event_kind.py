@@ -1,0 +1,8 @@
+from enum import StrEnum
+
+
+class ConversationStatusChangedEventKind(StrEnum):
+    CONVERSATION_STATUS_CHANGED = "conversation.status_changed"
+
+    def __str__(self) -> str:
+        return str(self.value)
