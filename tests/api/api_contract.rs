@@ -130,3 +130,20 @@ async fn a_deleted_objects_id_is_never_given_again() {
         assert_eq!(stale.status(), 404, "{collection}");
     }
 }
+
+#[tokio::test]
+async fn a_rule_with_an_unknown_key_is_refused() {
+    let app = TestApp::spawn().await;
+    let rule = json!({"name": "r", "on": "message.received", "actions": [{"add_label": "x"}],
+        "position": 1, "colour": "red"});
+    let response = app.post_json("/api/v1/rules", rule).await;
+    assert_eq!(response.status(), 400);
+    let error: Value = response.json().await.expect("json");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("colour")),
+        "{error}"
+    );
+    assert_eq!(app.get_json("/api/v1/rules").await["items"], json!([]));
+}

@@ -66,7 +66,7 @@ EXCLUSIONS = [
         operations=re.compile(r".*"),
         status=422,
         # 'channels[0].channel: no channel is named ""', 'template: there is no template named "x"'
-        message=re.compile(r'^[\w.\[\]]+: (no [a-z ]+ is named|there is no [a-z ]+ named) "'),
+        message=re.compile(r'^[\w.\[\]]+: (no [a-z ]+ is named|there is no [a-z ]+ named|no \[\[\w+\]\] [a-z ]+ named) "'),
         reason="Channels, templates and SLA policies are named in the configuration file; the "
         "schema can only say that a name is a string.",
     ),

@@ -47,11 +47,33 @@ pub struct StoredRuleView {
 }
 
 /// Body of a create or replace: the rule, and optionally where it goes among API rules.
-#[derive(Debug, Deserialize, ToSchema)]
+// `Serialize` is derived for the document's sake: utoipa reads `flatten` from serde's
+// attributes.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RuleRequest {
     #[serde(flatten)]
     pub rule: RuleSpec,
     pub position: Option<i64>,
+}
+
+/// Reads `position` and hands the other keys to [`RuleSpec`], which refuses unknown ones:
+/// `#[serde(flatten)]` would let any key through, since serde cannot deny unknown fields of a
+/// flattened struct.
+impl<'de> Deserialize<'de> for RuleRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut fields = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+        let position = match fields.remove("position") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(value) => Some(
+                serde_json::from_value::<i64>(value)
+                    .map_err(|err| D::Error::custom(format!("position: {err}")))?,
+            ),
+        };
+        let rule =
+            serde_json::from_value(serde_json::Value::Object(fields)).map_err(D::Error::custom)?;
+        Ok(Self { rule, position })
+    }
 }
 
 fn view(stored: StoredRule) -> ApiResult<StoredRuleView> {
