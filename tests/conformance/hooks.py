@@ -85,6 +85,17 @@ EXCLUSIONS = [
     ),
     Exclusion(
         code="ST202",
+        operations=re.compile(r"(POST|PUT) /api/v1/rules(/\{id\})?"),
+        status=422,
+        # "actions[0].snooze_for: must be longer than zero", "idle_for: must be longer than zero",
+        # "actions[1]: use snooze_for or snooze_until_open to snooze"
+        message=re.compile(r"^(actions\[\d+\](\.snooze_for)?: (must be longer than zero|use snooze_for)|idle_for: must be longer than zero)"),
+        reason="A span of zero (`0s`, `0m`) is a valid span but no time to wait, and a rule "
+        "snoozes with a span rather than `set_status = snoozed`; both depend on the value, "
+        "not the shape, and the server names the action.",
+    ),
+    Exclusion(
+        code="ST202",
         operations=re.compile(r"POST /api/v1/conversations/\{id\}/reply"),
         status=422,
         # "text: must not be empty", "text: give either text or a template, not both"

@@ -40,6 +40,7 @@ fn build() -> Value {
     close_tagged_unions(&mut document);
     name_union_variants(&mut document);
     require_exactly_one(&mut document);
+    require_non_blank(&mut document);
     parameters_are_never_null(&mut document);
     super::event_payloads::document_events(&mut document);
     describe_event_stream(&mut document);
@@ -170,6 +171,23 @@ fn close_tagged_unions(document: &mut Value) {
             if variant.get("type") == Some(&json!("object")) {
                 variant["additionalProperties"] = json!(false);
             }
+        }
+    }
+}
+
+/// Text the rule checker refuses when blank, in variants of the `Action` union whose one
+/// field is a plain string (utoipa takes no attributes there).
+const NON_BLANK: [(&str, &str); 3] = [
+    ("ActionAddLabel", "add_label"),
+    ("ActionRemoveLabel", "remove_label"),
+    ("ActionWebhook", "webhook"),
+];
+
+fn require_non_blank(document: &mut Value) {
+    for (schema, property) in NON_BLANK {
+        let field = &mut document["components"]["schemas"][schema]["properties"][property];
+        if field.is_object() {
+            field["pattern"] = json!(r"\S");
         }
     }
 }
@@ -523,6 +541,22 @@ mod tests {
                 document["components"]["schemas"].get(name).is_some(),
                 "{reference} is not defined"
             );
+        }
+    }
+
+    #[test]
+    fn listed_fields_exist_where_the_lists_name_them() {
+        let schemas = &document()["components"]["schemas"];
+        for (schema, property) in NON_BLANK {
+            assert_eq!(schemas[schema]["properties"][property]["pattern"], r"\S");
+        }
+        for (schema, fields) in EXACTLY_ONE_OF {
+            for field in fields {
+                assert!(
+                    schemas[schema]["properties"].get(field).is_some(),
+                    "{schema}.{field}"
+                );
+            }
         }
     }
 
