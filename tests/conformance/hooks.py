@@ -66,7 +66,8 @@ EXCLUSIONS = [
         operations=re.compile(r".*"),
         status=422,
         # 'channels[0].channel: no channel is named ""', 'template: there is no template named "x"'
-        message=re.compile(r'^[\w.\[\]]+: (no [a-z ]+ is named|there is no [a-z ]+ named|no \[\[\w+\]\] [a-z ]+ named) "'),
+        # 'actions[0].set_sla: no [[sla]] policy named ""', 'actions[0].reply: no template named ""'
+        message=re.compile(r'^[\w.\[\]]+: (there is )?no (\[\[\w+\]\] )?[a-z ]+? (is )?named "'),
         reason="Channels, templates and SLA policies are named in the configuration file; the "
         "schema can only say that a name is a string.",
     ),
