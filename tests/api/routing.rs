@@ -1226,7 +1226,9 @@ async fn taking_is_idempotent_for_the_holder_and_refused_when_resolved() {
             .expect("resolve");
         assert!(matches!(
             store.take_conversation(ids[2], taker).await,
-            Err(StoreError::Invalid(_))
+            Err(StoreError::Conflict {
+                constraint: switchboard::store::Conflict::ConversationResolved
+            })
         ));
         assert!(matches!(
             store
