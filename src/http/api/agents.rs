@@ -26,6 +26,15 @@ pub async fn list_agents(
     Ok(Json(agents.into_iter().map(AgentView::from).collect()))
 }
 
+/// A name that agents, teams and tokens must have: one line ([`single_line`]), not blank.
+fn required_name(name: &str) -> ApiResult<String> {
+    let name = single_line("name", name)?;
+    if name.is_empty() {
+        return Err(ApiError::Invalid("name: must not be empty".into()));
+    }
+    Ok(name)
+}
+
 /// Body of `POST /api/v1/agents`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -58,10 +67,7 @@ pub async fn create_agent(
     Json(request): Json<CreateAgentRequest>,
 ) -> ApiResult<(StatusCode, Json<AgentView>)> {
     // The name goes into the From header of every reply the agent writes.
-    let name = single_line("name", &request.name)?;
-    if name.is_empty() {
-        return Err(ApiError::Invalid("name: must not be empty".into()));
-    }
+    let name = required_name(&request.name)?;
     if !request.email.contains('@') {
         return Err(ApiError::Invalid("email: is not an email address".into()));
     }
@@ -117,13 +123,7 @@ pub async fn update_agent(
         ));
     }
     validate_capacity(request.capacity)?;
-    let name = request
-        .name
-        .map(|name| single_line("name", &name))
-        .transpose()?;
-    if name.as_deref() == Some("") {
-        return Err(ApiError::Invalid("name: must not be empty".into()));
-    }
+    let name = request.name.map(|name| required_name(&name)).transpose()?;
     let agent = state
         .store
         .update_agent(
@@ -175,10 +175,7 @@ pub async fn create_team(
     State(state): State<AppState>,
     Json(request): Json<CreateTeamRequest>,
 ) -> ApiResult<(StatusCode, Json<TeamView>)> {
-    let name = single_line("name", &request.name)?;
-    if name.is_empty() {
-        return Err(ApiError::Invalid("name: must not be empty".into()));
-    }
+    let name = required_name(&request.name)?;
     let team = state
         .store
         .create_team(&name, &request.members)
@@ -241,10 +238,7 @@ pub async fn create_token(
     State(state): State<AppState>,
     Json(request): Json<CreateTokenRequest>,
 ) -> ApiResult<(StatusCode, Json<CreatedTokenView>)> {
-    let name = single_line("name", &request.name)?;
-    if name.is_empty() {
-        return Err(ApiError::Invalid("name: must not be empty".into()));
-    }
+    let name = required_name(&request.name)?;
     let secret = crate::tokens::generate();
     let record = state
         .store
