@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::automation::{Automation, AutomationParts};
+use crate::cluster::Node;
 use crate::config::{ChannelConfig, Config, ConfigError, SqliteSynchronous};
 use crate::dispatch::{Connectors, Dispatcher};
 use crate::domain::Role;
@@ -21,7 +22,7 @@ use crate::event_webhooks::EventWebhooks;
 use crate::events::EventBus;
 use crate::http::{self, AppState};
 use crate::metrics::Metrics;
-use crate::pipeline::{Pipeline, PipelineParts};
+use crate::pipeline::{FencedInbox, Pipeline, PipelineParts};
 use crate::router::Router;
 use crate::store::{ConnectOptions, NewAgent, NewToken, Store};
 use crate::supervisor::supervise;
@@ -128,6 +129,8 @@ pub struct App {
     /// The campaign worker.
     pub campaigns: crate::campaigns::CampaignRunner,
     config: Config,
+    /// Wakes the reader that feeds the event bus from the log (PostgreSQL, several nodes).
+    event_feed: Option<Arc<Notify>>,
     /// The pipeline's writers; they stop last, after everything that feeds them.
     writers: TaskTracker,
     writers_shutdown: CancellationToken,
@@ -170,7 +173,18 @@ impl App {
                 crate::config::redact_url(&config.database.url)
             )
         })?;
-        let events = EventBus::new();
+        // With several nodes (PostgreSQL) every node's listeners are fed from the shared log.
+        let (events, event_feed) = if store.backend() == crate::store::Backend::Postgres {
+            let (bus, wake) = EventBus::fed_from_log();
+            (bus, Some(wake))
+        } else {
+            (EventBus::new(), None)
+        };
+        let node = Node::new(
+            store.clone(),
+            &config.cluster,
+            config.server.bind.to_string(),
+        );
         let metrics = Arc::new(Metrics::default());
         let writers = TaskTracker::new();
         let writers_shutdown = CancellationToken::new();
@@ -271,6 +285,7 @@ impl App {
                 config.server.trusted_proxies.clone(),
             )),
             stream_recheck: Duration::from_secs(config.server.stream_recheck_secs),
+            node,
         };
         Ok(Self {
             state,
@@ -280,6 +295,7 @@ impl App {
             automation,
             campaigns,
             config,
+            event_feed,
             writers,
             writers_shutdown,
         })
@@ -300,27 +316,39 @@ impl App {
     ) -> anyhow::Result<()> {
         let shutdown = self.state.shutdown.clone();
         let front = TaskTracker::new();
-        let inbox: Inbox = Arc::new(self.state.pipeline.clone());
+        let node = self.state.node.clone();
+        node.register()
+            .await
+            .context("registering this node in the database")?;
+        front.spawn(node.clone().run_heartbeat(shutdown.clone()));
+        if let Some(wake) = &self.event_feed {
+            let (store, events, wake, token) = (
+                self.state.store.clone(),
+                self.state.events.clone(),
+                wake.clone(),
+                shutdown.clone(),
+            );
+            front.spawn(self.supervised("event_feed", &shutdown, move || {
+                crate::cluster::event_feed::run(
+                    store.clone(),
+                    events.clone(),
+                    wake.clone(),
+                    token.clone(),
+                )
+            }));
+        }
         // Every worker task runs under the supervisor: one that stops before shutdown (an
         // error or a panic) is logged, counted and restarted, and the service goes on.
         for connector in self.state.connectors.values() {
-            let connector = connector.clone();
-            let inbox = inbox.clone();
-            let token = shutdown.clone();
-            let states = self.state.channel_states.clone();
             let worker = format!("listener:{}", connector.name());
-            front.spawn(self.supervised(worker, &shutdown, move || {
-                let listening = listen(
-                    connector.clone(),
-                    inbox.clone(),
-                    token.clone(),
-                    states.clone(),
-                );
-                async move {
-                    listening.await;
-                    Ok(())
-                }
-            }));
+            let listener = Listener {
+                connector: connector.clone(),
+                pipeline: self.state.pipeline.clone(),
+                states: self.state.channel_states.clone(),
+                node: node.clone(),
+                shutdown: shutdown.clone(),
+            };
+            front.spawn(self.supervised(worker, &shutdown, move || listener.clone().run()));
         }
         if workers.dispatcher {
             let dispatcher = self.dispatcher.clone();
@@ -336,18 +364,28 @@ impl App {
                 webhooks.clone().run(token.clone())
             }));
         }
+        // The router and the rule engine each run on one node at a time: the engine's
+        // cursor is one position in the log, and one router keeps assignment fair.
         if workers.router {
             let router = self.router.clone();
-            let token = shutdown.clone();
+            let (token, node) = (shutdown.clone(), node.clone());
             front.spawn(self.supervised("router", &shutdown, move || {
-                router.clone().run(token.clone())
+                let (router, token, node) = (router.clone(), token.clone(), node.clone());
+                async move {
+                    node.hold("router", token, |_, stop| router.clone().run(stop))
+                        .await
+                }
             }));
         }
         if workers.automation {
             let automation = self.automation.clone();
-            let token = shutdown.clone();
+            let (token, node) = (shutdown.clone(), node.clone());
             front.spawn(self.supervised("automation", &shutdown, move || {
-                automation.clone().run(token.clone())
+                let (automation, token, node) = (automation.clone(), token.clone(), node.clone());
+                async move {
+                    node.hold("automation", token, |_, stop| automation.clone().run(stop))
+                        .await
+                }
             }));
         }
         if workers.campaigns {
@@ -366,6 +404,13 @@ impl App {
                 Ok(())
             }
         }));
+        if node.is_shared() {
+            let relay_state = self.state.clone();
+            let token = shutdown.clone();
+            front.spawn(self.supervised("presence_relay", &shutdown, move || {
+                http::presence::run_relay(relay_state.clone(), token.clone())
+            }));
+        }
         let router = http::router(
             self.state.clone(),
             Duration::from_secs(self.config.server.request_timeout_secs),
@@ -424,6 +469,47 @@ impl App {
             shutdown.clone(),
             start,
         )
+    }
+}
+
+/// One channel's listener task.
+#[derive(Clone)]
+struct Listener {
+    connector: Arc<dyn Connector>,
+    pipeline: Pipeline,
+    states: Arc<crate::channel_state::ChannelStates>,
+    node: Node,
+    shutdown: CancellationToken,
+}
+
+impl Listener {
+    /// Listens until shutdown. A listener the provider allows once per account runs only
+    /// while this node holds the channel's lease, writing under its fence; the others stand
+    /// by to take over.
+    async fn run(self) -> anyhow::Result<()> {
+        use crate::channel_state::ListenerState;
+        if !self.connector.exclusive_listener() {
+            let inbox: Inbox = Arc::new(self.pipeline.clone());
+            listen(self.connector, inbox, self.shutdown, self.states).await;
+            return Ok(());
+        }
+        let name = self.connector.name().to_owned();
+        self.states.set(&name, ListenerState::Standby);
+        let lease = format!("listener:{name}");
+        self.node
+            .hold(&lease, self.shutdown.clone(), |fence, stop| {
+                let inbox: Inbox = Arc::new(FencedInbox::new(self.pipeline.clone(), fence));
+                let (connector, states) = (self.connector.clone(), self.states.clone());
+                let shutdown = self.shutdown.clone();
+                async move {
+                    listen(connector.clone(), inbox, stop, states.clone()).await;
+                    if !shutdown.is_cancelled() {
+                        states.set(connector.name(), ListenerState::Standby);
+                    }
+                    Ok(())
+                }
+            })
+            .await
     }
 }
 
@@ -495,14 +581,23 @@ pub async fn bootstrap_admin(store: &Store) -> anyhow::Result<Option<FirstAdmin>
         return Ok(None);
     }
     let email = "admin@localhost".to_owned();
-    let agent = store
+    let created = store
         .create_agent(&NewAgent {
             name: "Administrator".into(),
             email: email.clone(),
             role: Role::Admin,
             capacity: 20,
         })
-        .await?;
+        .await;
+    let agent = match created {
+        Ok(agent) => agent,
+        // Several nodes started on one fresh database: another one made the first admin and
+        // printed its sign-in.
+        Err(crate::store::StoreError::Conflict {
+            constraint: crate::store::Conflict::AgentEmail,
+        }) => return Ok(None),
+        Err(err) => return Err(err.into()),
+    };
     let token = crate::tokens::generate();
     store
         .create_token(&NewToken {

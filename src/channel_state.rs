@@ -1,5 +1,6 @@
 //! What each channel's listener is doing now (running, restarting after an error, webhook
-//! only) and its last error, for the admin pages. In memory: it describes this process.
+//! only, standby on another node) and its last error, for the admin pages. In memory: it
+//! describes this process.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -13,6 +14,8 @@ pub enum ListenerState {
     Running,
     /// The listener failed and waits to start again.
     Restarting,
+    /// Another node holds the channel's listener lease; this one waits to take over.
+    Standby,
     /// The channel has no listener: it receives through `POST /hooks/{channel}`.
     Webhook,
     /// Shut down.
@@ -25,6 +28,7 @@ impl ListenerState {
         match self {
             ListenerState::Running => "running",
             ListenerState::Restarting => "restarting",
+            ListenerState::Standby => "standby",
             ListenerState::Webhook => "webhook",
             ListenerState::Stopped => "stopped",
         }

@@ -24,6 +24,7 @@ pub mod bench;
 pub mod campaigns;
 pub mod channel_state;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod dispatch;
 pub mod domain;

@@ -19,6 +19,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::events::EventBus;
 use crate::metrics::Metrics;
+use crate::store::cluster::Fence;
 use crate::store::{Store, StoreError};
 
 /// Jobs waiting per writer before callers are pushed back.
@@ -26,7 +27,7 @@ const QUEUE_DEPTH: usize = 8192;
 
 type Reply = oneshot::Sender<Result<Vec<Receipt>, DeliverError>>;
 /// A job's share of a group commit: its receipt count, event count, checkpoint and reply.
-type Caller = (usize, usize, Option<Checkpoint>, Reply);
+type Caller = (usize, usize, Option<Checkpoint>, Option<Fence>, Reply);
 
 /// Why [`Pipeline::deliver`] stored nothing.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +46,8 @@ pub enum DeliverError {
 struct Job {
     events: Vec<InboundEvent>,
     checkpoint: Option<Checkpoint>,
+    /// The lease of the listener that read the events, when only one node may read them.
+    fence: Option<Fence>,
     reply: Reply,
 }
 
@@ -104,8 +107,23 @@ impl Pipeline {
     /// the service is shutting down.
     pub async fn deliver(
         &self,
+        events: Vec<InboundEvent>,
+        checkpoint: Option<Checkpoint>,
+    ) -> Result<Vec<Receipt>, DeliverError> {
+        self.deliver_fenced(events, checkpoint, None).await
+    }
+
+    /// [`Pipeline::deliver`] for a listener holding lease `fence`: nothing is stored once
+    /// another node has taken the lease over (`Refused`), so a paused former holder cannot
+    /// move the channel's checkpoint back.
+    ///
+    /// # Errors
+    /// As [`Pipeline::deliver`].
+    pub async fn deliver_fenced(
+        &self,
         mut events: Vec<InboundEvent>,
         checkpoint: Option<Checkpoint>,
+        fence: Option<Fence>,
     ) -> Result<Vec<Receipt>, DeliverError> {
         if events.is_empty() && checkpoint.is_none() {
             return Ok(Vec::new());
@@ -121,6 +139,7 @@ impl Pipeline {
             .send(Job {
                 events,
                 checkpoint,
+                fence,
                 reply,
             })
             .await
@@ -172,6 +191,38 @@ impl InboundSink for Pipeline {
     }
 }
 
+/// The inbound door of a listener that holds a lease: every delivery carries the lease's
+/// fence (see [`Pipeline::deliver_fenced`]).
+pub struct FencedInbox {
+    pipeline: Pipeline,
+    fence: Fence,
+}
+
+impl FencedInbox {
+    /// `pipeline`'s door for the holder of `fence`.
+    pub fn new(pipeline: Pipeline, fence: Fence) -> Self {
+        Self { pipeline, fence }
+    }
+}
+
+#[async_trait::async_trait]
+impl InboundSink for FencedInbox {
+    async fn deliver_events(
+        &self,
+        events: Vec<InboundEvent>,
+        checkpoint: Option<Checkpoint>,
+    ) -> Result<Vec<Receipt>, SinkError> {
+        self.pipeline
+            .deliver_fenced(events, checkpoint, Some(self.fence.clone()))
+            .await
+            .map_err(|err| SinkError(err.to_string()))
+    }
+
+    async fn checkpoint(&self, channel: &str, key: &str) -> Result<Option<String>, SinkError> {
+        InboundSink::checkpoint(&self.pipeline, channel, key).await
+    }
+}
+
 struct Writer {
     store: Store,
     events: EventBus,
@@ -213,20 +264,33 @@ impl Writer {
     async fn commit(&self, jobs: Vec<Job>) {
         let mut batch = Vec::with_capacity(jobs.iter().map(|job| job.events.len()).sum());
         let mut checkpoints = Vec::new();
+        let mut fences = Vec::new();
         let mut callers = Vec::with_capacity(jobs.len());
         for job in jobs {
             let receipts = job.message_count();
             let events = job.events.len();
-            callers.push((receipts, events, job.checkpoint.clone(), job.reply));
+            callers.push((
+                receipts,
+                events,
+                job.checkpoint.clone(),
+                job.fence.clone(),
+                job.reply,
+            ));
             batch.extend(job.events);
             checkpoints.extend(job.checkpoint);
+            fences.extend(job.fence);
         }
-        let err = match self.store.record_inbound_events(&batch, &checkpoints).await {
+        fences.dedup();
+        let err = match self
+            .store
+            .record_fenced_events(&batch, &checkpoints, &fences)
+            .await
+        {
             Ok((receipts, events)) => {
                 self.count(&receipts);
                 self.events.publish(events);
                 let mut receipts = receipts.into_iter();
-                for (count, _, _, reply) in callers {
+                for (count, _, _, _, reply) in callers {
                     let mine: Vec<Receipt> = receipts.by_ref().take(count).collect();
                     // The caller may have gone away (client disconnected); the data is stored.
                     let _ = reply.send(Ok(mine));
@@ -240,11 +304,16 @@ impl Writer {
         }
         let mut offset = 0;
         let mut callers = callers.into_iter();
-        while let Some((count, events, checkpoint, reply)) = callers.next() {
+        while let Some((count, events, checkpoint, fence, reply)) = callers.next() {
             let mine = &batch[offset..offset + events];
             offset += events;
             let checkpoint: Vec<Checkpoint> = checkpoint.into_iter().collect();
-            match self.store.record_inbound_events(mine, &checkpoint).await {
+            let fence: Vec<Fence> = fence.into_iter().collect();
+            match self
+                .store
+                .record_fenced_events(mine, &checkpoint, &fence)
+                .await
+            {
                 Ok((receipts, events)) => {
                     self.count(&receipts);
                     self.events.publish(events);
@@ -252,10 +321,10 @@ impl Writer {
                 }
                 Err(err) if err.is_unavailable() => {
                     // The database went away between the batch and this retry.
-                    let rest = std::iter::once((count, events, None, reply)).chain(callers);
+                    let rest = std::iter::once((count, events, None, None, reply)).chain(callers);
                     return self.fail(rest.collect(), &err);
                 }
-                Err(err) => self.fail(vec![(count, events, None, reply)], &err),
+                Err(err) => self.fail(vec![(count, events, None, None, reply)], &err),
             }
         }
     }
@@ -273,7 +342,7 @@ impl Writer {
     fn fail(&self, callers: Vec<Caller>, err: &StoreError) {
         tracing::error!(error = %err, callers = callers.len(), "inbound batch failed to commit");
         Metrics::add(&self.metrics.inbound_failures, 1);
-        for (_, _, _, reply) in callers {
+        for (_, _, _, _, reply) in callers {
             let answer = if err.is_unavailable() {
                 DeliverError::Unavailable(err.to_string())
             } else {

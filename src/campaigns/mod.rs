@@ -7,6 +7,7 @@
 //! row sent only after the channel accepted the message.
 
 pub mod import;
+mod pacing;
 mod render;
 mod replies;
 pub mod settings;
@@ -38,9 +39,9 @@ use crate::supervisor::{isolate, isolate_blocking};
 use crate::templates::Templates;
 use settings::CampaignsConfig;
 // The campaign benchmark renders through the worker's own path, so it measures the real one.
+use pacing::Pacing;
 pub(crate) use render::Prepared;
 pub use test_send::{TestOutcome, TestSendError};
-use throttle::Throttle;
 use unsubscribe::{LinkClaims, LinkSigner, Purpose};
 
 /// How often a sending campaign reports its funnel on the event stream.
@@ -105,7 +106,7 @@ pub struct CampaignParts {
 struct Inner {
     parts: CampaignParts,
     signer: OnceCell<LinkSigner>,
-    throttles: Mutex<HashMap<(CampaignId, String), Throttle>>,
+    pacing: Pacing,
     /// When each campaign's next progress report is due.
     progress: Mutex<HashMap<CampaignId, std::time::Instant>>,
     wake: Notify,
@@ -124,11 +125,16 @@ pub struct CampaignRunner {
 impl CampaignRunner {
     /// A worker over `parts`.
     pub fn new(parts: CampaignParts) -> Self {
+        // Several nodes share one PostgreSQL database: the pace is the cluster's, not a node's.
+        let pacing = Pacing::new(
+            parts.store.clone(),
+            parts.store.backend() == crate::store::Backend::Postgres,
+        );
         Self {
             inner: Arc::new(Inner {
                 parts,
                 signer: OnceCell::new(),
-                throttles: Mutex::default(),
+                pacing,
                 progress: Mutex::default(),
                 wake: Notify::new(),
                 cursor_ready: OnceCell::new(),
@@ -261,7 +267,7 @@ impl CampaignRunner {
             if let Some(events) = store.finish_campaign_if_done(campaign.id).await? {
                 self.parts().events.publish(events);
                 outcome.finished += 1;
-                self.forget_throttles(campaign.id);
+                self.inner.pacing.forget(campaign.id).await;
             }
         }
         Ok(outcome)
@@ -292,58 +298,6 @@ impl CampaignRunner {
         );
     }
 
-    fn forget_throttles(&self, campaign: CampaignId) {
-        let mut throttles = self
-            .inner
-            .throttles
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        throttles.retain(|(id, _), _| *id != campaign);
-    }
-
-    /// Tokens for up to `want` sends of one channel now.
-    fn take_tokens(&self, campaign: CampaignId, plan: &ChannelPlan, want: usize) -> usize {
-        let mut throttles = self
-            .inner
-            .throttles
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let rate = plan
-            .rate_per_sec
-            .unwrap_or(self.parts().config.default_rate_per_sec);
-        // A burst of a tenth of a second's worth keeps batches efficient at high rates
-        // without letting the pace run ahead of the configured rate.
-        let burst = ((rate / 10.0).ceil() as u32).clamp(1, u32::try_from(want).unwrap_or(u32::MAX));
-        throttles
-            .entry((campaign, plan.channel.clone()))
-            .or_insert_with(|| Throttle::new(rate, burst))
-            .take(want)
-    }
-
-    fn give_back(&self, campaign: CampaignId, channel: &str, unused: usize) {
-        if unused == 0 {
-            return;
-        }
-        let mut throttles = self
-            .inner
-            .throttles
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(throttle) = throttles.get_mut(&(campaign, channel.to_owned())) {
-            throttle.give_back(unused);
-        }
-    }
-
-    /// How long until any throttle has a token again.
-    fn throttle_wait(&self) -> Option<Duration> {
-        let mut throttles = self
-            .inner
-            .throttles
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        throttles.values_mut().map(Throttle::wait).min()
-    }
-
     async fn send_batch(
         &self,
         campaign: &Campaign,
@@ -355,7 +309,19 @@ impl CampaignRunner {
         let Some(connector) = parts.connectors.get(&plan.channel).cloned() else {
             return Ok(outcome);
         };
-        let granted = self.take_tokens(campaign.id, plan, parts.config.batch_size.max(1));
+        let rate = plan
+            .rate_per_sec
+            .unwrap_or(parts.config.default_rate_per_sec);
+        let granted = self
+            .inner
+            .pacing
+            .take(
+                campaign.id,
+                &plan.channel,
+                rate,
+                parts.config.batch_size.max(1),
+            )
+            .await;
         if granted == 0 {
             return Ok(outcome);
         }
@@ -373,7 +339,10 @@ impl CampaignRunner {
             )
             .await?;
         let Some(mut lease) = lease else {
-            self.give_back(campaign.id, &plan.channel, granted);
+            self.inner
+                .pacing
+                .give_back(campaign.id, &plan.channel, rate, granted)
+                .await;
             return Ok(outcome);
         };
         let leased = Arc::new(std::mem::take(&mut lease.sends));
@@ -431,7 +400,10 @@ impl CampaignRunner {
                 }
             }
         }
-        self.give_back(campaign.id, &plan.channel, unused);
+        self.inner
+            .pacing
+            .give_back(campaign.id, &plan.channel, rate, unused)
+            .await;
         parts
             .store
             .finish_sends(campaign.id, lease.id, &results)
@@ -585,7 +557,7 @@ impl CampaignRunner {
                 }
             };
             let wait = if busy {
-                self.throttle_wait().unwrap_or(Duration::ZERO).min(poll)
+                self.inner.pacing.wait().unwrap_or(Duration::ZERO).min(poll)
             } else {
                 poll
             };

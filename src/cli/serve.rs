@@ -11,11 +11,15 @@ use crate::config::Config;
 ///
 /// # Errors
 /// When the address cannot be bound, or the service fails to start or stops with an error.
-pub async fn serve(config: Config) -> anyhow::Result<()> {
+pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     let listener = TcpListener::bind(config.server.bind)
         .await
         .with_context(|| format!("listening on {}", config.server.bind))?;
     let address = listener.local_addr()?;
+    // Other nodes and operators see where this one really listens (`--bind 127.0.0.1:0`).
+    if config.cluster.advertise_address.is_none() {
+        config.cluster.advertise_address = Some(address.to_string());
+    }
     let app = App::build(config, Vec::new()).await?;
     if let Some(admin) = app::bootstrap_admin(&app.state.store).await? {
         println!("First run: created the admin account {}.", admin.email);

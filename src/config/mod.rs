@@ -22,6 +22,7 @@ use crate::automation::rule::RuleSpec;
 use crate::automation::settings::{AutomationConfig, BusinessHoursConfig};
 use crate::automation::sla::SlaPolicy;
 use crate::campaigns::settings::CampaignsConfig;
+use crate::cluster::ClusterConfig;
 use crate::dispatch::settings::DispatchConfig;
 use crate::event_webhooks::settings::WebhooksConfig;
 use crate::http::settings::{RemoteImagesConfig, ServerConfig};
@@ -97,6 +98,9 @@ pub struct Config {
     /// `[remote_images]`: remote images of email, loaded through the server on request.
     #[serde(default)]
     pub remote_images: RemoteImagesConfig,
+    /// `[cluster]`: how nodes sharing one PostgreSQL database coordinate.
+    #[serde(default)]
+    pub cluster: ClusterConfig,
 }
 
 impl Config {
@@ -211,6 +215,7 @@ impl Config {
         self.remote_images.validate()?;
         self.templates.validate()?;
         self.campaigns.validate()?;
+        self.cluster.validate()?;
         let channels: Vec<&str> = self.channels.iter().map(|c| c.name.as_str()).collect();
         self.routing.validate(&channels)?;
         self.automation.validate(&channels)?;

@@ -29,6 +29,12 @@ impl Millis {
         let ms = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
         Self(self.0.saturating_add(ms))
     }
+
+    /// `self` minus a duration, saturating.
+    pub fn minus(self, duration: std::time::Duration) -> Self {
+        let ms = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
+        Self(self.0.saturating_sub(ms))
+    }
 }
 
 impl From<DateTime<Utc>> for Millis {

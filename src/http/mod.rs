@@ -73,6 +73,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<client_addr::TrustedProxies>,
     /// How often an open event stream re-checks its credential.
     pub stream_recheck: Duration,
+    /// This node of the cluster (one node on SQLite).
+    pub node: crate::cluster::Node,
 }
 
 /// The whole HTTP surface.

@@ -1,10 +1,12 @@
 //! Who is looking at which conversation, who is typing, and which agents have the web inbox
-//! open. Ephemeral by design: kept in memory, broadcast on the event stream as `presence`
-//! events, never written to the event log. Agents' availability follows their inbox
-//! heartbeats: an agent whose heartbeats stop is set offline, so the router stops giving them
-//! work.
+//! open. Viewers are ephemeral by design: kept in memory, broadcast on the event stream as
+//! `presence` events, never written to the event log. Agents' availability follows their
+//! inbox heartbeats, kept in the database: an agent whose heartbeats stop is set offline, so
+//! the router stops giving them work.
 //!
-//! With several nodes each node knows the viewers of its own clients only.
+//! With several nodes (PostgreSQL) each change is relayed to the other nodes with `NOTIFY`
+//! ([`run_relay`]), so every node knows every viewer and streams the same presence; the
+//! heartbeats are one table, swept by one statement that hands each lapsed agent to one node.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -14,7 +16,7 @@ use std::time::{Duration, Instant};
 use axum::response::sse::Event as SseEvent;
 use futures_util::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_util::sync::CancellationToken;
 use utoipa::ToSchema;
@@ -62,20 +64,34 @@ struct Viewer {
     typing_until: Option<Instant>,
 }
 
-struct Heartbeat {
-    seen: Instant,
-}
-
 #[derive(Default)]
 struct Inner {
     conversations: HashMap<ConversationId, HashMap<AgentId, Viewer>>,
-    heartbeats: HashMap<AgentId, Heartbeat>,
 }
+
+/// One presence change, as relayed between nodes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PresenceNote {
+    /// The node where the agent reported it.
+    pub node: String,
+    pub conversation: ConversationId,
+    pub agent: AgentId,
+    pub name: String,
+    pub state: PresenceState,
+}
+
+/// A change reported on this node, waiting to be relayed.
+type Change = (ConversationId, AgentId, String, PresenceState);
+
+/// The `LISTEN`/`NOTIFY` channel of presence changes.
+pub const RELAY_CHANNEL: &str = "switchboard_presence";
 
 /// The in-memory presence registry and its broadcast.
 pub struct Presence {
     inner: Mutex<Inner>,
     sender: broadcast::Sender<Arc<PresenceView>>,
+    /// Changes reported on this node, for the relay to the others (several nodes only).
+    relay: Mutex<Option<mpsc::UnboundedSender<Change>>>,
 }
 
 impl Default for Presence {
@@ -84,14 +100,36 @@ impl Default for Presence {
         Self {
             inner: Mutex::default(),
             sender,
+            relay: Mutex::new(None),
         }
     }
 }
 
 impl Presence {
-    /// Records what `agent` is doing in `conversation`, broadcasts the change if it is one,
-    /// and returns who is there now.
+    /// Records what `agent` is doing in `conversation` (reported on this node), broadcasts
+    /// the change if it is one, relays it to the other nodes, and returns who is there now.
     pub fn update(
+        &self,
+        conversation: ConversationId,
+        agent: AgentId,
+        name: &str,
+        state: PresenceState,
+    ) -> PresenceView {
+        if let Ok(relay) = self.relay.lock()
+            && let Some(relay) = relay.as_ref()
+        {
+            // A refresh is relayed too: it keeps the viewer alive on the other nodes.
+            let _ = relay.send((conversation, agent, name.to_owned(), state));
+        }
+        self.apply(conversation, agent, name, state)
+    }
+
+    /// Records a change reported on another node.
+    pub fn apply_remote(&self, note: &PresenceNote) {
+        self.apply(note.conversation, note.agent, &note.name, note.state);
+    }
+
+    fn apply(
         &self,
         conversation: ConversationId,
         agent: AgentId,
@@ -156,30 +194,16 @@ impl Presence {
         }
     }
 
-    /// Records an inbox heartbeat of `agent`.
-    pub fn heartbeat(&self, agent: AgentId) {
-        if let Ok(mut inner) = self.inner.lock() {
-            inner.heartbeats.insert(
-                agent,
-                Heartbeat {
-                    seen: Instant::now(),
-                },
-            );
-        }
-    }
-
-    /// Forgets `agent` everywhere (signed out): broadcasts the conversations they left.
+    /// Forgets `agent` in every conversation (signed out): broadcasts and relays the
+    /// conversations they left.
     pub fn forget(&self, agent: AgentId) {
         let left: Vec<ConversationId> = match self.inner.lock() {
-            Ok(mut inner) => {
-                inner.heartbeats.remove(&agent);
-                inner
-                    .conversations
-                    .iter()
-                    .filter(|(_, viewers)| viewers.contains_key(&agent))
-                    .map(|(id, _)| *id)
-                    .collect()
-            }
+            Ok(inner) => inner
+                .conversations
+                .iter()
+                .filter(|(_, viewers)| viewers.contains_key(&agent))
+                .map(|(id, _)| *id)
+                .collect(),
             Err(_) => Vec::new(),
         };
         for conversation in left {
@@ -187,11 +211,9 @@ impl Presence {
         }
     }
 
-    /// Drops expired viewers and typing marks (broadcasting the changes) and returns the
-    /// agents whose heartbeats lapsed.
-    fn sweep(&self, now: Instant) -> Vec<AgentId> {
+    /// Drops expired viewers and typing marks, broadcasting the changes.
+    fn sweep(&self, now: Instant) {
         let mut changes = Vec::new();
-        let mut lapsed = Vec::new();
         if let Ok(mut inner) = self.inner.lock() {
             inner.conversations.retain(|conversation, viewers| {
                 let before = snapshot(*conversation, viewers, now);
@@ -207,18 +229,10 @@ impl Presence {
                 }
                 !viewers.is_empty()
             });
-            inner.heartbeats.retain(|agent, beat| {
-                let alive = now.duration_since(beat.seen) < HEARTBEAT_TTL;
-                if !alive {
-                    lapsed.push(*agent);
-                }
-                alive
-            });
         }
         for view in changes {
             let _ = self.sender.send(Arc::new(view));
         }
-        lapsed
     }
 
     /// A new listener for presence changes.
@@ -321,7 +335,19 @@ pub async fn run(state: AppState, shutdown: CancellationToken) {
             () = tokio::time::sleep(SWEEP_EVERY) => {}
             () = shutdown.cancelled() => return,
         }
-        for agent in state.presence.sweep(Instant::now()) {
+        state.presence.sweep(Instant::now());
+        let lapsed = match state
+            .store
+            .take_lapsed_heartbeats(crate::domain::Millis::now().minus(HEARTBEAT_TTL))
+            .await
+        {
+            Ok(lapsed) => lapsed,
+            Err(err) => {
+                tracing::warn!(error = %err, "could not read the inbox heartbeats");
+                Vec::new()
+            }
+        };
+        for agent in lapsed {
             tracing::info!(%agent, "web inbox heartbeats stopped; agent set offline");
             // One agent's update panicking must not stop the sweep for the others; `isolate`
             // has logged and counted it, and the next sweep finds the agent again.
@@ -333,6 +359,47 @@ pub async fn run(state: AppState, shutdown: CancellationToken) {
             && let Err(err) = super::session::prune(&state.store).await
         {
             tracing::warn!(error = %err, "could not prune web sessions");
+        }
+    }
+}
+
+/// Relays this node's presence changes to the other nodes and applies theirs, until
+/// `shutdown` (PostgreSQL; nothing to do on SQLite). A lost notification costs at most one
+/// refresh period: the inbox reports what its agent views every 15 s.
+///
+/// # Errors
+/// When the relay cannot listen at start (it is restarted by its supervisor).
+pub async fn run_relay(state: AppState, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let Some(mut listener) = state.store.listen(&[RELAY_CHANNEL]).await? else {
+        return Ok(());
+    };
+    let (sender, mut outbox) = mpsc::unbounded_channel();
+    // A restarted relay replaces the sender of the run that failed.
+    if let Ok(mut relay) = state.presence.relay.lock() {
+        *relay = Some(sender);
+    }
+    let node = state.node.id().to_owned();
+    loop {
+        tokio::select! {
+            change = outbox.recv() => {
+                let Some((conversation, agent, name, presence)) = change else {
+                    return Ok(());
+                };
+                let note = PresenceNote { node: node.clone(), conversation, agent, name, state: presence };
+                let payload = serde_json::to_string(&note)?;
+                if let Err(err) = state.store.notify(RELAY_CHANNEL, &payload).await {
+                    tracing::warn!(error = %err, "could not relay a presence change");
+                }
+            }
+            received = listener.recv() => {
+                let notification = received?;
+                match serde_json::from_str::<PresenceNote>(notification.payload()) {
+                    Ok(note) if note.node != node => state.presence.apply_remote(&note),
+                    Ok(_) => {}
+                    Err(err) => tracing::warn!(error = %err, "unreadable presence note"),
+                }
+            }
+            () = shutdown.cancelled() => return Ok(()),
         }
     }
 }
@@ -363,17 +430,48 @@ mod tests {
     }
 
     #[test]
-    fn sweeping_expires_typing_viewers_and_heartbeats() {
+    fn sweeping_expires_typing_and_viewers() {
         let presence = Presence::default();
         let (c, a) = (ConversationId::new(1), AgentId::new(1));
         presence.update(c, a, "Ann", PresenceState::Typing);
-        presence.heartbeat(a);
         let start = Instant::now();
-        assert!(presence.sweep(start).is_empty());
+        presence.sweep(start);
+        assert!(presence.viewers(c).viewers[0].typing);
         presence.sweep(start + TYPING_TTL + Duration::from_millis(1));
         assert!(!presence.viewers(c).viewers[0].typing);
-        let lapsed = presence.sweep(start + HEARTBEAT_TTL + Duration::from_secs(1));
-        assert_eq!(lapsed, vec![a]);
+        presence.sweep(start + VIEWER_TTL + Duration::from_secs(1));
         assert!(presence.viewers(c).viewers.is_empty());
+    }
+
+    #[test]
+    fn changes_from_other_nodes_are_applied_and_broadcast_but_not_relayed_again() {
+        let presence = Presence::default();
+        let (sender, mut relayed) = mpsc::unbounded_channel();
+        *presence.relay.lock().expect("lock") = Some(sender);
+        let mut events = presence.subscribe();
+        let note = PresenceNote {
+            node: "other".into(),
+            conversation: ConversationId::new(7),
+            agent: AgentId::new(3),
+            name: "Cy".into(),
+            state: PresenceState::Viewing,
+        };
+        presence.apply_remote(&note);
+        assert_eq!(presence.viewers(note.conversation).viewers[0].name, "Cy");
+        assert_eq!(events.try_recv().expect("broadcast").viewers.len(), 1);
+        assert!(
+            relayed.try_recv().is_err(),
+            "a remote change is not sent back"
+        );
+        presence.update(
+            note.conversation,
+            AgentId::new(4),
+            "Di",
+            PresenceState::Typing,
+        );
+        assert_eq!(
+            relayed.try_recv().expect("relayed").3,
+            PresenceState::Typing
+        );
     }
 }

@@ -8,7 +8,7 @@
 //! right there.
 
 mod database_file;
-mod event_cursor;
+pub mod event_cursor;
 mod postgres;
 mod routing_sql;
 mod rows;
@@ -50,6 +50,10 @@ pub enum StoreError {
     /// Stored data does not parse into its domain type.
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// A write under a lease that another node has taken over since (see
+    /// [`cluster::Fence`]): nothing of it was committed.
+    #[error("lease {0} is held by another node now")]
+    LeaseLost(String),
     #[error(transparent)]
     Db(sqlx::Error),
 }
@@ -366,11 +370,23 @@ impl Store {
         batch: &[InboundEvent],
         checkpoints: &[Checkpoint],
     ) -> StoreResult<(Vec<Receipt>, Vec<Event>)> {
+        self.record_fenced_events(batch, checkpoints, &[]).await
+    }
+
+    /// [`Store::record_inbound_events`] for listeners that hold a lease: nothing commits
+    /// (`LeaseLost`) unless every one of `fences` still holds its lease.
+    pub async fn record_fenced_events(
+        &self,
+        batch: &[InboundEvent],
+        checkpoints: &[Checkpoint],
+        fences: &[cluster::Fence],
+    ) -> StoreResult<(Vec<Receipt>, Vec<Event>)> {
         on_backend!(
             self,
             ingest::record_events(
                 batch,
                 checkpoints,
+                fences,
                 Millis::now(),
                 self.triage.load(std::sync::atomic::Ordering::Relaxed)
             )
@@ -732,6 +748,7 @@ impl Store {
 pub mod audience;
 pub mod automation;
 pub mod campaigns;
+pub mod cluster;
 mod event_webhooks;
 mod web_sessions;
 pub use web_sessions::{NewWebSession, WebSession};

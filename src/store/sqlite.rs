@@ -27,6 +27,8 @@ pub mod campaign_ledger;
 pub mod campaigns;
 #[path = "sql/canned.rs"]
 pub mod canned;
+#[path = "sql/cluster.rs"]
+pub mod cluster;
 #[path = "sql/common.rs"]
 pub mod common;
 #[path = "sql/contacts.rs"]

@@ -16,6 +16,7 @@ mod campaign_test_sends;
 mod campaigns;
 mod channel_events;
 mod cli;
+mod cluster;
 mod crash;
 mod cut_proxy;
 mod discord;

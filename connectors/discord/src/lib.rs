@@ -230,6 +230,11 @@ impl Connector for Discord {
         Ok(Delivery::with_id(first.map(|id: MessageId| id.to_string())))
     }
 
+    fn exclusive_listener(&self) -> bool {
+        // One gateway session per bot token: a second one would receive every message again.
+        true
+    }
+
     async fn listen(
         &self,
         inbox: Inbox,

@@ -401,6 +401,11 @@ impl Connector for Email {
         Ok(Delivery::with_id(Some(outgoing.message_id)))
     }
 
+    fn exclusive_listener(&self) -> bool {
+        // One IDLE reader per mailbox; hook-only mail arrives on every node.
+        self.imap.is_some()
+    }
+
     async fn listen(
         &self,
         inbox: Inbox,

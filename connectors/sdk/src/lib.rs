@@ -834,6 +834,15 @@ pub trait Connector: Send + Sync + 'static {
         false
     }
 
+    /// True when [`Connector::listen`] must run on one node at a time: the provider allows one
+    /// reader per account (Telegram long polling, a Discord bot's gateway session, an IMAP
+    /// mailbox's IDLE session). With several nodes on one database, the core runs such a
+    /// listener only on the node holding the channel's lease. Webhook channels say false:
+    /// every node serves their hooks.
+    fn exclusive_listener(&self) -> bool {
+        false
+    }
+
     /// Pushes inbound messages into `inbox` until `shutdown` fires (polling, gateway, IMAP IDLE).
     /// The default suits webhook-only channels.
     async fn listen(

@@ -398,6 +398,12 @@ impl Connector for Telegram {
         Ok(Delivery::with_id(first))
     }
 
+    fn exclusive_listener(&self) -> bool {
+        // The Bot API ends one of two concurrent `getUpdates` with 409 Conflict. Registering a
+        // webhook is also done once, by whichever node holds the lease.
+        true
+    }
+
     async fn listen(
         &self,
         inbox: Inbox,

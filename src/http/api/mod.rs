@@ -4,6 +4,7 @@
 pub mod agents;
 pub mod campaigns;
 pub mod canned;
+pub mod cluster;
 mod constraints;
 pub mod contacts;
 pub mod conversations;
@@ -61,6 +62,7 @@ use super::AppState;
         agents::create_token,
         agents::revoke_token,
         agents::list_channels,
+        cluster::get_cluster,
         events::stream_events,
         webhooks::list_webhooks,
         webhooks::create_webhook,
@@ -119,7 +121,7 @@ use super::AppState;
     )),
     modifiers(&BearerAuth),
     tags(
-        (name = "conversations"), (name = "contacts"), (name = "agents"), (name = "deliveries"), (name = "events"), (name = "webhooks"), (name = "templates"), (name = "rules"), (name = "campaigns")
+        (name = "conversations"), (name = "contacts"), (name = "agents"), (name = "deliveries"), (name = "events"), (name = "webhooks"), (name = "templates"), (name = "rules"), (name = "campaigns"), (name = "cluster")
     )
 )]
 pub struct ApiDoc;
@@ -219,6 +221,7 @@ pub fn router() -> Router<AppState> {
             axum::routing::delete(agents::revoke_token),
         )
         .route("/api/v1/channels", get(agents::list_channels))
+        .route("/api/v1/cluster", get(cluster::get_cluster))
         .route(
             "/api/v1/conversations/{id}/presence",
             get(presence::get_presence).post(presence::set_presence),

@@ -93,7 +93,7 @@ pub async fn heartbeat(
             "availability: a heartbeat is online or busy; sign out to go offline".into(),
         ));
     }
-    state.presence.heartbeat(agent);
+    state.store.agent_heartbeat(agent).await.for_api("agent")?;
     crate::http::presence::set_availability(&state, agent, availability).await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -140,6 +140,11 @@ pub async fn reset_password(
     let hash = hash_blocking(password.clone()).await?;
     state.store.set_password(id, &hash).await.for_api("agent")?;
     state.presence.forget(id);
+    state
+        .store
+        .forget_agent_heartbeat(id)
+        .await
+        .for_api("agent")?;
     Ok(Json(PasswordView { password }))
 }
 

@@ -418,8 +418,9 @@ pub struct DeliveryPage {
 pub struct ChannelView {
     pub name: String,
     pub kind: String,
-    /// The listener: `running`, `restarting` (after an error), `webhook` (receives through
-    /// `/hooks/{name}` only) or `stopped`.
+    /// The listener: `running`, `restarting` (after an error), `standby` (another node of the
+    /// cluster runs it; this one takes over if that node stops), `webhook` (receives through
+    /// `/hooks/{name}` only) or `stopped`. Each node answers for itself.
     #[serde(default)]
     pub state: Option<String>,
     #[serde(default)]

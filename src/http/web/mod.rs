@@ -364,6 +364,9 @@ async fn logout(State(state): State<AppState>, request: Request) -> Result<Respo
                 .map_err(|err| ApiError::Internal(err.into()))?;
         }
         state.presence.forget(current.agent);
+        if let Err(err) = state.store.forget_agent_heartbeat(current.agent).await {
+            tracing::warn!(error = %err, "could not forget the agent's inbox heartbeat");
+        }
         super::presence::set_availability(&state, current.agent, Availability::Offline).await;
     }
     let mut response = Redirect::to("/login").into_response();

@@ -41,3 +41,25 @@ pub async fn list_activity(
     events.reverse();
     Ok(events)
 }
+
+/// Events with ids in `from..=to`, oldest first: the late commits a reader looks for in a
+/// hole of the ids it has read (see `store::event_cursor`).
+pub async fn list_between(pool: &Pool, from: EventId, to: EventId) -> StoreResult<Vec<Event>> {
+    let rows: Vec<EventRow> = sqlx::query_as(
+        "SELECT id, kind, conversation_id, contact_id, message_id, agent_id, data, created_at \
+         FROM events WHERE id >= $1 AND id <= $2 ORDER BY id",
+    )
+    .bind(from.get())
+    .bind(to.get())
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(Event::try_from).collect()
+}
+
+/// The id of the newest event (0 on an empty log).
+pub async fn newest(pool: &Pool) -> StoreResult<i64> {
+    let newest: Option<i64> = sqlx::query_scalar("SELECT max(id) FROM events")
+        .fetch_one(pool)
+        .await?;
+    Ok(newest.unwrap_or(0))
+}

@@ -60,10 +60,14 @@ pub async fn record_events(
     pool: &Pool,
     batch: &[InboundEvent],
     checkpoints: &[Checkpoint],
+    fences: &[crate::store::cluster::Fence],
     now: Millis,
     triage: bool,
 ) -> StoreResult<(Vec<Receipt>, Vec<Event>)> {
     let mut tx = begin(pool).await?;
+    for fence in fences {
+        super::cluster::check_fence(&mut tx, fence).await?;
+    }
     let mut events = Vec::new();
     // Moves first, so that messages of the same batch already find the thread under its new key.
     for event in batch {

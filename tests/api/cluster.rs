@@ -1,0 +1,408 @@
+//! Several real `switchboard serve` processes on one PostgreSQL database, as an operator runs
+//! them behind a load balancer. Skipped without `TEST_DATABASE_URL` (SQLite is one node).
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use switchboard::store::Backend;
+
+use crate::helpers::{SECRET, ServedBinary, TestDb, hook_body, postgres_server, signed_headers};
+
+/// A webhook channel named `shop`, shared by every test cluster.
+pub const SHOP: &str = "[[channels]]\nname = \"shop\"\nkind = \"webhook\"\nsecret = \"s3cret\"\n";
+
+/// Nodes sharing one scratch database; every process is killed when it is dropped.
+pub struct Cluster {
+    pub db: TestDb,
+    pub dir: tempfile::TempDir,
+    nodes: Vec<Option<ServedBinary>>,
+    /// The admin token the first node printed.
+    pub token: String,
+    pub client: reqwest::Client,
+}
+
+impl Cluster {
+    /// Starts `count` nodes with `config` (written to `switchboard.toml`), one after the
+    /// other; `None` without a PostgreSQL server.
+    pub async fn start(config: &str, count: usize) -> Option<Self> {
+        postgres_server()?;
+        let db = TestDb::new(Backend::Postgres).await;
+        let dir = tempfile::tempdir().expect("dir");
+        std::fs::write(dir.path().join("switchboard.toml"), config).expect("config");
+        let first = ServedBinary::start(dir.path(), &db.url);
+        let token = first
+            .token()
+            .expect("the first node prints the admin token");
+        let mut cluster = Self {
+            db,
+            dir,
+            nodes: vec![Some(first)],
+            token,
+            client: reqwest::Client::new(),
+        };
+        for _ in 1..count {
+            cluster.add_node();
+        }
+        Some(cluster)
+    }
+
+    /// Starts one more node; returns its index.
+    pub fn add_node(&mut self) -> usize {
+        let node = ServedBinary::start(self.dir.path(), &self.db.url);
+        self.nodes.push(Some(node));
+        self.nodes.len() - 1
+    }
+
+    /// `http://127.0.0.1:<port>` of node `index`.
+    pub fn base(&self, index: usize) -> &str {
+        &self.nodes[index].as_ref().expect("node is running").base
+    }
+
+    /// The index of the running node listening at `address` (`127.0.0.1:<port>`).
+    pub fn index_of(&self, address: &str) -> Option<usize> {
+        self.nodes.iter().position(|node| {
+            node.as_ref()
+                .is_some_and(|node| node.base.trim_start_matches("http://") == address)
+        })
+    }
+
+    /// Kills node `index` with SIGKILL, as a crash or a pulled plug would.
+    pub fn kill(&mut self, index: usize) {
+        if let Some(mut node) = self.nodes[index].take() {
+            node.child.kill().expect("kill -9");
+            node.child.wait().expect("reap");
+        }
+    }
+
+    /// `GET path` on node `index` as admin.
+    pub async fn get(&self, index: usize, path: &str) -> Value {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base(index)))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("request");
+        assert!(
+            response.status().is_success(),
+            "GET {path}: {}",
+            response.status()
+        );
+        response.json().await.expect("json")
+    }
+
+    /// Posts a signed message to the `shop` hook of node `index`; true when acknowledged.
+    pub async fn post_hook(&self, index: usize, id: &str, from: &str, text: &str) -> bool {
+        let body = hook_body(id, from, text);
+        self.client
+            .post(format!("{}/hooks/shop", self.base(index)))
+            .headers(signed_headers(SECRET.as_bytes(), body.as_bytes()))
+            .body(body)
+            .send()
+            .await
+            .is_ok_and(|response| response.status().is_success())
+    }
+
+    /// The cluster as node `index` reports it.
+    pub async fn view(&self, index: usize) -> Value {
+        self.get(index, "/api/v1/cluster").await
+    }
+
+    /// Waits until some node holds `lease` (per node `index`'s view) and returns the holder's
+    /// node index; panics after `limit`.
+    pub async fn holder_of(&self, index: usize, lease: &str, limit: Duration) -> usize {
+        let start = Instant::now();
+        loop {
+            let view = self.view(index).await;
+            let holder = view["leases"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|held| held["name"] == lease)
+                .map(|held| held["holder"].as_str().unwrap_or_default().to_owned());
+            if let Some(holder) = holder {
+                let address = view["nodes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|node| node["id"] == holder.as_str())
+                    .and_then(|node| node["address"].as_str())
+                    .map(str::to_owned);
+                if let Some(found) = address.and_then(|address| self.index_of(&address)) {
+                    return found;
+                }
+            }
+            assert!(
+                start.elapsed() < limit,
+                "nobody among the running nodes took {lease} within {limit:?}: {view}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for node in self.nodes.iter_mut().filter_map(Option::take) {
+            let mut child = node.child;
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// One server-sent event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SseEvent {
+    pub id: Option<i64>,
+    pub event: String,
+    pub data: Value,
+}
+
+/// An open `GET /api/v1/events` stream.
+pub struct EventStream {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl EventStream {
+    /// Opens the stream on `base`, resuming after `last_event_id` when given.
+    pub async fn open(
+        client: &reqwest::Client,
+        base: &str,
+        token: &str,
+        last_event_id: Option<i64>,
+    ) -> Self {
+        let mut request = client
+            .get(format!("{base}/api/v1/events"))
+            .bearer_auth(token);
+        if let Some(id) = last_event_id {
+            request = request.header("Last-Event-ID", id.to_string());
+        }
+        let response = request.send().await.expect("stream");
+        assert_eq!(response.status(), 200);
+        Self {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next logged event (presence and comments skipped), or `None` after `limit`.
+    pub async fn next_logged(&mut self, limit: Duration) -> Option<SseEvent> {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            while let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                if let Some(event) = parse_block(&block)
+                    && event.id.is_some()
+                {
+                    return Some(event);
+                }
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
+                .await
+                .ok()?
+                .expect("stream")?;
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
+
+fn parse_block(block: &str) -> Option<SseEvent> {
+    let mut id = None;
+    let mut event = String::new();
+    let mut data = String::new();
+    for line in block.lines() {
+        if let Some(value) = line.strip_prefix("id:") {
+            id = value.trim().parse().ok();
+        } else if let Some(value) = line.strip_prefix("event:") {
+            event = value.trim().to_owned();
+        } else if let Some(value) = line.strip_prefix("data:") {
+            data.push_str(value.trim_start());
+        }
+    }
+    if event.is_empty() {
+        return None;
+    }
+    Some(SseEvent {
+        id,
+        event,
+        data: serde_json::from_str(&data).unwrap_or(Value::Null),
+    })
+}
+
+/// The ids and kinds of every logged event, straight from the database.
+async fn logged_events(db: &TestDb) -> BTreeMap<i64, String> {
+    let pool = sqlx::PgPool::connect(&db.url).await.expect("connect");
+    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, kind FROM events ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .expect("events");
+    pool.close().await;
+    rows.into_iter().collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_node_streams_what_any_node_wrote_and_resumes_anywhere() {
+    let Some(cluster) = Cluster::start(SHOP, 3).await else {
+        eprintln!("skipped: several nodes need PostgreSQL (TEST_DATABASE_URL)");
+        return;
+    };
+    let mut on_c = EventStream::open(&cluster.client, cluster.base(2), &cluster.token, None).await;
+    let posted = Instant::now();
+    assert!(
+        cluster
+            .post_hook(0, "m-1", "ann", "hello from node A")
+            .await
+    );
+    let mut seen = Vec::new();
+    while !seen
+        .iter()
+        .any(|event: &SseEvent| event.event == "message.created")
+    {
+        let event = on_c
+            .next_logged(Duration::from_secs(10))
+            .await
+            .expect("node C streams the message node A stored");
+        seen.push(event);
+    }
+    eprintln!(
+        "node C saw node A's message after {} ms",
+        posted.elapsed().as_millis()
+    );
+    let last_seen = seen.last().and_then(|event| event.id).expect("an id");
+    drop(on_c);
+
+    // While the client is away, customers write to every node.
+    for (index, id) in ["m-2", "m-3", "m-4", "m-5", "m-6", "m-7"]
+        .iter()
+        .enumerate()
+    {
+        assert!(
+            cluster
+                .post_hook(index % 3, id, &format!("c{index}"), "more")
+                .await
+        );
+    }
+    let logged = logged_events(&cluster.db).await;
+    let missed: Vec<i64> = logged.range(last_seen + 1..).map(|(id, _)| *id).collect();
+    assert!(
+        missed.len() >= 6,
+        "six messages and their conversations were logged"
+    );
+
+    // The client reconnects through the load balancer to node B.
+    let mut on_b = EventStream::open(
+        &cluster.client,
+        cluster.base(1),
+        &cluster.token,
+        Some(last_seen),
+    )
+    .await;
+    let mut resumed = Vec::new();
+    while resumed.len() < missed.len() {
+        let event = on_b
+            .next_logged(Duration::from_secs(10))
+            .await
+            .unwrap_or_else(|| panic!("node B stopped after {resumed:?}; wanted {missed:?}"));
+        resumed.push(event.id.expect("id"));
+    }
+    assert_eq!(
+        resumed, missed,
+        "every event after Last-Event-ID, in log order, once"
+    );
+
+    // Live again, in log order, whoever writes.
+    assert!(cluster.post_hook(2, "m-8", "ann", "and live").await);
+    assert!(cluster.post_hook(0, "m-9", "bob", "and live too").await);
+    let mut live = Vec::new();
+    while live
+        .iter()
+        .filter(|e: &&SseEvent| e.event == "message.created")
+        .count()
+        < 2
+    {
+        live.push(
+            on_b.next_logged(Duration::from_secs(10))
+                .await
+                .expect("live event"),
+        );
+    }
+    let ids: Vec<i64> = live.iter().filter_map(|event| event.id).collect();
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(ids, sorted, "live events come in log order, once each");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cluster_lists_its_nodes_and_who_holds_what() {
+    let Some(mut cluster) = Cluster::start(SHOP, 2).await else {
+        eprintln!("skipped: several nodes need PostgreSQL (TEST_DATABASE_URL)");
+        return;
+    };
+    let holder = cluster
+        .holder_of(0, "automation", Duration::from_secs(15))
+        .await;
+    let view = cluster.view(1).await;
+    let nodes = view["nodes"].as_array().expect("nodes");
+    assert_eq!(nodes.len(), 2, "{view}");
+    assert!(nodes.iter().all(|node| node["alive"] == true), "{view}");
+    assert_eq!(
+        nodes
+            .iter()
+            .filter(|node| node["this_node"] == true)
+            .count(),
+        1
+    );
+    let leases: Vec<&str> = view["leases"]
+        .as_array()
+        .expect("leases")
+        .iter()
+        .filter_map(|lease| lease["name"].as_str())
+        .collect();
+    assert!(
+        leases.contains(&"automation") && leases.contains(&"router"),
+        "{view}"
+    );
+    // Agents may not look.
+    let agent_token = {
+        let response = cluster
+            .client
+            .post(format!("{}/api/v1/tokens", cluster.base(0)))
+            .bearer_auth(&cluster.token)
+            .json(&serde_json::json!({"name": "viewer", "role": "marketer"}))
+            .send()
+            .await
+            .expect("token");
+        assert_eq!(response.status(), 201);
+        let body: Value = response.json().await.expect("json");
+        body["token"].as_str().expect("token").to_owned()
+    };
+    let refused = cluster
+        .client
+        .get(format!("{}/api/v1/cluster", cluster.base(1)))
+        .bearer_auth(agent_token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(refused.status(), 403);
+
+    // A node that stops cleanly hands its leases over at once and leaves the list.
+    let other = 1 - holder;
+    let mut node = cluster.nodes[holder].take().expect("running");
+    let pid = i32::try_from(node.child.id()).expect("pid");
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill -TERM");
+    node.child.wait().expect("stopped");
+    let taken = cluster
+        .holder_of(other, "automation", Duration::from_secs(10))
+        .await;
+    assert_eq!(taken, other);
+    let view = cluster.view(other).await;
+    assert_eq!(view["nodes"].as_array().map(Vec::len), Some(1), "{view}");
+    cluster.kill(other);
+}
