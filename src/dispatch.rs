@@ -19,6 +19,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use self::settings::DispatchConfig;
+use crate::cluster::AccountPace;
 use crate::events::EventBus;
 use crate::metrics::Metrics;
 use crate::store::{OutboxJob, SendOutcome, Store};
@@ -49,6 +50,8 @@ pub struct Dispatcher {
     wake: Arc<Notify>,
     events: EventBus,
     metrics: Arc<Metrics>,
+    /// Shares rated channels' provider limits with the other nodes.
+    pace: AccountPace,
 }
 
 impl Dispatcher {
@@ -63,6 +66,7 @@ impl Dispatcher {
     ) -> Self {
         let worker_id = format!("{}-{:08x}", std::process::id(), rand::rng().random::<u32>());
         Self {
+            pace: AccountPace::new(store.clone()),
             store,
             connectors,
             config,
@@ -173,6 +177,7 @@ impl Dispatcher {
                 }
             }
         }
+        self.pace.wait_turn(connector.as_ref()).await;
         match connector.send(&message).await {
             Ok(delivery) => SendOutcome::Sent {
                 external_id: delivery.external_id,

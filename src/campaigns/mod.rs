@@ -107,6 +107,7 @@ struct Inner {
     parts: CampaignParts,
     signer: OnceCell<LinkSigner>,
     pacing: Pacing,
+    account_pace: crate::cluster::AccountPace,
     /// When each campaign's next progress report is due.
     progress: Mutex<HashMap<CampaignId, std::time::Instant>>,
     wake: Notify,
@@ -130,11 +131,13 @@ impl CampaignRunner {
             parts.store.clone(),
             parts.store.backend() == crate::store::Backend::Postgres,
         );
+        let account_pace = crate::cluster::AccountPace::new(parts.store.clone());
         Self {
             inner: Arc::new(Inner {
                 parts,
                 signer: OnceCell::new(),
                 pacing,
+                account_pace,
                 progress: Mutex::default(),
                 wake: Notify::new(),
                 cursor_ready: OnceCell::new(),
@@ -504,6 +507,8 @@ impl CampaignRunner {
                 error,
             }
         };
+        // The provider's limit per account holds across nodes, campaign or not.
+        self.inner.account_pace.wait_turn(connector).await;
         match connector.send(&message).await {
             Ok(delivery) => SendResult::Sent {
                 external_id: delivery.external_id,

@@ -4,6 +4,7 @@
 //! (see [`event_feed`]). On SQLite the same code runs with one node, which always holds
 //! every lease.
 
+pub mod account_pace;
 pub mod event_feed;
 pub mod settings;
 
@@ -17,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use crate::domain::Millis;
 use crate::store::cluster::{Fence, NodeInfo};
 use crate::store::{Backend, Store};
+pub use account_pace::AccountPace;
 pub use settings::ClusterConfig;
 
 /// How often a node records that it is alive.

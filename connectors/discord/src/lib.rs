@@ -230,6 +230,10 @@ impl Connector for Discord {
         Ok(Delivery::with_id(first.map(|id: MessageId| id.to_string())))
     }
 
+    fn account_send_rate(&self) -> Option<f64> {
+        Some(f64::from(BOT_REQUESTS_PER_SECOND))
+    }
+
     fn exclusive_listener(&self) -> bool {
         // One gateway session per bot token: a second one would receive every message again.
         true

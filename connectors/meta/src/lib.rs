@@ -251,6 +251,10 @@ impl Connector for Meta {
         self.scope.clone()
     }
 
+    fn account_send_rate(&self) -> Option<f64> {
+        Some(f64::from(self.config.messages_per_second.max(1)))
+    }
+
     fn free_form_window(&self) -> Option<Duration> {
         (self.kind == ChannelKind::Whatsapp).then_some(WHATSAPP_WINDOW)
     }

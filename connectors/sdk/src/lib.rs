@@ -834,6 +834,13 @@ pub trait Connector: Send + Sync + 'static {
         false
     }
 
+    /// Messages per second the provider allows this channel's account in all (Telegram's 30
+    /// per bot, a WhatsApp number's rate), or `None` when it sets no such limit. With several
+    /// nodes the core shares this budget between them.
+    fn account_send_rate(&self) -> Option<f64> {
+        None
+    }
+
     /// True when [`Connector::listen`] must run on one node at a time: the provider allows one
     /// reader per account (Telegram long polling, a Discord bot's gateway session, an IMAP
     /// mailbox's IDLE session). With several nodes on one database, the core runs such a

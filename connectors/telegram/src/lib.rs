@@ -398,6 +398,10 @@ impl Connector for Telegram {
         Ok(Delivery::with_id(first))
     }
 
+    fn account_send_rate(&self) -> Option<f64> {
+        Some(f64::from(limits::BOT_PER_SECOND))
+    }
+
     fn exclusive_listener(&self) -> bool {
         // The Bot API ends one of two concurrent `getUpdates` with 409 Conflict. Registering a
         // webhook is also done once, by whichever node holds the lease.
