@@ -181,6 +181,26 @@ impl Dovecot {
         self.dir.path().join("dovecot.conf")
     }
 
+    /// How many IMAP sessions the mailbox's user has open now, as Dovecot counts them
+    /// (`doveadm who`).
+    pub fn imap_sessions(&self) -> usize {
+        let output = Command::new("doveadm")
+            .arg("-c")
+            .arg(self.config())
+            .args(["who", "-1", MAILBOX_USER])
+            .output()
+            .expect("doveadm who");
+        assert!(
+            output.status.success(),
+            "doveadm who failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter(|line| line.starts_with(MAILBOX_USER) && line.contains("imap"))
+            .count()
+    }
+
     /// Delivers a raw mail into the INBOX, as the MTA's local delivery would.
     pub fn deliver(&self, raw: &str) {
         let mut save = Command::new("doveadm")

@@ -201,3 +201,19 @@ fn bots_may_only_name_configured_channels() {
         "{err}"
     );
 }
+
+#[test]
+fn cluster_lease_times_out_of_range_and_blank_addresses_are_refused() {
+    for text in [
+        "[cluster]\nlease_ttl_ms = 0\n",
+        "[cluster]\nlease_ttl_ms = 100\n",
+        "[cluster]\nlease_ttl_ms = 3600000\n",
+    ] {
+        let err = refused(text);
+        assert!(err.contains("cluster.lease_ttl_ms: "), "{err}");
+    }
+    let err = refused("[cluster]\nadvertise_address = \" \"\n");
+    assert!(err.contains("cluster.advertise_address: "), "{err}");
+    let config = load("[cluster]\nlease_ttl_ms = 3000\n").expect("in range");
+    assert_eq!(config.cluster.lease_ttl_ms, 3000);
+}
