@@ -287,6 +287,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cluster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/v1/cluster` */
+        get: operations["get_cluster"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/contacts": {
         parameters: {
             query?: never;
@@ -1790,12 +1807,20 @@ export interface components {
             last_error_at?: string | null;
             name: string;
             /**
-             * @description The listener: `running`, `restarting` (after an error), `webhook` (receives through
-             *     `/hooks/{name}` only) or `stopped`.
+             * @description The listener: `running`, `restarting` (after an error), `standby` (another node of the
+             *     cluster runs it; this one takes over if that node stops), `webhook` (receives through
+             *     `/hooks/{name}` only) or `stopped`. Each node answers for itself.
              */
             state?: string | null;
             /** Format: date-time */
             state_since?: string | null;
+        };
+        /** @description The cluster as the database sees it. */
+        ClusterView: {
+            leases: components["schemas"]["LeaseView"][];
+            /** @description The id of the node that answered. */
+            node: string;
+            nodes: components["schemas"]["NodeView"][];
         };
         /**
          * @description How an attribute is compared.
@@ -2692,6 +2717,25 @@ export interface components {
             /** @description Import nothing when any row is rejected. */
             strict?: boolean;
         };
+        /** @description Work only one node does at a time, and who does it. */
+        LeaseView: {
+            /** Format: date-time */
+            acquired_at: string;
+            /**
+             * Format: date-time
+             * @description When it passes to another node unless renewed.
+             */
+            expires_at: string;
+            /**
+             * Format: int64
+             * @description Grows on every change of holder.
+             */
+            generation: number;
+            /** @description The holding node's id. */
+            holder: string;
+            /** @description `listener:<channel>`, `automation` or `router`. */
+            name: string;
+        };
         /** @description `data` of `message.created`: a message, private note or activity line was added. */
         MessageCreatedData: {
             /** @description The name of the conversation's channel (`[[channels]] name`). */
@@ -2824,6 +2868,23 @@ export interface components {
             /** Format: date-time */
             sent_at?: string | null;
             text: string;
+        };
+        /** @description One `switchboard serve` process on this database. */
+        NodeView: {
+            /** @description Where it serves HTTP (`[cluster] advertise_address`, or the address it listens on). */
+            address: string;
+            /** @description True when its last heartbeat is recent (within 10 s). */
+            alive: boolean;
+            id: string;
+            /** Format: date-time */
+            last_heartbeat_at: string;
+            /** @description The leases it holds now. */
+            leases: string[];
+            /** Format: date-time */
+            started_at: string;
+            /** @description True for the node that answered this request. */
+            this_node: boolean;
+            version: string;
         };
         /** @description Body of a private note. */
         NoteRequest: {
@@ -5021,6 +5082,54 @@ export interface operations {
             };
             /** @description No valid credential: a missing, unknown, expired or revoked token. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_cluster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClusterView"];
+                };
+            };
+            /** @description No valid credential: a missing, unknown, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

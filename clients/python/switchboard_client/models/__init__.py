@@ -52,6 +52,7 @@ from .canned_response_view import CannedResponseView
 from .channel_kind import ChannelKind
 from .channel_plan import ChannelPlan
 from .channel_view import ChannelView
+from .cluster_view import ClusterView
 from .comparison import Comparison
 from .condition_all import ConditionAll
 from .condition_any import ConditionAny
@@ -177,6 +178,7 @@ from .import_options_mapping import ImportOptionsMapping
 from .import_report import ImportReport
 from .import_request import ImportRequest
 from .import_request_mapping import ImportRequestMapping
+from .lease_view import LeaseView
 from .message_created_data import MessageCreatedData
 from .message_created_event import MessageCreatedEvent
 from .message_created_event_kind import MessageCreatedEventKind
@@ -190,6 +192,7 @@ from .message_updated_event_kind import MessageUpdatedEventKind
 from .message_updated_payload import MessageUpdatedPayload
 from .message_updated_payload_kind import MessageUpdatedPayloadKind
 from .message_view import MessageView
+from .node_view import NodeView
 from .note_request import NoteRequest
 from .password_view import PasswordView
 from .pattern_spec_pattern import PatternSpecPattern
@@ -319,6 +322,7 @@ __all__ = (
     "ChannelKind",
     "ChannelPlan",
     "ChannelView",
+    "ClusterView",
     "Comparison",
     "ConditionAll",
     "ConditionAny",
@@ -444,6 +448,7 @@ __all__ = (
     "ImportReport",
     "ImportRequest",
     "ImportRequestMapping",
+    "LeaseView",
     "MessageCreatedData",
     "MessageCreatedEvent",
     "MessageCreatedEventKind",
@@ -457,6 +462,7 @@ __all__ = (
     "MessageUpdatedPayload",
     "MessageUpdatedPayloadKind",
     "MessageView",
+    "NodeView",
     "NoteRequest",
     "PasswordView",
     "PatternSpecPattern",

@@ -21,8 +21,10 @@ class ChannelView:
         name (str):
         last_error (None | str | Unset): The listener's last error, if it ever failed.
         last_error_at (datetime.datetime | None | Unset):
-        state (None | str | Unset): The listener: `running`, `restarting` (after an error), `webhook` (receives through
-            `/hooks/{name}` only) or `stopped`.
+        state (None | str | Unset): The listener: `running`, `restarting` (after an error), `standby` (another node of
+            the
+            cluster runs it; this one takes over if that node stops), `webhook` (receives through
+            `/hooks/{name}` only) or `stopped`. Each node answers for itself.
         state_since (datetime.datetime | None | Unset):
     """
 
