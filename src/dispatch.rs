@@ -91,6 +91,7 @@ impl Dispatcher {
             claimed: jobs.len(),
             ..DispatchOutcome::default()
         };
+        self.wait_turns(&jobs).await;
         let results = join_all(jobs.iter().map(|job| self.isolated_attempt(job))).await;
         for (job, result) in jobs.iter().zip(results) {
             match &result {
@@ -130,6 +131,25 @@ impl Dispatcher {
                 error: panic.to_string(),
                 dead: false,
             },
+        }
+    }
+
+    /// Waits for the cluster-wide send turns of the claimed jobs, channel by channel.
+    async fn wait_turns(&self, jobs: &[OutboxJob]) {
+        let mut per_channel: Vec<(&str, usize)> = Vec::new();
+        for job in jobs {
+            match per_channel
+                .iter_mut()
+                .find(|(name, _)| *name == job.channel)
+            {
+                Some((_, count)) => *count += 1,
+                None => per_channel.push((&job.channel, 1)),
+            }
+        }
+        for (name, count) in per_channel {
+            if let Some(connector) = self.connectors.get(name) {
+                self.pace.wait_turns(connector.as_ref(), count).await;
+            }
         }
     }
 
@@ -177,7 +197,6 @@ impl Dispatcher {
                 }
             }
         }
-        self.pace.wait_turn(connector.as_ref()).await;
         match connector.send(&message).await {
             Ok(delivery) => SendOutcome::Sent {
                 external_id: delivery.external_id,

@@ -362,7 +362,13 @@ impl CampaignRunner {
             .await
             .map(Arc::new)
             .map_err(|err| format!("rendering: {err:#}"));
-        let wanted = held.iter().map(Option::is_none).collect();
+        let wanted: Vec<bool> = held.iter().map(Option::is_none).collect();
+        // The provider's limit per account holds across nodes, campaign or not.
+        let going = wanted.iter().filter(|wanted| **wanted).count();
+        self.inner
+            .account_pace
+            .wait_turns(connector.as_ref(), going)
+            .await;
         let messages = self.render_batch(prepared, leased.clone(), wanted).await;
         // The whole batch goes out concurrently: its size is bounded by the throttle's burst
         // and `batch_size`.
@@ -507,8 +513,6 @@ impl CampaignRunner {
                 error,
             }
         };
-        // The provider's limit per account holds across nodes, campaign or not.
-        self.inner.account_pace.wait_turn(connector).await;
         match connector.send(&message).await {
             Ok(delivery) => SendResult::Sent {
                 external_id: delivery.external_id,

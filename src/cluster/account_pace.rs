@@ -28,25 +28,30 @@ impl AccountPace {
         Self { store, shared }
     }
 
-    /// Waits until `connector`'s account may send one more message across the cluster.
-    pub async fn wait_turn(&self, connector: &dyn Connector) {
+    /// Waits until `connector`'s account may send `count` more messages across the cluster.
+    /// A batch waits for all its turns before any of it goes out, so its messages still leave
+    /// in the order the caller starts them (one conversation's replies stay in order).
+    pub async fn wait_turns(&self, connector: &dyn Connector, count: usize) {
         let Some(rate) = connector.account_send_rate() else {
             return;
         };
-        if !self.shared || !(rate.is_finite() && rate > 0.0) {
+        if count == 0 || !self.shared || !(rate.is_finite() && rate > 0.0) {
             return;
         }
         let name = format!("channel:{}", connector.name());
         let burst = (rate / 10.0).ceil().max(1.0);
+        let mut missing = i64::try_from(count).unwrap_or(i64::MAX);
         let deadline = tokio::time::Instant::now() + MAX_WAIT;
         while tokio::time::Instant::now() < deadline {
-            match self.store.take_tokens(&name, rate, burst, 1).await {
-                Ok(granted) if granted > 0 => return,
-                Ok(_) => {}
+            match self.store.take_tokens(&name, rate, burst, missing).await {
+                Ok(granted) => missing -= granted,
                 Err(err) => {
-                    tracing::warn!(error = %err, bucket = %name, "could not take a send token");
+                    tracing::warn!(error = %err, bucket = %name, "could not take send tokens");
                     return;
                 }
+            }
+            if missing <= 0 {
+                return;
             }
             let wait = self
                 .store
@@ -55,6 +60,6 @@ impl AccountPace {
                 .unwrap_or(Duration::from_millis(50));
             tokio::time::sleep(wait.clamp(Duration::from_millis(2), Duration::from_secs(1))).await;
         }
-        tracing::warn!(bucket = %name, "no send token within {MAX_WAIT:?}; sending anyway");
+        tracing::warn!(bucket = %name, "no send turn within {MAX_WAIT:?}; sending anyway");
     }
 }
