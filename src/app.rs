@@ -322,6 +322,14 @@ impl App {
             .context("registering this node in the database")?;
         front.spawn(node.clone().run_heartbeat(shutdown.clone()));
         if let Some(wake) = &self.event_feed {
+            // Placed before the first request is served, so no stream can miss an event.
+            let start = self
+                .state
+                .store
+                .newest_event_id()
+                .await
+                .context("reading the end of the event log")?;
+            let position = Arc::new(std::sync::atomic::AtomicI64::new(start.get()));
             let (store, events, wake, token) = (
                 self.state.store.clone(),
                 self.state.events.clone(),
@@ -333,6 +341,7 @@ impl App {
                     store.clone(),
                     events.clone(),
                     wake.clone(),
+                    position.clone(),
                     token.clone(),
                 )
             }));
@@ -433,6 +442,8 @@ impl App {
             let served = server.await;
             front.close();
             front.wait().await;
+            // Listeners and singletons have stopped: hand what this node held to the others.
+            node.leave().await;
             self.writers_shutdown.cancel();
             self.writers.close();
             self.writers.wait().await;

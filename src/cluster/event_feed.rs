@@ -12,6 +12,7 @@
 //! [`EventCursor`] and what turns up in it later is still delivered.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use sqlx::postgres::PgListener;
@@ -117,19 +118,23 @@ impl Reader {
     }
 }
 
-/// Delivers every event committed from now on to `bus`, until `shutdown`. `wake` is the
-/// bus's notifier ([`EventBus::fed_from_log`]): this node committed something.
+/// Delivers every event committed after `position` to `bus`, until `shutdown`, keeping
+/// `position` up to date (a restarted feed goes on from there instead of delivering again).
+/// It starts at the end of the log before this node began serving: a stream opened later
+/// must not miss what commits meanwhile. `wake` is the bus's notifier
+/// ([`EventBus::fed_from_log`]): this node committed something.
 ///
 /// # Errors
-/// When the end of the log cannot be read at start.
+/// Never today; read failures are logged and retried.
 pub async fn run(
     store: Store,
     bus: EventBus,
     wake: Arc<Notify>,
+    position: Arc<AtomicI64>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     let mut cursor = EventCursor::default();
-    cursor.skip_to(store.newest_event_id().await?.get());
+    cursor.skip_to(position.load(Ordering::Acquire));
     let mut reader = Reader { cursor, hole: None };
     let mut listener: Option<PgListener> = None;
     loop {
@@ -145,6 +150,7 @@ pub async fn run(
         if let Err(err) = reader.read(&store, &bus).await {
             tracing::warn!(error = %err, "reading the event log failed");
         }
+        position.store(reader.cursor.after, Ordering::Release);
         let wait = reader.hold_wait().unwrap_or(POLL_EVERY);
         tokio::select! {
             () = wake.notified() => {
@@ -170,5 +176,60 @@ async fn next_notification(listener: &mut Option<PgListener>) -> Result<(), sqlx
     match listener {
         Some(listener) => listener.recv().await.map(|_| ()),
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::EventKind;
+
+    fn events(ids: &[i64]) -> Vec<Event> {
+        ids.iter()
+            .map(|&id| Event {
+                id: EventId::new(id),
+                kind: EventKind::MessageCreated,
+                conversation_id: None,
+                contact_id: None,
+                message_id: None,
+                agent_id: None,
+                data: serde_json::Value::Null,
+                created_at: chrono::Utc::now(),
+            })
+            .collect()
+    }
+
+    fn reader_after(after: i64) -> Reader {
+        let mut cursor = EventCursor::default();
+        cursor.skip_to(after);
+        Reader { cursor, hole: None }
+    }
+
+    #[test]
+    fn contiguous_events_go_at_once() {
+        let mut reader = reader_after(10);
+        assert_eq!(reader.ready_count(&events(&[11, 12, 13])), 3);
+        assert!(reader.hold_wait().is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn events_behind_a_hole_wait_for_it_then_go() {
+        let mut reader = reader_after(10);
+        let fresh = events(&[11, 13, 14]);
+        assert_eq!(reader.ready_count(&fresh), 1, "11 goes, 13 waits for 12");
+        assert!(reader.hold_wait().is_some());
+        tokio::time::advance(HOLD_FOR_HOLE / 2).await;
+        assert_eq!(reader.ready_count(&fresh), 1, "still waiting");
+        tokio::time::advance(HOLD_FOR_HOLE).await;
+        assert_eq!(reader.ready_count(&fresh), 3, "12 is given up on");
+        assert!(reader.hold_wait().is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hole_that_fills_releases_what_waited_behind_it() {
+        let mut reader = reader_after(10);
+        assert_eq!(reader.ready_count(&events(&[12])), 0);
+        assert_eq!(reader.ready_count(&events(&[11, 12])), 2);
+        assert!(reader.hold_wait().is_none());
     }
 }

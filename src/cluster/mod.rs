@@ -95,8 +95,7 @@ impl Node {
         self.inner.store.register_node(&self.info()).await
     }
 
-    /// Beats until `shutdown`, then removes the node and ends its leases, so that the others
-    /// take its work over at once instead of after the lease time.
+    /// Beats until `shutdown`.
     pub async fn run_heartbeat(self, shutdown: CancellationToken) {
         let store = &self.inner.store;
         loop {
@@ -119,7 +118,12 @@ impl Node {
                 tracing::warn!(error = %err, "could not forget departed nodes");
             }
         }
-        if let Err(err) = store.remove_node(self.id()).await {
+    }
+
+    /// Removes the node and ends any lease it still holds, so that the others take its work
+    /// over at once instead of after the lease time. Called once its workers have stopped.
+    pub async fn leave(&self) {
+        if let Err(err) = self.inner.store.remove_node(self.id()).await {
             tracing::warn!(error = %err, "could not deregister the node");
         }
     }
