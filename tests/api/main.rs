@@ -32,6 +32,7 @@ mod fake_telegram;
 mod faults;
 mod file_modes;
 mod hooks;
+mod leases;
 mod mail_faults;
 mod mail_forgery;
 mod mail_peers;
