@@ -17,6 +17,7 @@ mod campaigns;
 mod channel_events;
 mod cli;
 mod cluster;
+mod cluster_work;
 mod crash;
 mod cut_proxy;
 mod discord;
