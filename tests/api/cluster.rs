@@ -47,11 +47,47 @@ impl Cluster {
         Some(cluster)
     }
 
+    /// Starts `count` nodes, node `i` with a configuration of its own, `config(i)` (each in
+    /// a directory of its own); `None` without a PostgreSQL server.
+    pub async fn start_each(count: usize, config: impl Fn(usize) -> String) -> Option<Self> {
+        postgres_server()?;
+        let db = TestDb::new(Backend::Postgres).await;
+        let dir = tempfile::tempdir().expect("dir");
+        let first = ServedBinary::start(&node_dir(dir.path(), 0, &config(0)), &db.url);
+        let token = first
+            .token()
+            .expect("the first node prints the admin token");
+        let mut cluster = Self {
+            db,
+            dir,
+            nodes: vec![Some(first)],
+            token,
+            client: reqwest::Client::new(),
+        };
+        for index in 1..count {
+            cluster.add_node_with(&config(index));
+        }
+        Some(cluster)
+    }
+
     /// Starts one more node; returns its index.
     pub fn add_node(&mut self) -> usize {
         let node = ServedBinary::start(self.dir.path(), &self.db.url);
         self.nodes.push(Some(node));
         self.nodes.len() - 1
+    }
+
+    /// Starts one more node with a configuration of its own; returns its index.
+    pub fn add_node_with(&mut self, config: &str) -> usize {
+        let index = self.nodes.len();
+        let node = ServedBinary::start(&node_dir(self.dir.path(), index, config), &self.db.url);
+        self.nodes.push(Some(node));
+        index
+    }
+
+    /// A connection pool on the shared database, for assertions on what the nodes wrote.
+    pub async fn database(&self) -> sqlx::PgPool {
+        sqlx::PgPool::connect(&self.db.url).await.expect("connect")
     }
 
     /// `http://127.0.0.1:<port>` of node `index`.
@@ -73,6 +109,27 @@ impl Cluster {
             node.child.kill().expect("kill -9");
             node.child.wait().expect("reap");
         }
+    }
+
+    /// Stops node `index` cleanly (SIGTERM), as an operator's restart would, and waits until
+    /// it exited; panics unless it exited successfully.
+    pub fn stop(&mut self, index: usize) {
+        if let Some(mut node) = self.nodes[index].take() {
+            let pid = node.child.id().to_string();
+            std::process::Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .expect("kill -TERM");
+            let status = node.child.wait().expect("stopped");
+            assert!(status.success(), "node {index} stopped with {status}");
+        }
+    }
+
+    /// The indices of the nodes running now.
+    pub fn running(&self) -> Vec<usize> {
+        (0..self.nodes.len())
+            .filter(|index| self.nodes[*index].is_some())
+            .collect()
     }
 
     /// `GET path` on node `index` as admin.
@@ -150,6 +207,14 @@ impl Drop for Cluster {
             let _ = child.wait();
         }
     }
+}
+
+/// A directory of its own for node `index`, holding `config` as its `switchboard.toml`.
+fn node_dir(root: &std::path::Path, index: usize, config: &str) -> std::path::PathBuf {
+    let dir = root.join(format!("node-{index}"));
+    std::fs::create_dir_all(&dir).expect("node dir");
+    std::fs::write(dir.join("switchboard.toml"), config).expect("config");
+    dir
 }
 
 /// One server-sent event.

@@ -18,6 +18,7 @@ mod channel_events;
 mod cli;
 mod cluster;
 mod cluster_listeners;
+mod cluster_work;
 mod crash;
 mod cut_proxy;
 mod discord;
