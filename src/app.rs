@@ -392,7 +392,9 @@ impl App {
             front.spawn(self.supervised("automation", &shutdown, move || {
                 let (automation, token, node) = (automation.clone(), token.clone(), node.clone());
                 async move {
-                    node.hold("automation", token, |_, stop| automation.clone().run(stop))
+                    node.hold("automation", token, |fence, stop| {
+                        automation.clone().run_holding(fence, stop)
+                    })
                         .await
                 }
             }));

@@ -153,9 +153,19 @@ impl Automation {
     ) -> StoreResult<usize> {
         let inner = &self.inner;
         let batch = std::mem::take(works);
+        let fence = inner
+            .fence
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
         let (outcomes, events) = inner
             .store
-            .apply_automation(&batch, Some((CURSOR, cursor)), Millis::now())
+            .apply_automation(
+                &batch,
+                Some((CURSOR, cursor)),
+                fence.as_ref(),
+                Millis::now(),
+            )
             .await?;
         for outcome in &outcomes {
             if let crate::store::automation::RuleOutcome::Failed {
@@ -204,6 +214,24 @@ impl Automation {
         }
     }
 
+    /// [`Automation::run`] under lease `fence` (several nodes): every batch commits only while
+    /// this node still holds it, so a node that was paused past its lease writes nothing.
+    ///
+    /// # Errors
+    /// As [`Automation::run`].
+    pub async fn run_holding(
+        self,
+        fence: crate::store::cluster::Fence,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<()> {
+        *self
+            .inner
+            .fence
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(fence);
+        self.run(shutdown).await
+    }
+
     /// Runs the engine until `shutdown`: a pass whenever something is logged, and the timers.
     ///
     /// # Errors
@@ -212,6 +240,9 @@ impl Automation {
         if !self.inner.config.enabled {
             return Ok(());
         }
+        // Another node may have moved the cursor since this one last ran the engine: start
+        // from the stored position, never from one remembered in memory.
+        *self.inner.pass.lock().await = None;
         let timer_task = {
             let engine = self.clone();
             let shutdown = shutdown.clone();

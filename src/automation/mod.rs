@@ -103,6 +103,8 @@ struct Inner {
     holding: std::sync::atomic::AtomicBool,
     /// Serialises passes (the worker, tests and API-triggered passes).
     pass: tokio::sync::Mutex<Option<Position>>,
+    /// The lease the engine runs under on several nodes: its writes commit only while held.
+    fence: std::sync::Mutex<Option<crate::store::cluster::Fence>>,
 }
 
 /// Validates a rule against what exists (templates, SLA policies, channels).
@@ -166,6 +168,7 @@ impl Automation {
                 timer_wake: Arc::new(Notify::new()),
                 holding: std::sync::atomic::AtomicBool::new(false),
                 pass: tokio::sync::Mutex::new(None),
+                fence: std::sync::Mutex::new(None),
             }),
         })
     }

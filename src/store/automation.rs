@@ -221,14 +221,16 @@ impl Store {
     }
 
     /// Applies the engine's decisions for a batch and moves its cursor, in one transaction;
-    /// each rule is all-or-nothing.
+    /// each rule is all-or-nothing. With `fence` (the engine's lease on several nodes)
+    /// nothing commits once another node has taken the engine over (`LeaseLost`).
     pub async fn apply_automation(
         &self,
         works: &[ConversationWork],
         cursor: Option<(&str, EventId)>,
+        fence: Option<&super::cluster::Fence>,
         now: Millis,
     ) -> StoreResult<(Vec<RuleOutcome>, Vec<Event>)> {
-        on_backend!(self, automation::apply(works, cursor, now))
+        on_backend!(self, automation::apply(works, cursor, fence, now))
     }
 
     /// The earliest pending timer.

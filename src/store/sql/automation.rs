@@ -207,9 +207,13 @@ pub async fn apply(
     pool: &Pool,
     works: &[ConversationWork],
     cursor: Option<(&str, EventId)>,
+    fence: Option<&crate::store::cluster::Fence>,
     now: Millis,
 ) -> StoreResult<(Vec<RuleOutcome>, Vec<Event>)> {
     let mut tx = begin(pool).await?;
+    if let Some(fence) = fence {
+        super::cluster::check_fence(&mut tx, fence).await?;
+    }
     let mut outcomes = Vec::new();
     let mut events = Vec::new();
     for work in works {
