@@ -33,7 +33,7 @@ impl AccountPace {
         let Some(rate) = connector.account_send_rate() else {
             return;
         };
-        if !self.shared || !(rate.is_finite() && rate > 0.0) {
+        if !(self.shared && rate.is_finite() && rate > 0.0) {
             return;
         }
         let name = format!("channel:{}", connector.name());
