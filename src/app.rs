@@ -261,6 +261,10 @@ impl App {
             dispatch_wake: dispatch_wake.clone(),
             metrics: metrics.clone(),
         });
+        let sign_in = Arc::new(http::sign_in::SignInGuard::new(
+            &config.server.sign_in,
+            &store,
+        ));
         let state = AppState {
             campaigns: campaigns.clone(),
             store,
@@ -280,7 +284,7 @@ impl App {
             automation: automation.clone(),
             max_body_bytes: config.server.max_body_bytes,
             shutdown: CancellationToken::new(),
-            sign_in: Arc::new(http::sign_in::SignInGuard::new(&config.server.sign_in)),
+            sign_in,
             trusted_proxies: Arc::new(http::client_addr::TrustedProxies::new(
                 config.server.trusted_proxies.clone(),
             )),

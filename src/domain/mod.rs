@@ -13,6 +13,7 @@ pub mod rendered;
 pub mod reply_window;
 pub mod routing;
 pub mod segment;
+pub mod sign_in;
 pub mod sla;
 pub mod time;
 pub mod webhook;

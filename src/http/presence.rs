@@ -327,7 +327,8 @@ pub async fn set_availability(state: &AppState, agent: AgentId, availability: Av
 }
 
 /// Sweeps expired presence until shutdown and sets agents whose inbox went quiet offline;
-/// also prunes ended sessions and old login attempts every few minutes.
+/// also prunes ended sessions, old login attempts and spent sign-in counters every few
+/// minutes.
 pub async fn run(state: AppState, shutdown: CancellationToken) {
     let mut ticks: u64 = 0;
     loop {
@@ -359,6 +360,11 @@ pub async fn run(state: AppState, shutdown: CancellationToken) {
             && let Err(err) = super::session::prune(&state.store).await
         {
             tracing::warn!(error = %err, "could not prune web sessions");
+        }
+        if ticks.is_multiple_of(100)
+            && let Err(err) = state.sign_in.prune().await
+        {
+            tracing::warn!(error = %err, "could not prune sign-in counters");
         }
     }
 }

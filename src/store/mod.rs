@@ -750,6 +750,7 @@ pub mod automation;
 pub mod campaigns;
 pub mod cluster;
 mod event_webhooks;
+mod sign_in;
 mod web_sessions;
 pub use web_sessions::{NewWebSession, WebSession};
 

@@ -53,6 +53,8 @@ pub mod outbox;
 pub mod queue_claims;
 #[path = "sql/routing.rs"]
 pub mod routing;
+#[path = "sql/sign_in.rs"]
+pub mod sign_in;
 #[path = "sql/tokens.rs"]
 pub mod tokens;
 #[path = "sql/web_sessions.rs"]

@@ -78,6 +78,16 @@ impl TestDb {
         }
     }
 
+    /// Another handle on this database, for a second node in the same test; the database
+    /// stays the first handle's to drop.
+    pub fn another_handle(&self) -> Self {
+        Self {
+            url: self.url.clone(),
+            _dir: None,
+            postgres: None,
+        }
+    }
+
     pub async fn store(&self) -> Store {
         Store::connect(&ConnectOptions::new(self.url.clone()))
             .await

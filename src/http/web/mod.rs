@@ -256,7 +256,12 @@ async fn login(State(state): State<AppState>, request: Request) -> Result<Respon
             &headers,
         ));
     }
-    let reservation = match state.sign_in.reserve(&email, client) {
+    let reserved = state
+        .sign_in
+        .reserve(&email, client)
+        .await
+        .map_err(|err| ApiError::Internal(err.into()))?;
+    let reservation = match reserved {
         Ok(reservation) => reservation,
         Err(wait) => {
             tracing::warn!(%client, "web sign-in refused: too many failed attempts");
@@ -281,6 +286,7 @@ async fn login(State(state): State<AppState>, request: Request) -> Result<Respon
     };
     let Ok(matches) = state.sign_in.pool.verify(form.password, stored).await else {
         tracing::warn!(%client, "web sign-in refused: password checks saturated");
+        reservation.give_back().await;
         return Ok(retry_later(
             StatusCode::SERVICE_UNAVAILABLE,
             "Too many sign-ins at once. Try again in a moment.",
@@ -304,7 +310,7 @@ async fn login(State(state): State<AppState>, request: Request) -> Result<Respon
             &headers,
         ));
     };
-    reservation.succeeded();
+    reservation.succeeded().await;
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|value| value.to_str().ok())

@@ -13,7 +13,7 @@ use crate::store::cluster::{Fence, LeaseInfo, NodeInfo};
 use crate::store::{StoreError, StoreResult};
 
 /// The database's clock in milliseconds (PostgreSQL), or the parameter `$n` (SQLite).
-fn now_ms(parameter: usize) -> String {
+pub fn now_ms(parameter: usize) -> String {
     if IS_POSTGRES {
         "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)".to_owned()
     } else {
