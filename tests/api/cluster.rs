@@ -12,8 +12,16 @@ use crate::helpers::{SECRET, ServedBinary, TestDb, hook_body, postgres_server, s
 /// A webhook channel named `shop`, shared by every test cluster.
 pub const SHOP: &str = "[[channels]]\nname = \"shop\"\nkind = \"webhook\"\nsecret = \"s3cret\"\n";
 
+/// Clusters of real nodes run one at a time: three processes each on a 2-core machine, and
+/// what they measure (fail-over times, a campaign's pace) must not depend on how many other
+/// clusters the suite happens to run at once.
+static ONE_AT_A_TIME: std::sync::LazyLock<std::sync::Arc<tokio::sync::Mutex<()>>> =
+    std::sync::LazyLock::new(std::sync::Arc::default);
+
 /// Nodes sharing one scratch database; every process is killed when it is dropped.
 pub struct Cluster {
+    /// This cluster's turn: see [`ONE_AT_A_TIME`].
+    _turn: tokio::sync::OwnedMutexGuard<()>,
     pub db: TestDb,
     pub dir: tempfile::TempDir,
     nodes: Vec<Option<ServedBinary>>,
@@ -27,6 +35,7 @@ impl Cluster {
     /// other; `None` without a PostgreSQL server.
     pub async fn start(config: &str, count: usize) -> Option<Self> {
         postgres_server()?;
+        let turn = ONE_AT_A_TIME.clone().lock_owned().await;
         let db = TestDb::new(Backend::Postgres).await;
         let dir = tempfile::tempdir().expect("dir");
         std::fs::write(dir.path().join("switchboard.toml"), config).expect("config");
@@ -35,6 +44,7 @@ impl Cluster {
             .token()
             .expect("the first node prints the admin token");
         let mut cluster = Self {
+            _turn: turn,
             db,
             dir,
             nodes: vec![Some(first)],
@@ -51,6 +61,7 @@ impl Cluster {
     /// a directory of its own); `None` without a PostgreSQL server.
     pub async fn start_each(count: usize, config: impl Fn(usize) -> String) -> Option<Self> {
         postgres_server()?;
+        let turn = ONE_AT_A_TIME.clone().lock_owned().await;
         let db = TestDb::new(Backend::Postgres).await;
         let dir = tempfile::tempdir().expect("dir");
         let first = ServedBinary::start(&node_dir(dir.path(), 0, &config(0)), &db.url);
@@ -58,6 +69,7 @@ impl Cluster {
             .token()
             .expect("the first node prints the admin token");
         let mut cluster = Self {
+            _turn: turn,
             db,
             dir,
             nodes: vec![Some(first)],
