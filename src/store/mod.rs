@@ -9,6 +9,7 @@
 
 mod database_file;
 mod event_cursor;
+pub mod node_lock;
 mod postgres;
 mod routing_sql;
 mod rows;

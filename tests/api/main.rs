@@ -35,6 +35,7 @@ mod mail_forgery;
 mod mail_peers;
 mod meta;
 mod migrations;
+mod node_lock;
 mod openapi;
 mod outside_content;
 mod provider_outage;
