@@ -50,5 +50,6 @@ mod stream_credentials;
 mod telegram;
 mod template_limits;
 mod templates;
+mod upgrade;
 mod web;
 mod worker_panics;
