@@ -8,6 +8,7 @@ mod api_contract;
 mod api_conversations;
 mod architecture;
 mod automation;
+mod bench_nodes;
 mod body_limits;
 mod browser;
 mod campaign_crash;
