@@ -1,11 +1,13 @@
 //! `switchboard bench ingest`: the inbound webhook path under load, measured against the
 //! ceiling of the same load generator hitting a no-op endpoint in the same run.
 //!
-//! The service runs in-process on a fresh database with real durability settings; the load
-//! generator is a keep-alive HTTP/1.1 client over loopback with many connections. Bodies are
-//! built and signed before the clock starts, so the generator costs the same in both runs.
+//! The service runs in-process on a fresh database with real durability settings, or, with
+//! `--nodes N`, as N `switchboard serve` processes on one database (see [`super::nodes`]) with
+//! the load spread round-robin over them; the load generator is a keep-alive HTTP/1.1 client
+//! over loopback with many connections. Bodies are built and signed before the clock starts,
+//! so the generator costs the same in both runs.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -19,9 +21,11 @@ use hyper_util::rt::TokioExecutor;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use super::nodes::Nodes;
 use crate::app::{App, Workers};
 use crate::config::{Config, SqliteSynchronous};
-use crate::store::scratch;
+use crate::metrics::Metrics;
+use crate::store::{ConnectOptions, Store, scratch};
 
 /// Options of `switchboard bench ingest`.
 #[derive(Debug, Clone, clap::Args)]
@@ -51,6 +55,11 @@ pub struct Options {
     /// Inbound writer tasks (default: 1 on SQLite, 4 on PostgreSQL).
     #[arg(long)]
     pub writers: Option<usize>,
+    /// Run the service as this many `switchboard serve` processes on one database and spread
+    /// the load round-robin over them; more than one needs PostgreSQL (--database-url).
+    /// Default: one service inside the benchmark's own process.
+    #[arg(long)]
+    pub nodes: Option<usize>,
 }
 
 /// One load run's figures.
@@ -119,21 +128,23 @@ fn client(connections: usize) -> HttpClient {
         .build(connector)
 }
 
-/// Sends every body once from `connections` workers. With `rate`, request `i` is due at
-/// `start + i / rate` and its latency counts from then (so queueing is not hidden).
+/// Sends every body once from `connections` workers, body `i` to `urls[i % urls.len()]`.
+/// With `rate`, request `i` is due at `start + i / rate` and its latency counts from then (so
+/// queueing is not hidden).
 async fn drive(
     client: &HttpClient,
-    url: &str,
+    urls: &[String],
     bodies: Arc<Vec<SignedBody>>,
     connections: usize,
     rate: Option<u64>,
 ) -> anyhow::Result<RunReport> {
+    anyhow::ensure!(!urls.is_empty(), "no URL to send to");
     let next = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let mut workers = Vec::with_capacity(connections);
     for _ in 0..connections {
-        let (client, url, bodies, next) =
-            (client.clone(), url.to_owned(), bodies.clone(), next.clone());
+        let (client, urls, bodies, next) =
+            (client.clone(), urls.to_vec(), bodies.clone(), next.clone());
         workers.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
             let mut failures = 0usize;
@@ -150,7 +161,7 @@ async fn drive(
                     }
                     None => Instant::now(),
                 };
-                let request = hyper::Request::post(url.as_str())
+                let request = hyper::Request::post(urls[i % urls.len()].as_str())
                     .header("content-type", "application/json")
                     .header(connector_webhook::TIMESTAMP_HEADER, timestamp.as_str())
                     .header(connector_webhook::SIGNATURE_HEADER, signature.as_str())
@@ -222,13 +233,21 @@ async fn spawn_noop() -> anyhow::Result<(String, oneshot::Sender<()>)> {
 /// Runs the ingest benchmark and prints its report.
 ///
 /// # Errors
-/// When the service cannot start or messages are lost.
+/// When the options contradict each other, the service cannot start or messages are lost.
 pub async fn run(options: Options) -> anyhow::Result<()> {
     let synchronous = match options.sqlite_synchronous.as_str() {
         "full" => SqliteSynchronous::Full,
         "normal" => SqliteSynchronous::Normal,
         other => anyhow::bail!("--sqlite-synchronous: {other:?} is not full or normal"),
     };
+    match options.nodes {
+        Some(0) => anyhow::bail!("--nodes: at least 1"),
+        Some(nodes) if nodes > 1 && options.database_url.is_none() => anyhow::bail!(
+            "--nodes {nodes}: several nodes need PostgreSQL (--database-url postgres://…); \
+             an SQLite file serves one node"
+        ),
+        _ => {}
+    }
     let workdir = tempfile::tempdir().context("creating a temporary directory")?;
     let scratch_db = match &options.database_url {
         Some(url) => Some((
@@ -241,27 +260,67 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         Some((_, (url, _))) => url.clone(),
         None => format!("sqlite://{}", workdir.path().join("bench.db").display()),
     };
-    let result = run_ingest(
-        &options,
-        &database_url,
-        synchronous,
-        workdir.path().to_path_buf(),
-    )
-    .await;
+    let result = run_ingest(&options, &database_url, synchronous, workdir.path()).await;
     if let Some((server, (_, name))) = scratch_db {
         scratch::drop_postgres_database(&server, &name).await?;
     }
     result
 }
 
+/// The service under load: in this process, or separate `serve` processes.
+enum Service {
+    InProcess {
+        stop: oneshot::Sender<()>,
+        server: tokio::task::JoinHandle<anyhow::Result<()>>,
+        metrics: Arc<Metrics>,
+        base: String,
+    },
+    Nodes(Nodes),
+}
+
+impl Service {
+    /// The hook of the benchmark's channel on every node.
+    fn hook_urls(&self) -> Vec<String> {
+        let bases = match self {
+            Service::InProcess { base, .. } => vec![base.clone()],
+            Service::Nodes(nodes) => nodes.bases(),
+        };
+        bases
+            .into_iter()
+            .map(|base| format!("{base}/hooks/bench"))
+            .collect()
+    }
+
+    /// Group-commit transactions so far, over every node.
+    async fn inbound_batches(&self) -> anyhow::Result<u64> {
+        match self {
+            Service::InProcess { metrics, .. } => {
+                Ok(metrics.inbound_batches.load(Ordering::Relaxed))
+            }
+            Service::Nodes(nodes) => nodes.inbound_batches().await,
+        }
+    }
+
+    async fn stop(self) -> anyhow::Result<()> {
+        match self {
+            Service::InProcess { stop, server, .. } => {
+                let _ = stop.send(());
+                server.await.context("service task panicked")?
+            }
+            Service::Nodes(nodes) => nodes.stop().await,
+        }
+    }
+}
+
 async fn run_ingest(
     options: &Options,
     database_url: &str,
     synchronous: SqliteSynchronous,
-    _workdir: PathBuf,
+    workdir: &Path,
 ) -> anyhow::Result<()> {
-    let text = format!(
-        "[database]\nurl = {database_url:?}\nsqlite_synchronous = {:?}\n\n[log]\nlevel = \"warn\"\n\n{}[[channels]]\nname = \"bench\"\nkind = \"webhook\"\nsecret = {SECRET:?}\n",
+    // Without `url`: the nodes get it from their environment.
+    let settings = format!(
+        "sqlite_synchronous = {:?}\n\n[log]\nlevel = \"warn\"\n\n{}[[channels]]\nname = \"bench\"\nkind = \"webhook\"\nsecret = {SECRET:?}\n",
         match synchronous {
             SqliteSynchronous::Full => "full",
             SqliteSynchronous::Normal => "normal",
@@ -271,39 +330,147 @@ async fn run_ingest(
             .map(|writers| format!("[ingest]\nwriters = {writers}\n\n"))
             .unwrap_or_default()
     );
+    let text = format!("[database]\nurl = {database_url:?}\n{settings}");
     let config = Config::from_parts(Some(("bench config".into(), &text)), Vec::new(), |_| None)?;
     let backend = if config.is_postgres() {
         "PostgreSQL"
     } else {
         "SQLite"
     };
-    let app = App::build(config, Vec::new()).await?;
-    let store = app.state.store.clone();
-    let metrics = app.state.metrics.clone();
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let hook_url = format!("http://{}/hooks/bench", listener.local_addr()?);
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(app.serve(
-        listener,
-        async {
-            let _ = stopped.await;
-        },
-        Workers::all(),
-    ));
+    let (service, store) = match options.nodes {
+        None => {
+            let app = App::build(config, Vec::new()).await?;
+            let store = app.state.store.clone();
+            let metrics = app.state.metrics.clone();
+            let listener = TcpListener::bind("127.0.0.1:0").await?;
+            let base = format!("http://{}", listener.local_addr()?);
+            let (stop, stopped) = oneshot::channel::<()>();
+            let server = tokio::spawn(app.serve(
+                listener,
+                async {
+                    let _ = stopped.await;
+                },
+                Workers::all(),
+            ));
+            let service = Service::InProcess {
+                stop,
+                server,
+                metrics,
+                base,
+            };
+            (service, store)
+        }
+        Some(count) => {
+            // The same configuration, read by each node from a file; the database comes
+            // through the environment as an operator's deployment would set it.
+            let config_file = workdir.join("switchboard.toml");
+            std::fs::write(&config_file, format!("[database]\n{settings}"))
+                .context("writing the nodes' configuration")?;
+            let nodes = Nodes::start(count, database_url, &config_file, workdir).await?;
+            // The benchmark's own pool, only to count what was committed.
+            let mut connect = ConnectOptions::new(database_url);
+            connect.max_connections = 2;
+            let store = match Store::connect(&connect).await {
+                Ok(store) => store,
+                Err(err) => {
+                    let _ = nodes.stop().await;
+                    return Err(err.into());
+                }
+            };
+            (Service::Nodes(nodes), store)
+        }
+    };
+    let measured = measure(options, &service, &store).await;
+    if matches!(service, Service::Nodes(_)) {
+        store.close().await;
+    }
+    let stopped = service.stop().await;
+    let report = measured?;
+    stopped?;
+    println!(
+        "switchboard bench ingest — {backend}, {}, {} messages, {} connections, {} contacts",
+        service_line(options),
+        options.messages,
+        options.connections,
+        options.contacts
+    );
+    report.print(options)
+}
 
+/// How the service ran, for the report's first line.
+fn service_line(options: &Options) -> String {
+    match options.nodes {
+        None => "service in-process".into(),
+        Some(nodes) => {
+            format!("{nodes} node(s) as `switchboard serve` processes, load round-robin")
+        }
+    }
+}
+
+/// The figures of one benchmark run.
+struct Report {
+    ceiling: RunReport,
+    ingest: RunReport,
+    paced: RunReport,
+    stored: i64,
+    batches: u64,
+}
+
+impl Report {
+    fn print(&self, options: &Options) -> anyhow::Result<()> {
+        let Report {
+            ceiling,
+            ingest,
+            paced,
+            stored,
+            batches,
+        } = self;
+        println!("{}", ceiling.line("no-op endpoint (ceiling)"));
+        println!("{}", ingest.line("webhook ingest"));
+        println!(
+            "{}",
+            paced.line(&format!("paced at {} msg/s", options.paced_rate))
+        );
+        println!(
+            "ratio ingest / ceiling: {:.2}",
+            ingest.rate() / ceiling.rate()
+        );
+        println!(
+            "group commit: {batches} transactions, {:.1} messages per commit on average",
+            *stored as f64 / (*batches).max(1) as f64
+        );
+        println!(
+            "committed: {stored} of {} acknowledged ({} failed requests)",
+            ingest.requests - ingest.failures,
+            ingest.failures
+        );
+        if *stored != (ingest.requests - ingest.failures) as i64 {
+            anyhow::bail!(
+                "stored {stored} messages but {} were acknowledged",
+                ingest.requests - ingest.failures
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The three runs against a started service: the no-op ceiling, throughput and paced latency.
+async fn measure(options: &Options, service: &Service, store: &Store) -> anyhow::Result<Report> {
+    let hooks = service.hook_urls();
     let throughput_bodies = Arc::new(bodies(0..options.messages, options.contacts));
     let client = client(options.connections);
 
     // Warm both servers' connection pools and caches a little before measuring.
     let (noop_url, stop_noop) = spawn_noop().await?;
+    let noop = [noop_url];
     let warm = Arc::new(bodies(
         options.messages..options.messages + 2_000,
         options.contacts,
     ));
-    drive(&client, &noop_url, warm.clone(), options.connections, None).await?;
+    drive(&client, &noop, warm.clone(), options.connections, None).await?;
     let ceiling = drive(
         &client,
-        &noop_url,
+        &noop,
         throughput_bodies.clone(),
         options.connections,
         None,
@@ -311,63 +478,36 @@ async fn run_ingest(
     .await?;
     let _ = stop_noop.send(());
 
-    drive(&client, &hook_url, warm, options.connections, None).await?;
+    drive(&client, &hooks, warm, options.connections, None).await?;
     let before = store.count_messages().await?;
-    let batches_before = metrics.inbound_batches.load(Ordering::Relaxed);
+    let batches_before = service.inbound_batches().await?;
     let ingest = drive(
         &client,
-        &hook_url,
+        &hooks,
         throughput_bodies,
         options.connections,
         None,
     )
     .await?;
     let stored = store.count_messages().await? - before;
-    let batches = metrics.inbound_batches.load(Ordering::Relaxed) - batches_before;
+    let batches = service.inbound_batches().await? - batches_before;
 
     let paced_count = (options.paced_rate * options.paced_seconds) as usize;
     let first = options.messages + 2_000;
     let paced_bodies = Arc::new(bodies(first..first + paced_count, options.contacts));
     let paced = drive(
         &client,
-        &hook_url,
+        &hooks,
         paced_bodies,
         options.connections,
         Some(options.paced_rate),
     )
     .await?;
-
-    let _ = stop.send(());
-    server.await.context("service task panicked")??;
-
-    println!(
-        "switchboard bench ingest — {backend}, {} messages, {} connections, {} contacts",
-        options.messages, options.connections, options.contacts
-    );
-    println!("{}", ceiling.line("no-op endpoint (ceiling)"));
-    println!("{}", ingest.line("webhook ingest"));
-    println!(
-        "{}",
-        paced.line(&format!("paced at {} msg/s", options.paced_rate))
-    );
-    println!(
-        "ratio ingest / ceiling: {:.2}",
-        ingest.rate() / ceiling.rate()
-    );
-    println!(
-        "group commit: {batches} transactions, {:.1} messages per commit on average",
-        stored as f64 / batches.max(1) as f64
-    );
-    println!(
-        "committed: {stored} of {} acknowledged ({} failed requests)",
-        ingest.requests - ingest.failures,
-        ingest.failures
-    );
-    if stored != (ingest.requests - ingest.failures) as i64 {
-        anyhow::bail!(
-            "stored {stored} messages but {} were acknowledged",
-            ingest.requests - ingest.failures
-        );
-    }
-    Ok(())
+    Ok(Report {
+        ceiling,
+        ingest,
+        paced,
+        stored,
+        batches,
+    })
 }

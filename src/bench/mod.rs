@@ -1,11 +1,14 @@
 //! The built-in benchmarks behind `switchboard bench …`: each runs the real service code
-//! in-process against local peers and prints its figures. Owns the load generators and the
+//! (in-process, or as `serve` processes for `bench ingest --nodes`) against local peers and
+//! prints its figures. Owns the load generators and the
 //! stand-in peers they need; nothing in the service depends on this module.
 //!
 //! - [`ingest`]: the inbound webhook path under load, against a no-op ceiling.
+//! - [`nodes`]: the service as separate `serve` processes, for `bench ingest --nodes`.
 //! - [`campaign`]: campaign planning, rendering, dispatch, throttle accuracy and peak RSS.
 //! - [`smtp_sink`]: the local SMTP server the campaign benchmark's email runs deliver into.
 
 pub mod campaign;
 pub mod ingest;
+pub mod nodes;
 pub mod smtp_sink;

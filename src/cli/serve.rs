@@ -1,5 +1,5 @@
-//! `switchboard serve`: binds the listener, prints the first run's sign-in, and runs the
-//! service until Ctrl-C or SIGTERM.
+//! `switchboard serve`: locks an SQLite file against a second node, binds the listener, prints
+//! the first run's sign-in, and runs the service until Ctrl-C or SIGTERM.
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -10,8 +10,12 @@ use crate::config::Config;
 /// Runs the service with every worker until a shutdown signal.
 ///
 /// # Errors
-/// When the address cannot be bound, or the service fails to start or stops with an error.
+/// When another `serve` uses the same SQLite file, the address cannot be bound, or the
+/// service fails to start or stops with an error.
 pub async fn serve(mut config: Config) -> anyhow::Result<()> {
+    // Held until the service has stopped and closed the store; before anything opens the
+    // database, so a second node on the same SQLite file changes nothing.
+    let _node_lock = crate::store::node_lock::lock_for_serving(&config.database.url)?;
     let listener = TcpListener::bind(config.server.bind)
         .await
         .with_context(|| format!("listening on {}", config.server.bind))?;

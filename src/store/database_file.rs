@@ -31,7 +31,7 @@ pub(super) fn prepare(url: &str, options: &SqliteConnectOptions) -> std::io::Res
 }
 
 /// The database file, `None` for an in-memory database.
-fn on_disk(url: &str, options: &SqliteConnectOptions) -> Option<PathBuf> {
+pub(super) fn on_disk(url: &str, options: &SqliteConnectOptions) -> Option<PathBuf> {
     let filename = options.get_filename();
     // sqlx names in-memory databases `file:sqlx-in-memory-<n>`; `mode=memory` keeps the name.
     let in_memory = url.contains(":memory:")
@@ -40,7 +40,7 @@ fn on_disk(url: &str, options: &SqliteConnectOptions) -> Option<PathBuf> {
     (!in_memory).then(|| filename.to_path_buf())
 }
 
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+pub(super) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)

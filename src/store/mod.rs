@@ -9,9 +9,11 @@
 
 mod database_file;
 pub mod event_cursor;
+pub mod node_lock;
 mod postgres;
 mod routing_sql;
 mod rows;
+mod schema;
 pub mod scratch;
 // Public for the `segment` fuzz target, which compiles filters without a database.
 pub mod segment_sql;
@@ -31,9 +33,6 @@ use crate::domain::{
 };
 use connector_sdk::{Checkpoint, InboundEvent, InboundMessage, Receipt};
 pub use types::*;
-
-static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// A store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -274,6 +273,11 @@ impl Store {
     /// # Errors
     /// When the database cannot be opened or a migration fails.
     pub async fn connect(options: &ConnectOptions) -> StoreResult<Self> {
+        Self::open(options, None).await
+    }
+
+    /// [`Store::connect`], applying migrations up to `migrations_up_to` when given.
+    async fn open(options: &ConnectOptions, migrations_up_to: Option<i64>) -> StoreResult<Self> {
         let url = options.url.as_str();
         let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let connect = PgConnectOptions::from_str(url)?;
@@ -282,8 +286,7 @@ impl Store {
                 .acquire_timeout(options.acquire_timeout)
                 .connect_with(connect)
                 .await?;
-            POSTGRES_MIGRATOR
-                .run(&pool)
+            schema::upgrade_postgres(&pool, migrations_up_to)
                 .await
                 .map_err(|err| StoreError::Db(err.into()))?;
             Pool::Postgres(pool)
@@ -317,8 +320,7 @@ impl Store {
                 .acquire_timeout(options.acquire_timeout)
                 .connect_with(connect)
                 .await?;
-            SQLITE_MIGRATOR
-                .run(&pool)
+            schema::upgrade_sqlite(&pool, migrations_up_to)
                 .await
                 .map_err(|err| StoreError::Db(err.into()))?;
             Pool::Sqlite(pool)

@@ -123,3 +123,67 @@ async fn one_imap_session_per_mailbox_across_nodes_and_fail_over_without_loss() 
         "never more than one IMAP session for the mailbox across three nodes"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_telegram_poller_across_nodes_and_fail_over_without_loss() {
+    use crate::fake_telegram::FakeBotApi;
+    use crate::telegram::{TOKEN, private_text};
+    let fake = FakeBotApi::start(TOKEN).await;
+    let config = format!(
+        "{SHOP}[[channels]]\nname = \"tg\"\nkind = \"telegram\"\ntoken = {TOKEN:?}\napi_url = {:?}\n\
+         poll_timeout_secs = 1\n",
+        fake.url()
+    );
+    let Some(mut cluster) = Cluster::start(&config, 3).await else {
+        eprintln!("skipped: several nodes need PostgreSQL (TEST_DATABASE_URL)");
+        return;
+    };
+    let holder = cluster
+        .holder_of(0, "listener:tg", Duration::from_secs(15))
+        .await;
+    for n in 1..=3 {
+        fake.push_update(private_text(n, 4200 + n, &format!("message {n}")));
+    }
+    wait_stored(&cluster, "tg", 3, Duration::from_secs(20)).await;
+    // Every node shows the listener: running on the holder, standby elsewhere.
+    for index in 0..3 {
+        let channels = cluster.get(index, "/api/v1/channels").await;
+        let state = channels
+            .as_array()
+            .expect("channels")
+            .iter()
+            .find(|channel| channel["name"] == "tg")
+            .map(|channel| channel["state"].clone())
+            .expect("tg");
+        let expected = if index == holder { "running" } else { "standby" };
+        assert_eq!(state, expected, "node {index}");
+    }
+
+    cluster.kill(holder);
+    let killed = Instant::now();
+    for n in 4..=9 {
+        fake.push_update(private_text(n, 4200 + n, &format!("message {n}")));
+    }
+    let survivor = (holder + 1) % 3;
+    let taken = cluster
+        .holder_of(survivor, "listener:tg", Duration::from_secs(15))
+        .await;
+    let fail_over = killed.elapsed();
+    let (rows, distinct) = wait_stored(&cluster, "tg", 9, Duration::from_secs(30)).await;
+    eprintln!(
+        "Telegram listener: node {taken} took over {} ms after the holder was killed",
+        fail_over.as_millis()
+    );
+    assert_ne!(taken, holder);
+    assert!(
+        fail_over < Duration::from_secs(10),
+        "fail-over took {fail_over:?}"
+    );
+    assert_eq!((rows, distinct), (9, 9), "every update stored once");
+    assert_eq!(
+        fake.max_concurrent_get_updates(),
+        1,
+        "never two pollers of the bot at once"
+    );
+    assert_eq!(fake.conflicts(), 0, "the Bot API never had to end a poll");
+}

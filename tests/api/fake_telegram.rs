@@ -8,14 +8,18 @@
 //! long poll with `offset`/`limit`/`timeout`; `update_id < offset` confirms and forgets),
 //! `sendMessage`, `sendPhoto`, `sendDocument` (teloxide-core 0.13 always sends the last two as
 //! multipart/form-data, even for `InputFile::url`/`file_id`), `getFile` and file downloads
-//! from `/file/bot<token>/<path>`. Method names match case-insensitively (teloxide sends
+//! from `/file/bot<token>/<path>`. Two `getUpdates` of the bot at once conflict as on the real
+//! API: the older one, still waiting, is answered `409 Conflict: terminated by other getUpdates
+//! request; …` and the newer one is served; [`FakeBotApi::conflicts`] counts those answers and
+//! [`FakeBotApi::max_concurrent_get_updates`] says how many polls were ever pending at once, so
+//! a test can assert that only one poller ran. Method names match case-insensitively (teloxide sends
 //! `GetMe`). Parameters may come as a JSON body, multipart/form-data or a query string.
 //! Errors use 4xx codes, except [`Failure::ServerError`] (teloxide sleeps 10 s after any 5xx,
 //! so a test should use it sparingly).
 //!
 //! **Does not fake:** any other method (they answer 404 `Not Found: method <m>`), webhook
 //! delivery, url-encoded form bodies, `allowed_updates` filtering, negative `offset`s, the 409
-//! conflict between webhooks and `getUpdates`, real rate limits, entity/markup validation, or
+//! conflict between a set webhook and `getUpdates`, real rate limits, entity/markup validation, or
 //! a base URL with a path prefix.
 
 use std::collections::{HashMap, VecDeque};
@@ -71,7 +75,38 @@ struct Inner {
     failures: HashMap<String, VecDeque<Failure>>,
     files: HashMap<String, (String, Vec<u8>)>,
     webhook_url: String,
+    /// Numbers the `getUpdates` calls; a waiting one whose number is no longer the newest was
+    /// superseded by another poller.
+    newest_poll: u64,
+    /// `getUpdates` calls being answered now, and the most there ever were at once.
+    polling: usize,
+    max_polling: usize,
+    /// `getUpdates` calls answered 409 because a newer one arrived.
+    conflicts: usize,
 }
+
+impl Inner {
+    /// Registers a `getUpdates` call and returns its number.
+    fn start_poll(&mut self) -> u64 {
+        self.newest_poll += 1;
+        self.polling += 1;
+        self.max_polling = self.max_polling.max(self.polling);
+        self.newest_poll
+    }
+}
+
+/// Counts a `getUpdates` as pending until its answer is sent or its client goes away (axum
+/// drops the handler then).
+struct PendingPoll<'a>(&'a Shared);
+
+impl Drop for PendingPoll<'_> {
+    fn drop(&mut self) {
+        self.0.lock().polling -= 1;
+    }
+}
+
+/// The real API's answer to the older of two concurrent `getUpdates` of one bot.
+pub const CONFLICT_DESCRIPTION: &str = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running";
 
 struct Shared {
     token: String,
@@ -175,6 +210,16 @@ impl FakeBotApi {
     /// The `offset` values of every getUpdates call, in order (0 when absent).
     pub fn offsets(&self) -> Vec<i64> {
         self.shared.lock().offsets.clone()
+    }
+
+    /// How many `getUpdates` were answered 409 because another poller of the bot called it.
+    pub fn conflicts(&self) -> usize {
+        self.shared.lock().conflicts
+    }
+
+    /// The most `getUpdates` calls ever pending at once: 1 while a single poller runs.
+    pub fn max_concurrent_get_updates(&self) -> usize {
+        self.shared.lock().max_polling
     }
 
     /// Forgets the failures still queued for `method` (an outage ends).
@@ -345,7 +390,7 @@ async fn api(
         Ok(params) => params,
         Err(why) => return error(StatusCode::BAD_REQUEST, &format!("Bad Request: {why}")),
     };
-    let failure = {
+    let (failure, poll) = {
         let mut inner = shared.lock();
         inner.calls.push(Call {
             method: method.clone(),
@@ -355,12 +400,20 @@ async fn api(
             let offset = int_param(&params, "offset").unwrap_or(0);
             inner.offsets.push(offset);
         }
-        inner
+        let failure = inner
             .failures
             .get_mut(&method)
-            .and_then(VecDeque::pop_front)
+            .and_then(VecDeque::pop_front);
+        // Registered with the call, so a test that saw the call knows which poll is older.
+        let poll = (method == "getupdates" && failure.is_none()).then(|| inner.start_poll());
+        (failure, poll)
     };
+    let _pending = poll.map(|_| PendingPoll(&shared));
     shared.calls_changed.notify_waiters();
+    if poll.is_some() {
+        // An older poll still waiting wakes up and finds itself superseded.
+        shared.updates_changed.notify_waiters();
+    }
     if let Some(failure) = failure {
         return failure_response(failure);
     }
@@ -379,7 +432,7 @@ async fn api(
             shared.lock().webhook_url = url.unwrap_or_default().to_owned();
             ok(json!(true))
         }
-        "getupdates" => ok(get_updates(&shared, &params).await),
+        "getupdates" => get_updates(&shared, &params, poll.unwrap_or_default()).await,
         "sendmessage" | "sendphoto" | "senddocument" => send(&shared, &method, params),
         "getfile" => {
             let file_id = str_param(&params, "file_id").unwrap_or_default();
@@ -397,8 +450,9 @@ async fn api(
     }
 }
 
-/// Forgets confirmed updates, then returns pending ones at once or long-polls for new ones.
-async fn get_updates(shared: &Shared, params: &Value) -> Value {
+/// Forgets confirmed updates, then returns pending ones at once or long-polls for new ones;
+/// answers 409 once a newer poll (number `poll` is this one's) has arrived.
+async fn get_updates(shared: &Shared, params: &Value, poll: u64) -> Response {
     let offset = int_param(params, "offset").unwrap_or(0);
     let limit = int_param(params, "limit").map_or(100, |l| l.clamp(1, 100));
     let timeout = int_param(params, "timeout").map_or(0, |t| t.clamp(0, 50)); // 50 s as Telegram
@@ -410,6 +464,10 @@ async fn get_updates(shared: &Shared, params: &Value) -> Value {
         notified.as_mut().enable();
         let pending: Vec<Value> = {
             let mut inner = shared.lock();
+            if inner.newest_poll != poll {
+                inner.conflicts += 1;
+                return error(StatusCode::CONFLICT, CONFLICT_DESCRIPTION);
+            }
             inner
                 .updates
                 .retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
@@ -417,7 +475,7 @@ async fn get_updates(shared: &Shared, params: &Value) -> Value {
             inner.updates.iter().take(limit).cloned().collect()
         };
         if !pending.is_empty() || tokio::time::timeout_at(deadline, notified).await.is_err() {
-            return Value::Array(pending);
+            return ok(Value::Array(pending));
         }
     }
 }

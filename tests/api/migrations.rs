@@ -32,7 +32,7 @@ fn sqlite_and_postgres_migrations_have_the_same_versions() {
 
 /// The migrations of `folder` up to `version`. (`migrations` is sqlx's own field, exempt
 /// from semver; the lock file pins the version.)
-async fn migrator_up_to(folder: &str, version: i64) -> sqlx::migrate::Migrator {
+pub(crate) async fn migrator_up_to(folder: &str, version: i64) -> sqlx::migrate::Migrator {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("migrations")
         .join(folder);

@@ -396,6 +396,11 @@ async fn a_restart_neither_loses_nor_repeats_updates() {
         !offsets.iter().skip_while(|o| **o < 4).any(|o| *o < 4),
         "never went back: {offsets:?}"
     );
+    assert_eq!(
+        (fake.max_concurrent_get_updates(), fake.conflicts()),
+        (1, 0),
+        "one poller at a time, across the restart too"
+    );
     app.stop().await;
 }
 
@@ -424,4 +429,39 @@ async fn a_group_that_removed_the_bot_does_not_mark_its_members_unreachable() {
         "{contact}"
     );
     app.stop().await;
+}
+
+/// The stand-in answers a second poller as the real Bot API does: the older `getUpdates`,
+/// still waiting, ends with 409 and the newer one is served.
+#[tokio::test]
+async fn a_second_long_poll_of_the_bot_terminates_the_first_with_409() {
+    let fake = FakeBotApi::start(TOKEN).await;
+    let client = reqwest::Client::new();
+    let url = format!("{}bot{TOKEN}/getUpdates", fake.url());
+    let poll = |client: &reqwest::Client| {
+        let request = client.post(&url).json(&json!({"timeout": 30}));
+        tokio::spawn(async move { request.send().await.expect("request") })
+    };
+    let first = poll(&client);
+    fake.wait_for_calls("getUpdates", 1).await;
+    assert_eq!(fake.max_concurrent_get_updates(), 1);
+    let second = poll(&client);
+
+    let first = first.await.expect("first poll");
+    assert_eq!(first.status(), 409);
+    let body: Value = first.json().await.expect("json");
+    assert_eq!(
+        body,
+        json!({"ok": false, "error_code": 409, "description": crate::fake_telegram::CONFLICT_DESCRIPTION})
+    );
+    assert_eq!(fake.conflicts(), 1);
+    assert_eq!(fake.max_concurrent_get_updates(), 2);
+
+    // The newer poll still waits, and gets the next update.
+    fake.push_update(private_text(1, 42, "hello"));
+    let second = second.await.expect("second poll");
+    assert_eq!(second.status(), 200);
+    let body: Value = second.json().await.expect("json");
+    assert_eq!(body["result"][0]["update_id"], 1, "{body}");
+    assert_eq!(fake.conflicts(), 1);
 }
