@@ -399,7 +399,7 @@ impl App {
                     node.hold("automation", token, |fence, stop| {
                         automation.clone().run_holding(fence, stop)
                     })
-                        .await
+                    .await
                 }
             }));
         }

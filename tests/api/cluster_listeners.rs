@@ -155,7 +155,11 @@ async fn one_telegram_poller_across_nodes_and_fail_over_without_loss() {
             .find(|channel| channel["name"] == "tg")
             .map(|channel| channel["state"].clone())
             .expect("tg");
-        let expected = if index == holder { "running" } else { "standby" };
+        let expected = if index == holder {
+            "running"
+        } else {
+            "standby"
+        };
         assert_eq!(state, expected, "node {index}");
     }
 
