@@ -31,29 +31,12 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    /// Starts `count` nodes with `config` (written to `switchboard.toml`), one after the
-    /// other; `None` without a PostgreSQL server.
+    /// Starts `count` nodes with the same `config`, one after the other; `None` without a
+    /// PostgreSQL server.
     pub async fn start(config: &str, count: usize) -> Option<Self> {
-        postgres_server()?;
-        let turn = ONE_AT_A_TIME.clone().lock_owned().await;
-        let db = TestDb::new(Backend::Postgres).await;
-        let dir = tempfile::tempdir().expect("dir");
-        std::fs::write(dir.path().join("switchboard.toml"), config).expect("config");
-        let first = ServedBinary::start(dir.path(), &db.url);
-        let token = first
-            .token()
-            .expect("the first node prints the admin token");
-        let mut cluster = Self {
-            _turn: turn,
-            db,
-            dir,
-            nodes: vec![Some(first)],
-            token,
-            client: reqwest::Client::new(),
-        };
-        for _ in 1..count {
-            cluster.add_node();
-        }
+        let cluster = Self::start_each(count, |_| config.to_owned()).await?;
+        // Where `add_node` starts more nodes with the same configuration.
+        std::fs::write(cluster.dir.path().join("switchboard.toml"), config).expect("config");
         Some(cluster)
     }
 
