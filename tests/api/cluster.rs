@@ -269,6 +269,29 @@ impl EventStream {
     }
 }
 
+impl EventStream {
+    /// The data of the next `presence` event; panics after `limit`.
+    pub async fn next_presence(&mut self, limit: Duration) -> Value {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            while let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                if let Some(event) = parse_block(&block)
+                    && event.event == "presence"
+                {
+                    return event.data;
+                }
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
+                .await
+                .expect("a presence event in time")
+                .expect("stream")
+                .expect("stream open");
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
+
 fn parse_block(block: &str) -> Option<SseEvent> {
     let mut id = None;
     let mut event = String::new();
@@ -465,4 +488,44 @@ async fn the_cluster_lists_its_nodes_and_who_holds_what() {
     let view = cluster.view(other).await;
     assert_eq!(view["nodes"].as_array().map(Vec::len), Some(1), "{view}");
     cluster.kill(other);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn who_is_viewing_is_the_same_on_every_node() {
+    let Some(cluster) = Cluster::start(SHOP, 2).await else {
+        eprintln!("skipped: several nodes need PostgreSQL (TEST_DATABASE_URL)");
+        return;
+    };
+    assert!(cluster.post_hook(0, "p-1", "ann", "anyone there?").await);
+    let list = cluster.get(1, "/api/v1/conversations").await;
+    let id = list["items"][0]["id"].as_i64().expect("a conversation");
+    let presence = format!("/api/v1/conversations/{id}/presence");
+    let mut on_b = EventStream::open(&cluster.client, cluster.base(1), &cluster.token, None).await;
+    // The admin (an agent too) types on node A.
+    let response = cluster
+        .client
+        .post(format!("{}{presence}", cluster.base(0)))
+        .bearer_auth(&cluster.token)
+        .json(&serde_json::json!({"state": "typing"}))
+        .send()
+        .await
+        .expect("presence");
+    assert_eq!(response.status(), 200);
+    // Node B streams it and answers the same.
+    let streamed = on_b.next_presence(Duration::from_secs(10)).await;
+    assert_eq!(streamed["conversation_id"], id, "{streamed}");
+    assert_eq!(streamed["viewers"][0]["typing"], true, "{streamed}");
+    let start = Instant::now();
+    loop {
+        let seen = cluster.get(1, &presence).await;
+        if seen["viewers"]
+            .as_array()
+            .is_some_and(|viewers| viewers.len() == 1)
+        {
+            assert_eq!(seen["viewers"][0]["typing"], true, "{seen}");
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "node B: {seen}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
