@@ -174,7 +174,7 @@ impl App {
             )
         })?;
         // With several nodes (PostgreSQL) every node's listeners are fed from the shared log.
-        let (events, event_feed) = if store.backend() == crate::store::Backend::Postgres {
+        let (events, event_feed) = if store.shared_by_nodes() {
             let (bus, wake) = EventBus::fed_from_log();
             (bus, Some(wake))
         } else {

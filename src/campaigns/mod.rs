@@ -127,10 +127,7 @@ impl CampaignRunner {
     /// A worker over `parts`.
     pub fn new(parts: CampaignParts) -> Self {
         // Several nodes share one PostgreSQL database: the pace is the cluster's, not a node's.
-        let pacing = Pacing::new(
-            parts.store.clone(),
-            parts.store.backend() == crate::store::Backend::Postgres,
-        );
+        let pacing = Pacing::new(parts.store.clone());
         let account_pace = crate::cluster::AccountPace::new(parts.store.clone());
         Self {
             inner: Arc::new(Inner {

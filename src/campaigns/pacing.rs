@@ -36,11 +36,11 @@ fn bucket_name(campaign: CampaignId, channel: &str) -> String {
 }
 
 impl Pacing {
-    /// Buckets in memory, or (`shared`) in `store`.
-    pub fn new(store: Store, shared: bool) -> Self {
+    /// Buckets in memory, or in `store` when other nodes share it.
+    pub fn new(store: Store) -> Self {
         Self {
+            shared: store.shared_by_nodes(),
             store,
-            shared,
             local: Mutex::default(),
             empty_until: Mutex::default(),
         }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use connector_sdk::Connector;
 
-use crate::store::{Backend, Store};
+use crate::store::Store;
 
 /// Longest a send waits for its turn before it is tried anyway: the connector's own limiter
 /// still applies, and a provider that objects answers 429, which the caller retries.
@@ -24,7 +24,7 @@ pub struct AccountPace {
 impl AccountPace {
     /// Paces sends through `store`'s buckets when nodes share it (PostgreSQL).
     pub fn new(store: Store) -> Self {
-        let shared = store.backend() == Backend::Postgres;
+        let shared = store.shared_by_nodes();
         Self { store, shared }
     }
 

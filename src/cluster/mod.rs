@@ -16,8 +16,8 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::domain::Millis;
+use crate::store::Store;
 use crate::store::cluster::{Fence, NodeInfo};
-use crate::store::{Backend, Store};
 pub use account_pace::AccountPace;
 pub use settings::ClusterConfig;
 
@@ -74,7 +74,7 @@ impl Node {
 
     /// True when other nodes may share the database (PostgreSQL).
     pub fn is_shared(&self) -> bool {
-        self.inner.store.backend() == Backend::Postgres
+        self.inner.store.shared_by_nodes()
     }
 
     fn info(&self) -> NodeInfo {

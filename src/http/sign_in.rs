@@ -16,7 +16,7 @@ use super::settings::SignInConfig;
 use crate::domain::Millis;
 use crate::domain::sign_in::{ClientCount, PairCount, SignInLimits};
 use crate::passwords::VerifyPool;
-use crate::store::{Backend, Store, StoreResult};
+use crate::store::{Store, StoreResult};
 
 /// Tracked (address, client) pairs and clients at most each, in memory; beyond, stale
 /// entries are dropped first, then arbitrary ones (a bounded map cannot be used to exhaust
@@ -43,9 +43,10 @@ impl SignInGuard {
     /// A guard with `config`'s limits, counting where `store`'s nodes can all see it.
     pub fn new(config: &SignInConfig, store: &Store) -> Self {
         let limits = limits_of(config);
-        let counts = match store.backend() {
-            Backend::Sqlite => Counts::Local(Mutex::new(AttemptLimiter::new(limits))),
-            Backend::Postgres => Counts::Shared(store.clone()),
+        let counts = if store.shared_by_nodes() {
+            Counts::Shared(store.clone())
+        } else {
+            Counts::Local(Mutex::new(AttemptLimiter::new(limits)))
         };
         Self {
             limits,

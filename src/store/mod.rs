@@ -339,6 +339,13 @@ impl Store {
         }
     }
 
+    /// True when other nodes may share this database (PostgreSQL): whatever coordinates
+    /// them (event fan-out, pacing, sign-in counts) must then live in the database, not in
+    /// this process's memory. SQLite is one node.
+    pub fn shared_by_nodes(&self) -> bool {
+        self.backend() == Backend::Postgres
+    }
+
     /// Closes every connection, waiting for running statements.
     pub async fn close(&self) {
         match &self.pool {
