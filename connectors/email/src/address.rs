@@ -126,6 +126,17 @@ pub fn normalize_message_id(raw: &str) -> Option<String> {
     (!id.is_empty() && !id.contains(char::is_whitespace)).then(|| id.to_owned())
 }
 
+/// The domain of [`synthetic_message_id`]s.
+const SYNTHETIC_DOMAIN: &str = "@synthetic.switchboard";
+
+/// True for an id we made up for a mail that had none: it never existed outside our
+/// database, so it is never sent in `In-Reply-To` or `References`.
+pub fn is_synthetic_message_id(id: &str) -> bool {
+    id.trim_end_matches('>')
+        .to_ascii_lowercase()
+        .ends_with(SYNTHETIC_DOMAIN)
+}
+
 /// A stable id for a message that has none: the same mail always gets the same id, so a
 /// redelivery is still recognised.
 pub fn synthetic_message_id(sender: &str, raw: &[u8]) -> String {
@@ -133,10 +144,7 @@ pub fn synthetic_message_id(sender: &str, raw: &[u8]) -> String {
     hash.update(sender.as_bytes());
     hash.update(b"\0");
     hash.update(raw);
-    format!(
-        "{}@synthetic.switchboard",
-        hex::encode(&hash.finalize()[..16])
-    )
+    format!("{}{SYNTHETIC_DOMAIN}", hex::encode(&hash.finalize()[..16]))
 }
 
 /// Reply and forward prefixes of common clients and languages ("Re", German "AW"/"WG",

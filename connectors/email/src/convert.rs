@@ -15,7 +15,7 @@ use crate::address::{
 };
 use crate::blobs::BlobStore;
 use crate::body::{display_text, html_to_text, sanitize_html};
-use crate::bounce::{Bounce, read_bounce};
+use crate::bounce::{Bounce, Outcome, read_bounce};
 use crate::loops::{Headers, automated_reason};
 
 /// At most this many referenced ids are passed on: the newest carry the thread, and a mail
@@ -63,6 +63,15 @@ impl Reader<'_> {
     /// [`ReadError::NotMail`] saying what is wrong with the bytes, or [`ReadError::Storage`]
     /// when an attachment could not be written.
     pub fn read(&self, raw: &[u8]) -> Result<Vec<InboundEvent>, ReadError> {
+        // A mail that is all headers and lacks the final line break would lose its last
+        // header to the parser, which waits for the end of that line.
+        let terminated;
+        let raw = if raw.ends_with(b"\n") {
+            raw
+        } else {
+            terminated = [raw, b"\r\n"].concat();
+            terminated.as_slice()
+        };
         let mail = MessageParser::default()
             .parse(raw)
             .filter(|mail| !mail.headers().is_empty())
@@ -104,10 +113,22 @@ impl Reader<'_> {
         Ok(vec![InboundEvent::Message(self.message(&mail, raw)?)])
     }
 
-    /// The failure of our message and, when permanent, the suppression of each recipient in
-    /// `ours`: those the report names that our Message-ID was really sent to.
+    /// What a report on our message means: the failure of the message and, when permanent,
+    /// the suppression of each recipient in `ours` (those the report names that our
+    /// Message-ID was really sent to); or, for a delay, a note on the message that changes no
+    /// state.
     fn bounce_events(&self, bounce: &Bounce, ours: &[&str]) -> Vec<InboundEvent> {
         let mut events = Vec::new();
+        if bounce.outcome == Outcome::Delayed {
+            let mut update = DeliveryUpdate::new(
+                self.channel,
+                bounce.original_message_id.clone(),
+                DeliveryState::Sent,
+            );
+            update.note = Some(bounce.reason());
+            events.push(InboundEvent::Delivery(update));
+            return events;
+        }
         let mut update = DeliveryUpdate::new(
             self.channel,
             bounce.original_message_id.clone(),
@@ -161,6 +182,8 @@ impl Reader<'_> {
             list_unsubscribe: header("List-Unsubscribe"),
             return_path: header("Return-Path"),
             auto_response_suppress: header("X-Auto-Response-Suppress"),
+            x_apple_action: header("X-Apple-Action"),
+            subject: mail.subject(),
             from: &address,
             is_report: mail.content_type().is_some_and(|ct| {
                 ct.ctype().eq_ignore_ascii_case("multipart")
@@ -218,16 +241,20 @@ impl Reader<'_> {
 
     fn attachments(&self, mail: &Message<'_>) -> Result<Vec<Attachment>, ReadError> {
         let mut list = Vec::new();
-        for part in mail.attachments() {
+        for (index, part) in mail.attachments().enumerate() {
             let bytes = part.contents();
             let mime = part.content_type().map(|ct| match ct.subtype() {
                 Some(sub) => format!("{}/{}", ct.ctype(), sub).to_ascii_lowercase(),
                 None => ct.ctype().to_ascii_lowercase(),
             });
-            let name = part.attachment_name().map(str::to_owned).or_else(|| {
-                part.content_id()
-                    .map(|id| format!("inline-{}", id.trim_matches(['<', '>'])))
-            });
+            let name = part
+                .attachment_name()
+                .map(str::to_owned)
+                .or_else(|| {
+                    part.content_id()
+                        .map(|id| format!("inline-{}", id.trim_matches(['<', '>'])))
+                })
+                .unwrap_or_else(|| unnamed_part_name(part, mime.as_deref(), index + 1));
             let reference = if bytes.len() <= self.max_attachment_bytes {
                 self.blobs.put(bytes).map_err(ReadError::Storage)?
             } else {
@@ -241,12 +268,81 @@ impl Reader<'_> {
             let mut attachment = Attachment::channel_file(reference);
             // An empty reference means the bytes were not kept.
             attachment.file_id = attachment.file_id.filter(|id| !id.is_empty());
-            attachment.name = name;
+            attachment.name = Some(name);
             attachment.mime_type = mime;
             attachment.size = Some(bytes.len() as u64);
             list.push(attachment);
         }
         Ok(list)
+    }
+}
+
+/// A file name for a part that has none, so agents can download it as something their
+/// computer opens: a forwarded mail as `<its subject>.eml`, a calendar invitation as
+/// `invite.ics`, a delivery report as `delivery-status.txt`, anything else as
+/// `attachment-<n>.<extension of its type>`.
+fn unnamed_part_name(part: &MessagePart<'_>, mime: Option<&str>, position: usize) -> String {
+    let mime = mime.unwrap_or("application/octet-stream");
+    match mime {
+        "message/rfc822" | "message/global" => {
+            let subject = part
+                .message()
+                .and_then(Message::subject)
+                .map(safe_file_stem)
+                .filter(|stem| !stem.is_empty());
+            format!("{}.eml", subject.as_deref().unwrap_or("message"))
+        }
+        "text/calendar" | "application/ics" => "invite.ics".to_owned(),
+        "message/delivery-status" | "message/global-delivery-status" => {
+            "delivery-status.txt".to_owned()
+        }
+        "text/rfc822-headers" | "message/rfc822-headers" => "headers.txt".to_owned(),
+        _ => format!("attachment-{position}.{}", extension_of(mime)),
+    }
+}
+
+/// A subject made fit for a file name: no path separators, controls or characters Windows
+/// refuses, at most 80 characters.
+fn safe_file_stem(subject: &str) -> String {
+    subject
+        .chars()
+        .map(|c| {
+            if c.is_control() || "/\\:*?\"<>|".contains(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .take(80)
+        .collect::<String>()
+        .trim()
+        .trim_matches('.')
+        .to_owned()
+}
+
+/// The usual file extension of a media type.
+fn extension_of(mime: &str) -> &'static str {
+    match mime {
+        "application/pdf" => "pdf",
+        "application/zip" => "zip",
+        "application/json" => "json",
+        "application/msword" => "doc",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => "docx",
+        "application/vnd.ms-excel" => "xls",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => "xlsx",
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        "image/gif" => "gif",
+        "image/webp" => "webp",
+        "image/svg+xml" => "svg",
+        "text/plain" => "txt",
+        "text/html" => "html",
+        "text/csv" => "csv",
+        "text/vcard" | "text/x-vcard" => "vcf",
+        "audio/mpeg" => "mp3",
+        "audio/ogg" => "ogg",
+        "video/mp4" => "mp4",
+        _ => "bin",
     }
 }
 
@@ -316,6 +412,9 @@ fn header_ids(mail: &Message<'_>, name: &str) -> Vec<String> {
     }
 }
 
+#[cfg(test)]
+#[path = "convert_machine_tests.rs"]
+mod machine_tests;
 #[cfg(test)]
 #[path = "convert_tests.rs"]
 mod tests;

@@ -4,15 +4,15 @@ use super::Reader;
 use crate::address::Signer;
 use crate::blobs::BlobStore;
 
-struct Fixture {
-    signer: Signer,
-    blobs: BlobStore,
+pub(super) struct Fixture {
+    pub(super) signer: Signer,
+    pub(super) blobs: BlobStore,
     own: Vec<String>,
     _dir: tempfile::TempDir,
 }
 
 impl Fixture {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         let dir = tempfile::tempdir().expect("dir");
         Self {
             signer: Signer::new(b"secret", "support@example.test", "example.test"),
@@ -22,7 +22,7 @@ impl Fixture {
         }
     }
 
-    fn reader(&self) -> Reader<'_> {
+    pub(super) fn reader(&self) -> Reader<'_> {
         Reader {
             channel: "mail",
             scope: "email",
@@ -33,7 +33,7 @@ impl Fixture {
         }
     }
 
-    fn message(&self, raw: &str) -> InboundMessage {
+    pub(super) fn message(&self, raw: &str) -> InboundMessage {
         match self.reader().read(raw.as_bytes()).expect("read").as_slice() {
             [InboundEvent::Message(message)] => message.clone(),
             other => panic!("expected one message, got {other:?}"),

@@ -14,6 +14,10 @@ pub struct Headers<'a> {
     /// Set on Exchange out-of-office replies (`X-Auto-Response-Suppress` is the request not
     /// to answer, sent by automatic senders).
     pub auto_response_suppress: Option<&'a str>,
+    /// iCloud's vacation replies carry `X-Apple-Action: VACATION` and nothing of RFC 3834.
+    pub x_apple_action: Option<&'a str>,
+    /// The decoded subject: some servers mark their auto-replies only there.
+    pub subject: Option<&'a str>,
     pub from: &'a str,
     pub is_report: bool,
 }
@@ -29,6 +33,56 @@ const ROBOT_LOCALS: [&str; 8] = [
     "bounce",
     "bounces",
 ];
+
+/// How mail servers and clients start the subject of an automatic reply, in the languages of
+/// our users and the big providers' defaults, lowercase and without the colon. Only a subject
+/// that starts with one of these followed by a colon (or is nothing but one of them) counts: a
+/// person asking about "out of office hours" is not a machine.
+const AUTO_REPLY_SUBJECTS: [&str; 26] = [
+    "automatic reply",
+    "auto reply",
+    "auto-reply",
+    "autoreply",
+    "auto response",
+    "auto-response",
+    "out of office",
+    "out of office autoreply",
+    "out of the office",
+    "automatická odpověď",
+    "automatická odpoveď",
+    "automatische antwort",
+    "abwesenheitsnotiz",
+    "réponse automatique",
+    "absence",
+    "respuesta automática",
+    "fuera de la oficina",
+    "risposta automatica",
+    "fuori sede",
+    "automatisch antwoord",
+    "afwezig",
+    "resposta automática",
+    "odpowiedź automatyczna",
+    "autoodpowiedź",
+    "автоматический ответ",
+    "автоответ",
+];
+
+/// True for the subject of an automatic reply: a known prefix (`Automatic reply: …`,
+/// `Abwesenheitsnotiz: …`), the prefix alone, or Lotus Notes' `AUTO: Jane is out of the office
+/// (returning …)`.
+fn is_auto_reply_subject(subject: &str) -> bool {
+    let lower = subject.trim().to_lowercase();
+    let lower = lower.trim_end_matches(['.', '!']).trim();
+    if AUTO_REPLY_SUBJECTS.contains(&lower) {
+        return true;
+    }
+    if let Some(rest) = lower.strip_prefix("auto:") {
+        return rest.contains("out of the office") || rest.contains("out of office");
+    }
+    lower
+        .split_once(':')
+        .is_some_and(|(prefix, _)| AUTO_REPLY_SUBJECTS.contains(&prefix.trim()))
+}
 
 /// Why a message counts as automated, or `None` for a person's mail. `own` lists our own
 /// addresses (mail from ourselves must never be answered either).
@@ -48,6 +102,15 @@ pub fn automated_reason(headers: &Headers<'_>, own: &[&str]) -> Option<&'static 
         if ["bulk", "junk", "list", "auto_reply"].contains(&value.as_str()) {
             return Some("Precedence");
         }
+    }
+    if headers
+        .x_apple_action
+        .is_some_and(|value| value.trim().eq_ignore_ascii_case("vacation"))
+    {
+        return Some("X-Apple-Action");
+    }
+    if headers.subject.is_some_and(is_auto_reply_subject) {
+        return Some("auto-reply subject");
     }
     if headers.list_id.is_some() || headers.list_unsubscribe.is_some() {
         return Some("mailing list");
@@ -133,6 +196,52 @@ mod tests {
             let mut headers = from("jane@example.test");
             set(&mut headers);
             assert_eq!(automated_reason(&headers, &[]), Some(reason));
+        }
+    }
+
+    #[test]
+    fn vacation_markers_without_rfc_3834_count() {
+        let mut apple = from("jane@icloud.test");
+        apple.x_apple_action = Some(" VACATION");
+        assert_eq!(automated_reason(&apple, &[]), Some("X-Apple-Action"));
+        for subject in [
+            "AUTO: Jane Doe is out of the office (returning 12/01/2026)",
+            "Automatic reply: Order 15",
+            "Out of Office: Re: Order 15",
+            "Automatická odpověď: Objednávka 15",
+            "Automatická odpoveď: Objednávka 15",
+            "Abwesenheitsnotiz: Bestellung 15",
+            "Automatische Antwort: Bestellung 15",
+            "Réponse automatique : Commande 15",
+            "Respuesta automática: Pedido 15",
+            "Risposta automatica: Ordine 15",
+            "Automatisch antwoord: Bestelling 15",
+            "Resposta automática: Encomenda 15",
+            "Odpowiedź automatyczna: Zamówienie 15",
+            "Автоматический ответ: Заказ 15",
+            "Out of Office",
+        ] {
+            let mut headers = from("jane@example.test");
+            headers.subject = Some(subject);
+            assert_eq!(
+                automated_reason(&headers, &[]),
+                Some("auto-reply subject"),
+                "{subject}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_person_writing_about_absence_is_not_a_machine() {
+        for subject in [
+            "Out of office hours support?",
+            "Question about automatic replies",
+            "Re: absence of the invoice",
+            "AUTO: insurance question",
+        ] {
+            let mut headers = from("jane@example.test");
+            headers.subject = Some(subject);
+            assert_eq!(automated_reason(&headers, &[]), None, "{subject}");
         }
     }
 

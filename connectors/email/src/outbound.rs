@@ -40,10 +40,12 @@ fn brackets(id: &str) -> String {
 }
 
 /// A message id fit for `In-Reply-To`/`References`: one cleaned token of visible ASCII
-/// without angle brackets (they are added around it), else nothing.
+/// without angle brackets (they are added around it), else nothing. The ids we made up for
+/// mail that had none are nothing too: no client ever saw them.
 fn header_id(id: &str) -> Option<String> {
     let id = clean_line(id);
     let fits = !id.is_empty()
+        && !crate::address::is_synthetic_message_id(&id)
         && id
             .chars()
             .all(|c| c.is_ascii_graphic() && c != '<' && c != '>');
@@ -348,6 +350,24 @@ mod tests {
             "c2@customer.test".into(),
         ];
         msg
+    }
+
+    #[test]
+    fn a_reply_to_a_mail_without_message_id_names_no_parent() {
+        let (signer, blobs, _dir) = writer_parts();
+        let writer = Writer {
+            address: "support@example.test",
+            display_name: "ACME Support",
+            signer: &signer,
+            blobs: &blobs,
+        };
+        let made_up = crate::address::synthetic_message_id("jane@customer.test", b"raw");
+        let mut msg = reply().replying_to(Some(made_up.clone()));
+        msg.references = vec![made_up];
+        let out = writer.write(&msg).expect("write");
+        let raw = String::from_utf8(out.mail.formatted()).expect("utf8");
+        assert!(!raw.contains("In-Reply-To"), "{raw}");
+        assert!(!raw.contains("synthetic"), "{raw}");
     }
 
     #[test]

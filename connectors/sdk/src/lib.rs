@@ -433,6 +433,11 @@ pub struct DeliveryUpdate {
     /// Why it failed, with the channel's error code.
     pub error: Option<String>,
     pub at: Option<DateTime<Utc>>,
+    /// A remark that changes no state, shown on the message (a mail server's notice that
+    /// delivery is delayed and still being retried). `state` is then the state the channel
+    /// last reported and never moves the message backwards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl DeliveryUpdate {
@@ -448,6 +453,7 @@ impl DeliveryUpdate {
             state,
             error: None,
             at: None,
+            note: None,
         }
     }
 }

@@ -135,14 +135,45 @@ fn is_spoofing_format(c: char) -> bool {
 /// display name: the sender's name, the email subject and the referenced message ids. The
 /// core applies it to everything a connector delivers, so a connector that fills the public
 /// fields directly (bypassing [`crate::Sender::with_name`]) cannot smuggle a line break in.
+///
+/// Message bodies (text, HTML, the full text, an edit's new text) lose the control characters
+/// no text means (NUL and the rest of C0 but tab, line feed and carriage return): PostgreSQL
+/// cannot store NUL at all, and the others only garble what agents read.
 pub fn clean_inbound_event(event: &mut crate::InboundEvent) {
+    if let crate::InboundEvent::Edited(edit) = event {
+        clean_body_in_place(&mut edit.text);
+        if let Some(html) = &mut edit.html {
+            clean_body_in_place(html);
+        }
+    }
     let crate::InboundEvent::Message(message) = event else {
         return;
     };
+    clean_body_in_place(&mut message.text);
+    for body in [&mut message.html, &mut message.full_text]
+        .into_iter()
+        .flatten()
+    {
+        clean_body_in_place(body);
+    }
     message.sender.name = clean_optional_line(message.sender.name.as_deref());
     if let Some(threading) = &mut message.threading {
         threading.subject = clean_optional_line(threading.subject.as_deref());
         threading.references = clean_ids(std::mem::take(&mut threading.references));
+    }
+}
+
+/// True for a control character that no message body means: C0 but tab, line feed and
+/// carriage return, and DEL.
+fn is_meaningless_control(c: char) -> bool {
+    c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// Removes [`is_meaningless_control`] characters from a message body, without copying a body
+/// that has none.
+pub fn clean_body_in_place(body: &mut String) {
+    if body.contains(is_meaningless_control) {
+        body.retain(|c| !is_meaningless_control(c));
     }
 }
 
@@ -156,6 +187,26 @@ pub fn clean_ids(ids: Vec<String>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bodies_lose_nul_and_other_meaningless_controls_only() {
+        let mut message = crate::InboundMessage::text(
+            "c",
+            "1",
+            crate::Sender::new("s", "a"),
+            "a\0b\x07c\td\r\ne\u{7f}f é",
+        );
+        message.html = Some("<p>x\0y</p>".into());
+        message.full_text = Some("full\0".into());
+        let mut event = crate::InboundEvent::Message(message);
+        clean_inbound_event(&mut event);
+        let crate::InboundEvent::Message(message) = event else {
+            unreachable!()
+        };
+        assert_eq!(message.text, "abc\td\r\nef é");
+        assert_eq!(message.html.as_deref(), Some("<p>xy</p>"));
+        assert_eq!(message.full_text.as_deref(), Some("full"));
+    }
 
     #[test]
     fn cuts_prefer_paragraphs_then_lines_then_spaces() {
