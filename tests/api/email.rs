@@ -13,16 +13,16 @@ use crate::mail_peers::{
     Dovecot, MAILBOX_PASSWORD, MAILBOX_USER, SinkTls, SmtpSink, TestCert, header,
 };
 
-const SECRET: &str = "mail-channel-secret-0123456789";
+pub(crate) const SECRET: &str = "mail-channel-secret-0123456789";
 
-struct Peers {
-    dovecot: Dovecot,
-    sink: SmtpSink,
-    blobs: tempfile::TempDir,
+pub(crate) struct Peers {
+    pub(crate) dovecot: Dovecot,
+    pub(crate) sink: SmtpSink,
+    pub(crate) blobs: tempfile::TempDir,
 }
 
 impl Peers {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         Self {
             dovecot: Dovecot::start().await,
             sink: SmtpSink::start().await,
@@ -30,7 +30,7 @@ impl Peers {
         }
     }
 
-    fn channel_config(&self) -> String {
+    pub(crate) fn channel_config(&self) -> String {
         format!(
             "[[channels]]\nname = \"mail\"\nkind = \"email\"\naddress = {MAILBOX_USER:?}\n\
              display_name = \"ACME Support\"\ndomain = \"example.test\"\nsecret = {SECRET:?}\n\
@@ -43,13 +43,13 @@ impl Peers {
         )
     }
 
-    async fn app(&self) -> TestApp {
+    pub(crate) async fn app(&self) -> TestApp {
         TestApp::spawn_with(&self.channel_config()).await
     }
 }
 
 /// A customer's mail to the support address.
-fn mail(from: &str, id: &str, subject: &str, extra_headers: &str, body: &str) -> String {
+pub(crate) fn mail(from: &str, id: &str, subject: &str, extra_headers: &str, body: &str) -> String {
     mail_to(
         &format!("ACME Support <{MAILBOX_USER}>"),
         from,
@@ -61,7 +61,7 @@ fn mail(from: &str, id: &str, subject: &str, extra_headers: &str, body: &str) ->
 }
 
 /// A customer's mail to `to`.
-fn mail_to(
+pub(crate) fn mail_to(
     to: &str,
     from: &str,
     id: &str,
@@ -76,12 +76,12 @@ fn mail_to(
     )
 }
 
-async fn conversations(app: &TestApp) -> Vec<Value> {
+pub(crate) async fn conversations(app: &TestApp) -> Vec<Value> {
     let list = app.get_json("/api/v1/conversations?channel=mail").await;
     list["items"].as_array().expect("items").clone()
 }
 
-async fn messages(app: &TestApp, conversation: i64) -> Vec<Value> {
+pub(crate) async fn messages(app: &TestApp, conversation: i64) -> Vec<Value> {
     let list = app
         .get_json(&format!("/api/v1/conversations/{conversation}/messages"))
         .await;
@@ -89,7 +89,7 @@ async fn messages(app: &TestApp, conversation: i64) -> Vec<Value> {
 }
 
 /// The conversation holding message `external_id`, and the message.
-async fn find_message(app: &TestApp, external_id: &str) -> Option<(i64, Value)> {
+pub(crate) async fn find_message(app: &TestApp, external_id: &str) -> Option<(i64, Value)> {
     for conversation in conversations(app).await {
         let id = conversation["id"].as_i64().expect("id");
         if let Some(message) = messages(app, id)
@@ -104,7 +104,7 @@ async fn find_message(app: &TestApp, external_id: &str) -> Option<(i64, Value)> 
 }
 
 /// The conversation holding message `external_id`.
-async fn conversation_of(app: &TestApp, external_id: &str) -> i64 {
+pub(crate) async fn conversation_of(app: &TestApp, external_id: &str) -> i64 {
     match find_message(app, external_id).await {
         Some((conversation, _)) => conversation,
         None => panic!("no conversation holds {external_id}"),
@@ -113,7 +113,7 @@ async fn conversation_of(app: &TestApp, external_id: &str) -> i64 {
 
 /// Waits until message `external_id` is stored: checks, then waits for the next
 /// `message.created` (events are queued from start-up, so none is missed in between).
-async fn wait_for_message(app: &TestApp, external_id: &str) -> (i64, Value) {
+pub(crate) async fn wait_for_message(app: &TestApp, external_id: &str) -> (i64, Value) {
     for _ in 0..200 {
         if let Some(found) = find_message(app, external_id).await {
             return found;
@@ -124,7 +124,12 @@ async fn wait_for_message(app: &TestApp, external_id: &str) -> (i64, Value) {
 }
 
 /// An agent's reply through the API, sent by the dispatcher; returns the mail as received.
-async fn agent_reply(app: &TestApp, peers: &Peers, conversation: i64, text: &str) -> String {
+pub(crate) async fn agent_reply(
+    app: &TestApp,
+    peers: &Peers,
+    conversation: i64,
+    text: &str,
+) -> String {
     let before = peers.sink.received().len();
     let response = app
         .post_json(
@@ -137,7 +142,7 @@ async fn agent_reply(app: &TestApp, peers: &Peers, conversation: i64, text: &str
     peers.sink.wait_for(before + 1).await.remove(before)
 }
 
-fn message_id(raw: &str) -> String {
+pub(crate) fn message_id(raw: &str) -> String {
     header(raw, "Message-ID")
         .expect("Message-ID")
         .trim_matches(['<', '>'])
@@ -578,6 +583,16 @@ async fn a_bounce_fails_the_outbound_message_and_suppresses_the_address() {
             .await
             .expect("read")
     );
+    // Where agents look for failures: the deliveries list, with the reason.
+    let failed = app.get_json("/api/v1/deliveries?state=failed").await;
+    let entry = failed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|d| d["message_id"] == outbound["id"])
+        .unwrap_or_else(|| panic!("the bounced reply is not among failed deliveries: {failed}"));
+    let reason = entry["last_error"].as_str().expect("last_error");
+    assert!(reason.contains("User unknown"), "{reason}");
     assert_eq!(
         thread.len(),
         2,
@@ -587,7 +602,7 @@ async fn a_bounce_fails_the_outbound_message_and_suppresses_the_address() {
 }
 
 /// The raw mail hook, as Postfix's pipe transport posts it.
-async fn post_raw(app: &TestApp, auth: Option<&str>, raw: &str) -> reqwest::Response {
+pub(crate) async fn post_raw(app: &TestApp, auth: Option<&str>, raw: &str) -> reqwest::Response {
     let mut request = app
         .client
         .post(app.url("/hooks/mail"))
