@@ -118,8 +118,13 @@ fn parse_role(role: &str) -> anyhow::Result<Role> {
 fn init_tracing(config: &Config) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log.level));
+    // Colour only for a person at a terminal: escape codes in a file, journald or a log
+    // shipper are noise that breaks searching. NO_COLOR (no-color.org) turns it off anyway.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr);
     // A second initialisation (tests) is harmless; ignore it.
     let _ = match config.log.format {

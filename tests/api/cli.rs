@@ -91,6 +91,27 @@ fn agents_and_tokens_are_managed_from_the_command_line() {
 }
 
 #[test]
+fn logs_to_a_pipe_carry_no_colour_codes() {
+    let dir = tempfile::tempdir().expect("dir");
+    let run = Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .current_dir(dir.path())
+        .env_remove("SWITCHBOARD_DATABASE_URL")
+        .env_remove("SWITCHBOARD_CONFIG")
+        .env_remove("NO_COLOR")
+        .env("RUST_LOG", "debug")
+        .arg("migrate")
+        .output()
+        .expect("run");
+    assert!(run.status.success(), "{}", stderr(&run));
+    let log = stderr(&run);
+    assert!(log.contains("DEBUG"), "nothing was logged: {log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "escape codes in a piped log: {log:.300}"
+    );
+}
+
+#[test]
 fn a_bad_config_names_the_file_and_key() {
     let dir = tempfile::tempdir().expect("dir");
     std::fs::write(
