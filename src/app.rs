@@ -37,6 +37,28 @@ pub fn build_connectors(
     channels.iter().map(build_connector).collect()
 }
 
+/// Each channel's hook body limit: its own `max_body_bytes`, else what its kind needs (raw
+/// mail carries attachments), else the server's.
+fn hook_body_limits(
+    channels: &[ChannelConfig],
+    connectors: &Connectors,
+    server_limit: usize,
+) -> std::collections::HashMap<String, usize> {
+    connectors
+        .iter()
+        .map(|(name, connector)| {
+            let configured = channels
+                .iter()
+                .find(|channel| &channel.name == name)
+                .and_then(|channel| channel.max_body_bytes);
+            let limit = configured
+                .or_else(|| connector.default_max_webhook_bytes())
+                .unwrap_or(server_limit);
+            (name.clone(), limit)
+        })
+        .collect()
+}
+
 fn build_connector(channel: &ChannelConfig) -> Result<Arc<dyn Connector>, ConfigError> {
     let error = |message: String| ConfigError {
         source_name: channel.origin.clone(),
@@ -200,6 +222,11 @@ impl App {
             &writers,
             writers_shutdown.clone(),
         );
+        let hook_body_limits = Arc::new(hook_body_limits(
+            &config.channels,
+            &connectors,
+            config.server.max_body_bytes,
+        ));
         let connectors = Arc::new(connectors);
         let dispatch_wake = Arc::new(Notify::new());
         let dispatcher = Dispatcher::new(
@@ -283,6 +310,7 @@ impl App {
             templates,
             automation: automation.clone(),
             max_body_bytes: config.server.max_body_bytes,
+            hook_body_limits,
             shutdown: CancellationToken::new(),
             sign_in,
             trusted_proxies: Arc::new(http::client_addr::TrustedProxies::new(

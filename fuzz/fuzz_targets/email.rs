@@ -36,6 +36,9 @@ fuzz_target!(|raw: &[u8]| {
         blobs: &FIXTURE.blobs,
         // Tiny, so that the storing path runs without filling the disk over millions of runs.
         max_attachment_bytes: 8,
+        spooled: None,
     };
     let _ = reader.read(raw);
+    // The streaming path (big mail on the hook) takes the same input apart differently.
+    let _ = reader.read_from(raw);
 });

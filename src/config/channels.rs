@@ -14,6 +14,9 @@ pub struct ChannelConfig {
     pub name: String,
     pub kind: ChannelKind,
     pub settings: toml::Table,
+    /// The largest body `POST /hooks/{name}` accepts; `None` for the kind's default (the
+    /// server's `max_body_bytes`, raw mail 50 MiB).
+    pub max_body_bytes: Option<usize>,
     /// Where the table came from, for error messages: `switchboard.toml: channels[2]`.
     pub origin: String,
 }
@@ -53,10 +56,23 @@ impl<'de> Deserialize<'de> for ChannelConfig {
             Some(_) => return Err(D::Error::custom("kind: must be a string")),
             None => return Err(D::Error::custom("kind: missing")),
         };
+        let max_body_bytes = match settings.remove("max_body_bytes") {
+            Some(toml::Value::Integer(bytes)) if bytes > 0 => Some(
+                usize::try_from(bytes)
+                    .map_err(|_| D::Error::custom("max_body_bytes: too large for this machine"))?,
+            ),
+            Some(_) => {
+                return Err(D::Error::custom(
+                    "max_body_bytes: must be a number of bytes above 0",
+                ));
+            }
+            None => None,
+        };
         Ok(ChannelConfig {
             name,
             kind,
             settings,
+            max_body_bytes,
             origin: String::new(),
         })
     }

@@ -59,25 +59,34 @@ async fn accept(
         .connectors
         .get(channel)
         .ok_or(ApiError::NotFound("channel"))?;
-    let limit = state.max_body_bytes;
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|err| {
-        let too_large = std::error::Error::source(&err)
-            .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
-        if too_large {
-            ApiError::PayloadTooLarge(limit)
-        } else {
-            ApiError::BadRequest(format!("cannot read body: {err}"))
+    let limit = state
+        .hook_body_limits
+        .get(channel)
+        .copied()
+        .unwrap_or(state.max_body_bytes);
+    let events = match receive_body(body, limit).await? {
+        Received::InMemory(bytes) => connector.parse_webhook(headers, &bytes),
+        Received::Spooled(mut file) => {
+            // Reading a large body is blocking file work and parsing it is CPU work: both
+            // off the async workers.
+            let connector = connector.clone();
+            let headers = headers.clone();
+            tokio::task::spawn_blocking(move || {
+                connector.parse_webhook_spooled(&headers, &mut file)
+            })
+            .await
+            .map_err(|err| {
+                ApiError::Internal(anyhow::anyhow!("parsing a spooled hook body: {err}"))
+            })?
         }
+    }
+    .map_err(|err| match err {
+        WebhookError::Unauthenticated(message) => ApiError::Unauthenticated(message),
+        WebhookError::Malformed(message) => ApiError::BadRequest(message),
+        WebhookError::Forbidden(message) => ApiError::Forbidden(message),
+        WebhookError::Unsupported => ApiError::NotFound("webhook for this channel"),
+        WebhookError::Unavailable(message) => ApiError::Unavailable(message),
     })?;
-    let events = connector
-        .parse_webhook(headers, &bytes)
-        .map_err(|err| match err {
-            WebhookError::Unauthenticated(message) => ApiError::Unauthenticated(message),
-            WebhookError::Malformed(message) => ApiError::BadRequest(message),
-            WebhookError::Forbidden(message) => ApiError::Forbidden(message),
-            WebhookError::Unsupported => ApiError::NotFound("webhook for this channel"),
-            WebhookError::Unavailable(message) => ApiError::Unavailable(message),
-        })?;
     let receipts = state
         .pipeline
         .deliver(events, None)
@@ -105,6 +114,58 @@ async fn accept(
             })
             .collect(),
     }))
+}
+
+/// Bodies up to this size are kept in memory; larger ones are written to a temporary file
+/// as they arrive, so a 50 MiB mail never sits in memory whole.
+const IN_MEMORY_BODY: usize = 1024 * 1024;
+
+/// A hook body as received.
+enum Received {
+    InMemory(Vec<u8>),
+    /// In an unnamed temporary file (gone when closed), positioned at its start.
+    Spooled(std::fs::File),
+}
+
+/// Reads the body, refusing it with 413 as soon as it passes `limit`.
+async fn receive_body(body: Body, limit: usize) -> ApiResult<Received> {
+    use std::io::{Seek, Write};
+    let too_large = || ApiError::PayloadTooLarge(limit);
+    let mut stream = body.into_data_stream();
+    let mut memory: Vec<u8> = Vec::new();
+    let mut file: Option<std::fs::File> = None;
+    let mut total = 0usize;
+    while let Some(chunk) = futures_util::StreamExt::next(&mut stream).await {
+        let chunk =
+            chunk.map_err(|err| ApiError::BadRequest(format!("cannot read body: {err}")))?;
+        total = total.saturating_add(chunk.len());
+        if total > limit {
+            return Err(too_large());
+        }
+        let spool_error = |err: std::io::Error| {
+            tracing::error!(error = %err, "cannot spool a hook body to a temporary file");
+            ApiError::Unavailable("the body cannot be stored now; retry later".into())
+        };
+        match &mut file {
+            Some(file) => file.write_all(&chunk).map_err(spool_error)?,
+            None if memory.len() + chunk.len() > IN_MEMORY_BODY => {
+                let mut spooled = tempfile::tempfile().map_err(spool_error)?;
+                spooled.write_all(&memory).map_err(spool_error)?;
+                spooled.write_all(&chunk).map_err(spool_error)?;
+                memory = Vec::new();
+                file = Some(spooled);
+            }
+            None => memory.extend_from_slice(&chunk),
+        }
+    }
+    match file {
+        Some(mut file) => {
+            file.rewind()
+                .map_err(|err| ApiError::Unavailable(format!("rewinding a spooled body: {err}")))?;
+            Ok(Received::Spooled(file))
+        }
+        None => Ok(Received::InMemory(memory)),
+    }
 }
 
 /// `GET /hooks/{channel}`: a provider's subscription check (Meta's `hub.challenge`). Answers

@@ -65,6 +65,9 @@ pub struct AppState {
     /// What each channel's listener is doing, for the admin pages.
     pub channel_states: Arc<crate::channel_state::ChannelStates>,
     pub max_body_bytes: usize,
+    /// The body limit of each channel's hook (the channel's `max_body_bytes`, else its kind's
+    /// default, else the server's).
+    pub hook_body_limits: Arc<std::collections::HashMap<String, usize>>,
     /// Cancelled at shutdown: long-lived responses (the event stream) end with it.
     pub shutdown: CancellationToken,
     /// The web sign-in's attempt limits and password-check pool.

@@ -39,6 +39,7 @@ mod leases;
 mod mail_faults;
 mod mail_forgery;
 mod mail_peers;
+mod mail_size;
 mod meta;
 mod migrations;
 mod node_lock;

@@ -56,6 +56,24 @@ impl BlobStore {
         Ok(format!("{REF_PREFIX}{hex}"))
     }
 
+    /// A blob written piece by piece (a big attachment decoded as it streams in): its name
+    /// is known only at the end, so it is written to a private temporary file in the store
+    /// and renamed into place by [`BlobWriter::finish`].
+    ///
+    /// # Errors
+    /// When the store's directory or the temporary file cannot be created.
+    pub fn writer(&self) -> std::io::Result<BlobWriter> {
+        private_files::create_dir_all(&self.root)?;
+        let (path, file) = tempfile_in(&self.root)?;
+        Ok(BlobWriter {
+            store: self.clone(),
+            temp: path,
+            file: std::io::BufWriter::new(file),
+            hash: Sha256::new(),
+            size: 0,
+        })
+    }
+
     /// The bytes of reference `reference`, `None` when it is not one of ours or is missing.
     ///
     /// # Errors
@@ -72,6 +90,55 @@ impl BlobStore {
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(err) => Err(err),
         }
+    }
+}
+
+/// A blob being written; see [`BlobStore::writer`]. Dropped unfinished, it removes its
+/// temporary file.
+pub struct BlobWriter {
+    store: BlobStore,
+    temp: PathBuf,
+    file: std::io::BufWriter<std::fs::File>,
+    hash: Sha256,
+    size: u64,
+}
+
+impl BlobWriter {
+    /// Appends `bytes`.
+    ///
+    /// # Errors
+    /// When the file cannot be written.
+    pub fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.hash.update(bytes);
+        self.size += bytes.len() as u64;
+        self.file.write_all(bytes)
+    }
+
+    /// Bytes written so far.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Stores the blob under its content's name; returns its reference (as [`BlobStore::put`]).
+    ///
+    /// # Errors
+    /// When the file cannot be flushed, synced or moved into place.
+    pub fn finish(mut self) -> std::io::Result<String> {
+        self.file.flush()?;
+        self.file.get_ref().sync_all()?;
+        let hex = hex::encode(std::mem::take(&mut self.hash).finalize());
+        let path = self.store.path_of(&hex);
+        let dir = path.parent().unwrap_or(&self.store.root);
+        private_files::create_dir_all(dir)?;
+        std::fs::rename(&self.temp, &path)?;
+        Ok(format!("{REF_PREFIX}{hex}"))
+    }
+}
+
+impl Drop for BlobWriter {
+    fn drop(&mut self) {
+        // After `finish` the file was renamed away and this finds nothing.
+        let _ = std::fs::remove_file(&self.temp);
     }
 }
 
@@ -111,6 +178,26 @@ mod tests {
         assert_eq!(store.get("telegram-file").expect("get"), None);
         let missing = format!("{REF_PREFIX}{}", "0".repeat(64));
         assert_eq!(store.get(&missing).expect("get"), None);
+    }
+
+    #[test]
+    fn a_blob_written_in_pieces_is_the_blob_put_whole() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = BlobStore::new(dir.path().join("blobs"));
+        let mut writer = store.writer().expect("writer");
+        writer.write(b"hel").expect("write");
+        writer.write(b"lo").expect("write");
+        assert_eq!(writer.size(), 5);
+        let reference = writer.finish().expect("finish");
+        assert_eq!(reference, store.put(b"hello").expect("put"));
+        let abandoned = store.writer().expect("writer");
+        drop(abandoned);
+        let leftovers = std::fs::read_dir(dir.path().join("blobs"))
+            .expect("list")
+            .filter_map(Result::ok)
+            .filter(|entry| entry.file_name().to_string_lossy().starts_with(".tmp"))
+            .count();
+        assert_eq!(leftovers, 0, "an unfinished blob leaves no file");
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::blobs::BlobStore;
 use crate::body::{display_text, html_to_text, sanitize_html};
 use crate::bounce::{Bounce, Outcome, read_bounce};
 use crate::loops::{Headers, automated_reason};
+use crate::spool::{self, Skeleton};
 
 /// At most this many referenced ids are passed on: the newest carry the thread, and a mail
 /// with thousands of references must not cost thousands of lookups.
@@ -45,6 +46,7 @@ impl std::fmt::Display for ReadError {
 }
 
 /// What the reader needs to know about the channel.
+#[derive(Clone, Copy)]
 pub struct Reader<'a> {
     pub channel: &'a str,
     /// The identity scope of senders (`email`).
@@ -54,9 +56,27 @@ pub struct Reader<'a> {
     pub own: &'a [String],
     pub blobs: &'a BlobStore,
     pub max_attachment_bytes: usize,
+    /// The large parts already moved to the blob store when the mail was read as a stream
+    /// ([`Reader::read_from`]).
+    pub spooled: Option<&'a Skeleton>,
 }
 
 impl Reader<'_> {
+    /// Reads one raw mail from a stream, moving its large parts into the blob store as they
+    /// go by, so a mail of any size costs about the same memory (see [`crate::spool`]).
+    ///
+    /// # Errors
+    /// As [`Reader::read`]; [`ReadError::Storage`] also when the input cannot be read.
+    pub fn read_from(&self, input: impl std::io::BufRead) -> Result<Vec<InboundEvent>, ReadError> {
+        let limits = spool::Limits::new(self.max_attachment_bytes as u64);
+        let skeleton = spool::skeletonize(input, self.blobs, limits).map_err(ReadError::Storage)?;
+        Reader {
+            spooled: Some(&skeleton),
+            ..*self
+        }
+        .read(&skeleton.raw)
+    }
+
     /// Reads one raw mail.
     ///
     /// # Errors
@@ -242,6 +262,7 @@ impl Reader<'_> {
     fn attachments(&self, mail: &Message<'_>) -> Result<Vec<Attachment>, ReadError> {
         let mut list = Vec::new();
         for (index, part) in mail.attachments().enumerate() {
+            let moved = self.spooled.and_then(|skeleton| skeleton.part_of(part));
             let bytes = part.contents();
             let mime = part.content_type().map(|ct| match ct.subtype() {
                 Some(sub) => format!("{}/{}", ct.ctype(), sub).to_ascii_lowercase(),
@@ -255,12 +276,15 @@ impl Reader<'_> {
                         .map(|id| format!("inline-{}", id.trim_matches(['<', '>'])))
                 })
                 .unwrap_or_else(|| unnamed_part_name(part, mime.as_deref(), index + 1));
-            let reference = if bytes.len() <= self.max_attachment_bytes {
+            let size = moved.map_or(bytes.len() as u64, |moved| moved.size);
+            let reference = if let Some(moved) = moved {
+                moved.reference.clone()
+            } else if bytes.len() <= self.max_attachment_bytes {
                 self.blobs.put(bytes).map_err(ReadError::Storage)?
             } else {
                 tracing::warn!(
                     channel = self.channel,
-                    size = bytes.len(),
+                    size,
                     "attachment over the size limit kept as metadata only"
                 );
                 String::new()
@@ -270,7 +294,7 @@ impl Reader<'_> {
             attachment.file_id = attachment.file_id.filter(|id| !id.is_empty());
             attachment.name = Some(name);
             attachment.mime_type = mime;
-            attachment.size = Some(bytes.len() as u64);
+            attachment.size = Some(size);
             list.push(attachment);
         }
         Ok(list)

@@ -214,3 +214,44 @@ fn parts_without_a_file_name_get_one() {
         ]
     );
 }
+
+#[test]
+fn a_big_mail_read_as_a_stream_keeps_its_attachment_byte_exact() {
+    let fixture = Fixture::new();
+    let file: Vec<u8> = (0..700_000u32).map(|i| (i * 13 % 251) as u8).collect();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&file);
+    let lines: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(76)
+        .map(|chunk| std::str::from_utf8(chunk).expect("ascii"))
+        .collect();
+    let raw = format!(
+        "From: jane@customer.test\r\nSubject: scan\r\nMessage-ID: <scan@c>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"M\"\r\n\r\n--M\r\n\
+         Content-Type: text/plain\r\n\r\nThe scan is attached.\r\n--M\r\n\
+         Content-Type: application/pdf; name=\"scan.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+         {}\r\n--M--\r\n",
+        lines.join("\r\n")
+    );
+    let mut reader = fixture.reader();
+    reader.max_attachment_bytes = 1024 * 1024;
+    let events = reader.read_from(raw.as_bytes()).expect("read");
+    let [InboundEvent::Message(message)] = events.as_slice() else {
+        panic!("expected one message, got {events:?}");
+    };
+    assert_eq!(message.text, "The scan is attached.");
+    let [attachment] = message.attachments.as_slice() else {
+        panic!("expected one attachment: {:?}", message.attachments);
+    };
+    assert_eq!(attachment.name.as_deref(), Some("scan.pdf"));
+    assert_eq!(attachment.size, Some(file.len() as u64));
+    let stored = fixture
+        .blobs
+        .get(attachment.file_id.as_deref().expect("kept"))
+        .expect("read")
+        .expect("stored");
+    assert!(stored == file, "the stored attachment differs");
+    // The same mail read whole gives the same message: one reader, two ways in.
+    let whole = reader.read(raw.as_bytes()).expect("read");
+    assert_eq!(whole, events);
+}

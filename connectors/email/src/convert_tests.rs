@@ -30,6 +30,7 @@ impl Fixture {
             own: &self.own,
             blobs: &self.blobs,
             max_attachment_bytes: 1024,
+            spooled: None,
         }
     }
 

@@ -38,10 +38,16 @@ proptest! {
             own: &FIXTURE.own,
             blobs: &FIXTURE.blobs,
             max_attachment_bytes: 64,
+            spooled: None,
         };
         match reader.read(&raw) {
             Ok(_) | Err(ReadError::NotMail(_)) => {}
             Err(ReadError::Storage(err)) => prop_assert!(false, "blob store failed: {err}"),
+        }
+        // The streaming path (big mail on the hook) must take the same input apart safely.
+        match reader.read_from(raw.as_slice()) {
+            Ok(_) | Err(ReadError::NotMail(_)) => {}
+            Err(ReadError::Storage(err)) => prop_assert!(false, "spooling failed: {err}"),
         }
     }
 }

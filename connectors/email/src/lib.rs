@@ -13,6 +13,7 @@ mod fuzz_props;
 mod imap;
 pub mod loops;
 pub mod outbound;
+pub mod spool;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -247,6 +248,7 @@ impl Email {
             own: &self.own,
             blobs: &self.blobs,
             max_attachment_bytes: self.config.max_attachment_bytes,
+            spooled: None,
         }
     }
 
@@ -254,6 +256,38 @@ impl Email {
     /// Basic with the secret as password (providers' inbound routes put it in the URL), or an
     /// HMAC of the body in `X-Switchboard-Signature`.
     fn is_authentic(&self, headers: &http::HeaderMap, body: &[u8]) -> bool {
+        self.is_authentic_with(headers, |mac| mac.update(body))
+    }
+
+    /// [`Email::is_authentic`] for a body read from `file` (the signature, if that is how the
+    /// request is authenticated, is computed as the file streams by). The file is left at
+    /// its start.
+    fn is_authentic_file(&self, headers: &http::HeaderMap, file: &mut std::fs::File) -> bool {
+        use std::io::{Read, Seek};
+        let authentic = self.is_authentic_with(headers, |mac| {
+            let mut chunk = vec![0; 64 * 1024];
+            loop {
+                match file.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(read) => mac.update(&chunk[..read]),
+                    // An unreadable body cannot match any signature.
+                    Err(_) => {
+                        mac.update(b"\0unreadable");
+                        break;
+                    }
+                }
+            }
+        });
+        authentic && file.rewind().is_ok()
+    }
+
+    /// The authentication check, with `sign` feeding the body into the HMAC when the request
+    /// is signed (only then is the body read).
+    fn is_authentic_with(
+        &self,
+        headers: &http::HeaderMap,
+        sign: impl FnOnce(&mut Hmac<Sha256>),
+    ) -> bool {
         let secret = self.config.secret.as_bytes();
         let same = |given: &[u8]| bool::from(given.ct_eq(secret));
         if let Some(auth) = headers
@@ -284,10 +318,27 @@ impl Email {
             .and_then(|hex_mac| hex::decode(hex_mac).ok())
             && let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret)
         {
-            mac.update(body);
+            sign(&mut mac);
             return mac.verify_slice(&signature).is_ok();
         }
         false
+    }
+}
+
+/// Mail up to this size is accepted on the hook by default: attachments of up to 25 MiB,
+/// base64-encoded (a third larger), several of them, with room to spare.
+pub const DEFAULT_MAX_MAIL_BYTES: usize = 50 * 1024 * 1024;
+
+impl Email {
+    /// What a hook caller is told when a mail could not be read.
+    fn hook_error(&self, err: convert::ReadError) -> WebhookError {
+        match err {
+            convert::ReadError::NotMail(reason) => WebhookError::Malformed(reason),
+            convert::ReadError::Storage(err) => {
+                tracing::error!(channel = %self.name, error = %err, "attachment store failed");
+                WebhookError::Unavailable("the mail could not be stored now; retry later".into())
+            }
+        }
     }
 }
 
@@ -428,13 +479,26 @@ impl Connector for Email {
                 "missing or wrong channel secret (Authorization: Bearer <secret>)".into(),
             ));
         }
-        self.reader().read(body).map_err(|err| match err {
-            convert::ReadError::NotMail(reason) => WebhookError::Malformed(reason),
-            convert::ReadError::Storage(err) => {
-                tracing::error!(channel = %self.name, error = %err, "attachment store failed");
-                WebhookError::Unavailable("the mail could not be stored now; retry later".into())
-            }
-        })
+        self.reader().read(body).map_err(|err| self.hook_error(err))
+    }
+
+    fn default_max_webhook_bytes(&self) -> Option<usize> {
+        Some(DEFAULT_MAX_MAIL_BYTES)
+    }
+
+    fn parse_webhook_spooled(
+        &self,
+        headers: &http::HeaderMap,
+        body: &mut std::fs::File,
+    ) -> Result<Vec<InboundEvent>, WebhookError> {
+        if !self.is_authentic_file(headers, body) {
+            return Err(WebhookError::Unauthenticated(
+                "missing or wrong channel secret (Authorization: Bearer <secret>)".into(),
+            ));
+        }
+        self.reader()
+            .read_from(std::io::BufReader::with_capacity(64 * 1024, body))
+            .map_err(|err| self.hook_error(err))
     }
 
     async fn fetch_attachment(

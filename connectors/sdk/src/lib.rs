@@ -875,6 +875,28 @@ pub trait Connector: Send + Sync + 'static {
         Err(WebhookError::Unsupported)
     }
 
+    /// The largest hook body this kind of channel accepts unless the channel's own
+    /// `max_body_bytes` says otherwise; `None` for the server's `max_body_bytes`. Raw mail
+    /// carries attachments and needs far more than a provider's JSON.
+    fn default_max_webhook_bytes(&self) -> Option<usize> {
+        None
+    }
+
+    /// [`Connector::parse_webhook`] for a body too large to keep in memory, which the core
+    /// wrote to `body` (a file, positioned at its start). Runs on a blocking thread. A
+    /// connector that can read its payload as a stream overrides this; the default reads the
+    /// file (bounded by the channel's body limit) and parses it whole.
+    fn parse_webhook_spooled(
+        &self,
+        headers: &http::HeaderMap,
+        body: &mut std::fs::File,
+    ) -> Result<Vec<InboundEvent>, WebhookError> {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(body, &mut bytes)
+            .map_err(|err| WebhookError::Unavailable(format!("reading the spooled body: {err}")))?;
+        self.parse_webhook(headers, &bytes)
+    }
+
     /// Answers a provider's subscription check on `GET /hooks/{channel}` (Meta's
     /// `hub.challenge`): returns the body to answer with, given the raw query string.
     fn verify_webhook(&self, _query: &str) -> Result<String, WebhookError> {

@@ -7,7 +7,7 @@
 //! multi-row insert of messages, one multi-row update of conversations and one multi-row insert of
 //! events. Only first contact with a sender or a thread costs statements of its own.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use connector_sdk::{
     Checkpoint, DeliveryState, DeliveryUpdate, InboundEvent, InboundMessage, MessageEdit, Receipt,
@@ -97,7 +97,7 @@ pub async fn record_events(
         match event {
             InboundEvent::Edited(edit) => apply_edit(&mut tx, edit, now, &mut events).await?,
             InboundEvent::Delivery(update) => {
-                apply_delivery(&mut tx, update, &mut events).await?;
+                apply_delivery(&mut tx, update, now, &mut events).await?;
                 // Campaign messages are not in `messages`: their reports go to the ledger.
                 super::campaign_feedback::delivery_in(&mut tx, update, now).await?;
             }
@@ -213,6 +213,7 @@ async fn apply_edit(
 async fn apply_delivery(
     conn: &mut Conn,
     update: &DeliveryUpdate,
+    now: Millis,
     events: &mut Vec<NewEvent>,
 ) -> StoreResult<()> {
     let rank = "CASE delivery_status WHEN 'queued' THEN 0 WHEN 'sent' THEN 1 WHEN 'delivered' THEN 2 \
@@ -237,6 +238,25 @@ async fn apply_delivery(
         .fetch_optional(&mut *conn)
         .await?;
     if let Some((id, conversation)) = changed {
+        if update.state == DeliveryState::Failed {
+            // A failure reported after the send (a bounce) is a failed delivery like one the
+            // send itself reported: agents find it in `GET /deliveries?state=failed` with its
+            // reason, and may retry it.
+            sqlx::query(
+                "UPDATE outbox SET state = 'failed', last_error = $2, updated_at = $3 \
+                 WHERE message_id = $1 AND state = 'sent'",
+            )
+            .bind(id)
+            .bind(
+                update
+                    .error
+                    .as_deref()
+                    .unwrap_or("the channel reported a failure"),
+            )
+            .bind(now.0)
+            .execute(&mut *conn)
+            .await?;
+        }
         events.push(NewEvent {
             kind: EventKind::MessageUpdated,
             conversation_id: Some(ConversationId::new(conversation)),
@@ -245,6 +265,30 @@ async fn apply_delivery(
             agent_id: None,
             data: json!({"delivery_status": update.state.as_str(), "error": update.error}),
         });
+    } else if let Some(note) = &update.note {
+        // A notice that changes no state (a delay): shown on the message while it is still
+        // on its way; a later failure or delivery replaces it.
+        let noted: Option<(i64, i64, String)> = sqlx::query_as(
+            "UPDATE messages SET delivery_error = $3 \
+             WHERE channel = $1 AND external_id = $2 AND direction = 'out' \
+               AND delivery_status IN ('queued', 'sent') \
+             RETURNING id, conversation_id, delivery_status",
+        )
+        .bind(&update.channel)
+        .bind(&update.external_id)
+        .bind(note)
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some((id, conversation, status)) = noted {
+            events.push(NewEvent {
+                kind: EventKind::MessageUpdated,
+                conversation_id: Some(ConversationId::new(conversation)),
+                contact_id: None,
+                message_id: Some(MessageId::new(id)),
+                agent_id: None,
+                data: json!({"delivery_status": status, "note": note}),
+            });
+        }
     }
     Ok(())
 }
@@ -301,6 +345,10 @@ async fn record_messages(
     let mut hinted: super::email::BatchThreads<'_> = HashMap::new();
     // Conversations to bump after the insert: id → (preview of their latest message).
     let mut touched: HashMap<i64, String> = HashMap::new();
+    // Those of them a person wrote to: they reopen and wait for an answer. Mail written by a
+    // machine (an auto-reply, a bounce we could not match) is stored and shown, but never
+    // reopens a conversation or makes one wait.
+    let mut waking: HashSet<i64> = HashSet::new();
 
     for (position, (&message, found)) in batch.iter().zip(&lookups).enumerate() {
         let key = (message.channel.as_str(), message.external_id.as_str());
@@ -343,7 +391,7 @@ async fn record_messages(
             let conversation = match placement {
                 super::email::Placement::InBatch(id) => id,
                 super::email::Placement::Stored(id, status) => {
-                    if status.reopens_on_inbound() && !touched.contains_key(&id) {
+                    if status.reopens_on_inbound() && !message.automated && !waking.contains(&id) {
                         events.push(NewEvent::conversation(
                             EventKind::ConversationStatusChanged,
                             ConversationId::new(id),
@@ -357,7 +405,7 @@ async fn record_messages(
                 }
             };
             hinted.insert(key, (conversation, contact));
-            touched.insert(conversation, preview(&message.text));
+            touch(&mut touched, &mut waking, conversation, message);
             outcomes.push(Outcome::New {
                 conversation,
                 contact,
@@ -374,7 +422,7 @@ async fn record_messages(
             (Some(&known), _, _) => known,
             (None, Some(id), Some(status)) => {
                 let status: ConversationStatus = status.parse()?;
-                if status.reopens_on_inbound() {
+                if status.reopens_on_inbound() && !message.automated {
                     events.push(NewEvent::conversation(
                         EventKind::ConversationStatusChanged,
                         ConversationId::new(id),
@@ -386,7 +434,7 @@ async fn record_messages(
             _ => create_conversation(tx, message, contact, identity, now, events).await?,
         };
         threads.insert(thread, conversation);
-        touched.insert(conversation, preview(&message.text));
+        touch(&mut touched, &mut waking, conversation, message);
         outcomes.push(Outcome::New {
             conversation,
             contact,
@@ -399,7 +447,7 @@ async fn record_messages(
             super::email::set_full_text(tx, new_ids[position], full_text).await?;
         }
     }
-    bump_conversations(tx, &touched, now).await?;
+    bump_conversations(tx, &touched, &waking, now).await?;
 
     let mut receipts = Vec::with_capacity(batch.len());
     for (position, (&message, outcome)) in batch.iter().zip(&outcomes).enumerate() {
@@ -436,6 +484,19 @@ async fn record_messages(
         receipts.push(receipt);
     }
     Ok(receipts)
+}
+
+/// Records that `message` lands in `conversation`: its preview, and whether it wakes it.
+fn touch(
+    touched: &mut HashMap<i64, String>,
+    waking: &mut HashSet<i64>,
+    conversation: i64,
+    message: &InboundMessage,
+) {
+    touched.insert(conversation, preview(&message.text));
+    if !message.automated {
+        waking.insert(conversation);
+    }
 }
 
 fn preview(text: &str) -> String {
@@ -608,16 +669,21 @@ async fn insert_messages(
 async fn bump_conversations(
     conn: &mut Conn,
     touched: &HashMap<i64, String>,
+    waking: &HashSet<i64>,
     now: Millis,
 ) -> StoreResult<()> {
     if touched.is_empty() {
         return Ok(());
     }
-    let rows: Vec<serde_json::Value> = touched.iter().map(|(id, text)| json!([id, text])).collect();
+    let rows: Vec<serde_json::Value> = touched
+        .iter()
+        .map(|(id, text)| json!([id, text, i32::from(waking.contains(id))]))
+        .collect();
     let input = if IS_POSTGRES {
-        "SELECT (e->>0)::bigint AS id, e->>1 AS preview FROM jsonb_array_elements($1) AS t(e)"
+        "SELECT (e->>0)::bigint AS id, e->>1 AS preview, (e->>2)::int AS wakes \
+         FROM jsonb_array_elements($1) AS t(e)"
     } else {
-        "SELECT value->>0 AS id, value->>1 AS preview FROM json_each($1)"
+        "SELECT value->>0 AS id, value->>1 AS preview, value->>2 AS wakes FROM json_each($1)"
     };
     // On PostgreSQL the id list keeps the planner on the primary key instead of a hash join
     // over the whole table.
@@ -628,10 +694,10 @@ async fn bump_conversations(
     };
     let sql = format!(
         "UPDATE conversations SET last_activity_at = $2, last_message = u.preview, \
-             waiting_since = COALESCE(waiting_since, $2), \
-             status = CASE WHEN status IN ('snoozed', 'resolved') THEN 'open' ELSE status END, \
-             resolved_at = CASE WHEN status IN ('snoozed', 'resolved') THEN NULL ELSE resolved_at END, \
-             snoozed_until = CASE WHEN status IN ('snoozed', 'resolved') THEN NULL ELSE snoozed_until END \
+             waiting_since = CASE WHEN u.wakes = 1 THEN COALESCE(waiting_since, $2) ELSE waiting_since END, \
+             status = CASE WHEN u.wakes = 1 AND status IN ('snoozed', 'resolved') THEN 'open' ELSE status END, \
+             resolved_at = CASE WHEN u.wakes = 1 AND status IN ('snoozed', 'resolved') THEN NULL ELSE resolved_at END, \
+             snoozed_until = CASE WHEN u.wakes = 1 AND status IN ('snoozed', 'resolved') THEN NULL ELSE snoozed_until END \
          FROM ({input}) AS u WHERE conversations.id = u.id{only_these}"
     );
     sqlx::query(&sql)
@@ -660,7 +726,7 @@ async fn create_conversation(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO conversations (channel, contact_id, identity_id, thread_key, status, \
              priority, created_at, last_activity_at, waiting_since, subject) \
-         VALUES ($1, $2, $3, $4, 'open', 'normal', $5, $5, $5, $6) RETURNING id",
+         VALUES ($1, $2, $3, $4, 'open', 'normal', $5, $5, $7, $6) RETURNING id",
     )
     .bind(&message.channel)
     .bind(contact)
@@ -668,6 +734,8 @@ async fn create_conversation(
     .bind(key)
     .bind(now.0)
     .bind(subject)
+    // Machine-written mail opens a conversation to be seen, not one waiting for an answer.
+    .bind((!message.automated).then_some(now.0))
     .fetch_one(&mut *conn)
     .await?;
     let mut event = NewEvent::conversation(
