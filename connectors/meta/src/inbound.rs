@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use connector_sdk::{
-    Attachment, DeliveryState, DeliveryUpdate, InboundEvent, InboundMessage, Reaction,
-    ReadReceipt, Sender,
+    Attachment, DeliveryState, DeliveryUpdate, InboundEvent, InboundMessage, Reaction, ReadReceipt,
+    Sender,
 };
 use serde::Deserialize;
 use serde_json::Value;

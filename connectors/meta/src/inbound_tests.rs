@@ -258,7 +258,11 @@ fn messenger_replies_reactions_reads_and_ad_ids() {
         "messenger:PAGE",
     );
     let all = messages(&events);
-    assert_eq!(all.len(), 2, "reactions and reads are no messages: {events:?}");
+    assert_eq!(
+        all.len(),
+        2,
+        "reactions and reads are no messages: {events:?}"
+    );
     assert_eq!(all[0].reply_to.as_deref(), Some("m_our_question"));
     let all_reactions = reactions(&events);
     assert_eq!(all_reactions[0].emoji.as_deref(), Some("❤️"));
@@ -277,7 +281,10 @@ fn messenger_replies_reactions_reads_and_ad_ids() {
         read.up_to.map(|t| t.timestamp_millis()),
         Some(1_700_000_002_500)
     );
-    assert_eq!(all[1].contact_attributes["referral"]["ad_id"], "6045246247433");
+    assert_eq!(
+        all[1].contact_attributes["referral"]["ad_id"],
+        "6045246247433"
+    );
     assert_eq!(all[1].contact_attributes["referral"]["ref"], "spring");
     assert!(all[1].text.contains("ad_id=6045246247433"));
 }

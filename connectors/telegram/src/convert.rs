@@ -6,9 +6,7 @@
 //! message is attributed to its own sender.
 
 use chrono::{DateTime, TimeZone, Utc};
-use connector_sdk::{
-    Attachment, InboundEvent, InboundMessage, MessageEdit, Reachability, Sender,
-};
+use connector_sdk::{Attachment, InboundEvent, InboundMessage, MessageEdit, Reachability, Sender};
 use serde::Deserialize;
 
 /// The sender scope of Telegram users: user ids are global to Telegram.
