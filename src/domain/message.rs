@@ -53,6 +53,49 @@ pub struct Message {
     pub edited_at: Option<DateTime<Utc>>,
     /// Sent by a machine (auto-reply, mailing list, bounce): never answered automatically.
     pub automated: bool,
+    /// The message of the same conversation that this one answers.
+    pub reply_to: Option<MessageId>,
+    /// Emoji reactions, one entry per reacting sender (taken-back ones included, without emoji).
+    pub reactions: Vec<Reaction>,
+}
+
+/// One sender's emoji reaction to a message, as stored on the message.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Reaction {
+    /// The reacting sender's identity scope and id (as in `connector_sdk::Sender`).
+    pub scope: String,
+    pub sender: String,
+    /// `None` once the sender took the reaction back.
+    pub emoji: Option<String>,
+    /// The reaction's own channel id, when the channel gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// When it was made (epoch milliseconds).
+    pub at: i64,
+}
+
+impl Reaction {
+    /// Applies `new` to `reactions` (one entry per sender): the later one wins, an equal
+    /// redelivery changes nothing. Returns true when `reactions` changed.
+    pub fn apply(reactions: &mut Vec<Reaction>, new: Reaction) -> bool {
+        let Some(old) = reactions
+            .iter_mut()
+            .find(|r| r.scope == new.scope && r.sender == new.sender)
+        else {
+            if new.emoji.is_none() {
+                return false; // taking back a reaction we never saw
+            }
+            reactions.push(new);
+            return true;
+        };
+        // A redelivery (same id), or one older than what we hold (out of order), is ignored.
+        let same_id = new.id.is_some() && old.id == new.id;
+        if same_id || new.at < old.at || (old.emoji == new.emoji && old.at == new.at) {
+            return false;
+        }
+        *old = new;
+        true
+    }
 }
 
 /// An earlier text of an edited message.
@@ -62,4 +105,52 @@ pub struct Revision {
     pub html: Option<String>,
     /// When this text was replaced by the next one.
     pub replaced_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Reaction;
+
+    fn reaction(emoji: Option<&str>, id: Option<&str>, at: i64) -> Reaction {
+        Reaction {
+            scope: "whatsapp".into(),
+            sender: "420777123456".into(),
+            emoji: emoji.map(str::to_owned),
+            id: id.map(str::to_owned),
+            at,
+        }
+    }
+
+    #[test]
+    fn one_reaction_per_sender_latest_wins_and_redeliveries_change_nothing() {
+        let mut all = Vec::new();
+        assert!(!Reaction::apply(&mut all, reaction(None, Some("r0"), 5)));
+        assert!(Reaction::apply(
+            &mut all,
+            reaction(Some("👍"), Some("r1"), 10)
+        ));
+        assert!(!Reaction::apply(
+            &mut all,
+            reaction(Some("👍"), Some("r1"), 10)
+        ));
+        assert!(Reaction::apply(
+            &mut all,
+            reaction(Some("❤️"), Some("r2"), 20)
+        ));
+        assert!(
+            !Reaction::apply(&mut all, reaction(Some("👍"), Some("r1"), 10)),
+            "a late redelivery of an older reaction"
+        );
+        assert!(Reaction::apply(&mut all, reaction(None, Some("r3"), 30)));
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].emoji, None);
+        assert!(!Reaction::apply(
+            &mut all,
+            reaction(Some("❤️"), Some("r2"), 20)
+        ));
+        let mut other = reaction(Some("😂"), None, 15);
+        other.sender = "420600000000".into();
+        assert!(Reaction::apply(&mut all, other));
+        assert_eq!(all.len(), 2);
+    }
 }

@@ -31,7 +31,9 @@ pub use ids::{
     AgentId, CampaignId, CannedResponseId, ContactId, ConversationId, EventId, LeaseId, MessageId,
     RuleId, SegmentId, TeamId, TokenId, WebhookDeliveryId, WebhookId,
 };
-pub use message::{AuthorType, DeliveryStatus, Direction, Message, MessageKind, Revision};
+pub use message::{
+    AuthorType, DeliveryStatus, Direction, Message, MessageKind, Reaction, Revision,
+};
 pub use rendered::Rendered;
 pub use reply_window::ReplyWindow;
 pub use routing::{EffectiveRouting, QueuedConversation, RoutingRules, RoutingScope};

@@ -25,7 +25,7 @@ macro_rules! message_columns {
     () => {
         "m.id, m.conversation_id, m.channel, m.direction, m.kind, m.author_type, m.author_id, \
          m.text, m.html, m.attachments, m.external_id, m.delivery_status, m.delivery_error, \
-         m.sent_at, m.created_at, m.edited_at, m.automated"
+         m.sent_at, m.created_at, m.edited_at, m.automated, m.reply_to_id, m.reactions"
     };
 }
 pub(crate) use message_columns;
@@ -150,6 +150,8 @@ pub struct MessageRow {
     pub created_at: i64,
     pub edited_at: Option<i64>,
     pub automated: bool,
+    pub reply_to_id: Option<i64>,
+    pub reactions: Json<Vec<crate::domain::Reaction>>,
 }
 
 impl TryFrom<MessageRow> for Message {
@@ -174,6 +176,8 @@ impl TryFrom<MessageRow> for Message {
             created_at: time(row.created_at),
             edited_at: opt_time(row.edited_at),
             automated: row.automated,
+            reply_to: row.reply_to_id.map(MessageId::new),
+            reactions: row.reactions.0,
         })
     }
 }
@@ -293,6 +297,7 @@ pub struct DeliveryRow {
     pub last_error: Option<String>,
     pub next_attempt_at: i64,
     pub updated_at: i64,
+    pub delivery_status: Option<String>,
 }
 
 impl TryFrom<DeliveryRow> for DeliveryEntry {
@@ -309,6 +314,7 @@ impl TryFrom<DeliveryRow> for DeliveryEntry {
             last_error: row.last_error,
             next_attempt_at: time(row.next_attempt_at),
             updated_at: time(row.updated_at),
+            delivery_status: row.delivery_status.as_deref().map(str::parse).transpose()?,
         })
     }
 }

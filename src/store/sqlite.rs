@@ -27,6 +27,8 @@ pub mod campaign_ledger;
 pub mod campaigns;
 #[path = "sql/canned.rs"]
 pub mod canned;
+#[path = "sql/chat_feedback.rs"]
+pub mod chat_feedback;
 #[path = "sql/cluster.rs"]
 pub mod cluster;
 #[path = "sql/common.rs"]

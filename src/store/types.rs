@@ -243,6 +243,8 @@ pub struct DeliveryEntry {
     pub last_error: Option<String>,
     pub next_attempt_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// What the channel last reported for the message (delivered, read, failed).
+    pub delivery_status: Option<crate::domain::DeliveryStatus>,
 }
 
 /// A new agent.

@@ -16,6 +16,7 @@ mod campaign_email;
 mod campaign_test_sends;
 mod campaigns;
 mod channel_events;
+mod chat_feedback;
 mod cli;
 mod cluster;
 mod cluster_listeners;

@@ -20,13 +20,13 @@ fn config(graph: &FakeGraph) -> String {
     )
 }
 
-async fn start() -> (FakeGraph, TestApp) {
+pub(crate) async fn start() -> (FakeGraph, TestApp) {
     let graph = FakeGraph::start().await;
     let app = TestApp::spawn_with(&config(&graph)).await;
     (graph, app)
 }
 
-async fn post_signed(app: &TestApp, channel: &str, body: &str) -> reqwest::Response {
+pub(crate) async fn post_signed(app: &TestApp, channel: &str, body: &str) -> reqwest::Response {
     app.client
         .post(app.url(&format!("/hooks/{channel}")))
         .header("content-type", "application/json")
@@ -40,7 +40,7 @@ async fn post_signed(app: &TestApp, channel: &str, body: &str) -> reqwest::Respo
         .expect("send")
 }
 
-fn wa_message(id: &str, timestamp: i64, content: Value) -> String {
+pub(crate) fn wa_message(id: &str, timestamp: i64, content: Value) -> String {
     let mut message = json!({"from": "420777123456", "id": id, "timestamp": timestamp.to_string()});
     if let (Value::Object(message), Value::Object(content)) = (&mut message, content) {
         message.extend(content);
@@ -60,7 +60,12 @@ fn wa_status(id: &str, status: &str, errors: Value) -> String {
 }
 
 /// Posts a signed WhatsApp text from the test customer and returns its conversation id.
-async fn wa_text_conversation(app: &TestApp, id: &str, timestamp: i64, body: &str) -> i64 {
+pub(crate) async fn wa_text_conversation(
+    app: &TestApp,
+    id: &str,
+    timestamp: i64,
+    body: &str,
+) -> i64 {
     let receipt: Value = post_signed(
         app,
         "wa",
@@ -79,7 +84,7 @@ async fn wa_text_conversation(app: &TestApp, id: &str, timestamp: i64, body: &st
         .expect("id")
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 

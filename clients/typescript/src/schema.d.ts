@@ -2514,6 +2514,7 @@ export interface components {
             attempts: number;
             channel: string;
             conversation_id: components["schemas"]["ConversationId"];
+            delivery_status?: null | components["schemas"]["DeliveryStatus"];
             last_error?: string | null;
             message_id: components["schemas"]["MessageId"];
             /** Format: date-time */
@@ -2864,7 +2865,13 @@ export interface components {
             /** @description Sanitised HTML, when the channel carries it. */
             html?: string | null;
             id: components["schemas"]["MessageId"];
+            in_reply_to?: null | components["schemas"]["MessageId"];
             kind: components["schemas"]["MessageKind"];
+            /**
+             * @description Emoji reactions on this message, one per reacting person (a reaction is never a
+             *     message of its own).
+             */
+            reactions: components["schemas"]["ReactionView"][];
             /** Format: date-time */
             sent_at?: string | null;
             text: string;
@@ -2947,6 +2954,15 @@ export interface components {
             end: string;
             /** @description Local time the quiet window starts, `HH:MM`. */
             start: string;
+        };
+        /** @description One person's emoji reaction to a message. */
+        ReactionView: {
+            /** Format: date-time */
+            at: string;
+            emoji: string;
+            /** @description Who reacted: the identity scope and the channel's id of the person. */
+            scope: string;
+            sender: string;
         };
         /** @description A refused row. */
         RejectedRow: {

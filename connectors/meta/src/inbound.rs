@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use connector_sdk::{
-    Attachment, DeliveryState, DeliveryUpdate, InboundEvent, InboundMessage, Sender,
+    Attachment, DeliveryState, DeliveryUpdate, InboundEvent, InboundMessage, Reaction, ReadReceipt,
+    Sender,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -104,6 +105,17 @@ pub struct Messaging {
     pub reaction: Option<Value>,
     #[serde(default)]
     pub delivery: Option<Delivery>,
+    #[serde(default)]
+    pub read: Option<Read>,
+}
+
+/// A `read` item: Messenger sends a `watermark` (ms), Instagram may send the `mid` read.
+#[derive(Debug, Deserialize)]
+pub struct Read {
+    #[serde(default)]
+    pub watermark: Option<i64>,
+    #[serde(default)]
+    pub mid: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -184,7 +196,15 @@ fn wa_content(message: &WaMessage) -> (String, Vec<Attachment>) {
                 .and_then(Value::as_str)
                 .map(|n| format!(" {n}"))
                 .unwrap_or_default();
-            (format!("[location{name}: {lat:.6}, {lon:.6}]"), Vec::new())
+            let mut text = format!("[location{name}: {lat:.6}, {lon:.6}]");
+            // A shared place carries its street address (and often a web page): the agent
+            // needs it more than the coordinates.
+            for key in ["address", "url"] {
+                if let Some(value) = location.get(key).and_then(Value::as_str) {
+                    text = format!("{text}\n{value}");
+                }
+            }
+            (text, Vec::new())
         }
         "contacts" => {
             let cards: Vec<String> = body
@@ -224,11 +244,6 @@ fn wa_content(message: &WaMessage) -> (String, Vec<Attachment>) {
             ),
             Vec::new(),
         ),
-        "reaction" => {
-            let emoji = str_at(&body, &["reaction", "emoji"]).unwrap_or("(removed)");
-            let to = str_at(&body, &["reaction", "message_id"]).unwrap_or_default();
-            (format!("[reaction {emoji} to {to}]"), Vec::new())
-        }
         other => (
             format!("[unsupported WhatsApp message type {other}]"),
             Vec::new(),
@@ -236,27 +251,54 @@ fn wa_content(message: &WaMessage) -> (String, Vec<Attachment>) {
     }
 }
 
-/// Ad or post context that brought the customer here, as text for the agent.
-fn referral_note(referral: Option<&Value>) -> Option<String> {
+/// The fields of a referral worth keeping: WhatsApp names the ad `source_id`, Messenger
+/// `ad_id`; both are what a marketer joins the conversation to the campaign by.
+const REFERRAL_KEYS: [&str; 9] = [
+    "source_type",
+    "source",
+    "type",
+    "source_id",
+    "ad_id",
+    "ref",
+    "source_url",
+    "headline",
+    "ctwa_clid",
+];
+
+/// Ad or post context that brought the customer here: a line of text for the agent, and the
+/// same fields as an object for the contact's `referral` attribute.
+fn referral(referral: Option<&Value>) -> Option<(String, serde_json::Map<String, Value>)> {
     let referral = referral?;
-    let parts: Vec<String> = [
-        "source_type",
-        "source",
-        "type",
-        "ad_id",
-        "ref",
-        "source_url",
-        "headline",
-    ]
-    .iter()
-    .filter_map(|key| {
-        referral
-            .get(*key)
-            .and_then(Value::as_str)
-            .map(|v| format!("{key}={v}"))
-    })
-    .collect();
-    (!parts.is_empty()).then(|| format!("[referral {}]", parts.join(" ")))
+    let fields: serde_json::Map<String, Value> = REFERRAL_KEYS
+        .iter()
+        .filter_map(|key| {
+            // Messenger sends ids as strings, but a number must not be lost either.
+            let value = match referral.get(*key)? {
+                Value::String(text) if !text.is_empty() => text.clone(),
+                Value::Number(number) => number.to_string(),
+                _ => return None,
+            };
+            Some(((*key).to_owned(), Value::String(value)))
+        })
+        .collect();
+    if fields.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = fields
+        .iter()
+        .map(|(key, value)| format!("{key}={}", value.as_str().unwrap_or_default()))
+        .collect();
+    Some((format!("[referral {}]", parts.join(" ")), fields))
+}
+
+/// Adds a referral to a message: a note under its text and the contact's `referral` attribute.
+fn add_referral(inbound: &mut InboundMessage, found: Option<&Value>) {
+    if let Some((note, fields)) = referral(found) {
+        inbound.text = format!("{}\n{note}", inbound.text).trim().to_owned();
+        inbound
+            .contact_attributes
+            .insert("referral".into(), Value::Object(fields));
+    }
 }
 
 fn wa_state(status: &str) -> Option<DeliveryState> {
@@ -272,11 +314,7 @@ fn wa_state(status: &str) -> Option<DeliveryState> {
 /// Events of a WhatsApp change value for channel `channel`.
 fn whatsapp(channel: &str, value: &WhatsAppValue, events: &mut Vec<InboundEvent>) {
     for message in &value.messages {
-        let (mut text, attachments) = wa_content(message);
         let body = Value::Object(message.rest.clone());
-        if let Some(note) = referral_note(body.get("referral")) {
-            text = format!("{text}\n{note}");
-        }
         let name = value
             .contacts
             .iter()
@@ -290,9 +328,26 @@ fn whatsapp(channel: &str, value: &WhatsAppValue, events: &mut Vec<InboundEvent>
         if let Some(name) = name {
             sender = sender.with_name(name);
         }
+        let at = seconds(message.timestamp.as_deref());
+        if message.kind == "reaction" {
+            // A reaction is not a message: it goes onto the message it reacts to. An empty
+            // or missing emoji takes the sender's reaction back.
+            let Some(target) = str_at(&body, &["reaction", "message_id"]) else {
+                continue;
+            };
+            let emoji = str_at(&body, &["reaction", "emoji"]).map(str::to_owned);
+            let mut reaction = Reaction::new(channel, target, sender, emoji);
+            reaction.external_id = Some(message.id.clone());
+            reaction.at = at;
+            events.push(InboundEvent::Reaction(reaction));
+            continue;
+        }
+        let (text, attachments) = wa_content(message);
         let mut inbound = InboundMessage::text(channel, message.id.clone(), sender, text)
-            .with_attachments(attachments);
-        inbound.sent_at = seconds(message.timestamp.as_deref());
+            .with_attachments(attachments)
+            .replying_to(str_at(&body, &["context", "id"]).map(str::to_owned));
+        add_referral(&mut inbound, body.get("referral"));
+        inbound.sent_at = at;
         events.push(InboundEvent::Message(inbound));
     }
     for status in &value.statuses {
@@ -329,6 +384,14 @@ fn messaging(channel: &str, scope: &str, item: &Messaging, events: &mut Vec<Inbo
     }
     let sender = || Sender::new(scope, item.sender.id.clone());
     let sent_at = millis(item.timestamp);
+    if let Some(read) = &item.read {
+        let receipt = match (&read.mid, millis(read.watermark)) {
+            (_, Some(up_to)) => Some(ReadReceipt::up_to(channel, sender(), up_to)),
+            (Some(mid), None) => Some(ReadReceipt::through(channel, sender(), mid.clone())),
+            (None, None) => None,
+        };
+        events.extend(receipt.map(InboundEvent::Read));
+    }
     if let Some(message) = &item.message {
         if message.get("is_echo").and_then(Value::as_bool) == Some(true) {
             return; // our own outbound message echoed back
@@ -344,6 +407,20 @@ fn messaging(channel: &str, scope: &str, item: &Messaging, events: &mut Vec<Inbo
         if let Some(payload) = str_at(message, &["quick_reply", "payload"]) {
             text = format!("{text} [choice {payload}]");
         }
+        // An Instagram story reply points at the story, not at a message: the agent gets the
+        // story's link as an attachment (the CDN link expires, the story id does not).
+        let story = message
+            .get("reply_to")
+            .and_then(|r| r.get("story"))
+            .and_then(|story| {
+                let url = story.get("url").and_then(Value::as_str)?;
+                let mut attachment = Attachment::at(url);
+                attachment.name = Some(match story.get("id").and_then(Value::as_str) {
+                    Some(id) => format!("story {id}"),
+                    None => "story".to_owned(),
+                });
+                Some(attachment)
+            });
         let attachments: Vec<Attachment> = message
             .get("attachments")
             .and_then(Value::as_array)
@@ -366,6 +443,12 @@ fn messaging(channel: &str, scope: &str, item: &Messaging, events: &mut Vec<Inbo
             })
             .filter(|a| a.url.is_some())
             .collect();
+        let replied_story = story.is_some();
+        let mut attachments = attachments;
+        attachments.extend(story);
+        if replied_story {
+            text = format!("[reply to story] {text}").trim().to_owned();
+        }
         if text.is_empty() && !attachments.is_empty() {
             text = format!(
                 "[{}]",
@@ -376,11 +459,13 @@ fn messaging(channel: &str, scope: &str, item: &Messaging, events: &mut Vec<Inbo
                     .join(", ")
             );
         }
-        if let Some(note) = referral_note(message.get("referral").or(item.referral.as_ref())) {
-            text = format!("{text}\n{note}").trim().to_owned();
-        }
-        let mut inbound =
-            InboundMessage::text(channel, mid, sender(), text).with_attachments(attachments);
+        let mut inbound = InboundMessage::text(channel, mid, sender(), text)
+            .with_attachments(attachments)
+            .replying_to(str_at(message, &["reply_to", "mid"]).map(str::to_owned));
+        add_referral(
+            &mut inbound,
+            message.get("referral").or(item.referral.as_ref()),
+        );
         inbound.sent_at = sent_at;
         events.push(InboundEvent::Message(inbound));
     } else if let Some(postback) = &item.postback {
@@ -403,39 +488,40 @@ fn messaging(channel: &str, scope: &str, item: &Messaging, events: &mut Vec<Inbo
                     item.timestamp.unwrap_or_default()
                 )
             });
-        let mut text = format!("{title} [button {payload}]");
-        if let Some(note) = referral_note(postback.get("referral")) {
-            text = format!("{text}\n{note}");
-        }
-        let mut inbound = InboundMessage::text(channel, id, sender(), text);
+        let mut inbound =
+            InboundMessage::text(channel, id, sender(), format!("{title} [button {payload}]"));
+        add_referral(&mut inbound, postback.get("referral"));
         inbound.sent_at = sent_at;
         events.push(InboundEvent::Message(inbound));
     } else if let Some(reaction) = &item.reaction {
-        let emoji = reaction
-            .get("emoji")
-            .and_then(Value::as_str)
-            .unwrap_or("(removed)");
-        let to = reaction
-            .get("mid")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let id = format!(
-            "reaction:{}:{to}:{}",
-            item.sender.id,
-            item.timestamp.unwrap_or_default()
-        );
-        let mut inbound =
-            InboundMessage::text(channel, id, sender(), format!("[reaction {emoji} to {to}]"));
-        inbound.sent_at = sent_at;
-        events.push(InboundEvent::Message(inbound));
-    } else if let Some(note) = referral_note(item.referral.as_ref()) {
+        // Messenger and Instagram: `action` is `react` or `unreact`; the reaction has no id of
+        // its own, so the sender's latest one (by timestamp) wins.
+        let Some(target) = reaction.get("mid").and_then(Value::as_str) else {
+            return;
+        };
+        let emoji = match reaction.get("action").and_then(Value::as_str) {
+            Some("unreact") => None,
+            _ => reaction
+                .get("emoji")
+                .and_then(Value::as_str)
+                .or_else(|| reaction.get("reaction").and_then(Value::as_str))
+                .map(str::to_owned),
+        };
+        let mut reaction = Reaction::new(channel, target, sender(), emoji);
+        reaction.at = sent_at;
+        events.push(InboundEvent::Reaction(reaction));
+    } else if item.referral.is_some() && item.read.is_none() && item.delivery.is_none() {
         // A click on an ad or m.me link without a message yet: keep the context.
         let id = format!(
             "referral:{}:{}",
             item.sender.id,
             item.timestamp.unwrap_or_default()
         );
-        let mut inbound = InboundMessage::text(channel, id, sender(), note);
+        let mut inbound = InboundMessage::text(channel, id, sender(), "");
+        add_referral(&mut inbound, item.referral.as_ref());
+        if inbound.text.is_empty() {
+            return;
+        }
         inbound.sent_at = sent_at;
         events.push(InboundEvent::Message(inbound));
     }

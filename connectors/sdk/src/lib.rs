@@ -231,6 +231,11 @@ pub struct InboundMessage {
     /// signature of an email removed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_text: Option<String>,
+    /// The channel's id of the message this one answers (a WhatsApp `context.id`, a
+    /// Messenger `reply_to.mid`, a Telegram `reply_to_message`): linked by the core to the
+    /// stored message of the same conversation, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
 }
 
 /// How a message without a thread id finds its conversation. The core tries, in order: the
@@ -298,6 +303,7 @@ impl InboundMessage {
             automated: false,
             threading: None,
             full_text: None,
+            reply_to: None,
         }
     }
 
@@ -316,6 +322,12 @@ impl InboundMessage {
     /// Sets the time the channel reports the message was sent.
     pub fn sent_at(mut self, at: DateTime<Utc>) -> Self {
         self.sent_at = Some(at);
+        self
+    }
+
+    /// Sets the channel id of the message this one answers.
+    pub fn replying_to(mut self, external_id: Option<String>) -> Self {
+        self.reply_to = external_id.filter(|id| !id.is_empty());
         self
     }
 }
@@ -370,6 +382,134 @@ pub enum InboundEvent {
     Delivery(DeliveryUpdate),
     /// An address can never receive mail again (a hard bounce): campaigns skip it.
     Suppressed(Suppression),
+    /// A person put, changed or took back an emoji reaction on a message: not a message of its
+    /// own, it is kept on the message it reacts to.
+    Reaction(Reaction),
+    /// The customer read our messages up to a point (a Messenger/Instagram `read` watermark).
+    Read(ReadReceipt),
+    /// The channel says whether an identity can be messaged (a Telegram user blocked or
+    /// unblocked the bot): replies and campaigns to an unreachable identity are refused.
+    Reachability(Reachability),
+}
+
+/// An emoji reaction to a message, or its removal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Reaction {
+    pub channel: String,
+    /// The channel's id of the message reacted to (ours or the customer's).
+    pub message: String,
+    /// Who reacted; one reaction per sender and message, a new one replaces the old.
+    pub from: Sender,
+    /// `None` when the reaction was taken back.
+    pub emoji: Option<String>,
+    /// The reaction's own id, when the channel gives one (WhatsApp): a redelivery is a no-op.
+    pub external_id: Option<String>,
+    pub at: Option<DateTime<Utc>>,
+}
+
+impl Reaction {
+    /// `from` reacted to message `message` with `emoji` (`None`: removed the reaction).
+    pub fn new(
+        channel: impl Into<String>,
+        message: impl Into<String>,
+        from: Sender,
+        emoji: Option<String>,
+    ) -> Self {
+        Self {
+            channel: channel.into(),
+            message: message.into(),
+            from,
+            emoji: emoji.filter(|e| !e.trim().is_empty()),
+            external_id: None,
+            at: None,
+        }
+    }
+}
+
+/// How far a customer has read our messages in their conversation on a channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ReadReceipt {
+    pub channel: String,
+    /// The reader, as in [`Sender`] (`scope` and `external_id`).
+    pub reader: Sender,
+    /// Every one of our messages sent at or before this instant is read.
+    pub up_to: Option<DateTime<Utc>>,
+    /// Or: this message of ours (and every earlier one) is read (Instagram's `read.mid`).
+    pub message: Option<String>,
+}
+
+impl ReadReceipt {
+    /// `reader` read everything we sent up to `up_to`.
+    pub fn up_to(channel: impl Into<String>, reader: Sender, up_to: DateTime<Utc>) -> Self {
+        Self {
+            channel: channel.into(),
+            reader,
+            up_to: Some(up_to),
+            message: None,
+        }
+    }
+
+    /// `reader` read our message `external_id` and everything before it.
+    pub fn through(
+        channel: impl Into<String>,
+        reader: Sender,
+        external_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            channel: channel.into(),
+            reader,
+            up_to: None,
+            message: Some(external_id.into()),
+        }
+    }
+}
+
+/// Whether an identity can be messaged on a channel, as the channel just reported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Reachability {
+    pub channel: String,
+    /// The identity scope of `address` (as in [`Sender::scope`]).
+    pub scope: String,
+    pub address: String,
+    pub reachable: bool,
+    /// Why it is unreachable (shown to agents); ignored when reachable.
+    pub reason: String,
+}
+
+impl Reachability {
+    /// `address` (in `scope`) can no longer be messaged, for `reason`.
+    pub fn unreachable(
+        channel: impl Into<String>,
+        scope: impl Into<String>,
+        address: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self {
+            channel: channel.into(),
+            scope: scope.into(),
+            address: address.into(),
+            reachable: false,
+            reason: reason.into(),
+        }
+    }
+
+    /// `address` (in `scope`) can be messaged again.
+    pub fn reachable(
+        channel: impl Into<String>,
+        scope: impl Into<String>,
+        address: impl Into<String>,
+    ) -> Self {
+        Self {
+            channel: channel.into(),
+            scope: scope.into(),
+            address: address.into(),
+            reachable: true,
+            reason: String::new(),
+        }
+    }
 }
 
 /// An address the channel reports as permanently undeliverable.

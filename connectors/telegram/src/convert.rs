@@ -6,11 +6,15 @@
 //! message is attributed to its own sender.
 
 use chrono::{DateTime, TimeZone, Utc};
-use connector_sdk::{Attachment, InboundEvent, InboundMessage, MessageEdit, Sender};
+use connector_sdk::{Attachment, InboundEvent, InboundMessage, MessageEdit, Reachability, Sender};
 use serde::Deserialize;
 
 /// The sender scope of Telegram users: user ids are global to Telegram.
 pub const SCOPE: &str = "telegram";
+
+/// The update kinds we ask Telegram for, in polling and webhook mode alike. `my_chat_member`
+/// tells us when a user blocks (or unblocks) the bot.
+pub const ALLOWED_UPDATES: [&str; 3] = ["message", "edited_message", "my_chat_member"];
 
 /// One update as `getUpdates` or a webhook delivers it.
 #[derive(Debug, Deserialize)]
@@ -20,6 +24,28 @@ pub struct Update {
     pub message: Option<TgMessage>,
     #[serde(default)]
     pub edited_message: Option<TgMessage>,
+    #[serde(default)]
+    pub my_chat_member: Option<ChatMemberUpdated>,
+}
+
+/// The bot's own membership in a chat changed (`my_chat_member`).
+#[derive(Debug, Deserialize)]
+pub struct ChatMemberUpdated {
+    pub chat: Chat,
+    pub date: i64,
+    pub new_chat_member: ChatMember,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ChatMember {
+    /// `creator`, `administrator`, `member`, `restricted`, `left` or `kicked`.
+    pub status: String,
+}
+
+/// The message a reply quotes; only its id is used.
+#[derive(Debug, Deserialize)]
+pub struct RepliedMessage {
+    pub message_id: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,6 +79,8 @@ pub struct TgMessage {
     pub migrate_from_chat_id: Option<i64>,
     #[serde(default)]
     pub edit_date: Option<i64>,
+    #[serde(default)]
+    pub reply_to_message: Option<Box<RepliedMessage>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -241,9 +269,38 @@ fn sender(message: &TgMessage) -> Sender {
     }
 }
 
+/// A change of the bot's membership in a private chat: `kicked` means the user blocked the
+/// bot, and every send would fail with 403 until they unblock it (`member` again). In groups
+/// the bot's removal says nothing about a person, so it is left to the send that fails.
+fn membership(channel: &str, update: &ChatMemberUpdated) -> Option<InboundEvent> {
+    if update.chat.kind != "private" {
+        return None;
+    }
+    let address = update.chat.id.to_string();
+    Some(InboundEvent::Reachability(
+        match update.new_chat_member.status.as_str() {
+            "kicked" => {
+                Reachability::unreachable(channel, SCOPE, address, "the user blocked the bot")
+            }
+            "member" => Reachability::reachable(channel, SCOPE, address),
+            _ => return None,
+        },
+    ))
+}
+
+/// True for a message another bot wrote in a group. Bots never become contacts (they would
+/// land in campaign audiences), and such a message is dropped: the chat's conversation is
+/// keyed by the chat, so nothing else depends on it. (Bots cannot write to bots in private.)
+fn from_another_bot(message: &TgMessage) -> bool {
+    message.chat.kind != "private" && message.from.as_ref().is_some_and(|user| user.is_bot)
+}
+
 /// The inbound events of one update for channel `channel`; empty for updates we do not handle.
 pub fn events(channel: &str, update: &Update) -> Vec<InboundEvent> {
     let mut events = Vec::new();
+    if let Some(member) = &update.my_chat_member {
+        events.extend(membership(channel, member));
+    }
     if let Some(message) = &update.message {
         let chat = message.chat.id;
         if let Some(to) = message.migrate_to_chat_id {
@@ -266,6 +323,10 @@ pub fn events(channel: &str, update: &Update) -> Vec<InboundEvent> {
         if text.is_empty() && attachments.is_empty() {
             return events; // service messages (members joined, title changed, …)
         }
+        if from_another_bot(message) {
+            tracing::debug!(chat, "dropped a message another bot wrote in a group");
+            return events;
+        }
         let mut inbound = InboundMessage::text(
             channel,
             external_id(chat, message.message_id),
@@ -273,7 +334,13 @@ pub fn events(channel: &str, update: &Update) -> Vec<InboundEvent> {
             text.clone(),
         )
         .in_thread(chat.to_string())
-        .with_attachments(attachments);
+        .with_attachments(attachments)
+        .replying_to(
+            message
+                .reply_to_message
+                .as_ref()
+                .map(|replied| external_id(chat, replied.message_id)),
+        );
         inbound.sent_at = at(message.date);
         if let Some(payload) = text
             .strip_prefix("/start ")
@@ -291,7 +358,11 @@ pub fn events(channel: &str, update: &Update) -> Vec<InboundEvent> {
         }
         events.push(InboundEvent::Message(inbound));
     }
-    if let Some(message) = &update.edited_message {
+    if let Some(message) = update
+        .edited_message
+        .as_ref()
+        .filter(|message| !from_another_bot(message))
+    {
         let (text, _) = content(message);
         let mut edit = MessageEdit::new(
             channel,

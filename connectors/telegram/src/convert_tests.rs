@@ -39,8 +39,8 @@ fn a_private_text_message() {
 }
 
 #[test]
-fn group_messages_thread_by_chat_and_keep_their_sender() {
-    let events = events(
+fn group_messages_thread_by_chat_and_keep_their_sender_but_not_other_bots() {
+    let from_bot = events(
         "tg",
         &update(
             r#"{"update_id": 11, "message": {"message_id": 9, "date": 1700000000,
@@ -49,11 +49,23 @@ fn group_messages_thread_by_chat_and_keep_their_sender() {
         "text": "beep"}}"#,
         ),
     );
-    let m = message(&events);
+    assert!(
+        from_bot.is_empty(),
+        "another bot's message in a group is dropped: {from_bot:?}"
+    );
+    let human = events(
+        "tg",
+        &update(
+            r#"{"update_id": 12, "message": {"message_id": 10, "date": 1700000000,
+        "chat": {"id": -1001234, "type": "supergroup", "title": "Support"},
+        "from": {"id": 8, "is_bot": false, "first_name": "Jana"},
+        "text": "hello"}}"#,
+        ),
+    );
+    let m = message(&human);
     assert_eq!(m.thread.as_deref(), Some("-1001234"));
-    assert_eq!(m.external_id, "-1001234:9");
-    assert_eq!(m.sender.external_id, "7");
-    assert!(m.sender.is_bot, "bots are stored but marked");
+    assert_eq!(m.external_id, "-1001234:10");
+    assert_eq!(m.sender.external_id, "8");
 }
 
 #[test]
@@ -219,4 +231,55 @@ fn mutated_updates_never_panic_the_converter() {
             let _ = events("tg", &update);
         }
     }
+}
+
+#[test]
+fn a_reply_names_the_message_it_quotes() {
+    let events = events(
+        "tg",
+        &update(
+            r#"{"update_id": 20, "message": {"message_id": 31, "date": 1700000100,
+        "chat": {"id": 42, "type": "private", "first_name": "Jana"},
+        "from": {"id": 42, "is_bot": false, "first_name": "Jana"},
+        "reply_to_message": {"message_id": 30, "date": 1700000000,
+            "chat": {"id": 42, "type": "private", "first_name": "Jana"},
+            "from": {"id": 999, "is_bot": true, "first_name": "ShopBot", "username": "shop_bot"},
+            "text": "What is your order number?"},
+        "text": "12345"}}"#,
+        ),
+    );
+    assert_eq!(message(&events).reply_to.as_deref(), Some("42:30"));
+}
+
+fn my_chat_member(chat: &str, old: &str, new: &str) -> Update {
+    update(&format!(
+        r#"{{"update_id": 30, "my_chat_member": {{"chat": {chat},
+        "from": {{"id": 42, "is_bot": false, "first_name": "Jana"}}, "date": 1700000500,
+        "old_chat_member": {{"user": {{"id": 999, "is_bot": true, "first_name": "ShopBot"}}, "status": "{old}"}},
+        "new_chat_member": {{"user": {{"id": 999, "is_bot": true, "first_name": "ShopBot"}}, "status": "{new}", "until_date": 0}}}}}}"#
+    ))
+}
+
+#[test]
+fn a_user_blocking_and_unblocking_the_bot_changes_reachability() {
+    let private = r#"{"id": 42, "type": "private", "first_name": "Jana"}"#;
+    let blocked = events("tg", &my_chat_member(private, "member", "kicked"));
+    match blocked.as_slice() {
+        [InboundEvent::Reachability(r)] => {
+            assert_eq!((r.scope.as_str(), r.address.as_str()), ("telegram", "42"));
+            assert!(!r.reachable);
+            assert_eq!(r.reason, "the user blocked the bot");
+        }
+        other => panic!("expected one reachability event, got {other:?}"),
+    }
+    let unblocked = events("tg", &my_chat_member(private, "kicked", "member"));
+    assert!(matches!(unblocked.as_slice(),
+        [InboundEvent::Reachability(r)] if r.reachable && r.address == "42"));
+}
+
+#[test]
+fn the_bot_leaving_a_group_blocks_nobody() {
+    let group = r#"{"id": -1001234, "type": "supergroup", "title": "Support"}"#;
+    assert!(events("tg", &my_chat_member(group, "member", "kicked")).is_empty());
+    assert!(events("tg", &my_chat_member(group, "member", "left")).is_empty());
 }

@@ -426,6 +426,15 @@ impl Connector for Telegram {
                     request = teloxide_core::payloads::SetWebhookSetters::drop_pending_updates(
                         request, false,
                     );
+                    // The same kinds as polling asks for (`convert::ALLOWED_UPDATES`).
+                    request = teloxide_core::payloads::SetWebhookSetters::allowed_updates(
+                        request,
+                        [
+                            teloxide_core::types::AllowedUpdate::Message,
+                            teloxide_core::types::AllowedUpdate::EditedMessage,
+                            teloxide_core::types::AllowedUpdate::MyChatMember,
+                        ],
+                    );
                     request.await.map_err(classify)?;
                 }
                 shutdown.cancelled().await;

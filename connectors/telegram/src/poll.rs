@@ -56,7 +56,7 @@ pub async fn run(
             serde_json::json!({
                 "offset": offset,
                 "timeout": telegram.config.poll_timeout_secs,
-                "allowed_updates": ["message", "edited_message"],
+                "allowed_updates": convert::ALLOWED_UPDATES,
             }),
         );
         let updates = tokio::select! {

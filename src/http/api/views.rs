@@ -202,6 +202,21 @@ pub struct MessageView {
     pub edited_at: Option<DateTime<Utc>>,
     /// Sent by a machine (auto-reply, mailing list, bounce): rules and bots never answer it.
     pub automated: bool,
+    /// The message of this conversation that this one answers (a quoted chat message).
+    pub in_reply_to: Option<MessageId>,
+    /// Emoji reactions on this message, one per reacting person (a reaction is never a
+    /// message of its own).
+    pub reactions: Vec<ReactionView>,
+}
+
+/// One person's emoji reaction to a message.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReactionView {
+    pub emoji: String,
+    /// Who reacted: the identity scope and the channel's id of the person.
+    pub scope: String,
+    pub sender: String,
+    pub at: DateTime<Utc>,
 }
 
 impl From<Message> for MessageView {
@@ -228,6 +243,20 @@ impl From<Message> for MessageView {
             created_at: m.created_at,
             edited_at: m.edited_at,
             automated: m.automated,
+            in_reply_to: m.reply_to,
+            // A taken-back reaction is kept in storage only to order redeliveries.
+            reactions: m
+                .reactions
+                .into_iter()
+                .filter_map(|r| {
+                    Some(ReactionView {
+                        emoji: r.emoji?,
+                        scope: r.scope,
+                        sender: r.sender,
+                        at: crate::domain::Millis(r.at).to_datetime(),
+                    })
+                })
+                .collect(),
         }
     }
 }
@@ -389,6 +418,9 @@ pub struct DeliveryView {
     pub last_error: Option<String>,
     pub next_attempt_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// What the channel reported since it accepted the message: `sent`, `delivered`,
+    /// `read` (a read receipt) or `failed` (as in the message view).
+    pub delivery_status: Option<DeliveryStatus>,
 }
 
 impl From<DeliveryEntry> for DeliveryView {
@@ -402,6 +434,7 @@ impl From<DeliveryEntry> for DeliveryView {
             last_error: d.last_error,
             next_attempt_at: d.next_attempt_at,
             updated_at: d.updated_at,
+            delivery_status: d.delivery_status,
         }
     }
 }

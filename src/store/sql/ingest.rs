@@ -104,6 +104,15 @@ pub async fn record_events(
             InboundEvent::Suppressed(suppression) => {
                 super::email::suppress(&mut tx, suppression, now).await?
             }
+            InboundEvent::Reaction(reaction) => {
+                super::chat_feedback::apply_reaction(&mut tx, reaction, now, &mut events).await?
+            }
+            InboundEvent::Read(receipt) => {
+                super::chat_feedback::apply_read(&mut tx, receipt, &mut events).await?
+            }
+            InboundEvent::Reachability(change) => {
+                super::chat_feedback::apply_reachability(&mut tx, change, &mut events).await?
+            }
             _ => {}
         }
     }
@@ -447,6 +456,21 @@ async fn record_messages(
             super::email::set_full_text(tx, new_ids[position], full_text).await?;
         }
     }
+    let links: Vec<super::chat_feedback::ReplyLink<'_>> = batch
+        .iter()
+        .zip(&outcomes)
+        .zip(&new_ids)
+        .filter_map(|((&message, outcome), &id)| match outcome {
+            Outcome::New { conversation, .. } => Some(super::chat_feedback::ReplyLink {
+                message: id,
+                conversation: *conversation,
+                channel: &message.channel,
+                reply_to: message.reply_to.as_deref()?,
+            }),
+            _ => None,
+        })
+        .collect();
+    super::chat_feedback::link_replies(tx, &links).await?;
     bump_conversations(tx, &touched, &waking, now).await?;
 
     let mut receipts = Vec::with_capacity(batch.len());

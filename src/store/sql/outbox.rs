@@ -260,7 +260,7 @@ pub async fn list(
     };
     let mut rows: Vec<DeliveryRow> = sqlx::query_as(
         "SELECT o.id, o.message_id, m.conversation_id, o.channel, o.state, o.attempts, \
-             o.last_error, o.next_attempt_at, o.updated_at \
+             o.last_error, o.next_attempt_at, o.updated_at, m.delivery_status \
          FROM outbox o JOIN messages m ON m.id = o.message_id \
          WHERE ($1 IS NULL OR o.state = $1) AND o.id < $2 ORDER BY o.id DESC LIMIT $3",
     )

@@ -202,6 +202,7 @@ from .presence_view import PresenceView
 from .priority import Priority
 from .queue_entry_view import QueueEntryView
 from .quiet_hours import QuietHours
+from .reaction_view import ReactionView
 from .rejected_row import RejectedRow
 from .reply_request import ReplyRequest
 from .reply_request_values import ReplyRequestValues
@@ -472,6 +473,7 @@ __all__ = (
     "Priority",
     "QueueEntryView",
     "QuietHours",
+    "ReactionView",
     "RejectedRow",
     "ReplyRequest",
     "ReplyRequestValues",

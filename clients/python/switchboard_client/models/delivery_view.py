@@ -7,6 +7,7 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.delivery_status import DeliveryStatus
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="DeliveryView")
@@ -24,6 +25,7 @@ class DeliveryView:
         next_attempt_at (datetime.datetime):
         state (str): `pending`, `sent`, `failed` or `dead`.
         updated_at (datetime.datetime):
+        delivery_status (DeliveryStatus | None | Unset):
         last_error (None | str | Unset):
     """
 
@@ -34,6 +36,7 @@ class DeliveryView:
     next_attempt_at: datetime.datetime
     state: str
     updated_at: datetime.datetime
+    delivery_status: DeliveryStatus | None | Unset = UNSET
     last_error: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -51,6 +54,14 @@ class DeliveryView:
         state = self.state
 
         updated_at = self.updated_at.isoformat()
+
+        delivery_status: None | str | Unset
+        if isinstance(self.delivery_status, Unset):
+            delivery_status = UNSET
+        elif isinstance(self.delivery_status, DeliveryStatus):
+            delivery_status = self.delivery_status.value
+        else:
+            delivery_status = self.delivery_status
 
         last_error: None | str | Unset
         if isinstance(self.last_error, Unset):
@@ -71,6 +82,8 @@ class DeliveryView:
                 "updated_at": updated_at,
             }
         )
+        if delivery_status is not UNSET:
+            field_dict["delivery_status"] = delivery_status
         if last_error is not UNSET:
             field_dict["last_error"] = last_error
 
@@ -93,6 +106,23 @@ class DeliveryView:
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
 
+        def _parse_delivery_status(data: object) -> DeliveryStatus | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                delivery_status_type_1 = DeliveryStatus(data)
+
+                return delivery_status_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(DeliveryStatus | None | Unset, data)
+
+        delivery_status = _parse_delivery_status(d.pop("delivery_status", UNSET))
+
         def _parse_last_error(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -110,6 +140,7 @@ class DeliveryView:
             next_attempt_at=next_attempt_at,
             state=state,
             updated_at=updated_at,
+            delivery_status=delivery_status,
             last_error=last_error,
         )
 

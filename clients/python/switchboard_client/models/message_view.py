@@ -15,6 +15,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.attachment_view import AttachmentView
+    from ..models.reaction_view import ReactionView
 
 
 T = TypeVar("T", bound="MessageView")
@@ -34,6 +35,8 @@ class MessageView:
         direction (Direction):
         id (int): A message, note or activity in a conversation.
         kind (MessageKind):
+        reactions (list[ReactionView]): Emoji reactions on this message, one per reacting person (a reaction is never a
+            message of its own).
         text (str):
         author_id (int | None | Unset):
         delivery_error (None | str | Unset):
@@ -42,6 +45,7 @@ class MessageView:
             `.../revisions`.
         external_id (None | str | Unset):
         html (None | str | Unset): Sanitised HTML, when the channel carries it.
+        in_reply_to (int | None | Unset):
         sent_at (datetime.datetime | None | Unset):
     """
 
@@ -54,6 +58,7 @@ class MessageView:
     direction: Direction
     id: int
     kind: MessageKind
+    reactions: list[ReactionView]
     text: str
     author_id: int | None | Unset = UNSET
     delivery_error: None | str | Unset = UNSET
@@ -61,6 +66,7 @@ class MessageView:
     edited_at: datetime.datetime | None | Unset = UNSET
     external_id: None | str | Unset = UNSET
     html: None | str | Unset = UNSET
+    in_reply_to: int | None | Unset = UNSET
     sent_at: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -85,6 +91,11 @@ class MessageView:
         id = self.id
 
         kind = self.kind.value
+
+        reactions = []
+        for reactions_item_data in self.reactions:
+            reactions_item = reactions_item_data.to_dict()
+            reactions.append(reactions_item)
 
         text = self.text
 
@@ -128,6 +139,12 @@ class MessageView:
         else:
             html = self.html
 
+        in_reply_to: int | None | Unset
+        if isinstance(self.in_reply_to, Unset):
+            in_reply_to = UNSET
+        else:
+            in_reply_to = self.in_reply_to
+
         sent_at: None | str | Unset
         if isinstance(self.sent_at, Unset):
             sent_at = UNSET
@@ -149,6 +166,7 @@ class MessageView:
                 "direction": direction,
                 "id": id,
                 "kind": kind,
+                "reactions": reactions,
                 "text": text,
             }
         )
@@ -164,6 +182,8 @@ class MessageView:
             field_dict["external_id"] = external_id
         if html is not UNSET:
             field_dict["html"] = html
+        if in_reply_to is not UNSET:
+            field_dict["in_reply_to"] = in_reply_to
         if sent_at is not UNSET:
             field_dict["sent_at"] = sent_at
 
@@ -172,6 +192,7 @@ class MessageView:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.attachment_view import AttachmentView  # noqa: PLC0415
+        from ..models.reaction_view import ReactionView  # noqa: PLC0415
 
         d = dict(src_dict)
         attachments = []
@@ -196,6 +217,13 @@ class MessageView:
         id = d.pop("id")
 
         kind = MessageKind(d.pop("kind"))
+
+        reactions = []
+        _reactions = d.pop("reactions")
+        for reactions_item_data in _reactions:
+            reactions_item = ReactionView.from_dict(reactions_item_data)
+
+            reactions.append(reactions_item)
 
         text = d.pop("text")
 
@@ -269,6 +297,15 @@ class MessageView:
 
         html = _parse_html(d.pop("html", UNSET))
 
+        def _parse_in_reply_to(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        in_reply_to = _parse_in_reply_to(d.pop("in_reply_to", UNSET))
+
         def _parse_sent_at(data: object) -> datetime.datetime | None | Unset:
             if data is None:
                 return data
@@ -296,6 +333,7 @@ class MessageView:
             direction=direction,
             id=id,
             kind=kind,
+            reactions=reactions,
             text=text,
             author_id=author_id,
             delivery_error=delivery_error,
@@ -303,6 +341,7 @@ class MessageView:
             edited_at=edited_at,
             external_id=external_id,
             html=html,
+            in_reply_to=in_reply_to,
             sent_at=sent_at,
         )
 

@@ -22,8 +22,52 @@ function author(m, conversation) {
   return h('span', { class: 'author' }, 'System');
 }
 
-/** One message or note of `conversation`, as a list item. */
-export function message(m, conversation) {
+/**
+ * "In reply to …" above a message that answers another: the first non-empty line of the
+ * quoted message (as text, direction-isolated), or a plain note when it is not loaded.
+ * Clicking scrolls to it; not a link, since `#…` is the inbox's own router.
+ */
+function replyQuote(m, byId) {
+  if (!m.in_reply_to) return null;
+  const quoted = byId?.get(m.in_reply_to);
+  const line = quoted ? (quoted.text.split('\n').find((l) => l.trim()) || '').trim() : '';
+  const short = line.length > 120 ? `${line.slice(0, 119)}…` : line;
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'link reply-quote',
+      title: 'Show the quoted message',
+      onClick: () => document.getElementById(`message-${m.in_reply_to}`)?.scrollIntoView(),
+    },
+    'In reply to ',
+    short ? h('q', {}, isolated(short)) : 'an earlier message',
+  );
+}
+
+/** The emoji reactions on a message, counted per emoji. */
+function reactions(m) {
+  if (!m.reactions?.length) return null;
+  const counts = new Map();
+  for (const r of m.reactions) counts.set(r.emoji, (counts.get(r.emoji) || 0) + 1);
+  return h(
+    'div',
+    { class: 'reactions' },
+    ...[...counts].map(([emoji, n]) =>
+      h(
+        'span',
+        { class: 'reaction', title: `${n} reaction${n > 1 ? 's' : ''}` },
+        n > 1 ? `${emoji} ${n}` : emoji,
+      ),
+    ),
+  );
+}
+
+/**
+ * One message or note of `conversation`, as a list item; `byId` (message id → message) lets
+ * an answer quote the message it answers.
+ */
+export function message(m, conversation, byId) {
   if (m.kind === 'activity') {
     return h(
       'li',
@@ -48,8 +92,10 @@ export function message(m, conversation) {
       h('time', { datetime: m.created_at, title: m.created_at }, when(m.created_at)),
       m.edited_at ? h('span', { class: 'edited', title: `edited ${m.edited_at}` }, 'edited') : null,
     ),
+    replyQuote(m, byId),
     body(m),
     attachments(m),
+    reactions(m),
     m.direction === 'out' && !note ? delivery(m) : null,
   );
 }

@@ -328,11 +328,12 @@ export class Thread {
 
   renderMessages() {
     const c = this.conversation;
+    const byId = new Map(this.messages.map((m) => [m.id, m]));
     const items = [
       ...this.messages.map((m) => ({
         at: m.created_at,
         order: m.id * 2,
-        node: () => message(m, c),
+        node: () => message(m, c, byId),
       })),
       ...this.activity.map((e) => ({
         at: e.created_at,
