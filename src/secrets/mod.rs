@@ -199,23 +199,23 @@ fn read_key(path: &Path) -> Result<LessSafeKey, String> {
 }
 
 fn parse_key(bytes: &[u8]) -> Result<LessSafeKey, String> {
-    if bytes.len() == KEY_LEN {
-        return make_key(bytes);
-    }
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| "holds neither 32 raw bytes nor hex or base64 text".to_owned())?
-        .trim();
-    let decoded = hex::decode(text)
-        .ok()
-        .or_else(|| base64::engine::general_purpose::STANDARD.decode(text).ok())
-        .ok_or_else(|| "holds neither 32 raw bytes nor hex or base64 text".to_owned())?;
-    if decoded.len() != KEY_LEN {
-        return Err(format!(
+    // Text first: 32 characters of hex or base64 are a short key typed by hand, not 32 raw
+    // bytes (random raw bytes are almost never all hex or base64 characters).
+    let decoded = std::str::from_utf8(bytes).ok().and_then(|text| {
+        let text = text.trim();
+        hex::decode(text)
+            .ok()
+            .or_else(|| base64::engine::general_purpose::STANDARD.decode(text).ok())
+    });
+    match decoded {
+        Some(decoded) if decoded.len() == KEY_LEN => make_key(&decoded),
+        Some(decoded) => Err(format!(
             "holds {} bytes; a key has {KEY_LEN} (e.g. `openssl rand -hex 32`)",
             decoded.len()
-        ));
+        )),
+        None if bytes.len() == KEY_LEN => make_key(bytes),
+        None => Err("holds neither 32 raw bytes nor hex or base64 text".to_owned()),
     }
-    make_key(&decoded)
 }
 
 /// The key beside the SQLite database: read when there, else made (hex, 0600) when `create`.
@@ -279,7 +279,7 @@ mod tests {
 
     #[test]
     fn keys_are_read_raw_hex_or_base64() {
-        let raw = [7u8; 32];
+        let raw = [0xf7u8; 32];
         assert!(parse_key(&raw).is_ok());
         assert!(parse_key(hex::encode(raw).as_bytes()).is_ok());
         assert!(parse_key(format!("{}\n", hex::encode(raw)).as_bytes()).is_ok());
