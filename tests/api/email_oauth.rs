@@ -202,6 +202,32 @@ async fn mail_comes_in_over_imap_and_goes_out_over_smtp_with_renewed_tokens() {
 }
 
 #[tokio::test]
+async fn a_token_refused_before_its_expiry_is_renewed_once_and_the_send_repeated() {
+    let peers = Peers::start(Duration::from_secs(600)).await;
+    let refresh = peers.provider.grant_refresh_token();
+    let app = TestApp::spawn_on(
+        peers.database_with(&refresh).await,
+        &peers.config("xoauth2"),
+    )
+    .await;
+    peers.dovecot.deliver(&customer_mail(1));
+    let conversation = wait_for_mail(&app, 1).await;
+    reply(&app, conversation, "First answer.").await;
+    peers.smtp.wait_for(1).await;
+    let grants = refresh_grants(&peers.provider);
+
+    // The provider drops the token the channel still holds as valid for ten minutes; the
+    // SMTP server refuses it the way Gmail does (334 with a JSON error, then 535).
+    peers.provider.revoke_access_tokens();
+    reply(&app, conversation, "Second answer.").await;
+    let received = peers.smtp.wait_for(2).await;
+    assert!(received[1].contains("Second answer."));
+    assert_eq!(peers.provider.refused(), 1, "refused once, then renewed");
+    assert_eq!(refresh_grants(&peers.provider), grants + 1);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn oauthbearer_signs_in_to_imap() {
     let peers = Peers::start(Duration::from_secs(600)).await;
     let refresh = peers.provider.grant_refresh_token();

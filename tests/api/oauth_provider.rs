@@ -241,6 +241,12 @@ impl OAuthProvider {
         inner.access.clear();
     }
 
+    /// Invalidates the access tokens issued so far, keeping the refresh tokens: a server
+    /// then refuses a token before its stated expiry.
+    pub fn revoke_access_tokens(&self) {
+        self.inner.lock().expect("lock").access.clear();
+    }
+
     /// Makes every refresh grant return a new refresh token and retire the old one.
     pub fn rotate(&self) {
         self.inner.lock().expect("lock").rotate = true;
@@ -309,9 +315,9 @@ impl OAuthProvider {
     }
 }
 
-/// An SMTP server that takes mail only after `AUTH XOAUTH2` with a live token of `provider`.
-/// A refused token gets Gmail's answer: a 334 with a JSON error, then 535 after the client's
-/// empty line.
+/// An SMTP server that takes mail only after `AUTH XOAUTH2` with a live token of `provider`,
+/// one mail per session. A refused token gets Gmail's answer: a 334 with a JSON error, then
+/// 535 after the client's empty line.
 pub struct OAuthSmtp {
     pub port: u16,
     received: Arc<Mutex<Vec<String>>>,
@@ -442,7 +448,13 @@ async fn smtp_session(
                 body.push_str(&data);
             }
             received.lock().expect("lock").push(body);
-            "250 2.0.0 OK queued".to_owned()
+            // Then the session ends, as an idle timeout would end it: every mail signs in
+            // again, with whatever token the client holds by then. The mail is recorded, so a
+            // client gone before the answer changes nothing here.
+            let _ = write
+                .write_all(reply("250 2.0.0 OK queued").as_bytes())
+                .await;
+            return;
         } else if upper == "QUIT" {
             let _ = write.write_all(reply("221 2.0.0 Bye").as_bytes()).await;
             return;
