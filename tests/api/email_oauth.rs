@@ -443,6 +443,86 @@ async fn the_device_flow_stores_the_refresh_token_sealed_and_never_logged() {
 }
 
 #[tokio::test]
+async fn the_authorization_code_flow_checks_state_and_pkce() {
+    use std::io::{BufRead, BufReader, Write};
+    let peers = Peers::start(Duration::from_secs(600)).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let config = format!(
+        "[database]\nurl = \"sqlite://{}\"\n\n{}authorization_url = \"https://accounts.example/o/oauth2/v2/auth\"\n",
+        dir.path().join("sb.db").display(),
+        peers
+            .config("xoauth2")
+            .split_once("\n\n")
+            .expect("sections")
+            .1
+    );
+    std::fs::write(dir.path().join("switchboard.toml"), config).expect("config");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"))
+        .args(["email", "authorize", "mail", "--flow", "code"])
+        .current_dir(dir.path())
+        .env_remove("SWITCHBOARD_DATABASE_URL")
+        .env_remove("SWITCHBOARD_CONFIG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run switchboard");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let stdout = child.stdout.take().expect("stdout");
+    let provider = peers.provider.clone();
+    // The operator: opens the printed address (the provider signs the user in and sends the
+    // browser back with a code), then pastes where the browser went.
+    let output = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let address = loop {
+            let line = lines.next().expect("the address is printed").expect("read");
+            if line.starts_with("https://accounts.example/") {
+                break reqwest::Url::parse(&line).expect("an address");
+            }
+        };
+        let query = |key: &str| {
+            address
+                .query_pairs()
+                .find(|(name, _)| name == key)
+                .map(|(_, value)| value.into_owned())
+                .unwrap_or_default()
+        };
+        assert_eq!(query("code_challenge_method"), "S256");
+        assert_eq!(query("client_id"), CLIENT_ID);
+        assert_eq!(query("redirect_uri"), "http://localhost");
+        let code = provider.authorize_browser(&query("code_challenge"));
+        let back = format!(
+            "http://localhost/?code={}&state={}\n",
+            code.replace('/', "%2F"),
+            query("state")
+        );
+        stdin.write_all(back.as_bytes()).expect("paste");
+        drop(stdin);
+        let rest: Vec<String> = lines.map_while(Result::ok).collect();
+        (child.wait_with_output().expect("wait"), rest)
+    })
+    .await
+    .expect("join");
+    let (finished, rest) = output;
+    assert!(
+        finished.status.success(),
+        "{}",
+        String::from_utf8_lossy(&finished.stderr)
+    );
+    assert!(rest.join("\n").contains("Authorized"), "{rest:?}");
+    let store = switchboard::store::Store::connect(&switchboard::store::ConnectOptions::new(
+        format!("sqlite://{}", dir.path().join("sb.db").display()),
+    ))
+    .await
+    .expect("open");
+    let vault = Vault::open(store, &SecretsConfig::default()).expect("vault");
+    assert_eq!(
+        vault.get("mail", REFRESH_TOKEN).await.expect("read"),
+        peers.provider.live_refresh_tokens().pop()
+    );
+}
+
+#[tokio::test]
 async fn secrets_are_sealed_per_slot_and_need_a_key() {
     on_each_backend(|store| async move {
         let key = KeyFile::new();
