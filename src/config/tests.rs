@@ -350,7 +350,12 @@ fn the_secrets_key_file_comes_from_the_file_or_the_environment() {
         config.secrets.key_file.as_deref(),
         Some(std::path::Path::new("/run/keys/sb.key"))
     );
-    let empty = load("[secrets]\nkey_file = \"\"\n").unwrap_err().to_string();
-    assert!(empty.contains("secrets.key_file: must not be empty"), "{empty}");
+    let empty = load("[secrets]\nkey_file = \"\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        empty.contains("secrets.key_file: must not be empty"),
+        "{empty}"
+    );
     assert!(load("[secrets]\nkey = \"x\"\n").is_err());
 }
