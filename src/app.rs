@@ -98,6 +98,48 @@ fn build_connector(channel: &ChannelConfig) -> Result<Arc<dyn Connector>, Config
     }
 }
 
+/// `switchboard email authorize <channel>`: runs the channel's OAuth2 flow with the operator
+/// at the terminal and stores the refresh token in `store`, sealed. `flow` is `device` or
+/// `code`; without it the channel's configuration decides.
+///
+/// # Errors
+/// An unknown or non-email channel, a bad configuration, or the flow's failure in words
+/// for the operator.
+pub async fn authorize_email(
+    config: &Config,
+    store: Store,
+    channel: &str,
+    flow: Option<&str>,
+) -> anyhow::Result<()> {
+    use connector_email::authorize::{Flow, Terminal};
+    let flow = match flow {
+        None => None,
+        Some("device") => Some(Flow::Device),
+        Some("code") => Some(Flow::Code),
+        Some(other) => anyhow::bail!("--flow: {other:?} is not one of device, code"),
+    };
+    let table = config
+        .channels
+        .iter()
+        .find(|table| table.name == channel)
+        .ok_or_else(|| anyhow::anyhow!("no channel named {channel:?} in the configuration"))?;
+    if table.kind != ChannelKind::Email {
+        anyhow::bail!("channel {channel:?} is a {} channel, not email", table.kind);
+    }
+    let settings: connector_email::Config =
+        parse_settings(table).map_err(|message| ConfigError {
+            source_name: table.origin.clone(),
+            message,
+        })?;
+    let email = connector_email::Email::new(channel, settings)
+        .map_err(|err| anyhow::anyhow!("{}: {err}", table.origin))?;
+    let vault = crate::secrets::Vault::open(store, &config.secrets)
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
+    email.use_secrets(Arc::new(vault));
+    email.authorize(flow, &mut Terminal).await?;
+    Ok(())
+}
+
 /// Deserializes a channel's kind-specific keys, naming the key on error.
 fn parse_settings<T: serde::de::DeserializeOwned>(channel: &ChannelConfig) -> Result<T, String> {
     serde_path_to_error::deserialize(toml::Value::Table(channel.settings.clone())).map_err(|err| {
@@ -195,6 +237,15 @@ impl App {
                 crate::config::redact_url(&config.database.url)
             )
         })?;
+        // Connectors that keep secrets between runs (OAuth2 refresh tokens) get the store
+        // before anything listens or sends.
+        let vault: connector_sdk::secrets::Secrets = Arc::new(
+            crate::secrets::Vault::open(store.clone(), &config.secrets)
+                .map_err(|err| anyhow::anyhow!("{err}"))?,
+        );
+        for (_, connector) in connectors.iter() {
+            connector.use_secrets(vault.clone());
+        }
         // With several nodes (PostgreSQL) every node's listeners are fed from the shared log.
         let (events, event_feed) = if store.shared_by_nodes() {
             let (bus, wake) = EventBus::fed_from_log();

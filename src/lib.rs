@@ -14,6 +14,8 @@
 //!   SSRF-guarded (apart from the webhook channel, whose door is `http::hooks`).
 //! - [`http`]: the REST API, channel hooks, event stream, health and metrics, and the agent
 //!   web inbox (`http::web`) with its sessions ([`passwords`] hashes sign-in secrets).
+//! - [`secrets`]: values kept between runs (OAuth2 refresh tokens), sealed under a key kept
+//!   outside the database.
 //! - [`supervisor`]: job isolation (a panic fails one job) and restarts of stopped workers.
 //! - [`app`]: the composition root that wires config, store, connectors and workers.
 //! - [`config`], [`cli`], [`bench`]: configuration, the command line and the built-in benchmarks.
@@ -38,6 +40,7 @@ pub mod metrics;
 pub mod passwords;
 pub mod pipeline;
 pub mod router;
+pub mod secrets;
 pub mod store;
 pub mod supervisor;
 pub mod templates;

@@ -1,9 +1,10 @@
-//! The command line: parses `serve`, `migrate`, `agent`, `token`, `bench`, `contacts` and
-//! `campaign`, and runs each through the same library code the service uses. Printing to the
-//! terminal happens here; the commands own no business rules.
+//! The command line: parses `serve`, `migrate`, `agent`, `token`, `bench`, `contacts`,
+//! `campaign` and `email`, and runs each through the same library code the service uses.
+//! Printing to the terminal happens here; the commands own no business rules.
 
 mod agent;
 mod campaigns;
+mod email;
 mod serve;
 mod table;
 mod token;
@@ -60,6 +61,9 @@ pub enum Command {
     /// Campaigns: create, start, pause, resume, cancel, status.
     #[command(subcommand)]
     Campaign(campaigns::CampaignCommand),
+    /// Email channels: OAuth2 sign-in.
+    #[command(subcommand)]
+    Email(email::EmailCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,6 +109,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Campaign(command) => {
             let store = open_store(&config).await?;
             campaigns::campaign(command, &store, &config).await
+        }
+        Command::Email(command) => {
+            let store = open_store(&config).await?;
+            email::run(command, &config, store).await
         }
     }
 }

@@ -28,6 +28,7 @@ use crate::event_webhooks::settings::WebhooksConfig;
 use crate::http::settings::{RemoteImagesConfig, ServerConfig};
 use crate::pipeline::settings::IngestConfig;
 use crate::router::settings::RoutingConfig;
+use crate::secrets::SecretsConfig;
 use crate::supervisor::WorkersConfig;
 use crate::templates::settings::TemplatesConfig;
 
@@ -101,6 +102,9 @@ pub struct Config {
     /// `[cluster]`: how nodes sharing one PostgreSQL database coordinate.
     #[serde(default)]
     pub cluster: ClusterConfig,
+    /// `[secrets]`: the key that seals stored secrets (OAuth2 refresh tokens).
+    #[serde(default)]
+    pub secrets: SecretsConfig,
 }
 
 impl Config {
@@ -216,6 +220,7 @@ impl Config {
         self.templates.validate()?;
         self.campaigns.validate()?;
         self.cluster.validate()?;
+        self.secrets.validate()?;
         let channels: Vec<&str> = self.channels.iter().map(|c| c.name.as_str()).collect();
         self.routing.validate(&channels)?;
         self.automation.validate(&channels)?;

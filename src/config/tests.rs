@@ -333,3 +333,29 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_secrets_key_file_comes_from_the_file_or_the_environment() {
+    let config = load("[secrets]\nkey_file = \"/etc/switchboard/secrets.key\"\n").expect("valid");
+    assert_eq!(
+        config.secrets.key_file.as_deref(),
+        Some(std::path::Path::new("/etc/switchboard/secrets.key"))
+    );
+    let env = vec![(
+        "SWITCHBOARD_SECRETS__KEY_FILE".to_owned(),
+        "/run/keys/sb.key".to_owned(),
+    )];
+    let config = Config::from_parts(None, env, |_| None).expect("valid");
+    assert_eq!(
+        config.secrets.key_file.as_deref(),
+        Some(std::path::Path::new("/run/keys/sb.key"))
+    );
+    let empty = load("[secrets]\nkey_file = \"\"\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        empty.contains("secrets.key_file: must not be empty"),
+        "{empty}"
+    );
+    assert!(load("[secrets]\nkey = \"x\"\n").is_err());
+}

@@ -759,6 +759,8 @@ pub mod automation;
 pub mod campaigns;
 pub mod cluster;
 mod event_webhooks;
+mod secrets;
+pub use secrets::SealedSecret;
 mod sign_in;
 mod web_sessions;
 pub use web_sessions::{NewWebSession, WebSession};

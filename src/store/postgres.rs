@@ -55,6 +55,8 @@ pub mod outbox;
 pub mod queue_claims;
 #[path = "sql/routing.rs"]
 pub mod routing;
+#[path = "sql/secrets.rs"]
+pub mod secrets;
 #[path = "sql/sign_in.rs"]
 pub mod sign_in;
 #[path = "sql/tokens.rs"]

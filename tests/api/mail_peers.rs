@@ -118,6 +118,16 @@ impl Dovecot {
 
     /// IMAP with STARTTLS on `port` and implicit TLS on `tls_port`, when `tls` is given.
     pub async fn start_with(tls: Option<&TestCert>) -> Self {
+        Self::launch(tls, None).await
+    }
+
+    /// Plain IMAP that also accepts XOAUTH2 and OAUTHBEARER, checking each access token
+    /// with the RFC 7662 endpoint `introspection_url` (Dovecot's oauth2 passdb).
+    pub async fn start_oauth(introspection_url: &str) -> Self {
+        Self::launch(None, Some(introspection_url)).await
+    }
+
+    async fn launch(tls: Option<&TestCert>, introspection_url: Option<&str>) -> Self {
         require("dovecot");
         let dir = tempfile::tempdir().expect("temp dir");
         // Mail processes run as nobody: they must reach the mail directory.
@@ -145,11 +155,34 @@ impl Dovecot {
             ),
             None => "ssl = no\n".to_owned(),
         };
+        // The oauth2 passdb (in dovecot-core since 2.2.28) asks the introspection endpoint
+        // about each token, and checks that its `username` is the user the client named.
+        let (mechanisms, oauth_passdb) = match introspection_url {
+            Some(url) => {
+                std::fs::write(
+                    root.join("dovecot-oauth2.conf.ext"),
+                    format!(
+                        "introspection_mode = post\nintrospection_url = {url}\n\
+                         force_introspection = yes\nusername_attribute = username\n\
+                         active_attribute = active\nactive_value = true\n"
+                    ),
+                )
+                .expect("oauth2 config");
+                (
+                    "plain login xoauth2 oauthbearer",
+                    format!(
+                        "passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  \
+                         args = {d}/dovecot-oauth2.conf.ext\n}}\n"
+                    ),
+                )
+            }
+            None => ("plain login", String::new()),
+        };
         let config = format!(
             "base_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\n\
              protocols = imap\nlisten = 127.0.0.1\n{ssl}disable_plaintext_auth = no\n\
-             auth_mechanisms = plain login\nmail_location = maildir:{d}/mail/%u\nfirst_valid_uid = 1\n\
-             passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/users\n}}\n\
+             auth_mechanisms = {mechanisms}\nmail_location = maildir:{d}/mail/%u\nfirst_valid_uid = 1\n\
+             {oauth_passdb}passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {d}/users\n}}\n\
              userdb {{\n  driver = static\n  args = uid={MAIL_UID} gid={MAIL_UID} home={d}/mail/%u\n}}\n\
              service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n\
                inet_listener imaps {{\n    address = 127.0.0.1\n    port = {}\n    ssl = yes\n  }}\n}}\n\

@@ -18,6 +18,7 @@ use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
 use crate::convert::ReadError;
+use crate::oauth::{self, Mechanism, TokenError, Tokens};
 use crate::{Email, ImapSettings, TlsMode};
 
 /// Mails fetched and committed per transaction during a backfill.
@@ -76,6 +77,33 @@ async fn wrap_tls(
     Ok(Box::new(tls))
 }
 
+/// One SASL exchange: the initial response, then `on_failure` to any further challenge (a
+/// server's error report).
+struct Sasl {
+    initial: Option<String>,
+    on_failure: &'static [u8],
+}
+
+impl Sasl {
+    fn new(initial: String, on_failure: &'static [u8]) -> Self {
+        Self {
+            initial: Some(initial),
+            on_failure,
+        }
+    }
+}
+
+impl async_imap::Authenticator for Sasl {
+    type Response = Vec<u8>;
+
+    fn process(&mut self, _challenge: &[u8]) -> Vec<u8> {
+        match self.initial.take() {
+            Some(initial) => initial.into_bytes(),
+            None => self.on_failure.to_vec(),
+        }
+    }
+}
+
 impl Email {
     /// Connects, upgrades to TLS as configured, and logs in.
     async fn connect(&self, imap: &ImapSettings) -> Result<Session, ConnectorError> {
@@ -109,15 +137,78 @@ impl Email {
                 .await
                 .map_err(|err| unavailable("greeting", err))?;
         }
-        client
-            .login(&imap.user, &imap.password)
-            .await
-            .map_err(|(err, _)| match err {
-                async_imap::error::Error::No(_) | async_imap::error::Error::Bad(_) => {
-                    ConnectorError::Unauthorized
+        match (&self.tokens, &imap.password) {
+            (Some(tokens), _) => self.authenticate(client, imap, tokens).await,
+            (None, Some(password)) => {
+                client
+                    .login(&imap.user, password)
+                    .await
+                    .map_err(|(err, _)| match err {
+                        async_imap::error::Error::No(_) | async_imap::error::Error::Bad(_) => {
+                            ConnectorError::Unauthorized
+                        }
+                        other => unavailable("login", other),
+                    })
+            }
+            (None, None) => Err(ConnectorError::Unsupported(
+                "imap_password: required with imap_host",
+            )),
+        }
+    }
+
+    /// Signs in with the OAuth2 access token (XOAUTH2 or OAUTHBEARER); a refused token is
+    /// renewed once and tried again on the same connection (RFC 3501 allows another
+    /// AUTHENTICATE after a NO).
+    async fn authenticate(
+        &self,
+        mut client: async_imap::Client<Box<dyn Stream>>,
+        imap: &ImapSettings,
+        tokens: &Tokens,
+    ) -> Result<Session, ConnectorError> {
+        let mechanism = tokens.settings().mechanism;
+        let mut renewed = false;
+        loop {
+            let token = tokens
+                .access_token()
+                .await
+                .map_err(TokenError::into_connector_error)?;
+            let (name, sasl) = match mechanism {
+                Mechanism::Xoauth2 => (
+                    "XOAUTH2",
+                    // After a failure the server sends a JSON challenge and waits for an
+                    // empty answer before its NO.
+                    Sasl::new(oauth::xoauth2(&imap.user, &token), b""),
+                ),
+                Mechanism::Oauthbearer => (
+                    "OAUTHBEARER",
+                    // RFC 7628 §3.2.3: a failed exchange is ended with a single ^A.
+                    Sasl::new(
+                        oauth::oauthbearer(&imap.user, &imap.host, imap.port, &token),
+                        b"\x01",
+                    ),
+                ),
+            };
+            match client.authenticate(name, sasl).await {
+                Ok(session) => return Ok(session),
+                Err((
+                    async_imap::error::Error::No(_) | async_imap::error::Error::Bad(_),
+                    returned,
+                )) if !renewed => {
+                    tracing::info!(channel = %self.name, "the IMAP server refused the access token; renewing it");
+                    tokens.refused(&token).await;
+                    renewed = true;
+                    client = returned;
                 }
-                other => unavailable("login", other),
-            })
+                Err((async_imap::error::Error::No(_) | async_imap::error::Error::Bad(_), _)) => {
+                    return Err(unavailable(
+                        &format!("AUTHENTICATE {name}"),
+                        "the server refused a fresh OAuth2 access token (check the scopes, \
+                         the mailbox user and the mechanism)",
+                    ));
+                }
+                Err((other, _)) => return Err(unavailable("AUTHENTICATE", other)),
+            }
+        }
     }
 
     /// The listener: runs until `shutdown`, or returns an error for the core to restart it.

@@ -4,6 +4,7 @@
 //! through [`connector_sdk::Threading`] hints.
 
 pub mod address;
+pub mod authorize;
 pub mod blobs;
 pub mod body;
 pub mod bounce;
@@ -12,11 +13,12 @@ pub mod convert;
 mod fuzz_props;
 mod imap;
 pub mod loops;
+pub mod oauth;
 pub mod outbound;
 pub mod spool;
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use base64::Engine;
@@ -27,7 +29,7 @@ use connector_sdk::{
 use hmac::{Hmac, Mac};
 use lettre::transport::smtp::AsyncSmtpTransportBuilder;
 use lettre::transport::smtp::PoolConfig;
-use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use serde::Deserialize;
@@ -38,6 +40,7 @@ use tokio_util::sync::CancellationToken;
 use crate::address::Signer;
 use crate::blobs::BlobStore;
 use crate::convert::Reader;
+use crate::oauth::{AuthMode, TokenError, Tokens};
 use crate::outbound::Writer;
 
 pub use crate::imap::{checkpoint_key, parse_checkpoint};
@@ -79,6 +82,7 @@ pub struct Config {
     /// Defaults to `address`.
     #[serde(default)]
     pub imap_user: Option<String>,
+    /// With `auth = "password"` (the default).
     #[serde(default)]
     pub imap_password: Option<String>,
     #[serde(default = "inbox")]
@@ -92,6 +96,12 @@ pub struct Config {
     pub smtp_user: Option<String>,
     #[serde(default)]
     pub smtp_password: Option<String>,
+    /// How the channel signs in to IMAP and SMTP: `password` (the default) or `oauth2`.
+    #[serde(default)]
+    pub auth: AuthMode,
+    /// `[channels.oauth2]`: the token endpoint and client, with `auth = "oauth2"`.
+    #[serde(default)]
+    pub oauth2: Option<oauth::OAuthConfig>,
     /// Extra trusted certificates (PEM) for IMAP and SMTP, for servers with a private CA;
     /// the public web roots are always trusted.
     #[serde(default)]
@@ -149,7 +159,8 @@ struct ImapSettings {
     port: u16,
     tls: TlsMode,
     user: String,
-    password: String,
+    /// `None` with OAuth2.
+    password: Option<String>,
     folder: String,
 }
 
@@ -167,6 +178,13 @@ pub struct Email {
     /// Built on first send: the pool needs a running Tokio runtime (and so does dropping it),
     /// while connectors are also built outside one (config checks).
     smtp: OnceLock<AsyncSmtpTransport<Tokio1Executor>>,
+    /// With OAuth2: the access tokens IMAP and SMTP share.
+    tokens: Option<Arc<Tokens>>,
+    /// With OAuth2: the SASL user on SMTP.
+    smtp_oauth_user: String,
+    /// With OAuth2: the transport signed in with the current access token (lettre fixes
+    /// credentials per transport, so a new token gets a new transport and pool).
+    smtp_oauth: Mutex<Option<(String, AsyncSmtpTransport<Tokio1Executor>)>>,
     /// One permit per pooled SMTP session. lettre's pool caps only the idle connections it
     /// keeps and opens a new one for every send that finds none idle, so a campaign sending
     /// hundreds at once would open hundreds of sessions to the relay (which limits them per
@@ -183,6 +201,7 @@ impl Email {
     /// # Errors
     /// `Unsupported` naming the key when the config cannot work.
     pub fn new(name: impl Into<String>, config: Config) -> Result<Self, ConnectorError> {
+        let name = name.into();
         if !config.address.contains('@') || config.address.parse::<lettre::Address>().is_err() {
             return Err(ConnectorError::Unsupported("address: not an email address"));
         }
@@ -194,6 +213,32 @@ impl Email {
                 "secret: use at least 16 characters (it signs reply addresses)",
             ));
         }
+        let tokens = match (config.auth, &config.oauth2) {
+            (AuthMode::Password, None) => None,
+            (AuthMode::Password, Some(_)) => {
+                return Err(ConnectorError::Unsupported(
+                    "oauth2: only used with auth = \"oauth2\"",
+                ));
+            }
+            (AuthMode::Oauth2, None) => {
+                return Err(ConnectorError::Unsupported(
+                    "oauth2: required with auth = \"oauth2\" (a table with token_url and client_id)",
+                ));
+            }
+            (AuthMode::Oauth2, Some(oauth)) => {
+                if config.imap_password.is_some() {
+                    return Err(ConnectorError::Unsupported(
+                        "imap_password: not used with auth = \"oauth2\"; remove it",
+                    ));
+                }
+                if config.smtp_password.is_some() {
+                    return Err(ConnectorError::Unsupported(
+                        "smtp_password: not used with auth = \"oauth2\"; remove it",
+                    ));
+                }
+                Some(Arc::new(Tokens::new(&name, oauth.validate()?)?))
+            }
+        };
         let imap = match &config.imap_host {
             Some(host) => Some(ImapSettings {
                 host: host.clone(),
@@ -206,12 +251,12 @@ impl Email {
                     .imap_user
                     .clone()
                     .unwrap_or_else(|| config.address.clone()),
-                password: config
-                    .imap_password
-                    .clone()
-                    .ok_or(ConnectorError::Unsupported(
-                        "imap_password: required with imap_host",
-                    ))?,
+                password: match tokens {
+                    Some(_) => None,
+                    None => Some(config.imap_password.clone().ok_or(
+                        ConnectorError::Unsupported("imap_password: required with imap_host"),
+                    )?),
+                },
                 folder: config.imap_folder.clone(),
             }),
             None => None,
@@ -226,8 +271,15 @@ impl Email {
         if let Some(warning) = blobs.exposure_warning() {
             tracing::warn!("{warning}");
         }
+        let smtp_oauth_user = config
+            .smtp_user
+            .clone()
+            .unwrap_or_else(|| config.address.clone());
         Ok(Self {
-            name: name.into(),
+            name,
+            tokens,
+            smtp_oauth_user,
+            smtp_oauth: Mutex::new(None),
             own: vec![config.address.to_ascii_lowercase()],
             blobs,
             imap,
@@ -395,6 +447,8 @@ fn smtp_builder(
                 .idle_timeout(Duration::from_secs(60)),
         );
     match (&config.smtp_user, &config.smtp_password) {
+        // OAuth2 signs in with the current access token (see `Email::oauth_transport`).
+        _ if config.auth == AuthMode::Oauth2 => {}
         (Some(user), Some(password)) => {
             builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
         }
@@ -406,6 +460,85 @@ fn smtp_builder(
         }
     }
     Ok(builder)
+}
+
+impl Email {
+    /// Sends with the current OAuth2 access token; when the server refuses it (revoked, or
+    /// expired before its time) the token is renewed once and the send repeated.
+    async fn send_with_token(
+        &self,
+        tokens: &Tokens,
+        mail: lettre::Message,
+    ) -> Result<(), ConnectorError> {
+        let mut renewed = false;
+        loop {
+            let token = tokens
+                .access_token()
+                .await
+                .map_err(|err| self.token_send_error(err))?;
+            let smtp = self.oauth_transport(&token)?;
+            match smtp.send(mail.clone()).await {
+                Ok(_) => return Ok(()),
+                Err(err) if !renewed && is_auth_refusal(&err) => {
+                    tracing::info!(channel = %self.name, "the SMTP server refused the access token; renewing it");
+                    tokens.refused(&token).await;
+                    renewed = true;
+                }
+                Err(err) if is_auth_refusal(&err) => {
+                    tracing::error!(channel = %self.name, error = %err, "the SMTP server refused a fresh OAuth2 access token");
+                    return Err(ConnectorError::Unauthorized);
+                }
+                Err(err) => return Err(classify(err)),
+            }
+        }
+    }
+
+    /// The transport signed in with `token`, made when the token changed.
+    fn oauth_transport(
+        &self,
+        token: &str,
+    ) -> Result<AsyncSmtpTransport<Tokio1Executor>, ConnectorError> {
+        let mut current = self
+            .smtp_oauth
+            .lock()
+            .map_err(|_| ConnectorError::Unsupported("the SMTP transport lock was poisoned"))?;
+        if let Some((current_token, smtp)) = current.as_ref()
+            && current_token == token
+        {
+            return Ok(smtp.clone());
+        }
+        let smtp = self
+            .smtp_builder
+            .clone()
+            .credentials(Credentials::new(
+                self.smtp_oauth_user.clone(),
+                token.to_owned(),
+            ))
+            .authentication(vec![Mechanism::Xoauth2])
+            .build();
+        *current = Some((token.to_owned(), smtp.clone()));
+        Ok(smtp)
+    }
+
+    /// A token failure as a send failure: an operator must act (retried slowly), or the
+    /// endpoint is down (retried).
+    fn token_send_error(&self, err: TokenError) -> ConnectorError {
+        if err.needs_operator() {
+            tracing::error!(channel = %self.name, error = %err, "no OAuth2 access token for SMTP");
+            ConnectorError::Unauthorized
+        } else {
+            ConnectorError::unavailable(err, None)
+        }
+    }
+}
+
+/// True when the SMTP server refused our authentication: RFC 4954's 535, 534 or 530
+/// (Microsoft), or Gmail's way for XOAUTH2 — a 334 carrying a JSON error before the 535,
+/// which lettre, expecting no challenge, reports as a client error naming the challenge.
+fn is_auth_refusal(err: &lettre::transport::smtp::Error) -> bool {
+    err.status()
+        .is_some_and(|code| matches!(code.to_string().as_str(), "530" | "534" | "535"))
+        || (err.is_client() && err.to_string().contains("challenge"))
 }
 
 /// Sorts an SMTP failure by what the dispatcher should do.
@@ -442,14 +575,25 @@ impl Connector for Email {
             blobs: &self.blobs,
         };
         let outgoing = writer.write(msg)?;
-        let smtp = self.smtp.get_or_init(|| self.smtp_builder.clone().build());
         let _session = self
             .sessions
             .acquire()
             .await
             .map_err(|_| ConnectorError::Unsupported("the SMTP session limit was closed"))?;
-        smtp.send(outgoing.mail).await.map_err(classify)?;
+        match &self.tokens {
+            None => {
+                let smtp = self.smtp.get_or_init(|| self.smtp_builder.clone().build());
+                smtp.send(outgoing.mail).await.map_err(classify)?;
+            }
+            Some(tokens) => self.send_with_token(tokens, outgoing.mail).await?,
+        }
         Ok(Delivery::with_id(Some(outgoing.message_id)))
+    }
+
+    fn use_secrets(&self, secrets: connector_sdk::secrets::Secrets) {
+        if let Some(tokens) = &self.tokens {
+            tokens.use_secrets(secrets);
+        }
     }
 
     fn exclusive_listener(&self) -> bool {

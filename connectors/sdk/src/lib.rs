@@ -19,6 +19,7 @@ pub mod fuzzing;
 #[cfg(feature = "net")]
 pub mod net;
 pub mod private_files;
+pub mod secrets;
 pub mod settings;
 pub mod signing;
 #[cfg(feature = "testing")]
@@ -1059,6 +1060,11 @@ pub trait Connector: Send + Sync + 'static {
     fn wants_thread_context(&self) -> bool {
         false
     }
+
+    /// Hands the connector the core's secret store (encrypted at rest), once at start-up,
+    /// before [`Connector::listen`] or [`Connector::send`] run. Channels that keep no secrets
+    /// between runs ignore it.
+    fn use_secrets(&self, _secrets: secrets::Secrets) {}
 
     /// Downloads an attachment the channel keeps (see [`Attachment::file_id`]).
     async fn fetch_attachment(

@@ -3,7 +3,9 @@
 //! hosts the server may reach and which of them may see a provider's credentials.
 
 mod fetch;
+mod form;
 mod guard;
 
 pub use fetch::{Credential, FetchError, FetchLimits, Fetched, MAX_REDIRECTS, MediaFetcher};
+pub use form::{FormAnswer, FormPoster};
 pub use guard::{TargetError, TargetPolicy, forbidden_reason};
