@@ -1,6 +1,10 @@
 //! What an agent needs to read of a mail: the new text without the quoted history and the
 //! signature (the full text is kept beside it), and HTML made safe to show.
 
+mod html_text;
+
+pub use html_text::html_to_text;
+
 /// The text up to the quoted history or signature, trimmed. Returns the input when cutting
 /// would leave nothing (a mail that is all quote is shown whole).
 pub fn display_text(full: &str) -> String {
@@ -106,56 +110,6 @@ pub fn sanitize_html(html: &str) -> String {
         .url_schemes(["http", "https", "mailto", "cid"].into())
         .clean(html)
         .to_string()
-}
-
-/// Plain text from HTML, for mail that has no text part.
-pub fn html_to_text(html: &str) -> String {
-    let mut text = String::with_capacity(html.len() / 2);
-    let mut in_tag = false;
-    let mut tag = String::new();
-    let mut skipping = false;
-    for c in html.chars() {
-        match (in_tag, c) {
-            (false, '<') => {
-                in_tag = true;
-                tag.clear();
-            }
-            (true, '>') => {
-                in_tag = false;
-                let name = tag
-                    .trim_start_matches('/')
-                    .split(|c: char| c.is_whitespace() || c == '/')
-                    .next()
-                    .unwrap_or_default()
-                    .to_ascii_lowercase();
-                if name == "script" || name == "style" {
-                    skipping = !tag.starts_with('/');
-                }
-                if ["br", "p", "div", "tr", "li", "h1", "h2", "h3", "blockquote"]
-                    .contains(&name.as_str())
-                {
-                    text.push('\n');
-                }
-            }
-            (true, c) => tag.push(c),
-            (false, c) if !skipping => text.push(c),
-            (false, _) => {}
-        }
-    }
-    let decoded = text
-        .replace("&nbsp;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&");
-    decoded
-        .lines()
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join("\n")
-        .trim()
-        .to_owned()
 }
 
 #[cfg(test)]
