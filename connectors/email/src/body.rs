@@ -1,106 +1,188 @@
 //! What an agent needs to read of a mail: the new text without the quoted history and the
 //! signature (the full text is kept beside it), and HTML made safe to show.
 
+mod history;
 mod html_text;
 
 pub use html_text::html_to_text;
 
-/// The text up to the quoted history or signature, trimmed. Returns the input when cutting
-/// would leave nothing (a mail that is all quote is shown whole).
+/// What the sender wrote in this mail: quoted earlier mail and the signature removed, every
+/// line of their own kept wherever it stands.
+///
+/// - A quoted block (`>` lines with the attribution line that introduces them, in any of the
+///   languages of [`history`]) followed by more of the sender's words is collapsed to its
+///   first line, as `> first line …`, so that a bottom-posted or interleaved answer keeps the
+///   question it answers. Quoted blocks after the sender's last words are dropped: a
+///   top-posted reply yields just the top.
+/// - Earlier mail that is not `>`-quoted (Outlook's header block, an "original" or
+///   "forwarded message" separator, an attribution line followed by unquoted text) ends the
+///   sender's text.
+/// - The signature (`-- `, "Sent from my iPhone") is dropped up to the next quote.
+///
+/// Never empty when the mail has text: a mail that is all quote or all signature is shown
+/// whole. The unabridged text is kept beside it (`full_text`).
 pub fn display_text(full: &str) -> String {
     let lines: Vec<&str> = full.lines().collect();
-    let mut end = lines.len();
-    for (index, line) in lines.iter().enumerate() {
-        if starts_history(&lines, index) || is_signature(line) {
-            end = index;
+    let mut kept: Vec<Piece<'_>> = Vec::new();
+    let mut index = 0;
+    while index < lines.len() {
+        if let Some(end) = quote_block(&lines, index) {
+            kept.push(Piece::Quote(collapse(&lines[index..end])));
+            index = end;
+        } else if starts_unquoted_history(&lines, index) {
             break;
-        }
-    }
-    // A bottom-posted quote without a header line: drop the trailing `>` block.
-    while end > 0 {
-        let line = lines[end - 1].trim();
-        if line.is_empty() || line.starts_with('>') {
-            end -= 1;
+        } else if history::is_signature(lines[index]) {
+            index += 1;
+            while index < lines.len()
+                && quote_block(&lines, index).is_none()
+                && !starts_unquoted_history(&lines, index)
+            {
+                index += 1;
+            }
         } else {
-            break;
+            kept.push(Piece::Own(lines[index].trim_end()));
+            index += 1;
         }
     }
-    let shown = lines[..end].join("\n").trim().to_owned();
-    if shown.is_empty() {
+    while matches!(kept.last(), Some(Piece::Quote(_)))
+        || matches!(kept.last(), Some(Piece::Own(line)) if line.trim().is_empty())
+    {
+        kept.pop();
+    }
+    let mut shown = String::new();
+    let mut blank = false;
+    for piece in &kept {
+        let line = match piece {
+            Piece::Own(line) => *line,
+            Piece::Quote(Some(line)) => line.as_str(),
+            Piece::Quote(None) => continue,
+        };
+        if line.trim().is_empty() {
+            blank = !shown.is_empty();
+            continue;
+        }
+        if blank {
+            shown.push('\n');
+            blank = false;
+        }
+        if !shown.is_empty() {
+            shown.push('\n');
+        }
+        shown.push_str(line);
+    }
+    if shown.trim().is_empty() {
         full.trim().to_owned()
     } else {
         shown
     }
 }
 
-/// True when line `index` opens the quoted earlier mail.
-fn starts_history(lines: &[&str], index: usize) -> bool {
-    let line = lines[index].trim();
-    let lower = line.to_lowercase();
-    if lower.starts_with("-----original message-----")
-        || lower.starts_with("----- original message -----")
-        || lower.starts_with("-------- original message --------")
-        || lower.starts_with("---------- forwarded message")
-        || (line.len() >= 20 && line.chars().all(|c| c == '_'))
-    {
-        return true;
-    }
-    // "On Tue, 3 Nov 2026 at 10:00, Jane <jane@x> wrote:" — Gmail may wrap it onto two lines.
-    let joined = match lines.get(index + 1) {
-        Some(next) => format!("{lower} {}", next.trim().to_lowercase()),
-        None => lower.clone(),
-    };
-    let wrote = |text: &str| {
-        let openers = ["on ", "am ", "dne ", "w dniu ", "le ", "el ", "op ", "den "];
-        // The author's name may come before or after the verb ("Am … schrieb Jane:").
-        let verbs = [
-            " wrote",
-            " schrieb",
-            " napsal",
-            " napisał",
-            " a écrit",
-            " escribió",
-            " geschreven",
-            " skrev",
-        ];
-        openers.iter().any(|opener| text.starts_with(opener))
-            && text.ends_with(':')
-            && verbs.iter().any(|verb| text.contains(verb))
-    };
-    if wrote(&lower) || (!lower.ends_with(':') && wrote(&joined)) {
-        return true;
-    }
-    // Outlook's plain-text header block: "From: …" followed by "Sent:"/"Date:" within two lines.
-    let header = |text: &str, names: &[&str]| {
-        let text = text.trim().to_lowercase();
-        names.iter().any(|name| text.starts_with(name))
-    };
-    if header(line, &["from:", "von:", "od:", "de:", "van:"]) {
-        return lines[index + 1..].iter().take(2).any(|next| {
-            header(
-                next,
-                &[
-                    "sent:",
-                    "date:",
-                    "gesendet:",
-                    "datum:",
-                    "odesláno:",
-                    "envoyé :",
-                    "wysłano:",
-                ],
-            )
-        });
-    }
-    false
+/// A line of the sender's own, or a quoted block collapsed to its first line (`None` when it
+/// quotes nothing).
+enum Piece<'a> {
+    Own(&'a str),
+    Quote(Option<String>),
 }
 
-fn is_signature(line: &str) -> bool {
-    let trimmed = line.trim_end();
-    // RFC 3676 §4.3: "-- " alone on a line; many clients drop the trailing space.
-    trimmed == "--" || {
-        let lower = trimmed.to_lowercase();
-        lower.starts_with("sent from my ") || lower.starts_with("get outlook for ")
+/// At most this many characters of a collapsed quote's first line are shown.
+const QUOTE_PREVIEW_CHARS: usize = 100;
+
+fn is_quoted(line: &str) -> bool {
+    line.trim_start().starts_with('>')
+}
+
+/// The attribution line(s) starting at `index`: how many lines (a long one is wrapped by the
+/// client onto two or three) and how sure.
+fn attribution_at(lines: &[&str], index: usize) -> Option<(usize, history::Attribution)> {
+    let mut joined = String::new();
+    for (offset, line) in lines[index..].iter().take(3).enumerate() {
+        if line.trim().is_empty() || is_quoted(line) {
+            return None;
+        }
+        if offset > 0 {
+            // A client wraps a long attribution because it carries a date or an address; and
+            // "Thanks" followed by "On … <a@b> wrote:" is text, then an attribution.
+            let first = lines[index];
+            if !(history::has_time(first) || history::has_year(first) || first.contains('@')) {
+                return None;
+            }
+            let rest: Vec<String> = lines[index + 1..=index + offset]
+                .iter()
+                .map(|line| line.trim().to_lowercase())
+                .collect();
+            if history::attribution(&rest.join(" ")) == Some(history::Attribution::Strong) {
+                return None;
+            }
+            joined.push(' ');
+        }
+        joined.push_str(&line.trim().to_lowercase());
+        if let Some(strength) = history::attribution(&joined) {
+            return Some((offset + 1, strength));
+        }
+        if joined.ends_with(':') {
+            return None;
+        }
     }
+    None
+}
+
+/// The end (exclusive) of the quoted block starting at `index`: `>` lines, with the
+/// attribution before them and blank lines between them.
+fn quote_block(lines: &[&str], index: usize) -> Option<usize> {
+    let mut next = index;
+    if !is_quoted(lines[index]) {
+        let (length, _) = attribution_at(lines, index)?;
+        next = index + length;
+        while next < lines.len() && lines[next].trim().is_empty() {
+            next += 1;
+        }
+        if !lines.get(next).is_some_and(|line| is_quoted(line)) {
+            return None;
+        }
+    }
+    let mut end = next;
+    while next < lines.len() {
+        if is_quoted(lines[next]) {
+            next += 1;
+            end = next;
+        } else if lines[next].trim().is_empty() {
+            next += 1;
+        } else {
+            break;
+        }
+    }
+    Some(end)
+}
+
+/// True when line `index` starts earlier mail that is not `>`-quoted: everything from here
+/// on is history.
+fn starts_unquoted_history(lines: &[&str], index: usize) -> bool {
+    history::is_separator(lines[index])
+        || history::is_header_block(lines, index)
+        || matches!(
+            attribution_at(lines, index),
+            Some((_, history::Attribution::Strong))
+        )
+}
+
+/// A quoted block as its first line of quoted text, marked `> ` and ending in ` …` when the
+/// block says more.
+fn collapse(block: &[&str]) -> Option<String> {
+    let mut quoted = block
+        .iter()
+        .filter(|line| is_quoted(line))
+        .map(|line| {
+            line.trim_start()
+                .trim_start_matches(['>', ' ', '\t'])
+                .trim_end()
+        })
+        .filter(|text| !text.is_empty());
+    let first = quoted.find(|text| history::attribution(&text.to_lowercase()).is_none())?;
+    let mut line: String = first.chars().take(QUOTE_PREVIEW_CHARS).collect();
+    if quoted.next().is_some() || first.chars().count() > QUOTE_PREVIEW_CHARS {
+        line.push_str(" …");
+    }
+    Some(format!("> {line}"))
 }
 
 /// Customer HTML made safe for the inbox: no scripts, handlers, or `javascript:` links; inline
@@ -111,6 +193,9 @@ pub fn sanitize_html(html: &str) -> String {
         .clean(html)
         .to_string()
 }
+
+#[cfg(test)]
+mod trimming_tests;
 
 #[cfg(test)]
 mod tests {

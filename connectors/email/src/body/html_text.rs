@@ -101,11 +101,36 @@ struct Layout {
 
 /// Elements that start on a new line and end one, with a blank line around the first kind.
 const PARAGRAPHS: [&str; 11] = [
-    "p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "hr", "dl",
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "pre",
+    "blockquote",
+    "hr",
+    "dl",
 ];
 const LINES: [&str; 17] = [
-    "div", "address", "article", "aside", "footer", "header", "section", "nav", "main", "figure",
-    "figcaption", "dt", "dd", "center", "form", "fieldset", "table",
+    "div",
+    "address",
+    "article",
+    "aside",
+    "footer",
+    "header",
+    "section",
+    "nav",
+    "main",
+    "figure",
+    "figcaption",
+    "dt",
+    "dd",
+    "center",
+    "form",
+    "fieldset",
+    "table",
 ];
 
 impl Layout {
@@ -125,7 +150,7 @@ impl Layout {
             "noframes",
         ]
         .into_iter()
-            .find(|skipped| *skipped == name)
+        .find(|skipped| *skipped == name)
         {
             self.skipping = Some(skipped);
             return raw_kind(name);
