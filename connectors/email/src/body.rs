@@ -3,6 +3,7 @@
 
 mod history;
 mod html_text;
+mod pixels;
 
 pub use html_text::html_to_text;
 
@@ -185,13 +186,19 @@ fn collapse(block: &[&str]) -> Option<String> {
     Some(format!("> {line}"))
 }
 
-/// Customer HTML made safe for the inbox: no scripts, handlers, or `javascript:` links; inline
-/// images (`cid:`) and ordinary links stay.
+/// Customer HTML made safe for the inbox: no scripts, handlers, or `javascript:` links, and no
+/// tracking pixels; inline images (`cid:`) and ordinary links stay.
 pub fn sanitize_html(html: &str) -> String {
-    ammonia::Builder::default()
+    let clean = ammonia::Builder::default()
         .url_schemes(["http", "https", "mailto", "cid"].into())
         .clean(html)
-        .to_string()
+        .to_string();
+    let pixels = pixels::tracking_pixels(html);
+    if pixels.is_empty() {
+        clean
+    } else {
+        pixels::drop_images(&clean, &pixels)
+    }
 }
 
 #[cfg(test)]
@@ -261,6 +268,25 @@ mod tests {
         assert!(!clean.contains("javascript"), "{clean}");
         assert!(clean.contains("https://ok.test"), "{clean}");
         assert!(clean.contains("cid:logo"), "{clean}");
+    }
+
+    #[test]
+    fn tracking_pixels_are_dropped_and_real_images_kept() {
+        let html = "<p>Hi</p><img src=\"https://t.test/open?u=1&amp;m=2\" width=\"1\" height=\"1\" alt=\"\">\
+                    <img src='https://t.test/b.gif' style='display:none'>\
+                    <img src=\"https://t.test/c.gif\" style=\"width: 0px; height: 0px\">\
+                    <img height=0 src=https://t.test/d.gif>\
+                    <img src=\"https://t.test/e.gif\" hidden>\
+                    <img src=\"cid:logo@shop\" width=\"120\" alt=\"Logo &quot;q&quot; > sign\">\
+                    <img src=\"https://shop.test/photo.jpg\" width=\"600\" height=\"400\">\
+                    <a title=\"<img src=x>\" href=\"https://shop.test\">shop</a>";
+        let clean = sanitize_html(html);
+        assert!(!clean.contains("t.test"), "{clean}");
+        assert!(clean.contains("src=\"cid:logo@shop\""), "{clean}");
+        assert!(clean.contains("https://shop.test/photo.jpg"), "{clean}");
+        assert!(clean.contains("title=\"&lt;img src=x&gt;\""), "{clean}");
+        assert!(clean.contains(">shop</a>"), "{clean}");
+        assert_eq!(clean.matches("<img").count(), 2, "{clean}");
     }
 
     #[test]

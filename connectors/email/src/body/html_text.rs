@@ -406,7 +406,7 @@ impl Layout {
 
 /// The tokenizer state an element's content needs: without it, the CSS of a `<style>` or the
 /// code of a `<script>` would be read as markup.
-fn raw_kind(name: &str) -> Option<RawKind> {
+pub(super) fn raw_kind(name: &str) -> Option<RawKind> {
     match name {
         "title" | "textarea" => Some(RawKind::Rcdata),
         "style" | "xmp" | "iframe" | "noembed" | "noframes" => Some(RawKind::Rawtext),
