@@ -25,7 +25,7 @@ macro_rules! message_columns {
     () => {
         "m.id, m.conversation_id, m.channel, m.direction, m.kind, m.author_type, m.author_id, \
          m.text, m.html, m.attachments, m.external_id, m.delivery_status, m.delivery_error, \
-         m.sent_at, m.created_at, m.edited_at, m.automated"
+         m.sent_at, m.created_at, m.edited_at, m.automated, m.full_text"
     };
 }
 pub(crate) use message_columns;
@@ -150,6 +150,7 @@ pub struct MessageRow {
     pub created_at: i64,
     pub edited_at: Option<i64>,
     pub automated: bool,
+    pub full_text: Option<String>,
 }
 
 impl TryFrom<MessageRow> for Message {
@@ -165,6 +166,7 @@ impl TryFrom<MessageRow> for Message {
             author_type: row.author_type.parse()?,
             author_id: row.author_id,
             text: row.text,
+            full_text: row.full_text,
             html: row.html,
             attachments: row.attachments.0,
             external_id: row.external_id,
