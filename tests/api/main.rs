@@ -25,6 +25,7 @@ mod cut_proxy;
 mod discord;
 mod dispatch;
 mod email;
+mod email_reading;
 mod event_payloads;
 mod event_stream;
 mod event_webhooks;
