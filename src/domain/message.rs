@@ -41,6 +41,9 @@ pub struct Message {
     /// The agent or contact id of the author, by `author_type`.
     pub author_id: Option<i64>,
     pub text: String,
+    /// The message as received when `text` is an abridged form of it (an email without its
+    /// quoted history and signature).
+    pub full_text: Option<String>,
     pub html: Option<String>,
     pub attachments: Vec<Attachment>,
     /// The channel's id: inbound from the provider, outbound once delivered.

@@ -25,7 +25,8 @@ macro_rules! message_columns {
     () => {
         "m.id, m.conversation_id, m.channel, m.direction, m.kind, m.author_type, m.author_id, \
          m.text, m.html, m.attachments, m.external_id, m.delivery_status, m.delivery_error, \
-         m.sent_at, m.created_at, m.edited_at, m.automated, m.reply_to_id, m.reactions"
+         m.sent_at, m.created_at, m.edited_at, m.automated, m.reply_to_id, m.reactions, \
+         m.full_text"
     };
 }
 pub(crate) use message_columns;
@@ -152,6 +153,7 @@ pub struct MessageRow {
     pub automated: bool,
     pub reply_to_id: Option<i64>,
     pub reactions: Json<Vec<crate::domain::Reaction>>,
+    pub full_text: Option<String>,
 }
 
 impl TryFrom<MessageRow> for Message {
@@ -167,6 +169,7 @@ impl TryFrom<MessageRow> for Message {
             author_type: row.author_type.parse()?,
             author_id: row.author_id,
             text: row.text,
+            full_text: row.full_text,
             html: row.html,
             attachments: row.attachments.0,
             external_id: row.external_id,

@@ -28,6 +28,7 @@ mod dispatch;
 mod email;
 mod email_machines;
 mod email_oauth;
+mod email_reading;
 mod event_payloads;
 mod event_stream;
 mod event_webhooks;

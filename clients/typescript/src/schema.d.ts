@@ -1436,6 +1436,8 @@ export interface components {
          *     through `GET /api/v1/messages/{id}/attachments/{index}`.
          */
         AttachmentView: {
+            /** @description The email part's `Content-ID` (without `<>`) when the message's HTML shows it inline. */
+            content_id?: string | null;
             file_id?: string | null;
             mime_type?: string | null;
             name?: string | null;
@@ -2862,7 +2864,12 @@ export interface components {
              */
             edited_at?: string | null;
             external_id?: string | null;
-            /** @description Sanitised HTML, when the channel carries it. */
+            /** @description The whole text as received, when `text` is abridged from it (email); otherwise null. */
+            full_text?: string | null;
+            /**
+             * @description Sanitised HTML, when the channel carries it. Inline images (`cid:`) whose part is
+             *     kept point at `/api/v1/messages/{id}/attachments/{index}`.
+             */
             html?: string | null;
             id: components["schemas"]["MessageId"];
             in_reply_to?: null | components["schemas"]["MessageId"];
@@ -2874,6 +2881,11 @@ export interface components {
             reactions: components["schemas"]["ReactionView"][];
             /** Format: date-time */
             sent_at?: string | null;
+            /**
+             * @description What the author wrote in this message. For email: without the quoted earlier mail
+             *     and the signature; a quoted block followed by more of the sender's words is shown
+             *     as its first line (`> first line …`).
+             */
             text: string;
         };
         /** @description One `switchboard serve` process on this database. */

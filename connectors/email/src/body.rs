@@ -1,162 +1,208 @@
 //! What an agent needs to read of a mail: the new text without the quoted history and the
 //! signature (the full text is kept beside it), and HTML made safe to show.
 
-/// The text up to the quoted history or signature, trimmed. Returns the input when cutting
-/// would leave nothing (a mail that is all quote is shown whole).
+mod history;
+mod html_text;
+mod pixels;
+
+pub use html_text::html_to_text;
+
+/// What the sender wrote in this mail: quoted earlier mail and the signature removed, every
+/// line of their own kept wherever it stands.
+///
+/// - A quoted block (`>` lines with the attribution line that introduces them, in any of the
+///   languages of [`history`]) followed by more of the sender's words is collapsed to its
+///   first line, as `> first line …`, so that a bottom-posted or interleaved answer keeps the
+///   question it answers. Quoted blocks after the sender's last words are dropped: a
+///   top-posted reply yields just the top.
+/// - Earlier mail that is not `>`-quoted (Outlook's header block, an "original" or
+///   "forwarded message" separator, an attribution line followed by unquoted text) ends the
+///   sender's text.
+/// - The signature (`-- `, "Sent from my iPhone") is dropped up to the next quote.
+///
+/// Never empty when the mail has text: a mail that is all quote or all signature is shown
+/// whole. The unabridged text is kept beside it (`full_text`).
 pub fn display_text(full: &str) -> String {
     let lines: Vec<&str> = full.lines().collect();
-    let mut end = lines.len();
-    for (index, line) in lines.iter().enumerate() {
-        if starts_history(&lines, index) || is_signature(line) {
-            end = index;
+    let mut kept: Vec<Piece<'_>> = Vec::new();
+    let mut index = 0;
+    while index < lines.len() {
+        if let Some(end) = quote_block(&lines, index) {
+            kept.push(Piece::Quote(collapse(&lines[index..end])));
+            index = end;
+        } else if starts_unquoted_history(&lines, index) {
             break;
-        }
-    }
-    // A bottom-posted quote without a header line: drop the trailing `>` block.
-    while end > 0 {
-        let line = lines[end - 1].trim();
-        if line.is_empty() || line.starts_with('>') {
-            end -= 1;
+        } else if history::is_signature(lines[index]) {
+            index += 1;
+            while index < lines.len()
+                && quote_block(&lines, index).is_none()
+                && !starts_unquoted_history(&lines, index)
+            {
+                index += 1;
+            }
         } else {
-            break;
+            kept.push(Piece::Own(lines[index].trim_end()));
+            index += 1;
         }
     }
-    let shown = lines[..end].join("\n").trim().to_owned();
-    if shown.is_empty() {
+    while matches!(kept.last(), Some(Piece::Quote(_)))
+        || matches!(kept.last(), Some(Piece::Own(line)) if line.trim().is_empty())
+    {
+        kept.pop();
+    }
+    let mut shown = String::new();
+    let mut blank = false;
+    for piece in &kept {
+        let line = match piece {
+            Piece::Own(line) => *line,
+            Piece::Quote(Some(line)) => line.as_str(),
+            Piece::Quote(None) => continue,
+        };
+        if line.trim().is_empty() {
+            blank = !shown.is_empty();
+            continue;
+        }
+        if blank {
+            shown.push('\n');
+            blank = false;
+        }
+        if !shown.is_empty() {
+            shown.push('\n');
+        }
+        shown.push_str(line);
+    }
+    if shown.trim().is_empty() {
         full.trim().to_owned()
     } else {
         shown
     }
 }
 
-/// True when line `index` opens the quoted earlier mail.
-fn starts_history(lines: &[&str], index: usize) -> bool {
-    let line = lines[index].trim();
-    let lower = line.to_lowercase();
-    if lower.starts_with("-----original message-----")
-        || lower.starts_with("----- original message -----")
-        || lower.starts_with("-------- original message --------")
-        || lower.starts_with("---------- forwarded message")
-        || (line.len() >= 20 && line.chars().all(|c| c == '_'))
-    {
-        return true;
-    }
-    // "On Tue, 3 Nov 2026 at 10:00, Jane <jane@x> wrote:" — Gmail may wrap it onto two lines.
-    let joined = match lines.get(index + 1) {
-        Some(next) => format!("{lower} {}", next.trim().to_lowercase()),
-        None => lower.clone(),
-    };
-    let wrote = |text: &str| {
-        let openers = ["on ", "am ", "dne ", "w dniu ", "le ", "el ", "op ", "den "];
-        // The author's name may come before or after the verb ("Am … schrieb Jane:").
-        let verbs = [
-            " wrote",
-            " schrieb",
-            " napsal",
-            " napisał",
-            " a écrit",
-            " escribió",
-            " geschreven",
-            " skrev",
-        ];
-        openers.iter().any(|opener| text.starts_with(opener))
-            && text.ends_with(':')
-            && verbs.iter().any(|verb| text.contains(verb))
-    };
-    if wrote(&lower) || (!lower.ends_with(':') && wrote(&joined)) {
-        return true;
-    }
-    // Outlook's plain-text header block: "From: …" followed by "Sent:"/"Date:" within two lines.
-    let header = |text: &str, names: &[&str]| {
-        let text = text.trim().to_lowercase();
-        names.iter().any(|name| text.starts_with(name))
-    };
-    if header(line, &["from:", "von:", "od:", "de:", "van:"]) {
-        return lines[index + 1..].iter().take(2).any(|next| {
-            header(
-                next,
-                &[
-                    "sent:",
-                    "date:",
-                    "gesendet:",
-                    "datum:",
-                    "odesláno:",
-                    "envoyé :",
-                    "wysłano:",
-                ],
-            )
-        });
-    }
-    false
+/// A line of the sender's own, or a quoted block collapsed to its first line (`None` when it
+/// quotes nothing).
+enum Piece<'a> {
+    Own(&'a str),
+    Quote(Option<String>),
 }
 
-fn is_signature(line: &str) -> bool {
-    let trimmed = line.trim_end();
-    // RFC 3676 §4.3: "-- " alone on a line; many clients drop the trailing space.
-    trimmed == "--" || {
-        let lower = trimmed.to_lowercase();
-        lower.starts_with("sent from my ") || lower.starts_with("get outlook for ")
-    }
+/// At most this many characters of a collapsed quote's first line are shown.
+const QUOTE_PREVIEW_CHARS: usize = 100;
+
+fn is_quoted(line: &str) -> bool {
+    line.trim_start().starts_with('>')
 }
 
-/// Customer HTML made safe for the inbox: no scripts, handlers, or `javascript:` links; inline
-/// images (`cid:`) and ordinary links stay.
-pub fn sanitize_html(html: &str) -> String {
-    ammonia::Builder::default()
-        .url_schemes(["http", "https", "mailto", "cid"].into())
-        .clean(html)
-        .to_string()
-}
-
-/// Plain text from HTML, for mail that has no text part.
-pub fn html_to_text(html: &str) -> String {
-    let mut text = String::with_capacity(html.len() / 2);
-    let mut in_tag = false;
-    let mut tag = String::new();
-    let mut skipping = false;
-    for c in html.chars() {
-        match (in_tag, c) {
-            (false, '<') => {
-                in_tag = true;
-                tag.clear();
+/// The attribution line(s) starting at `index`: how many lines (a long one is wrapped by the
+/// client onto two or three) and how sure.
+fn attribution_at(lines: &[&str], index: usize) -> Option<(usize, history::Attribution)> {
+    let mut joined = String::new();
+    for (offset, line) in lines[index..].iter().take(3).enumerate() {
+        if line.trim().is_empty() || is_quoted(line) {
+            return None;
+        }
+        if offset > 0 {
+            // A client wraps a long attribution because it carries a date or an address; and
+            // "Thanks" followed by "On … <a@b> wrote:" is text, then an attribution.
+            let first = lines[index];
+            if !(history::has_time(first) || history::has_year(first) || first.contains('@')) {
+                return None;
             }
-            (true, '>') => {
-                in_tag = false;
-                let name = tag
-                    .trim_start_matches('/')
-                    .split(|c: char| c.is_whitespace() || c == '/')
-                    .next()
-                    .unwrap_or_default()
-                    .to_ascii_lowercase();
-                if name == "script" || name == "style" {
-                    skipping = !tag.starts_with('/');
-                }
-                if ["br", "p", "div", "tr", "li", "h1", "h2", "h3", "blockquote"]
-                    .contains(&name.as_str())
-                {
-                    text.push('\n');
-                }
+            let rest: Vec<String> = lines[index + 1..=index + offset]
+                .iter()
+                .map(|line| line.trim().to_lowercase())
+                .collect();
+            if history::attribution(&rest.join(" ")) == Some(history::Attribution::Strong) {
+                return None;
             }
-            (true, c) => tag.push(c),
-            (false, c) if !skipping => text.push(c),
-            (false, _) => {}
+            joined.push(' ');
+        }
+        joined.push_str(&line.trim().to_lowercase());
+        if let Some(strength) = history::attribution(&joined) {
+            return Some((offset + 1, strength));
+        }
+        if joined.ends_with(':') {
+            return None;
         }
     }
-    let decoded = text
-        .replace("&nbsp;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&");
-    decoded
-        .lines()
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join("\n")
-        .trim()
-        .to_owned()
+    None
 }
+
+/// The end (exclusive) of the quoted block starting at `index`: `>` lines, with the
+/// attribution before them and blank lines between them.
+fn quote_block(lines: &[&str], index: usize) -> Option<usize> {
+    let mut next = index;
+    if !is_quoted(lines[index]) {
+        let (length, _) = attribution_at(lines, index)?;
+        next = index + length;
+        while next < lines.len() && lines[next].trim().is_empty() {
+            next += 1;
+        }
+        if !lines.get(next).is_some_and(|line| is_quoted(line)) {
+            return None;
+        }
+    }
+    let mut end = next;
+    while next < lines.len() {
+        if is_quoted(lines[next]) {
+            next += 1;
+            end = next;
+        } else if lines[next].trim().is_empty() {
+            next += 1;
+        } else {
+            break;
+        }
+    }
+    Some(end)
+}
+
+/// True when line `index` starts earlier mail that is not `>`-quoted: everything from here
+/// on is history.
+fn starts_unquoted_history(lines: &[&str], index: usize) -> bool {
+    history::is_separator(lines[index])
+        || history::is_header_block(lines, index)
+        || matches!(
+            attribution_at(lines, index),
+            Some((_, history::Attribution::Strong))
+        )
+}
+
+/// A quoted block as its first line of quoted text, marked `> ` and ending in ` …` when the
+/// block says more.
+fn collapse(block: &[&str]) -> Option<String> {
+    let mut quoted = block
+        .iter()
+        .filter(|line| is_quoted(line))
+        .map(|line| {
+            line.trim_start()
+                .trim_start_matches(['>', ' ', '\t'])
+                .trim_end()
+        })
+        .filter(|text| !text.is_empty());
+    let first = quoted.find(|text| history::attribution(&text.to_lowercase()).is_none())?;
+    let mut line: String = first.chars().take(QUOTE_PREVIEW_CHARS).collect();
+    if quoted.next().is_some() || first.chars().count() > QUOTE_PREVIEW_CHARS {
+        line.push_str(" …");
+    }
+    Some(format!("> {line}"))
+}
+
+/// Customer HTML made safe for the inbox: no scripts, handlers, or `javascript:` links, and no
+/// tracking pixels; inline images (`cid:`) and ordinary links stay.
+pub fn sanitize_html(html: &str) -> String {
+    let clean = ammonia::Builder::default()
+        .url_schemes(["http", "https", "mailto", "cid"].into())
+        .clean(html)
+        .to_string();
+    let pixels = pixels::tracking_pixels(html);
+    if pixels.is_empty() {
+        clean
+    } else {
+        pixels::drop_images(&clean, &pixels)
+    }
+}
+
+#[cfg(test)]
+mod trimming_tests;
 
 #[cfg(test)]
 mod tests {
@@ -222,6 +268,25 @@ mod tests {
         assert!(!clean.contains("javascript"), "{clean}");
         assert!(clean.contains("https://ok.test"), "{clean}");
         assert!(clean.contains("cid:logo"), "{clean}");
+    }
+
+    #[test]
+    fn tracking_pixels_are_dropped_and_real_images_kept() {
+        let html = "<p>Hi</p><img src=\"https://t.test/open?u=1&amp;m=2\" width=\"1\" height=\"1\" alt=\"\">\
+                    <img src='https://t.test/b.gif' style='display:none'>\
+                    <img src=\"https://t.test/c.gif\" style=\"width: 0px; height: 0px\">\
+                    <img height=0 src=https://t.test/d.gif>\
+                    <img src=\"https://t.test/e.gif\" hidden>\
+                    <img src=\"cid:logo@shop\" width=\"120\" alt=\"Logo &quot;q&quot; > sign\">\
+                    <img src=\"https://shop.test/photo.jpg\" width=\"600\" height=\"400\">\
+                    <a title=\"<img src=x>\" href=\"https://shop.test\">shop</a>";
+        let clean = sanitize_html(html);
+        assert!(!clean.contains("t.test"), "{clean}");
+        assert!(clean.contains("src=\"cid:logo@shop\""), "{clean}");
+        assert!(clean.contains("https://shop.test/photo.jpg"), "{clean}");
+        assert!(clean.contains("title=\"&lt;img src=x&gt;\""), "{clean}");
+        assert!(clean.contains(">shop</a>"), "{clean}");
+        assert_eq!(clean.matches("<img").count(), 2, "{clean}");
     }
 
     #[test]

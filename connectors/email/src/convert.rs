@@ -177,6 +177,13 @@ impl Reader<'_> {
             .and_then(normalize_message_id)
             .unwrap_or_else(|| synthetic_message_id(&address, raw));
 
+        // html5ever logs its warnings through `log`; this span says which mail they are about.
+        let _span = tracing::warn_span!(
+            "email_body",
+            channel = self.channel,
+            message_id = %external_id
+        )
+        .entered();
         let full_text = match mail.body_text(0) {
             Some(text) if mail.text_body_count() > 0 && !is_html_only(mail) => text.into_owned(),
             _ => mail
@@ -268,13 +275,14 @@ impl Reader<'_> {
                 Some(sub) => format!("{}/{}", ct.ctype(), sub).to_ascii_lowercase(),
                 None => ct.ctype().to_ascii_lowercase(),
             });
+            let content_id = part
+                .content_id()
+                .map(|id| id.trim().trim_matches(['<', '>']).to_owned())
+                .filter(|id| !id.is_empty());
             let name = part
                 .attachment_name()
                 .map(str::to_owned)
-                .or_else(|| {
-                    part.content_id()
-                        .map(|id| format!("inline-{}", id.trim_matches(['<', '>'])))
-                })
+                .or_else(|| content_id.as_ref().map(|id| format!("inline-{id}")))
                 .unwrap_or_else(|| unnamed_part_name(part, mime.as_deref(), index + 1));
             let size = moved.map_or(bytes.len() as u64, |moved| moved.size);
             let reference = if let Some(moved) = moved {
@@ -293,6 +301,7 @@ impl Reader<'_> {
             // An empty reference means the bytes were not kept.
             attachment.file_id = attachment.file_id.filter(|id| !id.is_empty());
             attachment.name = Some(name);
+            attachment.content_id = content_id;
             attachment.mime_type = mime;
             attachment.size = Some(size);
             list.push(attachment);

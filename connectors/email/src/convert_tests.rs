@@ -319,6 +319,7 @@ fn inline_images_are_kept_with_their_content_id() {
     assert_eq!(message.attachments.len(), 1, "{:?}", message.attachments);
     let image = &message.attachments[0];
     assert_eq!(image.name.as_deref(), Some("inline-logo@c"));
+    assert_eq!(image.content_id.as_deref(), Some("logo@c"));
     assert_eq!(image.mime_type.as_deref(), Some("image/png"));
     let bytes = fixture
         .blobs
@@ -343,4 +344,104 @@ fn copies_of_our_own_mail_are_skipped() {
             .expect("read")
             .is_empty()
     );
+}
+
+#[test]
+fn a_named_inline_image_keeps_its_content_id_and_a_tracking_pixel_is_dropped() {
+    let fixture = Fixture::new();
+    let message = fixture.message(
+        "From: jane@customer.test\r\nSubject: photo\r\nMessage-ID: <p@c>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/related; boundary=\"R\"\r\n\r\n--R\r\n\
+         Content-Type: text/html; charset=utf-8\r\n\r\n<p>Broken box:</p><img src=\"cid:image001.png@01DB7A\">\
+         <img src=\"https://track.example/o.gif?id=7\" width=\"1\" height=\"1\" border=\"0\">\r\n--R\r\n\
+         Content-Type: image/png; name=\"image001.png\"\r\nContent-ID: <image001.png@01DB7A>\r\n\
+         Content-Disposition: inline; filename=\"image001.png\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--R--\r\n",
+    );
+    let html = message.html.expect("html");
+    assert!(!html.contains("track.example"), "{html}");
+    assert!(html.contains("cid:image001.png@01DB7A"), "{html}");
+    let image = &message.attachments[0];
+    assert_eq!(image.name.as_deref(), Some("image001.png"));
+    assert_eq!(image.content_id.as_deref(), Some("image001.png@01DB7A"));
+}
+
+#[test]
+fn an_answer_below_the_quote_is_the_text_and_the_whole_mail_is_kept() {
+    let fixture = Fixture::new();
+    let body = "Hello,\r\n\r\nOn Mon, 3 Feb 2025 at 10:00, Support <support@example.test> wrote:\r\n\
+                > what is your order number?\r\n\r\nSure, it is 12345.\r\n";
+    let message = fixture.message(&format!(
+        "From: jane@customer.test\r\nSubject: Re: order\r\nMessage-ID: <b@c>\r\n\r\n{body}"
+    ));
+    assert_eq!(
+        message.text,
+        "Hello,\n\n> what is your order number?\n\nSure, it is 12345."
+    );
+    assert_eq!(message.full_text.as_deref(), Some(body));
+}
+
+#[test]
+fn html_only_mail_becomes_readable_text() {
+    let fixture = Fixture::new();
+    let message = fixture.message(&format!(
+        "From: jan@customer.test\r\nSubject: objednavka\r\nMessage-ID: <cz@c>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/html; charset=utf-8\r\n\r\n<html><head><style>p {{ margin: 0 }}</style></head>\
+         <body><p>Dobr&yacute; den,</p>{}<p>objedn&aacute;vka &#268;. 12345 &ndash; kde je?</p>\
+         <ul><li>boty</li><li>ta&scaron;ka</li></ul><p><a href=\"https://shop.test/o/12345\">Detail</a></p></body></html>\r\n",
+        "<p><br></p>\r\n".repeat(30)
+    ));
+    assert_eq!(
+        message.text,
+        "Dobrý den,\n\nobjednávka Č. 12345 – kde je?\n\n- boty\n- taška\n\n\
+         Detail (https://shop.test/o/12345)"
+    );
+}
+
+/// The log lines of everything `run` does, as the service's text format writes them, with
+/// `log` records (html5ever's) turned into events as the service does.
+fn logs_of(run: impl FnOnce()) -> String {
+    #[derive(Clone, Default)]
+    struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Buffer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("buffer").extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    // The `log` → `tracing` bridge is process-wide and may be installed already: fine.
+    let _ = tracing_log::LogTracer::init();
+    let buffer = Buffer::default();
+    let writer = buffer.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_max_level(tracing::Level::WARN)
+        .with_writer(move || writer.clone())
+        .finish();
+    tracing::subscriber::with_default(subscriber, run);
+    let bytes = buffer.0.lock().expect("buffer").clone();
+    String::from_utf8(bytes).expect("utf-8")
+}
+
+#[test]
+fn html_parser_warnings_name_the_channel_and_message() {
+    let fixture = Fixture::new();
+    let logs = logs_of(|| {
+        fixture.message(
+            "From: jane@customer.test\r\nSubject: table\r\nMessage-ID: <warn-1@customer.test>\r\n\
+             MIME-Version: 1.0\r\nContent-Type: text/html\r\n\r\n<table><b>misplaced</b><tr><td>x</td></tr></table>\r\n",
+        );
+    });
+    let warning = logs
+        .lines()
+        .find(|line| line.contains("foster parenting"))
+        .unwrap_or_else(|| panic!("no parser warning in {logs:?}"));
+    assert!(
+        warning.contains("channel=\"mail\"") || warning.contains("channel=mail"),
+        "{warning}"
+    );
+    assert!(warning.contains("warn-1@customer.test"), "{warning}");
 }

@@ -152,6 +152,10 @@ pub struct Attachment {
     /// through [`Connector::fetch_attachment`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
+    /// The part's `Content-ID` (without `<>`) when the message's HTML shows it inline
+    /// (`<img src="cid:…">`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_id: Option<String>,
 }
 
 impl Attachment {
@@ -163,6 +167,7 @@ impl Attachment {
             size: None,
             url: Some(url.into()),
             file_id: None,
+            content_id: None,
         }
     }
 
@@ -174,6 +179,7 @@ impl Attachment {
             size: None,
             url: None,
             file_id: Some(file_id.into()),
+            content_id: None,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod deliveries;
 mod document;
 mod event_payloads;
 pub mod events;
+mod inline_parts;
 pub mod messages;
 pub mod params;
 pub mod presence;

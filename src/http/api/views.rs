@@ -151,6 +151,9 @@ pub struct AttachmentView {
     pub size: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_id: Option<String>,
+    /// The email part's `Content-ID` (without `<>`) when the message's HTML shows it inline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_id: Option<String>,
 }
 
 impl From<connector_sdk::Attachment> for AttachmentView {
@@ -161,6 +164,7 @@ impl From<connector_sdk::Attachment> for AttachmentView {
             mime_type: a.mime_type,
             size: a.size,
             file_id: a.file_id,
+            content_id: a.content_id,
         }
     }
 }
@@ -175,6 +179,7 @@ impl From<AttachmentView> for connector_sdk::Attachment {
         attachment.mime_type = view.mime_type;
         attachment.size = view.size;
         attachment.file_id = view.file_id;
+        attachment.content_id = view.content_id;
         attachment
     }
 }
@@ -189,8 +194,14 @@ pub struct MessageView {
     pub kind: MessageKind,
     pub author_type: AuthorType,
     pub author_id: Option<i64>,
+    /// What the author wrote in this message. For email: without the quoted earlier mail
+    /// and the signature; a quoted block followed by more of the sender's words is shown
+    /// as its first line (`> first line …`).
     pub text: String,
-    /// Sanitised HTML, when the channel carries it.
+    /// The whole text as received, when `text` is abridged from it (email); otherwise null.
+    pub full_text: Option<String>,
+    /// Sanitised HTML, when the channel carries it. Inline images (`cid:`) whose part is
+    /// kept point at `/api/v1/messages/{id}/attachments/{index}`.
     pub html: Option<String>,
     pub attachments: Vec<AttachmentView>,
     pub external_id: Option<String>,
@@ -229,8 +240,11 @@ impl From<Message> for MessageView {
             kind: m.kind,
             author_type: m.author_type,
             author_id: m.author_id,
+            html: m
+                .html
+                .map(|html| super::inline_parts::point_at_parts(&html, m.id, &m.attachments)),
             text: m.text,
-            html: m.html,
+            full_text: m.full_text,
             attachments: m
                 .attachments
                 .into_iter()

@@ -17,6 +17,8 @@ class AttachmentView:
     through `GET /api/v1/messages/{id}/attachments/{index}`.
 
         Attributes:
+            content_id (None | str | Unset): The email part's `Content-ID` (without `<>`) when the message's HTML shows it
+                inline.
             file_id (None | str | Unset):
             mime_type (None | str | Unset):
             name (None | str | Unset):
@@ -24,6 +26,7 @@ class AttachmentView:
             url (None | str | Unset):
     """
 
+    content_id: None | str | Unset = UNSET
     file_id: None | str | Unset = UNSET
     mime_type: None | str | Unset = UNSET
     name: None | str | Unset = UNSET
@@ -32,6 +35,12 @@ class AttachmentView:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        content_id: None | str | Unset
+        if isinstance(self.content_id, Unset):
+            content_id = UNSET
+        else:
+            content_id = self.content_id
+
         file_id: None | str | Unset
         if isinstance(self.file_id, Unset):
             file_id = UNSET
@@ -65,6 +74,8 @@ class AttachmentView:
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
+        if content_id is not UNSET:
+            field_dict["content_id"] = content_id
         if file_id is not UNSET:
             field_dict["file_id"] = file_id
         if mime_type is not UNSET:
@@ -81,6 +92,15 @@ class AttachmentView:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
+
+        def _parse_content_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        content_id = _parse_content_id(d.pop("content_id", UNSET))
 
         def _parse_file_id(data: object) -> None | str | Unset:
             if data is None:
@@ -128,6 +148,7 @@ class AttachmentView:
         url = _parse_url(d.pop("url", UNSET))
 
         attachment_view = cls(
+            content_id=content_id,
             file_id=file_id,
             mime_type=mime_type,
             name=name,

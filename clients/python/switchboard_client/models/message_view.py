@@ -37,14 +37,19 @@ class MessageView:
         kind (MessageKind):
         reactions (list[ReactionView]): Emoji reactions on this message, one per reacting person (a reaction is never a
             message of its own).
-        text (str):
+        text (str): What the author wrote in this message. For email: without the quoted earlier mail
+            and the signature; a quoted block followed by more of the sender's words is shown
+            as its first line (`> first line …`).
         author_id (int | None | Unset):
         delivery_error (None | str | Unset):
         delivery_status (DeliveryStatus | None | Unset):
         edited_at (datetime.datetime | None | Unset): Set when the customer edited the message; earlier texts are at
             `.../revisions`.
         external_id (None | str | Unset):
-        html (None | str | Unset): Sanitised HTML, when the channel carries it.
+        full_text (None | str | Unset): The whole text as received, when `text` is abridged from it (email); otherwise
+            null.
+        html (None | str | Unset): Sanitised HTML, when the channel carries it. Inline images (`cid:`) whose part is
+            kept point at `/api/v1/messages/{id}/attachments/{index}`.
         in_reply_to (int | None | Unset):
         sent_at (datetime.datetime | None | Unset):
     """
@@ -65,6 +70,7 @@ class MessageView:
     delivery_status: DeliveryStatus | None | Unset = UNSET
     edited_at: datetime.datetime | None | Unset = UNSET
     external_id: None | str | Unset = UNSET
+    full_text: None | str | Unset = UNSET
     html: None | str | Unset = UNSET
     in_reply_to: int | None | Unset = UNSET
     sent_at: datetime.datetime | None | Unset = UNSET
@@ -133,6 +139,12 @@ class MessageView:
         else:
             external_id = self.external_id
 
+        full_text: None | str | Unset
+        if isinstance(self.full_text, Unset):
+            full_text = UNSET
+        else:
+            full_text = self.full_text
+
         html: None | str | Unset
         if isinstance(self.html, Unset):
             html = UNSET
@@ -180,6 +192,8 @@ class MessageView:
             field_dict["edited_at"] = edited_at
         if external_id is not UNSET:
             field_dict["external_id"] = external_id
+        if full_text is not UNSET:
+            field_dict["full_text"] = full_text
         if html is not UNSET:
             field_dict["html"] = html
         if in_reply_to is not UNSET:
@@ -288,6 +302,15 @@ class MessageView:
 
         external_id = _parse_external_id(d.pop("external_id", UNSET))
 
+        def _parse_full_text(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        full_text = _parse_full_text(d.pop("full_text", UNSET))
+
         def _parse_html(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -340,6 +363,7 @@ class MessageView:
             delivery_status=delivery_status,
             edited_at=edited_at,
             external_id=external_id,
+            full_text=full_text,
             html=html,
             in_reply_to=in_reply_to,
             sent_at=sent_at,

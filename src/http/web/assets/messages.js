@@ -101,17 +101,30 @@ export function message(m, conversation, byId) {
 }
 
 function body(m) {
-  if (!m.html) return h('div', { class: 'msg-body msg-text', dir: 'auto' }, linkify(m.text));
+  if (!m.html) {
+    if (!m.full_text) return h('div', { class: 'msg-body msg-text', dir: 'auto' }, linkify(m.text));
+    const text = h('div', { class: 'msg-text', dir: 'auto' }, linkify(m.text));
+    return h('div', { class: 'msg-body' }, text, ...quotedToggle(m, text));
+  }
   // Customer HTML (email) only ever renders inside a sandbox without scripts, forms or
   // same-origin access; the page's CSP applies inside as well, and its `img-src` keeps
   // remote images (trackers) from loading until the agent asks, through the server.
+  const parts = hasParts(m);
   const frame = h('iframe', {
     class: 'email-frame',
     sandbox: '',
     referrerpolicy: 'no-referrer',
     title: 'Email content',
-    srcdoc: m.html,
+    srcdoc: parts ? withoutParts(m) : m.html,
   });
+  // Inline (`cid:`) images are this server's files: shown at once, fetched with the session
+  // the sandboxed frame does not have.
+  if (parts) {
+    inlined(m, { remote: false }).then((html) => {
+      if (!frame.dataset.remote) frame.srcdoc = html;
+      frame.dataset.parts = 'inlined';
+    });
+  }
   const text = h('div', { class: 'msg-text', dir: 'auto', hidden: true }, linkify(m.text));
   const toggle = h(
     'button',
@@ -135,7 +148,8 @@ function body(m) {
           class: 'link load-images',
           onClick: async () => {
             load.disabled = true;
-            frame.srcdoc = await throughServer(m);
+            frame.dataset.remote = 'loading';
+            frame.srcdoc = await inlined(m, { remote: true });
             load.remove();
           },
         },
@@ -145,9 +159,60 @@ function body(m) {
   return h('div', { class: 'msg-body' }, frame, text, toggle, load);
 }
 
+/**
+ * The "Show quoted text" button of a message whose `text` is abridged (an email without its
+ * quoted history and signature), and the whole text it shows in place of `shown`.
+ */
+function quotedToggle(m, shown) {
+  const id = `full-text-${m.id}`;
+  const full = h(
+    'div',
+    { class: 'msg-text full-text', id, dir: 'auto', hidden: true },
+    linkify(m.full_text),
+  );
+  const button = h(
+    'button',
+    {
+      type: 'button',
+      class: 'link show-quoted',
+      'aria-expanded': 'false',
+      'aria-controls': id,
+      onClick: () => {
+        const open = button.getAttribute('aria-expanded') !== 'true';
+        button.setAttribute('aria-expanded', String(open));
+        full.hidden = !open;
+        shown.hidden = open;
+        button.textContent = open ? 'Hide quoted text' : 'Show quoted text';
+      },
+    },
+    'Show quoted text',
+  );
+  return [button, full];
+}
+
 /** Parses customer HTML without loading or running anything (an inert document). */
 function inert(html) {
   return new DOMParser().parseFromString(html, 'text/html');
+}
+
+/** True when `src` is one of message `m`'s own files (an inline `cid:` image). */
+function isPart(m, src) {
+  return src.startsWith(`/api/v1/messages/${m.id}/attachments/`);
+}
+
+function hasParts(m) {
+  return [...inert(m.html).querySelectorAll('img[src]')].some((img) =>
+    isPart(m, img.getAttribute('src').trim()),
+  );
+}
+
+/** `m.html` with its inline images left empty until they are fetched. */
+function withoutParts(m) {
+  const doc = inert(m.html);
+  for (const img of doc.querySelectorAll('img[src]')) {
+    if (isPart(m, img.getAttribute('src').trim())) img.removeAttribute('src');
+  }
+  return `<!doctype html>${doc.documentElement.outerHTML}`;
 }
 
 /** The `<img>` elements of `html` whose source is a remote http(s) URL. */
@@ -158,21 +223,25 @@ function remoteImages(html) {
 }
 
 /**
- * `m.html` with its remote images fetched by the server's guarded image route and inlined as
- * `data:` URLs: the sandboxed frame has an opaque origin and no session, and the page's CSP
- * lets images come only from here. An image the server refuses stays out.
+ * `m.html` with its inline images (the message's own files) and, when `remote`, its remote
+ * images (fetched by the server's guarded image route) inlined as `data:` URLs: the sandboxed
+ * frame has an opaque origin and no session, and the page's CSP lets images come only from
+ * here. An image the server refuses stays out.
  */
-async function throughServer(m) {
+async function inlined(m, { remote }) {
   const doc = inert(m.html);
   const images = [...doc.querySelectorAll('img[src]')];
   await Promise.all(
     images.map(async (img) => {
-      img.removeAttribute('srcset');
       const src = img.getAttribute('src').trim();
-      if (!/^https?:/i.test(src)) return;
+      let url;
+      if (isPart(m, src)) url = src;
+      else if (remote && /^https?:/i.test(src))
+        url = `/api/v1/messages/${m.id}/images?url=${encodeURIComponent(src)}`;
+      else return;
+      img.removeAttribute('srcset');
       img.removeAttribute('src');
       try {
-        const url = `/api/v1/messages/${m.id}/images?url=${encodeURIComponent(src)}`;
         const response = await fetch(url, { credentials: 'same-origin' });
         if (!response.ok) return;
         img.setAttribute('src', await dataUrl(await response.blob()));
