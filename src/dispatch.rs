@@ -218,8 +218,9 @@ impl Dispatcher {
                 retry_after,
                 source,
             }) => self.retry_or_die(job, retry_after, error_chain(source.as_ref())),
-            Err(err @ ConnectorError::Unauthorized) => {
-                // An operator has to fix credentials: retry slowly rather than burn attempts.
+            Err(err @ (ConnectorError::Unauthorized | ConnectorError::Config(_))) => {
+                // An operator has to fix credentials or settings: retry slowly rather than
+                // burn attempts.
                 let slow = Duration::from_secs(self.config.backoff_max_secs);
                 self.retry_or_die(job, Some(slow), err.to_string())
             }

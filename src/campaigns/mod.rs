@@ -537,7 +537,7 @@ impl CampaignRunner {
                 retry_after,
                 source,
             }) => retry(retry_after, source.to_string()),
-            Err(err @ ConnectorError::Unauthorized) => retry(
+            Err(err @ (ConnectorError::Unauthorized | ConnectorError::Config(_))) => retry(
                 Some(Duration::from_secs(parts.dispatch.backoff_max_secs)),
                 err.to_string(),
             ),

@@ -127,7 +127,7 @@ impl Discord {
     /// `Unsupported` when the token is empty.
     pub fn new(name: impl Into<String>, config: Config) -> Result<Self, ConnectorError> {
         if config.token.trim().is_empty() {
-            return Err(ConnectorError::Unsupported("token: must not be empty"));
+            return Err(ConnectorError::Config("token: must not be empty"));
         }
         let mut builder = HttpBuilder::new(&config.token);
         if let Some(url) = &config.api_url {

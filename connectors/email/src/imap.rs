@@ -150,7 +150,7 @@ impl Email {
                         other => unavailable("login", other),
                     })
             }
-            (None, None) => Err(ConnectorError::Unsupported(
+            (None, None) => Err(ConnectorError::Config(
                 "imap_password: required with imap_host",
             )),
         }

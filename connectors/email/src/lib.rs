@@ -66,8 +66,10 @@ pub enum TlsMode {
 pub struct Config {
     /// The support address customers write to (`support@example.com`).
     pub address: String,
-    /// The name shown in From (agents appear as "Alice (Display name)").
-    pub display_name: String,
+    /// The name shown in From (agents appear as "Alice from Display name"); defaults to the
+    /// address.
+    #[serde(default)]
+    pub display_name: Option<String>,
     /// The domain of our Message-IDs and signed reply addresses (usually the address's).
     pub domain: String,
     /// Signs reply addresses and authenticates `POST /hooks/{channel}`.
@@ -87,7 +89,9 @@ pub struct Config {
     pub imap_password: Option<String>,
     #[serde(default = "inbox")]
     pub imap_folder: String,
-    pub smtp_host: String,
+    /// SMTP server; without it the channel only receives (replies are refused with a reason).
+    #[serde(default)]
+    pub smtp_host: Option<String>,
     #[serde(default)]
     pub smtp_port: Option<u16>,
     #[serde(default = "starttls")]
@@ -174,7 +178,8 @@ pub struct Email {
     own: Vec<String>,
     /// The certificates of `tls_ca_file`, DER.
     extra_roots: Vec<Vec<u8>>,
-    smtp_builder: AsyncSmtpTransportBuilder,
+    /// `None` for a channel that only receives.
+    smtp_builder: Option<AsyncSmtpTransportBuilder>,
     /// Built on first send: the pool needs a running Tokio runtime (and so does dropping it),
     /// while connectors are also built outside one (config checks).
     smtp: OnceLock<AsyncSmtpTransport<Tokio1Executor>>,
@@ -203,36 +208,36 @@ impl Email {
     pub fn new(name: impl Into<String>, config: Config) -> Result<Self, ConnectorError> {
         let name = name.into();
         if !config.address.contains('@') || config.address.parse::<lettre::Address>().is_err() {
-            return Err(ConnectorError::Unsupported("address: not an email address"));
+            return Err(ConnectorError::Config("address: not an email address"));
         }
         if config.domain.trim().is_empty() || config.domain.contains(['@', ' ']) {
-            return Err(ConnectorError::Unsupported("domain: not a domain name"));
+            return Err(ConnectorError::Config("domain: not a domain name"));
         }
         if config.secret.len() < 16 {
-            return Err(ConnectorError::Unsupported(
+            return Err(ConnectorError::Config(
                 "secret: use at least 16 characters (it signs reply addresses)",
             ));
         }
         let tokens = match (config.auth, &config.oauth2) {
             (AuthMode::Password, None) => None,
             (AuthMode::Password, Some(_)) => {
-                return Err(ConnectorError::Unsupported(
+                return Err(ConnectorError::Config(
                     "oauth2: only used with auth = \"oauth2\"",
                 ));
             }
             (AuthMode::Oauth2, None) => {
-                return Err(ConnectorError::Unsupported(
+                return Err(ConnectorError::Config(
                     "oauth2: required with auth = \"oauth2\" (a table with token_url and client_id)",
                 ));
             }
             (AuthMode::Oauth2, Some(oauth)) => {
                 if config.imap_password.is_some() {
-                    return Err(ConnectorError::Unsupported(
+                    return Err(ConnectorError::Config(
                         "imap_password: not used with auth = \"oauth2\"; remove it",
                     ));
                 }
                 if config.smtp_password.is_some() {
-                    return Err(ConnectorError::Unsupported(
+                    return Err(ConnectorError::Config(
                         "smtp_password: not used with auth = \"oauth2\"; remove it",
                     ));
                 }
@@ -253,9 +258,9 @@ impl Email {
                     .unwrap_or_else(|| config.address.clone()),
                 password: match tokens {
                     Some(_) => None,
-                    None => Some(config.imap_password.clone().ok_or(
-                        ConnectorError::Unsupported("imap_password: required with imap_host"),
-                    )?),
+                    None => Some(config.imap_password.clone().ok_or(ConnectorError::Config(
+                        "imap_password: required with imap_host",
+                    ))?),
                 },
                 folder: config.imap_folder.clone(),
             }),
@@ -265,7 +270,10 @@ impl Email {
             Some(path) => read_roots(path)?,
             None => Vec::new(),
         };
-        let smtp_builder = smtp_builder(&config, &extra_roots)?;
+        let smtp_builder = match config.smtp_host.as_deref() {
+            Some(host) => Some(smtp_builder(host, &config, &extra_roots)?),
+            None => None,
+        };
         let signer = Signer::new(config.secret.as_bytes(), &config.address, &config.domain);
         let blobs = BlobStore::new(config.blob_dir.clone());
         if let Some(warning) = blobs.exposure_warning() {
@@ -399,38 +407,35 @@ fn read_roots(path: &std::path::Path) -> Result<Vec<Vec<u8>>, ConnectorError> {
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject;
     let roots: Vec<Vec<u8>> = CertificateDer::pem_file_iter(path)
-        .map_err(|_| ConnectorError::Unsupported("tls_ca_file: cannot be read"))?
+        .map_err(|_| ConnectorError::Config("tls_ca_file: cannot be read"))?
         .map(|cert| cert.map(|cert| cert.to_vec()))
         .collect::<Result<_, _>>()
-        .map_err(|_| ConnectorError::Unsupported("tls_ca_file: not PEM certificates"))?;
+        .map_err(|_| ConnectorError::Config("tls_ca_file: not PEM certificates"))?;
     if roots.is_empty() {
-        return Err(ConnectorError::Unsupported(
-            "tls_ca_file: holds no certificate",
-        ));
+        return Err(ConnectorError::Config("tls_ca_file: holds no certificate"));
     }
     Ok(roots)
 }
 
 fn smtp_builder(
+    host: &str,
     config: &Config,
     extra_roots: &[Vec<u8>],
 ) -> Result<AsyncSmtpTransportBuilder, ConnectorError> {
-    let host = config.smtp_host.trim();
+    let host = host.trim();
     if host.is_empty() {
-        return Err(ConnectorError::Unsupported("smtp_host: must not be empty"));
+        return Err(ConnectorError::Config("smtp_host: must not be empty"));
     }
     let tls = |host: &str| {
         let mut params = TlsParameters::builder(host.to_owned());
         for root in extra_roots {
             let certificate = lettre::transport::smtp::client::Certificate::from_der(root.clone())
-                .map_err(|_| {
-                    ConnectorError::Unsupported("tls_ca_file: a certificate is invalid")
-                })?;
+                .map_err(|_| ConnectorError::Config("tls_ca_file: a certificate is invalid"))?;
             params = params.add_root_certificate(certificate);
         }
-        params.build_rustls().map_err(|_| {
-            ConnectorError::Unsupported("smtp_tls: TLS cannot be set up for smtp_host")
-        })
+        params
+            .build_rustls()
+            .map_err(|_| ConnectorError::Config("smtp_tls: TLS cannot be set up for smtp_host"))
     };
     let (tls, port) = match config.smtp_tls {
         TlsMode::Implicit => (Tls::Wrapper(tls(host)?), 465),
@@ -454,7 +459,7 @@ fn smtp_builder(
         }
         (None, None) => {}
         _ => {
-            return Err(ConnectorError::Unsupported(
+            return Err(ConnectorError::Config(
                 "smtp_user / smtp_password: give both or neither",
             ));
         }
@@ -508,7 +513,7 @@ impl Email {
             return Ok(smtp.clone());
         }
         let smtp = self
-            .smtp_builder
+            .sending()?
             .clone()
             .credentials(Credentials::new(
                 self.smtp_oauth_user.clone(),
@@ -518,6 +523,15 @@ impl Email {
             .build();
         *current = Some((token.to_owned(), smtp.clone()));
         Ok(smtp)
+    }
+
+    /// The SMTP transport builder, or the refusal of a channel that only receives.
+    fn sending(&self) -> Result<&AsyncSmtpTransportBuilder, ConnectorError> {
+        self.smtp_builder.as_ref().ok_or_else(|| {
+            ConnectorError::rejected(
+                "this email channel only receives mail: it has no smtp_host to send through",
+            )
+        })
     }
 
     /// A token failure as a send failure: an operator must act (retried slowly), or the
@@ -570,7 +584,11 @@ impl Connector for Email {
     async fn send(&self, msg: &OutboundMessage) -> Result<Delivery, ConnectorError> {
         let writer = Writer {
             address: &self.config.address,
-            display_name: &self.config.display_name,
+            display_name: self
+                .config
+                .display_name
+                .as_deref()
+                .unwrap_or(&self.config.address),
             signer: &self.signer,
             blobs: &self.blobs,
         };
@@ -582,7 +600,8 @@ impl Connector for Email {
             .map_err(|_| ConnectorError::Unsupported("the SMTP session limit was closed"))?;
         match &self.tokens {
             None => {
-                let smtp = self.smtp.get_or_init(|| self.smtp_builder.clone().build());
+                let builder = self.sending()?;
+                let smtp = self.smtp.get_or_init(|| builder.clone().build());
                 smtp.send(outgoing.mail).await.map_err(classify)?;
             }
             Some(tokens) => self.send_with_token(tokens, outgoing.mail).await?,

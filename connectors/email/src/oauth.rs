@@ -128,7 +128,7 @@ fn endpoint(value: &str, key: &'static str) -> Result<reqwest::Url, ConnectorErr
     reqwest::Url::parse(value.trim())
         .ok()
         .filter(|url| matches!(url.scheme(), "http" | "https") && url.has_host())
-        .ok_or(ConnectorError::Unsupported(key))
+        .ok_or(ConnectorError::Config(key))
 }
 
 impl OAuthConfig {
@@ -139,7 +139,7 @@ impl OAuthConfig {
     pub(crate) fn validate(&self) -> Result<OAuthSettings, ConnectorError> {
         let token_url = endpoint(&self.token_url, "oauth2.token_url: not an http(s) URL")?;
         if self.client_id.trim().is_empty() {
-            return Err(ConnectorError::Unsupported(
+            return Err(ConnectorError::Config(
                 "oauth2.client_id: must not be empty",
             ));
         }
@@ -148,7 +148,7 @@ impl OAuthConfig {
             .clone()
             .filter(|secret| !secret.is_empty());
         if self.grant == Grant::ClientCredentials && client_secret.is_none() {
-            return Err(ConnectorError::Unsupported(
+            return Err(ConnectorError::Config(
                 "oauth2.client_secret: required with grant = \"client_credentials\"",
             ));
         }

@@ -23,7 +23,12 @@ fn config_defaults_and_checks() {
     assert_eq!(email.config.imap_folder, "INBOX");
     let mut short = config();
     short.secret = "short".into();
-    assert!(Email::new("mail", short).is_err());
+    let refused = Email::new("mail", short).err().map(|err| err.to_string());
+    // One message, naming the key: not "… not supported by this channel" run on after it.
+    assert_eq!(
+        refused.as_deref(),
+        Some("secret: use at least 16 characters (it signs reply addresses)")
+    );
     let mut no_password = config();
     no_password.imap_host = Some("imap.example.test".into());
     assert!(Email::new("mail", no_password).is_err());
@@ -36,6 +41,39 @@ fn config_defaults_and_checks() {
         (imap.port, imap.user.as_str()),
         (993, "support@example.test")
     );
+}
+
+#[tokio::test]
+async fn a_channel_may_only_receive() {
+    let config: Config = toml::from_str(
+        r#"
+        address = "support@example.test"
+        domain = "example.test"
+        secret = "0123456789abcdef-secret"
+        "#,
+    )
+    .expect("no smtp_host, no display_name");
+    let email = Email::new("mail", config).expect("valid");
+    let raw = b"From: jane@customer.test\r\nSubject: hi\r\nMessage-ID: <1@c>\r\n\r\nhello\r\n";
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        "authorization",
+        "Bearer 0123456789abcdef-secret".parse().expect("header"),
+    );
+    assert_eq!(email.parse_webhook(&headers, raw).expect("parsed").len(), 1);
+    let reply = OutboundMessage::text(
+        "1",
+        "mail",
+        1,
+        connector_sdk::Recipient::new("jane@customer.test"),
+        "hello",
+    );
+    match email.send(&reply).await {
+        Err(ConnectorError::Rejected { reason, .. }) => {
+            assert!(reason.contains("only receives"), "{reason}")
+        }
+        other => panic!("a receive-only channel sent: {other:?}"),
+    }
 }
 
 #[test]

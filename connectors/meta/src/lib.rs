@@ -128,12 +128,12 @@ impl Meta {
                 config
                     .phone_number_id
                     .clone()
-                    .ok_or(ConnectorError::Unsupported(
+                    .ok_or(ConnectorError::Config(
                         "phone_number_id: required for whatsapp",
                     ))?
             }
             ChannelKind::Messenger | ChannelKind::Instagram => config.page_id.clone().ok_or(
-                ConnectorError::Unsupported("page_id: required for messenger and instagram"),
+                ConnectorError::Config("page_id: required for messenger and instagram"),
             )?,
             _ => {
                 return Err(ConnectorError::Unsupported(
@@ -147,19 +147,19 @@ impl Meta {
             (&config.access_token, "access_token: must not be empty"),
         ] {
             if value.trim().is_empty() {
-                return Err(ConnectorError::Unsupported(message));
+                return Err(ConnectorError::Config(message));
             }
         }
         let graph_url = reqwest::Url::parse(&config.graph_url)
-            .map_err(|_| ConnectorError::Unsupported("graph_url: not a URL"))?;
+            .map_err(|_| ConnectorError::Config("graph_url: not a URL"))?;
         let mut token_hosts = vec![graph_url];
         for host in &config.media_token_hosts {
             token_hosts.push(reqwest::Url::parse(host).map_err(|_| {
-                ConnectorError::Unsupported("media_token_hosts: every entry must be a URL")
+                ConnectorError::Config("media_token_hosts: every entry must be a URL")
             })?);
         }
         if config.media_max_bytes == 0 || config.media_timeout_secs == 0 {
-            return Err(ConnectorError::Unsupported(
+            return Err(ConnectorError::Config(
                 "media_max_bytes and media_timeout_secs: must be positive",
             ));
         }

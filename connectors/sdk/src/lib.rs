@@ -856,6 +856,10 @@ pub enum ConnectorError {
     /// The channel cannot do this at all.
     #[error("{0} not supported by this channel")]
     Unsupported(&'static str),
+    /// The channel's configuration cannot work: the key and what is wrong with it
+    /// (`secret: use at least 16 characters`).
+    #[error("{0}")]
+    Config(&'static str),
 }
 
 impl ConnectorError {

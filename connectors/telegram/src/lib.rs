@@ -134,12 +134,12 @@ impl Telegram {
     /// without a valid secret token).
     pub fn new(name: impl Into<String>, config: Config) -> Result<Self, ConnectorError> {
         let mut api_url = reqwest::Url::parse(&config.api_url)
-            .map_err(|_| ConnectorError::Unsupported("api_url: not a URL"))?;
+            .map_err(|_| ConnectorError::Config("api_url: not a URL"))?;
         if !api_url.path().ends_with('/') {
             api_url.set_path(&format!("{}/", api_url.path()));
         }
         if config.token.trim().is_empty() {
-            return Err(ConnectorError::Unsupported("token: must not be empty"));
+            return Err(ConnectorError::Config("token: must not be empty"));
         }
         if config.mode == Mode::Webhook {
             let valid = config.secret_token.as_deref().is_some_and(|secret| {
@@ -149,7 +149,7 @@ impl Telegram {
                         .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
             });
             if !valid {
-                return Err(ConnectorError::Unsupported(
+                return Err(ConnectorError::Config(
                     "secret_token: webhook mode needs 1-256 characters of A-Z a-z 0-9 _ -",
                 ));
             }
@@ -164,7 +164,7 @@ impl Telegram {
             .map_err(|_| ConnectorError::Unsupported("building an HTTP client"))?;
         let bot = Bot::with_client(config.token.clone(), http.clone()).set_api_url(api_url.clone());
         if config.max_file_bytes == 0 || config.file_timeout_secs == 0 {
-            return Err(ConnectorError::Unsupported(
+            return Err(ConnectorError::Config(
                 "max_file_bytes and file_timeout_secs: must be positive",
             ));
         }
@@ -418,7 +418,7 @@ impl Connector for Telegram {
             Mode::Webhook => {
                 if let Some(url) = &self.config.webhook_url {
                     let url = reqwest::Url::parse(url)
-                        .map_err(|_| ConnectorError::Unsupported("webhook_url: not a URL"))?;
+                        .map_err(|_| ConnectorError::Config("webhook_url: not a URL"))?;
                     let mut request = teloxide_core::payloads::SetWebhookSetters::secret_token(
                         self.bot.set_webhook(url),
                         self.config.secret_token.clone().unwrap_or_default(),

@@ -131,7 +131,7 @@ async fn call(
     let url = telegram
         .api_url
         .join(&format!("./bot{}/{method}", telegram.config.token))
-        .map_err(|_| ConnectorError::Unsupported("api_url cannot take a method path"))?;
+        .map_err(|_| ConnectorError::Config("api_url cannot take a method path"))?;
     let response = telegram
         .http
         .post(url)

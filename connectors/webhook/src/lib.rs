@@ -89,10 +89,10 @@ impl Webhook {
     /// `Unsupported` when the HTTP client cannot be built or the secret is empty.
     pub fn new(name: impl Into<String>, config: Config) -> Result<Self, ConnectorError> {
         if config.secret.is_empty() {
-            return Err(ConnectorError::Unsupported("an empty webhook secret"));
+            return Err(ConnectorError::Config("secret: must not be empty"));
         }
         if config.max_connections == 0 {
-            return Err(ConnectorError::Unsupported("max_connections = 0"));
+            return Err(ConnectorError::Config("max_connections: must be above 0"));
         }
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(config.timeout_secs))

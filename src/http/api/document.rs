@@ -76,7 +76,9 @@ fn error_description(status: &str) -> &'static str {
         "409" => {
             "Conflicts with the current state: a name or address already taken, or a change the object's state does not allow."
         }
-        "413" => "The body is larger than `server.max_body_bytes`.",
+        "413" => {
+            "The body is larger than `server.max_body_bytes` (for `/hooks/{channel}`: the channel's own `max_body_bytes`, 50 MiB for email)."
+        }
         "422" => {
             "Well-formed, but breaks a rule: an empty name, a reference to something that does not exist, a value out of range."
         }

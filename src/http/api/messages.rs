@@ -143,6 +143,9 @@ pub async fn download_attachment(
             ConnectorError::Unauthorized => {
                 ApiError::Upstream("the channel refused our credentials".into())
             }
+            ConnectorError::Config(problem) => {
+                ApiError::Upstream(format!("the channel's settings cannot work: {problem}"))
+            }
         })?;
     let declared = data.mime_type.or_else(|| attachment.mime_type.clone());
     let name = data
