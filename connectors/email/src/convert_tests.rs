@@ -421,7 +421,12 @@ fn logs_of(run: impl FnOnce()) -> String {
         .with_max_level(tracing::Level::WARN)
         .with_writer(move || writer.clone())
         .finish();
-    tracing::subscriber::with_default(subscriber, run);
+    tracing::subscriber::with_default(subscriber, || {
+        // Another test thread may have met the reader's span with no subscriber and cached
+        // "never" for it; recompute with this thread's subscriber in place.
+        tracing::callsite::rebuild_interest_cache();
+        run();
+    });
     let bytes = buffer.0.lock().expect("buffer").clone();
     String::from_utf8(bytes).expect("utf-8")
 }
