@@ -219,11 +219,38 @@ impl TestApp {
         Self::spawn_full(db, "", extra_config, workers).await
     }
 
+    /// Spawns on an existing database, serving on `listener` (a restart on the same address,
+    /// for peers that keep the service's URL in their own configuration).
+    pub async fn spawn_on_listener(
+        db: TestDb,
+        extra_config: &str,
+        listener: tokio::net::TcpListener,
+    ) -> Self {
+        let none = Workers {
+            dispatcher: false,
+            event_webhooks: false,
+            router: false,
+            automation: false,
+            campaigns: false,
+        };
+        Self::spawn_full_on(db, "", extra_config, none, Some(listener)).await
+    }
+
     async fn spawn_full(
         db: TestDb,
         database_keys: &str,
         extra_config: &str,
         workers: Workers,
+    ) -> Self {
+        Self::spawn_full_on(db, database_keys, extra_config, workers, None).await
+    }
+
+    async fn spawn_full_on(
+        db: TestDb,
+        database_keys: &str,
+        extra_config: &str,
+        workers: Workers,
+        listener: Option<tokio::net::TcpListener>,
     ) -> Self {
         let (callback, callback_url) = Callback::spawn().await;
         let text = format!(
@@ -265,9 +292,12 @@ impl TestApp {
         let router = app.router.clone();
         let automation = app.automation.clone();
         let campaigns = app.campaigns.clone();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = match listener {
+            Some(listener) => listener,
+            None => tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind"),
+        };
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(app.serve(

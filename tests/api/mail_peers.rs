@@ -15,7 +15,7 @@ pub const MAILBOX_PASSWORD: &str = "imap-secret";
 const MAIL_UID: u32 = 65534;
 
 /// A port nobody listens on now (the server binds it right after).
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.local_addr().expect("addr").port()
 }
@@ -41,7 +41,7 @@ async fn wait_for_port(port: u16, what: &str, child: &mut Child) {
     }
 }
 
-fn require(program: &str) {
+pub(crate) fn require(program: &str) {
     let found = Command::new("sh")
         .args(["-c", &format!("command -v {program}")])
         .stdout(Stdio::null())

@@ -49,6 +49,7 @@ mod node_lock;
 mod oauth_provider;
 mod openapi;
 mod outside_content;
+mod postfix_pipe;
 mod provider_outage;
 mod readme_tour;
 mod routable;
