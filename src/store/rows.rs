@@ -348,6 +348,19 @@ impl NewEvent {
             data,
         }
     }
+
+    /// `message.updated` about message `message` of conversation `conversation`: what changed
+    /// on a stored message (its delivery state, an edit, a reaction).
+    pub fn message_updated(conversation: i64, message: i64, data: serde_json::Value) -> Self {
+        Self {
+            kind: crate::domain::EventKind::MessageUpdated,
+            conversation_id: Some(ConversationId::new(conversation)),
+            contact_id: None,
+            message_id: Some(crate::domain::MessageId::new(message)),
+            agent_id: None,
+            data,
+        }
+    }
 }
 
 /// Cuts a page fetched with `LIMIT limit + 1` down to `limit` rows and returns the cursor of

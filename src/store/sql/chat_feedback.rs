@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::IS_POSTGRES;
 use super::common::Conn;
-use crate::domain::{ContactId, ConversationId, EventKind, MessageId, Millis};
+use crate::domain::{ContactId, EventKind, Millis};
 use crate::store::StoreResult;
 use crate::store::rows::NewEvent;
 
@@ -94,14 +94,11 @@ pub async fn apply_reaction(
         .bind(&reactions)
         .execute(&mut *conn)
         .await?;
-    events.push(NewEvent {
-        kind: EventKind::MessageUpdated,
-        conversation_id: Some(ConversationId::new(conversation)),
-        contact_id: None,
-        message_id: Some(MessageId::new(id)),
-        agent_id: None,
-        data: json!({"reaction": {"emoji": reaction.emoji, "from": reaction.from.external_id}}),
-    });
+    events.push(NewEvent::message_updated(
+        conversation,
+        id,
+        json!({"reaction": {"emoji": reaction.emoji, "from": reaction.from.external_id}}),
+    ));
     Ok(())
 }
 
@@ -149,14 +146,11 @@ pub async fn apply_read(
         (None, None) => Vec::new(),
     };
     for (id, conversation) in changed {
-        events.push(NewEvent {
-            kind: EventKind::MessageUpdated,
-            conversation_id: Some(ConversationId::new(conversation)),
-            contact_id: None,
-            message_id: Some(MessageId::new(id)),
-            agent_id: None,
-            data: json!({"delivery_status": "read", "error": null}),
-        });
+        events.push(NewEvent::message_updated(
+            conversation,
+            id,
+            json!({"delivery_status": "read", "error": null}),
+        ));
     }
     Ok(())
 }

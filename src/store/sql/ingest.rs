@@ -206,14 +206,11 @@ async fn apply_edit(
         .bind(edited_at)
         .execute(&mut *conn)
         .await?;
-    events.push(NewEvent {
-        kind: EventKind::MessageUpdated,
-        conversation_id: Some(ConversationId::new(conversation)),
-        contact_id: None,
-        message_id: Some(MessageId::new(id)),
-        agent_id: None,
-        data: json!({"edited": true}),
-    });
+    events.push(NewEvent::message_updated(
+        conversation,
+        id,
+        json!({"edited": true}),
+    ));
     Ok(())
 }
 
@@ -266,14 +263,11 @@ async fn apply_delivery(
             .execute(&mut *conn)
             .await?;
         }
-        events.push(NewEvent {
-            kind: EventKind::MessageUpdated,
-            conversation_id: Some(ConversationId::new(conversation)),
-            contact_id: None,
-            message_id: Some(MessageId::new(id)),
-            agent_id: None,
-            data: json!({"delivery_status": update.state.as_str(), "error": update.error}),
-        });
+        events.push(NewEvent::message_updated(
+            conversation,
+            id,
+            json!({"delivery_status": update.state.as_str(), "error": update.error}),
+        ));
     } else if let Some(note) = &update.note {
         // A notice that changes no state (a delay): shown on the message while it is still
         // on its way; a later failure or delivery replaces it.
@@ -289,14 +283,11 @@ async fn apply_delivery(
         .fetch_optional(&mut *conn)
         .await?;
         if let Some((id, conversation, status)) = noted {
-            events.push(NewEvent {
-                kind: EventKind::MessageUpdated,
-                conversation_id: Some(ConversationId::new(conversation)),
-                contact_id: None,
-                message_id: Some(MessageId::new(id)),
-                agent_id: None,
-                data: json!({"delivery_status": status, "note": note}),
-            });
+            events.push(NewEvent::message_updated(
+                conversation,
+                id,
+                json!({"delivery_status": status, "note": note}),
+            ));
         }
     }
     Ok(())
