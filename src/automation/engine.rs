@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Automation;
 use super::timers::{self, Clock};
-use crate::domain::{EventId, Millis};
+use crate::domain::{Event, EventId, Millis};
 use crate::store::StoreResult;
 use crate::store::automation::ConversationWork;
 use crate::supervisor::isolate;
@@ -31,6 +31,43 @@ pub(super) struct Position {
     /// The last event the stored cursor covers.
     pub(super) saved: EventId,
     pub(super) saved_at: std::time::Instant,
+    /// The first missing id after `after` and when it was first found missing: on
+    /// PostgreSQL an id is taken at insert but seen at commit, so a later event can be
+    /// visible before an earlier one. The engine waits at the hole for the late commit, up to
+    /// [`HOLE_GRACE`] (a rolled-back insert leaves a hole for ever).
+    pub(super) hole: Option<(i64, std::time::Instant)>,
+}
+
+/// How long the engine waits at a hole in the event ids for a transaction to commit. Far
+/// longer than any transaction that appends events.
+const HOLE_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// `events` (read after `position.after`, in id order) up to the first hole in their ids,
+/// unless that hole has been waited at for [`HOLE_GRACE`] already.
+fn until_hole(position: &mut Position, mut events: Vec<Event>) -> Vec<Event> {
+    let mut expected = position.after.get() + 1;
+    for (index, event) in events.iter().enumerate() {
+        let id = event.id.get();
+        if id > expected {
+            match position.hole {
+                Some((start, since)) if start == expected && since.elapsed() >= HOLE_GRACE => {
+                    // Waited long enough: nothing will fill it.
+                    position.hole = None;
+                }
+                Some((start, _)) if start == expected => {
+                    events.truncate(index);
+                    return events;
+                }
+                _ => {
+                    position.hole = Some((expected, std::time::Instant::now()));
+                    events.truncate(index);
+                    return events;
+                }
+            }
+        }
+        expected = id + 1;
+    }
+    events
 }
 
 /// Pause after a timer pass panicked: the same timers are still due, and firing them again at
@@ -54,6 +91,7 @@ impl Automation {
                     after: at,
                     saved: at,
                     saved_at: std::time::Instant::now(),
+                    hole: None,
                 }
             }
         };
@@ -68,7 +106,8 @@ impl Automation {
                 }
                 break;
             }
-            let events = inner.store.list_events(position.after, BATCH).await?;
+            let read = inner.store.list_events(position.after, BATCH).await?;
+            let events = until_hole(&mut position, read);
             let Some(last) = events.last().map(|event| event.id) else {
                 break;
             };
@@ -261,11 +300,20 @@ impl Automation {
                 }
                 continue;
             }
+            // Waiting at a hole in the ids: look again once it is old enough to pass, even if
+            // no new event comes to wake the engine.
+            let at_hole = self
+                .inner
+                .pass
+                .lock()
+                .await
+                .is_some_and(|position| position.hole.is_some());
             tokio::select! {
                 received = bus.recv() => match received {
                     Ok(_) | Err(RecvError::Lagged(_)) => {}
                     Err(RecvError::Closed) => break,
                 },
+                () = tokio::time::sleep(HOLE_GRACE), if at_hole => {}
                 () = shutdown.cancelled() => break,
             }
             while bus.try_recv().is_ok() {}
