@@ -350,3 +350,67 @@ impl timers::TimerSource for Automation {
         }
     }
 }
+
+#[cfg(test)]
+mod hole_tests {
+    use super::*;
+    use crate::domain::EventKind;
+
+    fn events(ids: &[i64]) -> Vec<Event> {
+        ids.iter()
+            .map(|&id| Event {
+                id: EventId::new(id),
+                kind: EventKind::MessageCreated,
+                conversation_id: None,
+                contact_id: None,
+                message_id: None,
+                agent_id: None,
+                data: serde_json::Value::Null,
+                created_at: chrono::Utc::now(),
+            })
+            .collect()
+    }
+
+    fn ids(events: &[Event]) -> Vec<i64> {
+        events.iter().map(|event| event.id.get()).collect()
+    }
+
+    fn at(after: i64) -> Position {
+        Position {
+            after: EventId::new(after),
+            saved: EventId::new(after),
+            saved_at: std::time::Instant::now(),
+            hole: None,
+        }
+    }
+
+    #[test]
+    fn events_behind_a_hole_wait_for_it() {
+        let mut position = at(10);
+        assert_eq!(
+            ids(&until_hole(&mut position, events(&[11, 12, 14]))),
+            [11, 12]
+        );
+        assert_eq!(position.hole.map(|(start, _)| start), Some(13));
+        // From 12: 13 is missing; nothing behind it is taken yet.
+        let mut position = at(12);
+        assert!(until_hole(&mut position, events(&[14, 15])).is_empty());
+        assert_eq!(position.hole.map(|(start, _)| start), Some(13));
+        // The late commit arrives: everything goes.
+        assert_eq!(
+            ids(&until_hole(&mut position, events(&[13, 14, 15]))),
+            [13, 14, 15]
+        );
+    }
+
+    #[test]
+    fn a_hole_older_than_the_grace_is_passed() {
+        let mut position = at(12);
+        let long_ago = std::time::Instant::now()
+            .checked_sub(HOLE_GRACE)
+            .expect("a clock older than the grace");
+        position.hole = Some((13, long_ago));
+        assert_eq!(ids(&until_hole(&mut position, events(&[14, 15]))), [14, 15]);
+        assert_eq!(position.hole, None);
+    }
+}
