@@ -354,21 +354,9 @@ impl timers::TimerSource for Automation {
 #[cfg(test)]
 mod hole_tests {
     use super::*;
-    use crate::domain::EventKind;
 
     fn events(ids: &[i64]) -> Vec<Event> {
-        ids.iter()
-            .map(|&id| Event {
-                id: EventId::new(id),
-                kind: EventKind::MessageCreated,
-                conversation_id: None,
-                contact_id: None,
-                message_id: None,
-                agent_id: None,
-                data: serde_json::Value::Null,
-                created_at: chrono::Utc::now(),
-            })
-            .collect()
+        crate::domain::event::events_with_ids(ids)
     }
 
     fn ids(events: &[Event]) -> Vec<i64> {

@@ -182,21 +182,9 @@ async fn next_notification(listener: &mut Option<PgListener>) -> Result<(), sqlx
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::EventKind;
 
     fn events(ids: &[i64]) -> Vec<Event> {
-        ids.iter()
-            .map(|&id| Event {
-                id: EventId::new(id),
-                kind: EventKind::MessageCreated,
-                conversation_id: None,
-                contact_id: None,
-                message_id: None,
-                agent_id: None,
-                data: serde_json::Value::Null,
-                created_at: chrono::Utc::now(),
-            })
-            .collect()
+        crate::domain::event::events_with_ids(ids)
     }
 
     fn reader_after(after: i64) -> Reader {

@@ -39,3 +39,20 @@ pub struct Event {
     pub data: serde_json::Value,
     pub created_at: DateTime<Utc>,
 }
+
+/// Bare events with the given ids, for tests of code that walks the log by id.
+#[cfg(test)]
+pub fn events_with_ids(ids: &[i64]) -> Vec<Event> {
+    ids.iter()
+        .map(|&id| Event {
+            id: EventId::new(id),
+            kind: EventKind::MessageCreated,
+            conversation_id: None,
+            contact_id: None,
+            message_id: None,
+            agent_id: None,
+            data: serde_json::Value::Null,
+            created_at: chrono::Utc::now(),
+        })
+        .collect()
+}
