@@ -165,6 +165,11 @@ impl Pipeline {
             }
             Some(InboundEvent::Edited(edit)) => edit.channel.hash(&mut hasher),
             Some(InboundEvent::ThreadMoved { channel, .. }) => channel.hash(&mut hasher),
+            // With the thread's messages, so a removal is committed in order with them.
+            Some(InboundEvent::ThreadAccess(access)) => {
+                access.channel.hash(&mut hasher);
+                access.thread.hash(&mut hasher);
+            }
             Some(_) | None => {}
         }
         (hasher.finish() % self.writers.len() as u64) as usize

@@ -52,4 +52,7 @@ pub struct Conversation {
     pub resolved_at: Option<DateTime<Utc>>,
     /// SLA state when a policy applies (`domain::SlaState` as JSON).
     pub sla: Option<serde_json::Value>,
+    /// Why no reply can reach the conversation's channel now (the bot was removed from the
+    /// group it is); `None` while replies can go out.
+    pub unanswerable_reason: Option<String>,
 }

@@ -15,7 +15,8 @@ macro_rules! conversation_columns {
     () => {
         "c.id, c.channel, c.contact_id, c.thread_key, c.status, c.priority, c.assignee_id, \
          c.team_id, c.subject, c.last_message, c.created_at, c.last_activity_at, \
-         c.waiting_since, c.first_reply_at, c.snoozed_until, c.resolved_at, c.sla"
+         c.waiting_since, c.first_reply_at, c.snoozed_until, c.resolved_at, c.sla, \
+         c.unanswerable_reason"
     };
 }
 pub(crate) use conversation_columns;
@@ -104,6 +105,7 @@ pub struct ConversationRow {
     pub snoozed_until: Option<i64>,
     pub resolved_at: Option<i64>,
     pub sla: Option<Json<serde_json::Value>>,
+    pub unanswerable_reason: Option<String>,
 }
 
 impl ConversationRow {
@@ -128,6 +130,7 @@ impl ConversationRow {
             snoozed_until: opt_time(self.snoozed_until),
             resolved_at: opt_time(self.resolved_at),
             sla: self.sla.map(|sla| sla.0),
+            unanswerable_reason: self.unanswerable_reason,
         })
     }
 }

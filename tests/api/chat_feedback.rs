@@ -414,6 +414,96 @@ async fn a_telegram_block_refuses_replies_until_the_user_unblocks() {
     app.stop().await;
 }
 
+fn group_membership(update_id: i64, status: &str) -> Value {
+    json!({"update_id": update_id, "my_chat_member": {
+        "chat": {"id": -1005555, "type": "supergroup", "title": "Wholesale customers"},
+        "from": {"id": 42, "is_bot": false, "first_name": "Jana"}, "date": 1_790_000_100,
+        "old_chat_member": {"user": {"id": 123, "is_bot": true, "first_name": "Shop"}, "status": "member"},
+        "new_chat_member": {"user": {"id": 123, "is_bot": true, "first_name": "Shop"}, "status": status,
+                            "until_date": 0}}})
+}
+
+#[tokio::test]
+async fn the_bot_removed_from_a_group_refuses_replies_there_until_it_is_back() {
+    let (fake, app) = start_telegram().await;
+    let in_group = json!({"update_id": 1, "message": {
+        "message_id": 5, "date": 1_790_000_000,
+        "chat": {"id": -1005555, "type": "supergroup", "title": "Wholesale customers"},
+        "from": {"id": 42, "is_bot": false, "first_name": "Jana"},
+        "text": "Is the price list out?"}});
+    assert_eq!(telegram_hook(&app, in_group).await.status(), 200);
+    let id = tgw_conversation(&app).await;
+    assert_eq!(
+        conversation(&app, id).await["unanswerable_reason"],
+        Value::Null
+    );
+
+    assert_eq!(
+        telegram_hook(&app, group_membership(2, "kicked"))
+            .await
+            .status(),
+        200
+    );
+    let shown = conversation(&app, id).await;
+    assert_eq!(
+        shown["unanswerable_reason"], "the bot was removed from the group",
+        "{shown}"
+    );
+    let refused = reply(&app, id, "Yes, attached").await;
+    assert_eq!(refused.status(), 422);
+    let error = refused.json::<Value>().await.expect("json").to_string();
+    assert!(
+        error.contains("the bot was removed from the group"),
+        "{error}"
+    );
+    assert!(
+        messages_of(&app, id)
+            .await
+            .iter()
+            .all(|m| m["direction"] != "out"),
+        "a refused reply stores nothing"
+    );
+    // The person who wrote in the group is not blocked: only the group is closed.
+    let contact = app
+        .get_json(&format!("/api/v1/contacts/{}", shown["contact_id"]))
+        .await;
+    assert!(
+        contact["identities"]
+            .as_array()
+            .expect("identities")
+            .iter()
+            .all(|i| i["unreachable_reason"].is_null()),
+        "{contact}"
+    );
+    let activity = app
+        .get_json(&format!("/api/v1/conversations/{id}/activity"))
+        .await
+        .to_string();
+    assert!(activity.contains("\"answerable\":false"), "{activity}");
+
+    assert_eq!(
+        telegram_hook(&app, group_membership(3, "member"))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        conversation(&app, id).await["unanswerable_reason"],
+        Value::Null
+    );
+    assert_eq!(reply(&app, id, "Yes, attached").await.status(), 202);
+    app.drain_outbox().await;
+    assert!(
+        fake.sent()
+            .iter()
+            .any(|call| call.params["text"] == "Yes, attached"
+                && call.params["chat_id"].to_string().contains("-1005555")),
+        "{:?}",
+        fake.sent()
+    );
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn telegram_replies_link_and_other_bots_stay_out_of_contacts() {
     let (_fake, app) = start_telegram().await;

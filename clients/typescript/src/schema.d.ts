@@ -2212,6 +2212,12 @@ export interface components {
             subject?: string | null;
             team_id?: null | components["schemas"]["TeamId"];
             thread_key: string;
+            /**
+             * @description Why no reply can reach the channel now (e.g. the bot was removed from the Telegram
+             *     group the conversation is): replies are refused with 422 while it is set. Null while
+             *     replies can go out.
+             */
+            unanswerable_reason?: string | null;
             /** Format: date-time */
             waiting_since?: string | null;
         };
@@ -2337,15 +2343,23 @@ export interface components {
         /**
          * @description `data` of `conversation.updated`: either labels or priority were changed (`labels` and
          *     `priority`, both as they are now), or a customer's reply was linked to the campaign it
-         *     answers (`campaign_reply`).
+         *     answers (`campaign_reply`), or the channel closed or opened the way for replies
+         *     (`answerable`).
          */
         ConversationUpdatedData: {
+            /**
+             * @description Whether replies can reach the channel now: false when the bot was removed from the
+             *     group the conversation is, true again when it was added back.
+             */
+            answerable?: boolean;
             /** @description The campaigns this reply answers, each with the label it added. */
             campaign_reply?: components["schemas"]["CampaignReplyLink"][];
             /** @description With `priority`: every label of the conversation now, sorted. */
             labels?: string[];
             /** @description With `labels`: the priority now. */
             priority?: components["schemas"]["Priority"];
+            /** @description With `answerable: false`: why. */
+            unanswerable_reason?: string;
         };
         /** @description A `conversation.updated` event, as the event stream sends it; `data` is a `ConversationUpdatedData`. */
         ConversationUpdatedEvent: {
@@ -2407,6 +2421,12 @@ export interface components {
             subject?: string | null;
             team_id?: null | components["schemas"]["TeamId"];
             thread_key: string;
+            /**
+             * @description Why no reply can reach the channel now (e.g. the bot was removed from the Telegram
+             *     group the conversation is): replies are refused with 422 while it is set. Null while
+             *     replies can go out.
+             */
+            unanswerable_reason?: string | null;
             /** Format: date-time */
             waiting_since?: string | null;
         };

@@ -397,6 +397,10 @@ pub enum InboundEvent {
     /// The channel says whether an identity can be messaged (a Telegram user blocked or
     /// unblocked the bot): replies and campaigns to an unreachable identity are refused.
     Reachability(Reachability),
+    /// The channel says whether we can still write into a shared thread (the bot was removed
+    /// from a Telegram group, or added back): replies to its conversation are refused while
+    /// it is closed.
+    ThreadAccess(ThreadAccess),
 }
 
 /// An emoji reaction to a message, or its removal.
@@ -484,6 +488,40 @@ pub struct Reachability {
     pub reachable: bool,
     /// Why it is unreachable (shown to agents); ignored when reachable.
     pub reason: String,
+}
+
+/// Whether a thread (a group chat, keyed as [`InboundMessage::thread`]) can be written to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ThreadAccess {
+    pub channel: String,
+    pub thread: String,
+    /// Why nothing can be written there (shown to agents); `None` when it can again.
+    pub closed_because: Option<String>,
+}
+
+impl ThreadAccess {
+    /// Nothing can be written into `thread` any more, for `reason`.
+    pub fn closed(
+        channel: impl Into<String>,
+        thread: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self {
+            channel: channel.into(),
+            thread: thread.into(),
+            closed_because: Some(reason.into()),
+        }
+    }
+
+    /// `thread` can be written to again.
+    pub fn open(channel: impl Into<String>, thread: impl Into<String>) -> Self {
+        Self {
+            channel: channel.into(),
+            thread: thread.into(),
+            closed_because: None,
+        }
+    }
 }
 
 impl Reachability {

@@ -6,7 +6,9 @@
 //! message is attributed to its own sender.
 
 use chrono::{DateTime, TimeZone, Utc};
-use connector_sdk::{Attachment, InboundEvent, InboundMessage, MessageEdit, Reachability, Sender};
+use connector_sdk::{
+    Attachment, InboundEvent, InboundMessage, MessageEdit, Reachability, Sender, ThreadAccess,
+};
 use serde::Deserialize;
 
 /// The sender scope of Telegram users: user ids are global to Telegram.
@@ -40,6 +42,9 @@ pub struct ChatMemberUpdated {
 pub struct ChatMember {
     /// `creator`, `administrator`, `member`, `restricted`, `left` or `kicked`.
     pub status: String,
+    /// For `restricted`: whether the bot may still post in the group.
+    #[serde(default)]
+    pub can_send_messages: Option<bool>,
 }
 
 /// The message a reply quotes; only its id is used.
@@ -269,23 +274,34 @@ fn sender(message: &TgMessage) -> Sender {
     }
 }
 
-/// A change of the bot's membership in a private chat: `kicked` means the user blocked the
-/// bot, and every send would fail with 403 until they unblock it (`member` again). In groups
-/// the bot's removal says nothing about a person, so it is left to the send that fails.
+/// A change of the bot's membership in a chat. In a private chat `kicked` means the user
+/// blocked the bot, and every send would fail with 403 until they unblock it (`member`
+/// again): the person is unreachable. In a group the bot's removal (or a restriction that
+/// forbids it to post) says nothing about a person: the group's conversation can no longer be
+/// answered, until the bot is added back.
 fn membership(channel: &str, update: &ChatMemberUpdated) -> Option<InboundEvent> {
+    let chat = update.chat.id.to_string();
+    let member = &update.new_chat_member;
     if update.chat.kind != "private" {
-        return None;
-    }
-    let address = update.chat.id.to_string();
-    Some(InboundEvent::Reachability(
-        match update.new_chat_member.status.as_str() {
-            "kicked" => {
-                Reachability::unreachable(channel, SCOPE, address, "the user blocked the bot")
+        let access = match member.status.as_str() {
+            "left" | "kicked" => {
+                ThreadAccess::closed(channel, chat, "the bot was removed from the group")
             }
-            "member" => Reachability::reachable(channel, SCOPE, address),
+            "restricted" if member.can_send_messages == Some(false) => {
+                ThreadAccess::closed(channel, chat, "the bot may not post in the group")
+            }
+            "member" | "administrator" | "creator" | "restricted" => {
+                ThreadAccess::open(channel, chat)
+            }
             _ => return None,
-        },
-    ))
+        };
+        return Some(InboundEvent::ThreadAccess(access));
+    }
+    Some(InboundEvent::Reachability(match member.status.as_str() {
+        "kicked" => Reachability::unreachable(channel, SCOPE, chat, "the user blocked the bot"),
+        "member" => Reachability::reachable(channel, SCOPE, chat),
+        _ => return None,
+    }))
 }
 
 /// True for a message another bot wrote in a group. Bots never become contacts (they would

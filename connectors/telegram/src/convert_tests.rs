@@ -278,8 +278,37 @@ fn a_user_blocking_and_unblocking_the_bot_changes_reachability() {
 }
 
 #[test]
-fn the_bot_leaving_a_group_blocks_nobody() {
+fn the_bot_leaving_a_group_closes_its_thread_and_blocks_nobody() {
     let group = r#"{"id": -1001234, "type": "supergroup", "title": "Support"}"#;
-    assert!(events("tg", &my_chat_member(group, "member", "kicked")).is_empty());
-    assert!(events("tg", &my_chat_member(group, "member", "left")).is_empty());
+    let access =
+        |old: &str, new: &str| match events("tg", &my_chat_member(group, old, new)).as_slice() {
+            [InboundEvent::ThreadAccess(access)] => {
+                assert_eq!(
+                    (access.channel.as_str(), access.thread.as_str()),
+                    ("tg", "-1001234")
+                );
+                access.closed_because.clone()
+            }
+            other => panic!("expected one thread access event for {new}, got {other:?}"),
+        };
+    assert_eq!(
+        access("member", "kicked").as_deref(),
+        Some("the bot was removed from the group")
+    );
+    assert_eq!(
+        access("member", "left").as_deref(),
+        Some("the bot was removed from the group")
+    );
+    assert_eq!(access("left", "member"), None);
+    assert_eq!(access("member", "administrator"), None);
+    let muted = update(
+        r#"{"update_id": 31, "my_chat_member": {"chat": {"id": -1001234, "type": "supergroup", "title": "Support"},
+        "from": {"id": 42, "is_bot": false, "first_name": "Jana"}, "date": 1700000600,
+        "old_chat_member": {"user": {"id": 999, "is_bot": true, "first_name": "ShopBot"}, "status": "member"},
+        "new_chat_member": {"user": {"id": 999, "is_bot": true, "first_name": "ShopBot"}, "status": "restricted",
+            "is_member": true, "can_send_messages": false, "until_date": 0}}}"#,
+    );
+    assert!(matches!(events("tg", &muted).as_slice(),
+        [InboundEvent::ThreadAccess(access)]
+            if access.closed_because.as_deref() == Some("the bot may not post in the group")));
 }

@@ -34,6 +34,10 @@ pub struct ConversationView {
     pub resolved_at: Option<DateTime<Utc>>,
     /// The SLA, when a rule started a policy.
     pub sla: Option<SlaView>,
+    /// Why no reply can reach the channel now (e.g. the bot was removed from the Telegram
+    /// group the conversation is): replies are refused with 422 while it is set. Null while
+    /// replies can go out.
+    pub unanswerable_reason: Option<String>,
 }
 
 /// Where a conversation stands against its SLA policy.
@@ -84,6 +88,7 @@ impl From<Conversation> for ConversationView {
             snoozed_until: c.snoozed_until,
             resolved_at: c.resolved_at,
             sla: SlaView::of(c.sla.as_ref()),
+            unanswerable_reason: c.unanswerable_reason,
         }
     }
 }

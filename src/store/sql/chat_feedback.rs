@@ -1,14 +1,15 @@
 //! What chat channels report about messages already stored: which message a customer's answer
-//! quotes, emoji reactions, read watermarks and whether a person can still be messaged.
+//! quotes, emoji reactions, read watermarks, whether a person can still be messaged and whether
+//! a group's conversation can still be answered.
 //! (Compiled once per backend; called by `ingest` inside its transaction.) None of it is a
 //! message: nothing here touches a conversation's preview, waiting clock or status.
 
-use connector_sdk::{Reachability, Reaction, ReadReceipt};
+use connector_sdk::{Reachability, Reaction, ReadReceipt, ThreadAccess};
 use serde_json::json;
 
 use super::IS_POSTGRES;
 use super::common::Conn;
-use crate::domain::{ContactId, EventKind, Millis};
+use crate::domain::{ContactId, ConversationId, EventKind, Millis};
 use crate::store::StoreResult;
 use crate::store::rows::NewEvent;
 
@@ -185,6 +186,40 @@ pub async fn apply_reachability(
             data: json!({"identity": {"scope": change.scope, "external_id": change.address,
                 "unreachable_reason": reason}}),
         });
+    }
+    Ok(())
+}
+
+/// Records whether a thread's conversations can be answered (the bot removed from a group, or
+/// added back): while a reason is set, replies are refused. Every conversation of the thread
+/// follows, the resolved ones too, so reopening an old one does not hide it.
+pub async fn apply_thread_access(
+    conn: &mut Conn,
+    access: &ThreadAccess,
+    events: &mut Vec<NewEvent>,
+) -> StoreResult<()> {
+    let reason = access.closed_because.as_deref();
+    let changed: Vec<i64> = sqlx::query_scalar(
+        "UPDATE conversations SET unanswerable_reason = $3 \
+         WHERE channel = $1 AND thread_key = $2 \
+           AND COALESCE(unanswerable_reason, '') <> COALESCE($3, '') \
+         RETURNING id",
+    )
+    .bind(&access.channel)
+    .bind(&access.thread)
+    .bind(reason)
+    .fetch_all(&mut *conn)
+    .await?;
+    let data = match reason {
+        Some(reason) => json!({"answerable": false, "unanswerable_reason": reason}),
+        None => json!({"answerable": true}),
+    };
+    for conversation in changed {
+        events.push(NewEvent::conversation(
+            EventKind::ConversationUpdated,
+            ConversationId::new(conversation),
+            data.clone(),
+        ));
     }
     Ok(())
 }

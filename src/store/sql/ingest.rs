@@ -113,6 +113,9 @@ pub async fn record_events(
             InboundEvent::Reachability(change) => {
                 super::chat_feedback::apply_reachability(&mut tx, change, &mut events).await?
             }
+            InboundEvent::ThreadAccess(access) => {
+                super::chat_feedback::apply_thread_access(&mut tx, access, &mut events).await?
+            }
             _ => {}
         }
     }

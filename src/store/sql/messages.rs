@@ -114,6 +114,11 @@ pub async fn add_reply_in(
         }
         Some(_) => {}
     }
+    if let Some(reason) = &conv.unanswerable_reason {
+        return Err(StoreError::Invalid(format!(
+            "conversation: cannot be answered on its channel ({reason})"
+        )));
+    }
     let (author_type, author_id) = match reply.author {
         ReplyAuthor::Agent(agent) => ("agent", Some(agent.get())),
         ReplyAuthor::Bot => ("bot", None),

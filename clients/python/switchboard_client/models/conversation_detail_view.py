@@ -46,6 +46,10 @@ class ConversationDetailView:
             snoozed_until (datetime.datetime | None | Unset):
             subject (None | str | Unset):
             team_id (int | None | Unset):
+            unanswerable_reason (None | str | Unset): Why no reply can reach the channel now (e.g. the bot was removed from
+                the Telegram
+                group the conversation is): replies are refused with 422 while it is set. Null while
+                replies can go out.
             waiting_since (datetime.datetime | None | Unset):
     """
 
@@ -67,6 +71,7 @@ class ConversationDetailView:
     snoozed_until: datetime.datetime | None | Unset = UNSET
     subject: None | str | Unset = UNSET
     team_id: int | None | Unset = UNSET
+    unanswerable_reason: None | str | Unset = UNSET
     waiting_since: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -149,6 +154,12 @@ class ConversationDetailView:
         else:
             team_id = self.team_id
 
+        unanswerable_reason: None | str | Unset
+        if isinstance(self.unanswerable_reason, Unset):
+            unanswerable_reason = UNSET
+        else:
+            unanswerable_reason = self.unanswerable_reason
+
         waiting_since: None | str | Unset
         if isinstance(self.waiting_since, Unset):
             waiting_since = UNSET
@@ -189,6 +200,8 @@ class ConversationDetailView:
             field_dict["subject"] = subject
         if team_id is not UNSET:
             field_dict["team_id"] = team_id
+        if unanswerable_reason is not UNSET:
+            field_dict["unanswerable_reason"] = unanswerable_reason
         if waiting_since is not UNSET:
             field_dict["waiting_since"] = waiting_since
 
@@ -324,6 +337,15 @@ class ConversationDetailView:
 
         team_id = _parse_team_id(d.pop("team_id", UNSET))
 
+        def _parse_unanswerable_reason(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        unanswerable_reason = _parse_unanswerable_reason(d.pop("unanswerable_reason", UNSET))
+
         def _parse_waiting_since(data: object) -> datetime.datetime | None | Unset:
             if data is None:
                 return data
@@ -360,6 +382,7 @@ class ConversationDetailView:
             snoozed_until=snoozed_until,
             subject=subject,
             team_id=team_id,
+            unanswerable_reason=unanswerable_reason,
             waiting_since=waiting_since,
         )
 

@@ -20,21 +20,29 @@ T = TypeVar("T", bound="ConversationUpdatedData")
 class ConversationUpdatedData:
     """`data` of `conversation.updated`: either labels or priority were changed (`labels` and
     `priority`, both as they are now), or a customer's reply was linked to the campaign it
-    answers (`campaign_reply`).
+    answers (`campaign_reply`), or the channel closed or opened the way for replies
+    (`answerable`).
 
         Attributes:
+            answerable (bool | Unset): Whether replies can reach the channel now: false when the bot was removed from the
+                group the conversation is, true again when it was added back.
             campaign_reply (list[CampaignReplyLink] | Unset): The campaigns this reply answers, each with the label it
                 added.
             labels (list[str] | Unset): With `priority`: every label of the conversation now, sorted.
             priority (Priority | Unset):
+            unanswerable_reason (str | Unset): With `answerable: false`: why.
     """
 
+    answerable: bool | Unset = UNSET
     campaign_reply: list[CampaignReplyLink] | Unset = UNSET
     labels: list[str] | Unset = UNSET
     priority: Priority | Unset = UNSET
+    unanswerable_reason: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        answerable = self.answerable
+
         campaign_reply: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.campaign_reply, Unset):
             campaign_reply = []
@@ -50,15 +58,21 @@ class ConversationUpdatedData:
         if not isinstance(self.priority, Unset):
             priority = self.priority.value
 
+        unanswerable_reason = self.unanswerable_reason
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
+        if answerable is not UNSET:
+            field_dict["answerable"] = answerable
         if campaign_reply is not UNSET:
             field_dict["campaign_reply"] = campaign_reply
         if labels is not UNSET:
             field_dict["labels"] = labels
         if priority is not UNSET:
             field_dict["priority"] = priority
+        if unanswerable_reason is not UNSET:
+            field_dict["unanswerable_reason"] = unanswerable_reason
 
         return field_dict
 
@@ -67,6 +81,8 @@ class ConversationUpdatedData:
         from ..models.campaign_reply_link import CampaignReplyLink  # noqa: PLC0415
 
         d = dict(src_dict)
+        answerable = d.pop("answerable", UNSET)
+
         _campaign_reply = d.pop("campaign_reply", UNSET)
         campaign_reply: list[CampaignReplyLink] | Unset = UNSET
         if _campaign_reply is not UNSET:
@@ -85,10 +101,14 @@ class ConversationUpdatedData:
         else:
             priority = Priority(_priority)
 
+        unanswerable_reason = d.pop("unanswerable_reason", UNSET)
+
         conversation_updated_data = cls(
+            answerable=answerable,
             campaign_reply=campaign_reply,
             labels=labels,
             priority=priority,
+            unanswerable_reason=unanswerable_reason,
         )
 
         conversation_updated_data.additional_properties = d

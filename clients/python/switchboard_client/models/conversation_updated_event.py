@@ -28,7 +28,8 @@ class ConversationUpdatedEvent:
         data (ConversationUpdatedData): `data` of `conversation.updated`: either labels or priority were changed
             (`labels` and
             `priority`, both as they are now), or a customer's reply was linked to the campaign it
-            answers (`campaign_reply`).
+            answers (`campaign_reply`), or the channel closed or opened the way for replies
+            (`answerable`).
         id (int):
         kind (ConversationUpdatedEventKind):
         message_id (None): Always `null` for this kind.

@@ -29,7 +29,8 @@ class ConversationUpdatedPayload:
             data (ConversationUpdatedData): `data` of `conversation.updated`: either labels or priority were changed
                 (`labels` and
                 `priority`, both as they are now), or a customer's reply was linked to the campaign it
-                answers (`campaign_reply`).
+                answers (`campaign_reply`), or the channel closed or opened the way for replies
+                (`answerable`).
             delivery_id (int): One event's delivery to one webhook subscription.
             id (int):
             kind (ConversationUpdatedPayloadKind):

@@ -158,7 +158,8 @@ pub enum StatusChangeReason {
 
 /// `data` of `conversation.updated`: either labels or priority were changed (`labels` and
 /// `priority`, both as they are now), or a customer's reply was linked to the campaign it
-/// answers (`campaign_reply`).
+/// answers (`campaign_reply`), or the channel closed or opened the way for replies
+/// (`answerable`).
 #[derive(ToSchema)]
 pub struct ConversationUpdatedData {
     /// With `priority`: every label of the conversation now, sorted.
@@ -170,6 +171,13 @@ pub struct ConversationUpdatedData {
     /// The campaigns this reply answers, each with the label it added.
     #[schema(nullable = false)]
     campaign_reply: Option<Vec<CampaignReplyLink>>,
+    /// Whether replies can reach the channel now: false when the bot was removed from the
+    /// group the conversation is, true again when it was added back.
+    #[schema(nullable = false)]
+    answerable: Option<bool>,
+    /// With `answerable: false`: why.
+    #[schema(nullable = false)]
+    unanswerable_reason: Option<String>,
 }
 
 /// A campaign a customer's reply was linked to.

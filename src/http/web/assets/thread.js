@@ -534,16 +534,21 @@ export class Thread {
     this.el.text.focus();
   }
 
-  /** Warns, while replying, that the channel's reply window is closed (as the API says). */
+  /** Warns, while replying, that the channel's reply window is closed or that the channel
+   * cannot be answered at all (the bot was removed from the group), as the API says. */
   renderWindowWarning() {
     const warning = this.el.warning;
     if (!warning || !this.conversation) return;
     clearTimeout(this.windowTimer);
     const rule = this.replyWindow;
     const open = isWindowOpen(rule);
-    const closed = this.mode === 'reply' && !open;
+    const blocked = this.conversation.unanswerable_reason;
+    const closed = this.mode === 'reply' && (!open || Boolean(blocked));
     warning.hidden = !closed;
-    replace(warning, closed ? windowClosedText(this.conversation.channel, rule) : '');
+    const text = blocked
+      ? `Replies cannot reach this conversation on ${this.conversation.channel}: ${blocked}.`
+      : windowClosedText(this.conversation.channel, rule);
+    replace(warning, closed ? text : '');
     if (open && rule?.closes_at) {
       // Redraw when the window closes while the conversation stays open (timers cap at ~24 days).
       const left = Math.min(Date.parse(rule.closes_at) - Date.now() + 1000, 2 ** 31 - 1);
