@@ -140,6 +140,31 @@ pub async fn authorize_email(
     Ok(())
 }
 
+/// Settles an interrupted key rotation and seals the secrets stored plain (from before sealing
+/// existed, or from before PostgreSQL got a key); warns when there is no key to seal with.
+async fn seal_stored_secrets(vault: &crate::secrets::Vault) -> anyhow::Result<()> {
+    vault
+        .recover_rotation()
+        .await
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
+    if !vault.has_key() {
+        tracing::warn!(
+            "secrets are stored unencrypted (webhook signing secrets, the campaign link key): \
+             PostgreSQL keeps no key beside the database; set SWITCHBOARD_MASTER_KEY or \
+             [secrets] key_file, and the next start seals them"
+        );
+        return Ok(());
+    }
+    let sealed = vault
+        .seal_plain_values()
+        .await
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
+    if sealed > 0 {
+        tracing::info!(sealed, "sealed secrets that were stored unencrypted");
+    }
+    Ok(())
+}
+
 /// Deserializes a channel's kind-specific keys, naming the key on error.
 fn parse_settings<T: serde::de::DeserializeOwned>(channel: &ChannelConfig) -> Result<T, String> {
     serde_path_to_error::deserialize(toml::Value::Table(channel.settings.clone())).map_err(|err| {
@@ -239,10 +264,11 @@ impl App {
         })?;
         // Connectors that keep secrets between runs (OAuth2 refresh tokens) get the store
         // before anything listens or sends.
-        let vault: connector_sdk::secrets::Secrets = Arc::new(
+        let vault = Arc::new(
             crate::secrets::Vault::open(store.clone(), &config.secrets)
                 .map_err(|err| anyhow::anyhow!("{err}"))?,
         );
+        seal_stored_secrets(&vault).await?;
         for (_, connector) in connectors.iter() {
             connector.use_secrets(vault.clone());
         }
@@ -291,6 +317,7 @@ impl App {
         let webhooks_wake = Arc::new(Notify::new());
         let event_webhooks = EventWebhooks::new(
             store.clone(),
+            vault.clone(),
             config.webhooks.clone(),
             webhooks_wake.clone(),
             events.clone(),
@@ -331,6 +358,7 @@ impl App {
             .context("placing the rule engine in the event log")?;
         let campaigns = crate::campaigns::CampaignRunner::new(crate::campaigns::CampaignParts {
             store: store.clone(),
+            vault: vault.clone(),
             connectors: connectors.clone(),
             templates: templates.clone(),
             events: events.clone(),
@@ -344,6 +372,7 @@ impl App {
             &store,
         ));
         let state = AppState {
+            vault,
             campaigns: campaigns.clone(),
             store,
             pipeline,

@@ -338,8 +338,13 @@ async fn measure(store: &Store, options: &Options) -> anyhow::Result<()> {
     // The worker keeps `parallel_batches` batches of `batch_size` sends in flight per channel;
     // the bare sender gets the same concurrency.
     let in_flight = config.batch_size * config.parallel_batches.max(1);
+    let vault = Arc::new(
+        crate::secrets::Vault::open(store.clone(), &crate::secrets::SecretsConfig::default())
+            .map_err(|err| anyhow::anyhow!("{err}"))?,
+    );
     let runner = CampaignRunner::new(CampaignParts {
         store: store.clone(),
+        vault,
         connectors: Arc::new(connectors),
         templates,
         events: EventBus::new(),

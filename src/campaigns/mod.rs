@@ -92,6 +92,8 @@ impl RunOutcome {
 /// What the worker needs.
 pub struct CampaignParts {
     pub store: Store,
+    /// Seals the link key at rest.
+    pub vault: Arc<crate::secrets::Vault>,
     pub connectors: Arc<Connectors>,
     pub templates: Arc<Templates>,
     pub events: EventBus,
@@ -161,13 +163,23 @@ impl CampaignRunner {
         self.inner
             .signer
             .get_or_try_init(|| async {
-                let generated = hex::encode(rand::rng().random::<[u8; 32]>());
-                let key = self
+                let vault = &self.parts().vault;
+                let slot = crate::secrets::slot::LINK_KEY;
+                let fresh = hex::encode(rand::rng().random::<[u8; 32]>());
+                let generated = vault
+                    .seal_value(slot, &fresh)
+                    .await
+                    .context("while sealing a new campaign link key")?;
+                let stored = self
                     .parts()
                     .store
-                    .campaign_setting("link_key", &generated)
+                    .campaign_setting(crate::store::LINK_KEY, &generated)
                     .await
                     .context("while loading the campaign link key")?;
+                let key = vault
+                    .open_value(slot, &stored)
+                    .await
+                    .context("while opening the campaign link key")?;
                 Ok::<_, anyhow::Error>(LinkSigner::new(key.as_bytes()))
             })
             .await

@@ -5,6 +5,7 @@
 mod agent;
 mod campaigns;
 mod email;
+mod secrets;
 mod serve;
 mod table;
 mod token;
@@ -64,6 +65,9 @@ pub enum Command {
     /// Email channels: OAuth2 sign-in.
     #[command(subcommand)]
     Email(email::EmailCommand),
+    /// Secrets kept at rest: re-seal them under a new key.
+    #[command(subcommand)]
+    Secrets(secrets::SecretsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,6 +102,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Agent(command) => agent::run(command, &open_store(&config).await?).await,
         Command::Token(command) => token::run(command, &open_store(&config).await?).await,
+        Command::Secrets(command) => {
+            secrets::run(command, &config, open_store(&config).await?).await
+        }
         Command::Bench(BenchCommand::Ingest(options)) => crate::bench::ingest::run(options).await,
         Command::Bench(BenchCommand::Campaign(options)) => {
             crate::bench::campaign::run(options).await

@@ -12,7 +12,10 @@ use super::ConfigError;
 
 const ENV_PREFIX: &str = "SWITCHBOARD_";
 /// Variables with the prefix that are not settings (read by the CLI itself).
-const ENV_NOT_SETTINGS: [&str; 1] = ["SWITCHBOARD_CONFIG"];
+const ENV_NOT_SETTINGS: [&str; 2] = ["SWITCHBOARD_CONFIG", MASTER_KEY_VARIABLE];
+/// The master key of the secret store: read by itself (see `Config::from_parts`), as a key
+/// belongs in no file.
+pub(super) const MASTER_KEY_VARIABLE: &str = "SWITCHBOARD_MASTER_KEY";
 
 /// Which variable set which key, to name it when that key is refused.
 #[derive(Debug, Default)]

@@ -147,6 +147,11 @@ impl Config {
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
         let file_name = file.as_ref().map(|(name, _)| name.clone());
+        let env: Vec<(String, String)> = env.into_iter().collect();
+        let master_key = env
+            .iter()
+            .find(|(name, _)| name == env::MASTER_KEY_VARIABLE)
+            .map(|(_, value)| crate::secrets::MasterKey::new(value.clone()));
         let mut table = match &file {
             Some((name, text)) => text
                 .parse::<toml::Table>()
@@ -182,6 +187,7 @@ impl Config {
                     ConfigError::new(source_of(&path), format!("{path}: {inner}"))
                 }
             })?;
+        config.secrets.master_key = master_key;
         let mut names = HashSet::new();
         for (index, channel) in config.channels.iter_mut().enumerate() {
             channel.origin = format!("{file_source}: channels[{index}]");
@@ -195,6 +201,12 @@ impl Config {
         config.validate().map_err(|message| {
             // Every check's message starts with the key it refuses.
             let key = message.split(": ").next().unwrap_or_default();
+            if key == env::MASTER_KEY_VARIABLE {
+                return ConfigError::new(
+                    key,
+                    message.trim_start_matches(key).trim_start_matches(": "),
+                );
+            }
             ConfigError::new(source_of(key), message)
         })?;
         Ok(config)

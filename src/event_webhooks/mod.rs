@@ -22,6 +22,7 @@ use crate::domain::{
 };
 use crate::events::EventBus;
 use crate::metrics::Metrics;
+use crate::secrets::Vault;
 use crate::store::{Store, WebhookJob, WebhookOutcome};
 use crate::supervisor::isolate;
 pub use connector_sdk::net::{TargetError, TargetPolicy, forbidden_reason};
@@ -108,6 +109,8 @@ fn classify_status(status: u16) -> Verdict {
 #[derive(Clone)]
 pub struct EventWebhooks {
     store: Store,
+    /// Opens the subscriptions' signing secrets, sealed at rest.
+    vault: Arc<Vault>,
     config: WebhooksConfig,
     targets: TargetPolicy,
     client: reqwest::Client,
@@ -125,6 +128,7 @@ impl EventWebhooks {
     /// When the HTTP client cannot be built (TLS backend).
     pub fn new(
         store: Store,
+        vault: Arc<Vault>,
         config: WebhooksConfig,
         wake: Arc<Notify>,
         events: EventBus,
@@ -140,6 +144,7 @@ impl EventWebhooks {
         let worker_id = format!("{}-{:08x}", std::process::id(), rand::rng().random::<u32>());
         Ok(Self {
             store,
+            vault,
             config,
             targets,
             client,
@@ -267,8 +272,23 @@ impl EventWebhooks {
                 );
             }
         };
+        let secret = match self
+            .vault
+            .open_value(crate::secrets::slot::WEBHOOK_SECRET, &job.secret)
+            .await
+        {
+            Ok(secret) => secret,
+            // Retried: the key may be restored (a wrong key file is an operator's mistake).
+            Err(err) => {
+                return (
+                    None,
+                    Some(err.to_string()),
+                    Verdict::Transient { retry_after: None },
+                );
+            }
+        };
         let timestamp = Utc::now().timestamp();
-        let signature = sign(job.secret.as_bytes(), timestamp, &body);
+        let signature = sign(secret.as_bytes(), timestamp, &body);
         let sent = self
             .client
             .post(url)

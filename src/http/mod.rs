@@ -38,6 +38,8 @@ use crate::store::Store;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Seals secrets kept at rest (webhook signing secrets).
+    pub vault: Arc<crate::secrets::Vault>,
     pub pipeline: Pipeline,
     pub events: EventBus,
     pub connectors: Arc<Connectors>,

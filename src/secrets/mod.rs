@@ -5,7 +5,14 @@
 //!
 //! Each value gets a fresh random nonce, and its owner and name are bound in as associated
 //! data, so a sealed value copied to another slot does not open there.
+//!
+//! Values that live in their own tables' columns (webhook subscriptions' signing secrets, the
+//! campaign link key) are sealed inline: [`Vault::seal_value`] turns them into text
+//! (`sealed:v1:` and base64 of nonce and ciphertext) that [`Vault::open_value`] opens; text
+//! without the prefix is a value stored before sealing (or on PostgreSQL without a key) and
+//! opens as itself, until [`Vault::seal_plain_values`] seals it at the next start.
 
+mod rotation;
 pub mod settings;
 
 use std::path::{Path, PathBuf};
@@ -16,14 +23,28 @@ use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, NONCE_LEN, Nonce, UnboundK
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::store::{SealedSecret, Store};
-pub use settings::SecretsConfig;
+pub use rotation::Rotation;
+pub use settings::{MasterKey, SecretsConfig};
 
 /// Bytes in a key.
 const KEY_LEN: usize = 32;
 
+/// The start of an inline sealed value.
+const SEALED_PREFIX: &str = "sealed:v1:";
+
+/// Inline slots: what a value is, bound in as associated data.
+pub mod slot {
+    /// A webhook subscription's signing secret.
+    pub const WEBHOOK_SECRET: &str = "webhook_subscriptions.secret";
+    /// The key that signs campaigns' unsubscribe and tracking links.
+    pub const LINK_KEY: &str = "campaign_settings.link_key";
+}
+
 /// Where the key comes from.
 #[derive(Debug, Clone)]
 enum KeySource {
+    /// `SWITCHBOARD_MASTER_KEY`.
+    Environment,
     /// `[secrets] key_file`.
     Configured(PathBuf),
     /// SQLite without a configured key: `<database>.key`, made on first use.
@@ -58,6 +79,18 @@ impl Vault {
     /// # Errors
     /// The configured key file cannot be read or holds no 32-byte key.
     pub fn open(store: Store, config: &SecretsConfig) -> Result<Self, SecretError> {
+        let key = tokio::sync::OnceCell::new();
+        if let Some(master) = &config.master_key {
+            let loaded = parse_key(master.expose().as_bytes())
+                .map_err(|err| error(format!("SWITCHBOARD_MASTER_KEY: {err}")))?;
+            key.set(loaded)
+                .map_err(|_| error("the key was loaded twice"))?;
+            return Ok(Self {
+                store,
+                source: KeySource::Environment,
+                key,
+            });
+        }
         let source = match (&config.key_file, store.database_file()) {
             (Some(path), _) => KeySource::Configured(path.clone()),
             (None, Some(database)) => {
@@ -67,7 +100,6 @@ impl Vault {
             }
             (None, None) => KeySource::Missing,
         };
-        let key = tokio::sync::OnceCell::new();
         if let KeySource::Configured(path) = &source {
             let loaded = read_key(path).map_err(|err| error(format!("secrets.key_file: {err}")))?;
             key.set(loaded)
@@ -82,14 +114,15 @@ impl Vault {
             return Ok(key);
         }
         match &self.source {
+            KeySource::Environment => Err(error("SWITCHBOARD_MASTER_KEY was not loaded")),
             KeySource::Configured(path) => Err(error(format!(
                 "secrets.key_file: {} was not loaded",
                 path.display()
             ))),
             KeySource::Missing => Err(error(
-                "no key to seal secrets with: set [secrets] key_file (or \
-                 SWITCHBOARD_SECRETS__KEY_FILE) to a file of 32 random bytes; PostgreSQL \
-                 keeps no key beside the database",
+                "no key to seal secrets with: set SWITCHBOARD_MASTER_KEY (64 hex digits) or \
+                 [secrets] key_file (or SWITCHBOARD_SECRETS__KEY_FILE) to a file of 32 random \
+                 bytes; PostgreSQL keeps no key beside the database",
             )),
             KeySource::BesideDatabase(path) => {
                 let path = path.clone();
@@ -118,20 +151,9 @@ impl Vault {
             return Ok(None);
         };
         let key = self.key(false).await?;
-        let nonce = Nonce::try_assume_unique_for_key(&sealed.nonce)
-            .map_err(|_| error(format!("{owner}/{name}: the stored nonce is damaged")))?;
-        let mut buffer = sealed.sealed;
-        let plain = key
-            .open_in_place(nonce, Aad::from(associated(owner, name)), &mut buffer)
-            .map_err(|_| {
-                error(format!(
-                    "{owner}/{name} does not open with this key (another key file, or the \
-                     value was altered)"
-                ))
-            })?;
-        String::from_utf8(plain.to_vec())
+        open_sealed(key, &associated(owner, name), sealed)
             .map(Some)
-            .map_err(|_| error(format!("{owner}/{name}: not text")))
+            .map_err(|err| error(format!("{owner}/{name}{err}")))
     }
 
     /// Seals `value` and stores it as the secret `name` of `owner`.
@@ -140,29 +162,111 @@ impl Vault {
     /// No key can be had, or the database fails.
     pub async fn put(&self, owner: &str, name: &str, value: &str) -> Result<(), SecretError> {
         let key = self.key(true).await?;
-        let mut nonce = [0u8; NONCE_LEN];
-        SystemRandom::new()
-            .fill(&mut nonce)
-            .map_err(|_| error("no randomness for a nonce"))?;
-        let mut sealed = value.as_bytes().to_vec();
-        key.seal_in_place_append_tag(
-            Nonce::assume_unique_for_key(nonce),
-            Aad::from(associated(owner, name)),
-            &mut sealed,
-        )
-        .map_err(|_| error("sealing failed"))?;
+        let sealed = seal(key, &associated(owner, name), value)?;
         self.store
-            .put_secret(
-                owner,
-                name,
-                &SealedSecret {
-                    nonce: nonce.to_vec(),
-                    sealed,
-                },
-            )
+            .put_secret(owner, name, &sealed)
             .await
             .map_err(|err| error(format!("storing {owner}/{name}: {err}")))
     }
+
+    /// Whether values can be sealed: a key is configured, or can be kept beside the SQLite
+    /// database. Without one (PostgreSQL with no key set) inline values are kept as given.
+    pub fn has_key(&self) -> bool {
+        !matches!(self.source, KeySource::Missing)
+    }
+
+    /// `value` sealed for the inline `slot` (see [`slot`]); kept as given when there is no
+    /// key ([`Vault::has_key`]), which start-up warns about.
+    ///
+    /// # Errors
+    /// The key cannot be read or made.
+    pub async fn seal_value(&self, slot: &str, value: &str) -> Result<String, SecretError> {
+        if !self.has_key() {
+            return Ok(value.to_owned());
+        }
+        let key = self.key(true).await?;
+        Ok(inline_text(&seal(key, slot.as_bytes(), value)?))
+    }
+
+    /// The value of the inline `slot` stored as `stored`: opened when sealed, as it is when
+    /// plain.
+    ///
+    /// # Errors
+    /// The key is missing or wrong, or the value was altered.
+    pub async fn open_value(&self, slot: &str, stored: &str) -> Result<String, SecretError> {
+        let Some(sealed) = parse_inline(stored).map_err(|err| error(format!("{slot}: {err}")))?
+        else {
+            return Ok(stored.to_owned());
+        };
+        let key = self.key(false).await?;
+        open_sealed(key, slot.as_bytes(), sealed).map_err(|err| error(format!("{slot}{err}")))
+    }
+}
+
+/// Seals `value` under `key` with a fresh nonce, binding `associated` in.
+fn seal(key: &LessSafeKey, associated: &[u8], value: &str) -> Result<SealedSecret, SecretError> {
+    let mut nonce = [0u8; NONCE_LEN];
+    SystemRandom::new()
+        .fill(&mut nonce)
+        .map_err(|_| error("no randomness for a nonce"))?;
+    let mut sealed = value.as_bytes().to_vec();
+    key.seal_in_place_append_tag(
+        Nonce::assume_unique_for_key(nonce),
+        Aad::from(associated),
+        &mut sealed,
+    )
+    .map_err(|_| error("sealing failed"))?;
+    Ok(SealedSecret {
+        nonce: nonce.to_vec(),
+        sealed,
+    })
+}
+
+/// Opens `sealed`; the error completes a sentence that starts with the value's name.
+fn open_sealed(
+    key: &LessSafeKey,
+    associated: &[u8],
+    sealed: SealedSecret,
+) -> Result<String, String> {
+    let nonce = Nonce::try_assume_unique_for_key(&sealed.nonce)
+        .map_err(|_| ": the stored nonce is damaged".to_owned())?;
+    let mut buffer = sealed.sealed;
+    let plain = key
+        .open_in_place(nonce, Aad::from(associated), &mut buffer)
+        .map_err(|_| {
+            " does not open with this key (another key file or SWITCHBOARD_MASTER_KEY, or \
+             the value was altered)"
+                .to_owned()
+        })?;
+    String::from_utf8(plain.to_vec()).map_err(|_| ": not text".to_owned())
+}
+
+/// The inline text of a sealed value.
+fn inline_text(sealed: &SealedSecret) -> String {
+    let mut bytes = sealed.nonce.clone();
+    bytes.extend_from_slice(&sealed.sealed);
+    format!(
+        "{SEALED_PREFIX}{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
+}
+
+/// The sealed value in inline text; `None` for a plain value.
+fn parse_inline(stored: &str) -> Result<Option<SealedSecret>, String> {
+    let Some(encoded) = stored.strip_prefix(SEALED_PREFIX) else {
+        return Ok(None);
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .map_err(|_| "the sealed value is damaged".to_owned())?;
+    if bytes.len() < NONCE_LEN {
+        return Err("the sealed value is damaged".into());
+    }
+    let (nonce, sealed) = bytes.split_at(NONCE_LEN);
+    Ok(Some(SealedSecret {
+        nonce: nonce.to_vec(),
+        sealed: sealed.to_vec(),
+    }))
 }
 
 #[async_trait::async_trait]

@@ -760,7 +760,7 @@ pub mod campaigns;
 pub mod cluster;
 mod event_webhooks;
 mod secrets;
-pub use secrets::SealedSecret;
+pub use secrets::{LINK_KEY, SealedSecret, SecretChange, StoredSecrets};
 mod sign_in;
 mod web_sessions;
 pub use web_sessions::{NewWebSession, WebSession};

@@ -12,7 +12,59 @@ pub struct SealedSecret {
     pub sealed: Vec<u8>,
 }
 
+/// The name of the campaign setting holding the key that signs unsubscribe and tracking links.
+pub const LINK_KEY: &str = "link_key";
+
+/// Every secret the database keeps, as stored (see [`Store::stored_secrets`]).
+#[derive(Debug, Clone, Default)]
+pub struct StoredSecrets {
+    /// The sealed table: owner, name, value.
+    pub sealed: Vec<(String, String, SealedSecret)>,
+    /// Webhook subscriptions' signing secrets by subscription id: sealed text, or plain.
+    pub webhooks: Vec<(i64, String)>,
+    /// The campaign link key (sealed text, or plain), once made.
+    pub link_key: Option<String>,
+}
+
+/// One stored secret to replace, with the value it was read with.
+#[derive(Debug, Clone)]
+pub enum SecretChange {
+    Sealed {
+        owner: String,
+        name: String,
+        old: SealedSecret,
+        new: SealedSecret,
+    },
+    Webhook {
+        id: i64,
+        old: String,
+        new: String,
+    },
+    LinkKey {
+        old: String,
+        new: String,
+    },
+}
+
 impl Store {
+    /// Every secret the database keeps, as stored, to re-seal them.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn stored_secrets(&self) -> StoreResult<StoredSecrets> {
+        on_backend!(self, secrets::all())
+    }
+
+    /// Replaces stored secrets in one transaction, each only if it still holds the value it
+    /// was read with.
+    ///
+    /// # Errors
+    /// [`StoreError::Invalid`] when one changed meanwhile (nothing is written), or the
+    /// database fails.
+    pub async fn replace_secrets(&self, changes: &[SecretChange]) -> StoreResult<()> {
+        on_backend!(self, secrets::replace(changes, Millis::now()))
+    }
+
     /// The sealed secret `name` of `owner`.
     ///
     /// # Errors

@@ -32,6 +32,7 @@ impl KeyFile {
     fn config(&self) -> SecretsConfig {
         SecretsConfig {
             key_file: Some(self.path.clone()),
+            ..SecretsConfig::default()
         }
     }
 }
@@ -565,6 +566,7 @@ async fn secrets_are_sealed_per_slot_and_need_a_key() {
             store.clone(),
             &SecretsConfig {
                 key_file: Some(other_key.path().to_owned()),
+                ..SecretsConfig::default()
             },
         )
         .expect("vault");
@@ -594,6 +596,7 @@ async fn a_bad_key_file_stops_start_up_naming_the_key() {
         db.store().await,
         &SecretsConfig {
             key_file: Some(key.clone()),
+            ..SecretsConfig::default()
         },
     )
     .unwrap_err()

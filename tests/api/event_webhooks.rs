@@ -577,3 +577,62 @@ async fn the_running_worker_delivers_new_events_and_stops_with_the_service() {
         .expect("clean shutdown with the worker running");
     db.cleanup().await;
 }
+
+#[tokio::test]
+async fn signing_secrets_are_sealed_at_rest_and_still_sign_deliveries() {
+    for backend in backends() {
+        let dir = tempfile::tempdir().expect("dir");
+        let key = dir.path().join("master.key");
+        std::fs::write(&key, "5a".repeat(32)).expect("key");
+        let db = TestDb::new(backend).await;
+        // A subscription from before sealing: stored plain, sealed by the next start.
+        let old_store = db.store().await;
+        old_store
+            .create_webhook(&NewWebhook {
+                url: "https://hooks.example.test/old".into(),
+                secret: "an-old-plain-secret-0123456789".into(),
+                // Nothing this test does: the host does not exist.
+                events: EventSelection::Only(vec![
+                    switchboard::domain::EventKind::CampaignFinished,
+                ]),
+            })
+            .await
+            .expect("old subscription");
+        old_store.close().await;
+        let config = format!("{ALLOW_LOOPBACK}\n[secrets]\nkey_file = {key:?}\n");
+        let app = TestApp::spawn_on(db, &config).await;
+        let stored = app.store.stored_secrets().await.expect("stored");
+        assert_eq!(stored.webhooks.len(), 1);
+        assert!(
+            stored.webhooks[0].1.starts_with("sealed:v1:"),
+            "{backend:?}: the plain secret was sealed at start"
+        );
+
+        let (receiver, url) = Receiver::spawn().await;
+        let webhook = subscribe(&app, &url, json!(["message.created"])).await;
+        let secret = webhook["secret"].as_str().expect("secret shown once");
+        let stored = app.store.stored_secrets().await.expect("stored");
+        assert_eq!(stored.webhooks.len(), 2);
+        for (_, text) in &stored.webhooks {
+            assert!(text.starts_with("sealed:v1:"), "{backend:?}: {text}");
+            assert!(!text.contains(secret));
+        }
+        // A caller's secret that looks sealed is refused: it would be taken for a sealed one.
+        let refused = app
+            .post_json(
+                "/api/v1/webhooks",
+                json!({"url": url, "events": ["*"], "secret": "sealed:v1:AAAAAAAAAAAAAAAAAAAAAAAA"}),
+            )
+            .await;
+        assert_eq!(refused.status(), 422);
+
+        app.post_hook(&hook_body("m1", "u1", "Sealed but signed"))
+            .await;
+        drain(&app).await;
+        receiver.wait_for("message.created").await;
+        for (headers, body) in receiver.received.lock().expect("lock").iter() {
+            assert_signed(secret, headers, body);
+        }
+        app.stop().await;
+    }
+}

@@ -54,6 +54,7 @@ mod provider_outage;
 mod readme_tour;
 mod routable;
 mod routing;
+mod secrets_at_rest;
 mod sign_in_limits;
 mod slow_clients;
 mod smtp_dropper;

@@ -197,6 +197,13 @@ pub async fn create_webhook(
                     SECRET_LEN.end()
                 )));
             }
+            // The prefix marks a value sealed at rest; a plain secret that wore it would be
+            // taken for one where no key seals it.
+            if secret.starts_with("sealed:") {
+                return Err(ApiError::Invalid(
+                    "secret: must not start with \"sealed:\"".into(),
+                ));
+            }
             secret
         }
         None => crate::event_webhooks::generate_secret(),
@@ -206,11 +213,16 @@ pub async fn create_webhook(
         .check(request.url.trim())
         .await
         .map_err(|err| ApiError::Invalid(format!("url: {err}")))?;
+    let sealed = state
+        .vault
+        .seal_value(crate::secrets::slot::WEBHOOK_SECRET, &secret)
+        .await
+        .map_err(|err| ApiError::Internal(anyhow::anyhow!("sealing the secret: {err}")))?;
     let webhook = state
         .store
         .create_webhook(&NewWebhook {
             url: url.to_string(),
-            secret: secret.clone(),
+            secret: sealed,
             events,
         })
         .await
