@@ -66,3 +66,45 @@ impl AppState {
         Ok(())
     }
 }
+
+/// The longest address tried that a failed sign-in's entry keeps (an email's limit).
+const MAX_TRIED_ADDRESS: usize = 254;
+
+impl AppState {
+    /// Records a web sign-in or sign-out of `agent` (`None`: a failed sign-in, whose actor is
+    /// anonymous and labelled with the address tried) from `ip`.
+    ///
+    /// # Errors
+    /// `Internal` when the entry cannot be written: the request must fail.
+    pub async fn audit_sign_in(
+        &self,
+        action: AuditAction,
+        agent: Option<crate::domain::AgentId>,
+        tried: &str,
+        ip: Option<std::net::IpAddr>,
+    ) -> ApiResult<()> {
+        let actor = match agent {
+            Some(agent) => AuditActor {
+                kind: ActorKind::Agent,
+                id: Some(agent.get()),
+                agent: Some(agent),
+                label: None,
+            },
+            None => AuditActor {
+                kind: ActorKind::Anonymous,
+                id: None,
+                agent: None,
+                label: Some(tried.chars().take(MAX_TRIED_ADDRESS).collect()),
+            },
+        };
+        let entry = NewAuditEntry {
+            actor,
+            action,
+            subject: AuditSubject::None,
+            ip: ip.map(|ip| ip.to_string()),
+            detail: serde_json::json!({}),
+        };
+        self.store.record_audit(&entry).await.for_api("audit")?;
+        Ok(())
+    }
+}

@@ -449,8 +449,9 @@ impl Store {
         &self,
         query: Option<&str>,
         page: PageRequest,
+        visibility: &crate::domain::access::Visibility,
     ) -> StoreResult<Page<Contact>> {
-        on_backend!(self, contacts::search(query, page))
+        on_backend!(self, contacts::search(query, page, visibility))
     }
 
     /// Marks one identity as unreachable (blocked bot, hard bounce); campaigns skip it.
