@@ -107,10 +107,10 @@ pub struct Config {
     pub secrets: SecretsConfig,
     /// `[access]`: whether agents see every conversation or their teams' only.
     #[serde(default)]
-    pub access: crate::http::access::AccessConfig,
+    pub access: crate::http::settings::AccessConfig,
     /// `[audit]`: how long the audit log is kept.
     #[serde(default)]
-    pub audit: crate::audit::AuditConfig,
+    pub audit: crate::audit::settings::AuditConfig,
 }
 
 impl Config {

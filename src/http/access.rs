@@ -2,61 +2,12 @@
 //! and the checks every conversation route makes with it. A conversation an agent may not
 //! see answers 404, as if it did not exist: a 403 would tell that it does.
 
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
-
 use super::AppState;
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, ForApi};
+use super::settings::{AccessConfig, AgentsSee};
 use crate::domain::access::Visibility;
 use crate::domain::{ContactId, ConversationId, MessageId, Role};
-
-/// Who sees which conversations.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AgentsSee {
-    /// Every agent sees every conversation.
-    #[default]
-    All,
-    /// An agent sees the conversations of their teams and those assigned to them.
-    OwnTeams,
-}
-
-/// `[access]`: the limits of what agents see. Admins always see everything; marketers see no
-/// conversations whatever this says.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct AccessConfig {
-    pub agents_see: AgentsSee,
-    /// `[access.team_channels]`: team name → the channels whose conversations the team's
-    /// members see (with `own_teams`), besides those routed to the team.
-    pub team_channels: BTreeMap<String, Vec<String>>,
-}
-
-impl AccessConfig {
-    /// Checks the names; the message names the key that is wrong.
-    ///
-    /// # Errors
-    /// An empty name or one with control characters, or a channel that is not configured.
-    pub fn validate(&self, channels: &[&str]) -> Result<(), String> {
-        for (team, team_channels) in &self.team_channels {
-            if team.trim().is_empty() || team.chars().any(char::is_control) {
-                return Err(format!(
-                    "access.team_channels: {team:?} is not a team name (empty or control characters)"
-                ));
-            }
-            for channel in team_channels {
-                if !channels.contains(&channel.as_str()) {
-                    return Err(format!(
-                        "access.team_channels.{team}: no channel is named {channel:?}"
-                    ));
-                }
-            }
-        }
-        Ok(())
-    }
-}
 
 /// The loaded `[access]` settings.
 #[derive(Debug, Clone, Default)]
