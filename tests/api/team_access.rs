@@ -256,7 +256,7 @@ async fn an_agent_of_another_team_finds_nothing_of_it() {
     assert!(
         ids(&json_of(
             &app,
-            &format!("/api/v1/conversations?channel=desk&limit=1"),
+            "/api/v1/conversations?channel=desk&limit=1",
             &alpha_token
         )
         .await)
