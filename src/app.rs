@@ -398,6 +398,7 @@ impl App {
             )),
             stream_recheck: Duration::from_secs(config.server.stream_recheck_secs),
             node,
+            access: Arc::new(http::access::AccessPolicy::new(&config.access)),
         };
         Ok(Self {
             state,
@@ -506,6 +507,22 @@ impl App {
                 async move {
                     node.hold("automation", token, |fence, stop| {
                         automation.clone().run_holding(fence, stop)
+                    })
+                    .await
+                }
+            }));
+        }
+        // One node prunes the audit log: the deletes are idempotent, the lease spares the
+        // others the work.
+        let retention =
+            crate::audit::AuditRetention::new(self.state.store.clone(), &self.config.audit);
+        if retention.is_enabled() {
+            let (token, node) = (shutdown.clone(), node.clone());
+            front.spawn(self.supervised("audit_retention", &shutdown, move || {
+                let (retention, token, node) = (retention.clone(), token.clone(), node.clone());
+                async move {
+                    node.hold("audit_retention", token, |_, stop| {
+                        retention.clone().run(stop)
                     })
                     .await
                 }

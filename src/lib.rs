@@ -16,11 +16,13 @@
 //!   web inbox (`http::web`) with its sessions ([`passwords`] hashes sign-in secrets).
 //! - [`secrets`]: values kept between runs (OAuth2 refresh tokens), sealed under a key kept
 //!   outside the database.
+//! - [`audit`]: the audit log's retention job (recording is `http::audit`'s).
 //! - [`supervisor`]: job isolation (a panic fails one job) and restarts of stopped workers.
 //! - [`app`]: the composition root that wires config, store, connectors and workers.
 //! - [`config`], [`cli`], [`bench`]: configuration, the command line and the built-in benchmarks.
 
 pub mod app;
+pub mod audit;
 pub mod automation;
 pub mod bench;
 pub mod campaigns;

@@ -105,6 +105,12 @@ pub struct Config {
     /// `[secrets]`: the key that seals stored secrets (OAuth2 refresh tokens).
     #[serde(default)]
     pub secrets: SecretsConfig,
+    /// `[access]`: whether agents see every conversation or their teams' only.
+    #[serde(default)]
+    pub access: crate::http::settings::AccessConfig,
+    /// `[audit]`: how long the audit log is kept.
+    #[serde(default)]
+    pub audit: crate::audit::settings::AuditConfig,
 }
 
 impl Config {
@@ -235,6 +241,8 @@ impl Config {
         self.secrets.validate()?;
         let channels: Vec<&str> = self.channels.iter().map(|c| c.name.as_str()).collect();
         self.routing.validate(&channels)?;
+        self.access.validate(&channels)?;
+        self.audit.validate()?;
         self.automation.validate(&channels)?;
         crate::automation::settings::validate_rules(&self.rules)?;
         crate::automation::settings::validate_sla(&self.sla)?;

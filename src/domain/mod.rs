@@ -1,6 +1,8 @@
 //! Pure types and rules of the business: no I/O, no SQL, no HTTP.
 
+pub mod access;
 pub mod agent;
+pub mod audit;
 pub mod campaign;
 pub mod canned;
 pub mod contact;

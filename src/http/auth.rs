@@ -35,6 +35,9 @@ pub struct Caller {
     pub role: Role,
     /// The agent the token acts as, if any.
     pub agent: Option<AgentId>,
+    /// The client's address (through trusted proxies), for the audit log; `None` for a
+    /// request that did not come through the server (an in-process call).
+    pub ip: Option<std::net::IpAddr>,
 }
 
 /// A set of roles a route allows.
@@ -217,6 +220,7 @@ impl FromRequestParts<AppState> for Caller {
                         session: Some(session.id),
                         role: session.role,
                         agent: Some(session.agent),
+                        ip: client_ip(parts, state),
                     })
                 }
                 None => Err(ApiError::Unauthenticated(
@@ -271,6 +275,12 @@ impl FromRequestParts<AppState> for Caller {
             session: None,
             role: api_token.role,
             agent: api_token.agent_id,
+            ip: client_ip(parts, state),
         })
     }
+}
+
+/// The client address of the request `parts` belong to.
+fn client_ip(parts: &Parts, state: &AppState) -> Option<std::net::IpAddr> {
+    super::client_addr::of_request(&parts.extensions, &parts.headers, &state.trusted_proxies)
 }

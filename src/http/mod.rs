@@ -1,7 +1,9 @@
 //! HTTP: the REST API under `/api/v1`, channel hooks under `/hooks`, health and metrics.
 //! Handlers translate between DTOs and store calls; they hold no SQL and no channel code.
 
+pub mod access;
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod client_addr;
 pub mod error;
@@ -80,6 +82,8 @@ pub struct AppState {
     pub stream_recheck: Duration,
     /// This node of the cluster (one node on SQLite).
     pub node: crate::cluster::Node,
+    /// `[access]`: which conversations agents see.
+    pub access: Arc<access::AccessPolicy>,
 }
 
 /// The whole HTTP surface.

@@ -449,8 +449,9 @@ impl Store {
         &self,
         query: Option<&str>,
         page: PageRequest,
+        visibility: &crate::domain::access::Visibility,
     ) -> StoreResult<Page<Contact>> {
-        on_backend!(self, contacts::search(query, page))
+        on_backend!(self, contacts::search(query, page, visibility))
     }
 
     /// Marks one identity as unreachable (blocked bot, hard bounce); campaigns skip it.
@@ -591,8 +592,9 @@ impl Store {
         &self,
         state: Option<OutboxState>,
         page: PageRequest,
+        visibility: &crate::domain::access::Visibility,
     ) -> StoreResult<Page<DeliveryEntry>> {
-        on_backend!(self, outbox::list(state, page))
+        on_backend!(self, outbox::list(state, page, visibility))
     }
 
     /// When the next pending job becomes due, if any.
@@ -702,8 +704,9 @@ impl Store {
         &self,
         rules: &crate::domain::RoutingRules,
         limit: i64,
+        visibility: &crate::domain::access::Visibility,
     ) -> StoreResult<Vec<crate::domain::QueuedConversation>> {
-        on_backend!(self, routing::queue(rules, limit))
+        on_backend!(self, routing::queue(rules, limit, visibility))
     }
 
     /// Unassigns an agent's open and pending conversations whose scope in `rules` says
@@ -754,7 +757,9 @@ impl Store {
 }
 
 // Declared after `on_backend!` so the macro is in scope there.
+mod access;
 pub mod audience;
+mod audit;
 pub mod automation;
 pub mod campaigns;
 pub mod cluster;

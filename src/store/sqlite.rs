@@ -11,10 +11,14 @@ pub type Db = sqlx::Sqlite;
 /// Lets the shared SQL branch where the dialects differ.
 pub const IS_POSTGRES: bool = false;
 
+#[path = "sql/access.rs"]
+pub mod access;
 #[path = "sql/agents.rs"]
 pub mod agents;
 #[path = "sql/audience.rs"]
 pub mod audience;
+#[path = "sql/audit.rs"]
+pub mod audit;
 #[path = "sql/automation.rs"]
 pub mod automation;
 #[path = "sql/campaign_feedback.rs"]

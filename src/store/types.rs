@@ -55,6 +55,8 @@ pub struct ConversationFilter {
     pub contact: Option<ContactId>,
     /// Full-text search over the conversation's messages.
     pub text: Option<String>,
+    /// Only conversations the caller may see.
+    pub visibility: crate::domain::access::Visibility,
 }
 
 /// A new contact.

@@ -119,7 +119,7 @@ async fn least_loaded_spreads_work_and_respects_capacity() {
         assert_eq!(load(&store, large).await, 3);
         // First come, first served: the two latest wait, in arrival order.
         let queue: Vec<ConversationId> = store
-            .list_queue(&default_rules(), 10)
+            .list_queue(&default_rules(), 10, &Default::default())
             .await
             .expect("queue")
             .iter()
@@ -203,7 +203,7 @@ async fn only_online_agents_get_work_and_manual_assigns_nothing() {
         );
         assert_eq!(
             store
-                .list_queue(&default_rules(), 10)
+                .list_queue(&default_rules(), 10, &Default::default())
                 .await
                 .expect("queue")
                 .len(),
@@ -251,7 +251,7 @@ async fn priority_orders_the_queue() {
                 .expect("priority");
         }
         let queue: Vec<ConversationId> = store
-            .list_queue(&default_rules(), 10)
+            .list_queue(&default_rules(), 10, &Default::default())
             .await
             .expect("queue")
             .iter()
@@ -362,7 +362,7 @@ async fn assert_capacity_held(
     assert_eq!(conversations.len(), 50, "no conversation assigned twice");
     assert_eq!(
         store
-            .list_queue(&default_rules(), 1000)
+            .list_queue(&default_rules(), 1000, &Default::default())
             .await
             .expect("queue")
             .len(),
@@ -732,7 +732,10 @@ async fn a_conversation_routed_to_a_team_goes_to_a_member_and_never_blocks_the_q
             Some(&a),
             "the queue behind it still moves"
         );
-        let queue = store.list_queue(&default_rules(), 10).await.expect("queue");
+        let queue = store
+            .list_queue(&default_rules(), 10, &Default::default())
+            .await
+            .expect("queue");
         assert_eq!(
             queue.iter().map(|c| c.conversation.id).collect::<Vec<_>>(),
             [ids[1]]
@@ -860,7 +863,10 @@ async fn the_conversation_overrides_the_team_which_overrides_the_channel() {
         let mail = arrive_on(&store, "mail", "elsewhere").await;
 
         // The queue shows each conversation's policy, the same one the reference resolves.
-        let queue = store.list_queue(&rules, 10).await.expect("queue");
+        let queue = store
+            .list_queue(&rules, 10, &Default::default())
+            .await
+            .expect("queue");
         let policies: HashMap<ConversationId, RoutingPolicy> = queue
             .iter()
             .map(|queued| (queued.conversation.id, queued.policy))
@@ -897,7 +903,7 @@ async fn the_conversation_overrides_the_team_which_overrides_the_channel() {
         assert!(assigned.contains_key(&shop_own));
         assert!(assigned.contains_key(&mail));
         let left: Vec<ConversationId> = store
-            .list_queue(&rules, 10)
+            .list_queue(&rules, 10, &Default::default())
             .await
             .expect("queue")
             .iter()
@@ -936,7 +942,11 @@ async fn a_long_manual_queue_does_not_hold_back_the_conversations_behind_it() {
         let (assigned, _) = store.assign_waiting(&rules, 2).await.expect("assign");
         assert_eq!(assigned, [(first, solo), (second, solo)]);
         assert_eq!(
-            store.list_queue(&rules, 100).await.expect("queue").len(),
+            store
+                .list_queue(&rules, 100, &Default::default())
+                .await
+                .expect("queue")
+                .len(),
             12
         );
     })
@@ -1047,7 +1057,10 @@ async fn sticky_falls_back_by_scope() {
             "mail's fallback: round robin"
         );
         assert_eq!(assigned.get(&on_tier2), None, "Tier2's fallback: manual");
-        let queue = store.list_queue(&rules, 10).await.expect("queue");
+        let queue = store
+            .list_queue(&rules, 10, &Default::default())
+            .await
+            .expect("queue");
         assert_eq!(queue.len(), 1);
         assert_eq!(queue[0].conversation.id, on_tier2);
         assert_eq!(queue[0].policy, RoutingPolicy::Sticky);

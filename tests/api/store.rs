@@ -350,12 +350,16 @@ async fn contacts_are_created_updated_and_searched() {
         assert!(updated.tags.is_empty());
 
         let found = store
-            .search_contacts(Some("EXAMPLE.cz"), PageRequest::default())
+            .search_contacts(
+                Some("EXAMPLE.cz"),
+                PageRequest::default(),
+                &Default::default(),
+            )
             .await
             .expect("search");
         assert_eq!(found.items.len(), 1);
         let none = store
-            .search_contacts(Some("100%_"), PageRequest::default())
+            .search_contacts(Some("100%_"), PageRequest::default(), &Default::default())
             .await
             .expect("search");
         assert!(none.items.is_empty(), "LIKE wildcards in input are literal");
@@ -429,7 +433,11 @@ async fn replies_go_through_the_outbox_with_leases_and_outcomes() {
             .await
             .expect("dead");
         let dead = store
-            .list_deliveries(Some(OutboxState::Dead), PageRequest::default())
+            .list_deliveries(
+                Some(OutboxState::Dead),
+                PageRequest::default(),
+                &Default::default(),
+            )
             .await
             .expect("list");
         assert_eq!(dead.items.len(), 1);

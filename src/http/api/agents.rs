@@ -1,5 +1,6 @@
 //! Directory routes: agents, teams, API tokens and the configured channels.
 
+use crate::domain::audit::{AuditAction, AuditSubject};
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
@@ -62,7 +63,7 @@ fn validate_capacity(capacity: Option<i64>) -> ApiResult<()> {
 #[utoipa::path(post, path = "/api/v1/agents", tag = "agents", request_body = CreateAgentRequest,
     responses((status = 201, body = AgentView), (status = 409)), security(("bearer" = ["admin"])))]
 pub async fn create_agent(
-    _caller: Authorized<Admins>,
+    caller: Authorized<Admins>,
     State(state): State<AppState>,
     Json(request): Json<CreateAgentRequest>,
 ) -> ApiResult<(StatusCode, Json<AgentView>)> {
@@ -82,6 +83,14 @@ pub async fn create_agent(
         })
         .await
         .for_api("agent")?;
+    state
+        .audit_with(
+            &caller,
+            AuditAction::AgentCreated,
+            AuditSubject::Agent(agent.id),
+            serde_json::json!({ "role": agent.role.as_str() }),
+        )
+        .await?;
     // A new agent starts online: waiting conversations may go to it.
     state.router.wake();
     Ok((StatusCode::CREATED, Json(agent.into())))
@@ -124,6 +133,11 @@ pub async fn update_agent(
     }
     validate_capacity(request.capacity)?;
     let name = request.name.map(|name| required_name(&name)).transpose()?;
+    let role_before = match request.role {
+        Some(_) => Some(state.store.get_agent(id).await.for_api("agent")?.role),
+        None => None,
+    };
+    let changes_more_than_availability = !only_own_availability;
     let agent = state
         .store
         .update_agent(
@@ -143,6 +157,21 @@ pub async fn update_agent(
         .agent_changed(id, request.availability, caller.agent)
         .await
         .for_api("agent")?;
+    // An agent setting their own availability is routine, not worth an entry.
+    if let Some(before) = role_before.filter(|before| *before != agent.role) {
+        state
+            .audit_with(
+                &caller,
+                AuditAction::AgentRoleChanged,
+                AuditSubject::Agent(id),
+                serde_json::json!({ "from": before.as_str(), "to": agent.role.as_str() }),
+            )
+            .await?;
+    } else if changes_more_than_availability {
+        state
+            .audit(&caller, AuditAction::AgentUpdated, AuditSubject::Agent(id))
+            .await?;
+    }
     Ok(Json(agent.into()))
 }
 
@@ -171,7 +200,7 @@ pub struct CreateTeamRequest {
 #[utoipa::path(post, path = "/api/v1/teams", tag = "agents", request_body = CreateTeamRequest,
     responses((status = 201, body = TeamView), (status = 409)), security(("bearer" = ["admin"])))]
 pub async fn create_team(
-    _caller: Authorized<Admins>,
+    caller: Authorized<Admins>,
     State(state): State<AppState>,
     Json(request): Json<CreateTeamRequest>,
 ) -> ApiResult<(StatusCode, Json<TeamView>)> {
@@ -181,6 +210,14 @@ pub async fn create_team(
         .create_team(&name, &request.members)
         .await
         .for_api("team")?;
+    state
+        .audit_with(
+            &caller,
+            AuditAction::TeamCreated,
+            AuditSubject::Team(team.id),
+            serde_json::json!({ "members": team.members }),
+        )
+        .await?;
     Ok((StatusCode::CREATED, Json(team.into())))
 }
 
@@ -195,7 +232,7 @@ pub struct TeamMembersRequest {
 #[utoipa::path(put, path = "/api/v1/teams/{id}/members", tag = "agents", params(("id" = i64, Path)),
     request_body = TeamMembersRequest, responses((status = 200, body = TeamView)), security(("bearer" = ["admin"])))]
 pub async fn set_team_members(
-    _caller: Authorized<Admins>,
+    caller: Authorized<Admins>,
     State(state): State<AppState>,
     Path(id): Path<TeamId>,
     Json(request): Json<TeamMembersRequest>,
@@ -205,6 +242,14 @@ pub async fn set_team_members(
         .set_team_members(id, &request.members)
         .await
         .for_api("team")?;
+    state
+        .audit_with(
+            &caller,
+            AuditAction::TeamMembersChanged,
+            AuditSubject::Team(id),
+            serde_json::json!({ "members": team.members }),
+        )
+        .await?;
     Ok(Json(team.into()))
 }
 
@@ -234,7 +279,7 @@ pub struct CreateTokenRequest {
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "agents", request_body = CreateTokenRequest,
     responses((status = 201, body = CreatedTokenView)), security(("bearer" = ["admin"])))]
 pub async fn create_token(
-    _caller: Authorized<Admins>,
+    caller: Authorized<Admins>,
     State(state): State<AppState>,
     Json(request): Json<CreateTokenRequest>,
 ) -> ApiResult<(StatusCode, Json<CreatedTokenView>)> {
@@ -250,6 +295,17 @@ pub async fn create_token(
         })
         .await
         .for_api("token")?;
+    state
+        .audit_with(
+            &caller,
+            AuditAction::TokenCreated,
+            AuditSubject::Token(record.id),
+            serde_json::json!({
+                "role": record.role.as_str(),
+                "agent_id": record.agent_id.map(|agent| agent.get()),
+            }),
+        )
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedTokenView {
@@ -263,12 +319,15 @@ pub async fn create_token(
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "agents", params(("id" = i64, Path)),
     responses((status = 204), (status = 404)), security(("bearer" = ["admin"])))]
 pub async fn revoke_token(
-    _caller: Authorized<Admins>,
+    caller: Authorized<Admins>,
     State(state): State<AppState>,
     Path(id): Path<TokenId>,
 ) -> ApiResult<StatusCode> {
     state.store.revoke_token(id).await.for_api("token")?;
     state.tokens.clear();
+    state
+        .audit(&caller, AuditAction::TokenRevoked, AuditSubject::Token(id))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

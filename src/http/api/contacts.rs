@@ -1,5 +1,6 @@
 //! Contact routes: search, get, create, update.
 
+use crate::domain::audit::{AuditAction, AuditSubject};
 use axum::extract::State;
 use axum::http::StatusCode;
 use connector_sdk::text::{MAX_LINE_CHARS, clean_line, is_hidden_or_control};
@@ -30,13 +31,17 @@ pub struct ContactQuery {
 #[utoipa::path(get, path = "/api/v1/contacts", tag = "contacts", params(ContactQuery),
     responses((status = 200, body = ContactPage)), security(("bearer" = ["admin", "agent", "marketer"])))]
 pub async fn search_contacts(
-    _caller: Authorized<Everyone>,
+    caller: Authorized<Everyone>,
     State(state): State<AppState>,
     Query(query): Query<ContactQuery>,
 ) -> ApiResult<Json<ContactPage>> {
     let page = state
         .store
-        .search_contacts(query.q.as_deref(), params::page(query.cursor, query.limit))
+        .search_contacts(
+            query.q.as_deref(),
+            params::page(query.cursor, query.limit),
+            &state.visibility(&caller),
+        )
         .await
         .for_api("contact")?;
     let (items, next_cursor) = views::page(page);
@@ -47,11 +52,19 @@ pub async fn search_contacts(
 #[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = i64, Path)),
     responses((status = 200, body = ContactView), (status = 404)), security(("bearer" = ["admin", "agent", "marketer"])))]
 pub async fn get_contact(
-    _caller: Authorized<Everyone>,
+    caller: Authorized<Everyone>,
     State(state): State<AppState>,
     Path(id): Path<ContactId>,
 ) -> ApiResult<Json<ContactView>> {
+    state.ensure_contact_visible(&caller, id).await?;
     let contact = state.store.get_contact(id).await.for_api("contact")?;
+    state
+        .audit(
+            &caller,
+            AuditAction::ContactViewed,
+            AuditSubject::Contact(id),
+        )
+        .await?;
     Ok(Json(contact.into()))
 }
 

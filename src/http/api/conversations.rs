@@ -12,6 +12,7 @@ use super::views::{
     self, AttachmentView, ConversationDetailView, ConversationPage, ConversationView, MessagePage,
     MessageView, QueueEntryView,
 };
+use crate::domain::audit::{AuditAction, AuditSubject};
 use crate::domain::{
     AgentId, ContactId, Conversation, ConversationId, ConversationStatus, Millis, Priority,
     ReplyWindow, TeamId,
@@ -72,6 +73,7 @@ pub async fn list_conversations(
         label: query.label,
         contact: query.contact.map(ContactId::new),
         text: query.q,
+        visibility: state.visibility(&caller),
     };
     let page = state
         .store
@@ -96,7 +98,7 @@ pub struct QueueQuery {
 #[utoipa::path(get, path = "/api/v1/queue", tag = "conversations", params(QueueQuery),
     responses((status = 200, body = Vec<QueueEntryView>)), security(("bearer" = ["admin", "agent"])))]
 pub async fn list_queue(
-    _caller: Authorized<Agents>,
+    caller: Authorized<Agents>,
     State(state): State<AppState>,
     Query(query): Query<QueueQuery>,
 ) -> ApiResult<Json<Vec<QueueEntryView>>> {
@@ -108,7 +110,7 @@ pub async fn list_queue(
     }
     let waiting = state
         .store
-        .list_queue(state.router.rules(), limit)
+        .list_queue(state.router.rules(), limit, &state.visibility(&caller))
         .await
         .for_api("conversation")?;
     Ok(Json(
@@ -137,6 +139,7 @@ pub async fn take(
     State(state): State<AppState>,
     Path(id): Path<ConversationId>,
 ) -> ApiResult<Json<ConversationView>> {
+    state.ensure_conversation_visible(&caller, id).await?;
     let agent = caller.agent.ok_or_else(|| {
         ApiError::Invalid("this token acts as no agent, so it cannot take conversations".into())
     })?;
@@ -154,15 +157,23 @@ pub async fn take(
     params(("id" = i64, Path)), responses((status = 200, body = ConversationDetailView), (status = 404)),
     security(("bearer" = ["admin", "agent"])))]
 pub async fn get_conversation(
-    _caller: Authorized<Agents>,
+    caller: Authorized<Agents>,
     State(state): State<AppState>,
     Path(id): Path<ConversationId>,
 ) -> ApiResult<Json<ConversationDetailView>> {
+    state.ensure_conversation_visible(&caller, id).await?;
     let conversation = state
         .store
         .get_conversation(id)
         .await
         .for_api("conversation")?;
+    state
+        .audit(
+            &caller,
+            AuditAction::ConversationViewed,
+            AuditSubject::Conversation(id),
+        )
+        .await?;
     let window = reply_window(&state, &conversation).await?;
     Ok(Json(ConversationDetailView {
         conversation: conversation.into(),
@@ -226,6 +237,7 @@ pub async fn update_conversation(
     Path(id): Path<ConversationId>,
     Json(request): Json<ConversationPatchRequest>,
 ) -> ApiResult<Json<ConversationView>> {
+    state.ensure_conversation_visible(&caller, id).await?;
     let labels = request
         .labels
         .as_deref()
@@ -257,16 +269,24 @@ pub struct PageQuery {
     params(("id" = i64, Path), PageQuery), responses((status = 200, body = MessagePage)),
     security(("bearer" = ["admin", "agent"])))]
 pub async fn list_messages(
-    _caller: Authorized<Agents>,
+    caller: Authorized<Agents>,
     State(state): State<AppState>,
     Path(id): Path<ConversationId>,
     Query(query): Query<PageQuery>,
 ) -> ApiResult<Json<MessagePage>> {
+    state.ensure_conversation_visible(&caller, id).await?;
     let page = state
         .store
         .list_messages(id, params::page(query.cursor, query.limit))
         .await
         .for_api("conversation")?;
+    state
+        .audit(
+            &caller,
+            AuditAction::ConversationViewed,
+            AuditSubject::Conversation(id),
+        )
+        .await?;
     let (items, next_cursor) = views::page(page);
     Ok(Json(MessagePage { items, next_cursor }))
 }
@@ -333,6 +353,7 @@ pub async fn reply(
     Path(id): Path<ConversationId>,
     Json(request): Json<ReplyRequest>,
 ) -> ApiResult<(StatusCode, Json<MessageView>)> {
+    state.ensure_conversation_visible(&caller, id).await?;
     let conversation = state
         .store
         .get_conversation(id)
@@ -452,6 +473,7 @@ pub async fn add_note(
     Path(id): Path<ConversationId>,
     Json(request): Json<NoteRequest>,
 ) -> ApiResult<(StatusCode, Json<MessageView>)> {
+    state.ensure_conversation_visible(&caller, id).await?;
     validate_text(&request.text)?;
     let (message, events) = state
         .store
@@ -480,6 +502,7 @@ pub async fn assign(
     Path(id): Path<ConversationId>,
     Json(request): Json<AssignRequest>,
 ) -> ApiResult<Json<ConversationView>> {
+    state.ensure_conversation_visible(&caller, id).await?;
     let assignment = Assignment {
         agent: request.agent_id,
         team: request.team_id,
@@ -512,6 +535,7 @@ pub async fn set_status(
     Path(id): Path<ConversationId>,
     Json(request): Json<StatusRequest>,
 ) -> ApiResult<Json<ConversationView>> {
+    state.ensure_conversation_visible(&caller, id).await?;
     let change = StatusChange {
         status: request.status,
         snoozed_until: request.snoozed_until,

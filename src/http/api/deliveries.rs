@@ -51,14 +51,18 @@ pub struct DeliveryQuery {
 #[utoipa::path(get, path = "/api/v1/deliveries", tag = "deliveries", params(DeliveryQuery),
     responses((status = 200, body = DeliveryPage)), security(("bearer" = ["admin", "agent"])))]
 pub async fn list_deliveries(
-    _caller: Authorized<Agents>,
+    caller: Authorized<Agents>,
     State(state): State<AppState>,
     Query(query): Query<DeliveryQuery>,
 ) -> ApiResult<Json<DeliveryPage>> {
     let filter = query.state.map(OutboxState::from);
     let page = state
         .store
-        .list_deliveries(filter, params::page(query.cursor, query.limit))
+        .list_deliveries(
+            filter,
+            params::page(query.cursor, query.limit),
+            &state.visibility(&caller),
+        )
         .await
         .for_api("delivery")?;
     let (items, next_cursor) = views::page(page);
@@ -70,10 +74,11 @@ pub async fn list_deliveries(
     params(("id" = i64, Path)), responses((status = 202, body = MessageView), (status = 422)),
     security(("bearer" = ["admin", "agent"])))]
 pub async fn retry_message(
-    _caller: Authorized<Agents>,
+    caller: Authorized<Agents>,
     State(state): State<AppState>,
     Path(id): Path<MessageId>,
 ) -> ApiResult<(StatusCode, Json<MessageView>)> {
+    state.ensure_message_visible(&caller, id).await?;
     let (message, events) = state
         .store
         .retry_message(id)

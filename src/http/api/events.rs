@@ -7,6 +7,8 @@
 //! Marketers get campaign events and opt-outs only (they may not read conversations), and no
 //! presence.
 
+use crate::domain::access::Visibility;
+use crate::store::Store;
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -64,6 +66,8 @@ pub async fn stream_events(
     };
     let presence = state.clone();
     let recheck_state = state.clone();
+    let visibility = state.visibility(&caller);
+    let store = state.store.clone();
     // Subscribe before reading the log, so nothing committed in between is missed.
     let live = state.events.subscribe();
     let cursor = Cursor {
@@ -75,11 +79,16 @@ pub async fn stream_events(
         replayed_up_to: 0,
     };
     let role = caller.role;
-    let stream = futures_util::stream::unfold(cursor, move |mut cursor| async move {
-        loop {
-            let event = cursor.next().await?;
-            if is_visible_to(role, event.kind) {
-                return Some((Ok(to_sse(&event)), cursor));
+    let stream = futures_util::stream::unfold(cursor, move |mut cursor| {
+        let (visibility, store) = (visibility.clone(), store.clone());
+        async move {
+            loop {
+                let event = cursor.next().await?;
+                if is_visible_to(role, event.kind)
+                    && is_within_reach(&store, &visibility, &event).await
+                {
+                    return Some((Ok(to_sse(&event)), cursor));
+                }
             }
         }
     });
@@ -92,6 +101,29 @@ pub async fn stream_events(
     // The stream ends when the credential it was opened with does (revoked, signed out, ...).
     let ended = crate::http::auth::credential_ended(recheck_state, headers, caller.0.clone());
     Ok(Sse::new(stream.take_until(ended)).keep_alive(KeepAlive::default()))
+}
+
+/// Whether the conversation or contact `event` is about is one `visibility` shows (an agent
+/// limited to their teams gets no events of other teams' conversations). Asked of the
+/// database per event, with the predicate the lists use, as an assignment can change what is
+/// visible at any time. A database error hides the event: the stream must not leak.
+async fn is_within_reach(store: &Store, visibility: &Visibility, event: &Event) -> bool {
+    if *visibility == Visibility::All {
+        return true;
+    }
+    let checked = match (event.conversation_id, event.contact_id) {
+        (Some(conversation), _) => {
+            store
+                .is_conversation_visible(conversation, visibility)
+                .await
+        }
+        (None, Some(contact)) => store.is_contact_visible(contact, visibility).await,
+        (None, None) => Ok(true),
+    };
+    checked.unwrap_or_else(|err| {
+        tracing::warn!(error = %err, "event stream could not check visibility; event withheld");
+        false
+    })
 }
 
 /// Whether a caller with `role` may see events of `kind`: marketers see their campaigns'

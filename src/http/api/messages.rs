@@ -1,5 +1,6 @@
 //! Message routes: edit history, attachment download and remote images of email.
 
+use crate::domain::audit::{AuditAction, AuditSubject};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -20,11 +21,19 @@ use crate::http::extract::{Json, Path, Query};
     params(("id" = i64, Path)), responses((status = 200, body = Vec<RevisionView>), (status = 404)),
     security(("bearer" = ["admin", "agent"])))]
 pub async fn list_revisions(
-    _caller: Authorized<Agents>,
+    caller: Authorized<Agents>,
     State(state): State<AppState>,
     Path(id): Path<MessageId>,
 ) -> ApiResult<Json<Vec<RevisionView>>> {
+    state.ensure_message_visible(&caller, id).await?;
     let revisions = state.store.list_revisions(id).await.for_api("message")?;
+    state
+        .audit(
+            &caller,
+            AuditAction::MessageViewed,
+            AuditSubject::Message(id),
+        )
+        .await?;
     Ok(Json(
         revisions.into_iter().map(RevisionView::from).collect(),
     ))
@@ -116,15 +125,24 @@ fn disposition(name: &str) -> HeaderValue {
     responses((status = 200, description = "the file's bytes"), (status = 404), (status = 502)),
     security(("bearer" = ["admin", "agent"])))]
 pub async fn download_attachment(
-    _caller: Authorized<Agents>,
+    caller: Authorized<Agents>,
     State(state): State<AppState>,
     Path((id, index)): Path<(MessageId, usize)>,
 ) -> ApiResult<Response> {
+    state.ensure_message_visible(&caller, id).await?;
     let message = state.store.get_message(id).await.for_api("message")?;
     let attachment = message
         .attachments
         .get(index)
         .ok_or(ApiError::NotFound("attachment"))?;
+    state
+        .audit_with(
+            &caller,
+            AuditAction::MessageViewed,
+            AuditSubject::Message(id),
+            serde_json::json!({ "attachment": index }),
+        )
+        .await?;
     let connector = state
         .connectors
         .get(&message.channel)
@@ -189,11 +207,12 @@ pub struct RemoteImageQuery {
     responses((status = 200, description = "the image"), (status = 404), (status = 422), (status = 502)),
     security(("bearer" = ["admin", "agent"])))]
 pub async fn remote_image(
-    _caller: Authorized<Agents>,
+    caller: Authorized<Agents>,
     State(state): State<AppState>,
     Path(id): Path<MessageId>,
     Query(query): Query<RemoteImageQuery>,
 ) -> ApiResult<Response> {
+    state.ensure_message_visible(&caller, id).await?;
     let message = state.store.get_message(id).await.for_api("message")?;
     // The sanitised HTML writes `&` in attributes as `&amp;`.
     let html = message.html.unwrap_or_default();

@@ -2,6 +2,7 @@
 //! annotations. Each route's allowed roles are the scopes of its `bearer` security entry.
 
 pub mod agents;
+pub mod audit;
 pub mod campaigns;
 pub mod canned;
 pub mod cluster;
@@ -64,6 +65,7 @@ use super::AppState;
         agents::revoke_token,
         agents::list_channels,
         cluster::get_cluster,
+        audit::list_audit,
         events::stream_events,
         webhooks::list_webhooks,
         webhooks::create_webhook,
@@ -122,7 +124,7 @@ use super::AppState;
     )),
     modifiers(&BearerAuth),
     tags(
-        (name = "conversations"), (name = "contacts"), (name = "agents"), (name = "deliveries"), (name = "events"), (name = "webhooks"), (name = "templates"), (name = "rules"), (name = "campaigns"), (name = "cluster")
+        (name = "conversations"), (name = "contacts"), (name = "agents"), (name = "deliveries"), (name = "events"), (name = "webhooks"), (name = "templates"), (name = "rules"), (name = "campaigns"), (name = "cluster"), (name = "audit")
     )
 )]
 pub struct ApiDoc;
@@ -223,6 +225,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/channels", get(agents::list_channels))
         .route("/api/v1/cluster", get(cluster::get_cluster))
+        .route("/api/v1/audit", get(audit::list_audit))
         .route(
             "/api/v1/conversations/{id}/presence",
             get(presence::get_presence).post(presence::set_presence),

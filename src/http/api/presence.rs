@@ -2,6 +2,7 @@
 //! viewing, who is typing), the inbox heartbeat that drives an agent's availability, a
 //! conversation's activity lines, and admin-issued sign-in passwords.
 
+use crate::domain::audit::{AuditAction, AuditSubject};
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -43,6 +44,7 @@ pub async fn set_presence(
 ) -> ApiResult<Json<PresenceView>> {
     let agent = acting_agent(&caller)?;
     if request.state != PresenceState::Left {
+        state.ensure_conversation_visible(&caller, id).await?;
         // Refuse made-up ids, so presence cannot be used to probe or flood.
         state
             .store
@@ -59,10 +61,11 @@ pub async fn set_presence(
     params(("id" = i64, Path)), responses((status = 200, body = PresenceView)),
     security(("bearer" = ["admin", "agent"])))]
 pub async fn get_presence(
-    _caller: Authorized<Agents>,
+    caller: Authorized<Agents>,
     State(state): State<AppState>,
     Path(id): Path<ConversationId>,
 ) -> ApiResult<Json<PresenceView>> {
+    state.ensure_conversation_visible(&caller, id).await?;
     Ok(Json(state.presence.viewers(id)))
 }
 
@@ -104,10 +107,11 @@ pub async fn heartbeat(
     params(("id" = i64, Path)), responses((status = 200, body = Vec<EventView>), (status = 404)),
     security(("bearer" = ["admin", "agent"])))]
 pub async fn list_activity(
-    _caller: Authorized<Agents>,
+    caller: Authorized<Agents>,
     State(state): State<AppState>,
     Path(id): Path<ConversationId>,
 ) -> ApiResult<Json<Vec<EventView>>> {
+    state.ensure_conversation_visible(&caller, id).await?;
     state
         .store
         .get_conversation(id)
@@ -132,7 +136,7 @@ pub struct PasswordView {
 #[utoipa::path(post, path = "/api/v1/agents/{id}/password", tag = "agents", params(("id" = i64, Path)),
     responses((status = 200, body = PasswordView), (status = 404)), security(("bearer" = ["admin"])))]
 pub async fn reset_password(
-    _caller: Authorized<Admins>,
+    caller: Authorized<Admins>,
     State(state): State<AppState>,
     Path(id): Path<AgentId>,
 ) -> ApiResult<Json<PasswordView>> {
@@ -145,6 +149,13 @@ pub async fn reset_password(
         .forget_agent_heartbeat(id)
         .await
         .for_api("agent")?;
+    state
+        .audit(
+            &caller,
+            AuditAction::AgentPasswordReset,
+            AuditSubject::Agent(id),
+        )
+        .await?;
     Ok(Json(PasswordView { password }))
 }
 

@@ -2,6 +2,7 @@
 //! ones made through the API. A rule is checked before it is stored: its shape, the templates
 //! it replies with and the SLA policies it starts must exist.
 
+use crate::domain::audit::{AuditAction, AuditSubject};
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
@@ -132,7 +133,7 @@ pub async fn list_rules(
     responses((status = 201, body = StoredRuleView), (status = 409), (status = 422)),
     security(("bearer" = ["admin"])))]
 pub async fn create_rule(
-    _caller: Authorized<Admins>,
+    caller: Authorized<Admins>,
     State(state): State<AppState>,
     Json(request): Json<RuleRequest>,
 ) -> ApiResult<(StatusCode, Json<StoredRuleView>)> {
@@ -142,6 +143,13 @@ pub async fn create_rule(
         .create_rule(&request.rule.name, &definition, request.position)
         .await
         .for_api("rule")?;
+    state
+        .audit(
+            &caller,
+            AuditAction::RuleCreated,
+            AuditSubject::Rule(stored.id),
+        )
+        .await?;
     Ok((StatusCode::CREATED, Json(view(stored)?)))
 }
 
@@ -164,7 +172,7 @@ pub async fn get_rule(
     responses((status = 200, body = StoredRuleView), (status = 404), (status = 409), (status = 422)),
     security(("bearer" = ["admin"])))]
 pub async fn replace_rule(
-    _caller: Authorized<Admins>,
+    caller: Authorized<Admins>,
     State(state): State<AppState>,
     Path(id): Path<RuleId>,
     Json(request): Json<RuleRequest>,
@@ -175,6 +183,9 @@ pub async fn replace_rule(
         .update_rule(id, &request.rule.name, &definition, request.position)
         .await
         .for_api("rule")?;
+    state
+        .audit(&caller, AuditAction::RuleUpdated, AuditSubject::Rule(id))
+        .await?;
     Ok(Json(view(stored)?))
 }
 
@@ -182,10 +193,13 @@ pub async fn replace_rule(
 #[utoipa::path(delete, path = "/api/v1/rules/{id}", tag = "rules", params(("id" = i64, Path)),
     responses((status = 204), (status = 404)), security(("bearer" = ["admin"])))]
 pub async fn delete_rule(
-    _caller: Authorized<Admins>,
+    caller: Authorized<Admins>,
     State(state): State<AppState>,
     Path(id): Path<RuleId>,
 ) -> ApiResult<StatusCode> {
     state.store.delete_rule(id).await.for_api("rule")?;
+    state
+        .audit(&caller, AuditAction::RuleDeleted, AuditSubject::Rule(id))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

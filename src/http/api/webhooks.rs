@@ -1,6 +1,7 @@
 //! Event webhook routes (admin only): subscriptions, their delivery log, and replay. Sending
 //! is the `webhooks` worker's job; these handlers validate, store and wake it.
 
+use crate::domain::audit::{AuditAction, AuditSubject};
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
@@ -182,7 +183,7 @@ pub struct CreateWebhookRequest {
 #[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", request_body = CreateWebhookRequest,
     responses((status = 201, body = CreatedWebhookView), (status = 422)), security(("bearer" = ["admin"])))]
 pub async fn create_webhook(
-    _caller: Authorized<Admins>,
+    caller: Authorized<Admins>,
     State(state): State<AppState>,
     Json(request): Json<CreateWebhookRequest>,
 ) -> ApiResult<(StatusCode, Json<CreatedWebhookView>)> {
@@ -227,6 +228,14 @@ pub async fn create_webhook(
         })
         .await
         .map_err(webhook_error)?;
+    state
+        .audit_with(
+            &caller,
+            AuditAction::WebhookCreated,
+            AuditSubject::Webhook(webhook.id),
+            serde_json::json!({ "url": webhook.url }),
+        )
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedWebhookView {
@@ -264,7 +273,7 @@ pub struct UpdateWebhookRequest {
     request_body = UpdateWebhookRequest, responses((status = 200, body = WebhookView), (status = 404)),
     security(("bearer" = ["admin"])))]
 pub async fn update_webhook(
-    _caller: Authorized<Admins>,
+    caller: Authorized<Admins>,
     State(state): State<AppState>,
     Path(id): Path<WebhookId>,
     Json(request): Json<UpdateWebhookRequest>,
@@ -281,6 +290,13 @@ pub async fn update_webhook(
         )
         .await
         .map_err(webhook_error)?;
+    state
+        .audit(
+            &caller,
+            AuditAction::WebhookUpdated,
+            AuditSubject::Webhook(id),
+        )
+        .await?;
     Ok(Json(webhook.into()))
 }
 
@@ -288,7 +304,7 @@ pub async fn update_webhook(
 #[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks", params(("id" = i64, Path)),
     responses((status = 204), (status = 404)), security(("bearer" = ["admin"])))]
 pub async fn delete_webhook(
-    _caller: Authorized<Admins>,
+    caller: Authorized<Admins>,
     State(state): State<AppState>,
     Path(id): Path<WebhookId>,
 ) -> ApiResult<StatusCode> {
@@ -297,6 +313,13 @@ pub async fn delete_webhook(
         .delete_webhook(id)
         .await
         .map_err(webhook_error)?;
+    state
+        .audit(
+            &caller,
+            AuditAction::WebhookDeleted,
+            AuditSubject::Webhook(id),
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

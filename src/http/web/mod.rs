@@ -6,6 +6,7 @@
 //! never as markup; customer HTML (email) is shown only inside a sandboxed frame. The
 //! Content-Security-Policy below forbids inline and foreign scripts as a second wall.
 
+use crate::domain::audit::AuditAction;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
@@ -301,8 +302,12 @@ async fn login(State(state): State<AppState>, request: Request) -> Result<Respon
         .record_login_attempt(&email, &client.to_string(), agent.is_some())
         .await
         .map_err(|err| ApiError::Internal(err.into()))?;
+    let peer = (client != IpAddr::V4(Ipv4Addr::UNSPECIFIED)).then_some(client);
     let Some(agent) = agent else {
         reservation.failed();
+        state
+            .audit_sign_in(AuditAction::SignInFailed, None, &email, peer)
+            .await?;
         return Ok(login_page(
             StatusCode::UNAUTHORIZED,
             Some("Wrong email or password."),
@@ -311,6 +316,9 @@ async fn login(State(state): State<AppState>, request: Request) -> Result<Respon
         ));
     };
     reservation.succeeded().await;
+    state
+        .audit_sign_in(AuditAction::SignInSucceeded, Some(agent), &email, peer)
+        .await?;
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|value| value.to_str().ok())
@@ -356,6 +364,11 @@ struct LogoutForm {
 /// `POST /logout`: ends the session (CSRF-checked), sets the agent offline and clears the
 /// cookie.
 async fn logout(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
+    let client = super::client_addr::of_request(
+        request.extensions(),
+        request.headers(),
+        &state.trusted_proxies,
+    );
     let headers = request.headers().clone();
     let Form(form) = Form::<LogoutForm>::from_request(request, &state).await?;
     if let Some(current) = session::current(&state, &headers).await? {
@@ -374,6 +387,9 @@ async fn logout(State(state): State<AppState>, request: Request) -> Result<Respo
             tracing::warn!(error = %err, "could not forget the agent's inbox heartbeat");
         }
         super::presence::set_availability(&state, current.agent, Availability::Offline).await;
+        state
+            .audit_sign_in(AuditAction::SignOut, Some(current.agent), "", client)
+            .await?;
     }
     let mut response = Redirect::to("/login").into_response();
     response.headers_mut().append(

@@ -222,6 +222,7 @@ pub async fn search(
     pool: &Pool,
     query: Option<&str>,
     page: PageRequest,
+    visibility: &crate::domain::access::Visibility,
 ) -> StoreResult<Page<Contact>> {
     let limit = page.limit();
     let after = page.cursor.as_deref().map(decode_cursor).transpose()?;
@@ -246,6 +247,12 @@ pub async fn search(
             .push(" ESCAPE '\\' OR id IN (SELECT contact_id FROM contact_identities WHERE external_id = ")
             .push_bind(query.to_owned())
             .push("))");
+    }
+    if *visibility != crate::domain::access::Visibility::All {
+        // A limited agent sees a contact through a conversation it may see.
+        sql.push(" AND EXISTS (SELECT 1 FROM conversations c WHERE c.contact_id = contacts.id")
+            .push(super::access::visible_sql("c", visibility))
+            .push(")");
     }
     if let Some((_, id)) = after {
         sql.push(" AND id < ").push_bind(id);

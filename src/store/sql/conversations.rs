@@ -76,6 +76,7 @@ pub async fn list(
             .push("))");
         }
     }
+    sql.push(super::access::visible_sql("c", &filter.visibility));
     if let Some(cursor) = &page.cursor {
         let (activity, id) = decode_cursor(cursor)?;
         sql.push(" AND (c.last_activity_at < ")

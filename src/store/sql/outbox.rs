@@ -252,23 +252,27 @@ pub async fn list(
     pool: &Pool,
     state: Option<OutboxState>,
     page: PageRequest,
+    visibility: &crate::domain::access::Visibility,
 ) -> StoreResult<Page<DeliveryEntry>> {
     let limit = page.limit();
     let before = match &page.cursor {
         Some(cursor) => decode_cursor(cursor)?.1,
         None => i64::MAX,
     };
-    let mut rows: Vec<DeliveryRow> = sqlx::query_as(
+    let sql = format!(
         "SELECT o.id, o.message_id, m.conversation_id, o.channel, o.state, o.attempts, \
              o.last_error, o.next_attempt_at, o.updated_at, m.delivery_status \
          FROM outbox o JOIN messages m ON m.id = o.message_id \
-         WHERE ($1 IS NULL OR o.state = $1) AND o.id < $2 ORDER BY o.id DESC LIMIT $3",
-    )
-    .bind(state.map(OutboxState::as_str))
-    .bind(before)
-    .bind(limit + 1)
-    .fetch_all(pool)
-    .await?;
+         JOIN conversations c ON c.id = m.conversation_id \
+         WHERE ($1 IS NULL OR o.state = $1) AND o.id < $2{} ORDER BY o.id DESC LIMIT $3",
+        super::access::visible_sql("c", visibility)
+    );
+    let mut rows: Vec<DeliveryRow> = sqlx::query_as(&sql)
+        .bind(state.map(OutboxState::as_str))
+        .bind(before)
+        .bind(limit + 1)
+        .fetch_all(pool)
+        .await?;
     let next_cursor = split_page(&mut rows, limit, |row| encode_cursor(0, row.id));
     let items = rows
         .into_iter()

@@ -39,13 +39,15 @@ pub async fn queue(
     pool: &Pool,
     rules: &RoutingRules,
     limit: i64,
+    visibility: &crate::domain::access::Visibility,
 ) -> StoreResult<Vec<QueuedConversation>> {
     let mut scopes = ScopeSql::new(rules, 1);
     let sql = format!(
-        "SELECT {}, {} AS effective_policy FROM conversations c WHERE {WAITING} \
+        "SELECT {}, {} AS effective_policy FROM conversations c WHERE {WAITING}{} \
          ORDER BY {QUEUE_ORDER} LIMIT $1",
         conversation_columns!(),
         scopes.policy(),
+        super::access::visible_sql("c", visibility),
     );
     let mut conn = pool.acquire().await?;
     let rows: Vec<QueuedRow> = scopes
