@@ -4,6 +4,7 @@ pub mod agent;
 pub mod campaign;
 pub mod canned;
 pub mod contact;
+pub mod erasure;
 pub mod conversation;
 pub mod event;
 pub mod ids;
@@ -28,7 +29,7 @@ pub use contact::{Contact, Identity};
 pub use conversation::{Conversation, ConversationStatus, Priority};
 pub use event::{Event, EventKind};
 pub use ids::{
-    AgentId, CampaignId, CannedResponseId, ContactId, ConversationId, EventId, LeaseId, MessageId,
+    AgentId, CampaignId, CannedResponseId, ContactId, ConversationId, ErasureId, EventId, LeaseId, MessageId,
     RuleId, SegmentId, TeamId, TokenId, WebhookDeliveryId, WebhookId,
 };
 pub use message::{

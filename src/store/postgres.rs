@@ -41,6 +41,8 @@ pub mod conversations;
 pub mod email;
 #[path = "sql/event_webhooks.rs"]
 pub mod event_webhooks;
+#[path = "sql/erasure.rs"]
+pub mod erasure;
 #[path = "sql/events.rs"]
 pub mod events;
 #[path = "sql/health.rs"]
@@ -51,6 +53,8 @@ pub mod ingest;
 pub mod messages;
 #[path = "sql/outbox.rs"]
 pub mod outbox;
+#[path = "sql/privacy.rs"]
+pub mod privacy;
 #[path = "sql/queue_claims.rs"]
 pub mod queue_claims;
 #[path = "sql/routing.rs"]
