@@ -27,6 +27,7 @@ use crate::dispatch::settings::DispatchConfig;
 use crate::event_webhooks::settings::WebhooksConfig;
 use crate::http::settings::{RemoteImagesConfig, ServerConfig};
 use crate::pipeline::settings::IngestConfig;
+use crate::privacy::PrivacyConfig;
 use crate::router::settings::RoutingConfig;
 use crate::secrets::SecretsConfig;
 use crate::supervisor::WorkersConfig;
@@ -105,6 +106,9 @@ pub struct Config {
     /// `[secrets]`: the key that seals stored secrets (OAuth2 refresh tokens).
     #[serde(default)]
     pub secrets: SecretsConfig,
+    /// `[privacy]`: how contacts' erasures run.
+    #[serde(default)]
+    pub privacy: PrivacyConfig,
 }
 
 impl Config {
@@ -221,6 +225,7 @@ impl Config {
         self.campaigns.validate()?;
         self.cluster.validate()?;
         self.secrets.validate()?;
+        self.privacy.validate()?;
         let channels: Vec<&str> = self.channels.iter().map(|c| c.name.as_str()).collect();
         self.routing.validate(&channels)?;
         self.automation.validate(&channels)?;

@@ -39,10 +39,10 @@ pub mod contacts;
 pub mod conversations;
 #[path = "sql/email.rs"]
 pub mod email;
-#[path = "sql/event_webhooks.rs"]
-pub mod event_webhooks;
 #[path = "sql/erasure.rs"]
 pub mod erasure;
+#[path = "sql/event_webhooks.rs"]
+pub mod event_webhooks;
 #[path = "sql/events.rs"]
 pub mod events;
 #[path = "sql/health.rs"]

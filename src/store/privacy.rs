@@ -188,7 +188,10 @@ impl Store {
         after: MessageId,
         limit: i64,
     ) -> StoreResult<Vec<Message>> {
-        on_backend!(self, privacy::messages_after(conversation, after.get(), limit))
+        on_backend!(
+            self,
+            privacy::messages_after(conversation, after.get(), limit)
+        )
     }
 
     /// Earlier texts of message `id`, oldest first.
@@ -258,7 +261,10 @@ impl Store {
         after: i64,
         limit: i64,
     ) -> StoreResult<Vec<WebhookDeliveryRecord>> {
-        on_backend!(self, privacy::webhook_deliveries_after(contact, after, limit))
+        on_backend!(
+            self,
+            privacy::webhook_deliveries_after(contact, after, limit)
+        )
     }
 
     /// Every table of the schema with its columns.
@@ -290,7 +296,11 @@ impl Store {
     }
 
     /// Claims a running erasure job for `node` for `claim_ms`.
-    pub async fn claim_erasure(&self, node: &str, claim_ms: i64) -> StoreResult<Option<ErasureJob>> {
+    pub async fn claim_erasure(
+        &self,
+        node: &str,
+        claim_ms: i64,
+    ) -> StoreResult<Option<ErasureJob>> {
         let now = Millis::now();
         on_backend!(self, erasure::claim(node, now, Millis(now.0 + claim_ms)))
     }
@@ -302,7 +312,10 @@ impl Store {
         node: &str,
         progress: &ErasureProgress,
     ) -> StoreResult<()> {
-        on_backend!(self, erasure::record_progress(id, node, progress, Millis::now()))
+        on_backend!(
+            self,
+            erasure::record_progress(id, node, progress, Millis::now())
+        )
     }
 
     /// Records a failed step; the job fails for good after `max_attempts` in a row.
@@ -312,7 +325,10 @@ impl Store {
         error: &str,
         max_attempts: i64,
     ) -> StoreResult<()> {
-        on_backend!(self, erasure::record_failure(id, error, max_attempts, Millis::now()))
+        on_backend!(
+            self,
+            erasure::record_failure(id, error, max_attempts, Millis::now())
+        )
     }
 
     /// Erasure step `detach` (see `sql/erasure.rs`).
@@ -336,12 +352,25 @@ impl Store {
     }
 
     /// One batch of erasure step `messages`; true when the step is finished.
-    pub async fn erase_messages(&self, job: &ErasureJob, node: &str, limit: i64) -> StoreResult<bool> {
-        on_backend!(self, erasure::scrub_messages(job, node, limit, Millis::now()))
+    pub async fn erase_messages(
+        &self,
+        job: &ErasureJob,
+        node: &str,
+        limit: i64,
+    ) -> StoreResult<bool> {
+        on_backend!(
+            self,
+            erasure::scrub_messages(job, node, limit, Millis::now())
+        )
     }
 
     /// One batch of erasure step `events`; true when the step is finished.
-    pub async fn erase_events(&self, job: &ErasureJob, node: &str, limit: i64) -> StoreResult<bool> {
+    pub async fn erase_events(
+        &self,
+        job: &ErasureJob,
+        node: &str,
+        limit: i64,
+    ) -> StoreResult<bool> {
         on_backend!(self, erasure::scrub_events(job, node, limit, Millis::now()))
     }
 
@@ -350,7 +379,3 @@ impl Store {
         on_backend!(self, erasure::tombstone(job, node, Millis::now()))
     }
 }
-
-
-
-

@@ -93,6 +93,27 @@ impl BlobStore {
     }
 }
 
+impl BlobStore {
+    /// Deletes the file of reference `reference`; returns whether it was there (`false` too
+    /// for a reference that is not one of ours).
+    ///
+    /// # Errors
+    /// When the file exists but cannot be removed.
+    pub fn remove(&self, reference: &str) -> std::io::Result<bool> {
+        let Some(hex) = reference.strip_prefix(REF_PREFIX) else {
+            return Ok(false);
+        };
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(false);
+        }
+        match std::fs::remove_file(self.path_of(&hex.to_ascii_lowercase())) {
+            Ok(()) => Ok(true),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
+}
+
 /// A blob being written; see [`BlobStore::writer`]. Dropped unfinished, it removes its
 /// temporary file.
 pub struct BlobWriter {

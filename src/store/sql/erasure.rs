@@ -4,7 +4,9 @@
 
 use super::IS_POSTGRES;
 use super::common::{Conn, Pool, begin, insert_events};
-use crate::domain::erasure::{ERASED_TEXT, ErasureJob, ErasureStep, scrub_event_data, tombstone_name};
+use crate::domain::erasure::{
+    ERASED_TEXT, ErasureJob, ErasureStep, scrub_event_data, tombstone_name,
+};
 use crate::domain::{AgentId, ContactId, ErasureId, Event, EventKind, Millis};
 use crate::store::privacy::{ErasureProgress, StoredAttachments};
 use crate::store::rows::NewEvent;
@@ -104,11 +106,13 @@ pub async fn request(
 
 /// The job with `id`.
 pub async fn get(pool: &Pool, id: ErasureId) -> StoreResult<ErasureJob> {
-    let row: JobRow = sqlx::query_as(&format!("SELECT {JOB_COLUMNS} FROM erasure_jobs WHERE id = $1"))
-        .bind(id.get())
-        .fetch_optional(pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+    let row: JobRow = sqlx::query_as(&format!(
+        "SELECT {JOB_COLUMNS} FROM erasure_jobs WHERE id = $1"
+    ))
+    .bind(id.get())
+    .fetch_optional(pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
     row.try_into()
 }
 
@@ -122,15 +126,25 @@ pub async fn find_by_contact(pool: &Pool, contact: ContactId) -> StoreResult<Opt
     }
 }
 
-/// Claims the oldest running job nobody holds (or whose holder's claim ran out) for `node`
-/// until `until`.
-pub async fn claim(pool: &Pool, node: &str, now: Millis, until: Millis) -> StoreResult<Option<ErasureJob>> {
+/// Claims the oldest running job that `node` holds already or nobody holds (or whose
+/// holder's claim ran out) for `node` until `until`; each claim renews it.
+pub async fn claim(
+    pool: &Pool,
+    node: &str,
+    now: Millis,
+    until: Millis,
+) -> StoreResult<Option<ErasureJob>> {
     // PostgreSQL: SKIP LOCKED lets nodes claim different jobs at once; SQLite has one writer.
-    let lock = if IS_POSTGRES { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let lock = if IS_POSTGRES {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
     let row: Option<JobRow> = sqlx::query_as(&format!(
         "UPDATE erasure_jobs SET claimed_by = $1, claimed_until = $2, updated_at = $3 \
          WHERE id = (SELECT id FROM erasure_jobs WHERE state = 'running' \
-                     AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY id LIMIT 1{lock}) \
+                     AND (claimed_until IS NULL OR claimed_until < $3 OR claimed_by = $1) \
+                     ORDER BY id LIMIT 1{lock}) \
          RETURNING {JOB_COLUMNS}"
     ))
     .bind(node)
@@ -195,8 +209,8 @@ pub async fn record_progress(
     Ok(())
 }
 
-/// Records that a step of job `id` failed; after `max_attempts` failures in a row the job
-/// fails for good (the others go on).
+/// Records that a step of job `id` failed; it is tried again after a growing pause, and
+/// after `max_attempts` failures in a row the job fails for good (the others go on).
 pub async fn record_failure(
     pool: &Pool,
     id: ErasureId,
@@ -207,7 +221,8 @@ pub async fn record_failure(
     sqlx::query(
         "UPDATE erasure_jobs SET attempts = attempts + 1, last_error = $1, \
          state = CASE WHEN attempts + 1 >= $2 THEN 'failed' ELSE state END, \
-         claimed_by = NULL, claimed_until = NULL, updated_at = $3 WHERE id = $4",
+         claimed_by = NULL, claimed_until = $3 + 10000 * (attempts + 1), updated_at = $3 \
+         WHERE id = $4",
     )
     .bind(error)
     .bind(max_attempts)
@@ -243,7 +258,14 @@ pub async fn detach(pool: &Pool, job: &ErasureJob, node: &str, now: Millis) -> S
     .bind(contact)
     .execute(&mut *tx)
     .await?;
-    advance(&mut tx, job.id, node, &ErasureProgress::to(ErasureStep::Files), now).await?;
+    advance(
+        &mut tx,
+        job.id,
+        node,
+        &ErasureProgress::to(ErasureStep::Files),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -449,7 +471,14 @@ pub async fn tombstone(
         data: serde_json::json!({"erasure_id": job.id.get(), "reason": job.reason}),
     };
     let events = insert_events(&mut tx, vec![event], now).await?;
-    advance(&mut tx, job.id, node, &ErasureProgress::to(ErasureStep::Done), now).await?;
+    advance(
+        &mut tx,
+        job.id,
+        node,
+        &ErasureProgress::to(ErasureStep::Done),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(events)
 }

@@ -4,12 +4,12 @@
 use super::IS_POSTGRES;
 use super::common::Pool;
 use crate::domain::{ContactId, ConversationId, Event, Message, MessageId, Revision};
+use crate::store::StoreResult;
 use crate::store::privacy::{
     AutoReplyRecord, CampaignSendRecord, ConsentRecord, OutboxRecord, SuppressionRecord,
     TableColumns, TimerRecord, WebhookDeliveryRecord,
 };
 use crate::store::rows::{EventRow, MessageRow, message_columns};
-use crate::store::StoreResult;
 
 /// The conversations of `contact`, oldest first.
 pub async fn conversation_ids(pool: &Pool, contact: ContactId) -> StoreResult<Vec<ConversationId>> {
