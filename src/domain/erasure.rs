@@ -80,16 +80,15 @@ const KEPT_STRING_KEYS: &[&str] = &[
 ];
 
 /// Event `data` with the personal part removed: numbers, booleans, ids and times stay (reports
-/// count them), strings stay only under keys that hold our own vocabulary, and `erased: true`
-/// marks the result. Applied to every event about an erased contact, so a webhook delivery
-/// replayed later sends the scrubbed payload.
+/// count them), strings stay only under keys that hold our own vocabulary. Applied to every
+/// event about an erased contact, so a webhook delivery replayed later sends the scrubbed
+/// payload. (No marker is added: the data keeps to its kind's documented shape, whose
+/// free-text fields are optional; `contact.erased` tells integrators.)
 pub fn scrub_event_data(data: &serde_json::Value) -> serde_json::Value {
-    let mut scrubbed = match scrub_value(None, data) {
-        Some(serde_json::Value::Object(map)) => map,
-        _ => serde_json::Map::new(),
-    };
-    scrubbed.insert("erased".into(), serde_json::Value::Bool(true));
-    serde_json::Value::Object(scrubbed)
+    match scrub_value(None, data) {
+        Some(value @ serde_json::Value::Object(_)) => value,
+        _ => serde_json::Value::Object(serde_json::Map::new()),
+    }
 }
 
 fn scrub_value(key: Option<&str>, value: &serde_json::Value) -> Option<serde_json::Value> {
@@ -102,7 +101,10 @@ fn scrub_value(key: Option<&str>, value: &serde_json::Value) -> Option<serde_jso
             })
             .then(|| value.clone()),
         Value::Array(items) => Some(Value::Array(
-            items.iter().filter_map(|item| scrub_value(key, item)).collect(),
+            items
+                .iter()
+                .filter_map(|item| scrub_value(key, item))
+                .collect(),
         )),
         Value::Object(map) => Some(Value::Object(
             map.iter()
@@ -129,7 +131,7 @@ mod tests {
             serde_json::json!({
                 "direction": "in", "channel": "mail", "conversation_id": 7, "edited": true,
                 "changes": {"status": "open", "updated_at": "2026-01-01T00:00:00Z"},
-                "names": [], "erased": true
+                "names": []
             })
         );
     }

@@ -9,9 +9,10 @@ use axum::body::Bytes;
 use reqwest::Method;
 use serde_json::{Value, json};
 use switchboard::domain::ContactId;
+use switchboard::store::Backend;
 
 use crate::contact_export::{
-    BOB_WORD, INVOICE, JAN_WORD, LOGO, blob_path, mail, mail_app, post_mail, seed,
+    BOB_WORD, INVOICE, JAN_WORD, LOGO, blob_path, execute, mail, mail_app, post_mail, seed,
 };
 use crate::helpers::{SECRET, ServedBinary, TestApp, TestDb, app_backend, hook_body};
 
@@ -92,6 +93,34 @@ async fn erasure_removes_the_contacts_data_everywhere_and_leaves_a_tombstone() {
     let seeded = seed(&app, &url).await;
     let (jan, bob) = (seeded.jan, seeded.bob);
 
+    // A delivery failure whose error names Jan's address, as mail servers write it.
+    let data = "'{\"delivery_status\": \"failed\", \"error\": \"550 jan@customer.test: mailbox unavailable\"}'";
+    let data = match app_backend() {
+        Backend::Postgres => format!("{data}::jsonb"),
+        Backend::Sqlite => data.to_owned(),
+    };
+    execute(
+        &url,
+        app_backend(),
+        &format!(
+            "INSERT INTO events (kind, conversation_id, message_id, data, created_at) \
+             SELECT 'message.updated', m.conversation_id, m.id, {data}, 0 FROM messages m \
+             JOIN conversations c ON c.id = m.conversation_id WHERE c.contact_id = {jan} \
+             ORDER BY m.id LIMIT 1"
+        ),
+    )
+    .await;
+    let before = app
+        .get(&format!("/api/v1/contacts/{jan}/export"), &app.admin_token)
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        before.contains("550 jan@customer.test"),
+        "the export has the event"
+    );
+
     // Before: the word is found and both files are on disk.
     assert_eq!(search(&app, JAN_WORD).await, 2);
     assert!(blob_path(blobs.path(), INVOICE).exists());
@@ -138,6 +167,8 @@ async fn erasure_removes_the_contacts_data_everywhere_and_leaves_a_tombstone() {
         "VIP",
         "203.0.113.7",
         "Invoice 42",
+        "+420 777",
+        "jan-shop-7",
     ] {
         assert!(
             !text.contains(personal),
@@ -169,9 +200,15 @@ async fn erasure_removes_the_contacts_data_everywhere_and_leaves_a_tombstone() {
         .iter()
         .partition(|e| e.kind.as_str() == "contact.erased");
     assert_eq!(erased.len(), 1);
-    assert!(
-        earlier.iter().all(|e| e.data["erased"] == true),
-        "{earlier:?}"
+    assert!(!earlier.is_empty());
+    let failed = earlier
+        .iter()
+        .find(|e| e.kind.as_str() == "message.updated")
+        .expect("the delivery failure event");
+    assert_eq!(
+        failed.data,
+        json!({"delivery_status": "failed"}),
+        "kind, ids and times stay"
     );
 
     // Bob is untouched.
