@@ -45,6 +45,7 @@ pub enum ExportFormat {
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `json` (default) or `zip` (with the attachment files kept on this machine).
+    #[param(inline)]
     pub format: Option<ExportFormat>,
 }
 

@@ -95,7 +95,8 @@ pub async fn stream_events(
 }
 
 /// Whether a caller with `role` may see events of `kind`: marketers see their campaigns'
-/// progress and opt-outs, not the conversations and contacts behind them.
+/// progress, opt-outs and erasures (to drop an erased contact from their own lists), not the
+/// conversations and contacts behind them.
 fn is_visible_to(role: Role, kind: EventKind) -> bool {
     match role {
         Role::Admin | Role::Agent => true,
@@ -105,6 +106,7 @@ fn is_visible_to(role: Role, kind: EventKind) -> bool {
                 | EventKind::CampaignProgress
                 | EventKind::CampaignFinished
                 | EventKind::ContactUnsubscribed
+                | EventKind::ContactErased
         ),
     }
 }
