@@ -69,14 +69,17 @@ impl Erasures {
     /// Never by itself; a database outage is retried.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let pause = Duration::from_millis(self.config.erasure_pause_ms);
+        // A job held by a node that died is free once its claim runs out: look again no
+        // later than that.
+        let idle = IDLE_POLL.min(Duration::from_millis(self.config.erasure_claim_ms));
         while !shutdown.is_cancelled() {
             let wait = match self.run_once().await {
                 Ok(ErasureOutcome::Worked) if pause.is_zero() => continue,
                 Ok(ErasureOutcome::Worked) => pause,
-                Ok(ErasureOutcome::Idle) => IDLE_POLL,
+                Ok(ErasureOutcome::Idle) => idle,
                 Err(err) => {
                     tracing::warn!(error = %err, "erasure worker: database unavailable");
-                    IDLE_POLL
+                    idle
                 }
             };
             tokio::select! {

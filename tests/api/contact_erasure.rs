@@ -93,6 +93,18 @@ async fn erasure_removes_the_contacts_data_everywhere_and_leaves_a_tombstone() {
     let seeded = seed(&app, &url).await;
     let (jan, bob) = (seeded.jan, seeded.bob);
 
+    // A campaign still to send to Jan.
+    execute(
+        &url,
+        app_backend(),
+        &format!(
+            "INSERT INTO campaigns (name, filter, spec, state, created_at, updated_at) \
+             VALUES ('autumn', '{{\"op\": \"everyone\"}}', '{{\"channels\": []}}', 'running', 0, 0); \
+             INSERT INTO campaign_sends (campaign_id, contact_id, channel, address, state) \
+             SELECT id, {jan}, 'mail', 'jan@customer.test', 'pending' FROM campaigns WHERE name = 'autumn';"
+        ),
+    )
+    .await;
     // A delivery failure whose error names Jan's address, as mail servers write it.
     let data = "'{\"delivery_status\": \"failed\", \"error\": \"550 jan@customer.test: mailbox unavailable\"}'";
     let data = match app_backend() {
@@ -184,6 +196,10 @@ async fn erasure_removes_the_contacts_data_everywhere_and_leaves_a_tombstone() {
     assert_eq!(export["consents"][0]["status"], "granted");
     assert_eq!(export["campaign_sends"][0]["address"], Value::Null);
     assert_eq!(export["campaign_sends"][0]["state"], "delivered");
+    assert_eq!(
+        export["campaign_sends"][1]["state"], "suppressed",
+        "nothing more is sent to an erased contact"
+    );
     // Suppressions stay: an erased person must stay unsubscribed.
     assert!(
         app.store

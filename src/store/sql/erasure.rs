@@ -234,7 +234,8 @@ pub async fn record_failure(
 }
 
 /// Step `detach`: the contact's identities go and its conversations get thread keys no
-/// channel will produce, so new messages from the same address start a new contact.
+/// channel will produce, so new messages from the same address start a new contact; nothing
+/// unsent goes out to it any more.
 pub async fn detach(pool: &Pool, job: &ErasureJob, node: &str, now: Millis) -> StoreResult<()> {
     let contact = job.contact_id.get();
     let mut tx = begin(pool).await?;
@@ -255,6 +256,23 @@ pub async fn detach(pool: &Pool, job: &ErasureJob, node: &str, now: Millis) -> S
         "UPDATE conversations SET thread_key = {erased_key}, subject = NULL, last_message = NULL, \
          unanswerable_reason = NULL WHERE contact_id = $1"
     ))
+    .bind(contact)
+    .execute(&mut *tx)
+    .await?;
+    // Nothing more goes out to the person: unsent replies die, unsent campaign messages are
+    // suppressed (the campaign's figures count them as such).
+    sqlx::query(
+        "UPDATE outbox SET state = 'dead', last_error = 'contact erased', updated_at = $2 \
+         WHERE state = 'pending' AND message_id IN (SELECT m.id FROM messages m \
+         JOIN conversations c ON c.id = m.conversation_id WHERE c.contact_id = $1)",
+    )
+    .bind(contact)
+    .bind(now.0)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE campaign_sends SET state = 'suppressed' WHERE contact_id = $1 AND state = 'pending'",
+    )
     .bind(contact)
     .execute(&mut *tx)
     .await?;
