@@ -183,6 +183,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_removed_blob_is_gone_and_removing_again_or_a_foreign_reference_does_nothing() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = BlobStore::new(dir.path().join("blobs"));
+        let kept = store.put(b"kept").expect("put");
+        let reference = store.put(b"erase me").expect("put");
+        assert!(store.remove(&reference).expect("remove"));
+        assert_eq!(store.get(&reference).expect("get"), None);
+        assert!(!store.remove(&reference).expect("again"));
+        assert!(!store.remove("sha256:../../etc/passwd").expect("foreign"));
+        assert!(!store.remove("telegram-file").expect("foreign"));
+        assert!(store.get(&kept).expect("get").is_some());
+    }
+
+    #[test]
     fn blobs_are_stored_once_by_content() {
         let dir = tempfile::tempdir().expect("dir");
         let store = BlobStore::new(dir.path().join("blobs"));
