@@ -217,6 +217,8 @@ pub struct App {
     pub automation: Automation,
     /// The campaign worker.
     pub campaigns: crate::campaigns::CampaignRunner,
+    /// The worker that erases contacts on request.
+    pub erasures: crate::privacy::Erasures,
     config: Config,
     /// Wakes the reader that feeds the event bus from the log (PostgreSQL, several nodes).
     event_feed: Option<Arc<Notify>>,
@@ -367,6 +369,15 @@ impl App {
             dispatch_wake: dispatch_wake.clone(),
             metrics: metrics.clone(),
         });
+        let erasures_wake = Arc::new(Notify::new());
+        let erasures = crate::privacy::Erasures::new(
+            store.clone(),
+            connectors.clone(),
+            events.clone(),
+            config.privacy.clone(),
+            node.id().to_owned(),
+            erasures_wake.clone(),
+        );
         let sign_in = Arc::new(http::sign_in::SignInGuard::new(
             &config.server.sign_in,
             &store,
@@ -383,6 +394,7 @@ impl App {
             webhook_targets: event_webhooks.targets(),
             remote_images: remote_images(&config.remote_images)?,
             webhooks_wake,
+            erasures_wake,
             router: router.clone(),
             tokens: Arc::default(),
             presence: Arc::default(),
@@ -407,6 +419,7 @@ impl App {
             router,
             automation,
             campaigns,
+            erasures,
             config,
             event_feed,
             writers,
@@ -535,6 +548,13 @@ impl App {
                 campaigns.clone().run(token.clone())
             }));
         }
+        // Always on: erasures are rare, claimed per job, and must finish even when every
+        // other worker is off (tests drive those by hand).
+        let erasures = self.erasures.clone();
+        let token = shutdown.clone();
+        front.spawn(self.supervised("erasures", &shutdown, move || {
+            erasures.clone().run(token.clone())
+        }));
         let presence_state = self.state.clone();
         let token = shutdown.clone();
         front.spawn(self.supervised("presence", &shutdown, move || {

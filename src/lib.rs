@@ -41,6 +41,7 @@ pub mod memory;
 pub mod metrics;
 pub mod passwords;
 pub mod pipeline;
+pub mod privacy;
 pub mod router;
 pub mod secrets;
 pub mod store;

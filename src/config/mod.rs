@@ -27,6 +27,7 @@ use crate::dispatch::settings::DispatchConfig;
 use crate::event_webhooks::settings::WebhooksConfig;
 use crate::http::settings::{RemoteImagesConfig, ServerConfig};
 use crate::pipeline::settings::IngestConfig;
+use crate::privacy::PrivacyConfig;
 use crate::router::settings::RoutingConfig;
 use crate::secrets::SecretsConfig;
 use crate::supervisor::WorkersConfig;
@@ -111,6 +112,9 @@ pub struct Config {
     /// `[audit]`: how long the audit log is kept.
     #[serde(default)]
     pub audit: crate::audit::settings::AuditConfig,
+    /// `[privacy]`: how contacts' erasures run.
+    #[serde(default)]
+    pub privacy: PrivacyConfig,
 }
 
 impl Config {
@@ -239,6 +243,7 @@ impl Config {
         self.campaigns.validate()?;
         self.cluster.validate()?;
         self.secrets.validate()?;
+        self.privacy.validate()?;
         let channels: Vec<&str> = self.channels.iter().map(|c| c.name.as_str()).collect();
         self.routing.validate(&channels)?;
         self.access.validate(&channels)?;

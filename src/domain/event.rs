@@ -24,6 +24,7 @@ string_enum! {
         CampaignProgress => "campaign.progress",
         CampaignFinished => "campaign.finished",
         ContactUnsubscribed => "contact.unsubscribed",
+        ContactErased => "contact.erased",
     }
 }
 

@@ -56,4 +56,6 @@ entity_id! {
     RuleId,
     /// A batch of a campaign's send ledger leased to one worker until a deadline.
     LeaseId,
+    /// A contact's erasure job.
+    ErasureId,
 }

@@ -7,6 +7,7 @@ pub mod campaign;
 pub mod canned;
 pub mod contact;
 pub mod conversation;
+pub mod erasure;
 pub mod event;
 pub mod ids;
 pub mod message;
@@ -30,8 +31,8 @@ pub use contact::{Contact, Identity};
 pub use conversation::{Conversation, ConversationStatus, Priority};
 pub use event::{Event, EventKind};
 pub use ids::{
-    AgentId, CampaignId, CannedResponseId, ContactId, ConversationId, EventId, LeaseId, MessageId,
-    RuleId, SegmentId, TeamId, TokenId, WebhookDeliveryId, WebhookId,
+    AgentId, CampaignId, CannedResponseId, ContactId, ConversationId, ErasureId, EventId, LeaseId,
+    MessageId, RuleId, SegmentId, TeamId, TokenId, WebhookDeliveryId, WebhookId,
 };
 pub use message::{
     AuthorType, DeliveryStatus, Direction, Message, MessageKind, Reaction, Revision,

@@ -54,6 +54,8 @@ pub struct AppState {
     pub remote_images: connector_sdk::net::MediaFetcher,
     /// Notified when a webhook delivery is replayed, so the worker sends it at once.
     pub webhooks_wake: Arc<Notify>,
+    /// Notified when a contact's erasure is requested, so the erasure worker starts at once.
+    pub erasures_wake: Arc<Notify>,
     /// The router, told of agents' availability and capacity changes (which are not on the
     /// event bus) and asked for the routing scopes the queue is listed under.
     pub router: crate::router::Router,

@@ -310,6 +310,9 @@ impl Store {
                 .synchronous(synchronous)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
+                // Deleted and overwritten content is zeroed in the file, not left in free
+                // pages: an erased contact's text must not linger on disk.
+                .pragma("secure_delete", "ON")
                 .pragma(
                     "cache_size",
                     format!("-{}", u64::from(options.sqlite_cache_mib.max(1)) * 1024),
@@ -764,6 +767,7 @@ pub mod automation;
 pub mod campaigns;
 pub mod cluster;
 mod event_webhooks;
+pub mod privacy;
 mod secrets;
 pub use secrets::{LINK_KEY, SealedSecret, SecretChange, StoredSecrets};
 mod sign_in;

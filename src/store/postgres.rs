@@ -43,6 +43,8 @@ pub mod contacts;
 pub mod conversations;
 #[path = "sql/email.rs"]
 pub mod email;
+#[path = "sql/erasure.rs"]
+pub mod erasure;
 #[path = "sql/event_webhooks.rs"]
 pub mod event_webhooks;
 #[path = "sql/events.rs"]
@@ -55,6 +57,8 @@ pub mod ingest;
 pub mod messages;
 #[path = "sql/outbox.rs"]
 pub mod outbox;
+#[path = "sql/privacy.rs"]
+pub mod privacy;
 #[path = "sql/queue_claims.rs"]
 pub mod queue_claims;
 #[path = "sql/routing.rs"]

@@ -157,6 +157,25 @@ async fn every_sensitive_route_writes_an_entry() {
             "webhook",
             String::new(),
         ),
+        (
+            Method::GET,
+            format!("/api/v1/contacts/{contact}/export"),
+            "admin",
+            json!(null),
+            "contact.exported",
+            "contact",
+            contact.to_string(),
+        ),
+        // Last: it erases the contact the rows above read.
+        (
+            Method::POST,
+            format!("/api/v1/contacts/{contact}/erase"),
+            "admin",
+            json!({"reason": "asked by email"}),
+            "contact.erased",
+            "contact",
+            contact.to_string(),
+        ),
     ];
     for (method, path, who, body, action, kind, id) in table {
         let token = if who == "admin" {

@@ -385,6 +385,37 @@ async fn contacts(app: &TestApp) {
         (report["created"].clone(), report["updated"].clone()),
         (json!(1), json!(1))
     );
+    // An erasure of a contact of its own (so the scrubbed data of its earlier events is checked
+    // against their schemas too) logs `contact.erased`.
+    let doomed = expect_status(
+        app.post_json(
+            "/api/v1/contacts",
+            json!({"name": "Dee", "email": "dee@example.com"}),
+        )
+        .await,
+        "contact",
+    )
+    .await;
+    let job = app
+        .post_json(
+            &format!("/api/v1/contacts/{}/erase", doomed["id"]),
+            json!({"reason": "request 12"}),
+        )
+        .await;
+    assert_eq!(job.status(), 202);
+    let job: Value = job.json().await.expect("json");
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while app
+        .get_json(&format!("/api/v1/erasures/{}", job["id"]))
+        .await["state"]
+        != "done"
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the erasure did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 /// Idle and SLA timers of a conversation nobody answers.

@@ -22,6 +22,8 @@ mod cli;
 mod cluster;
 mod cluster_listeners;
 mod cluster_work;
+mod contact_erasure;
+mod contact_export;
 mod crash;
 mod cut_proxy;
 mod discord;

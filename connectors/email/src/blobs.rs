@@ -93,6 +93,27 @@ impl BlobStore {
     }
 }
 
+impl BlobStore {
+    /// Deletes the file of reference `reference`; returns whether it was there (`false` too
+    /// for a reference that is not one of ours).
+    ///
+    /// # Errors
+    /// When the file exists but cannot be removed.
+    pub fn remove(&self, reference: &str) -> std::io::Result<bool> {
+        let Some(hex) = reference.strip_prefix(REF_PREFIX) else {
+            return Ok(false);
+        };
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(false);
+        }
+        match std::fs::remove_file(self.path_of(&hex.to_ascii_lowercase())) {
+            Ok(()) => Ok(true),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
+}
+
 /// A blob being written; see [`BlobStore::writer`]. Dropped unfinished, it removes its
 /// temporary file.
 pub struct BlobWriter {
@@ -160,6 +181,20 @@ fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_removed_blob_is_gone_and_removing_again_or_a_foreign_reference_does_nothing() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = BlobStore::new(dir.path().join("blobs"));
+        let kept = store.put(b"kept").expect("put");
+        let reference = store.put(b"erase me").expect("put");
+        assert!(store.remove(&reference).expect("remove"));
+        assert_eq!(store.get(&reference).expect("get"), None);
+        assert!(!store.remove(&reference).expect("again"));
+        assert!(!store.remove("sha256:../../etc/passwd").expect("foreign"));
+        assert!(!store.remove("telegram-file").expect("foreign"));
+        assert!(store.get(&kept).expect("get").is_some());
+    }
 
     #[test]
     fn blobs_are_stored_once_by_content() {

@@ -685,6 +685,22 @@ impl Connector for Email {
             attachment.name.clone(),
         ))
     }
+
+    fn stores_attachments_locally(&self) -> bool {
+        true
+    }
+
+    async fn delete_attachment_file(
+        &self,
+        attachment: &Attachment,
+    ) -> Result<bool, ConnectorError> {
+        let Some(reference) = attachment.file_id.as_deref() else {
+            return Ok(false);
+        };
+        self.blobs
+            .remove(reference)
+            .map_err(|err| ConnectorError::unavailable(err, None))
+    }
 }
 
 #[cfg(test)]

@@ -1121,4 +1121,25 @@ pub trait Connector: Send + Sync + 'static {
     ) -> Result<AttachmentData, ConnectorError> {
         Err(ConnectorError::Unsupported("attachment download"))
     }
+
+    /// True when this channel keeps attachment bytes on this machine (email's blob store),
+    /// so [`Connector::fetch_attachment`] reads no provider and a contact's export can carry
+    /// them; false when they stay with the provider (Telegram, Meta, Discord).
+    fn stores_attachments_locally(&self) -> bool {
+        false
+    }
+
+    /// Deletes the locally kept file of `attachment` (a contact's erasure). Returns whether a
+    /// file was there; deleting a missing file is not an error, so a repeated erasure step
+    /// is harmless. The caller has checked that no other contact's message refers to it.
+    ///
+    /// # Errors
+    /// `Unsupported` for channels that keep no files; `Unavailable` when the file cannot be
+    /// removed.
+    async fn delete_attachment_file(
+        &self,
+        _attachment: &Attachment,
+    ) -> Result<bool, ConnectorError> {
+        Err(ConnectorError::Unsupported("attachment deletion"))
+    }
 }

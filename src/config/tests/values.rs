@@ -217,3 +217,32 @@ fn cluster_lease_times_out_of_range_and_blank_addresses_are_refused() {
     let config = load("[cluster]\nlease_ttl_ms = 3000\n").expect("in range");
     assert_eq!(config.cluster.lease_ttl_ms, 3000);
 }
+
+#[test]
+fn erasure_batches_pauses_and_claims_out_of_range_are_refused() {
+    for (text, key) in [
+        ("[privacy]\nerasure_batch = 0\n", "privacy.erasure_batch: "),
+        (
+            "[privacy]\nerasure_batch = 10001\n",
+            "privacy.erasure_batch: ",
+        ),
+        (
+            "[privacy]\nerasure_pause_ms = 60001\n",
+            "privacy.erasure_pause_ms: ",
+        ),
+        (
+            "[privacy]\nerasure_claim_ms = 999\n",
+            "privacy.erasure_claim_ms: ",
+        ),
+        (
+            "[privacy]\nerasure_claim_ms = 3600001\n",
+            "privacy.erasure_claim_ms: ",
+        ),
+    ] {
+        let err = refused(text);
+        assert!(err.contains(key), "{err}");
+    }
+    let config = load("[privacy]\nerasure_batch = 1\nerasure_pause_ms = 5\n").expect("in range");
+    assert_eq!(config.privacy.erasure_batch, 1);
+    assert_eq!(config.privacy.erasure_pause_ms, 5);
+}

@@ -127,7 +127,8 @@ async fn is_within_reach(store: &Store, visibility: &Visibility, event: &Event) 
 }
 
 /// Whether a caller with `role` may see events of `kind`: marketers see their campaigns'
-/// progress and opt-outs, not the conversations and contacts behind them.
+/// progress, opt-outs and erasures (to drop an erased contact from their own lists), not the
+/// conversations and contacts behind them.
 fn is_visible_to(role: Role, kind: EventKind) -> bool {
     match role {
         Role::Admin | Role::Agent => true,
@@ -137,6 +138,7 @@ fn is_visible_to(role: Role, kind: EventKind) -> bool {
                 | EventKind::CampaignProgress
                 | EventKind::CampaignFinished
                 | EventKind::ContactUnsubscribed
+                | EventKind::ContactErased
         ),
     }
 }

@@ -7,10 +7,12 @@ pub mod campaigns;
 pub mod canned;
 pub mod cluster;
 mod constraints;
+pub mod contact_export;
 pub mod contacts;
 pub mod conversations;
 pub mod deliveries;
 mod document;
+pub mod erasures;
 mod event_payloads;
 pub mod events;
 mod inline_parts;
@@ -54,6 +56,10 @@ use super::AppState;
         contacts::create_contact,
         contacts::get_contact,
         contacts::update_contact,
+        contact_export::export_contact,
+        erasures::erase_contact,
+        erasures::erase_contacts,
+        erasures::get_erasure,
         agents::list_agents,
         agents::create_agent,
         agents::update_agent,
@@ -289,6 +295,13 @@ pub fn router() -> Router<AppState> {
             get(segments::preview_saved_segment),
         )
         .route("/api/v1/contacts/import", post(segments::import_contacts))
+        .route(
+            "/api/v1/contacts/{id}/export",
+            get(contact_export::export_contact),
+        )
+        .route("/api/v1/contacts/{id}/erase", post(erasures::erase_contact))
+        .route("/api/v1/contacts/erase", post(erasures::erase_contacts))
+        .route("/api/v1/erasures/{id}", get(erasures::get_erasure))
         .route(
             "/api/v1/contacts/{id}/consents",
             get(segments::list_consents).put(segments::set_consents),

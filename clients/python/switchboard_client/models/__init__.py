@@ -79,6 +79,11 @@ from .contact_created_event_kind import ContactCreatedEventKind
 from .contact_created_payload import ContactCreatedPayload
 from .contact_created_payload_kind import ContactCreatedPayloadKind
 from .contact_created_source import ContactCreatedSource
+from .contact_erased_data import ContactErasedData
+from .contact_erased_event import ContactErasedEvent
+from .contact_erased_event_kind import ContactErasedEventKind
+from .contact_erased_payload import ContactErasedPayload
+from .contact_erased_payload_kind import ContactErasedPayloadKind
 from .contact_page import ContactPage
 from .contact_unsubscribed_data import ContactUnsubscribedData
 from .contact_unsubscribed_event import ContactUnsubscribedEvent
@@ -140,11 +145,18 @@ from .delivery_state import DeliveryState
 from .delivery_status import DeliveryStatus
 from .delivery_view import DeliveryView
 from .direction import Direction
+from .erase_contact_request import EraseContactRequest
+from .erase_contacts_request import EraseContactsRequest
+from .erasure_list import ErasureList
+from .erasure_state import ErasureState
+from .erasure_step import ErasureStep
+from .erasure_view import ErasureView
 from .error_body import ErrorBody
 from .error_detail import ErrorDetail
 from .event_kind import EventKind
 from .event_view import EventView
 from .event_view_data import EventViewData
+from .export_contact_format import ExportContactFormat
 from .filter_active_within import FilterActiveWithin
 from .filter_active_within_op import FilterActiveWithinOp
 from .filter_all import FilterAll
@@ -350,6 +362,11 @@ __all__ = (
     "ContactCreatedPayload",
     "ContactCreatedPayloadKind",
     "ContactCreatedSource",
+    "ContactErasedData",
+    "ContactErasedEvent",
+    "ContactErasedEventKind",
+    "ContactErasedPayload",
+    "ContactErasedPayloadKind",
     "ContactPage",
     "ContactUnsubscribedData",
     "ContactUnsubscribedEvent",
@@ -411,11 +428,18 @@ __all__ = (
     "DeliveryStatus",
     "DeliveryView",
     "Direction",
+    "EraseContactRequest",
+    "EraseContactsRequest",
+    "ErasureList",
+    "ErasureState",
+    "ErasureStep",
+    "ErasureView",
     "ErrorBody",
     "ErrorDetail",
     "EventKind",
     "EventView",
     "EventViewData",
+    "ExportContactFormat",
     "FilterActiveWithin",
     "FilterActiveWithinOp",
     "FilterAll",

@@ -7,6 +7,7 @@ class CreateWebhookRequestEventsItem(StrEnum):
     CAMPAIGN_PROGRESS = "campaign.progress"
     CAMPAIGN_STARTED = "campaign.started"
     CONTACT_CREATED = "contact.created"
+    CONTACT_ERASED = "contact.erased"
     CONTACT_UNSUBSCRIBED = "contact.unsubscribed"
     CONTACT_UPDATED = "contact.updated"
     CONVERSATION_ASSIGNED = "conversation.assigned"

@@ -44,6 +44,7 @@ pub(super) fn data_schema(kind: EventKind, schemas: &mut Schemas) -> String {
         EventKind::CampaignProgress => collect::<CampaignProgressData>(schemas),
         EventKind::CampaignFinished => collect::<CampaignFinishedData>(schemas),
         EventKind::ContactUnsubscribed => collect::<ContactUnsubscribedData>(schemas),
+        EventKind::ContactErased => collect::<ContactErasedData>(schemas),
     }
 }
 
@@ -339,6 +340,18 @@ pub struct ContactUnsubscribedData {
     campaign: Option<CampaignId>,
     /// `unsubscribe` (the link in a campaign message) or `keyword` (a reply such as STOP).
     source: UnsubscribeSource,
+}
+
+/// `data` of `contact.erased`: the contact's personal data was erased (`POST
+/// /api/v1/contacts/{id}/erase`); integrations that copied it should erase theirs. Carries no
+/// personal data: the contact is only its id now. Earlier events about the contact were
+/// scrubbed to their kind, ids and times (`data.erased` is `true` on them).
+#[derive(ToSchema)]
+pub struct ContactErasedData {
+    /// The erasure job (`GET /api/v1/erasures/{id}`).
+    erasure_id: i64,
+    /// Why, as the admin wrote it.
+    reason: String,
 }
 
 /// How a contact opted out.

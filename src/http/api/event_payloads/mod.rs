@@ -138,6 +138,8 @@ fn carried_ids(kind: EventKind) -> [Carries; 4] {
         EventKind::CampaignStarted | EventKind::CampaignProgress | EventKind::CampaignFinished => {
             [Never; 4]
         }
+        // The agent is the admin who asked for the erasure (none for a token without one).
+        EventKind::ContactErased => [Never, Always, Never, Sometimes],
     }
 }
 

@@ -1,0 +1,381 @@
+//! Store methods of privacy requests: reading everything held about a contact (its export)
+//! and erasing it in resumable steps (see `domain::erasure`).
+
+use serde::Serialize;
+
+use super::{Pool, Store, StoreResult, postgres, sqlite};
+use crate::domain::erasure::{ErasureJob, ErasureStep};
+use crate::domain::{
+    AgentId, ContactId, ConversationId, ErasureId, Event, Message, MessageId, Millis, Revision,
+};
+use connector_sdk::Attachment;
+
+/// Writes stored epoch milliseconds as RFC 3339 times in an export.
+mod time_serde {
+    use crate::domain::Millis;
+
+    pub fn at<S: serde::Serializer>(ms: &i64, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&Millis(*ms).to_datetime().to_rfc3339())
+    }
+
+    #[allow(clippy::ref_option)] // serde's `serialize_with` hands a reference to the field
+    pub fn optional<S: serde::Serializer>(
+        ms: &Option<i64>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match ms {
+            Some(ms) => at(ms, serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+}
+
+/// A marketing consent with its proof.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ConsentRecord {
+    pub channel: String,
+    pub status: String,
+    pub source: String,
+    pub proof: Option<String>,
+    #[serde(serialize_with = "time_serde::at")]
+    pub changed_at: i64,
+}
+
+/// An address that can never receive again.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct SuppressionRecord {
+    pub scope: String,
+    pub address: String,
+    pub reason: String,
+    pub channel: String,
+    #[serde(serialize_with = "time_serde::at")]
+    pub created_at: i64,
+}
+
+/// A campaign ledger row: one send to the contact and how far it went.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct CampaignSendRecord {
+    pub campaign_id: i64,
+    pub channel: Option<String>,
+    pub address: Option<String>,
+    pub state: String,
+    pub attempts: i64,
+    pub external_id: Option<String>,
+    pub error: Option<String>,
+    #[serde(serialize_with = "time_serde::optional")]
+    pub sent_at: Option<i64>,
+    #[serde(serialize_with = "time_serde::optional")]
+    pub delivered_at: Option<i64>,
+    #[serde(serialize_with = "time_serde::optional")]
+    pub read_at: Option<i64>,
+    #[serde(serialize_with = "time_serde::optional")]
+    pub opened_at: Option<i64>,
+    #[serde(serialize_with = "time_serde::optional")]
+    pub clicked_at: Option<i64>,
+    #[serde(serialize_with = "time_serde::optional")]
+    pub replied_at: Option<i64>,
+    #[serde(serialize_with = "time_serde::optional")]
+    pub unsubscribed_at: Option<i64>,
+}
+
+/// An automatic reply sent to the contact.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct AutoReplyRecord {
+    pub channel: String,
+    pub template: String,
+    #[serde(serialize_with = "time_serde::at")]
+    pub sent_at: i64,
+}
+
+/// A pending timer of the rule engine on a conversation.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct TimerRecord {
+    pub kind: String,
+    #[serde(serialize_with = "time_serde::at")]
+    pub due_at: i64,
+}
+
+/// The sending state of an outbound message.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct OutboxRecord {
+    pub message_id: i64,
+    pub lane: String,
+    pub state: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    #[serde(serialize_with = "time_serde::at")]
+    pub created_at: i64,
+    #[serde(serialize_with = "time_serde::at")]
+    pub updated_at: i64,
+}
+
+/// A delivery of an event about the contact to an event webhook (the body is built from the
+/// event at each attempt, so it is the event itself).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct WebhookDeliveryRecord {
+    pub id: i64,
+    pub subscription_id: i64,
+    pub event_id: i64,
+    pub event_kind: String,
+    pub state: String,
+    pub attempts: i64,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    #[serde(serialize_with = "time_serde::at")]
+    pub created_at: i64,
+    #[serde(serialize_with = "time_serde::optional")]
+    pub delivered_at: Option<i64>,
+}
+
+/// A table of the schema and its columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableColumns {
+    pub table: String,
+    pub columns: Vec<String>,
+}
+
+/// A message's attachment list, as the erasure's file step reads it.
+#[derive(Debug, Clone)]
+pub struct StoredAttachments {
+    pub message_id: MessageId,
+    pub channel: String,
+    pub attachments: Vec<Attachment>,
+}
+
+/// What a step of an erasure job did: where the job is now and what to add to its counts.
+#[derive(Debug, Clone)]
+pub struct ErasureProgress {
+    pub step: ErasureStep,
+    pub cursor: i64,
+    pub files_deleted: i64,
+    pub files_kept: i64,
+    pub messages: i64,
+    pub events: i64,
+}
+
+impl ErasureProgress {
+    /// At the start of `step`.
+    pub fn to(step: ErasureStep) -> Self {
+        Self::at(step, 0)
+    }
+
+    /// Within `step`, after row `cursor`.
+    pub fn at(step: ErasureStep, cursor: i64) -> Self {
+        Self {
+            step,
+            cursor,
+            files_deleted: 0,
+            files_kept: 0,
+            messages: 0,
+            events: 0,
+        }
+    }
+}
+
+impl Store {
+    /// The conversations of `contact`, oldest first.
+    pub async fn contact_conversation_ids(
+        &self,
+        contact: ContactId,
+    ) -> StoreResult<Vec<ConversationId>> {
+        on_backend!(self, privacy::conversation_ids(contact))
+    }
+
+    /// Up to `limit` messages of `conversation` after message id `after`, oldest first.
+    pub async fn messages_after(
+        &self,
+        conversation: ConversationId,
+        after: MessageId,
+        limit: i64,
+    ) -> StoreResult<Vec<Message>> {
+        on_backend!(
+            self,
+            privacy::messages_after(conversation, after.get(), limit)
+        )
+    }
+
+    /// Earlier texts of message `id`, oldest first.
+    pub async fn message_revisions(&self, id: MessageId) -> StoreResult<Vec<Revision>> {
+        on_backend!(self, privacy::revisions(id))
+    }
+
+    /// The outbox rows of a conversation's messages.
+    pub async fn conversation_outbox(
+        &self,
+        conversation: ConversationId,
+    ) -> StoreResult<Vec<OutboxRecord>> {
+        on_backend!(self, privacy::outbox(conversation))
+    }
+
+    /// The rule engine's pending timers of a conversation.
+    pub async fn conversation_timers(
+        &self,
+        conversation: ConversationId,
+    ) -> StoreResult<Vec<TimerRecord>> {
+        on_backend!(self, privacy::timers(conversation))
+    }
+
+    /// The marketing consents of `contact`.
+    pub async fn contact_consents(&self, contact: ContactId) -> StoreResult<Vec<ConsentRecord>> {
+        on_backend!(self, privacy::consents(contact))
+    }
+
+    /// Suppressions of `contact`'s addresses.
+    pub async fn contact_suppressions(
+        &self,
+        contact: ContactId,
+    ) -> StoreResult<Vec<SuppressionRecord>> {
+        on_backend!(self, privacy::suppressions(contact))
+    }
+
+    /// The campaign ledger rows of `contact`.
+    pub async fn contact_campaign_sends(
+        &self,
+        contact: ContactId,
+    ) -> StoreResult<Vec<CampaignSendRecord>> {
+        on_backend!(self, privacy::campaign_sends(contact))
+    }
+
+    /// Automatic replies sent to `contact`.
+    pub async fn contact_auto_replies(
+        &self,
+        contact: ContactId,
+    ) -> StoreResult<Vec<AutoReplyRecord>> {
+        on_backend!(self, privacy::auto_replies(contact))
+    }
+
+    /// Up to `limit` events about `contact` (it or its conversations) after event id `after`.
+    pub async fn contact_events_after(
+        &self,
+        contact: ContactId,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Event>> {
+        on_backend!(self, privacy::events_after(contact, after, limit))
+    }
+
+    /// Up to `limit` event webhook deliveries of events about `contact` after delivery `after`.
+    pub async fn contact_webhook_deliveries_after(
+        &self,
+        contact: ContactId,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<WebhookDeliveryRecord>> {
+        on_backend!(
+            self,
+            privacy::webhook_deliveries_after(contact, after, limit)
+        )
+    }
+
+    /// Every table of the schema with its columns.
+    pub async fn schema_tables(&self) -> StoreResult<Vec<TableColumns>> {
+        on_backend!(self, privacy::tables())
+    }
+
+    // ----- erasure -----
+
+    /// Starts erasing `contacts` (all or none), returning each one's job; a contact being or
+    /// already erased keeps its job. `NotFound` when a contact does not exist.
+    pub async fn request_erasure(
+        &self,
+        contacts: &[ContactId],
+        reason: &str,
+        by: Option<AgentId>,
+    ) -> StoreResult<Vec<ErasureJob>> {
+        on_backend!(self, erasure::request(contacts, reason, by, Millis::now()))
+    }
+
+    /// The erasure job `id`.
+    pub async fn get_erasure(&self, id: ErasureId) -> StoreResult<ErasureJob> {
+        on_backend!(self, erasure::get(id))
+    }
+
+    /// The erasure job of `contact`, if any.
+    pub async fn find_erasure_of(&self, contact: ContactId) -> StoreResult<Option<ErasureJob>> {
+        on_backend!(self, erasure::find_by_contact(contact))
+    }
+
+    /// Claims a running erasure job for `node` for `claim_ms`.
+    pub async fn claim_erasure(
+        &self,
+        node: &str,
+        claim_ms: i64,
+    ) -> StoreResult<Option<ErasureJob>> {
+        let now = Millis::now();
+        on_backend!(self, erasure::claim(node, now, Millis(now.0 + claim_ms)))
+    }
+
+    /// Records a step's progress that wrote nothing else (the files step).
+    pub async fn record_erasure_progress(
+        &self,
+        id: ErasureId,
+        node: &str,
+        progress: &ErasureProgress,
+    ) -> StoreResult<()> {
+        on_backend!(
+            self,
+            erasure::record_progress(id, node, progress, Millis::now())
+        )
+    }
+
+    /// Records a failed step; the job fails for good after `max_attempts` in a row.
+    pub async fn record_erasure_failure(
+        &self,
+        id: ErasureId,
+        error: &str,
+        max_attempts: i64,
+    ) -> StoreResult<()> {
+        on_backend!(
+            self,
+            erasure::record_failure(id, error, max_attempts, Millis::now())
+        )
+    }
+
+    /// Erasure step `detach` (see `sql/erasure.rs`).
+    pub async fn erase_detach(&self, job: &ErasureJob, node: &str) -> StoreResult<()> {
+        on_backend!(self, erasure::detach(job, node, Millis::now()))
+    }
+
+    /// Up to `limit` of the contact's messages after `after` with their attachment lists.
+    pub async fn contact_attachments_after(
+        &self,
+        contact: ContactId,
+        after: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<StoredAttachments>> {
+        on_backend!(self, erasure::attachments_after(contact, after, limit))
+    }
+
+    /// True when a message of a contact other than `contact` refers to file `file_id`.
+    pub async fn is_file_shared(&self, contact: ContactId, file_id: &str) -> StoreResult<bool> {
+        on_backend!(self, erasure::is_file_shared(contact, file_id))
+    }
+
+    /// One batch of erasure step `messages`; true when the step is finished.
+    pub async fn erase_messages(
+        &self,
+        job: &ErasureJob,
+        node: &str,
+        limit: i64,
+    ) -> StoreResult<bool> {
+        on_backend!(
+            self,
+            erasure::scrub_messages(job, node, limit, Millis::now())
+        )
+    }
+
+    /// One batch of erasure step `events`; true when the step is finished.
+    pub async fn erase_events(
+        &self,
+        job: &ErasureJob,
+        node: &str,
+        limit: i64,
+    ) -> StoreResult<bool> {
+        on_backend!(self, erasure::scrub_events(job, node, limit, Millis::now()))
+    }
+
+    /// Erasure step `contact`, the last; returns the `contact.erased` event.
+    pub async fn erase_contact_row(&self, job: &ErasureJob, node: &str) -> StoreResult<Vec<Event>> {
+        on_backend!(self, erasure::tombstone(job, node, Millis::now()))
+    }
+}

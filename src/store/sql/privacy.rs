@@ -1,0 +1,208 @@
+//! What the store holds about one contact, read for its export (right of access), and the
+//! schema as the database reports it. (Compiled once per backend.)
+
+use super::IS_POSTGRES;
+use super::common::Pool;
+use crate::domain::{ContactId, ConversationId, Event, Message, MessageId, Revision};
+use crate::store::StoreResult;
+use crate::store::privacy::{
+    AutoReplyRecord, CampaignSendRecord, ConsentRecord, OutboxRecord, SuppressionRecord,
+    TableColumns, TimerRecord, WebhookDeliveryRecord,
+};
+use crate::store::rows::{EventRow, MessageRow, message_columns};
+
+/// The conversations of `contact`, oldest first.
+pub async fn conversation_ids(pool: &Pool, contact: ContactId) -> StoreResult<Vec<ConversationId>> {
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM conversations WHERE contact_id = $1 ORDER BY id")
+            .bind(contact.get())
+            .fetch_all(pool)
+            .await?;
+    Ok(ids.into_iter().map(ConversationId::new).collect())
+}
+
+/// Up to `limit` messages of `conversation` after message id `after`, oldest first.
+pub async fn messages_after(
+    pool: &Pool,
+    conversation: ConversationId,
+    after: i64,
+    limit: i64,
+) -> StoreResult<Vec<Message>> {
+    let rows: Vec<MessageRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        message_columns!(),
+        " FROM messages m WHERE m.conversation_id = $1 AND m.id > $2 ORDER BY m.id LIMIT $3"
+    ))
+    .bind(conversation.get())
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(Message::try_from).collect()
+}
+
+/// Earlier texts of message `id`, oldest first.
+pub async fn revisions(pool: &Pool, id: MessageId) -> StoreResult<Vec<Revision>> {
+    let rows: Vec<(String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT text, html, replaced_at FROM message_revisions WHERE message_id = $1 ORDER BY id",
+    )
+    .bind(id.get())
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(text, html, at)| Revision {
+            text,
+            html,
+            replaced_at: crate::domain::Millis(at).to_datetime(),
+        })
+        .collect())
+}
+
+/// The outbox rows of the messages of `conversation`.
+pub async fn outbox(pool: &Pool, conversation: ConversationId) -> StoreResult<Vec<OutboxRecord>> {
+    Ok(sqlx::query_as(
+        "SELECT o.message_id, o.lane, o.state, o.attempts, o.last_error, o.created_at, o.updated_at \
+         FROM outbox o JOIN messages m ON m.id = o.message_id \
+         WHERE m.conversation_id = $1 ORDER BY o.message_id",
+    )
+    .bind(conversation.get())
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The rule engine's pending timers of `conversation`.
+pub async fn timers(pool: &Pool, conversation: ConversationId) -> StoreResult<Vec<TimerRecord>> {
+    Ok(sqlx::query_as(
+        "SELECT kind, due_at FROM automation_timers WHERE conversation_id = $1 ORDER BY due_at",
+    )
+    .bind(conversation.get())
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Marketing consents of `contact`, with their proof.
+pub async fn consents(pool: &Pool, contact: ContactId) -> StoreResult<Vec<ConsentRecord>> {
+    Ok(sqlx::query_as(
+        "SELECT channel, status, source, proof, changed_at FROM contact_consents \
+         WHERE contact_id = $1 ORDER BY channel",
+    )
+    .bind(contact.get())
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Suppressions of the contact's addresses: its identities and its profile email and phone.
+pub async fn suppressions(pool: &Pool, contact: ContactId) -> StoreResult<Vec<SuppressionRecord>> {
+    Ok(sqlx::query_as(
+        "SELECT s.scope, s.address, s.reason, s.channel, s.created_at FROM suppressions s \
+         WHERE EXISTS (SELECT 1 FROM contact_identities i \
+                       WHERE i.contact_id = $1 AND i.scope = s.scope AND i.external_id = s.address) \
+            OR EXISTS (SELECT 1 FROM contacts c WHERE c.id = $1 \
+                       AND ((s.scope = 'email' AND lower(s.address) = lower(c.email)) \
+                         OR (s.scope = 'phone' AND s.address = c.phone))) \
+         ORDER BY s.scope, s.address",
+    )
+    .bind(contact.get())
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The campaign ledger rows of `contact` (its sends and funnel times).
+pub async fn campaign_sends(
+    pool: &Pool,
+    contact: ContactId,
+) -> StoreResult<Vec<CampaignSendRecord>> {
+    Ok(sqlx::query_as(
+        "SELECT campaign_id, channel, address, state, attempts, external_id, error, sent_at, \
+         delivered_at, read_at, opened_at, clicked_at, replied_at, unsubscribed_at \
+         FROM campaign_sends WHERE contact_id = $1 ORDER BY campaign_id",
+    )
+    .bind(contact.get())
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The automatic replies sent to `contact`.
+pub async fn auto_replies(pool: &Pool, contact: ContactId) -> StoreResult<Vec<AutoReplyRecord>> {
+    Ok(sqlx::query_as(
+        "SELECT channel, template, sent_at FROM auto_replies WHERE contact_id = $1 ORDER BY sent_at",
+    )
+    .bind(contact.get())
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The condition on `events e` that makes an event one about contact `$1`: it names the
+/// contact or one of its conversations.
+pub const ABOUT_CONTACT: &str = "(e.contact_id = $1 OR e.conversation_id IN \
+     (SELECT id FROM conversations WHERE contact_id = $1))";
+
+/// Up to `limit` events about `contact` after event id `after`, oldest first.
+pub async fn events_after(
+    pool: &Pool,
+    contact: ContactId,
+    after: i64,
+    limit: i64,
+) -> StoreResult<Vec<Event>> {
+    let sql = format!(
+        "SELECT e.id, e.kind, e.conversation_id, e.contact_id, e.message_id, e.agent_id, e.data, \
+         e.created_at FROM events e WHERE {ABOUT_CONTACT} AND e.id > $2 ORDER BY e.id LIMIT $3"
+    );
+    let rows: Vec<EventRow> = sqlx::query_as(&sql)
+        .bind(contact.get())
+        .bind(after)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+    rows.into_iter().map(Event::try_from).collect()
+}
+
+/// Up to `limit` deliveries to event webhooks of events about `contact`, after delivery id
+/// `after`.
+pub async fn webhook_deliveries_after(
+    pool: &Pool,
+    contact: ContactId,
+    after: i64,
+    limit: i64,
+) -> StoreResult<Vec<WebhookDeliveryRecord>> {
+    let sql = format!(
+        "SELECT d.id, d.subscription_id, d.event_id, d.event_kind, d.state, d.attempts, \
+         d.last_status, d.last_error, d.created_at, d.delivered_at \
+         FROM webhook_deliveries d JOIN events e ON e.id = d.event_id \
+         WHERE {ABOUT_CONTACT} AND d.id > $2 ORDER BY d.id LIMIT $3"
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(contact.get())
+        .bind(after)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?)
+}
+
+/// Every table of the schema with its columns, as the database reports them (SQLite's
+/// internal tables included: the export's coverage list must name them too).
+pub async fn tables(pool: &Pool) -> StoreResult<Vec<TableColumns>> {
+    let sql = if IS_POSTGRES {
+        "SELECT c.table_name::text, c.column_name::text FROM information_schema.columns c \
+         JOIN information_schema.tables t \
+           ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
+         WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' \
+         ORDER BY c.table_name, c.ordinal_position"
+    } else {
+        "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+         WHERE m.type = 'table' ORDER BY m.name, p.cid"
+    };
+    let rows: Vec<(String, String)> = sqlx::query_as(sql).fetch_all(pool).await?;
+    let mut tables: Vec<TableColumns> = Vec::new();
+    for (table, column) in rows {
+        match tables.last_mut() {
+            Some(last) if last.table == table => last.columns.push(column),
+            _ => tables.push(TableColumns {
+                table,
+                columns: vec![column],
+            }),
+        }
+    }
+    Ok(tables)
+}
