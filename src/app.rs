@@ -165,6 +165,8 @@ pub struct Workers {
     pub automation: bool,
     /// The campaign worker (ledger sends, opt-out keywords, reply linking).
     pub campaigns: bool,
+    /// The retention job (`[retention]`; expired sessions even without it).
+    pub retention: bool,
 }
 
 impl Workers {
@@ -176,6 +178,7 @@ impl Workers {
             router: true,
             automation: true,
             campaigns: true,
+            retention: true,
         }
     }
 }
@@ -192,6 +195,8 @@ pub struct App {
     pub automation: Automation,
     /// The campaign worker.
     pub campaigns: crate::campaigns::CampaignRunner,
+    /// The retention job.
+    pub retention: crate::retention::Retention,
     config: Config,
     /// Wakes the reader that feeds the event bus from the log (PostgreSQL, several nodes).
     event_feed: Option<Arc<Notify>>,
@@ -343,7 +348,13 @@ impl App {
             &config.server.sign_in,
             &store,
         ));
+        let retention = crate::retention::Retention::new(
+            store.clone(),
+            config.retention.clone(),
+            connectors.clone(),
+        );
         let state = AppState {
+            retention: retention.clone(),
             campaigns: campaigns.clone(),
             store,
             pipeline,
@@ -377,6 +388,7 @@ impl App {
             router,
             automation,
             campaigns,
+            retention,
             config,
             event_feed,
             writers,
@@ -487,6 +499,20 @@ impl App {
             let token = shutdown.clone();
             front.spawn(self.supervised("campaigns", &shutdown, move || {
                 campaigns.clone().run(token.clone())
+            }));
+        }
+        // Retention runs on one node at a time; every batch carries the lease's fence.
+        if workers.retention {
+            let retention = self.retention.clone();
+            let (token, node) = (shutdown.clone(), node.clone());
+            front.spawn(self.supervised("retention", &shutdown, move || {
+                let (retention, token, node) = (retention.clone(), token.clone(), node.clone());
+                async move {
+                    node.hold(crate::retention::LEASE, token, |fence, stop| {
+                        retention.clone().run_holding(fence, stop)
+                    })
+                    .await
+                }
             }));
         }
         let presence_state = self.state.clone();

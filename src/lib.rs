@@ -16,6 +16,8 @@
 //!   web inbox (`http::web`) with its sessions ([`passwords`] hashes sign-in secrets).
 //! - [`secrets`]: values kept between runs (OAuth2 refresh tokens), sealed under a key kept
 //!   outside the database.
+//! - [`retention`]: deletes what has outlived its `[retention]` period, in short batches on
+//!   one node at a time.
 //! - [`supervisor`]: job isolation (a panic fails one job) and restarts of stopped workers.
 //! - [`app`]: the composition root that wires config, store, connectors and workers.
 //! - [`config`], [`cli`], [`bench`]: configuration, the command line and the built-in benchmarks.
@@ -39,6 +41,7 @@ pub mod memory;
 pub mod metrics;
 pub mod passwords;
 pub mod pipeline;
+pub mod retention;
 pub mod router;
 pub mod secrets;
 pub mod store;

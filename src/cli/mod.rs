@@ -1,10 +1,11 @@
 //! The command line: parses `serve`, `migrate`, `agent`, `token`, `bench`, `contacts`,
-//! `campaign` and `email`, and runs each through the same library code the service uses.
+//! `campaign`, `email` and `retention`, and runs each through the same library code the service uses.
 //! Printing to the terminal happens here; the commands own no business rules.
 
 mod agent;
 mod campaigns;
 mod email;
+mod retention;
 mod serve;
 mod table;
 mod token;
@@ -64,6 +65,13 @@ pub enum Command {
     /// Email channels: OAuth2 sign-in.
     #[command(subcommand)]
     Email(email::EmailCommand),
+    /// Delete what `[retention]` says has expired, now, in the batches the service uses
+    /// (refused while a running service holds the retention lease).
+    Retention {
+        /// Only print what would be deleted, per category and channel; delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,6 +121,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Email(command) => {
             let store = open_store(&config).await?;
             email::run(command, &config, store).await
+        }
+        Command::Retention { dry_run } => {
+            let store = open_store(&config).await?;
+            let outcome = retention::run(&config, store.clone(), dry_run).await;
+            store.close().await;
+            outcome
         }
     }
 }

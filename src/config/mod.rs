@@ -27,6 +27,7 @@ use crate::dispatch::settings::DispatchConfig;
 use crate::event_webhooks::settings::WebhooksConfig;
 use crate::http::settings::{RemoteImagesConfig, ServerConfig};
 use crate::pipeline::settings::IngestConfig;
+use crate::retention::RetentionConfig;
 use crate::router::settings::RoutingConfig;
 use crate::secrets::SecretsConfig;
 use crate::supervisor::WorkersConfig;
@@ -105,6 +106,9 @@ pub struct Config {
     /// `[secrets]`: the key that seals stored secrets (OAuth2 refresh tokens).
     #[serde(default)]
     pub secrets: SecretsConfig,
+    /// `[retention]`: how long conversations, attachment files and logs are kept.
+    #[serde(default)]
+    pub retention: RetentionConfig,
 }
 
 impl Config {
@@ -224,6 +228,7 @@ impl Config {
         let channels: Vec<&str> = self.channels.iter().map(|c| c.name.as_str()).collect();
         self.routing.validate(&channels)?;
         self.automation.validate(&channels)?;
+        self.retention.validate(&channels)?;
         crate::automation::settings::validate_rules(&self.rules)?;
         crate::automation::settings::validate_sla(&self.sla)?;
         crate::automation::settings::validate_business_hours(&self.business_hours, &channels)?;

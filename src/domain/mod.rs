@@ -11,6 +11,7 @@ pub mod message;
 pub mod quiet_hours;
 pub mod rendered;
 pub mod reply_window;
+pub mod retention;
 pub mod routing;
 pub mod segment;
 pub mod sign_in;

@@ -78,6 +78,8 @@ pub struct AppState {
     pub stream_recheck: Duration,
     /// This node of the cluster (one node on SQLite).
     pub node: crate::cluster::Node,
+    /// The retention job (its dry run answers `GET /api/v1/retention/preview`).
+    pub retention: crate::retention::Retention,
 }
 
 /// The whole HTTP surface.

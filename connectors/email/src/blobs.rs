@@ -91,6 +91,25 @@ impl BlobStore {
             Err(err) => Err(err),
         }
     }
+
+    /// Deletes the file of reference `reference`; false when it is not one of ours or was
+    /// already gone. Whether anything still refers to it is the caller's to know.
+    ///
+    /// # Errors
+    /// When the file exists but cannot be removed.
+    pub fn remove(&self, reference: &str) -> std::io::Result<bool> {
+        let Some(hex) = reference.strip_prefix(REF_PREFIX) else {
+            return Ok(false);
+        };
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(false);
+        }
+        match std::fs::remove_file(self.path_of(&hex.to_ascii_lowercase())) {
+            Ok(()) => Ok(true),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(err) => Err(err),
+        }
+    }
 }
 
 /// A blob being written; see [`BlobStore::writer`]. Dropped unfinished, it removes its

@@ -664,6 +664,12 @@ impl Connector for Email {
             .map_err(|err| self.hook_error(err))
     }
 
+    fn forget_attachment(&self, file_id: &str) -> Result<bool, ConnectorError> {
+        self.blobs
+            .remove(file_id)
+            .map_err(|err| ConnectorError::unavailable(err, None))
+    }
+
     async fn fetch_attachment(
         &self,
         attachment: &Attachment,

@@ -156,6 +156,9 @@ pub struct Attachment {
     /// (`<img src="cid:…">`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_id: Option<String>,
+    /// The file was deleted by a retention policy; the metadata stays.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub expired: bool,
 }
 
 impl Attachment {
@@ -168,6 +171,7 @@ impl Attachment {
             url: Some(url.into()),
             file_id: None,
             content_id: None,
+            expired: false,
         }
     }
 
@@ -180,6 +184,7 @@ impl Attachment {
             url: None,
             file_id: Some(file_id.into()),
             content_id: None,
+            expired: false,
         }
     }
 }
@@ -1120,5 +1125,12 @@ pub trait Connector: Send + Sync + 'static {
         _attachment: &Attachment,
     ) -> Result<AttachmentData, ConnectorError> {
         Err(ConnectorError::Unsupported("attachment download"))
+    }
+
+    /// Deletes an attachment file the channel keeps (see [`Attachment::file_id`]) once the
+    /// core knows no stored message refers to it (retention, erasure). False when the
+    /// channel keeps no such file or it was already gone.
+    fn forget_attachment(&self, _file_id: &str) -> Result<bool, ConnectorError> {
+        Ok(false)
     }
 }

@@ -16,6 +16,7 @@ mod inline_parts;
 pub mod messages;
 pub mod params;
 pub mod presence;
+pub mod retention;
 pub mod rules;
 pub mod segments;
 pub mod templates;
@@ -64,6 +65,7 @@ use super::AppState;
         agents::revoke_token,
         agents::list_channels,
         cluster::get_cluster,
+        retention::preview_retention,
         events::stream_events,
         webhooks::list_webhooks,
         webhooks::create_webhook,
@@ -122,7 +124,7 @@ use super::AppState;
     )),
     modifiers(&BearerAuth),
     tags(
-        (name = "conversations"), (name = "contacts"), (name = "agents"), (name = "deliveries"), (name = "events"), (name = "webhooks"), (name = "templates"), (name = "rules"), (name = "campaigns"), (name = "cluster")
+        (name = "conversations"), (name = "contacts"), (name = "agents"), (name = "deliveries"), (name = "events"), (name = "webhooks"), (name = "templates"), (name = "rules"), (name = "campaigns"), (name = "cluster"), (name = "retention")
     )
 )]
 pub struct ApiDoc;
@@ -223,6 +225,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/channels", get(agents::list_channels))
         .route("/api/v1/cluster", get(cluster::get_cluster))
+        .route(
+            "/api/v1/retention/preview",
+            get(retention::preview_retention),
+        )
         .route(
             "/api/v1/conversations/{id}/presence",
             get(presence::get_presence).post(presence::set_presence),
