@@ -274,6 +274,10 @@ impl App {
                 metrics: metrics.clone(),
                 writers: config.ingest.writers.unwrap_or(default_writers),
                 max_batch: config.ingest.max_batch,
+                redactor: Arc::new(
+                    crate::redaction::Redactor::new(&config.redaction)
+                        .map_err(|err| anyhow::anyhow!("{err}"))?,
+                ),
             },
             &writers,
             writers_shutdown.clone(),

@@ -16,6 +16,8 @@
 //!   web inbox (`http::web`) with its sessions ([`passwords`] hashes sign-in secrets).
 //! - [`secrets`]: values kept between runs (OAuth2 refresh tokens), sealed under a key kept
 //!   outside the database.
+//! - [`redaction`]: replaces card numbers, IBANs, birth numbers and operator patterns in
+//!   message text by `[redacted]`.
 //! - [`retention`]: deletes what has outlived its `[retention]` period, in short batches on
 //!   one node at a time.
 //! - [`supervisor`]: job isolation (a panic fails one job) and restarts of stopped workers.
@@ -41,6 +43,7 @@ pub mod memory;
 pub mod metrics;
 pub mod passwords;
 pub mod pipeline;
+pub mod redaction;
 pub mod retention;
 pub mod router;
 pub mod secrets;

@@ -27,6 +27,7 @@ use crate::dispatch::settings::DispatchConfig;
 use crate::event_webhooks::settings::WebhooksConfig;
 use crate::http::settings::{RemoteImagesConfig, ServerConfig};
 use crate::pipeline::settings::IngestConfig;
+use crate::redaction::RedactionConfig;
 use crate::retention::RetentionConfig;
 use crate::router::settings::RoutingConfig;
 use crate::secrets::SecretsConfig;
@@ -109,6 +110,9 @@ pub struct Config {
     /// `[retention]`: how long conversations, attachment files and logs are kept.
     #[serde(default)]
     pub retention: RetentionConfig,
+    /// `[redaction]`: personal numbers replaced by `[redacted]` before messages are stored.
+    #[serde(default)]
+    pub redaction: RedactionConfig,
 }
 
 impl Config {
@@ -225,6 +229,7 @@ impl Config {
         self.campaigns.validate()?;
         self.cluster.validate()?;
         self.secrets.validate()?;
+        self.redaction.validate()?;
         let channels: Vec<&str> = self.channels.iter().map(|c| c.name.as_str()).collect();
         self.routing.validate(&channels)?;
         self.automation.validate(&channels)?;

@@ -33,7 +33,7 @@ pub use ids::{
     RuleId, SegmentId, TeamId, TokenId, WebhookDeliveryId, WebhookId,
 };
 pub use message::{
-    AuthorType, DeliveryStatus, Direction, Message, MessageKind, Reaction, Revision,
+    AuthorType, DeliveryStatus, Direction, Message, MessageKind, Reaction, Redacted, Revision,
 };
 pub use rendered::Rendered;
 pub use reply_window::ReplyWindow;

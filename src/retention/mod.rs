@@ -277,38 +277,49 @@ impl Retention {
         Ok(())
     }
 
-    /// Deletes the blob files listed in `attachments` (per channel) that no stored message
-    /// refers to any more; returns how many files went.
     async fn forget_blobs(
         &self,
         attachments: &[(String, serde_json::Value)],
     ) -> anyhow::Result<u64> {
-        let references: BTreeSet<(&str, &str)> = attachments
-            .iter()
-            .flat_map(|(channel, list)| {
-                blob_references(list).map(move |reference| (channel.as_str(), reference))
-            })
-            .collect();
-        let mut removed = 0;
-        for (channel, reference) in references {
-            // Another message (a forwarded mail, the same file sent twice) may share the
-            // content-addressed file: it stays while anything lists it.
-            if self.store.is_blob_referenced(reference).await? {
-                continue;
-            }
-            let Some(connector) = self.connectors.get(channel) else {
-                continue;
-            };
-            match connector.forget_attachment(reference) {
-                Ok(true) => removed += 1,
-                Ok(false) => {}
-                Err(err) => {
-                    tracing::warn!(channel, error = %err, "could not delete an attachment file");
-                }
+        Ok(forget_unreferenced_blobs(&self.store, &self.connectors, attachments).await?)
+    }
+}
+
+/// Deletes the blob files listed in `attachments` (attachment lists per channel) that no
+/// stored message refers to any more, through their channel; returns how many files went.
+///
+/// # Errors
+/// When the database cannot tell whether a file is still referred to.
+pub async fn forget_unreferenced_blobs(
+    store: &Store,
+    connectors: &Connectors,
+    attachments: &[(String, serde_json::Value)],
+) -> crate::store::StoreResult<u64> {
+    let references: BTreeSet<(&str, &str)> = attachments
+        .iter()
+        .flat_map(|(channel, list)| {
+            blob_references(list).map(move |reference| (channel.as_str(), reference))
+        })
+        .collect();
+    let mut removed = 0;
+    for (channel, reference) in references {
+        // Another message (a forwarded mail, the same file sent twice) may share the
+        // content-addressed file: it stays while anything lists it.
+        if store.is_blob_referenced(reference).await? {
+            continue;
+        }
+        let Some(connector) = connectors.get(channel) else {
+            continue;
+        };
+        match connector.forget_attachment(reference) {
+            Ok(true) => removed += 1,
+            Ok(false) => {}
+            Err(err) => {
+                tracing::warn!(channel, error = %err, "could not delete an attachment file");
             }
         }
-        Ok(removed)
     }
+    Ok(removed)
 }
 
 /// The blob references (`sha256:<hex>`) in an attachment list.

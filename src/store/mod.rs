@@ -759,6 +759,7 @@ pub mod automation;
 pub mod campaigns;
 pub mod cluster;
 mod event_webhooks;
+pub mod redaction;
 pub mod retention;
 mod secrets;
 pub use secrets::SealedSecret;

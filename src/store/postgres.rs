@@ -53,6 +53,8 @@ pub mod messages;
 pub mod outbox;
 #[path = "sql/queue_claims.rs"]
 pub mod queue_claims;
+#[path = "sql/redaction.rs"]
+pub mod redaction;
 #[path = "sql/retention.rs"]
 pub mod retention;
 #[path = "sql/routing.rs"]

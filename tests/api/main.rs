@@ -52,6 +52,7 @@ mod outside_content;
 mod postfix_pipe;
 mod provider_outage;
 mod readme_tour;
+mod redaction;
 mod retention;
 mod routable;
 mod routing;

@@ -14,7 +14,7 @@ use crate::helpers::{SECRET, TestApp, hook_body, signed_headers};
 const DAY: i64 = 24 * 3600 * 1000;
 
 /// Runs `statement` on the app's database; returns the rows it touched.
-async fn sql(app: &TestApp, statement: &str) -> u64 {
+pub(crate) async fn sql(app: &TestApp, statement: &str) -> u64 {
     let url = app.database_url();
     if url.starts_with("postgres") {
         let pool = sqlx::PgPool::connect(url).await.expect("connect");
@@ -36,7 +36,7 @@ async fn sql(app: &TestApp, statement: &str) -> u64 {
 }
 
 /// The single number `query` answers.
-async fn count(app: &TestApp, query: &str) -> i64 {
+pub(crate) async fn count(app: &TestApp, query: &str) -> i64 {
     let url = app.database_url();
     if url.starts_with("postgres") {
         let pool = sqlx::PgPool::connect(url).await.expect("connect");

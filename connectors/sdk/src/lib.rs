@@ -248,6 +248,10 @@ pub struct InboundMessage {
     /// stored message of the same conversation, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<String>,
+    /// Set by the core, never by a channel: its redaction rules replaced parts of the text
+    /// before the message was stored.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub redacted: bool,
 }
 
 /// How a message without a thread id finds its conversation. The core tries, in order: the
@@ -316,6 +320,7 @@ impl InboundMessage {
             threading: None,
             full_text: None,
             reply_to: None,
+            redacted: false,
         }
     }
 

@@ -66,6 +66,7 @@ use super::AppState;
         agents::list_channels,
         cluster::get_cluster,
         retention::preview_retention,
+        messages::redact_message,
         events::stream_events,
         webhooks::list_webhooks,
         webhooks::create_webhook,
@@ -194,6 +195,10 @@ pub fn router() -> Router<AppState> {
             get(messages::download_attachment),
         )
         .route("/api/v1/messages/{id}/images", get(messages::remote_image))
+        .route(
+            "/api/v1/messages/{id}/redact",
+            post(messages::redact_message),
+        )
         .route(
             "/api/v1/contacts",
             get(contacts::search_contacts).post(contacts::create_contact),

@@ -228,6 +228,9 @@ pub struct MessageView {
     /// Emoji reactions on this message, one per reacting person (a reaction is never a
     /// message of its own).
     pub reactions: Vec<ReactionView>,
+    /// Set when parts of the text were replaced by `[redacted]`: `auto` by the `[redaction]`
+    /// rules before it was stored, `agent` by an agent or admin (the activity says who).
+    pub redacted: Option<crate::domain::Redacted>,
 }
 
 /// One person's emoji reaction to a message.
@@ -281,6 +284,7 @@ impl From<Message> for MessageView {
                     })
                 })
                 .collect(),
+            redacted: m.redacted,
         }
     }
 }
