@@ -80,6 +80,8 @@ pub enum BenchCommand {
     Ingest(crate::bench::ingest::Options),
     /// Campaign planning, dispatch against a bare sender, throttle accuracy and peak RSS.
     Campaign(crate::bench::campaign::Options),
+    /// Ingest latency alone and while the retention job deletes, on a seeded database.
+    Retention(crate::bench::retention::Options),
 }
 
 /// Runs a parsed command line.
@@ -109,6 +111,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Ingest(options)) => crate::bench::ingest::run(options).await,
         Command::Bench(BenchCommand::Campaign(options)) => {
             crate::bench::campaign::run(options).await
+        }
+        Command::Bench(BenchCommand::Retention(options)) => {
+            crate::bench::retention::run(options).await
         }
         Command::Contacts(command) => {
             let store = open_store(&config).await?;

@@ -130,3 +130,23 @@ impl Store {
         on_backend!(self, retention::count_expired_sessions(now))
     }
 }
+
+impl Store {
+    /// Bulk-seeds old resolved (and some open) conversations with messages, for
+    /// `switchboard bench retention`; see `sql::retention::seed`.
+    ///
+    /// # Errors
+    /// When the database fails.
+    pub async fn seed_retention_bench(
+        &self,
+        channel: &str,
+        conversations: i64,
+        per_conversation: i64,
+        old_at: Millis,
+    ) -> StoreResult<()> {
+        on_backend!(
+            self,
+            retention::seed(channel, conversations, per_conversation, old_at)
+        )
+    }
+}

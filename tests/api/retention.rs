@@ -589,3 +589,38 @@ async fn the_command_line_dry_run_counts_and_the_pass_deletes() {
     assert!(!exists(&app, old).await);
     app.stop().await;
 }
+
+#[test]
+fn the_retention_benchmark_runs_at_a_tiny_size() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"));
+    command
+        .args([
+            "bench",
+            "retention",
+            "--messages",
+            "300",
+            "--rate",
+            "50",
+            "--seconds",
+            "1",
+        ])
+        .current_dir(dir.path())
+        .env_remove("SWITCHBOARD_DATABASE_URL")
+        .env_remove("SWITCHBOARD_CONFIG");
+    if let Some(server) = crate::helpers::postgres_server() {
+        command.args(["--database-url", &server]);
+    }
+    let ran = command.output().expect("run switchboard bench retention");
+    let stdout = String::from_utf8_lossy(&ran.stdout);
+    assert!(
+        ran.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    assert!(stdout.contains("ingest while retention runs"), "{stdout}");
+    assert!(
+        stdout.contains("retention deleted 297 of 297 due rows"),
+        "{stdout}"
+    );
+}

@@ -52,6 +52,7 @@ pub async fn preview_retention(
     _caller: Authorized<Admins>,
     State(state): State<AppState>,
 ) -> ApiResult<Json<RetentionPreview>> {
+    // Audit (issue 21): reading retention is an admin action worth recording; `_caller` is who.
     let counts = state
         .retention
         .preview(Millis::now())

@@ -317,3 +317,74 @@ pub async fn count_expired_sessions(pool: &Pool, now: Millis) -> StoreResult<u64
         .await?;
     Ok(u64::try_from(count).unwrap_or(0))
 }
+
+/// Seeds `conversations` conversations of channel `channel` (one new contact each) with
+/// `per_conversation` inbound messages each, in one transaction: nine in ten resolved at
+/// `old_at`, the rest open. For `switchboard bench retention` only: bulk `INSERT … SELECT`
+/// over a generated series, so a million messages take seconds, not an afternoon.
+pub async fn seed(
+    pool: &Pool,
+    channel: &str,
+    conversations: i64,
+    per_conversation: i64,
+    old_at: Millis,
+) -> StoreResult<()> {
+    let series = |bound: &str| {
+        if IS_POSTGRES {
+            format!("SELECT generate_series(1, {bound}) AS i")
+        } else {
+            format!(
+                "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {bound}) \
+                 SELECT i FROM s"
+            )
+        }
+    };
+    let mut tx = begin(pool).await?;
+    let before: (Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT (SELECT MAX(id) FROM contacts), (SELECT MAX(id) FROM conversations)",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let (contacts_before, conversations_before) = (before.0.unwrap_or(0), before.1.unwrap_or(0));
+    sqlx::query(&format!(
+        "INSERT INTO contacts (name, created_at, updated_at) \
+         SELECT 'Seeded customer', $2, $2 FROM ({}) AS n",
+        series("$1")
+    ))
+    .bind(conversations)
+    .bind(old_at.0)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO conversations (channel, contact_id, thread_key, status, created_at, \
+         last_activity_at, resolved_at) \
+         SELECT $1, id, 'seed-' || id, CASE WHEN id % 10 = 0 THEN 'open' ELSE 'resolved' END, \
+         $3, $3, CASE WHEN id % 10 = 0 THEN NULL ELSE $3 END \
+         FROM contacts WHERE id > $2 ORDER BY id",
+    )
+    .bind(channel)
+    .bind(contacts_before)
+    .bind(old_at.0)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(&format!(
+        "INSERT INTO messages (conversation_id, channel, direction, kind, author_type, author_id, \
+         text, created_at) \
+         SELECT c.id, c.channel, 'in', 'message', 'contact', c.contact_id, \
+         'Seeded message ' || n.i || ' about order ' || c.id || ', please help', c.created_at + n.i \
+         FROM conversations c CROSS JOIN ({}) AS n WHERE c.id > $2 ORDER BY c.id, n.i",
+        series("$1")
+    ))
+    .bind(per_conversation)
+    .bind(conversations_before)
+    .execute(&mut *tx)
+    .await?;
+    if IS_POSTGRES {
+        // Rows were given ids by default; nothing to move. Statistics for the planner:
+        sqlx::query("ANALYZE contacts, conversations, messages")
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
