@@ -190,6 +190,8 @@ pub struct Workers {
     pub automation: bool,
     /// The campaign worker (ledger sends, opt-out keywords, reply linking).
     pub campaigns: bool,
+    /// The retention job (`[retention]`; expired sessions even without it).
+    pub retention: bool,
 }
 
 impl Workers {
@@ -201,6 +203,7 @@ impl Workers {
             router: true,
             automation: true,
             campaigns: true,
+            retention: true,
         }
     }
 }
@@ -219,6 +222,8 @@ pub struct App {
     pub campaigns: crate::campaigns::CampaignRunner,
     /// The worker that erases contacts on request.
     pub erasures: crate::privacy::Erasures,
+    /// The retention job.
+    pub retention: crate::retention::Retention,
     config: Config,
     /// Wakes the reader that feeds the event bus from the log (PostgreSQL, several nodes).
     event_feed: Option<Arc<Notify>>,
@@ -297,6 +302,10 @@ impl App {
                 metrics: metrics.clone(),
                 writers: config.ingest.writers.unwrap_or(default_writers),
                 max_batch: config.ingest.max_batch,
+                redactor: Arc::new(
+                    crate::redaction::Redactor::new(&config.redaction)
+                        .map_err(|err| anyhow::anyhow!("{err}"))?,
+                ),
             },
             &writers,
             writers_shutdown.clone(),
@@ -382,8 +391,14 @@ impl App {
             &config.server.sign_in,
             &store,
         ));
+        let retention = crate::retention::Retention::new(
+            store.clone(),
+            config.retention.clone(),
+            connectors.clone(),
+        );
         let state = AppState {
             vault,
+            retention: retention.clone(),
             campaigns: campaigns.clone(),
             store,
             pipeline,
@@ -420,6 +435,7 @@ impl App {
             automation,
             campaigns,
             erasures,
+            retention,
             config,
             event_feed,
             writers,
@@ -555,6 +571,20 @@ impl App {
         front.spawn(self.supervised("erasures", &shutdown, move || {
             erasures.clone().run(token.clone())
         }));
+        // Retention runs on one node at a time; every batch carries the lease's fence.
+        if workers.retention {
+            let retention = self.retention.clone();
+            let (token, node) = (shutdown.clone(), node.clone());
+            front.spawn(self.supervised("retention", &shutdown, move || {
+                let (retention, token, node) = (retention.clone(), token.clone(), node.clone());
+                async move {
+                    node.hold(crate::retention::LEASE, token, |fence, stop| {
+                        retention.clone().run_holding(fence, stop)
+                    })
+                    .await
+                }
+            }));
+        }
         let presence_state = self.state.clone();
         let token = shutdown.clone();
         front.spawn(self.supervised("presence", &shutdown, move || {

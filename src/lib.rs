@@ -17,6 +17,10 @@
 //! - [`secrets`]: values kept between runs (OAuth2 refresh tokens), sealed under a key kept
 //!   outside the database.
 //! - [`audit`]: the audit log's retention job (recording is `http::audit`'s).
+//! - [`redaction`]: replaces card numbers, IBANs, birth numbers and operator patterns in
+//!   message text by `[redacted]`.
+//! - [`retention`]: deletes what has outlived its `[retention]` period, in short batches on
+//!   one node at a time.
 //! - [`supervisor`]: job isolation (a panic fails one job) and restarts of stopped workers.
 //! - [`app`]: the composition root that wires config, store, connectors and workers.
 //! - [`config`], [`cli`], [`bench`]: configuration, the command line and the built-in benchmarks.
@@ -42,6 +46,8 @@ pub mod metrics;
 pub mod passwords;
 pub mod pipeline;
 pub mod privacy;
+pub mod redaction;
+pub mod retention;
 pub mod router;
 pub mod secrets;
 pub mod store;

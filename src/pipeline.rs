@@ -66,6 +66,7 @@ impl Job {
 pub struct Pipeline {
     writers: Arc<Vec<mpsc::Sender<Job>>>,
     store: Store,
+    redactor: Arc<crate::redaction::Redactor>,
 }
 
 /// What the writers need.
@@ -75,6 +76,8 @@ pub struct PipelineParts {
     pub metrics: Arc<Metrics>,
     pub writers: usize,
     pub max_batch: usize,
+    /// The `[redaction]` rules applied to message text before it is stored.
+    pub redactor: Arc<crate::redaction::Redactor>,
 }
 
 impl Pipeline {
@@ -96,6 +99,7 @@ impl Pipeline {
         Self {
             writers: Arc::new(writers),
             store: parts.store,
+            redactor: parts.redactor,
         }
     }
 
@@ -133,6 +137,13 @@ impl Pipeline {
         events
             .iter_mut()
             .for_each(connector_sdk::text::clean_inbound_event);
+        // The one place every inbound text passes before it is stored: what the rules
+        // redact here never reaches the database, the search index or the event log.
+        if !self.redactor.is_off() {
+            events
+                .iter_mut()
+                .for_each(|event| redact_inbound(&self.redactor, event));
+        }
         let writer = &self.writers[self.shard_of(events.first())];
         let (reply, answer) = oneshot::channel();
         writer
@@ -356,5 +367,36 @@ impl Writer {
             // A caller that went away needs no answer; nothing of its job was stored.
             let _ = reply.send(Err(answer));
         }
+    }
+}
+
+/// Applies the redaction rules to a new message's text, HTML and full text (marking the
+/// message when they changed anything) and to an edit's new text.
+fn redact_inbound(redactor: &crate::redaction::Redactor, event: &mut InboundEvent) {
+    let redact = |text: &mut String| match redactor.redact(text) {
+        Some(redacted) => {
+            *text = redacted;
+            true
+        }
+        None => false,
+    };
+    match event {
+        InboundEvent::Message(message) => {
+            let mut changed = redact(&mut message.text);
+            if let Some(html) = message.html.as_mut() {
+                changed |= redact(html);
+            }
+            if let Some(full_text) = message.full_text.as_mut() {
+                changed |= redact(full_text);
+            }
+            message.redacted |= changed;
+        }
+        InboundEvent::Edited(edit) => {
+            redact(&mut edit.text);
+            if let Some(html) = edit.html.as_mut() {
+                redact(html);
+            }
+        }
+        _ => {}
     }
 }

@@ -79,7 +79,7 @@ impl RunReport {
         self.requests as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
     }
 
-    fn line(&self, label: &str) -> String {
+    pub(super) fn line(&self, label: &str) -> String {
         format!(
             "{label:<28} {:>9.0} req/s   p50 {:>7.2} ms   p95 {:>7.2} ms   p99 {:>7.2} ms   ({} requests, {} failed)",
             self.rate(),
@@ -96,14 +96,14 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-const SECRET: &str = "bench-secret";
+pub(super) const SECRET: &str = "bench-secret";
 
 /// A webhook body and its `X-Switchboard-Timestamp` and `X-Switchboard-Signature` values.
-type SignedBody = (Bytes, String, String);
+pub(super) type SignedBody = (Bytes, String, String);
 
 /// Signed webhook bodies for messages `range`, from `contacts` distinct senders, stamped when
 /// signed (a run is far shorter than the 5-minute replay window).
-fn bodies(range: std::ops::Range<usize>, contacts: usize) -> Vec<SignedBody> {
+pub(super) fn bodies(range: std::ops::Range<usize>, contacts: usize) -> Vec<SignedBody> {
     let timestamp = chrono::Utc::now().timestamp();
     range
         .map(|i| {
@@ -118,9 +118,9 @@ fn bodies(range: std::ops::Range<usize>, contacts: usize) -> Vec<SignedBody> {
         .collect()
 }
 
-type HttpClient = Client<HttpConnector, Full<Bytes>>;
+pub(super) type HttpClient = Client<HttpConnector, Full<Bytes>>;
 
-fn client(connections: usize) -> HttpClient {
+pub(super) fn client(connections: usize) -> HttpClient {
     let mut connector = HttpConnector::new();
     connector.set_nodelay(true);
     Client::builder(TokioExecutor::new())
@@ -131,7 +131,7 @@ fn client(connections: usize) -> HttpClient {
 /// Sends every body once from `connections` workers, body `i` to `urls[i % urls.len()]`.
 /// With `rate`, request `i` is due at `start + i / rate` and its latency counts from then (so
 /// queueing is not hidden).
-async fn drive(
+pub(super) async fn drive(
     client: &HttpClient,
     urls: &[String],
     bodies: Arc<Vec<SignedBody>>,

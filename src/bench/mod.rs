@@ -5,10 +5,12 @@
 //!
 //! - [`ingest`]: the inbound webhook path under load, against a no-op ceiling.
 //! - [`nodes`]: the service as separate `serve` processes, for `bench ingest --nodes`.
+//! - [`retention`]: ingest latency with and without the retention job deleting.
 //! - [`campaign`]: campaign planning, rendering, dispatch, throttle accuracy and peak RSS.
 //! - [`smtp_sink`]: the local SMTP server the campaign benchmark's email runs deliver into.
 
 pub mod campaign;
 pub mod ingest;
 pub mod nodes;
+pub mod retention;
 pub mod smtp_sink;

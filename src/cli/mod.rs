@@ -1,10 +1,11 @@
 //! The command line: parses `serve`, `migrate`, `agent`, `token`, `bench`, `contacts`,
-//! `campaign` and `email`, and runs each through the same library code the service uses.
+//! `campaign`, `email` and `retention`, and runs each through the same library code the service uses.
 //! Printing to the terminal happens here; the commands own no business rules.
 
 mod agent;
 mod campaigns;
 mod email;
+mod retention;
 mod secrets;
 mod serve;
 mod table;
@@ -68,6 +69,13 @@ pub enum Command {
     /// Secrets kept at rest: re-seal them under a new key.
     #[command(subcommand)]
     Secrets(secrets::SecretsCommand),
+    /// Delete what `[retention]` says has expired, now, in the batches the service uses
+    /// (refused while a running service holds the retention lease).
+    Retention {
+        /// Only print what would be deleted, per category and channel; delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -76,6 +84,8 @@ pub enum BenchCommand {
     Ingest(crate::bench::ingest::Options),
     /// Campaign planning, dispatch against a bare sender, throttle accuracy and peak RSS.
     Campaign(crate::bench::campaign::Options),
+    /// Ingest latency alone and while the retention job deletes, on a seeded database.
+    Retention(crate::bench::retention::Options),
 }
 
 /// Runs a parsed command line.
@@ -109,6 +119,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Campaign(options)) => {
             crate::bench::campaign::run(options).await
         }
+        Command::Bench(BenchCommand::Retention(options)) => {
+            crate::bench::retention::run(options).await
+        }
         Command::Contacts(command) => {
             let store = open_store(&config).await?;
             campaigns::contacts(command, &store).await
@@ -120,6 +133,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Email(command) => {
             let store = open_store(&config).await?;
             email::run(command, &config, store).await
+        }
+        Command::Retention { dry_run } => {
+            let store = open_store(&config).await?;
+            let outcome = retention::run(&config, store.clone(), dry_run).await;
+            store.close().await;
+            outcome
         }
     }
 }

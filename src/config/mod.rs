@@ -28,6 +28,8 @@ use crate::event_webhooks::settings::WebhooksConfig;
 use crate::http::settings::{RemoteImagesConfig, ServerConfig};
 use crate::pipeline::settings::IngestConfig;
 use crate::privacy::PrivacyConfig;
+use crate::redaction::RedactionConfig;
+use crate::retention::RetentionConfig;
 use crate::router::settings::RoutingConfig;
 use crate::secrets::SecretsConfig;
 use crate::supervisor::WorkersConfig;
@@ -115,6 +117,12 @@ pub struct Config {
     /// `[privacy]`: how contacts' erasures run.
     #[serde(default)]
     pub privacy: PrivacyConfig,
+    /// `[retention]`: how long conversations, attachment files and logs are kept.
+    #[serde(default)]
+    pub retention: RetentionConfig,
+    /// `[redaction]`: personal numbers replaced by `[redacted]` before messages are stored.
+    #[serde(default)]
+    pub redaction: RedactionConfig,
 }
 
 impl Config {
@@ -244,11 +252,13 @@ impl Config {
         self.cluster.validate()?;
         self.secrets.validate()?;
         self.privacy.validate()?;
+        self.redaction.validate()?;
         let channels: Vec<&str> = self.channels.iter().map(|c| c.name.as_str()).collect();
         self.routing.validate(&channels)?;
         self.access.validate(&channels)?;
         self.audit.validate()?;
         self.automation.validate(&channels)?;
+        self.retention.validate(&channels)?;
         crate::automation::settings::validate_rules(&self.rules)?;
         crate::automation::settings::validate_sla(&self.sla)?;
         crate::automation::settings::validate_business_hours(&self.business_hours, &channels)?;

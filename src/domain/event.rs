@@ -10,6 +10,7 @@ string_enum! {
     EventKind, "event kind" {
         MessageCreated => "message.created",
         MessageUpdated => "message.updated",
+        MessageRedacted => "message.redacted",
         ConversationCreated => "conversation.created",
         ConversationAssigned => "conversation.assigned",
         ConversationStatusChanged => "conversation.status_changed",

@@ -60,6 +60,17 @@ pub struct Message {
     pub reply_to: Option<MessageId>,
     /// Emoji reactions, one entry per reacting sender (taken-back ones included, without emoji).
     pub reactions: Vec<Reaction>,
+    /// Whether and how parts of the text were replaced by `[redacted]`.
+    pub redacted: Option<Redacted>,
+}
+
+string_enum! {
+    /// How a message came to be redacted: `auto` by the `[redaction]` rules before it was
+    /// stored, `agent` by an agent or admin afterwards.
+    Redacted, "redaction" {
+        Auto => "auto",
+        Agent => "agent",
+    }
 }
 
 /// One sender's emoji reaction to a message, as stored on the message.

@@ -14,6 +14,7 @@ pub mod message;
 pub mod quiet_hours;
 pub mod rendered;
 pub mod reply_window;
+pub mod retention;
 pub mod routing;
 pub mod segment;
 pub mod sign_in;
@@ -35,7 +36,7 @@ pub use ids::{
     MessageId, RuleId, SegmentId, TeamId, TokenId, WebhookDeliveryId, WebhookId,
 };
 pub use message::{
-    AuthorType, DeliveryStatus, Direction, Message, MessageKind, Reaction, Revision,
+    AuthorType, DeliveryStatus, Direction, Message, MessageKind, Reaction, Redacted, Revision,
 };
 pub use rendered::Rendered;
 pub use reply_window::ReplyWindow;

@@ -86,6 +86,8 @@ pub struct AppState {
     pub node: crate::cluster::Node,
     /// `[access]`: which conversations agents see.
     pub access: Arc<access::AccessPolicy>,
+    /// The retention job (its dry run answers `GET /api/v1/retention/preview`).
+    pub retention: crate::retention::Retention,
 }
 
 /// The whole HTTP surface.

@@ -179,7 +179,7 @@ impl Erasures {
                 if self.store.is_file_shared(job.contact_id, file_id).await? {
                     progress.files_kept += 1;
                 } else if connector
-                    .delete_attachment_file(attachment)
+                    .delete_attachment_file(file_id)
                     .await
                     .map_err(|err| StepError::File(err.to_string()))?
                 {

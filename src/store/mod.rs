@@ -768,6 +768,8 @@ pub mod campaigns;
 pub mod cluster;
 mod event_webhooks;
 pub mod privacy;
+pub mod redaction;
+pub mod retention;
 mod secrets;
 pub use secrets::{LINK_KEY, SealedSecret, SecretChange, StoredSecrets};
 mod sign_in;

@@ -61,6 +61,10 @@ pub mod outbox;
 pub mod privacy;
 #[path = "sql/queue_claims.rs"]
 pub mod queue_claims;
+#[path = "sql/redaction.rs"]
+pub mod redaction;
+#[path = "sql/retention.rs"]
+pub mod retention;
 #[path = "sql/routing.rs"]
 pub mod routing;
 #[path = "sql/secrets.rs"]

@@ -27,7 +27,7 @@ macro_rules! message_columns {
         "m.id, m.conversation_id, m.channel, m.direction, m.kind, m.author_type, m.author_id, \
          m.text, m.html, m.attachments, m.external_id, m.delivery_status, m.delivery_error, \
          m.sent_at, m.created_at, m.edited_at, m.automated, m.reply_to_id, m.reactions, \
-         m.full_text"
+         m.full_text, m.redacted"
     };
 }
 pub(crate) use message_columns;
@@ -157,6 +157,7 @@ pub struct MessageRow {
     pub reply_to_id: Option<i64>,
     pub reactions: Json<Vec<crate::domain::Reaction>>,
     pub full_text: Option<String>,
+    pub redacted: Option<String>,
 }
 
 impl TryFrom<MessageRow> for Message {
@@ -184,6 +185,7 @@ impl TryFrom<MessageRow> for Message {
             automated: row.automated,
             reply_to: row.reply_to_id.map(MessageId::new),
             reactions: row.reactions.0,
+            redacted: row.redacted.as_deref().map(str::parse).transpose()?,
         })
     }
 }

@@ -158,6 +158,15 @@ async fn every_sensitive_route_writes_an_entry() {
             String::new(),
         ),
         (
+            Method::POST,
+            format!("/api/v1/messages/{message}/redact"),
+            "agent",
+            json!({"parts": ["Main St 1"]}),
+            "message.redacted",
+            "message",
+            message.to_string(),
+        ),
+        (
             Method::GET,
             format!("/api/v1/contacts/{contact}/export"),
             "admin",

@@ -226,7 +226,7 @@ async fn expect_status(response: reqwest::Response, what: &str) -> Value {
 
 /// Messages, edits, deliveries, notes, assignment, status and label changes, rules.
 async fn conversations(app: &TestApp) {
-    let (conversation, _) = inbound(app, "p1", "u1", "hello, vip here").await;
+    let (conversation, first) = inbound(app, "p1", "u1", "hello, vip here").await;
     // `notify crm` sends an automation.webhook; `vip` fails (no such agent): rule.failed.
     app.automation.run_once().await.expect("rules");
     let (agent_id, token) = agent(app, "ana").await;
@@ -295,6 +295,17 @@ async fn conversations(app: &TestApp) {
         )
         .await,
         "note",
+    )
+    .await;
+    expect_status(
+        send(
+            Method::POST,
+            format!("/api/v1/messages/{first}/redact"),
+            token.clone(),
+            json!({"parts": ["hello"]}),
+        )
+        .await,
+        "redact",
     )
     .await;
     app.fake

@@ -546,6 +546,7 @@ async fn the_running_worker_delivers_new_events_and_stops_with_the_service() {
         router: false,
         automation: false,
         campaigns: false,
+        retention: false,
     };
     let server = tokio::spawn(app.serve(
         listener,

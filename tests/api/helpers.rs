@@ -176,6 +176,8 @@ pub struct TestApp {
     pub automation: Automation,
     /// The campaign worker; tests drive it with `run_once`.
     pub campaigns: switchboard::campaigns::CampaignRunner,
+    /// The retention job; tests drive it with `run_once` at an injected "now".
+    pub retention: switchboard::retention::Retention,
     pub fake: FakeConnector,
     pub callback: Callback,
     /// Committed events, as the event stream sees them.
@@ -209,6 +211,7 @@ impl TestApp {
             router: false,
             automation: false,
             campaigns: false,
+            retention: false,
         };
         Self::spawn_full(db, database_keys, extra_config, none).await
     }
@@ -232,6 +235,7 @@ impl TestApp {
             router: false,
             automation: false,
             campaigns: false,
+            retention: false,
         };
         Self::spawn_full_on(db, "", extra_config, none, Some(listener)).await
     }
@@ -292,6 +296,7 @@ impl TestApp {
         let router = app.router.clone();
         let automation = app.automation.clone();
         let campaigns = app.campaigns.clone();
+        let retention = app.retention.clone();
         let listener = match listener {
             Some(listener) => listener,
             None => tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -318,6 +323,7 @@ impl TestApp {
             router,
             automation,
             campaigns,
+            retention,
             fake,
             callback,
             stop: Some(stop),
@@ -367,6 +373,11 @@ impl TestApp {
         if let Some(db) = self.db.take() {
             db.cleanup().await;
         }
+    }
+
+    /// The database's URL (for tests that must reach under the API, e.g. to age rows).
+    pub fn database_url(&self) -> &str {
+        self.db.as_ref().map_or("", |db| db.url.as_str())
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -55,6 +55,8 @@ mod outside_content;
 mod postfix_pipe;
 mod provider_outage;
 mod readme_tour;
+mod redaction;
+mod retention;
 mod routable;
 mod routing;
 mod secrets_at_rest;

@@ -217,6 +217,11 @@ async fn an_agent_of_another_team_finds_nothing_of_it() {
             json!(null),
         ),
         (
+            Method::POST,
+            format!("/api/v1/messages/{m}/redact"),
+            json!({}),
+        ),
+        (
             Method::GET,
             format!("/api/v1/contacts/{hidden_contact}"),
             json!(null),

@@ -322,26 +322,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/contacts/erase": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * `POST /api/v1/contacts/erase`: [`erase_contact`] for up to 100 contacts at once, all or
-         *     none (404 when one does not exist).
-         */
-        post: operations["erase_contacts"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/contacts/import": {
         parameters: {
             query?: never;
@@ -395,43 +375,6 @@ export interface paths {
          *     (source `api`, with optional proof); channels not listed keep their state.
          */
         put: operations["set_consents"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contacts/{id}/erase": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * `POST /api/v1/contacts/{id}/erase`: erases the contact's personal data everywhere, in the
-         *     background; 202 with the job. Asking again returns the same job.
-         */
-        post: operations["erase_contact"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/contacts/{id}/export": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** `GET /api/v1/contacts/{id}/export` */
-        get: operations["export_contact"];
-        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -642,23 +585,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/erasures/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** `GET /api/v1/erasures/{id}`: an erasure job's progress. */
-        get: operations["get_erasure"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -713,6 +639,27 @@ export interface paths {
         get: operations["remote_image"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages/{id}/redact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /api/v1/messages/{id}/redact`: replaces the whole text, or given parts of it, by
+         *     `[redacted]`; the message's revisions are removed, the search index and the conversation's
+         *     preview follow, and the conversation's activity says who redacted when.
+         */
+        post: operations["redact_message"];
         delete?: never;
         options?: never;
         head?: never;
@@ -786,6 +733,23 @@ export interface paths {
          *     assigns them (priority, then waiting time), each with its effective routing policy.
          */
         get: operations["list_queue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/retention/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/v1/retention/preview` */
+        get: operations["preview_retention"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1189,26 +1153,6 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
-    "contact.erased": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * `contact.erased` to a subscribed URL
-         * @description Sent to every active subscription (`POST /api/v1/webhooks`) that selects `contact.erased` or `*`, for events that happen after it was created. `Content-Type: application/json`, `User-Agent: Switchboard-Webhooks/<version>`. Verify the signature over the raw body before parsing it.
-         */
-        post: operations["contact_erased_webhook"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "contact.unsubscribed": {
         parameters: {
             query?: never;
@@ -1363,6 +1307,26 @@ export interface webhooks {
          * @description Sent to every active subscription (`POST /api/v1/webhooks`) that selects `message.created` or `*`, for events that happen after it was created. `Content-Type: application/json`, `User-Agent: Switchboard-Webhooks/<version>`. Verify the signature over the raw body before parsing it.
          */
         post: operations["message_created_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "message.redacted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `message.redacted` to a subscribed URL
+         * @description Sent to every active subscription (`POST /api/v1/webhooks`) that selects `message.redacted` or `*`, for events that happen after it was created. `Content-Type: application/json`, `User-Agent: Switchboard-Webhooks/<version>`. Verify the signature over the raw body before parsing it.
+         */
+        post: operations["message_redacted_webhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1532,6 +1496,8 @@ export interface components {
         AttachmentView: {
             /** @description The email part's `Content-ID` (without `<>`) when the message's HTML shows it inline. */
             content_id?: string | null;
+            /** @description True once a retention policy deleted the file (`[retention] attachments_days`). */
+            expired?: boolean;
             file_id?: string | null;
             mime_type?: string | null;
             name?: string | null;
@@ -2055,57 +2021,6 @@ export interface components {
          */
         ContactCreatedSource: "api" | "import";
         /**
-         * @description `data` of `contact.erased`: the contact's personal data was erased (`POST
-         *     /api/v1/contacts/{id}/erase`); integrations that copied it should erase theirs. Carries no
-         *     personal data: the contact is only its id now. Earlier events about the contact were
-         *     scrubbed to their kind, ids and times (`data.erased` is `true` on them).
-         */
-        ContactErasedData: {
-            /**
-             * Format: int64
-             * @description The erasure job (`GET /api/v1/erasures/{id}`).
-             */
-            erasure_id: number;
-            /** @description Why, as the admin wrote it. */
-            reason: string;
-        };
-        /** @description A `contact.erased` event, as the event stream sends it; `data` is a `ContactErasedData`. */
-        ContactErasedEvent: {
-            agent_id: null | components["schemas"]["AgentId"];
-            contact_id: components["schemas"]["ContactId"];
-            /** @description Always `null` for this kind. */
-            conversation_id: null;
-            /** Format: date-time */
-            created_at: string;
-            data: components["schemas"]["ContactErasedData"];
-            /** Format: int64 */
-            id: number;
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            kind: "contact.erased";
-            /** @description Always `null` for this kind. */
-            message_id: null;
-        };
-        /** @description The body of a `contact.erased` event webhook delivery: the event as the stream sends it (`ContactErasedEvent`) plus `delivery_id`, which retries and replays keep. */
-        ContactErasedPayload: {
-            agent_id: null | components["schemas"]["AgentId"];
-            contact_id: components["schemas"]["ContactId"];
-            /** @description Always `null` for this kind. */
-            conversation_id: null;
-            /** Format: date-time */
-            created_at: string;
-            data: components["schemas"]["ContactErasedData"];
-            delivery_id: components["schemas"]["WebhookDeliveryId"];
-            /** Format: int64 */
-            id: number;
-            /** @enum {string} */
-            kind: "contact.erased";
-            /** @description Always `null` for this kind. */
-            message_id: null;
-        };
-        /**
          * Format: int64
          * @description A contact (a customer, across all their channels).
          */
@@ -2626,7 +2541,7 @@ export interface components {
         };
         /** @description Body of `POST /api/v1/webhooks`. */
         CreateWebhookRequest: {
-            events: ("*" | "message.created" | "message.updated" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed" | "contact.erased")[];
+            events: ("*" | "message.created" | "message.updated" | "message.redacted" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed")[];
             /** @description The signing secret (16-256 printable ASCII characters); generated when absent. */
             secret?: string | null;
             /** @description An `http` or `https` URL on a public address (see `[webhooks] allow_private_targets`). */
@@ -2693,61 +2608,6 @@ export interface components {
         };
         /** @enum {string} */
         Direction: "in" | "out";
-        /** @description Body of `POST /api/v1/contacts/{id}/erase`. */
-        EraseContactRequest: {
-            /**
-             * @description Why (a ticket number, "GDPR art. 17 request of 2026-12-01"); kept on the tombstone.
-             *     Must not name the person: it outlives their data.
-             */
-            reason: string;
-        };
-        /** @description Body of `POST /api/v1/contacts/erase`. */
-        EraseContactsRequest: {
-            /** @description The contacts to erase (1 to 100, all must exist). */
-            ids: components["schemas"]["ContactId"][];
-            /** @description As in `POST /api/v1/contacts/{id}/erase`. */
-            reason: string;
-        };
-        /**
-         * Format: int64
-         * @description A contact's erasure job.
-         */
-        ErasureId: number;
-        /** @description The erasure jobs a batch request started (or found). */
-        ErasureList: {
-            items: components["schemas"]["ErasureView"][];
-        };
-        /** @enum {string} */
-        ErasureState: "running" | "done" | "failed";
-        /** @enum {string} */
-        ErasureStep: "detach" | "files" | "messages" | "events" | "contact" | "done";
-        /** @description An erasure job and how far it got. */
-        ErasureView: {
-            contact_id: components["schemas"]["ContactId"];
-            /** Format: date-time */
-            created_at: string;
-            /** Format: int64 */
-            events_scrubbed: number;
-            /** Format: int64 */
-            files_deleted: number;
-            /**
-             * Format: int64
-             * @description Attachment files left because another contact's message shares them.
-             */
-            files_kept: number;
-            /** Format: date-time */
-            finished_at?: string | null;
-            id: components["schemas"]["ErasureId"];
-            last_error?: string | null;
-            /** Format: int64 */
-            messages_erased: number;
-            reason: string;
-            requested_by?: null | components["schemas"]["AgentId"];
-            /** @description `running`, `done`, or `failed` (after repeated errors; `last_error` says why). */
-            state: components["schemas"]["ErasureState"];
-            /** @description `detach`, `files`, `messages`, `events`, `contact`, then `done`. */
-            step: components["schemas"]["ErasureStep"];
-        };
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
         };
@@ -2758,14 +2618,14 @@ export interface components {
             message: string;
         };
         /** @description An event of the event log, as the event stream sends it in `data:`; `kind` tells which. */
-        Event: components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["ConversationCreatedEvent"] | components["schemas"]["ConversationAssignedEvent"] | components["schemas"]["ConversationStatusChangedEvent"] | components["schemas"]["ConversationUpdatedEvent"] | components["schemas"]["ContactCreatedEvent"] | components["schemas"]["ContactUpdatedEvent"] | components["schemas"]["ConversationIdleEvent"] | components["schemas"]["SlaBreachedEvent"] | components["schemas"]["AutomationWebhookEvent"] | components["schemas"]["RuleFailedEvent"] | components["schemas"]["CampaignStartedEvent"] | components["schemas"]["CampaignProgressEvent"] | components["schemas"]["CampaignFinishedEvent"] | components["schemas"]["ContactUnsubscribedEvent"] | components["schemas"]["ContactErasedEvent"];
+        Event: components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["MessageRedactedEvent"] | components["schemas"]["ConversationCreatedEvent"] | components["schemas"]["ConversationAssignedEvent"] | components["schemas"]["ConversationStatusChangedEvent"] | components["schemas"]["ConversationUpdatedEvent"] | components["schemas"]["ContactCreatedEvent"] | components["schemas"]["ContactUpdatedEvent"] | components["schemas"]["ConversationIdleEvent"] | components["schemas"]["SlaBreachedEvent"] | components["schemas"]["AutomationWebhookEvent"] | components["schemas"]["RuleFailedEvent"] | components["schemas"]["CampaignStartedEvent"] | components["schemas"]["CampaignProgressEvent"] | components["schemas"]["CampaignFinishedEvent"] | components["schemas"]["ContactUnsubscribedEvent"];
         /**
          * Format: int64
          * @description An entry of the event log.
          */
         EventId: number;
         /** @enum {string} */
-        EventKind: "message.created" | "message.updated" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed" | "contact.erased";
+        EventKind: "message.created" | "message.updated" | "message.redacted" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed";
         /** @description An entry of the event log, as sent on the event stream. */
         EventView: {
             agent_id?: null | components["schemas"]["AgentId"];
@@ -3013,6 +2873,56 @@ export interface components {
             next_cursor?: string | null;
         };
         /**
+         * @description `data` of `message.redacted`: an agent or admin (`agent_id`) replaced the whole text or
+         *     parts of it by `[redacted]`; the redacted text is never in the event. It is also the
+         *     activity line of the conversation that says who redacted when.
+         */
+        MessageRedactedData: {
+            /** @description True when the message's attachments were removed too. */
+            attachments: boolean;
+            /**
+             * Format: int64
+             * @description How many occurrences of the given parts were replaced (0 with `whole`).
+             */
+            parts: number;
+            /** @description True when the whole text (and HTML) was replaced, false when only given parts were. */
+            whole: boolean;
+        };
+        /** @description A `message.redacted` event, as the event stream sends it; `data` is a `MessageRedactedData`. */
+        MessageRedactedEvent: {
+            agent_id: null | components["schemas"]["AgentId"];
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["MessageRedactedData"];
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "message.redacted";
+            message_id: components["schemas"]["MessageId"];
+        };
+        /** @description The body of a `message.redacted` event webhook delivery: the event as the stream sends it (`MessageRedactedEvent`) plus `delivery_id`, which retries and replays keep. */
+        MessageRedactedPayload: {
+            agent_id: null | components["schemas"]["AgentId"];
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["MessageRedactedData"];
+            delivery_id: components["schemas"]["WebhookDeliveryId"];
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "message.redacted";
+            message_id: components["schemas"]["MessageId"];
+        };
+        /**
          * @description `data` of `message.updated`: either the customer edited an inbound message (`edited`), or
          *     the delivery status of an outbound message changed (`delivery_status` and `error`).
          */
@@ -3026,6 +2936,11 @@ export interface components {
             edited?: true;
             /** @description With `delivery_status`: why the delivery failed, or `null`. */
             error?: string | null;
+            /**
+             * @description Present (always `true`) when an agent redacted the message: its text now holds `[redacted]` and its revisions are gone. Fetch the message again; integrations that keep a copy should replace theirs.
+             * @enum {boolean}
+             */
+            redacted?: true;
         };
         /** @description A `message.updated` event, as the event stream sends it; `data` is a `MessageUpdatedData`. */
         MessageUpdatedEvent: {
@@ -3099,6 +3014,7 @@ export interface components {
              *     message of its own).
              */
             reactions: components["schemas"]["ReactionView"][];
+            redacted?: null | components["schemas"]["Redacted"];
             /** Format: date-time */
             sent_at?: string | null;
             /**
@@ -3196,6 +3112,21 @@ export interface components {
             scope: string;
             sender: string;
         };
+        /**
+         * @description Body of a redaction: `{}` redacts the whole text (and HTML); `parts` redacts only each
+         *     occurrence of each given string.
+         */
+        RedactRequest: {
+            /** @description Also remove the message's attachments (their files go once no message refers to them). */
+            attachments?: boolean;
+            /**
+             * @description Strings to replace by `[redacted]` wherever they occur in the text (and HTML, and the
+             *     full text of an email); each must occur in the text. Absent: the whole text.
+             */
+            parts?: string[] | null;
+        };
+        /** @enum {string} */
+        Redacted: "auto" | "agent";
         /** @description A refused row. */
         RejectedRow: {
             /** Format: int64 */
@@ -3245,6 +3176,36 @@ export interface components {
              *     when the channel has no window.
              */
             window_secs?: number | null;
+        };
+        /** @description What a retention pass would delete now. */
+        RetentionPreview: {
+            /** @description Resolved conversations past their period, per channel. */
+            conversations: {
+                [key: string]: number;
+            };
+            /**
+             * Format: int64
+             * @description Event log rows.
+             */
+            events: number;
+            /** @description Messages whose attachment files would be deleted (the messages stay), per channel. */
+            expired_attachments: {
+                [key: string]: number;
+            };
+            /** @description Their messages, per channel. */
+            messages: {
+                [key: string]: number;
+            };
+            /**
+             * Format: int64
+             * @description Expired web sessions.
+             */
+            sessions: number;
+            /**
+             * Format: int64
+             * @description Finished event-webhook deliveries.
+             */
+            webhook_deliveries: number;
         };
         /** @description An earlier text of an edited message. */
         RevisionView: {
@@ -3681,7 +3642,7 @@ export interface components {
         UpdateWebhookRequest: {
             /** @description `false` pauses: events that happen while paused are not delivered later. */
             active?: boolean | null;
-            events?: ("*" | "message.created" | "message.updated" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed" | "contact.erased")[] | null;
+            events?: ("*" | "message.created" | "message.updated" | "message.redacted" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed")[] | null;
         };
         /** @description One agent in a conversation. */
         ViewerView: {
@@ -5530,94 +5491,6 @@ export interface operations {
             };
         };
     };
-    erase_contacts: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["EraseContactsRequest"];
-            };
-        };
-        responses: {
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErasureList"];
-                };
-            };
-            /** @description The request cannot be read: malformed JSON or a body that is not an object, a field of the wrong type, a bad query or path parameter. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid credential: a missing, unknown, expired or revoked token. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The caller's role may not do this. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description What the path names does not exist. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The body is larger than `server.max_body_bytes` (for `/hooks/{channel}`: the channel's own `max_body_bytes`, 50 MiB for email). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed, but breaks a rule: an empty name, a reference to something that does not exist, a value out of range. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     import_contacts: {
         parameters: {
             query?: never;
@@ -5975,166 +5848,6 @@ export interface operations {
             };
             /** @description Well-formed, but breaks a rule: an empty name, a reference to something that does not exist, a value out of range. */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    erase_contact: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["EraseContactRequest"];
-            };
-        };
-        responses: {
-            202: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErasureView"];
-                };
-            };
-            /** @description The request cannot be read: malformed JSON or a body that is not an object, a field of the wrong type, a bad query or path parameter. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid credential: a missing, unknown, expired or revoked token. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The caller's role may not do this. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description What the path names does not exist. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The body is larger than `server.max_body_bytes` (for `/hooks/{channel}`: the channel's own `max_body_bytes`, 50 MiB for email). */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed, but breaks a rule: an empty name, a reference to something that does not exist, a value out of range. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    export_contact: {
-        parameters: {
-            query?: {
-                /** @description `json` (default) or `zip` (with the attachment files kept on this machine). */
-                format?: "json" | "zip";
-            };
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description the contact's data: `application/json` (see docs/privacy.md for the shape) or `application/zip` */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request cannot be read: malformed JSON or a body that is not an object, a field of the wrong type, a bad query or path parameter. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid credential: a missing, unknown, expired or revoked token. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The caller's role may not do this. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description What the path names does not exist. */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7185,74 +6898,6 @@ export interface operations {
             };
         };
     };
-    get_erasure: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErasureView"];
-                };
-            };
-            /** @description The request cannot be read: malformed JSON or a body that is not an object, a field of the wrong type, a bad query or path parameter. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid credential: a missing, unknown, expired or revoked token. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The caller's role may not do this. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description What the path names does not exist. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before retrying. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     stream_events: {
         parameters: {
             query?: never;
@@ -7458,6 +7103,94 @@ export interface operations {
             };
             /** @description A channel or remote server failed; the request itself was fine. */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    redact_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RedactRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credential: a missing, unknown, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description What the path names does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `server.max_body_bytes` (for `/hooks/{channel}`: the channel's own `max_body_bytes`, 50 MiB for email). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7727,6 +7460,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credential: a missing, unknown, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    preview_retention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionPreview"];
                 };
             };
             /** @description No valid credential: a missing, unknown, expired or revoked token. */
@@ -9987,72 +9768,6 @@ export interface operations {
             };
         };
     };
-    contact_erased_webhook: {
-        parameters: {
-            query?: never;
-            header: {
-                /** @description The event's kind, as `kind` in the body. */
-                "X-Switchboard-Event": "contact.erased";
-                /** @description The delivery id, as `delivery_id` in the body. Retries and replays of a delivery carry the same one: deduplicate on it. */
-                "X-Switchboard-Delivery": number;
-                /** @description When this attempt was signed, in Unix seconds; part of the signed text. Refuse timestamps more than a few minutes from your clock (Switchboard's own verifier allows 300 s) so a captured request cannot be replayed. */
-                "X-Switchboard-Timestamp": number;
-                /** @description `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`: the subscription's secret keys an HMAC-SHA256 over the `X-Switchboard-Timestamp` value, a dot and the raw body bytes, in lowercase hex. Compare in constant time. */
-                "X-Switchboard-Signature": string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        /** @description The event as the event stream sends it, plus the delivery id. */
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["ContactErasedPayload"];
-            };
-        };
-        responses: {
-            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
-            408: {
-                headers: {
-                    /** @description Seconds to wait: the next attempt comes no sooner. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
-            429: {
-                headers: {
-                    /** @description Seconds to wait: the next attempt comes no sooner. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Delivered; the body of the answer is ignored. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
-            "5XX": {
-                headers: {
-                    /** @description Seconds to wait: the next attempt comes no sooner. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Any other status (a redirect, which is not followed, or another 4xx) fails the delivery at once, without retries; `POST /api/v1/webhooks/deliveries/{id}/replay` sends it again. */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
     contact_unsubscribed_webhook: {
         parameters: {
             query?: never;
@@ -10535,6 +10250,72 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["MessageCreatedPayload"];
+            };
+        };
+        responses: {
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            408: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered; the body of the answer is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            "5XX": {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status (a redirect, which is not followed, or another 4xx) fails the delivery at once, without retries; `POST /api/v1/webhooks/deliveries/{id}/replay` sends it again. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    message_redacted_webhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's kind, as `kind` in the body. */
+                "X-Switchboard-Event": "message.redacted";
+                /** @description The delivery id, as `delivery_id` in the body. Retries and replays of a delivery carry the same one: deduplicate on it. */
+                "X-Switchboard-Delivery": number;
+                /** @description When this attempt was signed, in Unix seconds; part of the signed text. Refuse timestamps more than a few minutes from your clock (Switchboard's own verifier allows 300 s) so a captured request cannot be replayed. */
+                "X-Switchboard-Timestamp": number;
+                /** @description `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`: the subscription's secret keys an HMAC-SHA256 over the `X-Switchboard-Timestamp` value, a dot and the raw body bytes, in lowercase hex. Compare in constant time. */
+                "X-Switchboard-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The event as the event stream sends it, plus the delivery id. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageRedactedPayload"];
             };
         };
         responses: {

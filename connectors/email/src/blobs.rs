@@ -91,11 +91,9 @@ impl BlobStore {
             Err(err) => Err(err),
         }
     }
-}
 
-impl BlobStore {
-    /// Deletes the file of reference `reference`; returns whether it was there (`false` too
-    /// for a reference that is not one of ours).
+    /// Deletes the file of reference `reference`; false when it is not one of ours or was
+    /// already gone. Whether anything still refers to it is the caller's to know.
     ///
     /// # Errors
     /// When the file exists but cannot be removed.

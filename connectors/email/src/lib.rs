@@ -690,15 +690,9 @@ impl Connector for Email {
         true
     }
 
-    async fn delete_attachment_file(
-        &self,
-        attachment: &Attachment,
-    ) -> Result<bool, ConnectorError> {
-        let Some(reference) = attachment.file_id.as_deref() else {
-            return Ok(false);
-        };
+    async fn delete_attachment_file(&self, file_id: &str) -> Result<bool, ConnectorError> {
         self.blobs
-            .remove(reference)
+            .remove(file_id)
             .map_err(|err| ConnectorError::unavailable(err, None))
     }
 }

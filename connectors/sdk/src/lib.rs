@@ -156,6 +156,9 @@ pub struct Attachment {
     /// (`<img src="cid:…">`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_id: Option<String>,
+    /// The file was deleted by a retention policy; the metadata stays.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub expired: bool,
 }
 
 impl Attachment {
@@ -168,6 +171,7 @@ impl Attachment {
             url: Some(url.into()),
             file_id: None,
             content_id: None,
+            expired: false,
         }
     }
 
@@ -180,6 +184,7 @@ impl Attachment {
             url: None,
             file_id: Some(file_id.into()),
             content_id: None,
+            expired: false,
         }
     }
 }
@@ -243,6 +248,10 @@ pub struct InboundMessage {
     /// stored message of the same conversation, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<String>,
+    /// Set by the core, never by a channel: its redaction rules replaced parts of the text
+    /// before the message was stored.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub redacted: bool,
 }
 
 /// How a message without a thread id finds its conversation. The core tries, in order: the
@@ -311,6 +320,7 @@ impl InboundMessage {
             threading: None,
             full_text: None,
             reply_to: None,
+            redacted: false,
         }
     }
 
@@ -1129,17 +1139,15 @@ pub trait Connector: Send + Sync + 'static {
         false
     }
 
-    /// Deletes the locally kept file of `attachment` (a contact's erasure). Returns whether a
-    /// file was there; deleting a missing file is not an error, so a repeated erasure step
-    /// is harmless. The caller has checked that no other contact's message refers to it.
+    /// Deletes the locally kept attachment file `file_id` (see [`Attachment::file_id`]) once
+    /// the core knows nothing that must keep it refers to it (a contact's erasure, retention).
+    /// Returns whether a file was there; deleting a missing file is not an error, so a
+    /// repeated step is harmless.
     ///
     /// # Errors
     /// `Unsupported` for channels that keep no files; `Unavailable` when the file cannot be
     /// removed.
-    async fn delete_attachment_file(
-        &self,
-        _attachment: &Attachment,
-    ) -> Result<bool, ConnectorError> {
+    async fn delete_attachment_file(&self, _file_id: &str) -> Result<bool, ConnectorError> {
         Err(ConnectorError::Unsupported("attachment deletion"))
     }
 }

@@ -319,3 +319,133 @@ mod tests {
         );
     }
 }
+
+/// Body of a redaction: `{}` redacts the whole text (and HTML); `parts` redacts only each
+/// occurrence of each given string.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedactRequest {
+    /// Strings to replace by `[redacted]` wherever they occur in the text (and HTML, and the
+    /// full text of an email); each must occur in the text. Absent: the whole text.
+    #[schema(min_items = 1, max_items = 100)]
+    pub parts: Option<Vec<String>>,
+    /// Also remove the message's attachments (their files go once no message refers to them).
+    #[serde(default)]
+    pub attachments: bool,
+}
+
+/// The most parts one redaction takes.
+const MAX_PARTS: usize = 100;
+
+/// `POST /api/v1/messages/{id}/redact`: replaces the whole text, or given parts of it, by
+/// `[redacted]`; the message's revisions are removed, the search index and the conversation's
+/// preview follow, and the conversation's activity says who redacted when.
+#[utoipa::path(post, path = "/api/v1/messages/{id}/redact", tag = "conversations",
+    params(("id" = i64, Path)), request_body = RedactRequest,
+    responses((status = 200, body = super::views::MessageView), (status = 400, body = crate::http::error::ErrorBody),
+        (status = 404), (status = 422, body = crate::http::error::ErrorBody)),
+    security(("bearer" = ["admin", "agent"])))]
+pub async fn redact_message(
+    caller: Authorized<Agents>,
+    State(state): State<AppState>,
+    Path(id): Path<MessageId>,
+    Json(request): Json<RedactRequest>,
+) -> ApiResult<axum::Json<super::views::MessageView>> {
+    state.ensure_message_visible(&caller, id).await?;
+    if let Some(parts) = &request.parts {
+        if parts.is_empty() || parts.len() > MAX_PARTS {
+            return Err(ApiError::BadRequest(format!(
+                "parts: give 1 to {MAX_PARTS} strings, or leave it out to redact the whole text"
+            )));
+        }
+        if let Some(index) = parts.iter().position(|part| part.trim().is_empty()) {
+            return Err(ApiError::BadRequest(format!(
+                "parts[{index}]: must not be empty"
+            )));
+        }
+    }
+    // Computed from the text as read; written only if it is still that text (an edit that
+    // arrives in between makes us read and compute again).
+    let mut tries = 0;
+    let outcome = loop {
+        tries += 1;
+        let message = state.store.get_message(id).await.for_api("message")?;
+        let redaction = plan(&message, &request)?;
+        if let Some(outcome) = state
+            .store
+            .redact_message(id, &redaction, caller.agent)
+            .await
+            .for_api("message")?
+        {
+            break outcome;
+        }
+        if tries == 3 {
+            return Err(ApiError::Conflict(
+                "the message keeps changing; try again".into(),
+            ));
+        }
+    };
+    state
+        .audit_with(
+            &caller,
+            AuditAction::MessageRedacted,
+            AuditSubject::Message(id),
+            serde_json::json!({"whole": request.parts.is_none()}),
+        )
+        .await?;
+    state.events.publish(outcome.events);
+    let message = state.store.get_message(id).await.for_api("message")?;
+    let removed = [(message.channel.clone(), outcome.removed_attachments)];
+    crate::retention::forget_unreferenced_blobs(&state.store, &state.connectors, &removed)
+        .await
+        .for_api("message")?;
+    Ok(axum::Json(message.into()))
+}
+
+/// The message's new content for `request`.
+fn plan(
+    message: &crate::domain::Message,
+    request: &RedactRequest,
+) -> ApiResult<crate::store::redaction::MessageRedaction> {
+    use crate::redaction::{MARK, find_parts, replace_ranges};
+    let Some(parts) = &request.parts else {
+        return Ok(crate::store::redaction::MessageRedaction {
+            expected_text: message.text.clone(),
+            text: MARK.to_owned(),
+            html: None,
+            full_text: None,
+            attachments: request.attachments,
+            whole: true,
+            parts: 0,
+        });
+    };
+    let ranges = find_parts(&message.text, parts).map_err(|index| {
+        ApiError::Invalid(format!(
+            "parts[{index}]: does not occur in the message's text"
+        ))
+    })?;
+    let count = ranges.len() as u64;
+    // The HTML and the email's full text hold the same words; parts missing there are fine.
+    let elsewhere = |text: &Option<String>| {
+        text.as_ref().map(|text| {
+            let ranges: Vec<_> = parts
+                .iter()
+                .flat_map(|part| {
+                    text.match_indices(part.as_str())
+                        .map(|(start, found)| start..start + found.len())
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            replace_ranges(text, ranges)
+        })
+    };
+    Ok(crate::store::redaction::MessageRedaction {
+        expected_text: message.text.clone(),
+        text: replace_ranges(&message.text, ranges),
+        html: elsewhere(&message.html),
+        full_text: elsewhere(&message.full_text),
+        attachments: request.attachments,
+        whole: false,
+        parts: count,
+    })
+}

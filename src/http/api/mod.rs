@@ -19,6 +19,7 @@ mod inline_parts;
 pub mod messages;
 pub mod params;
 pub mod presence;
+pub mod retention;
 pub mod rules;
 pub mod segments;
 pub mod templates;
@@ -72,6 +73,8 @@ use super::AppState;
         agents::list_channels,
         cluster::get_cluster,
         audit::list_audit,
+        retention::preview_retention,
+        messages::redact_message,
         events::stream_events,
         webhooks::list_webhooks,
         webhooks::create_webhook,
@@ -130,7 +133,7 @@ use super::AppState;
     )),
     modifiers(&BearerAuth),
     tags(
-        (name = "conversations"), (name = "contacts"), (name = "agents"), (name = "deliveries"), (name = "events"), (name = "webhooks"), (name = "templates"), (name = "rules"), (name = "campaigns"), (name = "cluster"), (name = "audit")
+        (name = "conversations"), (name = "contacts"), (name = "agents"), (name = "deliveries"), (name = "events"), (name = "webhooks"), (name = "templates"), (name = "rules"), (name = "campaigns"), (name = "cluster"), (name = "audit"), (name = "retention")
     )
 )]
 pub struct ApiDoc;
@@ -201,6 +204,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/messages/{id}/images", get(messages::remote_image))
         .route(
+            "/api/v1/messages/{id}/redact",
+            post(messages::redact_message),
+        )
+        .route(
             "/api/v1/contacts",
             get(contacts::search_contacts).post(contacts::create_contact),
         )
@@ -232,6 +239,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/channels", get(agents::list_channels))
         .route("/api/v1/cluster", get(cluster::get_cluster))
         .route("/api/v1/audit", get(audit::list_audit))
+        .route(
+            "/api/v1/retention/preview",
+            get(retention::preview_retention),
+        )
         .route(
             "/api/v1/conversations/{id}/presence",
             get(presence::get_presence).post(presence::set_presence),

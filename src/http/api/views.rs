@@ -159,6 +159,9 @@ pub struct AttachmentView {
     /// The email part's `Content-ID` (without `<>`) when the message's HTML shows it inline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_id: Option<String>,
+    /// True once a retention policy deleted the file (`[retention] attachments_days`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub expired: bool,
 }
 
 impl From<connector_sdk::Attachment> for AttachmentView {
@@ -170,6 +173,7 @@ impl From<connector_sdk::Attachment> for AttachmentView {
             size: a.size,
             file_id: a.file_id,
             content_id: a.content_id,
+            expired: a.expired,
         }
     }
 }
@@ -185,6 +189,7 @@ impl From<AttachmentView> for connector_sdk::Attachment {
         attachment.size = view.size;
         attachment.file_id = view.file_id;
         attachment.content_id = view.content_id;
+        attachment.expired = view.expired;
         attachment
     }
 }
@@ -223,6 +228,9 @@ pub struct MessageView {
     /// Emoji reactions on this message, one per reacting person (a reaction is never a
     /// message of its own).
     pub reactions: Vec<ReactionView>,
+    /// Set when parts of the text were replaced by `[redacted]`: `auto` by the `[redaction]`
+    /// rules before it was stored, `agent` by an agent or admin (the activity says who).
+    pub redacted: Option<crate::domain::Redacted>,
 }
 
 /// One person's emoji reaction to a message.
@@ -276,6 +284,7 @@ impl From<Message> for MessageView {
                     })
                 })
                 .collect(),
+            redacted: m.redacted,
         }
     }
 }

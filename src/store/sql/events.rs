@@ -27,7 +27,8 @@ pub async fn list_activity(
 ) -> StoreResult<Vec<Event>> {
     let rows: Vec<EventRow> = sqlx::query_as(
         "SELECT id, kind, conversation_id, contact_id, message_id, agent_id, data, created_at \
-         FROM events WHERE conversation_id = $1 AND kind NOT LIKE 'message.%' \
+         FROM events WHERE conversation_id = $1 \
+         AND (kind NOT LIKE 'message.%' OR kind = 'message.redacted') \
          ORDER BY id DESC LIMIT $2",
     )
     .bind(conversation.get())

@@ -632,6 +632,7 @@ async fn insert_messages(
                 message.external_id,
                 message.sent_at.map(|at| at.timestamp_millis()),
                 message.automated,
+                message.redacted.then_some("auto"),
             ]));
             positions.insert(
                 (
@@ -649,16 +650,16 @@ async fn insert_messages(
     }
     let sql = if IS_POSTGRES {
         "INSERT INTO messages (conversation_id, channel, direction, kind, author_type, author_id, \
-             text, html, attachments, external_id, sent_at, automated, created_at) \
+             text, html, attachments, external_id, sent_at, automated, redacted, created_at) \
          SELECT (e->>0)::bigint, e->>1, 'in', 'message', e->>2, (e->>3)::bigint, e->>4, e->>5, \
-             (e->>6)::jsonb, e->>7, (e->>8)::bigint, (e->>9)::boolean, $2 \
+             (e->>6)::jsonb, e->>7, (e->>8)::bigint, (e->>9)::boolean, e->>10, $2 \
          FROM jsonb_array_elements($1) WITH ORDINALITY AS t(e, n) ORDER BY n \
          RETURNING id, channel, external_id, author_id"
     } else {
         "INSERT INTO messages (conversation_id, channel, direction, kind, author_type, author_id, \
-             text, html, attachments, external_id, sent_at, automated, created_at) \
+             text, html, attachments, external_id, sent_at, automated, redacted, created_at) \
          SELECT value->>0, value->>1, 'in', 'message', value->>2, value->>3, value->>4, \
-             value->>5, value->>6, value->>7, value->>8, value->>9, $2 \
+             value->>5, value->>6, value->>7, value->>8, value->>9, value->>10, $2 \
          FROM json_each($1) ORDER BY key \
          RETURNING id, channel, external_id, author_id"
     };

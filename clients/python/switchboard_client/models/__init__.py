@@ -198,6 +198,11 @@ from .message_created_payload import MessageCreatedPayload
 from .message_created_payload_kind import MessageCreatedPayloadKind
 from .message_kind import MessageKind
 from .message_page import MessagePage
+from .message_redacted_data import MessageRedactedData
+from .message_redacted_event import MessageRedactedEvent
+from .message_redacted_event_kind import MessageRedactedEventKind
+from .message_redacted_payload import MessageRedactedPayload
+from .message_redacted_payload_kind import MessageRedactedPayloadKind
 from .message_updated_data import MessageUpdatedData
 from .message_updated_event import MessageUpdatedEvent
 from .message_updated_event_kind import MessageUpdatedEventKind
@@ -215,12 +220,18 @@ from .priority import Priority
 from .queue_entry_view import QueueEntryView
 from .quiet_hours import QuietHours
 from .reaction_view import ReactionView
+from .redact_request import RedactRequest
+from .redacted import Redacted
 from .rejected_row import RejectedRow
 from .reply_request import ReplyRequest
 from .reply_request_values import ReplyRequestValues
 from .reply_spec_template import ReplySpecTemplate
 from .reply_spec_template_values import ReplySpecTemplateValues
 from .reply_window_view import ReplyWindowView
+from .retention_preview import RetentionPreview
+from .retention_preview_conversations import RetentionPreviewConversations
+from .retention_preview_expired_attachments import RetentionPreviewExpiredAttachments
+from .retention_preview_messages import RetentionPreviewMessages
 from .revision_view import RevisionView
 from .role import Role
 from .routing_policy import RoutingPolicy
@@ -481,6 +492,11 @@ __all__ = (
     "MessageCreatedPayloadKind",
     "MessageKind",
     "MessagePage",
+    "MessageRedactedData",
+    "MessageRedactedEvent",
+    "MessageRedactedEventKind",
+    "MessageRedactedPayload",
+    "MessageRedactedPayloadKind",
     "MessageUpdatedData",
     "MessageUpdatedEvent",
     "MessageUpdatedEventKind",
@@ -498,12 +514,18 @@ __all__ = (
     "QueueEntryView",
     "QuietHours",
     "ReactionView",
+    "Redacted",
+    "RedactRequest",
     "RejectedRow",
     "ReplyRequest",
     "ReplyRequestValues",
     "ReplySpecTemplate",
     "ReplySpecTemplateValues",
     "ReplyWindowView",
+    "RetentionPreview",
+    "RetentionPreviewConversations",
+    "RetentionPreviewExpiredAttachments",
+    "RetentionPreviewMessages",
     "RevisionView",
     "Role",
     "RoutingPolicy",

@@ -19,6 +19,7 @@ class AttachmentView:
         Attributes:
             content_id (None | str | Unset): The email part's `Content-ID` (without `<>`) when the message's HTML shows it
                 inline.
+            expired (bool | Unset): True once a retention policy deleted the file (`[retention] attachments_days`).
             file_id (None | str | Unset):
             mime_type (None | str | Unset):
             name (None | str | Unset):
@@ -27,6 +28,7 @@ class AttachmentView:
     """
 
     content_id: None | str | Unset = UNSET
+    expired: bool | Unset = UNSET
     file_id: None | str | Unset = UNSET
     mime_type: None | str | Unset = UNSET
     name: None | str | Unset = UNSET
@@ -40,6 +42,8 @@ class AttachmentView:
             content_id = UNSET
         else:
             content_id = self.content_id
+
+        expired = self.expired
 
         file_id: None | str | Unset
         if isinstance(self.file_id, Unset):
@@ -76,6 +80,8 @@ class AttachmentView:
         field_dict.update({})
         if content_id is not UNSET:
             field_dict["content_id"] = content_id
+        if expired is not UNSET:
+            field_dict["expired"] = expired
         if file_id is not UNSET:
             field_dict["file_id"] = file_id
         if mime_type is not UNSET:
@@ -101,6 +107,8 @@ class AttachmentView:
             return cast(None | str | Unset, data)
 
         content_id = _parse_content_id(d.pop("content_id", UNSET))
+
+        expired = d.pop("expired", UNSET)
 
         def _parse_file_id(data: object) -> None | str | Unset:
             if data is None:
@@ -149,6 +157,7 @@ class AttachmentView:
 
         attachment_view = cls(
             content_id=content_id,
+            expired=expired,
             file_id=file_id,
             mime_type=mime_type,
             name=name,

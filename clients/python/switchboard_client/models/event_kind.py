@@ -16,6 +16,7 @@ class EventKind(StrEnum):
     CONVERSATION_STATUS_CHANGED = "conversation.status_changed"
     CONVERSATION_UPDATED = "conversation.updated"
     MESSAGE_CREATED = "message.created"
+    MESSAGE_REDACTED = "message.redacted"
     MESSAGE_UPDATED = "message.updated"
     RULE_FAILED = "rule.failed"
     SLA_BREACHED = "sla.breached"

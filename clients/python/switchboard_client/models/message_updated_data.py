@@ -22,11 +22,15 @@ class MessageUpdatedData:
             edited (bool | Unset): Present (always `true`) when the customer changed the text; the old text is kept as a
                 revision.
             error (None | str | Unset): With `delivery_status`: why the delivery failed, or `null`.
+            redacted (bool | Unset): Present (always `true`) when an agent redacted the message: its text now holds
+                `[redacted]` and its revisions are gone. Fetch the message again; integrations that keep a copy should replace
+                theirs.
     """
 
     delivery_status: DeliveryStatus | Unset = UNSET
     edited: bool | Unset = UNSET
     error: None | str | Unset = UNSET
+    redacted: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,6 +46,8 @@ class MessageUpdatedData:
         else:
             error = self.error
 
+        redacted = self.redacted
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
@@ -51,6 +57,8 @@ class MessageUpdatedData:
             field_dict["edited"] = edited
         if error is not UNSET:
             field_dict["error"] = error
+        if redacted is not UNSET:
+            field_dict["redacted"] = redacted
 
         return field_dict
 
@@ -75,10 +83,13 @@ class MessageUpdatedData:
 
         error = _parse_error(d.pop("error", UNSET))
 
+        redacted = d.pop("redacted", UNSET)
+
         message_updated_data = cls(
             delivery_status=delivery_status,
             edited=edited,
             error=error,
+            redacted=redacted,
         )
 
         message_updated_data.additional_properties = d

@@ -11,6 +11,7 @@ from ..models.author_type import AuthorType
 from ..models.delivery_status import DeliveryStatus
 from ..models.direction import Direction
 from ..models.message_kind import MessageKind
+from ..models.redacted import Redacted
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class MessageView:
         html (None | str | Unset): Sanitised HTML, when the channel carries it. Inline images (`cid:`) whose part is
             kept point at `/api/v1/messages/{id}/attachments/{index}`.
         in_reply_to (int | None | Unset):
+        redacted (None | Redacted | Unset):
         sent_at (datetime.datetime | None | Unset):
     """
 
@@ -73,6 +75,7 @@ class MessageView:
     full_text: None | str | Unset = UNSET
     html: None | str | Unset = UNSET
     in_reply_to: int | None | Unset = UNSET
+    redacted: None | Redacted | Unset = UNSET
     sent_at: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -157,6 +160,14 @@ class MessageView:
         else:
             in_reply_to = self.in_reply_to
 
+        redacted: None | str | Unset
+        if isinstance(self.redacted, Unset):
+            redacted = UNSET
+        elif isinstance(self.redacted, Redacted):
+            redacted = self.redacted.value
+        else:
+            redacted = self.redacted
+
         sent_at: None | str | Unset
         if isinstance(self.sent_at, Unset):
             sent_at = UNSET
@@ -198,6 +209,8 @@ class MessageView:
             field_dict["html"] = html
         if in_reply_to is not UNSET:
             field_dict["in_reply_to"] = in_reply_to
+        if redacted is not UNSET:
+            field_dict["redacted"] = redacted
         if sent_at is not UNSET:
             field_dict["sent_at"] = sent_at
 
@@ -329,6 +342,23 @@ class MessageView:
 
         in_reply_to = _parse_in_reply_to(d.pop("in_reply_to", UNSET))
 
+        def _parse_redacted(data: object) -> None | Redacted | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                redacted_type_1 = Redacted(data)
+
+                return redacted_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Redacted | Unset, data)
+
+        redacted = _parse_redacted(d.pop("redacted", UNSET))
+
         def _parse_sent_at(data: object) -> datetime.datetime | None | Unset:
             if data is None:
                 return data
@@ -366,6 +396,7 @@ class MessageView:
             full_text=full_text,
             html=html,
             in_reply_to=in_reply_to,
+            redacted=redacted,
             sent_at=sent_at,
         )
 

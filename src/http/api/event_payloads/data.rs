@@ -30,6 +30,7 @@ pub(super) fn data_schema(kind: EventKind, schemas: &mut Schemas) -> String {
     match kind {
         EventKind::MessageCreated => collect::<MessageCreatedData>(schemas),
         EventKind::MessageUpdated => collect::<MessageUpdatedData>(schemas),
+        EventKind::MessageRedacted => collect::<MessageRedactedData>(schemas),
         EventKind::ConversationCreated => collect::<ConversationCreatedData>(schemas),
         EventKind::ConversationAssigned => collect::<ConversationAssignedData>(schemas),
         EventKind::ConversationStatusChanged => collect::<ConversationStatusChangedData>(schemas),
@@ -67,6 +68,29 @@ fn edited_flag() -> ObjectBuilder {
         ))
 }
 
+/// `redacted` of `message.updated`: `true` when present, never `false`.
+fn redacted_flag() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Boolean)
+        .enum_values(Some([true]))
+        .description(Some(
+            "Present (always `true`) when an agent redacted the message: its text now holds `[redacted]` and its revisions are gone. Fetch the message again; integrations that keep a copy should replace theirs.",
+        ))
+}
+
+/// `data` of `message.redacted`: an agent or admin (`agent_id`) replaced the whole text or
+/// parts of it by `[redacted]`; the redacted text is never in the event. It is also the
+/// activity line of the conversation that says who redacted when.
+#[derive(ToSchema)]
+pub struct MessageRedactedData {
+    /// True when the whole text (and HTML) was replaced, false when only given parts were.
+    whole: bool,
+    /// How many occurrences of the given parts were replaced (0 with `whole`).
+    parts: u64,
+    /// True when the message's attachments were removed too.
+    attachments: bool,
+}
+
 /// `data` of `message.created`: a message, private note or activity line was added.
 #[derive(ToSchema)]
 pub struct MessageCreatedData {
@@ -84,6 +108,8 @@ pub struct MessageCreatedData {
 pub struct MessageUpdatedData {
     #[schema(schema_with = edited_flag)]
     edited: Option<bool>,
+    #[schema(schema_with = redacted_flag)]
+    redacted: Option<bool>,
     /// The new delivery status: `sent`, `delivered`, `read`, `failed` or `dead`; `queued` again after a retry.
     #[schema(nullable = false)]
     delivery_status: Option<DeliveryStatus>,

@@ -123,6 +123,8 @@ fn carried_ids(kind: EventKind) -> [Carries; 4] {
         // the agent is the author of a reply or note.
         EventKind::MessageCreated => [Always, Sometimes, Always, Sometimes],
         EventKind::MessageUpdated => [Always, Never, Always, Never],
+        // The agent who redacted; none when an admin token without an agent did.
+        EventKind::MessageRedacted => [Always, Never, Always, Sometimes],
         EventKind::ConversationCreated => [Always, Always, Never, Never],
         // The agent is who did it; none for the router, rules and inbound messages.
         EventKind::ConversationAssigned

@@ -122,6 +122,7 @@ function connectEvents() {
   for (const kind of [
     'message.created',
     'message.updated',
+    'message.redacted',
     'conversation.created',
     'conversation.assigned',
     'conversation.status_changed',

@@ -91,6 +91,19 @@ export function message(m, conversation, byId) {
       otherChannel ? channelIcon(channelKind(m.channel), m.channel) : null,
       h('time', { datetime: m.created_at, title: m.created_at }, when(m.created_at)),
       m.edited_at ? h('span', { class: 'edited', title: `edited ${m.edited_at}` }, 'edited') : null,
+      m.redacted
+        ? h(
+            'span',
+            {
+              class: 'redacted',
+              title:
+                m.redacted === 'auto'
+                  ? 'personal data was redacted before it was stored'
+                  : 'redacted by an agent (see the activity)',
+            },
+            'redacted',
+          )
+        : null,
     ),
     replyQuote(m, byId),
     body(m),
@@ -341,6 +354,8 @@ function activityText(e) {
       const target = d.target ? `: ${String(d.target).replace(/_/g, ' ')}` : '';
       return `SLA breached${target}${d.policy ? ` (${d.policy})` : ''}`;
     }
+    case 'message.redacted':
+      return `Message redacted${d.whole ? '' : ' in part'}${actor}`;
     case 'rule.failed':
       return `Rule ${d.rule || d.name || ''} failed${d.error ? `: ${d.error}` : ''}`;
     default: {
