@@ -59,6 +59,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/v1/audit`: who viewed or changed what, newest first. */
+        get: operations["list_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/campaigns": {
         parameters: {
             query?: never;
@@ -322,6 +339,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/contacts/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /api/v1/contacts/erase`: [`erase_contact`] for up to 100 contacts at once, all or
+         *     none (404 when one does not exist).
+         */
+        post: operations["erase_contacts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/contacts/import": {
         parameters: {
             query?: never;
@@ -375,6 +412,43 @@ export interface paths {
          *     (source `api`, with optional proof); channels not listed keep their state.
          */
         put: operations["set_consents"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/{id}/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /api/v1/contacts/{id}/erase`: erases the contact's personal data everywhere, in the
+         *     background; 202 with the job. Asking again returns the same job.
+         */
+        post: operations["erase_contact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/v1/contacts/{id}/export` */
+        get: operations["export_contact"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -577,6 +651,23 @@ export interface paths {
         };
         /** `GET /api/v1/deliveries`: outbound messages and where they stand, newest first. */
         get: operations["list_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/erasures/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/v1/erasures/{id}`: an erasure job's progress. */
+        get: operations["get_erasure"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1153,6 +1244,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "contact.erased": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `contact.erased` to a subscribed URL
+         * @description Sent to every active subscription (`POST /api/v1/webhooks`) that selects `contact.erased` or `*`, for events that happen after it was created. `Content-Type: application/json`, `User-Agent: Switchboard-Webhooks/<version>`. Verify the signature over the raw body before parsing it.
+         */
+        post: operations["contact_erased_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "contact.unsubscribed": {
         parameters: {
             query?: never;
@@ -1514,6 +1625,35 @@ export interface components {
             equals?: unknown;
             exists?: boolean | null;
             key: string;
+        };
+        /** @description One audit entry. */
+        AuditEntryView: {
+            action: string;
+            /**
+             * Format: int64
+             * @description The agent's or the token's id (by `actor_kind`).
+             */
+            actor_id?: number | null;
+            /** @description `agent`, `token`, `system` or `anonymous`. */
+            actor_kind: string;
+            /** @description The agent's or token's name when recorded; the address tried for a failed sign-in. */
+            actor_label?: string | null;
+            agent_id?: null | components["schemas"]["AgentId"];
+            /** Format: date-time */
+            at: string;
+            contact_id?: null | components["schemas"]["ContactId"];
+            detail: Record<string, never>;
+            /** Format: int64 */
+            id: number;
+            /** @description The client's address. */
+            ip?: string | null;
+            subject_id?: string | null;
+            subject_kind?: string | null;
+        };
+        /** @description A page of audit entries, newest first. */
+        AuditPage: {
+            items: components["schemas"]["AuditEntryView"][];
+            next_cursor?: string | null;
         };
         /** @enum {string} */
         AuthorType: "contact" | "agent" | "bot" | "system";
@@ -2020,6 +2160,57 @@ export interface components {
          * @enum {string}
          */
         ContactCreatedSource: "api" | "import";
+        /**
+         * @description `data` of `contact.erased`: the contact's personal data was erased (`POST
+         *     /api/v1/contacts/{id}/erase`); integrations that copied it should erase theirs. Carries no
+         *     personal data: the contact is only its id now. Earlier events about the contact were
+         *     scrubbed to their kind, ids and times (`data.erased` is `true` on them).
+         */
+        ContactErasedData: {
+            /**
+             * Format: int64
+             * @description The erasure job (`GET /api/v1/erasures/{id}`).
+             */
+            erasure_id: number;
+            /** @description Why, as the admin wrote it. */
+            reason: string;
+        };
+        /** @description A `contact.erased` event, as the event stream sends it; `data` is a `ContactErasedData`. */
+        ContactErasedEvent: {
+            agent_id: null | components["schemas"]["AgentId"];
+            contact_id: components["schemas"]["ContactId"];
+            /** @description Always `null` for this kind. */
+            conversation_id: null;
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["ContactErasedData"];
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "contact.erased";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
+        /** @description The body of a `contact.erased` event webhook delivery: the event as the stream sends it (`ContactErasedEvent`) plus `delivery_id`, which retries and replays keep. */
+        ContactErasedPayload: {
+            agent_id: null | components["schemas"]["AgentId"];
+            contact_id: components["schemas"]["ContactId"];
+            /** @description Always `null` for this kind. */
+            conversation_id: null;
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["ContactErasedData"];
+            delivery_id: components["schemas"]["WebhookDeliveryId"];
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "contact.erased";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
         /**
          * Format: int64
          * @description A contact (a customer, across all their channels).
@@ -2541,7 +2732,7 @@ export interface components {
         };
         /** @description Body of `POST /api/v1/webhooks`. */
         CreateWebhookRequest: {
-            events: ("*" | "message.created" | "message.updated" | "message.redacted" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed")[];
+            events: ("*" | "message.created" | "message.updated" | "message.redacted" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed" | "contact.erased")[];
             /** @description The signing secret (16-256 printable ASCII characters); generated when absent. */
             secret?: string | null;
             /** @description An `http` or `https` URL on a public address (see `[webhooks] allow_private_targets`). */
@@ -2608,6 +2799,61 @@ export interface components {
         };
         /** @enum {string} */
         Direction: "in" | "out";
+        /** @description Body of `POST /api/v1/contacts/{id}/erase`. */
+        EraseContactRequest: {
+            /**
+             * @description Why (a ticket number, "GDPR art. 17 request of 2026-12-01"); kept on the tombstone.
+             *     Must not name the person: it outlives their data.
+             */
+            reason: string;
+        };
+        /** @description Body of `POST /api/v1/contacts/erase`. */
+        EraseContactsRequest: {
+            /** @description The contacts to erase (1 to 100, all must exist). */
+            ids: components["schemas"]["ContactId"][];
+            /** @description As in `POST /api/v1/contacts/{id}/erase`. */
+            reason: string;
+        };
+        /**
+         * Format: int64
+         * @description A contact's erasure job.
+         */
+        ErasureId: number;
+        /** @description The erasure jobs a batch request started (or found). */
+        ErasureList: {
+            items: components["schemas"]["ErasureView"][];
+        };
+        /** @enum {string} */
+        ErasureState: "running" | "done" | "failed";
+        /** @enum {string} */
+        ErasureStep: "detach" | "files" | "messages" | "events" | "contact" | "done";
+        /** @description An erasure job and how far it got. */
+        ErasureView: {
+            contact_id: components["schemas"]["ContactId"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            events_scrubbed: number;
+            /** Format: int64 */
+            files_deleted: number;
+            /**
+             * Format: int64
+             * @description Attachment files left because another contact's message shares them.
+             */
+            files_kept: number;
+            /** Format: date-time */
+            finished_at?: string | null;
+            id: components["schemas"]["ErasureId"];
+            last_error?: string | null;
+            /** Format: int64 */
+            messages_erased: number;
+            reason: string;
+            requested_by?: null | components["schemas"]["AgentId"];
+            /** @description `running`, `done`, or `failed` (after repeated errors; `last_error` says why). */
+            state: components["schemas"]["ErasureState"];
+            /** @description `detach`, `files`, `messages`, `events`, `contact`, then `done`. */
+            step: components["schemas"]["ErasureStep"];
+        };
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
         };
@@ -2618,14 +2864,14 @@ export interface components {
             message: string;
         };
         /** @description An event of the event log, as the event stream sends it in `data:`; `kind` tells which. */
-        Event: components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["MessageRedactedEvent"] | components["schemas"]["ConversationCreatedEvent"] | components["schemas"]["ConversationAssignedEvent"] | components["schemas"]["ConversationStatusChangedEvent"] | components["schemas"]["ConversationUpdatedEvent"] | components["schemas"]["ContactCreatedEvent"] | components["schemas"]["ContactUpdatedEvent"] | components["schemas"]["ConversationIdleEvent"] | components["schemas"]["SlaBreachedEvent"] | components["schemas"]["AutomationWebhookEvent"] | components["schemas"]["RuleFailedEvent"] | components["schemas"]["CampaignStartedEvent"] | components["schemas"]["CampaignProgressEvent"] | components["schemas"]["CampaignFinishedEvent"] | components["schemas"]["ContactUnsubscribedEvent"];
+        Event: components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["MessageRedactedEvent"] | components["schemas"]["ConversationCreatedEvent"] | components["schemas"]["ConversationAssignedEvent"] | components["schemas"]["ConversationStatusChangedEvent"] | components["schemas"]["ConversationUpdatedEvent"] | components["schemas"]["ContactCreatedEvent"] | components["schemas"]["ContactUpdatedEvent"] | components["schemas"]["ConversationIdleEvent"] | components["schemas"]["SlaBreachedEvent"] | components["schemas"]["AutomationWebhookEvent"] | components["schemas"]["RuleFailedEvent"] | components["schemas"]["CampaignStartedEvent"] | components["schemas"]["CampaignProgressEvent"] | components["schemas"]["CampaignFinishedEvent"] | components["schemas"]["ContactUnsubscribedEvent"] | components["schemas"]["ContactErasedEvent"];
         /**
          * Format: int64
          * @description An entry of the event log.
          */
         EventId: number;
         /** @enum {string} */
-        EventKind: "message.created" | "message.updated" | "message.redacted" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed";
+        EventKind: "message.created" | "message.updated" | "message.redacted" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed" | "contact.erased";
         /** @description An entry of the event log, as sent on the event stream. */
         EventView: {
             agent_id?: null | components["schemas"]["AgentId"];
@@ -3642,7 +3888,7 @@ export interface components {
         UpdateWebhookRequest: {
             /** @description `false` pauses: events that happen while paused are not delivered later. */
             active?: boolean | null;
-            events?: ("*" | "message.created" | "message.updated" | "message.redacted" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed")[] | null;
+            events?: ("*" | "message.created" | "message.updated" | "message.redacted" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed" | "contact.erased")[] | null;
         };
         /** @description One agent in a conversation. */
         ViewerView: {
@@ -3999,6 +4245,83 @@ export interface operations {
             };
             /** @description What the path names does not exist. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_audit: {
+        parameters: {
+            query?: {
+                /** @description Entries by this agent (signed in, or through a token acting as them). */
+                actor?: number;
+                /** @description An action name, e.g. `conversation.viewed`. */
+                action?: string;
+                /** @description A subject as `kind:id`, e.g. `contact:7` or `channel:shop-mail`. */
+                subject?: string;
+                /** @description Entries about this contact: the contact, their conversations and messages. */
+                contact?: number;
+                /** @description Entries at or after this time (RFC 3339). */
+                since?: string;
+                /** @description Entries before this time (RFC 3339). */
+                until?: string;
+                /**
+                 * @description `json` (default) or `csv` (also chosen by `Accept: text/csv`): every matching entry,
+                 *     streamed, without paging.
+                 */
+                format?: string;
+                cursor?: components["schemas"]["Cursor"];
+                limit?: components["schemas"]["PageSize"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON page, or with `format=csv` every matching entry as CSV (`text/csv`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credential: a missing, unknown, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5491,6 +5814,94 @@ export interface operations {
             };
         };
     };
+    erase_contacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EraseContactsRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureList"];
+                };
+            };
+            /** @description The request cannot be read: malformed JSON or a body that is not an object, a field of the wrong type, a bad query or path parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credential: a missing, unknown, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description What the path names does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `server.max_body_bytes` (for `/hooks/{channel}`: the channel's own `max_body_bytes`, 50 MiB for email). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed, but breaks a rule: an empty name, a reference to something that does not exist, a value out of range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     import_contacts: {
         parameters: {
             query?: never;
@@ -5848,6 +6259,166 @@ export interface operations {
             };
             /** @description Well-formed, but breaks a rule: an empty name, a reference to something that does not exist, a value out of range. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    erase_contact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EraseContactRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureView"];
+                };
+            };
+            /** @description The request cannot be read: malformed JSON or a body that is not an object, a field of the wrong type, a bad query or path parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credential: a missing, unknown, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description What the path names does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `server.max_body_bytes` (for `/hooks/{channel}`: the channel's own `max_body_bytes`, 50 MiB for email). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed, but breaks a rule: an empty name, a reference to something that does not exist, a value out of range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_contact: {
+        parameters: {
+            query?: {
+                /** @description `json` (default) or `zip` (with the attachment files kept on this machine). */
+                format?: "json" | "zip";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the contact's data: `application/json` (see docs/privacy.md for the shape) or `application/zip` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be read: malformed JSON or a body that is not an object, a field of the wrong type, a bad query or path parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credential: a missing, unknown, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description What the path names does not exist. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6878,6 +7449,74 @@ export interface operations {
             };
             /** @description The caller's role may not do this. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_erasure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureView"];
+                };
+            };
+            /** @description The request cannot be read: malformed JSON or a body that is not an object, a field of the wrong type, a bad query or path parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credential: a missing, unknown, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description What the path names does not exist. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9722,6 +10361,72 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ContactCreatedPayload"];
+            };
+        };
+        responses: {
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            408: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered; the body of the answer is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            "5XX": {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status (a redirect, which is not followed, or another 4xx) fails the delivery at once, without retries; `POST /api/v1/webhooks/deliveries/{id}/replay` sends it again. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    contact_erased_webhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's kind, as `kind` in the body. */
+                "X-Switchboard-Event": "contact.erased";
+                /** @description The delivery id, as `delivery_id` in the body. Retries and replays of a delivery carry the same one: deduplicate on it. */
+                "X-Switchboard-Delivery": number;
+                /** @description When this attempt was signed, in Unix seconds; part of the signed text. Refuse timestamps more than a few minutes from your clock (Switchboard's own verifier allows 300 s) so a captured request cannot be replayed. */
+                "X-Switchboard-Timestamp": number;
+                /** @description `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`: the subscription's secret keys an HMAC-SHA256 over the `X-Switchboard-Timestamp` value, a dot and the raw body bytes, in lowercase hex. Compare in constant time. */
+                "X-Switchboard-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The event as the event stream sends it, plus the delivery id. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactErasedPayload"];
             };
         };
         responses: {

@@ -18,6 +18,9 @@ from .assign_request import AssignRequest
 from .assignment_reason import AssignmentReason
 from .attachment_view import AttachmentView
 from .attribute_test import AttributeTest
+from .audit_entry_view import AuditEntryView
+from .audit_entry_view_detail import AuditEntryViewDetail
+from .audit_page import AuditPage
 from .author_type import AuthorType
 from .automation_webhook_conversation import AutomationWebhookConversation
 from .automation_webhook_data import AutomationWebhookData
@@ -312,6 +315,9 @@ __all__ = (
     "AssignRequest",
     "AttachmentView",
     "AttributeTest",
+    "AuditEntryView",
+    "AuditEntryViewDetail",
+    "AuditPage",
     "AuthorType",
     "AutomationWebhookConversation",
     "AutomationWebhookData",
