@@ -157,14 +157,13 @@ impl Erasures {
             .store
             .contact_attachments_after(job.contact_id, job.cursor, self.batch())
             .await?;
-        let mut progress = if i64::try_from(batch.len()).unwrap_or(i64::MAX) < self.batch() {
-            ErasureProgress::to(ErasureStep::Messages)
-        } else {
-            ErasureProgress::at(
-                ErasureStep::Files,
-                batch.last().map_or(job.cursor, |m| m.message_id.get()),
-            )
-        };
+        let (_, mut progress) = ErasureProgress::after_batch(
+            ErasureStep::Files,
+            ErasureStep::Messages,
+            batch.len(),
+            self.batch(),
+            batch.last().map_or(job.cursor, |m| m.message_id.get()),
+        );
         for message in &batch {
             let Some(connector) = self.connectors.get(&message.channel) else {
                 continue;

@@ -159,6 +159,25 @@ impl ErasureProgress {
         Self::at(step, 0)
     }
 
+    /// After a batch of `done` rows of `step` (at most `limit` asked for), the last being
+    /// `last`: a short batch finishes the step, so the job moves to `next`; a full one stays
+    /// in `step` after `last`. Returns whether the step is finished.
+    pub fn after_batch(
+        step: ErasureStep,
+        next: ErasureStep,
+        done: usize,
+        limit: i64,
+        last: i64,
+    ) -> (bool, Self) {
+        let finished = i64::try_from(done).unwrap_or(i64::MAX) < limit;
+        let progress = if finished {
+            Self::to(next)
+        } else {
+            Self::at(step, last)
+        };
+        (finished, progress)
+    }
+
     /// Within `step`, after row `cursor`.
     pub fn at(step: ErasureStep, cursor: i64) -> Self {
         Self {

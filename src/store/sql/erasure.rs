@@ -386,17 +386,16 @@ pub async fn scrub_messages(
         .execute(&mut *tx)
         .await?;
     }
-    let finished = i64::try_from(batch.len()).unwrap_or(i64::MAX) < limit;
+    let (finished, step) = ErasureProgress::after_batch(
+        ErasureStep::Messages,
+        ErasureStep::Events,
+        batch.len(),
+        limit,
+        batch.last().map_or(job.cursor, |m| m.message_id.get()),
+    );
     let progress = ErasureProgress {
         messages: i64::try_from(batch.len()).unwrap_or(0),
-        ..if finished {
-            ErasureProgress::to(ErasureStep::Events)
-        } else {
-            ErasureProgress::at(
-                ErasureStep::Messages,
-                batch.last().map_or(job.cursor, |m| m.message_id.get()),
-            )
-        }
+        ..step
     };
     advance(&mut tx, job.id, node, &progress, now).await?;
     tx.commit().await?;
@@ -421,17 +420,16 @@ pub async fn scrub_events(
             .execute(&mut *tx)
             .await?;
     }
-    let finished = i64::try_from(batch.len()).unwrap_or(i64::MAX) < limit;
+    let (finished, step) = ErasureProgress::after_batch(
+        ErasureStep::Events,
+        ErasureStep::Contact,
+        batch.len(),
+        limit,
+        batch.last().map_or(job.cursor, |e| e.id.get()),
+    );
     let progress = ErasureProgress {
         events: i64::try_from(batch.len()).unwrap_or(0),
-        ..if finished {
-            ErasureProgress::to(ErasureStep::Contact)
-        } else {
-            ErasureProgress::at(
-                ErasureStep::Events,
-                batch.last().map_or(job.cursor, |e| e.id.get()),
-            )
-        }
+        ..step
     };
     advance(&mut tx, job.id, node, &progress, now).await?;
     tx.commit().await?;
