@@ -31,6 +31,8 @@ CREATE TABLE erasure_jobs (
 );
 CREATE INDEX erasure_jobs_due ON erasure_jobs (state, claimed_until);
 
+-- Nodes of the previous release never change events, so none of them notices the swap.
+-- contract: replaced at once by a trigger that refuses the same changes as before except to `data`
 DROP TRIGGER events_append_only ON events;
 CREATE TRIGGER events_append_only
     BEFORE UPDATE OF id, kind, conversation_id, contact_id, message_id, agent_id, created_at ON events

@@ -508,16 +508,28 @@ async fn a_node_that_lost_the_lease_deletes_nothing() {
         .await
         .expect("acquire")
         .expect("free");
-    let taken = app
-        .store
-        .acquire_lease(
-            switchboard::retention::LEASE,
-            "node-b",
-            std::time::Duration::from_secs(60),
-        )
-        .await
-        .expect("acquire")
-        .expect("node-a's lease ran out");
+    // node-a's lease lasts no time at all, but it ends only once the clock has moved past
+    // the millisecond it was taken in: node-b asks until it is free (bounded).
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    let taken = loop {
+        if let Some(taken) = app
+            .store
+            .acquire_lease(
+                switchboard::retention::LEASE,
+                "node-b",
+                std::time::Duration::from_secs(60),
+            )
+            .await
+            .expect("acquire")
+        {
+            break taken;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "node-a's lease never ran out"
+        );
+        tokio::task::yield_now().await;
+    };
     let refused = app
         .retention
         .run_once(Millis::now(), Some(&lost), &CancellationToken::new())
