@@ -327,7 +327,6 @@ async fn only_admins_read_the_log_and_bad_filters_are_refused() {
         "subject=:7",
         "format=xml",
         "since=yesterday",
-        "since=2026-02-01T00:00:00Z&until=2026-01-01T00:00:00Z",
         "cursor=abc",
     ] {
         let response = app

@@ -145,8 +145,8 @@ async fn bad_redactions_are_refused_and_change_nothing() {
     let events = count(&app, "SELECT COUNT(*) FROM events").await;
     let agent = app.token("agent").await;
     for (body, status) in [
-        (r#"{"parts": ["4111"]}"#, 422),
-        (r#"{"parts": ["777", "nope"]}"#, 422),
+        (r#"{"parts": ["4111"]}"#, 409),
+        (r#"{"parts": ["777", "nope"]}"#, 409),
         (r#"{"parts": "777"}"#, 400),
         (r#"{"parts": []}"#, 400),
         (r#"{"parts": [" "]}"#, 400),

@@ -2801,17 +2801,12 @@ export interface components {
         Direction: "in" | "out";
         /** @description Body of `POST /api/v1/contacts/{id}/erase`. */
         EraseContactRequest: {
-            /**
-             * @description Why (a ticket number, "GDPR art. 17 request of 2026-12-01"); kept on the tombstone.
-             *     Must not name the person: it outlives their data.
-             */
             reason: string;
         };
         /** @description Body of `POST /api/v1/contacts/erase`. */
         EraseContactsRequest: {
             /** @description The contacts to erase (1 to 100, all must exist). */
             ids: components["schemas"]["ContactId"][];
-            /** @description As in `POST /api/v1/contacts/{id}/erase`. */
             reason: string;
         };
         /**
@@ -3365,10 +3360,6 @@ export interface components {
         RedactRequest: {
             /** @description Also remove the message's attachments (their files go once no message refers to them). */
             attachments?: boolean;
-            /**
-             * @description Strings to replace by `[redacted]` wherever they occur in the text (and HTML, and the
-             *     full text of an email); each must occur in the text. Absent: the whole text.
-             */
             parts?: string[] | null;
         };
         /** @enum {string} */
@@ -4270,8 +4261,7 @@ export interface operations {
             query?: {
                 /** @description Entries by this agent (signed in, or through a token acting as them). */
                 actor?: number;
-                /** @description An action name, e.g. `conversation.viewed`. */
-                action?: string;
+                action?: "conversation.viewed" | "message.viewed" | "contact.viewed" | "contact.exported" | "contact.erased" | "message.redacted" | "agent.created" | "agent.updated" | "agent.role_changed" | "agent.password_reset" | "agent.removed" | "team.created" | "team.members_changed" | "token.created" | "token.revoked" | "rule.created" | "rule.updated" | "rule.deleted" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "channel.changed" | "retention.changed" | "sign_in.succeeded" | "sign_in.failed" | "sign_out";
                 /** @description A subject as `kind:id`, e.g. `contact:7` or `channel:shop-mail`. */
                 subject?: string;
                 /** @description Entries about this contact: the contact, their conversations and messages. */
@@ -4301,6 +4291,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditPage"];
+                    "text/csv": string;
                 };
             };
             400: {
@@ -7820,6 +7811,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description The body is larger than `server.max_body_bytes` (for `/hooks/{channel}`: the channel's own `max_body_bytes`, 50 MiB for email). */
             413: {
                 headers: {
@@ -7829,6 +7828,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Well-formed, but breaks a rule: an empty name, a reference to something that does not exist, a value out of range. */
             422: {
                 headers: {
                     [name: string]: unknown;

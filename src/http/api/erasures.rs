@@ -26,7 +26,7 @@ pub const MAX_BATCH: usize = 100;
 pub struct EraseContactRequest {
     /// Why (a ticket number, "GDPR art. 17 request of 2026-12-01"); kept on the tombstone.
     /// Must not name the person: it outlives their data.
-    #[schema(min_length = 1, max_length = 500)]
+    #[schema(schema_with = super::constraints::erasure_reason)]
     pub reason: String,
 }
 
@@ -38,7 +38,7 @@ pub struct EraseContactsRequest {
     #[schema(min_items = 1, max_items = 100)]
     pub ids: Vec<ContactId>,
     /// As in `POST /api/v1/contacts/{id}/erase`.
-    #[schema(min_length = 1, max_length = 500)]
+    #[schema(schema_with = super::constraints::erasure_reason)]
     pub reason: String,
 }
 

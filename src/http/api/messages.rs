@@ -327,7 +327,7 @@ mod tests {
 pub struct RedactRequest {
     /// Strings to replace by `[redacted]` wherever they occur in the text (and HTML, and the
     /// full text of an email); each must occur in the text. Absent: the whole text.
-    #[schema(min_items = 1, max_items = 100)]
+    #[schema(schema_with = super::constraints::redaction_parts)]
     pub parts: Option<Vec<String>>,
     /// Also remove the message's attachments (their files go once no message refers to them).
     #[serde(default)]
@@ -343,7 +343,7 @@ const MAX_PARTS: usize = 100;
 #[utoipa::path(post, path = "/api/v1/messages/{id}/redact", tag = "conversations",
     params(("id" = i64, Path)), request_body = RedactRequest,
     responses((status = 200, body = super::views::MessageView), (status = 400, body = crate::http::error::ErrorBody),
-        (status = 404), (status = 422, body = crate::http::error::ErrorBody)),
+        (status = 404), (status = 409, body = crate::http::error::ErrorBody)),
     security(("bearer" = ["admin", "agent"])))]
 pub async fn redact_message(
     caller: Authorized<Agents>,
@@ -420,7 +420,7 @@ fn plan(
         });
     };
     let ranges = find_parts(&message.text, parts).map_err(|index| {
-        ApiError::Invalid(format!(
+        ApiError::Conflict(format!(
             "parts[{index}]: does not occur in the message's text"
         ))
     })?;

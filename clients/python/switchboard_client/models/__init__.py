@@ -194,6 +194,7 @@ from .import_report import ImportReport
 from .import_request import ImportRequest
 from .import_request_mapping import ImportRequestMapping
 from .lease_view import LeaseView
+from .list_audit_action import ListAuditAction
 from .message_created_data import MessageCreatedData
 from .message_created_event import MessageCreatedEvent
 from .message_created_event_kind import MessageCreatedEventKind
@@ -491,6 +492,7 @@ __all__ = (
     "ImportRequest",
     "ImportRequestMapping",
     "LeaseView",
+    "ListAuditAction",
     "MessageCreatedData",
     "MessageCreatedEvent",
     "MessageCreatedEventKind",

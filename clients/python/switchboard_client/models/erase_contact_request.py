@@ -13,8 +13,7 @@ class EraseContactRequest:
     """Body of `POST /api/v1/contacts/{id}/erase`.
 
     Attributes:
-        reason (str): Why (a ticket number, "GDPR art. 17 request of 2026-12-01"); kept on the tombstone.
-            Must not name the person: it outlives their data.
+        reason (str):
     """
 
     reason: str

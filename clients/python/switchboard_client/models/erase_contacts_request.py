@@ -14,7 +14,7 @@ class EraseContactsRequest:
 
     Attributes:
         ids (list[int]): The contacts to erase (1 to 100, all must exist).
-        reason (str): As in `POST /api/v1/contacts/{id}/erase`.
+        reason (str):
     """
 
     ids: list[int]

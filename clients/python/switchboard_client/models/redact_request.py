@@ -18,9 +18,7 @@ class RedactRequest:
         Attributes:
             attachments (bool | Unset): Also remove the message's attachments (their files go once no message refers to
                 them).
-            parts (list[str] | None | Unset): Strings to replace by `[redacted]` wherever they occur in the text (and HTML,
-                and the
-                full text of an email); each must occur in the text. Absent: the whole text.
+            parts (list[str] | None | Unset):
     """
 
     attachments: bool | Unset = UNSET

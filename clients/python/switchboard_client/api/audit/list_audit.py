@@ -8,13 +8,14 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.audit_page import AuditPage
 from ...models.error_body import ErrorBody
+from ...models.list_audit_action import ListAuditAction
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     actor: int | Unset = UNSET,
-    action: str | Unset = UNSET,
+    action: ListAuditAction | Unset = UNSET,
     subject: str | Unset = UNSET,
     contact: int | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
@@ -28,7 +29,11 @@ def _get_kwargs(
 
     params["actor"] = actor
 
-    params["action"] = action
+    json_action: str | Unset = UNSET
+    if not isinstance(action, Unset):
+        json_action = action.value
+
+    params["action"] = json_action
 
     params["subject"] = subject
 
@@ -108,7 +113,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     actor: int | Unset = UNSET,
-    action: str | Unset = UNSET,
+    action: ListAuditAction | Unset = UNSET,
     subject: str | Unset = UNSET,
     contact: int | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
@@ -121,7 +126,7 @@ def sync_detailed(
 
     Args:
         actor (int | Unset):
-        action (str | Unset):
+        action (ListAuditAction | Unset):
         subject (str | Unset):
         contact (int | Unset):
         since (datetime.datetime | Unset):
@@ -161,7 +166,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     actor: int | Unset = UNSET,
-    action: str | Unset = UNSET,
+    action: ListAuditAction | Unset = UNSET,
     subject: str | Unset = UNSET,
     contact: int | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
@@ -174,7 +179,7 @@ def sync(
 
     Args:
         actor (int | Unset):
-        action (str | Unset):
+        action (ListAuditAction | Unset):
         subject (str | Unset):
         contact (int | Unset):
         since (datetime.datetime | Unset):
@@ -209,7 +214,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     actor: int | Unset = UNSET,
-    action: str | Unset = UNSET,
+    action: ListAuditAction | Unset = UNSET,
     subject: str | Unset = UNSET,
     contact: int | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
@@ -222,7 +227,7 @@ async def asyncio_detailed(
 
     Args:
         actor (int | Unset):
-        action (str | Unset):
+        action (ListAuditAction | Unset):
         subject (str | Unset):
         contact (int | Unset):
         since (datetime.datetime | Unset):
@@ -260,7 +265,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     actor: int | Unset = UNSET,
-    action: str | Unset = UNSET,
+    action: ListAuditAction | Unset = UNSET,
     subject: str | Unset = UNSET,
     contact: int | Unset = UNSET,
     since: datetime.datetime | Unset = UNSET,
@@ -273,7 +278,7 @@ async def asyncio(
 
     Args:
         actor (int | Unset):
-        action (str | Unset):
+        action (ListAuditAction | Unset):
         subject (str | Unset):
         contact (int | Unset):
         since (datetime.datetime | Unset):
