@@ -135,6 +135,42 @@ pub fn title() -> Object {
     trimmed_text(200)
 }
 
+/// Why a contact is erased: one line, not blank, at most 500 characters.
+pub fn erasure_reason() -> Object {
+    one_line(true)
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(500))
+        .build()
+}
+
+/// The parts of a message to redact: 1 to 100 strings, each with something other than spaces.
+pub fn redaction_parts() -> utoipa::openapi::Array {
+    utoipa::openapi::ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(r"\S"))
+                .build(),
+        )
+        .min_items(Some(1))
+        .max_items(Some(100))
+        .build()
+}
+
+/// An audit action's name: one of the stable names.
+pub fn audit_action() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some(
+            crate::domain::audit::AuditAction::ALL
+                .iter()
+                .map(|action| action.as_str()),
+        ))
+        .build()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,40 +206,4 @@ mod tests {
             assert!(optional.is_match(blank), "{blank:?}");
         }
     }
-}
-
-/// Why a contact is erased: one line, not blank, at most 500 characters.
-pub fn erasure_reason() -> Object {
-    one_line(true)
-        .schema_type(Type::String)
-        .min_length(Some(1))
-        .max_length(Some(500))
-        .build()
-}
-
-/// The parts of a message to redact: 1 to 100 strings, each with something other than spaces.
-pub fn redaction_parts() -> utoipa::openapi::Array {
-    utoipa::openapi::ArrayBuilder::new()
-        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
-        .items(
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .pattern(Some(r"\S"))
-                .build(),
-        )
-        .min_items(Some(1))
-        .max_items(Some(100))
-        .build()
-}
-
-/// An audit action's name: one of the stable names.
-pub fn audit_action() -> Object {
-    ObjectBuilder::new()
-        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
-        .enum_values(Some(
-            crate::domain::audit::AuditAction::ALL
-                .iter()
-                .map(|action| action.as_str()),
-        ))
-        .build()
 }
