@@ -25,6 +25,7 @@
 //! - [`app`]: the composition root that wires config, store, connectors and workers.
 //! - [`config`], [`cli`], [`bench`]: configuration, the command line and the built-in benchmarks.
 
+pub mod access;
 pub mod app;
 pub mod audit;
 pub mod automation;

@@ -110,7 +110,7 @@ pub struct Config {
     pub secrets: SecretsConfig,
     /// `[access]`: whether agents see every conversation or their teams' only.
     #[serde(default)]
-    pub access: crate::http::settings::AccessConfig,
+    pub access: crate::access::AccessConfig,
     /// `[audit]`: how long the audit log is kept.
     #[serde(default)]
     pub audit: crate::audit::settings::AuditConfig,

@@ -5,7 +5,7 @@
 use super::AppState;
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult, ForApi};
-use super::settings::{AccessConfig, AgentsSee};
+use crate::access::{AccessConfig, AgentsSee};
 use crate::domain::access::Visibility;
 use crate::domain::{ContactId, ConversationId, MessageId, Role};
 
