@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use connector_sdk::{ChannelKind, Connector, Inbox};
+use connector_webchat::WebChatChannel;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -34,7 +35,74 @@ use crate::supervisor::supervise;
 pub fn build_connectors(
     channels: &[ChannelConfig],
 ) -> Result<Vec<Arc<dyn Connector>>, ConfigError> {
-    channels.iter().map(build_connector).collect()
+    Ok(build_channels(channels)?.0)
+}
+
+/// Every channel's connector, and the web chat channels again by their own type.
+type BuiltChannels = (Vec<Arc<dyn Connector>>, Vec<Arc<WebChatChannel>>);
+
+/// Builds one connector per `[[channels]]` table, and hands the web chat channels out a
+/// second time by their own type, for the widget that serves them.
+fn build_channels(channels: &[ChannelConfig]) -> Result<BuiltChannels, ConfigError> {
+    let mut connectors = Vec::with_capacity(channels.len());
+    let mut widgets = Vec::new();
+    for channel in channels {
+        if channel.kind == ChannelKind::WebChat {
+            let widget = Arc::new(build_web_chat(channel)?);
+            widgets.push(widget.clone());
+            connectors.push(widget as Arc<dyn Connector>);
+        } else {
+            connectors.push(build_connector(channel)?);
+        }
+    }
+    Ok((connectors, widgets))
+}
+
+fn build_web_chat(channel: &ChannelConfig) -> Result<WebChatChannel, ConfigError> {
+    let error = |message: String| ConfigError {
+        source_name: channel.origin.clone(),
+        message,
+    };
+    if channel.name == "assets" {
+        return Err(error(
+            "name: \"assets\" is taken by the widget's files; name the web chat channel otherwise"
+                .into(),
+        ));
+    }
+    let config: connector_webchat::Config = parse_settings(channel).map_err(error)?;
+    let widget =
+        WebChatChannel::new(channel.name.clone(), config).map_err(|err| error(err.to_string()))?;
+    if let Some(warning) = widget.exposure_warning() {
+        tracing::warn!(channel = %channel.name, "{warning}");
+    }
+    Ok(widget)
+}
+
+/// Checks that each web chat channel's `continue_by_email` names an email channel.
+fn check_continuations(
+    widgets: &[Arc<WebChatChannel>],
+    channels: &[ChannelConfig],
+    connectors: &Connectors,
+) -> anyhow::Result<()> {
+    for widget in widgets {
+        let Some(target) = widget.config().continue_by_email.as_deref() else {
+            continue;
+        };
+        let name = widget.name();
+        let origin = channels
+            .iter()
+            .find(|channel| channel.name == name)
+            .map_or_else(|| name.to_owned(), |channel| channel.origin.clone());
+        match connectors.get(target) {
+            Some(connector) if connector.kind() == ChannelKind::Email => {}
+            Some(connector) => anyhow::bail!(
+                "{origin}: continue_by_email: {target:?} is a {} channel, not email",
+                connector.kind()
+            ),
+            None => anyhow::bail!("{origin}: continue_by_email: no channel is named {target:?}"),
+        }
+    }
+    Ok(())
 }
 
 /// Each channel's hook body limit: its own `max_body_bytes`, else what its kind needs (raw
@@ -89,6 +157,7 @@ fn build_connector(channel: &ChannelConfig) -> Result<Arc<dyn Connector>, Config
                 .map_err(|err| error(err.to_string()))?;
             Ok(Arc::new(connector))
         }
+        ChannelKind::WebChat => Ok(Arc::new(build_web_chat(channel)?)),
         ChannelKind::Email => {
             let config: connector_email::Config = parse_settings(channel).map_err(error)?;
             let connector = connector_email::Email::new(channel.name.clone(), config)
@@ -246,7 +315,7 @@ impl App {
             crate::templates::Templates::load(&config.templates)
                 .map_err(|err| anyhow::anyhow!("templates: {err}"))?,
         );
-        let mut list = build_connectors(&config.channels)?;
+        let (mut list, widgets) = build_channels(&config.channels)?;
         list.extend(extra);
         let mut connectors = Connectors::new();
         for connector in list {
@@ -255,6 +324,7 @@ impl App {
                 anyhow::bail!("two channels are named {name:?}");
             }
         }
+        check_continuations(&widgets, &config.channels, &connectors)?;
         let store = Store::connect(&ConnectOptions {
             url: config.database.url.clone(),
             sqlite_synchronous_full: config.database.sqlite_synchronous == SqliteSynchronous::Full,
@@ -426,6 +496,7 @@ impl App {
             stream_recheck: Duration::from_secs(config.server.stream_recheck_secs),
             node,
             access: Arc::new(http::access::AccessPolicy::new(&config.access)),
+            widgets: Arc::new(http::widget::Widgets::new(widgets)),
         };
         Ok(Self {
             state,
@@ -594,6 +665,27 @@ impl App {
                 Ok(())
             }
         }));
+        if self.state.widgets.channels().next().is_some() {
+            let hub_state = self.state.clone();
+            let token = shutdown.clone();
+            front.spawn(self.supervised("web_chat_hub", &shutdown, move || {
+                let feeding = http::widget::run_hub(hub_state.clone(), token.clone());
+                async move {
+                    feeding.await;
+                    Ok(())
+                }
+            }));
+            let continuation_state = self.state.clone();
+            let token = shutdown.clone();
+            front.spawn(self.supervised("web_chat_email", &shutdown, move || {
+                let running =
+                    http::widget::run_continuation(continuation_state.clone(), token.clone());
+                async move {
+                    running.await;
+                    Ok(())
+                }
+            }));
+        }
         if node.is_shared() {
             let relay_state = self.state.clone();
             let token = shutdown.clone();

@@ -258,6 +258,11 @@ impl Automation {
         self.inner.sla.values().cloned().collect()
     }
 
+    /// The business-hours calendars (`[[business_hours]]`).
+    pub fn calendars(&self) -> &Calendars {
+        &self.inner.calendars
+    }
+
     /// The templates rules reply with.
     pub fn templates(&self) -> &Templates {
         &self.inner.templates

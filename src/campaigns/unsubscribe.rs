@@ -69,6 +69,18 @@ impl LinkSigner {
         mac
     }
 
+    /// A key for another use of this server secret (web chat session tokens), derived so
+    /// that no token of that use can pass for a link and the other way round.
+    pub fn derive_key(&self, label: &str) -> Vec<u8> {
+        let mut mac = match HmacSha256::new_from_slice(&self.key) {
+            Ok(mac) => mac,
+            Err(_) => unreachable!("HMAC accepts keys of any length"),
+        };
+        mac.update(b"derived key|");
+        mac.update(label.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+
     /// A token for `claims`; `extra` (the target of a click link) is signed with it.
     pub fn sign(&self, purpose: Purpose, claims: &LinkClaims, extra: &str) -> String {
         let body = format!("{}.{}.{}", claims.campaign, claims.contact, claims.kind);

@@ -17,6 +17,7 @@ pub mod settings;
 pub mod sign_in;
 pub mod unsubscribe;
 pub mod web;
+pub mod widget;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -88,6 +89,8 @@ pub struct AppState {
     pub access: Arc<access::AccessPolicy>,
     /// The retention job (its dry run answers `GET /api/v1/retention/preview`).
     pub retention: crate::retention::Retention,
+    /// The website chat channels and their live connections.
+    pub widgets: Arc<widget::Widgets>,
 }
 
 /// The whole HTTP surface.
@@ -96,6 +99,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
     Router::new()
         .merge(api::router())
         .merge(web::router())
+        .merge(widget::router())
         .route("/hooks/{channel}", post(hooks::receive).get(hooks::verify))
         .route(
             "/unsubscribe/{token}",

@@ -56,6 +56,9 @@ pub struct ViewerView {
 pub struct PresenceView {
     pub conversation_id: ConversationId,
     pub viewers: Vec<ViewerView>,
+    /// The customer is typing in the website chat widget.
+    #[serde(default)]
+    pub visitor_typing: bool,
 }
 
 struct Viewer {
@@ -67,6 +70,8 @@ struct Viewer {
 #[derive(Default)]
 struct Inner {
     conversations: HashMap<ConversationId, HashMap<AgentId, Viewer>>,
+    /// Until when the website chat visitor of a conversation is typing.
+    visitors_typing: HashMap<ConversationId, Instant>,
 }
 
 /// One presence change, as relayed between nodes.
@@ -78,10 +83,13 @@ pub struct PresenceNote {
     pub agent: AgentId,
     pub name: String,
     pub state: PresenceState,
+    /// The change is the website chat visitor's (`agent` is then unused): `typing` or `left`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub visitor: bool,
 }
 
-/// A change reported on this node, waiting to be relayed.
-type Change = (ConversationId, AgentId, String, PresenceState);
+/// A change reported on this node, waiting to be relayed (the last field: the visitor's).
+type Change = (ConversationId, AgentId, String, PresenceState, bool);
 
 /// The `LISTEN`/`NOTIFY` channel of presence changes.
 pub const RELAY_CHANNEL: &str = "switchboard_presence";
@@ -119,14 +127,56 @@ impl Presence {
             && let Some(relay) = relay.as_ref()
         {
             // A refresh is relayed too: it keeps the viewer alive on the other nodes.
-            let _ = relay.send((conversation, agent, name.to_owned(), state));
+            let _ = relay.send((conversation, agent, name.to_owned(), state, false));
         }
         self.apply(conversation, agent, name, state)
     }
 
+    /// Records that the website chat visitor of `conversation` is typing (or stopped),
+    /// reported on this node; broadcasts and relays it like an agent's change.
+    pub fn visitor_typing(&self, conversation: ConversationId, typing: bool) -> PresenceView {
+        let state = if typing {
+            PresenceState::Typing
+        } else {
+            PresenceState::Left
+        };
+        if let Ok(relay) = self.relay.lock()
+            && let Some(relay) = relay.as_ref()
+        {
+            let _ = relay.send((conversation, AgentId::new(0), String::new(), state, true));
+        }
+        self.apply_visitor(conversation, typing)
+    }
+
+    fn apply_visitor(&self, conversation: ConversationId, typing: bool) -> PresenceView {
+        let now = Instant::now();
+        let (view, changed) = {
+            let Ok(mut inner) = self.inner.lock() else {
+                return empty_view(conversation);
+            };
+            let before = inner.snapshot(conversation, now);
+            if typing {
+                inner.visitors_typing.insert(conversation, now + TYPING_TTL);
+            } else {
+                inner.visitors_typing.remove(&conversation);
+            }
+            let after = inner.snapshot(conversation, now);
+            let changed = before != after;
+            (after, changed)
+        };
+        if changed {
+            let _ = self.sender.send(Arc::new(view.clone()));
+        }
+        view
+    }
+
     /// Records a change reported on another node.
     pub fn apply_remote(&self, note: &PresenceNote) {
-        self.apply(note.conversation, note.agent, &note.name, note.state);
+        if note.visitor {
+            self.apply_visitor(note.conversation, note.state == PresenceState::Typing);
+        } else {
+            self.apply(note.conversation, note.agent, &note.name, note.state);
+        }
     }
 
     fn apply(
@@ -139,13 +189,10 @@ impl Presence {
         let now = Instant::now();
         let (view, changed) = {
             let Ok(mut inner) = self.inner.lock() else {
-                return PresenceView {
-                    conversation_id: conversation,
-                    viewers: Vec::new(),
-                };
+                return empty_view(conversation);
             };
+            let before = inner.snapshot(conversation, now);
             let viewers = inner.conversations.entry(conversation).or_default();
-            let before = snapshot(conversation, viewers, now);
             match state {
                 PresenceState::Left => {
                     viewers.remove(&agent);
@@ -162,10 +209,10 @@ impl Presence {
                         (state == PresenceState::Typing).then(|| now + TYPING_TTL);
                 }
             }
-            let after = snapshot(conversation, viewers, now);
             if viewers.is_empty() {
                 inner.conversations.remove(&conversation);
             }
+            let after = inner.snapshot(conversation, now);
             let changed = before != after;
             (after, changed)
         };
@@ -180,17 +227,8 @@ impl Presence {
     pub fn viewers(&self, conversation: ConversationId) -> PresenceView {
         let now = Instant::now();
         match self.inner.lock() {
-            Ok(inner) => match inner.conversations.get(&conversation) {
-                Some(viewers) => snapshot(conversation, viewers, now),
-                None => PresenceView {
-                    conversation_id: conversation,
-                    viewers: Vec::new(),
-                },
-            },
-            Err(_) => PresenceView {
-                conversation_id: conversation,
-                viewers: Vec::new(),
-            },
+            Ok(inner) => inner.snapshot(conversation, now),
+            Err(_) => empty_view(conversation),
         }
     }
 
@@ -213,22 +251,41 @@ impl Presence {
 
     /// Drops expired viewers and typing marks, broadcasting the changes.
     fn sweep(&self, now: Instant) {
+        // A lapse is a change by itself: the last broadcast still says "typing" (or lists the
+        // viewer), whatever a snapshot taken now would say.
         let mut changes = Vec::new();
         if let Ok(mut inner) = self.inner.lock() {
+            let lapsed: Vec<ConversationId> = inner
+                .visitors_typing
+                .iter()
+                .filter(|(_, until)| **until <= now)
+                .map(|(conversation, _)| *conversation)
+                .collect();
+            for conversation in &lapsed {
+                inner.visitors_typing.remove(conversation);
+            }
+            let visitors = inner.visitors_typing.clone();
             inner.conversations.retain(|conversation, viewers| {
-                let before = snapshot(*conversation, viewers, now);
+                let before = viewers.len();
                 viewers.retain(|_, viewer| now.duration_since(viewer.seen) < VIEWER_TTL);
+                let mut changed = viewers.len() != before || lapsed.contains(conversation);
                 for viewer in viewers.values_mut() {
                     if viewer.typing_until.is_some_and(|until| until <= now) {
                         viewer.typing_until = None;
+                        changed = true;
                     }
                 }
-                let after = snapshot(*conversation, viewers, now);
-                if before != after {
-                    changes.push(after);
+                if changed {
+                    let visitor = visitors.get(conversation).copied();
+                    changes.push(snapshot(*conversation, viewers, visitor, now));
                 }
                 !viewers.is_empty()
             });
+            for conversation in lapsed {
+                if !changes.iter().any(|view| view.conversation_id == conversation) {
+                    changes.push(inner.snapshot(conversation, now));
+                }
+            }
         }
         for view in changes {
             let _ = self.sender.send(Arc::new(view));
@@ -241,9 +298,28 @@ impl Presence {
     }
 }
 
+impl Inner {
+    fn snapshot(&self, conversation: ConversationId, now: Instant) -> PresenceView {
+        let visitor = self.visitors_typing.get(&conversation).copied();
+        match self.conversations.get(&conversation) {
+            Some(viewers) => snapshot(conversation, viewers, visitor, now),
+            None => snapshot(conversation, &HashMap::new(), visitor, now),
+        }
+    }
+}
+
+fn empty_view(conversation: ConversationId) -> PresenceView {
+    PresenceView {
+        conversation_id: conversation,
+        viewers: Vec::new(),
+        visitor_typing: false,
+    }
+}
+
 fn snapshot(
     conversation: ConversationId,
     viewers: &HashMap<AgentId, Viewer>,
+    visitor_typing_until: Option<Instant>,
     now: Instant,
 ) -> PresenceView {
     let mut list: Vec<ViewerView> = viewers
@@ -259,6 +335,7 @@ fn snapshot(
     PresenceView {
         conversation_id: conversation,
         viewers: list,
+        visitor_typing: visitor_typing_until.is_some_and(|until| until > now),
     }
 }
 
@@ -388,10 +465,12 @@ pub async fn run_relay(state: AppState, shutdown: CancellationToken) -> anyhow::
     loop {
         tokio::select! {
             change = outbox.recv() => {
-                let Some((conversation, agent, name, presence)) = change else {
+                let Some((conversation, agent, name, presence, visitor)) = change else {
                     return Ok(());
                 };
-                let note = PresenceNote { node: node.clone(), conversation, agent, name, state: presence };
+                let note = PresenceNote {
+                    node: node.clone(), conversation, agent, name, state: presence, visitor,
+                };
                 let payload = serde_json::to_string(&note)?;
                 if let Err(err) = state.store.notify(RELAY_CHANNEL, &payload).await {
                     tracing::warn!(error = %err, "could not relay a presence change");
@@ -436,17 +515,41 @@ mod tests {
     }
 
     #[test]
+    fn the_visitor_types_in_the_same_view_and_stops_by_word_or_by_time() {
+        let presence = Presence::default();
+        let mut events = presence.subscribe();
+        let c = ConversationId::new(5);
+        assert!(presence.visitor_typing(c, true).visitor_typing);
+        assert!(events.try_recv().expect("typing").visitor_typing);
+        presence.visitor_typing(c, true);
+        assert!(events.try_recv().is_err(), "still typing is not a change");
+        assert!(!presence.visitor_typing(c, false).visitor_typing);
+        assert!(!events.try_recv().expect("stopped").visitor_typing);
+        presence.visitor_typing(c, true);
+        let start = Instant::now();
+        presence.sweep(start + TYPING_TTL + Duration::from_millis(1));
+        assert!(!presence.viewers(c).visitor_typing);
+        let _typing = events.try_recv().expect("typing again");
+        assert!(!events.try_recv().expect("lapsed").visitor_typing);
+    }
+
+    #[test]
     fn sweeping_expires_typing_and_viewers() {
         let presence = Presence::default();
         let (c, a) = (ConversationId::new(1), AgentId::new(1));
         presence.update(c, a, "Ann", PresenceState::Typing);
+        let mut events = presence.subscribe();
         let start = Instant::now();
         presence.sweep(start);
         assert!(presence.viewers(c).viewers[0].typing);
+        assert!(events.try_recv().is_err(), "nothing lapsed yet");
         presence.sweep(start + TYPING_TTL + Duration::from_millis(1));
         assert!(!presence.viewers(c).viewers[0].typing);
+        // Those who saw "typing" learn that it stopped.
+        assert!(!events.try_recv().expect("typing lapsed").viewers[0].typing);
         presence.sweep(start + VIEWER_TTL + Duration::from_secs(1));
         assert!(presence.viewers(c).viewers.is_empty());
+        assert!(events.try_recv().expect("viewer left").viewers.is_empty());
     }
 
     #[test]
@@ -461,6 +564,7 @@ mod tests {
             agent: AgentId::new(3),
             name: "Cy".into(),
             state: PresenceState::Viewing,
+            visitor: false,
         };
         presence.apply_remote(&note);
         assert_eq!(presence.viewers(note.conversation).viewers[0].name, "Cy");

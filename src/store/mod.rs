@@ -773,6 +773,11 @@ pub mod retention;
 mod secrets;
 pub use secrets::{LINK_KEY, SealedSecret, SecretChange, StoredSecrets};
 mod sign_in;
+mod web_chat;
+pub use web_chat::{
+    ContinuationClock, ContinuationDue, VisitorPatch, WebChatHistory, WebChatVisitor,
+    WebChatVisitorKey,
+};
 mod web_sessions;
 pub use web_sessions::{NewWebSession, WebSession};
 

@@ -73,5 +73,7 @@ pub mod secrets;
 pub mod sign_in;
 #[path = "sql/tokens.rs"]
 pub mod tokens;
+#[path = "sql/web_chat.rs"]
+pub mod web_chat;
 #[path = "sql/web_sessions.rs"]
 pub mod web_sessions;

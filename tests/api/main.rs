@@ -71,4 +71,5 @@ mod template_limits;
 mod templates;
 mod upgrade;
 mod web;
+mod web_chat;
 mod worker_panics;

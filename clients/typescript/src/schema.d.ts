@@ -1977,7 +1977,7 @@ export interface components {
          * @description The kinds of channel Switchboard speaks, as written in `[[channels]] kind = "…"`.
          * @enum {string}
          */
-        ChannelKind: "email" | "telegram" | "discord" | "whatsapp" | "messenger" | "instagram" | "webhook";
+        ChannelKind: "email" | "telegram" | "discord" | "whatsapp" | "messenger" | "instagram" | "webhook" | "web_chat";
         /** @description One channel of a campaign. */
         ChannelPlan: {
             /**
@@ -3321,6 +3321,8 @@ export interface components {
         PresenceView: {
             conversation_id: components["schemas"]["ConversationId"];
             viewers: components["schemas"]["ViewerView"][];
+            /** @description The customer is typing in the website chat widget. */
+            visitor_typing?: boolean;
         };
         /** @enum {string} */
         Priority: "low" | "normal" | "high" | "urgent";

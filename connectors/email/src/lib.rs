@@ -5,7 +5,7 @@
 
 pub mod address;
 pub mod authorize;
-pub mod blobs;
+pub use connector_sdk::blobs;
 pub mod body;
 pub mod bounce;
 pub mod convert;

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
+pub mod blobs;
 #[cfg(test)]
 mod fuzz_props;
 #[cfg(any(test, feature = "testing"))]
@@ -52,11 +53,14 @@ pub enum ChannelKind {
     Messenger,
     Instagram,
     Webhook,
+    /// The website chat widget (`kind = "web_chat"`).
+    #[serde(rename = "web_chat")]
+    WebChat,
 }
 
 impl ChannelKind {
     /// Every kind, in the order the docs list them.
-    pub const ALL: [ChannelKind; 7] = [
+    pub const ALL: [ChannelKind; 8] = [
         ChannelKind::Email,
         ChannelKind::Telegram,
         ChannelKind::Discord,
@@ -64,6 +68,7 @@ impl ChannelKind {
         ChannelKind::Messenger,
         ChannelKind::Instagram,
         ChannelKind::Webhook,
+        ChannelKind::WebChat,
     ];
 
     /// The lowercase name used in config files, the database and the API.
@@ -76,6 +81,7 @@ impl ChannelKind {
             ChannelKind::Messenger => "messenger",
             ChannelKind::Instagram => "instagram",
             ChannelKind::Webhook => "webhook",
+            ChannelKind::WebChat => "web_chat",
         }
     }
 

@@ -99,9 +99,13 @@ async fn owned_conversation(
     id: i64,
     contact: i64,
 ) -> StoreResult<Option<Found>> {
+    // A web chat conversation continued by email takes the email answers of its own contact
+    // on the email channel that carried our answers to them.
     Ok(sqlx::query_as(
         "SELECT id, status, subject FROM conversations \
-         WHERE id = $1 AND channel = $2 AND contact_id = $3",
+         WHERE id = $1 AND contact_id = $3 AND (channel = $2 OR EXISTS ( \
+             SELECT 1 FROM web_chat_continuations w \
+             WHERE w.conversation_id = conversations.id AND w.email_channel = $2))",
     )
     .bind(id)
     .bind(channel)

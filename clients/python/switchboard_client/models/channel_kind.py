@@ -8,6 +8,7 @@ class ChannelKind(StrEnum):
     MESSENGER = "messenger"
     TELEGRAM = "telegram"
     WEBHOOK = "webhook"
+    WEB_CHAT = "web_chat"
     WHATSAPP = "whatsapp"
 
     def __str__(self) -> str:

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.viewer_view import ViewerView
 
@@ -20,10 +22,12 @@ class PresenceView:
     Attributes:
         conversation_id (int): A conversation; also shown to customers as its ticket number.
         viewers (list[ViewerView]):
+        visitor_typing (bool | Unset): The customer is typing in the website chat widget.
     """
 
     conversation_id: int
     viewers: list[ViewerView]
+    visitor_typing: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -34,6 +38,8 @@ class PresenceView:
             viewers_item = viewers_item_data.to_dict()
             viewers.append(viewers_item)
 
+        visitor_typing = self.visitor_typing
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -42,6 +48,8 @@ class PresenceView:
                 "viewers": viewers,
             }
         )
+        if visitor_typing is not UNSET:
+            field_dict["visitor_typing"] = visitor_typing
 
         return field_dict
 
@@ -59,9 +67,12 @@ class PresenceView:
 
             viewers.append(viewers_item)
 
+        visitor_typing = d.pop("visitor_typing", UNSET)
+
         presence_view = cls(
             conversation_id=conversation_id,
             viewers=viewers,
+            visitor_typing=visitor_typing,
         )
 
         presence_view.additional_properties = d

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use connector_sdk::private_files;
+use crate::private_files;
 use sha2::{Digest, Sha256};
 
 /// The prefix of attachment `file_id`s that live in this store.

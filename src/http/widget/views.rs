@@ -1,0 +1,180 @@
+//! What the widget reads: the channel's settings for the page, the visitor, and messages as
+//! a visitor may see them (no notes, no agent ids, no delivery internals).
+
+use chrono::{DateTime, Utc};
+use connector_webchat::{Config, FieldType, Locale, Position, ReplyTime, VisitorId};
+use serde::Serialize;
+
+use crate::domain::{AuthorType, Direction, Message};
+use crate::store::WebChatVisitor;
+
+/// `GET /widget/{channel}/config`.
+#[derive(Debug, Serialize)]
+pub struct ConfigView {
+    pub channel: String,
+    pub title: Option<String>,
+    pub welcome: Option<String>,
+    pub color: String,
+    pub position: Position,
+    pub reply_time: ReplyTime,
+    /// Within the channel's business hours now (always, without a calendar).
+    pub online: bool,
+    pub away_message: Option<String>,
+    pub locale: Locale,
+    pub pre_chat: PreChatView,
+    pub identity_required: bool,
+    pub max_upload_bytes: u64,
+    pub upload_types: Vec<String>,
+    pub max_text_chars: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PreChatView {
+    pub enabled: bool,
+    pub message: Option<String>,
+    pub fields: Vec<FieldView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FieldView {
+    pub name: String,
+    pub label: String,
+    #[serde(rename = "type")]
+    pub field_type: FieldType,
+    pub required: bool,
+}
+
+impl ConfigView {
+    pub fn new(channel: &str, config: &Config, online: bool) -> Self {
+        Self {
+            channel: channel.to_owned(),
+            title: config.title.clone(),
+            welcome: config.welcome.clone(),
+            color: config.color.clone(),
+            position: config.position,
+            reply_time: config.reply_time,
+            online,
+            away_message: config.away_message.clone(),
+            locale: config.locale,
+            pre_chat: PreChatView {
+                enabled: config.pre_chat.enabled,
+                message: config.pre_chat.message.clone(),
+                fields: config
+                    .pre_chat_fields()
+                    .into_iter()
+                    .map(|field| FieldView {
+                        name: field.name,
+                        label: field.label,
+                        field_type: field.field_type,
+                        required: field.required,
+                    })
+                    .collect(),
+            },
+            identity_required: config.identity_required,
+            max_upload_bytes: config.max_upload_bytes,
+            upload_types: config.upload_types.clone(),
+            max_text_chars: config.max_text_chars,
+        }
+    }
+}
+
+/// The visitor as the widget shows them.
+#[derive(Debug, Serialize)]
+pub struct VisitorView {
+    /// `anon:…` or `user:…`.
+    pub id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// Proven by the host site's identity hash.
+    pub verified: bool,
+}
+
+impl VisitorView {
+    pub fn new(visitor: &VisitorId, details: Option<WebChatVisitor>) -> Self {
+        let details = details.unwrap_or_default();
+        Self {
+            id: visitor.external_id(),
+            name: details.name,
+            email: details.email,
+            verified: visitor.is_verified(),
+        }
+    }
+}
+
+/// A session: the token to keep and the visitor it stands for.
+#[derive(Debug, Serialize)]
+pub struct SessionView {
+    pub token: String,
+    pub visitor: VisitorView,
+}
+
+/// A message as the visitor sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageView {
+    pub id: i64,
+    pub conversation_id: i64,
+    /// `visitor`, `agent` or `bot`.
+    pub from: &'static str,
+    /// The agent's name on their answers.
+    pub author: Option<String>,
+    pub text: String,
+    pub attachments: Vec<AttachmentView>,
+    pub created_at: DateTime<Utc>,
+    /// The widget's id of a message the visitor sent from it.
+    pub client_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AttachmentView {
+    pub index: usize,
+    pub name: Option<String>,
+    pub mime_type: Option<String>,
+    pub size: Option<u64>,
+}
+
+/// The external id of a message the widget sent: the visitor, then the widget's id, so one
+/// visitor's ids never meet another's.
+pub fn external_id(visitor: &VisitorId, client_id: &str) -> String {
+    format!("{}/{client_id}", visitor.external_id())
+}
+
+impl MessageView {
+    /// `message` for `visitor`; `author` is the agent's name for an agent's answer.
+    pub fn new(message: &Message, visitor: &VisitorId, author: Option<String>) -> Self {
+        let from = match (message.direction, message.author_type) {
+            (Direction::In, _) => "visitor",
+            (Direction::Out, AuthorType::Agent) => "agent",
+            (Direction::Out, _) => "bot",
+        };
+        let prefix = format!("{}/", visitor.external_id());
+        let client_id = match message.direction {
+            Direction::In => message
+                .external_id
+                .as_deref()
+                .and_then(|id| id.strip_prefix(&prefix))
+                .map(str::to_owned),
+            Direction::Out => None,
+        };
+        Self {
+            id: message.id.get(),
+            conversation_id: message.conversation_id.get(),
+            from,
+            author: if from == "agent" { author } else { None },
+            text: message.text.clone(),
+            attachments: message
+                .attachments
+                .iter()
+                .enumerate()
+                .filter(|(_, attachment)| !attachment.expired)
+                .map(|(index, attachment)| AttachmentView {
+                    index,
+                    name: attachment.name.clone(),
+                    mime_type: attachment.mime_type.clone(),
+                    size: attachment.size,
+                })
+                .collect(),
+            created_at: message.created_at,
+            client_id,
+        }
+    }
+}
