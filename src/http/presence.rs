@@ -282,7 +282,10 @@ impl Presence {
                 !viewers.is_empty()
             });
             for conversation in lapsed {
-                if !changes.iter().any(|view| view.conversation_id == conversation) {
+                if !changes
+                    .iter()
+                    .any(|view| view.conversation_id == conversation)
+                {
                     changes.push(inner.snapshot(conversation, now));
                 }
             }

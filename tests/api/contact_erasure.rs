@@ -42,7 +42,7 @@ async fn receiver() -> (Arc<Mutex<Vec<Value>>>, String) {
     (received, url)
 }
 
-async fn erase(app: &TestApp, id: i64, reason: &str) -> reqwest::Response {
+pub(crate) async fn erase(app: &TestApp, id: i64, reason: &str) -> reqwest::Response {
     app.post_json(
         &format!("/api/v1/contacts/{id}/erase"),
         json!({"reason": reason}),
@@ -51,7 +51,12 @@ async fn erase(app: &TestApp, id: i64, reason: &str) -> reqwest::Response {
 }
 
 /// Polls the job until it is done (bounded).
-async fn wait_done(client: &reqwest::Client, base: &str, token: &str, job: i64) -> Value {
+pub(crate) async fn wait_done(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    job: i64,
+) -> Value {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let job: Value = client

@@ -72,4 +72,5 @@ mod templates;
 mod upgrade;
 mod web;
 mod web_chat;
+mod web_chat_browser;
 mod worker_panics;

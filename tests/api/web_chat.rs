@@ -152,7 +152,7 @@ impl Stream {
     }
 }
 
-async fn reply(app: &TestApp, conversation: i64, text: &str) -> Value {
+pub(crate) async fn reply(app: &TestApp, conversation: i64, text: &str) -> Value {
     let response = app
         .client
         .post(app.url(&format!("/api/v1/conversations/{conversation}/reply")))
@@ -734,6 +734,59 @@ async fn an_unread_answer_goes_by_email_and_the_email_reply_continues_the_chat()
         assert_eq!(last["from"], "visitor");
         // Emailed once: another round finds nothing new.
         assert_eq!(sink.received().len(), 1);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn an_erased_visitor_leaves_nothing_the_widget_could_show() {
+    for backend in backends() {
+        let blobs = tempfile::tempdir().expect("dir");
+        let app = TestApp::spawn_on(
+            TestDb::new(backend).await,
+            &site_channel("https://shop.example", blobs.path(), ""),
+        )
+        .await;
+        let visitor = Visitor::anonymous(&app).await;
+        let told = visitor
+            .call(
+                reqwest::Method::PATCH,
+                "contact",
+                Some(json!({"name": "Olga", "email": "olga@example.com", "attributes": {"plan": "gold"}})),
+            )
+            .await;
+        assert_eq!(told.status(), StatusCode::OK);
+        let (_, sent) = visitor.send("o-1", "Please forget me").await;
+        let conversation: Value = app
+            .get_json(&format!(
+                "/api/v1/conversations/{}",
+                sent["conversation_id"]
+            ))
+            .await;
+        let contact = conversation["contact_id"].as_i64().expect("contact");
+        let stored: Value = app.get_json(&format!("/api/v1/contacts/{contact}")).await;
+        assert_eq!(
+            stored["name"], "Olga",
+            "the form's details reached the contact: {stored}"
+        );
+        assert_eq!(stored["email"], "olga@example.com");
+
+        let job: Value = crate::contact_erasure::erase(&app, contact, "GDPR request")
+            .await
+            .json()
+            .await
+            .expect("json");
+        crate::contact_erasure::wait_done(
+            &app.client,
+            &app.base,
+            &app.admin_token,
+            job["id"].as_i64().expect("job"),
+        )
+        .await;
+        let history = visitor.history().await;
+        assert_eq!(history["messages"], json!([]), "{history}");
+        assert_eq!(history["visitor"]["name"], Value::Null, "{history}");
+        assert_eq!(history["visitor"]["email"], Value::Null, "{history}");
         app.stop().await;
     }
 }

@@ -239,6 +239,22 @@ pub async fn record_failure(
 pub async fn detach(pool: &Pool, job: &ErasureJob, node: &str, now: Millis) -> StoreResult<()> {
     let contact = job.contact_id.get();
     let mut tx = begin(pool).await?;
+    // What a web chat visitor told the widget, and the address their chats went to by email.
+    sqlx::query(
+        "DELETE FROM web_chat_visitors WHERE EXISTS (SELECT 1 FROM contact_identities i \
+         WHERE i.contact_id = $1 AND i.scope = 'web_chat:' || web_chat_visitors.channel \
+         AND i.external_id = web_chat_visitors.visitor)",
+    )
+    .bind(contact)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "DELETE FROM web_chat_continuations WHERE conversation_id IN \
+         (SELECT id FROM conversations WHERE contact_id = $1)",
+    )
+    .bind(contact)
+    .execute(&mut *tx)
+    .await?;
     sqlx::query("UPDATE conversations SET identity_id = NULL WHERE contact_id = $1")
         .bind(contact)
         .execute(&mut *tx)

@@ -392,13 +392,18 @@ export class Thread {
   renderPresence(view) {
     if (this.closed || !view || view.conversation_id !== this.id || !this.el.presence) return;
     const others = view.viewers.filter((v) => v.agent_id !== me.id);
+    const customer = view.visitor_typing
+      ? [h('span', { class: 'viewer typing customer' }, 'The customer is typing…')]
+      : [];
     replace(
       this.el.presence,
-      others.map((v) =>
-        h(
-          'span',
-          { class: `viewer${v.typing ? ' typing' : ''}`, dataset: { agent: String(v.agent_id) } },
-          v.typing ? `${v.name} is typing a reply…` : `${v.name} is viewing`,
+      customer.concat(
+        others.map((v) =>
+          h(
+            'span',
+            { class: `viewer${v.typing ? ' typing' : ''}`, dataset: { agent: String(v.agent_id) } },
+            v.typing ? `${v.name} is typing a reply…` : `${v.name} is viewing`,
+          ),
         ),
       ),
     );
