@@ -384,3 +384,87 @@ async fn the_widget_on_another_site_talks_live_with_the_inbox_in_chromium() {
     screenshot(&shopper, "widget").await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_typed_while_the_server_is_away_is_sent_once_when_it_returns() {
+    let host = HostSite::start().await;
+    let blobs = tempfile::tempdir().expect("dir");
+    let config = format!(
+        "[[channels]]\nname = \"site\"\nkind = \"web_chat\"\nallowed_origins = [{:?}]\nblob_dir = {:?}\n",
+        host.origin,
+        blobs.path().display().to_string(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let app = TestApp::spawn_on_listener(
+        crate::helpers::TestDb::new(crate::helpers::app_backend()).await,
+        &config,
+        listener,
+    )
+    .await;
+    let mut driver = Driver::start().await;
+    let visitor = driver.browser().await;
+    open_widget(&visitor, &host.page(&app, "site", "Switchboard.open();")).await;
+    visitor_sends(&visitor, "Before the outage").await;
+    wait_until(
+        &visitor,
+        "first message stored",
+        "[...document.querySelectorAll('.msg.mine')].some(m => Number(m.dataset.id) > 0)",
+    )
+    .await;
+    let page = host.page(&app, "site", "Switchboard.open();");
+
+    // The server goes away; the visitor writes anyway and sees it waiting.
+    let db = app.stop_keeping_db().await;
+    visitor_sends(&visitor, "Written during the outage").await;
+    wait_until(
+        &visitor,
+        "message waiting",
+        "[...document.querySelectorAll('.msg.mine.pending')].some(m => m.innerText.includes('during the outage'))",
+    )
+    .await;
+
+    // Back on the same address: the widget reconnects and sends it, once.
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .expect("bind again");
+    let app = TestApp::spawn_on_listener(db, &config, listener).await;
+    wait_until(
+        &visitor,
+        "message sent after the outage",
+        "!document.querySelector('.msg.mine.pending') && [...document.querySelectorAll('.msg.mine')].some(m => Number(m.dataset.id) > 0 && m.innerText.includes('during the outage'))",
+    )
+    .await;
+    // A reload (which also sends whatever is left in the outbox) shows it once.
+    open_widget(&visitor, &page).await;
+    wait_until(
+        &visitor,
+        "history after reload",
+        "document.querySelector('.log')?.innerText.includes('during the outage')",
+    )
+    .await;
+    let copies = visitor
+        .execute(
+            "return [...document.querySelectorAll('.msg.mine')].filter(m => m.innerText.includes('during the outage')).length",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(copies, json!(1), "shown once");
+    let conversation = app.get_json("/api/v1/conversations").await["items"][0]["id"]
+        .as_i64()
+        .expect("conversation");
+    let messages = app
+        .get_json(&format!("/api/v1/conversations/{conversation}/messages"))
+        .await;
+    let stored = messages["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|m| m["text"] == "Written during the outage")
+        .count();
+    assert_eq!(stored, 1, "stored once: {messages}");
+    app.stop().await;
+}
