@@ -96,6 +96,17 @@ impl Store {
         on_backend!(self, web_chat::conversation_visitor(conversation))
     }
 
+    /// Hands an anonymous visitor's conversations to the verified user `to` they turned out
+    /// to be, when that user has none yet and their `email` is no other contact's.
+    pub async fn adopt_web_chat_visitor(
+        &self,
+        key: &WebChatVisitorKey<'_>,
+        to: &str,
+        email: Option<&str>,
+    ) -> StoreResult<bool> {
+        on_backend!(self, web_chat::adopt_visitor(key, to, email))
+    }
+
     /// The newest message the customer sent in `conversation`.
     pub async fn last_inbound_message(
         &self,

@@ -790,3 +790,71 @@ async fn an_erased_visitor_leaves_nothing_the_widget_could_show() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn signing_in_after_chatting_anonymously_keeps_the_chat() {
+    for backend in backends() {
+        let blobs = tempfile::tempdir().expect("dir");
+        let app = TestApp::spawn_on(
+            TestDb::new(backend).await,
+            &site_channel("https://shop.example", blobs.path(), ""),
+        )
+        .await;
+        let visitor = Visitor::anonymous(&app).await;
+        let (_, before) = visitor.send("a-1", "Asked before signing in").await;
+        let signed_in: Value = app
+            .client
+            .post(app.url("/widget/site/identify"))
+            .header("x-visitor-token", &visitor.token)
+            .json(&json!({"id": "u-9", "email": "nina@example.com", "hash": identity_hash("u-9")}))
+            .send()
+            .await
+            .expect("identify")
+            .json()
+            .await
+            .expect("json");
+        let user = Visitor {
+            app: &app,
+            token: signed_in["token"].as_str().expect("token").to_owned(),
+        };
+        let (_, after) = user.send("a-2", "And after").await;
+        assert_eq!(
+            after["conversation_id"], before["conversation_id"],
+            "the same conversation goes on"
+        );
+        // Answers reach the signed-in visitor live.
+        let mut stream = user.stream(after["id"].as_i64()).await;
+        let conversation = after["conversation_id"].as_i64().expect("conversation");
+        reply(&app, conversation, "Welcome back, Nina").await;
+        let (_, pushed) = stream.next_named("message").await;
+        assert_eq!(pushed["text"], "Welcome back, Nina");
+        // Another device of the same user sees both.
+        let other: Value = app
+            .client
+            .post(app.url("/widget/site/identify"))
+            .json(&json!({"id": "u-9", "hash": identity_hash("u-9")}))
+            .send()
+            .await
+            .expect("identify")
+            .json()
+            .await
+            .expect("json");
+        let other = Visitor {
+            app: &app,
+            token: other["token"].as_str().expect("token").to_owned(),
+        };
+        let texts: Vec<String> = other.history().await["messages"]
+            .as_array()
+            .expect("messages")
+            .iter()
+            .map(|m| m["text"].as_str().expect("text").to_owned())
+            .collect();
+        assert_eq!(
+            texts,
+            ["Asked before signing in", "And after", "Welcome back, Nina"]
+        );
+        // The old anonymous token no longer reads anything.
+        assert_eq!(visitor.history().await["messages"], json!([]));
+        app.stop().await;
+    }
+}

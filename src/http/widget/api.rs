@@ -174,7 +174,28 @@ pub async fn identify(
     };
     let now = chrono::Utc::now().timestamp();
     let visitor = if verified {
-        VisitorId::User(request.id.clone())
+        let user = VisitorId::User(request.id.clone());
+        // Signing in after chatting anonymously keeps the chat: this browser's anonymous
+        // conversations become the user's (when the user has none of their own yet).
+        if let Ok(previous @ VisitorId::Anonymous(_)) = visitor_of(&context, &headers) {
+            let previous = previous.external_id();
+            let adopted = state
+                .store
+                .adopt_web_chat_visitor(
+                    &key(&context, &previous),
+                    &user.external_id(),
+                    patch.email.as_deref(),
+                )
+                .await
+                .for_api("visitor")?;
+            if adopted {
+                state
+                    .widgets
+                    .hub
+                    .rename(context.name(), &previous, &user.external_id());
+            }
+        }
+        user
     } else {
         // An unverified identity is only a name and an address on the current visitor.
         match visitor_of(&context, &headers) {

@@ -128,6 +128,18 @@ impl Hub {
         }
     }
 
+    /// A visitor became another (an anonymous visitor signed in): their conversations' pushes
+    /// go to the new id from now on.
+    pub fn rename(&self, channel: &str, from: &str, to: &str) {
+        if let Ok(mut owners) = self.owners.lock() {
+            for owner in owners.values_mut().flatten() {
+                if owner.0 == channel && owner.1 == from {
+                    owner.1 = to.to_owned();
+                }
+            }
+        }
+    }
+
     /// Sends `push` to every connection of `key`; a full or closed one is dropped.
     fn send(&self, key: &VisitorKey, push: &Push) {
         let Ok(mut connections) = self.connections.lock() else {

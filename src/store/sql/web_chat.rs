@@ -340,3 +340,69 @@ pub async fn last_inbound(pool: &Pool, conversation: ConversationId) -> StoreRes
     .fetch_one(pool)
     .await?)
 }
+
+/// Hands an anonymous visitor's identity, conversations and details to the verified user they
+/// turned out to be (`to`), when that user has none yet and no other contact owns their email
+/// address (then the user's first message joins that contact instead). Returns whether it did.
+pub async fn adopt_visitor(
+    pool: &Pool,
+    key: &WebChatVisitorKey<'_>,
+    to: &str,
+    email: Option<&str>,
+) -> StoreResult<bool> {
+    let mut tx = begin(pool).await?;
+    let taken: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM contact_identities WHERE scope = $1 AND external_id = $2",
+    )
+    .bind(key.scope)
+    .bind(to)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if taken.is_some() {
+        return Ok(false);
+    }
+    let identity: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT id, contact_id FROM contact_identities WHERE scope = $1 AND external_id = $2",
+    )
+    .bind(key.scope)
+    .bind(key.visitor)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((identity, contact)) = identity else {
+        return Ok(false);
+    };
+    if let Some(email) = email {
+        let owner: Option<i64> = sqlx::query_scalar(
+            "SELECT contact_id FROM contact_identities WHERE scope = 'email' AND external_id = $1",
+        )
+        .bind(email.trim().to_lowercase())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if owner.is_some_and(|owner| owner != contact) {
+            return Ok(false);
+        }
+    }
+    sqlx::query("UPDATE contact_identities SET external_id = $2 WHERE id = $1")
+        .bind(identity)
+        .bind(to)
+        .execute(&mut *tx)
+        .await?;
+    // A conversation of a sender without a thread of their own is keyed by the sender's id.
+    sqlx::query("UPDATE conversations SET thread_key = $3 WHERE channel = $1 AND thread_key = $2")
+        .bind(key.channel)
+        .bind(key.visitor)
+        .bind(to)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE web_chat_visitors SET visitor = $3 WHERE channel = $1 AND visitor = $2 \
+         AND NOT EXISTS (SELECT 1 FROM web_chat_visitors o WHERE o.channel = $1 AND o.visitor = $3)",
+    )
+    .bind(key.channel)
+    .bind(key.visitor)
+    .bind(to)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
