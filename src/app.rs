@@ -55,6 +55,7 @@ fn build_channels(channels: &[ChannelConfig]) -> Result<BuiltChannels, ConfigErr
             connectors.push(build_connector(channel)?);
         }
     }
+    check_email_channels(&widgets, channels)?;
     Ok((connectors, widgets))
 }
 
@@ -78,14 +79,13 @@ fn build_web_chat(channel: &ChannelConfig) -> Result<WebChatChannel, ConfigError
     Ok(widget)
 }
 
-/// Checks that each web chat channel's `continue_by_email` names an email channel.
-fn check_continuations(
+/// Checks that each web chat channel's `email_channel` names an email channel.
+fn check_email_channels(
     widgets: &[Arc<WebChatChannel>],
     channels: &[ChannelConfig],
-    connectors: &Connectors,
-) -> anyhow::Result<()> {
+) -> Result<(), ConfigError> {
     for widget in widgets {
-        let Some(target) = widget.config().continue_by_email.as_deref() else {
+        let Some(target) = widget.config().email_channel.as_deref() else {
             continue;
         };
         let name = widget.name();
@@ -93,14 +93,18 @@ fn check_continuations(
             .iter()
             .find(|channel| channel.name == name)
             .map_or_else(|| name.to_owned(), |channel| channel.origin.clone());
-        match connectors.get(target) {
-            Some(connector) if connector.kind() == ChannelKind::Email => {}
-            Some(connector) => anyhow::bail!(
-                "{origin}: continue_by_email: {target:?} is a {} channel, not email",
-                connector.kind()
+        let message = match channels.iter().find(|channel| channel.name == target) {
+            Some(channel) if channel.kind == ChannelKind::Email => continue,
+            Some(channel) => format!(
+                "email_channel: {target:?} is a {} channel, not email",
+                channel.kind
             ),
-            None => anyhow::bail!("{origin}: continue_by_email: no channel is named {target:?}"),
-        }
+            None => format!("email_channel: no channel is named {target:?}"),
+        };
+        return Err(ConfigError {
+            source_name: origin,
+            message,
+        });
     }
     Ok(())
 }
@@ -324,7 +328,6 @@ impl App {
                 anyhow::bail!("two channels are named {name:?}");
             }
         }
-        check_continuations(&widgets, &config.channels, &connectors)?;
         let store = Store::connect(&ConnectOptions {
             url: config.database.url.clone(),
             sqlite_synchronous_full: config.database.sqlite_synchronous == SqliteSynchronous::Full,

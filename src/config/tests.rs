@@ -109,6 +109,27 @@ fn connector_keys_are_checked_with_their_path() {
 }
 
 #[test]
+fn a_web_chat_email_channel_must_be_an_email_channel() {
+    let widget = "[[channels]]\nname = \"site\"\nkind = \"web_chat\"\n\
+                  allowed_origins = [\"https://shop.example\"]\nemail_channel = \"shop\"\n";
+    for (extra, expected) in [
+        ("", "email_channel: no channel is named \"shop\""),
+        (
+            "[[channels]]\nname = \"shop\"\nkind = \"webhook\"\nsecret = \"s\"\n",
+            "email_channel: \"shop\" is a webhook channel, not email",
+        ),
+    ] {
+        let config = load(&format!("{widget}{extra}")).expect("generic part is valid");
+        let err = match crate::app::build_connectors(&config.channels) {
+            Err(err) => err.to_string(),
+            Ok(_) => panic!("a web chat must continue by email through an email channel"),
+        };
+        assert!(err.contains("switchboard.toml: channels[0]"), "{err}");
+        assert!(err.contains(expected), "{err}");
+    }
+}
+
+#[test]
 fn webhooks_default_to_guarded_targets_and_a_day_of_retries() {
     let config = Config::from_parts(None, Vec::new(), |_| None).expect("defaults");
     assert!(!config.webhooks.allow_private_targets);

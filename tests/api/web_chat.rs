@@ -659,7 +659,7 @@ async fn an_unread_answer_goes_by_email_and_the_email_reply_continues_the_chat()
             site_channel(
                 "https://shop.example",
                 blobs.path(),
-                "continue_by_email = \"mail\"\nemail_after_secs = 1",
+                "email_channel = \"mail\"\nemail_after_secs = 1",
             )
         );
         let app = TestApp::spawn_running(

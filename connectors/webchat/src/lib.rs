@@ -63,7 +63,7 @@ pub struct Config {
     /// An email channel: an answer the visitor has not seen within `email_after_secs` goes to
     /// their email address through it, and their email reply continues the same conversation.
     #[serde(default)]
-    pub continue_by_email: Option<String>,
+    pub email_channel: Option<String>,
     #[serde(default = "default_email_after_secs")]
     pub email_after_secs: u64,
     /// Where uploaded files are kept (content-addressed, private to the service's user).
@@ -98,7 +98,7 @@ impl std::fmt::Debug for Config {
                 &self.identity_secret.as_ref().map(|_| "<redacted>"),
             )
             .field("identity_required", &self.identity_required)
-            .field("continue_by_email", &self.continue_by_email)
+            .field("email_channel", &self.email_channel)
             .finish_non_exhaustive()
     }
 }

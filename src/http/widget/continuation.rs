@@ -1,6 +1,6 @@
 //! The email continuation: an answer the visitor has not seen in the widget within the
 //! channel's `email_after_secs` goes to their email address through the channel's
-//! `continue_by_email` email channel, with the chat's page to come back to. The mail's
+//! `email_channel` email channel, with the chat's page to come back to. The mail's
 //! signed Reply-To names the conversation, so the visitor's email reply lands in the same
 //! conversation (the store accepts it there because the continuation is recorded).
 //!
@@ -28,7 +28,7 @@ pub async fn run(state: AppState, shutdown: CancellationToken) {
     let channels: Vec<_> = state
         .widgets
         .channels()
-        .filter(|channel| channel.config().continue_by_email.is_some())
+        .filter(|channel| channel.config().email_channel.is_some())
         .cloned()
         .collect();
     let Some(shortest) = channels
@@ -54,7 +54,7 @@ pub async fn run(state: AppState, shutdown: CancellationToken) {
 
 async fn round(state: &AppState, channel: &WebChatChannel) {
     let config = channel.config();
-    let Some(email_channel) = config.continue_by_email.as_deref() else {
+    let Some(email_channel) = config.email_channel.as_deref() else {
         return;
     };
     let name = connector_sdk::Connector::name(channel);
