@@ -214,6 +214,8 @@ pub async fn identify(
         }
     };
     let external = visitor.external_id();
+    // Host pages identify on every load; the limit only bounds a script doing nothing else.
+    limited(&state, Kind::Signal, &external, SIGNALS_PER_MINUTE, MINUTE)?;
     let details = state
         .store
         .save_web_chat_visitor(&key(&context, &external), &patch)
