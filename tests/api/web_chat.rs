@@ -638,6 +638,37 @@ async fn an_uploaded_image_reaches_the_agent_and_the_visitor_reads_it_back() {
         .call(reqwest::Method::GET, &format!("attachments/{id}/0"), None)
         .await;
     assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+
+    // An agent's linked file reaches the visitor as a link to open.
+    let conversation = message["conversation_id"].as_i64().expect("conversation");
+    let answer = app
+        .client
+        .post(app.url(&format!("/api/v1/conversations/{conversation}/reply")))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({"text": "Here is the manual", "attachments": [
+            {"url": "https://cdn.example/manual.pdf", "name": "manual.pdf", "mime_type": "application/pdf"}
+        ]}))
+        .send()
+        .await
+        .expect("reply");
+    assert!(answer.status().is_success(), "{}", answer.status());
+    let history = visitor.history().await;
+    let last = history["messages"]
+        .as_array()
+        .expect("messages")
+        .last()
+        .expect("answer")
+        .clone();
+    assert_eq!(
+        last["attachments"][0]["url"], "https://cdn.example/manual.pdf",
+        "{last}"
+    );
+    assert!(
+        history["messages"][0]["attachments"][0]
+            .get("url")
+            .is_none(),
+        "an uploaded file is fetched with the token, not linked: {history}"
+    );
     app.stop().await;
 }
 

@@ -130,12 +130,20 @@ pub struct AttachmentView {
     pub name: Option<String>,
     pub mime_type: Option<String>,
     pub size: Option<u64>,
+    /// A file kept elsewhere (a link an agent attached): the widget links to it; the others
+    /// it fetches with the visitor's token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// The external id of a message the widget sent: the visitor, then the widget's id, so one
 /// visitor's ids never meet another's.
 pub fn external_id(visitor: &VisitorId, client_id: &str) -> String {
     format!("{}/{client_id}", visitor.external_id())
+}
+
+fn is_web_link(url: &str) -> bool {
+    url.starts_with("https://") || url.starts_with("http://")
 }
 
 impl MessageView {
@@ -171,6 +179,10 @@ impl MessageView {
                     name: attachment.name.clone(),
                     mime_type: attachment.mime_type.clone(),
                     size: attachment.size,
+                    url: attachment
+                        .url
+                        .clone()
+                        .filter(|url| attachment.file_id.is_none() && is_web_link(url)),
                 })
                 .collect(),
             created_at: message.created_at,

@@ -606,11 +606,20 @@ function renderMessage(m) {
 
 /** An attachment, fetched with the token (a plain link cannot send it) and shown from a blob. */
 function attachment(messageId, a) {
+  // A file kept elsewhere (a link an agent attached) opens there, in a new tab.
+  if (a.url) {
+    const label = a.name || a.url;
+    return h(
+      'div',
+      { class: 'attachment' },
+      h('a', { class: 'file', href: a.url, target: '_blank', rel: 'noopener noreferrer' }, label),
+    );
+  }
   const image = /^image\//.test(a.mime_type);
   const link = h(
     'a',
     { class: 'file', download: a.name },
-    image ? '' : `${a.name} (${size(a.size)})`,
+    image ? '' : a.size == null ? a.name : `${a.name} (${size(a.size)})`,
   );
   call('GET', `attachments/${messageId}/${a.index}`, undefined, { blob: true })
     .then((blob) => {
