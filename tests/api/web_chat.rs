@@ -889,3 +889,45 @@ async fn signing_in_after_chatting_anonymously_keeps_the_chat() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn outside_business_hours_the_widget_is_away_with_its_message() {
+    let blobs = tempfile::tempdir().expect("dir");
+    // Open every day but today (and tomorrow, should the date turn during the test).
+    let today = chrono::Utc::now().date_naive();
+    let tomorrow = today.succ_opt().expect("tomorrow");
+    let days: String = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ]
+    .iter()
+    .map(|day| format!("{day} = \"00:00-24:00\"\n"))
+    .collect();
+    let config = format!(
+        "{}[[business_hours]]\nname = \"site-hours\"\ntimezone = \"UTC\"\n{days}\
+         holidays = [\"{today}\", \"{tomorrow}\"]\nchannels = [\"site\"]\n",
+        site_channel(
+            "https://shop.example",
+            blobs.path(),
+            "away_message = \"We are back tomorrow.\"",
+        )
+    );
+    let app = TestApp::spawn_with(&config).await;
+    let config: Value = app
+        .client
+        .get(app.url("/widget/site/config"))
+        .send()
+        .await
+        .expect("config")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(config["online"], false, "{config}");
+    assert_eq!(config["away_message"], "We are back tomorrow.");
+    app.stop().await;
+}
