@@ -468,3 +468,73 @@ async fn a_message_typed_while_the_server_is_away_is_sent_once_when_it_returns()
     assert_eq!(stored, 1, "stored once: {messages}");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pre_chat_form_fills_the_contact_in_czech() {
+    let host = HostSite::start().await;
+    let blobs = tempfile::tempdir().expect("dir");
+    let config = format!(
+        "[[channels]]\nname = \"site\"\nkind = \"web_chat\"\nallowed_origins = [{:?}]\nblob_dir = {:?}\n\
+         [channels.pre_chat]\nenabled = true\nmessage = \"Než začneme:\"\n\
+         fields = [{{ name = \"name\", label = \"Jméno\" }}, {{ name = \"email\", label = \"E-mail\", type = \"email\", required = true }}, {{ name = \"order\", label = \"Objednávka\" }}]\n",
+        host.origin,
+        blobs.path().display().to_string(),
+    );
+    let app = TestApp::spawn_with(&config).await;
+    let mut driver = Driver::start().await;
+    let visitor = driver.browser().await;
+    open_widget(
+        &visitor,
+        &host.page(
+            &app,
+            "site",
+            "Switchboard.setLocale('cs'); Switchboard.open();",
+        ),
+    )
+    .await;
+    wait_until(&visitor, "Czech", "document.documentElement.lang === 'cs'").await;
+    wait_for(&visitor, ".prechat input[name=name]")
+        .await
+        .send_keys("Jana")
+        .await
+        .expect("name");
+    wait_for(&visitor, ".prechat input[name=email]")
+        .await
+        .send_keys("jana@example.cz")
+        .await
+        .expect("email");
+    wait_for(&visitor, ".prechat input[name=order]")
+        .await
+        .send_keys("A-1042")
+        .await
+        .expect("order");
+    wait_for(&visitor, ".prechat button[type=submit]")
+        .await
+        .click()
+        .await
+        .expect("submit");
+    wait_until(
+        &visitor,
+        "the composer after the form",
+        "!document.querySelector('.composer').hidden",
+    )
+    .await;
+    visitor_sends(&visitor, "Dobrý den, kde je moje zásilka?").await;
+    wait_until(
+        &visitor,
+        "message stored",
+        "[...document.querySelectorAll('.msg.mine')].some(m => Number(m.dataset.id) > 0)",
+    )
+    .await;
+    let conversation = app.get_json("/api/v1/conversations").await["items"][0].clone();
+    let contact = app
+        .get_json(&format!(
+            "/api/v1/contacts/{}",
+            conversation["contact_id"].as_i64().expect("contact")
+        ))
+        .await;
+    assert_eq!(contact["name"], "Jana", "{contact}");
+    assert_eq!(contact["email"], "jana@example.cz", "{contact}");
+    assert_eq!(contact["attributes"]["order"], "A-1042", "{contact}");
+    app.stop().await;
+}
