@@ -7,17 +7,19 @@
 //! its own; the visitors are this process, a reqwest HTTP/1.1 client with one connection per
 //! stream.
 
+mod ledger;
+mod resources;
 mod sse;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use futures_util::StreamExt;
-use tokio::sync::Notify;
 use tokio::task::JoinSet;
 
+use self::ledger::{Book, Ledger};
+use self::resources::{RSS_TIMEOUT, Rss, check_fd_limit, connect_error, rss_kib, settled_rss};
 use super::nodes::Nodes;
 use crate::store::scratch;
 
@@ -47,10 +49,6 @@ const STREAMS_IN_FLIGHT: usize = 128;
 const OPEN_TIMEOUT: Duration = Duration::from_secs(30);
 /// A message not on its visitor's stream this long after its `POST` is lost.
 const ARRIVAL_TIMEOUT: Duration = Duration::from_secs(5);
-/// RSS readings are this far apart while waiting for the server to settle.
-const RSS_INTERVAL: Duration = Duration::from_secs(1);
-/// Longest the wait for a stable RSS may take.
-const RSS_TIMEOUT: Duration = Duration::from_secs(30);
 /// File descriptors needed beyond one per connection (database, pools, listener, logs).
 const SPARE_FDS: usize = 256;
 /// Targets from the issue: bytes per idle connection and the p99 latency.
@@ -256,7 +254,7 @@ async fn measure(options: &Options, nodes: &Nodes) -> anyhow::Result<Report> {
     let (sent, sending_for) = send_paced(&client, &widget, &tokens, options, &ledger).await;
     ledger.wait_for_arrivals().await;
     readers.shutdown().await;
-    let book = std::mem::take(&mut *ledger.book.lock().unwrap_or_else(PoisonError::into_inner));
+    let book = ledger.take_book();
     Ok(Report {
         sessions_for,
         streams_for,
@@ -383,57 +381,6 @@ async fn open_streams(
     Ok(readers)
 }
 
-/// An error opening a connection, saying what to do when the cause is the fd limit.
-fn connect_error(err: reqwest::Error, what: &str, index: usize) -> anyhow::Error {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
-    while let Some(current) = source {
-        if let Some(io) = current.downcast_ref::<std::io::Error>() {
-            match io.raw_os_error() {
-                Some(24) => {
-                    return anyhow::anyhow!(
-                        "{what} {index}: out of file descriptors (EMFILE) in the benchmark's process; \
-                         raise the limit with `ulimit -n` (e.g. `ulimit -n 20000`; above the hard limit \
-                         through /etc/security/limits.conf or systemd's LimitNOFILE) or use fewer --connections"
-                    );
-                }
-                Some(99) => {
-                    return anyhow::anyhow!(
-                        "{what} {index}: no local port left (EADDRNOTAVAIL); widen \
-                         net.ipv4.ip_local_port_range or use fewer --connections"
-                    );
-                }
-                _ => {}
-            }
-        }
-        source = current.source();
-    }
-    anyhow::Error::new(err).context(format!("{what} {index}"))
-}
-
-/// Refuses to start when this process (and so the node, its child) may not open a file
-/// descriptor per connection.
-fn check_fd_limit(connections: usize) -> anyhow::Result<()> {
-    let Ok(limits) = std::fs::read_to_string("/proc/self/limits") else {
-        return Ok(()); // not Linux: the connections will say so if the limit is too low
-    };
-    let soft = limits
-        .lines()
-        .find_map(|line| line.strip_prefix("Max open files"))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|soft| soft.parse::<usize>().ok());
-    if let Some(soft) = soft {
-        let needed = connections + SPARE_FDS;
-        anyhow::ensure!(
-            soft >= needed,
-            "--connections {connections} needs about {needed} file descriptors in the benchmark and in \
-             the server (each a process of its own), but the limit is {soft}: raise it with \
-             `ulimit -n {needed}` in this shell (above the hard limit through \
-             /etc/security/limits.conf or systemd's LimitNOFILE) or use fewer --connections"
-        );
-    }
-    Ok(())
-}
-
 /// Reads one visitor's stream until it ends, reporting their messages' arrivals.
 async fn read_stream(visitor: usize, mut response: reqwest::Response, ledger: Arc<Ledger>) {
     #[derive(serde::Deserialize)]
@@ -516,123 +463,6 @@ async fn send_paced(
     let sending_for = started.elapsed();
     while posts.join_next().await.is_some() {}
     (sent, sending_for)
-}
-
-/// The messages in flight and the latencies of those that arrived, shared by the senders and
-/// the stream readers.
-#[derive(Default)]
-struct Ledger {
-    book: Mutex<Book>,
-    /// Signalled when the last message in flight arrives.
-    all_in: Notify,
-}
-
-#[derive(Default)]
-struct Book {
-    /// Message number -> (its visitor, when its `POST` started).
-    in_flight: HashMap<u64, (usize, Instant)>,
-    latencies: Vec<Duration>,
-    failed_posts: usize,
-    closed_streams: usize,
-}
-
-impl Ledger {
-    fn with_book<T>(&self, f: impl FnOnce(&mut Book) -> T) -> T {
-        f(&mut self.book.lock().unwrap_or_else(PoisonError::into_inner))
-    }
-
-    fn sent(&self, number: u64, visitor: usize, at: Instant) {
-        self.with_book(|book| book.in_flight.insert(number, (visitor, at)));
-    }
-
-    fn failed(&self, number: u64) {
-        self.with_book(|book| {
-            if book.in_flight.remove(&number).is_some() {
-                book.failed_posts += 1;
-            }
-        });
-        self.notify_if_done();
-    }
-
-    /// Message `number` came on `visitor`'s stream at `at`; only on its own visitor's stream
-    /// and within [`ARRIVAL_TIMEOUT`] does it count.
-    fn arrived(&self, number: u64, visitor: usize, at: Instant) {
-        self.with_book(|book| {
-            if let Some(&(owner, sent)) = book.in_flight.get(&number) {
-                let latency = at.saturating_duration_since(sent);
-                if owner == visitor && latency <= ARRIVAL_TIMEOUT {
-                    book.in_flight.remove(&number);
-                    book.latencies.push(latency);
-                }
-            }
-        });
-        self.notify_if_done();
-    }
-
-    fn notify_if_done(&self) {
-        if self.with_book(|book| book.in_flight.is_empty()) {
-            self.all_in.notify_one();
-        }
-    }
-
-    /// Waits until every message sent has arrived, or the last of them is overdue.
-    async fn wait_for_arrivals(&self) {
-        loop {
-            let latest = self.with_book(|book| book.in_flight.values().map(|&(_, at)| at).max());
-            let Some(latest) = latest else { return };
-            let deadline = latest + ARRIVAL_TIMEOUT;
-            if tokio::time::timeout_at(deadline.into(), self.all_in.notified())
-                .await
-                .is_err()
-            {
-                return;
-            }
-        }
-    }
-}
-
-/// A server RSS reading and whether it had settled.
-struct Rss {
-    kib: u64,
-    settled: bool,
-}
-
-/// The node's RSS once two readings a second apart are within 1 % of each other, or the last
-/// reading after [`RSS_TIMEOUT`].
-async fn settled_rss(pid: u32) -> anyhow::Result<Rss> {
-    let pid = pid.to_string();
-    let deadline = Instant::now() + RSS_TIMEOUT;
-    let mut last = rss_kib(&pid)?;
-    loop {
-        tokio::time::sleep(RSS_INTERVAL).await;
-        let now = rss_kib(&pid)?;
-        if now.abs_diff(last) as f64 <= last as f64 * 0.01 {
-            return Ok(Rss {
-                kib: now,
-                settled: true,
-            });
-        }
-        if Instant::now() >= deadline {
-            return Ok(Rss {
-                kib: now,
-                settled: false,
-            });
-        }
-        last = now;
-    }
-}
-
-/// `VmRSS` of process `pid` (or `self`), in KiB.
-fn rss_kib(pid: &str) -> anyhow::Result<u64> {
-    let path = format!("/proc/{pid}/status");
-    let status =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {path} (Linux only)"))?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|kib| kib.parse().ok())
-        .with_context(|| format!("{path} has no VmRSS"))
 }
 
 #[cfg(test)]
