@@ -1,6 +1,6 @@
-//! The service as separate processes for `bench ingest --nodes N`: N `switchboard serve`
-//! children of this very binary on one database, each on a free loopback port, configured
-//! through a config file and `SWITCHBOARD_DATABASE_URL`. They are stopped when the benchmark
+//! The service as separate processes for `bench ingest --nodes N` and `bench widget`: N
+//! `switchboard serve` children of this very binary on one database, each on a free loopback
+//! port, configured through a config file and `SWITCHBOARD_DATABASE_URL`. They are stopped when the benchmark
 //! ends — SIGTERM, then a kill after a grace period — and killed when dropped, so an error
 //! halfway leaves no process behind.
 
@@ -90,6 +90,14 @@ impl Nodes {
     /// The nodes' base URLs, `http://127.0.0.1:<port>`.
     pub fn bases(&self) -> Vec<String> {
         self.nodes.iter().map(|node| node.base.clone()).collect()
+    }
+
+    /// The nodes' process ids, for reading their memory from `/proc/<pid>/status`.
+    pub fn pids(&self) -> Vec<u32> {
+        self.nodes
+            .iter()
+            .filter_map(|node| node.child.id())
+            .collect()
     }
 
     /// Group-commit transactions of every node so far, from their `/metrics`.

@@ -86,6 +86,8 @@ pub enum BenchCommand {
     Campaign(crate::bench::campaign::Options),
     /// Ingest latency alone and while the retention job deletes, on a seeded database.
     Retention(crate::bench::retention::Options),
+    /// Website chat: server memory per idle visitor stream and message latency to the stream.
+    Widget(crate::bench::widget::Options),
 }
 
 /// Runs a parsed command line.
@@ -122,6 +124,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Retention(options)) => {
             crate::bench::retention::run(options).await
         }
+        Command::Bench(BenchCommand::Widget(options)) => crate::bench::widget::run(options).await,
         Command::Contacts(command) => {
             let store = open_store(&config).await?;
             campaigns::contacts(command, &store).await
