@@ -43,6 +43,14 @@ pub const TABLES: &[(&str, Coverage)] = &[
     ),
     ("auto_replies", Coverage::Exported("contact_id")),
     (
+        "web_chat_visitors",
+        Coverage::Exported("the contact's web chat identities: what the visitor told the widget"),
+    ),
+    (
+        "web_chat_continuations",
+        Coverage::Exported("conversation_id: where unseen web chat answers were emailed"),
+    ),
+    (
         "campaign_sends",
         Coverage::Exported("contact_id: sends and funnel times"),
     ),

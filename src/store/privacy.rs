@@ -87,6 +87,32 @@ pub struct AutoReplyRecord {
     pub sent_at: i64,
 }
 
+/// What a web chat visitor told the widget (pre-chat form, away form, `identify`).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct WebChatVisitorRecord {
+    pub channel: String,
+    pub visitor: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub attributes: sqlx::types::Json<serde_json::Value>,
+    #[serde(serialize_with = "time_serde::at")]
+    pub created_at: i64,
+    #[serde(serialize_with = "time_serde::at")]
+    pub updated_at: i64,
+}
+
+/// Where a web chat conversation's unseen answers went by email.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct WebChatContinuationRecord {
+    pub conversation_id: i64,
+    pub email_channel: String,
+    pub address: String,
+    /// The last answer emailed (a message id).
+    pub emailed_up_to: i64,
+    #[serde(serialize_with = "time_serde::at")]
+    pub updated_at: i64,
+}
+
 /// A pending timer of the rule engine on a conversation.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct TimerRecord {
@@ -261,6 +287,22 @@ impl Store {
         contact: ContactId,
     ) -> StoreResult<Vec<AutoReplyRecord>> {
         on_backend!(self, privacy::auto_replies(contact))
+    }
+
+    /// What `contact` told website chat widgets before and since they wrote.
+    pub async fn contact_web_chat_visitors(
+        &self,
+        contact: ContactId,
+    ) -> StoreResult<Vec<WebChatVisitorRecord>> {
+        on_backend!(self, privacy::web_chat_visitors(contact))
+    }
+
+    /// Where `contact`'s web chat answers went by email.
+    pub async fn contact_web_chat_continuations(
+        &self,
+        contact: ContactId,
+    ) -> StoreResult<Vec<WebChatContinuationRecord>> {
+        on_backend!(self, privacy::web_chat_continuations(contact))
     }
 
     /// Up to `limit` events about `contact` (it or its conversations) after event id `after`.

@@ -802,6 +802,16 @@ async fn an_erased_visitor_leaves_nothing_the_widget_could_show() {
         );
         assert_eq!(stored["email"], "olga@example.com");
 
+        // What the visitor told the widget is in their export.
+        let export = app
+            .get_json(&format!("/api/v1/contacts/{contact}/export"))
+            .await;
+        assert_eq!(export["web_chat_visitors"][0]["name"], "Olga", "{export}");
+        assert_eq!(
+            export["web_chat_visitors"][0]["attributes"]["plan"], "gold",
+            "{export}"
+        );
+
         let job: Value = crate::contact_erasure::erase(&app, contact, "GDPR request")
             .await
             .json()

@@ -192,6 +192,24 @@ async fn write_document(
         "auto_replies",
         &store.contact_auto_replies(id).await.for_api("contact")?,
     )?;
+    field(
+        out,
+        false,
+        "web_chat_visitors",
+        &store
+            .contact_web_chat_visitors(id)
+            .await
+            .for_api("contact")?,
+    )?;
+    field(
+        out,
+        false,
+        "web_chat_continuations",
+        &store
+            .contact_web_chat_continuations(id)
+            .await
+            .for_api("contact")?,
+    )?;
     let audit: Vec<AuditEntryView> = store
         .audit_about_contact(id)
         .await

@@ -7,7 +7,8 @@ use crate::domain::{ContactId, ConversationId, Event, Message, MessageId, Revisi
 use crate::store::StoreResult;
 use crate::store::privacy::{
     AutoReplyRecord, CampaignSendRecord, ConsentRecord, OutboxRecord, SuppressionRecord,
-    TableColumns, TimerRecord, WebhookDeliveryRecord,
+    TableColumns, TimerRecord, WebChatContinuationRecord, WebChatVisitorRecord,
+    WebhookDeliveryRecord,
 };
 use crate::store::rows::{EventRow, MessageRow, message_columns};
 
@@ -127,6 +128,37 @@ pub async fn campaign_sends(
 pub async fn auto_replies(pool: &Pool, contact: ContactId) -> StoreResult<Vec<AutoReplyRecord>> {
     Ok(sqlx::query_as(
         "SELECT channel, template, sent_at FROM auto_replies WHERE contact_id = $1 ORDER BY sent_at",
+    )
+    .bind(contact.get())
+    .fetch_all(pool)
+    .await?)
+}
+
+/// What `contact` told website chat widgets (rows of their web chat identities).
+pub async fn web_chat_visitors(
+    pool: &Pool,
+    contact: ContactId,
+) -> StoreResult<Vec<WebChatVisitorRecord>> {
+    Ok(sqlx::query_as(
+        "SELECT v.channel, v.visitor, v.name, v.email, v.attributes, v.created_at, v.updated_at \
+         FROM web_chat_visitors v JOIN contact_identities i \
+           ON i.scope = 'web_chat:' || v.channel AND i.external_id = v.visitor \
+         WHERE i.contact_id = $1 ORDER BY v.created_at",
+    )
+    .bind(contact.get())
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Where `contact`'s web chat answers went by email.
+pub async fn web_chat_continuations(
+    pool: &Pool,
+    contact: ContactId,
+) -> StoreResult<Vec<WebChatContinuationRecord>> {
+    Ok(sqlx::query_as(
+        "SELECT w.conversation_id, w.email_channel, w.address, w.emailed_up_to, w.updated_at \
+         FROM web_chat_continuations w JOIN conversations c ON c.id = w.conversation_id \
+         WHERE c.contact_id = $1 ORDER BY w.conversation_id",
     )
     .bind(contact.get())
     .fetch_all(pool)
