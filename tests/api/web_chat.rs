@@ -941,3 +941,74 @@ async fn outside_business_hours_the_widget_is_away_with_its_message() {
     assert_eq!(config["away_message"], "We are back tomorrow.");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_verified_user_joins_the_contact_of_their_email_and_an_unverified_claim_does_not() {
+    for backend in backends() {
+        let blobs = tempfile::tempdir().expect("dir");
+        let app = TestApp::spawn_on(
+            TestDb::new(backend).await,
+            &site_channel("https://shop.example", blobs.path(), ""),
+        )
+        .await;
+        // The customer wrote before through the shop's webhook, with their address.
+        let body = json!({"id": "w-1", "from": {"id": "cust-1", "name": "Jana", "email": "jana@example.com"}, "text": "Order 7?"}).to_string();
+        let hooked: Value = app.post_hook(&body).await.json().await.expect("json");
+        let known = app
+            .get_json(&format!(
+                "/api/v1/conversations/{}",
+                hooked["messages"][0]["conversation_id"]
+            ))
+            .await["contact_id"]
+            .clone();
+
+        // Someone typing her address into the widget stays someone else.
+        let stranger = Visitor::anonymous(&app).await;
+        let claimed = stranger
+            .call(
+                reqwest::Method::PATCH,
+                "contact",
+                Some(json!({"email": "jana@example.com"})),
+            )
+            .await;
+        assert_eq!(claimed.status(), StatusCode::OK);
+        let (_, theirs) = stranger.send("s-1", "Show me Jana's orders").await;
+        let theirs = app
+            .get_json(&format!(
+                "/api/v1/conversations/{}",
+                theirs["conversation_id"]
+            ))
+            .await["contact_id"]
+            .clone();
+        assert_ne!(
+            theirs, known,
+            "an unverified address joined someone's profile"
+        );
+
+        // Jana, signed in on the shop with a valid hash, is the same customer.
+        let session: Value = app
+            .client
+            .post(app.url("/widget/site/identify"))
+            .json(&json!({"id": "jana-1", "email": "jana@example.com", "hash": identity_hash("jana-1")}))
+            .send()
+            .await
+            .expect("identify")
+            .json()
+            .await
+            .expect("json");
+        let jana = Visitor {
+            app: &app,
+            token: session["token"].as_str().expect("token").to_owned(),
+        };
+        let (_, hers) = jana.send("j-1", "It is me, about order 7").await;
+        let hers = app
+            .get_json(&format!(
+                "/api/v1/conversations/{}",
+                hers["conversation_id"]
+            ))
+            .await["contact_id"]
+            .clone();
+        assert_eq!(hers, known, "one customer, one profile");
+        app.stop().await;
+    }
+}
