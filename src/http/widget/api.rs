@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use super::limits::Kind;
 use super::views::{ConfigView, MessageView, SessionView, VisitorView, external_id};
-use super::{ChannelContext, channel_context, visitor_of};
+use super::{ChannelContext, Visiting, channel_context, visitor_of};
 use crate::domain::{ConversationStatus, MessageId};
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult, ForApi};
@@ -249,12 +249,10 @@ pub struct HistoryView {
 /// `GET /widget/{channel}/messages`: the visitor's history, oldest first.
 pub async fn list_messages(
     State(state): State<AppState>,
-    Path(channel): Path<String>,
-    headers: HeaderMap,
+    visiting: Visiting,
     Query(query): Query<HistoryQuery>,
 ) -> ApiResult<Json<HistoryView>> {
-    let context = channel_context(&state, &channel).await?;
-    let visitor = visitor_of(&context, &headers)?;
+    let Visiting { context, visitor } = visiting;
     let external = visitor.external_id();
     let key = key(&context, &external);
     let after = MessageId::new(query.after.unwrap_or(0).max(0));
@@ -300,13 +298,12 @@ pub struct SendRequest {
 /// stored before under the same `client_id` (200).
 pub async fn send_message(
     State(state): State<AppState>,
-    Path(channel): Path<String>,
+    visiting: Visiting,
     extensions: Extensions,
     headers: HeaderMap,
     Json(request): Json<SendRequest>,
 ) -> ApiResult<(StatusCode, Json<MessageView>)> {
-    let context = channel_context(&state, &channel).await?;
-    let visitor = visitor_of(&context, &headers)?;
+    let Visiting { context, visitor } = visiting;
     let config = context.config();
     let valid_client_id = (1..=64).contains(&request.client_id.len())
         && request
@@ -519,13 +516,12 @@ pub struct UploadView {
 /// `Content-Type`) for a message to come.
 pub async fn upload(
     State(state): State<AppState>,
-    Path(channel): Path<String>,
+    visiting: Visiting,
     headers: HeaderMap,
     Query(query): Query<UploadQuery>,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<UploadView>)> {
-    let context = channel_context(&state, &channel).await?;
-    let visitor = visitor_of(&context, &headers)?;
+    let Visiting { context, visitor } = visiting;
     let config = context.config();
     let name = connector_sdk::text::clean_optional_line(Some(&query.name))
         .filter(|name| name.chars().count() <= MAX_NAME_CHARS)
@@ -594,11 +590,10 @@ pub async fn upload(
 /// conversations, always as a download that cannot run in our origin.
 pub async fn attachment(
     State(state): State<AppState>,
-    Path((channel, message_id, index)): Path<(String, i64, usize)>,
-    headers: HeaderMap,
+    visiting: Visiting,
+    Path((_, message_id, index)): Path<(String, i64, usize)>,
 ) -> ApiResult<Response> {
-    let context = channel_context(&state, &channel).await?;
-    let visitor = visitor_of(&context, &headers)?;
+    let Visiting { context, visitor } = visiting;
     let message = state
         .store
         .get_message(MessageId::new(message_id))
@@ -675,12 +670,10 @@ pub struct ContactRequest {
 /// `PATCH /widget/{channel}/contact`: what the visitor says about themselves.
 pub async fn update_contact(
     State(state): State<AppState>,
-    Path(channel): Path<String>,
-    headers: HeaderMap,
+    visiting: Visiting,
     Json(request): Json<ContactRequest>,
 ) -> ApiResult<Json<VisitorView>> {
-    let context = channel_context(&state, &channel).await?;
-    let visitor = visitor_of(&context, &headers)?;
+    let Visiting { context, visitor } = visiting;
     let external = visitor.external_id();
     limited(
         &state,
@@ -712,12 +705,10 @@ pub struct TypingRequest {
 /// `POST /widget/{channel}/typing`: the visitor is typing (agents see it in the thread).
 pub async fn typing(
     State(state): State<AppState>,
-    Path(channel): Path<String>,
-    headers: HeaderMap,
+    visiting: Visiting,
     Json(request): Json<TypingRequest>,
 ) -> ApiResult<StatusCode> {
-    let context = channel_context(&state, &channel).await?;
-    let visitor = visitor_of(&context, &headers)?;
+    let Visiting { context, visitor } = visiting;
     let external = visitor.external_id();
     limited(&state, Kind::Signal, &external, SIGNALS_PER_MINUTE, MINUTE)?;
     let latest = state
@@ -746,12 +737,10 @@ pub struct SeenRequest {
 /// marked read (agents see it; the email continuation skips them).
 pub async fn seen(
     State(state): State<AppState>,
-    Path(channel): Path<String>,
-    headers: HeaderMap,
+    visiting: Visiting,
     Json(request): Json<SeenRequest>,
 ) -> ApiResult<StatusCode> {
-    let context = channel_context(&state, &channel).await?;
-    let visitor = visitor_of(&context, &headers)?;
+    let Visiting { context, visitor } = visiting;
     let external = visitor.external_id();
     limited(&state, Kind::Signal, &external, SIGNALS_PER_MINUTE, MINUTE)?;
     if request.up_to <= 0 {

@@ -199,6 +199,34 @@ pub(crate) async fn channel_context(
     })
 }
 
+/// A visitor's request: the channel it names and the visitor its token names. Rejected with
+/// 404 for anything but a web chat channel, then 401 without a valid token.
+pub(crate) struct Visiting {
+    pub context: ChannelContext,
+    pub visitor: VisitorId,
+}
+
+impl axum::extract::FromRequestParts<AppState> for Visiting {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let params = axum::extract::RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|err| ApiError::BadRequest(err.body_text()))?;
+        let channel = params
+            .iter()
+            .find(|(name, _)| *name == "channel")
+            .map(|(_, value)| value.to_owned())
+            .ok_or(ApiError::NotFound("web chat channel"))?;
+        let context = channel_context(state, &channel).await?;
+        let visitor = visitor_of(&context, &parts.headers)?;
+        Ok(Self { context, visitor })
+    }
+}
+
 /// The visitor a request's token names; 401 without a valid one.
 pub(crate) fn visitor_of(
     context: &ChannelContext,

@@ -15,13 +15,12 @@ use futures_util::Stream;
 use serde_json::json;
 use tokio::sync::mpsc;
 
+use super::Visiting;
 use super::hub::{Push, Registration};
 use super::views::MessageView;
-use super::{channel_context, visitor_of};
 use crate::domain::MessageId;
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::Path;
 use crate::store::WebChatVisitorKey;
 
 /// Messages read from the store per replay query.
@@ -48,11 +47,10 @@ struct Connection {
 /// `GET /widget/{channel}/stream`
 pub async fn stream(
     State(state): State<AppState>,
-    Path(channel): Path<String>,
+    visiting: Visiting,
     headers: HeaderMap,
 ) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
-    let context = channel_context(&state, &channel).await?;
-    let visitor = visitor_of(&context, &headers)?;
+    let Visiting { context, visitor } = visiting;
     let after = match headers.get("last-event-id") {
         None => 0,
         Some(value) => value
