@@ -31,11 +31,23 @@ pub(super) struct Position {
     /// The last event the stored cursor covers.
     pub(super) saved: EventId,
     pub(super) saved_at: std::time::Instant,
-    /// The first missing id after `after` and when it was first found missing: on
-    /// PostgreSQL an id is taken at insert but seen at commit, so a later event can be
-    /// visible before an earlier one. The engine waits at the hole for the late commit, up to
-    /// [`HOLE_GRACE`] (a rolled-back insert leaves a hole for ever).
-    pub(super) hole: Option<(i64, std::time::Instant)>,
+    /// The holes the engine waits at: on PostgreSQL an id is taken at insert but seen at
+    /// commit, so a later event can be visible before an earlier one. The engine waits for the
+    /// late commit, up to [`HOLE_GRACE`] (a rolled-back insert leaves a hole for ever).
+    pub(super) hole: Option<Hole>,
+}
+
+/// Missing ids the engine waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Hole {
+    /// The first missing id.
+    pub(super) first: i64,
+    /// When it was found missing.
+    pub(super) since: std::time::Instant,
+    /// The highest id seen then. Every missing id below it was taken before `since`, so one
+    /// wait covers them all: a node killed mid-batch leaves a hole at each of its ids, spread
+    /// among the other nodes' ids, and waiting for each in turn would add a grace per hole.
+    pub(super) horizon: i64,
 }
 
 /// How long the engine waits at a hole in the event ids for a transaction to commit. Far
@@ -43,29 +55,37 @@ pub(super) struct Position {
 const HOLE_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// `events` (read after `position.after`, in id order) up to the first hole in their ids,
-/// unless that hole has been waited at for [`HOLE_GRACE`] already.
+/// unless that hole has been waited at for [`HOLE_GRACE`] already (holes found together are
+/// waited for together, see [`Hole::horizon`]).
 fn until_hole(position: &mut Position, mut events: Vec<Event>) -> Vec<Event> {
     let mut expected = position.after.get() + 1;
+    let highest = events.last().map_or(expected - 1, |event| event.id.get());
     for (index, event) in events.iter().enumerate() {
         let id = event.id.get();
         if id > expected {
             match position.hole {
-                Some((start, since)) if start == expected && since.elapsed() >= HOLE_GRACE => {
+                Some(hole) if expected <= hole.horizon => {
+                    if hole.since.elapsed() < HOLE_GRACE {
+                        events.truncate(index);
+                        return events;
+                    }
                     // Waited long enough: nothing will fill it.
-                    position.hole = None;
-                }
-                Some((start, _)) if start == expected => {
-                    events.truncate(index);
-                    return events;
                 }
                 _ => {
-                    position.hole = Some((expected, std::time::Instant::now()));
+                    position.hole = Some(Hole {
+                        first: expected,
+                        since: std::time::Instant::now(),
+                        horizon: highest,
+                    });
                     events.truncate(index);
                     return events;
                 }
             }
         }
         expected = id + 1;
+    }
+    if position.hole.is_some_and(|hole| expected > hole.horizon) {
+        position.hole = None;
     }
     events
 }
@@ -379,11 +399,11 @@ mod hole_tests {
             ids(&until_hole(&mut position, events(&[11, 12, 14]))),
             [11, 12]
         );
-        assert_eq!(position.hole.map(|(start, _)| start), Some(13));
+        assert_eq!(position.hole.map(|hole| hole.first), Some(13));
         // From 12: 13 is missing; nothing behind it is taken yet.
         let mut position = at(12);
         assert!(until_hole(&mut position, events(&[14, 15])).is_empty());
-        assert_eq!(position.hole.map(|(start, _)| start), Some(13));
+        assert_eq!(position.hole.map(|hole| hole.first), Some(13));
         // The late commit arrives: everything goes.
         assert_eq!(
             ids(&until_hole(&mut position, events(&[13, 14, 15]))),
@@ -397,8 +417,41 @@ mod hole_tests {
         let long_ago = std::time::Instant::now()
             .checked_sub(HOLE_GRACE)
             .expect("a clock older than the grace");
-        position.hole = Some((13, long_ago));
+        position.hole = Some(Hole {
+            first: 13,
+            since: long_ago,
+            horizon: 14,
+        });
         assert_eq!(ids(&until_hole(&mut position, events(&[14, 15]))), [14, 15]);
         assert_eq!(position.hole, None);
+    }
+
+    #[test]
+    fn holes_found_together_are_passed_after_one_grace() {
+        // A node killed mid-batch: its ids 12, 14 and 16 never commit, among others' ids.
+        let mut position = at(10);
+        assert_eq!(
+            ids(&until_hole(&mut position, events(&[11, 13, 15, 17]))),
+            [11]
+        );
+        position.after = EventId::new(11);
+        let hole = position.hole.expect("waiting");
+        assert_eq!((hole.first, hole.horizon), (12, 17));
+        // Within the grace, even the holes behind the first wait.
+        assert!(until_hole(&mut position, events(&[13, 15, 17])).is_empty());
+        position.hole = Some(Hole {
+            since: std::time::Instant::now()
+                .checked_sub(HOLE_GRACE)
+                .expect("a clock older than the grace"),
+            ..hole
+        });
+        // After it, every hole found then goes at once; a hole above the horizon is new.
+        assert_eq!(
+            ids(&until_hole(&mut position, events(&[13, 15, 17, 19]))),
+            [13, 15, 17]
+        );
+        let fresh = position.hole.expect("a new hole");
+        assert_eq!((fresh.first, fresh.horizon), (18, 19));
+        assert!(fresh.since.elapsed() < HOLE_GRACE);
     }
 }

@@ -522,12 +522,41 @@ async fn killing_the_rule_engines_node_under_load_loses_and_doubles_nothing() {
         .await
         .expect("notes")
     };
-    poll_until(
-        Duration::from_secs(40),
-        "every conversation welcomed",
-        || async { notes().await.iter().all(|(_, n)| *n > 0) },
-    )
-    .await;
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while !notes().await.iter().all(|(_, n)| *n > 0) {
+        if Instant::now() > deadline {
+            // Where the engine stands, to tell a slow engine from a stuck one.
+            let waiting: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
+                "SELECT c.id, c.created_at, (SELECT min(e.id) FROM events e \
+                   WHERE e.conversation_id = c.id AND e.kind = 'conversation.created') \
+                 FROM conversations c WHERE NOT EXISTS (SELECT 1 FROM messages m \
+                   WHERE m.conversation_id = c.id AND m.kind = 'note') ORDER BY c.id LIMIT 10",
+            )
+            .fetch_all(&pool)
+            .await
+            .expect("waiting");
+            let cursor: Option<i64> =
+                sqlx::query_scalar("SELECT event_id FROM worker_cursors WHERE name = 'automation'")
+                    .fetch_optional(&pool)
+                    .await
+                    .expect("cursor");
+            let latest: Option<i64> = sqlx::query_scalar("SELECT max(id) FROM events")
+                .fetch_one(&pool)
+                .await
+                .expect("latest");
+            let leases: Vec<(String, String)> =
+                sqlx::query_as("SELECT name, holder FROM leases ORDER BY name")
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap_or_default();
+            panic!(
+                "every conversation welcomed: not within 40 s; unwelcomed (id, created, \
+                 conversation.created event) {waiting:?}; automation cursor {cursor:?}, latest \
+                 event {latest:?}; leases {leases:?}"
+            );
+        }
+        tokio::time::sleep(POLL).await;
+    }
     let notes = notes().await;
     let twice: Vec<&(i64, i64)> = notes.iter().filter(|(_, n)| *n != 1).collect();
     assert!(
