@@ -207,7 +207,22 @@ impl Node {
                 // Shutdown: the work is finishing; wait for it and release.
                 return Held::Finished(working.await);
             }
-            let lost = match self.inner.store.renew_lease(fence, ttl).await {
+            // The work goes on while the lease is renewed: its transaction may hold the lease
+            // row (every fenced write checks it), and the renewal waits for that transaction,
+            // so the work must be driven to its commit meanwhile, or neither ever finishes.
+            let renewal = self.inner.store.renew_lease(fence, ttl);
+            tokio::pin!(renewal);
+            let mut finished = None;
+            let renewed = loop {
+                tokio::select! {
+                    result = &mut working, if finished.is_none() => finished = Some(result),
+                    renewed = &mut renewal => break renewed,
+                }
+            };
+            if let Some(result) = finished {
+                return Held::Finished(result);
+            }
+            let lost = match renewed {
                 Ok(true) => {
                     confirmed = Instant::now();
                     false

@@ -18,6 +18,14 @@ use crate::helpers::{SECRET, hook_body, signed_headers};
 
 const NODES: usize = 3;
 
+/// A database session that is not idle: state, wait event type, wait event, query.
+type Session = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 /// How often the tests look again while waiting for the nodes (polling with a deadline).
 const POLL: Duration = Duration::from_millis(100);
 
@@ -549,10 +557,18 @@ async fn killing_the_rule_engines_node_under_load_loses_and_doubles_nothing() {
                     .fetch_all(&pool)
                     .await
                     .unwrap_or_default();
+            let sessions: Vec<Session> = sqlx::query_as(
+                "SELECT state, wait_event_type, wait_event, left(query, 160) \
+                     FROM pg_stat_activity WHERE datname = current_database() \
+                       AND pid <> pg_backend_pid() AND state <> 'idle'",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap_or_default();
             panic!(
                 "every conversation welcomed: not within 40 s; unwelcomed (id, created, \
                  conversation.created event) {waiting:?}; automation cursor {cursor:?}, latest \
-                 event {latest:?}; leases {leases:?}"
+                 event {latest:?}; leases {leases:?}; busy sessions {sessions:?}"
             );
         }
         tokio::time::sleep(POLL).await;
