@@ -395,7 +395,17 @@ async fn mail_waits_in_the_queue_while_switchboard_is_down_and_arrives_once() {
         .await;
     let line = postfix.wait_for_status(&id, "deferred").await;
     assert!(line.contains("will retry"), "{line}");
-    let queue = postfix.queue();
+    // The queue manager files the mail as deferred just after the delivery agent logs it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let queue = loop {
+        let queue = postfix.queue();
+        if queue.len() == 1 && queue[0]["queue_name"] == "deferred"
+            || std::time::Instant::now() > deadline
+        {
+            break queue;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
     assert_eq!(queue.len(), 1, "{queue:?}");
     assert_eq!(queue[0]["queue_id"], id.as_str());
     assert_eq!(queue[0]["queue_name"], "deferred");
