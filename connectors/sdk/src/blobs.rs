@@ -18,6 +18,37 @@ pub struct BlobStore {
 }
 
 impl BlobStore {
+    /// The bytes of `attachment`, kept here under its `file_id`, as a connector hands them
+    /// out ([`crate::Connector::fetch_attachment`] of a channel that stores files locally).
+    ///
+    /// # Errors
+    /// `Unsupported` without a file id, `Rejected` when the file is gone, `Unavailable` when
+    /// it cannot be read.
+    pub fn attachment_data(
+        &self,
+        attachment: &crate::Attachment,
+    ) -> Result<crate::AttachmentData, crate::ConnectorError> {
+        let reference = attachment
+            .file_id
+            .as_deref()
+            .ok_or(crate::ConnectorError::Unsupported(
+                "attachment download (not stored)",
+            ))?;
+        let bytes = self
+            .get(reference)
+            .map_err(|err| crate::ConnectorError::unavailable(err, None))?
+            .ok_or_else(|| {
+                crate::ConnectorError::rejected("the attachment is not in the blob store")
+            })?;
+        Ok(crate::AttachmentData::new(
+            bytes,
+            attachment.mime_type.clone(),
+            attachment.name.clone(),
+        ))
+    }
+}
+
+impl BlobStore {
     /// A store under `root` (created on first write, for the service's user only).
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Self { root: root.into() }

@@ -400,22 +400,7 @@ impl Connector for WebChatChannel {
         &self,
         attachment: &Attachment,
     ) -> Result<AttachmentData, ConnectorError> {
-        let reference = attachment
-            .file_id
-            .as_deref()
-            .ok_or(ConnectorError::Unsupported(
-                "attachment download (not stored)",
-            ))?;
-        let bytes = self
-            .blobs
-            .get(reference)
-            .map_err(|err| ConnectorError::unavailable(err, None))?
-            .ok_or_else(|| ConnectorError::rejected("the attachment is not in the blob store"))?;
-        Ok(AttachmentData::new(
-            bytes,
-            attachment.mime_type.clone(),
-            attachment.name.clone(),
-        ))
+        self.blobs.attachment_data(attachment)
     }
 
     fn stores_attachments_locally(&self) -> bool {
