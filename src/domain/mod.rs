@@ -14,6 +14,7 @@ pub mod message;
 pub mod quiet_hours;
 pub mod rendered;
 pub mod reply_window;
+pub mod report;
 pub mod retention;
 pub mod routing;
 pub mod segment;

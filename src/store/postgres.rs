@@ -63,6 +63,8 @@ pub mod privacy;
 pub mod queue_claims;
 #[path = "sql/redaction.rs"]
 pub mod redaction;
+#[path = "sql/reporting.rs"]
+pub mod reporting;
 #[path = "sql/retention.rs"]
 pub mod retention;
 #[path = "sql/routing.rs"]
