@@ -10,7 +10,7 @@ use super::string_enum;
 
 string_enum! {
     /// What a rollup row counts or times (the stored name; the API's metrics are read from
-    /// one or two of these).
+    /// one or two of these). A CSAT answer's bin is its rating, 1 to 5.
     Fact, "report fact" {
         ConversationCreated => "conversation_created",
         ConversationResolved => "conversation_resolved",
@@ -26,7 +26,6 @@ string_enum! {
         SlaMet => "sla_met",
         SlaMissed => "sla_missed",
         CsatSent => "csat_sent",
-        /// The bin is the rating, 1 to 5.
         CsatAnswer => "csat_answer",
     }
 }
