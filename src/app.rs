@@ -297,6 +297,8 @@ pub struct App {
     pub erasures: crate::privacy::Erasures,
     /// The retention job.
     pub retention: crate::retention::Retention,
+    /// The business hours reports time facts by (kept current in the store).
+    report_calendars: Arc<crate::automation::calendar::Calendars>,
     config: Config,
     /// Wakes the reader that feeds the event bus from the log (PostgreSQL, several nodes).
     event_feed: Option<Arc<Notify>>,
@@ -420,6 +422,10 @@ impl App {
             crate::automation::calendar::Calendars::from_config(&config.business_hours)
                 .map_err(|err| anyhow::anyhow!("business_hours: {err}"))?,
         );
+        crate::reports::calendars::publish(&store, &calendars)
+            .await
+            .context("writing the business hours that reports use")?;
+        let report_calendars = calendars.clone();
         let automation = Automation::new(AutomationParts {
             store: store.clone(),
             events: events.clone(),
@@ -510,6 +516,7 @@ impl App {
             campaigns,
             erasures,
             retention,
+            report_calendars,
             config,
             event_feed,
             writers,
@@ -659,6 +666,13 @@ impl App {
                 }
             }));
         }
+        // Every node: the copy is the same whoever writes it, and a write that finds it
+        // current changes nothing.
+        let (store, calendars) = (self.state.store.clone(), self.report_calendars.clone());
+        let token = shutdown.clone();
+        front.spawn(self.supervised("report_calendars", &shutdown, move || {
+            crate::reports::calendars::run(store.clone(), calendars.clone(), token.clone())
+        }));
         let presence_state = self.state.clone();
         let token = shutdown.clone();
         front.spawn(self.supervised("presence", &shutdown, move || {

@@ -48,6 +48,7 @@ pub mod passwords;
 pub mod pipeline;
 pub mod privacy;
 pub mod redaction;
+pub mod reports;
 pub mod retention;
 pub mod router;
 pub mod secrets;

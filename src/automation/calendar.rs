@@ -171,6 +171,15 @@ impl Calendar {
         total
     }
 
+    /// The open spans within `[from, to)`, in order, cut to it.
+    pub fn open_spans(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Span> {
+        self.spans_from(from)
+            .take_while(|(open, _)| *open < to)
+            .map(|(open, close)| (open.max(from), close.min(to)))
+            .filter(|(open, close)| open < close)
+            .collect()
+    }
+
     /// The local calendar date of an instant.
     fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
         at.with_timezone(&self.zone).date_naive()
@@ -399,6 +408,27 @@ impl Calendars {
             .or_else(|| self.by_channel.get(channel))
             .or(self.default.as_ref())
             .and_then(|&index| self.calendars.get(index))
+    }
+
+    /// Who keeps which calendar, by scope (`team:<name>`, `channel:<name>`, `default`) and
+    /// calendar name.
+    pub fn scopes(&self) -> Vec<(String, String)> {
+        let name = |index: &usize| self.calendars.get(*index).map(|c| c.name.clone());
+        let mut scopes: Vec<(String, String)> =
+            self.by_team
+                .iter()
+                .filter_map(|(team, index)| Some((format!("team:{team}"), name(index)?)))
+                .chain(self.by_channel.iter().filter_map(|(channel, index)| {
+                    Some((format!("channel:{channel}"), name(index)?))
+                }))
+                .chain(
+                    self.default
+                        .as_ref()
+                        .and_then(|index| Some(("default".to_owned(), name(index)?))),
+                )
+                .collect();
+        scopes.sort();
+        scopes
     }
 
     /// The calendar called `name`.

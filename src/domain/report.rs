@@ -59,13 +59,75 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// What a report shows (`GET /api/v1/reports/{metric}`).
+    Metric, "report metric" {
+        ConversationsCreated => "conversations_created",
+        ConversationsResolved => "conversations_resolved",
+        ConversationsReopened => "conversations_reopened",
+        MessagesIncoming => "messages_incoming",
+        MessagesOutgoing => "messages_outgoing",
+        FirstResponseTime => "first_response_time",
+        ReplyTime => "reply_time",
+        ResolutionTime => "resolution_time",
+        SlaMet => "sla_met",
+        Csat => "csat",
+    }
+}
+
+/// How a metric's figures are made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricKind {
+    /// How many.
+    Count,
+    /// Median, 90th percentile and mean of durations.
+    Duration,
+    /// Share of SLA targets met among those met or missed.
+    Sla,
+    /// Share of 4s and 5s among answers, and answers per survey sent.
+    Csat,
+}
+
+impl Metric {
+    pub fn kind(self) -> MetricKind {
+        match self {
+            Metric::FirstResponseTime | Metric::ReplyTime | Metric::ResolutionTime => {
+                MetricKind::Duration
+            }
+            Metric::SlaMet => MetricKind::Sla,
+            Metric::Csat => MetricKind::Csat,
+            _ => MetricKind::Count,
+        }
+    }
+
+    /// The facts the metric is read from; `business` picks business-hours durations.
+    pub fn facts(self, business: bool) -> Vec<Fact> {
+        let timed = |wall: Fact, open: Fact| vec![if business { open } else { wall }];
+        match self {
+            Metric::ConversationsCreated => vec![Fact::ConversationCreated],
+            Metric::ConversationsResolved => vec![Fact::ConversationResolved],
+            Metric::ConversationsReopened => vec![Fact::ConversationReopened],
+            Metric::MessagesIncoming => vec![Fact::MessageIncoming],
+            Metric::MessagesOutgoing => vec![Fact::MessageOutgoing],
+            Metric::FirstResponseTime => timed(Fact::FirstResponse, Fact::FirstResponseBusiness),
+            Metric::ReplyTime => timed(Fact::Reply, Fact::ReplyBusiness),
+            Metric::ResolutionTime => timed(Fact::Resolution, Fact::ResolutionBusiness),
+            Metric::SlaMet => vec![Fact::SlaMet, Fact::SlaMissed],
+            Metric::Csat => vec![Fact::CsatSent, Fact::CsatAnswer],
+        }
+    }
+}
+
 /// A CSAT survey went out, or its answer arrived or changed (the store files it in the
 /// conversation's reporting record and the rollups).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CsatFact {
     Sent,
     /// `previous` is the rating this answer replaces, if the customer had answered before.
-    Answered { previous: Option<u8>, rating: u8 },
+    Answered {
+        previous: Option<u8>,
+        rating: u8,
+    },
 }
 
 /// Values under one second share bin 0; above it each bin is this much wider than the last.
@@ -116,9 +178,18 @@ mod tests {
     fn a_bins_values_are_within_a_tenth_of_each_other() {
         for millis in [1_500_i64, 60_000, 3_600_000, 86_400_000] {
             let bin = duration_bin(millis);
-            let upper = (millis..).find(|v| duration_bin(*v) != bin).expect("next bin");
-            let lower = (0..=millis).rev().find(|v| duration_bin(*v) != bin).expect("prev") + 1;
-            assert!((upper as f64) / (lower as f64) <= BIN_RATIO + 1e-3, "{lower}..{upper}");
+            let upper = (millis..)
+                .find(|v| duration_bin(*v) != bin)
+                .expect("next bin");
+            let lower = (0..=millis)
+                .rev()
+                .find(|v| duration_bin(*v) != bin)
+                .expect("prev")
+                + 1;
+            assert!(
+                (upper as f64) / (lower as f64) <= BIN_RATIO + 1e-3,
+                "{lower}..{upper}"
+            );
         }
     }
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Pool, Store, StoreResult, postgres, sqlite};
-use crate::domain::{ContactId, Event, Filter, Millis, Segment, SegmentId};
+use crate::domain::{ContactId, Event, Filter, Segment, SegmentId};
 
 /// A contact's marketing consent on one channel kind.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,10 +62,7 @@ impl Store {
         contact: ContactId,
         changes: &[ConsentChange],
     ) -> StoreResult<()> {
-        on_backend!(
-            self,
-            audience::set_consents(contact, changes, Millis::now())
-        )
+        on_backend!(self, audience::set_consents(contact, changes, self.now()))
     }
 
     /// Writes an import in one transaction: rows match existing contacts by any identity
@@ -76,7 +73,7 @@ impl Store {
         source: &str,
         strict: bool,
     ) -> StoreResult<(ImportOutcome, Vec<Event>)> {
-        on_backend!(self, audience::import(rows, source, strict, Millis::now()))
+        on_backend!(self, audience::import(rows, source, strict, self.now()))
     }
 
     /// Saved segments by name.
@@ -91,7 +88,7 @@ impl Store {
 
     /// Saves a segment; a taken name is a conflict.
     pub async fn create_segment(&self, name: &str, filter: &Filter) -> StoreResult<Segment> {
-        on_backend!(self, audience::create_segment(name, filter, Millis::now()))
+        on_backend!(self, audience::create_segment(name, filter, self.now()))
     }
 
     /// Replaces a segment's name and filter.
@@ -101,10 +98,7 @@ impl Store {
         name: &str,
         filter: &Filter,
     ) -> StoreResult<Segment> {
-        on_backend!(
-            self,
-            audience::update_segment(id, name, filter, Millis::now())
-        )
+        on_backend!(self, audience::update_segment(id, name, filter, self.now()))
     }
 
     /// Deletes a segment.
@@ -118,7 +112,7 @@ impl Store {
         filter: &Filter,
         sample: i64,
     ) -> StoreResult<(i64, Vec<ContactId>)> {
-        on_backend!(self, audience::preview(filter, sample, Millis::now()))
+        on_backend!(self, audience::preview(filter, sample, self.now()))
     }
 
     /// Benchmark seeding: `count` contacts reachable in `scope` with consent for `kind`;
@@ -129,6 +123,6 @@ impl Store {
         scope: &str,
         kind: &str,
     ) -> StoreResult<i64> {
-        on_backend!(self, audience::seed(count, scope, kind, Millis::now()))
+        on_backend!(self, audience::seed(count, scope, kind, self.now()))
     }
 }

@@ -11,7 +11,7 @@ impl Store {
     /// # Errors
     /// When the database fails: the caller must then fail its request.
     pub async fn record_audit(&self, entry: &NewAuditEntry) -> StoreResult<bool> {
-        on_backend!(self, audit::insert(entry, Millis::now()))
+        on_backend!(self, audit::insert(entry, self.now()))
     }
 
     /// Audit entries matching `filter`, newest first.

@@ -177,7 +177,7 @@ impl Store {
     ) -> StoreResult<StoredRule> {
         on_backend!(
             self,
-            automation::create_rule(name, definition, position, Millis::now())
+            automation::create_rule(name, definition, position, self.now())
         )
     }
 
@@ -191,7 +191,7 @@ impl Store {
     ) -> StoreResult<StoredRule> {
         on_backend!(
             self,
-            automation::update_rule(id, name, definition, position, Millis::now())
+            automation::update_rule(id, name, definition, position, self.now())
         )
     }
 

@@ -113,7 +113,7 @@ impl Store {
     ) -> StoreResult<Campaign> {
         on_backend!(
             self,
-            campaigns::create_campaign(name, filter, spec, scheduled_at, Millis::now())
+            campaigns::create_campaign(name, filter, spec, scheduled_at, self.now())
         )
     }
 
@@ -140,7 +140,7 @@ impl Store {
     ) -> StoreResult<(Campaign, Vec<Event>)> {
         on_backend!(
             self,
-            campaigns::transition(id, to, scheduled_at, Millis::now())
+            campaigns::transition(id, to, scheduled_at, self.now())
         )
     }
 
@@ -163,7 +163,7 @@ impl Store {
         id: CampaignId,
         channels: &[PlanChannel],
     ) -> StoreResult<(Campaign, Vec<Event>)> {
-        on_backend!(self, campaign_ledger::plan(id, channels, Millis::now()))
+        on_backend!(self, campaign_ledger::plan(id, channels, self.now()))
     }
 
     /// Leases up to `limit` due rows of one channel of a campaign until `now + lease_ms`;
@@ -192,7 +192,7 @@ impl Store {
     ) -> StoreResult<()> {
         on_backend!(
             self,
-            campaign_ledger::finish(campaign, lease, results, Millis::now())
+            campaign_ledger::finish(campaign, lease, results, self.now())
         )
     }
 
@@ -204,14 +204,14 @@ impl Store {
 
     /// Finishes the campaign when its ledger has nothing left to send.
     pub async fn finish_campaign_if_done(&self, id: CampaignId) -> StoreResult<Option<Vec<Event>>> {
-        on_backend!(self, campaign_ledger::finish_if_done(id, Millis::now()))
+        on_backend!(self, campaign_ledger::finish_if_done(id, self.now()))
     }
 
     /// Sends again what a crash left in doubt (the marketer accepts that some of those
     /// contacts may get the message twice); a finished campaign runs again for them.
     /// Returns how many rows were released.
     pub async fn resend_in_doubt(&self, id: CampaignId) -> StoreResult<(u64, Vec<Event>)> {
-        on_backend!(self, campaign_ledger::resend_in_doubt(id, Millis::now()))
+        on_backend!(self, campaign_ledger::resend_in_doubt(id, self.now()))
     }
 
     /// The earliest time a pending row of a running campaign becomes due.
@@ -221,7 +221,7 @@ impl Store {
 
     /// Records a `campaign.progress` event with the funnel totals (live progress).
     pub async fn record_campaign_progress(&self, id: CampaignId) -> StoreResult<Vec<Event>> {
-        on_backend!(self, campaign_funnel::progress(id, Millis::now()))
+        on_backend!(self, campaign_funnel::progress(id, self.now()))
     }
 
     /// The campaign's funnel.
@@ -262,7 +262,7 @@ impl Store {
     /// one transaction. Returns whether consent was granted (or unset) before: a repeated
     /// opt-out confirms nothing twice.
     pub async fn opt_out(&self, opt_out: &OptOut) -> StoreResult<(bool, Vec<Event>)> {
-        on_backend!(self, campaign_feedback::opt_out(opt_out, Millis::now()))
+        on_backend!(self, campaign_feedback::opt_out(opt_out, self.now()))
     }
 
     /// Records an open or click of a campaign message (the first one counts).
@@ -274,7 +274,7 @@ impl Store {
     ) -> StoreResult<()> {
         on_backend!(
             self,
-            campaign_feedback::engagement(campaign, contact, what, Millis::now())
+            campaign_feedback::engagement(campaign, contact, what, self.now())
         )
     }
 
@@ -288,7 +288,7 @@ impl Store {
     ) -> StoreResult<bool> {
         on_backend!(
             self,
-            campaign_feedback::delivery(channel, external_id, read, Millis::now())
+            campaign_feedback::delivery(channel, external_id, read, self.now())
         )
     }
 
@@ -318,7 +318,7 @@ impl Store {
     ) -> StoreResult<Vec<Event>> {
         on_backend!(
             self,
-            campaign_feedback::link_replies(seen, window_ms, cursor, Millis::now())
+            campaign_feedback::link_replies(seen, window_ms, cursor, self.now())
         )
     }
 }
@@ -338,7 +338,7 @@ impl Store {
     ) -> StoreResult<Campaign> {
         on_backend!(
             self,
-            campaigns::update_draft(id, name, filter, spec, Millis::now())
+            campaigns::update_draft(id, name, filter, spec, self.now())
         )
     }
 }

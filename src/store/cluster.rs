@@ -44,7 +44,7 @@ impl Store {
 
     /// A heartbeat of node `id`; false when its row is gone (it must register again).
     pub async fn node_heartbeat(&self, id: &str) -> StoreResult<bool> {
-        on_backend!(self, cluster::node_heartbeat(id, Millis::now()))
+        on_backend!(self, cluster::node_heartbeat(id, self.now()))
     }
 
     /// Removes node `id` and ends its leases (a clean stop).
@@ -73,7 +73,7 @@ impl Store {
         let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
         let generation = on_backend!(
             self,
-            cluster::acquire_lease(name, holder, ttl_ms, Millis::now())
+            cluster::acquire_lease(name, holder, ttl_ms, self.now())
         )?;
         Ok(generation.map(|generation| Fence {
             lease: name.to_owned(),
@@ -85,7 +85,7 @@ impl Store {
     /// Extends a held lease; false when another node took it over.
     pub async fn renew_lease(&self, fence: &Fence, ttl: std::time::Duration) -> StoreResult<bool> {
         let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
-        on_backend!(self, cluster::renew_lease(fence, ttl_ms, Millis::now()))
+        on_backend!(self, cluster::renew_lease(fence, ttl_ms, self.now()))
     }
 
     /// Gives a lease up at once.
@@ -95,7 +95,7 @@ impl Store {
 
     /// The leases held now.
     pub async fn list_leases(&self) -> StoreResult<Vec<LeaseInfo>> {
-        on_backend!(self, cluster::list_leases(Millis::now()))
+        on_backend!(self, cluster::list_leases(self.now()))
     }
 
     /// Takes up to `want` tokens from the shared bucket `name` (at most `burst` tokens,
@@ -109,7 +109,7 @@ impl Store {
     ) -> StoreResult<i64> {
         on_backend!(
             self,
-            cluster::take_tokens(name, rate, burst, want, Millis::now())
+            cluster::take_tokens(name, rate, burst, want, self.now())
         )
     }
 
@@ -120,7 +120,7 @@ impl Store {
 
     /// How long until bucket `name` holds a token again.
     pub async fn bucket_wait(&self, name: &str, rate: f64) -> StoreResult<std::time::Duration> {
-        let ms = on_backend!(self, cluster::bucket_wait_ms(name, rate, Millis::now()))?;
+        let ms = on_backend!(self, cluster::bucket_wait_ms(name, rate, self.now()))?;
         Ok(std::time::Duration::from_millis(
             u64::try_from(ms).unwrap_or(0),
         ))
@@ -133,7 +133,7 @@ impl Store {
 
     /// Records a web inbox heartbeat of `agent`.
     pub async fn agent_heartbeat(&self, agent: AgentId) -> StoreResult<()> {
-        on_backend!(self, cluster::agent_heartbeat(agent, Millis::now()))
+        on_backend!(self, cluster::agent_heartbeat(agent, self.now()))
     }
 
     /// Forgets `agent`'s heartbeat.

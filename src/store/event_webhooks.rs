@@ -17,7 +17,7 @@ use crate::domain::{
 impl Store {
     /// Stores a new, active webhook subscription.
     pub async fn create_webhook(&self, new: &NewWebhook) -> StoreResult<WebhookSubscription> {
-        on_backend!(self, event_webhooks::create(new, Millis::now()))
+        on_backend!(self, event_webhooks::create(new, self.now()))
     }
 
     /// Every webhook subscription, by id (never their secrets).
@@ -36,7 +36,7 @@ impl Store {
         id: WebhookId,
         patch: &WebhookPatch,
     ) -> StoreResult<WebhookSubscription> {
-        on_backend!(self, event_webhooks::update(id, patch, Millis::now()))
+        on_backend!(self, event_webhooks::update(id, patch, self.now()))
     }
 
     /// Deletes a subscription with its pending deliveries and its delivery log.
@@ -48,7 +48,7 @@ impl Store {
     /// since the last call, and moves the fan-out cursor, in one transaction (exactly once
     /// across restarts and nodes).
     pub async fn fan_out_events(&self, limit: i64) -> StoreResult<FanOut> {
-        on_backend!(self, event_webhooks::fan_out(limit, Millis::now()))
+        on_backend!(self, event_webhooks::fan_out(limit, self.now()))
     }
 
     /// Claims up to `limit` due webhook deliveries for `worker` until `now + lease`.
@@ -60,7 +60,7 @@ impl Store {
     ) -> StoreResult<Vec<WebhookJob>> {
         on_backend!(
             self,
-            event_webhooks::claim(worker, Millis::now(), lease, limit)
+            event_webhooks::claim(worker, self.now(), lease, limit)
         )
     }
 
@@ -73,7 +73,7 @@ impl Store {
     ) -> StoreResult<()> {
         on_backend!(
             self,
-            event_webhooks::finish(id, attempt, outcome, Millis::now())
+            event_webhooks::finish(id, attempt, outcome, self.now())
         )
     }
 
@@ -100,6 +100,6 @@ impl Store {
         &self,
         id: WebhookDeliveryId,
     ) -> StoreResult<WebhookDelivery> {
-        on_backend!(self, event_webhooks::replay(id, Millis::now()))
+        on_backend!(self, event_webhooks::replay(id, self.now()))
     }
 }

@@ -252,6 +252,8 @@ pub struct Store {
     pool: Pool,
     /// See [`Store::hold_new_conversations_for_triage`].
     triage: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// See [`Store::pin_clock`]: `i64::MIN` while the store reads the real time.
+    clock: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 /// Runs the same call on whichever backend the store uses.
@@ -331,7 +333,26 @@ impl Store {
         Ok(Self {
             pool,
             triage: std::sync::Arc::default(),
+            clock: std::sync::Arc::new(std::sync::atomic::AtomicI64::new(i64::MIN)),
         })
+    }
+
+    /// The time the store stamps its writes with: the real time, unless pinned.
+    pub fn now(&self) -> Millis {
+        match self.clock.load(std::sync::atomic::Ordering::Relaxed) {
+            i64::MIN => Millis::now(),
+            pinned => Millis(pinned),
+        }
+    }
+
+    /// Makes every write of this store (and its clones) stamp `at`, or the real time again
+    /// with `None`. For tests and benchmarks that write a history of their own: the service
+    /// never pins it.
+    pub fn pin_clock(&self, at: Option<Millis>) {
+        self.clock.store(
+            at.map_or(i64::MIN, |at| at.0),
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 
     /// Which backend this store uses.
@@ -399,7 +420,7 @@ impl Store {
                 batch,
                 checkpoints,
                 fences,
-                Millis::now(),
+                self.now(),
                 self.triage.load(std::sync::atomic::Ordering::Relaxed)
             )
         )
@@ -430,7 +451,7 @@ impl Store {
 
     /// Creates a contact with its identities.
     pub async fn create_contact(&self, new: &NewContact) -> StoreResult<(Contact, Vec<Event>)> {
-        on_backend!(self, contacts::create(new, Millis::now()))
+        on_backend!(self, contacts::create(new, self.now()))
     }
 
     /// The contact with `id`, with tags and identities.
@@ -444,7 +465,7 @@ impl Store {
         id: ContactId,
         patch: &ContactPatch,
     ) -> StoreResult<(Contact, Vec<Event>)> {
-        on_backend!(self, contacts::update(id, patch, Millis::now()))
+        on_backend!(self, contacts::update(id, patch, self.now()))
     }
 
     /// Contacts whose name, email, phone or channel id matches `query`, newest first.
@@ -492,7 +513,7 @@ impl Store {
     ) -> StoreResult<(Conversation, Vec<Event>)> {
         on_backend!(
             self,
-            conversations::assign(id, assignment, actor, Millis::now())
+            conversations::assign(id, assignment, actor, self.now())
         )
     }
 
@@ -505,7 +526,7 @@ impl Store {
     ) -> StoreResult<(Conversation, Vec<Event>)> {
         on_backend!(
             self,
-            conversations::set_status(id, change, actor, Millis::now())
+            conversations::set_status(id, change, actor, self.now())
         )
     }
 
@@ -516,7 +537,7 @@ impl Store {
         patch: &ConversationPatch,
         actor: Option<AgentId>,
     ) -> StoreResult<(Conversation, Vec<Event>)> {
-        on_backend!(self, conversations::update(id, patch, actor, Millis::now()))
+        on_backend!(self, conversations::update(id, patch, actor, self.now()))
     }
 
     // ----- messages and the outbox -----
@@ -550,7 +571,7 @@ impl Store {
 
     /// Stores an outbound reply and its outbox row in one transaction.
     pub async fn add_reply(&self, reply: &NewReply) -> StoreResult<(Message, Vec<Event>)> {
-        on_backend!(self, messages::add_reply(reply, Millis::now()))
+        on_backend!(self, messages::add_reply(reply, self.now()))
     }
 
     /// Stores a private note.
@@ -562,7 +583,7 @@ impl Store {
     ) -> StoreResult<(Message, Vec<Event>)> {
         on_backend!(
             self,
-            messages::add_note(conversation, author, text, Millis::now())
+            messages::add_note(conversation, author, text, self.now())
         )
     }
 
@@ -573,7 +594,7 @@ impl Store {
         lease: Duration,
         limit: i64,
     ) -> StoreResult<Vec<OutboxJob>> {
-        on_backend!(self, outbox::claim(worker, Millis::now(), lease, limit))
+        on_backend!(self, outbox::claim(worker, self.now(), lease, limit))
     }
 
     /// Records the outcome of a send attempt.
@@ -582,12 +603,12 @@ impl Store {
         job: &OutboxJob,
         outcome: &SendOutcome,
     ) -> StoreResult<Vec<Event>> {
-        on_backend!(self, outbox::finish(job, outcome, Millis::now()))
+        on_backend!(self, outbox::finish(job, outcome, self.now()))
     }
 
     /// Puts a failed or dead message back in the queue.
     pub async fn retry_message(&self, id: MessageId) -> StoreResult<(Message, Vec<Event>)> {
-        on_backend!(self, outbox::retry(id, Millis::now()))
+        on_backend!(self, outbox::retry(id, self.now()))
     }
 
     /// Outbox entries in `state`, newest first.
@@ -609,7 +630,7 @@ impl Store {
 
     /// Creates an agent.
     pub async fn create_agent(&self, new: &NewAgent) -> StoreResult<Agent> {
-        on_backend!(self, agents::create(new, Millis::now()))
+        on_backend!(self, agents::create(new, self.now()))
     }
 
     /// All agents, by id.
@@ -634,7 +655,7 @@ impl Store {
 
     /// Creates a team with the given members.
     pub async fn create_team(&self, name: &str, members: &[AgentId]) -> StoreResult<Team> {
-        on_backend!(self, agents::create_team(name, members, Millis::now()))
+        on_backend!(self, agents::create_team(name, members, self.now()))
     }
 
     /// All teams, by id.
@@ -649,7 +670,7 @@ impl Store {
 
     /// Stores a token's hash.
     pub async fn create_token(&self, new: &NewToken) -> StoreResult<ApiToken> {
-        on_backend!(self, tokens::create(new, Millis::now()))
+        on_backend!(self, tokens::create(new, self.now()))
     }
 
     /// The live (not revoked) token whose hash is `hash`.
@@ -659,7 +680,7 @@ impl Store {
 
     /// Notes that a token was used now.
     pub async fn touch_token(&self, id: TokenId) -> StoreResult<()> {
-        on_backend!(self, tokens::touch(id, Millis::now()))
+        on_backend!(self, tokens::touch(id, self.now()))
     }
 
     /// All tokens, by id.
@@ -669,7 +690,7 @@ impl Store {
 
     /// Revokes a token.
     pub async fn revoke_token(&self, id: TokenId) -> StoreResult<()> {
-        on_backend!(self, tokens::revoke(id, Millis::now()))
+        on_backend!(self, tokens::revoke(id, self.now()))
     }
 
     // ----- events -----
@@ -698,7 +719,7 @@ impl Store {
         rules: &crate::domain::RoutingRules,
         limit: i64,
     ) -> StoreResult<(Vec<(ConversationId, AgentId)>, Vec<Event>)> {
-        on_backend!(self, routing::assign_waiting(rules, limit, Millis::now()))
+        on_backend!(self, routing::assign_waiting(rules, limit, self.now()))
     }
 
     /// The first `limit` waiting conversations, in the order the router takes them, each with
@@ -720,7 +741,7 @@ impl Store {
         agent: AgentId,
         actor: Option<AgentId>,
     ) -> StoreResult<Vec<Event>> {
-        on_backend!(self, routing::release(rules, agent, actor, Millis::now()))
+        on_backend!(self, routing::release(rules, agent, actor, self.now()))
     }
 
     /// Gives an unassigned, unresolved conversation to `agent` (first taker wins), with its
@@ -735,7 +756,7 @@ impl Store {
         id: ConversationId,
         agent: AgentId,
     ) -> StoreResult<(Conversation, Vec<Event>)> {
-        on_backend!(self, routing::take(id, agent, Millis::now()))
+        on_backend!(self, routing::take(id, agent, self.now()))
     }
 
     /// Sets (or, with `None`, clears) a conversation's own routing policy, which wins over its
@@ -769,6 +790,8 @@ pub mod cluster;
 mod event_webhooks;
 pub mod privacy;
 pub mod redaction;
+mod reports;
+pub use reports::{CalendarSpans, ConversationReport, RollupCell, RollupQuery};
 pub mod retention;
 mod secrets;
 pub use secrets::{LINK_KEY, SealedSecret, SecretChange, StoredSecrets};
@@ -788,7 +811,7 @@ impl Store {
         &self,
         new: &NewCannedResponse,
     ) -> StoreResult<crate::domain::CannedResponse> {
-        on_backend!(self, canned::create(new, Millis::now()))
+        on_backend!(self, canned::create(new, self.now()))
     }
 
     /// Every canned response, by shortcut.
@@ -810,7 +833,7 @@ impl Store {
         id: crate::domain::CannedResponseId,
         new: &NewCannedResponse,
     ) -> StoreResult<crate::domain::CannedResponse> {
-        on_backend!(self, canned::update(id, new, Millis::now()))
+        on_backend!(self, canned::update(id, new, self.now()))
     }
 
     /// Deletes a canned response.

@@ -343,7 +343,7 @@ impl Store {
         reason: &str,
         by: Option<AgentId>,
     ) -> StoreResult<Vec<ErasureJob>> {
-        on_backend!(self, erasure::request(contacts, reason, by, Millis::now()))
+        on_backend!(self, erasure::request(contacts, reason, by, self.now()))
     }
 
     /// The erasure job `id`.
@@ -362,7 +362,7 @@ impl Store {
         node: &str,
         claim_ms: i64,
     ) -> StoreResult<Option<ErasureJob>> {
-        let now = Millis::now();
+        let now = self.now();
         on_backend!(self, erasure::claim(node, now, Millis(now.0 + claim_ms)))
     }
 
@@ -375,7 +375,7 @@ impl Store {
     ) -> StoreResult<()> {
         on_backend!(
             self,
-            erasure::record_progress(id, node, progress, Millis::now())
+            erasure::record_progress(id, node, progress, self.now())
         )
     }
 
@@ -388,13 +388,13 @@ impl Store {
     ) -> StoreResult<()> {
         on_backend!(
             self,
-            erasure::record_failure(id, error, max_attempts, Millis::now())
+            erasure::record_failure(id, error, max_attempts, self.now())
         )
     }
 
     /// Erasure step `detach` (see `sql/erasure.rs`).
     pub async fn erase_detach(&self, job: &ErasureJob, node: &str) -> StoreResult<()> {
-        on_backend!(self, erasure::detach(job, node, Millis::now()))
+        on_backend!(self, erasure::detach(job, node, self.now()))
     }
 
     /// Up to `limit` of the contact's messages after `after` with their attachment lists.
@@ -419,10 +419,7 @@ impl Store {
         node: &str,
         limit: i64,
     ) -> StoreResult<bool> {
-        on_backend!(
-            self,
-            erasure::scrub_messages(job, node, limit, Millis::now())
-        )
+        on_backend!(self, erasure::scrub_messages(job, node, limit, self.now()))
     }
 
     /// One batch of erasure step `events`; true when the step is finished.
@@ -432,11 +429,11 @@ impl Store {
         node: &str,
         limit: i64,
     ) -> StoreResult<bool> {
-        on_backend!(self, erasure::scrub_events(job, node, limit, Millis::now()))
+        on_backend!(self, erasure::scrub_events(job, node, limit, self.now()))
     }
 
     /// Erasure step `contact`, the last; returns the `contact.erased` event.
     pub async fn erase_contact_row(&self, job: &ErasureJob, node: &str) -> StoreResult<Vec<Event>> {
-        on_backend!(self, erasure::tombstone(job, node, Millis::now()))
+        on_backend!(self, erasure::tombstone(job, node, self.now()))
     }
 }

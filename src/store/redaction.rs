@@ -1,7 +1,7 @@
 //! Store methods of redaction (the finding of what to redact is `crate::redaction`'s).
 
 use super::{Pool, Store, StoreResult, postgres, sqlite};
-use crate::domain::{AgentId, ConversationId, Event, MessageId, Millis};
+use crate::domain::{AgentId, ConversationId, Event, MessageId};
 
 /// A message's new content after a redaction, computed from the text it had.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +42,6 @@ impl Store {
         redaction: &MessageRedaction,
         agent: Option<AgentId>,
     ) -> StoreResult<Option<RedactionOutcome>> {
-        on_backend!(self, redaction::redact(id, redaction, agent, Millis::now()))
+        on_backend!(self, redaction::redact(id, redaction, agent, self.now()))
     }
 }

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use super::{Pool, Store, StoreResult, postgres, sqlite};
-use crate::domain::Millis;
 
 /// A value sealed with an AEAD: the nonce it was sealed with and the ciphertext with its tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +61,7 @@ impl Store {
     /// [`StoreError::Invalid`] when one changed meanwhile (nothing is written), or the
     /// database fails.
     pub async fn replace_secrets(&self, changes: &[SecretChange]) -> StoreResult<()> {
-        on_backend!(self, secrets::replace(changes, Millis::now()))
+        on_backend!(self, secrets::replace(changes, self.now()))
     }
 
     /// The sealed secret `name` of `owner`.
@@ -83,7 +82,7 @@ impl Store {
         name: &str,
         secret: &SealedSecret,
     ) -> StoreResult<()> {
-        on_backend!(self, secrets::put(owner, name, secret, Millis::now()))
+        on_backend!(self, secrets::put(owner, name, secret, self.now()))
     }
 
     /// The SQLite database's file, `None` on PostgreSQL or for an in-memory database: the

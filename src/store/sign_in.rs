@@ -5,7 +5,6 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use super::{Pool, Store, StoreResult, postgres, sqlite};
-use crate::domain::Millis;
 use crate::domain::sign_in::SignInLimits;
 
 /// The web sign-in's shared guessing counters, keyed by the address's hash and the client.
@@ -26,7 +25,7 @@ impl Store {
         let client = client.to_string();
         on_backend!(
             self,
-            sign_in::reserve(email_hash, &client, limits, Millis::now())
+            sign_in::reserve(email_hash, &client, limits, self.now())
         )
     }
 
@@ -51,12 +50,12 @@ impl Store {
         let client = client.to_string();
         on_backend!(
             self,
-            sign_in::give_back(email_hash, &client, limits, Millis::now())
+            sign_in::give_back(email_hash, &client, limits, self.now())
         )
     }
 
     /// Deletes the counters whose window and wait are over; returns how many rows went.
     pub async fn prune_sign_in_counts(&self, limits: &SignInLimits) -> StoreResult<u64> {
-        on_backend!(self, sign_in::prune(limits, Millis::now()))
+        on_backend!(self, sign_in::prune(limits, self.now()))
     }
 }

@@ -75,7 +75,7 @@ impl Store {
         key: &WebChatVisitorKey<'_>,
         patch: &VisitorPatch,
     ) -> StoreResult<WebChatVisitor> {
-        on_backend!(self, web_chat::save_visitor(key, patch, Millis::now()))
+        on_backend!(self, web_chat::save_visitor(key, patch, self.now()))
     }
 
     /// The visitor's messages after `after` (at most `limit`) and their latest conversation.
@@ -125,7 +125,7 @@ impl Store {
         lease: std::time::Duration,
         limit: i64,
     ) -> StoreResult<Vec<ContinuationDue>> {
-        let now = Millis::now();
+        let now = self.now();
         let delay_ms = i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
         let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2);
         let due = Millis(now.0 - delay_ms);
@@ -149,7 +149,7 @@ impl Store {
     ) -> StoreResult<()> {
         on_backend!(
             self,
-            web_chat::release_continuation(conversation, emailed_up_to, Millis::now())
+            web_chat::release_continuation(conversation, emailed_up_to, self.now())
         )
     }
 
@@ -162,7 +162,7 @@ impl Store {
     ) -> StoreResult<()> {
         on_backend!(
             self,
-            web_chat::claim_email_identity(conversation, address, Millis::now())
+            web_chat::claim_email_identity(conversation, address, self.now())
         )
     }
 }

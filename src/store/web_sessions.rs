@@ -51,7 +51,7 @@ impl Store {
 
     /// Stores a new session and returns its id.
     pub async fn create_session(&self, new: &NewWebSession) -> StoreResult<i64> {
-        on_backend!(self, web_sessions::create(new, Millis::now()))
+        on_backend!(self, web_sessions::create(new, self.now()))
     }
 
     /// The live session with this token hash, if it has not expired nor been idle since
@@ -61,15 +61,12 @@ impl Store {
         token_hash: &str,
         idle_since: Millis,
     ) -> StoreResult<Option<WebSession>> {
-        on_backend!(
-            self,
-            web_sessions::find(token_hash, Millis::now(), idle_since)
-        )
+        on_backend!(self, web_sessions::find(token_hash, self.now(), idle_since))
     }
 
     /// Records a session's activity now.
     pub async fn touch_session(&self, id: i64) -> StoreResult<()> {
-        on_backend!(self, web_sessions::touch(id, Millis::now()))
+        on_backend!(self, web_sessions::touch(id, self.now()))
     }
 
     /// Ends the session with this token hash; returns its agent when there was one.
@@ -85,7 +82,7 @@ impl Store {
     ) -> StoreResult<u64> {
         on_backend!(
             self,
-            web_sessions::prune(Millis::now(), idle_since, attempts_before)
+            web_sessions::prune(self.now(), idle_since, attempts_before)
         )
     }
 
@@ -98,7 +95,7 @@ impl Store {
     ) -> StoreResult<()> {
         on_backend!(
             self,
-            web_sessions::record_attempt(email, client, succeeded, Millis::now())
+            web_sessions::record_attempt(email, client, succeeded, self.now())
         )
     }
 

@@ -56,6 +56,7 @@ mod postfix_pipe;
 mod provider_outage;
 mod readme_tour;
 mod redaction;
+mod reports;
 mod retention;
 mod routable;
 mod routing;

@@ -2,12 +2,13 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::csv::{csv_attachment, csv_line, wants_csv};
 use super::params::{self, Cursor, PageSize};
 use crate::domain::audit::{AuditAction, AuditEntry, AuditFilter};
 use crate::domain::{AgentId, ContactId, Millis};
@@ -159,21 +160,6 @@ fn filter_of(query: &AuditQuery) -> ApiResult<AuditFilter> {
     })
 }
 
-/// Whether the caller asked for CSV: `format` wins over `Accept`.
-fn wants_csv(format: Option<&str>, headers: &HeaderMap) -> ApiResult<bool> {
-    match format {
-        Some("csv") => Ok(true),
-        Some("json") => Ok(false),
-        Some(other) => Err(ApiError::BadRequest(format!(
-            "format: {other:?} is not json or csv"
-        ))),
-        None => Ok(headers
-            .get(header::ACCEPT)
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|accept| accept.contains("text/csv"))),
-    }
-}
-
 const CSV_HEADER: &str = "id,at,actor_kind,actor_id,agent_id,actor_label,action,subject_kind,\
                           subject_id,contact_id,ip,detail\r\n";
 
@@ -215,16 +201,7 @@ fn csv_response(store: Store, filter: AuditFilter) -> Response {
             }
         }
     });
-    let mut response = Body::from_stream(body).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    response.headers_mut().insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"audit.csv\""),
-    );
-    response
+    csv_attachment(Body::from_stream(body), "audit.csv")
 }
 
 /// One CSV line (RFC 4180, CRLF) of `entry`.
@@ -244,44 +221,5 @@ fn csv_row(entry: AuditEntry) -> String {
         entry.ip.unwrap_or_default(),
         entry.detail.to_string(),
     ];
-    let mut line = cells
-        .iter()
-        .map(|cell| csv_cell(cell))
-        .collect::<Vec<_>>()
-        .join(",");
-    line.push_str("\r\n");
-    line
-}
-
-/// One CSV cell: a cell a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
-/// `@`, tab or carriage return) gets a leading apostrophe; a cell with a comma, quote or line
-/// break is quoted, its quotes doubled.
-fn csv_cell(value: &str) -> String {
-    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if guarded.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_cell;
-
-    #[test]
-    fn cells_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_cell("plain"), "plain");
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_cell("+1"), "'+1");
-        assert_eq!(csv_cell("-2"), "'-2");
-        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_cell("line\nbreak"), "\"line\nbreak\"");
-    }
+    csv_line(&cells)
 }

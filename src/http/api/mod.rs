@@ -10,6 +10,7 @@ mod constraints;
 pub mod contact_export;
 pub mod contacts;
 pub mod conversations;
+pub mod csv;
 pub mod deliveries;
 mod document;
 pub mod erasures;
@@ -19,6 +20,7 @@ mod inline_parts;
 pub mod messages;
 pub mod params;
 pub mod presence;
+pub mod reports;
 pub mod retention;
 pub mod rules;
 pub mod segments;
@@ -73,6 +75,9 @@ use super::AppState;
         agents::list_channels,
         cluster::get_cluster,
         audit::list_audit,
+        reports::get_report,
+        reports::get_summary,
+        reports::get_conversations_csv,
         retention::preview_retention,
         messages::redact_message,
         events::stream_events,
@@ -133,7 +138,7 @@ use super::AppState;
     )),
     modifiers(&BearerAuth),
     tags(
-        (name = "conversations"), (name = "contacts"), (name = "agents"), (name = "deliveries"), (name = "events"), (name = "webhooks"), (name = "templates"), (name = "rules"), (name = "campaigns"), (name = "cluster"), (name = "audit"), (name = "retention")
+        (name = "conversations"), (name = "contacts"), (name = "agents"), (name = "deliveries"), (name = "events"), (name = "webhooks"), (name = "templates"), (name = "rules"), (name = "campaigns"), (name = "cluster"), (name = "audit"), (name = "retention"), (name = "reports")
     )
 )]
 pub struct ApiDoc;
@@ -239,6 +244,12 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/channels", get(agents::list_channels))
         .route("/api/v1/cluster", get(cluster::get_cluster))
         .route("/api/v1/audit", get(audit::list_audit))
+        .route("/api/v1/reports/summary", get(reports::get_summary))
+        .route(
+            "/api/v1/reports/conversations.csv",
+            get(reports::get_conversations_csv),
+        )
+        .route("/api/v1/reports/{metric}", get(reports::get_report))
         .route(
             "/api/v1/retention/preview",
             get(retention::preview_retention),

@@ -13,7 +13,7 @@ use super::conversations::{assign_in, set_status_in, update_in};
 use super::messages::{add_note_in, add_reply_in, message_event};
 use crate::domain::{
     AgentId, ConversationId, ConversationStatus, Event, EventId, EventKind, Millis, RuleId,
-    SlaBreach, TeamId,
+    SlaBreach, SlaState, TeamId,
 };
 use crate::store::automation::{
     ConversationWork, PlannedAction, ReplyGuard, RuleOutcome, SlaJudge, StoredRule, TimerFired,
@@ -239,7 +239,7 @@ pub async fn apply(
             .await?;
         }
         if let Some(sla) = &work.sla {
-            write_sla(&mut tx, id, &sla.state, &sla.arm, &sla.cancel).await?;
+            write_sla(&mut tx, id, &sla.state, &sla.arm, &sla.cancel, now).await?;
         }
         for plan in &work.rules {
             let mut savepoint = (*tx).begin().await?;
@@ -307,7 +307,18 @@ async fn write_sla(
     state: &serde_json::Value,
     arm: &[(String, Millis)],
     cancel: &[String],
+    now: Millis,
 ) -> StoreResult<()> {
+    let before: Option<sqlx::types::Json<serde_json::Value>> =
+        sqlx::query_scalar("SELECT sla FROM conversations WHERE id = $1")
+            .bind(id.get())
+            .fetch_optional(&mut *conn)
+            .await?
+            .flatten();
+    if let Some(after) = SlaState::from_json(state) {
+        let before = before.and_then(|json| SlaState::from_json(&json.0));
+        super::reporting::record_sla(conn, id, before.as_ref(), &after, now).await?;
+    }
     sqlx::query("UPDATE conversations SET sla = $2 WHERE id = $1")
         .bind(id.get())
         .bind(sqlx::types::Json(state))
@@ -480,7 +491,7 @@ async fn apply_rule(
                 events.extend(insert_events(conn, vec![event], now).await?);
             }
             PlannedAction::StartSla { state, arm } => {
-                write_sla(conn, id, state, arm, &[]).await?;
+                write_sla(conn, id, state, arm, &[], now).await?;
             }
             PlannedAction::Fail(reason) => return Err(StoreError::Invalid(reason.clone())),
         }
@@ -664,6 +675,8 @@ pub async fn fire_timers(
             let Some(SlaBreach { state, target }) = judge(conv.sla.as_ref(), target, now) else {
                 continue;
             };
+            let before = conv.sla.as_ref().and_then(SlaState::from_json);
+            super::reporting::record_sla(&mut tx, id, before.as_ref(), &state, now).await?;
             sqlx::query("UPDATE conversations SET sla = $2 WHERE id = $1")
                 .bind(conversation_id)
                 .bind(sqlx::types::Json(state.to_json()))

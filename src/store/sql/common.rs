@@ -69,6 +69,8 @@ pub async fn insert_events(
         .map(Event::try_from)
         .collect::<StoreResult<Vec<_>>>()?;
     events.sort_by_key(|event| event.id);
+    // Reports count what happened in the same transaction that records it.
+    super::reporting::on_events(conn, &events).await?;
     Ok(events)
 }
 

@@ -1,10 +1,152 @@
 //! Reporting facts, written in the transactions of the events that cause them: each
-//! conversation's record and the hourly rollups that reports read. (Compiled once per backend.)
+//! conversation's record and the hourly rollups that reports read (docs/reports.md).
+//! (Compiled once per backend.)
+//!
+//! Every event the log gets passes through [`on_events`]; it loads what it needs of the
+//! conversations concerned in a few statements, works out the facts in memory, and writes
+//! the records, the facts and the rollup deltas back in one statement each, so a batch of
+//! inbound messages costs the same handful of statements as a single one.
 
-use super::common::Conn;
-use crate::domain::report::CsatFact;
-use crate::domain::{ConversationId, Millis};
-use crate::store::StoreResult;
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use super::IS_POSTGRES;
+use super::common::{Conn, Pool, begin};
+use crate::domain::report::{CsatFact, Dimension, Fact, duration_bin, hour_of};
+use crate::domain::sla::{SlaState, Target};
+use crate::domain::{ConversationId, ConversationStatus, Event, EventKind, Millis};
+use crate::store::{CalendarSpans, StoreResult};
+
+/// Rollup rows of one key are spread over this many shards (see the migration).
+const SHARDS: i64 = 8;
+
+/// One conversation's record, as stored in `report_conversations`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, sqlx::FromRow)]
+struct Record {
+    conversation_id: i64,
+    channel: String,
+    created_at: i64,
+    waiting_since: Option<i64>,
+    first_response_at: Option<i64>,
+    first_response_ms: Option<i64>,
+    first_response_bh_ms: Option<i64>,
+    resolved_at: Option<i64>,
+    resolution_ms: Option<i64>,
+    resolution_bh_ms: Option<i64>,
+    replies: i64,
+    reopenings: i64,
+    messages_in: i64,
+    messages_out: i64,
+    sla_met: i64,
+    sla_missed: i64,
+    csat_rating: Option<i64>,
+    /// A JSON array, as stored.
+    labels: String,
+}
+
+/// The columns of [`Record`], in order.
+const RECORD_COLUMNS: &[&str] = &[
+    "conversation_id",
+    "channel",
+    "created_at",
+    "waiting_since",
+    "first_response_at",
+    "first_response_ms",
+    "first_response_bh_ms",
+    "resolved_at",
+    "resolution_ms",
+    "resolution_bh_ms",
+    "replies",
+    "reopenings",
+    "messages_in",
+    "messages_out",
+    "sla_met",
+    "sla_missed",
+    "csat_rating",
+    "labels",
+];
+
+/// What a conversation is now, as the facts are counted under it.
+#[derive(Debug, Clone)]
+struct Now {
+    channel: String,
+    assignee: Option<i64>,
+    team: Option<i64>,
+    team_name: Option<String>,
+    labels: Vec<String>,
+    created_at: i64,
+    waiting_since: Option<i64>,
+    /// The calendar of its business hours, once looked up (`Some(None)`: none applies).
+    calendar: Option<Option<String>>,
+}
+
+/// A fact as kept per conversation (`report_facts`).
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
+struct FactRow {
+    conversation_id: i64,
+    fact: String,
+    hour: i64,
+    bin: i64,
+    value: i64,
+    agent_id: Option<i64>,
+    team_id: Option<i64>,
+}
+
+/// A rollup row's key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct RollupKey {
+    fact: &'static str,
+    dimension: &'static str,
+    hour: i64,
+    key: String,
+    bin: i64,
+    shard: i64,
+}
+
+/// What one call adds up before writing it.
+#[derive(Default)]
+struct Batch {
+    now: HashMap<i64, Now>,
+    records: BTreeMap<i64, Record>,
+    /// Records that changed and must be written.
+    touched: std::collections::BTreeSet<i64>,
+    facts: Vec<FactRow>,
+    /// Facts to delete (a CSAT answer replaced).
+    dropped_facts: Vec<(i64, String)>,
+    rollups: BTreeMap<RollupKey, (i64, i64)>,
+}
+
+/// Files the facts of `events` (stored in this transaction) in the conversations' records
+/// and the rollups.
+pub async fn on_events(conn: &mut Conn, events: &[Event]) -> StoreResult<()> {
+    let conversations: Vec<i64> = events
+        .iter()
+        .filter(|event| counts(event))
+        .filter_map(|event| event.conversation_id.map(|id| id.get()))
+        .collect();
+    if conversations.is_empty() {
+        return Ok(());
+    }
+    let mut batch = Batch::load(conn, &conversations).await?;
+    for event in events.iter().filter(|event| counts(event)) {
+        batch.apply(conn, event).await?;
+    }
+    batch.write(conn).await
+}
+
+/// Whether an event is one reports count.
+fn counts(event: &Event) -> bool {
+    match event.kind {
+        EventKind::ConversationCreated
+        | EventKind::ConversationStatusChanged
+        | EventKind::ConversationUpdated => true,
+        EventKind::MessageCreated => {
+            event.data.get("kind").and_then(|kind| kind.as_str()) == Some("message")
+        }
+        _ => false,
+    }
+}
 
 /// Files a CSAT survey sent, or an answer given or changed, for `conversation`.
 pub async fn record_csat(
@@ -13,6 +155,773 @@ pub async fn record_csat(
     fact: CsatFact,
     at: Millis,
 ) -> StoreResult<()> {
-    let _ = (conn, conversation, fact, at);
+    let id = conversation.get();
+    let mut batch = Batch::load(conn, &[id]).await?;
+    if !batch.now.contains_key(&id) {
+        return Ok(());
+    }
+    match fact {
+        CsatFact::Sent => batch.add(id, Fact::CsatSent, at.0, 0, 0, None),
+        CsatFact::Answered { rating, .. } => {
+            // The answer it replaces leaves every figure it was counted in.
+            let earlier: Vec<FactRow> = sqlx::query_as(
+                "SELECT conversation_id, fact, hour, bin, value, agent_id, team_id \
+                 FROM report_facts WHERE conversation_id = $1 AND fact = $2",
+            )
+            .bind(id)
+            .bind(Fact::CsatAnswer.as_str())
+            .fetch_all(&mut *conn)
+            .await?;
+            for row in &earlier {
+                batch.withdraw(row);
+            }
+            if !earlier.is_empty() {
+                batch
+                    .dropped_facts
+                    .push((id, Fact::CsatAnswer.as_str().to_owned()));
+            }
+            batch.add(id, Fact::CsatAnswer, at.0, i64::from(rating), 0, None);
+            if let Some(record) = batch.records.get_mut(&id) {
+                record.csat_rating = Some(i64::from(rating));
+            }
+        }
+    }
+    batch.write(conn).await
+}
+
+/// Files the SLA targets that the change from `before` to `after` met or missed.
+pub async fn record_sla(
+    conn: &mut Conn,
+    conversation: ConversationId,
+    before: Option<&SlaState>,
+    after: &SlaState,
+    at: Millis,
+) -> StoreResult<()> {
+    let outcomes = sla_outcomes(before, after);
+    if outcomes.is_empty() {
+        return Ok(());
+    }
+    let id = conversation.get();
+    let mut batch = Batch::load(conn, &[id]).await?;
+    if !batch.now.contains_key(&id) {
+        return Ok(());
+    }
+    for (target, met) in outcomes {
+        let (fact, bin) = if met {
+            (Fact::SlaMet, target_bin(target))
+        } else {
+            (Fact::SlaMissed, target_bin(target))
+        };
+        batch.add(id, fact, at.0, bin, 0, None);
+        if let Some(record) = batch.records.get_mut(&id) {
+            if met {
+                record.sla_met += 1;
+            } else {
+                record.sla_missed += 1;
+            }
+        }
+    }
+    batch.write(conn).await
+}
+
+/// The targets newly met (`true`) or missed (`false`) between two states of one SLA.
+fn sla_outcomes(before: Option<&SlaState>, after: &SlaState) -> Vec<(Target, bool)> {
+    after
+        .targets
+        .iter()
+        .filter_map(|(target, clock)| {
+            let earlier = before
+                .filter(|state| state.policy == after.policy)
+                .and_then(|state| state.targets.get(target));
+            let newly = |now: Option<i64>, then: Option<i64>| now.is_some() && now != then;
+            if newly(clock.met_at, earlier.and_then(|c| c.met_at)) {
+                Some((*target, true))
+            } else if newly(clock.breached_at, earlier.and_then(|c| c.breached_at)) {
+                Some((*target, false))
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+/// The bin that keeps an SLA outcome's target apart.
+fn target_bin(target: Target) -> i64 {
+    match target {
+        Target::FirstResponse => 0,
+        Target::NextResponse => 1,
+        Target::Resolution => 2,
+    }
+}
+
+impl Batch {
+    /// Loads the conversations' present state and records; moves the facts of any whose
+    /// labels changed since they were counted.
+    async fn load(conn: &mut Conn, ids: &[i64]) -> StoreResult<Self> {
+        let mut batch = Batch::default();
+        let list = sqlx::types::Json(ids);
+        let rows: Vec<(
+            i64,
+            String,
+            Option<i64>,
+            Option<i64>,
+            Option<String>,
+            i64,
+            Option<i64>,
+        )> = sqlx::query_as(&format!(
+            "SELECT c.id, c.channel, c.assignee_id, c.team_id, t.name, c.created_at, \
+                 c.waiting_since FROM conversations c LEFT JOIN teams t ON t.id = c.team_id \
+                 WHERE c.id IN ({})",
+            id_list("$1")
+        ))
+        .bind(&list)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (id, channel, assignee, team, team_name, created_at, waiting_since) in rows {
+            batch.now.insert(
+                id,
+                Now {
+                    channel,
+                    assignee,
+                    team,
+                    team_name,
+                    labels: Vec::new(),
+                    created_at,
+                    waiting_since,
+                    calendar: None,
+                },
+            );
+        }
+        let labels: Vec<(i64, String)> = sqlx::query_as(&format!(
+            "SELECT conversation_id, label FROM conversation_labels \
+             WHERE conversation_id IN ({}) ORDER BY conversation_id, label",
+            id_list("$1")
+        ))
+        .bind(&list)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (id, label) in labels {
+            if let Some(now) = batch.now.get_mut(&id) {
+                now.labels.push(label);
+            }
+        }
+        let records: Vec<Record> = sqlx::query_as(&format!(
+            "SELECT {} FROM report_conversations WHERE conversation_id IN ({})",
+            RECORD_COLUMNS.join(", "),
+            id_list("$1")
+        ))
+        .bind(&list)
+        .fetch_all(&mut *conn)
+        .await?;
+        for record in records {
+            batch.records.insert(record.conversation_id, record);
+        }
+        // A conversation from before reporting began gets its record now, counted under its
+        // present labels from here on.
+        let fresh: Vec<(i64, Now)> = batch
+            .now
+            .iter()
+            .filter(|(id, _)| !batch.records.contains_key(id))
+            .map(|(id, now)| (*id, now.clone()))
+            .collect();
+        for (id, now) in fresh {
+            batch.records.insert(
+                id,
+                Record {
+                    conversation_id: id,
+                    channel: now.channel.clone(),
+                    created_at: now.created_at,
+                    labels: labels_json(&now.labels),
+                    ..Record::default()
+                },
+            );
+            batch.touched.insert(id);
+        }
+        let relabelled: Vec<(i64, Vec<String>, Vec<String>)> = batch
+            .records
+            .iter()
+            .filter_map(|(id, record)| {
+                let now = batch.now.get(id)?;
+                let counted: Vec<String> = serde_json::from_str(&record.labels).unwrap_or_default();
+                (counted != now.labels).then(|| (*id, counted, now.labels.clone()))
+            })
+            .collect();
+        for (id, counted, present) in relabelled {
+            batch.move_labels(conn, id, &counted, &present).await?;
+        }
+        Ok(batch)
+    }
+
+    /// Takes a conversation's facts out of the labels it lost and into those it gained.
+    async fn move_labels(
+        &mut self,
+        conn: &mut Conn,
+        id: i64,
+        counted: &[String],
+        present: &[String],
+    ) -> StoreResult<()> {
+        let facts: Vec<FactRow> = sqlx::query_as(
+            "SELECT conversation_id, fact, hour, bin, value, agent_id, team_id \
+             FROM report_facts WHERE conversation_id = $1",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in &facts {
+            let Ok(fact) = row.fact.parse::<Fact>() else {
+                continue;
+            };
+            for label in counted.iter().filter(|label| !present.contains(label)) {
+                self.delta(fact, Dimension::Label, row, label.clone(), -1);
+            }
+            for label in present.iter().filter(|label| !counted.contains(label)) {
+                self.delta(fact, Dimension::Label, row, label.clone(), 1);
+            }
+        }
+        if let Some(record) = self.records.get_mut(&id) {
+            record.labels = labels_json(present);
+            self.touched.insert(id);
+        }
+        Ok(())
+    }
+
+    /// Adds one fact row's contribution to one rollup key, `sign` times.
+    fn delta(&mut self, fact: Fact, dimension: Dimension, row: &FactRow, key: String, sign: i64) {
+        let entry = self
+            .rollups
+            .entry(RollupKey {
+                fact: fact.as_str(),
+                dimension: dimension.as_str(),
+                hour: row.hour,
+                key,
+                bin: row.bin,
+                shard: row.conversation_id.rem_euclid(SHARDS),
+            })
+            .or_default();
+        entry.0 += sign;
+        entry.1 += sign * row.value;
+    }
+
+    /// Counts a fact of conversation `id` at `at` under every grouping it belongs to. `agent`
+    /// is who did it; by default the conversation's assignee.
+    fn add(&mut self, id: i64, fact: Fact, at: i64, bin: i64, value: i64, agent: Option<i64>) {
+        let Some(now) = self.now.get(&id) else {
+            return;
+        };
+        let row = FactRow {
+            conversation_id: id,
+            fact: fact.as_str().to_owned(),
+            hour: hour_of(at),
+            bin,
+            value,
+            agent_id: agent.or(now.assignee),
+            team_id: now.team,
+        };
+        let labels = now.labels.clone();
+        let channel = now.channel.clone();
+        self.spread(fact, &row, &channel, &labels, 1);
+        if fact.follows_labels() {
+            self.facts.push(row);
+        }
+    }
+
+    /// Takes back a fact counted before.
+    fn withdraw(&mut self, row: &FactRow) {
+        let Ok(fact) = row.fact.parse::<Fact>() else {
+            return;
+        };
+        let Some(now) = self.now.get(&row.conversation_id) else {
+            return;
+        };
+        let channel = now.channel.clone();
+        let labels: Vec<String> = self
+            .records
+            .get(&row.conversation_id)
+            .and_then(|record| serde_json::from_str(&record.labels).ok())
+            .unwrap_or_default();
+        self.spread(fact, row, &channel, &labels, -1);
+    }
+
+    /// Adds a fact row, `sign` times, to its rollups of every grouping.
+    fn spread(&mut self, fact: Fact, row: &FactRow, channel: &str, labels: &[String], sign: i64) {
+        self.delta(fact, Dimension::All, row, String::new(), sign);
+        self.delta(fact, Dimension::Channel, row, channel.to_owned(), sign);
+        if let Some(agent) = row.agent_id {
+            self.delta(fact, Dimension::Agent, row, agent.to_string(), sign);
+        }
+        if let Some(team) = row.team_id {
+            self.delta(fact, Dimension::Team, row, team.to_string(), sign);
+        }
+        for label in labels {
+            self.delta(fact, Dimension::Label, row, label.clone(), sign);
+        }
+    }
+
+    /// Works out what one event adds.
+    async fn apply(&mut self, conn: &mut Conn, event: &Event) -> StoreResult<()> {
+        let Some(id) = event.conversation_id.map(|id| id.get()) else {
+            return Ok(());
+        };
+        if !self.now.contains_key(&id) {
+            return Ok(());
+        }
+        let at = event.created_at.timestamp_millis();
+        match event.kind {
+            EventKind::ConversationCreated => {
+                self.add(id, Fact::ConversationCreated, at, 0, 0, None);
+            }
+            EventKind::MessageCreated => {
+                let inbound = event.data.get("direction").and_then(|d| d.as_str()) == Some("in");
+                if inbound {
+                    self.customer_wrote(id, at);
+                } else {
+                    self.we_wrote(conn, id, at, event.agent_id.map(|a| a.get()))
+                        .await?;
+                }
+            }
+            EventKind::ConversationStatusChanged => {
+                let status = |field: &str| {
+                    event
+                        .data
+                        .get(field)
+                        .and_then(|value| value.as_str())
+                        .and_then(|value| value.parse::<ConversationStatus>().ok())
+                };
+                let (from, to) = (status("from"), status("to"));
+                if to == Some(ConversationStatus::Resolved) {
+                    self.resolved(conn, id, at).await?;
+                } else if from == Some(ConversationStatus::Resolved) {
+                    self.add(id, Fact::ConversationReopened, at, 0, 0, None);
+                    if let Some(record) = self.records.get_mut(&id) {
+                        record.reopenings += 1;
+                    }
+                }
+            }
+            // Labels moved in `load`; nothing else to count.
+            _ => {}
+        }
+        self.touched.insert(id);
+        Ok(())
+    }
+
+    fn customer_wrote(&mut self, id: i64, at: i64) {
+        self.add(id, Fact::MessageIncoming, at, 0, 0, None);
+        let waiting = self.now.get(&id).and_then(|now| now.waiting_since);
+        if let Some(record) = self.records.get_mut(&id) {
+            record.messages_in += 1;
+            // The conversation's own clock decides whether this message waits for an answer
+            // (mail written by a machine does not); the record keeps the earliest one.
+            record.waiting_since = record.waiting_since.or(waiting);
+        }
+    }
+
+    async fn we_wrote(
+        &mut self,
+        conn: &mut Conn,
+        id: i64,
+        at: i64,
+        agent: Option<i64>,
+    ) -> StoreResult<()> {
+        self.add(id, Fact::MessageOutgoing, at, 0, 0, agent);
+        let Some(record) = self.records.get_mut(&id) else {
+            return Ok(());
+        };
+        record.messages_out += 1;
+        // Only a person's answer is a response; a bot's acknowledgement leaves the clock running.
+        if agent.is_none() {
+            return Ok(());
+        }
+        let waited_from = record.waiting_since.take();
+        let first = record.first_response_at.is_none() && record.messages_in > 0;
+        let created_at = record.created_at;
+        if first {
+            let wall = (at - created_at).max(0);
+            let business = self.business_ms(conn, id, created_at, at).await?;
+            self.add(id, Fact::FirstResponse, at, duration_bin(wall), wall, agent);
+            self.add(
+                id,
+                Fact::FirstResponseBusiness,
+                at,
+                duration_bin(business),
+                business,
+                agent,
+            );
+            if let Some(record) = self.records.get_mut(&id) {
+                record.first_response_at = Some(at);
+                record.first_response_ms = Some(wall);
+                record.first_response_bh_ms = Some(business);
+            }
+        }
+        if let Some(since) = waited_from {
+            let wall = (at - since).max(0);
+            let business = self.business_ms(conn, id, since, at).await?;
+            self.add(id, Fact::Reply, at, duration_bin(wall), wall, agent);
+            self.add(
+                id,
+                Fact::ReplyBusiness,
+                at,
+                duration_bin(business),
+                business,
+                agent,
+            );
+            if let Some(record) = self.records.get_mut(&id) {
+                record.replies += 1;
+            }
+        }
+        Ok(())
+    }
+
+    async fn resolved(&mut self, conn: &mut Conn, id: i64, at: i64) -> StoreResult<()> {
+        let Some(created_at) = self.records.get(&id).map(|record| record.created_at) else {
+            return Ok(());
+        };
+        let wall = (at - created_at).max(0);
+        let business = self.business_ms(conn, id, created_at, at).await?;
+        self.add(id, Fact::ConversationResolved, at, 0, 0, None);
+        self.add(id, Fact::Resolution, at, duration_bin(wall), wall, None);
+        self.add(
+            id,
+            Fact::ResolutionBusiness,
+            at,
+            duration_bin(business),
+            business,
+            None,
+        );
+        if let Some(record) = self.records.get_mut(&id) {
+            record.resolved_at = Some(at);
+            record.resolution_ms = Some(wall);
+            record.resolution_bh_ms = Some(business);
+            // Nobody waits for an answer in a resolved conversation.
+            record.waiting_since = None;
+        }
+        Ok(())
+    }
+
+    /// The open time of the conversation's business hours between two instants; the wall
+    /// time when no calendar applies.
+    async fn business_ms(
+        &mut self,
+        conn: &mut Conn,
+        id: i64,
+        from: i64,
+        to: i64,
+    ) -> StoreResult<i64> {
+        let Some(now) = self.now.get_mut(&id) else {
+            return Ok((to - from).max(0));
+        };
+        if now.calendar.is_none() {
+            // A team's calendar wins over its channel's, which wins over the default.
+            let team_scope = now.team_name.as_ref().map(|name| format!("team:{name}"));
+            let calendar: Option<String> = sqlx::query_scalar(
+                "SELECT calendar FROM report_calendars WHERE scope IN ($1, $2, 'default') \
+                 ORDER BY CASE WHEN scope = $1 THEN 0 WHEN scope = $2 THEN 1 ELSE 2 END LIMIT 1",
+            )
+            .bind(team_scope.unwrap_or_default())
+            .bind(format!("channel:{}", now.channel))
+            .fetch_optional(&mut *conn)
+            .await?;
+            now.calendar = Some(calendar);
+        }
+        let Some(Some(calendar)) = now.calendar.clone() else {
+            return Ok((to - from).max(0));
+        };
+        let open_to = open_before(conn, &calendar, to).await?;
+        let open_from = open_before(conn, &calendar, from).await?;
+        Ok((open_to - open_from).max(0))
+    }
+
+    /// Writes the records, facts and rollup deltas.
+    async fn write(self, conn: &mut Conn) -> StoreResult<()> {
+        let records: Vec<&Record> = self
+            .touched
+            .iter()
+            .filter_map(|id| self.records.get(id))
+            .collect();
+        if !records.is_empty() {
+            let updates = RECORD_COLUMNS[1..]
+                .iter()
+                .map(|column| format!("{column} = excluded.{column}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO report_conversations ({columns}) {select} \
+                 ON CONFLICT (conversation_id) DO UPDATE SET {updates}",
+                columns = RECORD_COLUMNS.join(", "),
+                select = select_from_json(RECORD_COLUMNS, &["channel", "labels"]),
+            );
+            sqlx::query(&sql)
+                .bind(sqlx::types::Json(&records))
+                .execute(&mut *conn)
+                .await?;
+        }
+        for (id, fact) in &self.dropped_facts {
+            sqlx::query("DELETE FROM report_facts WHERE conversation_id = $1 AND fact = $2")
+                .bind(id)
+                .bind(fact)
+                .execute(&mut *conn)
+                .await?;
+        }
+        if !self.facts.is_empty() {
+            const COLUMNS: &[&str] = &[
+                "conversation_id",
+                "fact",
+                "hour",
+                "bin",
+                "value",
+                "agent_id",
+                "team_id",
+            ];
+            let sql = format!(
+                "INSERT INTO report_facts ({}) {}",
+                COLUMNS.join(", "),
+                select_from_json(COLUMNS, &["fact"])
+            );
+            sqlx::query(&sql)
+                .bind(sqlx::types::Json(&self.facts))
+                .execute(&mut *conn)
+                .await?;
+        }
+        if !self.rollups.is_empty() {
+            // In key order, so that two transactions never take the same rows in opposite
+            // orders (PostgreSQL would abort one of them as a deadlock).
+            let rows: Vec<serde_json::Value> = self
+                .rollups
+                .iter()
+                .filter(|(_, (n, total))| *n != 0 || *total != 0)
+                .map(|(key, (n, total))| {
+                    serde_json::json!({
+                        "fact": key.fact, "dimension": key.dimension, "hour": key.hour,
+                        "key": key.key, "bin": key.bin, "shard": key.shard,
+                        "n": n, "total": total,
+                    })
+                })
+                .collect();
+            const COLUMNS: &[&str] = &[
+                "fact",
+                "dimension",
+                "hour",
+                "key",
+                "bin",
+                "shard",
+                "n",
+                "total",
+            ];
+            let sql = format!(
+                "INSERT INTO report_rollups ({}) {} \
+                 ON CONFLICT (fact, dimension, hour, key, bin, shard) DO UPDATE \
+                 SET n = report_rollups.n + excluded.n, total = report_rollups.total + excluded.total",
+                COLUMNS.join(", "),
+                select_from_json(COLUMNS, &["fact", "dimension", "key"])
+            );
+            if !rows.is_empty() {
+                sqlx::query(&sql)
+                    .bind(sqlx::types::Json(&rows))
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Replaces the calendars' scopes, and the spans of each calendar whose fingerprint changed;
+/// calendars no longer configured go.
+pub async fn replace_calendars(
+    pool: &Pool,
+    scopes: &[(String, String)],
+    calendars: &[CalendarSpans],
+) -> StoreResult<()> {
+    let mut tx = begin(pool).await?;
+    // Nodes may publish the same calendars at once: every write converges on the same rows.
+    let kept: Vec<&str> = scopes.iter().map(|(scope, _)| scope.as_str()).collect();
+    sqlx::query(&format!(
+        "DELETE FROM report_calendars WHERE scope NOT IN (SELECT value FROM {})",
+        if IS_POSTGRES {
+            "jsonb_array_elements_text($1) AS t(value)"
+        } else {
+            "json_each($1)"
+        }
+    ))
+    .bind(sqlx::types::Json(&kept))
+    .execute(&mut *tx)
+    .await?;
+    for (scope, calendar) in scopes {
+        sqlx::query(
+            "INSERT INTO report_calendars (scope, calendar) VALUES ($1, $2) \
+             ON CONFLICT (scope) DO UPDATE SET calendar = excluded.calendar",
+        )
+        .bind(scope)
+        .bind(calendar)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let stored: Vec<(String, String)> =
+        sqlx::query_as("SELECT calendar, fingerprint FROM report_calendar_versions")
+            .fetch_all(&mut *tx)
+            .await?;
+    for (name, _) in stored
+        .iter()
+        .filter(|(name, _)| !calendars.iter().any(|c| &c.name == name))
+    {
+        forget_calendar(&mut tx, name).await?;
+    }
+    for calendar in calendars {
+        let current = stored
+            .iter()
+            .any(|(name, print)| name == &calendar.name && print == &calendar.fingerprint);
+        if current {
+            continue;
+        }
+        forget_calendar(&mut tx, &calendar.name).await?;
+        let mut open = 0_i64;
+        let rows: Vec<serde_json::Value> = calendar
+            .spans
+            .iter()
+            .map(|(start, end)| {
+                let row = serde_json::json!({
+                    "calendar": calendar.name, "start_at": start, "end_at": end, "open_before": open,
+                });
+                open += end - start;
+                row
+            })
+            .collect();
+        const COLUMNS: &[&str] = &["calendar", "start_at", "end_at", "open_before"];
+        for chunk in rows.chunks(2_000) {
+            sqlx::query(&format!(
+                "INSERT INTO report_calendar_spans ({}) {} ON CONFLICT (calendar, start_at) DO NOTHING",
+                COLUMNS.join(", "),
+                select_from_json(COLUMNS, &["calendar"])
+            ))
+            .bind(sqlx::types::Json(chunk))
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "INSERT INTO report_calendar_versions (calendar, fingerprint) VALUES ($1, $2) \
+             ON CONFLICT (calendar) DO UPDATE SET fingerprint = excluded.fingerprint",
+        )
+        .bind(&calendar.name)
+        .bind(&calendar.fingerprint)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
     Ok(())
+}
+
+async fn forget_calendar(conn: &mut Conn, name: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM report_calendar_spans WHERE calendar = $1")
+        .bind(name)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM report_calendar_versions WHERE calendar = $1")
+        .bind(name)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Open milliseconds of `calendar` before `at` (from its first span).
+async fn open_before(conn: &mut Conn, calendar: &str, at: i64) -> StoreResult<i64> {
+    let open: Option<i64> = sqlx::query_scalar(
+        "SELECT open_before + (CASE WHEN $2 < end_at THEN $2 - start_at ELSE end_at - start_at END) \
+         FROM report_calendar_spans WHERE calendar = $1 AND start_at <= $2 \
+         ORDER BY start_at DESC LIMIT 1",
+    )
+    .bind(calendar)
+    .bind(at)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(open.unwrap_or(0))
+}
+
+/// The stored form of a label list.
+fn labels_json(labels: &[String]) -> String {
+    serde_json::to_string(labels).unwrap_or_else(|_| "[]".into())
+}
+
+/// `SELECT` of the named fields of each object of the JSON array parameter `$1`, in order;
+/// `text` fields stay text, the rest are numbers (or null).
+fn select_from_json(columns: &[&str], text: &[&str]) -> String {
+    let fields = columns
+        .iter()
+        .map(|column| {
+            if IS_POSTGRES {
+                if text.contains(column) {
+                    format!("e->>'{column}'")
+                } else {
+                    format!("(e->>'{column}')::bigint")
+                }
+            } else {
+                format!("e.value->>'{column}'")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    if IS_POSTGRES {
+        format!(
+            "SELECT {fields} FROM jsonb_array_elements($1) WITH ORDINALITY AS t(e, i) ORDER BY i"
+        )
+    } else {
+        // `WHERE true` keeps SQLite from reading a following ON CONFLICT as a join clause.
+        format!("SELECT {fields} FROM json_each($1) AS e WHERE true ORDER BY e.key")
+    }
+}
+
+/// A list of the ids in the JSON array parameter `param`, for `IN (…)`.
+fn id_list(param: &str) -> String {
+    if IS_POSTGRES {
+        format!("SELECT (e #>> '{{}}')::bigint FROM jsonb_array_elements({param}) AS t(e)")
+    } else {
+        format!("SELECT value FROM json_each({param})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::sla::TargetState;
+
+    fn state(policy: &str, targets: &[(Target, Option<i64>, Option<i64>)]) -> SlaState {
+        SlaState {
+            policy: policy.into(),
+            targets: targets
+                .iter()
+                .map(|(target, met_at, breached_at)| {
+                    (
+                        *target,
+                        TargetState {
+                            due_at: 10,
+                            warn_at: 5,
+                            met_at: *met_at,
+                            breached_at: *breached_at,
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn only_new_outcomes_count() {
+        let before = state("gold", &[(Target::FirstResponse, None, None)]);
+        let after = state(
+            "gold",
+            &[
+                (Target::FirstResponse, Some(3), None),
+                (Target::Resolution, None, Some(11)),
+            ],
+        );
+        assert_eq!(
+            sla_outcomes(Some(&before), &after),
+            vec![(Target::FirstResponse, true), (Target::Resolution, false)]
+        );
+        assert!(sla_outcomes(Some(&after), &after).is_empty());
+        // A new policy's outcomes are new even where the old one had the same times.
+        let other = state("silver", &[(Target::FirstResponse, Some(3), None)]);
+        assert_eq!(
+            sla_outcomes(Some(&after), &other),
+            vec![(Target::FirstResponse, true)]
+        );
+    }
 }

@@ -1,0 +1,78 @@
+-- Reporting (docs/reports.md). Written in the transactions of the events they count, read by
+-- reports without touching messages. Nothing here names a contact and nothing goes with a
+-- conversation: the figures outlive an erased contact or a retention pass.
+
+-- Each conversation's record: its clocks and counts as the events left them.
+CREATE TABLE report_conversations (
+    conversation_id       INTEGER PRIMARY KEY,
+    channel               TEXT NOT NULL,
+    created_at            INTEGER NOT NULL,
+    -- The earliest customer message no agent has answered yet.
+    waiting_since         INTEGER,
+    first_response_at     INTEGER,
+    first_response_ms     INTEGER,
+    first_response_bh_ms  INTEGER,
+    resolved_at           INTEGER,
+    resolution_ms         INTEGER,
+    resolution_bh_ms      INTEGER,
+    replies               INTEGER NOT NULL DEFAULT 0,
+    reopenings            INTEGER NOT NULL DEFAULT 0,
+    messages_in           INTEGER NOT NULL DEFAULT 0,
+    messages_out          INTEGER NOT NULL DEFAULT 0,
+    sla_met               INTEGER NOT NULL DEFAULT 0,
+    sla_missed            INTEGER NOT NULL DEFAULT 0,
+    csat_rating           INTEGER,
+    -- The labels the conversation's facts are counted under (JSON array, sorted).
+    labels                TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX report_conversations_created ON report_conversations (created_at, conversation_id);
+
+-- What each conversation added to the rollups, so that a label given or taken later moves it.
+CREATE TABLE report_facts (
+    conversation_id  INTEGER NOT NULL,
+    fact             TEXT NOT NULL,
+    hour             INTEGER NOT NULL,
+    bin              INTEGER NOT NULL,
+    value            INTEGER NOT NULL,
+    -- Whom it was counted for: the agent (who answered, or who held the conversation) and team.
+    agent_id         INTEGER,
+    team_id          INTEGER
+);
+CREATE INDEX report_facts_conversation ON report_facts (conversation_id);
+
+-- Per UTC hour (hours since the epoch), fact, grouping and key ('' for none, an agent or team
+-- id, a channel name, a label) and bin (a duration's log bin, a CSAT rating, 0 otherwise):
+-- how many and their sum. `shard` spreads the busiest rows so that concurrent writers on
+-- PostgreSQL do not queue on one row lock; readers add the shards up.
+CREATE TABLE report_rollups (
+    fact       TEXT NOT NULL,
+    dimension  TEXT NOT NULL,
+    hour       INTEGER NOT NULL,
+    key        TEXT NOT NULL,
+    bin        INTEGER NOT NULL,
+    shard      INTEGER NOT NULL,
+    n          INTEGER NOT NULL,
+    total      INTEGER NOT NULL,
+    PRIMARY KEY (fact, dimension, hour, key, bin, shard)
+) WITHOUT ROWID;
+
+-- The business-hours calendars as open spans, written by the service from its configuration,
+-- so that a fact's business time is read in its own transaction: the open time between two
+-- instants is the difference of the open time before each.
+CREATE TABLE report_calendars (
+    -- `channel:<name>`, `team:<name>` or `default`.
+    scope     TEXT PRIMARY KEY,
+    calendar  TEXT NOT NULL
+);
+CREATE TABLE report_calendar_spans (
+    calendar     TEXT NOT NULL,
+    start_at     INTEGER NOT NULL,
+    end_at       INTEGER NOT NULL,
+    -- Open milliseconds of the calendar from the first span's start up to `start_at`.
+    open_before  INTEGER NOT NULL,
+    PRIMARY KEY (calendar, start_at)
+);
+CREATE TABLE report_calendar_versions (
+    calendar     TEXT PRIMARY KEY,
+    fingerprint  TEXT NOT NULL
+);

@@ -1,0 +1,293 @@
+//! A report's period cut into buckets of its time zone: the UTC offsets and month starts the
+//! store's query needs, and for each bucket it returns, when the bucket starts.
+//!
+//! Rollups are per UTC hour, so a period is whole hours (the start rounded down, the end up)
+//! and a bucket boundary falls on an hour: exact in every zone whose offset is whole hours;
+//! in a zone with a half-hour offset a day starts at the UTC hour holding local midnight.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Offset, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use crate::domain::report::Interval;
+
+/// At most this many hours in a period (ten years).
+pub const MAX_HOURS: i64 = 10 * 366 * 24;
+/// At most this many buckets in a series.
+pub const MAX_BUCKETS: usize = 2_000;
+
+/// A period cut into buckets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Buckets {
+    pub since_hour: i64,
+    pub until_hour: i64,
+    pub interval: Interval,
+    /// `(from_hour, offset_hours)`, ascending, the first at `since_hour`.
+    pub offsets: Vec<(i64, i64)>,
+    /// UTC hours at which months start, the first at `since_hour` (month buckets only).
+    pub month_starts: Vec<i64>,
+    /// Each bucket's id (as the store computes it) and start, in order.
+    pub starts: Vec<(i64, DateTime<Utc>)>,
+}
+
+/// Why a period cannot be reported.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PeriodError {
+    #[error("until: must be after since")]
+    Empty,
+    #[error("since: a period is at most ten years")]
+    TooLong,
+    #[error(
+        "interval: {count} buckets of one {interval} in this period, at most {MAX_BUCKETS}; choose a longer interval or a shorter period"
+    )]
+    TooManyBuckets {
+        count: usize,
+        interval: &'static str,
+    },
+}
+
+impl Buckets {
+    /// Cuts `[since, until)` into `interval`s of `zone`.
+    pub fn new(
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        interval: Interval,
+        zone: Tz,
+    ) -> Result<Self, PeriodError> {
+        let since_hour = since.timestamp().div_euclid(3_600);
+        let until_hour = (until.timestamp() + 3_599).div_euclid(3_600);
+        if until_hour <= since_hour || since_hour < 0 {
+            return Err(PeriodError::Empty);
+        }
+        if until_hour - since_hour > MAX_HOURS {
+            return Err(PeriodError::TooLong);
+        }
+        let offsets = offsets(zone, since_hour, until_hour);
+        let month_starts = if interval == Interval::Month {
+            month_starts(zone, since_hour, until_hour)
+        } else {
+            Vec::new()
+        };
+        let mut buckets = Buckets {
+            since_hour,
+            until_hour,
+            interval,
+            offsets,
+            month_starts,
+            starts: Vec::new(),
+        };
+        let mut starts: Vec<(i64, DateTime<Utc>)> = Vec::new();
+        for hour in since_hour..until_hour {
+            let id = buckets.bucket_of(hour);
+            // An hour repeated when clocks go back falls in the bucket it continues.
+            if starts.last().is_none_or(|(last, _)| *last != id) {
+                if starts.len() >= MAX_BUCKETS {
+                    return Err(PeriodError::TooManyBuckets {
+                        count: buckets.count_estimate(),
+                        interval: interval.as_str(),
+                    });
+                }
+                starts.push((id, hour_start(hour)));
+            }
+        }
+        buckets.starts = starts;
+        Ok(buckets)
+    }
+
+    /// One bucket over the whole period (for totals).
+    pub fn whole(&self) -> Self {
+        Buckets {
+            interval: Interval::Month,
+            month_starts: vec![self.since_hour],
+            starts: vec![(0, hour_start(self.since_hour))],
+            ..self.clone()
+        }
+    }
+
+    /// The bucket a UTC hour falls in, computed as the store's SQL does.
+    pub fn bucket_of(&self, hour: i64) -> i64 {
+        if self.interval == Interval::Month {
+            let index = self.month_starts.partition_point(|start| *start <= hour);
+            return index.saturating_sub(1) as i64;
+        }
+        let offset = self
+            .offsets
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= hour)
+            .map_or(0, |(_, offset)| *offset);
+        let local = hour + offset;
+        match self.interval {
+            Interval::Hour => local,
+            Interval::Day => local / 24,
+            Interval::Week | Interval::Month => (local / 24 + 3) / 7,
+        }
+    }
+
+    fn count_estimate(&self) -> usize {
+        let hours = (self.until_hour - self.since_hour) as usize;
+        match self.interval {
+            Interval::Hour => hours,
+            Interval::Day => hours / 24,
+            Interval::Week => hours / (24 * 7),
+            Interval::Month => hours / (24 * 30),
+        }
+    }
+}
+
+fn hour_start(hour: i64) -> DateTime<Utc> {
+    DateTime::<Utc>::UNIX_EPOCH + Duration::hours(hour)
+}
+
+/// Whole hours east of UTC in `zone` at the start of UTC hour `hour` (rounded down).
+fn offset_at(zone: Tz, hour: i64) -> i64 {
+    let seconds = zone
+        .offset_from_utc_datetime(&hour_start(hour).naive_utc())
+        .fix()
+        .local_minus_utc();
+    i64::from(seconds).div_euclid(3_600)
+}
+
+/// The zone's offsets over the period, each from the hour it begins.
+fn offsets(zone: Tz, since_hour: i64, until_hour: i64) -> Vec<(i64, i64)> {
+    let mut offsets = vec![(since_hour, offset_at(zone, since_hour))];
+    for hour in since_hour + 1..until_hour {
+        let offset = offset_at(zone, hour);
+        if offsets.last().is_some_and(|(_, last)| *last != offset) {
+            offsets.push((hour, offset));
+        }
+    }
+    offsets
+}
+
+/// The UTC hours at which local months start within the period, after `since_hour` itself.
+fn month_starts(zone: Tz, since_hour: i64, until_hour: i64) -> Vec<i64> {
+    let mut starts = vec![since_hour];
+    let local = hour_start(since_hour).with_timezone(&zone).date_naive();
+    let mut month = NaiveDate::from_ymd_opt(local.year(), local.month(), 1);
+    loop {
+        month = month.and_then(|m| m.checked_add_months(chrono::Months::new(1)));
+        let Some(first) = month else { break };
+        let Some(midnight) = first.and_hms_opt(0, 0, 0) else {
+            break;
+        };
+        // Midnight that does not exist (clocks jump over it) starts at the first hour that does.
+        let Some(start) = zone.from_local_datetime(&midnight).earliest().or_else(|| {
+            zone.from_local_datetime(&(midnight + Duration::hours(1)))
+                .earliest()
+        }) else {
+            break;
+        };
+        let hour = start.timestamp().div_euclid(3_600);
+        if hour >= until_hour {
+            break;
+        }
+        starts.push(hour);
+    }
+    starts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .expect("time")
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn days_in_prague_start_at_local_midnight_across_the_spring_change() {
+        let zone: Tz = "Europe/Prague".parse().expect("zone");
+        // 2026-03-29 is the change to summer time in Prague (02:00 → 03:00).
+        let buckets = Buckets::new(
+            at("2026-03-27T23:00:00Z"),
+            at("2026-03-30T22:00:00Z"),
+            Interval::Day,
+            zone,
+        )
+        .expect("buckets");
+        let starts: Vec<String> = buckets
+            .starts
+            .iter()
+            .map(|(_, start)| start.to_rfc3339())
+            .collect();
+        assert_eq!(
+            starts,
+            [
+                "2026-03-27T23:00:00+00:00",
+                "2026-03-28T23:00:00+00:00",
+                "2026-03-29T22:00:00+00:00"
+            ]
+        );
+        assert_eq!(buckets.offsets.len(), 2);
+    }
+
+    #[test]
+    fn months_follow_the_zone_and_weeks_start_on_monday() {
+        let zone: Tz = "Europe/Prague".parse().expect("zone");
+        let months = Buckets::new(
+            at("2026-01-15T00:00:00Z"),
+            at("2026-04-01T00:00:00Z"),
+            Interval::Month,
+            zone,
+        )
+        .expect("months");
+        let starts: Vec<String> = months
+            .starts
+            .iter()
+            .map(|(_, start)| start.to_rfc3339())
+            .collect();
+        assert_eq!(
+            starts,
+            [
+                "2026-01-15T00:00:00+00:00",
+                "2026-01-31T23:00:00+00:00",
+                "2026-02-28T23:00:00+00:00",
+                "2026-03-31T22:00:00+00:00"
+            ]
+        );
+        // 2026-12-07 is a Monday.
+        let weeks = Buckets::new(
+            at("2026-12-05T00:00:00Z"),
+            at("2026-12-15T00:00:00Z"),
+            Interval::Week,
+            chrono_tz::UTC,
+        )
+        .expect("weeks");
+        assert_eq!(weeks.starts[1].1, at("2026-12-07T00:00:00Z"));
+        assert_eq!(weeks.starts.len(), 3);
+    }
+
+    #[test]
+    fn a_period_is_whole_hours_and_bounded() {
+        let buckets = Buckets::new(
+            at("2026-12-05T10:30:00Z"),
+            at("2026-12-05T12:10:00Z"),
+            Interval::Hour,
+            chrono_tz::UTC,
+        )
+        .expect("hours");
+        assert_eq!(buckets.starts.len(), 3);
+        assert_eq!(
+            Buckets::new(
+                at("2026-12-05T10:00:00Z"),
+                at("2026-12-05T10:00:00Z"),
+                Interval::Hour,
+                chrono_tz::UTC
+            ),
+            Err(PeriodError::Empty)
+        );
+        assert!(matches!(
+            Buckets::new(
+                at("2020-01-01T00:00:00Z"),
+                at("2026-01-01T00:00:00Z"),
+                Interval::Hour,
+                chrono_tz::UTC
+            ),
+            Err(PeriodError::TooManyBuckets { .. })
+        ));
+        let whole = buckets.whole();
+        assert_eq!(whole.bucket_of(buckets.until_hour - 1), 0);
+    }
+}

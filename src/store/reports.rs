@@ -1,0 +1,111 @@
+//! Store methods of reporting (`reports`): the rollups, the conversations' records, and the
+//! business-hours calendars the facts are timed by.
+
+use super::{Pool, Store, StoreResult, postgres, sqlite};
+use crate::domain::Millis;
+
+/// What to read of the reporting rollups: `facts` under one grouping (optionally one key of
+/// it) from `since_hour` to before `until_hour` (UTC hours since the epoch), in buckets.
+#[derive(Debug, Clone)]
+pub struct RollupQuery {
+    pub facts: Vec<crate::domain::report::Fact>,
+    pub dimension: crate::domain::report::Dimension,
+    pub key: Option<String>,
+    pub since_hour: i64,
+    pub until_hour: i64,
+    pub interval: crate::domain::report::Interval,
+    /// `(from_hour, offset_hours)` of the report's time zone, ascending, the first from
+    /// `since_hour` (hour, day and week buckets).
+    pub offsets: Vec<(i64, i64)>,
+    /// The UTC hours at which the months of the period start, the first at `since_hour`
+    /// (month buckets).
+    pub month_starts: Vec<i64>,
+}
+
+/// One fact's figures for one key and bucket: how many, their sum, how many had a bin of 4
+/// or more (a CSAT answer of 4 or 5), and the median and 90th percentile of the values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RollupCell {
+    pub fact: crate::domain::report::Fact,
+    pub key: String,
+    pub bucket: i64,
+    pub count: i64,
+    pub total: i64,
+    pub satisfied: i64,
+    pub p50: Option<f64>,
+    pub p90: Option<f64>,
+}
+
+/// One conversation's reporting record with the names it has now (none once erased).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ConversationReport {
+    pub id: i64,
+    pub channel: String,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+    pub agent: Option<String>,
+    pub team: Option<String>,
+    /// A JSON array of labels.
+    pub labels: String,
+    /// `None` once the conversation is gone (erased or past retention).
+    pub status: Option<String>,
+    pub created_at: i64,
+    pub first_response_at: Option<i64>,
+    pub first_response_ms: Option<i64>,
+    pub first_response_bh_ms: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub resolution_ms: Option<i64>,
+    pub resolution_bh_ms: Option<i64>,
+    pub replies: i64,
+    pub reopenings: i64,
+    pub messages_in: i64,
+    pub messages_out: i64,
+    pub sla_met: i64,
+    pub sla_missed: i64,
+    pub csat_rating: Option<i64>,
+}
+
+/// One business-hours calendar as the facts read it: its open spans (epoch milliseconds) over
+/// the window the service keeps, and a fingerprint of its settings and window, so that an
+/// unchanged calendar is not written again.
+#[derive(Debug, Clone)]
+pub struct CalendarSpans {
+    pub name: String,
+    pub fingerprint: String,
+    pub spans: Vec<(i64, i64)>,
+}
+
+impl Store {
+    /// Figures of the reporting rollups (see [`RollupQuery`]).
+    pub async fn report_rollups(&self, query: &RollupQuery) -> StoreResult<Vec<RollupCell>> {
+        on_backend!(self, report_queries::rollups(query))
+    }
+
+    /// A page of conversations' records created in `[since, until)`, after `after`
+    /// (`created_at`, id); with `agent`, only those the agent holds.
+    pub async fn report_conversations(
+        &self,
+        since: Millis,
+        until: Millis,
+        agent: Option<crate::domain::AgentId>,
+        after: Option<(i64, i64)>,
+        limit: i64,
+    ) -> StoreResult<Vec<ConversationReport>> {
+        let agent = agent.map(|agent| agent.get());
+        on_backend!(
+            self,
+            report_queries::conversations(since.0, until.0, agent, after, limit)
+        )
+    }
+
+    /// Replaces the business-hours calendars the facts are timed by: `scopes` maps
+    /// `channel:<name>`, `team:<name>` and `default` to a calendar's name. A calendar whose
+    /// fingerprint is stored already keeps its spans.
+    pub async fn replace_report_calendars(
+        &self,
+        scopes: &[(String, String)],
+        calendars: &[CalendarSpans],
+    ) -> StoreResult<()> {
+        on_backend!(self, reporting::replace_calendars(scopes, calendars))
+    }
+}

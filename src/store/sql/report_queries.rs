@@ -1,0 +1,158 @@
+//! Reports read from the hourly rollups, never from messages: sums and counts add up across
+//! hours and shards, and a duration's median and 90th percentile are found in SQL from the
+//! bins, so only one row per group and bucket comes back. (Compiled once per backend.)
+
+use super::Db;
+use super::common::Pool;
+use crate::domain::report::{Fact, Interval};
+use crate::store::{ConversationReport, RollupCell, RollupQuery, StoreResult};
+
+/// The rollups of `query`'s facts, grouped and bucketed.
+pub async fn rollups(pool: &Pool, query: &RollupQuery) -> StoreResult<Vec<RollupCell>> {
+    let mut sql = sqlx::QueryBuilder::<Db>::new("WITH b AS (SELECT fact, key, CAST(");
+    push_bucket(&mut sql, query);
+    sql.push(
+        " AS BIGINT) AS bucket, bin, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(total) AS BIGINT) AS total \
+         FROM report_rollups WHERE fact IN (",
+    );
+    let mut facts = sql.separated(", ");
+    for fact in &query.facts {
+        facts.push_bind(fact.as_str());
+    }
+    sql.push(") AND dimension = ")
+        .push_bind(query.dimension.as_str())
+        .push(" AND hour >= ")
+        .push_bind(query.since_hour)
+        .push(" AND hour < ")
+        .push_bind(query.until_hour);
+    if let Some(key) = &query.key {
+        sql.push(" AND key = ").push_bind(key.clone());
+    }
+    sql.push(
+        " GROUP BY fact, key, bucket, bin), \
+         c AS (SELECT fact, key, bucket, bin, n, total, \
+           CAST(SUM(n) OVER (PARTITION BY fact, key, bucket ORDER BY bin \
+             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT) AS upto, \
+           CAST(SUM(n) OVER (PARTITION BY fact, key, bucket) AS BIGINT) AS all_n, \
+           CAST(SUM(total) OVER (PARTITION BY fact, key, bucket) AS BIGINT) AS all_total \
+           FROM b) \
+         SELECT fact, key, bucket, CAST(MAX(all_n) AS BIGINT), CAST(MAX(all_total) AS BIGINT), \
+           CAST(SUM(CASE WHEN bin >= 4 THEN n ELSE 0 END) AS BIGINT), ",
+    );
+    push_percentile(&mut sql, 50);
+    sql.push(", ");
+    push_percentile(&mut sql, 90);
+    sql.push(" FROM c GROUP BY fact, key, bucket ORDER BY fact, key, bucket");
+    type Row = (String, String, i64, i64, i64, i64, Option<f64>, Option<f64>);
+    let rows: Vec<Row> = sql.build_query_as().fetch_all(pool).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(fact, key, bucket, count, total, satisfied, p50, p90)| {
+            Some(RollupCell {
+                fact: fact.parse::<Fact>().ok()?,
+                key,
+                bucket,
+                count,
+                total,
+                satisfied,
+                p50,
+                p90,
+            })
+        })
+        .collect())
+}
+
+/// The mean of the bin that holds the nearest rank of the `percent` percentile. (The sums
+/// are cast back to integers: PostgreSQL's are `numeric`, and the rank must divide as integers.)
+fn push_percentile(sql: &mut sqlx::QueryBuilder<'_, Db>, percent: i64) {
+    let rank = format!("((all_n * {percent} + 99) / 100)");
+    sql.push(format!(
+        "CAST(MAX(CASE WHEN n > 0 AND upto >= {rank} AND upto - n < {rank} \
+           THEN total * 1.0 / n END) AS DOUBLE PRECISION)"
+    ));
+}
+
+/// The bucket of a row's `hour`: the hour, day or week counted in the report's time zone
+/// (its UTC offsets over the period are spelled out, so a change of daylight saving time
+/// moves the boundary), or the index of the month among the month starts given.
+fn push_bucket(sql: &mut sqlx::QueryBuilder<'_, Db>, query: &RollupQuery) {
+    if query.interval == Interval::Month {
+        if query.month_starts.len() <= 1 {
+            sql.push("0");
+            return;
+        }
+        sql.push("CASE");
+        for (index, start) in query.month_starts.iter().enumerate().skip(1) {
+            sql.push(format!(" WHEN hour < {start} THEN {}", index - 1));
+        }
+        sql.push(format!(
+            " ELSE {} END",
+            query.month_starts.len().saturating_sub(1)
+        ));
+        return;
+    }
+    // The offsets are numbers the service worked out, not input: written out as literals
+    // so that the bucket stays one expression the planner can group by.
+    let last = query.offsets.last().map_or(0, |(_, offset)| *offset);
+    let local = if query.offsets.len() <= 1 {
+        format!("(hour + {last})")
+    } else {
+        let mut local = String::from("(hour + CASE");
+        for pair in query.offsets.windows(2) {
+            local.push_str(&format!(" WHEN hour < {} THEN {}", pair[1].0, pair[0].1));
+        }
+        local.push_str(&format!(" ELSE {last} END)"));
+        local
+    };
+    let expression = match query.interval {
+        Interval::Hour => local,
+        Interval::Day => format!("({local} / 24)"),
+        // The epoch was a Thursday; weeks start on Monday. (Months returned above.)
+        Interval::Week | Interval::Month => format!("(({local} / 24 + 3) / 7)"),
+    };
+    // Integer division truncates toward zero on both backends; hours before 1970 never occur.
+    sql.push(expression);
+}
+
+/// One page of conversations' records created in `[since, until)`, oldest first, after the
+/// `after` key (`created_at`, id); with `agent`, only those the agent holds.
+pub async fn conversations(
+    pool: &Pool,
+    since: i64,
+    until: i64,
+    agent: Option<i64>,
+    after: Option<(i64, i64)>,
+    limit: i64,
+) -> StoreResult<Vec<ConversationReport>> {
+    let mut sql = sqlx::QueryBuilder::<Db>::new(
+        "SELECT r.conversation_id AS id, r.channel, ct.name AS contact_name, \
+           ct.email AS contact_email, a.name AS agent, t.name AS team, r.labels, \
+           c.status AS status, r.created_at, r.first_response_at, r.first_response_ms, \
+           r.first_response_bh_ms, r.resolved_at, r.resolution_ms, r.resolution_bh_ms, r.replies, \
+           r.reopenings, r.messages_in, r.messages_out, r.sla_met, r.sla_missed, r.csat_rating \
+         FROM report_conversations r \
+         LEFT JOIN conversations c ON c.id = r.conversation_id \
+         LEFT JOIN contacts ct ON ct.id = c.contact_id \
+         LEFT JOIN agents a ON a.id = c.assignee_id \
+         LEFT JOIN teams t ON t.id = c.team_id \
+         WHERE r.created_at >= ",
+    );
+    sql.push_bind(since)
+        .push(" AND r.created_at < ")
+        .push_bind(until);
+    if let Some(agent) = agent {
+        sql.push(" AND c.assignee_id = ").push_bind(agent);
+    }
+    if let Some((created_at, id)) = after {
+        sql.push(" AND (r.created_at > ")
+            .push_bind(created_at)
+            .push(" OR (r.created_at = ")
+            .push_bind(created_at)
+            .push(" AND r.conversation_id > ")
+            .push_bind(id)
+            .push("))");
+    }
+    sql.push(" ORDER BY r.created_at, r.conversation_id LIMIT ")
+        .push_bind(limit);
+    Ok(sql.build_query_as().fetch_all(pool).await?)
+}
