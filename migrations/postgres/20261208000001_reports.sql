@@ -42,18 +42,16 @@ CREATE INDEX report_facts_conversation ON report_facts (conversation_id);
 
 -- Per UTC hour (hours since the epoch), fact, grouping and key ('' for none, an agent or team
 -- id, a channel name, a label) and bin (a duration's log bin, a CSAT rating, 0 otherwise):
--- how many and their sum. `shard` spreads the busiest rows so that concurrent writers on
--- PostgreSQL do not queue on one row lock; readers add the shards up.
+-- how many and their sum.
 CREATE TABLE report_rollups (
     fact       TEXT NOT NULL,
     dimension  TEXT NOT NULL,
     hour       BIGINT NOT NULL,
     key        TEXT NOT NULL,
     bin        BIGINT NOT NULL,
-    shard      BIGINT NOT NULL,
     n          BIGINT NOT NULL,
     total      BIGINT NOT NULL,
-    PRIMARY KEY (fact, dimension, hour, key, bin, shard)
+    PRIMARY KEY (fact, dimension, hour, key, bin)
 );
 
 -- The business-hours calendars as open spans, written by the service from its configuration,

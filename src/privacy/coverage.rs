@@ -51,6 +51,32 @@ pub const TABLES: &[(&str, Coverage)] = &[
         Coverage::Exported("conversation_id: where unseen web chat answers were emailed"),
     ),
     (
+        "report_conversations",
+        Coverage::Exported(
+            "conversation_id: each conversation's reporting record (kept at erasure: it names no one and the contact is a tombstone then)",
+        ),
+    ),
+    (
+        "report_facts",
+        Coverage::Exported("conversation_id: what each conversation added to the reports"),
+    ),
+    (
+        "report_rollups",
+        Coverage::NoContactData("hourly totals per agent, team, channel and label"),
+    ),
+    (
+        "report_calendars",
+        Coverage::NoContactData("which business hours apply to which channel or team"),
+    ),
+    (
+        "report_calendar_spans",
+        Coverage::NoContactData("the business hours' open spans"),
+    ),
+    (
+        "report_calendar_versions",
+        Coverage::NoContactData("fingerprints of the business hours written"),
+    ),
+    (
         "campaign_sends",
         Coverage::Exported("contact_id: sends and funnel times"),
     ),

@@ -113,6 +113,38 @@ pub struct WebChatContinuationRecord {
     pub updated_at: i64,
 }
 
+/// A conversation's reporting record: its clocks and counts (times in milliseconds).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ReportRecord {
+    pub conversation_id: i64,
+    pub channel: String,
+    #[serde(serialize_with = "time_serde::at")]
+    pub created_at: i64,
+    pub first_response_ms: Option<i64>,
+    pub first_response_bh_ms: Option<i64>,
+    pub resolution_ms: Option<i64>,
+    pub resolution_bh_ms: Option<i64>,
+    pub replies: i64,
+    pub reopenings: i64,
+    pub messages_in: i64,
+    pub messages_out: i64,
+    pub sla_met: i64,
+    pub sla_missed: i64,
+    pub csat_rating: Option<i64>,
+    /// A JSON array of the labels its figures are counted under.
+    pub labels: String,
+}
+
+/// One figure a conversation added to the reports: the fact, its UTC hour (hours since the
+/// epoch) and value (milliseconds for times).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct ReportFactRecord {
+    pub conversation_id: i64,
+    pub fact: String,
+    pub hour: i64,
+    pub value: i64,
+}
+
 /// A pending timer of the rule engine on a conversation.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct TimerRecord {
@@ -303,6 +335,22 @@ impl Store {
         contact: ContactId,
     ) -> StoreResult<Vec<WebChatContinuationRecord>> {
         on_backend!(self, privacy::web_chat_continuations(contact))
+    }
+
+    /// The reporting records of `contact`'s conversations.
+    pub async fn contact_report_records(
+        &self,
+        contact: ContactId,
+    ) -> StoreResult<Vec<ReportRecord>> {
+        on_backend!(self, privacy::report_records(contact))
+    }
+
+    /// The reporting facts of `contact`'s conversations.
+    pub async fn contact_report_facts(
+        &self,
+        contact: ContactId,
+    ) -> StoreResult<Vec<ReportFactRecord>> {
+        on_backend!(self, privacy::report_facts(contact))
     }
 
     /// Up to `limit` events about `contact` (it or its conversations) after event id `after`.

@@ -210,6 +210,18 @@ async fn write_document(
             .await
             .for_api("contact")?,
     )?;
+    field(
+        out,
+        false,
+        "report_records",
+        &store.contact_report_records(id).await.for_api("contact")?,
+    )?;
+    field(
+        out,
+        false,
+        "report_facts",
+        &store.contact_report_facts(id).await.for_api("contact")?,
+    )?;
     let audit: Vec<AuditEntryView> = store
         .audit_about_contact(id)
         .await

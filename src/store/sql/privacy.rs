@@ -6,9 +6,9 @@ use super::common::Pool;
 use crate::domain::{ContactId, ConversationId, Event, Message, MessageId, Revision};
 use crate::store::StoreResult;
 use crate::store::privacy::{
-    AutoReplyRecord, CampaignSendRecord, ConsentRecord, OutboxRecord, SuppressionRecord,
-    TableColumns, TimerRecord, WebChatContinuationRecord, WebChatVisitorRecord,
-    WebhookDeliveryRecord,
+    AutoReplyRecord, CampaignSendRecord, ConsentRecord, OutboxRecord, ReportFactRecord,
+    ReportRecord, SuppressionRecord, TableColumns, TimerRecord, WebChatContinuationRecord,
+    WebChatVisitorRecord, WebhookDeliveryRecord,
 };
 use crate::store::rows::{EventRow, MessageRow, message_columns};
 
@@ -159,6 +159,32 @@ pub async fn web_chat_continuations(
         "SELECT w.conversation_id, w.email_channel, w.address, w.emailed_up_to, w.updated_at \
          FROM web_chat_continuations w JOIN conversations c ON c.id = w.conversation_id \
          WHERE c.contact_id = $1 ORDER BY w.conversation_id",
+    )
+    .bind(contact.get())
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The reporting records of `contact`'s conversations.
+pub async fn report_records(pool: &Pool, contact: ContactId) -> StoreResult<Vec<ReportRecord>> {
+    Ok(sqlx::query_as(
+        "SELECT r.conversation_id, r.channel, r.created_at, r.first_response_ms, \
+           r.first_response_bh_ms, r.resolution_ms, r.resolution_bh_ms, r.replies, r.reopenings, \
+           r.messages_in, r.messages_out, r.sla_met, r.sla_missed, r.csat_rating, r.labels \
+         FROM report_conversations r JOIN conversations c ON c.id = r.conversation_id \
+         WHERE c.contact_id = $1 ORDER BY r.conversation_id",
+    )
+    .bind(contact.get())
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The reporting facts of `contact`'s conversations.
+pub async fn report_facts(pool: &Pool, contact: ContactId) -> StoreResult<Vec<ReportFactRecord>> {
+    Ok(sqlx::query_as(
+        "SELECT f.conversation_id, f.fact, f.hour, f.value \
+         FROM report_facts f JOIN conversations c ON c.id = f.conversation_id \
+         WHERE c.contact_id = $1 ORDER BY f.conversation_id, f.hour, f.fact",
     )
     .bind(contact.get())
     .fetch_all(pool)

@@ -18,9 +18,6 @@ use crate::domain::sla::{SlaState, Target};
 use crate::domain::{ConversationId, ConversationStatus, Event, EventKind, Millis};
 use crate::store::{CalendarSpans, StoreResult};
 
-/// Rollup rows of one key are spread over this many shards (see the migration).
-const SHARDS: i64 = 8;
-
 /// One conversation's record, as stored in `report_conversations`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, sqlx::FromRow)]
 struct Record {
@@ -101,7 +98,6 @@ struct RollupKey {
     hour: i64,
     key: String,
     bin: i64,
-    shard: i64,
 }
 
 /// What one call adds up before writing it.
@@ -395,7 +391,6 @@ impl Batch {
                 hour: row.hour,
                 key,
                 bin: row.bin,
-                shard: row.conversation_id.rem_euclid(SHARDS),
             })
             .or_default();
         entry.0 += sign;
@@ -683,7 +678,8 @@ impl Batch {
         }
         if !self.rollups.is_empty() {
             // In key order, so that two transactions never take the same rows in opposite
-            // orders (PostgreSQL would abort one of them as a deadlock).
+            // orders (PostgreSQL would abort one of them as a deadlock). Writers of the same
+            // hour queue on its rows from here until they commit.
             let rows: Vec<serde_json::Value> = self
                 .rollups
                 .iter()
@@ -691,24 +687,15 @@ impl Batch {
                 .map(|(key, (n, total))| {
                     serde_json::json!({
                         "fact": key.fact, "dimension": key.dimension, "hour": key.hour,
-                        "key": key.key, "bin": key.bin, "shard": key.shard,
+                        "key": key.key, "bin": key.bin,
                         "n": n, "total": total,
                     })
                 })
                 .collect();
-            const COLUMNS: &[&str] = &[
-                "fact",
-                "dimension",
-                "hour",
-                "key",
-                "bin",
-                "shard",
-                "n",
-                "total",
-            ];
+            const COLUMNS: &[&str] = &["fact", "dimension", "hour", "key", "bin", "n", "total"];
             let sql = format!(
                 "INSERT INTO report_rollups ({}) {} \
-                 ON CONFLICT (fact, dimension, hour, key, bin, shard) DO UPDATE \
+                 ON CONFLICT (fact, dimension, hour, key, bin) DO UPDATE \
                  SET n = report_rollups.n + excluded.n, total = report_rollups.total + excluded.total",
                 COLUMNS.join(", "),
                 select_from_json(COLUMNS, &["fact", "dimension", "key"])
