@@ -7,6 +7,7 @@
 //! - [`nodes`]: the service as separate `serve` processes, for `bench ingest --nodes` and
 //!   `bench widget`.
 //! - [`retention`]: ingest latency with and without the retention job deleting.
+//! - [`reports`]: every report over a seeded year, and what writing the facts costs ingest.
 //! - [`campaign`]: campaign planning, rendering, dispatch, throttle accuracy and peak RSS.
 //! - [`widget`]: website chat visitors holding live streams: memory per idle connection and
 //!   message latency to the visitor's stream.
@@ -15,6 +16,7 @@
 pub mod campaign;
 pub mod ingest;
 pub mod nodes;
+pub mod reports;
 pub mod retention;
 pub mod smtp_sink;
 pub mod widget;

@@ -88,6 +88,8 @@ pub enum BenchCommand {
     Retention(crate::bench::retention::Options),
     /// Website chat: server memory per idle visitor stream and message latency to the stream.
     Widget(crate::bench::widget::Options),
+    /// Reports over a seeded year of history, and what writing the facts costs ingest.
+    Reports(crate::bench::reports::Options),
 }
 
 /// Runs a parsed command line.
@@ -125,6 +127,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::bench::retention::run(options).await
         }
         Command::Bench(BenchCommand::Widget(options)) => crate::bench::widget::run(options).await,
+        Command::Bench(BenchCommand::Reports(options)) => crate::bench::reports::run(options).await,
         Command::Contacts(command) => {
             let store = open_store(&config).await?;
             campaigns::contacts(command, &store).await

@@ -790,8 +790,11 @@ pub mod cluster;
 mod event_webhooks;
 pub mod privacy;
 pub mod redaction;
-mod reports;
-pub use reports::{CalendarSpans, ConversationReport, RollupCell, RollupQuery};
+pub(crate) mod reports;
+pub use reports::{
+    CalendarSpans, ConversationReport, RollupCell, RollupQuery, RollupRow, SeedRecord, SeedShape,
+    write_report_facts_for_benchmark,
+};
 pub mod retention;
 mod secrets;
 pub use secrets::{LINK_KEY, SealedSecret, SecretChange, StoredSecrets};

@@ -75,7 +75,85 @@ pub struct CalendarSpans {
     pub spans: Vec<(i64, i64)>,
 }
 
+/// Whether the facts are written with each event: always, except within
+/// `switchboard bench reports`, which turns them off in its own process to measure what they
+/// cost ingest in the same run. Process-wide, so nothing else ever touches it.
+static REPORT_FACTS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// See [`REPORT_FACTS`]: for the benchmark only.
+pub fn write_report_facts_for_benchmark(on: bool) {
+    REPORT_FACTS.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether facts are written now.
+pub(crate) fn report_facts_on() -> bool {
+    REPORT_FACTS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A rollup row's key and its counts (added to a stored row of the same key).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RollupRow {
+    pub fact: String,
+    pub dimension: String,
+    pub hour: i64,
+    pub key: String,
+    pub bin: i64,
+    pub n: i64,
+    pub total: i64,
+}
+
+/// A synthetic conversation's reporting record (`switchboard bench reports`).
+#[derive(Debug, Clone, Default)]
+pub struct SeedRecord {
+    pub conversation_id: i64,
+    pub channel: String,
+    pub created_at: i64,
+    pub first_response_ms: Option<i64>,
+    pub first_response_bh_ms: Option<i64>,
+    pub resolution_ms: Option<i64>,
+    pub resolution_bh_ms: Option<i64>,
+    pub replies: i64,
+    pub reopenings: i64,
+    pub messages_in: i64,
+    pub messages_out: i64,
+    pub csat_rating: Option<i64>,
+    pub labels: Vec<String>,
+}
+
+/// What `seed_conversations` writes: conversations `first_id ..` spread evenly from
+/// `start_at` by `step_ms`, each on channel `channel-<id % channels>`, held by agent
+/// `first_agent + id % agents` of team `first_team + (id % agents) % teams`, with
+/// `per_conversation` messages ten minutes apart, the customer's and the agent's in turn.
+#[derive(Debug, Clone, Copy)]
+pub struct SeedShape {
+    pub count: i64,
+    pub start_at: i64,
+    pub step_ms: i64,
+    pub per_conversation: i64,
+    pub channels: i64,
+    pub first_agent: i64,
+    pub agents: i64,
+    pub first_team: i64,
+    pub teams: i64,
+}
+
 impl Store {
+    /// Writes conversations, contacts and messages in bulk as `shape` says; returns the first
+    /// conversation's id (`switchboard bench reports`).
+    pub async fn seed_report_conversations(&self, shape: SeedShape) -> StoreResult<i64> {
+        on_backend!(self, reporting::seed_conversations(shape))
+    }
+
+    /// Writes a synthetic history's reporting records and rollups in one transaction
+    /// (`switchboard bench reports`; the service writes them as events happen).
+    pub async fn seed_report_history(
+        &self,
+        records: &[SeedRecord],
+        rollups: &[RollupRow],
+    ) -> StoreResult<()> {
+        on_backend!(self, reporting::seed(records, rollups))
+    }
+
     /// Figures of the reporting rollups (see [`RollupQuery`]).
     pub async fn report_rollups(&self, query: &RollupQuery) -> StoreResult<Vec<RollupCell>> {
         on_backend!(self, report_queries::rollups(query))

@@ -16,7 +16,7 @@ use super::common::{Conn, Pool, begin};
 use crate::domain::report::{CsatFact, Dimension, Fact, duration_bin, hour_of};
 use crate::domain::sla::{SlaState, Target};
 use crate::domain::{ConversationId, ConversationStatus, Event, EventKind, Millis};
-use crate::store::{CalendarSpans, StoreResult};
+use crate::store::{CalendarSpans, RollupRow, SeedRecord, SeedShape, StoreResult};
 
 /// One conversation's record, as stored in `report_conversations`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, sqlx::FromRow)]
@@ -116,6 +116,9 @@ struct Batch {
 /// Files the facts of `events` (stored in this transaction) in the conversations' records
 /// and the rollups.
 pub async fn on_events(conn: &mut Conn, events: &[Event]) -> StoreResult<()> {
+    if !crate::store::reports::report_facts_on() {
+        return Ok(());
+    }
     let conversations: Vec<i64> = events
         .iter()
         .filter(|event| counts(event))
@@ -632,23 +635,7 @@ impl Batch {
             .iter()
             .filter_map(|id| self.records.get(id))
             .collect();
-        if !records.is_empty() {
-            let updates = RECORD_COLUMNS[1..]
-                .iter()
-                .map(|column| format!("{column} = excluded.{column}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!(
-                "INSERT INTO report_conversations ({columns}) {select} \
-                 ON CONFLICT (conversation_id) DO UPDATE SET {updates}",
-                columns = RECORD_COLUMNS.join(", "),
-                select = select_from_json(RECORD_COLUMNS, &["channel", "labels"]),
-            );
-            sqlx::query(&sql)
-                .bind(sqlx::types::Json(&records))
-                .execute(&mut *conn)
-                .await?;
-        }
+        write_records(conn, &records).await?;
         for (id, fact) in &self.dropped_facts {
             sqlx::query("DELETE FROM report_facts WHERE conversation_id = $1 AND fact = $2")
                 .bind(id)
@@ -676,39 +663,171 @@ impl Batch {
                 .execute(&mut *conn)
                 .await?;
         }
-        if !self.rollups.is_empty() {
-            // In key order, so that two transactions never take the same rows in opposite
-            // orders (PostgreSQL would abort one of them as a deadlock). Writers of the same
-            // hour queue on its rows from here until they commit.
-            let rows: Vec<serde_json::Value> = self
-                .rollups
-                .iter()
-                .filter(|(_, (n, total))| *n != 0 || *total != 0)
-                .map(|(key, (n, total))| {
-                    serde_json::json!({
-                        "fact": key.fact, "dimension": key.dimension, "hour": key.hour,
-                        "key": key.key, "bin": key.bin,
-                        "n": n, "total": total,
-                    })
-                })
-                .collect();
-            const COLUMNS: &[&str] = &["fact", "dimension", "hour", "key", "bin", "n", "total"];
-            let sql = format!(
-                "INSERT INTO report_rollups ({}) {} \
-                 ON CONFLICT (fact, dimension, hour, key, bin) DO UPDATE \
-                 SET n = report_rollups.n + excluded.n, total = report_rollups.total + excluded.total",
-                COLUMNS.join(", "),
-                select_from_json(COLUMNS, &["fact", "dimension", "key"])
-            );
-            if !rows.is_empty() {
-                sqlx::query(&sql)
-                    .bind(sqlx::types::Json(&rows))
-                    .execute(&mut *conn)
-                    .await?;
-            }
-        }
-        Ok(())
+        // In key order, so that two transactions never take the same rows in opposite orders
+        // (PostgreSQL would abort one of them as a deadlock). Writers of the same hour queue
+        // on its rows from here until they commit.
+        let rows: Vec<RollupRow> = self
+            .rollups
+            .iter()
+            .filter(|(_, (n, total))| *n != 0 || *total != 0)
+            .map(|(key, (n, total))| RollupRow {
+                fact: key.fact.to_owned(),
+                dimension: key.dimension.to_owned(),
+                hour: key.hour,
+                key: key.key.clone(),
+                bin: key.bin,
+                n: *n,
+                total: *total,
+            })
+            .collect();
+        add_rollups(conn, &rows).await
     }
+}
+
+/// Writes whole records (new, or replacing the stored ones).
+async fn write_records(conn: &mut Conn, records: &[&Record]) -> StoreResult<()> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let updates = RECORD_COLUMNS[1..]
+        .iter()
+        .map(|column| format!("{column} = excluded.{column}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO report_conversations ({columns}) {select} \
+         ON CONFLICT (conversation_id) DO UPDATE SET {updates}",
+        columns = RECORD_COLUMNS.join(", "),
+        select = select_from_json(RECORD_COLUMNS, &["channel", "labels"]),
+    );
+    sqlx::query(&sql)
+        .bind(sqlx::types::Json(records))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Adds rows to the rollups (their counts and sums to those stored), in the order given.
+async fn add_rollups(conn: &mut Conn, rows: &[RollupRow]) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    const COLUMNS: &[&str] = &["fact", "dimension", "hour", "key", "bin", "n", "total"];
+    let sql = format!(
+        "INSERT INTO report_rollups ({}) {} \
+         ON CONFLICT (fact, dimension, hour, key, bin) DO UPDATE \
+         SET n = report_rollups.n + excluded.n, total = report_rollups.total + excluded.total",
+        COLUMNS.join(", "),
+        select_from_json(COLUMNS, &["fact", "dimension", "key"])
+    );
+    sqlx::query(&sql)
+        .bind(sqlx::types::Json(rows))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Writes a synthetic history's records and rollups (`switchboard bench reports`).
+pub async fn seed(pool: &Pool, records: &[SeedRecord], rollups: &[RollupRow]) -> StoreResult<()> {
+    let mut tx = begin(pool).await?;
+    let records: Vec<Record> = records
+        .iter()
+        .map(|seed| Record {
+            conversation_id: seed.conversation_id,
+            channel: seed.channel.clone(),
+            created_at: seed.created_at,
+            first_response_at: seed.first_response_ms.map(|ms| seed.created_at + ms),
+            first_response_ms: seed.first_response_ms,
+            first_response_bh_ms: seed.first_response_bh_ms,
+            resolved_at: seed.resolution_ms.map(|ms| seed.created_at + ms),
+            resolution_ms: seed.resolution_ms,
+            resolution_bh_ms: seed.resolution_bh_ms,
+            replies: seed.replies,
+            reopenings: seed.reopenings,
+            messages_in: seed.messages_in,
+            messages_out: seed.messages_out,
+            csat_rating: seed.csat_rating,
+            labels: labels_json(&seed.labels),
+            ..Record::default()
+        })
+        .collect();
+    for chunk in records.chunks(5_000) {
+        let chunk: Vec<&Record> = chunk.iter().collect();
+        write_records(&mut tx, &chunk).await?;
+    }
+    for chunk in rollups.chunks(10_000) {
+        add_rollups(&mut tx, chunk).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Writes `shape.count` conversations with their contacts and messages in bulk; returns the
+/// first conversation's id (`switchboard bench reports`).
+pub async fn seed_conversations(pool: &Pool, shape: SeedShape) -> StoreResult<i64> {
+    let series = |bound: &str| {
+        if IS_POSTGRES {
+            format!("SELECT generate_series(1, {bound}) AS i")
+        } else {
+            format!(
+                "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {bound}) \
+                 SELECT i FROM s"
+            )
+        }
+    };
+    let mut tx = begin(pool).await?;
+    let (contacts_before, conversations_before): (Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT (SELECT MAX(id) FROM contacts), (SELECT MAX(id) FROM conversations)",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let (contacts_before, conversations_before) = (
+        contacts_before.unwrap_or(0),
+        conversations_before.unwrap_or(0),
+    );
+    sqlx::query(&format!(
+        "INSERT INTO contacts (name, created_at, updated_at) \
+         SELECT 'Seeded customer', $2, $2 FROM ({}) AS n",
+        series("$1")
+    ))
+    .bind(shape.count)
+    .bind(shape.start_at)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO conversations (channel, contact_id, thread_key, status, assignee_id, team_id, \
+           created_at, last_activity_at) \
+         SELECT 'channel-' || ((id - $1) % $3), id, 'seed-' || id, 'open', \
+           $4 + (id - $1) % $5, $6 + ((id - $1) % $5) % $7, \
+           $2 + (id - $1 - 1) * $8, $2 + (id - $1 - 1) * $8 \
+         FROM contacts WHERE id > $1 ORDER BY id",
+    )
+    .bind(contacts_before)
+    .bind(shape.start_at)
+    .bind(shape.channels)
+    .bind(shape.first_agent)
+    .bind(shape.agents)
+    .bind(shape.first_team)
+    .bind(shape.teams)
+    .bind(shape.step_ms)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(&format!(
+        "INSERT INTO messages (conversation_id, channel, direction, kind, author_type, author_id, \
+           text, created_at) \
+         SELECT c.id, c.channel, CASE WHEN n.i % 2 = 1 THEN 'in' ELSE 'out' END, 'message', \
+           CASE WHEN n.i % 2 = 1 THEN 'contact' ELSE 'agent' END, \
+           CASE WHEN n.i % 2 = 1 THEN c.contact_id ELSE c.assignee_id END, \
+           'Seeded message ' || n.i || ' about order ' || c.id, c.created_at + n.i * 600000 \
+         FROM conversations c CROSS JOIN ({}) AS n WHERE c.id > $2 ORDER BY c.id, n.i",
+        series("$1")
+    ))
+    .bind(shape.per_conversation)
+    .bind(conversations_before)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(conversations_before + 1)
 }
 
 /// Replaces the calendars' scopes, and the spans of each calendar whose fingerprint changed;
