@@ -26,7 +26,7 @@ string_enum! {
         SlaMet => "sla_met",
         SlaMissed => "sla_missed",
         CsatSent => "csat_sent",
-        /// The bin is the rating, 1 to 5.
+        // The bin is the rating, 1 to 5.
         CsatAnswer => "csat_answer",
     }
 }
