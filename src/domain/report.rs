@@ -66,7 +66,10 @@ string_enum! {
 pub enum CsatFact {
     Sent,
     /// `previous` is the rating this answer replaces, if the customer had answered before.
-    Answered { previous: Option<u8>, rating: u8 },
+    Answered {
+        previous: Option<u8>,
+        rating: u8,
+    },
 }
 
 /// Values under one second share bin 0; above it each bin is this much wider than the last.
@@ -117,9 +120,18 @@ mod tests {
     fn a_bins_values_are_within_a_tenth_of_each_other() {
         for millis in [1_500_i64, 60_000, 3_600_000, 86_400_000] {
             let bin = duration_bin(millis);
-            let upper = (millis..).find(|v| duration_bin(*v) != bin).expect("next bin");
-            let lower = (0..=millis).rev().find(|v| duration_bin(*v) != bin).expect("prev") + 1;
-            assert!((upper as f64) / (lower as f64) <= BIN_RATIO + 1e-3, "{lower}..{upper}");
+            let upper = (millis..)
+                .find(|v| duration_bin(*v) != bin)
+                .expect("next bin");
+            let lower = (0..=millis)
+                .rev()
+                .find(|v| duration_bin(*v) != bin)
+                .expect("prev")
+                + 1;
+            assert!(
+                (upper as f64) / (lower as f64) <= BIN_RATIO + 1e-3,
+                "{lower}..{upper}"
+            );
         }
     }
 
