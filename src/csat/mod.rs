@@ -142,7 +142,9 @@ impl Surveys {
     }
 
     /// Values for the `csat_request` template: `custom.survey_url` (the page) and
-    /// `custom.rating_urls` (the page with each rating chosen, 1 to 5).
+    /// `custom.rating_urls` (the page with each rating chosen, 1 to 5, in order: plain
+    /// strings, so the start-up check of templates, whose `custom` values are placeholders,
+    /// can walk them too).
     pub fn template_values(
         &self,
         conversation: ConversationId,
@@ -150,13 +152,13 @@ impl Surveys {
     ) -> serde_json::Map<String, serde_json::Value> {
         let request = self.request(conversation, expires_at);
         let mut values = serde_json::Map::new();
-        values.insert("survey_url".into(), request.answer_url.clone().into());
+        values.insert("survey_url".into(), request.page_url.clone().into());
         values.insert(
             "rating_urls".into(),
             request
                 .choices
                 .iter()
-                .map(|choice| serde_json::json!({"rating": choice.rating, "url": choice.url}))
+                .map(|choice| serde_json::Value::from(choice.url.clone()))
                 .collect(),
         );
         values
@@ -206,7 +208,8 @@ mod tests {
     fn links_point_at_the_public_page() {
         let surveys = surveys(b"k");
         let request = surveys.request(ConversationId::new(7), Millis(2_000_000_000_000));
-        assert!(request.answer_url.starts_with("https://sb.example/csat/7."));
+        assert!(request.page_url.starts_with("https://sb.example/csat/7."));
+        assert_eq!(request.answer_url, format!("{}/answer", request.page_url));
         assert!(connector_sdk::csat::payload(5, &request.token).len() <= 64);
     }
 }

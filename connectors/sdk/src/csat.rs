@@ -53,34 +53,37 @@ pub struct CsatRequest {
     pub token: String,
     /// Ratings 1 to 5, in order.
     pub choices: Vec<CsatChoice>,
-    /// Where an answer is posted: `POST` with JSON `{"rating": 1-5, "comment": "…"}`, or the
-    /// page a person opens (`GET`) to confirm a rating and add a comment.
+    /// The page a person opens to confirm a rating and add a comment (email links).
+    pub page_url: String,
+    /// Where a program posts the answer: `POST` with JSON `{"rating": 1-5, "comment": "…"}`.
     pub answer_url: String,
     /// After this the token is refused.
     pub expires_at: DateTime<Utc>,
 }
 
 impl CsatRequest {
-    /// A survey for `token`, answered at `answer_url`, with choices 1 to 5.
+    /// A survey for `token` with its page at `page_url` (answered by programs at
+    /// `<page_url>/answer`), with choices 1 to 5.
     pub fn new(
         token: impl Into<String>,
-        answer_url: impl Into<String>,
+        page_url: impl Into<String>,
         expires_at: DateTime<Utc>,
     ) -> Self {
         let token = token.into();
-        let answer_url = answer_url.into();
+        let page_url = page_url.into();
         let choices = RATINGS
             .map(|rating| CsatChoice {
                 rating,
                 label: format!("{rating} {}", "★".repeat(usize::from(rating))),
                 payload: payload(rating, &token),
-                url: format!("{answer_url}?rating={rating}"),
+                url: format!("{page_url}?rating={rating}"),
             })
             .collect();
         Self {
             token,
             choices,
-            answer_url,
+            answer_url: format!("{page_url}/answer"),
+            page_url,
             expires_at,
         }
     }
