@@ -51,6 +51,10 @@ pub const TABLES: &[(&str, Coverage)] = &[
         Coverage::Exported("conversation_id: where unseen web chat answers were emailed"),
     ),
     (
+        "csat_surveys",
+        Coverage::Exported("contact_id: satisfaction surveys and their latest ratings"),
+    ),
+    (
         "campaign_sends",
         Coverage::Exported("contact_id: sends and funnel times"),
     ),

@@ -82,10 +82,16 @@ async fn a_telegram_button_press_records_the_rating_once_per_conversation() {
         .clone();
     assert_eq!(buttons.len(), 5);
     assert_eq!(buttons[4]["text"], "5");
-    let five = buttons[4]["callback_data"].as_str().expect("data").to_owned();
+    let five = buttons[4]["callback_data"]
+        .as_str()
+        .expect("data")
+        .to_owned();
     for button in &buttons {
         let data = button["callback_data"].as_str().expect("data");
-        assert!(data.len() <= 64, "callback_data fits Telegram's 64 bytes: {data}");
+        assert!(
+            data.len() <= 64,
+            "callback_data fits Telegram's 64 bytes: {data}"
+        );
     }
     assert_eq!(conversation(&app, id).await["csat"]["state"], "sent");
 
@@ -107,7 +113,10 @@ async fn a_telegram_button_press_records_the_rating_once_per_conversation() {
         .filter(|call| call.method == "answercallbackquery")
         .map(|call| call.params["callback_query_id"].clone())
         .collect();
-    assert!(answered.contains(&json!("cb-d")), "the press was answered: {answered:?}");
+    assert!(
+        answered.contains(&json!("cb-d")),
+        "the press was answered: {answered:?}"
+    );
 
     // A later answer replaces the earlier one.
     let two = five.replacen("csat:5", "csat:2", 1);
@@ -147,8 +156,14 @@ async fn a_webhook_integrator_posts_the_answer_and_bad_answers_change_nothing() 
     let (id, survey) = surveyed_webhook_conversation(&app).await;
     assert_eq!(survey["choices"].as_array().expect("choices").len(), 5);
     let token = survey["token"].as_str().expect("token").to_owned();
-    let answer_url = survey["answer_url"].as_str().expect("answer_url").to_owned();
-    assert!(answer_url.ends_with(&format!("/csat/{token}/answer")), "{answer_url}");
+    let answer_url = survey["answer_url"]
+        .as_str()
+        .expect("answer_url")
+        .to_owned();
+    assert!(
+        answer_url.ends_with(&format!("/csat/{token}/answer")),
+        "{answer_url}"
+    );
     let answer = app.url(&format!("/csat/{token}/answer"));
     let post = |url: String, body: Value| {
         let client = app.client.clone();
@@ -163,7 +178,11 @@ async fn a_webhook_integrator_posts_the_answer_and_bad_answers_change_nothing() 
     let response = post(answer.clone(), json!({"stars": 5})).await;
     assert_eq!(response.status(), 400);
     let altered = token.replacen(&format!("{id}."), &format!("{}.", id + 1), 1);
-    let response = post(app.url(&format!("/csat/{altered}/answer")), json!({"rating": 5})).await;
+    let response = post(
+        app.url(&format!("/csat/{altered}/answer")),
+        json!({"rating": 5}),
+    )
+    .await;
     assert_eq!(response.status(), 404);
     let response = post(app.url("/csat/not-a-token/answer"), json!({"rating": 5})).await;
     assert_eq!(response.status(), 404);
@@ -176,11 +195,19 @@ async fn a_webhook_integrator_posts_the_answer_and_bad_answers_change_nothing() 
         .derive_key("csat");
     let surveys = Surveys::new(key, "http://unused", switchboard::csat::DEFAULT_VALIDITY);
     let expired = surveys.token(ConversationId::new(id), Millis(Millis::now().0 - 1000));
-    let response = post(app.url(&format!("/csat/{expired}/answer")), json!({"rating": 5})).await;
+    let response = post(
+        app.url(&format!("/csat/{expired}/answer")),
+        json!({"rating": 5}),
+    )
+    .await;
     assert_eq!(response.status(), 410);
     // A genuine token of a conversation that was never surveyed.
     let other = surveys.token(ConversationId::new(id + 100), surveys.expiry(Millis::now()));
-    let response = post(app.url(&format!("/csat/{other}/answer")), json!({"rating": 5})).await;
+    let response = post(
+        app.url(&format!("/csat/{other}/answer")),
+        json!({"rating": 5}),
+    )
+    .await;
     assert_eq!(response.status(), 404);
     assert_eq!(conversation(&app, id).await["csat"]["state"], "sent");
     assert_eq!(messages(&app, id).await.len(), stored, "nothing was stored");
@@ -192,7 +219,10 @@ async fn a_webhook_integrator_posts_the_answer_and_bad_answers_change_nothing() 
     .await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.expect("json");
-    assert_eq!(body, json!({"conversation_id": id, "rating": 4, "previous": null}));
+    assert_eq!(
+        body,
+        json!({"conversation_id": id, "rating": 4, "previous": null})
+    );
     let response = post(answer.clone(), json!({"rating": 2})).await;
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["previous"], 4);
@@ -214,8 +244,15 @@ async fn a_webhook_integrator_posts_the_answer_and_bad_answers_change_nothing() 
 async fn the_survey_page_records_only_what_its_form_posts() {
     let app = TestApp::spawn_with(RULE).await;
     let (id, survey) = surveyed_webhook_conversation(&app).await;
-    let link = survey["choices"][4]["url"].as_str().expect("url").to_owned();
-    let path = link.split_once("/csat/").expect("a survey link").1.to_owned();
+    let link = survey["choices"][4]["url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    let path = link
+        .split_once("/csat/")
+        .expect("a survey link")
+        .1
+        .to_owned();
     let page_url = app.url(&format!("/csat/{path}"));
 
     // What a mail scanner does: fetch the link. Nothing is recorded.
@@ -229,7 +266,10 @@ async fn the_survey_page_records_only_what_its_form_posts() {
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     assert_eq!(page.headers()["referrer-policy"], "no-referrer");
     let html = page.text().await.expect("html");
-    assert!(html.contains("value=\"5\" required checked"), "the linked rating is chosen");
+    assert!(
+        html.contains("value=\"5\" required checked"),
+        "the linked rating is chosen"
+    );
     assert!(!html.contains("<script"), "no script");
     assert_eq!(conversation(&app, id).await["csat"]["state"], "sent");
 

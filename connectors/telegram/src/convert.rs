@@ -339,7 +339,10 @@ fn csat_answer(channel: &str, query: &CallbackQuery) -> Option<InboundEvent> {
 
 /// The ids of the callback queries of `update`, to answer once it is stored.
 pub fn callback_query_id(update: &Update) -> Option<&str> {
-    update.callback_query.as_ref().map(|query| query.id.as_str())
+    update
+        .callback_query
+        .as_ref()
+        .map(|query| query.id.as_str())
 }
 
 /// True for a message another bot wrote in a group. Bots never become contacts (they would
@@ -355,7 +358,11 @@ pub fn events(channel: &str, update: &Update) -> Vec<InboundEvent> {
     if let Some(member) = &update.my_chat_member {
         events.extend(membership(channel, member));
     }
-    if let Some(answer) = update.callback_query.as_ref().and_then(|q| csat_answer(channel, q)) {
+    if let Some(answer) = update
+        .callback_query
+        .as_ref()
+        .and_then(|q| csat_answer(channel, q))
+    {
         events.push(answer);
     }
     if let Some(message) = &update.message {

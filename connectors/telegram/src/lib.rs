@@ -374,7 +374,10 @@ impl Connector for Telegram {
                 .choices
                 .iter()
                 .map(|choice| {
-                    InlineKeyboardButton::callback(choice.rating.to_string(), choice.payload.clone())
+                    InlineKeyboardButton::callback(
+                        choice.rating.to_string(),
+                        choice.payload.clone(),
+                    )
                 })
                 .collect::<Vec<_>>()])
         });

@@ -10,8 +10,7 @@ use super::params::{self, Cursor, PageSize};
 use super::templates::{Source, conversation_context, render};
 use super::views::{
     self, AttachmentView, ConversationDetailView, ConversationPage, ConversationView, CsatView,
-    MessagePage,
-    MessageView, QueueEntryView,
+    MessagePage, MessageView, QueueEntryView,
 };
 use crate::domain::audit::{AuditAction, AuditSubject};
 use crate::domain::{

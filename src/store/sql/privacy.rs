@@ -150,6 +150,19 @@ pub async fn web_chat_visitors(
     .await?)
 }
 
+/// The satisfaction surveys of `contact`'s conversations.
+pub async fn csat_surveys(
+    pool: &Pool,
+    contact: ContactId,
+) -> StoreResult<Vec<crate::store::privacy::CsatSurveyRecord>> {
+    Ok(sqlx::query_as(
+        "SELECT conversation_id, channel, sent_at, expires_at, rating, answered_at          FROM csat_surveys WHERE contact_id = $1 ORDER BY conversation_id",
+    )
+    .bind(contact.get())
+    .fetch_all(pool)
+    .await?)
+}
+
 /// Where `contact`'s web chat answers went by email.
 pub async fn web_chat_continuations(
     pool: &Pool,
