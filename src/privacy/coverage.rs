@@ -52,7 +52,7 @@ pub const TABLES: &[(&str, Coverage)] = &[
     ),
     (
         "csat_surveys",
-        Coverage::Exported("contact_id: satisfaction surveys and their latest ratings"),
+        Coverage::Exported("conversation_id: satisfaction surveys and their latest ratings"),
     ),
     (
         "campaign_sends",

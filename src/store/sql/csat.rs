@@ -64,12 +64,11 @@ pub async fn send_in(
 ) -> StoreResult<Option<Vec<Event>>> {
     let conv = conversation(conn, id).await?;
     let inserted: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO csat_surveys (conversation_id, contact_id, channel, sent_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (conversation_id) DO NOTHING \
+        "INSERT INTO csat_surveys (conversation_id, channel, sent_at, expires_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (conversation_id) DO NOTHING \
          RETURNING conversation_id",
     )
     .bind(id.get())
-    .bind(conv.contact_id.get())
     .bind(&conv.channel)
     .bind(now.0)
     .bind(expires_at.0)
@@ -124,7 +123,8 @@ pub async fn answer_in(
         ));
     }
     let row: Option<(i64, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT contact_id, expires_at, rating FROM csat_surveys WHERE conversation_id = $1",
+        "SELECT c.contact_id, s.expires_at, s.rating FROM csat_surveys s \
+         JOIN conversations c ON c.id = s.conversation_id WHERE s.conversation_id = $1",
     )
     .bind(id.get())
     .fetch_optional(&mut *conn)

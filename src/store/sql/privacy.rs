@@ -156,7 +156,9 @@ pub async fn csat_surveys(
     contact: ContactId,
 ) -> StoreResult<Vec<crate::store::privacy::CsatSurveyRecord>> {
     Ok(sqlx::query_as(
-        "SELECT conversation_id, channel, sent_at, expires_at, rating, answered_at          FROM csat_surveys WHERE contact_id = $1 ORDER BY conversation_id",
+        "SELECT s.conversation_id, s.channel, s.sent_at, s.expires_at, s.rating, s.answered_at \
+         FROM csat_surveys s JOIN conversations c ON c.id = s.conversation_id \
+         WHERE c.contact_id = $1 ORDER BY s.conversation_id",
     )
     .bind(contact.get())
     .fetch_all(pool)
