@@ -367,6 +367,35 @@ impl App {
             config.server.bind.to_string(),
         );
         let metrics = Arc::new(Metrics::default());
+        let hook_body_limits = Arc::new(hook_body_limits(
+            &config.channels,
+            &connectors,
+            config.server.max_body_bytes,
+        ));
+        let connectors = Arc::new(connectors);
+        let dispatch_wake = Arc::new(Notify::new());
+        let campaigns = crate::campaigns::CampaignRunner::new(crate::campaigns::CampaignParts {
+            store: store.clone(),
+            vault: vault.clone(),
+            connectors: connectors.clone(),
+            templates: templates.clone(),
+            events: events.clone(),
+            config: config.campaigns.clone(),
+            dispatch: config.dispatch.clone(),
+            dispatch_wake: dispatch_wake.clone(),
+            metrics: metrics.clone(),
+        });
+        // Survey tokens are signed with a key derived from the campaign link key (stored,
+        // sealed, the same on every node), so any node can check any survey's link.
+        let surveys = Arc::new(crate::csat::Surveys::new(
+            campaigns
+                .signer()
+                .await
+                .context("loading the key that signs survey links")?
+                .derive_key("csat"),
+            &config.campaigns.public_url,
+            crate::csat::DEFAULT_VALIDITY,
+        ));
         let writers = TaskTracker::new();
         let writers_shutdown = CancellationToken::new();
         let default_writers = if config.is_postgres() { 4 } else { 1 };
@@ -381,17 +410,11 @@ impl App {
                     crate::redaction::Redactor::new(&config.redaction)
                         .map_err(|err| anyhow::anyhow!("{err}"))?,
                 ),
+                surveys: Some(surveys.clone()),
             },
             &writers,
             writers_shutdown.clone(),
         );
-        let hook_body_limits = Arc::new(hook_body_limits(
-            &config.channels,
-            &connectors,
-            config.server.max_body_bytes,
-        ));
-        let connectors = Arc::new(connectors);
-        let dispatch_wake = Arc::new(Notify::new());
         let dispatcher = Dispatcher::new(
             store.clone(),
             connectors.clone(),
@@ -399,7 +422,8 @@ impl App {
             dispatch_wake.clone(),
             events.clone(),
             metrics.clone(),
-        );
+        )
+        .with_surveys(surveys.clone());
         let webhooks_wake = Arc::new(Notify::new());
         let event_webhooks = EventWebhooks::new(
             store.clone(),
@@ -440,23 +464,19 @@ impl App {
                 .collect(),
             router_wake: router_wake.clone(),
             metrics: metrics.clone(),
+            surveys: Some(surveys.clone()),
+            csat_channels: config
+                .channels
+                .iter()
+                .filter(|channel| channel.csat)
+                .map(|channel| channel.name.clone())
+                .collect(),
         })
         .map_err(|err| anyhow::anyhow!("{err}"))?;
         automation
             .init()
             .await
             .context("placing the rule engine in the event log")?;
-        let campaigns = crate::campaigns::CampaignRunner::new(crate::campaigns::CampaignParts {
-            store: store.clone(),
-            vault: vault.clone(),
-            connectors: connectors.clone(),
-            templates: templates.clone(),
-            events: events.clone(),
-            config: config.campaigns.clone(),
-            dispatch: config.dispatch.clone(),
-            dispatch_wake: dispatch_wake.clone(),
-            metrics: metrics.clone(),
-        });
         let erasures_wake = Arc::new(Notify::new());
         let erasures = crate::privacy::Erasures::new(
             store.clone(),
@@ -476,6 +496,7 @@ impl App {
             connectors.clone(),
         );
         let state = AppState {
+            surveys,
             vault,
             retention: retention.clone(),
             campaigns: campaigns.clone(),

@@ -52,6 +52,8 @@ pub struct Dispatcher {
     metrics: Arc<Metrics>,
     /// Shares rated channels' provider limits with the other nodes.
     pace: AccountPace,
+    /// Builds the survey a satisfaction survey message carries.
+    surveys: Option<Arc<crate::csat::Surveys>>,
 }
 
 impl Dispatcher {
@@ -74,7 +76,15 @@ impl Dispatcher {
             wake,
             events,
             metrics,
+            surveys: None,
         }
+    }
+
+    /// Lets survey messages carry their survey (buttons, links); without it they go out as
+    /// their text alone.
+    pub fn with_surveys(mut self, surveys: Arc<crate::csat::Surveys>) -> Self {
+        self.surveys = Some(surveys);
+        self
     }
 
     /// Sends everything due now, up to `concurrency` messages at once.
@@ -182,6 +192,9 @@ impl Dispatcher {
         message.template = job.template.clone();
         message.html = job.html.clone();
         message.markup = job.markup.clone();
+        if let (Some(surveys), Some(expires_at)) = (&self.surveys, job.csat_expires_at) {
+            message.csat = Some(surveys.request(job.conversation_id, expires_at));
+        }
         // Replies without a person behind them (bots, rules) are automatic on every channel.
         message.automated = job.author.is_none();
         if connector.wants_thread_context() {

@@ -9,6 +9,8 @@
 //! - [`dispatch`]: the outbox worker that sends replies through connectors.
 //! - [`campaigns`]: contacts import, consent, segments, and the campaign worker that sends
 //!   through its send ledger at a throttled pace (a lane apart from replies).
+//! - [`csat`]: customer satisfaction surveys: signed tokens and links (answers are filed by
+//!   the store, the page is `http::csat`).
 //! - [`templates`]: message templates (minijinja) per channel and locale, checked at start-up.
 //! - [`event_webhooks`]: outbound event webhooks to integrators: signed, retried, logged,
 //!   SSRF-guarded (apart from the webhook channel, whose door is `http::hooks`).
@@ -35,6 +37,7 @@ pub mod channel_state;
 pub mod cli;
 pub mod cluster;
 pub mod config;
+pub mod csat;
 pub mod dispatch;
 pub mod domain;
 pub mod event_webhooks;

@@ -67,6 +67,7 @@ pub struct Pipeline {
     writers: Arc<Vec<mpsc::Sender<Job>>>,
     store: Store,
     redactor: Arc<crate::redaction::Redactor>,
+    surveys: Option<Arc<crate::csat::Surveys>>,
 }
 
 /// What the writers need.
@@ -78,6 +79,9 @@ pub struct PipelineParts {
     pub max_batch: usize,
     /// The `[redaction]` rules applied to message text before it is stored.
     pub redactor: Arc<crate::redaction::Redactor>,
+    /// Checks the tokens of survey answers pressed on channels; without it every such answer
+    /// is dropped.
+    pub surveys: Option<Arc<crate::csat::Surveys>>,
 }
 
 impl Pipeline {
@@ -100,6 +104,7 @@ impl Pipeline {
             writers: Arc::new(writers),
             store: parts.store,
             redactor: parts.redactor,
+            surveys: parts.surveys,
         }
     }
 
@@ -143,6 +148,23 @@ impl Pipeline {
             events
                 .iter_mut()
                 .for_each(|event| redact_inbound(&self.redactor, event));
+        }
+        // Survey answers count only with a token we signed that has not expired; the store
+        // then checks that the presser is the surveyed contact.
+        let now = crate::domain::Millis::now();
+        for event in &mut events {
+            if let InboundEvent::CsatAnswer(answer) = event {
+                answer.verified_conversation = match (&self.surveys, answer.rating_and_token()) {
+                    (Some(surveys), Some((_, token))) => surveys
+                        .verify(token, now)
+                        .map(|claims| claims.conversation.get())
+                        .map_err(|err| {
+                            tracing::info!(channel = %answer.channel, error = %err, "survey answer refused");
+                        })
+                        .ok(),
+                    _ => None,
+                };
+            }
         }
         let writer = &self.writers[self.shard_of(events.first())];
         let (reply, answer) = oneshot::channel();

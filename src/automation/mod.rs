@@ -77,6 +77,10 @@ pub struct AutomationParts {
     pub router_wake: Arc<Notify>,
     /// Counts evaluations and timer passes that panicked.
     pub metrics: Arc<Metrics>,
+    /// Signs the links of satisfaction surveys (`send_csat`); `None` refuses that action.
+    pub surveys: Option<Arc<crate::csat::Surveys>>,
+    /// Channels whose conversations get the survey when resolved (`csat = true`).
+    pub csat_channels: Vec<String>,
 }
 
 /// The rule engine; cheap to clone.
@@ -96,6 +100,7 @@ struct Inner {
     sla: HashMap<String, SlaPolicy>,
     calendars: Arc<Calendars>,
     channel_kinds: HashMap<String, ChannelKind>,
+    surveys: Option<Arc<crate::csat::Surveys>>,
     router_wake: Arc<Notify>,
     /// Woken when a timer may now be due earlier than the timer task thinks.
     timer_wake: Arc<Notify>,
@@ -121,6 +126,12 @@ pub fn check_rule(spec: &RuleSpec, templates: &Templates, sla: &[SlaPolicy]) -> 
                     reply.template()
                 ));
             }
+            Action::SendCsat(_) if !templates.exists(crate::csat::TEMPLATE) => {
+                return Err(format!(
+                    "actions[{index}].send_csat: no template named {:?}",
+                    crate::csat::TEMPLATE
+                ));
+            }
             Action::SetSla(name) if !sla.iter().any(|policy| policy.name == *name) => {
                 return Err(format!(
                     "actions[{index}].set_sla: no [[sla]] policy named {name:?}"
@@ -130,6 +141,26 @@ pub fn check_rule(spec: &RuleSpec, templates: &Templates, sla: &[SlaPolicy]) -> 
         }
     }
     Ok(())
+}
+
+/// The built-in rule of channels with `csat = true`: the survey when a conversation is
+/// resolved (the store sends at most one per conversation).
+fn csat_rule(channels: &[String]) -> RuleSpec {
+    RuleSpec {
+        name: "bot:csat".into(),
+        on: Trigger::ConversationResolved,
+        idle_for: None,
+        when: Some(self::condition::Condition::Any(
+            channels
+                .iter()
+                .cloned()
+                .map(self::condition::Condition::Channel)
+                .collect(),
+        )),
+        actions: vec![Action::SendCsat(true)],
+        stop: false,
+        enabled: true,
+    }
 }
 
 impl Automation {
@@ -143,7 +174,10 @@ impl Automation {
             check_rule(rule, &parts.templates, &parts.sla)
                 .map_err(|err| format!("rules[{index}] ({}): {err}", rule.name))?;
         }
-        let bot_rules = parts.config.bots.rules();
+        let mut bot_rules = parts.config.bots.rules();
+        if !parts.csat_channels.is_empty() {
+            bot_rules.push(csat_rule(&parts.csat_channels));
+        }
         for rule in &bot_rules {
             check_rule(rule, &parts.templates, &parts.sla)
                 .map_err(|err| format!("automation.bots ({}): {err}", rule.name))?;
@@ -164,6 +198,7 @@ impl Automation {
                     .collect(),
                 calendars: parts.calendars,
                 channel_kinds: parts.channel_kinds,
+                surveys: parts.surveys,
                 router_wake: parts.router_wake,
                 timer_wake: Arc::new(Notify::new()),
                 holding: std::sync::atomic::AtomicBool::new(false),

@@ -41,7 +41,11 @@ impl Automation {
         };
         let direction = event.data.get("direction").and_then(|v| v.as_str());
         let message_kind = event.data.get("kind").and_then(|v| v.as_str());
-        let is_message = event.kind == EventKind::MessageCreated && message_kind == Some("message");
+        // A survey comment is the customer's message, but it asks for nothing: no rule, bot
+        // or SLA target reacts to it.
+        let is_message = event.kind == EventKind::MessageCreated
+            && message_kind == Some("message")
+            && event.data.get("csat_comment").is_none();
         let trigger = match event.kind {
             EventKind::MessageCreated if is_message && direction == Some("in") => {
                 Some(Trigger::MessageReceived)
@@ -267,6 +271,7 @@ impl Automation {
                     }
                 }
                 Action::Reply(spec) => self.plan_reply(spec, facts, subject),
+                Action::SendCsat(_) => self.plan_csat(facts, subject),
                 Action::Note(text) => {
                     let context = self.context(subject, None, "");
                     match inner.templates.render_source(
@@ -304,6 +309,44 @@ impl Automation {
         RulePlan {
             rule: rule.name.clone(),
             actions,
+        }
+    }
+
+    /// The satisfaction survey rendered now (template `csat_request`) for the conversation's
+    /// channel and the contact's locale, with its signed links.
+    fn plan_csat(&self, facts: &Facts, subject: &Subject<'_>) -> PlannedAction {
+        let inner = &self.inner;
+        let Subject {
+            conversation,
+            contact,
+            kind,
+            now,
+            ..
+        } = *subject;
+        let Some(kind) = kind else {
+            return PlannedAction::Fail(format!(
+                "send_csat: channel {:?} is not configured any more",
+                conversation.channel
+            ));
+        };
+        let Some(surveys) = &inner.surveys else {
+            return PlannedAction::Fail("send_csat: surveys are not set up".into());
+        };
+        let expires_at = surveys.expiry(now);
+        let locale = inner
+            .templates
+            .resolve_locale(&contact.attributes, facts.language.as_deref());
+        let mut context = self.context(subject, None, &locale);
+        context.custom = surveys.template_values(conversation.id, expires_at);
+        match inner
+            .templates
+            .render(crate::csat::TEMPLATE, kind, &locale, &context)
+        {
+            Ok(rendered) => PlannedAction::SendCsat {
+                rendered,
+                expires_at,
+            },
+            Err(err) => PlannedAction::Fail(format!("send_csat: {err}")),
         }
     }
 

@@ -223,6 +223,9 @@ pub enum Action {
     Webhook(String),
     /// Start the SLA policy with this name.
     SetSla(String),
+    /// Send the customer the satisfaction survey (template `csat_request`) in their channel's
+    /// own form, unless the conversation had one already. Written `{ send_csat = true }`.
+    SendCsat(bool),
 }
 
 impl Action {
@@ -242,6 +245,7 @@ impl Action {
             Action::Note(_) => "note added".to_owned(),
             Action::Webhook(name) => format!("webhook event {name} sent"),
             Action::SetSla(name) => format!("SLA policy {name} started"),
+            Action::SendCsat(_) => "satisfaction survey sent".to_owned(),
         }
     }
 }

@@ -17,6 +17,8 @@ pub struct ChannelConfig {
     /// The largest body `POST /hooks/{name}` accepts; `None` for the kind's default (the
     /// server's `max_body_bytes`, raw mail 50 MiB).
     pub max_body_bytes: Option<usize>,
+    /// `csat = true`: a resolved conversation's customer gets the satisfaction survey.
+    pub csat: bool,
     /// Where the table came from, for error messages: `switchboard.toml: channels[2]`.
     pub origin: String,
 }
@@ -68,11 +70,17 @@ impl<'de> Deserialize<'de> for ChannelConfig {
             }
             None => None,
         };
+        let csat = match settings.remove("csat") {
+            Some(toml::Value::Boolean(on)) => on,
+            Some(_) => return Err(D::Error::custom("csat: must be true or false")),
+            None => false,
+        };
         Ok(ChannelConfig {
             name,
             kind,
             settings,
             max_body_bytes,
+            csat,
             origin: String::new(),
         })
     }

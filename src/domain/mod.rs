@@ -7,6 +7,7 @@ pub mod campaign;
 pub mod canned;
 pub mod contact;
 pub mod conversation;
+pub mod csat;
 pub mod erasure;
 pub mod event;
 pub mod ids;

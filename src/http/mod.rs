@@ -6,6 +6,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod client_addr;
+pub mod csat;
 pub mod error;
 pub mod extract;
 pub mod hooks;
@@ -41,6 +42,8 @@ use crate::store::Store;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Signs and checks satisfaction survey links (`/csat/{token}`).
+    pub surveys: Arc<crate::csat::Surveys>,
     /// Seals secrets kept at rest (webhook signing secrets).
     pub vault: Arc<crate::secrets::Vault>,
     pub pipeline: Pipeline,
@@ -105,6 +108,11 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             "/unsubscribe/{token}",
             get(unsubscribe::confirm_page).post(unsubscribe::unsubscribe),
         )
+        .route(
+            "/csat/{token}",
+            get(csat::survey_page).post(csat::answer_page),
+        )
+        .route("/csat/{token}/answer", post(csat::answer_json))
         .route("/c/open/{token}", get(unsubscribe::open_pixel))
         .route("/c/click/{token}", get(unsubscribe::click))
         .route("/healthz", get(ops::healthz))

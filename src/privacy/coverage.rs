@@ -77,6 +77,10 @@ pub const TABLES: &[(&str, Coverage)] = &[
         Coverage::NoContactData("fingerprints of the business hours written"),
     ),
     (
+        "csat_surveys",
+        Coverage::Exported("conversation_id: satisfaction surveys and their latest ratings"),
+    ),
+    (
         "campaign_sends",
         Coverage::Exported("contact_id: sends and funnel times"),
     ),

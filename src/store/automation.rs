@@ -43,6 +43,12 @@ pub enum PlannedAction {
         state: serde_json::Value,
         arm: Vec<(String, Millis)>,
     },
+    /// The satisfaction survey message (rendered with its links), answerable until
+    /// `expires_at`; skipped when the conversation had a survey already.
+    SendCsat {
+        rendered: crate::domain::Rendered,
+        expires_at: Millis,
+    },
     /// The engine could not prepare the action (a template failed to render, a policy is
     /// gone): the rule fails whole, with this reason.
     Fail(String),

@@ -787,6 +787,7 @@ mod audit;
 pub mod automation;
 pub mod campaigns;
 pub mod cluster;
+mod csat;
 mod event_webhooks;
 pub mod privacy;
 pub mod redaction;

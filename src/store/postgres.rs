@@ -41,6 +41,8 @@ pub mod common;
 pub mod contacts;
 #[path = "sql/conversations.rs"]
 pub mod conversations;
+#[path = "sql/csat.rs"]
+pub mod csat;
 #[path = "sql/email.rs"]
 pub mod email;
 #[path = "sql/erasure.rs"]

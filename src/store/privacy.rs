@@ -145,6 +145,21 @@ pub struct ReportFactRecord {
     pub value: i64,
 }
 
+/// A satisfaction survey sent in one of the contact's conversations, with its latest answer
+/// (the answer's comment is a message of the conversation).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct CsatSurveyRecord {
+    pub conversation_id: i64,
+    pub channel: String,
+    #[serde(serialize_with = "time_serde::at")]
+    pub sent_at: i64,
+    #[serde(serialize_with = "time_serde::at")]
+    pub expires_at: i64,
+    pub rating: Option<i64>,
+    #[serde(serialize_with = "time_serde::optional")]
+    pub answered_at: Option<i64>,
+}
+
 /// A pending timer of the rule engine on a conversation.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct TimerRecord {
@@ -327,6 +342,14 @@ impl Store {
         contact: ContactId,
     ) -> StoreResult<Vec<WebChatVisitorRecord>> {
         on_backend!(self, privacy::web_chat_visitors(contact))
+    }
+
+    /// The satisfaction surveys of `contact`'s conversations.
+    pub async fn contact_csat_surveys(
+        &self,
+        contact: ContactId,
+    ) -> StoreResult<Vec<CsatSurveyRecord>> {
+        on_backend!(self, privacy::csat_surveys(contact))
     }
 
     /// Where `contact`'s web chat answers went by email.

@@ -183,6 +183,8 @@ pub struct OutboxJob {
     pub attachments: Vec<Attachment>,
     pub in_reply_to: Option<String>,
     pub template: Option<connector_sdk::Template>,
+    /// Set when the message carries the conversation's satisfaction survey: its expiry.
+    pub csat_expires_at: Option<crate::domain::Millis>,
     /// Attempts made before this one.
     pub attempts: i64,
     pub created_at: DateTime<Utc>,

@@ -434,6 +434,14 @@ async fn api(
         }
         "getupdates" => get_updates(&shared, &params, poll.unwrap_or_default()).await,
         "sendmessage" | "sendphoto" | "senddocument" => send(&shared, &method, params),
+        // The button press was seen; Telegram stops the button's spinner (and shows `text`).
+        "answercallbackquery" => match str_param(&params, "callback_query_id") {
+            Some(id) if !id.is_empty() => ok(json!(true)),
+            _ => error(
+                StatusCode::BAD_REQUEST,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            ),
+        },
         "getfile" => {
             let file_id = str_param(&params, "file_id").unwrap_or_default();
             match shared.lock().files.get(file_id) {

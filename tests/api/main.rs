@@ -25,6 +25,7 @@ mod cluster_work;
 mod contact_erasure;
 mod contact_export;
 mod crash;
+mod csat;
 mod cut_proxy;
 mod discord;
 mod dispatch;

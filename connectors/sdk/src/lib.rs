@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 pub mod blobs;
+pub mod csat;
 #[cfg(test)]
 mod fuzz_props;
 #[cfg(any(test, feature = "testing"))]
@@ -417,6 +418,8 @@ pub enum InboundEvent {
     /// from a Telegram group, or added back): replies to its conversation are refused while
     /// it is closed.
     ThreadAccess(ThreadAccess),
+    /// A customer answered a satisfaction survey with a native control (see [`csat`]).
+    CsatAnswer(csat::CsatAnswer),
 }
 
 /// An emoji reaction to a message, or its removal.
@@ -794,6 +797,10 @@ pub struct OutboundMessage {
     /// Set on campaign messages: the bulk-mail headers email must carry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign: Option<CampaignHeaders>,
+    /// A satisfaction survey to show with the message in the channel's own form (buttons,
+    /// a list, quick replies, links); channels without controls show `text` as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csat: Option<csat::CsatRequest>,
 }
 
 /// What a campaign message tells mail clients: `List-Id` (RFC 2919), `List-Unsubscribe` with
@@ -850,6 +857,7 @@ impl OutboundMessage {
             references: Vec::new(),
             automated: false,
             campaign: None,
+            csat: None,
         }
     }
 

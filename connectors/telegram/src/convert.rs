@@ -6,6 +6,7 @@
 //! message is attributed to its own sender.
 
 use chrono::{DateTime, TimeZone, Utc};
+use connector_sdk::csat::CsatAnswer;
 use connector_sdk::{
     Attachment, InboundEvent, InboundMessage, MessageEdit, Reachability, Sender, ThreadAccess,
 };
@@ -16,7 +17,13 @@ pub const SCOPE: &str = "telegram";
 
 /// The update kinds we ask Telegram for, in polling and webhook mode alike. `my_chat_member`
 /// tells us when a user blocks (or unblocks) the bot.
-pub const ALLOWED_UPDATES: [&str; 3] = ["message", "edited_message", "my_chat_member"];
+/// `callback_query` carries presses of our inline buttons (satisfaction surveys).
+pub const ALLOWED_UPDATES: [&str; 4] = [
+    "message",
+    "edited_message",
+    "my_chat_member",
+    "callback_query",
+];
 
 /// One update as `getUpdates` or a webhook delivers it.
 #[derive(Debug, Deserialize)]
@@ -28,6 +35,18 @@ pub struct Update {
     pub edited_message: Option<TgMessage>,
     #[serde(default)]
     pub my_chat_member: Option<ChatMemberUpdated>,
+    #[serde(default)]
+    pub callback_query: Option<CallbackQuery>,
+}
+
+/// A press of an inline keyboard button (`callback_query`).
+#[derive(Debug, Deserialize)]
+pub struct CallbackQuery {
+    pub id: String,
+    pub from: User,
+    /// The button's `callback_data`.
+    #[serde(default)]
+    pub data: Option<String>,
 }
 
 /// The bot's own membership in a chat changed (`my_chat_member`).
@@ -304,6 +323,28 @@ fn membership(channel: &str, update: &ChatMemberUpdated) -> Option<InboundEvent>
     }))
 }
 
+/// A survey button press; `None` for any other button (we send no others).
+fn csat_answer(channel: &str, query: &CallbackQuery) -> Option<InboundEvent> {
+    let data = query.data.as_deref()?;
+    connector_sdk::csat::parse_payload(data)?;
+    let mut from = Sender::new(SCOPE, query.from.id.to_string());
+    from.is_bot = query.from.is_bot;
+    Some(InboundEvent::CsatAnswer(CsatAnswer::new(
+        channel,
+        format!("callback:{}", query.id),
+        from,
+        data,
+    )))
+}
+
+/// The ids of the callback queries of `update`, to answer once it is stored.
+pub fn callback_query_id(update: &Update) -> Option<&str> {
+    update
+        .callback_query
+        .as_ref()
+        .map(|query| query.id.as_str())
+}
+
 /// True for a message another bot wrote in a group. Bots never become contacts (they would
 /// land in campaign audiences), and such a message is dropped: the chat's conversation is
 /// keyed by the chat, so nothing else depends on it. (Bots cannot write to bots in private.)
@@ -316,6 +357,13 @@ pub fn events(channel: &str, update: &Update) -> Vec<InboundEvent> {
     let mut events = Vec::new();
     if let Some(member) = &update.my_chat_member {
         events.extend(membership(channel, member));
+    }
+    if let Some(answer) = update
+        .callback_query
+        .as_ref()
+        .and_then(|q| csat_answer(channel, q))
+    {
+        events.push(answer);
     }
     if let Some(message) = &update.message {
         let chat = message.chat.id;

@@ -20,7 +20,10 @@ use connector_sdk::{
 use serde::Deserialize;
 use teloxide_core::payloads::{SendDocumentSetters, SendMessageSetters, SendPhotoSetters};
 use teloxide_core::requests::Requester;
-use teloxide_core::types::{ChatId, FileId, InputFile, MessageId, ParseMode, ReplyParameters};
+use teloxide_core::types::{
+    ChatId, FileId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId, ParseMode,
+    ReplyParameters,
+};
 use teloxide_core::{ApiError, Bot, RequestError};
 use tokio_util::sync::CancellationToken;
 
@@ -195,6 +198,13 @@ impl Telegram {
         })
     }
 
+    /// Answers a button press (`answerCallbackQuery`), which stops the button's spinner in
+    /// the customer's app. Best effort: Telegram forgets presses after a while, and an
+    /// unanswered one costs nothing but the spinner.
+    pub(crate) async fn answer_callback_query(&self, id: &str) {
+        answer_callback_query(self.bot.clone(), id.to_owned()).await;
+    }
+
     fn chat_of(msg: &OutboundMessage) -> Result<i64, ConnectorError> {
         msg.to
             .thread
@@ -244,6 +254,18 @@ impl Telegram {
             request.await?
         };
         Ok(i64::from(sent.id.0))
+    }
+}
+
+/// `answerCallbackQuery` with a thank-you; failures are only logged (see
+/// [`Telegram::answer_callback_query`]).
+async fn answer_callback_query(bot: Bot, id: String) {
+    let request = teloxide_core::payloads::AnswerCallbackQuerySetters::text(
+        bot.answer_callback_query(teloxide_core::types::CallbackQueryId(id)),
+        "Thank you!",
+    );
+    if let Err(err) = request.await {
+        tracing::debug!(error = %err, "answerCallbackQuery failed");
     }
 }
 
@@ -346,6 +368,20 @@ impl Connector for Telegram {
             .unwrap_or_default();
         let mut delivered = already.clone();
         let items = parts.len() + msg.attachments.len();
+        // A survey's buttons go under its last text part: one row, 1 to 5.
+        let keyboard = msg.csat.as_ref().map(|survey| {
+            InlineKeyboardMarkup::new([survey
+                .choices
+                .iter()
+                .map(|choice| {
+                    InlineKeyboardButton::callback(
+                        choice.rating.to_string(),
+                        choice.payload.clone(),
+                    )
+                })
+                .collect::<Vec<_>>()])
+        });
+        let keyboard_at = parts.len().checked_sub(1);
         for index in already.len()..items {
             self.limits.acquire(chat).await;
             let reply_now = if index == 0 { reply.as_ref() } else { None };
@@ -356,6 +392,9 @@ impl Connector for Telegram {
                     .parse_mode(ParseMode::Html);
                 if let Some(reply) = reply_now {
                     request = request.reply_parameters(reply.clone());
+                }
+                if let (Some(keyboard), true) = (&keyboard, keyboard_at == Some(index)) {
+                    request = request.reply_markup(keyboard.clone());
                 }
                 request.await.map(|message| i64::from(message.id.0))
             } else {
@@ -433,6 +472,7 @@ impl Connector for Telegram {
                             teloxide_core::types::AllowedUpdate::Message,
                             teloxide_core::types::AllowedUpdate::EditedMessage,
                             teloxide_core::types::AllowedUpdate::MyChatMember,
+                            teloxide_core::types::AllowedUpdate::CallbackQuery,
                         ],
                     );
                     request.await.map_err(classify)?;
@@ -461,6 +501,15 @@ impl Connector for Telegram {
         }
         let update: convert::Update = serde_json::from_slice(body)
             .map_err(|err| WebhookError::Malformed(format!("not a Telegram update: {err}")))?;
+        // A hook gives us no moment after the commit: the press is answered as it is
+        // accepted (Telegram redelivers the update if we fail to store it, and answering twice
+        // is harmless).
+        if let (Some(id), Ok(runtime)) = (
+            convert::callback_query_id(&update),
+            tokio::runtime::Handle::try_current(),
+        ) {
+            runtime.spawn(answer_callback_query(self.bot.clone(), id.to_owned()));
+        }
         Ok(convert::events(&self.name, &update))
     }
 

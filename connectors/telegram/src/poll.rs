@@ -78,6 +78,7 @@ pub async fn run(
             continue;
         }
         let mut events: Vec<InboundEvent> = Vec::new();
+        let mut callbacks: Vec<String> = Vec::new();
         let mut next = offset;
         for value in raw {
             // An update we cannot read is skipped (and logged), never allowed to block the bot.
@@ -87,7 +88,10 @@ pub async fn run(
                 .unwrap_or(next);
             next = next.max(update_id + 1);
             match serde_json::from_value::<Update>(value) {
-                Ok(update) => events.extend(convert::events(&telegram.name, &update)),
+                Ok(update) => {
+                    callbacks.extend(convert::callback_query_id(&update).map(str::to_owned));
+                    events.extend(convert::events(&telegram.name, &update));
+                }
                 Err(err) => {
                     tracing::warn!(channel = %telegram.name, update_id, error = %err, "unreadable update skipped")
                 }
@@ -98,6 +102,10 @@ pub async fn run(
             Ok(_) => {
                 offset = next;
                 pause = Duration::from_millis(500);
+                // Only now that the presses are stored: stop their buttons' spinners.
+                for id in callbacks {
+                    telegram.answer_callback_query(&id).await;
+                }
             }
             Err(err) => {
                 // Nothing was committed: ask for the same updates again.

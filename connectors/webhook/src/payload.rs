@@ -130,6 +130,10 @@ pub struct OutboundPayload {
     /// automated system must not answer it (another Switchboard honours it on the way in).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub automated: bool,
+    /// A satisfaction survey to render (buttons 1 to 5, say): post the customer's answer to
+    /// its `answer_url` as JSON `{"rating": 1-5, "comment": "…"}`, or send them to `page_url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csat_request: Option<connector_sdk::csat::CsatRequest>,
 }
 
 impl From<&OutboundMessage> for OutboundPayload {
@@ -173,6 +177,7 @@ impl From<&OutboundMessage> for OutboundPayload {
             in_reply_to: msg.in_reply_to.clone(),
             timestamp: msg.created_at,
             automated: msg.automated,
+            csat_request: msg.csat.clone(),
         }
     }
 }

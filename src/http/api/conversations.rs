@@ -9,8 +9,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::params::{self, Cursor, PageSize};
 use super::templates::{Source, conversation_context, render};
 use super::views::{
-    self, AttachmentView, ConversationDetailView, ConversationPage, ConversationView, MessagePage,
-    MessageView, QueueEntryView,
+    self, AttachmentView, ConversationDetailView, ConversationPage, ConversationView, CsatView,
+    MessagePage, MessageView, QueueEntryView,
 };
 use crate::domain::audit::{AuditAction, AuditSubject};
 use crate::domain::{
@@ -175,9 +175,15 @@ pub async fn get_conversation(
         )
         .await?;
     let window = reply_window(&state, &conversation).await?;
+    let csat = state
+        .store
+        .find_csat_survey(id)
+        .await
+        .for_api("conversation")?;
     Ok(Json(ConversationDetailView {
         conversation: conversation.into(),
         reply_window: window.into(),
+        csat: csat.as_ref().map(CsatView::from),
     }))
 }
 

@@ -40,6 +40,7 @@ use super::AppState;
 #[openapi(
     info(title = "Switchboard API", description = "Omnichannel conversations, contacts, agents and deliveries. Authenticate with `Authorization: Bearer <token>`; each operation lists the roles it allows as the scopes of `bearer`."),
     paths(
+        crate::http::csat::answer_json,
         conversations::list_conversations,
         conversations::get_conversation,
         conversations::update_conversation,
@@ -138,7 +139,7 @@ use super::AppState;
     )),
     modifiers(&BearerAuth),
     tags(
-        (name = "conversations"), (name = "contacts"), (name = "agents"), (name = "deliveries"), (name = "events"), (name = "webhooks"), (name = "templates"), (name = "rules"), (name = "campaigns"), (name = "cluster"), (name = "audit"), (name = "retention"), (name = "reports")
+        (name = "conversations"), (name = "contacts"), (name = "agents"), (name = "deliveries"), (name = "events"), (name = "webhooks"), (name = "templates"), (name = "rules"), (name = "campaigns"), (name = "cluster"), (name = "audit"), (name = "retention"), (name = "reports"), (name = "csat", description = "Satisfaction survey answers, authorised by the survey's signed token (no bearer token).")
     )
 )]
 pub struct ApiDoc;

@@ -100,6 +100,48 @@ pub struct ConversationDetailView {
     #[serde(flatten)]
     pub conversation: ConversationView,
     pub reply_window: ReplyWindowView,
+    /// The conversation's satisfaction survey; null when none was sent.
+    pub csat: Option<CsatView>,
+}
+
+/// A conversation's satisfaction survey and its latest answer.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CsatView {
+    /// `sent` (waiting for an answer), `answered`, or `expired` (never answered in time).
+    pub state: CsatState,
+    pub sent_at: DateTime<Utc>,
+    /// After this the survey's links and buttons are refused.
+    pub expires_at: DateTime<Utc>,
+    /// The latest answer, 1 (poor) to 5 (excellent); a later answer replaced earlier ones.
+    #[schema(minimum = 1, maximum = 5)]
+    pub rating: Option<u8>,
+    pub answered_at: Option<DateTime<Utc>>,
+}
+
+/// Where a satisfaction survey stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CsatState {
+    Sent,
+    Answered,
+    Expired,
+}
+
+impl From<&crate::domain::csat::CsatSurvey> for CsatView {
+    fn from(survey: &crate::domain::csat::CsatSurvey) -> Self {
+        let state = match survey.rating {
+            Some(_) => CsatState::Answered,
+            None if survey.expires_at <= Utc::now() => CsatState::Expired,
+            None => CsatState::Sent,
+        };
+        Self {
+            state,
+            sent_at: survey.sent_at,
+            expires_at: survey.expires_at,
+            rating: survey.rating,
+            answered_at: survey.answered_at,
+        }
+    }
 }
 
 /// Whether an agent may write free-form text to the customer now. Some channels (WhatsApp)

@@ -493,6 +493,17 @@ async fn apply_rule(
             PlannedAction::StartSla { state, arm } => {
                 write_sla(conn, id, state, arm, &[], now).await?;
             }
+            PlannedAction::SendCsat {
+                rendered,
+                expires_at,
+            } => match super::csat::send_in(conn, id, rendered, *expires_at, now).await? {
+                Some(produced) => events.extend(produced),
+                // One survey per conversation: a resolve–reopen–resolve cycle sends no second.
+                None => {
+                    skipped.push("the conversation had its satisfaction survey already".into());
+                    continue;
+                }
+            },
             PlannedAction::Fail(reason) => return Err(StoreError::Invalid(reason.clone())),
         }
         if applied {

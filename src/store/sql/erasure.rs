@@ -255,6 +255,14 @@ pub async fn detach(pool: &Pool, job: &ErasureJob, node: &str, now: Millis) -> S
     .bind(contact)
     .execute(&mut *tx)
     .await?;
+    // The survey rows name the contact; the reporting facts (aggregates) stay.
+    sqlx::query(
+        "DELETE FROM csat_surveys WHERE conversation_id IN \
+         (SELECT id FROM conversations WHERE contact_id = $1)",
+    )
+    .bind(contact)
+    .execute(&mut *tx)
+    .await?;
     sqlx::query("UPDATE conversations SET identity_id = NULL WHERE contact_id = $1")
         .bind(contact)
         .execute(&mut *tx)

@@ -116,6 +116,9 @@ pub async fn record_events(
             InboundEvent::ThreadAccess(access) => {
                 super::chat_feedback::apply_thread_access(&mut tx, access, &mut events).await?
             }
+            InboundEvent::CsatAnswer(answer) => {
+                apply_csat_answer(&mut tx, answer, now, &mut events).await?
+            }
             _ => {}
         }
     }
@@ -134,6 +137,41 @@ pub async fn record_events(
     let events = insert_events(&mut tx, events, now).await?;
     tx.commit().await?;
     Ok((receipts, events))
+}
+
+/// Files a survey answer pressed on a channel. Only answers whose token the pipeline checked
+/// arrive with a conversation; an answer that cannot count (a survey gone, expired, or
+/// pressed by someone other than the surveyed contact) is logged and dropped: the channel
+/// has nobody to tell but the presser, whom the connector answers either way.
+async fn apply_csat_answer(
+    conn: &mut Conn,
+    answer: &connector_sdk::csat::CsatAnswer,
+    now: Millis,
+    events: &mut Vec<NewEvent>,
+) -> StoreResult<()> {
+    let (Some(conversation), Some((rating, _))) =
+        (answer.verified_conversation, answer.rating_and_token())
+    else {
+        return Ok(());
+    };
+    let respondent = crate::domain::csat::CsatRespondent::Identity {
+        scope: answer.from.scope.clone(),
+        external_id: answer.from.external_id.clone(),
+    };
+    let outcome = super::csat::answer_in(
+        conn,
+        ConversationId::new(conversation),
+        rating,
+        None,
+        &respondent,
+        now,
+        events,
+    )
+    .await?;
+    if !matches!(outcome, crate::domain::csat::CsatOutcome::Recorded { .. }) {
+        tracing::info!(channel = %answer.channel, conversation, ?outcome, "survey answer not counted");
+    }
+    Ok(())
 }
 
 /// Keeps the batch's new conversations away from the router until the rule engine has run

@@ -38,7 +38,7 @@ pub async fn claim(
             "SELECT o.id AS outbox_id, o.attempts, m.id AS message_id, m.conversation_id, \
                  m.channel, m.author_type, m.author_id, a.name AS author_name, m.text, m.html, \
                  m.markup, m.attachments, m.created_at, m.template, i.external_id AS recipient, c.thread_key, \
-                 ct.name AS contact_name, \
+                 ct.name AS contact_name, s.expires_at AS csat_expires_at, \
                  (SELECT p.external_id FROM messages p WHERE p.conversation_id = m.conversation_id \
                     AND p.direction = 'in' AND p.id < m.id ORDER BY p.id DESC LIMIT 1) AS in_reply_to \
              FROM outbox o \
@@ -47,6 +47,7 @@ pub async fn claim(
              LEFT JOIN contact_identities i ON i.id = c.identity_id \
              LEFT JOIN contacts ct ON ct.id = c.contact_id \
              LEFT JOIN agents a ON a.id = m.author_id AND m.author_type = 'agent' \
+             LEFT JOIN csat_surveys s ON s.message_id = m.id \
              WHERE o.id = $1",
         )
         .bind(id)
@@ -78,6 +79,7 @@ struct JobRow {
     thread_key: String,
     contact_name: Option<String>,
     in_reply_to: Option<String>,
+    csat_expires_at: Option<i64>,
 }
 
 impl JobRow {
@@ -102,6 +104,7 @@ impl JobRow {
             attachments: self.attachments.0,
             in_reply_to: self.in_reply_to,
             template: self.template.map(|t| t.0),
+            csat_expires_at: self.csat_expires_at.map(Millis),
             attempts: self.attempts,
             created_at: Millis(self.created_at).to_datetime(),
         }

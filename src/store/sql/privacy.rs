@@ -150,6 +150,21 @@ pub async fn web_chat_visitors(
     .await?)
 }
 
+/// The satisfaction surveys of `contact`'s conversations.
+pub async fn csat_surveys(
+    pool: &Pool,
+    contact: ContactId,
+) -> StoreResult<Vec<crate::store::privacy::CsatSurveyRecord>> {
+    Ok(sqlx::query_as(
+        "SELECT s.conversation_id, s.channel, s.sent_at, s.expires_at, s.rating, s.answered_at \
+         FROM csat_surveys s JOIN conversations c ON c.id = s.conversation_id \
+         WHERE c.contact_id = $1 ORDER BY s.conversation_id",
+    )
+    .bind(contact.get())
+    .fetch_all(pool)
+    .await?)
+}
+
 /// Where `contact`'s web chat answers went by email.
 pub async fn web_chat_continuations(
     pool: &Pool,

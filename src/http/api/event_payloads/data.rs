@@ -100,6 +100,21 @@ pub struct MessageCreatedData {
     kind: MessageKind,
     /// The name of the conversation's channel (`[[channels]] name`).
     channel: String,
+    /// Present (always `true`) on the comment a customer left with a satisfaction survey
+    /// answer: stored as their message, but it neither reopens the conversation nor makes it
+    /// wait, and rules do not answer it.
+    #[schema(schema_with = csat_comment_flag)]
+    csat_comment: Option<bool>,
+}
+
+/// `csat_comment` of `message.created`: `true` when present, never `false`.
+fn csat_comment_flag() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Boolean)
+        .enum_values(Some([true]))
+        .description(Some(
+            "Present (always `true`) on the comment a customer left with a survey answer.",
+        ))
 }
 
 /// `data` of `message.updated`: either the customer edited an inbound message (`edited`), or
@@ -186,7 +201,7 @@ pub enum StatusChangeReason {
 /// `data` of `conversation.updated`: either labels or priority were changed (`labels` and
 /// `priority`, both as they are now), or a customer's reply was linked to the campaign it
 /// answers (`campaign_reply`), or the channel closed or opened the way for replies
-/// (`answerable`).
+/// (`answerable`), or the customer answered the satisfaction survey (`csat`).
 #[derive(ToSchema)]
 pub struct ConversationUpdatedData {
     /// With `priority`: every label of the conversation now, sorted.
@@ -205,6 +220,20 @@ pub struct ConversationUpdatedData {
     /// With `answerable: false`: why.
     #[schema(nullable = false)]
     unanswerable_reason: Option<String>,
+    /// The customer answered the conversation's satisfaction survey (or changed the answer).
+    #[schema(nullable = false)]
+    csat: Option<CsatAnswerData>,
+}
+
+/// A satisfaction survey answer, in `conversation.updated`.
+#[derive(ToSchema)]
+pub struct CsatAnswerData {
+    /// 1 (poor) to 5 (excellent).
+    #[schema(minimum = 1, maximum = 5)]
+    rating: u8,
+    /// The rating this answer replaced, `null` for the first answer.
+    #[schema(minimum = 1, maximum = 5)]
+    previous: Option<u8>,
 }
 
 /// A campaign a customer's reply was linked to.
