@@ -3,7 +3,7 @@
 
 use super::{Pool, Store, StoreResult, postgres, sqlite};
 use crate::domain::csat::{CsatOutcome, CsatRespondent, CsatSurvey};
-use crate::domain::{ConversationId, Event, MessageId, Millis};
+use crate::domain::{ConversationId, Event, MessageId};
 
 impl Store {
     /// The survey of `conversation`, if one was sent.

@@ -237,6 +237,14 @@ async fn a_webhook_integrator_posts_the_answer_and_bad_answers_change_nothing() 
     assert_eq!(comment["text"], "Quick <b>help</b>, thanks");
     app.automation.run_once().await.expect("rules");
     assert_eq!(conversation(&app, id).await["status"], "resolved");
+    // The report counts one survey and one answer: the 2 that replaced the 4.
+    let report = app.get_json("/api/v1/reports/csat").await;
+    let total = &report["groups"][0]["total"];
+    assert_eq!(total["sent"], 1, "{report}");
+    assert_eq!(total["count"], 1, "{report}");
+    assert_eq!(total["satisfied"], 0, "{report}");
+    assert_eq!(total["value"], 0.0, "{report}");
+    assert_eq!(total["response_rate"], 100.0, "{report}");
     app.stop().await;
 }
 
