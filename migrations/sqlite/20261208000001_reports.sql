@@ -54,6 +54,19 @@ CREATE TABLE report_rollups (
     PRIMARY KEY (fact, dimension, hour, key, bin)
 ) WITHOUT ROWID;
 
+-- The same per UTC day (days since the epoch): a long period reads its whole days here and
+-- only the hours that a time zone moves to a neighbouring bucket from the hourly rows.
+CREATE TABLE report_daily (
+    fact       TEXT NOT NULL,
+    dimension  TEXT NOT NULL,
+    day        INTEGER NOT NULL,
+    key        TEXT NOT NULL,
+    bin        INTEGER NOT NULL,
+    n          INTEGER NOT NULL,
+    total      INTEGER NOT NULL,
+    PRIMARY KEY (fact, dimension, day, key, bin)
+) WITHOUT ROWID;
+
 -- The business-hours calendars as open spans, written by the service from its configuration,
 -- so that a fact's business time is read in its own transaction: the open time between two
 -- instants is the difference of the open time before each.

@@ -65,6 +65,10 @@ pub const TABLES: &[(&str, Coverage)] = &[
         Coverage::NoContactData("hourly totals per agent, team, channel and label"),
     ),
     (
+        "report_daily",
+        Coverage::NoContactData("daily totals per agent, team, channel and label"),
+    ),
+    (
         "report_calendars",
         Coverage::NoContactData("which business hours apply to which channel or team"),
     ),

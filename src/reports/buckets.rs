@@ -9,6 +9,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::report::Interval;
+use crate::store::DayPlan;
 
 /// At most this many hours in a period (ten years).
 pub const MAX_HOURS: i64 = 10 * 366 * 24;
@@ -121,6 +122,39 @@ impl Buckets {
             Interval::Day => local / 24,
             Interval::Week | Interval::Month => (local / 24 + 3) / 7,
         }
+    }
+
+    /// How to read the period from the daily rollups, when it spans enough whole days for
+    /// that to pay (never for hour buckets).
+    pub fn day_plan(&self) -> Option<DayPlan> {
+        if self.interval == Interval::Hour {
+            return None;
+        }
+        let first_day = self.since_hour.div_euclid(24) + i64::from(self.since_hour % 24 != 0);
+        let end_day = self.until_hour.div_euclid(24);
+        if end_day - first_day < 2 {
+            return None;
+        }
+        let mut hours: Vec<i64> = (self.since_hour..first_day * 24)
+            .chain(end_day * 24..self.until_hour)
+            .collect();
+        let mut moved = Vec::new();
+        for day in first_day..end_day {
+            let noon = self.bucket_of(day * 24 + 12);
+            for hour in day * 24..day * 24 + 24 {
+                if self.bucket_of(hour) != noon {
+                    hours.push(hour);
+                    moved.push(hour);
+                }
+            }
+        }
+        hours.sort_unstable();
+        Some(DayPlan {
+            first_day,
+            end_day,
+            hours,
+            moved,
+        })
     }
 
     fn count_estimate(&self) -> usize {
@@ -289,5 +323,44 @@ mod tests {
         ));
         let whole = buckets.whole();
         assert_eq!(whole.bucket_of(buckets.until_hour - 1), 0);
+    }
+
+    #[test]
+    fn a_long_period_reads_whole_days_and_moves_the_hours_prague_puts_elsewhere() {
+        let zone: Tz = "Europe/Prague".parse().expect("zone");
+        let buckets = Buckets::new(
+            at("2026-03-27T10:00:00Z"),
+            at("2026-03-31T05:00:00Z"),
+            Interval::Day,
+            zone,
+        )
+        .expect("days");
+        let plan = buckets.day_plan().expect("a day plan");
+        let day = |text: &str| at(text).timestamp() / 86_400;
+        let hour = |text: &str| at(text).timestamp() / 3_600;
+        assert_eq!(plan.first_day, day("2026-03-28T00:00:00Z"));
+        assert_eq!(plan.end_day, day("2026-03-31T00:00:00Z"));
+        // Winter time: 23:00 UTC is the next day in Prague; summer time from the 29th: 22:00 too.
+        assert_eq!(
+            plan.moved,
+            [
+                hour("2026-03-28T23:00:00Z"),
+                hour("2026-03-29T22:00:00Z"),
+                hour("2026-03-29T23:00:00Z"),
+                hour("2026-03-30T22:00:00Z"),
+                hour("2026-03-30T23:00:00Z"),
+            ]
+        );
+        // The edges: from 10:00 on the 27th, and the 31st up to 05:00.
+        assert_eq!(plan.hours.len(), 14 + 5 + plan.moved.len());
+        // Hour buckets, and whole periods shorter than two days, read hours only.
+        let hours = Buckets::new(
+            at("2026-03-27T10:00:00Z"),
+            at("2026-03-31T05:00:00Z"),
+            Interval::Hour,
+            zone,
+        )
+        .expect("hours");
+        assert!(hours.day_plan().is_none());
     }
 }

@@ -267,6 +267,7 @@ fn query(
         interval: buckets.interval,
         offsets: buckets.offsets.clone(),
         month_starts: buckets.month_starts.clone(),
+        days: buckets.day_plan(),
     }
 }
 

@@ -793,8 +793,8 @@ pub mod privacy;
 pub mod redaction;
 pub(crate) mod reports;
 pub use reports::{
-    CalendarSpans, ConversationReport, RollupCell, RollupQuery, RollupRow, SeedRecord, SeedShape,
-    write_report_facts_for_benchmark,
+    CalendarSpans, ConversationReport, DayPlan, RollupCell, RollupQuery, RollupRow, SeedRecord,
+    SeedShape, write_report_facts_for_benchmark,
 };
 pub mod retention;
 mod secrets;

@@ -20,6 +20,20 @@ pub struct RollupQuery {
     /// The UTC hours at which the months of the period start, the first at `since_hour`
     /// (month buckets).
     pub month_starts: Vec<i64>,
+    /// Read whole days from the daily rollups instead of every hour (long periods).
+    pub days: Option<DayPlan>,
+}
+
+/// How a long period is read: its whole UTC days `[first_day, end_day)` from the daily rollups
+/// (each day in the bucket of its noon), `hours` from the hourly ones (the partial days at the
+/// edges, and the hours the zone puts in another bucket than their day's noon), and the
+/// `moved` hours taken back out of their day's bucket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayPlan {
+    pub first_day: i64,
+    pub end_day: i64,
+    pub hours: Vec<i64>,
+    pub moved: Vec<i64>,
 }
 
 /// One fact's figures for one key and bucket: how many, their sum, how many had a bin of 4

@@ -1,35 +1,51 @@
-//! Reports read from the hourly rollups, never from messages: sums and counts add up across
-//! hours and shards, and a duration's median and 90th percentile are found in SQL from the
+//! Reports read from the rollups, never from messages: sums and counts add up across hours
+//! and days, and a duration's median and 90th percentile are found in SQL from the
 //! bins, so only one row per group and bucket comes back. (Compiled once per backend.)
 
-use super::Db;
 use super::common::Pool;
+use super::{Db, IS_POSTGRES};
 use crate::domain::report::{Fact, Interval};
 use crate::store::{ConversationReport, RollupCell, RollupQuery, StoreResult};
 
 /// The rollups of `query`'s facts, grouped and bucketed.
 pub async fn rollups(pool: &Pool, query: &RollupQuery) -> StoreResult<Vec<RollupCell>> {
-    let mut sql = sqlx::QueryBuilder::<Db>::new("WITH b AS (SELECT fact, key, CAST(");
-    push_bucket(&mut sql, query);
-    sql.push(
-        " AS BIGINT) AS bucket, bin, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(total) AS BIGINT) AS total \
-         FROM report_rollups WHERE fact IN (",
-    );
-    let mut facts = sql.separated(", ");
-    for fact in &query.facts {
-        facts.push_bind(fact.as_str());
+    let mut sql = sqlx::QueryBuilder::<Db>::new("WITH parts AS (");
+    match &query.days {
+        None => {
+            push_part(&mut sql, query, "report_rollups", "hour", "");
+            sql.push(" AND hour >= ")
+                .push_bind(query.since_hour)
+                .push(" AND hour < ")
+                .push_bind(query.until_hour);
+        }
+        Some(days) => {
+            // Whole days from the daily rows, each in the bucket of its noon; the hours of the
+            // edges, and those a day's noon does not share a bucket with, from the hourly rows.
+            push_part(&mut sql, query, "report_daily", "day * 24 + 12", "");
+            sql.push(" AND day >= ")
+                .push_bind(days.first_day)
+                .push(" AND day < ")
+                .push_bind(days.end_day);
+            sql.push(" UNION ALL ");
+            push_part(&mut sql, query, "report_rollups", "hour", "");
+            sql.push(" AND hour IN (");
+            push_list(&mut sql, &days.hours);
+            sql.push(") UNION ALL ");
+            push_part(
+                &mut sql,
+                query,
+                "report_rollups",
+                "(hour / 24) * 24 + 12",
+                "-",
+            );
+            sql.push(" AND hour IN (");
+            push_list(&mut sql, &days.moved);
+            sql.push(")");
+        }
     }
-    sql.push(") AND dimension = ")
-        .push_bind(query.dimension.as_str())
-        .push(" AND hour >= ")
-        .push_bind(query.since_hour)
-        .push(" AND hour < ")
-        .push_bind(query.until_hour);
-    if let Some(key) = &query.key {
-        sql.push(" AND key = ").push_bind(key.clone());
-    }
     sql.push(
-        " GROUP BY fact, key, bucket, bin), \
+        "), b AS (SELECT fact, key, bucket, bin, CAST(SUM(n) AS BIGINT) AS n, \
+         CAST(SUM(total) AS BIGINT) AS total FROM parts GROUP BY fact, key, bucket, bin), \
          c AS (SELECT fact, key, bucket, bin, n, total, \
            CAST(SUM(n) OVER (PARTITION BY fact, key, bucket ORDER BY bin \
              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT) AS upto, \
@@ -62,6 +78,44 @@ pub async fn rollups(pool: &Pool, query: &RollupQuery) -> StoreResult<Vec<Rollup
         .collect())
 }
 
+/// `SELECT fact, key, <bucket of hour_expression> AS bucket, bin, n, total FROM table WHERE`
+/// the query's facts, grouping and key; `sign` is `-` to take the rows away.
+fn push_part(
+    sql: &mut sqlx::QueryBuilder<'_, Db>,
+    query: &RollupQuery,
+    table: &str,
+    hour_expression: &str,
+    sign: &str,
+) {
+    sql.push("SELECT fact, key, CAST(");
+    push_bucket(sql, query, hour_expression);
+    sql.push(format!(
+        " AS BIGINT) AS bucket, bin, {sign}n AS n, {sign}total AS total FROM {table} WHERE fact IN ("
+    ));
+    let mut facts = sql.separated(", ");
+    for fact in &query.facts {
+        facts.push_bind(fact.as_str());
+    }
+    sql.push(") AND dimension = ")
+        .push_bind(query.dimension.as_str());
+    if let Some(key) = &query.key {
+        sql.push(" AND key = ").push_bind(key.clone());
+    }
+}
+
+/// The numbers as a one-column subquery, for `IN (…)`.
+fn push_list(sql: &mut sqlx::QueryBuilder<'_, Db>, values: &[i64]) {
+    if IS_POSTGRES {
+        sql.push("SELECT (e #>> '{}')::bigint FROM jsonb_array_elements(")
+            .push_bind(sqlx::types::Json(values.to_vec()))
+            .push(") AS t(e)");
+    } else {
+        sql.push("SELECT value FROM json_each(")
+            .push_bind(sqlx::types::Json(values.to_vec()))
+            .push(")");
+    }
+}
+
 /// The mean of the bin that holds the nearest rank of the `percent` percentile. (The sums
 /// are cast back to integers: PostgreSQL's are `numeric`, and the rank must divide as integers.)
 fn push_percentile(sql: &mut sqlx::QueryBuilder<'_, Db>, percent: i64) {
@@ -75,7 +129,7 @@ fn push_percentile(sql: &mut sqlx::QueryBuilder<'_, Db>, percent: i64) {
 /// The bucket of a row's `hour`: the hour, day or week counted in the report's time zone
 /// (its UTC offsets over the period are spelled out, so a change of daylight saving time
 /// moves the boundary), or the index of the month among the month starts given.
-fn push_bucket(sql: &mut sqlx::QueryBuilder<'_, Db>, query: &RollupQuery) {
+fn push_bucket(sql: &mut sqlx::QueryBuilder<'_, Db>, query: &RollupQuery, hour: &str) {
     if query.interval == Interval::Month {
         if query.month_starts.len() <= 1 {
             sql.push("0");
@@ -83,7 +137,7 @@ fn push_bucket(sql: &mut sqlx::QueryBuilder<'_, Db>, query: &RollupQuery) {
         }
         sql.push("CASE");
         for (index, start) in query.month_starts.iter().enumerate().skip(1) {
-            sql.push(format!(" WHEN hour < {start} THEN {}", index - 1));
+            sql.push(format!(" WHEN {hour} < {start} THEN {}", index - 1));
         }
         sql.push(format!(
             " ELSE {} END",
@@ -95,11 +149,11 @@ fn push_bucket(sql: &mut sqlx::QueryBuilder<'_, Db>, query: &RollupQuery) {
     // so that the bucket stays one expression the planner can group by.
     let last = query.offsets.last().map_or(0, |(_, offset)| *offset);
     let local = if query.offsets.len() <= 1 {
-        format!("(hour + {last})")
+        format!("({hour} + {last})")
     } else {
-        let mut local = String::from("(hour + CASE");
+        let mut local = format!("({hour} + CASE");
         for pair in query.offsets.windows(2) {
-            local.push_str(&format!(" WHEN hour < {} THEN {}", pair[1].0, pair[0].1));
+            local.push_str(&format!(" WHEN {hour} < {} THEN {}", pair[1].0, pair[0].1));
         }
         local.push_str(&format!(" ELSE {last} END)"));
         local

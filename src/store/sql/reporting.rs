@@ -707,17 +707,53 @@ async fn write_records(conn: &mut Conn, records: &[&Record]) -> StoreResult<()> 
     Ok(())
 }
 
-/// Adds rows to the rollups (their counts and sums to those stored), in the order given.
+/// Adds rows (sorted by key) to the hourly rollups and their days to the daily ones (counts
+/// and sums to those stored).
 async fn add_rollups(conn: &mut Conn, rows: &[RollupRow]) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    upsert_rollups(conn, "report_rollups", "hour", rows).await?;
+    let mut days: BTreeMap<(&str, &str, i64, &str, i64), (i64, i64)> = BTreeMap::new();
+    for row in rows {
+        let day = row.hour.div_euclid(24);
+        let entry = days
+            .entry((&row.fact, &row.dimension, day, &row.key, row.bin))
+            .or_default();
+        entry.0 += row.n;
+        entry.1 += row.total;
+    }
+    let days: Vec<RollupRow> = days
+        .into_iter()
+        .filter(|(_, (n, total))| *n != 0 || *total != 0)
+        .map(|((fact, dimension, day, key, bin), (n, total))| RollupRow {
+            fact: fact.to_owned(),
+            dimension: dimension.to_owned(),
+            hour: day,
+            key: key.to_owned(),
+            bin,
+            n,
+            total,
+        })
+        .collect();
+    upsert_rollups(conn, "report_daily", "day", &days).await
+}
+
+/// Adds `rows` to `table`, whose time column is `period` (`hour` of the rows holds its value).
+async fn upsert_rollups(
+    conn: &mut Conn,
+    table: &str,
+    period: &str,
+    rows: &[RollupRow],
+) -> StoreResult<()> {
     if rows.is_empty() {
         return Ok(());
     }
     const COLUMNS: &[&str] = &["fact", "dimension", "hour", "key", "bin", "n", "total"];
     let sql = format!(
-        "INSERT INTO report_rollups ({}) {} \
-         ON CONFLICT (fact, dimension, hour, key, bin) DO UPDATE \
-         SET n = report_rollups.n + excluded.n, total = report_rollups.total + excluded.total",
-        COLUMNS.join(", "),
+        "INSERT INTO {table} (fact, dimension, {period}, key, bin, n, total) {} \
+         ON CONFLICT (fact, dimension, {period}, key, bin) DO UPDATE \
+         SET n = {table}.n + excluded.n, total = {table}.total + excluded.total",
         select_from_json(COLUMNS, &["fact", "dimension", "key"])
     );
     sqlx::query(&sql)
