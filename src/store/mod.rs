@@ -790,6 +790,8 @@ pub mod cluster;
 mod event_webhooks;
 pub mod privacy;
 pub mod redaction;
+pub mod report_live;
+pub use report_live::{LiveAgent, LiveBoard, LiveBreach, LiveQueue};
 mod reports;
 pub use reports::{CalendarSpans, ConversationReport, RollupCell, RollupQuery};
 pub mod retention;

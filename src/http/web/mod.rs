@@ -91,6 +91,16 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("assets/campaigns.js"),
     ),
     (
+        "reports.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/reports.js"),
+    ),
+    (
+        "charts.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/charts.js"),
+    ),
+    (
         "app.css",
         "text/css; charset=utf-8",
         include_str!("assets/app.css"),
