@@ -95,6 +95,8 @@ struct History {
     /// (id, email, password, API token) per agent, in `AGENTS` order.
     agents: Vec<(i64, String, String, String)>,
     planned: Vec<Planned>,
+    /// The conversations' ids, in `planned` order.
+    ids: Vec<i64>,
 }
 
 async fn act(app: &TestApp, at: i64, token: &str, path: &str, body: Value, expect: u16) {
@@ -190,6 +192,7 @@ async fn history() -> History {
         app,
         agents,
         planned,
+        ids: ids.into_values().collect(),
     }
 }
 
@@ -218,6 +221,7 @@ async fn the_reports_page_shows_the_scripted_history_and_a_live_board() {
         app,
         agents,
         planned,
+        ids,
     } = history().await;
     let this_week: Vec<&Planned> = planned.iter().filter(|p| p.day >= 7).collect();
     let last_week = planned.len() - this_week.len();
@@ -442,6 +446,43 @@ async fn the_reports_page_shows_the_scripted_history_and_a_live_board() {
         "nobody waits"
     );
     wait_for(&admin, ".breaches a[href^='#/inbox/all/']").await;
+
+    // A label is whatever someone typed: it is shown as text, never run.
+    let first_this_week = planned.iter().position(|p| p.day == 7).expect("this week");
+    let hostile = "<img src=x onerror=\"window.__pwned = 1\">";
+    let labelled = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/conversations/{}", ids[first_this_week]),
+            &app.admin_token,
+            json!({"labels": [hostile]}),
+        )
+        .await;
+    assert_eq!(labelled.status(), 200);
+    admin
+        .goto(&app.url(&format!(
+            "/#/reports?{WEEK}&metric=conversations_created&group_by=label"
+        )))
+        .await
+        .expect("goto");
+    wait_until(
+        &admin,
+        "the label's row",
+        &format!(
+            "[...document.querySelectorAll('#report-breakdown tbody th')]\
+             .some((th) => th.textContent === {})",
+            js(hostile)
+        ),
+    )
+    .await;
+    let ran = admin
+        .execute(
+            "return [window.__pwned === undefined, document.querySelectorAll('#reports img').length];",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(ran, json!([true, 0]));
 
     // An agent sees their own figures only.
     let (alice_id, alice_email, alice_password, _) = &agents[0];
