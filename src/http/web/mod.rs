@@ -96,6 +96,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("assets/reports.js"),
     ),
     (
+        "live.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/live.js"),
+    ),
+    (
         "charts.js",
         "text/javascript; charset=utf-8",
         include_str!("assets/charts.js"),

@@ -1,7 +1,6 @@
 // The reports page (#/reports): a period picker, summary cards beside the previous period,
 // a chart of the chosen metric over time, a breakdown per agent, team, channel or label,
-// CSV downloads, and the live board (agents and their load, the queue, SLA breaches now)
-// refetched when the event stream says something changed. Admins see everything; an agent
+// CSV downloads, and the live board (`live.js`). Admins see everything; an agent
 // sees their own figures (the API holds them to it). The settings live in the URL
 // (#/reports?since=…), so a view can be bookmarked and shared.
 
@@ -9,6 +8,7 @@ import { get } from './api.js';
 import { h, replace } from './dom.js';
 import { me } from './state.js';
 import { chart, dayIn, duration, figure, startOfDay } from './charts.js';
+import * as live from './live.js';
 
 /** [name, label, unit, better when lower]. */
 const METRICS = [
@@ -36,15 +36,12 @@ const GROUPS = [
   ['channel', 'Channel'],
   ['label', 'Label'],
 ];
-/** Events after which the live board is read again, and how long to wait for more first. */
-const LIVE_DEBOUNCE_MS = 400;
 
 const page = {
   el: null,
   settings: null,
   /** Increases with every reload: an answer for an older one is dropped. */
   ticket: 0,
-  live: { loading: false, again: false, timer: null, board: null, fetchedAt: 0, clock: null },
 };
 
 function metricInfo(name) {
@@ -138,7 +135,7 @@ export async function show(main) {
     );
     replace(main, page.el);
     page.settings = null;
-    refreshLive();
+    live.show(page.el.querySelector('#live-board'));
   }
   if (JSON.stringify(settings) !== JSON.stringify(page.settings)) {
     // Drawn anew (the choices depend on the period); the control in use keeps the focus.
@@ -449,174 +446,7 @@ function breakdown(report, info) {
   );
 }
 
-// ---- the live board --------------------------------------------------------------------------
-
-/** True for the events after which the live board may show something else. */
-function changesTheBoard(event) {
-  return (
-    event.kind === 'availability' ||
-    event.kind === 'sla.breached' ||
-    event.kind === 'message.created' ||
-    event.kind.startsWith('conversation.')
-  );
-}
-
-/** Applies an event from the stream: the board is read again once the burst is over. */
+/** Applies an event from the stream to the live board, when the page is on screen. */
 export function onEvent(event) {
-  if (!isShown() || !changesTheBoard(event)) return;
-  clearTimeout(page.live.timer);
-  page.live.timer = setTimeout(refreshLive, LIVE_DEBOUNCE_MS);
-}
-
-async function refreshLive() {
-  const live = page.live;
-  if (live.loading) {
-    live.again = true;
-    return;
-  }
-  live.loading = true;
-  try {
-    do {
-      live.again = false;
-      const el = page.el?.querySelector('#live-board');
-      try {
-        const board = await get('/reports/live');
-        live.board = board;
-        live.fetchedAt = Date.now();
-        if (el && document.body.contains(el)) drawLive(el, board);
-      } catch (err) {
-        if (el) replace(el, h('p', { class: 'error', role: 'alert' }, err.message));
-      }
-    } while (live.again);
-  } finally {
-    live.loading = false;
-  }
-}
-
-/** The longest wait as of now: the server's figure plus the time since it was read. */
-function longestWait(board) {
-  const seconds = board.queue.longest_wait_seconds;
-  if (seconds === null || seconds === undefined) return 'nobody waits';
-  return duration(seconds + (Date.now() - page.live.fetchedAt) / 1000);
-}
-
-function stat(id, label, value, extra = {}) {
-  return h(
-    'div',
-    { class: 'stat', id },
-    h('span', { class: 'stat-label' }, label),
-    h('span', { class: 'stat-value', ...extra }, value),
-  );
-}
-
-function drawLive(el, board) {
-  const counts = { online: 0, busy: 0, offline: 0 };
-  for (const agent of board.agents) counts[agent.availability] += 1;
-  const wait = h(
-    'span',
-    { class: 'stat-value', id: 'live-longest-wait-value' },
-    longestWait(board),
-  );
-  replace(
-    el,
-    h('h3', { id: 'live-title' }, 'Now'),
-    h(
-      'div',
-      { class: 'stats' },
-      me.role === 'admin'
-        ? stat(
-            'live-online',
-            'Agents online / away / offline',
-            `${counts.online} / ${counts.busy} / ${counts.offline}`,
-          )
-        : null,
-      stat('live-queue', 'Waiting in the queue', String(board.queue.waiting), {
-        dataset: { value: String(board.queue.waiting) },
-      }),
-      h(
-        'div',
-        { class: 'stat', id: 'live-longest-wait' },
-        h('span', { class: 'stat-label' }, 'Longest wait now'),
-        wait,
-      ),
-      stat('live-breaching', 'Breaching SLA now', String(board.sla_breaching), {
-        class: board.sla_breaching ? 'stat-value alarm' : 'stat-value',
-        dataset: { value: String(board.sla_breaching) },
-      }),
-    ),
-    board.sla_breaches.length
-      ? h(
-          'p',
-          { class: 'breaches' },
-          'Breaching: ',
-          board.sla_breaches.map((breach, index) => [
-            index ? ', ' : '',
-            h('a', { href: `#/inbox/all/${breach.conversation_id}` }, `#${breach.conversation_id}`),
-            ` (${duration((Date.parse(board.at) - Date.parse(breach.since)) / 1000)})`,
-          ]),
-        )
-      : null,
-    agentTable(board),
-  );
-  // The wait grows while nothing happens: its text follows the clock, without asking the
-  // server (the next event brings a fresh board).
-  clearInterval(page.live.clock);
-  page.live.clock = setInterval(() => {
-    if (!document.body.contains(wait)) clearInterval(page.live.clock);
-    else wait.textContent = longestWait(board);
-  }, 30000);
-}
-
-function agentTable(board) {
-  return h(
-    'div',
-    { class: 'table-wrap' },
-    h(
-      'table',
-      { id: 'live-agents' },
-      h('caption', { class: 'visually-hidden' }, 'Agents and their load now'),
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          h('th', { scope: 'col' }, 'Agent'),
-          h('th', { scope: 'col' }, 'Availability'),
-          h('th', { scope: 'col' }, 'Load (open / capacity)'),
-        ),
-      ),
-      h(
-        'tbody',
-        {},
-        board.agents.map((agent) =>
-          h(
-            'tr',
-            { dataset: { agent: String(agent.id), availability: agent.availability } },
-            h('th', { scope: 'row' }, agent.name),
-            h(
-              'td',
-              {},
-              h(
-                'span',
-                { class: `badge availability-${agent.availability}` },
-                agent.availability === 'busy' ? 'away' : agent.availability,
-              ),
-            ),
-            h(
-              'td',
-              { class: 'load', dataset: { load: String(agent.load) } },
-              h('meter', {
-                min: '0',
-                max: String(Math.max(1, agent.capacity)),
-                value: String(agent.load),
-                'aria-label': `${agent.name}: ${agent.load} of ${agent.capacity}`,
-              }),
-              ` ${agent.load} / ${agent.capacity}`,
-            ),
-          ),
-        ),
-      ),
-    ),
-  );
+  if (isShown()) live.onEvent(event);
 }
