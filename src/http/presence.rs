@@ -94,10 +94,21 @@ type Change = (ConversationId, AgentId, String, PresenceState, bool);
 /// The `LISTEN`/`NOTIFY` channel of presence changes.
 pub const RELAY_CHANNEL: &str = "switchboard_presence";
 
+/// An agent's availability (or capacity) changed; the data of the `availability` stream
+/// event, which tells live boards to look again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AvailabilityView {
+    pub agent_id: AgentId,
+    pub availability: Availability,
+}
+
 /// The in-memory presence registry and its broadcast.
 pub struct Presence {
     inner: Mutex<Inner>,
     sender: broadcast::Sender<Arc<PresenceView>>,
+    /// Changes of agents' availability made on this node (not relayed: a board on another
+    /// node sees them at its next refresh, as the change is in the database).
+    availability: broadcast::Sender<AvailabilityView>,
     /// Changes reported on this node, for the relay to the others (several nodes only).
     relay: Mutex<Option<mpsc::UnboundedSender<Change>>>,
 }
@@ -105,9 +116,11 @@ pub struct Presence {
 impl Default for Presence {
     fn default() -> Self {
         let (sender, _) = broadcast::channel(1024);
+        let (availability, _) = broadcast::channel(256);
         Self {
             inner: Mutex::default(),
             sender,
+            availability,
             relay: Mutex::new(None),
         }
     }
@@ -299,6 +312,16 @@ impl Presence {
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<PresenceView>> {
         self.sender.subscribe()
     }
+
+    /// Tells the event streams of this node that `agent` is now `availability` (or that
+    /// something else the live board shows of them changed).
+    pub fn availability_changed(&self, agent: AgentId, availability: Availability) {
+        // Nobody listening is fine: the board reads the database when it is opened.
+        let _ = self.availability.send(AvailabilityView {
+            agent_id: agent,
+            availability,
+        });
+    }
 }
 
 impl Inner {
@@ -360,11 +383,12 @@ where
         .filter_map(std::future::ready)
 }
 
-/// Presence changes as server-sent events named `presence`, without an id: they are not in
-/// the log, so they must not move a client's `Last-Event-ID`.
+/// Presence changes as server-sent events named `presence`, and agents' availability
+/// changes named `availability`, without an id: they are not in the log, so they must not
+/// move a client's `Last-Event-ID`.
 pub fn sse_stream(state: &AppState) -> impl Stream<Item = Result<SseEvent, Infallible>> + use<> {
     let shutdown = state.shutdown.clone();
-    BroadcastStream::new(state.presence.subscribe())
+    let viewers = BroadcastStream::new(state.presence.subscribe())
         // A lagging listener skips stale presence: the next change carries the whole list.
         .filter_map(|item| async move { item.ok() })
         .map(|view| {
@@ -372,8 +396,16 @@ pub fn sse_stream(state: &AppState) -> impl Stream<Item = Result<SseEvent, Infal
                 .event("presence")
                 .json_data(&*view)
                 .unwrap_or_else(|_| SseEvent::default().comment("unencodable presence")))
-        })
-        .take_until(shutdown.cancelled_owned())
+        });
+    let availability = BroadcastStream::new(state.presence.availability.subscribe())
+        .filter_map(|item| async move { item.ok() })
+        .map(|view| {
+            Ok(SseEvent::default()
+                .event("availability")
+                .json_data(&view)
+                .unwrap_or_else(|_| SseEvent::default().comment("unencodable availability")))
+        });
+    futures_util::stream::select(viewers, availability).take_until(shutdown.cancelled_owned())
 }
 
 /// Sets `agent` to `availability` if it is not already, and wakes the router when that may
@@ -397,6 +429,7 @@ pub async fn set_availability(state: &AppState, agent: AgentId, availability: Av
         tracing::warn!(error = %err, %agent, "could not change the agent's availability");
         return;
     }
+    state.presence.availability_changed(agent, availability);
     if let Err(err) = state
         .router
         .agent_changed(agent, Some(availability), None)

@@ -791,6 +791,8 @@ mod csat;
 mod event_webhooks;
 pub mod privacy;
 pub mod redaction;
+pub mod report_live;
+pub use report_live::{LiveAgent, LiveBoard, LiveBreach, LiveQueue};
 pub(crate) mod reports;
 pub use reports::{
     CalendarSpans, ConversationReport, DayPlan, RollupCell, RollupQuery, RollupRow, SeedRecord,

@@ -65,6 +65,8 @@ pub mod privacy;
 pub mod queue_claims;
 #[path = "sql/redaction.rs"]
 pub mod redaction;
+#[path = "sql/report_live.rs"]
+pub mod report_live;
 #[path = "sql/report_queries.rs"]
 pub mod report_queries;
 #[path = "sql/reporting.rs"]

@@ -58,6 +58,7 @@ mod provider_outage;
 mod readme_tour;
 mod redaction;
 mod reports;
+mod reports_page;
 mod retention;
 mod routable;
 mod routing;

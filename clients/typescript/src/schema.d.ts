@@ -832,6 +832,85 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/conversations.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /api/v1/reports/conversations.csv`: one row per conversation created in the period,
+         *     streamed; an agent gets the conversations they hold.
+         */
+        get: operations["get_conversations_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /api/v1/reports/live`: agents with their availability and load, the queue and its
+         *     longest wait, and the conversations breaching their SLA now. Admins see every agent; an
+         *     agent sees their own row, and the queue and breaches among the conversations they may
+         *     see. The page refetches it on events (`availability`, conversation events, `sla.breached`).
+         */
+        get: operations["get_live_board"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /api/v1/reports/summary`: every metric over the period, beside the period of equal
+         *     length before it.
+         */
+        get: operations["get_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{metric}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/v1/reports/{metric}`: one metric over time, per group. */
+        get: operations["get_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/retention/preview": {
         parameters: {
             query?: never;
@@ -2882,6 +2961,43 @@ export interface components {
             message_id?: null | components["schemas"]["MessageId"];
         };
         /**
+         * @description The figures of one group and bucket. Which fields appear depends on the metric: counts
+         *     have `value`; times add `median`, `p90` and `mean` (seconds); `sla_met` adds `met` and
+         *     `missed`; `csat` adds `sent`, `satisfied` and `response_rate`.
+         */
+        FigureView: {
+            /**
+             * Format: int64
+             * @description How many were counted or timed (SLA targets decided; CSAT answers).
+             */
+            count: number;
+            /** Format: double */
+            mean?: number | null;
+            /** Format: double */
+            median?: number | null;
+            /** Format: int64 */
+            met?: number | null;
+            /** Format: int64 */
+            missed?: number | null;
+            /** Format: double */
+            p90?: number | null;
+            /**
+             * Format: double
+             * @description CSAT answers per survey sent, in percent.
+             */
+            response_rate?: number | null;
+            /** Format: int64 */
+            satisfied?: number | null;
+            /** Format: int64 */
+            sent?: number | null;
+            /**
+             * Format: double
+             * @description The headline: the count, the median in seconds, the percentage of SLA targets met, or
+             *     the CSAT score (percentage of 4 and 5 among answers); null when nothing was timed.
+             */
+            value?: number | null;
+        };
+        /**
          * @description Which contacts a segment selects. Written as JSON with an `op` tag, e.g.
          *     `{"op": "all", "of": [{"op": "tag", "tag": "vip"}, {"op": "consent", "channel": "email"}]}`.
          */
@@ -2994,6 +3110,14 @@ export interface components {
             /** Format: int64 */
             unsubscribed: number;
         };
+        /** @description One group's series and its figures over the whole period. */
+        GroupView: {
+            /** @description An agent or team id, a channel name, a label; empty without grouping. */
+            key: string;
+            name: string;
+            points: components["schemas"]["PointView"][];
+            total: components["schemas"]["FigureView"];
+        };
         /** @description Body of `POST /api/v1/presence/heartbeat`. */
         HeartbeatRequest: {
             /** @enum {string|null} */
@@ -3059,6 +3183,65 @@ export interface components {
             holder: string;
             /** @description `listener:<channel>`, `automation` or `router`. */
             name: string;
+        };
+        /** @description One person who holds conversations. */
+        LiveAgentView: {
+            availability: components["schemas"]["Availability"];
+            /** Format: int64 */
+            capacity: number;
+            id: components["schemas"]["AgentId"];
+            /**
+             * Format: int64
+             * @description Open or pending conversations held now (what the router counts against `capacity`).
+             */
+            load: number;
+            name: string;
+        };
+        /** @description The live board. */
+        LiveBoardView: {
+            /** @description Agents (and admins who take conversations), by name; an agent gets only themselves. */
+            agents: components["schemas"]["LiveAgentView"][];
+            /**
+             * Format: date-time
+             * @description When it was read.
+             */
+            at: string;
+            queue: components["schemas"]["LiveQueueView"];
+            /** @description The longest-breaching of them (at most 20), longest first. */
+            sla_breaches: components["schemas"]["LiveBreachView"][];
+            /**
+             * Format: int64
+             * @description How many unresolved conversations breach their SLA now.
+             */
+            sla_breaching: number;
+        };
+        /** @description A conversation breaching its SLA. */
+        LiveBreachView: {
+            assignee_id?: null | components["schemas"]["AgentId"];
+            conversation_id: components["schemas"]["ConversationId"];
+            /**
+             * Format: date-time
+             * @description When its earliest missed target was due.
+             */
+            since: string;
+        };
+        /** @description The queue now. */
+        LiveQueueView: {
+            /**
+             * Format: int64
+             * @description How long that is at `at`, in seconds.
+             */
+            longest_wait_seconds?: number | null;
+            /**
+             * Format: date-time
+             * @description Since when the longest-waiting of them waits.
+             */
+            oldest_waiting_since?: string | null;
+            /**
+             * Format: int64
+             * @description Conversations waiting for an agent (those `GET /api/v1/queue` lists).
+             */
+            waiting: number;
         };
         /** @description `data` of `message.created`: a message, private note or activity line was added. */
         MessageCreatedData: {
@@ -3307,6 +3490,44 @@ export interface components {
             /** Format: regex */
             pattern: string;
         };
+        /** @description One bucket of a series. */
+        PointView: {
+            /**
+             * Format: int64
+             * @description How many were counted or timed (SLA targets decided; CSAT answers).
+             */
+            count: number;
+            /** Format: double */
+            mean?: number | null;
+            /** Format: double */
+            median?: number | null;
+            /** Format: int64 */
+            met?: number | null;
+            /** Format: int64 */
+            missed?: number | null;
+            /** Format: double */
+            p90?: number | null;
+            /**
+             * Format: double
+             * @description CSAT answers per survey sent, in percent.
+             */
+            response_rate?: number | null;
+            /** Format: int64 */
+            satisfied?: number | null;
+            /** Format: int64 */
+            sent?: number | null;
+            /**
+             * Format: date-time
+             * @description When the bucket starts.
+             */
+            start: string;
+            /**
+             * Format: double
+             * @description The headline: the count, the median in seconds, the percentage of SLA targets met, or
+             *     the CSAT score (percentage of 4 and 5 among answers); null when nothing was timed.
+             */
+            value?: number | null;
+        };
         /** @description Body of `POST /api/v1/conversations/{id}/presence`. */
         PresenceRequest: {
             /** @description `viewing` (repeat at least every 45 s), `typing` (lasts 8 s) or `left`. */
@@ -3415,6 +3636,21 @@ export interface components {
              *     when the channel has no window.
              */
             window_secs?: number | null;
+        };
+        /** @description A metric over time. */
+        ReportView: {
+            business_hours: boolean;
+            group_by: string;
+            groups: components["schemas"]["GroupView"][];
+            interval: string;
+            metric: string;
+            /** Format: date-time */
+            since: string;
+            timezone: string;
+            /** @description `count`, `seconds` or `percent`: the unit of `value`. */
+            unit: string;
+            /** Format: date-time */
+            until: string;
         };
         /** @description What a retention pass would delete now. */
         RetentionPreview: {
@@ -3732,6 +3968,31 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             when?: null | components["schemas"]["Condition"];
+        };
+        /** @description One group's figures of every metric, now and in the period before. */
+        SummaryGroupView: {
+            /** @description By metric name. */
+            current: {
+                [key: string]: components["schemas"]["FigureView"];
+            };
+            key: string;
+            name: string;
+            /** @description By metric name, over the period of equal length that ends at `since`. */
+            previous: {
+                [key: string]: components["schemas"]["FigureView"];
+            };
+        };
+        /** @description Every metric over a period and the period before it. */
+        SummaryView: {
+            business_hours: boolean;
+            group_by: string;
+            groups: components["schemas"]["SummaryGroupView"][];
+            /** Format: date-time */
+            previous_since: string;
+            /** Format: date-time */
+            since: string;
+            /** Format: date-time */
+            until: string;
         };
         /**
          * Format: int64
@@ -7542,7 +7803,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Server-sent events, one per logged event: `id:` the event id, `event:` its kind, `data:` the event as JSON (schema `Event`, one of the `*Event` schemas by `kind`). Presence updates come as `event: presence` without an id. Comment lines keep the connection alive. */
+            /** @description Server-sent events, one per logged event: `id:` the event id, `event:` its kind, `data:` the event as JSON (schema `Event`, one of the `*Event` schemas by `kind`). Presence updates come as `event: presence`, and changes of an agent's availability or capacity as `event: availability` (`{agent_id, availability}`), both without an id. Comment lines keep the connection alive. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -8114,6 +8375,267 @@ export interface operations {
             };
             /** @description The caller's role may not do this. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_conversations_csv: {
+        parameters: {
+            query?: {
+                /** @description Conversations created at or after this time (RFC 3339); default a week before `until`. */
+                since?: string;
+                /** @description Conversations created before this time (RFC 3339); default now. */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One row per conversation (`text/csv`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credential: a missing, unknown, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_live_board: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LiveBoardView"];
+                };
+            };
+            /** @description No valid credential: a missing, unknown, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_summary: {
+        parameters: {
+            query?: {
+                /** @description Start of the period (RFC 3339), rounded down to the hour; default a week before `until`. */
+                since?: string;
+                /** @description End of the period (RFC 3339, exclusive), rounded up to the hour; default now. */
+                until?: string;
+                /** @description Bucket width: `hour`, `day` (default), `week` (from Monday) or `month`. */
+                interval?: string;
+                /** @description IANA time zone of the buckets, e.g. `Europe/Prague` (default `UTC`). */
+                timezone?: string;
+                /** @description `none` (default), `agent`, `team`, `channel` or `label`. */
+                group_by?: string;
+                /** @description Times counted in the business hours of each conversation's calendar. */
+                business_hours?: boolean;
+                /** @description `json` (default) or `csv` (also chosen by `Accept: text/csv`). */
+                format?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SummaryView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credential: a missing, unknown, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_report: {
+        parameters: {
+            query?: {
+                /** @description Start of the period (RFC 3339), rounded down to the hour; default a week before `until`. */
+                since?: string;
+                /** @description End of the period (RFC 3339, exclusive), rounded up to the hour; default now. */
+                until?: string;
+                /** @description Bucket width: `hour`, `day` (default), `week` (from Monday) or `month`. */
+                interval?: string;
+                /** @description IANA time zone of the buckets, e.g. `Europe/Prague` (default `UTC`). */
+                timezone?: string;
+                /** @description `none` (default), `agent`, `team`, `channel` or `label`. */
+                group_by?: string;
+                /** @description Times counted in the business hours of each conversation's calendar. */
+                business_hours?: boolean;
+                /** @description `json` (default) or `csv` (also chosen by `Accept: text/csv`). */
+                format?: string;
+            };
+            header?: never;
+            path: {
+                /** @description conversations_created, conversations_resolved, conversations_reopened, messages_incoming, messages_outgoing, first_response_time, reply_time, resolution_time, sla_met or csat */
+                metric: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The series as JSON, or with `format=csv` one row per group and bucket (`text/csv`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportView"];
+                    "text/csv": string;
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credential: a missing, unknown, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -153,6 +153,9 @@ pub async fn update_agent(
         .await
         .for_api("agent")?;
     state
+        .presence
+        .availability_changed(agent.id, agent.availability);
+    state
         .router
         .agent_changed(id, request.availability, caller.agent)
         .await

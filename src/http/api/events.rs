@@ -45,7 +45,7 @@ struct Cursor {
 #[utoipa::path(get, path = "/api/v1/events", tag = "events",
     params(("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event id")),
     responses((status = 200, content_type = "text/event-stream", body = EventView,
-        description = "Server-sent events, one per logged event: `id:` the event id, `event:` its kind, `data:` the event as JSON (schema `Event`, one of the `*Event` schemas by `kind`). Presence updates come as `event: presence` without an id. Comment lines keep the connection alive.")),
+        description = "Server-sent events, one per logged event: `id:` the event id, `event:` its kind, `data:` the event as JSON (schema `Event`, one of the `*Event` schemas by `kind`). Presence updates come as `event: presence`, and changes of an agent's availability or capacity as `event: availability` (`{agent_id, availability}`), both without an id. Comment lines keep the connection alive.")),
     security(("bearer" = ["admin", "agent", "marketer"])))]
 pub async fn stream_events(
     caller: Authorized<Everyone>,

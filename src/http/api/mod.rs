@@ -20,6 +20,7 @@ mod inline_parts;
 pub mod messages;
 pub mod params;
 pub mod presence;
+pub mod report_live;
 pub mod reports;
 pub mod retention;
 pub mod rules;
@@ -79,6 +80,7 @@ use super::AppState;
         reports::get_report,
         reports::get_summary,
         reports::get_conversations_csv,
+        report_live::get_live_board,
         retention::preview_retention,
         messages::redact_message,
         events::stream_events,
@@ -246,6 +248,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/cluster", get(cluster::get_cluster))
         .route("/api/v1/audit", get(audit::list_audit))
         .route("/api/v1/reports/summary", get(reports::get_summary))
+        .route("/api/v1/reports/live", get(report_live::get_live_board))
         .route(
             "/api/v1/reports/conversations.csv",
             get(reports::get_conversations_csv),

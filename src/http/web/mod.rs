@@ -91,6 +91,21 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("assets/campaigns.js"),
     ),
     (
+        "reports.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/reports.js"),
+    ),
+    (
+        "live.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/live.js"),
+    ),
+    (
+        "charts.js",
+        "text/javascript; charset=utf-8",
+        include_str!("assets/charts.js"),
+    ),
+    (
         "app.css",
         "text/css; charset=utf-8",
         include_str!("assets/app.css"),

@@ -15,9 +15,10 @@ use crate::store::rows::{ConversationRow, conversation_columns};
 use crate::store::{Conflict, StoreError, StoreResult};
 
 /// Waiting = nobody holds it and it is open. Shared by the queue listing and the router so
-/// that `/api/v1/queue` shows exactly what the router will take, in the order it takes it.
+/// that `/api/v1/queue` shows exactly what the router will take, in the order it takes it
+/// (and the reports' live board counts the same queue).
 /// A conversation held for triage is not waiting yet: rules about to route it run first.
-const WAITING: &str = "c.assignee_id IS NULL AND c.status = 'open' AND NOT c.triage_pending";
+pub const WAITING: &str = "c.assignee_id IS NULL AND c.status = 'open' AND NOT c.triage_pending";
 /// Who the router may give conversations to (see `Agent::is_routable`): agents, and admins
 /// who opted in; never marketers, who cannot open a conversation.
 const ROUTABLE: &str = "(a.role = 'agent' OR (a.role = 'admin' AND a.takes_conversations))";

@@ -160,6 +160,7 @@ from .event_kind import EventKind
 from .event_view import EventView
 from .event_view_data import EventViewData
 from .export_contact_format import ExportContactFormat
+from .figure_view import FigureView
 from .filter_active_within import FilterActiveWithin
 from .filter_active_within_op import FilterActiveWithinOp
 from .filter_all import FilterAll
@@ -185,6 +186,7 @@ from .filter_tag_op import FilterTagOp
 from .funnel import Funnel
 from .funnel_channels import FunnelChannels
 from .funnel_counts import FunnelCounts
+from .group_view import GroupView
 from .heartbeat_request import HeartbeatRequest
 from .heartbeat_request_availability import HeartbeatRequestAvailability
 from .identity_view import IdentityView
@@ -195,6 +197,10 @@ from .import_request import ImportRequest
 from .import_request_mapping import ImportRequestMapping
 from .lease_view import LeaseView
 from .list_audit_action import ListAuditAction
+from .live_agent_view import LiveAgentView
+from .live_board_view import LiveBoardView
+from .live_breach_view import LiveBreachView
+from .live_queue_view import LiveQueueView
 from .message_created_data import MessageCreatedData
 from .message_created_event import MessageCreatedEvent
 from .message_created_event_kind import MessageCreatedEventKind
@@ -217,6 +223,7 @@ from .node_view import NodeView
 from .note_request import NoteRequest
 from .password_view import PasswordView
 from .pattern_spec_pattern import PatternSpecPattern
+from .point_view import PointView
 from .presence_request import PresenceRequest
 from .presence_state import PresenceState
 from .presence_view import PresenceView
@@ -232,6 +239,7 @@ from .reply_request_values import ReplyRequestValues
 from .reply_spec_template import ReplySpecTemplate
 from .reply_spec_template_values import ReplySpecTemplateValues
 from .reply_window_view import ReplyWindowView
+from .report_view import ReportView
 from .retention_preview import RetentionPreview
 from .retention_preview_conversations import RetentionPreviewConversations
 from .retention_preview_expired_attachments import RetentionPreviewExpiredAttachments
@@ -270,6 +278,10 @@ from .status_request import StatusRequest
 from .stored_rule_view import StoredRuleView
 from .stream_events_response_200_type_0 import StreamEventsResponse200Type0
 from .stream_events_response_200_type_1 import StreamEventsResponse200Type1
+from .summary_group_view import SummaryGroupView
+from .summary_group_view_current import SummaryGroupViewCurrent
+from .summary_group_view_previous import SummaryGroupViewPrevious
+from .summary_view import SummaryView
 from .team_members_request import TeamMembersRequest
 from .team_view import TeamView
 from .template import Template
@@ -458,6 +470,7 @@ __all__ = (
     "EventView",
     "EventViewData",
     "ExportContactFormat",
+    "FigureView",
     "FilterActiveWithin",
     "FilterActiveWithinOp",
     "FilterAll",
@@ -483,6 +496,7 @@ __all__ = (
     "Funnel",
     "FunnelChannels",
     "FunnelCounts",
+    "GroupView",
     "HeartbeatRequest",
     "HeartbeatRequestAvailability",
     "IdentityView",
@@ -493,6 +507,10 @@ __all__ = (
     "ImportRequestMapping",
     "LeaseView",
     "ListAuditAction",
+    "LiveAgentView",
+    "LiveBoardView",
+    "LiveBreachView",
+    "LiveQueueView",
     "MessageCreatedData",
     "MessageCreatedEvent",
     "MessageCreatedEventKind",
@@ -515,6 +533,7 @@ __all__ = (
     "NoteRequest",
     "PasswordView",
     "PatternSpecPattern",
+    "PointView",
     "PresenceRequest",
     "PresenceState",
     "PresenceView",
@@ -530,6 +549,7 @@ __all__ = (
     "ReplySpecTemplate",
     "ReplySpecTemplateValues",
     "ReplyWindowView",
+    "ReportView",
     "RetentionPreview",
     "RetentionPreviewConversations",
     "RetentionPreviewExpiredAttachments",
@@ -568,6 +588,10 @@ __all__ = (
     "StoredRuleView",
     "StreamEventsResponse200Type0",
     "StreamEventsResponse200Type1",
+    "SummaryGroupView",
+    "SummaryGroupViewCurrent",
+    "SummaryGroupViewPrevious",
+    "SummaryView",
     "TeamMembersRequest",
     "TeamView",
     "Template",

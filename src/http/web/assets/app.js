@@ -1,4 +1,5 @@
-// The inbox's entry point: routing (#/inbox/{view}/{id}, #/admin/{page}, #/campaigns/{id}),
+// The inbox's entry point: routing (#/inbox/{view}/{id}, #/admin/{page}, #/campaigns/{id},
+// #/reports),
 // the live event stream, heartbeats, keyboard shortcuts and the help overlay. Marketers get
 // the campaign pages only (the API refuses them conversations).
 
@@ -9,6 +10,7 @@ import * as inbox from './inbox.js';
 import { Thread } from './thread.js';
 import { showAdmin } from './admin.js';
 import * as campaigns from './campaigns.js';
+import * as reports from './reports.js';
 
 const HEARTBEAT_MS = 15000;
 
@@ -30,6 +32,7 @@ function route() {
   const home = me.role === 'marketer' ? '#/campaigns' : '#/inbox/mine';
   const parts = (location.hash || home).slice(2).split('/');
   if (parts[0] === 'admin') return { page: 'admin', name: parts[1] || 'agents' };
+  if (parts[0].split('?')[0] === 'reports' && me.role !== 'marketer') return { page: 'reports' };
   if (me.role === 'marketer' || (parts[0] === 'campaigns' && me.role === 'admin')) {
     const id = parts[0] === 'campaigns' && parts[1] ? Number(parts[1]) : null;
     return { page: 'campaigns', id: Number.isFinite(id) ? id : null };
@@ -50,6 +53,16 @@ async function navigate() {
   document
     .getElementById('nav-campaigns')
     ?.setAttribute('aria-current', r.page === 'campaigns' ? 'page' : 'false');
+  document
+    .getElementById('nav-reports')
+    ?.setAttribute('aria-current', r.page === 'reports' ? 'page' : 'false');
+  if (r.page === 'reports') {
+    closeThread();
+    layout.inboxView = null;
+    layout.main.classList.remove('has-conversation');
+    await reports.show(layout.main);
+    return;
+  }
   if (r.page === 'campaigns') {
     closeThread();
     layout.inboxView = null;
@@ -140,6 +153,8 @@ function connectEvents() {
     source.addEventListener(kind, handle);
   }
   source.onmessage = handle;
+  // An agent's availability changed (not logged, no id): only the live board cares.
+  source.addEventListener('availability', () => reports.onEvent({ kind: 'availability' }));
   source.addEventListener('presence', (e) => {
     try {
       layout.thread?.renderPresence(JSON.parse(e.data));
@@ -160,6 +175,7 @@ function connectEvents() {
 async function apply(event) {
   if (campaigns.isCampaignEvent(event)) campaigns.onEvent(event);
   if (me.role === 'marketer') return;
+  reports.onEvent(event);
   if (event.kind.startsWith('contact.') && event.contact_id)
     state.contacts.delete(event.contact_id);
   if (!event.conversation_id) {
