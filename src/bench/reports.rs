@@ -191,13 +191,16 @@ fn minutes(seed: u64, low: i64, high: i64) -> i64 {
     (low as f64 + span * unit * unit * unit) as i64 * MINUTE
 }
 
+/// A rollup row's key: fact, grouping, hour, key, bin.
+type RollupKey = (Fact, Dimension, i64, String, i64);
+
 /// The records and rollups the service would have written for one chunk of conversations.
 fn synthesize(
     shape: &SeedShape,
     first_id: i64,
     messages: i64,
 ) -> (Vec<SeedRecord>, Vec<RollupRow>) {
-    let mut rollups: HashMap<(Fact, Dimension, i64, String, i64), (i64, i64)> = HashMap::new();
+    let mut rollups: HashMap<RollupKey, (i64, i64)> = HashMap::new();
     let mut records = Vec::with_capacity(usize::try_from(shape.count).unwrap_or_default());
     for offset in 0..shape.count {
         let id = first_id + offset;
@@ -307,11 +310,11 @@ fn synthesize(
             );
             record.resolution_ms = Some(resolution);
             record.resolution_bh_ms = Some(resolution / 3);
-            if mix(seed ^ 6) % 20 == 0 {
+            if mix(seed ^ 6).is_multiple_of(20) {
                 add(Fact::ConversationReopened, at + 60 * MINUTE, 0, 0, agent);
                 record.reopenings = 1;
             }
-            if mix(seed ^ 7) % 2 == 0 {
+            if mix(seed ^ 7).is_multiple_of(2) {
                 add(Fact::CsatSent, at, 0, 0, agent);
                 if mix(seed ^ 8) % 10 < 4 {
                     let rating = 1 + (mix(seed ^ 9) % 5) as i64;

@@ -1221,6 +1221,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/csat/{token}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /csat/{token}/answer`
+         * @description Files the answer to a satisfaction survey, as a webhook channel's integrator renders it
+         *     from the outbound message's `csat_request` (`answer_url` + `/answer`). The token is the
+         *     authority: no bearer token. A later answer replaces the earlier one.
+         */
+        post: operations["answer_json"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "automation.webhook": {
@@ -1587,7 +1609,7 @@ export interface webhooks {
 export interface components {
     schemas: {
         /** @description One thing a rule does. Written as a one-key table: `{ add_label = "vip" }`. */
-        Action: components["schemas"]["ActionAssignAgent"] | components["schemas"]["ActionAssignTeam"] | components["schemas"]["ActionAssignPolicy"] | components["schemas"]["ActionAddLabel"] | components["schemas"]["ActionRemoveLabel"] | components["schemas"]["ActionSetPriority"] | components["schemas"]["ActionSetStatus"] | components["schemas"]["ActionSnoozeFor"] | components["schemas"]["ActionSnoozeUntilOpen"] | components["schemas"]["ActionReply"] | components["schemas"]["ActionNote"] | components["schemas"]["ActionWebhook"] | components["schemas"]["ActionSetSla"];
+        Action: components["schemas"]["ActionAssignAgent"] | components["schemas"]["ActionAssignTeam"] | components["schemas"]["ActionAssignPolicy"] | components["schemas"]["ActionAddLabel"] | components["schemas"]["ActionRemoveLabel"] | components["schemas"]["ActionSetPriority"] | components["schemas"]["ActionSetStatus"] | components["schemas"]["ActionSnoozeFor"] | components["schemas"]["ActionSnoozeUntilOpen"] | components["schemas"]["ActionReply"] | components["schemas"]["ActionNote"] | components["schemas"]["ActionWebhook"] | components["schemas"]["ActionSetSla"] | components["schemas"]["ActionSendCsat"];
         ActionAddLabel: {
             add_label: string;
         };
@@ -1618,6 +1640,17 @@ export interface components {
         ActionReply: {
             /** @description Send a template to the customer, guarded against loops. */
             reply: components["schemas"]["ReplySpec"];
+        };
+        /**
+         * @description Send the customer the satisfaction survey (template `csat_request`) in their channel's
+         *     own form, unless the conversation had one already. Written `{ send_csat = true }`.
+         */
+        ActionSendCsat: {
+            /**
+             * @description Send the customer the satisfaction survey (template `csat_request`) in their channel's
+             *     own form, unless the conversation had one already. Written `{ send_csat = true }`.
+             */
+            send_csat: boolean;
         };
         ActionSetPriority: {
             set_priority: components["schemas"]["Priority"];
@@ -2524,6 +2557,7 @@ export interface components {
             contact_id: components["schemas"]["ContactId"];
             /** Format: date-time */
             created_at: string;
+            csat?: null | components["schemas"]["CsatView"];
             /** Format: date-time */
             first_reply_at?: string | null;
             id: components["schemas"]["ConversationId"];
@@ -2674,7 +2708,7 @@ export interface components {
          * @description `data` of `conversation.updated`: either labels or priority were changed (`labels` and
          *     `priority`, both as they are now), or a customer's reply was linked to the campaign it
          *     answers (`campaign_reply`), or the channel closed or opened the way for replies
-         *     (`answerable`).
+         *     (`answerable`), or the customer answered the satisfaction survey (`csat`).
          */
         ConversationUpdatedData: {
             /**
@@ -2684,6 +2718,8 @@ export interface components {
             answerable?: boolean;
             /** @description The campaigns this reply answers, each with the label it added. */
             campaign_reply?: components["schemas"]["CampaignReplyLink"][];
+            /** @description The customer answered the conversation's satisfaction survey (or changed the answer). */
+            csat?: components["schemas"]["CsatAnswerData"];
             /** @description With `priority`: every label of the conversation now, sorted. */
             labels?: string[];
             /** @description With `labels`: the priority now. */
@@ -2845,6 +2881,67 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             url: string;
+        };
+        /** @description A satisfaction survey answer, in `conversation.updated`. */
+        CsatAnswerData: {
+            /**
+             * Format: int32
+             * @description The rating this answer replaced, `null` for the first answer.
+             */
+            previous?: number | null;
+            /**
+             * Format: int32
+             * @description 1 (poor) to 5 (excellent).
+             */
+            rating: number;
+        };
+        /** @description Body of `POST /csat/{token}/answer`. */
+        CsatAnswerRequest: {
+            /**
+             * @description Kept as the customer's message in the conversation (at most 2000 characters are kept);
+             *     it neither reopens the conversation nor makes it wait.
+             */
+            comment?: string | null;
+            /**
+             * Format: int64
+             * @description 1 (poor) to 5 (excellent).
+             */
+            rating: number;
+        };
+        /** @description The filed answer. */
+        CsatAnswerView: {
+            conversation_id: components["schemas"]["ConversationId"];
+            /**
+             * Format: int32
+             * @description The rating this answer replaced, `null` for the first answer.
+             */
+            previous?: number | null;
+            /** Format: int32 */
+            rating: number;
+        };
+        /**
+         * @description Where a satisfaction survey stands.
+         * @enum {string}
+         */
+        CsatState: "sent" | "answered" | "expired";
+        /** @description A conversation's satisfaction survey and its latest answer. */
+        CsatView: {
+            /** Format: date-time */
+            answered_at?: string | null;
+            /**
+             * Format: date-time
+             * @description After this the survey's links and buttons are refused.
+             */
+            expires_at: string;
+            /**
+             * Format: int32
+             * @description The latest answer, 1 (poor) to 5 (excellent); a later answer replaced earlier ones.
+             */
+            rating?: number | null;
+            /** Format: date-time */
+            sent_at: string;
+            /** @description `sent` (waiting for an answer), `answered`, or `expired` (never answered in time). */
+            state: components["schemas"]["CsatState"];
         };
         /** @description The `next_cursor` of the previous page; omit it for the first page. */
         Cursor: string;
@@ -3247,6 +3344,11 @@ export interface components {
         MessageCreatedData: {
             /** @description The name of the conversation's channel (`[[channels]] name`). */
             channel: string;
+            /**
+             * @description Present (always `true`) on the comment a customer left with a survey answer.
+             * @enum {boolean}
+             */
+            csat_comment?: true;
             /** @description `in` from the customer; `out` for replies, notes and activity lines. */
             direction: components["schemas"]["Direction"];
             /** @description `message` (to or from the customer), `note` (private) or `activity` (a recorded change). */
@@ -8510,16 +8612,12 @@ export interface operations {
                 since?: string;
                 /** @description End of the period (RFC 3339, exclusive), rounded up to the hour; default now. */
                 until?: string;
-                /** @description Bucket width: `hour`, `day` (default), `week` (from Monday) or `month`. */
-                interval?: string;
-                /** @description IANA time zone of the buckets, e.g. `Europe/Prague` (default `UTC`). */
+                /** @description IANA time zone, e.g. `Europe/Prague` (default `UTC`). */
                 timezone?: string;
                 /** @description `none` (default), `agent`, `team`, `channel` or `label`. */
                 group_by?: string;
                 /** @description Times counted in the business hours of each conversation's calendar. */
                 business_hours?: boolean;
-                /** @description `json` (default) or `csv` (also chosen by `Accept: text/csv`). */
-                format?: string;
             };
             header?: never;
             path?: never;
@@ -10593,6 +10691,86 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    answer_json: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The survey's signed token (`csat_request.token`). */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CsatAnswerRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CsatAnswerView"];
+                };
+            };
+            /** @description The body is not JSON of this shape. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The token is not valid (altered, not ours) or its conversation is gone. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The survey has expired. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `server.max_body_bytes` (for `/hooks/{channel}`: the channel's own `max_body_bytes`, 50 MiB for email). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The rating is not 1 to 5. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The answer cannot be filed now; retry. */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

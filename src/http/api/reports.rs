@@ -39,6 +39,7 @@ pub struct ReportQuery {
     #[param(pattern = "^(hour|day|week|month)$")]
     pub interval: Option<String>,
     /// IANA time zone of the buckets, e.g. `Europe/Prague` (default `UTC`).
+    #[param(min_length = 1)]
     pub timezone: Option<String>,
     /// `none` (default), `agent`, `team`, `channel` or `label`.
     #[param(pattern = "^(none|agent|team|channel|label)$")]
@@ -48,6 +49,38 @@ pub struct ReportQuery {
     /// `json` (default) or `csv` (also chosen by `Accept: text/csv`).
     #[param(pattern = "^(json|csv)$")]
     pub format: Option<String>,
+}
+
+/// Query of `GET /api/v1/reports/summary`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SummaryQuery {
+    /// Start of the period (RFC 3339), rounded down to the hour; default a week before `until`.
+    pub since: Option<DateTime<Utc>>,
+    /// End of the period (RFC 3339, exclusive), rounded up to the hour; default now.
+    pub until: Option<DateTime<Utc>>,
+    /// IANA time zone, e.g. `Europe/Prague` (default `UTC`).
+    #[param(min_length = 1)]
+    pub timezone: Option<String>,
+    /// `none` (default), `agent`, `team`, `channel` or `label`.
+    #[param(pattern = "^(none|agent|team|channel|label)$")]
+    pub group_by: Option<String>,
+    /// Times counted in the business hours of each conversation's calendar.
+    pub business_hours: Option<bool>,
+}
+
+impl From<SummaryQuery> for ReportQuery {
+    fn from(query: SummaryQuery) -> Self {
+        Self {
+            since: query.since,
+            until: query.until,
+            interval: None,
+            timezone: query.timezone,
+            group_by: query.group_by,
+            business_hours: query.business_hours,
+            format: None,
+        }
+    }
 }
 
 /// Query of `GET /api/v1/reports/conversations.csv`.
@@ -240,7 +273,7 @@ pub async fn get_report(
 
 /// `GET /api/v1/reports/summary`: every metric over the period, beside the period of equal
 /// length before it.
-#[utoipa::path(get, path = "/api/v1/reports/summary", tag = "reports", params(ReportQuery),
+#[utoipa::path(get, path = "/api/v1/reports/summary", tag = "reports", params(SummaryQuery),
     responses((status = 200, body = SummaryView),
         (status = 400, body = crate::http::error::ErrorBody),
         (status = 403, body = crate::http::error::ErrorBody)),
@@ -248,9 +281,9 @@ pub async fn get_report(
 pub async fn get_summary(
     caller: Authorized<Agents>,
     State(state): State<AppState>,
-    Query(query): Query<ReportQuery>,
+    Query(query): Query<SummaryQuery>,
 ) -> ApiResult<Json<SummaryView>> {
-    let request = request_of(&caller, &query)?;
+    let request = request_of(&caller, &query.into())?;
     let summary = Reports::new(state.store.clone())
         .summary(&request)
         .await
@@ -293,7 +326,12 @@ pub async fn get_conversations_csv(
     State(state): State<AppState>,
     Query(query): Query<ConversationsCsvQuery>,
 ) -> ApiResult<Response> {
-    let (since, until) = period(query.since, query.until)?;
+    // A period that ends before it starts holds no conversation: the header alone.
+    let until = query.until.unwrap_or_else(Utc::now);
+    let since = query
+        .since
+        .unwrap_or(until - Duration::days(DEFAULT_DAYS))
+        .min(until);
     let agent = own_agent(&caller)?;
     Ok(conversations_csv(
         state.store.clone(),

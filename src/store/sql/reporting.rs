@@ -78,6 +78,17 @@ struct Now {
     calendar: Option<Option<String>>,
 }
 
+/// A conversation's id, channel, assignee, team, team name, start and waiting clock.
+type NowRow = (
+    i64,
+    String,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    i64,
+    Option<i64>,
+);
+
 /// A fact as kept per conversation (`report_facts`).
 #[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
 struct FactRow {
@@ -259,21 +270,13 @@ impl Batch {
     async fn load(conn: &mut Conn, ids: &[i64]) -> StoreResult<Self> {
         let mut batch = Batch::default();
         let list = sqlx::types::Json(ids);
-        let rows: Vec<(
-            i64,
-            String,
-            Option<i64>,
-            Option<i64>,
-            Option<String>,
-            i64,
-            Option<i64>,
-        )> = sqlx::query_as(&format!(
+        let rows: Vec<NowRow> = sqlx::query_as(&format!(
             "SELECT c.id, c.channel, c.assignee_id, c.team_id, t.name, c.created_at, \
                  c.waiting_since FROM conversations c LEFT JOIN teams t ON t.id = c.team_id \
                  WHERE c.id IN ({})",
             id_list("$1")
         ))
-        .bind(&list)
+        .bind(list)
         .fetch_all(&mut *conn)
         .await?;
         for (id, channel, assignee, team, team_name, created_at, waiting_since) in rows {
@@ -296,7 +299,7 @@ impl Batch {
              WHERE conversation_id IN ({}) ORDER BY conversation_id, label",
             id_list("$1")
         ))
-        .bind(&list)
+        .bind(list)
         .fetch_all(&mut *conn)
         .await?;
         for (id, label) in labels {
@@ -309,7 +312,7 @@ impl Batch {
             RECORD_COLUMNS.join(", "),
             id_list("$1")
         ))
-        .bind(&list)
+        .bind(list)
         .fetch_all(&mut *conn)
         .await?;
         for record in records {
@@ -714,7 +717,9 @@ async fn add_rollups(conn: &mut Conn, rows: &[RollupRow]) -> StoreResult<()> {
         return Ok(());
     }
     upsert_rollups(conn, "report_rollups", "hour", rows).await?;
-    let mut days: BTreeMap<(&str, &str, i64, &str, i64), (i64, i64)> = BTreeMap::new();
+    // (fact, grouping, day, key, bin) → (count, sum)
+    type DayKey<'a> = (&'a str, &'a str, i64, &'a str, i64);
+    let mut days: BTreeMap<DayKey<'_>, (i64, i64)> = BTreeMap::new();
     for row in rows {
         let day = row.hour.div_euclid(24);
         let entry = days

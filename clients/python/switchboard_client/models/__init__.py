@@ -7,6 +7,7 @@ from .action_assign_team import ActionAssignTeam
 from .action_note import ActionNote
 from .action_remove_label import ActionRemoveLabel
 from .action_reply import ActionReply
+from .action_send_csat import ActionSendCsat
 from .action_set_priority import ActionSetPriority
 from .action_set_sla import ActionSetSla
 from .action_set_status import ActionSetStatus
@@ -143,6 +144,11 @@ from .create_webhook_request import CreateWebhookRequest
 from .create_webhook_request_events_item import CreateWebhookRequestEventsItem
 from .created_token_view import CreatedTokenView
 from .created_webhook_view import CreatedWebhookView
+from .csat_answer_data import CsatAnswerData
+from .csat_answer_request import CsatAnswerRequest
+from .csat_answer_view import CsatAnswerView
+from .csat_state import CsatState
+from .csat_view import CsatView
 from .delivery_page import DeliveryPage
 from .delivery_state import DeliveryState
 from .delivery_status import DeliveryStatus
@@ -317,6 +323,7 @@ __all__ = (
     "ActionNote",
     "ActionRemoveLabel",
     "ActionReply",
+    "ActionSendCsat",
     "ActionSetPriority",
     "ActionSetSla",
     "ActionSetStatus",
@@ -453,6 +460,11 @@ __all__ = (
     "CreateTokenRequest",
     "CreateWebhookRequest",
     "CreateWebhookRequestEventsItem",
+    "CsatAnswerData",
+    "CsatAnswerRequest",
+    "CsatAnswerView",
+    "CsatState",
+    "CsatView",
     "DeliveryPage",
     "DeliveryState",
     "DeliveryStatus",

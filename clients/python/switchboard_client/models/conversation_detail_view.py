@@ -12,6 +12,7 @@ from ..models.priority import Priority
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.csat_view import CsatView
     from ..models.reply_window_view import ReplyWindowView
     from ..models.sla_view import SlaView
 
@@ -39,6 +40,7 @@ class ConversationDetailView:
             status (ConversationStatus):
             thread_key (str):
             assignee_id (int | None | Unset):
+            csat (CsatView | None | Unset):
             first_reply_at (datetime.datetime | None | Unset):
             last_message (None | str | Unset):
             resolved_at (datetime.datetime | None | Unset):
@@ -64,6 +66,7 @@ class ConversationDetailView:
     status: ConversationStatus
     thread_key: str
     assignee_id: int | None | Unset = UNSET
+    csat: CsatView | None | Unset = UNSET
     first_reply_at: datetime.datetime | None | Unset = UNSET
     last_message: None | str | Unset = UNSET
     resolved_at: datetime.datetime | None | Unset = UNSET
@@ -76,6 +79,7 @@ class ConversationDetailView:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.csat_view import CsatView  # noqa: PLC0415
         from ..models.sla_view import SlaView  # noqa: PLC0415
 
         channel = self.channel
@@ -103,6 +107,14 @@ class ConversationDetailView:
             assignee_id = UNSET
         else:
             assignee_id = self.assignee_id
+
+        csat: dict[str, Any] | None | Unset
+        if isinstance(self.csat, Unset):
+            csat = UNSET
+        elif isinstance(self.csat, CsatView):
+            csat = self.csat.to_dict()
+        else:
+            csat = self.csat
 
         first_reply_at: None | str | Unset
         if isinstance(self.first_reply_at, Unset):
@@ -186,6 +198,8 @@ class ConversationDetailView:
         )
         if assignee_id is not UNSET:
             field_dict["assignee_id"] = assignee_id
+        if csat is not UNSET:
+            field_dict["csat"] = csat
         if first_reply_at is not UNSET:
             field_dict["first_reply_at"] = first_reply_at
         if last_message is not UNSET:
@@ -209,6 +223,7 @@ class ConversationDetailView:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.csat_view import CsatView  # noqa: PLC0415
         from ..models.reply_window_view import ReplyWindowView  # noqa: PLC0415
         from ..models.sla_view import SlaView  # noqa: PLC0415
 
@@ -241,6 +256,23 @@ class ConversationDetailView:
             return cast(int | None | Unset, data)
 
         assignee_id = _parse_assignee_id(d.pop("assignee_id", UNSET))
+
+        def _parse_csat(data: object) -> CsatView | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                csat_type_1 = CsatView.from_dict(data)
+
+                return csat_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(CsatView | None | Unset, data)
+
+        csat = _parse_csat(d.pop("csat", UNSET))
 
         def _parse_first_reply_at(data: object) -> datetime.datetime | None | Unset:
             if data is None:
@@ -375,6 +407,7 @@ class ConversationDetailView:
             status=status,
             thread_key=thread_key,
             assignee_id=assignee_id,
+            csat=csat,
             first_reply_at=first_reply_at,
             last_message=last_message,
             resolved_at=resolved_at,

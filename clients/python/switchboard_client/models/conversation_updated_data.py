@@ -11,6 +11,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.campaign_reply_link import CampaignReplyLink
+    from ..models.csat_answer_data import CsatAnswerData
 
 
 T = TypeVar("T", bound="ConversationUpdatedData")
@@ -21,13 +22,14 @@ class ConversationUpdatedData:
     """`data` of `conversation.updated`: either labels or priority were changed (`labels` and
     `priority`, both as they are now), or a customer's reply was linked to the campaign it
     answers (`campaign_reply`), or the channel closed or opened the way for replies
-    (`answerable`).
+    (`answerable`), or the customer answered the satisfaction survey (`csat`).
 
         Attributes:
             answerable (bool | Unset): Whether replies can reach the channel now: false when the bot was removed from the
                 group the conversation is, true again when it was added back.
             campaign_reply (list[CampaignReplyLink] | Unset): The campaigns this reply answers, each with the label it
                 added.
+            csat (CsatAnswerData | Unset): A satisfaction survey answer, in `conversation.updated`.
             labels (list[str] | Unset): With `priority`: every label of the conversation now, sorted.
             priority (Priority | Unset):
             unanswerable_reason (str | Unset): With `answerable: false`: why.
@@ -35,6 +37,7 @@ class ConversationUpdatedData:
 
     answerable: bool | Unset = UNSET
     campaign_reply: list[CampaignReplyLink] | Unset = UNSET
+    csat: CsatAnswerData | Unset = UNSET
     labels: list[str] | Unset = UNSET
     priority: Priority | Unset = UNSET
     unanswerable_reason: str | Unset = UNSET
@@ -49,6 +52,10 @@ class ConversationUpdatedData:
             for campaign_reply_item_data in self.campaign_reply:
                 campaign_reply_item = campaign_reply_item_data.to_dict()
                 campaign_reply.append(campaign_reply_item)
+
+        csat: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.csat, Unset):
+            csat = self.csat.to_dict()
 
         labels: list[str] | Unset = UNSET
         if not isinstance(self.labels, Unset):
@@ -67,6 +74,8 @@ class ConversationUpdatedData:
             field_dict["answerable"] = answerable
         if campaign_reply is not UNSET:
             field_dict["campaign_reply"] = campaign_reply
+        if csat is not UNSET:
+            field_dict["csat"] = csat
         if labels is not UNSET:
             field_dict["labels"] = labels
         if priority is not UNSET:
@@ -79,6 +88,7 @@ class ConversationUpdatedData:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.campaign_reply_link import CampaignReplyLink  # noqa: PLC0415
+        from ..models.csat_answer_data import CsatAnswerData  # noqa: PLC0415
 
         d = dict(src_dict)
         answerable = d.pop("answerable", UNSET)
@@ -91,6 +101,13 @@ class ConversationUpdatedData:
                 campaign_reply_item = CampaignReplyLink.from_dict(campaign_reply_item_data)
 
                 campaign_reply.append(campaign_reply_item)
+
+        _csat = d.pop("csat", UNSET)
+        csat: CsatAnswerData | Unset
+        if isinstance(_csat, Unset):
+            csat = UNSET
+        else:
+            csat = CsatAnswerData.from_dict(_csat)
 
         labels = cast(list[str], d.pop("labels", UNSET))
 
@@ -106,6 +123,7 @@ class ConversationUpdatedData:
         conversation_updated_data = cls(
             answerable=answerable,
             campaign_reply=campaign_reply,
+            csat=csat,
             labels=labels,
             priority=priority,
             unanswerable_reason=unanswerable_reason,

@@ -29,7 +29,7 @@ class ConversationUpdatedEvent:
             (`labels` and
             `priority`, both as they are now), or a customer's reply was linked to the campaign it
             answers (`campaign_reply`), or the channel closed or opened the way for replies
-            (`answerable`).
+            (`answerable`), or the customer answered the satisfaction survey (`csat`).
         id (int):
         kind (ConversationUpdatedEventKind):
         message_id (None): Always `null` for this kind.

@@ -30,7 +30,7 @@ class ConversationUpdatedPayload:
                 (`labels` and
                 `priority`, both as they are now), or a customer's reply was linked to the campaign it
                 answers (`campaign_reply`), or the channel closed or opened the way for replies
-                (`answerable`).
+                (`answerable`), or the customer answered the satisfaction survey (`csat`).
             delivery_id (int): One event's delivery to one webhook subscription.
             id (int):
             kind (ConversationUpdatedPayloadKind):

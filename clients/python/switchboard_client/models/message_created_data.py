@@ -8,6 +8,7 @@ from attrs import field as _attrs_field
 
 from ..models.direction import Direction
 from ..models.message_kind import MessageKind
+from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="MessageCreatedData")
 
@@ -20,11 +21,13 @@ class MessageCreatedData:
         channel (str): The name of the conversation's channel (`[[channels]] name`).
         direction (Direction):
         kind (MessageKind):
+        csat_comment (bool | Unset): Present (always `true`) on the comment a customer left with a survey answer.
     """
 
     channel: str
     direction: Direction
     kind: MessageKind
+    csat_comment: bool | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -33,6 +36,8 @@ class MessageCreatedData:
         direction = self.direction.value
 
         kind = self.kind.value
+
+        csat_comment = self.csat_comment
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -43,6 +48,8 @@ class MessageCreatedData:
                 "kind": kind,
             }
         )
+        if csat_comment is not UNSET:
+            field_dict["csat_comment"] = csat_comment
 
         return field_dict
 
@@ -55,10 +62,13 @@ class MessageCreatedData:
 
         kind = MessageKind(d.pop("kind"))
 
+        csat_comment = d.pop("csat_comment", UNSET)
+
         message_created_data = cls(
             channel=channel,
             direction=direction,
             kind=kind,
+            csat_comment=csat_comment,
         )
 
         message_created_data.additional_properties = d

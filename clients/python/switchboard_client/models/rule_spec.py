@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ..models.action_note import ActionNote
     from ..models.action_remove_label import ActionRemoveLabel
     from ..models.action_reply import ActionReply
+    from ..models.action_send_csat import ActionSendCsat
     from ..models.action_set_priority import ActionSetPriority
     from ..models.action_set_sla import ActionSetSla
     from ..models.action_set_status import ActionSetStatus
@@ -49,8 +50,8 @@ class RuleSpec:
 
     Attributes:
         actions (list[ActionAddLabel | ActionAssignAgent | ActionAssignPolicy | ActionAssignTeam | ActionNote |
-            ActionRemoveLabel | ActionReply | ActionSetPriority | ActionSetSla | ActionSetStatus | ActionSnoozeFor |
-            ActionSnoozeUntilOpen | ActionWebhook]): Applied in order, all or nothing.
+            ActionRemoveLabel | ActionReply | ActionSendCsat | ActionSetPriority | ActionSetSla | ActionSetStatus |
+            ActionSnoozeFor | ActionSnoozeUntilOpen | ActionWebhook]): Applied in order, all or nothing.
         name (str): Unique; shown on every activity line the rule writes.
         on (Trigger): The events rules listen to.
         enabled (bool | Unset):
@@ -70,6 +71,7 @@ class RuleSpec:
         | ActionNote
         | ActionRemoveLabel
         | ActionReply
+        | ActionSendCsat
         | ActionSetPriority
         | ActionSetSla
         | ActionSetStatus
@@ -112,6 +114,7 @@ class RuleSpec:
         from ..models.action_remove_label import ActionRemoveLabel  # noqa: PLC0415
         from ..models.action_reply import ActionReply  # noqa: PLC0415
         from ..models.action_set_priority import ActionSetPriority  # noqa: PLC0415
+        from ..models.action_set_sla import ActionSetSla  # noqa: PLC0415
         from ..models.action_set_status import ActionSetStatus  # noqa: PLC0415
         from ..models.action_snooze_for import ActionSnoozeFor  # noqa: PLC0415
         from ..models.action_snooze_until_open import ActionSnoozeUntilOpen  # noqa: PLC0415
@@ -159,6 +162,8 @@ class RuleSpec:
             elif isinstance(actions_item_data, ActionNote):
                 actions_item = actions_item_data.to_dict()
             elif isinstance(actions_item_data, ActionWebhook):
+                actions_item = actions_item_data.to_dict()
+            elif isinstance(actions_item_data, ActionSetSla):
                 actions_item = actions_item_data.to_dict()
             else:
                 actions_item = actions_item_data.to_dict()
@@ -246,6 +251,7 @@ class RuleSpec:
         from ..models.action_note import ActionNote  # noqa: PLC0415
         from ..models.action_remove_label import ActionRemoveLabel  # noqa: PLC0415
         from ..models.action_reply import ActionReply  # noqa: PLC0415
+        from ..models.action_send_csat import ActionSendCsat  # noqa: PLC0415
         from ..models.action_set_priority import ActionSetPriority  # noqa: PLC0415
         from ..models.action_set_sla import ActionSetSla  # noqa: PLC0415
         from ..models.action_set_status import ActionSetStatus  # noqa: PLC0415
@@ -284,6 +290,7 @@ class RuleSpec:
                 | ActionNote
                 | ActionRemoveLabel
                 | ActionReply
+                | ActionSendCsat
                 | ActionSetPriority
                 | ActionSetSla
                 | ActionSetStatus
@@ -387,11 +394,19 @@ class RuleSpec:
                     return componentsschemas_action_type_11
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_action_type_12 = ActionSetSla.from_dict(data)
+
+                    return componentsschemas_action_type_12
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
                 if not isinstance(data, dict):
                     raise TypeError()
-                componentsschemas_action_type_12 = ActionSetSla.from_dict(data)
+                componentsschemas_action_type_13 = ActionSendCsat.from_dict(data)
 
-                return componentsschemas_action_type_12
+                return componentsschemas_action_type_13
 
             actions_item = _parse_actions_item(actions_item_data)
 

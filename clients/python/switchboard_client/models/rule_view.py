@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ..models.action_note import ActionNote
     from ..models.action_remove_label import ActionRemoveLabel
     from ..models.action_reply import ActionReply
+    from ..models.action_send_csat import ActionSendCsat
     from ..models.action_set_priority import ActionSetPriority
     from ..models.action_set_sla import ActionSetSla
     from ..models.action_set_status import ActionSetStatus
@@ -50,8 +51,8 @@ class RuleView:
 
     Attributes:
         actions (list[ActionAddLabel | ActionAssignAgent | ActionAssignPolicy | ActionAssignTeam | ActionNote |
-            ActionRemoveLabel | ActionReply | ActionSetPriority | ActionSetSla | ActionSetStatus | ActionSnoozeFor |
-            ActionSnoozeUntilOpen | ActionWebhook]): Applied in order, all or nothing.
+            ActionRemoveLabel | ActionReply | ActionSendCsat | ActionSetPriority | ActionSetSla | ActionSetStatus |
+            ActionSnoozeFor | ActionSnoozeUntilOpen | ActionWebhook]): Applied in order, all or nothing.
         name (str): Unique; shown on every activity line the rule writes.
         on (Trigger): The events rules listen to.
         order (int): The place in the evaluation order, from 1.
@@ -74,6 +75,7 @@ class RuleView:
         | ActionNote
         | ActionRemoveLabel
         | ActionReply
+        | ActionSendCsat
         | ActionSetPriority
         | ActionSetSla
         | ActionSetStatus
@@ -119,6 +121,7 @@ class RuleView:
         from ..models.action_remove_label import ActionRemoveLabel  # noqa: PLC0415
         from ..models.action_reply import ActionReply  # noqa: PLC0415
         from ..models.action_set_priority import ActionSetPriority  # noqa: PLC0415
+        from ..models.action_set_sla import ActionSetSla  # noqa: PLC0415
         from ..models.action_set_status import ActionSetStatus  # noqa: PLC0415
         from ..models.action_snooze_for import ActionSnoozeFor  # noqa: PLC0415
         from ..models.action_snooze_until_open import ActionSnoozeUntilOpen  # noqa: PLC0415
@@ -166,6 +169,8 @@ class RuleView:
             elif isinstance(actions_item_data, ActionNote):
                 actions_item = actions_item_data.to_dict()
             elif isinstance(actions_item_data, ActionWebhook):
+                actions_item = actions_item_data.to_dict()
+            elif isinstance(actions_item_data, ActionSetSla):
                 actions_item = actions_item_data.to_dict()
             else:
                 actions_item = actions_item_data.to_dict()
@@ -267,6 +272,7 @@ class RuleView:
         from ..models.action_note import ActionNote  # noqa: PLC0415
         from ..models.action_remove_label import ActionRemoveLabel  # noqa: PLC0415
         from ..models.action_reply import ActionReply  # noqa: PLC0415
+        from ..models.action_send_csat import ActionSendCsat  # noqa: PLC0415
         from ..models.action_set_priority import ActionSetPriority  # noqa: PLC0415
         from ..models.action_set_sla import ActionSetSla  # noqa: PLC0415
         from ..models.action_set_status import ActionSetStatus  # noqa: PLC0415
@@ -305,6 +311,7 @@ class RuleView:
                 | ActionNote
                 | ActionRemoveLabel
                 | ActionReply
+                | ActionSendCsat
                 | ActionSetPriority
                 | ActionSetSla
                 | ActionSetStatus
@@ -408,11 +415,19 @@ class RuleView:
                     return componentsschemas_action_type_11
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_action_type_12 = ActionSetSla.from_dict(data)
+
+                    return componentsschemas_action_type_12
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
                 if not isinstance(data, dict):
                     raise TypeError()
-                componentsschemas_action_type_12 = ActionSetSla.from_dict(data)
+                componentsschemas_action_type_13 = ActionSendCsat.from_dict(data)
 
-                return componentsschemas_action_type_12
+                return componentsschemas_action_type_13
 
             actions_item = _parse_actions_item(actions_item_data)
 

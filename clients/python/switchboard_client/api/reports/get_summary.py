@@ -15,11 +15,9 @@ def _get_kwargs(
     *,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
-    interval: str | Unset = UNSET,
     timezone: str | Unset = UNSET,
     group_by: str | Unset = UNSET,
     business_hours: bool | Unset = UNSET,
-    format_: str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -34,15 +32,11 @@ def _get_kwargs(
         json_until = until.isoformat()
     params["until"] = json_until
 
-    params["interval"] = interval
-
     params["timezone"] = timezone
 
     params["group_by"] = group_by
 
     params["business_hours"] = business_hours
-
-    params["format"] = format_
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -105,11 +99,9 @@ def sync_detailed(
     client: AuthenticatedClient,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
-    interval: str | Unset = UNSET,
     timezone: str | Unset = UNSET,
     group_by: str | Unset = UNSET,
     business_hours: bool | Unset = UNSET,
-    format_: str | Unset = UNSET,
 ) -> Response[ErrorBody | SummaryView]:
     """`GET /api/v1/reports/summary`: every metric over the period, beside the period of equal
     length before it.
@@ -117,11 +109,9 @@ def sync_detailed(
     Args:
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
-        interval (str | Unset):
         timezone (str | Unset):
         group_by (str | Unset):
         business_hours (bool | Unset):
-        format_ (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -134,11 +124,9 @@ def sync_detailed(
     kwargs = _get_kwargs(
         since=since,
         until=until,
-        interval=interval,
         timezone=timezone,
         group_by=group_by,
         business_hours=business_hours,
-        format_=format_,
     )
 
     response = client.get_httpx_client().request(
@@ -153,11 +141,9 @@ def sync(
     client: AuthenticatedClient,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
-    interval: str | Unset = UNSET,
     timezone: str | Unset = UNSET,
     group_by: str | Unset = UNSET,
     business_hours: bool | Unset = UNSET,
-    format_: str | Unset = UNSET,
 ) -> ErrorBody | SummaryView | None:
     """`GET /api/v1/reports/summary`: every metric over the period, beside the period of equal
     length before it.
@@ -165,11 +151,9 @@ def sync(
     Args:
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
-        interval (str | Unset):
         timezone (str | Unset):
         group_by (str | Unset):
         business_hours (bool | Unset):
-        format_ (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -183,11 +167,9 @@ def sync(
         client=client,
         since=since,
         until=until,
-        interval=interval,
         timezone=timezone,
         group_by=group_by,
         business_hours=business_hours,
-        format_=format_,
     ).parsed
 
 
@@ -196,11 +178,9 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
-    interval: str | Unset = UNSET,
     timezone: str | Unset = UNSET,
     group_by: str | Unset = UNSET,
     business_hours: bool | Unset = UNSET,
-    format_: str | Unset = UNSET,
 ) -> Response[ErrorBody | SummaryView]:
     """`GET /api/v1/reports/summary`: every metric over the period, beside the period of equal
     length before it.
@@ -208,11 +188,9 @@ async def asyncio_detailed(
     Args:
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
-        interval (str | Unset):
         timezone (str | Unset):
         group_by (str | Unset):
         business_hours (bool | Unset):
-        format_ (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -225,11 +203,9 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         since=since,
         until=until,
-        interval=interval,
         timezone=timezone,
         group_by=group_by,
         business_hours=business_hours,
-        format_=format_,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -242,11 +218,9 @@ async def asyncio(
     client: AuthenticatedClient,
     since: datetime.datetime | Unset = UNSET,
     until: datetime.datetime | Unset = UNSET,
-    interval: str | Unset = UNSET,
     timezone: str | Unset = UNSET,
     group_by: str | Unset = UNSET,
     business_hours: bool | Unset = UNSET,
-    format_: str | Unset = UNSET,
 ) -> ErrorBody | SummaryView | None:
     """`GET /api/v1/reports/summary`: every metric over the period, beside the period of equal
     length before it.
@@ -254,11 +228,9 @@ async def asyncio(
     Args:
         since (datetime.datetime | Unset):
         until (datetime.datetime | Unset):
-        interval (str | Unset):
         timezone (str | Unset):
         group_by (str | Unset):
         business_hours (bool | Unset):
-        format_ (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -273,10 +245,8 @@ async def asyncio(
             client=client,
             since=since,
             until=until,
-            interval=interval,
             timezone=timezone,
             group_by=group_by,
             business_hours=business_hours,
-            format_=format_,
         )
     ).parsed
