@@ -54,8 +54,10 @@ impl Buckets {
         interval: Interval,
         zone: Tz,
     ) -> Result<Self, PeriodError> {
-        let since_hour = since.timestamp().div_euclid(3_600);
-        let until_hour = (until.timestamp() + 3_599).div_euclid(3_600);
+        // In milliseconds: a fact stamped 10:00:00.100 is in hour 10, and a period that
+        // ends at 10:00:00.300 must hold it.
+        let since_hour = since.timestamp_millis().div_euclid(3_600_000);
+        let until_hour = (until.timestamp_millis() + 3_599_999).div_euclid(3_600_000);
         if until_hour <= since_hour || since_hour < 0 {
             return Err(PeriodError::Empty);
         }
@@ -323,6 +325,18 @@ mod tests {
         ));
         let whole = buckets.whole();
         assert_eq!(whole.bucket_of(buckets.until_hour - 1), 0);
+        // A period ending a fraction of a second into an hour holds that hour.
+        let fraction = Buckets::new(
+            at("2026-12-05T09:00:00Z"),
+            at("2026-12-05T10:00:00.300Z"),
+            Interval::Hour,
+            chrono_tz::UTC,
+        )
+        .expect("hours");
+        assert_eq!(
+            fraction.until_hour,
+            at("2026-12-05T11:00:00Z").timestamp() / 3_600
+        );
     }
 
     #[test]
