@@ -69,6 +69,10 @@ pub const TABLES: &[(&str, Coverage)] = &[
         Coverage::NoContactData("daily totals per agent, team, channel and label"),
     ),
     (
+        "report_monthly",
+        Coverage::NoContactData("monthly totals per agent, team, channel and label"),
+    ),
+    (
         "report_calendars",
         Coverage::NoContactData("which business hours apply to which channel or team"),
     ),

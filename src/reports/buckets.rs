@@ -9,7 +9,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::report::Interval;
-use crate::store::DayPlan;
+use crate::store::{DayPlan, MonthPlan};
 
 /// At most this many hours in a period (ten years).
 pub const MAX_HOURS: i64 = 10 * 366 * 24;
@@ -151,12 +151,46 @@ impl Buckets {
             }
         }
         hours.sort_unstable();
+        let months = if self.interval == Interval::Month {
+            self.month_plan(first_day, end_day)
+        } else {
+            None
+        };
         Some(DayPlan {
             first_day,
             end_day,
             hours,
             moved,
+            months,
         })
+    }
+
+    /// The whole UTC months within the days `[first_day, end_day)`, when there is one. Only
+    /// month buckets use them: a day or week bucket never holds a month's days together.
+    fn month_plan(&self, first_day: i64, end_day: i64) -> Option<MonthPlan> {
+        let mut starts = Vec::new();
+        let mut month = first_of_month_at_or_after(first_day)?;
+        while let Some(next) = month.checked_add_months(chrono::Months::new(1)) {
+            let (start, end) = (days_since_epoch(month), days_since_epoch(next));
+            if end > end_day {
+                break;
+            }
+            if starts.last() != Some(&start) {
+                starts.push(start);
+            }
+            starts.push(end);
+            month = next;
+        }
+        if starts.len() < 2 {
+            return None;
+        }
+        let mut moved_days = Vec::new();
+        for pair in starts.windows(2) {
+            let middle = self.bucket_of(MonthPlan::middle_hour(pair[0]));
+            moved_days
+                .extend((pair[0]..pair[1]).filter(|day| self.bucket_of(day * 24 + 12) != middle));
+        }
+        Some(MonthPlan { starts, moved_days })
     }
 
     fn count_estimate(&self) -> usize {
@@ -168,6 +202,23 @@ impl Buckets {
             Interval::Month => hours / (24 * 30),
         }
     }
+}
+
+/// The first day of a month on or after `day` (days since the epoch).
+fn first_of_month_at_or_after(day: i64) -> Option<NaiveDate> {
+    let date = DateTime::<Utc>::UNIX_EPOCH
+        .date_naive()
+        .checked_add_signed(Duration::days(day))?;
+    if date.day() == 1 {
+        return Some(date);
+    }
+    NaiveDate::from_ymd_opt(date.year(), date.month(), 1)?
+        .checked_add_months(chrono::Months::new(1))
+}
+
+fn days_since_epoch(date: NaiveDate) -> i64 {
+    date.signed_duration_since(DateTime::<Utc>::UNIX_EPOCH.date_naive())
+        .num_days()
 }
 
 fn hour_start(hour: i64) -> DateTime<Utc> {

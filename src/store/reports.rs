@@ -34,6 +34,25 @@ pub struct DayPlan {
     pub end_day: i64,
     pub hours: Vec<i64>,
     pub moved: Vec<i64>,
+    /// The whole UTC months among those days, read from the monthly rollups (month buckets).
+    pub months: Option<MonthPlan>,
+}
+
+/// The whole UTC months of a period read from the monthly rollups, each in the bucket of its
+/// fifteenth day's noon: `starts` are the days (since the epoch) they start on, ending with
+/// the day after the last; `moved_days` are the days of those months whose noon the zone puts
+/// in another bucket, read from the daily rows instead and taken back out of their month's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonthPlan {
+    pub starts: Vec<i64>,
+    pub moved_days: Vec<i64>,
+}
+
+impl MonthPlan {
+    /// The hour whose bucket a month of the monthly rollups, starting on `first_day`, is put in.
+    pub fn middle_hour(first_day: i64) -> i64 {
+        (first_day + 14) * 24 + 12
+    }
 }
 
 /// One fact's figures for one key and bucket: how many, their sum, how many had a bin of 4

@@ -472,3 +472,151 @@ async fn bad_report_requests_are_refused_with_the_reason() {
     assert_eq!(response.status(), 403);
     app.stop().await;
 }
+
+/// A long period is read from whole days and months with the hours a zone moves put right:
+/// every bucket of every interval, in zones east and west, with daylight saving time and a
+/// half-hour offset, holds exactly what reading every hour gives (and a row updated after
+/// it was first written moves the month with it).
+#[tokio::test]
+async fn days_and_months_give_what_the_hours_give_in_every_zone() {
+    use switchboard::domain::report::{Dimension, Fact, Interval};
+    use switchboard::reports::Buckets;
+    use switchboard::store::{RollupQuery, RollupRow};
+
+    crate::helpers::on_each_backend(|store| async move {
+        // From 2025-10-20 to 2027-01-10, one or two rows every seven hours or so, from a
+        // fixed-seed generator: counts, durations in bins, two agents.
+        let start_hour = at("2025-10-20T00:00:00Z").0 / 3_600_000;
+        let end_hour = at("2027-01-10T00:00:00Z").0 / 3_600_000;
+        let mut seed: u64 = 0x5eed;
+        let mut next = move |bound: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % bound
+        };
+        let mut rows = Vec::new();
+        let mut hour = start_hour;
+        while hour < end_hour {
+            let bin = next(12) as i64;
+            for (dimension, key) in [("none", String::new()), ("agent", (1 + next(2)).to_string())] {
+                rows.push(RollupRow {
+                    fact: Fact::Reply.as_str().into(),
+                    dimension: dimension.into(),
+                    hour,
+                    key: key.clone(),
+                    bin,
+                    n: 1 + next(3) as i64,
+                    total: 1_000 * (bin + 1) + next(100) as i64,
+                });
+            }
+            hour += 1 + next(13) as i64;
+        }
+        // Written twice over, so that the second write of each row updates it.
+        let (first, second) = rows.split_at(rows.len() / 2);
+        store.seed_report_history(&[], first).await.expect("seed");
+        store.seed_report_history(&[], second).await.expect("seed");
+        store.seed_report_history(&[], first).await.expect("seed again");
+
+        let periods = [
+            ("2025-11-03T05:00:00Z", "2026-12-20T17:00:00Z"),
+            ("2025-12-31T23:00:00Z", "2026-03-31T22:00:00Z"),
+            ("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z"),
+        ];
+        let zones = ["UTC", "Europe/Prague", "Pacific/Auckland", "America/Los_Angeles", "Asia/Kolkata"];
+        let mut compared = 0;
+        for (since, until) in periods {
+            for zone in zones {
+                let zone: chrono_tz::Tz = zone.parse().expect("zone");
+                for interval in [Interval::Day, Interval::Week, Interval::Month] {
+                    let buckets = Buckets::new(
+                        at(since).to_datetime(),
+                        at(until).to_datetime(),
+                        interval,
+                        zone,
+                    )
+                    .expect("buckets");
+                    for buckets in [buckets.clone(), buckets.whole()] {
+                        for dimension in [Dimension::All, Dimension::Agent] {
+                            let mut query = RollupQuery {
+                                facts: vec![Fact::Reply],
+                                dimension,
+                                key: None,
+                                since_hour: buckets.since_hour,
+                                until_hour: buckets.until_hour,
+                                interval: buckets.interval,
+                                offsets: buckets.offsets.clone(),
+                                month_starts: buckets.month_starts.clone(),
+                                days: buckets.day_plan(),
+                            };
+                            assert!(query.days.is_some(), "{since}…{until} reads days");
+                            let planned = store.report_rollups(&query).await.expect("planned");
+                            query.days = None;
+                            let hourly = store.report_rollups(&query).await.expect("hourly");
+                            assert!(!hourly.is_empty());
+                            let differ: Vec<_> = planned
+                                .iter()
+                                .zip(&hourly)
+                                .filter(|(a, b)| a != b)
+                                .take(3)
+                                .collect();
+                            assert!(
+                                planned.len() == hourly.len() && differ.is_empty(),
+                                "{since}…{until} in {zone} by {interval} ({} buckets) for \
+                                 {dimension}: {} cells against {}, first differing: {differ:?}",
+                                buckets.starts.len(),
+                                planned.len(),
+                                hourly.len()
+                            );
+                            compared += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(compared, 3 * 5 * 3 * 2 * 2);
+    })
+    .await;
+}
+
+#[test]
+fn a_year_in_month_buckets_reads_whole_months() {
+    use switchboard::domain::report::Interval;
+    use switchboard::reports::Buckets;
+
+    let day = |text: &str| at(text).0 / 86_400_000;
+    let plan = |zone: &str| {
+        let zone: chrono_tz::Tz = zone.parse().expect("zone");
+        Buckets::new(
+            at("2025-11-20T00:00:00Z").to_datetime(),
+            at("2026-03-10T00:00:00Z").to_datetime(),
+            Interval::Month,
+            zone,
+        )
+        .expect("buckets")
+        .day_plan()
+        .and_then(|plan| plan.months)
+        .expect("a month plan")
+    };
+    let prague = plan("Europe/Prague");
+    let starts = [
+        day("2025-12-01T00:00:00Z"),
+        day("2026-01-01T00:00:00Z"),
+        day("2026-02-01T00:00:00Z"),
+        day("2026-03-01T00:00:00Z"),
+    ];
+    assert_eq!(prague.starts, starts);
+    assert!(
+        prague.moved_days.is_empty(),
+        "every noon in Prague is in its own month"
+    );
+    // Auckland is thirteen hours ahead in summer: the last day's noon is the next month there.
+    let auckland = plan("Pacific/Auckland");
+    assert_eq!(auckland.starts, starts);
+    assert_eq!(
+        auckland.moved_days,
+        [
+            day("2025-12-31T00:00:00Z"),
+            day("2026-01-31T00:00:00Z"),
+            day("2026-02-28T00:00:00Z")
+        ]
+    );
+}

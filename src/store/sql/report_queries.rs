@@ -5,7 +5,7 @@
 use super::common::Pool;
 use super::{Db, IS_POSTGRES};
 use crate::domain::report::{Fact, Interval};
-use crate::store::{ConversationReport, RollupCell, RollupQuery, StoreResult};
+use crate::store::{ConversationReport, MonthPlan, RollupCell, RollupQuery, StoreResult};
 
 /// The rollups of `query`'s facts, grouped and bucketed.
 pub async fn rollups(pool: &Pool, query: &RollupQuery) -> StoreResult<Vec<RollupCell>> {
@@ -26,6 +26,9 @@ pub async fn rollups(pool: &Pool, query: &RollupQuery) -> StoreResult<Vec<Rollup
                 .push_bind(days.first_day)
                 .push(" AND day < ")
                 .push_bind(days.end_day);
+            if let Some(months) = &days.months {
+                push_months(&mut sql, query, months);
+            }
             sql.push(" UNION ALL ");
             push_part(&mut sql, query, "report_rollups", "hour", "");
             sql.push(" AND hour IN (");
@@ -44,8 +47,11 @@ pub async fn rollups(pool: &Pool, query: &RollupQuery) -> StoreResult<Vec<Rollup
         }
     }
     sql.push(
+        // A bin an hour was added to and taken from (a moved hour) sums to nothing: dropped,
+        // so that it makes no empty cell.
         "), b AS (SELECT fact, key, bucket, bin, CAST(SUM(n) AS BIGINT) AS n, \
-         CAST(SUM(total) AS BIGINT) AS total FROM parts GROUP BY fact, key, bucket, bin), \
+         CAST(SUM(total) AS BIGINT) AS total FROM parts GROUP BY fact, key, bucket, bin \
+           HAVING SUM(n) <> 0 OR SUM(total) <> 0), \
          c AS (SELECT fact, key, bucket, bin, n, total, \
            CAST(SUM(n) OVER (PARTITION BY fact, key, bucket ORDER BY bin \
              ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT) AS upto, \
@@ -76,6 +82,60 @@ pub async fn rollups(pool: &Pool, query: &RollupQuery) -> StoreResult<Vec<Rollup
             })
         })
         .collect())
+}
+
+/// Continues the daily part of a month plan: its whole months are left out of the daily rows
+/// (but for the days moved out of their month's bucket) and read from the monthly ones, each
+/// in the bucket of its middle, from which the moved days are taken back out.
+fn push_months(sql: &mut sqlx::QueryBuilder<'_, Db>, query: &RollupQuery, months: &MonthPlan) {
+    let (Some(first), Some(end)) = (months.starts.first(), months.starts.last()) else {
+        return;
+    };
+    sql.push(" AND (day < ")
+        .push_bind(*first)
+        .push(" OR day >= ")
+        .push_bind(*end)
+        .push(" OR day IN (");
+    push_list(sql, &months.moved_days);
+    sql.push(")) UNION ALL ");
+    // `MonthPlan::middle_hour` of each row's month.
+    push_part(sql, query, "report_monthly", "(month + 14) * 24 + 12", "");
+    sql.push(" AND month >= ")
+        .push_bind(*first)
+        .push(" AND month < ")
+        .push_bind(*end);
+    if !months.moved_days.is_empty() {
+        sql.push(" UNION ALL ");
+        push_part(
+            sql,
+            query,
+            "report_daily",
+            &middle_of_month("day", &months.starts),
+            "-",
+        );
+        sql.push(" AND day IN (");
+        push_list(sql, &months.moved_days);
+        sql.push(")");
+    }
+}
+
+/// The middle hour of the month (among `starts`) that holds `day_column`'s day, as a SQL
+/// expression. The days are numbers the service worked out, written as literals.
+fn middle_of_month(day_column: &str, starts: &[i64]) -> String {
+    let mut expression = String::from("CASE");
+    for pair in starts.windows(2) {
+        expression.push_str(&format!(
+            " WHEN {day_column} < {} THEN {}",
+            pair[1],
+            MonthPlan::middle_hour(pair[0])
+        ));
+    }
+    let last = starts.len().saturating_sub(2);
+    expression.push_str(&format!(
+        " ELSE {} END",
+        MonthPlan::middle_hour(starts.get(last).copied().unwrap_or_default())
+    ));
+    expression
 }
 
 /// `SELECT fact, key, <bucket of hour_expression> AS bucket, bin, n, total FROM table WHERE`
