@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
+use sqlx::Row as _;
 
 use super::IS_POSTGRES;
 use super::common::{Conn, Pool, begin};
@@ -19,7 +20,7 @@ use crate::domain::{ConversationId, ConversationStatus, Event, EventKind, Millis
 use crate::store::{CalendarSpans, RollupRow, SeedRecord, SeedShape, StoreResult};
 
 /// One conversation's record, as stored in `report_conversations`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 struct Record {
     conversation_id: i64,
     channel: String,
@@ -40,6 +41,37 @@ struct Record {
     csat_rating: Option<i64>,
     /// A JSON array, as stored.
     labels: String,
+}
+
+impl Record {
+    /// The record among a row's `r_`-prefixed columns, if the conversation has one.
+    fn from_prefixed(
+        row: &<super::Db as sqlx::Database>::Row,
+    ) -> Result<Option<Self>, sqlx::Error> {
+        let Some(conversation_id) = row.try_get::<Option<i64>, _>("r_conversation_id")? else {
+            return Ok(None);
+        };
+        Ok(Some(Record {
+            conversation_id,
+            channel: row.try_get("r_channel")?,
+            created_at: row.try_get("r_created_at")?,
+            waiting_since: row.try_get("r_waiting_since")?,
+            first_response_at: row.try_get("r_first_response_at")?,
+            first_response_ms: row.try_get("r_first_response_ms")?,
+            first_response_bh_ms: row.try_get("r_first_response_bh_ms")?,
+            resolved_at: row.try_get("r_resolved_at")?,
+            resolution_ms: row.try_get("r_resolution_ms")?,
+            resolution_bh_ms: row.try_get("r_resolution_bh_ms")?,
+            replies: row.try_get("r_replies")?,
+            reopenings: row.try_get("r_reopenings")?,
+            messages_in: row.try_get("r_messages_in")?,
+            messages_out: row.try_get("r_messages_out")?,
+            sla_met: row.try_get("r_sla_met")?,
+            sla_missed: row.try_get("r_sla_missed")?,
+            csat_rating: row.try_get("r_csat_rating")?,
+            labels: row.try_get("r_labels")?,
+        }))
+    }
 }
 
 /// The columns of [`Record`], in order.
@@ -78,17 +110,6 @@ struct Now {
     calendar: Option<Option<String>>,
 }
 
-/// A conversation's id, channel, assignee, team, team name, start and waiting clock.
-type NowRow = (
-    i64,
-    String,
-    Option<i64>,
-    Option<i64>,
-    Option<String>,
-    i64,
-    Option<i64>,
-);
-
 /// A fact as kept per conversation (`report_facts`).
 #[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
 struct FactRow {
@@ -116,7 +137,9 @@ struct RollupKey {
 struct Batch {
     now: HashMap<i64, Now>,
     records: BTreeMap<i64, Record>,
-    /// Records that changed and must be written.
+    /// The records as stored, so that one left as it was is not written again.
+    loaded: HashMap<i64, Record>,
+    /// Records that may have changed and must be written if they did.
     touched: std::collections::BTreeSet<i64>,
     facts: Vec<FactRow>,
     /// Facts to delete (a CSAT answer replaced).
@@ -269,54 +292,55 @@ impl Batch {
     /// labels changed since they were counted.
     async fn load(conn: &mut Conn, ids: &[i64]) -> StoreResult<Self> {
         let mut batch = Batch::default();
-        let list = sqlx::types::Json(ids);
-        let rows: Vec<NowRow> = sqlx::query_as(&format!(
-            "SELECT c.id, c.channel, c.assignee_id, c.team_id, t.name, c.created_at, \
-                 c.waiting_since FROM conversations c LEFT JOIN teams t ON t.id = c.team_id \
-                 WHERE c.id IN ({})",
+        // One statement for all three (a statement is most of what a batch costs on the hot
+        // path): the conversation, its labels as a JSON array, and its record if it has one.
+        let labels = if IS_POSTGRES {
+            "(SELECT COALESCE(json_agg(l.label), '[]')::text FROM conversation_labels l \
+              WHERE l.conversation_id = c.id)"
+        } else {
+            "(SELECT json_group_array(l.label) FROM conversation_labels l \
+              WHERE l.conversation_id = c.id)"
+        };
+        let record_columns = RECORD_COLUMNS
+            .iter()
+            .map(|column| format!("r.{column} AS r_{column}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows = sqlx::query(&format!(
+            "SELECT c.id, c.channel, c.assignee_id, c.team_id, t.name AS team_name, c.created_at, \
+                 c.waiting_since, {labels} AS labels_now, {record_columns} \
+             FROM conversations c LEFT JOIN teams t ON t.id = c.team_id \
+                 LEFT JOIN report_conversations r ON r.conversation_id = c.id \
+             WHERE c.id IN ({})",
             id_list("$1")
         ))
-        .bind(list)
+        .bind(sqlx::types::Json(ids))
         .fetch_all(&mut *conn)
         .await?;
-        for (id, channel, assignee, team, team_name, created_at, waiting_since) in rows {
+        for row in rows {
+            let id: i64 = row.try_get("id")?;
+            let labels_now: Option<String> = row.try_get("labels_now")?;
+            let mut labels: Vec<String> = labels_now
+                .and_then(|text| serde_json::from_str(&text).ok())
+                .unwrap_or_default();
+            labels.sort();
             batch.now.insert(
                 id,
                 Now {
-                    channel,
-                    assignee,
-                    team,
-                    team_name,
-                    labels: Vec::new(),
-                    created_at,
-                    waiting_since,
+                    channel: row.try_get("channel")?,
+                    assignee: row.try_get("assignee_id")?,
+                    team: row.try_get("team_id")?,
+                    team_name: row.try_get("team_name")?,
+                    labels,
+                    created_at: row.try_get("created_at")?,
+                    waiting_since: row.try_get("waiting_since")?,
                     calendar: None,
                 },
             );
-        }
-        let labels: Vec<(i64, String)> = sqlx::query_as(&format!(
-            "SELECT conversation_id, label FROM conversation_labels \
-             WHERE conversation_id IN ({}) ORDER BY conversation_id, label",
-            id_list("$1")
-        ))
-        .bind(list)
-        .fetch_all(&mut *conn)
-        .await?;
-        for (id, label) in labels {
-            if let Some(now) = batch.now.get_mut(&id) {
-                now.labels.push(label);
+            if let Some(record) = Record::from_prefixed(&row)? {
+                batch.loaded.insert(id, record.clone());
+                batch.records.insert(id, record);
             }
-        }
-        let records: Vec<Record> = sqlx::query_as(&format!(
-            "SELECT {} FROM report_conversations WHERE conversation_id IN ({})",
-            RECORD_COLUMNS.join(", "),
-            id_list("$1")
-        ))
-        .bind(list)
-        .fetch_all(&mut *conn)
-        .await?;
-        for record in records {
-            batch.records.insert(record.conversation_id, record);
         }
         // A conversation from before reporting began gets its record now, counted under its
         // present labels from here on.
@@ -637,6 +661,7 @@ impl Batch {
             .touched
             .iter()
             .filter_map(|id| self.records.get(id))
+            .filter(|record| self.loaded.get(&record.conversation_id) != Some(*record))
             .collect();
         write_records(conn, &records).await?;
         for (id, fact) in &self.dropped_facts {
