@@ -490,14 +490,19 @@ async fn days_and_months_give_what_the_hours_give_in_every_zone() {
         let end_hour = at("2027-01-10T00:00:00Z").0 / 3_600_000;
         let mut seed: u64 = 0x5eed;
         let mut next = move |bound: u64| {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             (seed >> 33) % bound
         };
         let mut rows = Vec::new();
         let mut hour = start_hour;
         while hour < end_hour {
             let bin = next(12) as i64;
-            for (dimension, key) in [("none", String::new()), ("agent", (1 + next(2)).to_string())] {
+            for (dimension, key) in [
+                ("none", String::new()),
+                ("agent", (1 + next(2)).to_string()),
+            ] {
                 rows.push(RollupRow {
                     fact: Fact::Reply.as_str().into(),
                     dimension: dimension.into(),
@@ -514,14 +519,23 @@ async fn days_and_months_give_what_the_hours_give_in_every_zone() {
         let (first, second) = rows.split_at(rows.len() / 2);
         store.seed_report_history(&[], first).await.expect("seed");
         store.seed_report_history(&[], second).await.expect("seed");
-        store.seed_report_history(&[], first).await.expect("seed again");
+        store
+            .seed_report_history(&[], first)
+            .await
+            .expect("seed again");
 
         let periods = [
             ("2025-11-03T05:00:00Z", "2026-12-20T17:00:00Z"),
             ("2025-12-31T23:00:00Z", "2026-03-31T22:00:00Z"),
             ("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z"),
         ];
-        let zones = ["UTC", "Europe/Prague", "Pacific/Auckland", "America/Los_Angeles", "Asia/Kolkata"];
+        let zones = [
+            "UTC",
+            "Europe/Prague",
+            "Pacific/Auckland",
+            "America/Los_Angeles",
+            "Asia/Kolkata",
+        ];
         let mut compared = 0;
         for (since, until) in periods {
             for zone in zones {

@@ -741,7 +741,6 @@ async fn add_rollups(conn: &mut Conn, rows: &[RollupRow]) -> StoreResult<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    upsert_rollups(conn, "report_rollups", "hour", rows).await?;
     // (fact, grouping, day, key, bin) → (count, sum)
     type DayKey<'a> = (&'a str, &'a str, i64, &'a str, i64);
     let mut days: BTreeMap<DayKey<'_>, (i64, i64)> = BTreeMap::new();
@@ -766,31 +765,42 @@ async fn add_rollups(conn: &mut Conn, rows: &[RollupRow]) -> StoreResult<()> {
             total,
         })
         .collect();
-    upsert_rollups(conn, "report_daily", "day", &days).await
-}
-
-/// Adds `rows` to `table`, whose time column is `period` (`hour` of the rows holds its value).
-async fn upsert_rollups(
-    conn: &mut Conn,
-    table: &str,
-    period: &str,
-    rows: &[RollupRow],
-) -> StoreResult<()> {
-    if rows.is_empty() {
+    if IS_POSTGRES {
+        // One round trip for both: the hourly rows in a data-modifying WITH.
+        let sql = format!(
+            "WITH hourly AS ({} RETURNING 1) {}",
+            upsert_rollups_sql("report_rollups", "hour", "$1"),
+            upsert_rollups_sql("report_daily", "day", "$2")
+        );
+        sqlx::query(&sql)
+            .bind(sqlx::types::Json(rows))
+            .bind(sqlx::types::Json(&days))
+            .execute(&mut *conn)
+            .await?;
         return Ok(());
     }
+    for (table, period, rows) in [
+        ("report_rollups", "hour", rows),
+        ("report_daily", "day", &days),
+    ] {
+        sqlx::query(&upsert_rollups_sql(table, period, "$1"))
+            .bind(sqlx::types::Json(rows))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The statement adding the rows of the JSON parameter `param` to `table`, whose time column
+/// is `period` (`hour` of the rows holds its value).
+fn upsert_rollups_sql(table: &str, period: &str, param: &str) -> String {
     const COLUMNS: &[&str] = &["fact", "dimension", "hour", "key", "bin", "n", "total"];
-    let sql = format!(
+    format!(
         "INSERT INTO {table} (fact, dimension, {period}, key, bin, n, total) {} \
          ON CONFLICT (fact, dimension, {period}, key, bin) DO UPDATE \
          SET n = {table}.n + excluded.n, total = {table}.total + excluded.total",
-        select_from_json(COLUMNS, &["fact", "dimension", "key"])
-    );
-    sqlx::query(&sql)
-        .bind(sqlx::types::Json(rows))
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+        select_from_json_in(COLUMNS, &["fact", "dimension", "key"], param)
+    )
 }
 
 /// Writes a synthetic history's records and rollups (`switchboard bench reports`).
@@ -1015,6 +1025,11 @@ fn labels_json(labels: &[String]) -> String {
 /// `SELECT` of the named fields of each object of the JSON array parameter `$1`, in order;
 /// `text` fields stay text, the rest are numbers (or null).
 fn select_from_json(columns: &[&str], text: &[&str]) -> String {
+    select_from_json_in(columns, text, "$1")
+}
+
+/// [`select_from_json`] of the JSON array parameter `param`.
+fn select_from_json_in(columns: &[&str], text: &[&str], param: &str) -> String {
     let fields = columns
         .iter()
         .map(|column| {
@@ -1032,11 +1047,11 @@ fn select_from_json(columns: &[&str], text: &[&str]) -> String {
         .join(", ");
     if IS_POSTGRES {
         format!(
-            "SELECT {fields} FROM jsonb_array_elements($1) WITH ORDINALITY AS t(e, i) ORDER BY i"
+            "SELECT {fields} FROM jsonb_array_elements({param}) WITH ORDINALITY AS t(e, i) ORDER BY i"
         )
     } else {
         // `WHERE true` keeps SQLite from reading a following ON CONFLICT as a join clause.
-        format!("SELECT {fields} FROM json_each($1) AS e WHERE true ORDER BY e.key")
+        format!("SELECT {fields} FROM json_each({param}) AS e WHERE true ORDER BY e.key")
     }
 }
 
