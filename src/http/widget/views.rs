@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use connector_webchat::{Config, FieldType, Locale, Position, ReplyTime, VisitorId};
 use serde::Serialize;
 
-use crate::domain::{AuthorType, Direction, Message};
+use crate::csat::Surveys;
+use crate::domain::csat::{CsatSurvey, MAX_COMMENT_CHARS};
+use crate::domain::{AuthorType, Direction, Message, Millis};
 use crate::store::WebChatVisitor;
 
 /// `GET /widget/{channel}/config`.
@@ -122,6 +124,49 @@ pub struct MessageView {
     pub created_at: DateTime<Utc>,
     /// The widget's id of a message the visitor sent from it.
     pub client_id: Option<String>,
+    /// The satisfaction survey this message carries, shown under it; absent on the others.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csat: Option<CsatView>,
+}
+
+/// A survey as the widget shows it under its message. Only the visitor's own history carries
+/// it, and its token is worth nothing to anyone else in the widget: the answer route also
+/// checks that the visitor is the surveyed contact.
+#[derive(Debug, Clone, Serialize)]
+pub struct CsatView {
+    /// `open`, `answered` (it can still be changed until it expires) or `expired`.
+    pub state: &'static str,
+    /// The ratings to offer, 1 (poor) to 5 (excellent).
+    pub ratings: Vec<u8>,
+    /// The latest answer to this survey, by the visitor on any of their devices (or through
+    /// the survey page).
+    pub rating: Option<u8>,
+    pub expires_at: DateTime<Utc>,
+    /// Sent back with the answer (`POST csat`); `None` once the survey has expired.
+    pub token: Option<String>,
+    /// Longest comment accepted with an answer.
+    pub max_comment_chars: usize,
+}
+
+impl CsatView {
+    /// `survey` as its message shows it at `now`, with its token from `surveys`.
+    pub fn new(survey: &CsatSurvey, surveys: &Surveys, now: DateTime<Utc>) -> Self {
+        let expired = survey.expires_at <= now;
+        let state = match (expired, survey.rating) {
+            (true, _) => "expired",
+            (false, Some(_)) => "answered",
+            (false, None) => "open",
+        };
+        Self {
+            state,
+            ratings: connector_sdk::csat::RATINGS.collect(),
+            rating: survey.rating,
+            expires_at: survey.expires_at,
+            token: (!expired)
+                .then(|| surveys.token(survey.conversation, Millis::from(survey.expires_at))),
+            max_comment_chars: MAX_COMMENT_CHARS,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -187,6 +232,7 @@ impl MessageView {
                 .collect(),
             created_at: message.created_at,
             client_id,
+            csat: None,
         }
     }
 }
