@@ -1,6 +1,7 @@
 //! The public satisfaction survey (no bearer token; the signed token in the path is the
 //! authority): the page an email's rating links open, and the JSON answer integrators of the
-//! webhook channel post.
+//! webhook channel post. The web chat widget's answer route (`http::widget`) files answers
+//! through [`record`] too, as the visitor's identity.
 //!
 //! Mail scanners and link previews fetch every link in a message, so `GET /csat/{token}`
 //! never records anything: it shows the page with the linked rating chosen, and only the

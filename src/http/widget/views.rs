@@ -236,3 +236,48 @@ impl MessageView {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ConversationId;
+
+    #[test]
+    fn a_survey_is_open_answered_then_expired_and_loses_its_token() {
+        let surveys = Surveys::new(
+            b"key".to_vec(),
+            "https://sb.example",
+            crate::csat::DEFAULT_VALIDITY,
+        );
+        let expires_at = Millis(2_000_000_000_000);
+        let mut survey = CsatSurvey {
+            conversation: ConversationId::new(42),
+            channel: "site".into(),
+            sent_at: Millis(1_900_000_000_000).to_datetime(),
+            expires_at: expires_at.to_datetime(),
+            rating: None,
+            answered_at: None,
+        };
+        let before = Millis(1_950_000_000_000).to_datetime();
+        let open = CsatView::new(&survey, &surveys, before);
+        assert_eq!(open.state, "open");
+        assert_eq!(open.ratings, [1, 2, 3, 4, 5]);
+        let token = open.token.expect("an open survey has its token");
+        // The token the widget gets is the one the survey went out with: the core accepts it.
+        let claims = surveys.verify(&token, Millis::from(before)).expect("valid");
+        assert_eq!(claims.conversation, ConversationId::new(42));
+        assert_eq!(
+            token,
+            surveys.request(ConversationId::new(42), expires_at).token
+        );
+
+        survey.rating = Some(4);
+        let answered = CsatView::new(&survey, &surveys, before);
+        assert_eq!((answered.state, answered.rating), ("answered", Some(4)));
+
+        let expired = CsatView::new(&survey, &surveys, expires_at.to_datetime());
+        assert_eq!(expired.state, "expired");
+        assert_eq!(expired.rating, Some(4));
+        assert!(expired.token.is_none());
+    }
+}
