@@ -671,6 +671,21 @@ async fn the_visitor_rates_the_chat_inline_and_sees_it_answered_after_a_reload()
          && document.querySelector('.csat-status')?.textContent === 'Thank you for your rating!'",
     )
     .await;
+    // In Czech, names and thanks included.
+    leave_widget(&visitor).await;
+    visitor
+        .execute("Switchboard.setLocale('cs')", vec![])
+        .await
+        .expect("set locale");
+    enter_widget(&visitor).await;
+    wait_until(
+        &visitor,
+        "the survey in Czech",
+        "document.querySelector('button.rate[data-rating=\"4\"]')?.getAttribute('aria-label') === 'Hodnocení 4 z 5' \
+         && document.querySelector('.csat-status')?.textContent === 'Děkujeme za hodnocení!' \
+         && document.querySelector('.csat-q')?.textContent.startsWith('Vaše hodnocení')",
+    )
+    .await;
     leave_widget(&visitor).await;
     screenshot(&visitor, "widget-csat").await;
     app.stop().await;
