@@ -1,6 +1,7 @@
 //! The public satisfaction survey (no bearer token; the signed token in the path is the
 //! authority): the page an email's rating links open, and the JSON answer integrators of the
-//! webhook channel post.
+//! webhook channel post. The web chat widget's answer route (`http::widget`) files answers
+//! through [`record`] too, as the visitor's identity.
 //!
 //! Mail scanners and link previews fetch every link in a message, so `GET /csat/{token}`
 //! never records anything: it shows the page with the linked rating chosen, and only the
@@ -174,7 +175,15 @@ pub async fn answer_page(
             &form(None, Some("Please choose a rating from 1 to 5.")),
         );
     };
-    match record(&state, claims, rating, answer.comment.as_deref()).await {
+    match record(
+        &state,
+        claims,
+        rating,
+        answer.comment.as_deref(),
+        &CsatRespondent::LinkHolder,
+    )
+    .await
+    {
         Ok(_) => page(
             StatusCode::OK,
             "Thank you",
@@ -192,25 +201,25 @@ pub async fn answer_page(
 }
 
 /// Why an answer was not filed.
-enum Failure {
+pub(crate) enum Failure {
     Token(TokenError),
     Unavailable,
 }
 
-async fn record(
+/// Files `respondent`'s answer to the survey whose token gave `claims`: `(previous, rating)`.
+/// The store decides whether the respondent may answer (a channel identity must be the
+/// surveyed contact's); one who may not is told the survey does not exist, as for an altered
+/// token, so nobody learns which conversations were surveyed.
+pub(crate) async fn record(
     state: &AppState,
     claims: SurveyClaims,
     rating: u8,
     comment: Option<&str>,
+    respondent: &CsatRespondent,
 ) -> Result<(Option<u8>, u8), Failure> {
     let result = state
         .store
-        .answer_csat(
-            claims.conversation,
-            rating,
-            comment,
-            &CsatRespondent::LinkHolder,
-        )
+        .answer_csat(claims.conversation, rating, comment, respondent)
         .await;
     match result {
         Ok((CsatOutcome::Recorded { previous, rating }, events)) => {
@@ -304,15 +313,30 @@ pub async fn answer_json(
             "rating: must be 1 to 5",
         );
     };
-    match record(&state, claims, rating, request.comment.as_deref()).await {
+    match record(
+        &state,
+        claims,
+        rating,
+        request.comment.as_deref(),
+        &CsatRespondent::LinkHolder,
+    )
+    .await
+    {
         Ok((previous, rating)) => Json(CsatAnswerView {
             conversation_id: claims.conversation,
             rating,
             previous,
         })
         .into_response(),
-        Err(Failure::Token(err)) => token_json(err),
-        Err(Failure::Unavailable) => json_error(
+        Err(failure) => failure_json(failure),
+    }
+}
+
+/// A refused answer in the API's error shape: 404, 410 or 503.
+pub(crate) fn failure_json(failure: Failure) -> Response {
+    match failure {
+        Failure::Token(err) => token_json(err),
+        Failure::Unavailable => json_error(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",
             "the answer cannot be filed now, retry later",
@@ -320,7 +344,8 @@ pub async fn answer_json(
     }
 }
 
-fn token_json(err: TokenError) -> Response {
+/// A refused token in the API's error shape: 404 (not ours, altered) or 410 (expired).
+pub(crate) fn token_json(err: TokenError) -> Response {
     match err {
         TokenError::Invalid => json_error(
             StatusCode::NOT_FOUND,

@@ -69,6 +69,14 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../templates/csat_request.discord.cs.j2"),
     ),
     (
+        "csat_request.web_chat.j2",
+        include_str!("../../templates/csat_request.web_chat.j2"),
+    ),
+    (
+        "csat_request.web_chat.cs.j2",
+        include_str!("../../templates/csat_request.web_chat.cs.j2"),
+    ),
+    (
         "csat_request.email.html.j2",
         include_str!("../../templates/csat_request.email.html.j2"),
     ),

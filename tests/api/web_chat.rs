@@ -1012,3 +1012,179 @@ async fn a_verified_user_joins_the_contact_of_their_email_and_an_unverified_clai
         app.stop().await;
     }
 }
+
+/// Resolves conversation `id` through the API and lets the rules (the survey) run.
+pub(crate) async fn resolve(app: &TestApp, id: i64) {
+    let response = app
+        .post_json(
+            &format!("/api/v1/conversations/{id}/status"),
+            json!({"status": "resolved"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    app.automation.run_once().await.expect("rules");
+}
+
+#[tokio::test]
+async fn the_survey_shows_under_its_message_and_only_the_visitor_answers_it() {
+    for backend in backends() {
+        let blobs = tempfile::tempdir().expect("dir");
+        let app = TestApp::spawn_on(
+            TestDb::new(backend).await,
+            &site_channel(
+                "https://shop.example",
+                blobs.path(),
+                "csat = true\nmessages_per_minute = 8",
+            ),
+        )
+        .await;
+        let visitor = Visitor::anonymous(&app).await;
+        let (_, first) = visitor.send("c-1", "Where is my order?").await;
+        let conversation = first["conversation_id"].as_i64().expect("conversation");
+        assert!(first.get("csat").is_none(), "{first}");
+
+        // Resolving sends the survey; the open widget gets it with its message.
+        let mut stream = visitor.stream(first["id"].as_i64()).await;
+        resolve(&app, conversation).await;
+        let (_, pushed) = stream.next_named("message").await;
+        assert_eq!(pushed["from"], "bot", "{pushed}");
+        let survey = &pushed["csat"];
+        assert_eq!(survey["state"], "open", "{pushed}");
+        assert_eq!(survey["ratings"], json!([1, 2, 3, 4, 5]));
+        assert!(survey["rating"].is_null());
+        assert_eq!(survey["max_comment_chars"], 2000);
+        assert!(survey["expires_at"].is_string());
+        let token = survey["token"].as_str().expect("token").to_owned();
+        // Only the survey's message carries it, in the history too.
+        let history = visitor.history().await;
+        let carrying: Vec<&Value> = history["messages"]
+            .as_array()
+            .expect("messages")
+            .iter()
+            .filter(|m| m.get("csat").is_some())
+            .collect();
+        assert_eq!(carrying.len(), 1, "{history}");
+        assert_eq!(carrying[0]["id"], pushed["id"]);
+        assert_eq!(carrying[0]["csat"]["token"], token.as_str());
+
+        // Bad input, a forged or expired token and another visitor change nothing.
+        let stored = message_count(&app).await;
+        let answer = |body: Value| visitor.call(reqwest::Method::POST, "csat", Some(body));
+        for rating in [0, 6, -1] {
+            let response = answer(json!({"token": token, "rating": rating})).await;
+            assert_eq!(
+                response.status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "rating {rating}"
+            );
+            let error: Value = response.json().await.expect("json");
+            assert_eq!(error["error"]["code"], "invalid", "{error}");
+        }
+        let long = "x".repeat(2001);
+        let response = answer(json!({"token": token, "rating": 5, "comment": long})).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let response = answer(json!({"token": token, "stars": 5})).await;
+        assert!(response.status().is_client_error(), "{}", response.status());
+        let altered = token.replacen(
+            &format!("{conversation}."),
+            &format!("{}.", conversation + 1),
+            1,
+        );
+        let response = answer(json!({"token": altered, "rating": 5})).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let key = app
+            .campaigns
+            .signer()
+            .await
+            .expect("link key")
+            .derive_key("csat");
+        let surveys = switchboard::csat::Surveys::new(
+            key,
+            "http://unused",
+            switchboard::csat::DEFAULT_VALIDITY,
+        );
+        let expired = surveys.token(
+            switchboard::domain::ConversationId::new(conversation),
+            switchboard::domain::Millis(switchboard::domain::Millis::now().0 - 1000),
+        );
+        let response = answer(json!({"token": expired, "rating": 5})).await;
+        assert_eq!(response.status(), StatusCode::GONE);
+        let error: Value = response.json().await.expect("json");
+        assert_eq!(error["error"]["code"], "expired", "{error}");
+        let stranger = Visitor::anonymous(&app).await;
+        let response = stranger
+            .call(
+                reqwest::Method::POST,
+                "csat",
+                Some(json!({"token": token, "rating": 1, "comment": "not mine"})),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let anonymous = app
+            .client
+            .post(app.url("/widget/site/csat"))
+            .json(&json!({"token": token, "rating": 1}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+        let view = app
+            .get_json(&format!("/api/v1/conversations/{conversation}"))
+            .await;
+        assert_eq!(view["csat"]["state"], "sent", "{view}");
+        assert_eq!(message_count(&app).await, stored, "nothing was stored");
+
+        // The visitor answers; a later answer with a comment replaces it.
+        let response = answer(json!({"token": token, "rating": 4})).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let filed: Value = response.json().await.expect("json");
+        assert_eq!(filed["rating"], 4);
+        assert!(filed["previous"].is_null());
+        assert_eq!(filed["conversation_id"], conversation);
+        let view = app
+            .get_json(&format!("/api/v1/conversations/{conversation}"))
+            .await;
+        assert_eq!(view["csat"]["rating"], 4, "{view}");
+        assert_eq!(view["csat"]["state"], "answered");
+        let response =
+            answer(json!({"token": token, "rating": 5, "comment": "  Quick and kind  "})).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let filed: Value = response.json().await.expect("json");
+        assert_eq!(
+            (filed["rating"].as_i64(), filed["previous"].as_i64()),
+            (Some(5), Some(4))
+        );
+        let view = app
+            .get_json(&format!("/api/v1/conversations/{conversation}"))
+            .await;
+        assert_eq!(view["csat"]["rating"], 5, "{view}");
+        assert_eq!(view["status"], "resolved", "an answer does not reopen");
+
+        // After a reload the widget shows the answer, and the comment as the visitor's.
+        let history = visitor.history().await;
+        let messages = history["messages"].as_array().expect("messages");
+        let survey = messages
+            .iter()
+            .find(|m| m.get("csat").is_some())
+            .expect("survey message");
+        assert_eq!(survey["csat"]["state"], "answered", "{survey}");
+        assert_eq!(survey["csat"]["rating"], 5);
+        let last = messages.last().expect("comment");
+        assert_eq!(last["from"], "visitor");
+        assert_eq!(last["text"], "Quick and kind");
+
+        // Answers count against the visitor's message limit like their other calls.
+        let mut limited = None;
+        for _ in 0..8 {
+            let response = answer(json!({"token": token, "rating": 5})).await;
+            if response.status() == StatusCode::TOO_MANY_REQUESTS {
+                limited = Some(response);
+                break;
+            }
+            assert_eq!(response.status(), StatusCode::OK);
+        }
+        let limited = limited.expect("the limit was reached");
+        assert!(limited.headers().get("retry-after").is_some());
+        app.stop().await;
+    }
+}

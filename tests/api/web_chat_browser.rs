@@ -538,3 +538,155 @@ async fn the_pre_chat_form_fills_the_contact_in_czech() {
     assert_eq!(contact["attributes"]["order"], "A-1042", "{contact}");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_visitor_rates_the_chat_inline_and_sees_it_answered_after_a_reload() {
+    let host = HostSite::start().await;
+    let blobs = tempfile::tempdir().expect("dir");
+    let config = format!(
+        "[[channels]]\nname = \"site\"\nkind = \"web_chat\"\nallowed_origins = [{:?}]\n\
+         title = \"ACME help\"\nblob_dir = {:?}\ncsat = true\n",
+        host.origin,
+        blobs.path().display().to_string(),
+    );
+    let app = TestApp::spawn_with(&config).await;
+    let mut driver = Driver::start().await;
+    let visitor = driver.browser().await;
+    let page = host.page(&app, "site", "Switchboard.open();");
+    open_widget(&visitor, &page).await;
+    visitor_sends(&visitor, "Got it, thank you!").await;
+    wait_until(
+        &visitor,
+        "message stored",
+        "[...document.querySelectorAll('.msg.mine')].some(m => Number(m.dataset.id) > 0)",
+    )
+    .await;
+    let conversation = app.get_json("/api/v1/conversations").await["items"][0]["id"]
+        .as_i64()
+        .expect("conversation");
+
+    // The agent resolves the chat: the survey arrives live with five named buttons.
+    crate::web_chat::resolve(&app, conversation).await;
+    wait_until(
+        &visitor,
+        "five rating buttons under the survey",
+        "document.querySelectorAll('.msg.theirs .csat button.rate').length === 5",
+    )
+    .await;
+    let labels = visitor
+        .execute(
+            "const group = document.querySelector('.csat[role=group]'); \
+             return [document.getElementById(group.getAttribute('aria-labelledby')).textContent, \
+             ...[...group.querySelectorAll('button.rate')].map(b => b.getAttribute('aria-label') + '|' + b.getAttribute('aria-pressed'))]",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(
+        labels,
+        json!([
+            "Your rating (1 poor, 5 excellent)",
+            "Rate 1 of 5|false",
+            "Rate 2 of 5|false",
+            "Rate 3 of 5|false",
+            "Rate 4 of 5|false",
+            "Rate 5 of 5|false"
+        ])
+    );
+
+    // From the keyboard: Enter on "Rate 4 of 5" files the rating; the agents see it.
+    wait_for(&visitor, "button.rate[aria-label='Rate 4 of 5']")
+        .await
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .expect("press");
+    wait_until(
+        &visitor,
+        "thank-you and the rating chosen",
+        "document.querySelector('.csat-status')?.textContent === 'Thank you for your rating!' \
+         && document.querySelector('button.rate[aria-pressed=true]')?.dataset.rating === '4'",
+    )
+    .await;
+    let view = app
+        .get_json(&format!("/api/v1/conversations/{conversation}"))
+        .await;
+    assert_eq!(view["csat"]["rating"], 4, "{view}");
+    assert_eq!(view["csat"]["state"], "answered");
+
+    // The optional comment: sent as text, thanked for, and shown as the visitor's message.
+    wait_for(&visitor, ".csat-more textarea")
+        .await
+        .send_keys(HOSTILE_VISITOR)
+        .await
+        .expect("comment");
+    wait_for(&visitor, ".csat-more button[type=submit]")
+        .await
+        .click()
+        .await
+        .expect("send comment");
+    wait_until(
+        &visitor,
+        "thanks for the comment",
+        "document.querySelector('.csat-status')?.textContent === 'Thank you for your feedback!' \
+         && !document.querySelector('.csat-more')",
+    )
+    .await;
+    wait_until(
+        &visitor,
+        "the comment in the log",
+        "[...document.querySelectorAll('.msg.mine')].some(m => m.innerText.includes('where is my order?'))",
+    )
+    .await;
+    let inert = visitor
+        .execute(
+            "return !document.querySelector('.log img') && !window.__pwned",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(inert, json!(true), "the comment became markup");
+    let messages = app
+        .get_json(&format!("/api/v1/conversations/{conversation}/messages"))
+        .await;
+    assert!(
+        messages["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|m| m["text"] == HOSTILE_VISITOR),
+        "{messages}"
+    );
+    assert_eq!(
+        app.get_json(&format!("/api/v1/conversations/{conversation}"))
+            .await["csat"]["rating"],
+        4
+    );
+
+    // After a reload the survey shows as answered, with the rating chosen.
+    open_widget(&visitor, &page).await;
+    wait_until(
+        &visitor,
+        "answered survey after reload",
+        "document.querySelector('button.rate[aria-pressed=true]')?.dataset.rating === '4' \
+         && document.querySelector('.csat-status')?.textContent === 'Thank you for your rating!'",
+    )
+    .await;
+    // In Czech, names and thanks included.
+    leave_widget(&visitor).await;
+    visitor
+        .execute("Switchboard.setLocale('cs')", vec![])
+        .await
+        .expect("set locale");
+    enter_widget(&visitor).await;
+    wait_until(
+        &visitor,
+        "the survey in Czech",
+        "document.querySelector('button.rate[data-rating=\"4\"]')?.getAttribute('aria-label') === 'Hodnocení 4 z 5' \
+         && document.querySelector('.csat-status')?.textContent === 'Děkujeme za hodnocení!' \
+         && document.querySelector('.csat-q')?.textContent.startsWith('Vaše hodnocení')",
+    )
+    .await;
+    leave_widget(&visitor).await;
+    screenshot(&visitor, "widget-csat").await;
+    app.stop().await;
+}

@@ -36,7 +36,7 @@ const MAX_URL_CHARS: usize = 2_000;
 /// Typing and seen reports per visitor per minute.
 const SIGNALS_PER_MINUTE: u32 = 120;
 const HOUR: Duration = Duration::from_secs(3_600);
-const MINUTE: Duration = Duration::from_secs(60);
+pub(super) const MINUTE: Duration = Duration::from_secs(60);
 
 /// The store key of a request's visitor.
 fn key<'a>(context: &'a ChannelContext, visitor: &'a str) -> WebChatVisitorKey<'a> {
@@ -48,7 +48,13 @@ fn key<'a>(context: &'a ChannelContext, visitor: &'a str) -> WebChatVisitorKey<'
 }
 
 /// A limit reached: 429 with the seconds to wait.
-fn limited(state: &AppState, kind: Kind, key: &str, max: u32, window: Duration) -> ApiResult<()> {
+pub(super) fn limited(
+    state: &AppState,
+    kind: Kind,
+    key: &str,
+    max: u32,
+    window: Duration,
+) -> ApiResult<()> {
     state
         .widgets
         .limits

@@ -1,6 +1,6 @@
 //! The website chat widget (`web_chat` channels): the loader script a site embeds
 //! (`/widget.js`), the chat page it frames (`/widget/{channel}`), and the JSON API and live
-//! stream that page talks to (`/widget/{channel}/…`, see `docs/web-chat.md`).
+//! stream that page talks to (`/widget/{channel}/…`, see `docs/channels/web-chat.md`).
 //!
 //! The widget runs in a frame of our origin, so the host page's CSS and scripts cannot reach
 //! it; the channel's `allowed_origins` become the frame's `frame-ancestors`, so only those sites
@@ -9,6 +9,7 @@
 
 mod api;
 mod continuation;
+mod csat;
 pub mod hub;
 mod limits;
 mod stream;
@@ -111,7 +112,14 @@ impl Widgets {
                 (crate::domain::AuthorType::Agent, Some(id)) => self.agent_name(state, id).await,
                 _ => None,
             };
-            views.push(views::MessageView::new(message, visitor, author));
+            let mut view = views::MessageView::new(message, visitor, author);
+            // Surveys go out as the bot's messages; only those can carry one.
+            if message.direction == crate::domain::Direction::Out
+                && message.author_type == crate::domain::AuthorType::Bot
+            {
+                view.csat = survey_view(state, message.id).await;
+            }
+            views.push(view);
         }
         views
     }
@@ -128,6 +136,20 @@ impl Widgets {
         names.clear();
         names.extend(agents.into_iter().map(|agent| (agent.id.get(), agent.name)));
         names.get(&id).cloned()
+    }
+}
+
+/// The survey message `id` carries, as the widget shows it. A failed lookup shows the message
+/// without its survey (the text still asks the question) rather than failing the history.
+async fn survey_view(state: &AppState, id: crate::domain::MessageId) -> Option<views::CsatView> {
+    match state.store.find_csat_survey_of_message(id).await {
+        Ok(survey) => {
+            survey.map(|survey| views::CsatView::new(&survey, &state.surveys, chrono::Utc::now()))
+        }
+        Err(err) => {
+            tracing::warn!(error = %err, message = id.get(), "web chat: reading a message's survey");
+            None
+        }
     }
 }
 
@@ -155,6 +177,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/widget/{channel}/typing", post(api::typing))
         .route("/widget/{channel}/seen", post(api::seen))
+        .route("/widget/{channel}/csat", post(csat::answer))
         .route("/widget/{channel}/stream", get(stream::stream))
 }
 

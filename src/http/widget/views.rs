@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use connector_webchat::{Config, FieldType, Locale, Position, ReplyTime, VisitorId};
 use serde::Serialize;
 
-use crate::domain::{AuthorType, Direction, Message};
+use crate::csat::Surveys;
+use crate::domain::csat::{CsatSurvey, MAX_COMMENT_CHARS};
+use crate::domain::{AuthorType, Direction, Message, Millis};
 use crate::store::WebChatVisitor;
 
 /// `GET /widget/{channel}/config`.
@@ -122,6 +124,49 @@ pub struct MessageView {
     pub created_at: DateTime<Utc>,
     /// The widget's id of a message the visitor sent from it.
     pub client_id: Option<String>,
+    /// The satisfaction survey this message carries, shown under it; absent on the others.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csat: Option<CsatView>,
+}
+
+/// A survey as the widget shows it under its message. Only the visitor's own history carries
+/// it, and its token is worth nothing to anyone else in the widget: the answer route also
+/// checks that the visitor is the surveyed contact.
+#[derive(Debug, Clone, Serialize)]
+pub struct CsatView {
+    /// `open`, `answered` (it can still be changed until it expires) or `expired`.
+    pub state: &'static str,
+    /// The ratings to offer, 1 (poor) to 5 (excellent).
+    pub ratings: Vec<u8>,
+    /// The latest answer to this survey, by the visitor on any of their devices (or through
+    /// the survey page).
+    pub rating: Option<u8>,
+    pub expires_at: DateTime<Utc>,
+    /// Sent back with the answer (`POST csat`); `None` once the survey has expired.
+    pub token: Option<String>,
+    /// Longest comment accepted with an answer.
+    pub max_comment_chars: usize,
+}
+
+impl CsatView {
+    /// `survey` as its message shows it at `now`, with its token from `surveys`.
+    pub fn new(survey: &CsatSurvey, surveys: &Surveys, now: DateTime<Utc>) -> Self {
+        let expired = survey.expires_at <= now;
+        let state = match (expired, survey.rating) {
+            (true, _) => "expired",
+            (false, Some(_)) => "answered",
+            (false, None) => "open",
+        };
+        Self {
+            state,
+            ratings: connector_sdk::csat::RATINGS.collect(),
+            rating: survey.rating,
+            expires_at: survey.expires_at,
+            token: (!expired)
+                .then(|| surveys.token(survey.conversation, Millis::from(survey.expires_at))),
+            max_comment_chars: MAX_COMMENT_CHARS,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -187,6 +232,52 @@ impl MessageView {
                 .collect(),
             created_at: message.created_at,
             client_id,
+            csat: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ConversationId;
+
+    #[test]
+    fn a_survey_is_open_answered_then_expired_and_loses_its_token() {
+        let surveys = Surveys::new(
+            b"key".to_vec(),
+            "https://sb.example",
+            crate::csat::DEFAULT_VALIDITY,
+        );
+        let expires_at = Millis(2_000_000_000_000);
+        let mut survey = CsatSurvey {
+            conversation: ConversationId::new(42),
+            channel: "site".into(),
+            sent_at: Millis(1_900_000_000_000).to_datetime(),
+            expires_at: expires_at.to_datetime(),
+            rating: None,
+            answered_at: None,
+        };
+        let before = Millis(1_950_000_000_000).to_datetime();
+        let open = CsatView::new(&survey, &surveys, before);
+        assert_eq!(open.state, "open");
+        assert_eq!(open.ratings, [1, 2, 3, 4, 5]);
+        let token = open.token.expect("an open survey has its token");
+        // The token the widget gets is the one the survey went out with: the core accepts it.
+        let claims = surveys.verify(&token, Millis::from(before)).expect("valid");
+        assert_eq!(claims.conversation, ConversationId::new(42));
+        assert_eq!(
+            token,
+            surveys.request(ConversationId::new(42), expires_at).token
+        );
+
+        survey.rating = Some(4);
+        let answered = CsatView::new(&survey, &surveys, before);
+        assert_eq!((answered.state, answered.rating), ("answered", Some(4)));
+
+        let expired = CsatView::new(&survey, &surveys, expires_at.to_datetime());
+        assert_eq!(expired.state, "expired");
+        assert_eq!(expired.rating, Some(4));
+        assert!(expired.token.is_none());
     }
 }

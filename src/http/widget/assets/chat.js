@@ -57,6 +57,12 @@ const STRINGS = {
     thanks: 'Thank you, we will answer by email.',
     offline: 'No connection',
     error: 'Something went wrong. Please try again.',
+    rateUs: 'Your rating (1 poor, 5 excellent)',
+    rate: 'Rate {n} of 5',
+    csatComment: 'Anything to add? (optional)',
+    csatThanks: 'Thank you for your rating!',
+    csatThanksComment: 'Thank you for your feedback!',
+    csatClosed: 'This survey has closed.',
   },
   cs: {
     open: 'Otevřít chat',
@@ -94,6 +100,12 @@ const STRINGS = {
     thanks: 'Děkujeme, odpovíme e-mailem.',
     offline: 'Bez připojení',
     error: 'Něco se pokazilo. Zkuste to prosím znovu.',
+    rateUs: 'Vaše hodnocení (1 špatně, 5 výborně)',
+    rate: 'Hodnocení {n} z 5',
+    csatComment: 'Chcete něco dodat? (nepovinné)',
+    csatThanks: 'Děkujeme za hodnocení!',
+    csatThanksComment: 'Děkujeme za zpětnou vazbu!',
+    csatClosed: 'Hodnocení je již uzavřeno.',
   },
 };
 
@@ -600,7 +612,93 @@ function renderMessage(m) {
       : h('span', { class: 'author', text: m.author || config.title || t('agent') }),
     m.text && h('p', { class: 'bubble' }, linkify(clean(m.text))),
     (m.attachments || []).map((a) => attachment(m.id, a)),
+    m.csat && survey(m.id, m.csat),
     h('span', { class: 'meta' }, h('time', { datetime: m.created_at, text: clock(m.created_at) })),
+  );
+}
+
+/**
+ * The satisfaction survey under its message: five rating buttons (a press files the rating at
+ * once), then an optional comment. A later press changes the rating until the survey expires.
+ */
+function survey(messageId, csat) {
+  const labelId = `sb-csat-${messageId}`;
+  const status = h('p', { class: 'csat-status', role: 'status' });
+  let busy = false;
+  const say = (key) => {
+    status.dataset.t = key;
+    localise(status);
+  };
+  const buttons = (csat.ratings || []).map((n) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'rate',
+        'data-rating': n,
+        'aria-label': t('rate', { n }),
+        'aria-pressed': String(csat.rating === n),
+        disabled: csat.state === 'expired',
+        onclick: () => answer({ rating: n }),
+      },
+      String(n),
+    ),
+  );
+  const comment = h('textarea', {
+    name: 'comment',
+    rows: '2',
+    maxlength: csat.max_comment_chars || null,
+  });
+  const more = h(
+    'form',
+    { class: 'csat-more', hidden: true },
+    h('label', { class: 'field' }, h('span', { t: 'csatComment' }), comment),
+    h('button', { type: 'submit', class: 'primary', t: 'send' }),
+  );
+  more.addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (comment.value.trim()) answer({ rating: csat.rating, comment: comment.value });
+  });
+
+  async function answer(body) {
+    if (busy || !csat.token) return;
+    busy = true;
+    try {
+      await call('POST', 'csat', { token: csat.token, ...body });
+      csat.rating = body.rating;
+      csat.state = 'answered';
+      for (const b of buttons) {
+        b.setAttribute('aria-pressed', String(b.dataset.rating === String(body.rating)));
+      }
+      if (body.comment) {
+        more.remove();
+        say('csatThanksComment');
+      } else {
+        more.hidden = false;
+        say('csatThanks');
+      }
+    } catch (err) {
+      if (err.status === 410) {
+        for (const b of buttons) b.disabled = true;
+        more.remove();
+        return say('csatClosed');
+      }
+      delete status.dataset.t;
+      status.textContent = clean(err.message);
+    } finally {
+      busy = false;
+    }
+  }
+
+  if (csat.state === 'expired') say('csatClosed');
+  else if (csat.state === 'answered') say('csatThanks');
+  return h(
+    'div',
+    { class: 'csat', role: 'group', 'aria-labelledby': labelId },
+    h('p', { class: 'csat-q', id: labelId, t: 'rateUs' }),
+    h('div', { class: 'rates' }, buttons),
+    status,
+    more,
   );
 }
 
@@ -1213,6 +1311,9 @@ function applyLocale() {
   if (!ui.panel) return;
   for (const el of document.querySelectorAll('[data-t],[data-t-label],[data-t-placeholder]')) {
     localise(el);
+  }
+  for (const el of document.querySelectorAll('.rate')) {
+    el.setAttribute('aria-label', t('rate', { n: el.dataset.rating }));
   }
   showTyping({ typing: Boolean(typingName), name: typingName });
   renderUnread();
