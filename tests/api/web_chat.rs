@@ -1188,3 +1188,38 @@ async fn the_survey_shows_under_its_message_and_only_the_visitor_answers_it() {
         app.stop().await;
     }
 }
+
+/// The widget's files as served (the loader, the frame's page, its script and style) weigh at
+/// most 40 KB together once gzipped, the budget a host site's visitors pay for the bubble.
+#[tokio::test]
+async fn the_widget_stays_within_its_size_budget() {
+    use std::io::Write as _;
+
+    const BUDGET_BYTES: usize = 40_000;
+    let blobs = tempfile::tempdir().expect("dir");
+    let app = TestApp::spawn_with(&site_channel("https://www.example.com", blobs.path(), "")).await;
+    let mut compressed = 0;
+    for path in [
+        "/widget.js",
+        "/widget/site",
+        "/widget/assets/chat.js",
+        "/widget/assets/chat.css",
+    ] {
+        let response = app.client.get(app.url(path)).send().await.expect("file");
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let body = response.bytes().await.expect("body");
+        assert!(
+            body.len() > 500,
+            "{path} is the real file: {} bytes",
+            body.len()
+        );
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gzip.write_all(&body).expect("gzip");
+        compressed += gzip.finish().expect("gzip").len();
+    }
+    assert!(
+        compressed <= BUDGET_BYTES,
+        "the widget weighs {compressed} bytes gzipped, over its budget of {BUDGET_BYTES}"
+    );
+    app.stop().await;
+}
