@@ -1,10 +1,12 @@
 //! A Discord gateway frame, parsed the way the gateway client parses every text frame
 //! (serenity's `GatewayEvent`), and the REST backfill's page of messages; the text of a parsed
-//! message then goes through the connector's Markdown escaping and 2,000-character splitting.
+//! message then goes through the connector's Markdown escaping and 2,000-character splitting;
+//! a parsed button press (`INTERACTION_CREATE`) through the survey-answer conversion.
 #![no_main]
 
 use connector_discord::format::{MAX_MESSAGE_CHARS, escape_markdown, split};
 use libfuzzer_sys::fuzz_target;
+use serenity::model::application::Interaction;
 use serenity::model::channel::Message;
 use serenity::model::event::{Event, GatewayEvent};
 
@@ -25,6 +27,11 @@ fuzz_target!(|data: &[u8]| {
             Event::MessageUpdate(update) => {
                 if let Some(content) = update.content {
                     let _ = escape_markdown(&content);
+                }
+            }
+            Event::InteractionCreate(created) => {
+                if let Interaction::Component(press) = created.interaction {
+                    let _ = connector_discord::survey::answer("fuzz", &press);
                 }
             }
             _ => {}

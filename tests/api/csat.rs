@@ -1,14 +1,19 @@
 //! Satisfaction surveys (CSAT) end to end: sent once per conversation when it is resolved
 //! (by a channel's `csat = true` or a rule's `send_csat`), answered with Telegram's inline
-//! buttons against the fake Bot API, by a webhook integrator's JSON and on the survey page;
-//! forged, altered, expired, out-of-range and someone else's answers change nothing.
+//! buttons against the fake Bot API, Discord's buttons against the fake Discord, a WhatsApp
+//! list and Messenger/Instagram quick replies against signed Meta webhooks, by a webhook
+//! integrator's JSON and on the survey page; forged, altered, expired, out-of-range and
+//! someone else's answers change nothing.
 
 use serde_json::{Value, json};
 use switchboard::csat::Surveys;
 use switchboard::domain::{ConversationId, Millis};
 
+use crate::fake_discord::FakeDiscord;
+use crate::fake_graph::FakeGraph;
 use crate::fake_telegram::FakeBotApi;
 use crate::helpers::{TestApp, hook_body};
+use crate::meta::{now, post_signed, wa_message, wa_text_conversation};
 use crate::telegram::{TOKEN, conversation_of, private_text};
 
 /// Resolves (or reopens) conversation `id` through the API and lets the rules run.
@@ -314,5 +319,326 @@ async fn the_survey_page_records_only_what_its_form_posts() {
         .await
         .expect("page");
     assert_eq!(missing.status(), 404);
+    app.stop().await;
+}
+
+/// A survey payload forged (its token's last character changed, so it no longer checks out),
+/// and the same payload with another rating (valid, but only for the surveyed contact).
+fn tampered(payload: &str) -> (String, String) {
+    let last = payload.chars().last().expect("a payload");
+    let forged = format!(
+        "{}{}",
+        &payload[..payload.len() - last.len_utf8()],
+        if last == 'A' { 'B' } else { 'A' }
+    );
+    let rating = payload.split(':').nth(1).expect("a rating");
+    let other = if rating == "1" { "2" } else { "1" };
+    (
+        forged,
+        payload.replacen(&format!("csat:{rating}:"), &format!("csat:{other}:"), 1),
+    )
+}
+
+const DISCORD_SUPPORT: u64 = 3000;
+const DISCORD_GUILD: u64 = 77;
+
+#[tokio::test]
+async fn a_discord_button_press_records_the_rating_and_is_acknowledged() {
+    let fake = FakeDiscord::start().await;
+    let config = format!(
+        "[[channels]]\nname = \"dc\"\nkind = \"discord\"\ntoken = \"FAKE.TOKEN\"\napi_url = {:?}\n\
+         watch_channels = [{DISCORD_SUPPORT}]\ncsat = true\n",
+        fake.base_url()
+    );
+    let app = TestApp::spawn_with(&config).await;
+    fake.wait_for_identify(1).await;
+    // A customer asks in the support channel: the bot opens a thread, the conversation.
+    let thread = fake.post_message(DISCORD_SUPPORT, Some(DISCORD_GUILD), 43, "bob", "Help?");
+    app.wait_for_event("message.created").await;
+    fake.wait_for_requests("POST", &format!("/messages/{thread}/threads"), 1)
+        .await;
+    let list = app.get_json("/api/v1/conversations?channel=dc").await;
+    let id = list["items"][0]["id"].as_i64().expect("id");
+    assert_eq!(list["items"][0]["thread_key"], thread.to_string());
+
+    set_status(&app, id, "resolved").await;
+    app.drain_outbox().await;
+    let posted = fake
+        .wait_for_requests("POST", &format!("/channels/{thread}/messages"), 1)
+        .await;
+    assert_eq!(posted.len(), 1, "the survey went out");
+    let rows = posted[0].body["components"].as_array().expect("components");
+    assert_eq!(rows.len(), 1, "one action row");
+    assert_eq!(rows[0]["type"], 1);
+    let buttons = rows[0]["components"].as_array().expect("buttons").clone();
+    assert_eq!(buttons.len(), 5);
+    for (index, button) in buttons.iter().enumerate() {
+        assert_eq!(button["type"], 2);
+        assert_eq!(button["style"], 2);
+        assert_eq!(button["label"], (index + 1).to_string());
+        let custom_id = button["custom_id"].as_str().expect("custom_id");
+        assert!(custom_id.starts_with(&format!("csat:{}:", index + 1)));
+        assert!(
+            custom_id.len() <= 100,
+            "Discord's custom_id limit: {custom_id}"
+        );
+    }
+    let five = buttons[4]["custom_id"]
+        .as_str()
+        .expect("custom_id")
+        .to_owned();
+    let survey = fake
+        .channel_messages(thread)
+        .last()
+        .and_then(|m| m["id"].as_str().and_then(|id| id.parse::<u64>().ok()))
+        .expect("the survey message");
+    assert_eq!(conversation(&app, id).await["csat"]["state"], "sent");
+
+    // Another member of the guild presses the customer's buttons, the customer presses a
+    // forged one, and a component of something else is pressed: none of them counts.
+    let (forged, other_rating) = tampered(&five);
+    let not_ours = fake.press_button(thread, survey, 44, "order:cancel");
+    fake.press_button(thread, survey, 44, &five);
+    fake.press_button(thread, survey, 43, &forged);
+    fake.press_button(thread, survey, 44, &other_rating);
+    let pressed = fake.press_button(thread, survey, 43, &five);
+    assert_eq!(next_answer(&app).await, 5);
+    let view = conversation(&app, id).await;
+    assert_eq!(view["csat"]["rating"], 5);
+    assert_eq!(view["csat"]["state"], "answered");
+    assert_eq!(view["status"], "resolved", "an answer does not reopen");
+    // Every survey press is answered (after it is stored), the customer's among them, with a
+    // "Thank you!" only the presser sees; the other component is left alone.
+    let mut seen = 1;
+    let callback = loop {
+        fake.wait_for_requests("POST", "/interactions/", seen).await;
+        let callbacks = fake.interaction_callbacks();
+        if let Some(callback) = callbacks.iter().find(|c| c.interaction_id == pressed) {
+            break callback.clone();
+        }
+        seen = fake
+            .requests()
+            .iter()
+            .filter(|r| r.path.contains("/interactions/"))
+            .count()
+            + 1;
+    };
+    assert_eq!(callback.body["type"], 4, "{}", callback.body);
+    assert_eq!(callback.body["data"]["content"], "Thank you!");
+    assert_eq!(callback.body["data"]["flags"], 64, "ephemeral");
+    assert!(
+        fake.interaction_callbacks()
+            .iter()
+            .all(|c| c.interaction_id != not_ours)
+    );
+    let thread_messages = messages(&app, id).await;
+    assert!(
+        thread_messages
+            .iter()
+            .all(|m| m["direction"] == "out" || m["text"] == "Help?"),
+        "presses are no messages: {thread_messages:?}"
+    );
+    app.stop().await;
+}
+
+const META_SECRET: &str = "app-secret";
+
+/// WhatsApp, Messenger and Instagram channels with surveys on, against `graph`.
+async fn meta_app(graph: &FakeGraph) -> TestApp {
+    let common = format!(
+        "app_secret = {META_SECRET:?}\nverify_token = \"verify-me\"\naccess_token = \"EAAG-token\"\n\
+         graph_url = {:?}\ngraph_version = \"v21.0\"\ncsat = true\n",
+        graph.url
+    );
+    TestApp::spawn_with(&format!(
+        "[[channels]]\nname = \"wa\"\nkind = \"whatsapp\"\nphone_number_id = \"PNID\"\n{common}\n\
+         [[channels]]\nname = \"fb\"\nkind = \"messenger\"\npage_id = \"PAGE\"\n{common}\n\
+         [[channels]]\nname = \"ig\"\nkind = \"instagram\"\npage_id = \"IGACC\"\n{common}\n"
+    ))
+    .await
+}
+
+/// A WhatsApp pick of list row `row_id` by `from`.
+fn wa_pick(from: &str, id: &str, row_id: &str) -> String {
+    let mut body: Value = serde_json::from_str(&wa_message(
+        id,
+        now(),
+        json!({"type": "interactive", "context": {"from": "420111222333", "id": "wamid.OUT1"},
+               "interactive": {"type": "list_reply", "list_reply": {"id": row_id, "title": "5 ★★★★★"}}}),
+    ))
+    .expect("json");
+    let value = &mut body["entry"][0]["changes"][0]["value"];
+    value["messages"][0]["from"] = json!(from);
+    value["contacts"][0]["wa_id"] = json!(from);
+    body.to_string()
+}
+
+#[tokio::test]
+async fn a_whatsapp_list_pick_records_the_rating() {
+    let graph = FakeGraph::start().await;
+    let app = meta_app(&graph).await;
+    // The customer wrote just now: the survey is inside WhatsApp's 24-hour window.
+    let id = wa_text_conversation(&app, "wamid.IN1", now(), "Kde je objednávka?").await;
+    set_status(&app, id, "resolved").await;
+    app.drain_outbox().await;
+    let sent = graph.sent();
+    assert_eq!(sent.len(), 1, "the survey went out");
+    let body = &sent[0].body;
+    assert_eq!(body["messaging_product"], "whatsapp");
+    assert_eq!(body["to"], "420777123456");
+    assert_eq!(body["type"], "interactive", "{body}");
+    let list = &body["interactive"];
+    assert_eq!(list["type"], "list");
+    assert!(!list["body"]["text"].as_str().expect("body").is_empty());
+    let button = list["action"]["button"].as_str().expect("button");
+    assert!(!button.is_empty() && button.chars().count() <= 20);
+    let sections = list["action"]["sections"].as_array().expect("sections");
+    assert_eq!(sections.len(), 1);
+    let rows = sections[0]["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 5);
+    for (index, row) in rows.iter().enumerate() {
+        let row_id = row["id"].as_str().expect("id");
+        assert!(row_id.starts_with(&format!("csat:{}:", index + 1)));
+        assert!(row_id.len() <= 200);
+        assert!(row["title"].as_str().expect("title").chars().count() <= 24);
+    }
+    let five = rows[4]["id"].as_str().expect("id").to_owned();
+    let stored = messages(&app, id).await.len();
+
+    // Another number with the customer's payloads, and the customer with a forged one (the
+    // rating is the customer's to choose; the token is what must check out).
+    let (forged, other_rating) = tampered(&five);
+    for (n, (from, payload)) in [
+        ("420600000001", five.as_str()),
+        ("420600000001", other_rating.as_str()),
+        ("420777123456", forged.as_str()),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let response = post_signed(
+            &app,
+            "wa",
+            &wa_pick(from, &format!("wamid.BAD{n}"), payload),
+        )
+        .await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            conversation(&app, id).await["csat"]["state"],
+            "sent",
+            "{from} {payload}"
+        );
+    }
+    let response = post_signed(&app, "wa", &wa_pick("420777123456", "wamid.PICK", &five)).await;
+    assert_eq!(response.status(), 200);
+    let view = conversation(&app, id).await;
+    assert_eq!(view["csat"]["rating"], 5);
+    assert_eq!(view["csat"]["state"], "answered");
+    assert_eq!(view["status"], "resolved");
+    assert_eq!(
+        messages(&app, id).await.len(),
+        stored,
+        "a pick is no message"
+    );
+    app.stop().await;
+}
+
+/// A Messenger/Instagram message event from `sender`, with `message` as its `message`.
+fn page_message(sender: &str, message: Value) -> String {
+    json!({"object": "page", "entry": [{"id": "PAGE", "time": now() * 1000, "messaging": [
+        {"sender": {"id": sender}, "recipient": {"id": "PAGE"}, "timestamp": now() * 1000, "message": message}
+    ]}]})
+    .to_string()
+}
+
+#[tokio::test]
+async fn a_messenger_or_instagram_quick_reply_records_the_rating() {
+    let graph = FakeGraph::start().await;
+    let app = meta_app(&graph).await;
+    for channel in ["fb", "ig"] {
+        let customer = format!("{channel}-PSID1");
+        let receipt: Value = post_signed(
+            &app,
+            channel,
+            &page_message(
+                &customer,
+                json!({"mid": format!("m_{channel}_1"), "text": "Hello"}),
+            ),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+        let id = receipt["messages"][0]["conversation_id"]
+            .as_i64()
+            .expect("id");
+        set_status(&app, id, "resolved").await;
+        app.drain_outbox().await;
+        let sent = graph.sent();
+        let body = &sent.last().expect("the survey went out").body;
+        assert_eq!(body["recipient"]["id"], customer.as_str());
+        assert!(!body["message"]["text"].as_str().expect("text").is_empty());
+        let replies = body["message"]["quick_replies"]
+            .as_array()
+            .expect("quick replies");
+        assert_eq!(replies.len(), 5, "{channel}");
+        for (index, reply) in replies.iter().enumerate() {
+            assert_eq!(reply["content_type"], "text");
+            assert_eq!(reply["title"], (index + 1).to_string());
+            assert!(
+                reply["payload"]
+                    .as_str()
+                    .expect("payload")
+                    .starts_with(&format!("csat:{}:", index + 1))
+            );
+        }
+        let five = replies[4]["payload"].as_str().expect("payload").to_owned();
+        let stored = messages(&app, id).await.len();
+
+        // A quick reply carries its title as text too; none of these is stored as "5".
+        let tap = |sender: &str, mid: String, payload: &str| {
+            page_message(
+                sender,
+                json!({"mid": mid, "text": "5", "quick_reply": {"payload": payload}}),
+            )
+        };
+        let (forged, other_rating) = tampered(&five);
+        for (n, (sender, payload)) in [
+            (format!("{channel}-PSID2"), five.as_str()),
+            (format!("{channel}-PSID2"), other_rating.as_str()),
+            (customer.clone(), forged.as_str()),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let response = post_signed(
+                &app,
+                channel,
+                &tap(sender, format!("m_{channel}_bad{n}"), payload),
+            )
+            .await;
+            assert_eq!(response.status(), 200);
+            assert_eq!(
+                conversation(&app, id).await["csat"]["state"],
+                "sent",
+                "{channel} {sender}"
+            );
+        }
+        let response = post_signed(
+            &app,
+            channel,
+            &tap(&customer, format!("m_{channel}_rate"), &five),
+        )
+        .await;
+        assert_eq!(response.status(), 200);
+        let view = conversation(&app, id).await;
+        assert_eq!(view["csat"]["rating"], 5, "{channel}");
+        assert_eq!(view["status"], "resolved");
+        assert_eq!(
+            messages(&app, id).await.len(),
+            stored,
+            "{channel}: the tap is no message"
+        );
+    }
     app.stop().await;
 }

@@ -13,6 +13,11 @@
 //! for the channels, guilds and users your tests invent. A DM channel created through
 //! `POST /users/@me/channels` for a user that has no DM channel yet gets id
 //! [`FakeDiscord::DM_CHANNEL_BASE`]` + user_id` (see [`FakeDiscord::dm_channel_id`]).
+//!
+//! A press of a message's button ([`FakeDiscord::press_button`]) is dispatched as
+//! `INTERACTION_CREATE` (type 3, message component); its answer
+//! (`POST /interactions/{id}/{token}/callback`) is checked like Discord does (the token must
+//! match, one answer per interaction) and recorded ([`FakeDiscord::interaction_callbacks`]).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -100,6 +105,18 @@ struct Inner {
     failures: Vec<Failure>,
     identifies: Vec<Value>,
     session: Option<Session>,
+    /// Interactions dispatched: id → (token, answered).
+    interactions: HashMap<u64, (String, bool)>,
+    callbacks: Vec<InteractionCallback>,
+}
+
+/// An answer to an interaction (`POST /interactions/{id}/{token}/callback`) that the fake
+/// accepted.
+#[derive(Clone, Debug)]
+pub struct InteractionCallback {
+    pub interaction_id: u64,
+    /// The interaction response: `{"type": 4, "data": {...}}`.
+    pub body: Value,
 }
 
 /// Status plus optional JSON body (None = 204 No Content).
@@ -137,6 +154,8 @@ impl FakeDiscord {
                     failures: Vec::new(),
                     identifies: Vec::new(),
                     session: None,
+                    interactions: HashMap::new(),
+                    callbacks: Vec::new(),
                 }),
                 identify_notify: Notify::new(),
                 request_notify: Notify::new(),
@@ -211,6 +230,69 @@ impl FakeDiscord {
             panic!("fake discord: delete_message: no message {message_id} in channel {channel_id}");
         };
         g.dispatch("MESSAGE_DELETE", event);
+    }
+
+    /// User `user_id` presses the button `custom_id` under message `message_id` of channel
+    /// `channel_id`: dispatches `INTERACTION_CREATE` (type 3, component type 2) the way Discord
+    /// does, with `user` in a DM and `member.user` in a guild. Returns the interaction id.
+    ///
+    /// # Panics
+    /// Panics if the message does not exist (a bug in the test).
+    pub fn press_button(
+        &self,
+        channel_id: u64,
+        message_id: u64,
+        user_id: u64,
+        custom_id: &str,
+    ) -> u64 {
+        let mut g = self.lock();
+        let Some((_, message)) = g.find(channel_id, message_id) else {
+            panic!("fake discord: press_button: no message {message_id} in channel {channel_id}");
+        };
+        let id = g.alloc_id();
+        let token = format!("interaction-token-{id}");
+        g.interactions.insert(id, (token.clone(), false));
+        let user = g.user_json(user_id);
+        let mut interaction = json!({
+            "version": 1,
+            "type": 3,
+            "id": id.to_string(),
+            "application_id": Self::BOT_ID.to_string(),
+            "token": token,
+            "channel_id": channel_id.to_string(),
+            "channel": {"id": channel_id.to_string(), "type": g.channels.get(&channel_id).map_or(json!(1), |c| c["type"].clone())},
+            "locale": "en-US",
+            "app_permissions": "562949953601536",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": Self::BOT_ID.to_string()},
+            "attachment_size_limit": 10_485_760,
+            "message": message,
+            "data": {"custom_id": custom_id, "component_type": 2},
+        });
+        match g.guild_of(channel_id) {
+            Some(guild) => {
+                interaction["guild_id"] = json!(guild.to_string());
+                interaction["guild_locale"] = json!("en-US");
+                interaction["context"] = json!(0);
+                interaction["member"] = json!({
+                    "user": user, "roles": [], "joined_at": now_rfc3339(), "premium_since": null,
+                    "deaf": false, "mute": false, "flags": 0, "pending": false, "nick": null,
+                    "avatar": null, "permissions": "2248473465835073",
+                    "communication_disabled_until": null,
+                });
+            }
+            None => {
+                interaction["context"] = json!(1);
+                interaction["user"] = user;
+            }
+        }
+        g.dispatch("INTERACTION_CREATE", interaction);
+        id
+    }
+
+    /// Every interaction answer the fake accepted, in order.
+    pub fn interaction_callbacks(&self) -> Vec<InteractionCallback> {
+        self.lock().callbacks.clone()
     }
 
     /// Closes the current gateway WebSocket abruptly (close code 4000) so the client must
@@ -523,6 +605,9 @@ impl FakeDiscord {
             ("POST", ["channels", ch, "threads"]) => {
                 with_id(ch, |ch| g.create_thread(ch, None, &body))
             }
+            ("POST", ["interactions", id, token, "callback"]) => {
+                with_id(id, |id| g.answer_interaction(id, token, &body))
+            }
             ("POST", ["channels", _, "typing"])
             | ("PUT" | "DELETE", ["channels", _, "messages", _, "reactions", ..]) => {
                 (StatusCode::NO_CONTENT, None)
@@ -758,6 +843,44 @@ impl Inner {
         );
         self.dispatch("MESSAGE_CREATE", msg.clone());
         ok(msg)
+    }
+
+    /// An interaction response: 204 once per interaction with its token; Discord's errors
+    /// otherwise (10062 unknown or expired, 40060 already acknowledged, 50035 bad body).
+    fn answer_interaction(&mut self, id: u64, token: &str, body: &Value) -> Reply {
+        let Some((expected, answered)) = self.interactions.get_mut(&id) else {
+            return (
+                StatusCode::NOT_FOUND,
+                Some(json!({"message": "Unknown interaction", "code": 10062})),
+            );
+        };
+        if expected != token {
+            return (
+                StatusCode::UNAUTHORIZED,
+                Some(json!({"message": "Invalid interaction token", "code": 50027})),
+            );
+        }
+        if *answered {
+            return (
+                StatusCode::BAD_REQUEST,
+                Some(
+                    json!({"message": "Interaction has already been acknowledged.", "code": 40060}),
+                ),
+            );
+        }
+        if !matches!(body["type"].as_u64(), Some(1 | 4..=9 | 12)) {
+            return invalid_form_with(
+                "type",
+                "BASE_TYPE_CHOICES",
+                "Value must be one of {1, 4, 5, 6, 7, 8, 9, 12}.",
+            );
+        }
+        *answered = true;
+        self.callbacks.push(InteractionCallback {
+            interaction_id: id,
+            body: body.clone(),
+        });
+        (StatusCode::NO_CONTENT, None)
     }
 
     fn create_thread(&mut self, parent_id: u64, message_id: Option<u64>, body: &Value) -> Reply {

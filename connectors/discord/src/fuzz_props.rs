@@ -1,8 +1,10 @@
 //! Property tests of the gateway frames the client parses (fuzz target `discord`: serenity's
-//! `GatewayEvent`, the backfill's message pages) and the Markdown splitter (`splitter`).
+//! `GatewayEvent`, the backfill's message pages, button presses) and the Markdown splitter
+//! (`splitter`).
 
 use connector_sdk::fuzzing::{assert_parts, mutated_text};
 use proptest::prelude::*;
+use serenity::model::application::Interaction;
 use serenity::model::channel::Message;
 use serenity::model::event::{Event, GatewayEvent};
 
@@ -18,10 +20,18 @@ fn check_message(message: &Message) {
 proptest! {
     #[test]
     fn discord_gateway_frames_parse_without_panicking(frame in mutated_text("discord")) {
-        if let Ok(GatewayEvent::Dispatch(_, Event::MessageCreate(created))) =
-            serenity::json::from_str::<GatewayEvent>(&frame)
-        {
-            check_message(&created.message);
+        match serenity::json::from_str::<GatewayEvent>(&frame) {
+            Ok(GatewayEvent::Dispatch(_, Event::MessageCreate(created))) => {
+                check_message(&created.message);
+            }
+            Ok(GatewayEvent::Dispatch(_, Event::InteractionCreate(created))) => {
+                if let Interaction::Component(press) = created.interaction
+                    && let Some(answer) = crate::survey::answer("dc", &press)
+                {
+                    prop_assert!(answer.rating_and_token().is_some());
+                }
+            }
+            _ => {}
         }
         if let Ok(page) = serenity::json::from_str::<Vec<Message>>(&frame) {
             page.iter().for_each(check_message);

@@ -13,8 +13,8 @@ use connector_sdk::{
     Sender,
 };
 use serenity::all::{
-    ChannelId, Context, EventHandler, GatewayIntents, GuildId, Message, MessageId,
-    MessageUpdateEvent, Ready, ResumedEvent, UserId,
+    ChannelId, ComponentInteraction, Context, EventHandler, GatewayIntents, GuildId, Interaction,
+    Message, MessageId, MessageUpdateEvent, Ready, ResumedEvent, UserId,
 };
 use serenity::builder::{CreateThread, GetMessages};
 use serenity::client::ClientBuilder;
@@ -64,6 +64,16 @@ impl EventHandler for Handler {
         }
     }
 
+    async fn interaction_create(&self, _ctx: Context, interaction: Interaction) {
+        // Only presses of our survey buttons are ours. Anything else (a slash command, a
+        // component without a survey payload) gets no answer: we have nothing to say, and a
+        // deferred acknowledgement (type 6) would tell the user that something happened.
+        // Unanswered, Discord shows them "This interaction failed", which is the truth.
+        if let Interaction::Component(press) = interaction {
+            self.shared.answer_survey(&press).await;
+        }
+    }
+
     async fn message_update(
         &self,
         _ctx: Context,
@@ -110,6 +120,31 @@ impl EventHandler for Handler {
 }
 
 impl Shared {
+    /// Stores a survey press, then acknowledges it (Discord wants an answer within 3 s). A
+    /// press the core does not count (someone else's, an altered payload) is thanked all the
+    /// same: the presser learns nothing about the survey. One that could not be stored is
+    /// left unanswered, so Discord tells the presser it failed and they can press again.
+    async fn answer_survey(&self, press: &ComponentInteraction) {
+        let Some(answer) = crate::survey::answer(&self.name, press) else {
+            return;
+        };
+        if let Err(err) = self
+            .inbox
+            .deliver_events(vec![InboundEvent::CsatAnswer(answer)], None)
+            .await
+        {
+            tracing::error!(channel = %self.name, error = %err, "Discord survey answer not stored");
+            return;
+        }
+        if let Err(err) = press
+            .create_response(&self.http, crate::survey::thanks())
+            .await
+        {
+            // The answer is stored; only the presser's "Thank you!" is lost.
+            tracing::warn!(channel = %self.name, error = %crate::classify(err), "Discord survey press not acknowledged");
+        }
+    }
+
     /// The conversation thread of a message, or `None` when it is not ours to handle.
     async fn thread_of(&self, message: &Message) -> Result<Option<ChannelId>, ConnectorError> {
         if message.guild_id.is_none() {

@@ -7,6 +7,7 @@ pub mod format;
 #[cfg(test)]
 mod fuzz_props;
 mod gateway;
+pub mod survey;
 
 use std::collections::HashSet;
 use std::num::NonZeroU32;
@@ -214,13 +215,19 @@ impl Connector for Discord {
         if parts.is_empty() {
             return Err(ConnectorError::rejected("nothing to send"));
         }
+        // A survey's buttons go under its last part.
+        let buttons = msg.csat.as_ref().and_then(survey::buttons);
+        let last = parts.len() - 1;
         let mut first = None;
-        for part in parts {
+        for (index, part) in parts.into_iter().enumerate() {
             self.limiter.until_ready().await;
             // Customer-facing text never pings anyone, whatever it contains.
-            let builder = CreateMessage::new()
+            let mut builder = CreateMessage::new()
                 .content(part)
                 .allowed_mentions(CreateAllowedMentions::new());
+            if let (Some(row), true) = (&buttons, index == last) {
+                builder = builder.components(vec![row.clone()]);
+            }
             let sent = channel
                 .send_message(&self.http, builder)
                 .await

@@ -342,6 +342,12 @@ fn whatsapp(channel: &str, value: &WhatsAppValue, events: &mut Vec<InboundEvent>
             events.push(InboundEvent::Reaction(reaction));
             continue;
         }
+        // A survey answer (a row picked from our list) is no message: the core files it.
+        if let Some(payload) = crate::survey::whatsapp_payload(&message.kind, &body) {
+            let answer = crate::survey::answer(channel, &message.id, sender, payload, at);
+            events.push(InboundEvent::CsatAnswer(answer));
+            continue;
+        }
         let (text, attachments) = wa_content(message);
         let mut inbound = InboundMessage::text(channel, message.id.clone(), sender, text)
             .with_attachments(attachments)
@@ -399,6 +405,13 @@ fn messaging(channel: &str, scope: &str, item: &Messaging, events: &mut Vec<Inbo
         let Some(mid) = message.get("mid").and_then(Value::as_str) else {
             return;
         };
+        // A tapped survey quick reply also carries its title as `text` ("5"): it is an answer,
+        // not a message.
+        if let Some(payload) = crate::survey::quick_reply_payload(message) {
+            let answer = crate::survey::answer(channel, mid, sender(), payload, sent_at);
+            events.push(InboundEvent::CsatAnswer(answer));
+            return;
+        }
         let mut text = message
             .get("text")
             .and_then(Value::as_str)

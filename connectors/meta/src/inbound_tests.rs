@@ -322,3 +322,66 @@ fn instagram_story_replies_mentions_reactions_and_reads() {
     assert!(events.iter().any(|e| matches!(e, InboundEvent::Read(r)
         if r.message.as_deref() == Some("aWdfOUR") && r.up_to.is_none())));
 }
+
+fn answers(events: &[InboundEvent]) -> Vec<&connector_sdk::csat::CsatAnswer> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            InboundEvent::CsatAnswer(answer) => Some(answer),
+            _ => None,
+        })
+        .collect()
+}
+
+const SURVEY_TOKEN: &str = "42.1767225600.abcDEF_-abcDEF_-abcDEF";
+
+#[test]
+fn a_whatsapp_list_reply_with_a_survey_payload_is_an_answer_not_a_message() {
+    let events = whatsapp_messages(&format!(
+        r#"{{"context": {{"from": "420111222333", "id": "wamid.SURVEY"}},
+            "from": "420777123456", "id": "wamid.PICK", "timestamp": "1700000100", "type": "interactive",
+            "interactive": {{"type": "list_reply",
+                            "list_reply": {{"id": "csat:4:{SURVEY_TOKEN}", "title": "4 ★★★★"}}}}}},
+           {{"from": "420777123456", "id": "wamid.BUTTON", "timestamp": "1700000101", "type": "interactive",
+            "interactive": {{"type": "button_reply", "button_reply": {{"id": "csat:2:{SURVEY_TOKEN}", "title": "2"}}}}}},
+           {{"from": "420777123456", "id": "wamid.OTHER", "timestamp": "1700000102", "type": "interactive",
+            "interactive": {{"type": "list_reply", "list_reply": {{"id": "size_m", "title": "M"}}}}}}"#
+    ));
+    let all = answers(&events);
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].external_id, "wamid.PICK");
+    assert_eq!(all[0].channel, "wa");
+    assert_eq!(all[0].from.scope, "whatsapp");
+    assert_eq!(all[0].from.external_id, "420777123456");
+    assert_eq!(all[0].rating_and_token(), Some((4, SURVEY_TOKEN)));
+    assert_eq!(all[0].at.map(|t| t.timestamp()), Some(1_700_000_100));
+    assert_eq!(all[1].external_id, "wamid.BUTTON");
+    assert_eq!(all[1].rating_and_token(), Some((2, SURVEY_TOKEN)));
+    let rest = messages(&events);
+    assert_eq!(rest.len(), 1, "only the pick of another list is a message");
+    assert_eq!(rest[0].text, "M [choice size_m]");
+}
+
+#[test]
+fn a_survey_quick_reply_is_an_answer_and_not_also_a_message() {
+    for scope in ["messenger:PAGE", "instagram:IGID"] {
+        let events = page(
+            &format!(
+                r#"{{"sender": {{"id": "PSID1"}}, "recipient": {{"id": "PAGE"}}, "timestamp": 1700000000000,
+                    "message": {{"mid": "m_rate", "text": "5", "quick_reply": {{"payload": "csat:5:{SURVEY_TOKEN}"}}}}}},
+                   {{"sender": {{"id": "PSID1"}}, "recipient": {{"id": "PAGE"}}, "timestamp": 1700000001000,
+                    "message": {{"mid": "m_size", "text": "M", "quick_reply": {{"payload": "SIZE_M"}}}}}}"#
+            ),
+            scope,
+        );
+        let all = answers(&events);
+        assert_eq!(all.len(), 1, "{scope}");
+        assert_eq!(all[0].external_id, "m_rate");
+        assert_eq!(all[0].from.scope, scope);
+        assert_eq!(all[0].from.external_id, "PSID1");
+        assert_eq!(all[0].rating_and_token(), Some((5, SURVEY_TOKEN)));
+        let rest = messages(&events);
+        assert_eq!(rest.len(), 1, "{scope}: the answer's \"5\" is not stored");
+        assert_eq!(rest[0].text, "M [choice SIZE_M]");
+    }
+}

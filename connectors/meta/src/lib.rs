@@ -1,12 +1,13 @@
 //! Meta's messaging channels — WhatsApp Cloud API, Messenger and Instagram — over the Graph
 //! API: webhook verification (`hub.challenge`), `X-Hub-Signature-256` on the raw body,
-//! messages and delivery statuses in, text/media/template messages out. Owns Meta's wire
-//! format and nothing else.
+//! messages, delivery statuses and survey answers in, text/media/template messages and
+//! surveys out. Owns Meta's wire format and nothing else.
 
 #[cfg(test)]
 mod fuzz_props;
 pub mod inbound;
 pub mod outbound;
+pub mod survey;
 
 use std::num::NonZeroU32;
 use std::time::Duration;

@@ -5,6 +5,8 @@ use std::time::Duration;
 use connector_sdk::{ChannelKind, ConnectorError, OutboundMessage};
 use serde_json::{Value, json};
 
+use crate::survey;
+
 /// Longest text of one message: WhatsApp 4,096 characters, Messenger and Instagram 2,000.
 pub fn text_limit(kind: ChannelKind) -> usize {
     match kind {
@@ -27,7 +29,8 @@ fn media_kind(mime: Option<&str>) -> &'static str {
     }
 }
 
-/// The request bodies that deliver `msg`: a template, or text parts followed by media.
+/// The request bodies that deliver `msg`: a template, or text parts followed by media. A
+/// survey's controls ([`survey::controls`]) go with the last text part.
 ///
 /// # Errors
 /// `Rejected` for messages the channel cannot carry (a template outside WhatsApp, media
@@ -66,12 +69,27 @@ pub fn requests(kind: ChannelKind, msg: &OutboundMessage) -> Result<Vec<Value>, 
         return Ok(vec![envelope(content)]);
     }
     let mut bodies = Vec::new();
-    for part in split(&msg.text, text_limit(kind)) {
-        bodies.push(match kind {
-            ChannelKind::Whatsapp => {
+    let mut parts = split(&msg.text, text_limit(kind));
+    // A survey's controls go with its last part; a WhatsApp list's body takes less text than
+    // a text message, so a long last part is cut again.
+    let survey = msg.csat.as_ref();
+    if kind == ChannelKind::Whatsapp
+        && survey.is_some()
+        && let Some(last) = parts.pop()
+    {
+        parts.extend(split(&last, survey::LIST_BODY_MAX_CHARS));
+    }
+    let last = parts.len().checked_sub(1);
+    for (index, part) in parts.into_iter().enumerate() {
+        let controls = survey
+            .filter(|_| Some(index) == last)
+            .and_then(|survey| survey::controls(kind, survey, &part));
+        bodies.push(match (kind, controls) {
+            (_, Some(controls)) => envelope(controls),
+            (ChannelKind::Whatsapp, None) => {
                 envelope(json!({"type": "text", "text": {"body": part, "preview_url": false}}))
             }
-            _ => envelope(json!({"text": part})),
+            (_, None) => envelope(json!({"text": part})),
         });
     }
     for attachment in &msg.attachments {
@@ -249,6 +267,62 @@ mod tests {
                 .iter()
                 .all(|b| b["message"]["text"].as_str().expect("text").chars().count() <= 2000)
         );
+    }
+
+    fn surveyed(text: &str) -> OutboundMessage {
+        let mut msg = reply(text);
+        msg.csat = Some(connector_sdk::csat::CsatRequest::new(
+            "42.1767225600.abcDEF_-abcDEF_-abcDEF",
+            "https://sb.example/csat/t",
+            chrono::Utc::now(),
+        ));
+        msg
+    }
+
+    #[test]
+    fn a_whatsapp_survey_is_a_list_message() {
+        let bodies = requests(ChannelKind::Whatsapp, &surveyed("How did we do?")).expect("bodies");
+        assert_eq!(bodies.len(), 1);
+        assert_eq!(bodies[0]["messaging_product"], "whatsapp");
+        assert_eq!(bodies[0]["to"], "420777123456");
+        assert_eq!(bodies[0]["type"], "interactive");
+        assert_eq!(bodies[0]["interactive"]["type"], "list");
+        assert_eq!(bodies[0]["interactive"]["body"]["text"], "How did we do?");
+        let rows = bodies[0]["interactive"]["action"]["sections"][0]["rows"]
+            .as_array()
+            .expect("rows");
+        assert_eq!(rows.len(), 5);
+        assert!(bodies[0].get("text").is_none());
+    }
+
+    #[test]
+    fn a_long_whatsapp_survey_sends_text_first_and_the_list_last() {
+        let long = "word ".repeat(400); // 2,000 characters: one text message, too long for a list
+        let bodies = requests(ChannelKind::Whatsapp, &surveyed(&long)).expect("bodies");
+        assert_eq!(bodies.len(), 2);
+        assert_eq!(bodies[0]["type"], "text");
+        assert_eq!(bodies[1]["type"], "interactive");
+        let body = bodies[1]["interactive"]["body"]["text"]
+            .as_str()
+            .expect("body");
+        assert!(body.chars().count() <= survey::LIST_BODY_MAX_CHARS);
+    }
+
+    #[test]
+    fn a_messenger_or_instagram_survey_carries_quick_replies_on_its_last_part() {
+        for kind in [ChannelKind::Messenger, ChannelKind::Instagram] {
+            let long = "word ".repeat(500);
+            let bodies = requests(kind, &surveyed(&long)).expect("bodies");
+            assert_eq!(bodies.len(), 2);
+            assert!(bodies[0]["message"].get("quick_replies").is_none());
+            let replies = bodies[1]["message"]["quick_replies"]
+                .as_array()
+                .expect("quick replies");
+            assert_eq!(replies.len(), 5);
+            assert_eq!(replies[0]["content_type"], "text");
+            assert_eq!(replies[0]["title"], "1");
+            assert_eq!(bodies[1]["messaging_type"], "RESPONSE");
+        }
     }
 
     #[test]
