@@ -656,7 +656,7 @@ async fn discord_receives_the_template_markdown_with_values_escaped() {
         posted[0].body["content"],
         format!(
             "Hi \\*star\\*! **How did we do** with ticket #{conversation}?\n\
-             Reply with a number from **1** (poor) to **5** (excellent)."
+             Choose a rating below, from **1** (poor) to **5** (excellent)."
         )
     );
     app.stop().await;
