@@ -663,7 +663,6 @@ impl Batch {
             .filter_map(|id| self.records.get(id))
             .filter(|record| self.loaded.get(&record.conversation_id) != Some(*record))
             .collect();
-        write_records(conn, &records).await?;
         for (id, fact) in &self.dropped_facts {
             sqlx::query("DELETE FROM report_facts WHERE conversation_id = $1 AND fact = $2")
                 .bind(id)
@@ -671,30 +670,10 @@ impl Batch {
                 .execute(&mut *conn)
                 .await?;
         }
-        if !self.facts.is_empty() {
-            const COLUMNS: &[&str] = &[
-                "conversation_id",
-                "fact",
-                "hour",
-                "bin",
-                "value",
-                "agent_id",
-                "team_id",
-            ];
-            let sql = format!(
-                "INSERT INTO report_facts ({}) {}",
-                COLUMNS.join(", "),
-                select_from_json(COLUMNS, &["fact"])
-            );
-            sqlx::query(&sql)
-                .bind(sqlx::types::Json(&self.facts))
-                .execute(&mut *conn)
-                .await?;
-        }
         // In key order, so that two transactions never take the same rows in opposite orders
         // (PostgreSQL would abort one of them as a deadlock). Writers of the same hour queue
         // on its rows from here until they commit.
-        let rows: Vec<RollupRow> = self
+        let hourly: Vec<RollupRow> = self
             .rollups
             .iter()
             .filter(|(_, (n, total))| *n != 0 || *total != 0)
@@ -708,39 +687,100 @@ impl Batch {
                 total: *total,
             })
             .collect();
-        add_rollups(conn, &rows).await
+        write_all(
+            conn,
+            Writes {
+                records: &records,
+                facts: &self.facts,
+                hourly: &hourly,
+            },
+        )
+        .await
     }
 }
 
-/// Writes whole records (new, or replacing the stored ones).
-async fn write_records(conn: &mut Conn, records: &[&Record]) -> StoreResult<()> {
-    if records.is_empty() {
-        return Ok(());
+/// What a batch writes: whole records (new, or replacing the stored ones), the facts kept per
+/// conversation, and rollup rows (sorted by key) added to the hourly rollups and, by their
+/// days, to the daily ones.
+#[derive(Default)]
+struct Writes<'a> {
+    records: &'a [&'a Record],
+    facts: &'a [FactRow],
+    hourly: &'a [RollupRow],
+}
+
+/// Writes `writes` in one statement: on SQLite one call running a statement per table (the
+/// hand-off to the database's thread, not SQLite, is most of what a statement costs here), on
+/// PostgreSQL one statement of data-modifying WITHs (one round trip).
+async fn write_all(conn: &mut Conn, writes: Writes<'_>) -> StoreResult<()> {
+    const FACT_COLUMNS: &[&str] = &[
+        "conversation_id",
+        "fact",
+        "hour",
+        "bin",
+        "value",
+        "agent_id",
+        "team_id",
+    ];
+    let daily = days_of(writes.hourly);
+    let mut parts = Vec::new();
+    if !writes.records.is_empty() {
+        let updates = RECORD_COLUMNS[1..]
+            .iter()
+            .map(|column| format!("{column} = excluded.{column}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        parts.push(format!(
+            "INSERT INTO report_conversations ({columns}) {select} \
+             ON CONFLICT (conversation_id) DO UPDATE SET {updates}",
+            columns = RECORD_COLUMNS.join(", "),
+            select = select_from_json_in(RECORD_COLUMNS, &["channel", "labels"], "$1"),
+        ));
     }
-    let updates = RECORD_COLUMNS[1..]
-        .iter()
-        .map(|column| format!("{column} = excluded.{column}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!(
-        "INSERT INTO report_conversations ({columns}) {select} \
-         ON CONFLICT (conversation_id) DO UPDATE SET {updates}",
-        columns = RECORD_COLUMNS.join(", "),
-        select = select_from_json(RECORD_COLUMNS, &["channel", "labels"]),
-    );
+    if !writes.facts.is_empty() {
+        parts.push(format!(
+            "INSERT INTO report_facts ({}) {}",
+            FACT_COLUMNS.join(", "),
+            select_from_json_in(FACT_COLUMNS, &["fact"], "$2")
+        ));
+    }
+    if !writes.hourly.is_empty() {
+        parts.push(upsert_rollups_sql("report_rollups", "hour", "$3"));
+    }
+    if !daily.is_empty() {
+        parts.push(upsert_rollups_sql("report_daily", "day", "$4"));
+    }
+    let Some(last) = parts.pop() else {
+        return Ok(());
+    };
+    let sql = if IS_POSTGRES {
+        let firsts: Vec<String> = parts
+            .iter()
+            .enumerate()
+            .map(|(index, part)| format!("w{index} AS ({part} RETURNING 1)"))
+            .collect();
+        if firsts.is_empty() {
+            last
+        } else {
+            format!("WITH {} {last}", firsts.join(", "))
+        }
+    } else {
+        parts.push(last);
+        parts.join(";\n")
+    };
+    // Every parameter is bound whether its statement is there or not: each keeps its number.
     sqlx::query(&sql)
-        .bind(sqlx::types::Json(records))
+        .bind(sqlx::types::Json(writes.records))
+        .bind(sqlx::types::Json(writes.facts))
+        .bind(sqlx::types::Json(writes.hourly))
+        .bind(sqlx::types::Json(&daily))
         .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
-/// Adds rows (sorted by key) to the hourly rollups and their days to the daily ones (counts
-/// and sums to those stored).
-async fn add_rollups(conn: &mut Conn, rows: &[RollupRow]) -> StoreResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
+/// The daily rows of hourly rollup rows (their `hour` holds the day), in key order.
+fn days_of(rows: &[RollupRow]) -> Vec<RollupRow> {
     // (fact, grouping, day, key, bin) → (count, sum)
     type DayKey<'a> = (&'a str, &'a str, i64, &'a str, i64);
     let mut days: BTreeMap<DayKey<'_>, (i64, i64)> = BTreeMap::new();
@@ -752,8 +792,7 @@ async fn add_rollups(conn: &mut Conn, rows: &[RollupRow]) -> StoreResult<()> {
         entry.0 += row.n;
         entry.1 += row.total;
     }
-    let days: Vec<RollupRow> = days
-        .into_iter()
+    days.into_iter()
         .filter(|(_, (n, total))| *n != 0 || *total != 0)
         .map(|((fact, dimension, day, key, bin), (n, total))| RollupRow {
             fact: fact.to_owned(),
@@ -764,31 +803,7 @@ async fn add_rollups(conn: &mut Conn, rows: &[RollupRow]) -> StoreResult<()> {
             n,
             total,
         })
-        .collect();
-    if IS_POSTGRES {
-        // One round trip for both: the hourly rows in a data-modifying WITH.
-        let sql = format!(
-            "WITH hourly AS ({} RETURNING 1) {}",
-            upsert_rollups_sql("report_rollups", "hour", "$1"),
-            upsert_rollups_sql("report_daily", "day", "$2")
-        );
-        sqlx::query(&sql)
-            .bind(sqlx::types::Json(rows))
-            .bind(sqlx::types::Json(&days))
-            .execute(&mut *conn)
-            .await?;
-        return Ok(());
-    }
-    for (table, period, rows) in [
-        ("report_rollups", "hour", rows),
-        ("report_daily", "day", &days),
-    ] {
-        sqlx::query(&upsert_rollups_sql(table, period, "$1"))
-            .bind(sqlx::types::Json(rows))
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
+        .collect()
 }
 
 /// The statement adding the rows of the JSON parameter `param` to `table`, whose time column
@@ -829,10 +844,24 @@ pub async fn seed(pool: &Pool, records: &[SeedRecord], rollups: &[RollupRow]) ->
         .collect();
     for chunk in records.chunks(5_000) {
         let chunk: Vec<&Record> = chunk.iter().collect();
-        write_records(&mut tx, &chunk).await?;
+        write_all(
+            &mut tx,
+            Writes {
+                records: &chunk,
+                ..Writes::default()
+            },
+        )
+        .await?;
     }
     for chunk in rollups.chunks(10_000) {
-        add_rollups(&mut tx, chunk).await?;
+        write_all(
+            &mut tx,
+            Writes {
+                hourly: chunk,
+                ..Writes::default()
+            },
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(())
