@@ -48,6 +48,22 @@ fn key<'a>(context: &'a ChannelContext, visitor: &'a str) -> WebChatVisitorKey<'
 }
 
 /// A limit reached: 429 with the seconds to wait.
+/// Counts one more message-like request (a message, an upload, a contact change, a survey
+/// answer) of the visitor against the channel's per-minute limit.
+pub(super) fn limit_messages(
+    state: &AppState,
+    config: &connector_webchat::Config,
+    visitor_key: &str,
+) -> ApiResult<()> {
+    limited(
+        state,
+        Kind::Message,
+        visitor_key,
+        config.messages_per_minute,
+        MINUTE,
+    )
+}
+
 pub(super) fn limited(
     state: &AppState,
     kind: Kind,
@@ -347,13 +363,7 @@ pub async fn send_message(
     let external = visitor.external_id();
     let key = key(&context, &external);
     let message_key = external_id(&visitor, &request.client_id);
-    limited(
-        &state,
-        Kind::Message,
-        &external,
-        config.messages_per_minute,
-        MINUTE,
-    )?;
+    limit_messages(&state, config, &external)?;
 
     // A message that opens a conversation counts against the client address.
     let latest = state
@@ -551,13 +561,7 @@ pub async fn upload(
             ))
         })?;
     let external = visitor.external_id();
-    limited(
-        &state,
-        Kind::Message,
-        &external,
-        config.messages_per_minute,
-        MINUTE,
-    )?;
+    limit_messages(&state, config, &external)?;
     let limit = usize::try_from(config.max_upload_bytes).unwrap_or(usize::MAX);
     let bytes = axum::body::to_bytes(body, limit)
         .await
@@ -681,13 +685,7 @@ pub async fn update_contact(
 ) -> ApiResult<Json<VisitorView>> {
     let Visiting { context, visitor } = visiting;
     let external = visitor.external_id();
-    limited(
-        &state,
-        Kind::Message,
-        &external,
-        context.config().messages_per_minute,
-        MINUTE,
-    )?;
+    limit_messages(&state, context.config(), &external)?;
     let patch = VisitorPatch {
         name: clean_name(request.name.as_deref())?,
         email: clean_email(request.email.as_deref())?,

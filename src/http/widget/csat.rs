@@ -8,8 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::Visiting;
-use super::api::{MINUTE, limited};
-use super::limits::Kind;
+use super::api::limit_messages;
 use crate::domain::Millis;
 use crate::domain::csat::{CsatRespondent, MAX_COMMENT_CHARS};
 use crate::http::AppState;
@@ -57,14 +56,7 @@ pub async fn answer(
         .into_response());
     }
     let external = visitor.external_id();
-    limited(
-        &state,
-        Kind::Message,
-        &external,
-        context.config().messages_per_minute,
-        MINUTE,
-    )
-    .map_err(IntoResponse::into_response)?;
+    limit_messages(&state, context.config(), &external).map_err(IntoResponse::into_response)?;
     let claims = state
         .surveys
         .verify(request.token.trim(), Millis::now())
