@@ -66,19 +66,7 @@ pub async fn rollups(pool: &Pool, query: &RollupQuery) -> StoreResult<Vec<Rollup
     push_percentile(&mut sql, 90);
     sql.push(" FROM c GROUP BY fact, key, bucket ORDER BY fact, key, bucket");
     type Row = (String, String, i64, i64, i64, i64, Option<f64>, Option<f64>);
-    let rows: Vec<Row> = if IS_POSTGRES {
-        // A long report groups a few hundred thousand rows, which spill to disk in
-        // PostgreSQL's default 4 MB of sort and hash memory; this query alone gets more.
-        let mut tx = pool.begin().await?;
-        sqlx::query("SET LOCAL work_mem = '64MB'")
-            .execute(&mut *tx)
-            .await?;
-        let rows = sql.build_query_as().fetch_all(&mut *tx).await?;
-        tx.commit().await?;
-        rows
-    } else {
-        sql.build_query_as().fetch_all(pool).await?
-    };
+    let rows: Vec<Row> = sql.build_query_as().fetch_all(pool).await?;
     Ok(rows
         .into_iter()
         .filter_map(|(fact, key, bucket, count, total, satisfied, p50, p90)| {
