@@ -864,6 +864,12 @@ pub async fn seed(pool: &Pool, records: &[SeedRecord], rollups: &[RollupRow]) ->
         .await?;
     }
     tx.commit().await?;
+    if IS_POSTGRES {
+        // A PostgreSQL in service has its tables vacuumed and their statistics kept by
+        // autovacuum; tables filled a moment ago have neither, and the reports would be timed
+        // on the planner's guesses (and on setting the new rows' hint bits) instead.
+        sqlx::raw_sql("VACUUM ANALYZE").execute(pool).await?;
+    }
     Ok(())
 }
 
