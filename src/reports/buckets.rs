@@ -8,8 +8,8 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::domain::report::Interval;
-use crate::store::{DayPlan, MonthPlan};
+use crate::domain::report::{Dimension, Fact, Interval};
+use crate::store::{DayPlan, MonthPlan, RollupQuery};
 
 /// At most this many hours in a period (ten years).
 pub const MAX_HOURS: i64 = 10 * 366 * 24;
@@ -123,6 +123,27 @@ impl Buckets {
             Interval::Hour => local,
             Interval::Day => local / 24,
             Interval::Week | Interval::Month => (local / 24 + 3) / 7,
+        }
+    }
+
+    /// The store's query for `facts` under `dimension` (one `key` of it, or all) in these
+    /// buckets.
+    pub fn rollup_query(
+        &self,
+        facts: &[Fact],
+        dimension: Dimension,
+        key: Option<String>,
+    ) -> RollupQuery {
+        RollupQuery {
+            facts: facts.to_vec(),
+            dimension,
+            key,
+            since_hour: self.since_hour,
+            until_hour: self.until_hour,
+            interval: self.interval,
+            offsets: self.offsets.clone(),
+            month_starts: self.month_starts.clone(),
+            days: self.day_plan(),
         }
     }
 

@@ -13,7 +13,7 @@ use chrono_tz::Tz;
 
 use crate::domain::AgentId;
 use crate::domain::report::{Dimension, Fact, Interval, Metric, MetricKind};
-use crate::store::{RollupCell, RollupQuery, Store, StoreError};
+use crate::store::{RollupCell, Store, StoreError};
 pub use buckets::{Buckets, PeriodError};
 
 /// What a report asks for.
@@ -113,11 +113,11 @@ impl Reports {
         let (dimension, key) = scope(request);
         let cells = self
             .store
-            .report_rollups(&query(&buckets, &facts, dimension, key.clone()))
+            .report_rollups(&buckets.rollup_query(&facts, dimension, key.clone()))
             .await?;
         let totals = self
             .store
-            .report_rollups(&query(&buckets.whole(), &facts, dimension, key.clone()))
+            .report_rollups(&buckets.whole().rollup_query(&facts, dimension, key.clone()))
             .await?;
         let by_key = index(&cells);
         let totals = index(&totals);
@@ -173,11 +173,15 @@ impl Reports {
         let (dimension, key) = scope(request);
         let now = self
             .store
-            .report_rollups(&query(&current.whole(), &facts, dimension, key.clone()))
+            .report_rollups(&current.whole().rollup_query(&facts, dimension, key.clone()))
             .await?;
         let before = self
             .store
-            .report_rollups(&query(&previous.whole(), &facts, dimension, key.clone()))
+            .report_rollups(
+                &previous
+                    .whole()
+                    .rollup_query(&facts, dimension, key.clone()),
+            )
             .await?;
         let (now, before) = (index(&now), index(&before));
         let names = self.names(dimension).await?;
@@ -249,25 +253,6 @@ fn scope(request: &ReportRequest) -> (Dimension, Option<String>) {
     match request.only_agent {
         Some(agent) => (Dimension::Agent, Some(agent.get().to_string())),
         None => (request.group_by, None),
-    }
-}
-
-fn query(
-    buckets: &Buckets,
-    facts: &[Fact],
-    dimension: Dimension,
-    key: Option<String>,
-) -> RollupQuery {
-    RollupQuery {
-        facts: facts.to_vec(),
-        dimension,
-        key,
-        since_hour: buckets.since_hour,
-        until_hour: buckets.until_hour,
-        interval: buckets.interval,
-        offsets: buckets.offsets.clone(),
-        month_starts: buckets.month_starts.clone(),
-        days: buckets.day_plan(),
     }
 }
 

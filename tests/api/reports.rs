@@ -481,7 +481,7 @@ async fn bad_report_requests_are_refused_with_the_reason() {
 async fn days_and_months_give_what_the_hours_give_in_every_zone() {
     use switchboard::domain::report::{Dimension, Fact, Interval};
     use switchboard::reports::Buckets;
-    use switchboard::store::{RollupQuery, RollupRow};
+    use switchboard::store::RollupRow;
 
     crate::helpers::on_each_backend(|store| async move {
         // From 2025-10-20 to 2027-01-10, one or two rows every seven hours or so, from a
@@ -550,17 +550,7 @@ async fn days_and_months_give_what_the_hours_give_in_every_zone() {
                     .expect("buckets");
                     for buckets in [buckets.clone(), buckets.whole()] {
                         for dimension in [Dimension::All, Dimension::Agent] {
-                            let mut query = RollupQuery {
-                                facts: vec![Fact::Reply],
-                                dimension,
-                                key: None,
-                                since_hour: buckets.since_hour,
-                                until_hour: buckets.until_hour,
-                                interval: buckets.interval,
-                                offsets: buckets.offsets.clone(),
-                                month_starts: buckets.month_starts.clone(),
-                                days: buckets.day_plan(),
-                            };
+                            let mut query = buckets.rollup_query(&[Fact::Reply], dimension, None);
                             assert!(query.days.is_some(), "{since}…{until} reads days");
                             let planned = store.report_rollups(&query).await.expect("planned");
                             query.days = None;
