@@ -62,8 +62,10 @@ async fn a_send_that_panics_fails_that_reply_alone_and_the_next_one_is_sent() {
 #[tokio::test]
 async fn the_running_service_keeps_sending_after_a_panicking_send() {
     let app = TestApp::spawn_running(TestDb::new(app_backend()).await, "", Workers::all()).await;
-    let doomed = queued_reply(&app, "r1").await;
+    // Armed before the reply is queued: the background dispatcher wakes on the queued reply and
+    // may send it before the next line of this test runs.
     app.fake.fail_next([FakeFailure::Panic(PANIC.into())]);
+    let doomed = queued_reply(&app, "r1").await;
     // Bounded polling: the background dispatcher wakes on the queued reply.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     loop {
