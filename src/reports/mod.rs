@@ -111,17 +111,16 @@ impl Reports {
         let buckets = Buckets::new(request.since, request.until, request.interval, request.zone)?;
         let facts = metric.facts(request.business_hours);
         let (dimension, key) = scope(request);
-        let cells = self
-            .store
-            .report_rollups(&buckets.rollup_query(&facts, dimension, key.clone()))
-            .await?;
-        let totals = self
-            .store
-            .report_rollups(&buckets.whole().rollup_query(&facts, dimension, key.clone()))
-            .await?;
+        let in_buckets = buckets.rollup_query(&facts, dimension, key.clone());
+        let in_total = buckets.whole().rollup_query(&facts, dimension, key.clone());
+        // The three reads are independent: run side by side, on connections of their own.
+        let (cells, totals, names) = tokio::try_join!(
+            self.store.report_rollups(&in_buckets),
+            self.store.report_rollups(&in_total),
+            self.names(dimension),
+        )?;
         let by_key = index(&cells);
         let totals = index(&totals);
-        let names = self.names(dimension).await?;
         let mut keys: BTreeSet<String> = totals.keys().map(|(key, _)| key.clone()).collect();
         if keys.is_empty() {
             // An empty period still has its group: the one asked for, or all.
@@ -171,20 +170,16 @@ impl Reports {
             .flat_map(|metric| metric.facts(request.business_hours))
             .collect();
         let (dimension, key) = scope(request);
-        let now = self
-            .store
-            .report_rollups(&current.whole().rollup_query(&facts, dimension, key.clone()))
-            .await?;
-        let before = self
-            .store
-            .report_rollups(
-                &previous
-                    .whole()
-                    .rollup_query(&facts, dimension, key.clone()),
-            )
-            .await?;
+        let this_period = current.whole().rollup_query(&facts, dimension, key.clone());
+        let period_before = previous
+            .whole()
+            .rollup_query(&facts, dimension, key.clone());
+        let (now, before, names) = tokio::try_join!(
+            self.store.report_rollups(&this_period),
+            self.store.report_rollups(&period_before),
+            self.names(dimension),
+        )?;
         let (now, before) = (index(&now), index(&before));
-        let names = self.names(dimension).await?;
         let mut keys: Vec<String> = now.keys().map(|(key, _)| key.clone()).collect();
         keys.extend(before.keys().map(|(key, _)| key.clone()));
         keys.sort();

@@ -2,8 +2,8 @@
 //! and days, and a duration's median and 90th percentile are found in SQL from the
 //! bins, so only one row per group and bucket comes back. (Compiled once per backend.)
 
+use super::Db;
 use super::common::Pool;
-use super::{Db, IS_POSTGRES};
 use crate::domain::report::{Fact, Interval};
 use crate::store::{ConversationReport, MonthPlan, RollupCell, RollupQuery, StoreResult};
 
@@ -21,29 +21,39 @@ pub async fn rollups(pool: &Pool, query: &RollupQuery) -> StoreResult<Vec<Rollup
         Some(days) => {
             // Whole days from the daily rows, each in the bucket of its noon; the hours of the
             // edges, and those a day's noon does not share a bucket with, from the hourly rows.
-            push_part(&mut sql, query, "report_daily", "day * 24 + 12", "");
-            sql.push(" AND day >= ")
-                .push_bind(days.first_day)
-                .push(" AND day < ")
-                .push_bind(days.end_day);
-            if let Some(months) = &days.months {
-                push_months(&mut sql, query, months);
+            // Every part reads one range or list of its table's key: a range with holes
+            // filtered out would scan the holes (a year of daily rows for two edge weeks).
+            let mut parts = Parts::default();
+            let whole_months = days
+                .months
+                .as_ref()
+                .and_then(|months| Some((months, *months.starts.first()?, *months.starts.last()?)));
+            let daily_ranges = match whole_months {
+                None => vec![(days.first_day, days.end_day)],
+                Some((_, first, end)) => vec![(days.first_day, first), (end, days.end_day)],
+            };
+            for (from, to) in daily_ranges.into_iter().filter(|(from, to)| from < to) {
+                parts.next(&mut sql);
+                push_part(&mut sql, query, "report_daily", "day * 24 + 12", "");
+                sql.push(format!(" AND day >= {from} AND day < {to}"));
             }
-            sql.push(" UNION ALL ");
+            if let Some((months, _, _)) = whole_months {
+                push_months(&mut sql, &mut parts, query, months);
+            }
+            parts.next(&mut sql);
             push_part(&mut sql, query, "report_rollups", "hour", "");
-            sql.push(" AND hour IN (");
-            push_list(&mut sql, &days.hours);
-            sql.push(") UNION ALL ");
-            push_part(
-                &mut sql,
-                query,
-                "report_rollups",
-                "(hour / 24) * 24 + 12",
-                "-",
-            );
-            sql.push(" AND hour IN (");
-            push_list(&mut sql, &days.moved);
-            sql.push(")");
+            push_list(&mut sql, "hour", &days.hours);
+            if !days.moved.is_empty() {
+                parts.next(&mut sql);
+                push_part(
+                    &mut sql,
+                    query,
+                    "report_rollups",
+                    "(hour / 24) * 24 + 12",
+                    "-",
+                );
+                push_list(&mut sql, "hour", &days.moved);
+            }
         }
     }
     sql.push(
@@ -84,39 +94,52 @@ pub async fn rollups(pool: &Pool, query: &RollupQuery) -> StoreResult<Vec<Rollup
         .collect())
 }
 
-/// Continues the daily part of a month plan: its whole months are left out of the daily rows
-/// (but for the days moved out of their month's bucket) and read from the monthly ones, each
-/// in the bucket of its middle, from which the moved days are taken back out.
-fn push_months(sql: &mut sqlx::QueryBuilder<'_, Db>, query: &RollupQuery, months: &MonthPlan) {
+/// Separates the parts of the rollups' union.
+#[derive(Default)]
+struct Parts {
+    started: bool,
+}
+
+impl Parts {
+    fn next(&mut self, sql: &mut sqlx::QueryBuilder<'_, Db>) {
+        if self.started {
+            sql.push(" UNION ALL ");
+        }
+        self.started = true;
+    }
+}
+
+/// The parts of a month plan: its whole months from the monthly rows, each in the bucket of
+/// its middle, and the days moved out of their month's bucket from the daily rows, added in
+/// the bucket of their noon and taken back out of their month's.
+fn push_months(
+    sql: &mut sqlx::QueryBuilder<'_, Db>,
+    parts: &mut Parts,
+    query: &RollupQuery,
+    months: &MonthPlan,
+) {
     let (Some(first), Some(end)) = (months.starts.first(), months.starts.last()) else {
         return;
     };
-    sql.push(" AND (day < ")
-        .push_bind(*first)
-        .push(" OR day >= ")
-        .push_bind(*end)
-        .push(" OR day IN (");
-    push_list(sql, &months.moved_days);
-    sql.push(")) UNION ALL ");
+    parts.next(sql);
     // `MonthPlan::middle_hour` of each row's month.
     push_part(sql, query, "report_monthly", "(month + 14) * 24 + 12", "");
-    sql.push(" AND month >= ")
-        .push_bind(*first)
-        .push(" AND month < ")
-        .push_bind(*end);
-    if !months.moved_days.is_empty() {
-        sql.push(" UNION ALL ");
-        push_part(
-            sql,
-            query,
-            "report_daily",
-            &middle_of_month("day", &months.starts),
-            "-",
-        );
-        sql.push(" AND day IN (");
-        push_list(sql, &months.moved_days);
-        sql.push(")");
+    sql.push(format!(" AND month >= {first} AND month < {end}"));
+    if months.moved_days.is_empty() {
+        return;
     }
+    parts.next(sql);
+    push_part(sql, query, "report_daily", "day * 24 + 12", "");
+    push_list(sql, "day", &months.moved_days);
+    parts.next(sql);
+    push_part(
+        sql,
+        query,
+        "report_daily",
+        &middle_of_month("day", &months.starts),
+        "-",
+    );
+    push_list(sql, "day", &months.moved_days);
 }
 
 /// The middle hour of the month (among `starts`) that holds `day_column`'s day, as a SQL
@@ -163,17 +186,17 @@ fn push_part(
     }
 }
 
-/// The numbers as a one-column subquery, for `IN (…)`.
-fn push_list(sql: &mut sqlx::QueryBuilder<'_, Db>, values: &[i64]) {
-    if IS_POSTGRES {
-        sql.push("SELECT (e #>> '{}')::bigint FROM jsonb_array_elements(")
-            .push_bind(sqlx::types::Json(values.to_vec()))
-            .push(") AS t(e)");
-    } else {
-        sql.push("SELECT value FROM json_each(")
-            .push_bind(sqlx::types::Json(values.to_vec()))
-            .push(")");
+/// ` AND column IN (…)` the numbers, written as literals: they are hours and days the service
+/// worked out, and a literal list is what both planners turn into lookups of the key (a
+/// subquery over a bound JSON array left PostgreSQL guessing its size). Nothing matches an
+/// empty list.
+fn push_list(sql: &mut sqlx::QueryBuilder<'_, Db>, column: &str, values: &[i64]) {
+    if values.is_empty() {
+        sql.push(" AND 1 = 0");
+        return;
     }
+    let list: Vec<String> = values.iter().map(i64::to_string).collect();
+    sql.push(format!(" AND {column} IN ({})", list.join(", ")));
 }
 
 /// The mean of the bin that holds the nearest rank of the `percent` percentile. (The sums
