@@ -73,6 +73,10 @@ pub const TABLES: &[(&str, Coverage)] = &[
         Coverage::NoContactData("monthly totals per agent, team, channel and label"),
     ),
     (
+        "report_weekly",
+        Coverage::NoContactData("weekly totals per agent, team, channel and label"),
+    ),
+    (
         "report_calendars",
         Coverage::NoContactData("which business hours apply to which channel or team"),
     ),

@@ -9,7 +9,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::report::{Dimension, Fact, Interval};
-use crate::store::{DayPlan, MonthPlan, RollupQuery};
+use crate::store::{DayPlan, Period, PeriodPlan, RollupQuery};
 
 /// At most this many hours in a period (ten years).
 pub const MAX_HOURS: i64 = 10 * 366 * 24;
@@ -172,46 +172,40 @@ impl Buckets {
             }
         }
         hours.sort_unstable();
-        let months = if self.interval == Interval::Month {
-            self.month_plan(first_day, end_day)
-        } else {
-            None
+        let whole = match self.interval {
+            Interval::Week => self.period_plan(Period::Week, utc_week_starts(first_day, end_day)),
+            Interval::Month => {
+                self.period_plan(Period::Month, utc_month_starts(first_day, end_day))
+            }
+            Interval::Hour | Interval::Day => None,
         };
         Some(DayPlan {
             first_day,
             end_day,
             hours,
             moved,
-            months,
+            whole,
         })
     }
 
-    /// The whole UTC months within the days `[first_day, end_day)`, when there is one. Only
-    /// month buckets use them: a day or week bucket never holds a month's days together.
-    fn month_plan(&self, first_day: i64, end_day: i64) -> Option<MonthPlan> {
-        let mut starts = Vec::new();
-        let mut month = first_of_month_at_or_after(first_day)?;
-        while let Some(next) = month.checked_add_months(chrono::Months::new(1)) {
-            let (start, end) = (days_since_epoch(month), days_since_epoch(next));
-            if end > end_day {
-                break;
-            }
-            if starts.last() != Some(&start) {
-                starts.push(start);
-            }
-            starts.push(end);
-            month = next;
-        }
+    /// Reading the whole UTC weeks or months that start on `starts` (and end with its last)
+    /// from their rollups, when there is one. Only week and month buckets use them: a day
+    /// bucket never holds a week's days together.
+    fn period_plan(&self, period: Period, starts: Vec<i64>) -> Option<PeriodPlan> {
         if starts.len() < 2 {
             return None;
         }
         let mut moved_days = Vec::new();
         for pair in starts.windows(2) {
-            let middle = self.bucket_of(MonthPlan::middle_hour(pair[0]));
+            let middle = self.bucket_of(period.middle_hour(pair[0]));
             moved_days
                 .extend((pair[0]..pair[1]).filter(|day| self.bucket_of(day * 24 + 12) != middle));
         }
-        Some(MonthPlan { starts, moved_days })
+        Some(PeriodPlan {
+            period,
+            starts,
+            moved_days,
+        })
     }
 
     fn count_estimate(&self) -> usize {
@@ -223,6 +217,44 @@ impl Buckets {
             Interval::Month => hours / (24 * 30),
         }
     }
+}
+
+/// The first days of the whole UTC weeks (from Monday) within the days `[first_day, end_day)`,
+/// ending with the day after the last.
+fn utc_week_starts(first_day: i64, end_day: i64) -> Vec<i64> {
+    // The epoch was a Thursday: day 4 was a Monday.
+    let first_monday = first_day + (4 - first_day).rem_euclid(7);
+    let mut starts = Vec::new();
+    let mut week = first_monday;
+    while week + 7 <= end_day {
+        if starts.is_empty() {
+            starts.push(week);
+        }
+        week += 7;
+        starts.push(week);
+    }
+    starts
+}
+
+/// The first days of the whole UTC months within the days `[first_day, end_day)`, ending with
+/// the day after the last.
+fn utc_month_starts(first_day: i64, end_day: i64) -> Vec<i64> {
+    let mut starts = Vec::new();
+    let Some(mut month) = first_of_month_at_or_after(first_day) else {
+        return starts;
+    };
+    while let Some(next) = month.checked_add_months(chrono::Months::new(1)) {
+        let (start, end) = (days_since_epoch(month), days_since_epoch(next));
+        if end > end_day {
+            break;
+        }
+        if starts.is_empty() {
+            starts.push(start);
+        }
+        starts.push(end);
+        month = next;
+    }
+    starts
 }
 
 /// The first day of a month on or after `day` (days since the epoch).

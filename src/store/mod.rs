@@ -795,8 +795,8 @@ pub mod report_live;
 pub use report_live::{LiveAgent, LiveBoard, LiveBreach, LiveQueue};
 pub(crate) mod reports;
 pub use reports::{
-    CalendarSpans, ConversationReport, DayPlan, MonthPlan, RollupCell, RollupQuery, RollupRow,
-    SeedRecord, SeedShape, write_report_facts_for_benchmark,
+    CalendarSpans, ConversationReport, DayPlan, Period, PeriodPlan, RollupCell, RollupQuery,
+    RollupRow, SeedRecord, SeedShape, write_report_facts_for_benchmark,
 };
 pub mod retention;
 mod secrets;

@@ -34,25 +34,53 @@ pub struct DayPlan {
     pub end_day: i64,
     pub hours: Vec<i64>,
     pub moved: Vec<i64>,
-    /// The whole UTC months among those days, read from the monthly rollups (month buckets).
-    pub months: Option<MonthPlan>,
+    /// The whole UTC weeks (week buckets) or months (month buckets) among those days, read
+    /// from the weekly or monthly rollups.
+    pub whole: Option<PeriodPlan>,
 }
 
-/// The whole UTC months of a period read from the monthly rollups, each in the bucket of its
-/// fifteenth day's noon: `starts` are the days (since the epoch) they start on, ending with
-/// the day after the last; `moved_days` are the days of those months whose noon the zone puts
-/// in another bucket, read from the daily rows instead and taken back out of their month's.
+/// Which longer rollups a [`PeriodPlan`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    /// `report_weekly`: UTC weeks from Monday, named by their Monday.
+    Week,
+    /// `report_monthly`: UTC months, named by their first day.
+    Month,
+}
+
+impl Period {
+    /// The table and its period column.
+    pub fn table(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Week => ("report_weekly", "week"),
+            Self::Month => ("report_monthly", "month"),
+        }
+    }
+
+    /// How many days after its first the day whose noon a period's rows are put in the bucket
+    /// of: the middle of the week or month, where no zone's offset reaches past its edges.
+    pub fn middle_day(self) -> i64 {
+        match self {
+            Self::Week => 3,
+            Self::Month => 14,
+        }
+    }
+
+    /// The hour whose bucket a period of these rollups, starting on `first_day`, is put in.
+    pub fn middle_hour(self, first_day: i64) -> i64 {
+        (first_day + self.middle_day()) * 24 + 12
+    }
+}
+
+/// The whole UTC weeks or months of a period read from their rollups, each in the bucket of
+/// its middle day's noon: `starts` are the days (since the epoch) they start on, ending with
+/// the day after the last; `moved_days` are the days of those periods whose noon the zone puts
+/// in another bucket, read from the daily rows instead and taken back out of their period's.
 #[derive(Debug, Clone, PartialEq)]
-pub struct MonthPlan {
+pub struct PeriodPlan {
+    pub period: Period,
     pub starts: Vec<i64>,
     pub moved_days: Vec<i64>,
-}
-
-impl MonthPlan {
-    /// The hour whose bucket a month of the monthly rollups, starting on `first_day`, is put in.
-    pub fn middle_hour(first_day: i64) -> i64 {
-        (first_day + 14) * 24 + 12
-    }
 }
 
 /// One fact's figures for one key and bucket: how many, their sum, how many had a bin of 4

@@ -597,10 +597,11 @@ fn a_year_in_month_buckets_reads_whole_months() {
         )
         .expect("buckets")
         .day_plan()
-        .and_then(|plan| plan.months)
+        .and_then(|plan| plan.whole)
         .expect("a month plan")
     };
     let prague = plan("Europe/Prague");
+    assert_eq!(prague.period, switchboard::store::Period::Month);
     let starts = [
         day("2025-12-01T00:00:00Z"),
         day("2026-01-01T00:00:00Z"),
@@ -621,6 +622,51 @@ fn a_year_in_month_buckets_reads_whole_months() {
             day("2025-12-31T00:00:00Z"),
             day("2026-01-31T00:00:00Z"),
             day("2026-02-28T00:00:00Z")
+        ]
+    );
+}
+
+#[test]
+fn a_quarter_in_week_buckets_reads_whole_weeks() {
+    use switchboard::domain::report::Interval;
+    use switchboard::reports::Buckets;
+
+    let day = |text: &str| at(text).0 / 86_400_000;
+    let plan = |zone: &str| {
+        let zone: chrono_tz::Tz = zone.parse().expect("zone");
+        Buckets::new(
+            // A Wednesday to a Friday.
+            at("2026-01-07T00:00:00Z").to_datetime(),
+            at("2026-02-06T00:00:00Z").to_datetime(),
+            Interval::Week,
+            zone,
+        )
+        .expect("buckets")
+        .day_plan()
+        .and_then(|plan| plan.whole)
+        .expect("a week plan")
+    };
+    let prague = plan("Europe/Prague");
+    assert_eq!(prague.period, switchboard::store::Period::Week);
+    // The whole weeks from Monday to Sunday: 12 January to 1 February, then 2 February ends
+    // before the period does.
+    let starts = [
+        day("2026-01-12T00:00:00Z"),
+        day("2026-01-19T00:00:00Z"),
+        day("2026-01-26T00:00:00Z"),
+        day("2026-02-02T00:00:00Z"),
+    ];
+    assert_eq!(prague.starts, starts);
+    assert!(prague.moved_days.is_empty(), "{:?}", prague.moved_days);
+    // Thirteen hours ahead, a UTC Sunday's noon is Monday there: each Sunday moves.
+    let auckland = plan("Pacific/Auckland");
+    assert_eq!(auckland.starts, starts);
+    assert_eq!(
+        auckland.moved_days,
+        [
+            day("2026-01-18T00:00:00Z"),
+            day("2026-01-25T00:00:00Z"),
+            day("2026-02-01T00:00:00Z")
         ]
     );
 }

@@ -5,7 +5,7 @@
 use super::Db;
 use super::common::Pool;
 use crate::domain::report::{Fact, Interval};
-use crate::store::{ConversationReport, MonthPlan, RollupCell, RollupQuery, StoreResult};
+use crate::store::{ConversationReport, PeriodPlan, RollupCell, RollupQuery, StoreResult};
 
 /// The rollups of `query`'s facts, grouped and bucketed.
 pub async fn rollups(pool: &Pool, query: &RollupQuery) -> StoreResult<Vec<RollupCell>> {
@@ -24,11 +24,11 @@ pub async fn rollups(pool: &Pool, query: &RollupQuery) -> StoreResult<Vec<Rollup
             // Every part reads one range or list of its table's key: a range with holes
             // filtered out would scan the holes (a year of daily rows for two edge weeks).
             let mut parts = Parts::default();
-            let whole_months = days
-                .months
+            let whole_periods = days
+                .whole
                 .as_ref()
-                .and_then(|months| Some((months, *months.starts.first()?, *months.starts.last()?)));
-            let daily_ranges = match whole_months {
+                .and_then(|whole| Some((whole, *whole.starts.first()?, *whole.starts.last()?)));
+            let daily_ranges = match whole_periods {
                 None => vec![(days.first_day, days.end_day)],
                 Some((_, first, end)) => vec![(days.first_day, first), (end, days.end_day)],
             };
@@ -37,8 +37,8 @@ pub async fn rollups(pool: &Pool, query: &RollupQuery) -> StoreResult<Vec<Rollup
                 push_part(&mut sql, query, "report_daily", "day * 24 + 12", "");
                 sql.push(format!(" AND day >= {from} AND day < {to}"));
             }
-            if let Some((months, _, _)) = whole_months {
-                push_months(&mut sql, &mut parts, query, months);
+            if let Some((whole, _, _)) = whole_periods {
+                push_whole_periods(&mut sql, &mut parts, query, whole);
             }
             parts.next(&mut sql);
             push_part(&mut sql, query, "report_rollups", "hour", "");
@@ -109,54 +109,58 @@ impl Parts {
     }
 }
 
-/// The parts of a month plan: its whole months from the monthly rows, each in the bucket of
-/// its middle, and the days moved out of their month's bucket from the daily rows, added in
-/// the bucket of their noon and taken back out of their month's.
-fn push_months(
+/// The parts of a plan of whole weeks or months: those periods from their rollups, each in
+/// the bucket of its middle, and the days moved out of their period's bucket from the daily
+/// rows, added in the bucket of their noon and taken back out of their period's.
+fn push_whole_periods(
     sql: &mut sqlx::QueryBuilder<'_, Db>,
     parts: &mut Parts,
     query: &RollupQuery,
-    months: &MonthPlan,
+    whole: &PeriodPlan,
 ) {
-    let (Some(first), Some(end)) = (months.starts.first(), months.starts.last()) else {
+    let (Some(first), Some(end)) = (whole.starts.first(), whole.starts.last()) else {
         return;
     };
+    let (table, column) = whole.period.table();
     parts.next(sql);
-    // `MonthPlan::middle_hour` of each row's month.
-    push_part(sql, query, "report_monthly", "(month + 14) * 24 + 12", "");
-    sql.push(format!(" AND month >= {first} AND month < {end}"));
-    if months.moved_days.is_empty() {
+    // `Period::middle_hour` of each row's period.
+    let middle = format!("({column} + {}) * 24 + 12", whole.period.middle_day());
+    push_part(sql, query, table, &middle, "");
+    sql.push(format!(" AND {column} >= {first} AND {column} < {end}"));
+    if whole.moved_days.is_empty() {
         return;
     }
     parts.next(sql);
     push_part(sql, query, "report_daily", "day * 24 + 12", "");
-    push_list(sql, "day", &months.moved_days);
+    push_list(sql, "day", &whole.moved_days);
     parts.next(sql);
     push_part(
         sql,
         query,
         "report_daily",
-        &middle_of_month("day", &months.starts),
+        &middle_of_period("day", whole),
         "-",
     );
-    push_list(sql, "day", &months.moved_days);
+    push_list(sql, "day", &whole.moved_days);
 }
 
-/// The middle hour of the month (among `starts`) that holds `day_column`'s day, as a SQL
+/// The middle hour of the period (of `whole`) that holds `day_column`'s day, as a SQL
 /// expression. The days are numbers the service worked out, written as literals.
-fn middle_of_month(day_column: &str, starts: &[i64]) -> String {
+fn middle_of_period(day_column: &str, whole: &PeriodPlan) -> String {
     let mut expression = String::from("CASE");
-    for pair in starts.windows(2) {
+    for pair in whole.starts.windows(2) {
         expression.push_str(&format!(
             " WHEN {day_column} < {} THEN {}",
             pair[1],
-            MonthPlan::middle_hour(pair[0])
+            whole.period.middle_hour(pair[0])
         ));
     }
-    let last = starts.len().saturating_sub(2);
+    let last = whole.starts.len().saturating_sub(2);
     expression.push_str(&format!(
         " ELSE {} END",
-        MonthPlan::middle_hour(starts.get(last).copied().unwrap_or_default())
+        whole
+            .period
+            .middle_hour(whole.starts.get(last).copied().unwrap_or_default())
     ));
     expression
 }
