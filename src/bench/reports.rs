@@ -351,13 +351,14 @@ fn synthesize(
     (records, rows)
 }
 
-/// Times every metric over a week, a month and the year in every grouping.
+/// Times every metric over a week, a month, a quarter and the year in every grouping.
 async fn time_reports(store: &Store, options: &Options, year_start: i64) -> anyhow::Result<()> {
     let reports = Reports::new(store.clone());
     let end = Millis(year_start + YEAR_MS).to_datetime();
-    let periods: [(&str, i64, Interval); 3] = [
+    let periods: [(&str, i64, Interval); 4] = [
         ("week", 7, Interval::Day),
         ("month", 30, Interval::Day),
+        ("quarter", 91, Interval::Week),
         ("year", 365, Interval::Month),
     ];
     let zone: chrono_tz::Tz = "Europe/Prague".parse().context("zone")?;
@@ -406,7 +407,7 @@ async fn time_reports(store: &Store, options: &Options, year_start: i64) -> anyh
             }
         }
         println!(
-            "  {name:<6} ({interval} buckets): {}   slowest {:.1} ms ({})",
+            "  {name:<7} ({interval} buckets): {}   slowest {:.1} ms ({})",
             percentiles(&mut times.clone()),
             slowest.0.as_secs_f64() * 1_000.0,
             slowest.1
