@@ -396,6 +396,20 @@ impl App {
             &config.campaigns.public_url,
             crate::csat::DEFAULT_VALIDITY,
         ));
+        // Channels and retention are configured in the file, not through the API: what
+        // changed since the log's last entries is recorded as Switchboard's own.
+        crate::audit::config_changes::record_config_changes(
+            &store,
+            &campaigns
+                .signer()
+                .await
+                .context("loading the key of configuration fingerprints")?
+                .derive_key("configuration fingerprints"),
+            &config.channels,
+            &config.retention,
+        )
+        .await
+        .context("recording configuration changes in the audit log")?;
         let writers = TaskTracker::new();
         let writers_shutdown = CancellationToken::new();
         let default_writers = if config.is_postgres() { 4 } else { 1 };

@@ -1,7 +1,9 @@
 //! The audit log's retention: a daily job, run by one node at a time under the
 //! `audit_retention` lease, that deletes entries older than `[audit] retention_days` in small
-//! batches. (What is recorded is `http::audit`'s; the SQL is the store's.)
+//! batches. (What requests do is recorded by `http::audit`, changes of the configuration file
+//! by [`config_changes`]; the SQL is the store's.)
 
+pub mod config_changes;
 pub mod settings;
 
 use std::time::Duration;

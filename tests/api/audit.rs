@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use switchboard::domain::Millis;
 use switchboard::domain::audit::{AuditAction, AuditActor, AuditSubject, NewAuditEntry};
 
-use crate::helpers::{TestApp, hook_body, rand_suffix};
+use crate::helpers::{TestApp, TestDb, app_backend, hook_body, rand_suffix};
 
 /// An agent with a token acting as them: (agent id, token).
 async fn agent_with_token(app: &TestApp, role: &str) -> (i64, String) {
@@ -501,4 +501,71 @@ async fn repeated_views_are_coalesced_and_the_prune_deletes_old_entries_only() {
         .expect("prune");
     assert_eq!(deleted, 2, "one batch at a time");
     assert_eq!(audit(&app, "limit=200").await.len() as u64, total - 2);
+}
+
+/// Channels and retention live in the configuration file: a start records what is new or
+/// changed since the log's last entries (which keys, never their values), a start with the same
+/// file records nothing, and a channel taken out is recorded as removed.
+#[tokio::test]
+async fn configuration_changes_are_recorded_at_start() {
+    const SECRET: &str = "desk-secret-value-1";
+    let first = format!(
+        "[retention]\nconversations_days = 30\n\n\
+         [[channels]]\nname = \"desk\"\nkind = \"webhook\"\nsecret = \"{SECRET}\"\n\n\
+         [[channels]]\nname = \"old\"\nkind = \"webhook\"\nsecret = \"old-secret\"\n"
+    );
+    let app = TestApp::spawn_on(TestDb::new(app_backend()).await, &first).await;
+    let channels = audit(&app, "action=channel.changed").await;
+    let named = |entries: &[Value], name: &str| -> Vec<Value> {
+        entries
+            .iter()
+            .filter(|entry| entry["subject_id"] == name)
+            .cloned()
+            .collect()
+    };
+    for name in ["desk", "old", "shop"] {
+        let entries = named(&channels, name);
+        assert_eq!(entries.len(), 1, "{name}: {channels:?}");
+        assert_eq!(entries[0]["detail"]["change"], "added");
+        assert_eq!(entries[0]["detail"]["kind"], "webhook");
+        assert_eq!(entries[0]["actor_kind"], "system");
+    }
+    let retention = audit(&app, "action=retention.changed").await;
+    assert_eq!(retention.len(), 1, "{retention:?}");
+    assert_eq!(retention[0]["detail"]["settings"]["conversations_days"], 30);
+
+    // The same file again: nothing new but the test's own channel, whose callback is a new
+    // stand-in on another port at every start.
+    let db = app.stop_keeping_db().await;
+    let app = TestApp::spawn_on(db, &first).await;
+    let channels = audit(&app, "action=channel.changed").await;
+    assert_eq!(named(&channels, "desk").len(), 1, "{channels:?}");
+    assert_eq!(named(&channels, "old").len(), 1, "{channels:?}");
+    let shop = named(&channels, "shop");
+    assert_eq!(shop.len(), 2, "{channels:?}");
+    assert_eq!(shop[0]["detail"]["changed"], json!(["callback_url"]));
+    assert_eq!(audit(&app, "action=retention.changed").await.len(), 1);
+
+    // A new secret for desk, old taken out, a longer retention.
+    let db = app.stop_keeping_db().await;
+    let second = "[retention]\nconversations_days = 60\n\n\
+         [[channels]]\nname = \"desk\"\nkind = \"webhook\"\nsecret = \"desk-secret-value-2\"\n";
+    let app = TestApp::spawn_on(db, second).await;
+    let channels = audit(&app, "action=channel.changed").await;
+    let desk = named(&channels, "desk");
+    assert_eq!(desk.len(), 2, "{channels:?}");
+    assert_eq!(desk[0]["detail"]["change"], "changed");
+    assert_eq!(desk[0]["detail"]["changed"], json!(["secret"]));
+    let old = named(&channels, "old");
+    assert_eq!(old.len(), 2, "{channels:?}");
+    assert_eq!(old[0]["detail"]["change"], "removed");
+    let retention = audit(&app, "action=retention.changed").await;
+    assert_eq!(retention.len(), 2);
+    assert_eq!(retention[0]["detail"]["settings"]["conversations_days"], 60);
+    let log = app.get_json("/api/v1/audit?limit=200").await.to_string();
+    assert!(
+        !log.contains("desk-secret-value") && !log.contains("old-secret"),
+        "no secret in the log"
+    );
+    app.stop().await;
 }
