@@ -1,5 +1,8 @@
 //! The campaign tail over the event log: opt-out keywords on chat channels (withdraw
-//! consent, suppress, confirm once) and replies within 7 days linked to the campaign.
+//! consent, suppress, confirm once), a channel's own opt-in keywords (SMS `START`: consent
+//! granted again, suppression lifted) and replies within 7 days linked to the campaign.
+
+use connector_sdk::Keyword;
 
 use super::{CampaignRunner, RunOutcome};
 use crate::domain::{ContactId, ConversationId};
@@ -14,6 +17,7 @@ const TAIL_BATCH: i64 = 500;
 /// A contact's reply or keyword, classified.
 enum Seen<'a> {
     OptOut(&'a InboundSeen),
+    OptIn(&'a InboundSeen),
     Reply(&'a InboundSeen),
 }
 
@@ -34,10 +38,19 @@ impl CampaignRunner {
             let classified: Vec<Seen<'_>> = seen
                 .iter()
                 .map(|message| {
-                    if parts.config.is_stop_keyword(&message.text) {
-                        Seen::OptOut(message)
-                    } else {
-                        Seen::Reply(message)
+                    // The channel's own keywords first (SMS `STOP`/`START`), then the
+                    // campaign stop words every channel honours.
+                    let keyword = parts
+                        .connectors
+                        .get(&message.channel)
+                        .and_then(|connector| connector.keyword(&message.text));
+                    match keyword {
+                        Some(Keyword::OptOut) => Seen::OptOut(message),
+                        Some(Keyword::OptIn) => Seen::OptIn(message),
+                        _ if parts.config.is_stop_keyword(&message.text) => Seen::OptOut(message),
+                        // HELP is answered by the provider (Twilio) or by an automation
+                        // rule; the message itself stays in the conversation like any other.
+                        Some(Keyword::Help) | None => Seen::Reply(message),
                     }
                 })
                 .collect();
@@ -48,6 +61,7 @@ impl CampaignRunner {
                         self.keyword_opt_out(message).await?;
                         outcome.opt_outs += 1;
                     }
+                    Seen::OptIn(message) => self.keyword_opt_in(message).await?,
                     Seen::Reply(message) => replies.push(message.clone()),
                 }
             }
@@ -66,12 +80,36 @@ impl CampaignRunner {
         }
     }
 
-    async fn keyword_opt_out(&self, message: &InboundSeen) -> anyhow::Result<()> {
+    /// Grants consent again after a channel's opt-in keyword (SMS `START`), with the message
+    /// as proof. No confirmation: the provider sends its own where carriers require one.
+    async fn keyword_opt_in(&self, message: &InboundSeen) -> anyhow::Result<()> {
         let parts = self.parts();
         let kind = parts
             .connectors
             .get(&message.channel)
             .map_or_else(|| message.channel.clone(), |c| c.kind().as_str().to_owned());
+        let (_, events) = parts
+            .store
+            .opt_in(&OptOut {
+                contact: ContactId::new(message.contact),
+                campaign: None,
+                kind,
+                suppress: message.identity.clone(),
+                source: "keyword".into(),
+                proof: Some(format!("message: {}", message.text.trim())),
+            })
+            .await?;
+        parts.events.publish(events);
+        Ok(())
+    }
+
+    async fn keyword_opt_out(&self, message: &InboundSeen) -> anyhow::Result<()> {
+        let parts = self.parts();
+        let connector = parts.connectors.get(&message.channel);
+        let kind =
+            connector.map_or_else(|| message.channel.clone(), |c| c.kind().as_str().to_owned());
+        // Twilio confirms an opt-out itself and refuses anything sent after it (21610).
+        let provider_confirms = connector.is_some_and(|c| c.answers_keywords());
         let (first, events) = parts
             .store
             .opt_out(&OptOut {
@@ -84,7 +122,7 @@ impl CampaignRunner {
             })
             .await?;
         parts.events.publish(events);
-        if first {
+        if first && !provider_confirms {
             let reply = NewReply {
                 conversation: ConversationId::new(message.conversation),
                 author: ReplyAuthor::Bot,
