@@ -844,6 +844,23 @@ async fn vonage_signatures_replies_and_delivery_receipts() {
             .expect("error")
             .contains("error 6")
     );
+    // A barred number (Vonage status 7) fails the send and marks the identity unreachable.
+    fake.fail_vonage(json!({"status": "7", "error-text": "Number barred"}));
+    app.post_json(
+        &format!("/api/v1/conversations/{conversation}/reply"),
+        json!({"text": "Hello?"}),
+    )
+    .await;
+    app.drain_outbox().await;
+    let barred = messages(&app, conversation).await[3].clone();
+    assert_eq!(barred["delivery_status"], "failed", "{barred}");
+    assert!(
+        barred["delivery_error"]
+            .as_str()
+            .expect("error")
+            .contains("status 7")
+    );
+    assert!(fake.sent().iter().all(|s| s.provider == "vonage"));
     // A receipt naming another account is refused.
     let mut other = dlr(&first_id, "failed", "1");
     other[5].1 = "someone-else".into();
