@@ -18,8 +18,12 @@ const TAIL_BATCH: i64 = 500;
 enum Seen<'a> {
     OptOut(&'a InboundSeen),
     OptIn(&'a InboundSeen),
+    Help(&'a InboundSeen),
     Reply(&'a InboundSeen),
 }
+
+/// The template that answers an SMS `HELP` (shipped: `templates/sms_help*.j2`).
+const HELP_TEMPLATE: &str = "sms_help";
 
 impl CampaignRunner {
     /// Handles new inbound messages: opt-out keywords (withdraw consent, suppress, confirm
@@ -48,9 +52,8 @@ impl CampaignRunner {
                         Some(Keyword::OptOut) => Seen::OptOut(message),
                         Some(Keyword::OptIn) => Seen::OptIn(message),
                         _ if parts.config.is_stop_keyword(&message.text) => Seen::OptOut(message),
-                        // HELP is answered by the provider (Twilio) or by an automation
-                        // rule; the message itself stays in the conversation like any other.
-                        Some(Keyword::Help) | None => Seen::Reply(message),
+                        Some(Keyword::Help) => Seen::Help(message),
+                        None => Seen::Reply(message),
                     }
                 })
                 .collect();
@@ -62,6 +65,7 @@ impl CampaignRunner {
                         outcome.opt_outs += 1;
                     }
                     Seen::OptIn(message) => self.keyword_opt_in(message).await?,
+                    Seen::Help(message) => self.keyword_help(message).await?,
                     Seen::Reply(message) => replies.push(message.clone()),
                 }
             }
@@ -78,6 +82,62 @@ impl CampaignRunner {
                 return Ok(());
             }
         }
+    }
+
+    /// Answers a channel's help keyword (SMS `HELP`) with the `sms_help` template in the
+    /// contact's language. A template that cannot render is logged: the message stays
+    /// stored and an agent sees it.
+    async fn keyword_help(&self, message: &InboundSeen) -> anyhow::Result<()> {
+        let parts = self.parts();
+        let Some(connector) = parts.connectors.get(&message.channel) else {
+            return Ok(());
+        };
+        let contact = parts
+            .store
+            .get_contact(ContactId::new(message.contact))
+            .await?;
+        let conversation = parts
+            .store
+            .get_conversation(ConversationId::new(message.conversation))
+            .await?;
+        let locale = parts.templates.resolve_locale(&contact.attributes, None);
+        let context = crate::templates::TemplateContext::from_parts(
+            &contact,
+            &conversation,
+            None,
+            &message.channel,
+            connector.kind(),
+        );
+        let rendered =
+            match parts
+                .templates
+                .render(HELP_TEMPLATE, connector.kind(), &locale, &context)
+            {
+                Ok(rendered) => rendered,
+                Err(err) => {
+                    tracing::warn!(error = %err, "could not answer a HELP keyword");
+                    return Ok(());
+                }
+            };
+        let reply = NewReply {
+            conversation: ConversationId::new(message.conversation),
+            author: ReplyAuthor::Bot,
+            text: rendered.text,
+            html: None,
+            markup: rendered.markup,
+            attachments: Vec::new(),
+            template: None,
+            lane: Lane::Reply,
+        };
+        match parts.store.add_reply(&reply).await {
+            Ok((_, events)) => {
+                parts.events.publish(events);
+                parts.dispatch_wake.notify_one();
+            }
+            // An unreachable number: nobody to answer.
+            Err(err) => tracing::warn!(error = %err, "could not answer a HELP keyword"),
+        }
+        Ok(())
     }
 
     /// Grants consent again after a channel's opt-in keyword (SMS `START`), with the message
