@@ -500,6 +500,19 @@ async fn stop_and_start_round_trip_through_the_consent_ledger() {
     let outcome = app.campaigns.run_once().await.expect("tail");
     assert_eq!(outcome.opt_outs, 0);
     assert_eq!(app.get_json(&consents).await["items"][0]["granted"], true);
+    // HELP is answered with the `sms_help` template, in the contact's language.
+    twilio_text(&app, "SM3006", CUSTOMER, "help").await;
+    app.campaigns.run_once().await.expect("tail");
+    app.drain_outbox().await;
+    let sent = fake.sent();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0]
+            .get("Body")
+            .is_some_and(|body| body.starts_with("You are texting our customer service")),
+        "{sent:?}"
+    );
+    assert_eq!(sent[0].get("To"), Some(CUSTOMER));
     app.stop().await;
 }
 
@@ -720,6 +733,15 @@ async fn vonage_joins_concatenated_parts_across_a_restart() {
         "První část, druhá část. A třetí."
     );
 
+    // The kept parts are part of the sender's export, and go with an erasure.
+    let contact = list["items"][0]["contact_id"].as_i64().expect("contact");
+    let export = app
+        .get_json(&format!("/api/v1/contacts/{contact}/export"))
+        .await;
+    let parts = export["message_parts"].as_array().expect("message_parts");
+    assert_eq!(parts.len(), 3, "{export}");
+    assert!(parts.iter().all(|p| p["joined_at"].is_string()), "{export}");
+
     // Bad part numbers are refused and change nothing.
     let bad = vonage_inbound("P9", "x", Some(("43", "2", "3")));
     assert_eq!(post_vonage_json(&app, "vo", &bad).await.status(), 400);
@@ -910,5 +932,43 @@ async fn whatsapp_and_sms_from_one_number_are_one_customer() {
         .collect();
     assert_eq!(conversations["items"].as_array().map(Vec::len), Some(3));
     assert_eq!(contacts.len(), 1, "one customer: {conversations}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn sms_template_variants_serve_both_providers() {
+    let fake = FakeSms::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, source) in [
+        ("ack.sms.j2", "SMS: got it, {{ contact.name }}."),
+        ("ack.sms.cs.j2", "SMS: máme to."),
+        ("ack.vonage.j2", "Vonage: got it."),
+    ] {
+        std::fs::write(dir.path().join(name), source).expect("write template");
+    }
+    let templates = format!(
+        "\n[templates]\ndir = {:?}\ndefault_locale = \"en\"\n",
+        dir.path().display().to_string()
+    );
+    let app = TestApp::spawn_with(&format!("{}{templates}", config(&fake))).await;
+    let preview = |kind: &'static str, locale: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .post_json(
+                    "/api/v1/templates/ack/preview",
+                    json!({"channel_kind": kind, "locale": locale}),
+                )
+                .await;
+            assert_eq!(response.status(), 200, "{kind}");
+            let body: Value = response.json().await.expect("json");
+            body["text"].as_str().expect("text").to_owned()
+        }
+    };
+    assert!(preview("twilio", "en").await.starts_with("SMS: got it"));
+    assert_eq!(preview("twilio", "cs").await, "SMS: máme to.");
+    // A variant naming the kind wins over `.sms`.
+    assert_eq!(preview("vonage", "en").await, "Vonage: got it.");
+    assert!(!preview("telegram", "en").await.starts_with("SMS"));
     app.stop().await;
 }
