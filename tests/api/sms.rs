@@ -540,7 +540,7 @@ async fn czech_text_costs_two_ucs2_segments_or_one_gsm7_transliterated() {
     let not_sms = app
         .post_json("/api/v1/channels/shop/text-cost", json!({"text": "x"}))
         .await;
-    assert_eq!(not_sms.status(), 422);
+    assert_eq!(not_sms.status(), 404);
     let unknown = app
         .post_json("/api/v1/channels/nope/text-cost", json!({"text": "x"}))
         .await;

@@ -316,8 +316,8 @@ export interface paths {
         /**
          * `POST /api/v1/channels/{name}/text-cost`: the encoding (`gsm7` or `ucs2`) and number of
          *     segments a text goes out as on an SMS channel, after the channel's transliteration; so
-         *     agents and marketers see what a message costs before sending it. 422 for channels that
-         *     do not bill per segment.
+         *     agents and marketers see what a message costs before sending it. 404 for a channel that
+         *     is not an SMS channel (none of that name bills per segment).
          */
         post: operations["text_cost"];
         delete?: never;

@@ -372,13 +372,14 @@ const MAX_COSTED_TEXT: usize = 16_000;
 #[serde(deny_unknown_fields)]
 pub struct TextCostRequest {
     /// The text of a reply or a campaign message, as it would be sent.
+    #[schema(max_length = 16000)]
     pub text: String,
 }
 
 /// `POST /api/v1/channels/{name}/text-cost`: the encoding (`gsm7` or `ucs2`) and number of
 /// segments a text goes out as on an SMS channel, after the channel's transliteration; so
-/// agents and marketers see what a message costs before sending it. 422 for channels that
-/// do not bill per segment.
+/// agents and marketers see what a message costs before sending it. 404 for a channel that
+/// is not an SMS channel (none of that name bills per segment).
 #[utoipa::path(post, path = "/api/v1/channels/{name}/text-cost", tag = "agents",
     params(("name" = String, Path, description = "The channel's configured name")),
     request_body = TextCostRequest,
@@ -399,10 +400,10 @@ pub async fn text_cost(
             "text: longer than {MAX_COSTED_TEXT} characters"
         )));
     }
-    connector.text_cost(&request.text).map(Json).ok_or_else(|| {
-        ApiError::Invalid(format!(
-            "{} channels are not billed per segment",
-            connector.kind()
-        ))
-    })
+    // Every channel is not an SMS channel: the route's resource (an SMS channel of that name)
+    // does not exist, as for an unknown name.
+    connector
+        .text_cost(&request.text)
+        .map(Json)
+        .ok_or(ApiError::NotFound("SMS channel"))
 }

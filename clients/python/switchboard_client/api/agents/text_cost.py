@@ -95,8 +95,8 @@ def sync_detailed(
 ) -> Response[ErrorBody | TextCost]:
     """`POST /api/v1/channels/{name}/text-cost`: the encoding (`gsm7` or `ucs2`) and number of
     segments a text goes out as on an SMS channel, after the channel's transliteration; so
-    agents and marketers see what a message costs before sending it. 422 for channels that
-    do not bill per segment.
+    agents and marketers see what a message costs before sending it. 404 for a channel that
+    is not an SMS channel (none of that name bills per segment).
 
     Args:
         name (str):
@@ -130,8 +130,8 @@ def sync(
 ) -> ErrorBody | TextCost | None:
     """`POST /api/v1/channels/{name}/text-cost`: the encoding (`gsm7` or `ucs2`) and number of
     segments a text goes out as on an SMS channel, after the channel's transliteration; so
-    agents and marketers see what a message costs before sending it. 422 for channels that
-    do not bill per segment.
+    agents and marketers see what a message costs before sending it. 404 for a channel that
+    is not an SMS channel (none of that name bills per segment).
 
     Args:
         name (str):
@@ -160,8 +160,8 @@ async def asyncio_detailed(
 ) -> Response[ErrorBody | TextCost]:
     """`POST /api/v1/channels/{name}/text-cost`: the encoding (`gsm7` or `ucs2`) and number of
     segments a text goes out as on an SMS channel, after the channel's transliteration; so
-    agents and marketers see what a message costs before sending it. 422 for channels that
-    do not bill per segment.
+    agents and marketers see what a message costs before sending it. 404 for a channel that
+    is not an SMS channel (none of that name bills per segment).
 
     Args:
         name (str):
@@ -193,8 +193,8 @@ async def asyncio(
 ) -> ErrorBody | TextCost | None:
     """`POST /api/v1/channels/{name}/text-cost`: the encoding (`gsm7` or `ucs2`) and number of
     segments a text goes out as on an SMS channel, after the channel's transliteration; so
-    agents and marketers see what a message costs before sending it. 422 for channels that
-    do not bill per segment.
+    agents and marketers see what a message costs before sending it. 404 for a channel that
+    is not an SMS channel (none of that name bills per segment).
 
     Args:
         name (str):
