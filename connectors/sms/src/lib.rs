@@ -2,6 +2,8 @@
 //! (`kind = "vonage"`). Owns the providers' wire formats and signatures, the SMS keywords
 //! (`STOP`, `START`, `HELP`) and segment counting; storage and consent stay in the core.
 
+#[cfg(test)]
+mod fuzz_props;
 pub mod keywords;
 pub mod segments;
 pub mod twilio;
