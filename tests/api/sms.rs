@@ -230,6 +230,40 @@ async fn signed_mms_is_stored_once_and_bad_requests_store_nothing() {
         .expect("contact");
     let contact = app.get_json(&format!("/api/v1/contacts/{contact}")).await;
     assert_eq!(contact["phone"], CUSTOMER);
+    // A media URL on another host never gets the account's credentials (nor any request).
+    let elsewhere = [
+        ("MessageSid", "MM0002"),
+        ("From", CUSTOMER),
+        ("To", OUR_NUMBER),
+        ("Body", ""),
+        ("NumMedia", "1"),
+        ("MediaUrl0", "https://media.example.net/ME2"),
+    ];
+    let stored: Value = post_signed_twilio(&app, "tw", &elsewhere)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let other_id = stored["messages"][0]["message_id"].as_i64().expect("id");
+    let refused = app
+        .get(
+            &format!("/api/v1/messages/{other_id}/attachments/0"),
+            &app.admin_token,
+        )
+        .await;
+    assert_eq!(refused.status(), 502);
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("text")
+            .contains("Twilio API host")
+    );
+    assert_eq!(
+        fake.media_requests().len(),
+        1,
+        "no request for the foreign URL"
+    );
 
     // Bad input: a clear 4xx, nothing stored.
     let count = app.store.count_messages().await.expect("count");
@@ -338,6 +372,62 @@ async fn replies_go_out_and_status_callbacks_only_move_forward() {
         2,
         "callbacks are not messages"
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn throttled_and_failing_sends_are_retried_not_failed() {
+    let (fake, app) = start().await;
+    let receipt = twilio_text(&app, "SM1500", CUSTOMER, "hi").await;
+    let conversation = receipt["messages"][0]["conversation_id"]
+        .as_i64()
+        .expect("id");
+    // A plain 400 is permanent: failed with Twilio's code and text.
+    fake.fail_twilio(
+        400,
+        json!({"code": 21602, "message": "Message body is required.", "status": 400}),
+    );
+    app.post_json(
+        &format!("/api/v1/conversations/{conversation}/reply"),
+        json!({"text": "first"}),
+    )
+    .await;
+    app.drain_outbox().await;
+    let ours = messages(&app, conversation)
+        .await
+        .last()
+        .cloned()
+        .expect("reply");
+    assert_eq!(ours["delivery_status"], "failed", "{ours}");
+    assert!(
+        ours["delivery_error"]
+            .as_str()
+            .expect("error")
+            .contains("21602")
+    );
+    // 429 and 5xx are transient: the message waits for its retry instead of failing.
+    fake.fail_twilio(
+        429,
+        json!({"code": 20429, "message": "Too Many Requests", "status": 429}),
+    );
+    fake.fail_twilio(
+        503,
+        json!({"code": 0, "message": "Service Unavailable", "status": 503}),
+    );
+    app.post_json(
+        &format!("/api/v1/conversations/{conversation}/reply"),
+        json!({"text": "second"}),
+    )
+    .await;
+    app.drain_outbox().await;
+    let ours = messages(&app, conversation)
+        .await
+        .last()
+        .cloned()
+        .expect("reply");
+    assert_eq!(ours["text"], "second");
+    assert_ne!(ours["delivery_status"], "failed", "retried: {ours}");
+    assert!(fake.sent().len() <= 1, "at most the retry that succeeded");
     app.stop().await;
 }
 
