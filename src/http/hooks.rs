@@ -6,6 +6,7 @@
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use axum::response::IntoResponse;
 use connector_sdk::WebhookError;
 use serde::Serialize;
 
@@ -42,7 +43,7 @@ pub async fn receive(
     axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     headers: HeaderMap,
     body: Body,
-) -> ApiResult<Json<HookResponse>> {
+) -> ApiResult<axum::response::Response> {
     // Twilio signs the URL it called: the connector gets the path and query as received.
     let target = uri.path_and_query().map_or_else(
         || uri.path().to_owned(),
@@ -52,7 +53,21 @@ pub async fn receive(
     if result.is_err() {
         Metrics::add(&state.metrics.webhook_rejections, 1);
     }
-    result
+    let receipt = result?;
+    // A provider that reads the answer (Twilio runs TwiML) gets what it expects; refusals
+    // keep the JSON error either way.
+    if let Some(answer) = state
+        .connectors
+        .get(&channel)
+        .and_then(|connector| connector.hook_answer())
+    {
+        return Ok((
+            [(axum::http::header::CONTENT_TYPE, answer.content_type)],
+            answer.body,
+        )
+            .into_response());
+    }
+    Ok(receipt.into_response())
 }
 
 async fn accept(

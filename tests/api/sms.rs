@@ -102,8 +102,16 @@ async fn post_signed_twilio(
     post_twilio(app, channel, params, Some(signature)).await
 }
 
-/// A signed inbound SMS from `from` on channel `tw`; returns the receipt.
-async fn twilio_text(app: &TestApp, sid: &str, from: &str, body: &str) -> Value {
+/// The newest conversation of `channel` (these tests have one customer per channel).
+async fn conversation_of(app: &TestApp, channel: &str) -> i64 {
+    app.get_json(&format!("/api/v1/conversations?channel={channel}"))
+        .await["items"][0]["id"]
+        .as_i64()
+        .expect("a conversation")
+}
+
+/// A signed inbound SMS from `from` on channel `tw`; returns its conversation.
+async fn twilio_text(app: &TestApp, sid: &str, from: &str, body: &str) -> i64 {
     let response = post_signed_twilio(
         app,
         "tw",
@@ -118,7 +126,12 @@ async fn twilio_text(app: &TestApp, sid: &str, from: &str, body: &str) -> Value 
     )
     .await;
     assert_eq!(response.status(), 200);
-    response.json().await.expect("json")
+    // Twilio gets the empty TwiML it expects, not Switchboard's JSON receipt.
+    assert_eq!(
+        response.text().await.expect("text"),
+        connector_sms::twilio::EMPTY_TWIML
+    );
+    conversation_of(app, "tw").await
 }
 
 async fn messages(app: &TestApp, conversation: i64) -> Vec<Value> {
@@ -182,23 +195,26 @@ async fn signed_mms_is_stored_once_and_bad_requests_store_nothing() {
 
     let stored = post_twilio(&app, "tw", &params, Some(signature.clone())).await;
     assert_eq!(stored.status(), 200);
-    let receipt: Value = stored.json().await.expect("json");
-    assert_eq!(receipt["accepted"], 1);
-    let again = post_twilio(&app, "tw", &params, Some(signature)).await;
-    let again: Value = again.json().await.expect("json");
-    assert_eq!(
-        (again["accepted"].clone(), again["duplicates"].clone()),
-        (json!(0), json!(1))
+    assert!(
+        stored.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("text/xml")
     );
+    assert_eq!(
+        stored.text().await.expect("text"),
+        connector_sms::twilio::EMPTY_TWIML
+    );
+    assert_eq!(app.store.count_messages().await.expect("count"), 1);
+    let again = post_twilio(&app, "tw", &params, Some(signature)).await;
+    assert_eq!(again.status(), 200);
     assert_eq!(
         app.store.count_messages().await.expect("count"),
         1,
         "redelivery stored once"
     );
 
-    let conversation = receipt["messages"][0]["conversation_id"]
-        .as_i64()
-        .expect("id");
+    let conversation = conversation_of(&app, "tw").await;
     let stored = messages(&app, conversation).await;
     assert_eq!(stored[0]["text"], "Dobrý den, posílám fotku");
     assert_eq!(stored[0]["external_id"], "MM0001");
@@ -239,12 +255,13 @@ async fn signed_mms_is_stored_once_and_bad_requests_store_nothing() {
         ("NumMedia", "1"),
         ("MediaUrl0", "https://media.example.net/ME2"),
     ];
-    let stored: Value = post_signed_twilio(&app, "tw", &elsewhere)
-        .await
-        .json()
-        .await
-        .expect("json");
-    let other_id = stored["messages"][0]["message_id"].as_i64().expect("id");
+    assert_eq!(
+        post_signed_twilio(&app, "tw", &elsewhere).await.status(),
+        200
+    );
+    let other_id = messages(&app, conversation).await.last().expect("message")["id"]
+        .as_i64()
+        .expect("id");
     let refused = app
         .get(
             &format!("/api/v1/messages/{other_id}/attachments/0"),
@@ -308,10 +325,7 @@ async fn signed_mms_is_stored_once_and_bad_requests_store_nothing() {
 #[tokio::test]
 async fn replies_go_out_and_status_callbacks_only_move_forward() {
     let (fake, app) = start().await;
-    let receipt = twilio_text(&app, "SM1000", CUSTOMER, "Kdy to dorazí?").await;
-    let conversation = receipt["messages"][0]["conversation_id"]
-        .as_i64()
-        .expect("id");
+    let conversation = twilio_text(&app, "SM1000", CUSTOMER, "Kdy to dorazí?").await;
     let reply = app
         .post_json(
             &format!("/api/v1/conversations/{conversation}/reply"),
@@ -378,10 +392,7 @@ async fn replies_go_out_and_status_callbacks_only_move_forward() {
 #[tokio::test]
 async fn throttled_and_failing_sends_are_retried_not_failed() {
     let (fake, app) = start().await;
-    let receipt = twilio_text(&app, "SM1500", CUSTOMER, "hi").await;
-    let conversation = receipt["messages"][0]["conversation_id"]
-        .as_i64()
-        .expect("id");
+    let conversation = twilio_text(&app, "SM1500", CUSTOMER, "hi").await;
     // A plain 400 is permanent: failed with Twilio's code and text.
     fake.fail_twilio(
         400,
@@ -434,10 +445,7 @@ async fn throttled_and_failing_sends_are_retried_not_failed() {
 #[tokio::test]
 async fn error_21610_marks_the_number_for_this_sender() {
     let (fake, app) = start().await;
-    let receipt = twilio_text(&app, "SM2000", CUSTOMER, "hi").await;
-    let conversation = receipt["messages"][0]["conversation_id"]
-        .as_i64()
-        .expect("id");
+    let conversation = twilio_text(&app, "SM2000", CUSTOMER, "hi").await;
     fake.fail_twilio(
         400,
         json!({"code": 21610, "message": "Attempt to send to unsubscribed recipient", "status": 400,
@@ -515,10 +523,7 @@ async fn error_21610_marks_the_number_for_this_sender() {
 #[tokio::test]
 async fn stop_and_start_round_trip_through_the_consent_ledger() {
     let (fake, app) = start().await;
-    let receipt = twilio_text(&app, "SM3000", CUSTOMER, "hello").await;
-    let conversation = receipt["messages"][0]["conversation_id"]
-        .as_i64()
-        .expect("id");
+    let conversation = twilio_text(&app, "SM3000", CUSTOMER, "hello").await;
     let contact = app
         .get_json(&format!("/api/v1/conversations/{conversation}"))
         .await["contact_id"]
@@ -653,10 +658,7 @@ async fn czech_text_costs_two_ucs2_segments_or_one_gsm7_transliterated() {
     )
     .await;
     assert_eq!(receipt.status(), 200);
-    let receipt: Value = receipt.json().await.expect("json");
-    let conversation = receipt["messages"][0]["conversation_id"]
-        .as_i64()
-        .expect("id");
+    let conversation = conversation_of(&app, "tw-plain").await;
     app.post_json(
         &format!("/api/v1/conversations/{conversation}/reply"),
         json!({"text": text}),

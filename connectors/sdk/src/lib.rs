@@ -655,6 +655,14 @@ pub enum Keyword {
     Help,
 }
 
+/// What a provider expects in answer to a webhook it delivered, instead of Switchboard's JSON
+/// receipt (Twilio executes the TwiML it gets back and flags anything else).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HookAnswer {
+    pub content_type: &'static str,
+    pub body: &'static str,
+}
+
 /// What a text costs on a channel that bills per segment (SMS): the encoding it needs and
 /// the number of segments it goes out as.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -1209,6 +1217,12 @@ pub trait Connector: Send + Sync + 'static {
     /// refuse anyway once the number has opted out.
     fn answers_keywords(&self) -> bool {
         false
+    }
+
+    /// The answer to an accepted webhook when the provider reads it (see [`HookAnswer`]);
+    /// `None` for the JSON receipt.
+    fn hook_answer(&self) -> Option<HookAnswer> {
+        None
     }
 
     /// The encoding and segment count `text` would go out as, on channels that bill per

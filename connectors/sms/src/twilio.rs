@@ -9,8 +9,8 @@ use base64::Engine as _;
 use connector_sdk::net::{Credential, FetchLimits, MediaFetcher, TargetPolicy};
 use connector_sdk::{
     Attachment, AttachmentData, ChannelKind, Connector, ConnectorError, Delivery, DeliveryState,
-    DeliveryUpdate, InboundEvent, InboundMessage, Keyword, OutboundMessage, Reachability, Sender,
-    Suppression, TextCost, WebhookError,
+    DeliveryUpdate, HookAnswer, InboundEvent, InboundMessage, Keyword, OutboundMessage,
+    Reachability, Sender, Suppression, TextCost, WebhookError,
 };
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use hmac::{Hmac, Mac};
@@ -30,6 +30,9 @@ pub const MEDIA_LIMIT: usize = 10;
 pub const ERROR_UNSUBSCRIBED: i64 = 21610;
 /// "The 'To' number is not a valid phone number."
 pub const ERROR_INVALID_NUMBER: i64 = 21211;
+
+/// The TwiML that tells Twilio to do nothing more with a message.
+pub const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
 
 /// `[[channels]]` keys of a `twilio` channel.
 #[derive(Clone, Deserialize)]
@@ -461,6 +464,16 @@ impl Connector for Twilio {
 
     fn answers_keywords(&self) -> bool {
         true
+    }
+
+    /// Twilio runs the TwiML a messaging webhook answers with: an empty `<Response/>` sends
+    /// nothing back (replies go through the outbox), where JSON would be flagged as an
+    /// invalid content type in Twilio's debugger.
+    fn hook_answer(&self) -> Option<HookAnswer> {
+        Some(HookAnswer {
+            content_type: "text/xml; charset=utf-8",
+            body: EMPTY_TWIML,
+        })
     }
 
     fn text_cost(&self, text: &str) -> Option<TextCost> {
