@@ -162,6 +162,18 @@ fn build_connector(channel: &ChannelConfig) -> Result<Arc<dyn Connector>, Config
             Ok(Arc::new(connector))
         }
         ChannelKind::WebChat => Ok(Arc::new(build_web_chat(channel)?)),
+        ChannelKind::Twilio => {
+            let config: connector_sms::twilio::Config = parse_settings(channel).map_err(error)?;
+            let connector = connector_sms::Twilio::new(channel.name.clone(), config)
+                .map_err(|err| error(err.to_string()))?;
+            Ok(Arc::new(connector))
+        }
+        ChannelKind::Vonage => {
+            let config: connector_sms::vonage::Config = parse_settings(channel).map_err(error)?;
+            let connector = connector_sms::Vonage::new(channel.name.clone(), config)
+                .map_err(|err| error(err.to_string()))?;
+            Ok(Arc::new(connector))
+        }
         ChannelKind::Email => {
             let config: connector_email::Config = parse_settings(channel).map_err(error)?;
             let connector = connector_email::Email::new(channel.name.clone(), config)

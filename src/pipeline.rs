@@ -413,6 +413,10 @@ fn redact_inbound(redactor: &crate::redaction::Redactor, event: &mut InboundEven
             }
             message.redacted |= changed;
         }
+        // Each part alone: a pattern split across two parts of an SMS is not caught.
+        InboundEvent::Part(part) => {
+            part.message.redacted |= redact(&mut part.message.text);
+        }
         InboundEvent::Edited(edit) => {
             redact(&mut edit.text);
             if let Some(html) = edit.html.as_mut() {

@@ -6,6 +6,7 @@
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use axum::response::IntoResponse;
 use connector_sdk::WebhookError;
 use serde::Serialize;
 
@@ -39,19 +40,40 @@ pub struct HookReceipt {
 pub async fn receive(
     State(state): State<AppState>,
     Path(channel): Path<String>,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
     headers: HeaderMap,
     body: Body,
-) -> ApiResult<Json<HookResponse>> {
-    let result = accept(&state, &channel, &headers, body).await;
+) -> ApiResult<axum::response::Response> {
+    // Twilio signs the URL it called: the connector gets the path and query as received.
+    let target = uri.path_and_query().map_or_else(
+        || uri.path().to_owned(),
+        |target| target.as_str().to_owned(),
+    );
+    let result = accept(&state, &channel, &target, &headers, body).await;
     if result.is_err() {
         Metrics::add(&state.metrics.webhook_rejections, 1);
     }
-    result
+    let receipt = result?;
+    // A provider that reads the answer (Twilio runs TwiML) gets what it expects; refusals
+    // keep the JSON error either way.
+    if let Some(answer) = state
+        .connectors
+        .get(&channel)
+        .and_then(|connector| connector.hook_answer())
+    {
+        return Ok((
+            [(axum::http::header::CONTENT_TYPE, answer.content_type)],
+            answer.body,
+        )
+            .into_response());
+    }
+    Ok(receipt.into_response())
 }
 
 async fn accept(
     state: &AppState,
     channel: &str,
+    target: &str,
     headers: &HeaderMap,
     body: Body,
 ) -> ApiResult<Json<HookResponse>> {
@@ -65,7 +87,7 @@ async fn accept(
         .copied()
         .unwrap_or(state.max_body_bytes);
     let events = match receive_body(body, limit).await? {
-        Received::InMemory(bytes) => connector.parse_webhook(headers, &bytes),
+        Received::InMemory(bytes) => connector.parse_webhook_at(target, headers, &bytes),
         Received::Spooled(mut file) => {
             // Reading a large body is blocking file work and parsing it is CPU work: both
             // off the async workers.

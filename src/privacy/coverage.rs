@@ -34,6 +34,12 @@ pub const TABLES: &[(&str, Coverage)] = &[
     ("messages", Coverage::Exported("conversation_id")),
     ("message_revisions", Coverage::Exported("message_id")),
     (
+        "message_parts",
+        Coverage::Exported(
+            "the contact's identities (sender_scope, sender_id): SMS parts awaiting their siblings, and joined ones for two days",
+        ),
+    ),
+    (
         "outbox",
         Coverage::Exported("message_id: delivery state and errors"),
     ),

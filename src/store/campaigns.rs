@@ -265,6 +265,13 @@ impl Store {
         on_backend!(self, campaign_feedback::opt_out(opt_out, self.now()))
     }
 
+    /// Grants consent for `change.kind` again and lifts the suppression of `change.suppress`
+    /// (an SMS `START`), with the message as proof; returns whether consent was withdrawn or
+    /// unknown before.
+    pub async fn opt_in(&self, change: &OptOut) -> StoreResult<(bool, Vec<Event>)> {
+        on_backend!(self, campaign_feedback::opt_in(change, self.now()))
+    }
+
     /// Records an open or click of a campaign message (the first one counts).
     pub async fn record_engagement(
         &self,

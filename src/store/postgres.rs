@@ -55,6 +55,8 @@ pub mod events;
 pub mod health;
 #[path = "sql/ingest.rs"]
 pub mod ingest;
+#[path = "sql/message_parts.rs"]
+pub mod message_parts;
 #[path = "sql/messages.rs"]
 pub mod messages;
 #[path = "sql/outbox.rs"]

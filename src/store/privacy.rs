@@ -101,6 +101,22 @@ pub struct WebChatVisitorRecord {
     pub updated_at: i64,
 }
 
+/// A part of a long SMS the contact sent, kept until its message was complete (and two days
+/// after, to recognise redeliveries).
+#[derive(Debug, Clone, Serialize)]
+pub struct MessagePartRecord {
+    pub channel: String,
+    pub external_id: String,
+    pub part_index: i64,
+    pub part_total: i64,
+    /// The part as received (its text included).
+    pub payload: sqlx::types::Json<serde_json::Value>,
+    #[serde(serialize_with = "time_serde::at")]
+    pub received_at: i64,
+    #[serde(serialize_with = "time_serde::optional")]
+    pub joined_at: Option<i64>,
+}
+
 /// Where a web chat conversation's unseen answers went by email.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct WebChatContinuationRecord {
@@ -334,6 +350,14 @@ impl Store {
         contact: ContactId,
     ) -> StoreResult<Vec<AutoReplyRecord>> {
         on_backend!(self, privacy::auto_replies(contact))
+    }
+
+    /// Parts of long SMS messages `contact` sent that are still kept.
+    pub async fn contact_message_parts(
+        &self,
+        contact: ContactId,
+    ) -> StoreResult<Vec<MessagePartRecord>> {
+        on_backend!(self, privacy::message_parts(contact))
     }
 
     /// What `contact` told website chat widgets before and since they wrote.

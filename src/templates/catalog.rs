@@ -13,6 +13,11 @@ pub const EXTENSION: &str = ".j2";
 /// The shipped templates, embedded so that `switchboard serve` works from any directory.
 /// A unit test checks that this list and the `templates/` folder agree.
 pub const EMBEDDED: &[(&str, &str)] = &[
+    ("sms_help.j2", include_str!("../../templates/sms_help.j2")),
+    (
+        "sms_help.cs.j2",
+        include_str!("../../templates/sms_help.cs.j2"),
+    ),
     ("greeting.j2", include_str!("../../templates/greeting.j2")),
     (
         "greeting.cs.j2",
@@ -171,6 +176,10 @@ pub fn parse_file_name(file: &str) -> Result<(String, VariantKey), String> {
     if let Some(kind) = rest.first().and_then(|first| ChannelKind::parse(first)) {
         key.channel = Some(kind);
         rest.remove(0);
+    } else if rest.first() == Some(&SMS_FAMILY) {
+        // `.sms` serves every SMS kind; the loader files it under each of them.
+        key.channel = Some(SMS_KINDS[0]);
+        rest.remove(0);
     }
     match rest.as_slice() {
         [] => {}
@@ -191,6 +200,16 @@ pub fn parse_file_name(file: &str) -> Result<(String, VariantKey), String> {
         }
     }
     Ok((name.to_owned(), key))
+}
+
+/// The channel part of a file name that serves every SMS kind (`ack.sms.cs.j2`).
+pub const SMS_FAMILY: &str = "sms";
+/// The kinds an `.sms` variant serves; a variant written for one of them wins over it.
+pub const SMS_KINDS: [ChannelKind; 2] = [ChannelKind::Twilio, ChannelKind::Vonage];
+
+/// True when `file` is an `.sms` variant (see [`SMS_FAMILY`]).
+pub fn is_sms_family(file: &str) -> bool {
+    file.split('.').nth(1) == Some(SMS_FAMILY)
 }
 
 /// True for a template name: what rules and the API refer to.

@@ -154,7 +154,19 @@ impl Templates {
             origins.insert(file.clone(), origin.clone());
             env.add_template_owned(file.clone(), source)
                 .map_err(|err| invalid(&err, &origin, &origins))?;
-            variants.entry(name).or_default().insert(key, file);
+            let entry = variants.entry(name).or_default();
+            if catalog::is_sms_family(&file) {
+                // One `.sms` file for every SMS kind, unless a file names the kind itself.
+                for kind in catalog::SMS_KINDS {
+                    let key = VariantKey {
+                        channel: Some(kind),
+                        ..key.clone()
+                    };
+                    entry.entry(key).or_insert_with(|| file.clone());
+                }
+            } else {
+                entry.insert(key, file);
+            }
         }
         let templates = Templates {
             env,

@@ -61,7 +61,8 @@ fn the_shipped_templates_come_in_english_and_czech() {
             "csat_request",
             "greeting",
             "out_of_office",
-            "resolved"
+            "resolved",
+            "sms_help"
         ]
     );
     for info in templates.list() {

@@ -74,7 +74,8 @@ async fn templates_are_listed_and_previewed_with_sample_data() {
             "csat_request",
             "greeting",
             "out_of_office",
-            "resolved"
+            "resolved",
+            "sms_help"
         ]
     );
     assert_eq!(list[0]["locales"], json!(["cs", "en"]));

@@ -304,6 +304,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/channels/{name}/text-cost": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /api/v1/channels/{name}/text-cost`: the encoding (`gsm7` or `ucs2`) and number of
+         *     segments a text goes out as on an SMS channel, after the channel's transliteration; so
+         *     agents and marketers see what a message costs before sending it. 404 for a channel that
+         *     is not an SMS channel (none of that name bills per segment).
+         */
+        post: operations["text_cost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cluster": {
         parameters: {
             query?: never;
@@ -2089,7 +2111,7 @@ export interface components {
          * @description The kinds of channel Switchboard speaks, as written in `[[channels]] kind = "…"`.
          * @enum {string}
          */
-        ChannelKind: "email" | "telegram" | "discord" | "whatsapp" | "messenger" | "instagram" | "webhook" | "web_chat";
+        ChannelKind: "email" | "telegram" | "discord" | "whatsapp" | "messenger" | "instagram" | "webhook" | "web_chat" | "twilio" | "vonage";
         /** @description One channel of a campaign. */
         ChannelPlan: {
             /**
@@ -4183,6 +4205,29 @@ export interface components {
             skipped?: string | null;
         };
         /**
+         * @description What a text costs on a channel that bills per segment (SMS): the encoding it needs and
+         *     the number of segments it goes out as.
+         */
+        TextCost: {
+            /** @description `gsm7` or `ucs2`. */
+            encoding: string;
+            /**
+             * Format: int32
+             * @description Segments the text is sent and billed as (0 for an empty text).
+             */
+            segments: number;
+            /**
+             * Format: int32
+             * @description Septets (GSM-7) or UTF-16 units (UCS-2).
+             */
+            units: number;
+        };
+        /** @description Body of `POST /api/v1/channels/{name}/text-cost`. */
+        TextCostRequest: {
+            /** @description The text of a reply or a campaign message, as it would be sent. */
+            text: string;
+        };
+        /**
          * @description `text_contains = "faktura"` or `{ value = "faktura", ignore_case = true,
          *     ignore_diacritics = true }`. Both options default to true: customers type "faktura" for
          *     "fakturu", "Faktura" and "FAKTURA", and Czech customers often skip háčky and čárky.
@@ -5970,6 +6015,88 @@ export interface operations {
             };
             /** @description No valid credential: a missing, unknown, expired or revoked token. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    text_cost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The channel's configured name */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TextCostRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TextCost"];
+                };
+            };
+            /** @description The request cannot be read: malformed JSON or a body that is not an object, a field of the wrong type, a bad query or path parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credential: a missing, unknown, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description What the path names does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `server.max_body_bytes` (for `/hooks/{channel}`: the channel's own `max_body_bytes`, 50 MiB for email). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed, but breaks a rule: an empty name, a reference to something that does not exist, a value out of range. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -57,11 +57,15 @@ pub enum ChannelKind {
     /// The website chat widget (`kind = "web_chat"`).
     #[serde(rename = "web_chat")]
     WebChat,
+    /// SMS and MMS through Twilio Programmable Messaging.
+    Twilio,
+    /// SMS through the Vonage SMS API.
+    Vonage,
 }
 
 impl ChannelKind {
     /// Every kind, in the order the docs list them.
-    pub const ALL: [ChannelKind; 8] = [
+    pub const ALL: [ChannelKind; 10] = [
         ChannelKind::Email,
         ChannelKind::Telegram,
         ChannelKind::Discord,
@@ -70,6 +74,8 @@ impl ChannelKind {
         ChannelKind::Instagram,
         ChannelKind::Webhook,
         ChannelKind::WebChat,
+        ChannelKind::Twilio,
+        ChannelKind::Vonage,
     ];
 
     /// The lowercase name used in config files, the database and the API.
@@ -83,6 +89,8 @@ impl ChannelKind {
             ChannelKind::Instagram => "instagram",
             ChannelKind::Webhook => "webhook",
             ChannelKind::WebChat => "web_chat",
+            ChannelKind::Twilio => "twilio",
+            ChannelKind::Vonage => "vonage",
         }
     }
 
@@ -420,6 +428,37 @@ pub enum InboundEvent {
     ThreadAccess(ThreadAccess),
     /// A customer answered a satisfaction survey with a native control (see [`csat`]).
     CsatAnswer(csat::CsatAnswer),
+    /// One piece of a long message the channel delivers in parts (a concatenated SMS): kept
+    /// durably until every part is there, then stored as one message.
+    Part(MessagePart),
+}
+
+/// One part of a message that arrives in pieces.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct MessagePart {
+    /// The part as a message of its own: its `external_id` is the part's id (a redelivered
+    /// part is a no-op) and its `text` the part's text.
+    pub message: InboundMessage,
+    /// The key shared by all parts of one message, unique per channel (sender and the
+    /// message's reference).
+    pub group: String,
+    /// This part's position, from 1.
+    pub index: u32,
+    /// How many parts the message has.
+    pub total: u32,
+}
+
+impl MessagePart {
+    /// Part `index` of `total` of message `group`.
+    pub fn new(message: InboundMessage, group: impl Into<String>, index: u32, total: u32) -> Self {
+        Self {
+            message,
+            group: group.into(),
+            index,
+            total,
+        }
+    }
 }
 
 /// An emoji reaction to a message, or its removal.
@@ -600,6 +639,50 @@ impl Suppression {
             scope: scope.into(),
             address: address.into(),
             reason: reason.into(),
+        }
+    }
+}
+
+/// A keyword a customer texted, as the channel reads it (SMS carriers and regulators give
+/// `STOP`, `START` and `HELP` a meaning of their own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keyword {
+    /// Send nothing more on this channel: consent withdrawn, the number suppressed.
+    OptOut,
+    /// Messages are welcome again: consent granted, the suppression lifted.
+    OptIn,
+    /// The customer asks who is writing and how to stop it.
+    Help,
+}
+
+/// What a provider expects in answer to a webhook it delivered, instead of Switchboard's JSON
+/// receipt (Twilio executes the TwiML it gets back and flags anything else).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HookAnswer {
+    pub content_type: &'static str,
+    pub body: &'static str,
+}
+
+/// What a text costs on a channel that bills per segment (SMS): the encoding it needs and
+/// the number of segments it goes out as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[non_exhaustive]
+pub struct TextCost {
+    /// `gsm7` or `ucs2`.
+    pub encoding: String,
+    /// Septets (GSM-7) or UTF-16 units (UCS-2).
+    pub units: u32,
+    /// Segments the text is sent and billed as (0 for an empty text).
+    pub segments: u32,
+}
+
+impl TextCost {
+    /// A text of `units` in `encoding`, sent as `segments`.
+    pub fn new(encoding: &str, units: u32, segments: u32) -> Self {
+        Self {
+            encoding: encoding.to_owned(),
+            units,
+            segments,
         }
     }
 }
@@ -1108,6 +1191,44 @@ pub trait Connector: Send + Sync + 'static {
         std::io::Read::read_to_end(body, &mut bytes)
             .map_err(|err| WebhookError::Unavailable(format!("reading the spooled body: {err}")))?;
         self.parse_webhook(headers, &bytes)
+    }
+
+    /// [`Connector::parse_webhook`] for a provider that signs the URL it called as well as
+    /// the body (Twilio): `target` is the request's path and query as received
+    /// (`/hooks/sms?x=1`). The default ignores it.
+    fn parse_webhook_at(
+        &self,
+        _target: &str,
+        headers: &http::HeaderMap,
+        body: &[u8],
+    ) -> Result<Vec<InboundEvent>, WebhookError> {
+        self.parse_webhook(headers, body)
+    }
+
+    /// Reads an inbound text as one of the channel's keywords (`STOP`, `START`, `HELP` on
+    /// SMS), or `None` for an ordinary message. The core acts on it after storing the
+    /// message; campaign stop keywords apply on every channel besides.
+    fn keyword(&self, _text: &str) -> Option<Keyword> {
+        None
+    }
+
+    /// True when the provider itself answers opt-out and opt-in keywords (Twilio on long
+    /// codes): the core then sends no confirmation of its own, which the provider would
+    /// refuse anyway once the number has opted out.
+    fn answers_keywords(&self) -> bool {
+        false
+    }
+
+    /// The answer to an accepted webhook when the provider reads it (see [`HookAnswer`]);
+    /// `None` for the JSON receipt.
+    fn hook_answer(&self) -> Option<HookAnswer> {
+        None
+    }
+
+    /// The encoding and segment count `text` would go out as, on channels that bill per
+    /// segment; `None` elsewhere.
+    fn text_cost(&self, _text: &str) -> Option<TextCost> {
+        None
     }
 
     /// Answers a provider's subscription check on `GET /hooks/{channel}` (Meta's

@@ -146,8 +146,10 @@ pub fn clean_inbound_event(event: &mut crate::InboundEvent) {
             clean_body_in_place(html);
         }
     }
-    let crate::InboundEvent::Message(message) = event else {
-        return;
+    let message = match event {
+        crate::InboundEvent::Message(message) => message,
+        crate::InboundEvent::Part(part) => &mut part.message,
+        _ => return,
     };
     clean_body_in_place(&mut message.text);
     for body in [&mut message.html, &mut message.full_text]

@@ -362,3 +362,48 @@ pub async fn list_channels(
     channels.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Json(channels))
 }
+
+/// Longest text `POST /api/v1/channels/{name}/text-cost` weighs: ten times Twilio's 1,600
+/// characters per message is more than anyone sends as one SMS.
+const MAX_COSTED_TEXT: usize = 16_000;
+
+/// Body of `POST /api/v1/channels/{name}/text-cost`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TextCostRequest {
+    /// The text of a reply or a campaign message, as it would be sent.
+    #[schema(max_length = 16000)]
+    pub text: String,
+}
+
+/// `POST /api/v1/channels/{name}/text-cost`: the encoding (`gsm7` or `ucs2`) and number of
+/// segments a text goes out as on an SMS channel, after the channel's transliteration; so
+/// agents and marketers see what a message costs before sending it. 404 for a channel that
+/// is not an SMS channel (none of that name bills per segment).
+#[utoipa::path(post, path = "/api/v1/channels/{name}/text-cost", tag = "agents",
+    params(("name" = String, Path, description = "The channel's configured name")),
+    request_body = TextCostRequest,
+    responses((status = 200, body = connector_sdk::TextCost), (status = 404), (status = 422)),
+    security(("bearer" = ["admin", "agent", "marketer"])))]
+pub async fn text_cost(
+    _caller: Authorized<Everyone>,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Json(request): Json<TextCostRequest>,
+) -> ApiResult<Json<connector_sdk::TextCost>> {
+    let connector = state
+        .connectors
+        .get(&name)
+        .ok_or(ApiError::NotFound("channel"))?;
+    if request.text.chars().count() > MAX_COSTED_TEXT {
+        return Err(ApiError::Invalid(format!(
+            "text: longer than {MAX_COSTED_TEXT} characters"
+        )));
+    }
+    // Every channel is not an SMS channel: the route's resource (an SMS channel of that name)
+    // does not exist, as for an unknown name.
+    connector
+        .text_cost(&request.text)
+        .map(Json)
+        .ok_or(ApiError::NotFound("SMS channel"))
+}

@@ -204,6 +204,12 @@ async fn write_document(
     field(
         out,
         false,
+        "message_parts",
+        &store.contact_message_parts(id).await.for_api("contact")?,
+    )?;
+    field(
+        out,
+        false,
         "csat_surveys",
         &store.contact_csat_surveys(id).await.for_api("contact")?,
     )?;

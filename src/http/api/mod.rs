@@ -75,6 +75,7 @@ use super::AppState;
         agents::create_token,
         agents::revoke_token,
         agents::list_channels,
+        agents::text_cost,
         cluster::get_cluster,
         audit::list_audit,
         reports::get_report,
@@ -245,6 +246,10 @@ pub fn router() -> Router<AppState> {
             axum::routing::delete(agents::revoke_token),
         )
         .route("/api/v1/channels", get(agents::list_channels))
+        .route(
+            "/api/v1/channels/{name}/text-cost",
+            axum::routing::post(agents::text_cost),
+        )
         .route("/api/v1/cluster", get(cluster::get_cluster))
         .route("/api/v1/audit", get(audit::list_audit))
         .route("/api/v1/reports/summary", get(reports::get_summary))

@@ -102,6 +102,67 @@ pub async fn opt_out(
     Ok((first, events))
 }
 
+/// Grants consent again and lifts the suppression and the unreachable mark of the address
+/// (an SMS `START`); returns whether consent was not granted before.
+pub async fn opt_in(pool: &Pool, opt_in: &OptOut, now: Millis) -> StoreResult<(bool, Vec<Event>)> {
+    let mut tx = begin(pool).await?;
+    let contact = opt_in.contact.get();
+    let previous: Option<String> = sqlx::query_scalar(
+        "SELECT status FROM contact_consents WHERE contact_id = $1 AND channel = $2",
+    )
+    .bind(contact)
+    .bind(&opt_in.kind)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let first = previous.as_deref() != Some("granted");
+    write_consent(
+        &mut tx,
+        contact,
+        &ConsentChange {
+            channel: opt_in.kind.clone(),
+            granted: true,
+            source: opt_in.source.clone(),
+            proof: opt_in.proof.clone(),
+        },
+        now,
+    )
+    .await?;
+    if let Some((scope, address)) = &opt_in.suppress {
+        sqlx::query("DELETE FROM suppressions WHERE scope = $1 AND address = $2")
+            .bind(scope)
+            .bind(address.trim().to_lowercase())
+            .execute(&mut *tx)
+            .await?;
+        // The customer asked for messages again: whatever made the number unreachable
+        // (a refused send after STOP) no longer holds.
+        sqlx::query(
+            "UPDATE contact_identities SET unreachable_reason = NULL \
+             WHERE scope = $1 AND external_id = $2 AND contact_id = $3",
+        )
+        .bind(scope)
+        .bind(address)
+        .bind(contact)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let events = if first {
+        insert_events(
+            &mut tx,
+            vec![contact_event(
+                EventKind::ContactUpdated,
+                contact,
+                json!({"consent": {"channel": opt_in.kind, "status": "granted", "source": opt_in.source}}),
+            )],
+            now,
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
+    tx.commit().await?;
+    Ok((first, events))
+}
+
 /// Records the first open or click.
 pub async fn engagement(
     pool: &Pool,

@@ -248,6 +248,15 @@ pub async fn detach(pool: &Pool, job: &ErasureJob, node: &str, now: Millis) -> S
     .bind(contact)
     .execute(&mut *tx)
     .await?;
+    // SMS parts still waiting for their siblings (or kept to spot redeliveries).
+    sqlx::query(
+        "DELETE FROM message_parts WHERE EXISTS (SELECT 1 FROM contact_identities i \
+         WHERE i.contact_id = $1 AND i.scope = message_parts.sender_scope \
+         AND i.external_id = message_parts.sender_id)",
+    )
+    .bind(contact)
+    .execute(&mut *tx)
+    .await?;
     sqlx::query(
         "DELETE FROM web_chat_continuations WHERE conversation_id IN \
          (SELECT id FROM conversations WHERE contact_id = $1)",

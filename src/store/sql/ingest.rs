@@ -90,6 +90,20 @@ pub async fn record_events(
         })
         .collect();
     let receipts = record_messages(&mut tx, &messages, now, &mut events).await?;
+    // Parts of long messages wait for their siblings; a completed message is stored like any
+    // other, but gets no receipt (callers count one receipt per `Message` event).
+    let mut joined = Vec::new();
+    for event in batch {
+        if let InboundEvent::Part(part) = event
+            && let Some(message) = super::message_parts::add_part(&mut tx, part, now).await?
+        {
+            joined.push(message);
+        }
+    }
+    if !joined.is_empty() {
+        let joined: Vec<&InboundMessage> = joined.iter().collect();
+        record_messages(&mut tx, &joined, now, &mut events).await?;
+    }
     if triage {
         hold_for_triage(&mut tx, &events).await?;
     }

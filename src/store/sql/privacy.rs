@@ -134,6 +134,44 @@ pub async fn auto_replies(pool: &Pool, contact: ContactId) -> StoreResult<Vec<Au
     .await?)
 }
 
+/// A `message_parts` row as read for an export.
+type MessagePartRow = (String, String, i64, i64, String, i64, Option<i64>);
+
+/// Parts of long SMS messages sent from `contact`'s identities.
+pub async fn message_parts(
+    pool: &Pool,
+    contact: ContactId,
+) -> StoreResult<Vec<crate::store::privacy::MessagePartRecord>> {
+    // The payload is JSON text on both backends (a TEXT column): decoded here.
+    let rows: Vec<MessagePartRow> = sqlx::query_as(
+        "SELECT p.channel, p.external_id, p.part_index, p.part_total, p.payload, p.received_at, \
+         p.joined_at FROM message_parts p JOIN contact_identities i \
+           ON i.scope = p.sender_scope AND i.external_id = p.sender_id \
+         WHERE i.contact_id = $1 ORDER BY p.received_at, p.part_index",
+    )
+    .bind(contact.get())
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(
+            |(channel, external_id, part_index, part_total, payload, received_at, joined_at)| {
+                let payload = serde_json::from_str(&payload).map_err(|err| {
+                    crate::store::StoreError::Corrupt(format!("a stored message part: {err}"))
+                })?;
+                Ok(crate::store::privacy::MessagePartRecord {
+                    channel,
+                    external_id,
+                    part_index,
+                    part_total,
+                    payload: sqlx::types::Json(payload),
+                    received_at,
+                    joined_at,
+                })
+            },
+        )
+        .collect()
+}
+
 /// What `contact` told website chat widgets (rows of their web chat identities).
 pub async fn web_chat_visitors(
     pool: &Pool,

@@ -299,6 +299,8 @@ from .template_request import TemplateRequest
 from .test_send_report import TestSendReport
 from .test_send_request import TestSendRequest
 from .test_send_result import TestSendResult
+from .text_cost import TextCost
+from .text_cost_request import TextCostRequest
 from .text_test_value import TextTestValue
 from .token_view import TokenView
 from .trigger import Trigger
@@ -615,6 +617,8 @@ __all__ = (
     "TestSendReport",
     "TestSendRequest",
     "TestSendResult",
+    "TextCost",
+    "TextCostRequest",
     "TextTestValue",
     "TokenView",
     "Trigger",

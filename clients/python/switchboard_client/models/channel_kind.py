@@ -7,6 +7,8 @@ class ChannelKind(StrEnum):
     INSTAGRAM = "instagram"
     MESSENGER = "messenger"
     TELEGRAM = "telegram"
+    TWILIO = "twilio"
+    VONAGE = "vonage"
     WEBHOOK = "webhook"
     WEB_CHAT = "web_chat"
     WHATSAPP = "whatsapp"

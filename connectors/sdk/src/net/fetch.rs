@@ -30,6 +30,9 @@ pub enum Credential<'a> {
     /// `Authorization: Bearer …`, sent only to a credential host; other hosts (after a
     /// redirect) get the request without it.
     Bearer(&'a str),
+    /// HTTP Basic (`user:password`), sent only to a credential host like `Bearer` (Twilio
+    /// media with the account SID and auth token).
+    Basic(&'a str, &'a str),
     /// The URL itself holds a secret (Telegram puts the bot token in file paths): refused
     /// unless it points at a credential host, and redirects are never followed.
     InUrl,
@@ -166,11 +169,18 @@ impl MediaFetcher {
                 &self.guarded
             };
             let mut request = client.get(current.clone());
-            if let (true, Credential::Bearer(token)) = (trusted, credential) {
-                let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
-                    .map_err(|_| FetchError::NotCredentialHost)?;
-                value.set_sensitive(true);
-                request = request.header(AUTHORIZATION, value);
+            match (trusted, credential) {
+                (true, Credential::Bearer(token)) => {
+                    let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
+                        .map_err(|_| FetchError::NotCredentialHost)?;
+                    value.set_sensitive(true);
+                    request = request.header(AUTHORIZATION, value);
+                }
+                // reqwest marks the Basic header sensitive itself.
+                (true, Credential::Basic(user, password)) => {
+                    request = request.basic_auth(user, Some(password));
+                }
+                _ => {}
             }
             let response = request.send().await.map_err(classify)?;
             let status = response.status();

@@ -447,10 +447,18 @@ function describe(campaign) {
           plan.subject ? h('p', {}, 'Subject: ', plan.subject) : null,
           plan.template ? h('p', {}, 'Template ', h('code', {}, plan.template)) : null,
           plan.body ? h('pre', { class: 'msg-text plan-body' }, plan.body) : null,
+          plan.body ? segmentsOf(plan.channel, plan.body) : null,
         ),
       ),
     ),
   );
+}
+
+/** A line that will show the segment count of an SMS plan's message. */
+function segmentsOf(channel, text) {
+  const out = h('p', { class: 'muted plan-segments' });
+  showSegments(out, channel, text);
+  return out;
 }
 
 /** A filter in words where it is simple, else its JSON. */
@@ -459,6 +467,27 @@ function filterText(filter) {
   if (filter.op === 'everyone') return 'everyone';
   if (filter.op === 'tag') return `tag ${filter.tag}`;
   return JSON.stringify(filter);
+}
+
+/** Channel kinds billed per SMS segment: their messages show what they cost. */
+const SMS_KINDS = new Set(['twilio', 'vonage']);
+
+/** Fills `out` with the encoding and segment count of `text` on SMS channel `name` (as the
+ *  channel would send it, transliterated when it is set to); empty for other channels. A
+ *  template's own text is counted: values filled in per contact can change the count. */
+async function showSegments(out, name, text) {
+  if (!SMS_KINDS.has(state.channels.get(name)) || !text.trim()) {
+    out.textContent = '';
+    return;
+  }
+  try {
+    const cost = await post(`/channels/${encodeURIComponent(name)}/text-cost`, { text });
+    const encoding = cost.encoding === 'gsm7' ? 'GSM-7' : 'UCS-2';
+    const parts = cost.segments === 1 ? '1 SMS segment' : `${cost.segments} SMS segments`;
+    out.textContent = `${parts} (${encoding}, ${cost.units} units) before personalisation`;
+  } catch {
+    out.textContent = '';
+  }
 }
 
 // ---- create and edit -------------------------------------------------------------------------
@@ -639,6 +668,16 @@ function planEditor(plan, list) {
   };
   channel.addEventListener('change', showSubject);
   showSubject();
+  // The segment count follows the text, asked for once typing pauses.
+  const segments = h('p', { class: 'muted plan-segments', 'aria-live': 'polite' });
+  let pending = null;
+  const countSegments = () => {
+    clearTimeout(pending);
+    pending = setTimeout(() => showSegments(segments, channel.value, body.value), 300);
+  };
+  body.addEventListener('input', countSegments);
+  channel.addEventListener('change', countSegments);
+  countSegments();
   const li = h(
     'li',
     { class: 'channel-plan' },
@@ -662,6 +701,7 @@ function planEditor(plan, list) {
       ),
     ),
     h('label', { class: 'filter' }, h('span', { class: 'filter-label' }, 'Message'), body),
+    segments,
   );
   li.plan = () => {
     const out = { ...plan, channel: channel.value };
