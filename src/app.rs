@@ -131,6 +131,32 @@ fn hook_body_limits(
         .collect()
 }
 
+/// The channels as the audit log compares them: every setting as text, with the channel's
+/// own `csat` and body limit.
+fn configured_channels(
+    channels: &[ChannelConfig],
+) -> Vec<crate::audit::config_changes::ConfiguredChannel> {
+    channels
+        .iter()
+        .map(|channel| {
+            let mut settings: std::collections::BTreeMap<String, String> = channel
+                .settings
+                .iter()
+                .map(|(name, value)| (name.clone(), value.to_string()))
+                .collect();
+            settings.insert("csat".into(), channel.csat.to_string());
+            if let Some(limit) = channel.max_body_bytes {
+                settings.insert("max_body_bytes".into(), limit.to_string());
+            }
+            crate::audit::config_changes::ConfiguredChannel {
+                name: channel.name.clone(),
+                kind: channel.kind.as_str(),
+                settings,
+            }
+        })
+        .collect()
+}
+
 fn build_connector(channel: &ChannelConfig) -> Result<Arc<dyn Connector>, ConfigError> {
     let error = |message: String| ConfigError {
         source_name: channel.origin.clone(),
@@ -417,7 +443,7 @@ impl App {
                 .await
                 .context("loading the key of configuration fingerprints")?
                 .derive_key("configuration fingerprints"),
-            &config.channels,
+            &configured_channels(&config.channels),
             &config.retention,
         )
         .await

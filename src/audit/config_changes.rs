@@ -10,10 +10,16 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::config::ChannelConfig;
 use crate::domain::audit::{AuditAction, AuditActor, AuditFilter, AuditSubject, NewAuditEntry};
 use crate::retention::RetentionConfig;
 use crate::store::{PageRequest, Store, StoreResult};
+
+/// A configured channel as the log compares it: its settings as text, by key.
+pub struct ConfiguredChannel {
+    pub name: String,
+    pub kind: &'static str,
+    pub settings: BTreeMap<String, String>,
+}
 
 /// How many `channel.changed` entries a start reads at most, newest first: one entry per
 /// change, so years of changes stay far below it.
@@ -25,7 +31,7 @@ const MOST_CHANNEL_ENTRIES: usize = 5_000;
 pub async fn record_config_changes(
     store: &Store,
     key: &[u8],
-    channels: &[ChannelConfig],
+    channels: &[ConfiguredChannel],
     retention: &RetentionConfig,
 ) -> StoreResult<usize> {
     let mut written = 0;
@@ -121,11 +127,11 @@ async fn retention_changed(store: &Store, retention: &RetentionConfig) -> StoreR
 
 /// The entry's detail when `channel` is new or changed against `before` (the last entry's).
 fn channel_change(
-    channel: &ChannelConfig,
+    channel: &ConfiguredChannel,
     keys: &BTreeMap<String, String>,
     before: Option<&Value>,
 ) -> Option<Value> {
-    let kind = channel.kind.as_str();
+    let kind = channel.kind;
     let Some(before) = before else {
         return Some(json!({"change": "added", "kind": kind, "keys": keys}));
     };
@@ -144,21 +150,13 @@ fn channel_change(
     Some(json!({"change": "changed", "kind": kind, "keys": keys, "changed": changed}))
 }
 
-/// A fingerprint of each setting of `channel` (and of its own `csat` and body limit): the first
-/// 16 hex digits of HMAC-SHA256(key, name and value), so equal values compare equal and no
-/// value can be guessed from the log.
-fn fingerprints(key: &[u8], channel: &ChannelConfig) -> BTreeMap<String, String> {
-    let mut values: BTreeMap<String, String> = channel
+/// A fingerprint of each setting of `channel`: the first 16 hex digits of
+/// HMAC-SHA256(key, name and value), so equal values compare equal and no value can be
+/// guessed from the log.
+fn fingerprints(key: &[u8], channel: &ConfiguredChannel) -> BTreeMap<String, String> {
+    channel
         .settings
         .iter()
-        .map(|(name, value)| (name.clone(), value.to_string()))
-        .collect();
-    values.insert("csat".into(), channel.csat.to_string());
-    if let Some(limit) = channel.max_body_bytes {
-        values.insert("max_body_bytes".into(), limit.to_string());
-    }
-    values
-        .into_iter()
         .map(|(name, value)| {
             let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
                 Ok(mac) => mac,
@@ -168,7 +166,7 @@ fn fingerprints(key: &[u8], channel: &ChannelConfig) -> BTreeMap<String, String>
             mac.update(b"=");
             mac.update(value.as_bytes());
             let print = hex::encode(mac.finalize().into_bytes());
-            (name, print[..16].to_owned())
+            (name.clone(), print[..16].to_owned())
         })
         .collect()
 }
