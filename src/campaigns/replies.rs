@@ -119,12 +119,28 @@ impl CampaignRunner {
                     return Ok(());
                 }
             };
+        self.answer(message, rendered.text, rendered.markup, "a HELP keyword")
+            .await;
+        Ok(())
+    }
+
+    /// Queues the bot's answer to `message` and wakes the dispatcher. An answer that cannot be
+    /// queued (a conversation with no reachable identity) is logged and dropped: what the
+    /// keyword did is recorded either way, only the courtesy message is lost.
+    async fn answer(
+        &self,
+        message: &InboundSeen,
+        text: String,
+        markup: Option<String>,
+        what: &str,
+    ) {
+        let parts = self.parts();
         let reply = NewReply {
             conversation: ConversationId::new(message.conversation),
             author: ReplyAuthor::Bot,
-            text: rendered.text,
+            text,
             html: None,
-            markup: rendered.markup,
+            markup,
             attachments: Vec::new(),
             template: None,
             lane: Lane::Reply,
@@ -134,10 +150,8 @@ impl CampaignRunner {
                 parts.events.publish(events);
                 parts.dispatch_wake.notify_one();
             }
-            // An unreachable number: nobody to answer.
-            Err(err) => tracing::warn!(error = %err, "could not answer a HELP keyword"),
+            Err(err) => tracing::warn!(error = %err, "could not answer {what}"),
         }
-        Ok(())
     }
 
     /// Grants consent again after a channel's opt-in keyword (SMS `START`), with the message
@@ -183,25 +197,8 @@ impl CampaignRunner {
             .await?;
         parts.events.publish(events);
         if first && !provider_confirms {
-            let reply = NewReply {
-                conversation: ConversationId::new(message.conversation),
-                author: ReplyAuthor::Bot,
-                text: parts.config.stop_confirmation.clone(),
-                html: None,
-                markup: None,
-                attachments: Vec::new(),
-                template: None,
-                lane: Lane::Reply,
-            };
-            match parts.store.add_reply(&reply).await {
-                Ok((_, events)) => {
-                    parts.events.publish(events);
-                    parts.dispatch_wake.notify_one();
-                }
-                // The opt-out itself is recorded; a conversation that cannot be answered
-                // (no identity) only loses the courtesy message.
-                Err(err) => tracing::warn!(error = %err, "could not confirm an opt-out"),
-            }
+            let confirmation = parts.config.stop_confirmation.clone();
+            self.answer(message, confirmation, None, "an opt-out").await;
         }
         Ok(())
     }

@@ -37,26 +37,7 @@ pub async fn opt_out(
 ) -> StoreResult<(bool, Vec<Event>)> {
     let mut tx = begin(pool).await?;
     let contact = opt_out.contact.get();
-    let previous: Option<String> = sqlx::query_scalar(
-        "SELECT status FROM contact_consents WHERE contact_id = $1 AND channel = $2",
-    )
-    .bind(contact)
-    .bind(&opt_out.kind)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let first = previous.as_deref() != Some("withdrawn");
-    write_consent(
-        &mut tx,
-        contact,
-        &ConsentChange {
-            channel: opt_out.kind.clone(),
-            granted: false,
-            source: opt_out.source.clone(),
-            proof: opt_out.proof.clone(),
-        },
-        now,
-    )
-    .await?;
+    let first = change_consent(&mut tx, opt_out, false, now).await?;
     if let Some((scope, address)) = &opt_out.suppress {
         suppress_in(&mut tx, scope, address, "unsubscribed", &opt_out.kind, now).await?;
     }
@@ -107,26 +88,7 @@ pub async fn opt_out(
 pub async fn opt_in(pool: &Pool, opt_in: &OptOut, now: Millis) -> StoreResult<(bool, Vec<Event>)> {
     let mut tx = begin(pool).await?;
     let contact = opt_in.contact.get();
-    let previous: Option<String> = sqlx::query_scalar(
-        "SELECT status FROM contact_consents WHERE contact_id = $1 AND channel = $2",
-    )
-    .bind(contact)
-    .bind(&opt_in.kind)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let first = previous.as_deref() != Some("granted");
-    write_consent(
-        &mut tx,
-        contact,
-        &ConsentChange {
-            channel: opt_in.kind.clone(),
-            granted: true,
-            source: opt_in.source.clone(),
-            proof: opt_in.proof.clone(),
-        },
-        now,
-    )
-    .await?;
+    let first = change_consent(&mut tx, opt_in, true, now).await?;
     if let Some((scope, address)) = &opt_in.suppress {
         sqlx::query("DELETE FROM suppressions WHERE scope = $1 AND address = $2")
             .bind(scope)
@@ -161,6 +123,38 @@ pub async fn opt_in(pool: &Pool, opt_in: &OptOut, now: Millis) -> StoreResult<(b
     };
     tx.commit().await?;
     Ok((first, events))
+}
+
+/// Writes the contact's consent for the change's channel kind as `granted` (or withdrawn) in
+/// the ledger; returns whether it was not so before.
+async fn change_consent(
+    conn: &mut Conn,
+    change: &OptOut,
+    granted: bool,
+    now: Millis,
+) -> StoreResult<bool> {
+    let contact = change.contact.get();
+    let previous: Option<String> = sqlx::query_scalar(
+        "SELECT status FROM contact_consents WHERE contact_id = $1 AND channel = $2",
+    )
+    .bind(contact)
+    .bind(&change.kind)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let status = if granted { "granted" } else { "withdrawn" };
+    write_consent(
+        conn,
+        contact,
+        &ConsentChange {
+            channel: change.kind.clone(),
+            granted,
+            source: change.source.clone(),
+            proof: change.proof.clone(),
+        },
+        now,
+    )
+    .await?;
+    Ok(previous.as_deref() != Some(status))
 }
 
 /// Records the first open or click.
