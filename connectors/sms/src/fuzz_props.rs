@@ -79,14 +79,14 @@ fn encode(params: &[(String, String)]) -> Vec<u8> {
 
 proptest! {
     #[test]
-    fn any_bytes_decode_or_are_refused(body in proptest::collection::vec(any::<u8>(), 0..512)) {
+    fn sms_any_bytes_decode_or_are_refused(body in proptest::collection::vec(any::<u8>(), 0..512)) {
         let _ = parse_form(&body);
         let _ = twilio_channel().parse_webhook_at("/hooks/sms", &http::HeaderMap::new(), &body);
         let _ = vonage_channel().parse_webhook(&http::HeaderMap::new(), &body);
     }
 
     #[test]
-    fn signed_twilio_requests_parse_or_are_malformed(params in params()) {
+    fn sms_signed_twilio_requests_parse_or_are_malformed(params in params()) {
         let channel = twilio_channel();
         let signature = twilio::signature("fuzz-token", "https://sb.example.com/hooks/sms", &params);
         let mut headers = http::HeaderMap::new();
@@ -100,7 +100,7 @@ proptest! {
     }
 
     #[test]
-    fn vonage_forms_and_json_parse_or_are_refused(params in params()) {
+    fn sms_vonage_forms_and_json_parse_or_are_refused(params in params()) {
         let channel = vonage_channel();
         let _ = channel.parse_webhook(&http::HeaderMap::new(), &encode(&params));
         let object: serde_json::Map<String, serde_json::Value> = params
@@ -115,7 +115,7 @@ proptest! {
     }
 
     #[test]
-    fn segment_counts_stay_within_the_carriers_bounds(text in any::<String>()) {
+    fn sms_segment_counts_stay_within_the_carriers_bounds(text in any::<String>()) {
         let cost = segments::count(&text);
         if text.is_empty() {
             prop_assert_eq!(cost.segments, 0);
