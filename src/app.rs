@@ -374,6 +374,7 @@ impl App {
             max_connections: config.database.max_connections,
             sqlite_cache_mib: config.database.sqlite_cache_mib,
             acquire_timeout: std::time::Duration::from_millis(config.database.acquire_timeout_ms),
+            sqlite_background_checkpoints: !config.database.sqlite_inline_checkpoints,
         })
         .await
         .with_context(|| {

@@ -52,6 +52,10 @@ pub struct Options {
     /// SQLite durability: `full` (fsync per commit) or `normal`.
     #[arg(long, default_value = "full")]
     pub sqlite_synchronous: String,
+    /// SQLite: checkpoint the log inside the commits that fill it, as SQLite does by itself,
+    /// instead of from the store's background task (to measure the difference).
+    #[arg(long)]
+    pub inline_checkpoints: bool,
     /// Inbound writer tasks (default: 1 on SQLite, 4 on PostgreSQL).
     #[arg(long)]
     pub writers: Option<usize>,
@@ -331,7 +335,9 @@ async fn run_ingest(
             .unwrap_or_default()
     );
     let text = format!("[database]\nurl = {database_url:?}\n{settings}");
-    let config = Config::from_parts(Some(("bench config".into(), &text)), Vec::new(), |_| None)?;
+    let mut config =
+        Config::from_parts(Some(("bench config".into(), &text)), Vec::new(), |_| None)?;
+    config.database.sqlite_inline_checkpoints = options.inline_checkpoints;
     let backend = if config.is_postgres() {
         "PostgreSQL"
     } else {
@@ -400,6 +406,9 @@ async fn run_ingest(
 /// How the service ran, for the report's first line.
 fn service_line(options: &Options) -> String {
     match options.nodes {
+        None if options.inline_checkpoints => {
+            "service in-process, log checkpoints inside commits".into()
+        }
         None => "service in-process".into(),
         Some(nodes) => {
             format!("{nodes} node(s) as `switchboard serve` processes, load round-robin")

@@ -8,6 +8,8 @@
 //!   `bench widget`.
 //! - [`retention`]: ingest latency with and without the retention job deleting.
 //! - [`reports`]: every report over a seeded year, and what writing the facts costs ingest.
+//! - [`search`]: searches and the conversation list over a seeded inbox of millions of
+//!   messages.
 //! - [`campaign`]: campaign planning, rendering, dispatch, throttle accuracy and peak RSS.
 //! - [`widget`]: website chat visitors holding live streams: memory per idle connection and
 //!   message latency to the visitor's stream.
@@ -18,5 +20,6 @@ pub mod ingest;
 pub mod nodes;
 pub mod reports;
 pub mod retention;
+pub mod search;
 pub mod smtp_sink;
 pub mod widget;

@@ -176,7 +176,7 @@ async fn seed(store: &Store, options: &Options, year_start: i64) -> anyhow::Resu
 }
 
 /// A small deterministic generator (SplitMix64), so every run seeds the same history.
-fn mix(seed: u64) -> u64 {
+pub(super) fn mix(seed: u64) -> u64 {
     let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);

@@ -90,6 +90,8 @@ pub enum BenchCommand {
     Widget(crate::bench::widget::Options),
     /// Reports over a seeded year of history, and what writing the facts costs ingest.
     Reports(crate::bench::reports::Options),
+    /// Search and the conversation list over a seeded inbox of millions of messages.
+    Search(crate::bench::search::Options),
 }
 
 /// Runs a parsed command line.
@@ -128,6 +130,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Bench(BenchCommand::Widget(options)) => crate::bench::widget::run(options).await,
         Command::Bench(BenchCommand::Reports(options)) => crate::bench::reports::run(options).await,
+        Command::Bench(BenchCommand::Search(options)) => crate::bench::search::run(options).await,
         Command::Contacts(command) => {
             let store = open_store(&config).await?;
             campaigns::contacts(command, &store).await

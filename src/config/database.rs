@@ -23,6 +23,10 @@ pub struct DatabaseConfig {
     /// How long a statement waits for a database connection before the request is answered
     /// 503 with `Retry-After` (the database is down, restarting or saturated).
     pub acquire_timeout_ms: u64,
+    /// Not a key: `switchboard bench ingest --inline-checkpoints` sets it to measure SQLite's
+    /// own checkpoints (inside commits) against the store's background ones.
+    #[serde(skip)]
+    pub sqlite_inline_checkpoints: bool,
 }
 
 impl Default for DatabaseConfig {
@@ -33,6 +37,7 @@ impl Default for DatabaseConfig {
             max_connections: 16,
             sqlite_cache_mib: 8,
             acquire_timeout_ms: 10_000,
+            sqlite_inline_checkpoints: false,
         }
     }
 }

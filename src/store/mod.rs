@@ -18,6 +18,7 @@ pub mod scratch;
 // Public for the `segment` fuzz target, which compiles filters without a database.
 pub mod segment_sql;
 mod sqlite;
+pub(crate) mod sqlite_upkeep;
 pub mod types;
 
 use std::str::FromStr;
@@ -231,6 +232,11 @@ pub struct ConnectOptions {
     /// one) before it fails as unavailable; while the database is down, callers get their 503
     /// after this long.
     pub acquire_timeout: Duration,
+    /// SQLite only: copy the write-ahead log back into the database file, and merge the
+    /// search index, from a task of its own (see `sqlite_upkeep`) rather than inside whichever
+    /// commit fills the log. Off only to measure the difference (`switchboard bench ingest
+    /// --inline-checkpoints`).
+    pub sqlite_background_checkpoints: bool,
 }
 
 impl ConnectOptions {
@@ -242,6 +248,7 @@ impl ConnectOptions {
             max_connections: 16,
             sqlite_cache_mib: 8,
             acquire_timeout: Duration::from_secs(10),
+            sqlite_background_checkpoints: true,
         }
     }
 }
@@ -254,6 +261,8 @@ pub struct Store {
     triage: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// See [`Store::pin_clock`]: `i64::MIN` while the store reads the real time.
     clock: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    /// SQLite's upkeep task, stopped with the last clone (see `sqlite_upkeep`).
+    upkeep: Option<std::sync::Arc<sqlite_upkeep::Upkeep>>,
 }
 
 /// Runs the same call on whichever backend the store uses.
@@ -281,6 +290,7 @@ impl Store {
     /// [`Store::connect`], applying migrations up to `migrations_up_to` when given.
     async fn open(options: &ConnectOptions, migrations_up_to: Option<i64>) -> StoreResult<Self> {
         let url = options.url.as_str();
+        let mut upkeep = None;
         let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let connect = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
@@ -319,21 +329,30 @@ impl Store {
                     "cache_size",
                     format!("-{}", u64::from(options.sqlite_cache_mib.max(1)) * 1024),
                 );
+            let connect = if options.sqlite_background_checkpoints {
+                connect.pragma("wal_autocheckpoint", "0")
+            } else {
+                connect
+            };
             database_file::prepare(&url, &connect).map_err(|err| StoreError::Db(err.into()))?;
             let pool = SqlitePoolOptions::new()
                 .max_connections(options.max_connections.max(2))
                 .acquire_timeout(options.acquire_timeout)
-                .connect_with(connect)
+                .connect_with(connect.clone())
                 .await?;
             schema::upgrade_sqlite(&pool, migrations_up_to)
                 .await
                 .map_err(|err| StoreError::Db(err.into()))?;
+            if options.sqlite_background_checkpoints {
+                upkeep = Some(std::sync::Arc::new(sqlite_upkeep::Upkeep::start(connect)));
+            }
             Pool::Sqlite(pool)
         };
         Ok(Self {
             pool,
             triage: std::sync::Arc::default(),
             clock: std::sync::Arc::new(std::sync::atomic::AtomicI64::new(i64::MIN)),
+            upkeep,
         })
     }
 
@@ -372,6 +391,9 @@ impl Store {
 
     /// Closes every connection, waiting for running statements.
     pub async fn close(&self) {
+        if let Some(upkeep) = &self.upkeep {
+            upkeep.stop();
+        }
         match &self.pool {
             Pool::Sqlite(pool) => pool.close().await,
             Pool::Postgres(pool) => pool.close().await,
@@ -414,6 +436,9 @@ impl Store {
         checkpoints: &[Checkpoint],
         fences: &[cluster::Fence],
     ) -> StoreResult<(Vec<Receipt>, Vec<Event>)> {
+        if let Some(upkeep) = &self.upkeep {
+            upkeep.note_inbound_commit();
+        }
         on_backend!(
             self,
             ingest::record_events(
@@ -799,6 +824,7 @@ pub use reports::{
     RollupRow, SeedRecord, SeedShape, write_report_facts_for_benchmark,
 };
 pub mod retention;
+pub mod search_seed;
 mod secrets;
 pub use secrets::{LINK_KEY, SealedSecret, SecretChange, StoredSecrets};
 mod sign_in;

@@ -77,6 +77,10 @@ pub mod reporting;
 pub mod retention;
 #[path = "sql/routing.rs"]
 pub mod routing;
+#[path = "sql/search.rs"]
+pub mod search;
+#[path = "sql/search_seed.rs"]
+pub mod search_seed;
 #[path = "sql/secrets.rs"]
 pub mod secrets;
 #[path = "sql/sign_in.rs"]

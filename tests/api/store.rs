@@ -5,7 +5,7 @@ use switchboard::domain::{ConversationStatus, EventId, Role};
 use switchboard::store::{
     AssigneeFilter, Assignment, ContactPatch, ConversationFilter, ConversationPatch, Lane,
     NewAgent, NewContact, NewReply, OutboxState, PageRequest, ReplyAuthor, SendOutcome,
-    StatusChange, StoreError,
+    StatusChange, Store, StoreError,
 };
 
 use crate::helpers::{TestApp, on_each_backend};
@@ -146,6 +146,114 @@ async fn senders_are_matched_across_channels_by_email() {
         let contacts: std::collections::HashSet<_> =
             conversations.items.iter().map(|c| c.contact_id).collect();
         assert_eq!(contacts.len(), 1, "the same person is one contact");
+    })
+    .await;
+}
+
+/// The thread keys a search finds, in the order of the list.
+async fn found(store: &Store, text: &str, limit: i64) -> Vec<String> {
+    let filter = ConversationFilter {
+        text: Some(text.into()),
+        ..Default::default()
+    };
+    let page = store
+        .list_conversations(&filter, PageRequest::first(limit))
+        .await
+        .unwrap_or_else(|err| panic!("search {text:?}: {err}"));
+    page.items.into_iter().map(|c| c.thread_key).collect()
+}
+
+#[tokio::test]
+async fn search_folds_case_and_diacritics_and_takes_the_last_word_as_a_prefix_on_both_databases() {
+    on_each_backend(|store| async move {
+        let texts = [
+            ("a", "Objednávka číslo 4521 ještě nedorazila"),
+            ("b", "OBJEDNAVKA 77 zrušena"),
+            ("c", "Where is my order?"),
+            (
+                "d",
+                "Ordinary question about the e-mail jan.novak@example.com",
+            ),
+            ("e", "Žluťoučký kůň úpěl ďábelské ódy"),
+        ];
+        for (key, text) in texts {
+            store
+                .record_inbound(&[message(&format!("m-{key}"), key, text)])
+                .await
+                .expect("store");
+        }
+        let sorted = |mut keys: Vec<String>| {
+            keys.sort();
+            keys
+        };
+        for (query, expected) in [
+            ("objednavka", &["a", "b"][..]),
+            ("Objednávka", &["a", "b"]),
+            ("OBJEDNÁVKA číslo", &["a"]),
+            ("cislo objedn", &["a"]),
+            // Only the last word is a prefix.
+            ("objedn cislo", &[]),
+            ("ord", &["c", "d"]),
+            // Two letters match whole words only.
+            ("or", &[]),
+            ("nedorazila JEŠTĚ", &["a"]),
+            ("zrusena", &["b"]),
+            ("zlutoucky kun upel dabelske ody", &["e"]),
+            ("ŽLUŤOUČKÝ", &["e"]),
+            ("e-mail", &["d"]),
+            ("novak", &["d"]),
+            ("jan.novak@example.com", &["d"]),
+            ("\"parcel AND (", &[]),
+        ] {
+            assert_eq!(
+                sorted(found(&store, query, 50).await),
+                expected.to_vec(),
+                "search {query:?}"
+            );
+        }
+    })
+    .await;
+}
+
+/// A word in many messages is searched by walking the inbox rather than collecting every
+/// match (see `store::sql::search`): the page must be the same as collecting would give.
+#[tokio::test]
+async fn a_common_word_pages_in_inbox_order() {
+    on_each_backend(|store| async move {
+        // More matching messages than the collecting plan takes, between others.
+        let batch: Vec<InboundMessage> = (0..6_300)
+            .map(|i| {
+                let text = if i % 3 == 0 {
+                    "weekly status report".to_owned()
+                } else {
+                    format!("routine update {i}")
+                };
+                message(&format!("w{i}"), &format!("t{i}"), &text)
+            })
+            .collect();
+        store.record_inbound(&batch).await.expect("store");
+        // An early conversation with the word becomes the most recently active.
+        store
+            .record_inbound(&[message("late", "t1", "thanks")])
+            .await
+            .expect("store");
+        let everything = store
+            .list_conversations(&ConversationFilter::default(), PageRequest::first(100))
+            .await
+            .expect("list");
+        let expected: Vec<String> = everything
+            .items
+            .into_iter()
+            .filter(|c| {
+                let i: usize = c.thread_key[1..].parse().expect("t<i>");
+                !i.is_multiple_of(3)
+            })
+            .map(|c| c.thread_key)
+            .take(20)
+            .collect();
+        assert_eq!(expected.first().map(String::as_str), Some("t1"));
+        assert_eq!(found(&store, "routine", 20).await, expected);
+        assert_eq!(found(&store, "routine upd", 20).await, expected);
     })
     .await;
 }
@@ -604,4 +712,77 @@ async fn duplicates_are_refused_in_our_words() {
     );
     refused(app.post_json("/api/v1/segments", segment).await).await;
     app.stop().await;
+}
+
+/// SQLite's log is copied into the database file by the store's own task: pooled connections
+/// never checkpoint inside a commit (whose callers would wait for it), yet the log does not
+/// pile up.
+#[tokio::test]
+async fn the_sqlite_log_is_copied_back_while_the_store_runs() {
+    let db = crate::helpers::TestDb::new(switchboard::store::Backend::Sqlite).await;
+    let store = db.store().await;
+    let file = std::path::PathBuf::from(db.url.trim_start_matches("sqlite://"));
+    let size = |path: &std::path::Path| std::fs::metadata(path).map_or(0, |meta| meta.len());
+    let before = size(&file);
+    let long_text = "lorem ipsum dolor sit amet ".repeat(40);
+    let batch: Vec<InboundMessage> = (0..3_000)
+        .map(|i| message(&format!("log{i}"), &format!("log-sender{i}"), &long_text))
+        .collect();
+    store.record_inbound(&batch).await.expect("store");
+    // Several MB went into the log; the database file grows only as they are copied back.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while size(&file) < before + 2_000_000 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the log was not copied back: file {} bytes, log {} bytes",
+            size(&file),
+            size(&file.with_extension("db-wal"))
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    store.close().await;
+    db.cleanup().await;
+}
+
+/// FTS5 writes each commit's words as a segment of their own; the store's upkeep merges them
+/// so that searches do not look in dozens of segments.
+#[tokio::test]
+async fn the_sqlite_search_index_is_merged_while_the_store_runs() {
+    use sqlx::Connection;
+    let db = crate::helpers::TestDb::new(switchboard::store::Backend::Sqlite).await;
+    let store = db.store().await;
+    for i in 0..40 {
+        store
+            .record_inbound(&[message(
+                &format!("seg{i}"),
+                &format!("seg-sender{i}"),
+                "parcel late",
+            )])
+            .await
+            .expect("store");
+    }
+    let mut raw = sqlx::SqliteConnection::connect(&db.url)
+        .await
+        .expect("connect");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let segments: i64 =
+            sqlx::query_scalar("SELECT count(DISTINCT segid) FROM messages_fts_idx")
+                .fetch_one(&mut raw)
+                .await
+                .expect("segments");
+        if segments == 1 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the search index is still {segments} segments"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let found = found(&store, "parcel", 50).await;
+    assert_eq!(found.len(), 40);
+    raw.close().await.expect("close");
+    store.close().await;
+    db.cleanup().await;
 }

@@ -84,6 +84,31 @@ pub async fn labels(conn: &mut Conn, id: ConversationId) -> StoreResult<Vec<Stri
     .await?)
 }
 
+/// The labels of each of `ids`, sorted, in one query (a page of conversations would
+/// otherwise cost a round trip per row).
+pub async fn labels_of(
+    conn: &mut Conn,
+    ids: &[i64],
+) -> StoreResult<std::collections::HashMap<i64, Vec<String>>> {
+    let mut by_conversation = std::collections::HashMap::<i64, Vec<String>>::new();
+    if ids.is_empty() {
+        return Ok(by_conversation);
+    }
+    let mut sql = sqlx::QueryBuilder::<Db>::new(
+        "SELECT conversation_id, label FROM conversation_labels WHERE conversation_id IN (",
+    );
+    let mut list = sql.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    sql.push(") ORDER BY conversation_id, label");
+    let rows: Vec<(i64, String)> = sql.build_query_as().fetch_all(&mut *conn).await?;
+    for (conversation, label) in rows {
+        by_conversation.entry(conversation).or_default().push(label);
+    }
+    Ok(by_conversation)
+}
+
 /// Loads one conversation with its labels.
 pub async fn conversation(
     conn: &mut Conn,

@@ -2,8 +2,11 @@
 
 use serde_json::json;
 
-use super::common::{Conn, Pool, begin, conversation, conversation_event, insert_events, labels};
-use super::{Db, IS_POSTGRES};
+use super::Db;
+use super::common::{
+    Conn, Pool, begin, conversation, conversation_event, insert_events, labels_of,
+};
+use super::search::{SearchPlan, SearchWords, walk_from_clause};
 use crate::domain::{
     AgentId, Conversation, ConversationId, ConversationStatus, Event, EventKind, Millis,
 };
@@ -23,11 +26,24 @@ pub async fn list(
     page: PageRequest,
 ) -> StoreResult<Page<Conversation>> {
     let limit = page.limit();
-    let mut sql = sqlx::QueryBuilder::<Db>::new(concat!(
-        "SELECT ",
-        conversation_columns!(),
-        " FROM conversations c WHERE 1 = 1"
-    ));
+    let mut conn = pool.acquire().await?;
+    let search = match filter.text.as_deref().and_then(SearchWords::parse) {
+        Some(words) => Some(SearchPlan::choose(&mut conn, &words).await?),
+        None => None,
+    };
+    let mut sql = sqlx::QueryBuilder::<Db>::new(concat!("SELECT ", conversation_columns!()));
+    // The inbox's order, unless a contact's few conversations or a collected search's
+    // matches are fewer than reading the newest conversations until the page is full.
+    let walk = match &search {
+        Some(plan) => plan.walks(),
+        None => filter.contact.is_none(),
+    };
+    sql.push(if walk {
+        walk_from_clause()
+    } else {
+        " FROM conversations c"
+    });
+    sql.push(" WHERE 1 = 1");
     if let Some(status) = filter.status {
         sql.push(" AND c.status = ").push_bind(status.as_str());
     }
@@ -54,27 +70,9 @@ pub async fn list(
             .push_bind(label.clone())
             .push(")");
     }
-    if let Some(text) = filter
-        .text
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
-        if IS_POSTGRES {
-            sql.push(
-                " AND c.id IN (SELECT conversation_id FROM messages \
-                 WHERE text_search @@ websearch_to_tsquery('simple', ",
-            )
-            .push_bind(text.to_owned())
-            .push("))");
-        } else {
-            sql.push(
-                " AND c.id IN (SELECT m.conversation_id FROM messages m \
-                 WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ",
-            )
-            .push_bind(fts5_query(text))
-            .push("))");
-        }
+    let searching = search.is_some();
+    if let Some(search) = search {
+        search.push_filter(&mut sql);
     }
     sql.push(super::access::visible_sql("c", &filter.visibility));
     if let Some(cursor) = &page.cursor {
@@ -90,26 +88,25 @@ pub async fn list(
     sql.push(" ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ")
         .push_bind(limit + 1);
 
-    let mut conn = pool.acquire().await?;
-    let mut rows: Vec<ConversationRow> = sql.build_query_as().fetch_all(&mut *conn).await?;
+    // A search is planned with its words in hand (see `search`): never a cached generic plan.
+    let mut rows: Vec<ConversationRow> = sql
+        .build_query_as()
+        .persistent(!searching)
+        .fetch_all(&mut *conn)
+        .await?;
     let next_cursor = split_page(&mut rows, limit, |row| {
         encode_cursor(row.last_activity_at, row.id)
     });
-    let mut items = Vec::with_capacity(rows.len());
-    for row in rows {
-        let labels = labels(&mut conn, ConversationId::new(row.id)).await?;
-        items.push(row.into_conversation(labels)?);
-    }
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let mut labels = labels_of(&mut conn, &ids).await?;
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let labels = labels.remove(&row.id).unwrap_or_default();
+            row.into_conversation(labels)
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
     Ok(Page { items, next_cursor })
-}
-
-/// Quotes every word so that user input is searched for, never parsed as FTS5 syntax
-/// (`AND`, `NEAR`, `"`, `*` …); words must all appear.
-fn fts5_query(text: &str) -> String {
-    text.split_whitespace()
-        .map(|word| format!("\"{}\"", word.replace('"', "\"\"")))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// The conversation with `id`.

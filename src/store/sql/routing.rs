@@ -5,7 +5,9 @@
 use serde_json::json;
 
 use super::IS_POSTGRES;
-use super::common::{Conn, Pool, begin, conversation, conversation_event, insert_events, labels};
+use super::common::{
+    Conn, Pool, begin, conversation, conversation_event, insert_events, labels_of,
+};
 use crate::domain::{
     AgentId, Conversation, ConversationId, Event, EventKind, Millis, QueuedConversation,
     RoutingPolicy, RoutingRules,
@@ -55,15 +57,17 @@ pub async fn queue(
         .bind_names(sqlx::query_as(&sql).bind(limit))
         .fetch_all(&mut *conn)
         .await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for row in rows {
-        let labels = labels(&mut conn, ConversationId::new(row.conversation.id)).await?;
-        items.push(QueuedConversation {
-            conversation: row.conversation.into_conversation(labels)?,
-            policy: row.effective_policy.parse()?,
-        });
-    }
-    Ok(items)
+    let ids: Vec<i64> = rows.iter().map(|row| row.conversation.id).collect();
+    let mut labels = labels_of(&mut conn, &ids).await?;
+    rows.into_iter()
+        .map(|row| {
+            let labels = labels.remove(&row.conversation.id).unwrap_or_default();
+            Ok(QueuedConversation {
+                conversation: row.conversation.into_conversation(labels)?,
+                policy: row.effective_policy.parse()?,
+            })
+        })
+        .collect()
 }
 
 /// Teams named in `rules` that do not exist (yet): teams are created through the API, so a
