@@ -25,7 +25,7 @@ use super::nodes::Nodes;
 use crate::app::{App, Workers};
 use crate::config::{Config, SqliteSynchronous};
 use crate::metrics::Metrics;
-use crate::store::{ConnectOptions, Store, scratch};
+use crate::store::{ConnectOptions, Store};
 
 /// Options of `switchboard bench ingest`.
 #[derive(Debug, Clone, clap::Args)]
@@ -252,23 +252,14 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         ),
         _ => {}
     }
-    let workdir = tempfile::tempdir().context("creating a temporary directory")?;
-    let scratch_db = match &options.database_url {
-        Some(url) => Some((
-            url.clone(),
-            scratch::create_postgres_database(url, "switchboard_bench").await?,
-        )),
-        None => None,
-    };
-    let database_url = match &scratch_db {
-        Some((_, (url, _))) => url.clone(),
-        None => format!("sqlite://{}", workdir.path().join("bench.db").display()),
-    };
-    let result = run_ingest(&options, &database_url, synchronous, workdir.path()).await;
-    if let Some((server, (_, name))) = scratch_db {
-        scratch::drop_postgres_database(&server, &name).await?;
-    }
-    result
+    let options = &options;
+    super::on_scratch_database(
+        options.database_url.as_deref(),
+        |database_url, workdir| async move {
+            run_ingest(options, &database_url, synchronous, &workdir).await
+        },
+    )
+    .await
 }
 
 /// The service under load: in this process, or separate `serve` processes.

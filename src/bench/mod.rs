@@ -23,3 +23,38 @@ pub mod retention;
 pub mod search;
 pub mod smtp_sink;
 pub mod widget;
+
+/// Runs `measure` on a database of its own: a scratch database on the PostgreSQL server
+/// `server` (created first, dropped afterwards whatever `measure` returned), or else an SQLite
+/// file in a temporary directory. `measure` gets the database's URL and that directory (for
+/// files of its own).
+///
+/// # Errors
+/// When the directory or the scratch database cannot be made or dropped, or `measure` fails.
+pub(crate) async fn on_scratch_database<F, Fut>(
+    server: Option<&str>,
+    measure: F,
+) -> anyhow::Result<()>
+where
+    F: FnOnce(String, std::path::PathBuf) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    use anyhow::Context;
+    let workdir = tempfile::tempdir().context("creating a temporary directory")?;
+    let scratch_db = match server {
+        Some(server) => Some((
+            server.to_owned(),
+            crate::store::scratch::create_postgres_database(server, "switchboard_bench").await?,
+        )),
+        None => None,
+    };
+    let database_url = match &scratch_db {
+        Some((_, (url, _))) => url.clone(),
+        None => format!("sqlite://{}", workdir.path().join("bench.db").display()),
+    };
+    let result = measure(database_url, workdir.path().to_owned()).await;
+    if let Some((server, (_, name))) = scratch_db {
+        crate::store::scratch::drop_postgres_database(&server, &name).await?;
+    }
+    result
+}

@@ -23,7 +23,7 @@ use crate::config::Config;
 use crate::domain::Millis;
 use crate::domain::report::{Dimension, Fact, Interval, Metric, duration_bin, hour_of};
 use crate::reports::{ReportRequest, Reports};
-use crate::store::{RollupRow, SeedRecord, SeedShape, Store, scratch};
+use crate::store::{RollupRow, SeedRecord, SeedShape, Store};
 
 /// Options of `switchboard bench reports`.
 #[derive(Debug, Clone, clap::Args)]
@@ -74,23 +74,12 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         options.messages_per_conversation >= 2,
         "--messages-per-conversation: at least 2"
     );
-    let workdir = tempfile::tempdir().context("creating a temporary directory")?;
-    let scratch_db = match &options.database_url {
-        Some(url) => Some((
-            url.clone(),
-            scratch::create_postgres_database(url, "switchboard_bench").await?,
-        )),
-        None => None,
-    };
-    let database_url = match &scratch_db {
-        Some((_, (url, _))) => url.clone(),
-        None => format!("sqlite://{}", workdir.path().join("bench.db").display()),
-    };
-    let result = measure(&options, &database_url).await;
-    if let Some((server, (_, name))) = scratch_db {
-        scratch::drop_postgres_database(&server, &name).await?;
-    }
-    result
+    let options = &options;
+    super::on_scratch_database(
+        options.database_url.as_deref(),
+        |database_url, _| async move { measure(options, &database_url).await },
+    )
+    .await
 }
 
 async fn measure(options: &Options, database_url: &str) -> anyhow::Result<()> {

@@ -15,7 +15,6 @@ use super::ingest::{RunReport, SECRET, bodies, client, drive};
 use crate::app::{App, Workers};
 use crate::config::Config;
 use crate::domain::Millis;
-use crate::store::scratch;
 
 /// Options of `switchboard bench retention`.
 #[derive(Debug, Clone, clap::Args)]
@@ -57,23 +56,12 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
         "--per-conversation: at least 1"
     );
     anyhow::ensure!(options.rate > 0, "--rate: at least 1");
-    let workdir = tempfile::tempdir().context("creating a temporary directory")?;
-    let scratch_db = match &options.database_url {
-        Some(url) => Some((
-            url.clone(),
-            scratch::create_postgres_database(url, "switchboard_bench").await?,
-        )),
-        None => None,
-    };
-    let database_url = match &scratch_db {
-        Some((_, (url, _))) => url.clone(),
-        None => format!("sqlite://{}", workdir.path().join("bench.db").display()),
-    };
-    let result = measure(&options, &database_url).await;
-    if let Some((server, (_, name))) = scratch_db {
-        scratch::drop_postgres_database(&server, &name).await?;
-    }
-    result
+    let options = &options;
+    super::on_scratch_database(
+        options.database_url.as_deref(),
+        |database_url, _| async move { measure(options, &database_url).await },
+    )
+    .await
 }
 
 async fn measure(options: &Options, database_url: &str) -> anyhow::Result<()> {

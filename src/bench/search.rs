@@ -20,7 +20,7 @@ use crate::app::App;
 use crate::config::Config;
 use crate::domain::{AgentId, ConversationStatus, Millis};
 use crate::store::search_seed::{SeedConversation, SeedMessage};
-use crate::store::{AssigneeFilter, ConversationFilter, PageRequest, Store, scratch};
+use crate::store::{AssigneeFilter, ConversationFilter, PageRequest, Store};
 
 /// Options of `switchboard bench search`.
 #[derive(Debug, Clone, clap::Args)]
@@ -270,23 +270,12 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     );
     anyhow::ensure!(options.queries > 0, "--queries: at least 1");
     anyhow::ensure!(options.rounds > 0, "--rounds: at least 1");
-    let workdir = tempfile::tempdir().context("creating a temporary directory")?;
-    let scratch_db = match &options.database_url {
-        Some(url) => Some((
-            url.clone(),
-            scratch::create_postgres_database(url, "switchboard_bench").await?,
-        )),
-        None => None,
-    };
-    let database_url = match &scratch_db {
-        Some((_, (url, _))) => url.clone(),
-        None => format!("sqlite://{}", workdir.path().join("bench.db").display()),
-    };
-    let result = measure(&options, &database_url).await;
-    if let Some((server, (_, name))) = scratch_db {
-        scratch::drop_postgres_database(&server, &name).await?;
-    }
-    result
+    let options = &options;
+    super::on_scratch_database(
+        options.database_url.as_deref(),
+        |database_url, _| async move { measure(options, &database_url).await },
+    )
+    .await
 }
 
 async fn measure(options: &Options, database_url: &str) -> anyhow::Result<()> {

@@ -21,7 +21,6 @@ use tokio::task::JoinSet;
 use self::ledger::{Book, Ledger};
 use self::resources::{RSS_TIMEOUT, Rss, check_fd_limit, connect_error, rss_kib, settled_rss};
 use super::nodes::Nodes;
-use crate::store::scratch;
 
 /// Options of `switchboard bench widget`.
 #[derive(Debug, Clone, clap::Args)]
@@ -67,23 +66,12 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     anyhow::ensure!(options.rate > 0, "--rate: at least 1");
     anyhow::ensure!(options.seconds > 0, "--seconds: at least 1");
     check_fd_limit(options.connections)?;
-    let workdir = tempfile::tempdir().context("creating a temporary directory")?;
-    let scratch_db = match &options.database_url {
-        Some(url) => Some((
-            url.clone(),
-            scratch::create_postgres_database(url, "switchboard_bench").await?,
-        )),
-        None => None,
-    };
-    let database_url = match &scratch_db {
-        Some((_, (url, _))) => url.clone(),
-        None => format!("sqlite://{}", workdir.path().join("bench.db").display()),
-    };
-    let result = run_node(&options, &database_url, workdir.path()).await;
-    if let Some((server, (_, name))) = scratch_db {
-        scratch::drop_postgres_database(&server, &name).await?;
-    }
-    result
+    let options = &options;
+    super::on_scratch_database(
+        options.database_url.as_deref(),
+        |database_url, workdir| async move { run_node(options, &database_url, &workdir).await },
+    )
+    .await
 }
 
 /// The node's configuration: a web chat channel whose abuse limits stay out of the way, and
