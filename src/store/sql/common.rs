@@ -84,6 +84,17 @@ pub async fn labels(conn: &mut Conn, id: ConversationId) -> StoreResult<Vec<Stri
     .await?)
 }
 
+/// The highest contact and conversation ids so far (0 for none): bulk seeding numbers the
+/// rows it writes after them.
+pub async fn last_contact_and_conversation_ids(conn: &mut Conn) -> StoreResult<(i64, i64)> {
+    let (contacts, conversations): (Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT (SELECT MAX(id) FROM contacts), (SELECT MAX(id) FROM conversations)",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((contacts.unwrap_or(0), conversations.unwrap_or(0)))
+}
+
 /// The labels of each of `ids`, sorted, in one query (a page of conversations would
 /// otherwise cost a round trip per row).
 pub async fn labels_of(

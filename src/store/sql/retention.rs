@@ -340,12 +340,8 @@ pub async fn seed(
         }
     };
     let mut tx = begin(pool).await?;
-    let before: (Option<i64>, Option<i64>) = sqlx::query_as(
-        "SELECT (SELECT MAX(id) FROM contacts), (SELECT MAX(id) FROM conversations)",
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    let (contacts_before, conversations_before) = (before.0.unwrap_or(0), before.1.unwrap_or(0));
+    let (contacts_before, conversations_before) =
+        super::common::last_contact_and_conversation_ids(&mut tx).await?;
     sqlx::query(&format!(
         "INSERT INTO contacts (name, created_at, updated_at) \
          SELECT 'Seeded customer', $2, $2 FROM ({}) AS n",

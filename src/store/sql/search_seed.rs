@@ -43,15 +43,8 @@ pub async fn seed_chunk(
     let conversation_rows = as_json(serde_json::to_string(conversations))?;
     let message_rows = as_json(serde_json::to_string(messages))?;
     let mut tx = begin(pool).await?;
-    let (contacts_before, conversations_before): (Option<i64>, Option<i64>) = sqlx::query_as(
-        "SELECT (SELECT MAX(id) FROM contacts), (SELECT MAX(id) FROM conversations)",
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    let (contacts_before, conversations_before) = (
-        contacts_before.unwrap_or(0),
-        conversations_before.unwrap_or(0),
-    );
+    let (contacts_before, conversations_before) =
+        super::common::last_contact_and_conversation_ids(&mut tx).await?;
     // One contact per conversation; ids follow one another (the benchmark writes alone).
     let ordinal = if IS_POSTGRES {
         "ROW_NUMBER() OVER () - 1"
