@@ -6,6 +6,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod client_addr;
+pub mod compression;
 pub mod csat;
 pub mod error;
 pub mod extract;
@@ -127,6 +128,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             request_timeout,
         ))
+        .layer(compression::layer())
         .with_state(state)
 }
 

@@ -430,6 +430,95 @@ async fn pages_and_assets_carry_a_strict_content_security_policy() {
     app.stop().await;
 }
 
+/// The response to `path` asked for with `Accept-Encoding: accept` (and `token`, if any): its
+/// content encoding, if any, and its body as sent.
+async fn fetched_with(
+    app: &TestApp,
+    path: &str,
+    accept: Option<&str>,
+    token: Option<&str>,
+) -> (Option<String>, Vec<u8>) {
+    let mut request = no_redirects().get(app.url(path));
+    if let Some(accept) = accept {
+        request = request.header("accept-encoding", accept);
+    }
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.expect("get");
+    assert_eq!(response.status(), 200, "{path}");
+    let encoding = response
+        .headers()
+        .get("content-encoding")
+        .map(|value| value.to_str().expect("encoding").to_owned());
+    if encoding.is_some() {
+        let vary = response.headers()["vary"].to_str().expect("vary");
+        assert!(
+            vary.to_ascii_lowercase().contains("accept-encoding"),
+            "{path}: {vary}"
+        );
+    }
+    (encoding, response.bytes().await.expect("body").to_vec())
+}
+
+#[tokio::test]
+async fn responses_are_compressed_for_clients_that_accept_it_except_pages_and_streams() {
+    use std::io::Read as _;
+
+    let app = TestApp::spawn().await;
+    new_conversation(&app, "a conversation, so the list has something to send").await;
+    let token = app.admin_token.clone();
+    for (path, token) in [
+        ("/assets/app.js", None),
+        ("/assets/app.css", None),
+        ("/widget.js", None),
+        ("/api/v1/conversations", Some(token.as_str())),
+    ] {
+        let (plain_encoding, plain) = fetched_with(&app, path, None, token).await;
+        assert_eq!(plain_encoding, None, "{path} without Accept-Encoding");
+
+        let (encoding, gzipped) = fetched_with(&app, path, Some("gzip"), token).await;
+        assert_eq!(encoding.as_deref(), Some("gzip"), "{path}");
+        let mut unpacked = Vec::new();
+        flate2::read::GzDecoder::new(gzipped.as_slice())
+            .read_to_end(&mut unpacked)
+            .expect("gunzip");
+        assert_eq!(unpacked, plain, "{path}: gzip gives back the same bytes");
+
+        let (encoding, brotli) = fetched_with(&app, path, Some("gzip, deflate, br"), token).await;
+        assert_eq!(encoding.as_deref(), Some("br"), "{path}: brotli preferred");
+        let mut unpacked = Vec::new();
+        brotli::Decompressor::new(brotli.as_slice(), 4096)
+            .read_to_end(&mut unpacked)
+            .expect("unbrotli");
+        assert_eq!(unpacked, plain, "{path}: brotli gives back the same bytes");
+        if plain.len() > 4096 {
+            assert!(
+                brotli.len() * 2 < plain.len(),
+                "{path}: {} of {}",
+                brotli.len(),
+                plain.len()
+            );
+        }
+    }
+    // Pages carry the CSRF token: never compressed.
+    let (encoding, _) = fetched_with(&app, "/login", Some("gzip, br"), None).await;
+    assert_eq!(encoding, None, "/login");
+    // A live stream is never held back by a compressor.
+    let stream = app
+        .client
+        .get(app.url("/api/v1/events"))
+        .bearer_auth(&token)
+        .header("accept-encoding", "gzip, br")
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(stream.status(), 200);
+    assert!(stream.headers().get("content-encoding").is_none());
+    drop(stream);
+    app.stop().await;
+}
+
 /// Signs `client` in through the real form and waits for the inbox to be ready.
 pub(crate) async fn sign_in(client: &Client, app: &TestApp, email: &str, password: &str) {
     client.goto(&app.url("/login")).await.expect("goto");
