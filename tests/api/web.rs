@@ -1069,6 +1069,103 @@ async fn failed_deliveries_attachments_and_a_phone_screen() {
     app.stop().await;
 }
 
+/// The page's heading and window title, as a script sees them.
+async fn heading_and_title(client: &Client) -> (String, String) {
+    let found = client
+        .execute(
+            "return [document.querySelector('h1')?.textContent ?? null, document.title];",
+            vec![],
+        )
+        .await
+        .expect("script");
+    (
+        found[0].as_str().expect("an h1").to_owned(),
+        found[1].as_str().expect("title").to_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_view_names_itself_and_the_skip_link_keeps_the_view() {
+    let app = TestApp::spawn().await;
+    let conversation = new_conversation(&app, "Where is my parcel?").await;
+    let (_, email, password) = agent_with_password(&app, "Ada", "admin").await;
+    let mut driver = Driver::start().await;
+    let browser = driver.browser().await;
+    sign_in(&browser, &app, &email, &password).await;
+    assert_eq!(
+        heading_and_title(&browser).await,
+        (
+            "Inbox: Mine".to_owned(),
+            "Inbox: Mine · Switchboard".to_owned()
+        )
+    );
+    for (route, name) in [
+        (
+            format!("#/inbox/all/{conversation}"),
+            format!("Conversation #{conversation} (All)"),
+        ),
+        ("#/reports".to_owned(), "Reports".to_owned()),
+        ("#/admin/channels".to_owned(), "Admin: Channels".to_owned()),
+        ("#/campaigns".to_owned(), "Campaigns".to_owned()),
+    ] {
+        browser
+            .goto(&app.url(&format!("/{route}")))
+            .await
+            .expect("goto");
+        wait_until(
+            &browser,
+            &format!("{route} named"),
+            &format!("document.title === {:?}", format!("{name} · Switchboard")),
+        )
+        .await;
+        assert_eq!(heading_and_title(&browser).await.0, name, "{route}");
+    }
+
+    // The skip link, reached by keyboard, takes the focus to the content and leaves the open
+    // conversation open.
+    let route = format!("#/inbox/all/{conversation}");
+    browser
+        .goto(&app.url(&format!("/{route}")))
+        .await
+        .expect("goto");
+    wait_for(&browser, "#conversation-title").await;
+    browser
+        .execute("document.activeElement?.blur(); window.focus();", vec![])
+        .await
+        .expect("blur");
+    browser
+        .active_element()
+        .await
+        .expect("body")
+        .send_keys(&Key::Tab.to_string())
+        .await
+        .expect("tab");
+    let focused = browser.active_element().await.expect("focused");
+    assert_eq!(
+        focused.attr("class").await.expect("class").as_deref(),
+        Some("skip")
+    );
+    focused
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .expect("enter");
+    wait_until(
+        &browser,
+        "main focused",
+        "document.activeElement?.id === 'main'",
+    )
+    .await;
+    let after = browser
+        .execute(
+            "return [location.hash, !!document.querySelector('#conversation-title')];",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(after, json!([route, true]));
+    app.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_manage_agents_and_see_channels_templates_and_rules() {
     let app = TestApp::spawn().await;

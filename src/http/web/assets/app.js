@@ -42,8 +42,25 @@ function route() {
   return { page: 'inbox', view, id: Number.isFinite(id) ? id : null };
 }
 
+/** What the page shows, for its heading and the window title: screen readers announce the
+ * title on each change of view, and tabs and history name the view. */
+function viewName(r) {
+  if (r.page === 'reports') return 'Reports';
+  if (r.page === 'campaigns') return r.id === null ? 'Campaigns' : `Campaign #${r.id}`;
+  if (r.page === 'admin') return `Admin: ${r.name[0].toUpperCase()}${r.name.slice(1)}`;
+  const view = { mine: 'Mine', unassigned: 'Unassigned', all: 'All' }[r.view];
+  return r.id === null ? `Inbox: ${view}` : `Conversation #${r.id} (${view})`;
+}
+
+function nameView(r) {
+  const name = viewName(r);
+  document.getElementById('page-title').textContent = name;
+  document.title = `${name} · Switchboard`;
+}
+
 async function navigate() {
   const r = route();
+  nameView(r);
   document
     .getElementById('nav-inbox')
     ?.setAttribute('aria-current', r.page === 'inbox' ? 'page' : 'false');
@@ -297,6 +314,11 @@ async function start() {
     setInterval(heartbeat, HEARTBEAT_MS);
     setInterval(inbox.tick, 30000);
   }
+  // The skip link moves the focus, not the route: its `#main` is no view of ours.
+  document.querySelector('.skip')?.addEventListener('click', (e) => {
+    e.preventDefault();
+    layout.main.focus();
+  });
   window.addEventListener('hashchange', () => {
     navigate().catch((err) => toast(err.message, 'error'));
   });
