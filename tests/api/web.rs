@@ -1085,7 +1085,7 @@ async fn heading_and_title(client: &Client) -> (String, String) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_view_names_itself_and_the_skip_link_keeps_the_view() {
+async fn every_view_names_itself_the_skip_link_keeps_the_view_and_the_help_holds_the_focus() {
     let app = TestApp::spawn().await;
     let conversation = new_conversation(&app, "Where is my parcel?").await;
     let (_, email, password) = agent_with_password(&app, "Ada", "admin").await;
@@ -1163,6 +1163,88 @@ async fn every_view_names_itself_and_the_skip_link_keeps_the_view() {
         .await
         .expect("script");
     assert_eq!(after, json!([route, true]));
+
+    // The help dialog holds the focus while it is open and gives it back when it closes,
+    // whether it was opened from its button or by the `?` key.
+    let focused_id = "return document.activeElement?.id ?? null;";
+    for opened_by_key in [false, true] {
+        if opened_by_key {
+            browser
+                .execute("document.activeElement?.blur();", vec![])
+                .await
+                .expect("blur");
+            browser
+                .active_element()
+                .await
+                .expect("body")
+                .send_keys("?")
+                .await
+                .expect("?");
+        } else {
+            let button = browser
+                .find(Locator::Css("#help-button"))
+                .await
+                .expect("? button");
+            browser
+                .execute("document.getElementById('help-button').focus();", vec![])
+                .await
+                .expect("focus");
+            button
+                .send_keys(&Key::Enter.to_string())
+                .await
+                .expect("enter");
+        }
+        wait_until(
+            &browser,
+            "help open",
+            "!document.getElementById('help').hidden",
+        )
+        .await;
+        assert_eq!(
+            browser.execute(focused_id, vec![]).await.expect("id"),
+            json!("help-close")
+        );
+        for _ in 0..3 {
+            browser
+                .active_element()
+                .await
+                .expect("focused")
+                .send_keys(&Key::Tab.to_string())
+                .await
+                .expect("tab");
+            let inside = browser
+                .execute(
+                    "return document.getElementById('help').contains(document.activeElement)                      && document.getElementById('main').inert;",
+                    vec![],
+                )
+                .await
+                .expect("inside");
+            assert_eq!(inside, json!(true), "Tab stays in the dialog");
+        }
+        browser
+            .active_element()
+            .await
+            .expect("focused")
+            .send_keys(&Key::Escape.to_string())
+            .await
+            .expect("esc");
+        wait_until(
+            &browser,
+            "help closed",
+            "document.getElementById('help').hidden",
+        )
+        .await;
+        assert_eq!(
+            browser.execute(focused_id, vec![]).await.expect("id"),
+            json!("help-button"),
+            "focus back on the ? button (opened by key: {opened_by_key})"
+        );
+        let inert = browser
+            .execute("return document.getElementById('main').inert;", vec![])
+            .await
+            .expect("inert");
+        assert_eq!(inert, json!(false));
+    }
     app.stop().await;
 }
 

@@ -231,20 +231,57 @@ function typingInField(target) {
   );
 }
 
+/** Where the focus was when the help opened: it goes back there when the help closes. */
+let focusBeforeHelp = null;
+
+/** Opens or closes the help dialog. While it is open everything behind it is inert, so Tab
+ * stays in the dialog and screen readers read only it. */
 function showHelp(visible) {
   const help = document.getElementById('help');
+  if (help.hidden === !visible) return;
   help.hidden = !visible;
-  if (visible) document.getElementById('help-close').focus();
+  for (const el of document.body.children) {
+    if (el !== help) el.inert = visible;
+  }
+  if (visible) {
+    focusBeforeHelp = document.activeElement;
+    document.getElementById('help-close').focus();
+  } else {
+    const back = focusBeforeHelp?.isConnected ? focusBeforeHelp : null;
+    (back && back !== document.body ? back : document.getElementById('help-button')).focus();
+    focusBeforeHelp = null;
+  }
+}
+
+/** Keeps Tab and Shift+Tab going round the help dialog's own controls. */
+function cycleFocusIn(dialog, e) {
+  const controls = [
+    ...dialog.querySelectorAll('button, [href], input, select, textarea, [tabindex]'),
+  ].filter((el) => el.tabIndex >= 0 && !el.disabled);
+  if (controls.length === 0) return;
+  const at = controls.indexOf(document.activeElement);
+  const next = e.shiftKey
+    ? controls[(at <= 0 ? controls.length : at) - 1]
+    : controls[(at + 1) % controls.length];
+  next.focus();
+  e.preventDefault();
 }
 
 function onKey(e) {
+  const help = document.getElementById('help');
   if (e.key === 'Escape') {
-    if (!document.getElementById('help').hidden) {
+    if (!help.hidden) {
       showHelp(false);
       e.preventDefault();
     }
     return;
   }
+  if (e.key === 'Tab') {
+    if (!help.hidden) cycleFocusIn(help, e);
+    return;
+  }
+  // Shortcuts act on the page, which is out of reach while the help is open.
+  if (!help.hidden) return;
   if (e.ctrlKey || e.metaKey || e.altKey || typingInField(e.target)) return;
   const inInbox = route().page === 'inbox';
   switch (e.key) {
