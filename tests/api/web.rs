@@ -1248,6 +1248,94 @@ async fn every_view_names_itself_the_skip_link_keeps_the_view_and_the_help_holds
     app.stop().await;
 }
 
+/// What the focus ring of the focused element looks like: `null` when nothing but the page
+/// has the focus, else its description, its ring's contrast against the background it is
+/// drawn on, and whether a scrolling ancestor cuts the ring off at the sides.
+const FOCUS_RING: &str = r#"
+const el = document.activeElement;
+if (!el || el === document.body) return null;
+const rgba = (text) => (text.match(/[\d.]+/g) || []).map(Number);
+const luminance = ([r, g, b]) => {
+  const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+  return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+};
+const style = getComputedStyle(el);
+const width = parseFloat(style.outlineWidth) || 0;
+const offset = parseFloat(style.outlineOffset) || 0;
+const what = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+  (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : '');
+if (style.outlineStyle === 'none' || width < 2) return { what, contrast: 0, clipped: false };
+// An inset ring lies on the element's own background, an outer one on its surroundings.
+let node = offset < 0 ? el : el.parentElement;
+while (node && (rgba(getComputedStyle(node).backgroundColor)[3] ?? 1) === 0) node = node.parentElement;
+const background = node ? rgba(getComputedStyle(node).backgroundColor) : [255, 255, 255];
+const [a, b] = [luminance(rgba(style.outlineColor)), luminance(background)].sort((x, y) => y - x);
+const reach = Math.max(width + offset, 0);
+const rect = el.getBoundingClientRect();
+let clipped = false;
+for (let up = el.parentElement; up; up = up.parentElement) {
+  const overflow = getComputedStyle(up).overflowX;
+  if (overflow === 'visible') continue;
+  const box = up.getBoundingClientRect();
+  const left = box.left + up.clientLeft, right = left + up.clientWidth;
+  if (rect.left - reach < left - 0.5 || rect.right + reach > right + 0.5) clipped = true;
+}
+return { what, contrast: (a + 0.05) / (b + 0.05), clipped };
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_focus_ring_shows_whole_with_3_to_1_contrast_on_every_control() {
+    let app = TestApp::spawn().await;
+    let conversation = new_conversation(&app, "Where is my parcel?").await;
+    new_conversation(&app, "And another question").await;
+    let (_, email, password) = agent_with_password(&app, "Ada", "admin").await;
+    let mut driver = Driver::start().await;
+    let browser = driver.browser().await;
+    browser.set_window_size(1280, 900).await.expect("size");
+    sign_in(&browser, &app, &email, &password).await;
+    browser
+        .goto(&app.url(&format!("/#/inbox/all/{conversation}")))
+        .await
+        .expect("goto");
+    wait_for(&browser, "#conversation-title").await;
+    browser
+        .execute("document.activeElement?.blur();", vec![])
+        .await
+        .expect("blur");
+    let mut seen = std::collections::BTreeSet::new();
+    let mut faults = Vec::new();
+    for _ in 0..60 {
+        browser
+            .active_element()
+            .await
+            .expect("focused")
+            .send_keys(&Key::Tab.to_string())
+            .await
+            .expect("tab");
+        let ring = browser.execute(FOCUS_RING, vec![]).await.expect("ring");
+        if ring.is_null() {
+            continue;
+        }
+        let what = ring["what"].as_str().expect("what").to_owned();
+        let contrast = ring["contrast"].as_f64().expect("contrast");
+        if contrast < 3.0 || ring["clipped"] == json!(true) {
+            faults.push(format!(
+                "{what}: contrast {contrast:.2}, clipped {}",
+                ring["clipped"]
+            ));
+        }
+        seen.insert(what);
+    }
+    assert!(
+        seen.iter().any(|what| what.contains("conv-link"))
+            && seen.iter().any(|what| what.contains("nav-inbox"))
+            && seen.len() >= 15,
+        "Tab went through the top bar, the list and the conversation: {seen:?}"
+    );
+    assert!(faults.is_empty(), "focus rings: {faults:#?}");
+    app.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_manage_agents_and_see_channels_templates_and_rules() {
     let app = TestApp::spawn().await;

@@ -248,6 +248,10 @@ export class Thread {
       id: 'snooze-until',
       'aria-label': 'Snooze until',
     });
+    // Chromium's calendar button inside the field takes the focus without the field matching
+    // :focus, so the field shows the focus ring by a class while anything in it has the focus.
+    snoozeAt.addEventListener('focusin', () => snoozeAt.classList.add('focused'));
+    snoozeAt.addEventListener('focusout', () => snoozeAt.classList.remove('focused'));
     const snooze = h(
       'button',
       {
