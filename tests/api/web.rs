@@ -1336,6 +1336,208 @@ async fn the_focus_ring_shows_whole_with_3_to_1_contrast_on_every_control() {
     app.stop().await;
 }
 
+/// The conversation whose row has the focus, and the open one (from the route).
+async fn focused_and_open(client: &Client) -> Value {
+    client
+        .execute(
+            "return [document.activeElement?.closest('.conv')?.dataset.id ?? null,
+                     location.hash.split('/')[3] ?? null,
+                     document.activeElement?.getAttribute('aria-current')];",
+            vec![],
+        )
+        .await
+        .expect("script")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_focus_follows_the_conversation_opened_by_enter_and_by_j_k() {
+    let app = TestApp::spawn().await;
+    let first = new_conversation(&app, "First").await;
+    let second = new_conversation(&app, "Second").await;
+    let third = new_conversation(&app, "Third").await;
+    let (_, email, password) = agent_with_password(&app, "Ada", "admin").await;
+    let mut driver = Driver::start().await;
+    let browser = driver.browser().await;
+    sign_in(&browser, &app, &email, &password).await;
+    browser.goto(&app.url("/#/inbox/all")).await.expect("goto");
+    wait_until(
+        &browser,
+        "three rows",
+        "document.querySelectorAll('#conversation-list .conv-link').length === 3",
+    )
+    .await;
+    // Newest first: Enter on the second row opens it, and the focus stays on its row (the
+    // list is drawn anew, so a lost focus would fall to the page).
+    browser
+        .execute(
+            "document.querySelectorAll('#conversation-list .conv-link')[1].focus();",
+            vec![],
+        )
+        .await
+        .expect("focus");
+    browser
+        .active_element()
+        .await
+        .expect("row")
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .expect("enter");
+    wait_for(&browser, "#conversation-title").await;
+    wait_until(
+        &browser,
+        "second open",
+        &format!("location.hash.endsWith('/{second}')"),
+    )
+    .await;
+    assert_eq!(
+        focused_and_open(&browser).await,
+        json!([second.to_string(), second.to_string(), "true"])
+    );
+    // j from the page opens the next (older) one and takes the focus to its row; k goes back.
+    for (key, expected) in [("j", first), ("k", second), ("k", third)] {
+        browser
+            .execute("document.activeElement?.blur();", vec![])
+            .await
+            .expect("blur");
+        browser
+            .active_element()
+            .await
+            .expect("body")
+            .send_keys(key)
+            .await
+            .expect("key");
+        wait_until(
+            &browser,
+            &format!("{key} → {expected}"),
+            &format!(
+                "document.activeElement?.closest('.conv')?.dataset.id === '{expected}' \
+                 && location.hash.endsWith('/{expected}')"
+            ),
+        )
+        .await;
+        assert_eq!(
+            focused_and_open(&browser).await,
+            json!([expected.to_string(), expected.to_string(), "true"])
+        );
+    }
+    app.stop().await;
+}
+
+/// axe-core, the accessibility checker, as `scripts/test` installs it.
+fn axe_source() -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/browser-tools/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path).unwrap_or_else(|err| {
+        panic!(
+            "{}: {err}; scripts/test installs it (npm ci --prefix tests/browser-tools)",
+            path.display()
+        )
+    })
+}
+
+/// The WCAG 2.1 A and AA rules and axe's best practices that `page` breaks, as
+/// "rule (impact): the elements".
+async fn axe_violations(client: &Client, axe: &str) -> Vec<String> {
+    client.execute(axe, vec![]).await.expect("load axe-core");
+    let found = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { runOnly: { type: 'tag',
+                 values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })
+               .then((r) => done(r.violations.map((v) => `${v.id} (${v.impact}): ` +
+                   v.nodes.map((n) => n.target.join(' ')).join(', '))))
+               .catch((e) => done([`axe failed: ${e}`]));",
+            vec![],
+        )
+        .await
+        .expect("run axe-core");
+    found
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|violation| violation.as_str().expect("text").to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_passes_axe_at_laptop_and_phone_widths() {
+    let axe = axe_source();
+    let app = TestApp::spawn().await;
+    let conversation = new_conversation(&app, "Where is my parcel?").await;
+    new_conversation(&app, "And another question").await;
+    let (_, email, password) = agent_with_password(&app, "Ada", "admin").await;
+    let mut driver = Driver::start().await;
+    let browser = driver.browser().await;
+    let mut faults = Vec::new();
+    const SIZES: [(u32, u32); 2] = [(1280, 900), (390, 844)];
+    for (width, height) in SIZES {
+        browser.set_window_size(width, height).await.expect("size");
+        browser.goto(&app.url("/login")).await.expect("login");
+        wait_for(&browser, "#email").await;
+        for violation in axe_violations(&browser, &axe).await {
+            faults.push(format!("{width}px /login: {violation}"));
+        }
+    }
+    sign_in(&browser, &app, &email, &password).await;
+    for (width, height) in SIZES {
+        browser.set_window_size(width, height).await.expect("size");
+        for route in [
+            "#/inbox/mine".to_owned(),
+            format!("#/inbox/all/{conversation}"),
+            "#/reports".to_owned(),
+            "#/campaigns".to_owned(),
+            "#/admin/agents".to_owned(),
+            "#/admin/channels".to_owned(),
+            "#/admin/rules".to_owned(),
+            "#/admin/templates".to_owned(),
+        ] {
+            browser
+                .goto(&app.url(&format!("/{route}")))
+                .await
+                .expect("goto");
+            wait_until(
+                &browser,
+                &format!("{route} shown"),
+                "document.body.dataset.ready === 'true' && !document.querySelector('#main .loading')",
+            )
+            .await;
+            for violation in axe_violations(&browser, &axe).await {
+                faults.push(format!("{width}px {route}: {violation}"));
+            }
+        }
+        // The new-campaign form, then the help dialog over it.
+        browser.goto(&app.url("/#/campaigns")).await.expect("goto");
+        wait_for(&browser, "#campaign-new")
+            .await
+            .click()
+            .await
+            .expect("new");
+        wait_for(&browser, "#campaign-name").await;
+        for violation in axe_violations(&browser, &axe).await {
+            faults.push(format!("{width}px new campaign: {violation}"));
+        }
+        browser
+            .execute("document.getElementById('help-button').click();", vec![])
+            .await
+            .expect("help");
+        wait_until(
+            &browser,
+            "help open",
+            "!document.getElementById('help').hidden",
+        )
+        .await;
+        for violation in axe_violations(&browser, &axe).await {
+            faults.push(format!("{width}px help: {violation}"));
+        }
+        browser
+            .execute("document.getElementById('help-close').click();", vec![])
+            .await
+            .expect("close help");
+    }
+    assert!(faults.is_empty(), "axe-core: {faults:#?}");
+    app.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_manage_agents_and_see_channels_templates_and_rules() {
     let app = TestApp::spawn().await;

@@ -14,9 +14,12 @@ const PAGES = [
 
 /** Renders admin page `name` into `main`. */
 export async function showAdmin(main, name) {
+  // The page scrolls by itself (wide tables on a phone): it takes the focus so that the
+  // keyboard can scroll it too, and is a region named after the page.
+  const label = PAGES.find(([id]) => id === name)?.[1] ?? 'Admin';
   const body = h(
     'section',
-    { class: 'admin-body', id: `admin-${name}` },
+    { class: 'admin-body', id: `admin-${name}`, tabindex: '0', 'aria-label': label },
     h('p', { class: 'loading' }, 'Loading…'),
   );
   const nav = h(
@@ -53,6 +56,7 @@ export async function showAdmin(main, name) {
   }
 }
 
+/** A table; a column without a visible heading (buttons) is named for screen readers. */
 function table(headers, rows) {
   return h(
     'table',
@@ -63,7 +67,9 @@ function table(headers, rows) {
       h(
         'tr',
         {},
-        headers.map((x) => h('th', { scope: 'col' }, x)),
+        headers.map((x) =>
+          h('th', { scope: 'col' }, x || h('span', { class: 'visually-hidden' }, 'Actions')),
+        ),
       ),
     ),
     h('tbody', {}, rows),

@@ -164,6 +164,8 @@ async function drawList(el) {
         open.hidden = true;
         replace(
           form,
+          // The form's own headings are h4s, under an h3 here as under "Edit the draft".
+          h('h3', {}, 'New campaign'),
           campaignForm({
             segments,
             onSaved: (c) => {

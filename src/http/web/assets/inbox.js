@@ -34,6 +34,8 @@ const list = {
   }),
   rows: new Map(),
   selected: null,
+  /** Set by j / k: the conversation whose row takes the focus once it is open. */
+  focusOn: null,
   el: null,
   pane: null,
   onOpen: null,
@@ -69,10 +71,11 @@ export function listPane(view, onOpen) {
     clearTimeout(timer);
     timer = setTimeout(() => setFilter('q', search.value.trim()), 300);
   });
+  // A plain list of links (Tab, Enter; j / k anywhere on the page), not a listbox: a listbox's
+  // options may hold no links, and arrow keys would have to move in it.
   list.el = h('ul', {
     id: 'conversation-list',
     class: 'conversation-list',
-    role: 'listbox',
     'aria-label': 'Conversations',
   });
   list.pane = h(
@@ -237,6 +240,16 @@ export function slaBadge(c) {
 function render() {
   if (!list.el) return;
   const items = ordered();
+  // The rows are made anew: a focused one hands the focus to its successor, and after j / k
+  // the focus goes to the conversation opened, so that Tab goes on from where the agent is.
+  const focused = list.el.contains(document.activeElement)
+    ? document.activeElement.closest('.conv')?.dataset.id
+    : null;
+  let focusId = focused;
+  if (list.focusOn !== null && list.focusOn === list.selected) {
+    focusId = String(list.focusOn);
+    list.focusOn = null;
+  }
   if (items.length === 0) {
     replace(list.el, h('li', { class: 'empty' }, 'No conversations here.'));
     return;
@@ -245,6 +258,7 @@ function render() {
     list.el,
     items.map((c) => row(c)),
   );
+  if (focusId) list.el.querySelector(`#conv-${focusId} .conv-link`)?.focus();
 }
 
 function row(c) {
@@ -261,14 +275,16 @@ function row(c) {
     'li',
     {
       class: `conv${unread ? ' unread' : ''}${c.id === list.selected ? ' selected' : ''}`,
-      role: 'option',
-      'aria-selected': c.id === list.selected ? 'true' : 'false',
       dataset: { id: String(c.id) },
       id: `conv-${c.id}`,
     },
     h(
       'a',
-      { href: `#/inbox/${list.view}/${c.id}`, class: 'conv-link' },
+      {
+        href: `#/inbox/${list.view}/${c.id}`,
+        class: 'conv-link',
+        'aria-current': c.id === list.selected ? 'true' : null,
+      },
       h(
         'div',
         { class: 'conv-top' },
@@ -312,7 +328,12 @@ export function move(delta) {
   let index = items.findIndex((c) => c.id === list.selected);
   index = index < 0 ? 0 : Math.min(items.length - 1, Math.max(0, index + delta));
   const target = items[index];
-  if (target && list.onOpen) list.onOpen(target.id);
+  if (target.id === list.selected) {
+    document.querySelector(`#conv-${target.id} .conv-link`)?.focus();
+  } else {
+    list.focusOn = target.id;
+    list.onOpen?.(target.id);
+  }
   document.getElementById(`conv-${target.id}`)?.scrollIntoView({ block: 'nearest' });
 }
 
