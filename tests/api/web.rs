@@ -1423,6 +1423,20 @@ async fn the_focus_follows_the_conversation_opened_by_enter_and_by_j_k() {
     app.stop().await;
 }
 
+/// Goes to inbox route `route` (`#/…`) and waits until its view has loaded.
+async fn show_route(browser: &Client, app: &TestApp, route: &str) {
+    browser
+        .goto(&app.url(&format!("/{route}")))
+        .await
+        .expect("goto");
+    wait_until(
+        browser,
+        &format!("{route} shown"),
+        "document.body.dataset.ready === 'true' && !document.querySelector('#main .loading')",
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_320_css_pixels_no_page_scrolls_sideways_and_every_control_is_in_view() {
     let app = TestApp::spawn().await;
@@ -1447,16 +1461,7 @@ async fn at_320_css_pixels_no_page_scrolls_sideways_and_every_control_is_in_view
         "#/admin/agents".to_owned(),
         "#/admin/channels".to_owned(),
     ] {
-        browser
-            .goto(&app.url(&format!("/{route}")))
-            .await
-            .expect("goto");
-        wait_until(
-            &browser,
-            &format!("{route} shown"),
-            "document.body.dataset.ready === 'true' && !document.querySelector('#main .loading')",
-        )
-        .await;
+        show_route(&browser, &app, &route).await;
         // Controls cut off at the right edge: in view only by scrolling the page sideways. A
         // control inside a region that scrolls by itself (a wide table) is reachable there.
         let found = browser
@@ -1570,16 +1575,7 @@ async fn every_page_passes_axe_at_laptop_and_phone_widths() {
             "#/admin/rules".to_owned(),
             "#/admin/templates".to_owned(),
         ] {
-            browser
-                .goto(&app.url(&format!("/{route}")))
-                .await
-                .expect("goto");
-            wait_until(
-                &browser,
-                &format!("{route} shown"),
-                "document.body.dataset.ready === 'true' && !document.querySelector('#main .loading')",
-            )
-            .await;
+            show_route(&browser, &app, &route).await;
             for violation in axe_violations(&browser, &axe).await {
                 faults.push(format!("{width}px {route}: {violation}"));
             }
