@@ -1293,44 +1293,47 @@ async fn the_focus_ring_shows_whole_with_3_to_1_contrast_on_every_control() {
     let browser = driver.browser().await;
     browser.set_window_size(1280, 900).await.expect("size");
     sign_in(&browser, &app, &email, &password).await;
-    browser
-        .goto(&app.url(&format!("/#/inbox/all/{conversation}")))
-        .await
-        .expect("goto");
-    wait_for(&browser, "#conversation-title").await;
-    browser
-        .execute("document.activeElement?.blur();", vec![])
-        .await
-        .expect("blur");
     let mut seen = std::collections::BTreeSet::new();
     let mut faults = Vec::new();
-    for _ in 0..60 {
+    for route in [
+        format!("#/inbox/all/{conversation}"),
+        "#/reports".to_owned(),
+        "#/campaigns".to_owned(),
+        "#/admin/agents".to_owned(),
+    ] {
+        show_route(&browser, &app, &route).await;
         browser
-            .active_element()
+            .execute("document.activeElement?.blur();", vec![])
             .await
-            .expect("focused")
-            .send_keys(&Key::Tab.to_string())
-            .await
-            .expect("tab");
-        let ring = browser.execute(FOCUS_RING, vec![]).await.expect("ring");
-        if ring.is_null() {
-            continue;
+            .expect("blur");
+        for _ in 0..40 {
+            browser
+                .active_element()
+                .await
+                .expect("focused")
+                .send_keys(&Key::Tab.to_string())
+                .await
+                .expect("tab");
+            let ring = browser.execute(FOCUS_RING, vec![]).await.expect("ring");
+            if ring.is_null() {
+                continue;
+            }
+            let what = ring["what"].as_str().expect("what").to_owned();
+            let contrast = ring["contrast"].as_f64().expect("contrast");
+            if contrast < 3.0 || ring["clipped"] == json!(true) {
+                faults.push(format!(
+                    "{route} {what}: contrast {contrast:.2}, clipped {}",
+                    ring["clipped"]
+                ));
+            }
+            seen.insert(what);
         }
-        let what = ring["what"].as_str().expect("what").to_owned();
-        let contrast = ring["contrast"].as_f64().expect("contrast");
-        if contrast < 3.0 || ring["clipped"] == json!(true) {
-            faults.push(format!(
-                "{what}: contrast {contrast:.2}, clipped {}",
-                ring["clipped"]
-            ));
-        }
-        seen.insert(what);
     }
     assert!(
         seen.iter().any(|what| what.contains("conv-link"))
             && seen.iter().any(|what| what.contains("nav-inbox"))
-            && seen.len() >= 15,
-        "Tab went through the top bar, the list and the conversation: {seen:?}"
+            && seen.len() >= 30,
+        "Tab went through the top bar, the list, the conversation and the other pages: {seen:?}"
     );
     assert!(faults.is_empty(), "focus rings: {faults:#?}");
     app.stop().await;
