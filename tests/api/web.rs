@@ -501,6 +501,23 @@ async fn responses_are_compressed_for_clients_that_accept_it_except_pages_and_st
             );
         }
     }
+    // Streamed CSV exports end cleanly under a compressor too (it polls the body once more
+    // after its last chunk; an unfused stream panicked there and cut the response).
+    for path in [
+        "/api/v1/reports/conversations.csv",
+        "/api/v1/reports/conversations.csv?until=2000-01-01T00:00:00Z",
+        "/api/v1/audit?format=csv",
+    ] {
+        let (plain_encoding, plain) = fetched_with(&app, path, None, Some(&token)).await;
+        assert_eq!(plain_encoding, None, "{path}");
+        let (encoding, gzipped) = fetched_with(&app, path, Some("gzip"), Some(&token)).await;
+        assert_eq!(encoding.as_deref(), Some("gzip"), "{path}");
+        let mut unpacked = Vec::new();
+        flate2::read::GzDecoder::new(gzipped.as_slice())
+            .read_to_end(&mut unpacked)
+            .expect("gunzip");
+        assert_eq!(unpacked, plain, "{path}");
+    }
     // Pages carry the CSRF token: never compressed.
     let (encoding, _) = fetched_with(&app, "/login", Some("gzip, br"), None).await;
     assert_eq!(encoding, None, "/login");

@@ -201,7 +201,12 @@ fn csv_response(store: Store, filter: AuditFilter) -> Response {
             }
         }
     });
-    csv_attachment(Body::from_stream(body), "audit.csv")
+    // Fused: a body may be polled again after its end (the response compressor does), which
+    // an unfold stream answers with a panic.
+    csv_attachment(
+        Body::from_stream(futures_util::StreamExt::fuse(body)),
+        "audit.csv",
+    )
 }
 
 /// One CSV line (RFC 4180, CRLF) of `entry`.

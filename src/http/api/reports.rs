@@ -527,7 +527,12 @@ fn conversations_csv(
             }
         }
     });
-    csv_attachment(Body::from_stream(body), "conversations.csv")
+    // Fused: a body may be polled again after its end (the response compressor does), which
+    // an unfold stream answers with a panic.
+    csv_attachment(
+        Body::from_stream(futures_util::StreamExt::fuse(body)),
+        "conversations.csv",
+    )
 }
 
 fn conversation_cells(row: ConversationReport) -> Vec<String> {
