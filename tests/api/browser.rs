@@ -14,10 +14,10 @@ use tokio::process::{Child, Command};
 /// How long a test waits for something to appear on screen.
 pub const PATIENCE: Duration = Duration::from_secs(40);
 
-/// A running chromedriver; killed when dropped.
+/// A running chromedriver and the Chromium processes it started; all killed when dropped.
 pub struct Driver {
     url: String,
-    _process: Child,
+    process: Child,
     profiles: Vec<tempfile::TempDir>,
 }
 
@@ -41,6 +41,10 @@ impl Driver {
             .arg("--port=0")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
+            // Its own process group, which the Chromium processes it starts join: killing
+            // chromedriver alone would leave each test's browser running (and polling the
+            // stopped service) until the whole suite ends.
+            .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .expect("start /usr/bin/chromedriver (Debian package chromium-driver)");
@@ -66,7 +70,7 @@ impl Driver {
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         Ok(Self {
             url: format!("http://127.0.0.1:{port}"),
-            _process: process,
+            process,
             profiles: Vec::new(),
         })
     }
@@ -82,7 +86,7 @@ impl Driver {
                 "args": [
                     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--no-first-run", "--window-size=1400,900",
+                    "--disable-sync", "--no-first-run", "--disable-crash-reporter", "--window-size=1400,900",
                     format!("--user-data-dir={}", profile.path().display()),
                 ],
             }),
@@ -93,6 +97,21 @@ impl Driver {
             .connect(&self.url)
             .await
             .expect("open a Chromium session")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        if let Some(pid) = self.process.id() {
+            // The group's id is chromedriver's pid (`process_group(0)` above).
+            let killed = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .stderr(Stdio::null())
+                .status();
+            if let Err(err) = killed {
+                eprintln!("could not stop the browsers of chromedriver {pid}: {err}");
+            }
+        }
     }
 }
 
