@@ -390,6 +390,18 @@ impl App {
                 .map_err(|err| anyhow::anyhow!("{err}"))?,
         );
         seal_stored_secrets(&vault).await?;
+        // Before anything listens: numbers stored before they were kept in E.164.
+        if let Some(report) =
+            crate::contacts::phone_upkeep::run_if_pending(&store, config.contacts.default_region)
+                .await
+                .context("rewriting stored phone numbers in E.164")?
+        {
+            tracing::info!(
+                rewritten = report.rewritten,
+                left_with_another_contact = report.left_with_another_contact,
+                "stored phone numbers are in E.164 now"
+            );
+        }
         for (_, connector) in connectors.iter() {
             connector.use_secrets(vault.clone());
         }
@@ -464,6 +476,7 @@ impl App {
                         .map_err(|err| anyhow::anyhow!("{err}"))?,
                 ),
                 surveys: Some(surveys.clone()),
+                phone_region: config.contacts.default_region,
             },
             &writers,
             writers_shutdown.clone(),
@@ -580,6 +593,7 @@ impl App {
             node,
             access: Arc::new(http::access::AccessPolicy::new(&config.access)),
             widgets: Arc::new(http::widget::Widgets::new(widgets)),
+            phone_region: config.contacts.default_region,
         };
         Ok(Self {
             state,

@@ -37,6 +37,7 @@ pub mod channel_state;
 pub mod cli;
 pub mod cluster;
 pub mod config;
+pub mod contacts;
 pub mod csat;
 pub mod dispatch;
 pub mod domain;

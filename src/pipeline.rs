@@ -68,6 +68,7 @@ pub struct Pipeline {
     store: Store,
     redactor: Arc<crate::redaction::Redactor>,
     surveys: Option<Arc<crate::csat::Surveys>>,
+    phone_region: crate::domain::phone::PhoneRegion,
 }
 
 /// What the writers need.
@@ -82,6 +83,8 @@ pub struct PipelineParts {
     /// Checks the tokens of survey answers pressed on channels; without it every such answer
     /// is dropped.
     pub surveys: Option<Arc<crate::csat::Surveys>>,
+    /// Where senders' phone numbers without a country code belong (`[contacts]`).
+    pub phone_region: crate::domain::phone::PhoneRegion,
 }
 
 impl Pipeline {
@@ -105,6 +108,7 @@ impl Pipeline {
             store: parts.store,
             redactor: parts.redactor,
             surveys: parts.surveys,
+            phone_region: parts.phone_region,
         }
     }
 
@@ -142,6 +146,13 @@ impl Pipeline {
         events
             .iter_mut()
             .for_each(connector_sdk::text::clean_inbound_event);
+        // A sender's phone becomes the `phone` identity every channel shares: in one form,
+        // so the same person writing by SMS and by WhatsApp is one contact.
+        for event in &mut events {
+            if let InboundEvent::Message(message) = event {
+                normalise_sender_phone(&mut message.sender, self.phone_region);
+            }
+        }
         // The one place every inbound text passes before it is stored: what the rules
         // redact here never reaches the database, the search index or the event log.
         if !self.redactor.is_off() {
@@ -394,6 +405,20 @@ impl Writer {
 
 /// Applies the redaction rules to a new message's text, HTML and full text (marking the
 /// message when they changed anything) and to an edit's new text.
+/// Puts `sender`'s phone in E.164. A phone that does not read as a number is dropped: it
+/// would match no other channel's sender, and a contact's phone is a number to reach them by.
+fn normalise_sender_phone(
+    sender: &mut connector_sdk::Sender,
+    region: crate::domain::phone::PhoneRegion,
+) {
+    if let Some(phone) = sender.phone.take() {
+        sender.phone = crate::domain::phone::to_e164(&phone, region);
+        if sender.phone.is_none() {
+            tracing::debug!(scope = %sender.scope, "a sender's phone that is not a number was left out");
+        }
+    }
+}
+
 fn redact_inbound(redactor: &crate::redaction::Redactor, event: &mut InboundEvent) {
     let redact = |text: &mut String| match redactor.redact(text) {
         Some(redacted) => {

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::phone::{PhoneRegion, to_e164};
 use crate::store::audience::{ConsentChange, ImportRow};
 
 /// Where a CSV column goes. Written as text in a mapping: `name`, `email`, `phone`, `tags`
@@ -104,7 +105,7 @@ pub struct Parsed {
 /// # Errors
 /// When the header is unreadable or the mapping names an unknown target or column; bad rows
 /// are not errors but entries of [`Parsed::rejected`].
-pub fn parse(data: &[u8], options: &ImportOptions) -> Result<Parsed, String> {
+pub fn parse(data: &[u8], options: &ImportOptions, region: PhoneRegion) -> Result<Parsed, String> {
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -160,7 +161,7 @@ pub fn parse(data: &[u8], options: &ImportOptions) -> Result<Parsed, String> {
         if record.iter().all(str::is_empty) {
             continue;
         }
-        match read_row(line, &record, &targets, proof.as_deref()) {
+        match read_row(line, &record, &targets, proof.as_deref(), region) {
             Ok(row) => parsed.rows.push(row),
             Err(reason) => parsed.rejected.push((line, reason)),
         }
@@ -173,6 +174,7 @@ fn read_row(
     record: &csv::StringRecord,
     targets: &[Target],
     proof: Option<&str>,
+    region: PhoneRegion,
 ) -> Result<ImportRow, String> {
     if record.len() != targets.len() {
         return Err(format!(
@@ -202,8 +204,9 @@ fn read_row(
                 row.email = Some(email);
             }
             Target::Phone => {
-                let phone = normalise_phone(value)
-                    .ok_or_else(|| format!("phone {value:?} is not a number like +420123456789"))?;
+                let phone = to_e164(value, region).ok_or_else(|| {
+                    format!("phone {value:?} is not a phone number (+420 777 123 456, or one of region {region})")
+                })?;
                 row.identities.push(("phone".into(), phone.clone()));
                 row.phone = Some(phone);
             }
@@ -233,11 +236,14 @@ fn read_row(
                 row.attributes.insert(key.clone(), attribute_value(value));
             }
             Target::Identity(scope) => {
-                // Phone-number channels store numbers the way the phone column does.
+                // WhatsApp knows a person by the digits of their number in E.164 (the `wa_id`
+                // its webhooks carry), without the `+`.
                 let id = if scope == "whatsapp" {
-                    normalise_phone(value).ok_or_else(|| {
-                        format!("identity:whatsapp {value:?} is not a phone number")
-                    })?
+                    to_e164(value, region)
+                        .map(|e164| e164.trim_start_matches('+').to_owned())
+                        .ok_or_else(|| {
+                            format!("identity:whatsapp {value:?} is not a phone number")
+                        })?
                 } else {
                     value.to_owned()
                 };
@@ -296,20 +302,6 @@ fn is_email(email: &str) -> bool {
 }
 
 /// `+` and digits only (spaces, dashes, dots and brackets dropped), 7 to 15 digits (E.164).
-fn normalise_phone(value: &str) -> Option<String> {
-    let mut out = String::new();
-    for (index, ch) in value.chars().enumerate() {
-        match ch {
-            '+' if index == 0 => out.push('+'),
-            '0'..='9' => out.push(ch),
-            ' ' | '-' | '.' | '(' | ')' => {}
-            _ => return None,
-        }
-    }
-    let digits = out.trim_start_matches('+').len();
-    (7..=15).contains(&digits).then_some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,7 +315,12 @@ mod tests {
                     dana@example.com,Dana,no,,x,Mars/Base\n\
                     \n\
                     eva@example.com,Eva,,,41.5,\n";
-        let parsed = parse(file.as_bytes(), &ImportOptions::default()).unwrap();
+        let parsed = parse(
+            file.as_bytes(),
+            &ImportOptions::default(),
+            PhoneRegion::default(),
+        )
+        .unwrap();
         assert_eq!(parsed.rows.len(), 2);
         let lines: Vec<u64> = parsed.rejected.iter().map(|(line, _)| *line).collect();
         assert_eq!(lines, vec![3, 4, 5]);
@@ -348,7 +345,7 @@ mod tests {
         options
             .mapping
             .insert("Phone number".into(), "phone".into());
-        let parsed = parse(file.as_bytes(), &options).unwrap();
+        let parsed = parse(file.as_bytes(), &options, PhoneRegion::default()).unwrap();
         assert_eq!(
             parsed.rows[0].identities,
             vec![
@@ -359,13 +356,20 @@ mod tests {
         );
         options.mapping.insert("Fax".into(), "phone".into());
         assert!(
-            parse(file.as_bytes(), &options)
+            parse(file.as_bytes(), &options, PhoneRegion::default())
                 .unwrap_err()
                 .contains("Fax")
         );
         let mut bad = ImportOptions::default();
         bad.mapping.insert("E-mail".into(), "mail".into());
-        assert!(parse(file.as_bytes(), &bad).is_err());
-        assert!(parse(b"name\nAna\n", &ImportOptions::default()).is_err());
+        assert!(parse(file.as_bytes(), &bad, PhoneRegion::default()).is_err());
+        assert!(
+            parse(
+                b"name\nAna\n",
+                &ImportOptions::default(),
+                PhoneRegion::default()
+            )
+            .is_err()
+        );
     }
 }

@@ -145,7 +145,11 @@ fn bar(done: u64, total: u64) -> String {
 ///
 /// # Errors
 /// An unreadable file, a bad mapping or a database error.
-pub async fn contacts(command: ContactsCommand, store: &Store) -> anyhow::Result<()> {
+pub async fn contacts(
+    command: ContactsCommand,
+    store: &Store,
+    region: crate::domain::phone::PhoneRegion,
+) -> anyhow::Result<()> {
     let ContactsCommand::Import {
         file,
         map,
@@ -166,8 +170,8 @@ pub async fn contacts(command: ContactsCommand, store: &Store) -> anyhow::Result
             .mapping
             .insert(column.trim().into(), target.trim().into());
     }
-    let parsed =
-        crate::campaigns::import::parse(&data, &options).map_err(|err| anyhow::anyhow!(err))?;
+    let parsed = crate::campaigns::import::parse(&data, &options, region)
+        .map_err(|err| anyhow::anyhow!(err))?;
     let mut rejected = parsed.rejected;
     let (mut created, mut updated) = (0, 0);
     if !strict || rejected.is_empty() {

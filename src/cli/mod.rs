@@ -133,7 +133,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Search(options)) => crate::bench::search::run(options).await,
         Command::Contacts(command) => {
             let store = open_store(&config).await?;
-            campaigns::contacts(command, &store).await
+            campaigns::contacts(command, &store, config.contacts.default_region).await
         }
         Command::Campaign(command) => {
             let store = open_store(&config).await?;

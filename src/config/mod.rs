@@ -23,6 +23,7 @@ use crate::automation::settings::{AutomationConfig, BusinessHoursConfig};
 use crate::automation::sla::SlaPolicy;
 use crate::campaigns::settings::CampaignsConfig;
 use crate::cluster::ClusterConfig;
+use crate::contacts::ContactsConfig;
 use crate::dispatch::settings::DispatchConfig;
 use crate::event_webhooks::settings::WebhooksConfig;
 use crate::http::settings::{RemoteImagesConfig, ServerConfig};
@@ -123,6 +124,9 @@ pub struct Config {
     /// `[redaction]`: personal numbers replaced by `[redacted]` before messages are stored.
     #[serde(default)]
     pub redaction: RedactionConfig,
+    /// `[contacts]`: the region of phone numbers written without a country code.
+    #[serde(default)]
+    pub contacts: ContactsConfig,
 }
 
 impl Config {

@@ -12,6 +12,7 @@ pub mod erasure;
 pub mod event;
 pub mod ids;
 pub mod message;
+pub mod phone;
 pub mod quiet_hours;
 pub mod rendered;
 pub mod reply_window;

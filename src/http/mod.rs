@@ -95,6 +95,8 @@ pub struct AppState {
     pub retention: crate::retention::Retention,
     /// The website chat channels and their live connections.
     pub widgets: Arc<widget::Widgets>,
+    /// Where phone numbers typed or imported without a country code belong (`[contacts]`).
+    pub phone_region: crate::domain::phone::PhoneRegion,
 }
 
 /// The whole HTTP surface.

@@ -71,6 +71,10 @@ pub const TABLES: &[(&str, Coverage)] = &[
         Coverage::NoContactData("hourly totals per agent, team, channel and label"),
     ),
     (
+        "pending_upkeep",
+        Coverage::NoContactData("names of one-time rewrites a migration asked for"),
+    ),
+    (
         "report_daily",
         Coverage::NoContactData("daily totals per agent, team, channel and label"),
     ),

@@ -43,6 +43,8 @@ pub mod contacts;
 pub mod conversations;
 #[path = "sql/csat.rs"]
 pub mod csat;
+#[path = "sql/duplicates.rs"]
+pub mod duplicates;
 #[path = "sql/email.rs"]
 pub mod email;
 #[path = "sql/erasure.rs"]
@@ -61,6 +63,8 @@ pub mod message_parts;
 pub mod messages;
 #[path = "sql/outbox.rs"]
 pub mod outbox;
+#[path = "sql/phones.rs"]
+pub mod phones;
 #[path = "sql/privacy.rs"]
 pub mod privacy;
 #[path = "sql/queue_claims.rs"]

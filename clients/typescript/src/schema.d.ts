@@ -441,6 +441,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/contacts/{id}/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /api/v1/contacts/{id}/duplicates`: other contacts sharing an email address, a phone
+         *     number (compared in E.164) or a signed-in website user with this one, at most 20, lowest
+         *     id first. Contacts the caller may not see are left out.
+         */
+        get: operations["list_duplicates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/contacts/{id}/erase": {
         parameters: {
             query?: never;
@@ -2853,6 +2874,7 @@ export interface components {
             attributes?: Record<string, never>;
             email?: string | null;
             name?: string | null;
+            /** @description A phone number, with its country code (`+420 777 123 456`, `00420…`) or as a number of the configured `[contacts] default_region`; stored in E.164 (`+420777123456`). A number of a length its country's numbers never have is refused with 422. */
             phone?: string | null;
             tags?: string[];
         };
@@ -2997,6 +3019,25 @@ export interface components {
         };
         /** @enum {string} */
         Direction: "in" | "out";
+        /** @description Why another contact is suggested: the address both hold. */
+        DuplicateReason: {
+            /**
+             * @description `email` (the same address, any letter case), `phone` (the same number in E.164) or
+             *     `web_chat_user` (the same signed-in user of the website, on another chat channel).
+             */
+            kind: string;
+            /** @description The shared address. */
+            value: string;
+        };
+        /** @description Another contact that is probably the same person. */
+        DuplicateView: {
+            contact: components["schemas"]["ContactView"];
+            reasons: components["schemas"]["DuplicateReason"][];
+        };
+        /** @description The suggestions for one contact. */
+        DuplicatesView: {
+            items: components["schemas"]["DuplicateView"][];
+        };
         /** @description Body of `POST /api/v1/contacts/{id}/erase`. */
         EraseContactRequest: {
             reason: string;
@@ -4282,6 +4323,7 @@ export interface components {
             attributes?: Record<string, never> | null;
             email?: string | null;
             name?: string | null;
+            /** @description A phone number, with its country code (`+420 777 123 456`, `00420…`) or as a number of the configured `[contacts] default_region`; stored in E.164 (`+420777123456`). A number of a length its country's numbers never have is refused with 422. */
             phone?: string | null;
             tags?: string[] | null;
         };
@@ -6742,6 +6784,74 @@ export interface operations {
             };
             /** @description Well-formed, but breaks a rule: an empty name, a reference to something that does not exist, a value out of range. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_duplicates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuplicatesView"];
+                };
+            };
+            /** @description The request cannot be read: malformed JSON or a body that is not an object, a field of the wrong type, a bad query or path parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credential: a missing, unknown, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description What the path names does not exist. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

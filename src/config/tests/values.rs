@@ -246,3 +246,20 @@ fn erasure_batches_pauses_and_claims_out_of_range_are_refused() {
     assert_eq!(config.privacy.erasure_batch, 1);
     assert_eq!(config.privacy.erasure_pause_ms, 5);
 }
+
+#[test]
+fn the_phone_region_is_a_region_code_libphonenumber_knows() {
+    let config = load("[contacts]\ndefault_region = \"sk\"\n").expect("sk");
+    assert_eq!(config.contacts.default_region.code(), "SK");
+    assert_eq!(
+        load("").expect("defaults").contacts.default_region.code(),
+        "CZ"
+    );
+    for bad in ["Czechia", "QQ", ""] {
+        let err = load(&format!("[contacts]\ndefault_region = \"{bad}\"\n"))
+            .expect_err(bad)
+            .to_string();
+        assert!(err.contains("contacts.default_region"), "{bad}: {err}");
+        assert!(err.contains("region"), "{bad}: {err}");
+    }
+}

@@ -68,11 +68,19 @@ pub fn optional_email() -> Object {
         .build()
 }
 
-/// A phone number: 5 to 20 digits, with spaces, `+`, `-`, `(`, `)` and `.` between them.
+/// A phone number: 5 to 20 digits, with spaces, `+`, `-`, `(`, `)` and `.` between them. The
+/// server also checks it against the numbering plan of its country (which no pattern can say)
+/// and stores it in E.164.
 pub fn optional_phone() -> Object {
     ObjectBuilder::new()
         .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
         .pattern(Some(r"^[ +().-]*([0-9][ +().-]*){5,20}$"))
+        .description(Some(
+            "A phone number, with its country code (`+420 777 123 456`, `00420…`) or as a \
+             number of the configured `[contacts] default_region`; stored in E.164 \
+             (`+420777123456`). A number of a length its country's numbers never have is \
+             refused with 422.",
+        ))
         .build()
 }
 

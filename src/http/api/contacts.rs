@@ -136,19 +136,21 @@ fn validate_email(email: &Option<String>) -> ApiResult<()> {
     Ok(())
 }
 
-fn validate_phone(phone: &Option<String>) -> ApiResult<()> {
-    if let Some(phone) = phone {
-        let digits = phone.chars().filter(char::is_ascii_digit).count();
-        let allowed = phone
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
-        if !allowed || !(5..=20).contains(&digits) {
-            return Err(ApiError::Invalid(format!(
-                "phone: {phone:?} is not a phone number"
-            )));
-        }
-    }
-    Ok(())
+/// A phone number as stored: in E.164, a number without a country code read as `region`'s.
+fn phone_in_e164(
+    phone: Option<String>,
+    region: crate::domain::phone::PhoneRegion,
+) -> ApiResult<Option<String>> {
+    phone
+        .map(|phone| {
+            crate::domain::phone::to_e164(&phone, region).ok_or_else(|| {
+                ApiError::Invalid(format!(
+                    "phone: {phone:?} is not a phone number (write it with its country code, \
+                     +420 777 123 456, or as a number of region {region})"
+                ))
+            })
+        })
+        .transpose()
 }
 
 /// `POST /api/v1/contacts`
@@ -161,11 +163,10 @@ pub async fn create_contact(
     Json(request): Json<CreateContactRequest>,
 ) -> ApiResult<(StatusCode, Json<ContactView>)> {
     validate_email(&request.email)?;
-    validate_phone(&request.phone)?;
     let new = NewContact {
         name: contact_name(request.name)?,
         email: request.email,
-        phone: request.phone,
+        phone: phone_in_e164(request.phone, state.phone_region)?,
         attributes: request.attributes,
         tags: validate_labels("tags", &request.tags)?,
         identities: Vec::new(),
@@ -215,13 +216,13 @@ pub async fn update_contact(
     if let Some(email) = &request.email {
         validate_email(email)?;
     }
-    if let Some(phone) = &request.phone {
-        validate_phone(phone)?;
-    }
     let patch = ContactPatch {
         name: request.name.map(contact_name).transpose()?,
         email: request.email,
-        phone: request.phone,
+        phone: request
+            .phone
+            .map(|phone| phone_in_e164(phone, state.phone_region))
+            .transpose()?,
         attributes: request.attributes,
         tags: request
             .tags

@@ -7,6 +7,7 @@ pub mod campaigns;
 pub mod canned;
 pub mod cluster;
 mod constraints;
+pub mod contact_duplicates;
 pub mod contact_export;
 pub mod contacts;
 pub mod conversations;
@@ -61,6 +62,7 @@ use super::AppState;
         contacts::create_contact,
         contacts::get_contact,
         contacts::update_contact,
+        contact_duplicates::list_duplicates,
         contact_export::export_contact,
         erasures::erase_contact,
         erasures::erase_contacts,
@@ -326,6 +328,10 @@ pub fn router() -> Router<AppState> {
             get(segments::preview_saved_segment),
         )
         .route("/api/v1/contacts/import", post(segments::import_contacts))
+        .route(
+            "/api/v1/contacts/{id}/duplicates",
+            get(contact_duplicates::list_duplicates),
+        )
         .route(
             "/api/v1/contacts/{id}/export",
             get(contact_export::export_contact),

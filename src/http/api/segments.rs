@@ -238,7 +238,8 @@ pub struct ImportReport {
     pub rejected: Vec<RejectedRow>,
 }
 
-/// Parses, validates and writes an import (also used by the CLI's chunks).
+/// Parses, validates and writes an import; phone numbers without a country code are
+/// `region`'s.
 ///
 /// # Errors
 /// A bad header or mapping (422); bad rows are part of the report.
@@ -246,9 +247,10 @@ pub async fn run_import(
     store: &crate::store::Store,
     data: &[u8],
     options: &ImportOptions,
+    region: crate::domain::phone::PhoneRegion,
     source: &str,
 ) -> ApiResult<(ImportReport, Vec<crate::domain::Event>)> {
-    let parsed = import::parse(data, options).map_err(ApiError::Invalid)?;
+    let parsed = import::parse(data, options, region).map_err(ApiError::Invalid)?;
     let mut rejected = parsed.rejected;
     let (outcome, events) = if options.strict && !rejected.is_empty() {
         (crate::store::audience::ImportOutcome::default(), Vec::new())
@@ -288,6 +290,7 @@ pub async fn import_contacts(
         &state.store,
         request.csv.as_bytes(),
         &request.options,
+        state.phone_region,
         "import",
     )
     .await?;

@@ -154,6 +154,9 @@ from .delivery_state import DeliveryState
 from .delivery_status import DeliveryStatus
 from .delivery_view import DeliveryView
 from .direction import Direction
+from .duplicate_reason import DuplicateReason
+from .duplicate_view import DuplicateView
+from .duplicates_view import DuplicatesView
 from .erase_contact_request import EraseContactRequest
 from .erase_contacts_request import EraseContactsRequest
 from .erasure_list import ErasureList
@@ -472,6 +475,9 @@ __all__ = (
     "DeliveryStatus",
     "DeliveryView",
     "Direction",
+    "DuplicateReason",
+    "DuplicatesView",
+    "DuplicateView",
     "EraseContactRequest",
     "EraseContactsRequest",
     "ErasureList",

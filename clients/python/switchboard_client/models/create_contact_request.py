@@ -22,7 +22,9 @@ class CreateContactRequest:
         attributes (CreateContactRequestAttributes | Unset):
         email (None | str | Unset):
         name (None | str | Unset):
-        phone (None | str | Unset):
+        phone (None | str | Unset): A phone number, with its country code (`+420 777 123 456`, `00420…`) or as a number
+            of the configured `[contacts] default_region`; stored in E.164 (`+420777123456`). A number of a length its
+            country's numbers never have is refused with 422.
         tags (list[str] | Unset):
     """
 

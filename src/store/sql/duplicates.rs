@@ -1,0 +1,65 @@
+//! Contacts that share an address with another contact: the candidates for a merge.
+//! (Compiled once per backend.)
+
+use super::common::Pool;
+use crate::store::{DuplicateProbe, SharedAddress, StoreResult};
+
+/// The other contacts (not erased) holding one of `probes`, at most `limit` of them, each
+/// with every probe it matched, lowest contact id first.
+pub async fn sharing(
+    pool: &Pool,
+    contact: i64,
+    probes: &[DuplicateProbe],
+    limit: usize,
+) -> StoreResult<Vec<SharedAddress>> {
+    let mut found: Vec<SharedAddress> = Vec::new();
+    for probe in probes {
+        // Each lookup is one index probe: the identity's (scope, external_id) key, or the
+        // contacts' own email (lower-cased index) and phone columns.
+        let mut holders: Vec<i64> = sqlx::query_scalar(
+            "SELECT i.contact_id FROM contact_identities i JOIN contacts c ON c.id = i.contact_id \
+             WHERE i.scope = $1 AND i.external_id = $2 AND i.contact_id <> $3 \
+               AND c.erased_at IS NULL",
+        )
+        .bind(&probe.scope)
+        .bind(&probe.value)
+        .bind(contact)
+        .fetch_all(pool)
+        .await?;
+        let column = match probe.scope.as_str() {
+            "email" => Some(
+                "SELECT id FROM contacts WHERE lower(email) = $1 AND id <> $2 AND erased_at IS NULL",
+            ),
+            "phone" => {
+                Some("SELECT id FROM contacts WHERE phone = $1 AND id <> $2 AND erased_at IS NULL")
+            }
+            _ => None,
+        };
+        if let Some(sql) = column {
+            let by_column: Vec<i64> = sqlx::query_scalar(sql)
+                .bind(&probe.value)
+                .bind(contact)
+                .fetch_all(pool)
+                .await?;
+            holders.extend(by_column);
+        }
+        holders.sort_unstable();
+        holders.dedup();
+        for holder in holders {
+            match found.iter_mut().find(|shared| shared.contact == holder) {
+                Some(shared) => {
+                    if !shared.probes.contains(probe) {
+                        shared.probes.push(probe.clone());
+                    }
+                }
+                None => found.push(SharedAddress {
+                    contact: holder,
+                    probes: vec![probe.clone()],
+                }),
+            }
+        }
+    }
+    found.sort_by_key(|shared| shared.contact);
+    found.truncate(limit);
+    Ok(found)
+}
