@@ -1967,3 +1967,62 @@ async fn a_marketer_runs_a_campaign_from_the_page_and_watches_its_funnel_live() 
     agent.close().await.expect("close");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_contact_panel_shows_contacts_that_are_probably_the_same_person() {
+    let app = TestApp::spawn().await;
+    let hook = json!({
+        "id": "m-same-person",
+        "from": {"id": "shop-7", "name": "Jana", "phone": "+420 777 123 456"},
+        "text": "Where is my parcel?",
+    });
+    assert!(app.post_hook(&hook.to_string()).await.status().is_success());
+    let conversation = app
+        .wait_for_event("message.created")
+        .await
+        .conversation_id
+        .expect("conversation")
+        .get();
+    // The same number typed on another contact before numbers were read alike.
+    let other: Value = app
+        .post_json(
+            "/api/v1/contacts",
+            json!({"name": "<b>Jana</b> from the shop"}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    crate::contact_export::execute(
+        app.database_url(),
+        crate::helpers::app_backend(),
+        &format!(
+            "UPDATE contacts SET phone = '+420777123456' WHERE id = {}",
+            other["id"]
+        ),
+    )
+    .await;
+    let (_, email, password) = agent_with_password(&app, "Ada", "agent").await;
+    let mut driver = Driver::start().await;
+    let browser = driver.browser().await;
+    sign_in(&browser, &app, &email, &password).await;
+    browser
+        .goto(&app.url(&format!("/#/inbox/all/{conversation}")))
+        .await
+        .expect("goto");
+    wait_for(&browser, "#contact-duplicates li").await;
+    let row = text_of(&browser, "#contact-duplicates li").await;
+    assert!(
+        row.contains("<b>Jana</b> from the shop")
+            && row.contains("same phone")
+            && row.contains("+420777123456"),
+        "{row}"
+    );
+    // The customer's name is text, never markup.
+    let bold = browser
+        .find_all(Locator::Css("#contact-duplicates b"))
+        .await
+        .expect("find");
+    assert!(bold.is_empty());
+    app.stop().await;
+}

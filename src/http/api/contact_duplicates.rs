@@ -1,8 +1,7 @@
 //! `GET /api/v1/contacts/{id}/duplicates`: the contacts that are probably the same person,
 //! with the address they share, for an agent to merge.
 
-use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -13,6 +12,7 @@ use crate::domain::{Contact, ContactId};
 use crate::http::AppState;
 use crate::http::auth::{Agents, Authorized};
 use crate::http::error::{ApiResult, ForApi};
+use crate::http::extract::{Json, Path};
 use crate::store::DuplicateProbe;
 
 /// The most suggestions one answer gives.

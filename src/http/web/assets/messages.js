@@ -376,8 +376,18 @@ export function activityLine(e) {
   );
 }
 
-/** The contact panel: facts, identities, attributes, tags and earlier conversations. */
-export function contactPanel(c, history, openId) {
+/** The words for why another contact is suggested as the same person. */
+const DUPLICATE_REASONS = {
+  email: 'same email',
+  phone: 'same phone',
+  web_chat_user: 'same website user',
+};
+
+/**
+ * The contact panel: facts, identities, attributes, tags, other contacts that are probably
+ * the same person (`duplicates`, from `GET /contacts/{id}/duplicates`) and the conversations.
+ */
+export function contactPanel(c, history, openId, duplicates = []) {
   const attributes = Object.entries(c.attributes || {});
   const fact = (label, value) => (value ? [h('dt', {}, label), h('dd', {}, value)] : null);
   const identity = (i) =>
@@ -436,6 +446,29 @@ export function contactPanel(c, history, openId) {
             'div',
             { class: 'tags' },
             c.tags.map((tag) => h('span', { class: 'badge label' }, tag)),
+          ),
+        ]
+      : null,
+    duplicates.length
+      ? [
+          h('h3', {}, 'Possibly the same person'),
+          h(
+            'ul',
+            { class: 'identities', id: 'contact-duplicates' },
+            duplicates.map((d) =>
+              h(
+                'li',
+                { dataset: { contact: String(d.contact.id) } },
+                isolated(contactLabel(d.contact)),
+                ' ',
+                d.reasons.map((r) => [
+                  h('span', { class: 'scope' }, DUPLICATE_REASONS[r.kind] || r.kind),
+                  ' ',
+                  h('span', { class: 'external-id' }, r.value),
+                  ' ',
+                ]),
+              ),
+            ),
           ),
         ]
       : null,

@@ -647,11 +647,17 @@ export class Thread {
         replace(pane, h('p', { class: 'empty' }, `Contact unavailable: ${err.message}`));
       return;
     }
-    const history = await get(`/conversations?contact=${id}&limit=20`)
-      .then((p) => p.items)
-      .catch(() => []);
+    // Suggestions are for those who may merge (admins and agents): others get none.
+    const [history, duplicates] = await Promise.all([
+      get(`/conversations?contact=${id}&limit=20`)
+        .then((p) => p.items)
+        .catch(() => []),
+      get(`/contacts/${id}/duplicates`)
+        .then((p) => p.items)
+        .catch(() => []),
+    ]);
     if (this.closed) return;
-    replace(pane, contactPanel(c, history, this.id));
+    replace(pane, contactPanel(c, history, this.id, duplicates));
   }
 }
 
