@@ -286,7 +286,7 @@ fn json_error(status: StatusCode, code: &'static str, message: &str) -> Response
     security(()))]
 pub async fn answer_json(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    super::extract::Path(token): super::extract::Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
     let claims = match state.surveys.verify(&token, Millis::now()) {

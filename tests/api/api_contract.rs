@@ -147,3 +147,57 @@ async fn a_rule_with_an_unknown_key_is_refused() {
     );
     assert_eq!(app.get_json("/api/v1/rules").await["items"], json!([]));
 }
+
+/// A path parameter that does not parse as its type: an integer past `i64`, or text that is
+/// not UTF-8 once percent-decoded.
+fn malformed(parameter: &Value) -> &'static str {
+    if parameter["schema"]["type"] == "integer" {
+        "9223372036854775808"
+    } else {
+        "%FF%FE"
+    }
+}
+
+#[tokio::test]
+async fn every_route_answers_a_malformed_path_parameter_with_a_json_error() {
+    let app = TestApp::spawn().await;
+    let spec = app.get_json("/api/v1/openapi.json").await;
+    let mut checked = 0;
+    let mut faults = Vec::new();
+    for (template, operations) in spec["paths"].as_object().expect("paths") {
+        for (method, operation) in operations.as_object().expect("operations") {
+            let parameters: Vec<&Value> = operation["parameters"]
+                .as_array()
+                .map(|all| all.iter().filter(|p| p["in"] == "path").collect())
+                .unwrap_or_default();
+            let Some(first) = parameters.first() else {
+                continue;
+            };
+            let mut path = template.clone();
+            for parameter in &parameters {
+                let name = parameter["name"].as_str().expect("name");
+                let value = if std::ptr::eq(*parameter, *first) {
+                    malformed(parameter)
+                } else {
+                    "1"
+                };
+                path = path.replace(&format!("{{{name}}}"), value);
+            }
+            let method: Method = method.to_uppercase().parse().expect("method");
+            let response = send_raw(&app, method.clone(), &path, "{}").await;
+            let status = response.status();
+            let json = response
+                .headers()
+                .get("content-type")
+                .is_some_and(|kind| kind.to_str().unwrap_or("").starts_with("application/json"));
+            let body = response.text().await.unwrap_or_default();
+            checked += 1;
+            if !status.is_client_error() || !json || !body.contains("\"error\"") {
+                faults.push(format!("{method} {path}: {status} {body:.120}"));
+            }
+        }
+    }
+    assert!(checked > 20, "only {checked} routes with path parameters");
+    assert!(faults.is_empty(), "{}", faults.join("\n"));
+    app.stop().await;
+}

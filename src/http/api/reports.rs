@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
@@ -18,7 +18,7 @@ use crate::domain::{AgentId, Millis, Role};
 use crate::http::AppState;
 use crate::http::auth::{Agents, Authorized, Caller};
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{Json, Query};
+use crate::http::extract::{Json, Path, Query};
 use crate::reports::{Figure, ReportError, ReportRequest, Reports};
 use crate::store::{ConversationReport, Store, StoreError};
 
