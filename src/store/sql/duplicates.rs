@@ -4,6 +4,10 @@
 use super::common::Pool;
 use crate::store::{DuplicateProbe, SharedAddress, StoreResult};
 
+/// The most holders read for one address: a number many contacts share (a switchboard's, a
+/// shop's) must not make one request read them all.
+const HOLDERS_PER_PROBE: i64 = 100;
+
 /// The other contacts (not erased) holding one of `probes`, at most `limit` of them, each
 /// with every probe it matched, lowest contact id first.
 pub async fn sharing(
@@ -14,8 +18,9 @@ pub async fn sharing(
 ) -> StoreResult<Vec<SharedAddress>> {
     let mut found: Vec<SharedAddress> = Vec::new();
     for probe in probes {
-        // Each lookup is one index probe: the identity's (scope, external_id) key, or the
-        // contacts' own email (lower-cased index) and phone columns.
+        // Each lookup is one index probe: the identity's (scope, external_id) key (unique, so
+        // one holder at most), or the contacts' own email (lower-cased index) and phone
+        // columns, which many contacts may share.
         let mut holders: Vec<i64> = sqlx::query_scalar(
             "SELECT i.contact_id FROM contact_identities i JOIN contacts c ON c.id = i.contact_id \
              WHERE i.scope = $1 AND i.external_id = $2 AND i.contact_id <> $3 \
@@ -28,17 +33,18 @@ pub async fn sharing(
         .await?;
         let column = match probe.scope.as_str() {
             "email" => Some(
-                "SELECT id FROM contacts WHERE lower(email) = $1 AND id <> $2 AND erased_at IS NULL",
+                "SELECT id FROM contacts WHERE lower(email) = $1 AND id <> $2 AND erased_at IS NULL LIMIT $3",
             ),
-            "phone" => {
-                Some("SELECT id FROM contacts WHERE phone = $1 AND id <> $2 AND erased_at IS NULL")
-            }
+            "phone" => Some(
+                "SELECT id FROM contacts WHERE phone = $1 AND id <> $2 AND erased_at IS NULL LIMIT $3",
+            ),
             _ => None,
         };
         if let Some(sql) = column {
             let by_column: Vec<i64> = sqlx::query_scalar(sql)
                 .bind(&probe.value)
                 .bind(contact)
+                .bind(HOLDERS_PER_PROBE)
                 .fetch_all(pool)
                 .await?;
             holders.extend(by_column);
