@@ -594,6 +594,7 @@ impl App {
             access: Arc::new(http::access::AccessPolicy::new(&config.access)),
             widgets: Arc::new(http::widget::Widgets::new(widgets)),
             phone_region: config.contacts.default_region,
+            mailbox_domains: config.contacts.mailbox_domains.clone().into(),
         };
         Ok(Self {
             state,

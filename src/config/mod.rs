@@ -257,6 +257,7 @@ impl Config {
         self.secrets.validate()?;
         self.privacy.validate()?;
         self.redaction.validate()?;
+        self.contacts.validate()?;
         let channels: Vec<&str> = self.channels.iter().map(|c| c.name.as_str()).collect();
         self.routing.validate(&channels)?;
         self.access.validate(&channels)?;

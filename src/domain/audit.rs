@@ -14,6 +14,8 @@ string_enum! {
         ContactViewed => "contact.viewed",
         ContactExported => "contact.exported",
         ContactErased => "contact.erased",
+        ContactMerged => "contact.merged",
+        ContactMergeUndone => "contact.merge_undone",
         MessageRedacted => "message.redacted",
         AgentCreated => "agent.created",
         AgentUpdated => "agent.updated",

@@ -27,4 +27,7 @@ pub struct Contact {
     pub identities: Vec<Identity>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Set when this contact was merged into another: it is only a pointer to that one now
+    /// (the merge can be undone).
+    pub merged_into: Option<ContactId>,
 }

@@ -26,6 +26,8 @@ string_enum! {
         CampaignFinished => "campaign.finished",
         ContactUnsubscribed => "contact.unsubscribed",
         ContactErased => "contact.erased",
+        ContactMerged => "contact.merged",
+        ContactMergeUndone => "contact.merge_undone",
     }
 }
 

@@ -11,6 +11,7 @@ pub mod csat;
 pub mod erasure;
 pub mod event;
 pub mod ids;
+pub mod mailbox;
 pub mod message;
 pub mod phone;
 pub mod quiet_hours;

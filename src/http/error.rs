@@ -106,6 +106,9 @@ fn conflict_message(what: &str, conflict: Conflict) -> String {
         Conflict::ContactIdentity => {
             "an identity (email, phone or channel id) belongs to another contact".into()
         }
+        Conflict::ContactMerged => {
+            "this contact was merged into another (see `merged_into`); change that one".into()
+        }
         Conflict::ConversationTaken => "someone else took this conversation first".into(),
         Conflict::ConversationResolved => {
             "status: a resolved conversation cannot be taken; reopen it first".into()

@@ -20,6 +20,10 @@ pub const TABLES: &[(&str, Coverage)] = &[
         Coverage::Exported("id: the profile, tombstone fields included"),
     ),
     ("contact_identities", Coverage::Exported("contact_id")),
+    (
+        "contact_merges",
+        Coverage::Exported("target_id or source_id: the merges the contact took part in"),
+    ),
     ("contact_tags", Coverage::Exported("contact_id")),
     (
         "contact_consents",

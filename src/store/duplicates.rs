@@ -3,6 +3,10 @@
 
 use super::{Pool, Store, StoreResult, postgres, sqlite};
 
+/// The reason of a probe that looks for email identities by their mailbox (see
+/// `domain::mailbox`), not by the address as written.
+pub const MAILBOX: &str = "mailbox";
+
 /// One address to look for among other contacts: an identity's scope and value (`email`,
 /// `phone`, a web chat channel's scope), also matched against contacts' own `email` and
 /// `phone` columns.

@@ -75,6 +75,8 @@ pub enum Conflict {
     CannedShortcut,
     /// An identity (email, phone, channel id) belongs to another contact.
     ContactIdentity,
+    /// The contact was merged into another (a tombstone that only points at it).
+    ContactMerged,
     /// Someone else holds the conversation.
     ConversationTaken,
     /// The conversation is resolved: reopen it before taking it.
@@ -128,6 +130,7 @@ impl std::fmt::Display for Conflict {
             Conflict::RuleName => "another rule has this name",
             Conflict::CannedShortcut => "another canned response has this shortcut",
             Conflict::ContactIdentity => "an identity belongs to another contact",
+            Conflict::ContactMerged => "the contact was merged into another",
             Conflict::ConversationTaken => "someone else holds the conversation",
             Conflict::ConversationResolved => "the conversation is resolved",
             Conflict::Unique => "a unique value is taken",
@@ -814,7 +817,9 @@ pub mod campaigns;
 pub mod cluster;
 mod csat;
 mod duplicates;
-pub use duplicates::{DuplicateProbe, SharedAddress};
+pub use duplicates::{DuplicateProbe, MAILBOX, SharedAddress};
+pub mod merges;
+pub use merges::{ContactMerge, MergeOutcome, MergeRecord, MergeRefused};
 mod event_webhooks;
 mod phones;
 pub use phones::PhoneBatch;

@@ -49,6 +49,7 @@ pub struct ContactRow {
     pub attributes: Json<serde_json::Value>,
     pub created_at: i64,
     pub updated_at: i64,
+    pub merged_into: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -82,6 +83,7 @@ impl ContactRow {
                 .collect(),
             created_at: time(self.created_at),
             updated_at: time(self.updated_at),
+            merged_into: self.merged_into.map(ContactId::new),
         }
     }
 }

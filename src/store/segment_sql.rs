@@ -229,7 +229,9 @@ pub fn compile(
     };
     let condition = compiler.compile(filter)?;
     Ok(Compiled {
-        condition,
+        // A contact merged into another is that one now: counting or messaging it too would
+        // reach the person twice.
+        condition: format!("c.merged_into IS NULL AND ({condition})"),
         binds: compiler.binds,
     })
 }

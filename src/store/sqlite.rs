@@ -57,6 +57,8 @@ pub mod events;
 pub mod health;
 #[path = "sql/ingest.rs"]
 pub mod ingest;
+#[path = "sql/merges.rs"]
+pub mod merges;
 #[path = "sql/message_parts.rs"]
 pub mod message_parts;
 #[path = "sql/messages.rs"]

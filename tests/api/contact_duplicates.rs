@@ -139,3 +139,47 @@ async fn contacts_sharing_an_email_a_phone_or_a_website_user_are_suggested_with_
 
     app.stop().await;
 }
+
+#[tokio::test]
+async fn gmail_addresses_that_differ_in_dots_or_a_plus_tag_are_one_mailbox_where_configured() {
+    let app = TestApp::spawn().await;
+    let tagged = create(
+        &app,
+        json!({"name": "Jana", "email": "Jana.Novak+shop@gmail.com"}),
+    )
+    .await;
+    let dotted = create(&app, json!({"email": "j.a.n.a.novak@gmail.com"})).await;
+    let alias = create(&app, json!({"email": "jananovak@googlemail.com"})).await;
+    // Elsewhere dots matter: not the same mailbox.
+    create(&app, json!({"email": "jana.novak@example.com"})).await;
+    create(&app, json!({"email": "jana.nova@gmail.com"})).await;
+
+    let page = app
+        .get_json(&format!("/api/v1/contacts/{tagged}/duplicates"))
+        .await;
+    assert_eq!(
+        suggested(&page),
+        vec![
+            (
+                dotted,
+                vec![("mailbox".to_owned(), "jananovak@gmail.com".to_owned())]
+            ),
+            (
+                alias,
+                vec![("mailbox".to_owned(), "jananovak@googlemail.com".to_owned())]
+            ),
+        ],
+        "{page}"
+    );
+    app.stop().await;
+
+    // Turned off, addresses compare as written.
+    let app = TestApp::spawn_with("[contacts]\nmailbox_domains = []\n").await;
+    let tagged = create(&app, json!({"email": "Jana.Novak+shop@gmail.com"})).await;
+    create(&app, json!({"email": "jananovak@gmail.com"})).await;
+    let page = app
+        .get_json(&format!("/api/v1/contacts/{tagged}/duplicates"))
+        .await;
+    assert_eq!(suggested(&page), Vec::new(), "{page}");
+    app.stop().await;
+}

@@ -396,6 +396,31 @@ async fn contacts(app: &TestApp) {
         (report["created"].clone(), report["updated"].clone()),
         (json!(1), json!(1))
     );
+    // A merge and its undo log `contact.merged` and `contact.merge_undone`.
+    let twin = expect_status(
+        app.post_json("/api/v1/contacts", json!({"name": "Bea (chat)"}))
+            .await,
+        "contact",
+    )
+    .await;
+    let merged = expect_status(
+        app.post_json(
+            &format!("/api/v1/contacts/{}/merge", created["id"]),
+            json!({"from": twin["id"]}),
+        )
+        .await,
+        "merge",
+    )
+    .await;
+    expect_status(
+        app.post_json(
+            &format!("/api/v1/contacts/merges/{}/undo", merged["merge"]["id"]),
+            json!({}),
+        )
+        .await,
+        "undo",
+    )
+    .await;
     // An erasure of a contact of its own (so the scrubbed data of its earlier events is checked
     // against their schemas too) logs `contact.erased`.
     let doomed = expect_status(

@@ -25,6 +25,7 @@ mod cluster_work;
 mod contact_duplicates;
 mod contact_erasure;
 mod contact_export;
+mod contact_merges;
 mod contact_phones;
 mod crash;
 mod csat;

@@ -2024,5 +2024,41 @@ async fn the_contact_panel_shows_contacts_that_are_probably_the_same_person() {
         .await
         .expect("find");
     assert!(bold.is_empty());
+
+    // Merge: the other contact joins this one, and the panel offers the undo.
+    let merge = wait_for(&browser, "#contact-duplicates button.merge").await;
+    assert_eq!(
+        merge.attr("aria-label").await.expect("label").as_deref(),
+        Some("Merge <b>Jana</b> from the shop into this contact")
+    );
+    merge.click().await.expect("merge");
+    let undo = wait_for(&browser, "#contact-merges button.undo-merge").await;
+    let merged: Value = app
+        .get_json(&format!("/api/v1/contacts/{}", other["id"]))
+        .await;
+    let survivor = merged["merged_into"].as_i64().expect("merged");
+    wait_until(
+        &browser,
+        "the suggestion is gone once merged",
+        "!document.querySelector('#contact-duplicates')",
+    )
+    .await;
+    let merges = app
+        .get_json(&format!("/api/v1/contacts/{survivor}/merges"))
+        .await;
+    assert_eq!(merges["items"][0]["from"], other["id"]);
+    // Undo: both are separate again, and the suggestion comes back.
+    undo.click().await.expect("undo");
+    wait_for(&browser, "#contact-duplicates button.merge").await;
+    wait_until(
+        &browser,
+        "the undone merge leaves the list",
+        "!document.querySelector('#contact-merges')",
+    )
+    .await;
+    let separate: Value = app
+        .get_json(&format!("/api/v1/contacts/{}", other["id"]))
+        .await;
+    assert_eq!(separate["merged_into"], Value::Null);
     app.stop().await;
 }

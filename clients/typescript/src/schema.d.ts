@@ -402,6 +402,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/contacts/merges/{merge_id}/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /api/v1/contacts/merges/{merge_id}/undo`: puts both contacts back as they were
+         *     before the merge — identities, conversations, campaign history, and what the survivor
+         *     gained (unless changed since). Conversations that arrived since through the identities
+         *     going back go with them. 409 when undone already, when the survivor was merged on into a
+         *     third contact (undo that first), or when either contact is erased.
+         */
+        post: operations["undo_merge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/contacts/{id}": {
         parameters: {
             query?: never;
@@ -491,6 +514,51 @@ export interface paths {
         };
         /** `GET /api/v1/contacts/{id}/export` */
         get: operations["export_contact"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/{id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /api/v1/contacts/{id}/merge`: merges contact `from` into this one in one
+         *     transaction. Identities, conversations (with their threads), campaign history and
+         *     automatic-reply records move here; tags are united; attributes, name, email and phone this
+         *     contact lacks are taken from the other (where both have a value this one's wins, the other's
+         *     is kept in the merge); for each channel the most recent consent wins, but a withdrawal
+         *     always survives. `from` stays as a pointer (`merged_into`). 409 when either contact is
+         *     erased or merged already, or `from` is in a campaign still sending.
+         */
+        post: operations["merge_contact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/{id}/merges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /api/v1/contacts/{id}/merges`: the merges this contact took part in, as survivor or
+         *     as the contact merged away, newest first, undone ones included.
+         */
+        get: operations["list_merges"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1402,6 +1470,46 @@ export interface webhooks {
          * @description Sent to every active subscription (`POST /api/v1/webhooks`) that selects `contact.erased` or `*`, for events that happen after it was created. `Content-Type: application/json`, `User-Agent: Switchboard-Webhooks/<version>`. Verify the signature over the raw body before parsing it.
          */
         post: operations["contact_erased_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "contact.merge_undone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `contact.merge_undone` to a subscribed URL
+         * @description Sent to every active subscription (`POST /api/v1/webhooks`) that selects `contact.merge_undone` or `*`, for events that happen after it was created. `Content-Type: application/json`, `User-Agent: Switchboard-Webhooks/<version>`. Verify the signature over the raw body before parsing it.
+         */
+        post: operations["contact_merge_undone_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "contact.merged": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `contact.merged` to a subscribed URL
+         * @description Sent to every active subscription (`POST /api/v1/webhooks`) that selects `contact.merged` or `*`, for events that happen after it was created. `Content-Type: application/json`, `User-Agent: Switchboard-Webhooks/<version>`. Verify the signature over the raw body before parsing it.
+         */
+        post: operations["contact_merged_webhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2371,6 +2479,137 @@ export interface components {
          * @description A contact (a customer, across all their channels).
          */
         ContactId: number;
+        /**
+         * @description `data` of `contact.merge_undone`: merge `merge_id` was undone, and contact `from` (the
+         *     event's contact) has its identities and conversations back from `into`.
+         */
+        ContactMergeUndoneData: {
+            /**
+             * Format: int64
+             * @description Conversations that went back to `from`, those that arrived since through its
+             *     identities included.
+             */
+            conversations: number;
+            /**
+             * Format: int64
+             * @description The contact restored.
+             */
+            from: number;
+            /**
+             * Format: int64
+             * @description The contact it had been merged into.
+             */
+            into: number;
+            /**
+             * Format: int64
+             * @description The merge undone.
+             */
+            merge_id: number;
+        };
+        /** @description A `contact.merge_undone` event, as the event stream sends it; `data` is a `ContactMergeUndoneData`. */
+        ContactMergeUndoneEvent: {
+            agent_id: null | components["schemas"]["AgentId"];
+            contact_id: components["schemas"]["ContactId"];
+            /** @description Always `null` for this kind. */
+            conversation_id: null;
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["ContactMergeUndoneData"];
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "contact.merge_undone";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
+        /** @description The body of a `contact.merge_undone` event webhook delivery: the event as the stream sends it (`ContactMergeUndoneEvent`) plus `delivery_id`, which retries and replays keep. */
+        ContactMergeUndonePayload: {
+            agent_id: null | components["schemas"]["AgentId"];
+            contact_id: components["schemas"]["ContactId"];
+            /** @description Always `null` for this kind. */
+            conversation_id: null;
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["ContactMergeUndoneData"];
+            delivery_id: components["schemas"]["WebhookDeliveryId"];
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "contact.merge_undone";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
+        /**
+         * @description `data` of `contact.merged`: contact `from` was merged into `into` (the event's contact),
+         *     which now holds its identities and conversations (`POST /api/v1/contacts/{id}/merge`).
+         *     Integrations keyed by contact id should follow `from` to `into`.
+         */
+        ContactMergedData: {
+            /**
+             * Format: int64
+             * @description Conversations moved to `into`.
+             */
+            conversations: number;
+            /**
+             * Format: int64
+             * @description The contact merged away; it stays as a pointer to `into`.
+             */
+            from: number;
+            /**
+             * Format: int64
+             * @description Identities moved to `into`.
+             */
+            identities: number;
+            /**
+             * Format: int64
+             * @description The survivor.
+             */
+            into: number;
+            /**
+             * Format: int64
+             * @description The merge (`POST /api/v1/contacts/merges/{merge_id}/undo` takes it back).
+             */
+            merge_id: number;
+        };
+        /** @description A `contact.merged` event, as the event stream sends it; `data` is a `ContactMergedData`. */
+        ContactMergedEvent: {
+            agent_id: null | components["schemas"]["AgentId"];
+            contact_id: components["schemas"]["ContactId"];
+            /** @description Always `null` for this kind. */
+            conversation_id: null;
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["ContactMergedData"];
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "contact.merged";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
+        /** @description The body of a `contact.merged` event webhook delivery: the event as the stream sends it (`ContactMergedEvent`) plus `delivery_id`, which retries and replays keep. */
+        ContactMergedPayload: {
+            agent_id: null | components["schemas"]["AgentId"];
+            contact_id: components["schemas"]["ContactId"];
+            /** @description Always `null` for this kind. */
+            conversation_id: null;
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["ContactMergedData"];
+            delivery_id: components["schemas"]["WebhookDeliveryId"];
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "contact.merged";
+            /** @description Always `null` for this kind. */
+            message_id: null;
+        };
         /** @description A page of contacts, newest first. */
         ContactPage: {
             items: components["schemas"]["ContactView"][];
@@ -2485,6 +2724,7 @@ export interface components {
             email?: string | null;
             id: components["schemas"]["ContactId"];
             identities: components["schemas"]["IdentityView"][];
+            merged_into?: null | components["schemas"]["ContactId"];
             name?: string | null;
             phone?: string | null;
             tags: string[];
@@ -2891,7 +3131,7 @@ export interface components {
         };
         /** @description Body of `POST /api/v1/webhooks`. */
         CreateWebhookRequest: {
-            events: ("*" | "message.created" | "message.updated" | "message.redacted" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed" | "contact.erased")[];
+            events: ("*" | "message.created" | "message.updated" | "message.redacted" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed" | "contact.erased" | "contact.merged" | "contact.merge_undone")[];
             /** @description The signing secret (16-256 printable ASCII characters); generated when absent. */
             secret?: string | null;
             /** @description An `http` or `https` URL on a public address (see `[webhooks] allow_private_targets`). */
@@ -3022,8 +3262,10 @@ export interface components {
         /** @description Why another contact is suggested: the address both hold. */
         DuplicateReason: {
             /**
-             * @description `email` (the same address, any letter case), `phone` (the same number in E.164) or
-             *     `web_chat_user` (the same signed-in user of the website, on another chat channel).
+             * @description `email` (the same address, any letter case), `mailbox` (an address that differs only
+             *     in dots or a `+tag` at a provider that ignores both, `[contacts] mailbox_domains`; the
+             *     value is the mailbox), `phone` (the same number in E.164) or `web_chat_user` (the same
+             *     signed-in user of the website, on another chat channel).
              */
             kind: string;
             /** @description The shared address. */
@@ -3098,14 +3340,14 @@ export interface components {
             message: string;
         };
         /** @description An event of the event log, as the event stream sends it in `data:`; `kind` tells which. */
-        Event: components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["MessageRedactedEvent"] | components["schemas"]["ConversationCreatedEvent"] | components["schemas"]["ConversationAssignedEvent"] | components["schemas"]["ConversationStatusChangedEvent"] | components["schemas"]["ConversationUpdatedEvent"] | components["schemas"]["ContactCreatedEvent"] | components["schemas"]["ContactUpdatedEvent"] | components["schemas"]["ConversationIdleEvent"] | components["schemas"]["SlaBreachedEvent"] | components["schemas"]["AutomationWebhookEvent"] | components["schemas"]["RuleFailedEvent"] | components["schemas"]["CampaignStartedEvent"] | components["schemas"]["CampaignProgressEvent"] | components["schemas"]["CampaignFinishedEvent"] | components["schemas"]["ContactUnsubscribedEvent"] | components["schemas"]["ContactErasedEvent"];
+        Event: components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["MessageRedactedEvent"] | components["schemas"]["ConversationCreatedEvent"] | components["schemas"]["ConversationAssignedEvent"] | components["schemas"]["ConversationStatusChangedEvent"] | components["schemas"]["ConversationUpdatedEvent"] | components["schemas"]["ContactCreatedEvent"] | components["schemas"]["ContactUpdatedEvent"] | components["schemas"]["ConversationIdleEvent"] | components["schemas"]["SlaBreachedEvent"] | components["schemas"]["AutomationWebhookEvent"] | components["schemas"]["RuleFailedEvent"] | components["schemas"]["CampaignStartedEvent"] | components["schemas"]["CampaignProgressEvent"] | components["schemas"]["CampaignFinishedEvent"] | components["schemas"]["ContactUnsubscribedEvent"] | components["schemas"]["ContactErasedEvent"] | components["schemas"]["ContactMergedEvent"] | components["schemas"]["ContactMergeUndoneEvent"];
         /**
          * Format: int64
          * @description An entry of the event log.
          */
         EventId: number;
         /** @enum {string} */
-        EventKind: "message.created" | "message.updated" | "message.redacted" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed" | "contact.erased";
+        EventKind: "message.created" | "message.updated" | "message.redacted" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed" | "contact.erased" | "contact.merged" | "contact.merge_undone";
         /** @description An entry of the event log, as sent on the event stream. */
         EventView: {
             agent_id?: null | components["schemas"]["AgentId"];
@@ -3402,6 +3644,57 @@ export interface components {
              * @description Conversations waiting for an agent (those `GET /api/v1/queue` lists).
              */
             waiting: number;
+        };
+        /** @description Fields the survivor lacked and took from the other contact. */
+        MergeAddedView: {
+            attributes: Record<string, never>;
+            email?: string | null;
+            name?: string | null;
+            phone?: string | null;
+            tags: string[];
+        };
+        /** @description What a merge moved. */
+        MergeMovedView: {
+            /** @description Campaign send records (a campaign both contacts were sent keeps the survivor's). */
+            campaign_sends: number;
+            conversations: number;
+            identities: number;
+        };
+        /** @description Body of `POST /api/v1/contacts/{id}/merge`. */
+        MergeRequest: {
+            /** @description The contact to merge into this one; it becomes a pointer to this one. */
+            from: components["schemas"]["ContactId"];
+        };
+        /** @description A merge or its undo, with both contacts as they are after it. */
+        MergeResultView: {
+            /** @description The other contact. */
+            from: components["schemas"]["ContactView"];
+            /** @description The survivor. */
+            into: components["schemas"]["ContactView"];
+            merge: components["schemas"]["MergeView"];
+        };
+        /** @description One merge of contact `from` into contact `into`. */
+        MergeView: {
+            added: components["schemas"]["MergeAddedView"];
+            /** @description The contact merged away (it points at `into` until the merge is undone). */
+            from: components["schemas"]["ContactId"];
+            /** Format: int64 */
+            id: number;
+            /** @description The survivor. */
+            into: components["schemas"]["ContactId"];
+            /** Format: date-time */
+            merged_at: string;
+            merged_by?: null | components["schemas"]["AgentId"];
+            moved: components["schemas"]["MergeMovedView"];
+            /** @description `from`'s attribute values where `into` had its own, which won (`from` keeps them). */
+            overridden_attributes: Record<string, never>;
+            /** Format: date-time */
+            undone_at?: string | null;
+            undone_by?: null | components["schemas"]["AgentId"];
+        };
+        /** @description A contact's merges, newest first. */
+        MergesView: {
+            items: components["schemas"]["MergeView"][];
         };
         /** @description `data` of `message.created`: a message, private note or activity line was added. */
         MessageCreatedData: {
@@ -4331,7 +4624,7 @@ export interface components {
         UpdateWebhookRequest: {
             /** @description `false` pauses: events that happen while paused are not delivered later. */
             active?: boolean | null;
-            events?: ("*" | "message.created" | "message.updated" | "message.redacted" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed" | "contact.erased")[] | null;
+            events?: ("*" | "message.created" | "message.updated" | "message.redacted" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed" | "contact.erased" | "contact.merged" | "contact.merge_undone")[] | null;
         };
         /** @description One agent in a conversation. */
         ViewerView: {
@@ -4713,7 +5006,7 @@ export interface operations {
             query?: {
                 /** @description Entries by this agent (signed in, or through a token acting as them). */
                 actor?: number;
-                action?: "conversation.viewed" | "message.viewed" | "contact.viewed" | "contact.exported" | "contact.erased" | "message.redacted" | "agent.created" | "agent.updated" | "agent.role_changed" | "agent.password_reset" | "agent.removed" | "team.created" | "team.members_changed" | "token.created" | "token.revoked" | "rule.created" | "rule.updated" | "rule.deleted" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "channel.changed" | "retention.changed" | "sign_in.succeeded" | "sign_in.failed" | "sign_out";
+                action?: "conversation.viewed" | "message.viewed" | "contact.viewed" | "contact.exported" | "contact.erased" | "contact.merged" | "contact.merge_undone" | "message.redacted" | "agent.created" | "agent.updated" | "agent.role_changed" | "agent.password_reset" | "agent.removed" | "team.created" | "team.members_changed" | "token.created" | "token.revoked" | "rule.created" | "rule.updated" | "rule.deleted" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "channel.changed" | "retention.changed" | "sign_in.succeeded" | "sign_in.failed" | "sign_out";
                 /** @description A subject as `kind:id`, e.g. `contact:7` or `channel:shop-mail`. */
                 subject?: string;
                 /** @description Entries about this contact: the contact, their conversations and messages. */
@@ -6506,6 +6799,83 @@ export interface operations {
             };
         };
     };
+    undo_merge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                merge_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergeResultView"];
+                };
+            };
+            /** @description The request cannot be read: malformed JSON or a body that is not an object, a field of the wrong type, a bad query or path parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credential: a missing, unknown, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description What the path names does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state: a name or address already taken, or a change the object's state does not allow. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_contact: {
         parameters: {
             query?: never;
@@ -6982,6 +7352,173 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request cannot be read: malformed JSON or a body that is not an object, a field of the wrong type, a bad query or path parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credential: a missing, unknown, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description What the path names does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    merge_contact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MergeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergeResultView"];
+                };
+            };
+            /** @description The request cannot be read: malformed JSON or a body that is not an object, a field of the wrong type, a bad query or path parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credential: a missing, unknown, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description What the path names does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state: a name or address already taken, or a change the object's state does not allow. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `server.max_body_bytes` (for `/hooks/{channel}`: the channel's own `max_body_bytes`, 50 MiB for email). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed, but breaks a rule: an empty name, a reference to something that does not exist, a value out of range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_merges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergesView"];
+                };
             };
             /** @description The request cannot be read: malformed JSON or a body that is not an object, a field of the wrong type, a bad query or path parameter. */
             400: {
@@ -11366,6 +11903,138 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ContactErasedPayload"];
+            };
+        };
+        responses: {
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            408: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered; the body of the answer is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            "5XX": {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status (a redirect, which is not followed, or another 4xx) fails the delivery at once, without retries; `POST /api/v1/webhooks/deliveries/{id}/replay` sends it again. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    contact_merge_undone_webhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's kind, as `kind` in the body. */
+                "X-Switchboard-Event": "contact.merge_undone";
+                /** @description The delivery id, as `delivery_id` in the body. Retries and replays of a delivery carry the same one: deduplicate on it. */
+                "X-Switchboard-Delivery": number;
+                /** @description When this attempt was signed, in Unix seconds; part of the signed text. Refuse timestamps more than a few minutes from your clock (Switchboard's own verifier allows 300 s) so a captured request cannot be replayed. */
+                "X-Switchboard-Timestamp": number;
+                /** @description `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`: the subscription's secret keys an HMAC-SHA256 over the `X-Switchboard-Timestamp` value, a dot and the raw body bytes, in lowercase hex. Compare in constant time. */
+                "X-Switchboard-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The event as the event stream sends it, plus the delivery id. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactMergeUndonePayload"];
+            };
+        };
+        responses: {
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            408: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered; the body of the answer is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            "5XX": {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status (a redirect, which is not followed, or another 4xx) fails the delivery at once, without retries; `POST /api/v1/webhooks/deliveries/{id}/replay` sends it again. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    contact_merged_webhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's kind, as `kind` in the body. */
+                "X-Switchboard-Event": "contact.merged";
+                /** @description The delivery id, as `delivery_id` in the body. Retries and replays of a delivery carry the same one: deduplicate on it. */
+                "X-Switchboard-Delivery": number;
+                /** @description When this attempt was signed, in Unix seconds; part of the signed text. Refuse timestamps more than a few minutes from your clock (Switchboard's own verifier allows 300 s) so a captured request cannot be replayed. */
+                "X-Switchboard-Timestamp": number;
+                /** @description `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`: the subscription's secret keys an HMAC-SHA256 over the `X-Switchboard-Timestamp` value, a dot and the raw body bytes, in lowercase hex. Compare in constant time. */
+                "X-Switchboard-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The event as the event stream sends it, plus the delivery id. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactMergedPayload"];
             };
         };
         responses: {

@@ -263,3 +263,19 @@ fn the_phone_region_is_a_region_code_libphonenumber_knows() {
         assert!(err.contains("region"), "{bad}: {err}");
     }
 }
+
+#[test]
+fn mailbox_domains_are_domain_names_and_gmail_by_default() {
+    assert_eq!(
+        load("").expect("defaults").contacts.mailbox_domains,
+        vec!["gmail.com", "googlemail.com"]
+    );
+    let config = load("[contacts]\nmailbox_domains = []\n").expect("none");
+    assert!(config.contacts.mailbox_domains.is_empty());
+    for bad in ["user@gmail.com", "Gmail.com", "gmail", ".gmail.com"] {
+        let err = load(&format!("[contacts]\nmailbox_domains = [\"{bad}\"]\n"))
+            .expect_err(bad)
+            .to_string();
+        assert!(err.contains("contacts.mailbox_domains"), "{bad}: {err}");
+    }
+}

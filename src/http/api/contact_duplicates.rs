@@ -7,13 +7,14 @@ use utoipa::ToSchema;
 
 use super::views::ContactView;
 use crate::domain::audit::{AuditAction, AuditSubject};
+use crate::domain::mailbox::folded_mailboxes;
 use crate::domain::phone::to_e164;
 use crate::domain::{Contact, ContactId};
 use crate::http::AppState;
 use crate::http::auth::{Agents, Authorized};
 use crate::http::error::{ApiResult, ForApi};
 use crate::http::extract::{Json, Path};
-use crate::store::DuplicateProbe;
+use crate::store::{DuplicateProbe, MAILBOX};
 
 /// The most suggestions one answer gives.
 const MAX_SUGGESTIONS: usize = 20;
@@ -21,8 +22,10 @@ const MAX_SUGGESTIONS: usize = 20;
 /// Why another contact is suggested: the address both hold.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DuplicateReason {
-    /// `email` (the same address, any letter case), `phone` (the same number in E.164) or
-    /// `web_chat_user` (the same signed-in user of the website, on another chat channel).
+    /// `email` (the same address, any letter case), `mailbox` (an address that differs only
+    /// in dots or a `+tag` at a provider that ignores both, `[contacts] mailbox_domains`; the
+    /// value is the mailbox), `phone` (the same number in E.164) or `web_chat_user` (the same
+    /// signed-in user of the website, on another chat channel).
     pub kind: String,
     /// The shared address.
     pub value: String,
@@ -60,7 +63,12 @@ pub async fn list_duplicates(
         .channels()
         .map(|channel| channel.scope().to_owned())
         .collect();
-    let probes = probes_of(&contact, state.phone_region, &web_chat_scopes);
+    let probes = probes_of(
+        &contact,
+        state.phone_region,
+        &state.mailbox_domains,
+        &web_chat_scopes,
+    );
     let shared = state
         .store
         .contacts_sharing(id, &probes, MAX_SUGGESTIONS)
@@ -85,6 +93,10 @@ pub async fn list_duplicates(
                 });
             }
         }
+        // The same address as written says more than the same mailbox.
+        if reasons.iter().any(|reason| reason.kind == "email") {
+            reasons.retain(|reason| reason.kind != MAILBOX);
+        }
         items.push(DuplicateView {
             contact: other.into(),
             reasons,
@@ -106,6 +118,7 @@ pub async fn list_duplicates(
 fn probes_of(
     contact: &Contact,
     region: crate::domain::phone::PhoneRegion,
+    mailbox_domains: &[String],
     web_chat_scopes: &[String],
 ) -> Vec<DuplicateProbe> {
     let mut probes: Vec<DuplicateProbe> = Vec::new();
@@ -128,6 +141,10 @@ fn probes_of(
     );
     for email in emails {
         add("email", "email", email.trim().to_lowercase());
+        // At a provider that ignores dots and `+tags`, other spellings reach the same mailbox.
+        for mailbox in folded_mailboxes(email, mailbox_domains) {
+            add(MAILBOX, "email", mailbox);
+        }
     }
     let phones = contact.phone.iter().map(String::as_str).chain(
         contact

@@ -174,6 +174,14 @@ async fn write_document(
         "consents",
         &store.contact_consents(id).await.for_api("contact")?,
     )?;
+    let merges: Vec<super::contact_merges::MergeView> = store
+        .contact_merges(id)
+        .await
+        .for_api("contact")?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    field(out, false, "merges", &merges)?;
     field(
         out,
         false,

@@ -127,8 +127,8 @@ async fn is_within_reach(store: &Store, visibility: &Visibility, event: &Event) 
 }
 
 /// Whether a caller with `role` may see events of `kind`: marketers see their campaigns'
-/// progress, opt-outs and erasures (to drop an erased contact from their own lists), not the
-/// conversations and contacts behind them.
+/// progress, opt-outs, erasures and merges (to drop an erased contact from their own lists
+/// and follow a merged one), not the conversations and contacts behind them.
 fn is_visible_to(role: Role, kind: EventKind) -> bool {
     match role {
         Role::Admin | Role::Agent => true,
@@ -139,6 +139,8 @@ fn is_visible_to(role: Role, kind: EventKind) -> bool {
                 | EventKind::CampaignFinished
                 | EventKind::ContactUnsubscribed
                 | EventKind::ContactErased
+                | EventKind::ContactMerged
+                | EventKind::ContactMergeUndone
         ),
     }
 }

@@ -9,6 +9,7 @@ pub mod cluster;
 mod constraints;
 pub mod contact_duplicates;
 pub mod contact_export;
+pub mod contact_merges;
 pub mod contacts;
 pub mod conversations;
 pub mod csv;
@@ -63,6 +64,9 @@ use super::AppState;
         contacts::get_contact,
         contacts::update_contact,
         contact_duplicates::list_duplicates,
+        contact_merges::merge_contact,
+        contact_merges::list_merges,
+        contact_merges::undo_merge,
         contact_export::export_contact,
         erasures::erase_contact,
         erasures::erase_contacts,
@@ -331,6 +335,18 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/contacts/{id}/duplicates",
             get(contact_duplicates::list_duplicates),
+        )
+        .route(
+            "/api/v1/contacts/{id}/merge",
+            post(contact_merges::merge_contact),
+        )
+        .route(
+            "/api/v1/contacts/{id}/merges",
+            get(contact_merges::list_merges),
+        )
+        .route(
+            "/api/v1/contacts/merges/{merge_id}/undo",
+            post(contact_merges::undo_merge),
         )
         .route(
             "/api/v1/contacts/{id}/export",

@@ -359,6 +359,9 @@ pub struct ContactView {
     pub identities: Vec<IdentityView>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Set when this contact was merged into another: that one holds its identities and
+    /// conversations now (`POST /api/v1/contacts/merges/{merge_id}/undo` takes it back).
+    pub merged_into: Option<ContactId>,
 }
 
 impl From<Contact> for ContactView {
@@ -381,6 +384,7 @@ impl From<Contact> for ContactView {
                 .collect(),
             created_at: c.created_at,
             updated_at: c.updated_at,
+            merged_into: c.merged_into,
         }
     }
 }

@@ -11,7 +11,8 @@ use crate::store::{
     Conflict, ContactPatch, NewContact, Page, PageRequest, StoreError, StoreResult,
 };
 
-const CONTACT_COLUMNS: &str = "id, name, email, phone, attributes, created_at, updated_at";
+const CONTACT_COLUMNS: &str =
+    "id, name, email, phone, attributes, created_at, updated_at, merged_into";
 
 fn normalise_email(email: &Option<String>) -> Option<String> {
     email
@@ -33,9 +34,9 @@ fn contact_event(kind: EventKind, id: ContactId, data: serde_json::Value) -> New
 
 /// Loads a contact with tags and identities.
 pub async fn load(conn: &mut Conn, id: ContactId) -> StoreResult<Contact> {
-    let row: ContactRow = sqlx::query_as(
-        "SELECT id, name, email, phone, attributes, created_at, updated_at FROM contacts WHERE id = $1",
-    )
+    let row: ContactRow = sqlx::query_as(&format!(
+        "SELECT {CONTACT_COLUMNS} FROM contacts WHERE id = $1"
+    ))
     .bind(id.get())
     .fetch_optional(&mut *conn)
     .await?
@@ -166,6 +167,11 @@ pub async fn update(
 ) -> StoreResult<(Contact, Vec<Event>)> {
     let mut tx = begin(pool).await?;
     let mut contact = load(&mut tx, id).await?;
+    if contact.merged_into.is_some() {
+        return Err(StoreError::Conflict {
+            constraint: Conflict::ContactMerged,
+        });
+    }
     if let Some(name) = &patch.name {
         contact.name = name.clone();
     }
@@ -227,7 +233,8 @@ pub async fn search(
     let limit = page.limit();
     let after = page.cursor.as_deref().map(decode_cursor).transpose()?;
     let mut sql = sqlx::QueryBuilder::<Db>::new(format!(
-        "SELECT {CONTACT_COLUMNS} FROM contacts WHERE 1 = 1"
+        // A contact merged into another is found as that one.
+        "SELECT {CONTACT_COLUMNS} FROM contacts WHERE merged_into IS NULL"
     ));
     if let Some(query) = query.map(str::trim).filter(|q| !q.is_empty()) {
         let pattern = format!(

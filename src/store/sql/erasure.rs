@@ -99,6 +99,30 @@ pub async fn request(
         .execute(&mut *tx)
         .await?;
         jobs.push(job_of_contact(&mut tx, contact).await?);
+        // Contacts merged into this one are the same person: their tombstones still hold a
+        // profile, tags and consents, so they are erased with it (without a job of their own
+        // in the answer).
+        let mut merged: Vec<i64> = vec![contact.get()];
+        while let Some(into) = merged.pop() {
+            let sources: Vec<i64> =
+                sqlx::query_scalar("SELECT id FROM contacts WHERE merged_into = $1")
+                    .bind(into)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            for source in sources {
+                sqlx::query(
+                    "INSERT INTO erasure_jobs (contact_id, reason, requested_by, state, step, created_at, updated_at) \
+                     VALUES ($1, $2, $3, 'running', 'detach', $4, $4) ON CONFLICT (contact_id) DO NOTHING",
+                )
+                .bind(source)
+                .bind(reason)
+                .bind(by.map(AgentId::get))
+                .bind(now.0)
+                .execute(&mut *tx)
+                .await?;
+                merged.push(source);
+            }
+        }
     }
     tx.commit().await?;
     Ok(jobs)
@@ -486,6 +510,11 @@ pub async fn tombstone(
         .execute(&mut *tx)
         .await?;
     sqlx::query("DELETE FROM contact_tags WHERE contact_id = $1")
+        .bind(contact)
+        .execute(&mut *tx)
+        .await?;
+    // A merge's record holds what it added to the survivor (profile fields, attributes).
+    sqlx::query("DELETE FROM contact_merges WHERE target_id = $1 OR source_id = $1")
         .bind(contact)
         .execute(&mut *tx)
         .await?;

@@ -387,6 +387,8 @@ async fn record_messages(
     if batch.is_empty() {
         return Ok(Vec::new());
     }
+    // Held until commit: a merge moving one of these senders' contacts waits, or is waited for.
+    super::merges::hold_ingest_gate(tx).await?;
     let lookups = lookup(tx, batch).await?;
 
     let mut outcomes = Vec::with_capacity(batch.len());

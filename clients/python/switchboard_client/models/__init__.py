@@ -88,6 +88,16 @@ from .contact_erased_event import ContactErasedEvent
 from .contact_erased_event_kind import ContactErasedEventKind
 from .contact_erased_payload import ContactErasedPayload
 from .contact_erased_payload_kind import ContactErasedPayloadKind
+from .contact_merge_undone_data import ContactMergeUndoneData
+from .contact_merge_undone_event import ContactMergeUndoneEvent
+from .contact_merge_undone_event_kind import ContactMergeUndoneEventKind
+from .contact_merge_undone_payload import ContactMergeUndonePayload
+from .contact_merge_undone_payload_kind import ContactMergeUndonePayloadKind
+from .contact_merged_data import ContactMergedData
+from .contact_merged_event import ContactMergedEvent
+from .contact_merged_event_kind import ContactMergedEventKind
+from .contact_merged_payload import ContactMergedPayload
+from .contact_merged_payload_kind import ContactMergedPayloadKind
 from .contact_page import ContactPage
 from .contact_unsubscribed_data import ContactUnsubscribedData
 from .contact_unsubscribed_event import ContactUnsubscribedEvent
@@ -210,6 +220,14 @@ from .live_agent_view import LiveAgentView
 from .live_board_view import LiveBoardView
 from .live_breach_view import LiveBreachView
 from .live_queue_view import LiveQueueView
+from .merge_added_view import MergeAddedView
+from .merge_added_view_attributes import MergeAddedViewAttributes
+from .merge_moved_view import MergeMovedView
+from .merge_request import MergeRequest
+from .merge_result_view import MergeResultView
+from .merge_view import MergeView
+from .merge_view_overridden_attributes import MergeViewOverriddenAttributes
+from .merges_view import MergesView
 from .message_created_data import MessageCreatedData
 from .message_created_event import MessageCreatedEvent
 from .message_created_event_kind import MessageCreatedEventKind
@@ -409,6 +427,16 @@ __all__ = (
     "ContactErasedEventKind",
     "ContactErasedPayload",
     "ContactErasedPayloadKind",
+    "ContactMergedData",
+    "ContactMergedEvent",
+    "ContactMergedEventKind",
+    "ContactMergedPayload",
+    "ContactMergedPayloadKind",
+    "ContactMergeUndoneData",
+    "ContactMergeUndoneEvent",
+    "ContactMergeUndoneEventKind",
+    "ContactMergeUndonePayload",
+    "ContactMergeUndonePayloadKind",
     "ContactPage",
     "ContactUnsubscribedData",
     "ContactUnsubscribedEvent",
@@ -531,6 +559,14 @@ __all__ = (
     "LiveBoardView",
     "LiveBreachView",
     "LiveQueueView",
+    "MergeAddedView",
+    "MergeAddedViewAttributes",
+    "MergeMovedView",
+    "MergeRequest",
+    "MergeResultView",
+    "MergesView",
+    "MergeView",
+    "MergeViewOverriddenAttributes",
     "MessageCreatedData",
     "MessageCreatedEvent",
     "MessageCreatedEventKind",

@@ -29,6 +29,7 @@ class ContactView:
         tags (list[str]):
         updated_at (datetime.datetime):
         email (None | str | Unset):
+        merged_into (int | None | Unset):
         name (None | str | Unset):
         phone (None | str | Unset):
     """
@@ -40,6 +41,7 @@ class ContactView:
     tags: list[str]
     updated_at: datetime.datetime
     email: None | str | Unset = UNSET
+    merged_into: int | None | Unset = UNSET
     name: None | str | Unset = UNSET
     phone: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -65,6 +67,12 @@ class ContactView:
             email = UNSET
         else:
             email = self.email
+
+        merged_into: int | None | Unset
+        if isinstance(self.merged_into, Unset):
+            merged_into = UNSET
+        else:
+            merged_into = self.merged_into
 
         name: None | str | Unset
         if isinstance(self.name, Unset):
@@ -92,6 +100,8 @@ class ContactView:
         )
         if email is not UNSET:
             field_dict["email"] = email
+        if merged_into is not UNSET:
+            field_dict["merged_into"] = merged_into
         if name is not UNSET:
             field_dict["name"] = name
         if phone is not UNSET:
@@ -131,6 +141,15 @@ class ContactView:
 
         email = _parse_email(d.pop("email", UNSET))
 
+        def _parse_merged_into(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        merged_into = _parse_merged_into(d.pop("merged_into", UNSET))
+
         def _parse_name(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -157,6 +176,7 @@ class ContactView:
             tags=tags,
             updated_at=updated_at,
             email=email,
+            merged_into=merged_into,
             name=name,
             phone=phone,
         )

@@ -8,6 +8,8 @@ class CreateWebhookRequestEventsItem(StrEnum):
     CAMPAIGN_STARTED = "campaign.started"
     CONTACT_CREATED = "contact.created"
     CONTACT_ERASED = "contact.erased"
+    CONTACT_MERGED = "contact.merged"
+    CONTACT_MERGE_UNDONE = "contact.merge_undone"
     CONTACT_UNSUBSCRIBED = "contact.unsubscribed"
     CONTACT_UPDATED = "contact.updated"
     CONVERSATION_ASSIGNED = "conversation.assigned"

@@ -14,8 +14,10 @@ class DuplicateReason:
     """Why another contact is suggested: the address both hold.
 
     Attributes:
-        kind (str): `email` (the same address, any letter case), `phone` (the same number in E.164) or
-            `web_chat_user` (the same signed-in user of the website, on another chat channel).
+        kind (str): `email` (the same address, any letter case), `mailbox` (an address that differs only
+            in dots or a `+tag` at a provider that ignores both, `[contacts] mailbox_domains`; the
+            value is the mailbox), `phone` (the same number in E.164) or `web_chat_user` (the same
+            signed-in user of the website, on another chat channel).
         value (str): The shared address.
     """
 

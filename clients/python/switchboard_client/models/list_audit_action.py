@@ -10,6 +10,8 @@ class ListAuditAction(StrEnum):
     CHANNEL_CHANGED = "channel.changed"
     CONTACT_ERASED = "contact.erased"
     CONTACT_EXPORTED = "contact.exported"
+    CONTACT_MERGED = "contact.merged"
+    CONTACT_MERGE_UNDONE = "contact.merge_undone"
     CONTACT_VIEWED = "contact.viewed"
     CONVERSATION_VIEWED = "conversation.viewed"
     MESSAGE_REDACTED = "message.redacted"

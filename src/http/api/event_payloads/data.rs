@@ -46,6 +46,8 @@ pub(super) fn data_schema(kind: EventKind, schemas: &mut Schemas) -> String {
         EventKind::CampaignFinished => collect::<CampaignFinishedData>(schemas),
         EventKind::ContactUnsubscribed => collect::<ContactUnsubscribedData>(schemas),
         EventKind::ContactErased => collect::<ContactErasedData>(schemas),
+        EventKind::ContactMerged => collect::<ContactMergedData>(schemas),
+        EventKind::ContactMergeUndone => collect::<ContactMergeUndoneData>(schemas),
     }
 }
 
@@ -407,6 +409,38 @@ pub struct ContactErasedData {
     erasure_id: i64,
     /// Why, as the admin wrote it.
     reason: String,
+}
+
+/// `data` of `contact.merged`: contact `from` was merged into `into` (the event's contact),
+/// which now holds its identities and conversations (`POST /api/v1/contacts/{id}/merge`).
+/// Integrations keyed by contact id should follow `from` to `into`.
+#[derive(ToSchema)]
+pub struct ContactMergedData {
+    /// The merge (`POST /api/v1/contacts/merges/{merge_id}/undo` takes it back).
+    merge_id: i64,
+    /// The contact merged away; it stays as a pointer to `into`.
+    from: i64,
+    /// The survivor.
+    into: i64,
+    /// Identities moved to `into`.
+    identities: u64,
+    /// Conversations moved to `into`.
+    conversations: u64,
+}
+
+/// `data` of `contact.merge_undone`: merge `merge_id` was undone, and contact `from` (the
+/// event's contact) has its identities and conversations back from `into`.
+#[derive(ToSchema)]
+pub struct ContactMergeUndoneData {
+    /// The merge undone.
+    merge_id: i64,
+    /// The contact restored.
+    from: i64,
+    /// The contact it had been merged into.
+    into: i64,
+    /// Conversations that went back to `from`, those that arrived since through its
+    /// identities included.
+    conversations: u64,
 }
 
 /// How a contact opted out.

@@ -142,6 +142,10 @@ fn carried_ids(kind: EventKind) -> [Carries; 4] {
         }
         // The agent is the admin who asked for the erasure (none for a token without one).
         EventKind::ContactErased => [Never, Always, Never, Sometimes],
+        // The agent who merged or undid; none for a token without one.
+        EventKind::ContactMerged | EventKind::ContactMergeUndone => {
+            [Never, Always, Never, Sometimes]
+        }
     }
 }
 

@@ -379,15 +379,19 @@ export function activityLine(e) {
 /** The words for why another contact is suggested as the same person. */
 const DUPLICATE_REASONS = {
   email: 'same email',
+  mailbox: 'same mailbox',
   phone: 'same phone',
   web_chat_user: 'same website user',
 };
 
 /**
  * The contact panel: facts, identities, attributes, tags, other contacts that are probably
- * the same person (`duplicates`, from `GET /contacts/{id}/duplicates`) and the conversations.
+ * the same person (`duplicates`, from `GET /contacts/{id}/duplicates`, each with a Merge
+ * button), the contacts merged into this one (`merges`, from `GET /contacts/{id}/merges`,
+ * each with Undo) and the conversations. `actions.merge(contact)` and `actions.undo(merge)`
+ * do the work; without `actions` the buttons are left out.
  */
-export function contactPanel(c, history, openId, duplicates = []) {
+export function contactPanel(c, history, openId, duplicates = [], merges = [], actions = null) {
   const attributes = Object.entries(c.attributes || {});
   const fact = (label, value) => (value ? [h('dt', {}, label), h('dd', {}, value)] : null);
   const identity = (i) =>
@@ -418,6 +422,8 @@ export function contactPanel(c, history, openId, duplicates = []) {
       ),
     );
   const value = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
+  // Merges still in force that brought another contact into this one.
+  const mergedIn = merges.filter((m) => m.into === c.id && !m.undone_at);
   return [
     h('h2', { id: 'contact-name' }, isolated(contactLabel(c))),
     h(
@@ -467,6 +473,49 @@ export function contactPanel(c, history, openId, duplicates = []) {
                   h('span', { class: 'external-id' }, r.value),
                   ' ',
                 ]),
+                actions
+                  ? h(
+                      'button',
+                      {
+                        type: 'button',
+                        class: 'merge',
+                        'aria-label': `Merge ${contactLabel(d.contact)} into this contact`,
+                        onclick: () => actions.merge(d.contact),
+                      },
+                      'Merge',
+                    )
+                  : null,
+              ),
+            ),
+          ),
+        ]
+      : null,
+    mergedIn.length
+      ? [
+          h('h3', {}, 'Merged into this contact'),
+          h(
+            'ul',
+            { class: 'identities', id: 'contact-merges' },
+            mergedIn.map((m) =>
+              h(
+                'li',
+                { dataset: { merge: String(m.id) } },
+                `contact #${m.from}`,
+                ' ',
+                h('span', { class: 'muted' }, when(m.merged_at)),
+                ' ',
+                actions
+                  ? h(
+                      'button',
+                      {
+                        type: 'button',
+                        class: 'undo-merge',
+                        'aria-label': `Undo the merge of contact #${m.from}`,
+                        onclick: () => actions.undo(m),
+                      },
+                      'Undo',
+                    )
+                  : null,
               ),
             ),
           ),

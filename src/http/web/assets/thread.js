@@ -647,17 +647,45 @@ export class Thread {
         replace(pane, h('p', { class: 'empty' }, `Contact unavailable: ${err.message}`));
       return;
     }
-    // Suggestions are for those who may merge (admins and agents): others get none.
-    const [history, duplicates] = await Promise.all([
+    // Suggestions and merges are for those who may merge (admins and agents): others get none.
+    const [history, duplicates, merges] = await Promise.all([
       get(`/conversations?contact=${id}&limit=20`)
         .then((p) => p.items)
         .catch(() => []),
       get(`/contacts/${id}/duplicates`)
         .then((p) => p.items)
         .catch(() => []),
+      get(`/contacts/${id}/merges`)
+        .then((p) => p.items)
+        .catch(() => []),
     ]);
     if (this.closed) return;
-    replace(pane, contactPanel(c, history, this.id, duplicates));
+    const actions = {
+      merge: (other) =>
+        this.changeContacts(
+          () => post(`/contacts/${id}/merge`, { from: other.id }),
+          `Merged ${contactLabel(other)} into this contact.`,
+        ),
+      undo: (merge) =>
+        this.changeContacts(
+          () => post(`/contacts/merges/${merge.id}/undo`),
+          `Undone: contact #${merge.from} is separate again.`,
+        ),
+    };
+    replace(pane, contactPanel(c, history, this.id, duplicates, merges, actions));
+  }
+
+  /** Runs a merge or an undo, says how it went, and redraws the panel from the server. */
+  async changeContacts(request, done) {
+    try {
+      await request();
+      toast(done);
+    } catch (err) {
+      toast(err.message, 'error');
+    }
+    // Both contacts' cached copies are stale now.
+    state.contacts.clear();
+    await this.loadContact(true);
   }
 }
 

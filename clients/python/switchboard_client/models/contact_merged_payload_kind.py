@@ -1,0 +1,8 @@
+from enum import StrEnum
+
+
+class ContactMergedPayloadKind(StrEnum):
+    CONTACT_MERGED = "contact.merged"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,9 @@
+-- Email identities by mailbox: the address with the dots of its local part removed and a
+-- `+tag` cut off, for duplicate suggestions at providers that ignore both (Gmail). The query
+-- in `store::sql::duplicates` repeats this expression and condition word for word, so the
+-- planner uses the index; `domain::mailbox` folds the address looked for the same way.
+CREATE INDEX contact_identities_mailbox ON contact_identities ((
+    replace(substr(external_id, 1, CASE WHEN instr(external_id, '+') BETWEEN 1 AND instr(external_id, '@')
+        THEN instr(external_id, '+') ELSE instr(external_id, '@') END - 1), '.', '')
+    || substr(external_id, instr(external_id, '@'))
+)) WHERE scope = 'email' AND instr(external_id, '@') > 1;
