@@ -254,6 +254,14 @@ async fn a_merge_moves_everything_to_the_survivor_and_its_undo_restores_both_exa
     app.stop().await;
 }
 
+async fn error_text(response: reqwest::Response) -> String {
+    let body: Value = response.json().await.expect("json");
+    body["error"]["message"]
+        .as_str()
+        .expect("message")
+        .to_owned()
+}
+
 async fn set_consents(app: &TestApp, contact: i64, body: Value) {
     let response = app
         .send(
@@ -420,8 +428,12 @@ async fn merges_are_refused_with_a_reason_for_the_same_contact_a_missing_one_and
     let other = create(&app, json!({"name": "Other", "tags": ["keep"]})).await;
     let response = merge(&app, one, one).await;
     assert_eq!(response.status(), 422);
-    let response = merge(&app, one, 999_999).await;
+    // A missing contact in the path is a 404; in the body, a 422 naming `from`.
+    let response = merge(&app, 999_999, one).await;
     assert_eq!(response.status(), 404);
+    let response = merge(&app, one, 999_999).await;
+    assert_eq!(response.status(), 422);
+    assert!(error_text(response).await.contains("from:"));
     let response = app
         .post_json(
             &format!("/api/v1/contacts/{one}/merge"),

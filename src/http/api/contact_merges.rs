@@ -113,7 +113,8 @@ pub struct MergesView {
 /// contact lacks are taken from the other (where both have a value this one's wins, the other's
 /// is kept in the merge); for each channel the most recent consent wins, but a withdrawal
 /// always survives. `from` stays as a pointer (`merged_into`). 409 when either contact is
-/// erased or merged already, or `from` is in a campaign still sending.
+/// erased or merged already, or `from` is in a campaign still sending; 422 when `from` is no
+/// contact (or this one).
 #[utoipa::path(post, path = "/api/v1/contacts/{id}/merge", tag = "contacts",
     params(("id" = i64, Path)), request_body = MergeRequest,
     responses((status = 200, body = MergeResultView), (status = 404), (status = 409), (status = 422)),
@@ -125,7 +126,23 @@ pub async fn merge_contact(
     Json(request): Json<MergeRequest>,
 ) -> ApiResult<Json<MergeResultView>> {
     state.ensure_contact_visible(&caller, id).await?;
-    state.ensure_contact_visible(&caller, request.from).await?;
+    // The contact in the body is the request's to get right: one that does not exist (or that
+    // the caller may not see) is a 422 naming `from`, and the 404 stays for the one in the path.
+    let from_missing = || ApiError::Invalid(format!("from: there is no contact {}", request.from));
+    state
+        .ensure_contact_visible(&caller, request.from)
+        .await
+        .map_err(|_| from_missing())?;
+    if request.from != id {
+        state
+            .store
+            .get_contact(request.from)
+            .await
+            .map_err(|err| match err {
+                crate::store::StoreError::NotFound => from_missing(),
+                other => ApiError::from_store("contact", other),
+            })?;
+    }
     let outcome = state
         .store
         .merge_contacts(id, request.from, caller.agent)
