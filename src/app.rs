@@ -595,6 +595,10 @@ impl App {
             widgets: Arc::new(http::widget::Widgets::new(widgets)),
             phone_region: config.contacts.default_region,
             mailbox_domains: config.contacts.mailbox_domains.clone().into(),
+            assist: Arc::new(
+                crate::assist::Assist::new(&config.assist, &config.redaction)
+                    .context("while building the agent assist client")?,
+            ),
         };
         Ok(Self {
             state,

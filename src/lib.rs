@@ -29,6 +29,7 @@
 
 pub mod access;
 pub mod app;
+pub mod assist;
 pub mod audit;
 pub mod automation;
 pub mod bench;

@@ -127,6 +127,9 @@ pub struct Config {
     /// `[contacts]`: the region of phone numbers written without a country code.
     #[serde(default)]
     pub contacts: ContactsConfig,
+    /// `[assist]`: the model agent assist uses, and what may be sent to it.
+    #[serde(default)]
+    pub assist: crate::assist::AssistConfig,
 }
 
 impl Config {
@@ -191,6 +194,10 @@ impl Config {
                 .unwrap_or_else(|| "defaults".into())
         };
         let file_source = file_name.clone().unwrap_or_else(|| "defaults".into());
+        if let Some(assist) = table.get_mut("assist") {
+            channels::expand_env_refs(assist, "assist", &lookup)
+                .map_err(|message| ConfigError::new(file_source.clone(), message))?;
+        }
         if let Some(toml::Value::Array(channels)) = table.get_mut("channels") {
             for (index, channel) in channels.iter_mut().enumerate() {
                 channels::expand_env_refs(channel, &format!("channels[{index}]"), &lookup)
@@ -264,6 +271,7 @@ impl Config {
         self.audit.validate()?;
         self.automation.validate(&channels)?;
         self.retention.validate(&channels)?;
+        self.assist.validate(&channels)?;
         crate::automation::settings::validate_rules(&self.rules)?;
         crate::automation::settings::validate_sla(&self.sla)?;
         crate::automation::settings::validate_business_hours(&self.business_hours, &channels)?;

@@ -16,6 +16,7 @@ string_enum! {
         ContactErased => "contact.erased",
         ContactMerged => "contact.merged",
         ContactMergeUndone => "contact.merge_undone",
+        AssistUsed => "assist.used",
         MessageRedacted => "message.redacted",
         AgentCreated => "agent.created",
         AgentUpdated => "agent.updated",

@@ -97,6 +97,8 @@ pub struct AppState {
     pub widgets: Arc<widget::Widgets>,
     /// Where phone numbers typed or imported without a country code belong (`[contacts]`).
     pub phone_region: crate::domain::phone::PhoneRegion,
+    /// Agent assist (`[assist]`): off, or the model client.
+    pub assist: Arc<crate::assist::Assist>,
     /// Email domains whose provider ignores dots and `+tags` (`[contacts] mailbox_domains`).
     pub mailbox_domains: Arc<[String]>,
 }

@@ -579,6 +579,15 @@ impl Store {
         on_backend!(self, messages::list(conversation, page))
     }
 
+    /// The newest `limit` messages of a conversation, oldest first.
+    pub async fn latest_messages(
+        &self,
+        conversation: ConversationId,
+        limit: i64,
+    ) -> StoreResult<Vec<Message>> {
+        on_backend!(self, messages::latest(conversation, limit))
+    }
+
     /// The message with `id`.
     pub async fn get_message(&self, id: MessageId) -> StoreResult<Message> {
         on_backend!(self, messages::get(id))

@@ -59,6 +59,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/assist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/v1/assist`: whether agent assist is on, with which model, for which channels. */
+        get: operations["get_assist"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -538,7 +555,8 @@ export interface paths {
          *     contact lacks are taken from the other (where both have a value this one's wins, the other's
          *     is kept in the merge); for each channel the most recent consent wins, but a withdrawal
          *     always survives. `from` stays as a pointer (`merged_into`). 409 when either contact is
-         *     erased or merged already, or `from` is in a campaign still sending.
+         *     erased or merged already, or `from` is in a campaign still sending; 422 when `from` is no
+         *     contact (or this one).
          */
         post: operations["merge_contact"];
         delete?: never;
@@ -726,6 +744,30 @@ export interface paths {
         put?: never;
         /** `POST /api/v1/conversations/{id}/status` */
         post: operations["set_status"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/{id}/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /api/v1/conversations/{id}/summary`: the model reads the conversation's newest
+         *     messages (`[assist] max_messages`; customer, agent and bot messages, never notes; personal
+         *     numbers redacted) and says what the customer wants, what was done, what is open and the
+         *     mood. Stored as a private note naming the model; recorded in the audit log with the tokens
+         *     used. 409 when assist is off or the contact is erased, 403 for a channel not in
+         *     `[assist] channels`, 429 over the per-minute budget, 502 when the model fails.
+         */
+        post: operations["summarise_conversation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1863,6 +1905,22 @@ export interface components {
          * @enum {string}
          */
         AssignmentReason: "taken" | "agent went offline";
+        /** @description What agent assist does on this installation (never the key). */
+        AssistView: {
+            /** @description Channels whose conversations may be sent (`*`: all). */
+            channels: string[];
+            /** @description False until `[assist] base_url` is set. */
+            enabled: boolean;
+            /** @description What it can do: `summary`. */
+            features: string[];
+            /** @description The host requests go to, when on. */
+            host?: string | null;
+            max_concurrent: number;
+            /** @description The model's name, when on. */
+            model?: string | null;
+            /** Format: int32 */
+            requests_per_minute: number;
+        };
         /**
          * @description File metadata attached to a message. Files the channel keeps (`file_id`) are downloaded
          *     through `GET /api/v1/messages/{id}/attachments/{index}`.
@@ -5001,12 +5059,60 @@ export interface operations {
             };
         };
     };
+    get_assist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssistView"];
+                };
+            };
+            /** @description No valid credential: a missing, unknown, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_audit: {
         parameters: {
             query?: {
                 /** @description Entries by this agent (signed in, or through a token acting as them). */
                 actor?: number;
-                action?: "conversation.viewed" | "message.viewed" | "contact.viewed" | "contact.exported" | "contact.erased" | "contact.merged" | "contact.merge_undone" | "message.redacted" | "agent.created" | "agent.updated" | "agent.role_changed" | "agent.password_reset" | "agent.removed" | "team.created" | "team.members_changed" | "token.created" | "token.revoked" | "rule.created" | "rule.updated" | "rule.deleted" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "channel.changed" | "retention.changed" | "sign_in.succeeded" | "sign_in.failed" | "sign_out";
+                action?: "conversation.viewed" | "message.viewed" | "contact.viewed" | "contact.exported" | "contact.erased" | "contact.merged" | "contact.merge_undone" | "assist.used" | "message.redacted" | "agent.created" | "agent.updated" | "agent.role_changed" | "agent.password_reset" | "agent.removed" | "team.created" | "team.members_changed" | "token.created" | "token.revoked" | "rule.created" | "rule.updated" | "rule.deleted" | "webhook.created" | "webhook.updated" | "webhook.deleted" | "channel.changed" | "retention.changed" | "sign_in.succeeded" | "sign_in.failed" | "sign_out";
                 /** @description A subject as `kind:id`, e.g. `contact:7` or `channel:shop-mail`. */
                 subject?: string;
                 /** @description Entries about this contact: the contact, their conversations and messages. */
@@ -8433,6 +8539,112 @@ export interface operations {
             };
             /** @description Well-formed, but breaks a rule: an empty name, a reference to something that does not exist, a value out of range. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    summarise_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SummaryView"];
+                };
+            };
+            /** @description The request cannot be read: malformed JSON or a body that is not an object, a field of the wrong type, a bad query or path parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credential: a missing, unknown, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description What the path names does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state: a name or address already taken, or a change the object's state does not allow. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed, but breaks a rule: an empty name, a reference to something that does not exist, a value out of range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A rate limit; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A channel or remote server failed; the request itself was fine. */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -279,3 +279,33 @@ fn mailbox_domains_are_domain_names_and_gmail_by_default() {
         assert!(err.contains("contacts.mailbox_domains"), "{bad}: {err}");
     }
 }
+
+#[test]
+fn the_assist_key_reads_the_environment_and_the_model_host_must_be_allowed() {
+    let text = "[assist]\nbase_url = \"https://api.example.com/v1\"\napi_key = \"${MODEL_KEY}\"\n\
+                model = \"small\"\nallow_hosts = [\"api.example.com\"]\n";
+    let config = Config::from_parts(Some(("f.toml".into(), text)), Vec::new(), |name| {
+        (name == "MODEL_KEY").then(|| "sk-from-env".to_owned())
+    })
+    .expect("valid");
+    assert_eq!(config.assist.api_key, "sk-from-env");
+    assert!(config.assist.is_on());
+    let unset = Config::from_parts(Some(("f.toml".into(), text)), Vec::new(), |_| None)
+        .expect_err("unset")
+        .to_string();
+    assert!(
+        unset.contains("assist.api_key") && unset.contains("MODEL_KEY"),
+        "{unset}"
+    );
+    let elsewhere = text.replace("allow_hosts = [\"api.example.com\"]", "allow_hosts = []");
+    let err = Config::from_parts(Some(("f.toml".into(), &elsewhere)), Vec::new(), |_| {
+        Some("k".to_owned())
+    })
+    .expect_err("host")
+    .to_string();
+    assert!(
+        err.contains("f.toml") && err.contains("assist.allow_hosts"),
+        "{err}"
+    );
+    assert!(!load("").expect("defaults").assist.is_on());
+}

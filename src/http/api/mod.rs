@@ -2,6 +2,7 @@
 //! annotations. Each route's allowed roles are the scopes of its `bearer` security entry.
 
 pub mod agents;
+pub mod assist;
 pub mod audit;
 pub mod campaigns;
 pub mod canned;
@@ -64,6 +65,8 @@ use super::AppState;
         contacts::get_contact,
         contacts::update_contact,
         contact_duplicates::list_duplicates,
+        assist::get_assist,
+        assist::summarise_conversation,
         contact_merges::merge_contact,
         contact_merges::list_merges,
         contact_merges::undo_merge,
@@ -148,7 +151,7 @@ use super::AppState;
     )),
     modifiers(&BearerAuth),
     tags(
-        (name = "conversations"), (name = "contacts"), (name = "agents"), (name = "deliveries"), (name = "events"), (name = "webhooks"), (name = "templates"), (name = "rules"), (name = "campaigns"), (name = "cluster"), (name = "audit"), (name = "retention"), (name = "reports"), (name = "csat", description = "Satisfaction survey answers, authorised by the survey's signed token (no bearer token).")
+        (name = "conversations"), (name = "contacts"), (name = "agents"), (name = "deliveries"), (name = "events"), (name = "webhooks"), (name = "templates"), (name = "rules"), (name = "campaigns"), (name = "cluster"), (name = "audit"), (name = "retention"), (name = "reports"), (name = "assist", description = "Agent assist through an OpenAI-compatible model the operator chose: off unless configured."), (name = "csat", description = "Satisfaction survey answers, authorised by the survey's signed token (no bearer token).")
     )
 )]
 pub struct ApiDoc;
@@ -335,6 +338,11 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/contacts/{id}/duplicates",
             get(contact_duplicates::list_duplicates),
+        )
+        .route("/api/v1/assist", get(assist::get_assist))
+        .route(
+            "/api/v1/conversations/{id}/summary",
+            post(assist::summarise_conversation),
         )
         .route(
             "/api/v1/contacts/{id}/merge",

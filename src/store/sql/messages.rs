@@ -75,6 +75,27 @@ pub fn message_event(
     }
 }
 
+/// The newest `limit` messages of `conversation`, oldest first (404 for no conversation).
+pub async fn latest(
+    pool: &Pool,
+    conversation_id: ConversationId,
+    limit: i64,
+) -> StoreResult<Vec<Message>> {
+    let mut conn = pool.acquire().await?;
+    conversation(&mut conn, conversation_id).await?;
+    let mut rows: Vec<MessageRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        message_columns!(),
+        " FROM messages m WHERE m.conversation_id = $1 ORDER BY m.id DESC LIMIT $2"
+    ))
+    .bind(conversation_id.get())
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.reverse();
+    rows.into_iter().map(Message::try_from).collect()
+}
+
 /// Stores a reply and its outbox row in one transaction; the conversation stops waiting.
 pub async fn add_reply(
     pool: &Pool,

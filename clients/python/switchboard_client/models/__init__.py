@@ -17,6 +17,7 @@ from .action_webhook import ActionWebhook
 from .agent_view import AgentView
 from .assign_request import AssignRequest
 from .assignment_reason import AssignmentReason
+from .assist_view import AssistView
 from .attachment_view import AttachmentView
 from .attribute_test import AttributeTest
 from .audit_entry_view import AuditEntryView
@@ -356,6 +357,7 @@ __all__ = (
     "AgentView",
     "AssignmentReason",
     "AssignRequest",
+    "AssistView",
     "AttachmentView",
     "AttributeTest",
     "AuditEntryView",

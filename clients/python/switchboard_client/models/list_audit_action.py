@@ -7,6 +7,7 @@ class ListAuditAction(StrEnum):
     AGENT_REMOVED = "agent.removed"
     AGENT_ROLE_CHANGED = "agent.role_changed"
     AGENT_UPDATED = "agent.updated"
+    ASSIST_USED = "assist.used"
     CHANNEL_CHANGED = "channel.changed"
     CONTACT_ERASED = "contact.erased"
     CONTACT_EXPORTED = "contact.exported"

@@ -111,7 +111,8 @@ def sync_detailed(
     contact lacks are taken from the other (where both have a value this one's wins, the other's
     is kept in the merge); for each channel the most recent consent wins, but a withdrawal
     always survives. `from` stays as a pointer (`merged_into`). 409 when either contact is
-    erased or merged already, or `from` is in a campaign still sending.
+    erased or merged already, or `from` is in a campaign still sending; 422 when `from` is no
+    contact (or this one).
 
     Args:
         id (int):
@@ -149,7 +150,8 @@ def sync(
     contact lacks are taken from the other (where both have a value this one's wins, the other's
     is kept in the merge); for each channel the most recent consent wins, but a withdrawal
     always survives. `from` stays as a pointer (`merged_into`). 409 when either contact is
-    erased or merged already, or `from` is in a campaign still sending.
+    erased or merged already, or `from` is in a campaign still sending; 422 when `from` is no
+    contact (or this one).
 
     Args:
         id (int):
@@ -182,7 +184,8 @@ async def asyncio_detailed(
     contact lacks are taken from the other (where both have a value this one's wins, the other's
     is kept in the merge); for each channel the most recent consent wins, but a withdrawal
     always survives. `from` stays as a pointer (`merged_into`). 409 when either contact is
-    erased or merged already, or `from` is in a campaign still sending.
+    erased or merged already, or `from` is in a campaign still sending; 422 when `from` is no
+    contact (or this one).
 
     Args:
         id (int):
@@ -218,7 +221,8 @@ async def asyncio(
     contact lacks are taken from the other (where both have a value this one's wins, the other's
     is kept in the merge); for each channel the most recent consent wins, but a withdrawal
     always survives. `from` stays as a pointer (`merged_into`). 409 when either contact is
-    erased or merged already, or `from` is in a campaign still sending.
+    erased or merged already, or `from` is in a campaign still sending; 422 when `from` is no
+    contact (or this one).
 
     Args:
         id (int):

@@ -1,0 +1,340 @@
+//! One client for any OpenAI-compatible chat-completions API (OpenAI, Azure's compatible
+//! endpoint, Ollama, vLLM, llama.cpp's server): `POST {base_url}/chat/completions`. Every
+//! request goes through the SSRF guard and the host allow-list, waits for one of
+//! `max_concurrent` turns, counts against the per-minute budget, and is retried on 429, 5xx
+//! and lost connections.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use connector_sdk::net::TargetPolicy;
+use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
+
+use super::settings::AssistConfig;
+
+/// The longest a `Retry-After` is honoured; a longer one fails the call instead.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+/// The first pause between attempts without a `Retry-After`; it doubles.
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+/// The longest answer body read.
+const MAX_ANSWER_BYTES: usize = 1 << 20;
+
+/// One message of the chat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    /// `system`, `user` or `assistant`.
+    pub role: String,
+    pub content: String,
+}
+
+impl ChatMessage {
+    pub fn system(content: impl Into<String>) -> Self {
+        Self {
+            role: "system".into(),
+            content: content.into(),
+        }
+    }
+
+    pub fn user(content: impl Into<String>) -> Self {
+        Self {
+            role: "user".into(),
+            content: content.into(),
+        }
+    }
+}
+
+/// The model's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    pub text: String,
+    /// The model that answered, as the API named it.
+    pub model: String,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+}
+
+/// Why the model gave no answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AssistError {
+    #[error("agent assist is off ([assist] base_url is not set)")]
+    Off,
+    #[error(
+        "the per-minute budget of requests to the model is spent; try again in {retry_after_secs} s"
+    )]
+    Budget { retry_after_secs: u64 },
+    #[error("every turn to the model was taken for {0:?}; try again shortly")]
+    Busy(Duration),
+    #[error("the model's address is refused: {0}")]
+    Refused(String),
+    #[error("the model at {host} cannot be reached: {reason}")]
+    Unreachable { host: String, reason: String },
+    #[error("the model at {host} answered {status}: {detail}")]
+    Status {
+        host: String,
+        status: u16,
+        detail: String,
+    },
+    #[error("the model's answer cannot be read: {0}")]
+    BadAnswer(String),
+}
+
+/// The client, shared by every request of this node.
+pub struct ModelClient {
+    config: AssistConfig,
+    endpoint: String,
+    host: String,
+    http: reqwest::Client,
+    policy: TargetPolicy,
+    turns: Semaphore,
+    /// When the requests of the last minute were sent, oldest first.
+    sent: Mutex<VecDeque<Instant>>,
+}
+
+#[derive(Serialize)]
+struct Request<'a> {
+    model: &'a str,
+    messages: &'a [ChatMessage],
+    temperature: f32,
+    stream: bool,
+}
+
+#[derive(Deserialize)]
+struct Answer {
+    #[serde(default)]
+    model: Option<String>,
+    choices: Vec<Choice>,
+    #[serde(default)]
+    usage: Option<Usage>,
+}
+
+#[derive(Deserialize)]
+struct Choice {
+    message: AnswerMessage,
+}
+
+#[derive(Deserialize)]
+struct AnswerMessage {
+    #[serde(default)]
+    content: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Usage {
+    #[serde(default)]
+    prompt_tokens: u64,
+    #[serde(default)]
+    completion_tokens: u64,
+}
+
+impl ModelClient {
+    /// A client for `config` (which must be on and valid).
+    ///
+    /// # Errors
+    /// When the HTTP client cannot be built.
+    pub fn new(config: &AssistConfig) -> anyhow::Result<Self> {
+        let policy = TargetPolicy::new(
+            config.allow_private_targets,
+            "[assist] allow_private_targets",
+        );
+        let timeout = Duration::from_secs(config.timeout_secs);
+        let http = policy.client(timeout, concat!("switchboard/", env!("CARGO_PKG_VERSION")))?;
+        let endpoint = format!("{}/chat/completions", config.base_url.trim_end_matches('/'));
+        let host = reqwest::Url::parse(&endpoint)
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_owned))
+            .unwrap_or_default();
+        Ok(Self {
+            config: config.clone(),
+            endpoint,
+            host,
+            http,
+            policy,
+            turns: Semaphore::new(config.max_concurrent),
+            sent: Mutex::new(VecDeque::new()),
+        })
+    }
+
+    /// The configured model's name.
+    pub fn model(&self) -> &str {
+        &self.config.model
+    }
+
+    /// Asks the model; waits for a turn, retries what may pass.
+    ///
+    /// # Errors
+    /// An [`AssistError`] saying what failed, in words for the agent.
+    pub async fn complete(&self, messages: &[ChatMessage]) -> Result<Completion, AssistError> {
+        let wait = Duration::from_secs(self.config.timeout_secs);
+        let _turn = tokio::time::timeout(wait, self.turns.acquire())
+            .await
+            .map_err(|_| AssistError::Busy(wait))?
+            .map_err(|_| AssistError::Busy(wait))?;
+        let url = self
+            .policy
+            .check(&self.endpoint)
+            .await
+            .map_err(|err| AssistError::Refused(format!("{} {err}", self.endpoint)))?;
+        if !url
+            .host_str()
+            .is_some_and(|host| self.config.allows_host(host))
+        {
+            return Err(AssistError::Refused(format!(
+                "{} is not in [assist] allow_hosts",
+                url.host_str().unwrap_or_default()
+            )));
+        }
+        let body = Request {
+            model: &self.config.model,
+            messages,
+            temperature: 0.2,
+            stream: false,
+        };
+        let mut backoff = FIRST_BACKOFF;
+        let mut attempt = 0;
+        loop {
+            self.spend_budget()?;
+            let failure = match self.attempt(url.clone(), &body).await {
+                Ok(completion) => return Ok(completion),
+                Err(failure) => failure,
+            };
+            let (error, retry_after) = failure;
+            let retryable = match &error {
+                AssistError::Unreachable { .. } => true,
+                AssistError::Status { status, .. } => *status == 429 || *status >= 500,
+                _ => false,
+            };
+            if !retryable || attempt >= self.config.max_retries {
+                return Err(error);
+            }
+            let pause = match retry_after {
+                Some(asked) if asked > MAX_RETRY_AFTER => return Err(error),
+                Some(asked) => asked,
+                None => backoff,
+            };
+            tracing::info!(attempt, %error, ?pause, "assist: the model failed, retrying");
+            // A pause the provider asked for (or a growing one), not a wait for our own work.
+            tokio::time::sleep(pause).await;
+            backoff *= 2;
+            attempt += 1;
+        }
+    }
+
+    /// Takes one request from the per-minute budget, or says when one is free again.
+    fn spend_budget(&self) -> Result<(), AssistError> {
+        let now = Instant::now();
+        let minute = Duration::from_secs(60);
+        let mut sent = self
+            .sent
+            .lock()
+            .map_err(|_| AssistError::BadAnswer("the budget lock was poisoned".into()))?;
+        while sent
+            .front()
+            .is_some_and(|&at| now.duration_since(at) >= minute)
+        {
+            sent.pop_front();
+        }
+        let limit = usize::try_from(self.config.requests_per_minute).unwrap_or(usize::MAX);
+        if sent.len() >= limit {
+            let oldest = sent.front().copied().unwrap_or(now);
+            let free_in = minute.saturating_sub(now.duration_since(oldest));
+            return Err(AssistError::Budget {
+                retry_after_secs: free_in.as_secs().max(1),
+            });
+        }
+        sent.push_back(now);
+        Ok(())
+    }
+
+    /// One request; on failure the error and the pause the provider asked for.
+    async fn attempt(
+        &self,
+        url: reqwest::Url,
+        body: &Request<'_>,
+    ) -> Result<Completion, (AssistError, Option<Duration>)> {
+        let mut request = self.http.post(url).json(body);
+        if !self.config.api_key.is_empty() {
+            request = request.bearer_auth(&self.config.api_key);
+        }
+        let unreachable = |err: reqwest::Error| AssistError::Unreachable {
+            host: self.host.clone(),
+            reason: without_url(&err),
+        };
+        let response = request
+            .send()
+            .await
+            .map_err(|err| (unreachable(err), None))?;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let bytes = read_limited(response)
+            .await
+            .map_err(|err| (unreachable(err), None))?;
+        if !status.is_success() {
+            let detail: String = String::from_utf8_lossy(&bytes).chars().take(300).collect();
+            return Err((
+                AssistError::Status {
+                    host: self.host.clone(),
+                    status: status.as_u16(),
+                    detail: detail.trim().to_owned(),
+                },
+                retry_after,
+            ));
+        }
+        let answer: Answer = serde_json::from_slice(&bytes)
+            .map_err(|err| (AssistError::BadAnswer(err.to_string()), None))?;
+        let text = answer
+            .choices
+            .into_iter()
+            .next()
+            .and_then(|choice| choice.message.content)
+            .map(|text| text.trim().to_owned())
+            .filter(|text| !text.is_empty())
+            .ok_or_else(|| (AssistError::BadAnswer("it holds no text".into()), None))?;
+        let usage = answer.usage.unwrap_or(Usage {
+            prompt_tokens: 0,
+            completion_tokens: 0,
+        });
+        Ok(Completion {
+            text,
+            model: answer.model.unwrap_or_else(|| self.config.model.clone()),
+            prompt_tokens: usage.prompt_tokens,
+            completion_tokens: usage.completion_tokens,
+        })
+    }
+}
+
+/// Reads at most [`MAX_ANSWER_BYTES`] of the body (a longer one is cut there).
+async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, reqwest::Error> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = MAX_ANSWER_BYTES.saturating_sub(bytes.len());
+        bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if bytes.len() >= MAX_ANSWER_BYTES {
+            break;
+        }
+    }
+    Ok(bytes)
+}
+
+/// A transport error in words, without the URL (which the caller names already).
+fn without_url(err: &reqwest::Error) -> String {
+    let mut text = err.to_string();
+    if let Some(url) = err.url() {
+        text = text
+            .replace(url.as_str(), "the model")
+            .replace(" (the model)", "");
+    }
+    if err.is_timeout() {
+        return "no answer in time".into();
+    }
+    if err.is_connect() {
+        return "the connection was refused or failed".into();
+    }
+    text
+}

@@ -1,0 +1,119 @@
+//! Agent assist: a model the operator chooses (any OpenAI-compatible chat-completions API, in
+//! the cloud or on their own machine) reads a conversation and helps the agent — today with a
+//! summary. Off unless `[assist]` names a model; only channels listed in `[assist] channels`
+//! are ever sent; card numbers, IBANs and birth numbers (and the `[redaction]` patterns) are
+//! replaced by `[redacted]` before anything leaves; erased contacts are never sent; every call
+//! is written to the audit log by the HTTP layer.
+
+pub mod client;
+pub mod settings;
+
+use crate::domain::{AuthorType, Message, MessageKind};
+use crate::redaction::{RedactionConfig, Redactor};
+pub use client::{AssistError, ChatMessage, Completion, ModelClient};
+pub use settings::AssistConfig;
+
+/// The longest part of one message sent (longer texts are cut, marked with `…`).
+const MAX_MESSAGE_CHARS: usize = 2_000;
+
+/// What the summary asks of the model.
+const SUMMARY_INSTRUCTIONS: &str = "You help a customer-support agent who takes over a \
+conversation. Summarise it in four short lines, each starting with its label: \
+\"Wants:\" what the customer wants; \"Done:\" what was done or answered so far; \
+\"Open:\" what is still open, or \"nothing\"; \"Mood:\" the customer's mood in a few words. \
+Write in the language most of the conversation is written in. Do not invent facts; \
+`[redacted]` marks text that was removed on purpose.";
+
+/// Agent assist as configured: off, or a model client with the redaction it applies.
+pub struct Assist {
+    config: AssistConfig,
+    client: Option<ModelClient>,
+    redactor: Redactor,
+}
+
+impl Assist {
+    /// Assist for `config`; `redaction` adds the operator's own patterns to the rules that
+    /// always apply here (cards, IBANs, birth numbers).
+    ///
+    /// # Errors
+    /// When the client cannot be built or a pattern does not compile.
+    pub fn new(config: &AssistConfig, redaction: &RedactionConfig) -> anyhow::Result<Self> {
+        let always = RedactionConfig {
+            cards: true,
+            iban: true,
+            birth_numbers: true,
+            ..redaction.clone()
+        };
+        let redactor = Redactor::new(&always).map_err(anyhow::Error::msg)?;
+        let client = if config.is_on() {
+            Some(ModelClient::new(config)?)
+        } else {
+            None
+        };
+        Ok(Self {
+            config: config.clone(),
+            client,
+            redactor,
+        })
+    }
+
+    /// Assist that is off.
+    pub fn off() -> Self {
+        Self {
+            config: AssistConfig::default(),
+            client: None,
+            redactor: Redactor::default(),
+        }
+    }
+
+    /// The configuration (the API says what is on; the key is never shown).
+    pub fn config(&self) -> &AssistConfig {
+        &self.config
+    }
+
+    /// True when a model is configured.
+    pub fn is_on(&self) -> bool {
+        self.client.is_some()
+    }
+
+    /// The conversation's messages as the model reads them: customer, agent and bot messages
+    /// (never private notes or activity lines), oldest first, redacted, each cut at
+    /// [`MAX_MESSAGE_CHARS`].
+    pub fn transcript(&self, messages: &[Message]) -> String {
+        let mut lines = Vec::with_capacity(messages.len());
+        for message in messages {
+            if message.kind != MessageKind::Message {
+                continue;
+            }
+            let who = match message.author_type {
+                AuthorType::Contact => "Customer",
+                AuthorType::Agent => "Agent",
+                AuthorType::Bot => "Bot",
+                AuthorType::System => continue,
+            };
+            let text = self
+                .redactor
+                .redact(&message.text)
+                .unwrap_or_else(|| message.text.clone());
+            let mut text: String = text.chars().take(MAX_MESSAGE_CHARS).collect();
+            if message.text.chars().count() > MAX_MESSAGE_CHARS {
+                text.push('…');
+            }
+            lines.push(format!("{who}: {}", text.trim()));
+        }
+        lines.join("\n")
+    }
+
+    /// Asks the model for a summary of `messages` (see [`Self::transcript`]).
+    ///
+    /// # Errors
+    /// [`AssistError::Off`], or the client's error.
+    pub async fn summarise(&self, messages: &[Message]) -> Result<Completion, AssistError> {
+        let client = self.client.as_ref().ok_or(AssistError::Off)?;
+        let chat = [
+            ChatMessage::system(SUMMARY_INSTRUCTIONS),
+            ChatMessage::user(format!("The conversation:\n{}", self.transcript(messages))),
+        ];
+        client.complete(&chat).await
+    }
+}
