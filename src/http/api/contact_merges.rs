@@ -126,9 +126,10 @@ pub async fn merge_contact(
     Json(request): Json<MergeRequest>,
 ) -> ApiResult<Json<MergeResultView>> {
     state.ensure_contact_visible(&caller, id).await?;
+    state.store.get_contact(id).await.for_api("contact")?;
     // The contact in the body is the request's to get right: one that does not exist (or that
     // the caller may not see) is a 422 naming `from`, and the 404 stays for the one in the path.
-    let from_missing = || ApiError::Invalid(format!("from: there is no contact {}", request.from));
+    let from_missing = || ApiError::Invalid(format!("from: no contact {}", request.from));
     state
         .ensure_contact_visible(&caller, request.from)
         .await
