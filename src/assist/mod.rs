@@ -1,6 +1,6 @@
 //! Agent assist: a model the operator chooses (any OpenAI-compatible chat-completions API, in
 //! the cloud or on their own machine) reads a conversation and helps the agent — today with a
-//! summary. Off unless `[assist]` names a model; only channels listed in `[assist] channels`
+//! summary and a reply draft. Off unless `[assist]` names a model; only channels listed in `[assist] channels`
 //! are ever sent; card numbers, IBANs and birth numbers (and the `[redaction]` patterns) are
 //! replaced by `[redacted]` before anything leaves; erased contacts are never sent; every call
 //! is written to the audit log by the HTTP layer.
@@ -23,6 +23,17 @@ conversation. Summarise it in four short lines, each starting with its label: \
 \"Open:\" what is still open, or \"nothing\"; \"Mood:\" the customer's mood in a few words. \
 Write in the language most of the conversation is written in. Do not invent facts; \
 `[redacted]` marks text that was removed on purpose.";
+
+/// What a reply draft asks of the model.
+const DRAFT_INSTRUCTIONS: &str = "You draft the next reply of a customer-support agent to the \
+customer. Write only the reply's text, ready for the agent to edit: no subject, no notes to \
+the agent. Write in the customer's language. Answer what the customer asked last; use a \
+prepared answer when one fits, in your own words. Never promise what the conversation does \
+not support. `[redacted]` marks text that was removed on purpose.";
+
+/// The most prepared answers and earlier conversations a draft shows the model.
+pub const MAX_DRAFT_CANNED: usize = 20;
+pub const MAX_DRAFT_HISTORY: usize = 5;
 
 /// Agent assist as configured: off, or a model client with the redaction it applies.
 pub struct Assist {
@@ -102,6 +113,47 @@ impl Assist {
             lines.push(format!("{who}: {}", text.trim()));
         }
         lines.join("\n")
+    }
+
+    /// Asks the model for a reply draft to the conversation `messages`, given prepared
+    /// answers (`(shortcut, text)`) and the customer's earlier conversations on other channels
+    /// (`(channel, messages)`); all of it redacted like the transcript.
+    ///
+    /// # Errors
+    /// [`AssistError::Off`], or the client's error.
+    pub async fn draft(
+        &self,
+        messages: &[Message],
+        canned: &[(String, String)],
+        history: &[(String, Vec<Message>)],
+    ) -> Result<Completion, AssistError> {
+        let client = self.client.as_ref().ok_or(AssistError::Off)?;
+        let mut context = String::new();
+        if !canned.is_empty() {
+            context.push_str("Prepared answers:\n");
+            for (shortcut, text) in canned.iter().take(MAX_DRAFT_CANNED) {
+                let text = self.redactor.redact(text).unwrap_or_else(|| text.clone());
+                let text: String = text.chars().take(MAX_MESSAGE_CHARS).collect();
+                context.push_str(&format!("- /{shortcut}: {}\n", text.trim()));
+            }
+            context.push('\n');
+        }
+        for (channel, earlier) in history.iter().take(MAX_DRAFT_HISTORY) {
+            let transcript = self.transcript(earlier);
+            if !transcript.is_empty() {
+                context.push_str(&format!(
+                    "An earlier conversation of this customer ({channel}):\n{transcript}\n\n"
+                ));
+            }
+        }
+        let chat = [
+            ChatMessage::system(DRAFT_INSTRUCTIONS),
+            ChatMessage::user(format!(
+                "{context}The conversation to answer:\n{}",
+                self.transcript(messages)
+            )),
+        ];
+        client.complete(&chat).await
     }
 
     /// Asks the model for a summary of `messages` (see [`Self::transcript`]).

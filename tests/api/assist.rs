@@ -91,7 +91,7 @@ async fn a_summary_is_a_note_naming_the_model_and_no_personal_number_leaves() {
     let shown = app.get_json("/api/v1/assist").await;
     assert_eq!(shown["enabled"], true);
     assert_eq!(shown["model"], "standin-small");
-    assert_eq!(shown["features"], json!(["summary"]));
+    assert_eq!(shown["features"], json!(["summary", "draft"]));
     assert!(!shown.to_string().contains("sk-test-key"));
 
     let id = conversation(&app, "assist-1").await;
@@ -301,5 +301,171 @@ async fn nothing_goes_to_the_model_when_off_not_opted_in_erased_or_private_and_n
     let response = summarise(&app, id).await;
     assert_eq!(response.status(), 409);
     assert!(model.received().is_empty(), "the model was sent something");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_summarize_button_adds_the_models_summary_as_a_note_in_the_inbox() {
+    use crate::browser::{Driver, wait_for, wait_until};
+    use crate::web::{agent_with_password, sign_in};
+
+    let model = FakeModel::start().await;
+    model.answer(
+        "charged twice",
+        "Wants: a refund.\nDone: apology.\nOpen: refund.\nMood: annoyed.",
+    );
+    let app = TestApp::spawn_with(&assist_config(&model.base_url, "")).await;
+    let id = conversation(&app, "assist-browser").await;
+    let (_, email, password) = agent_with_password(&app, "Ada", "agent").await;
+    let mut driver = Driver::start().await;
+    let browser = driver.browser().await;
+    sign_in(&browser, &app, &email, &password).await;
+    browser
+        .goto(&app.url(&format!("/#/inbox/all/{id}")))
+        .await
+        .expect("goto");
+    wait_for(&browser, "#summarize")
+        .await
+        .click()
+        .await
+        .expect("click");
+    wait_until(
+        &browser,
+        "the summary shows as a note",
+        "[...document.querySelectorAll('#messages .note')].some((n) => n.innerText.includes('Summary by standin-small') && n.innerText.includes('Wants: a refund.'))",
+    )
+    .await;
+    assert_eq!(model.received().len(), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_reply_draft_reads_prepared_answers_and_earlier_conversations_and_is_never_sent() {
+    let model = FakeModel::start().await;
+    model.answer(
+        "The conversation to answer",
+        "Dear customer, the refund is on its way.",
+    );
+    let app = TestApp::spawn_with(&assist_config(&model.base_url, "")).await;
+    let id = conversation(&app, "assist-draft").await;
+    // The same customer wrote before from another account: after a merge, that conversation
+    // is theirs too, and the draft sees it.
+    let earlier = app
+        .post_hook(&hook_body(
+            "m-earlier",
+            "assist-draft-old",
+            "Is my order 881 shipped?",
+        ))
+        .await;
+    assert!(earlier.status().is_success());
+    let contact_of = |conversation: i64| {
+        let app = &app;
+        async move {
+            app.get_json(&format!("/api/v1/conversations/{conversation}"))
+                .await["contact_id"]
+                .as_i64()
+                .expect("contact")
+        }
+    };
+    let survivor = contact_of(id).await;
+    let old = app.get_json("/api/v1/contacts?q=assist-draft-old").await["items"][0]["id"]
+        .as_i64()
+        .expect("old contact");
+    let merged = app
+        .post_json(
+            &format!("/api/v1/contacts/{survivor}/merge"),
+            json!({"from": old}),
+        )
+        .await;
+    assert_eq!(merged.status(), 200);
+    let canned = app
+        .post_json(
+            "/api/v1/canned-responses",
+            json!({"shortcut": "refund", "title": "Refund", "body": "Refunds take 3 working days."}),
+        )
+        .await;
+    assert_eq!(canned.status(), 201, "{:?}", canned.text().await);
+    let before = app
+        .get_json(&format!("/api/v1/conversations/{id}/messages"))
+        .await["items"]
+        .as_array()
+        .map(Vec::len);
+
+    let response = app
+        .post_json(&format!("/api/v1/conversations/{id}/draft"), json!({}))
+        .await;
+    assert_eq!(response.status(), 200, "{:?}", response.text().await);
+    let draft: Value = response.json().await.expect("json");
+    assert_eq!(draft["text"], "Dear customer, the refund is on its way.");
+    assert_eq!(draft["model"], "standin-small");
+
+    let prompt = model.received()[0].prompt();
+    assert!(
+        prompt.contains("/refund: Refunds take 3 working days."),
+        "{prompt}"
+    );
+    assert!(
+        prompt.contains("Customer: Is my order 881 shipped?"),
+        "{prompt}"
+    );
+    assert!(
+        prompt.contains("[redacted]") && !prompt.contains(CARD),
+        "{prompt}"
+    );
+    assert!(
+        !prompt.contains("reseller"),
+        "notes are never sent: {prompt}"
+    );
+    // Nothing was stored or sent.
+    let after = app
+        .get_json(&format!("/api/v1/conversations/{id}/messages"))
+        .await["items"]
+        .as_array()
+        .map(Vec::len);
+    assert_eq!(after, before);
+    let audit = app.get_json("/api/v1/audit?action=assist.used").await;
+    assert_eq!(audit["items"][0]["detail"]["feature"], "draft", "{audit}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_draft_button_fills_the_composer_and_nothing_leaves_until_the_agent_sends() {
+    use crate::browser::{Driver, wait_for, wait_until};
+    use crate::web::{agent_with_password, sign_in};
+
+    let model = FakeModel::start().await;
+    model.answer("The conversation to answer", "We have refunded you today.");
+    let app = TestApp::spawn_with(&assist_config(&model.base_url, "")).await;
+    let id = conversation(&app, "assist-draft-browser").await;
+    let (_, email, password) = agent_with_password(&app, "Ada", "agent").await;
+    let mut driver = Driver::start().await;
+    let browser = driver.browser().await;
+    sign_in(&browser, &app, &email, &password).await;
+    browser
+        .goto(&app.url(&format!("/#/inbox/all/{id}")))
+        .await
+        .expect("goto");
+    wait_for(&browser, "#draft-reply")
+        .await
+        .click()
+        .await
+        .expect("click");
+    wait_until(
+        &browser,
+        "the draft is in the composer",
+        "document.querySelector('#composer-text').value === 'We have refunded you today.'",
+    )
+    .await;
+    // Only the agent's own earlier reply went out.
+    let outbound = app
+        .get_json(&format!("/api/v1/conversations/{id}/messages"))
+        .await["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|message| message["direction"] == "out" && message["kind"] == "message")
+        .count();
+    assert_eq!(outbound, 1);
+    assert_eq!(model.received().len(), 1);
     app.stop().await;
 }

@@ -657,6 +657,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/conversations/{id}/draft": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /api/v1/conversations/{id}/draft`: the model drafts the next reply from the
+         *     conversation, the prepared (canned) answers and the customer's latest conversations on the
+         *     channels assist covers (all redacted, notes never sent). The draft is only returned: it
+         *     goes into the agent's composer and out only when a person sends it. Recorded in the audit
+         *     log; the same refusals as the summary.
+         */
+        post: operations["draft_reply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/conversations/{id}/messages": {
         parameters: {
             query?: never;
@@ -1911,7 +1934,7 @@ export interface components {
             channels: string[];
             /** @description False until `[assist] base_url` is set. */
             enabled: boolean;
-            /** @description What it can do: `summary`. */
+            /** @description What it can do: `summary`, `draft`. */
             features: string[];
             /** @description The host requests go to, when on. */
             host?: string | null;
@@ -3317,6 +3340,16 @@ export interface components {
         };
         /** @enum {string} */
         Direction: "in" | "out";
+        /** @description A reply draft: for the agent to edit, never sent or stored by Switchboard. */
+        DraftView: {
+            /** Format: int64 */
+            completion_tokens: number;
+            /** @description The model that wrote it. */
+            model: string;
+            /** Format: int64 */
+            prompt_tokens: number;
+            text: string;
+        };
         /** @description Why another contact is suggested: the address both hold. */
         DuplicateReason: {
             /**
@@ -8040,6 +8073,112 @@ export interface operations {
             };
             /** @description Well-formed, but breaks a rule: an empty name, a reference to something that does not exist, a value out of range. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    draft_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DraftView"];
+                };
+            };
+            /** @description The request cannot be read: malformed JSON or a body that is not an object, a field of the wrong type, a bad query or path parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credential: a missing, unknown, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description What the path names does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state: a name or address already taken, or a change the object's state does not allow. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed, but breaks a rule: an empty name, a reference to something that does not exist, a value out of range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A rate limit; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A channel or remote server failed; the request itself was fine. */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

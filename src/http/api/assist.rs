@@ -1,5 +1,6 @@
-//! Agent assist over HTTP: `GET /api/v1/assist` (what is on) and
-//! `POST /api/v1/conversations/{id}/summary` (the model's summary, stored as a private note).
+//! Agent assist over HTTP: `GET /api/v1/assist` (what is on),
+//! `POST /api/v1/conversations/{id}/summary` (the model's summary, stored as a private note)
+//! and `POST /api/v1/conversations/{id}/draft` (a reply draft for the composer).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -26,7 +27,7 @@ pub struct AssistView {
     pub host: Option<String>,
     /// Channels whose conversations may be sent (`*`: all).
     pub channels: Vec<String>,
-    /// What it can do: `summary`.
+    /// What it can do: `summary`, `draft`.
     pub features: Vec<String>,
     pub max_concurrent: usize,
     pub requests_per_minute: u32,
@@ -51,7 +52,7 @@ pub async fn get_assist(
         host: host.filter(|_| on),
         channels: config.channels.clone(),
         features: if on {
-            vec!["summary".to_owned()]
+            vec!["summary".to_owned(), "draft".to_owned()]
         } else {
             Vec::new()
         },
@@ -87,7 +88,124 @@ pub async fn summarise_conversation(
     State(state): State<AppState>,
     Path(id): Path<ConversationId>,
 ) -> ApiResult<(StatusCode, Json<SummaryView>)> {
-    state.ensure_conversation_visible(&caller, id).await?;
+    let (_, messages) = prepare(&state, &caller, id).await?;
+    let outcome = state.assist.summarise(&messages).await;
+    record(&state, &caller, id, "summary", messages.len(), &outcome).await?;
+    let completion = outcome.map_err(api_error)?;
+    let text = format!("Summary by {}:\n{}", completion.model, completion.text);
+    let (note, events) = state
+        .store
+        .add_note(id, caller.agent, &text)
+        .await
+        .for_api("conversation")?;
+    state.events.publish(events);
+    Ok((
+        StatusCode::CREATED,
+        Json(SummaryView {
+            note: note.into(),
+            model: completion.model,
+            prompt_tokens: completion.prompt_tokens,
+            completion_tokens: completion.completion_tokens,
+        }),
+    ))
+}
+
+/// A reply draft: for the agent to edit, never sent or stored by Switchboard.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DraftView {
+    pub text: String,
+    /// The model that wrote it.
+    pub model: String,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+}
+
+/// `POST /api/v1/conversations/{id}/draft`: the model drafts the next reply from the
+/// conversation, the prepared (canned) answers and the customer's latest conversations on the
+/// channels assist covers (all redacted, notes never sent). The draft is only returned: it
+/// goes into the agent's composer and out only when a person sends it. Recorded in the audit
+/// log; the same refusals as the summary.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/draft", tag = "assist",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = DraftView), (status = 403), (status = 404), (status = 409),
+        (status = 422), (status = 429), (status = 502), (status = 503)),
+    security(("bearer" = ["admin", "agent"])))]
+pub async fn draft_reply(
+    caller: Authorized<Agents>,
+    State(state): State<AppState>,
+    Path(id): Path<ConversationId>,
+) -> ApiResult<Json<DraftView>> {
+    let (conversation, messages) = prepare(&state, &caller, id).await?;
+    let canned: Vec<(String, String)> = state
+        .store
+        .list_canned_responses()
+        .await
+        .for_api("canned response")?
+        .into_iter()
+        .take(crate::assist::MAX_DRAFT_CANNED)
+        .map(|canned| {
+            let text = match canned.content {
+                crate::domain::CannedContent::Body(body) => body,
+                crate::domain::CannedContent::Template(_) => canned.title,
+            };
+            (canned.shortcut, text)
+        })
+        .collect();
+    let history = history_of(&state, &caller, &conversation).await?;
+    let outcome = state.assist.draft(&messages, &canned, &history).await;
+    record(&state, &caller, id, "draft", messages.len(), &outcome).await?;
+    let completion = outcome.map_err(api_error)?;
+    Ok(Json(DraftView {
+        text: completion.text,
+        model: completion.model,
+        prompt_tokens: completion.prompt_tokens,
+        completion_tokens: completion.completion_tokens,
+    }))
+}
+
+/// The customer's latest other conversations the caller may see, on channels assist covers,
+/// each with its newest messages.
+async fn history_of(
+    state: &AppState,
+    caller: &crate::http::auth::Caller,
+    conversation: &crate::domain::Conversation,
+) -> ApiResult<Vec<(String, Vec<crate::domain::Message>)>> {
+    const MESSAGES_EACH: i64 = 6;
+    let filter = crate::store::ConversationFilter {
+        contact: Some(conversation.contact_id),
+        visibility: state.visibility(caller),
+        ..crate::store::ConversationFilter::default()
+    };
+    let limit = i64::try_from(crate::assist::MAX_DRAFT_HISTORY + 1).unwrap_or(6);
+    let earlier = state
+        .store
+        .list_conversations(&filter, crate::store::PageRequest::first(limit))
+        .await
+        .for_api("conversation")?;
+    let mut history = Vec::new();
+    for other in earlier.items {
+        if other.id == conversation.id || !state.assist.config().covers_channel(&other.channel) {
+            continue;
+        }
+        let messages = state
+            .store
+            .latest_messages(other.id, MESSAGES_EACH)
+            .await
+            .for_api("conversation")?;
+        history.push((other.channel, messages));
+    }
+    Ok(history)
+}
+
+/// The checks every feature makes before anything goes to the model, and the conversation's
+/// newest messages: assist on, the conversation visible and of a covered channel, its
+/// contact not erased, something to read.
+async fn prepare(
+    state: &AppState,
+    caller: &crate::http::auth::Caller,
+    id: ConversationId,
+) -> ApiResult<(crate::domain::Conversation, Vec<crate::domain::Message>)> {
+    state.ensure_conversation_visible(caller, id).await?;
     if !state.assist.is_on() {
         return Err(ApiError::Conflict(AssistError::Off.to_string()));
     }
@@ -120,47 +238,40 @@ pub async fn summarise_conversation(
         .for_api("conversation")?;
     if state.assist.transcript(&messages).is_empty() {
         return Err(ApiError::Invalid(
-            "the conversation has no messages to summarise".into(),
+            "the conversation has no messages for the model to read".into(),
         ));
     }
-    let outcome = state.assist.summarise(&messages).await;
-    let model = state.assist.config().model.clone();
-    let record = match &outcome {
+    Ok((conversation, messages))
+}
+
+/// Writes the call to the audit log — whether or not the model answered, since the
+/// conversation may have left either way.
+async fn record(
+    state: &AppState,
+    caller: &crate::http::auth::Caller,
+    id: ConversationId,
+    feature: &str,
+    messages: usize,
+    outcome: &Result<crate::assist::Completion, AssistError>,
+) -> ApiResult<()> {
+    let detail = match outcome {
         Ok(done) => serde_json::json!({
-            "feature": "summary", "model": done.model, "messages": messages.len(),
+            "feature": feature, "model": done.model, "messages": messages,
             "prompt_tokens": done.prompt_tokens, "completion_tokens": done.completion_tokens,
         }),
         Err(err) => serde_json::json!({
-            "feature": "summary", "model": model, "messages": messages.len(),
+            "feature": feature, "model": state.assist.config().model, "messages": messages,
             "error": err.to_string(),
         }),
     };
-    // Recorded whether or not the model answered: the conversation may have left either way.
     state
         .audit_with(
-            &caller,
+            caller,
             AuditAction::AssistUsed,
             AuditSubject::Conversation(id),
-            record,
+            detail,
         )
-        .await?;
-    let completion = outcome.map_err(api_error)?;
-    let text = format!("Summary by {}:\n{}", completion.model, completion.text);
-    let (note, events) = state
-        .store
-        .add_note(id, caller.agent, &text)
         .await
-        .for_api("conversation")?;
-    state.events.publish(events);
-    Ok((
-        StatusCode::CREATED,
-        Json(SummaryView {
-            note: note.into(),
-            model: completion.model,
-            prompt_tokens: completion.prompt_tokens,
-            completion_tokens: completion.completion_tokens,
-        }),
-    ))
 }
 
 /// The model's failure as the agent should read it.

@@ -67,6 +67,7 @@ use super::AppState;
         contact_duplicates::list_duplicates,
         assist::get_assist,
         assist::summarise_conversation,
+        assist::draft_reply,
         contact_merges::merge_contact,
         contact_merges::list_merges,
         contact_merges::undo_merge,
@@ -343,6 +344,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/conversations/{id}/summary",
             post(assist::summarise_conversation),
+        )
+        .route(
+            "/api/v1/conversations/{id}/draft",
+            post(assist::draft_reply),
         )
         .route(
             "/api/v1/contacts/{id}/merge",

@@ -165,6 +165,7 @@ from .delivery_state import DeliveryState
 from .delivery_status import DeliveryStatus
 from .delivery_view import DeliveryView
 from .direction import Direction
+from .draft_view import DraftView
 from .duplicate_reason import DuplicateReason
 from .duplicate_view import DuplicateView
 from .duplicates_view import DuplicatesView
@@ -505,6 +506,7 @@ __all__ = (
     "DeliveryStatus",
     "DeliveryView",
     "Direction",
+    "DraftView",
     "DuplicateReason",
     "DuplicatesView",
     "DuplicateView",

@@ -32,6 +32,14 @@ export async function loadDirectory() {
   state.channels = new Map(channels.map((c) => [c.name, c.kind]));
 }
 
+let assist = null;
+
+/** What agent assist offers here (`GET /assist`), asked once; off when it cannot be read. */
+export function assistInfo() {
+  if (!assist) assist = get('/assist').catch(() => ({ enabled: false, channels: [] }));
+  return assist;
+}
+
 export function agentName(id) {
   if (id === null || id === undefined) return null;
   if (id === me.id) return `${state.agents.get(id)?.name || me.name} (you)`;

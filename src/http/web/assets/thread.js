@@ -12,6 +12,7 @@ import { activityLine, contactPanel, message } from './messages.js';
 import { Picker } from './picker.js';
 import {
   agentName,
+  assistInfo,
   channelKind,
   contact,
   contactLabel,
@@ -271,6 +272,13 @@ export class Thread {
       },
       'Snooze',
     );
+    // Shown only where agent assist is on for this conversation's channel.
+    const assistSlot = h('span', { class: 'assist' });
+    assistInfo().then((info) => {
+      const channel = this.conversation?.channel;
+      const covered = (info.channels || []).some((c) => c === '*' || c === channel);
+      if (info.enabled && covered && !this.closed) replace(assistSlot, this.summaryButton());
+    });
     Object.assign(this.el, { assign, priority, labels, resolve });
     return h(
       'div',
@@ -280,7 +288,55 @@ export class Thread {
       h('span', { class: 'snooze' }, snoozeAt, snooze),
       h('label', {}, h('span', { class: 'visually-hidden' }, 'Priority'), priority),
       labels,
+      assistSlot,
     );
+  }
+
+  /** "Draft a reply": the model's draft replaces the composer's text, for the agent to edit. */
+  draftButton() {
+    const button = h(
+      'button',
+      { type: 'button', id: 'draft-reply', class: 'ghost' },
+      'Draft a reply',
+    );
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      button.textContent = 'Drafting…';
+      try {
+        const draft = await post(`/conversations/${this.id}/draft`);
+        if (this.closed) return;
+        this.setMode('reply');
+        this.el.text.value = draft.text;
+        this.el.text.dispatchEvent(new Event('input'));
+        this.el.text.focus();
+        toast(`Draft by ${draft.model}: check it, then send.`);
+      } catch (err) {
+        toast(`No draft: ${err.message}`, 'error');
+      } finally {
+        button.disabled = false;
+        button.textContent = 'Draft a reply';
+      }
+    });
+    return button;
+  }
+
+  /** "Summarize": the model's summary arrives as a private note (through the event stream). */
+  summaryButton() {
+    const button = h('button', { type: 'button', id: 'summarize' }, 'Summarize');
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      button.textContent = 'Summarizing…';
+      try {
+        const done = await post(`/conversations/${this.id}/summary`);
+        toast(`Summary by ${done.model} added as a note.`);
+      } catch (err) {
+        toast(`No summary: ${err.message}`, 'error');
+      } finally {
+        button.disabled = false;
+        button.textContent = 'Summarize';
+      }
+    });
+    return button;
   }
 
   /** Runs `call` (a change answered with the conversation) and shows the result. */
@@ -459,6 +515,14 @@ export class Thread {
       'Templates',
     );
     const send = h('button', { type: 'submit', id: 'send' }, 'Send');
+    // "Draft a reply" where agent assist covers the channel: the draft lands in the composer
+    // and leaves only when the agent sends it.
+    const draftSlot = h('span', { class: 'assist' });
+    assistInfo().then((info) => {
+      const channel = this.conversation?.channel;
+      const covered = (info.channels || []).some((c) => c === '*' || c === channel);
+      if (info.enabled && covered && !this.closed) replace(draftSlot, this.draftButton());
+    });
     const form = h(
       'form',
       {
@@ -483,6 +547,7 @@ export class Thread {
         'div',
         { class: 'composer-bar' },
         templateButton,
+        draftSlot,
         h('span', { class: 'hint' }, 'Ctrl+Enter to send'),
         send,
       ),
