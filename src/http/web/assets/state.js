@@ -40,6 +40,12 @@ export function assistInfo() {
   return assist;
 }
 
+/** Whether agent assist is on for conversations of `channel`. */
+export async function assistCovers(channel) {
+  const info = await assistInfo();
+  return Boolean(info.enabled) && (info.channels || []).some((c) => c === '*' || c === channel);
+}
+
 export function agentName(id) {
   if (id === null || id === undefined) return null;
   if (id === me.id) return `${state.agents.get(id)?.name || me.name} (you)`;

@@ -12,7 +12,7 @@ import { activityLine, contactPanel, message } from './messages.js';
 import { Picker } from './picker.js';
 import {
   agentName,
-  assistInfo,
+  assistCovers,
   channelKind,
   contact,
   contactLabel,
@@ -274,10 +274,8 @@ export class Thread {
     );
     // Shown only where agent assist is on for this conversation's channel.
     const assistSlot = h('span', { class: 'assist' });
-    assistInfo().then((info) => {
-      const channel = this.conversation?.channel;
-      const covered = (info.channels || []).some((c) => c === '*' || c === channel);
-      if (info.enabled && covered && !this.closed) replace(assistSlot, this.summaryButton());
+    assistCovers(this.conversation?.channel).then((covered) => {
+      if (covered && !this.closed) replace(assistSlot, this.summaryButton());
     });
     Object.assign(this.el, { assign, priority, labels, resolve });
     return h(
@@ -518,10 +516,8 @@ export class Thread {
     // "Draft a reply" where agent assist covers the channel: the draft lands in the composer
     // and leaves only when the agent sends it.
     const draftSlot = h('span', { class: 'assist' });
-    assistInfo().then((info) => {
-      const channel = this.conversation?.channel;
-      const covered = (info.channels || []).some((c) => c === '*' || c === channel);
-      if (info.enabled && covered && !this.closed) replace(draftSlot, this.draftButton());
+    assistCovers(this.conversation?.channel).then((covered) => {
+      if (covered && !this.closed) replace(draftSlot, this.draftButton());
     });
     const form = h(
       'form',
