@@ -15,7 +15,7 @@ use connector_sdk::{
 use serde_json::json;
 
 use super::IS_POSTGRES;
-use super::common::{Conn, Pool, begin, insert_events};
+use super::common::{Conn, Pool, insert_events};
 use crate::domain::{
     ContactId, ConversationId, ConversationStatus, Event, EventKind, MessageId, Millis,
 };
@@ -64,7 +64,9 @@ pub async fn record_events(
     now: Millis,
     triage: bool,
 ) -> StoreResult<(Vec<Receipt>, Vec<Event>)> {
-    let mut tx = begin(pool).await?;
+    // Holds the merge gate until commit: a merge moving one of these senders' contacts waits
+    // for this transaction, or this one for it (see `merges`).
+    let mut tx = super::merges::begin_ingest(pool).await?;
     for fence in fences {
         super::cluster::check_fence(&mut tx, fence).await?;
     }
@@ -387,8 +389,6 @@ async fn record_messages(
     if batch.is_empty() {
         return Ok(Vec::new());
     }
-    // Held until commit: a merge moving one of these senders' contacts waits, or is waited for.
-    super::merges::hold_ingest_gate(tx).await?;
     let lookups = lookup(tx, batch).await?;
 
     let mut outcomes = Vec::with_capacity(batch.len());
