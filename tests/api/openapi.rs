@@ -127,3 +127,31 @@ async fn previews_point_at_their_own_schemas() {
     let view = &spec["components"]["schemas"]["TemplatePreviewView"]["properties"];
     assert!(view.get("count").is_none(), "{view}");
 }
+
+/// Every integer a client puts in a path or query is documented with bounds a generator
+/// respects (an `int32`/`int64` format or a `maximum`): an unbounded one let Schemathesis send
+/// numbers past `u64`, which the server could only refuse as unreadable.
+#[tokio::test]
+async fn every_integer_parameter_is_documented_with_its_bounds() {
+    let app = TestApp::spawn().await;
+    let spec = app.get_json("/api/v1/openapi.json").await;
+    let mut unbounded = Vec::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("operations") {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let schema = &parameter["schema"];
+                let is_integer = schema["type"] == "integer"
+                    || schema["type"]
+                        .as_array()
+                        .is_some_and(|types| types.iter().any(|t| t == "integer"));
+                let bounded = matches!(schema["format"].as_str(), Some("int32" | "int64"))
+                    || schema["maximum"].is_number();
+                if is_integer && !bounded {
+                    unbounded.push(format!("{method} {path} {}", parameter["name"]));
+                }
+            }
+        }
+    }
+    assert!(unbounded.is_empty(), "unbounded: {unbounded:?}");
+    app.stop().await;
+}
