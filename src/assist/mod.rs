@@ -1,6 +1,6 @@
 //! Agent assist: a model the operator chooses (any OpenAI-compatible chat-completions API, in
 //! the cloud or on their own machine) reads a conversation and helps the agent — today with a
-//! summary and a reply draft. Off unless `[assist]` names a model; only channels listed in `[assist] channels`
+//! summary, a reply draft and suggested labels, priority and team. Off unless `[assist]` names a model; only channels listed in `[assist] channels`
 //! are ever sent; card numbers, IBANs and birth numbers (and the `[redaction]` patterns) are
 //! replaced by `[redacted]` before anything leaves; erased contacts are never sent; every call
 //! is written to the audit log by the HTTP layer.
@@ -8,7 +8,7 @@
 pub mod client;
 pub mod settings;
 
-use crate::domain::{AuthorType, Message, MessageKind};
+use crate::domain::{AuthorType, Message, MessageKind, Priority};
 use crate::redaction::{RedactionConfig, Redactor};
 pub use client::{AssistError, ChatMessage, Completion, ModelClient};
 pub use settings::AssistConfig;
@@ -30,6 +30,64 @@ customer. Write only the reply's text, ready for the agent to edit: no subject, 
 the agent. Write in the customer's language. Answer what the customer asked last; use a \
 prepared answer when one fits, in your own words. Never promise what the conversation does \
 not support. `[redacted]` marks text that was removed on purpose.";
+
+/// What a classification asks of the model; the lists follow in the user message.
+const CLASSIFY_INSTRUCTIONS: &str = "You sort a new customer-support conversation. Answer \
+with one JSON object and nothing else: {\"labels\": [up to 3 labels from the list given], \
+\"priority\": \"low\", \"normal\", \"high\" or \"urgent\", \"team\": a team name from the \
+list given, or null}. Use only labels and teams from the lists; urgent is for outages, \
+security and money lost now.";
+
+/// The most labels a classification may suggest.
+pub const MAX_SUGGESTED_LABELS: usize = 3;
+
+/// What the model suggests for a conversation, checked against what exists here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Classification {
+    /// Labels from the offered list only.
+    pub labels: Vec<String>,
+    pub priority: Option<Priority>,
+    /// A team name from the offered list only.
+    pub team: Option<String>,
+}
+
+/// Reads the model's classification: the first JSON object in `text` (models wrap it in code
+/// fences or prose), keeping only offered labels and teams and a known priority. Nothing
+/// usable in it is an error.
+pub fn read_classification(
+    text: &str,
+    labels: &[String],
+    teams: &[String],
+) -> Result<Classification, String> {
+    let start = text.find('{').ok_or("no JSON object in the answer")?;
+    let end = text.rfind('}').ok_or("no JSON object in the answer")?;
+    let object: serde_json::Value = text
+        .get(start..=end)
+        .and_then(|json| serde_json::from_str(json).ok())
+        .ok_or("the answer's JSON does not parse")?;
+    let find = |offered: &[String], wanted: &str| {
+        offered
+            .iter()
+            .find(|name| name.eq_ignore_ascii_case(wanted.trim()))
+            .cloned()
+    };
+    let mut chosen: Vec<String> = Vec::new();
+    for label in object["labels"].as_array().into_iter().flatten() {
+        if let Some(label) = label.as_str().and_then(|label| find(labels, label))
+            && !chosen.contains(&label)
+            && chosen.len() < MAX_SUGGESTED_LABELS
+        {
+            chosen.push(label);
+        }
+    }
+    Ok(Classification {
+        labels: chosen,
+        priority: object["priority"]
+            .as_str()
+            .and_then(|priority| priority.trim().to_lowercase().parse().ok()),
+        team: object["team"].as_str().and_then(|team| find(teams, team)),
+    })
+}
 
 /// The most prepared answers and earlier conversations a draft shows the model.
 pub const MAX_DRAFT_CANNED: usize = 20;
@@ -156,6 +214,36 @@ impl Assist {
         client.complete(&chat).await
     }
 
+    /// Asks the model which of `labels`, which priority and which of `teams` fit the
+    /// conversation `messages`; returns its suggestion, checked, and the completion.
+    ///
+    /// # Errors
+    /// [`AssistError::Off`], the client's error, or [`AssistError::BadAnswer`] when the answer
+    /// holds no readable JSON object.
+    pub async fn classify(
+        &self,
+        messages: &[Message],
+        labels: &[String],
+        teams: &[String],
+    ) -> Result<(Classification, Completion), AssistError> {
+        let client = self.client.as_ref().ok_or(AssistError::Off)?;
+        let list =
+            |names: &[String]| serde_json::to_string(names).unwrap_or_else(|_| "[]".to_owned());
+        let chat = [
+            ChatMessage::system(CLASSIFY_INSTRUCTIONS),
+            ChatMessage::user(format!(
+                "Labels: {}\nTeams: {}\nThe conversation:\n{}",
+                list(labels),
+                list(teams),
+                self.transcript(messages)
+            )),
+        ];
+        let completion = client.complete(&chat).await?;
+        let classification =
+            read_classification(&completion.text, labels, teams).map_err(AssistError::BadAnswer)?;
+        Ok((classification, completion))
+    }
+
     /// Asks the model for a summary of `messages` (see [`Self::transcript`]).
     ///
     /// # Errors
@@ -167,5 +255,33 @@ impl Assist {
             ChatMessage::user(format!("The conversation:\n{}", self.transcript(messages))),
         ];
         client.complete(&chat).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_classification_keeps_only_offered_labels_and_teams_and_a_known_priority() {
+        let labels = vec!["refund".to_owned(), "shipping".to_owned(), "bug".to_owned()];
+        let teams = vec!["Billing".to_owned()];
+        let answer = "Sure:\n```json\n{\"labels\": [\"Refund\", \"invented\", \"refund\", \"bug\", \
+                      \"shipping\"], \"priority\": \"HIGH\", \"team\": \"billing\"}\n```";
+        assert_eq!(
+            read_classification(answer, &labels, &teams),
+            Ok(Classification {
+                labels: vec!["refund".into(), "bug".into(), "shipping".into()],
+                priority: Some(Priority::High),
+                team: Some("Billing".into()),
+            })
+        );
+        let vague = r#"{"labels": ["other"], "priority": "asap", "team": "Sales"}"#;
+        assert_eq!(
+            read_classification(vague, &labels, &teams),
+            Ok(Classification::default())
+        );
+        assert!(read_classification("I think refund.", &labels, &teams).is_err());
+        assert!(read_classification("{not json}", &labels, &teams).is_err());
     }
 }

@@ -527,6 +527,11 @@ impl Store {
         on_backend!(self, conversations::list(filter, page))
     }
 
+    /// The labels most conversations carry, most used first.
+    pub async fn common_labels(&self, limit: i64) -> StoreResult<Vec<String>> {
+        on_backend!(self, conversations::common_labels(limit))
+    }
+
     /// The conversation with `id`.
     pub async fn get_conversation(&self, id: ConversationId) -> StoreResult<Conversation> {
         on_backend!(self, conversations::get(id))

@@ -32,8 +32,14 @@ async fn conversation(app: &TestApp, sender: &str) -> i64 {
         .post_hook(&hook_body(&format!("m-{sender}"), sender, &text))
         .await;
     assert!(response.status().is_success());
-    let event = app.wait_for_event("conversation.created").await;
-    let id = event.conversation_id.expect("conversation").get();
+    let contact = app.get_json(&format!("/api/v1/contacts?q={sender}")).await["items"][0]["id"]
+        .as_i64()
+        .expect("the sender's contact");
+    let id = app
+        .get_json(&format!("/api/v1/conversations?contact={contact}"))
+        .await["items"][0]["id"]
+        .as_i64()
+        .expect("the sender's conversation");
     let reply = app
         .post_json(
             &format!("/api/v1/conversations/{id}/reply"),
@@ -91,7 +97,10 @@ async fn a_summary_is_a_note_naming_the_model_and_no_personal_number_leaves() {
     let shown = app.get_json("/api/v1/assist").await;
     assert_eq!(shown["enabled"], true);
     assert_eq!(shown["model"], "standin-small");
-    assert_eq!(shown["features"], json!(["summary", "draft"]));
+    assert_eq!(
+        shown["features"],
+        json!(["summary", "draft", "suggestions"])
+    );
     assert!(!shown.to_string().contains("sk-test-key"));
 
     let id = conversation(&app, "assist-1").await;
@@ -467,5 +476,149 @@ async fn the_draft_button_fills_the_composer_and_nothing_leaves_until_the_agent_
         .count();
     assert_eq!(outbound, 1);
     assert_eq!(model.received().len(), 1);
+    app.stop().await;
+}
+
+/// Labels in use (on another conversation) and a team, for suggestions to choose from;
+/// returns the team's id.
+async fn labels_and_a_team(app: &TestApp) -> i64 {
+    let sent = app
+        .post_hook(&hook_body(
+            "m-labelled",
+            "assist-labelled",
+            "Where is my parcel?",
+        ))
+        .await;
+    assert!(sent.status().is_success());
+    let labelled = app
+        .get_json("/api/v1/conversations?channel=shop&limit=100")
+        .await["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|item| item["last_message"] == "Where is my parcel?")
+        .expect("the labelled conversation")["id"]
+        .as_i64()
+        .expect("id");
+    let response = app
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/conversations/{labelled}"),
+            &app.admin_token,
+            json!({"labels": ["refund", "shipping"]}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let team = app
+        .post_json("/api/v1/teams", json!({"name": "Billing"}))
+        .await;
+    assert_eq!(team.status(), 201);
+    let team: Value = team.json().await.expect("json");
+    team["id"].as_i64().expect("team id")
+}
+
+#[tokio::test]
+async fn suggestions_name_only_labels_and_teams_that_exist_and_change_nothing() {
+    let model = FakeModel::start().await;
+    model.answer(
+        "charged twice",
+        "```json\n{\"labels\": [\"refund\", \"made-up\"], \"priority\": \"high\", \"team\": \"billing\"}\n```",
+    );
+    let app = TestApp::spawn_with(&assist_config(&model.base_url, "")).await;
+    let id = conversation(&app, "assist-suggest").await;
+    let team = labels_and_a_team(&app).await;
+    let response = app
+        .post_json(
+            &format!("/api/v1/conversations/{id}/suggestions"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), 200, "{:?}", response.text().await);
+    let suggested: Value = response.json().await.expect("json");
+    assert_eq!(suggested["labels"], json!(["refund"]));
+    assert_eq!(suggested["priority"], "high");
+    assert_eq!(suggested["team_id"], json!(team));
+    assert_eq!(suggested["team_name"], "Billing");
+    let prompt = model.received()[0].prompt();
+    assert!(
+        prompt.contains(r#"Labels: ["refund","shipping"]"#)
+            || prompt.contains(r#"Labels: ["shipping","refund"]"#),
+        "{prompt}"
+    );
+    assert!(prompt.contains(r#"Teams: ["Billing"]"#), "{prompt}");
+    // Only a suggestion: the conversation is as it was.
+    let unchanged = app.get_json(&format!("/api/v1/conversations/{id}")).await;
+    assert_eq!(unchanged["labels"], json!([]));
+    assert_eq!(unchanged["priority"], "normal");
+
+    app.stop().await;
+
+    // An answer without a readable suggestion is the model's failure, said as such.
+    let prose = FakeModel::start().await;
+    let app = TestApp::spawn_with(&assist_config(&prose.base_url, "")).await;
+    let id = conversation(&app, "assist-suggest-prose").await;
+    let response = app
+        .post_json(
+            &format!("/api/v1/conversations/{id}/suggestions"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), 502);
+    assert!(error_message(response).await.contains("cannot be read"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn suggestions_are_applied_in_the_inbox_only_when_the_agent_accepts() {
+    use crate::browser::{Driver, wait_for, wait_until};
+    use crate::web::{agent_with_password, sign_in};
+
+    let model = FakeModel::start().await;
+    model.answer(
+        "charged twice",
+        r#"{"labels": ["refund"], "priority": "high", "team": "Billing"}"#,
+    );
+    let app = TestApp::spawn_with(&assist_config(&model.base_url, "")).await;
+    let id = conversation(&app, "assist-suggest-browser").await;
+    let team = labels_and_a_team(&app).await;
+    let (_, email, password) = agent_with_password(&app, "Ada", "agent").await;
+    let mut driver = Driver::start().await;
+    let browser = driver.browser().await;
+    sign_in(&browser, &app, &email, &password).await;
+    browser
+        .goto(&app.url(&format!("/#/inbox/all/{id}")))
+        .await
+        .expect("goto");
+    wait_for(&browser, "#suggest")
+        .await
+        .click()
+        .await
+        .expect("suggest");
+    let apply = wait_for(&browser, "#apply-suggestions").await;
+    let shown = wait_for(&browser, "#suggestions")
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        shown.contains("refund")
+            && shown.contains("priority high")
+            && shown.contains("team Billing"),
+        "{shown}"
+    );
+    // Nothing changed before Apply.
+    let before = app.get_json(&format!("/api/v1/conversations/{id}")).await;
+    assert_eq!(before["priority"], "normal");
+    apply.click().await.expect("apply");
+    wait_until(
+        &browser,
+        "the suggestions are applied",
+        "!document.querySelector('#apply-suggestions')",
+    )
+    .await;
+    let after = app.get_json(&format!("/api/v1/conversations/{id}")).await;
+    assert_eq!(after["labels"], json!(["refund"]));
+    assert_eq!(after["priority"], "high");
+    assert_eq!(after["team_id"], json!(team));
     app.stop().await;
 }

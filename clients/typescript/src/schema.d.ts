@@ -773,6 +773,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/conversations/{id}/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /api/v1/conversations/{id}/suggestions`: the model suggests labels (from the 50
+         *     most used here), a priority and a team (from the teams) for the conversation. Only a
+         *     suggestion: the inbox applies it when the agent accepts. Recorded in the audit log; the
+         *     same refusals as the summary, and 502 when the answer holds no readable suggestion.
+         */
+        post: operations["suggest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/conversations/{id}/summary": {
         parameters: {
             query?: never;
@@ -1934,7 +1956,7 @@ export interface components {
             channels: string[];
             /** @description False until `[assist] base_url` is set. */
             enabled: boolean;
-            /** @description What it can do: `summary`, `draft`. */
+            /** @description What it can do: `summary`, `draft`, `suggestions`. */
             features: string[];
             /** @description The host requests go to, when on. */
             host?: string | null;
@@ -4517,6 +4539,19 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             when?: null | components["schemas"]["Condition"];
+        };
+        /** @description What the model suggests for a conversation: nothing is applied until someone accepts it. */
+        SuggestionsView: {
+            /** Format: int64 */
+            completion_tokens: number;
+            /** @description Up to three of the labels in use here. */
+            labels: string[];
+            model: string;
+            priority?: null | components["schemas"]["Priority"];
+            /** Format: int64 */
+            prompt_tokens: number;
+            team_id?: null | components["schemas"]["TeamId"];
+            team_name?: string | null;
         };
         /** @description One group's figures of every metric, now and in the period before. */
         SummaryGroupView: {
@@ -8678,6 +8713,112 @@ export interface operations {
             };
             /** @description Well-formed, but breaks a rule: an empty name, a reference to something that does not exist, a value out of range. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    suggest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuggestionsView"];
+                };
+            };
+            /** @description The request cannot be read: malformed JSON or a body that is not an object, a field of the wrong type, a bad query or path parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credential: a missing, unknown, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description What the path names does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state: a name or address already taken, or a change the object's state does not allow. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed, but breaks a rule: an empty name, a reference to something that does not exist, a value out of range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A rate limit; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A channel or remote server failed; the request itself was fine. */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,6 +1,7 @@
 //! Agent assist over HTTP: `GET /api/v1/assist` (what is on),
 //! `POST /api/v1/conversations/{id}/summary` (the model's summary, stored as a private note)
-//! and `POST /api/v1/conversations/{id}/draft` (a reply draft for the composer).
+//! `POST /api/v1/conversations/{id}/draft` (a reply draft for the composer) and
+//! `POST /api/v1/conversations/{id}/suggestions` (labels, priority and team to accept).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -27,7 +28,7 @@ pub struct AssistView {
     pub host: Option<String>,
     /// Channels whose conversations may be sent (`*`: all).
     pub channels: Vec<String>,
-    /// What it can do: `summary`, `draft`.
+    /// What it can do: `summary`, `draft`, `suggestions`.
     pub features: Vec<String>,
     pub max_concurrent: usize,
     pub requests_per_minute: u32,
@@ -52,7 +53,11 @@ pub async fn get_assist(
         host: host.filter(|_| on),
         channels: config.channels.clone(),
         features: if on {
-            vec!["summary".to_owned(), "draft".to_owned()]
+            vec![
+                "summary".to_owned(),
+                "draft".to_owned(),
+                "suggestions".to_owned(),
+            ]
         } else {
             Vec::new()
         },
@@ -90,7 +95,15 @@ pub async fn summarise_conversation(
 ) -> ApiResult<(StatusCode, Json<SummaryView>)> {
     let (_, messages) = prepare(&state, &caller, id).await?;
     let outcome = state.assist.summarise(&messages).await;
-    record(&state, &caller, id, "summary", messages.len(), &outcome).await?;
+    record(
+        &state,
+        &caller,
+        id,
+        "summary",
+        messages.len(),
+        outcome.as_ref(),
+    )
+    .await?;
     let completion = outcome.map_err(api_error)?;
     let text = format!("Summary by {}:\n{}", completion.model, completion.text);
     let (note, events) = state
@@ -153,10 +166,74 @@ pub async fn draft_reply(
         .collect();
     let history = history_of(&state, &caller, &conversation).await?;
     let outcome = state.assist.draft(&messages, &canned, &history).await;
-    record(&state, &caller, id, "draft", messages.len(), &outcome).await?;
+    record(
+        &state,
+        &caller,
+        id,
+        "draft",
+        messages.len(),
+        outcome.as_ref(),
+    )
+    .await?;
     let completion = outcome.map_err(api_error)?;
     Ok(Json(DraftView {
         text: completion.text,
+        model: completion.model,
+        prompt_tokens: completion.prompt_tokens,
+        completion_tokens: completion.completion_tokens,
+    }))
+}
+
+/// What the model suggests for a conversation: nothing is applied until someone accepts it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuggestionsView {
+    /// Up to three of the labels in use here.
+    pub labels: Vec<String>,
+    pub priority: Option<crate::domain::Priority>,
+    /// One of the teams, by id and name.
+    pub team_id: Option<crate::domain::TeamId>,
+    pub team_name: Option<String>,
+    pub model: String,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+}
+
+/// `POST /api/v1/conversations/{id}/suggestions`: the model suggests labels (from the 50
+/// most used here), a priority and a team (from the teams) for the conversation. Only a
+/// suggestion: the inbox applies it when the agent accepts. Recorded in the audit log; the
+/// same refusals as the summary, and 502 when the answer holds no readable suggestion.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/suggestions", tag = "assist",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = SuggestionsView), (status = 403), (status = 404),
+        (status = 409), (status = 422), (status = 429), (status = 502), (status = 503)),
+    security(("bearer" = ["admin", "agent"])))]
+pub async fn suggest(
+    caller: Authorized<Agents>,
+    State(state): State<AppState>,
+    Path(id): Path<ConversationId>,
+) -> ApiResult<Json<SuggestionsView>> {
+    const LABELS_OFFERED: i64 = 50;
+    let (_, messages) = prepare(&state, &caller, id).await?;
+    let labels = state
+        .store
+        .common_labels(LABELS_OFFERED)
+        .await
+        .for_api("conversation")?;
+    let teams = state.store.list_teams().await.for_api("team")?;
+    let team_names: Vec<String> = teams.iter().map(|team| team.name.clone()).collect();
+    let outcome = state.assist.classify(&messages, &labels, &team_names).await;
+    let answered = outcome.as_ref().map(|(_, completion)| completion);
+    record(&state, &caller, id, "suggestions", messages.len(), answered).await?;
+    let (classification, completion) = outcome.map_err(api_error)?;
+    let team = classification
+        .team
+        .as_ref()
+        .and_then(|name| teams.iter().find(|team| &team.name == name));
+    Ok(Json(SuggestionsView {
+        labels: classification.labels,
+        priority: classification.priority,
+        team_id: team.map(|team| team.id),
+        team_name: team.map(|team| team.name.clone()),
         model: completion.model,
         prompt_tokens: completion.prompt_tokens,
         completion_tokens: completion.completion_tokens,
@@ -252,7 +329,7 @@ async fn record(
     id: ConversationId,
     feature: &str,
     messages: usize,
-    outcome: &Result<crate::assist::Completion, AssistError>,
+    outcome: Result<&crate::assist::Completion, &AssistError>,
 ) -> ApiResult<()> {
     let detail = match outcome {
         Ok(done) => serde_json::json!({

@@ -68,6 +68,7 @@ use super::AppState;
         assist::get_assist,
         assist::summarise_conversation,
         assist::draft_reply,
+        assist::suggest,
         contact_merges::merge_contact,
         contact_merges::list_merges,
         contact_merges::undo_merge,
@@ -348,6 +349,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/conversations/{id}/draft",
             post(assist::draft_reply),
+        )
+        .route(
+            "/api/v1/conversations/{id}/suggestions",
+            post(assist::suggest),
         )
         .route(
             "/api/v1/contacts/{id}/merge",

@@ -302,3 +302,13 @@ pub async fn update_in(
     let events = insert_events(conn, events, now).await?;
     Ok((after, events))
 }
+
+/// The labels most conversations carry, most used first (at most `limit`).
+pub async fn common_labels(pool: &Pool, limit: i64) -> StoreResult<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT label FROM conversation_labels GROUP BY label ORDER BY count(*) DESC, label LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}

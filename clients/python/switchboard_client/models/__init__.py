@@ -307,6 +307,7 @@ from .status_request import StatusRequest
 from .stored_rule_view import StoredRuleView
 from .stream_events_response_200_type_0 import StreamEventsResponse200Type0
 from .stream_events_response_200_type_1 import StreamEventsResponse200Type1
+from .suggestions_view import SuggestionsView
 from .summary_group_view import SummaryGroupView
 from .summary_group_view_current import SummaryGroupViewCurrent
 from .summary_group_view_previous import SummaryGroupViewPrevious
@@ -648,6 +649,7 @@ __all__ = (
     "StoredRuleView",
     "StreamEventsResponse200Type0",
     "StreamEventsResponse200Type1",
+    "SuggestionsView",
     "SummaryGroupView",
     "SummaryGroupViewCurrent",
     "SummaryGroupViewPrevious",

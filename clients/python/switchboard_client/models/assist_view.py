@@ -18,7 +18,7 @@ class AssistView:
     Attributes:
         channels (list[str]): Channels whose conversations may be sent (`*`: all).
         enabled (bool): False until `[assist] base_url` is set.
-        features (list[str]): What it can do: `summary`, `draft`.
+        features (list[str]): What it can do: `summary`, `draft`, `suggestions`.
         max_concurrent (int):
         requests_per_minute (int):
         host (None | str | Unset): The host requests go to, when on.

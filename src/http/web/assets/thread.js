@@ -275,7 +275,7 @@ export class Thread {
     // Shown only where agent assist is on for this conversation's channel.
     const assistSlot = h('span', { class: 'assist' });
     assistCovers(this.conversation?.channel).then((covered) => {
-      if (covered && !this.closed) replace(assistSlot, this.summaryButton());
+      if (covered && !this.closed) replace(assistSlot, this.summaryButton(), this.suggestButton());
     });
     Object.assign(this.el, { assign, priority, labels, resolve });
     return h(
@@ -316,6 +316,58 @@ export class Thread {
       }
     });
     return button;
+  }
+
+  /**
+   * "Suggest": labels, priority and team the model suggests, shown beside the toolbar with
+   * Apply (nothing changes until the agent applies them) and Dismiss.
+   */
+  suggestButton() {
+    const shown = h('span', { id: 'suggestions', class: 'suggestions', 'aria-live': 'polite' });
+    const button = h('button', { type: 'button', id: 'suggest' }, 'Suggest');
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      try {
+        const s = await post(`/conversations/${this.id}/suggestions`);
+        if (this.closed) return;
+        const parts = [
+          ...s.labels.map((label) => h('span', { class: 'badge label' }, label)),
+          s.priority ? h('span', { class: 'badge' }, `priority ${s.priority}`) : null,
+          s.team_name ? h('span', { class: 'badge' }, `team ${s.team_name}`) : null,
+        ].filter(Boolean);
+        if (!parts.length) {
+          replace(shown, 'No suggestion.');
+          return;
+        }
+        const apply = h('button', { type: 'button', id: 'apply-suggestions' }, 'Apply');
+        apply.addEventListener('click', async () => {
+          await this.applySuggestions(s);
+          replace(shown);
+        });
+        const dismiss = h('button', { type: 'button', class: 'ghost' }, 'Dismiss');
+        dismiss.addEventListener('click', () => replace(shown));
+        replace(shown, 'Suggested: ', parts, ' ', apply, ' ', dismiss);
+      } catch (err) {
+        toast(`No suggestion: ${err.message}`, 'error');
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return [button, shown];
+  }
+
+  /** Adds the suggested labels, sets the priority and hands the conversation to the team. */
+  async applySuggestions(s) {
+    const c = this.conversation;
+    const body = { labels: [...new Set([...(c.labels || []), ...s.labels])] };
+    if (s.priority) body.priority = s.priority;
+    await this.change(() => patch(`/conversations/${this.id}`, body));
+    if (s.team_id && s.team_id !== this.conversation.team_id) {
+      const agent = this.conversation.assignee_id;
+      await this.change(() =>
+        post(`/conversations/${this.id}/assign`, { agent_id: agent, team_id: s.team_id }),
+      );
+    }
   }
 
   /** "Summarize": the model's summary arrives as a private note (through the event stream). */
