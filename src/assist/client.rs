@@ -20,6 +20,9 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 /// The longest answer body read.
 const MAX_ANSWER_BYTES: usize = 1 << 20;
+/// The longest answer text kept (a summary note or a draft; an agent's own note may be 65,536
+/// characters): a longer one is cut there, marked with `…`.
+pub const MAX_ANSWER_CHARS: usize = 16_000;
 
 /// One message of the chat.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -293,8 +296,7 @@ impl ModelClient {
             .into_iter()
             .next()
             .and_then(|choice| choice.message.content)
-            .map(|text| text.trim().to_owned())
-            .filter(|text| !text.is_empty())
+            .and_then(answer_text)
             .ok_or_else(|| (AssistError::BadAnswer("it holds no text".into()), None))?;
         let usage = answer.usage.unwrap_or(Usage {
             prompt_tokens: 0,
@@ -307,6 +309,20 @@ impl ModelClient {
             completion_tokens: usage.completion_tokens,
         })
     }
+}
+
+/// The answer's text, trimmed and cut at [`MAX_ANSWER_CHARS`]; `None` when empty.
+fn answer_text(raw: String) -> Option<String> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return None;
+    }
+    if trimmed.chars().count() <= MAX_ANSWER_CHARS {
+        return Some(trimmed.to_owned());
+    }
+    let mut cut: String = trimmed.chars().take(MAX_ANSWER_CHARS - 1).collect();
+    cut.push('…');
+    Some(cut)
 }
 
 /// Reads at most [`MAX_ANSWER_BYTES`] of the body (a longer one is cut there).
@@ -337,4 +353,21 @@ fn without_url(err: &reqwest::Error) -> String {
         return "the connection was refused or failed".into();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_is_trimmed_and_a_long_one_is_cut() {
+        assert_eq!(
+            answer_text("  Wants: help \n".into()),
+            Some("Wants: help".into())
+        );
+        assert_eq!(answer_text(" \n ".into()), None);
+        let long = answer_text("é".repeat(MAX_ANSWER_CHARS + 10)).expect("text");
+        assert_eq!(long.chars().count(), MAX_ANSWER_CHARS);
+        assert!(long.ends_with('…'));
+    }
 }
