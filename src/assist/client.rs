@@ -159,11 +159,6 @@ impl ModelClient {
         })
     }
 
-    /// The configured model's name.
-    pub fn model(&self) -> &str {
-        &self.config.model
-    }
-
     /// Asks the model; waits for a turn, retries what may pass.
     ///
     /// # Errors

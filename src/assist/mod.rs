@@ -126,15 +126,6 @@ impl Assist {
         })
     }
 
-    /// Assist that is off.
-    pub fn off() -> Self {
-        Self {
-            config: AssistConfig::default(),
-            client: None,
-            redactor: Redactor::default(),
-        }
-    }
-
     /// The configuration (the API says what is on; the key is never shown).
     pub fn config(&self) -> &AssistConfig {
         &self.config
@@ -143,6 +134,13 @@ impl Assist {
     /// True when a model is configured.
     pub fn is_on(&self) -> bool {
         self.client.is_some()
+    }
+
+    /// Whether any of `messages` is one the model would read (see [`Self::transcript`]).
+    pub fn has_readable(messages: &[Message]) -> bool {
+        messages.iter().any(|message| {
+            message.kind == MessageKind::Message && message.author_type != AuthorType::System
+        })
     }
 
     /// The conversation's messages as the model reads them: customer, agent and bot messages

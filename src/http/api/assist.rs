@@ -313,7 +313,7 @@ async fn prepare(
         .latest_messages(id, limit)
         .await
         .for_api("conversation")?;
-    if state.assist.transcript(&messages).is_empty() {
+    if !crate::assist::Assist::has_readable(&messages) {
         return Err(ApiError::Invalid(
             "the conversation has no messages for the model to read".into(),
         ));
