@@ -537,6 +537,7 @@ impl App {
                 .filter(|channel| channel.csat)
                 .map(|channel| channel.name.clone())
                 .collect(),
+            assist_on: config.assist.is_on(),
         })
         .map_err(|err| anyhow::anyhow!("{err}"))?;
         automation
@@ -745,6 +746,21 @@ impl App {
         front.spawn(self.supervised("erasures", &shutdown, move || {
             erasures.clone().run(token.clone())
         }));
+        // Agent assist's own work (automatic translations, hand-over summaries, rules'
+        // classifications): every node queues and claims jobs; the queue's keys and leases
+        // make each run once.
+        if self.state.assist.is_on() {
+            let worker = crate::assist::worker::AssistWorker::new(
+                self.state.store.clone(),
+                self.state.assist.clone(),
+                self.state.events.clone(),
+                self.state.metrics.clone(),
+            );
+            let token = shutdown.clone();
+            front.spawn(self.supervised("assist", &shutdown, move || {
+                worker.clone().run(token.clone())
+            }));
+        }
         // Retention runs on one node at a time; every batch carries the lease's fence.
         if workers.retention {
             let retention = self.retention.clone();

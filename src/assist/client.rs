@@ -2,7 +2,9 @@
 //! endpoint, Ollama, vLLM, llama.cpp's server): `POST {base_url}/chat/completions`. Every
 //! request goes through the SSRF guard and the host allow-list, waits for one of
 //! `max_concurrent` turns, counts against the per-minute budget, and is retried on 429, 5xx
-//! and lost connections.
+//! and lost connections. An answer may be streamed (`"stream": true`, server-sent events of
+//! `choices[0].delta.content`): its pieces go to the caller as they come, and a failure after
+//! the first piece is not retried (the agent has seen part of an answer).
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -10,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use connector_sdk::net::TargetPolicy;
 use serde::{Deserialize, Serialize};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, mpsc};
 
 use super::settings::AssistConfig;
 
@@ -101,6 +103,31 @@ struct Request<'a> {
     messages: &'a [ChatMessage],
     temperature: f32,
     stream: bool,
+    /// Asks a streamed answer to end with the tokens used (OpenAI; others ignore it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stream_options: Option<StreamOptions>,
+}
+
+#[derive(Serialize)]
+struct StreamOptions {
+    include_usage: bool,
+}
+
+/// One event of a streamed answer.
+#[derive(Deserialize)]
+struct Chunk {
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    choices: Vec<ChunkChoice>,
+    #[serde(default)]
+    usage: Option<Usage>,
+}
+
+#[derive(Deserialize)]
+struct ChunkChoice {
+    #[serde(default)]
+    delta: Option<AnswerMessage>,
 }
 
 #[derive(Deserialize)]
@@ -164,6 +191,28 @@ impl ModelClient {
     /// # Errors
     /// An [`AssistError`] saying what failed, in words for the agent.
     pub async fn complete(&self, messages: &[ChatMessage]) -> Result<Completion, AssistError> {
+        self.ask(messages, None).await
+    }
+
+    /// [`Self::complete`] with the answer streamed: its pieces are sent to `pieces` as they
+    /// come (a server that does not stream sends the whole answer as one piece). The
+    /// completion holds the whole answer, trimmed and cut as always.
+    ///
+    /// # Errors
+    /// As [`Self::complete`]; a failure after the first piece is not retried.
+    pub async fn complete_streaming(
+        &self,
+        messages: &[ChatMessage],
+        pieces: &mpsc::Sender<String>,
+    ) -> Result<Completion, AssistError> {
+        self.ask(messages, Some(pieces)).await
+    }
+
+    async fn ask(
+        &self,
+        messages: &[ChatMessage],
+        pieces: Option<&mpsc::Sender<String>>,
+    ) -> Result<Completion, AssistError> {
         let wait = Duration::from_secs(self.config.timeout_secs);
         let _turn = tokio::time::timeout(wait, self.turns.acquire())
             .await
@@ -187,17 +236,27 @@ impl ModelClient {
             model: &self.config.model,
             messages,
             temperature: 0.2,
-            stream: false,
+            stream: pieces.is_some(),
+            stream_options: pieces.map(|_| StreamOptions {
+                include_usage: true,
+            }),
         };
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 0;
         loop {
             self.spend_budget()?;
-            let failure = match self.attempt(url.clone(), &body).await {
+            let mut streamed = false;
+            let failure = match self
+                .attempt(url.clone(), &body, pieces, &mut streamed)
+                .await
+            {
                 Ok(completion) => return Ok(completion),
                 Err(failure) => failure,
             };
             let (error, retry_after) = failure;
+            if streamed {
+                return Err(error);
+            }
             let retryable = match &error {
                 AssistError::Unreachable { .. } => true,
                 AssistError::Status { status, .. } => *status == 429 || *status >= 500,
@@ -245,11 +304,14 @@ impl ModelClient {
         Ok(())
     }
 
-    /// One request; on failure the error and the pause the provider asked for.
+    /// One request; on failure the error and the pause the provider asked for. `streamed` is
+    /// set once a piece of the answer went to `pieces`.
     async fn attempt(
         &self,
         url: reqwest::Url,
         body: &Request<'_>,
+        pieces: Option<&mpsc::Sender<String>>,
+        streamed: &mut bool,
     ) -> Result<Completion, (AssistError, Option<Duration>)> {
         let mut request = self.http.post(url).json(body);
         if !self.config.api_key.is_empty() {
@@ -270,6 +332,20 @@ impl ModelClient {
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
+        let is_stream = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.starts_with("text/event-stream"));
+        if status.is_success()
+            && is_stream
+            && let Some(pieces) = pieces
+        {
+            return self
+                .read_stream(response, pieces, streamed)
+                .await
+                .map_err(|err| (err, None));
+        }
         let bytes = read_limited(response)
             .await
             .map_err(|err| (unreachable(err), None))?;
@@ -293,6 +369,11 @@ impl ModelClient {
             .and_then(|choice| choice.message.content)
             .and_then(answer_text)
             .ok_or_else(|| (AssistError::BadAnswer("it holds no text".into()), None))?;
+        if let Some(pieces) = pieces {
+            *streamed = true;
+            // The listener may have gone; the answer is still the caller's.
+            let _ = pieces.send(text.clone()).await;
+        }
         let usage = answer.usage.unwrap_or(Usage {
             prompt_tokens: 0,
             completion_tokens: 0,
@@ -303,6 +384,104 @@ impl ModelClient {
             prompt_tokens: usage.prompt_tokens,
             completion_tokens: usage.completion_tokens,
         })
+    }
+}
+
+impl ModelClient {
+    /// Reads a streamed answer (server-sent events, `data: {chunk}` lines, ended by
+    /// `data: [DONE]`), sending each piece of text to `pieces`; at most [`MAX_ANSWER_BYTES`]
+    /// are read and [`MAX_ANSWER_CHARS`] kept.
+    async fn read_stream(
+        &self,
+        mut response: reqwest::Response,
+        pieces: &mpsc::Sender<String>,
+        streamed: &mut bool,
+    ) -> Result<Completion, AssistError> {
+        let mut lines = SseLines::default();
+        let mut text = String::new();
+        let mut model = None;
+        let mut usage = None;
+        let mut read = 0usize;
+        'reading: loop {
+            let chunk = match response.chunk().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(err) => {
+                    return Err(AssistError::Unreachable {
+                        host: self.host.clone(),
+                        reason: without_url(&err),
+                    });
+                }
+            };
+            read += chunk.len();
+            for data in lines.push(&chunk) {
+                if data == "[DONE]" {
+                    break 'reading;
+                }
+                let Ok(event) = serde_json::from_str::<Chunk>(&data) else {
+                    return Err(AssistError::BadAnswer(format!(
+                        "a streamed piece is not JSON: {}",
+                        data.chars().take(100).collect::<String>()
+                    )));
+                };
+                model = event.model.or(model);
+                usage = event.usage.or(usage);
+                let piece = event
+                    .choices
+                    .into_iter()
+                    .next()
+                    .and_then(|choice| choice.delta)
+                    .and_then(|delta| delta.content)
+                    .unwrap_or_default();
+                if piece.is_empty() || text.chars().count() >= MAX_ANSWER_CHARS {
+                    continue;
+                }
+                text.push_str(&piece);
+                *streamed = true;
+                // The listener may have gone; the answer is still the caller's.
+                let _ = pieces.send(piece).await;
+            }
+            if read >= MAX_ANSWER_BYTES {
+                break;
+            }
+        }
+        let text =
+            answer_text(text).ok_or_else(|| AssistError::BadAnswer("it holds no text".into()))?;
+        let usage = usage.unwrap_or(Usage {
+            prompt_tokens: 0,
+            completion_tokens: 0,
+        });
+        Ok(Completion {
+            text,
+            model: model.unwrap_or_else(|| self.config.model.clone()),
+            prompt_tokens: usage.prompt_tokens,
+            completion_tokens: usage.completion_tokens,
+        })
+    }
+}
+
+/// Splits a server-sent event stream into the values of its `data:` lines, across chunk
+/// boundaries (a line may arrive in pieces; bytes are kept until the line ends, so a character
+/// split between chunks is joined before it is read).
+#[derive(Default)]
+struct SseLines {
+    pending: Vec<u8>,
+}
+
+impl SseLines {
+    /// The `data:` values completed by `chunk`.
+    fn push(&mut self, chunk: &[u8]) -> Vec<String> {
+        self.pending.extend_from_slice(chunk);
+        let mut values = Vec::new();
+        while let Some(end) = self.pending.iter().position(|&byte| byte == b'\n') {
+            let line: Vec<u8> = self.pending.drain(..=end).collect();
+            let line = String::from_utf8_lossy(&line);
+            let line = line.trim_end_matches(['\r', '\n']);
+            if let Some(value) = line.strip_prefix("data:") {
+                values.push(value.trim_start().to_owned());
+            }
+        }
+        values
     }
 }
 
@@ -353,6 +532,22 @@ fn without_url(err: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn event_stream_lines_are_read_across_chunks() {
+        let mut lines = SseLines::default();
+        let text = "data: {\"a\":\"č\"}\r\n\n: keep-alive\nevent: x\ndata:[DONE]\n";
+        let bytes = text.as_bytes();
+        // Split inside the two-byte "č" and inside a line.
+        let split = text.find('č').expect("č") + 1;
+        assert!(lines.push(&bytes[..split]).is_empty());
+        assert_eq!(
+            lines.push(&bytes[split..]),
+            vec!["{\"a\":\"č\"}".to_owned(), "[DONE]".to_owned()]
+        );
+        assert!(lines.push(b"data: partial").is_empty());
+        assert_eq!(lines.push(b"\n"), vec!["partial".to_owned()]);
+    }
 
     #[test]
     fn an_answer_is_trimmed_and_a_long_one_is_cut() {

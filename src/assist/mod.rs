@@ -1,12 +1,14 @@
 //! Agent assist: a model the operator chooses (any OpenAI-compatible chat-completions API, in
 //! the cloud or on their own machine) reads a conversation and helps the agent — today with a
-//! summary, a reply draft and suggested labels, priority and team. Off unless `[assist]` names a model; only channels listed in `[assist] channels`
+//! summary, a reply draft, suggested labels, priority and team, and translations both ways.
+//! Off unless `[assist]` names a model; only channels listed in `[assist] channels`
 //! are ever sent; card numbers, IBANs and birth numbers (and the `[redaction]` patterns) are
 //! replaced by `[redacted]` before anything leaves; erased contacts are never sent; every call
 //! is written to the audit log by the HTTP layer.
 
 pub mod client;
 pub mod settings;
+pub mod worker;
 
 use crate::domain::{AuthorType, Message, MessageKind, Priority};
 use crate::redaction::{RedactionConfig, Redactor};
@@ -37,6 +39,44 @@ with one JSON object and nothing else: {\"labels\": [up to 3 labels from the lis
 \"priority\": \"low\", \"normal\", \"high\" or \"urgent\", \"team\": a team name from the \
 list given, or null}. Use only labels and teams from the lists; urgent is for outages, \
 security and money lost now.";
+
+/// What a translation asks of the model; the target language follows.
+const TRANSLATE_INSTRUCTIONS: &str = "You translate messages between a customer-support agent \
+and a customer. Translate the user's message into the language named below. Keep its meaning \
+and tone, and keep names, numbers, addresses, links and `[redacted]` exactly as they are. \
+Write only the translation: no notes, no quotes, no explanations.";
+
+/// The longest text translated at once (a longer one is cut, marked with `…`).
+pub const MAX_TRANSLATE_CHARS: usize = 8_000;
+
+/// The English name of a language told by its ISO 639-1 code, for the model's instructions
+/// (the code itself when it is not one of the languages detected here).
+pub fn language_name(code: &str) -> &str {
+    match code {
+        "cs" => "Czech",
+        "sk" => "Slovak",
+        "en" => "English",
+        "de" => "German",
+        "pl" => "Polish",
+        "fr" => "French",
+        "es" => "Spanish",
+        "it" => "Italian",
+        "pt" => "Portuguese",
+        "nl" => "Dutch",
+        "ru" => "Russian",
+        "uk" => "Ukrainian",
+        "hu" => "Hungarian",
+        "ro" => "Romanian",
+        "sl" => "Slovenian",
+        "hr" => "Croatian",
+        "sv" => "Swedish",
+        "da" => "Danish",
+        "fi" => "Finnish",
+        "tr" => "Turkish",
+        "vi" => "Vietnamese",
+        _ => code,
+    }
+}
 
 /// The most labels a classification may suggest.
 pub const MAX_SUGGESTED_LABELS: usize = 3;
@@ -173,7 +213,8 @@ impl Assist {
 
     /// Asks the model for a reply draft to the conversation `messages`, given prepared
     /// answers (`(shortcut, text)`) and the customer's earlier conversations on other channels
-    /// (`(channel, messages)`); all of it redacted like the transcript.
+    /// (`(channel, messages)`); all of it redacted like the transcript. With `pieces`, the
+    /// answer is streamed there as it comes.
     ///
     /// # Errors
     /// [`AssistError::Off`], or the client's error.
@@ -182,6 +223,7 @@ impl Assist {
         messages: &[Message],
         canned: &[(String, String)],
         history: &[(String, Vec<Message>)],
+        pieces: Option<&tokio::sync::mpsc::Sender<String>>,
     ) -> Result<Completion, AssistError> {
         let client = self.client.as_ref().ok_or(AssistError::Off)?;
         let mut context = String::new();
@@ -209,7 +251,10 @@ impl Assist {
                 self.transcript(messages)
             )),
         ];
-        client.complete(&chat).await
+        match pieces {
+            Some(pieces) => client.complete_streaming(&chat, pieces).await,
+            None => client.complete(&chat).await,
+        }
     }
 
     /// Asks the model which of `labels`, which priority and which of `teams` fit the
@@ -240,6 +285,31 @@ impl Assist {
         let classification =
             read_classification(&completion.text, labels, teams).map_err(AssistError::BadAnswer)?;
         Ok((classification, completion))
+    }
+
+    /// Asks the model to translate `text` into the language `to` (an ISO 639-1 code); the text
+    /// is redacted first and cut at [`MAX_TRANSLATE_CHARS`].
+    ///
+    /// # Errors
+    /// [`AssistError::Off`], or the client's error.
+    pub async fn translate(&self, text: &str, to: &str) -> Result<Completion, AssistError> {
+        let client = self.client.as_ref().ok_or(AssistError::Off)?;
+        let redacted = self
+            .redactor
+            .redact(text)
+            .unwrap_or_else(|| text.to_owned());
+        let mut cut: String = redacted.chars().take(MAX_TRANSLATE_CHARS).collect();
+        if redacted.chars().count() > MAX_TRANSLATE_CHARS {
+            cut.push('…');
+        }
+        let chat = [
+            ChatMessage::system(format!(
+                "{TRANSLATE_INSTRUCTIONS}\nTranslate into: {} ({to}).",
+                language_name(to)
+            )),
+            ChatMessage::user(cut),
+        ];
+        client.complete(&chat).await
     }
 
     /// Asks the model for a summary of `messages` (see [`Self::transcript`]).

@@ -34,6 +34,16 @@ pub struct AssistConfig {
     pub max_retries: u32,
     /// The newest messages of a conversation a summary reads.
     pub max_messages: usize,
+    /// The agents' language (ISO 639-1, `cs`, `en`): customer messages are translated into
+    /// it, and replies written in it are translated into the customer's.
+    pub language: String,
+    /// Channels whose customer messages in another language are translated at once, without
+    /// an agent asking (each must also be in `channels`; `"*"`: every channel assist covers).
+    pub translate_channels: Vec<String>,
+    /// A conversation with at least this many messages that passes from one agent to another
+    /// gets a summary note for the new agent; the inbox shows the newest summary at the top of
+    /// such conversations. 0: no summary on hand-over.
+    pub handover_summary_messages: usize,
 }
 
 impl Default for AssistConfig {
@@ -50,6 +60,9 @@ impl Default for AssistConfig {
             requests_per_minute: 60,
             max_retries: 2,
             max_messages: 100,
+            language: "en".to_owned(),
+            translate_channels: Vec::new(),
+            handover_summary_messages: 10,
         }
     }
 }
@@ -69,6 +82,9 @@ impl std::fmt::Debug for AssistConfig {
             .field("requests_per_minute", &self.requests_per_minute)
             .field("max_retries", &self.max_retries)
             .field("max_messages", &self.max_messages)
+            .field("language", &self.language)
+            .field("translate_channels", &self.translate_channels)
+            .field("handover_summary_messages", &self.handover_summary_messages)
             .finish()
     }
 }
@@ -97,10 +113,32 @@ impl AssistConfig {
         if !(1..=1_000).contains(&self.max_messages) {
             return Err("assist.max_messages: must be between 1 and 1000".into());
         }
+        if self.handover_summary_messages > 10_000 {
+            return Err("assist.handover_summary_messages: must be at most 10000".into());
+        }
+        if !is_language_code(&self.language) {
+            return Err(format!(
+                "assist.language: {:?} is not a two-letter ISO 639-1 code like \"cs\" or \"en\"",
+                self.language
+            ));
+        }
         for (index, channel) in self.channels.iter().enumerate() {
             if channel != "*" && !channels.contains(&channel.as_str()) {
                 return Err(format!(
                     "assist.channels[{index}]: {channel:?} is not a configured channel"
+                ));
+            }
+        }
+        for (index, channel) in self.translate_channels.iter().enumerate() {
+            let covered = if channel == "*" {
+                !self.channels.is_empty()
+            } else {
+                self.covers_channel(channel)
+            };
+            if !covered {
+                return Err(format!(
+                    "assist.translate_channels[{index}]: {channel:?} is not in assist.channels, \
+                     so its messages may not be sent to the model"
                 ));
             }
         }
@@ -145,12 +183,26 @@ impl AssistConfig {
         self.allow_hosts.iter().any(|allowed| bare(allowed) == host)
     }
 
+    /// True when customer messages of `channel` are translated without an agent asking.
+    pub fn translates_channel(&self, channel: &str) -> bool {
+        self.covers_channel(channel)
+            && self
+                .translate_channels
+                .iter()
+                .any(|listed| listed == "*" || listed == channel)
+    }
+
     /// True when conversations of `channel` may be sent to the model.
     pub fn covers_channel(&self, channel: &str) -> bool {
         self.channels
             .iter()
             .any(|listed| listed == "*" || listed == channel)
     }
+}
+
+/// Two lowercase ASCII letters: the form of an ISO 639-1 code, as languages are told here.
+pub fn is_language_code(code: &str) -> bool {
+    code.len() == 2 && code.bytes().all(|byte| byte.is_ascii_lowercase())
 }
 
 #[cfg(test)]
@@ -196,5 +248,32 @@ mod tests {
         // Off: only the limits are checked.
         assert_eq!(AssistConfig::default().validate(&[]), Ok(()));
         assert!(on().covers_channel("shop") && !on().covers_channel("mail"));
+    }
+
+    #[test]
+    fn automatic_translation_needs_a_covered_channel_and_a_language_code() {
+        let translating = AssistConfig {
+            translate_channels: vec!["shop".into()],
+            language: "cs".into(),
+            ..on()
+        };
+        assert_eq!(translating.validate(&["shop", "mail"]), Ok(()));
+        assert!(translating.translates_channel("shop") && !translating.translates_channel("mail"));
+        let uncovered = AssistConfig {
+            translate_channels: vec!["mail".into()],
+            ..on()
+        };
+        let err = uncovered
+            .validate(&["shop", "mail"])
+            .expect_err("uncovered");
+        assert!(err.starts_with("assist.translate_channels[0]:"), "{err}");
+        for bad in ["", "CS", "cze", "c1"] {
+            let wrong = AssistConfig {
+                language: bad.into(),
+                ..on()
+            };
+            let err = wrong.validate(&["shop"]).expect_err("language");
+            assert!(err.starts_with("assist.language:"), "{bad:?}: {err}");
+        }
     }
 }

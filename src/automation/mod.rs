@@ -81,6 +81,8 @@ pub struct AutomationParts {
     pub surveys: Option<Arc<crate::csat::Surveys>>,
     /// Channels whose conversations get the survey when resolved (`csat = true`).
     pub csat_channels: Vec<String>,
+    /// Whether agent assist is on (`assist_classify` needs it).
+    pub assist_on: bool,
 }
 
 /// The rule engine; cheap to clone.
@@ -101,6 +103,7 @@ struct Inner {
     calendars: Arc<Calendars>,
     channel_kinds: HashMap<String, ChannelKind>,
     surveys: Option<Arc<crate::csat::Surveys>>,
+    assist_on: bool,
     router_wake: Arc<Notify>,
     /// Woken when a timer may now be due earlier than the timer task thinks.
     timer_wake: Arc<Notify>,
@@ -112,11 +115,16 @@ struct Inner {
     fence: std::sync::Mutex<Option<crate::store::cluster::Fence>>,
 }
 
-/// Validates a rule against what exists (templates, SLA policies, channels).
+/// Validates a rule against what exists (templates, SLA policies, agent assist).
 ///
 /// # Errors
 /// A message naming the field.
-pub fn check_rule(spec: &RuleSpec, templates: &Templates, sla: &[SlaPolicy]) -> Result<(), String> {
+pub fn check_rule(
+    spec: &RuleSpec,
+    templates: &Templates,
+    sla: &[SlaPolicy],
+    assist_on: bool,
+) -> Result<(), String> {
     spec.validate()?;
     for (index, action) in spec.actions.iter().enumerate() {
         match action {
@@ -135,6 +143,11 @@ pub fn check_rule(spec: &RuleSpec, templates: &Templates, sla: &[SlaPolicy]) -> 
             Action::SetSla(name) if !sla.iter().any(|policy| policy.name == *name) => {
                 return Err(format!(
                     "actions[{index}].set_sla: no [[sla]] policy named {name:?}"
+                ));
+            }
+            Action::AssistClassify(_) if !assist_on => {
+                return Err(format!(
+                    "actions[{index}].assist_classify: agent assist is off ([assist] base_url is not set)"
                 ));
             }
             _ => {}
@@ -171,7 +184,7 @@ impl Automation {
     /// The first bad rule, by its position in the config.
     pub fn new(parts: AutomationParts) -> Result<Self, String> {
         for (index, rule) in parts.rules.iter().enumerate() {
-            check_rule(rule, &parts.templates, &parts.sla)
+            check_rule(rule, &parts.templates, &parts.sla, parts.assist_on)
                 .map_err(|err| format!("rules[{index}] ({}): {err}", rule.name))?;
         }
         let mut bot_rules = parts.config.bots.rules();
@@ -179,7 +192,7 @@ impl Automation {
             bot_rules.push(csat_rule(&parts.csat_channels));
         }
         for rule in &bot_rules {
-            check_rule(rule, &parts.templates, &parts.sla)
+            check_rule(rule, &parts.templates, &parts.sla, parts.assist_on)
                 .map_err(|err| format!("automation.bots ({}): {err}", rule.name))?;
         }
         Ok(Self {
@@ -199,6 +212,7 @@ impl Automation {
                 calendars: parts.calendars,
                 channel_kinds: parts.channel_kinds,
                 surveys: parts.surveys,
+                assist_on: parts.assist_on,
                 router_wake: parts.router_wake,
                 timer_wake: Arc::new(Notify::new()),
                 holding: std::sync::atomic::AtomicBool::new(false),
@@ -286,6 +300,11 @@ impl Automation {
             .chain(&self.inner.bot_rules)
             .map(|rule| rule.name.clone())
             .collect()
+    }
+
+    /// Whether agent assist is on (rules may then use `assist_classify`).
+    pub fn assist_on(&self) -> bool {
+        self.inner.assist_on
     }
 
     /// The configured SLA policies.

@@ -284,6 +284,7 @@ impl Automation {
                     }
                 }
                 Action::Webhook(name) => PlannedAction::Webhook(name.clone()),
+                Action::AssistClassify(_) => PlannedAction::AssistClassify,
                 Action::SetSla(name) => match inner.sla.get(name) {
                     Some(policy) => {
                         let (state, change) = SlaState::start(

@@ -226,6 +226,10 @@ pub enum Action {
     /// Send the customer the satisfaction survey (template `csat_request`) in their channel's
     /// own form, unless the conversation had one already. Written `{ send_csat = true }`.
     SendCsat(bool),
+    /// Ask agent assist's model for labels, a priority and a team, and apply them (the team
+    /// only while no agent has the conversation). Runs after the rule, when the model answers;
+    /// once per conversation and rule. Written `{ assist_classify = true }`.
+    AssistClassify(bool),
 }
 
 impl Action {
@@ -246,6 +250,7 @@ impl Action {
             Action::Webhook(name) => format!("webhook event {name} sent"),
             Action::SetSla(name) => format!("SLA policy {name} started"),
             Action::SendCsat(_) => "satisfaction survey sent".to_owned(),
+            Action::AssistClassify(_) => "classification asked of agent assist".to_owned(),
         }
     }
 }

@@ -144,6 +144,7 @@ impl CampaignRunner {
             attachments: Vec::new(),
             template: None,
             lane: Lane::Reply,
+            written_as: None,
         };
         match parts.store.add_reply(&reply).await {
             Ok((_, events)) => {

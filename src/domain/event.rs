@@ -11,6 +11,7 @@ string_enum! {
         MessageCreated => "message.created",
         MessageUpdated => "message.updated",
         MessageRedacted => "message.redacted",
+        MessageTranslated => "message.translated",
         ConversationCreated => "conversation.created",
         ConversationAssigned => "conversation.assigned",
         ConversationStatusChanged => "conversation.status_changed",

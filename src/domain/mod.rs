@@ -24,6 +24,7 @@ pub mod segment;
 pub mod sign_in;
 pub mod sla;
 pub mod time;
+pub mod translation;
 pub mod webhook;
 
 pub use agent::{Agent, ApiToken, Availability, Role, RoutingPolicy, Team};
@@ -48,6 +49,7 @@ pub use routing::{EffectiveRouting, QueuedConversation, RoutingRules, RoutingSco
 pub use segment::{Filter, FilterError, Segment};
 pub use sla::{SlaBreach, SlaState, SlaStatus};
 pub use time::Millis;
+pub use translation::{MessageTranslation, TranslationOrigin};
 pub use webhook::{
     EventSelection, WebhookAttempt, WebhookDelivery, WebhookDeliveryState, WebhookSubscription,
 };

@@ -38,6 +38,18 @@ pub const TABLES: &[(&str, Coverage)] = &[
     ("messages", Coverage::Exported("conversation_id")),
     ("message_revisions", Coverage::Exported("message_id")),
     (
+        "message_translations",
+        Coverage::Exported(
+            "message_id: what agent assist translated, and replies as the agent wrote them",
+        ),
+    ),
+    (
+        "assist_jobs",
+        Coverage::Exported(
+            "conversation_id: agent assist's work on the conversation, queued or done in the last two days (ids with a language or a rule's name; texts are read when a job runs)",
+        ),
+    ),
+    (
         "message_parts",
         Coverage::Exported(
             "the contact's identities (sender_scope, sender_id): SMS parts awaiting their siblings, and joined ones for two days",

@@ -49,6 +49,8 @@ pub enum PlannedAction {
         rendered: crate::domain::Rendered,
         expires_at: Millis,
     },
+    /// Queue agent assist's classification of the conversation (applied when it answers).
+    AssistClassify,
     /// The engine could not prepare the action (a template failed to render, a policy is
     /// gone): the rule fails whole, with this reason.
     Fail(String),

@@ -832,6 +832,7 @@ pub mod cluster;
 mod csat;
 mod duplicates;
 pub use duplicates::{DuplicateProbe, MAILBOX, SharedAddress};
+pub mod assist;
 pub mod merges;
 pub use merges::{ContactMerge, MergeOutcome, MergeRecord, MergeRefused};
 mod event_webhooks;

@@ -15,6 +15,8 @@ pub const IS_POSTGRES: bool = true;
 pub mod access;
 #[path = "sql/agents.rs"]
 pub mod agents;
+#[path = "sql/assist.rs"]
+pub mod assist;
 #[path = "sql/audience.rs"]
 pub mod audience;
 #[path = "sql/audit.rs"]

@@ -184,6 +184,22 @@ pub struct TimerRecord {
     pub due_at: i64,
 }
 
+/// Agent assist's work on a conversation, queued or done in the last two days.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct AssistJobRecord {
+    /// `translate`, `summary` or `classify`.
+    pub kind: String,
+    pub message_id: Option<i64>,
+    /// What the job needed besides its ids (the language, the rule's name), as JSON text.
+    pub detail: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    #[serde(serialize_with = "time_serde::at")]
+    pub created_at: i64,
+    #[serde(serialize_with = "time_serde::optional")]
+    pub done_at: Option<i64>,
+}
+
 /// The sending state of an outbound message.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct OutboxRecord {
@@ -321,6 +337,14 @@ impl Store {
         conversation: ConversationId,
     ) -> StoreResult<Vec<TimerRecord>> {
         on_backend!(self, privacy::timers(conversation))
+    }
+
+    /// Agent assist's jobs on `conversation`.
+    pub async fn conversation_assist_jobs(
+        &self,
+        conversation: ConversationId,
+    ) -> StoreResult<Vec<AssistJobRecord>> {
+        on_backend!(self, privacy::assist_jobs(conversation))
     }
 
     /// The marketing consents of `contact`.

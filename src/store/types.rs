@@ -144,6 +144,19 @@ pub struct NewReply {
     /// An approved template to send instead of free text (WhatsApp).
     pub template: Option<connector_sdk::Template>,
     pub lane: Lane,
+    /// When `text` is a model's translation of what the agent wrote: that text, kept beside
+    /// the message (`message_translations`, origin `author`).
+    pub written_as: Option<WrittenAs>,
+}
+
+/// What an agent wrote, of which a reply is the model's translation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenAs {
+    /// ISO 639-1 code of `text`'s language.
+    pub language: String,
+    pub text: String,
+    /// The model that translated it.
+    pub model: String,
 }
 
 impl NewReply {
@@ -164,6 +177,7 @@ impl NewReply {
             attachments: Vec::new(),
             template: None,
             lane,
+            written_as: None,
         }
     }
 }

@@ -490,6 +490,21 @@ async fn apply_rule(
                 );
                 events.extend(insert_events(conn, vec![event], now).await?);
             }
+            PlannedAction::AssistClassify => {
+                let job = crate::store::assist::NewAssistJob {
+                    key: format!("classify:{}:{rule}", id.get()),
+                    conversation: id,
+                    kind: crate::store::assist::AssistJobKind::Classify {
+                        rule: rule.to_owned(),
+                    },
+                };
+                if !super::assist::queue_in(conn, &job, now).await? {
+                    skipped.push(
+                        "the rule asked for this conversation's classification already".into(),
+                    );
+                    continue;
+                }
+            }
             PlannedAction::StartSla { state, arm } => {
                 write_sla(conn, id, state, arm, &[], now).await?;
             }
@@ -581,7 +596,7 @@ async fn hold_back(
 }
 
 /// Records an activity line (and its `message.created` event).
-async fn activity(
+pub(super) async fn activity(
     conn: &mut Conn,
     id: ConversationId,
     text: &str,

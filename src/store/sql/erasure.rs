@@ -424,6 +424,11 @@ pub async fn scrub_messages(
             .bind(message.message_id.get())
             .execute(&mut *tx)
             .await?;
+        super::assist::delete_translations_in(&mut tx, message.message_id).await?;
+        sqlx::query("DELETE FROM assist_jobs WHERE message_id = $1")
+            .bind(message.message_id.get())
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "UPDATE messages SET text = $1, html = NULL, full_text = NULL, attachments = $2, \
              delivery_error = NULL, reactions = '[]' WHERE id = $3",

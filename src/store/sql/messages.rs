@@ -172,6 +172,17 @@ pub async fn add_reply_in(
     .bind(now.0)
     .execute(&mut *conn)
     .await?;
+    if let Some(written) = &reply.written_as {
+        super::assist::save_authored_in(
+            conn,
+            MessageId::new(id),
+            &written.language,
+            &written.text,
+            &written.model,
+            now,
+        )
+        .await?;
+    }
     let preview: String = reply.text.chars().take(PREVIEW_CHARS).collect();
     // Only a person's answer counts as the first response; a bot's acknowledgement does not.
     let first_reply = matches!(reply.author, ReplyAuthor::Agent(_)).then_some(now.0);

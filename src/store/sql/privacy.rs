@@ -6,9 +6,9 @@ use super::common::Pool;
 use crate::domain::{ContactId, ConversationId, Event, Message, MessageId, Revision};
 use crate::store::StoreResult;
 use crate::store::privacy::{
-    AutoReplyRecord, CampaignSendRecord, ConsentRecord, OutboxRecord, ReportFactRecord,
-    ReportRecord, SuppressionRecord, TableColumns, TimerRecord, WebChatContinuationRecord,
-    WebChatVisitorRecord, WebhookDeliveryRecord,
+    AssistJobRecord, AutoReplyRecord, CampaignSendRecord, ConsentRecord, OutboxRecord,
+    ReportFactRecord, ReportRecord, SuppressionRecord, TableColumns, TimerRecord,
+    WebChatContinuationRecord, WebChatVisitorRecord, WebhookDeliveryRecord,
 };
 use crate::store::rows::{EventRow, MessageRow, message_columns};
 
@@ -76,6 +76,19 @@ pub async fn outbox(pool: &Pool, conversation: ConversationId) -> StoreResult<Ve
 pub async fn timers(pool: &Pool, conversation: ConversationId) -> StoreResult<Vec<TimerRecord>> {
     Ok(sqlx::query_as(
         "SELECT kind, due_at FROM automation_timers WHERE conversation_id = $1 ORDER BY due_at",
+    )
+    .bind(conversation.get())
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Agent assist's jobs on `conversation`.
+pub async fn assist_jobs(
+    pool: &Pool,
+    conversation: ConversationId,
+) -> StoreResult<Vec<AssistJobRecord>> {
+    Ok(sqlx::query_as(
+        "SELECT kind, message_id, detail, attempts, last_error, created_at, done_at          FROM assist_jobs WHERE conversation_id = $1 ORDER BY id",
     )
     .bind(conversation.get())
     .fetch_all(pool)

@@ -58,6 +58,8 @@ pub async fn redact(
         .bind(id.get())
         .execute(&mut *tx)
         .await?;
+    // So do its translations.
+    super::assist::delete_translations_in(&mut tx, id).await?;
     let old_preview: String = text.chars().take(PREVIEW_CHARS).collect();
     let new_preview: String = redaction.text.chars().take(PREVIEW_CHARS).collect();
     sqlx::query("UPDATE conversations SET last_message = $3 WHERE id = $1 AND last_message = $2")
