@@ -99,7 +99,7 @@ async fn a_summary_is_a_note_naming_the_model_and_no_personal_number_leaves() {
     assert_eq!(shown["model"], "standin-small");
     assert_eq!(
         shown["features"],
-        json!(["summary", "draft", "suggestions"])
+        json!(["summary", "draft", "suggestions", "translation"])
     );
     assert!(!shown.to_string().contains("sk-test-key"));
 

@@ -755,6 +755,7 @@ async fn automatic_replies_carry_the_rfc_3834_markers() {
             attachments: Vec::new(),
             template: None,
             lane: Lane::Reply,
+            written_as: None,
         })
         .await
         .expect("queued");

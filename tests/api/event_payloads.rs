@@ -229,6 +229,22 @@ async fn conversations(app: &TestApp) {
     let (conversation, first) = inbound(app, "p1", "u1", "hello, vip here").await;
     // `notify crm` sends an automation.webhook; `vip` fails (no such agent): rule.failed.
     app.automation.run_once().await.expect("rules");
+    // Agent assist keeps a translation beside the message: `message.translated`.
+    let message = switchboard::domain::MessageId::new(first);
+    let text = app.store.get_message(message).await.expect("message").text;
+    app.store
+        .save_translation(&switchboard::store::assist::NewTranslation {
+            message,
+            language: "cs".into(),
+            text: "ahoj, tady vip".into(),
+            origin: switchboard::domain::TranslationOrigin::Model,
+            model: "standin-small".into(),
+            source_text: text,
+            by: None,
+        })
+        .await
+        .expect("save")
+        .expect("kept");
     let (agent_id, token) = agent(app, "ana").await;
     let path = |tail: &str| format!("/api/v1/conversations/{conversation}{tail}");
     let admin = app.admin_token.clone();

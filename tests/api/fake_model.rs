@@ -1,6 +1,9 @@
 //! An in-process stand-in of an OpenAI-compatible chat-completions server
 //! (`POST /v1/chat/completions`, JSON in and out, `usage` with token counts, errors as
-//! `{"error": {"message", "type"}}`), written from the public API reference. Answers are
+//! `{"error": {"message", "type"}}`; with `"stream": true`, server-sent events of
+//! `chat.completion.chunk` objects with `delta.content`, a last chunk with `usage` when
+//! `stream_options.include_usage` asks, and `data: [DONE]`), written from the public API
+//! reference. Answers are
 //! deterministic: keyed by a word of the prompt, else a fixed text. It can answer 429 or 500
 //! on demand, and hold requests until released, to test retries and the concurrency cap.
 
@@ -121,6 +124,17 @@ async fn completions(
         .as_str()
         .unwrap_or("unknown")
         .to_owned();
+    let usage = json!({"prompt_tokens": prompt.split_whitespace().count(),
+                       "completion_tokens": answer.split_whitespace().count(),
+                       "total_tokens": 0});
+    if received.body["stream"] == true {
+        return streamed(
+            &model,
+            &answer,
+            usage,
+            received.body["stream_options"]["include_usage"] == true,
+        );
+    }
     Json(json!({
         "id": "chatcmpl-standin",
         "object": "chat.completion",
@@ -132,6 +146,35 @@ async fn completions(
                   "total_tokens": 0},
     }))
     .into_response()
+}
+
+/// The answer as a stream: one chunk per word (with its following space), then the usage
+/// when asked, then `[DONE]`.
+fn streamed(model: &str, answer: &str, usage: Value, include_usage: bool) -> Response {
+    let mut body = String::new();
+    let mut event = |chunk: Value| body.push_str(&format!("data: {chunk}\n\n"));
+    event(
+        json!({"id": "chatcmpl-standin", "object": "chat.completion.chunk", "model": model,
+                 "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}),
+    );
+    for piece in answer.split_inclusive(' ') {
+        event(
+            json!({"id": "chatcmpl-standin", "object": "chat.completion.chunk", "model": model,
+                     "choices": [{"index": 0, "delta": {"content": piece}}]}),
+        );
+    }
+    event(
+        json!({"id": "chatcmpl-standin", "object": "chat.completion.chunk", "model": model,
+                 "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}),
+    );
+    if include_usage {
+        event(
+            json!({"id": "chatcmpl-standin", "object": "chat.completion.chunk",
+                     "model": model, "choices": [], "usage": usage}),
+        );
+    }
+    body.push_str("data: [DONE]\n\n");
+    ([("content-type", "text/event-stream")], body).into_response()
 }
 
 impl FakeModel {

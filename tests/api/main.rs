@@ -8,6 +8,8 @@ mod api_contract;
 mod api_conversations;
 mod architecture;
 mod assist;
+mod assist_jobs;
+mod assist_translation;
 mod audit;
 mod automation;
 mod bench_nodes;

@@ -492,6 +492,7 @@ async fn replies_go_through_the_outbox_with_leases_and_outcomes() {
             attachments: vec![],
             template: None,
             lane: Lane::Reply,
+            written_as: None,
         };
         let (message, _) = store.add_reply(&reply).await.expect("reply");
         assert_eq!(message.delivery_status.map(|s| s.as_str()), Some("queued"));

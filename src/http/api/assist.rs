@@ -1,11 +1,17 @@
 //! Agent assist over HTTP: `GET /api/v1/assist` (what is on),
 //! `POST /api/v1/conversations/{id}/summary` (the model's summary, stored as a private note)
 //! `POST /api/v1/conversations/{id}/draft` (a reply draft for the composer) and
-//! `POST /api/v1/conversations/{id}/suggestions` (labels, priority and team to accept).
+//! `POST /api/v1/conversations/{id}/suggestions` (labels, priority and team to accept);
+//! translations are `assist_translations`'.
+
+use std::convert::Infallible;
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use futures_util::{Stream, StreamExt};
 use serde::Serialize;
+use tokio::sync::{mpsc, oneshot};
 use utoipa::ToSchema;
 
 use super::views::MessageView;
@@ -28,8 +34,15 @@ pub struct AssistView {
     pub host: Option<String>,
     /// Channels whose conversations may be sent (`*`: all).
     pub channels: Vec<String>,
-    /// What it can do: `summary`, `draft`, `suggestions`.
+    /// What it can do: `summary`, `draft`, `suggestions`, `translation`.
     pub features: Vec<String>,
+    /// The agents' language (ISO 639-1): customer messages are translated into it.
+    pub language: String,
+    /// Channels whose customer messages are translated without an agent asking.
+    pub translate_channels: Vec<String>,
+    /// Conversations at least this long get a summary when they change agent (0: never);
+    /// the inbox shows the newest summary at the top of conversations this long.
+    pub handover_summary_messages: usize,
     pub max_concurrent: usize,
     pub requests_per_minute: u32,
 }
@@ -57,10 +70,14 @@ pub async fn get_assist(
                 "summary".to_owned(),
                 "draft".to_owned(),
                 "suggestions".to_owned(),
+                "translation".to_owned(),
             ]
         } else {
             Vec::new()
         },
+        language: config.language.clone(),
+        translate_channels: config.translate_channels.clone(),
+        handover_summary_messages: config.handover_summary_messages,
         max_concurrent: config.max_concurrent,
         requests_per_minute: config.requests_per_minute,
     }))
@@ -148,7 +165,114 @@ pub async fn draft_reply(
     State(state): State<AppState>,
     Path(id): Path<ConversationId>,
 ) -> ApiResult<Json<DraftView>> {
-    let (conversation, messages) = prepare(&state, &caller, id).await?;
+    let (messages, canned, history) = draft_inputs(&state, &caller, id).await?;
+    let outcome = state.assist.draft(&messages, &canned, &history, None).await;
+    record(
+        &state,
+        &caller,
+        id,
+        "draft",
+        messages.len(),
+        outcome.as_ref(),
+    )
+    .await?;
+    let completion = outcome.map_err(api_error)?;
+    Ok(Json(DraftView::from(completion)))
+}
+
+impl From<crate::assist::Completion> for DraftView {
+    fn from(completion: crate::assist::Completion) -> Self {
+        Self {
+            text: completion.text,
+            model: completion.model,
+            prompt_tokens: completion.prompt_tokens,
+            completion_tokens: completion.completion_tokens,
+        }
+    }
+}
+
+/// `POST /api/v1/conversations/{id}/draft/stream`: the draft of `/draft`, streamed as the
+/// model writes it, so the composer fills at once. Refusals come before the stream as JSON
+/// (the same as `/draft`); the stream then carries `piece` events (`{"text": "…"}`, to be
+/// appended) and ends with one `done` (a `DraftView`: the whole draft, trimmed) or one `error`
+/// (`{"error": "…", "status": 502}`: the model failed; the pieces sent so far are not a
+/// draft). Recorded in the audit log when the model has finished.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/draft/stream", tag = "assist",
+    params(("id" = i64, Path)),
+    responses((status = 200, content_type = "text/event-stream", body = String,
+            description = "Server-sent events: `piece` (`{\"text\"}`) as the model writes, then `done` (a DraftView) or `error` (`{\"error\", \"status\"}`)."),
+        (status = 403), (status = 404), (status = 409), (status = 422)),
+    security(("bearer" = ["admin", "agent"])))]
+pub async fn stream_draft(
+    caller: Authorized<Agents>,
+    State(state): State<AppState>,
+    Path(id): Path<ConversationId>,
+) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
+    const PIECES_BUFFERED: usize = 64;
+    let (messages, canned, history) = draft_inputs(&state, &caller, id).await?;
+    let (pieces, receiver) = mpsc::channel::<String>(PIECES_BUFFERED);
+    let (finished, outcome) = oneshot::channel::<SseEvent>();
+    let caller = caller.0.clone();
+    // The model's answer is awaited apart from the response, so that a client that goes away
+    // mid-draft still leaves its call in the audit log.
+    tokio::spawn(async move {
+        let answer = state
+            .assist
+            .draft(&messages, &canned, &history, Some(&pieces))
+            .await;
+        drop(pieces);
+        let recorded = record(
+            &state,
+            &caller,
+            id,
+            "draft",
+            messages.len(),
+            answer.as_ref(),
+        )
+        .await;
+        let last = match (answer, recorded) {
+            (Ok(completion), Ok(())) => json_event("done", &DraftView::from(completion)),
+            (Err(err), _) => {
+                let status = api_error(err.clone()).status().as_u16();
+                json_event(
+                    "error",
+                    &serde_json::json!({"error": err.to_string(), "status": status}),
+                )
+            }
+            (Ok(_), Err(_)) => json_event(
+                "error",
+                &serde_json::json!({"error": "the audit log could not be written", "status": 500}),
+            ),
+        };
+        // The client may be gone; nothing waits for it.
+        let _ = finished.send(last);
+    });
+    let pieces = tokio_stream::wrappers::ReceiverStream::new(receiver)
+        .map(|text| Ok(json_event("piece", &serde_json::json!({ "text": text }))));
+    let last =
+        futures_util::stream::once(outcome).filter_map(|event| async move { event.ok().map(Ok) });
+    Ok(Sse::new(pieces.chain(last)).keep_alive(KeepAlive::default()))
+}
+
+/// A server-sent event named `name` carrying `data` as JSON.
+fn json_event(name: &str, data: &impl Serialize) -> SseEvent {
+    SseEvent::default()
+        .event(name)
+        .data(serde_json::to_string(data).unwrap_or_else(|_| "{}".to_owned()))
+}
+
+/// What a draft reads: the conversation's newest messages, the prepared (canned) answers, and
+/// the customer's latest other conversations (see [`prepare`] for the refusals).
+async fn draft_inputs(
+    state: &AppState,
+    caller: &crate::http::auth::Caller,
+    id: ConversationId,
+) -> ApiResult<(
+    Vec<crate::domain::Message>,
+    Vec<(String, String)>,
+    Vec<(String, Vec<crate::domain::Message>)>,
+)> {
+    let (conversation, messages) = prepare(state, caller, id).await?;
     let canned: Vec<(String, String)> = state
         .store
         .list_canned_responses()
@@ -164,24 +288,8 @@ pub async fn draft_reply(
             (canned.shortcut, text)
         })
         .collect();
-    let history = history_of(&state, &caller, &conversation).await?;
-    let outcome = state.assist.draft(&messages, &canned, &history).await;
-    record(
-        &state,
-        &caller,
-        id,
-        "draft",
-        messages.len(),
-        outcome.as_ref(),
-    )
-    .await?;
-    let completion = outcome.map_err(api_error)?;
-    Ok(Json(DraftView {
-        text: completion.text,
-        model: completion.model,
-        prompt_tokens: completion.prompt_tokens,
-        completion_tokens: completion.completion_tokens,
-    }))
+    let history = history_of(state, caller, &conversation).await?;
+    Ok((messages, canned, history))
 }
 
 /// What the model suggests for a conversation: nothing is applied until someone accepts it.
@@ -274,14 +382,14 @@ async fn history_of(
     Ok(history)
 }
 
-/// The checks every feature makes before anything goes to the model, and the conversation's
-/// newest messages: assist on, the conversation visible and of a covered channel, its
-/// contact not erased, something to read.
-async fn prepare(
+/// The checks every feature makes before anything of conversation `id` goes to the model:
+/// assist on, the conversation visible to the caller and of a covered channel, its contact
+/// not erased.
+pub(super) async fn admit(
     state: &AppState,
     caller: &crate::http::auth::Caller,
     id: ConversationId,
-) -> ApiResult<(crate::domain::Conversation, Vec<crate::domain::Message>)> {
+) -> ApiResult<crate::domain::Conversation> {
     state.ensure_conversation_visible(caller, id).await?;
     if !state.assist.is_on() {
         return Err(ApiError::Conflict(AssistError::Off.to_string()));
@@ -307,6 +415,17 @@ async fn prepare(
             "the contact is erased: nothing of theirs goes to the model".into(),
         ));
     }
+    Ok(conversation)
+}
+
+/// [`admit`], and the conversation's newest messages (`[assist] max_messages`), of which at
+/// least one is for the model to read.
+async fn prepare(
+    state: &AppState,
+    caller: &crate::http::auth::Caller,
+    id: ConversationId,
+) -> ApiResult<(crate::domain::Conversation, Vec<crate::domain::Message>)> {
+    let conversation = admit(state, caller, id).await?;
     let limit = i64::try_from(state.assist.config().max_messages).unwrap_or(i64::MAX);
     let messages = state
         .store
@@ -323,7 +442,7 @@ async fn prepare(
 
 /// Writes the call to the audit log — whether or not the model answered, since the
 /// conversation may have left either way.
-async fn record(
+pub(super) async fn record(
     state: &AppState,
     caller: &crate::http::auth::Caller,
     id: ConversationId,
@@ -352,7 +471,7 @@ async fn record(
 }
 
 /// The model's failure as the agent should read it.
-fn api_error(err: AssistError) -> ApiError {
+pub(super) fn api_error(err: AssistError) -> ApiError {
     match err {
         AssistError::Off => ApiError::Conflict(err.to_string()),
         AssistError::Budget { retry_after_secs } => ApiError::TooManyRequests {

@@ -286,6 +286,24 @@ async fn write_document(
                 .await
                 .for_api("conversation")?,
         )?;
+        field(
+            out,
+            false,
+            "assist_jobs",
+            &store
+                .conversation_assist_jobs(conversation_id)
+                .await
+                .for_api("conversation")?,
+        )?;
+        // Agent assist's translations of its messages, and replies as the agent wrote them.
+        let translations: Vec<super::assist_translations::TranslationView> = store
+            .conversation_translations(conversation_id)
+            .await
+            .for_api("conversation")?
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        field(out, false, "translations", &translations)?;
         write_raw(out, ",\"messages\":[")?;
         let mut after = MessageId::new(0);
         let mut first = true;

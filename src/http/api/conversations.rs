@@ -313,6 +313,24 @@ pub struct ReplyRequest {
     #[serde(default)]
     #[schema(value_type = Object)]
     pub values: serde_json::Map<String, serde_json::Value>,
+    /// When `text` is agent assist's translation of what the agent wrote (from
+    /// `POST /conversations/{id}/reply-translation`): the agent's own text, kept beside the
+    /// message sent. Free text only.
+    pub translated_from: Option<TranslatedFrom>,
+}
+
+/// What the agent wrote, of which the reply's `text` is the translation.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TranslatedFrom {
+    #[schema(pattern = r"\S", max_length = 65536)]
+    pub text: String,
+    /// ISO 639-1 code of `text`'s language.
+    #[schema(pattern = "^[a-z]{2}$")]
+    pub language: String,
+    /// The model that translated it.
+    #[schema(pattern = r"\S", max_length = 200)]
+    pub model: String,
 }
 
 /// The `template` of a reply.
@@ -365,6 +383,15 @@ pub async fn reply(
         .get_conversation(id)
         .await
         .for_api("conversation")?;
+    let written_as = match request.translated_from {
+        Some(_) if request.template.is_some() => {
+            return Err(ApiError::Invalid(
+                "translated_from: only with free text, not with a template".into(),
+            ));
+        }
+        Some(original) => Some(written_as(original)?),
+        None => None,
+    };
     let connector = state.connectors.get(&conversation.channel);
     let (mut html, mut markup) = (None, None);
     let (text, template) = match request.template {
@@ -425,6 +452,7 @@ pub async fn reply(
         attachments: request.attachments.into_iter().map(Into::into).collect(),
         template,
         lane: Lane::Reply,
+        written_as,
     };
     let (message, events) = state
         .store
@@ -434,6 +462,32 @@ pub async fn reply(
     state.events.publish(events);
     state.dispatch_wake.notify_one();
     Ok((StatusCode::ACCEPTED, Json(message.into())))
+}
+
+/// The agent's original of a translated reply, checked.
+fn written_as(original: TranslatedFrom) -> ApiResult<crate::store::WrittenAs> {
+    validate_text(&original.text).map_err(|_| {
+        ApiError::Invalid(format!(
+            "translated_from.text: must not be empty nor longer than {MAX_TEXT_CHARS} characters"
+        ))
+    })?;
+    if !crate::assist::settings::is_language_code(&original.language) {
+        return Err(ApiError::Invalid(format!(
+            "translated_from.language: {:?} is not a two-letter ISO 639-1 code like \"cs\"",
+            original.language
+        )));
+    }
+    let model = original.model.trim();
+    if model.is_empty() || model.chars().count() > 200 {
+        return Err(ApiError::Invalid(
+            "translated_from.model: give the model's name (at most 200 characters)".into(),
+        ));
+    }
+    Ok(crate::store::WrittenAs {
+        language: original.language,
+        text: original.text,
+        model: model.to_owned(),
+    })
 }
 
 /// Refuses a free-form reply when the customer's last message is older than the channel's

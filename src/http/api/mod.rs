@@ -3,6 +3,7 @@
 
 pub mod agents;
 pub mod assist;
+pub mod assist_translations;
 pub mod audit;
 pub mod campaigns;
 pub mod canned;
@@ -68,7 +69,11 @@ use super::AppState;
         assist::get_assist,
         assist::summarise_conversation,
         assist::draft_reply,
+        assist::stream_draft,
         assist::suggest,
+        assist_translations::list_translations,
+        assist_translations::translate_message,
+        assist_translations::translate_reply,
         contact_merges::merge_contact,
         contact_merges::list_merges,
         contact_merges::undo_merge,
@@ -351,8 +356,24 @@ pub fn router() -> Router<AppState> {
             post(assist::draft_reply),
         )
         .route(
+            "/api/v1/conversations/{id}/draft/stream",
+            post(assist::stream_draft),
+        )
+        .route(
             "/api/v1/conversations/{id}/suggestions",
             post(assist::suggest),
+        )
+        .route(
+            "/api/v1/conversations/{id}/translations",
+            get(assist_translations::list_translations),
+        )
+        .route(
+            "/api/v1/messages/{id}/translation",
+            post(assist_translations::translate_message),
+        )
+        .route(
+            "/api/v1/conversations/{id}/reply-translation",
+            post(assist_translations::translate_reply),
         )
         .route(
             "/api/v1/contacts/{id}/merge",

@@ -96,6 +96,7 @@ fn checked(state: &AppState, request: &RuleRequest) -> ApiResult<serde_json::Val
         &request.rule,
         automation.templates(),
         &automation.sla_policies(),
+        automation.assist_on(),
     )
     .map_err(ApiError::Invalid)?;
     if automation.reserved_names().contains(&request.rule.name) {

@@ -31,6 +31,7 @@ pub(super) fn data_schema(kind: EventKind, schemas: &mut Schemas) -> String {
         EventKind::MessageCreated => collect::<MessageCreatedData>(schemas),
         EventKind::MessageUpdated => collect::<MessageUpdatedData>(schemas),
         EventKind::MessageRedacted => collect::<MessageRedactedData>(schemas),
+        EventKind::MessageTranslated => collect::<MessageTranslatedData>(schemas),
         EventKind::ConversationCreated => collect::<ConversationCreatedData>(schemas),
         EventKind::ConversationAssigned => collect::<ConversationAssignedData>(schemas),
         EventKind::ConversationStatusChanged => collect::<ConversationStatusChangedData>(schemas),
@@ -91,6 +92,19 @@ pub struct MessageRedactedData {
     parts: u64,
     /// True when the message's attachments were removed too.
     attachments: bool,
+}
+
+/// `data` of `message.translated`: agent assist stored a translation of the message (read it
+/// from `GET /api/v1/conversations/{id}/translations`; the text is not in the event).
+#[derive(ToSchema)]
+pub struct MessageTranslatedData {
+    /// ISO 639-1 code of the translation's language.
+    language: String,
+    /// `model`: the model's translation of the message; `author`: what the agent wrote, of
+    /// which the message sent is the translation.
+    origin: crate::domain::TranslationOrigin,
+    /// The model that translated.
+    model: String,
 }
 
 /// `data` of `message.created`: a message, private note or activity line was added.

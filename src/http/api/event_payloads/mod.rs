@@ -125,6 +125,8 @@ fn carried_ids(kind: EventKind) -> [Carries; 4] {
         EventKind::MessageUpdated => [Always, Never, Always, Never],
         // The agent who redacted; none when an admin token without an agent did.
         EventKind::MessageRedacted => [Always, Never, Always, Sometimes],
+        // The agent who asked; none for assist's own translations of new messages.
+        EventKind::MessageTranslated => [Always, Never, Always, Sometimes],
         EventKind::ConversationCreated => [Always, Always, Never, Never],
         // The agent is who did it; none for the router, rules and inbound messages.
         EventKind::ConversationAssigned

@@ -46,6 +46,31 @@ export async function api(method, path, body) {
   return data;
 }
 
+/**
+ * POSTs to a route that answers with server-sent events; resolves with the response, whose
+ * body is the stream. A refusal before the stream (the usual JSON error) rejects with ApiError.
+ */
+export async function postStream(path) {
+  const response = await fetch(`/api/v1${path}`, {
+    method: 'POST',
+    headers: { Accept: 'text/event-stream', 'X-CSRF-Token': csrf },
+    credentials: 'same-origin',
+  });
+  if (response.status === 401) {
+    window.location.assign('/login');
+    throw new ApiError(401, 'unauthenticated', 'signed out');
+  }
+  if (!response.ok) {
+    const data = await response.json().catch(() => null);
+    throw new ApiError(
+      response.status,
+      data?.error?.code || 'error',
+      data?.error?.message || `${response.status} ${response.statusText}`,
+    );
+  }
+  return response;
+}
+
 export const get = (path) => api('GET', path);
 export const post = (path, body = {}) => api('POST', path, body);
 export const patch = (path, body) => api('PATCH', path, body);

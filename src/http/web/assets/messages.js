@@ -67,7 +67,11 @@ function reactions(m) {
  * One message or note of `conversation`, as a list item; `byId` (message id → message) lets
  * an answer quote the message it answers.
  */
-export function message(m, conversation, byId) {
+/**
+ * One message of the thread. `assist` (optional): `translations` of the message to show under
+ * it, and `translate`, a function that asks for one (offered while there is none).
+ */
+export function message(m, conversation, byId, assist = {}) {
   if (m.kind === 'activity') {
     return h(
       'li',
@@ -107,9 +111,46 @@ export function message(m, conversation, byId) {
     ),
     replyQuote(m, byId),
     body(m),
+    translated(assist.translations || [], assist.translate),
     attachments(m),
     reactions(m),
     m.direction === 'out' && !note ? delivery(m) : null,
+  );
+}
+
+/** The translations of a message, and a Translate button when there are none yet. */
+function translated(translations, translate) {
+  if (!translations.length) {
+    if (!translate) return null;
+    const button = h('button', { type: 'button', class: 'link translate' }, 'Translate');
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      button.textContent = 'Translating…';
+      const done = await translate();
+      if (!done) {
+        button.disabled = false;
+        button.textContent = 'Translate';
+      }
+    });
+    return h('div', { class: 'translations' }, button);
+  }
+  return h(
+    'div',
+    { class: 'translations' },
+    translations.map((t) =>
+      h(
+        'div',
+        { class: `translation origin-${t.origin}`, dataset: { language: t.language } },
+        h(
+          'span',
+          { class: 'translation-tag' },
+          t.origin === 'author'
+            ? `As written (${t.language}), translated by ${t.model}`
+            : `Translation (${t.language}) by ${t.model}`,
+        ),
+        h('div', { class: 'msg-text', dir: 'auto', lang: t.language }, linkify(t.text)),
+      ),
+    ),
   );
 }
 

@@ -35,7 +35,7 @@ export async function loadDirectory() {
 let assist = null;
 
 /** What agent assist offers here (`GET /assist`), asked once; off when it cannot be read. */
-function assistInfo() {
+export function assistInfo() {
   if (!assist) assist = get('/assist').catch(() => ({ enabled: false, channels: [] }));
   return assist;
 }

@@ -5,7 +5,7 @@
 // module): the page makes a new one when the agent opens a conversation and closes the old one,
 // so nothing from one conversation can leak into the next.
 
-import { get, getAll, patch, post } from './api.js';
+import { ApiError, get, getAll, patch, post, postStream } from './api.js';
 import { channelIcon, h, isolated, replace, since, toast, when } from './dom.js';
 import { slaBadge } from './inbox.js';
 import { activityLine, contactPanel, message } from './messages.js';
@@ -13,6 +13,7 @@ import { Picker } from './picker.js';
 import {
   agentName,
   assistCovers,
+  assistInfo,
   channelKind,
   contact,
   contactLabel,
@@ -36,6 +37,10 @@ export class Thread {
     this.replyWindow = null;
     this.messages = [];
     this.activity = [];
+    /** Stored translations of the messages (agent assist). */
+    this.translations = [];
+    /** What agent assist offers (`GET /assist`) when it covers this channel, else null. */
+    this.assist = null;
     this.mode = 'reply';
     this.el = {};
     /** The newest message id on screen when the agent started writing. */
@@ -68,6 +73,11 @@ export class Thread {
     }
     if (this.closed) return null;
     this.build();
+    // What assist offers decides what the messages show (Translate, the pinned summary): known
+    // before they are drawn, so they are drawn once (asked once per page).
+    const covered = await assistCovers(this.conversation.channel);
+    this.assist = covered ? await assistInfo() : null;
+    if (this.closed) return null;
     await Promise.all([this.loadMessages(), this.loadContact()]);
     this.announce('viewing');
     return this.conversation;
@@ -123,6 +133,12 @@ export class Thread {
       'aria-label': 'Messages',
       'aria-live': 'polite',
     });
+    el.summary = h('section', {
+      id: 'summary-pinned',
+      class: 'summary-pinned',
+      'aria-label': 'Summary of the conversation',
+      hidden: true,
+    });
     el.composer = this.composer();
     const back = h(
       'a',
@@ -145,6 +161,7 @@ export class Thread {
       ),
       el.actions,
       el.presence,
+      el.summary,
       el.list,
       el.composer,
     );
@@ -290,7 +307,10 @@ export class Thread {
     );
   }
 
-  /** "Draft a reply": the model's draft replaces the composer's text, for the agent to edit. */
+  /**
+   * "Draft a reply": the model's draft is written into the composer as it streams in, for the
+   * agent to edit; it leaves only when the agent sends it.
+   */
   draftButton() {
     const button = h(
       'button',
@@ -300,15 +320,20 @@ export class Thread {
     button.addEventListener('click', async () => {
       button.disabled = true;
       button.textContent = 'Drafting…';
+      const before = this.el.text.value;
+      this.setMode('reply');
+      this.el.text.value = '';
       try {
-        const draft = await post(`/conversations/${this.id}/draft`);
+        const draft = await streamDraft(this.id, (piece) => {
+          if (!this.closed) this.el.text.value += piece;
+        });
         if (this.closed) return;
-        this.setMode('reply');
         this.el.text.value = draft.text;
         this.el.text.dispatchEvent(new Event('input'));
         this.el.text.focus();
         toast(`Draft by ${draft.model}: check it, then send.`);
       } catch (err) {
+        if (!this.closed) this.el.text.value = before;
         toast(`No draft: ${err.message}`, 'error');
       } finally {
         button.disabled = false;
@@ -316,6 +341,80 @@ export class Thread {
       }
     });
     return button;
+  }
+
+  /**
+   * "Translate": the composer's text in the customer's language, shown under the composer
+   * beside the original; "Send translation" sends it and keeps the original with the message.
+   */
+  translateButton() {
+    const button = h(
+      'button',
+      { type: 'button', id: 'translate-reply', class: 'ghost' },
+      'Translate',
+    );
+    button.addEventListener('click', async () => {
+      const original = this.el.text.value;
+      if (!original.trim()) {
+        toast('Write the reply first, in your language.');
+        this.el.text.focus();
+        return;
+      }
+      button.disabled = true;
+      button.textContent = 'Translating…';
+      try {
+        const done = await post(`/conversations/${this.id}/reply-translation`, {
+          text: original,
+        });
+        if (!this.closed) this.showTranslation(original, done);
+      } catch (err) {
+        toast(`No translation: ${err.message}`, 'error');
+      } finally {
+        button.disabled = false;
+        button.textContent = 'Translate';
+      }
+    });
+    return button;
+  }
+
+  /** Shows the reply's translation for the agent to check, with Send and Discard. */
+  showTranslation(original, done) {
+    const box = this.el.translation;
+    const text = h('textarea', {
+      id: 'translation-text',
+      rows: 4,
+      lang: done.language,
+      'aria-label': `The reply in ${done.language}, as the customer will get it`,
+    });
+    text.value = done.text;
+    const send = h('button', { type: 'button', id: 'send-translation' }, 'Send translation');
+    send.addEventListener('click', async () => {
+      send.disabled = true;
+      try {
+        await post(`/conversations/${this.id}/reply`, {
+          text: text.value,
+          translated_from: { text: original, language: this.assist.language, model: done.model },
+        });
+        replace(box);
+        box.hidden = true;
+        this.clearComposer();
+      } catch (err) {
+        toast(err.message, 'error');
+        send.disabled = false;
+      }
+    });
+    const discard = h('button', { type: 'button', class: 'ghost' }, 'Discard');
+    discard.addEventListener('click', () => {
+      replace(box);
+      box.hidden = true;
+    });
+    box.hidden = false;
+    replace(
+      box,
+      h('p', {}, `In ${done.language}, translated by ${done.model}: check it before sending.`),
+      text,
+      h('div', { class: 'composer-bar' }, discard, send),
+    );
   }
 
   /**
@@ -426,14 +525,76 @@ export class Thread {
   // ---- messages -------------------------------------------------------------------------
 
   async loadMessages() {
-    const [messages, activity] = await Promise.all([
+    const [messages, activity, translations] = await Promise.all([
       getAll(`/conversations/${this.id}/messages?limit=200`, 2000),
       get(`/conversations/${this.id}/activity`).catch(() => []),
+      get(`/conversations/${this.id}/translations`)
+        .then((list) => list.items)
+        .catch(() => []),
     ]);
     if (this.closed) return;
     this.messages = messages;
     this.activity = activity;
+    this.translations = translations;
     this.renderMessages();
+  }
+
+  /** Asks for the translation of customer message `id`; true when it came. */
+  async translate(id) {
+    try {
+      const done = await post(`/messages/${id}/translation`, {});
+      if (this.closed) return true;
+      this.translations = this.translations
+        .filter((t) => !(t.message_id === id && t.language === done.language))
+        .concat([done]);
+      this.renderMessages();
+      return true;
+    } catch (err) {
+      toast(`No translation: ${err.message}`, 'error');
+      return false;
+    }
+  }
+
+  /** What a message shows of agent assist: its translations, and a Translate button. */
+  assistOf(m) {
+    const translations = this.translations.filter((t) => t.message_id === m.id);
+    const fromCustomer = m.direction === 'in' && m.kind === 'message' && m.text.trim() !== '';
+    return {
+      translations,
+      translate: this.assist && fromCustomer ? () => this.translate(m.id) : null,
+    };
+  }
+
+  /**
+   * On a long conversation (at least `[assist] handover_summary_messages` messages), the
+   * newest summary note stays at the top of the thread; without one, a prompt to make one.
+   */
+  renderSummary() {
+    const box = this.el.summary;
+    if (!box) return;
+    const least = this.assist?.handover_summary_messages || 0;
+    const readable = this.messages.filter((m) => m.kind === 'message').length;
+    if (!this.assist || least === 0 || readable < least) {
+      box.hidden = true;
+      replace(box);
+      return;
+    }
+    const newest = this.messages
+      .filter((m) => m.kind === 'note' && m.text.startsWith('Summary by '))
+      .sort((a, b) => b.id - a.id)[0];
+    box.hidden = false;
+    if (newest) {
+      const [head, ...rest] = newest.text.split('\n');
+      replace(
+        box,
+        h('p', { class: 'summary-head' }, head, ' · ', when(newest.created_at)),
+        h('div', { class: 'msg-text', dir: 'auto' }, rest.join('\n')),
+      );
+    } else {
+      const make = h('button', { type: 'button', class: 'link' }, 'Summarize it');
+      make.addEventListener('click', () => this.el.actions.querySelector('#summarize')?.click());
+      replace(box, `A long conversation (${readable} messages). `, make);
+    }
   }
 
   renderMessages() {
@@ -443,7 +604,7 @@ export class Thread {
       ...this.messages.map((m) => ({
         at: m.created_at,
         order: m.id * 2,
-        node: () => message(m, c, byId),
+        node: () => message(m, c, byId, this.assistOf(m)),
       })),
       ...this.activity.map((e) => ({
         at: e.created_at,
@@ -463,6 +624,7 @@ export class Thread {
       list.scrollTop = list.scrollHeight;
       list.dataset.scrolled = '1';
     }
+    this.renderSummary();
     this.renderWindowWarning();
   }
 
@@ -569,7 +731,13 @@ export class Thread {
     // and leaves only when the agent sends it.
     const draftSlot = h('span', { class: 'assist' });
     assistCovers(this.conversation?.channel).then((covered) => {
-      if (covered && !this.closed) replace(draftSlot, this.draftButton());
+      if (covered && !this.closed) replace(draftSlot, this.draftButton(), this.translateButton());
+    });
+    const translation = h('div', {
+      id: 'translation-preview',
+      class: 'translation-preview',
+      'aria-live': 'polite',
+      hidden: true,
     });
     const form = h(
       'form',
@@ -590,6 +758,7 @@ export class Thread {
       warning,
       collision,
       text,
+      translation,
       picker,
       h(
         'div',
@@ -600,7 +769,16 @@ export class Thread {
         send,
       ),
     );
-    Object.assign(this.el, { text, warning, collision, picker, form, send, templateButton });
+    Object.assign(this.el, {
+      text,
+      warning,
+      collision,
+      picker,
+      form,
+      send,
+      templateButton,
+      translation,
+    });
     text.addEventListener('input', () => this.typed());
     text.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
@@ -718,19 +896,25 @@ export class Thread {
       } else {
         await post(`/conversations/${this.id}/reply`, { text });
       }
-      el.text.value = '';
-      this.chosen = null;
-      this.chosenText = null;
-      this.writingSince = null;
-      this.collisionAcknowledged = false;
-      hide(el.collision);
-      memory.set(`draft:${this.id}`, null);
-      this.announce('viewing');
+      this.clearComposer();
     } catch (err) {
       toast(err.message, 'error');
     } finally {
       el.send.disabled = false;
     }
+  }
+
+  /** Empties the composer after a send. */
+  clearComposer() {
+    const el = this.el;
+    el.text.value = '';
+    this.chosen = null;
+    this.chosenText = null;
+    this.writingSince = null;
+    this.collisionAcknowledged = false;
+    hide(el.collision);
+    memory.set(`draft:${this.id}`, null);
+    this.announce('viewing');
   }
 
   // ---- template picker ------------------------------------------------------------------
@@ -823,4 +1007,35 @@ function windowClosedText(channel, rule) {
 function hide(el) {
   el.hidden = true;
   replace(el);
+}
+
+/**
+ * Asks for a reply draft as a stream (`POST /draft/stream`): `onPiece` gets each piece of text
+ * as the model writes it; resolves with the whole draft (`done`), rejects with the error.
+ */
+async function streamDraft(id, onPiece) {
+  const response = await postStream(`/conversations/${id}/draft/stream`);
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const name = /^event: ?(.*)$/m.exec(block)?.[1];
+      const data = block
+        .split('\n')
+        .filter((line) => line.startsWith('data:'))
+        .map((line) => line.slice(5).replace(/^ /, ''))
+        .join('\n');
+      if (!name || !data) continue;
+      const payload = JSON.parse(data);
+      if (name === 'piece') onPiece(payload.text);
+      else if (name === 'done') return payload;
+      else if (name === 'error') throw new ApiError(payload.status, 'error', payload.error);
+    }
+  }
+  throw new ApiError(502, 'error', 'the draft ended before the model finished');
 }
