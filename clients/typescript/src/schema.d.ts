@@ -680,6 +680,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/conversations/{id}/draft/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /api/v1/conversations/{id}/draft/stream`: the draft of `/draft`, streamed as the
+         *     model writes it, so the composer fills at once. Refusals come before the stream as JSON
+         *     (the same as `/draft`); the stream then carries `piece` events (`{"text": "…"}`, to be
+         *     appended) and ends with one `done` (a `DraftView`: the whole draft, trimmed) or one `error`
+         *     (`{"error": "…", "status": 502}`: the model failed; the pieces sent so far are not a
+         *     draft). Recorded in the audit log when the model has finished.
+         */
+        post: operations["stream_draft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/conversations/{id}/messages": {
         parameters: {
             query?: never;
@@ -750,6 +774,30 @@ export interface paths {
          *     conversation's channel. Answers 202: delivery follows through the outbox.
          */
         post: operations["reply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/{id}/reply-translation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /api/v1/conversations/{id}/reply-translation`: the model translates what the agent
+         *     wrote into the customer's language (told from their latest messages, or `language`).
+         *     Nothing is stored or sent: the agent sees both texts, and sends the translation with
+         *     `translated_from` on the reply, which keeps the original beside the message sent. 422 when
+         *     the customer's language cannot be told and none is given; the same refusals as the other
+         *     assist features.
+         */
+        post: operations["translate_reply"];
         delete?: never;
         options?: never;
         head?: never;
@@ -834,6 +882,26 @@ export interface paths {
          *     Taking one's own conversation again succeeds and changes nothing.
          */
         post: operations["take"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/{id}/translations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /api/v1/conversations/{id}/translations`: every stored translation of the
+         *     conversation's messages, by message and language (what the inbox shows under them).
+         */
+        get: operations["list_translations"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -983,6 +1051,29 @@ export interface paths {
         get: operations["list_revisions"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages/{id}/translation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /api/v1/messages/{id}/translation`: the model translates a customer's message into
+         *     the agents' language (or `language`), and the translation is kept beside the original
+         *     (`message.translated`). An existing translation into that language is answered as it is
+         *     (200); a new one is 201. Only customer messages are translated (422 for the others); the
+         *     same refusals as the other assist features.
+         */
+        post: operations["translate_message"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1783,6 +1874,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "message.translated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `message.translated` to a subscribed URL
+         * @description Sent to every active subscription (`POST /api/v1/webhooks`) that selects `message.translated` or `*`, for events that happen after it was created. `Content-Type: application/json`, `User-Agent: Switchboard-Webhooks/<version>`. Verify the signature over the raw body before parsing it.
+         */
+        post: operations["message_translated_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "message.updated": {
         parameters: {
             query?: never;
@@ -1847,7 +1958,7 @@ export interface webhooks {
 export interface components {
     schemas: {
         /** @description One thing a rule does. Written as a one-key table: `{ add_label = "vip" }`. */
-        Action: components["schemas"]["ActionAssignAgent"] | components["schemas"]["ActionAssignTeam"] | components["schemas"]["ActionAssignPolicy"] | components["schemas"]["ActionAddLabel"] | components["schemas"]["ActionRemoveLabel"] | components["schemas"]["ActionSetPriority"] | components["schemas"]["ActionSetStatus"] | components["schemas"]["ActionSnoozeFor"] | components["schemas"]["ActionSnoozeUntilOpen"] | components["schemas"]["ActionReply"] | components["schemas"]["ActionNote"] | components["schemas"]["ActionWebhook"] | components["schemas"]["ActionSetSla"] | components["schemas"]["ActionSendCsat"];
+        Action: components["schemas"]["ActionAssignAgent"] | components["schemas"]["ActionAssignTeam"] | components["schemas"]["ActionAssignPolicy"] | components["schemas"]["ActionAddLabel"] | components["schemas"]["ActionRemoveLabel"] | components["schemas"]["ActionSetPriority"] | components["schemas"]["ActionSetStatus"] | components["schemas"]["ActionSnoozeFor"] | components["schemas"]["ActionSnoozeUntilOpen"] | components["schemas"]["ActionReply"] | components["schemas"]["ActionNote"] | components["schemas"]["ActionWebhook"] | components["schemas"]["ActionSetSla"] | components["schemas"]["ActionSendCsat"] | components["schemas"]["ActionAssistClassify"];
         ActionAddLabel: {
             add_label: string;
         };
@@ -1865,6 +1976,19 @@ export interface components {
         ActionAssignTeam: {
             /** @description Route to the team with this name (the router picks a member). */
             assign_team: string;
+        };
+        /**
+         * @description Ask agent assist's model for labels, a priority and a team, and apply them (the team
+         *     only while no agent has the conversation). Runs after the rule, when the model answers;
+         *     once per conversation and rule. Written `{ assist_classify = true }`.
+         */
+        ActionAssistClassify: {
+            /**
+             * @description Ask agent assist's model for labels, a priority and a team, and apply them (the team
+             *     only while no agent has the conversation). Runs after the rule, when the model answers;
+             *     once per conversation and rule. Written `{ assist_classify = true }`.
+             */
+            assist_classify: boolean;
         };
         /** @description Add a private note (a template text, rendered with the same context as replies). */
         ActionNote: {
@@ -1956,15 +2080,24 @@ export interface components {
             channels: string[];
             /** @description False until `[assist] base_url` is set. */
             enabled: boolean;
-            /** @description What it can do: `summary`, `draft`, `suggestions`. */
+            /** @description What it can do: `summary`, `draft`, `suggestions`, `translation`. */
             features: string[];
+            /**
+             * @description Conversations at least this long get a summary when they change agent (0: never);
+             *     the inbox shows the newest summary at the top of conversations this long.
+             */
+            handover_summary_messages: number;
             /** @description The host requests go to, when on. */
             host?: string | null;
+            /** @description The agents' language (ISO 639-1): customer messages are translated into it. */
+            language: string;
             max_concurrent: number;
             /** @description The model's name, when on. */
             model?: string | null;
             /** Format: int32 */
             requests_per_minute: number;
+            /** @description Channels whose customer messages are translated without an agent asking. */
+            translate_channels: string[];
         };
         /**
          * @description File metadata attached to a message. Files the channel keeps (`file_id`) are downloaded
@@ -3234,7 +3367,7 @@ export interface components {
         };
         /** @description Body of `POST /api/v1/webhooks`. */
         CreateWebhookRequest: {
-            events: ("*" | "message.created" | "message.updated" | "message.redacted" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed" | "contact.erased" | "contact.merged" | "contact.merge_undone")[];
+            events: ("*" | "message.created" | "message.updated" | "message.redacted" | "message.translated" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed" | "contact.erased" | "contact.merged" | "contact.merge_undone")[];
             /** @description The signing secret (16-256 printable ASCII characters); generated when absent. */
             secret?: string | null;
             /** @description An `http` or `https` URL on a public address (see `[webhooks] allow_private_targets`). */
@@ -3453,14 +3586,14 @@ export interface components {
             message: string;
         };
         /** @description An event of the event log, as the event stream sends it in `data:`; `kind` tells which. */
-        Event: components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["MessageRedactedEvent"] | components["schemas"]["ConversationCreatedEvent"] | components["schemas"]["ConversationAssignedEvent"] | components["schemas"]["ConversationStatusChangedEvent"] | components["schemas"]["ConversationUpdatedEvent"] | components["schemas"]["ContactCreatedEvent"] | components["schemas"]["ContactUpdatedEvent"] | components["schemas"]["ConversationIdleEvent"] | components["schemas"]["SlaBreachedEvent"] | components["schemas"]["AutomationWebhookEvent"] | components["schemas"]["RuleFailedEvent"] | components["schemas"]["CampaignStartedEvent"] | components["schemas"]["CampaignProgressEvent"] | components["schemas"]["CampaignFinishedEvent"] | components["schemas"]["ContactUnsubscribedEvent"] | components["schemas"]["ContactErasedEvent"] | components["schemas"]["ContactMergedEvent"] | components["schemas"]["ContactMergeUndoneEvent"];
+        Event: components["schemas"]["MessageCreatedEvent"] | components["schemas"]["MessageUpdatedEvent"] | components["schemas"]["MessageRedactedEvent"] | components["schemas"]["MessageTranslatedEvent"] | components["schemas"]["ConversationCreatedEvent"] | components["schemas"]["ConversationAssignedEvent"] | components["schemas"]["ConversationStatusChangedEvent"] | components["schemas"]["ConversationUpdatedEvent"] | components["schemas"]["ContactCreatedEvent"] | components["schemas"]["ContactUpdatedEvent"] | components["schemas"]["ConversationIdleEvent"] | components["schemas"]["SlaBreachedEvent"] | components["schemas"]["AutomationWebhookEvent"] | components["schemas"]["RuleFailedEvent"] | components["schemas"]["CampaignStartedEvent"] | components["schemas"]["CampaignProgressEvent"] | components["schemas"]["CampaignFinishedEvent"] | components["schemas"]["ContactUnsubscribedEvent"] | components["schemas"]["ContactErasedEvent"] | components["schemas"]["ContactMergedEvent"] | components["schemas"]["ContactMergeUndoneEvent"];
         /**
          * Format: int64
          * @description An entry of the event log.
          */
         EventId: number;
         /** @enum {string} */
-        EventKind: "message.created" | "message.updated" | "message.redacted" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed" | "contact.erased" | "contact.merged" | "contact.merge_undone";
+        EventKind: "message.created" | "message.updated" | "message.redacted" | "message.translated" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed" | "contact.erased" | "contact.merged" | "contact.merge_undone";
         /** @description An entry of the event log, as sent on the event stream. */
         EventView: {
             agent_id?: null | components["schemas"]["AgentId"];
@@ -3918,6 +4051,55 @@ export interface components {
             message_id: components["schemas"]["MessageId"];
         };
         /**
+         * @description `data` of `message.translated`: agent assist stored a translation of the message (read it
+         *     from `GET /api/v1/conversations/{id}/translations`; the text is not in the event).
+         */
+        MessageTranslatedData: {
+            /** @description ISO 639-1 code of the translation's language. */
+            language: string;
+            /** @description The model that translated. */
+            model: string;
+            /**
+             * @description `model`: the model's translation of the message; `author`: what the agent wrote, of
+             *     which the message sent is the translation.
+             */
+            origin: components["schemas"]["TranslationOrigin"];
+        };
+        /** @description A `message.translated` event, as the event stream sends it; `data` is a `MessageTranslatedData`. */
+        MessageTranslatedEvent: {
+            agent_id: null | components["schemas"]["AgentId"];
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["MessageTranslatedData"];
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "message.translated";
+            message_id: components["schemas"]["MessageId"];
+        };
+        /** @description The body of a `message.translated` event webhook delivery: the event as the stream sends it (`MessageTranslatedEvent`) plus `delivery_id`, which retries and replays keep. */
+        MessageTranslatedPayload: {
+            agent_id: null | components["schemas"]["AgentId"];
+            /** @description Always `null` for this kind. */
+            contact_id: null;
+            conversation_id: components["schemas"]["ConversationId"];
+            /** Format: date-time */
+            created_at: string;
+            data: components["schemas"]["MessageTranslatedData"];
+            delivery_id: components["schemas"]["WebhookDeliveryId"];
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "message.translated";
+            message_id: components["schemas"]["MessageId"];
+        };
+        /**
          * @description `data` of `message.updated`: either the customer edited an inbound message (`edited`), or
          *     the delivery status of an outbound message changed (`delivery_status` and `error`).
          */
@@ -4174,6 +4356,7 @@ export interface components {
             attachments?: components["schemas"]["AttachmentView"][];
             template?: null | components["schemas"]["ReplyTemplate"];
             text?: string;
+            translated_from?: null | components["schemas"]["TranslatedFrom"];
             /** @description Custom values of a named template, available as `custom.<key>`. */
             values?: Record<string, never>;
         };
@@ -4187,6 +4370,28 @@ export interface components {
         };
         /** @description The `template` of a reply. */
         ReplyTemplate: string | components["schemas"]["TemplateRequest"];
+        /** @description Body of a reply translation: the agent's text. */
+        ReplyTranslationRequest: {
+            /**
+             * @description ISO 639-1 code of the customer's language; told from their latest messages when left
+             *     out.
+             */
+            language?: string | null;
+            text: string;
+        };
+        /** @description The agent's reply in the customer's language, to check before sending. */
+        ReplyTranslationView: {
+            /** Format: int64 */
+            completion_tokens: number;
+            /** @description Its language (ISO 639-1). */
+            language: string;
+            /** @description The model that translated. */
+            model: string;
+            /** Format: int64 */
+            prompt_tokens: number;
+            /** @description The translation: what the customer would get. */
+            text: string;
+        };
         /**
          * @description Whether an agent may write free-form text to the customer now. Some channels (WhatsApp)
          *     allow it only for a while after the customer's last message; after that only an approved
@@ -4716,6 +4921,41 @@ export interface components {
             revoked_at?: string | null;
             role: components["schemas"]["Role"];
         };
+        /** @description Body of a translation request. */
+        TranslateRequest: {
+            /** @description ISO 639-1 code of the language wanted; `[assist] language` when left out. */
+            language?: string | null;
+        };
+        /** @description What the agent wrote, of which the reply's `text` is the translation. */
+        TranslatedFrom: {
+            /** @description ISO 639-1 code of `text`'s language. */
+            language: string;
+            /** @description The model that translated it. */
+            model: string;
+            text: string;
+        };
+        /** @description The translations of a conversation's messages. */
+        TranslationList: {
+            items: components["schemas"]["TranslationView"][];
+        };
+        /** @enum {string} */
+        TranslationOrigin: "model" | "author";
+        /** @description One translation of a message. */
+        TranslationView: {
+            /** Format: date-time */
+            created_at: string;
+            /** @description ISO 639-1 code of `text`'s language. */
+            language: string;
+            message_id: components["schemas"]["MessageId"];
+            /** @description The model that translated. */
+            model: string;
+            /**
+             * @description `model`: the model's translation of the message; `author`: what the agent wrote, of
+             *     which the message sent is the translation.
+             */
+            origin: components["schemas"]["TranslationOrigin"];
+            text: string;
+        };
         /**
          * @description The events rules listen to.
          * @enum {string}
@@ -4750,7 +4990,7 @@ export interface components {
         UpdateWebhookRequest: {
             /** @description `false` pauses: events that happen while paused are not delivered later. */
             active?: boolean | null;
-            events?: ("*" | "message.created" | "message.updated" | "message.redacted" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed" | "contact.erased" | "contact.merged" | "contact.merge_undone")[] | null;
+            events?: ("*" | "message.created" | "message.updated" | "message.redacted" | "message.translated" | "conversation.created" | "conversation.assigned" | "conversation.status_changed" | "conversation.updated" | "contact.created" | "contact.updated" | "conversation.idle" | "sla.breached" | "automation.webhook" | "rule.failed" | "campaign.started" | "campaign.progress" | "campaign.finished" | "contact.unsubscribed" | "contact.erased" | "contact.merged" | "contact.merge_undone")[] | null;
         };
         /** @description One agent in a conversation. */
         ViewerView: {
@@ -8234,6 +8474,93 @@ export interface operations {
             };
         };
     };
+    stream_draft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-sent events: `piece` (`{"text"}`) as the model writes, then `done` (a DraftView) or `error` (`{"error", "status"}`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description The request cannot be read: malformed JSON or a body that is not an object, a field of the wrong type, a bad query or path parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credential: a missing, unknown, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description What the path names does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state: a name or address already taken, or a change the object's state does not allow. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed, but breaks a rule: an empty name, a reference to something that does not exist, a value out of range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_messages: {
         parameters: {
             query?: {
@@ -8643,6 +8970,125 @@ export interface operations {
             };
         };
     };
+    translate_reply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplyTranslationRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplyTranslationView"];
+                };
+            };
+            /** @description The request cannot be read: malformed JSON or a body that is not an object, a field of the wrong type, a bad query or path parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credential: a missing, unknown, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description What the path names does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state: a name or address already taken, or a change the object's state does not allow. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `server.max_body_bytes` (for `/hooks/{channel}`: the channel's own `max_body_bytes`, 50 MiB for email). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed, but breaks a rule: an empty name, a reference to something that does not exist, a value out of range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A rate limit; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A channel or remote server failed; the request itself was fine. */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     set_status: {
         parameters: {
             query?: never;
@@ -9010,6 +9456,74 @@ export interface operations {
             };
             /** @description Well-formed, but breaks a rule: an empty name, a reference to something that does not exist, a value out of range. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_translations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TranslationList"];
+                };
+            };
+            /** @description The request cannot be read: malformed JSON or a body that is not an object, a field of the wrong type, a bad query or path parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credential: a missing, unknown, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description What the path names does not exist. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9606,6 +10120,133 @@ export interface operations {
             };
             /** @description What the path names does not exist. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable for now and nothing was written; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    translate_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TranslateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TranslationView"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TranslationView"];
+                };
+            };
+            /** @description The request cannot be read: malformed JSON or a body that is not an object, a field of the wrong type, a bad query or path parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credential: a missing, unknown, expired or revoked token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role may not do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description What the path names does not exist. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Conflicts with the current state: a name or address already taken, or a change the object's state does not allow. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is larger than `server.max_body_bytes` (for `/hooks/{channel}`: the channel's own `max_body_bytes`, 50 MiB for email). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed, but breaks a rule: an empty name, a reference to something that does not exist, a value out of range. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A rate limit; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A channel or remote server failed; the request itself was fine. */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13121,6 +13762,72 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["MessageRedactedPayload"];
+            };
+        };
+        responses: {
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            408: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Delivered; the body of the answer is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Retried with jittered exponential backoff (`[webhooks] backoff_base_ms` up to `backoff_max_secs`) until `retry_for_hours` after the delivery was queued, then the delivery fails. Timeouts and connection errors are retried the same way. */
+            "5XX": {
+                headers: {
+                    /** @description Seconds to wait: the next attempt comes no sooner. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status (a redirect, which is not followed, or another 4xx) fails the delivery at once, without retries; `POST /api/v1/webhooks/deliveries/{id}/replay` sends it again. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    message_translated_webhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's kind, as `kind` in the body. */
+                "X-Switchboard-Event": "message.translated";
+                /** @description The delivery id, as `delivery_id` in the body. Retries and replays of a delivery carry the same one: deduplicate on it. */
+                "X-Switchboard-Delivery": number;
+                /** @description When this attempt was signed, in Unix seconds; part of the signed text. Refuse timestamps more than a few minutes from your clock (Switchboard's own verifier allows 300 s) so a captured request cannot be replayed. */
+                "X-Switchboard-Timestamp": number;
+                /** @description `sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`: the subscription's secret keys an HMAC-SHA256 over the `X-Switchboard-Timestamp` value, a dot and the raw body bytes, in lowercase hex. Compare in constant time. */
+                "X-Switchboard-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The event as the event stream sends it, plus the delivery id. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MessageTranslatedPayload"];
             };
         };
         responses: {

@@ -4,6 +4,7 @@ from .action_add_label import ActionAddLabel
 from .action_assign_agent import ActionAssignAgent
 from .action_assign_policy import ActionAssignPolicy
 from .action_assign_team import ActionAssignTeam
+from .action_assist_classify import ActionAssistClassify
 from .action_note import ActionNote
 from .action_remove_label import ActionRemoveLabel
 from .action_reply import ActionReply
@@ -242,6 +243,11 @@ from .message_redacted_event import MessageRedactedEvent
 from .message_redacted_event_kind import MessageRedactedEventKind
 from .message_redacted_payload import MessageRedactedPayload
 from .message_redacted_payload_kind import MessageRedactedPayloadKind
+from .message_translated_data import MessageTranslatedData
+from .message_translated_event import MessageTranslatedEvent
+from .message_translated_event_kind import MessageTranslatedEventKind
+from .message_translated_payload import MessageTranslatedPayload
+from .message_translated_payload_kind import MessageTranslatedPayloadKind
 from .message_updated_data import MessageUpdatedData
 from .message_updated_event import MessageUpdatedEvent
 from .message_updated_event_kind import MessageUpdatedEventKind
@@ -267,6 +273,8 @@ from .reply_request import ReplyRequest
 from .reply_request_values import ReplyRequestValues
 from .reply_spec_template import ReplySpecTemplate
 from .reply_spec_template_values import ReplySpecTemplateValues
+from .reply_translation_request import ReplyTranslationRequest
+from .reply_translation_view import ReplyTranslationView
 from .reply_window_view import ReplyWindowView
 from .report_view import ReportView
 from .retention_preview import RetentionPreview
@@ -327,6 +335,11 @@ from .text_cost import TextCost
 from .text_cost_request import TextCostRequest
 from .text_test_value import TextTestValue
 from .token_view import TokenView
+from .translate_request import TranslateRequest
+from .translated_from import TranslatedFrom
+from .translation_list import TranslationList
+from .translation_origin import TranslationOrigin
+from .translation_view import TranslationView
 from .trigger import Trigger
 from .unsubscribe_source import UnsubscribeSource
 from .update_agent_request import UpdateAgentRequest
@@ -346,6 +359,7 @@ __all__ = (
     "ActionAssignAgent",
     "ActionAssignPolicy",
     "ActionAssignTeam",
+    "ActionAssistClassify",
     "ActionNote",
     "ActionRemoveLabel",
     "ActionReply",
@@ -584,6 +598,11 @@ __all__ = (
     "MessageRedactedEventKind",
     "MessageRedactedPayload",
     "MessageRedactedPayloadKind",
+    "MessageTranslatedData",
+    "MessageTranslatedEvent",
+    "MessageTranslatedEventKind",
+    "MessageTranslatedPayload",
+    "MessageTranslatedPayloadKind",
     "MessageUpdatedData",
     "MessageUpdatedEvent",
     "MessageUpdatedEventKind",
@@ -609,6 +628,8 @@ __all__ = (
     "ReplyRequestValues",
     "ReplySpecTemplate",
     "ReplySpecTemplateValues",
+    "ReplyTranslationRequest",
+    "ReplyTranslationView",
     "ReplyWindowView",
     "ReportView",
     "RetentionPreview",
@@ -669,6 +690,11 @@ __all__ = (
     "TextCostRequest",
     "TextTestValue",
     "TokenView",
+    "TranslatedFrom",
+    "TranslateRequest",
+    "TranslationList",
+    "TranslationOrigin",
+    "TranslationView",
     "Trigger",
     "UnsubscribeSource",
     "UpdateAgentRequest",

@@ -18,9 +18,14 @@ class AssistView:
     Attributes:
         channels (list[str]): Channels whose conversations may be sent (`*`: all).
         enabled (bool): False until `[assist] base_url` is set.
-        features (list[str]): What it can do: `summary`, `draft`, `suggestions`.
+        features (list[str]): What it can do: `summary`, `draft`, `suggestions`, `translation`.
+        handover_summary_messages (int): Conversations at least this long get a summary when they change agent (0:
+            never);
+            the inbox shows the newest summary at the top of conversations this long.
+        language (str): The agents' language (ISO 639-1): customer messages are translated into it.
         max_concurrent (int):
         requests_per_minute (int):
+        translate_channels (list[str]): Channels whose customer messages are translated without an agent asking.
         host (None | str | Unset): The host requests go to, when on.
         model (None | str | Unset): The model's name, when on.
     """
@@ -28,8 +33,11 @@ class AssistView:
     channels: list[str]
     enabled: bool
     features: list[str]
+    handover_summary_messages: int
+    language: str
     max_concurrent: int
     requests_per_minute: int
+    translate_channels: list[str]
     host: None | str | Unset = UNSET
     model: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -41,9 +49,15 @@ class AssistView:
 
         features = self.features
 
+        handover_summary_messages = self.handover_summary_messages
+
+        language = self.language
+
         max_concurrent = self.max_concurrent
 
         requests_per_minute = self.requests_per_minute
+
+        translate_channels = self.translate_channels
 
         host: None | str | Unset
         if isinstance(self.host, Unset):
@@ -64,8 +78,11 @@ class AssistView:
                 "channels": channels,
                 "enabled": enabled,
                 "features": features,
+                "handover_summary_messages": handover_summary_messages,
+                "language": language,
                 "max_concurrent": max_concurrent,
                 "requests_per_minute": requests_per_minute,
+                "translate_channels": translate_channels,
             }
         )
         if host is not UNSET:
@@ -84,9 +101,15 @@ class AssistView:
 
         features = cast(list[str], d.pop("features"))
 
+        handover_summary_messages = d.pop("handover_summary_messages")
+
+        language = d.pop("language")
+
         max_concurrent = d.pop("max_concurrent")
 
         requests_per_minute = d.pop("requests_per_minute")
+
+        translate_channels = cast(list[str], d.pop("translate_channels"))
 
         def _parse_host(data: object) -> None | str | Unset:
             if data is None:
@@ -110,8 +133,11 @@ class AssistView:
             channels=channels,
             enabled=enabled,
             features=features,
+            handover_summary_messages=handover_summary_messages,
+            language=language,
             max_concurrent=max_concurrent,
             requests_per_minute=requests_per_minute,
+            translate_channels=translate_channels,
             host=host,
             model=model,
         )

@@ -19,6 +19,7 @@ class CreateWebhookRequestEventsItem(StrEnum):
     CONVERSATION_UPDATED = "conversation.updated"
     MESSAGE_CREATED = "message.created"
     MESSAGE_REDACTED = "message.redacted"
+    MESSAGE_TRANSLATED = "message.translated"
     MESSAGE_UPDATED = "message.updated"
     RULE_FAILED = "rule.failed"
     SLA_BREACHED = "sla.breached"

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from ..models.attachment_view import AttachmentView
     from ..models.reply_request_values import ReplyRequestValues
     from ..models.template_request import TemplateRequest
+    from ..models.translated_from import TranslatedFrom
 
 
 T = TypeVar("T", bound="ReplyRequest")
@@ -27,16 +28,19 @@ class ReplyRequest:
             attachments (list[AttachmentView] | Unset):
             template (None | str | TemplateRequest | Unset):
             text (str | Unset):
+            translated_from (None | TranslatedFrom | Unset):
             values (ReplyRequestValues | Unset): Custom values of a named template, available as `custom.<key>`.
     """
 
     attachments: list[AttachmentView] | Unset = UNSET
     template: None | str | TemplateRequest | Unset = UNSET
     text: str | Unset = UNSET
+    translated_from: None | TranslatedFrom | Unset = UNSET
     values: ReplyRequestValues | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.template_request import TemplateRequest  # noqa: PLC0415
+        from ..models.translated_from import TranslatedFrom  # noqa: PLC0415
 
         attachments: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.attachments, Unset):
@@ -55,6 +59,14 @@ class ReplyRequest:
 
         text = self.text
 
+        translated_from: dict[str, Any] | None | Unset
+        if isinstance(self.translated_from, Unset):
+            translated_from = UNSET
+        elif isinstance(self.translated_from, TranslatedFrom):
+            translated_from = self.translated_from.to_dict()
+        else:
+            translated_from = self.translated_from
+
         values: dict[str, Any] | Unset = UNSET
         if not isinstance(self.values, Unset):
             values = self.values.to_dict()
@@ -68,6 +80,8 @@ class ReplyRequest:
             field_dict["template"] = template
         if text is not UNSET:
             field_dict["text"] = text
+        if translated_from is not UNSET:
+            field_dict["translated_from"] = translated_from
         if values is not UNSET:
             field_dict["values"] = values
 
@@ -78,6 +92,7 @@ class ReplyRequest:
         from ..models.attachment_view import AttachmentView  # noqa: PLC0415
         from ..models.reply_request_values import ReplyRequestValues  # noqa: PLC0415
         from ..models.template_request import TemplateRequest  # noqa: PLC0415
+        from ..models.translated_from import TranslatedFrom  # noqa: PLC0415
 
         d = dict(src_dict)
         _attachments = d.pop("attachments", UNSET)
@@ -108,6 +123,23 @@ class ReplyRequest:
 
         text = d.pop("text", UNSET)
 
+        def _parse_translated_from(data: object) -> None | TranslatedFrom | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                translated_from_type_1 = TranslatedFrom.from_dict(data)
+
+                return translated_from_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | TranslatedFrom | Unset, data)
+
+        translated_from = _parse_translated_from(d.pop("translated_from", UNSET))
+
         _values = d.pop("values", UNSET)
         values: ReplyRequestValues | Unset
         if isinstance(_values, Unset):
@@ -119,6 +151,7 @@ class ReplyRequest:
             attachments=attachments,
             template=template,
             text=text,
+            translated_from=translated_from,
             values=values,
         )
 

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from ..models.action_assign_agent import ActionAssignAgent
     from ..models.action_assign_policy import ActionAssignPolicy
     from ..models.action_assign_team import ActionAssignTeam
+    from ..models.action_assist_classify import ActionAssistClassify
     from ..models.action_note import ActionNote
     from ..models.action_remove_label import ActionRemoveLabel
     from ..models.action_reply import ActionReply
@@ -49,9 +50,9 @@ class RuleRequest:
     """Body of a create or replace: the rule, and optionally where it goes among API rules.
 
     Attributes:
-        actions (list[ActionAddLabel | ActionAssignAgent | ActionAssignPolicy | ActionAssignTeam | ActionNote |
-            ActionRemoveLabel | ActionReply | ActionSendCsat | ActionSetPriority | ActionSetSla | ActionSetStatus |
-            ActionSnoozeFor | ActionSnoozeUntilOpen | ActionWebhook]): Applied in order, all or nothing.
+        actions (list[ActionAddLabel | ActionAssignAgent | ActionAssignPolicy | ActionAssignTeam | ActionAssistClassify
+            | ActionNote | ActionRemoveLabel | ActionReply | ActionSendCsat | ActionSetPriority | ActionSetSla |
+            ActionSetStatus | ActionSnoozeFor | ActionSnoozeUntilOpen | ActionWebhook]): Applied in order, all or nothing.
         name (str): Unique; shown on every activity line the rule writes.
         on (Trigger): The events rules listen to.
         enabled (bool | Unset):
@@ -69,6 +70,7 @@ class RuleRequest:
         | ActionAssignAgent
         | ActionAssignPolicy
         | ActionAssignTeam
+        | ActionAssistClassify
         | ActionNote
         | ActionRemoveLabel
         | ActionReply
@@ -115,6 +117,7 @@ class RuleRequest:
         from ..models.action_note import ActionNote  # noqa: PLC0415
         from ..models.action_remove_label import ActionRemoveLabel  # noqa: PLC0415
         from ..models.action_reply import ActionReply  # noqa: PLC0415
+        from ..models.action_send_csat import ActionSendCsat  # noqa: PLC0415
         from ..models.action_set_priority import ActionSetPriority  # noqa: PLC0415
         from ..models.action_set_sla import ActionSetSla  # noqa: PLC0415
         from ..models.action_set_status import ActionSetStatus  # noqa: PLC0415
@@ -166,6 +169,8 @@ class RuleRequest:
             elif isinstance(actions_item_data, ActionWebhook):
                 actions_item = actions_item_data.to_dict()
             elif isinstance(actions_item_data, ActionSetSla):
+                actions_item = actions_item_data.to_dict()
+            elif isinstance(actions_item_data, ActionSendCsat):
                 actions_item = actions_item_data.to_dict()
             else:
                 actions_item = actions_item_data.to_dict()
@@ -258,6 +263,7 @@ class RuleRequest:
         from ..models.action_assign_agent import ActionAssignAgent  # noqa: PLC0415
         from ..models.action_assign_policy import ActionAssignPolicy  # noqa: PLC0415
         from ..models.action_assign_team import ActionAssignTeam  # noqa: PLC0415
+        from ..models.action_assist_classify import ActionAssistClassify  # noqa: PLC0415
         from ..models.action_note import ActionNote  # noqa: PLC0415
         from ..models.action_remove_label import ActionRemoveLabel  # noqa: PLC0415
         from ..models.action_reply import ActionReply  # noqa: PLC0415
@@ -297,6 +303,7 @@ class RuleRequest:
                 | ActionAssignAgent
                 | ActionAssignPolicy
                 | ActionAssignTeam
+                | ActionAssistClassify
                 | ActionNote
                 | ActionRemoveLabel
                 | ActionReply
@@ -412,11 +419,19 @@ class RuleRequest:
                     return componentsschemas_action_type_12
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_action_type_13 = ActionSendCsat.from_dict(data)
+
+                    return componentsschemas_action_type_13
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
                 if not isinstance(data, dict):
                     raise TypeError()
-                componentsschemas_action_type_13 = ActionSendCsat.from_dict(data)
+                componentsschemas_action_type_14 = ActionAssistClassify.from_dict(data)
 
-                return componentsschemas_action_type_13
+                return componentsschemas_action_type_14
 
             actions_item = _parse_actions_item(actions_item_data)
 

@@ -1,0 +1,247 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error_body import ErrorBody
+from ...models.reply_translation_request import ReplyTranslationRequest
+from ...models.reply_translation_view import ReplyTranslationView
+from ...types import Response
+
+
+def _get_kwargs(
+    id: int,
+    *,
+    body: ReplyTranslationRequest,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/v1/conversations/{id}/reply-translation".format(
+            id=quote(str(id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorBody | ReplyTranslationView | None:
+    if response.status_code == 200:
+        response_200 = ReplyTranslationView.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorBody.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorBody.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorBody.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorBody.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = ErrorBody.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = ErrorBody.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 422:
+        response_422 = ErrorBody.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ErrorBody.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 502:
+        response_502 = ErrorBody.from_dict(response.json())
+
+        return response_502
+
+    if response.status_code == 503:
+        response_503 = ErrorBody.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorBody | ReplyTranslationView]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    id: int,
+    *,
+    client: AuthenticatedClient,
+    body: ReplyTranslationRequest,
+) -> Response[ErrorBody | ReplyTranslationView]:
+    """`POST /api/v1/conversations/{id}/reply-translation`: the model translates what the agent
+    wrote into the customer's language (told from their latest messages, or `language`).
+    Nothing is stored or sent: the agent sees both texts, and sends the translation with
+    `translated_from` on the reply, which keeps the original beside the message sent. 422 when
+    the customer's language cannot be told and none is given; the same refusals as the other
+    assist features.
+
+    Args:
+        id (int):
+        body (ReplyTranslationRequest): Body of a reply translation: the agent's text.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorBody | ReplyTranslationView]
+    """
+
+    kwargs = _get_kwargs(
+        id=id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    id: int,
+    *,
+    client: AuthenticatedClient,
+    body: ReplyTranslationRequest,
+) -> ErrorBody | ReplyTranslationView | None:
+    """`POST /api/v1/conversations/{id}/reply-translation`: the model translates what the agent
+    wrote into the customer's language (told from their latest messages, or `language`).
+    Nothing is stored or sent: the agent sees both texts, and sends the translation with
+    `translated_from` on the reply, which keeps the original beside the message sent. 422 when
+    the customer's language cannot be told and none is given; the same refusals as the other
+    assist features.
+
+    Args:
+        id (int):
+        body (ReplyTranslationRequest): Body of a reply translation: the agent's text.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorBody | ReplyTranslationView
+    """
+
+    return sync_detailed(
+        id=id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    id: int,
+    *,
+    client: AuthenticatedClient,
+    body: ReplyTranslationRequest,
+) -> Response[ErrorBody | ReplyTranslationView]:
+    """`POST /api/v1/conversations/{id}/reply-translation`: the model translates what the agent
+    wrote into the customer's language (told from their latest messages, or `language`).
+    Nothing is stored or sent: the agent sees both texts, and sends the translation with
+    `translated_from` on the reply, which keeps the original beside the message sent. 422 when
+    the customer's language cannot be told and none is given; the same refusals as the other
+    assist features.
+
+    Args:
+        id (int):
+        body (ReplyTranslationRequest): Body of a reply translation: the agent's text.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorBody | ReplyTranslationView]
+    """
+
+    kwargs = _get_kwargs(
+        id=id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    id: int,
+    *,
+    client: AuthenticatedClient,
+    body: ReplyTranslationRequest,
+) -> ErrorBody | ReplyTranslationView | None:
+    """`POST /api/v1/conversations/{id}/reply-translation`: the model translates what the agent
+    wrote into the customer's language (told from their latest messages, or `language`).
+    Nothing is stored or sent: the agent sees both texts, and sends the translation with
+    `translated_from` on the reply, which keeps the original beside the message sent. 422 when
+    the customer's language cannot be told and none is given; the same refusals as the other
+    assist features.
+
+    Args:
+        id (int):
+        body (ReplyTranslationRequest): Body of a reply translation: the agent's text.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorBody | ReplyTranslationView
+    """
+
+    return (
+        await asyncio_detailed(
+            id=id,
+            client=client,
+            body=body,
+        )
+    ).parsed
