@@ -12,7 +12,7 @@
 use std::sync::LazyLock;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use base64::Engine as _;
@@ -25,6 +25,7 @@ use crate::csat::{SurveyClaims, TokenError};
 use crate::domain::Millis;
 use crate::domain::csat::{CsatOutcome, CsatRespondent, MAX_COMMENT_CHARS};
 use crate::http::AppState;
+use crate::http::extract::{PageForm, PagePath, PageQuery};
 use crate::http::web::escape_html;
 
 const STYLE: &str = "body{font-family:sans-serif;max-width:32em;margin:3em auto;padding:0 1em}\
@@ -90,8 +91,8 @@ pub struct RatingQuery {
 /// `GET /csat/{token}`: the survey page with the linked rating chosen; records nothing.
 pub async fn survey_page(
     State(state): State<AppState>,
-    Path(token): Path<String>,
-    Query(query): Query<RatingQuery>,
+    PagePath(token): PagePath<String>,
+    PageQuery(query): PageQuery<RatingQuery>,
 ) -> Response {
     let claims = match state.surveys.verify(&token, Millis::now()) {
         Ok(claims) => claims,
@@ -157,8 +158,8 @@ pub struct PageAnswer {
 /// `POST /csat/{token}`: the page's form files the answer (a later one replaces it).
 pub async fn answer_page(
     State(state): State<AppState>,
-    Path(token): Path<String>,
-    axum::Form(answer): axum::Form<PageAnswer>,
+    PagePath(token): PagePath<String>,
+    PageForm(answer): PageForm<PageAnswer>,
 ) -> Response {
     let claims = match state.surveys.verify(&token, Millis::now()) {
         Ok(claims) => claims,

@@ -1,10 +1,15 @@
-//! Extractors whose rejections use the API's JSON error shape. Every extractor that reads a
-//! request body is here, so a body over `server.max_body_bytes` is refused the same way on
-//! every route: 413 naming the limit (axum's own rejection knows only that a limit was hit).
+//! Extractors whose rejections use the API's JSON error shape, and their twins for the pages
+//! customers open from a message (unsubscribe, survey, tracked links), whose rejections are a
+//! short HTML page. Every extractor that reads a request body is here, so a body over
+//! `server.max_body_bytes` is refused the same way on every route: 413 naming the limit
+//! (axum's own rejection knows only that a limit was hit).
 
-use axum::extract::rejection::{BytesRejection, FormRejection, JsonRejection};
+use axum::extract::rejection::{
+    BytesRejection, FormRejection, JsonRejection, PathRejection, QueryRejection,
+};
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use super::AppState;
@@ -144,3 +149,92 @@ pub struct Query<T>(pub T);
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct Path<T>(pub T);
+
+/// Why a customer's page could not read its request: answered as a short HTML page (the
+/// customer followed a link from a message; a JSON error or the framework's plain text would
+/// mean nothing to them).
+#[derive(Debug)]
+pub enum PageError {
+    /// A path, query or form that does not parse (a link cut or altered on the way).
+    Unreadable,
+    /// A form body over `server.max_body_bytes`.
+    TooLarge,
+}
+
+impl From<PathRejection> for PageError {
+    fn from(_: PathRejection) -> Self {
+        PageError::Unreadable
+    }
+}
+
+impl From<QueryRejection> for PageError {
+    fn from(_: QueryRejection) -> Self {
+        PageError::Unreadable
+    }
+}
+
+impl From<FormRejection> for PageError {
+    fn from(rejection: FormRejection) -> Self {
+        match rejection {
+            FormRejection::BytesRejection(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                PageError::TooLarge
+            }
+            _ => PageError::Unreadable,
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, title, text) = match self {
+            PageError::Unreadable => (
+                StatusCode::BAD_REQUEST,
+                "Link not valid",
+                "This link cannot be read: it may have been cut or changed on the way. Open \
+                 it again from the message, whole.",
+            ),
+            PageError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too long",
+                "What you sent is too long. Go back, shorten it and send it again.",
+            ),
+        };
+        let html = format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width\">\
+             <meta name=\"robots\" content=\"noindex\"><title>{title}</title></head>\
+             <body><h1>{title}</h1><p>{text}</p></body></html>"
+        );
+        let mut response = (status, Html(html)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; base-uri 'none'"),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        response
+    }
+}
+
+/// `axum::extract::Path` for a customer's page, rejecting with [`PageError`].
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(PageError))]
+pub struct PagePath<T>(pub T);
+
+/// `axum::extract::Query` for a customer's page, rejecting with [`PageError`].
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(PageError))]
+pub struct PageQuery<T>(pub T);
+
+/// `axum::Form` for a customer's page, rejecting with [`PageError`] (413 over the limit).
+#[derive(FromRequest)]
+#[from_request(via(axum::Form), rejection(PageError))]
+pub struct PageForm<T>(pub T);

@@ -5,13 +5,14 @@
 //! cookie. A GET (mail scanners and link previews fetch links) never unsubscribes by itself:
 //! it shows a page whose button POSTs the same URL.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::campaigns::unsubscribe::{LinkClaims, Purpose};
 use crate::domain::ContactId;
 use crate::http::AppState;
+use crate::http::extract::{PagePath, PageQuery};
 use crate::store::campaigns::{Engagement, OptOut};
 
 /// A transparent 1×1 GIF.
@@ -47,7 +48,10 @@ async fn claims(
 }
 
 /// `GET /unsubscribe/{token}`: a confirmation page; nothing changes until its button is used.
-pub async fn confirm_page(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+pub async fn confirm_page(
+    State(state): State<AppState>,
+    PagePath(token): PagePath<String>,
+) -> Response {
     if claims(&state, Purpose::Unsubscribe, &token, "")
         .await
         .is_none()
@@ -95,7 +99,7 @@ async fn suppressed_address(state: &AppState, claims: &LinkClaims) -> Option<(St
 /// `POST /unsubscribe/{token}`: one-click unsubscribe (RFC 8058) and the page's button.
 pub async fn unsubscribe(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    PagePath(token): PagePath<String>,
     headers: HeaderMap,
 ) -> Response {
     let Some(claims) = claims(&state, Purpose::Unsubscribe, &token, "").await else {
@@ -153,7 +157,10 @@ pub async fn unsubscribe(
 }
 
 /// `GET /c/open/{token}`: the open-tracking pixel.
-pub async fn open_pixel(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+pub async fn open_pixel(
+    State(state): State<AppState>,
+    PagePath(token): PagePath<String>,
+) -> Response {
     if let Some(claims) = claims(&state, Purpose::Open, &token, "").await
         && let Err(err) = state
             .store
@@ -185,8 +192,8 @@ pub struct ClickQuery {
 /// `GET /c/click/{token}?to=…`: counts the click and redirects to the signed target.
 pub async fn click(
     State(state): State<AppState>,
-    Path(token): Path<String>,
-    Query(query): Query<ClickQuery>,
+    PagePath(token): PagePath<String>,
+    PageQuery(query): PageQuery<ClickQuery>,
 ) -> Response {
     let target = hex::decode(&query.to)
         .ok()

@@ -322,6 +322,81 @@ async fn the_survey_page_records_only_what_its_form_posts() {
     app.stop().await;
 }
 
+/// The pages customers open from a message answer a request they cannot read (a path that is
+/// not UTF-8, a missing or repeated query field, a form that does not parse) with a short HTML page,
+/// as they answer everything else, never with the framework's plain-text rejection.
+#[tokio::test]
+async fn the_customer_pages_answer_unreadable_requests_with_a_page() {
+    let app = TestApp::spawn_with(RULE).await;
+    let (_, survey) = surveyed_webhook_conversation(&app).await;
+    let link = survey["choices"][4]["url"].as_str().expect("url");
+    let form_url = app.url(&format!(
+        "/csat/{}",
+        link.split_once("/csat/")
+            .expect("a survey link")
+            .1
+            .split_once('?')
+            .expect("query")
+            .0
+    ));
+    let client = &app.client;
+    let responses = [
+        (
+            "survey path",
+            client.get(app.url("/csat/%FF%FE")).send().await,
+        ),
+        (
+            "survey query",
+            client
+                .get(app.url("/csat/x?rating=1&rating=2"))
+                .send()
+                .await,
+        ),
+        (
+            "survey form",
+            client
+                .post(&form_url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("rating=1&rating=2")
+                .send()
+                .await,
+        ),
+        (
+            "survey form type",
+            client
+                .post(&form_url)
+                .header("content-type", "text/plain")
+                .body("rating=5")
+                .send()
+                .await,
+        ),
+        (
+            "unsubscribe path",
+            client.get(app.url("/unsubscribe/%FF")).send().await,
+        ),
+        (
+            "click without target",
+            client.get(app.url("/c/click/x")).send().await,
+        ),
+        ("open path", client.get(app.url("/c/open/%FF")).send().await),
+    ];
+    for (what, response) in responses {
+        let response = response.expect("response");
+        let status = response.status();
+        assert!(status.is_client_error(), "{what}: {status}");
+        let kind = response.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .to_owned();
+        assert!(kind.starts_with("text/html"), "{what}: {kind}");
+        assert_eq!(response.headers()["cache-control"], "no-store", "{what}");
+        let html = response.text().await.expect("html");
+        assert!(html.starts_with("<!DOCTYPE html>"), "{what}: {html}");
+        assert!(!html.contains("Failed to"), "{what}: {html}");
+    }
+    app.stop().await;
+}
+
 /// A survey payload forged (its token's last character changed, so it no longer checks out),
 /// and the same payload with another rating (valid, but only for the surveyed contact).
 fn tampered(payload: &str) -> (String, String) {
