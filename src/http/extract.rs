@@ -203,7 +203,7 @@ impl IntoResponse for PageError {
             "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width\">\
              <meta name=\"robots\" content=\"noindex\"><title>{title}</title></head>\
-             <body><h1>{title}</h1><p>{text}</p></body></html>"
+             <body><main><h1>{title}</h1><p>{text}</p></main></body></html>"
         );
         let mut response = (status, Html(html)).into_response();
         let headers = response.headers_mut();

@@ -27,7 +27,7 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width\"><meta name=\"robots\" content=\"noindex\">\
          <title>{title}</title></head><body style=\"font-family:sans-serif;max-width:32em;margin:3em auto\">\
-         <h1>{title}</h1>{body}</body></html>"
+         <main><h1>{title}</h1>{body}</main></body></html>"
     );
     (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
 }

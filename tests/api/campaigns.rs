@@ -552,6 +552,62 @@ async fn transient_failures_retry_and_blocked_recipients_are_suppressed() {
     app.stop().await;
 }
 
+/// The unsubscribe page, its confirmation and the page for a link that is not valid pass
+/// axe-core (WCAG 2.1 A and AA and its best practices) at laptop and phone widths.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_unsubscribe_pages_pass_axe_at_laptop_and_phone_widths() {
+    use crate::browser::{Driver, wait_for};
+    use crate::web::{axe_source, axe_violations};
+
+    let axe = axe_source();
+    let app = TestApp::spawn().await;
+    import(&app, "identity:telegram,consent:telegram\n42,yes\n").await;
+    let id = campaign(
+        &app,
+        "Links",
+        json!({"op": "everyone"}),
+        json!([{"channel": "fake", "body": "{{ custom.unsubscribe_url }}", "rate_per_sec": FAST}]),
+    )
+    .await;
+    start(&app, id).await;
+    drain(&app, id).await;
+    let link = app.fake.sent()[0].text.clone();
+    let path = link
+        .split_once("/unsubscribe/")
+        .map(|(_, token)| format!("/unsubscribe/{token}"))
+        .expect("link");
+    let mut driver = Driver::start().await;
+    let browser = driver.browser().await;
+    let mut faults = Vec::new();
+    for (width, height) in [(1280, 900), (390, 844)] {
+        browser.set_window_size(width, height).await.expect("size");
+        browser.goto(&app.url(&path)).await.expect("page");
+        wait_for(&browser, "form").await;
+        for violation in axe_violations(&browser, &axe).await {
+            faults.push(format!("{width}px confirm: {violation}"));
+        }
+        wait_for(&browser, "form button, form input[type=submit]")
+            .await
+            .click()
+            .await
+            .expect("unsubscribe");
+        wait_for(&browser, "h1").await;
+        for violation in axe_violations(&browser, &axe).await {
+            faults.push(format!("{width}px done: {violation}"));
+        }
+        browser
+            .goto(&app.url("/unsubscribe/not-a-token"))
+            .await
+            .expect("goto");
+        wait_for(&browser, "h1").await;
+        for violation in axe_violations(&browser, &axe).await {
+            faults.push(format!("{width}px not valid: {violation}"));
+        }
+    }
+    assert!(faults.is_empty(), "axe-core: {faults:#?}");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn one_click_unsubscribe_follows_rfc_8058() {
     let app = TestApp::spawn().await;

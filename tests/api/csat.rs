@@ -397,6 +397,58 @@ async fn the_customer_pages_answer_unreadable_requests_with_a_page() {
     app.stop().await;
 }
 
+/// The survey page, its thank-you page and the pages for a link that is not valid or cannot
+/// be read pass axe-core (WCAG 2.1 A and AA and its best practices) at laptop and phone widths.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_survey_pages_pass_axe_at_laptop_and_phone_widths() {
+    use crate::browser::{Driver, wait_for};
+    use crate::web::{axe_source, axe_violations};
+
+    let axe = axe_source();
+    let app = TestApp::spawn_with(RULE).await;
+    let (_, survey) = surveyed_webhook_conversation(&app).await;
+    let path = survey["choices"][3]["url"]
+        .as_str()
+        .expect("url")
+        .split_once("/csat/")
+        .expect("a survey link")
+        .1
+        .to_owned();
+    let link = app.url(&format!("/csat/{path}"));
+    let mut driver = Driver::start().await;
+    let browser = driver.browser().await;
+    let mut faults = Vec::new();
+    for (width, height) in [(1280, 900), (390, 844)] {
+        browser.set_window_size(width, height).await.expect("size");
+        browser.goto(&link).await.expect("survey");
+        wait_for(&browser, "form").await;
+        for violation in axe_violations(&browser, &axe).await {
+            faults.push(format!("{width}px survey: {violation}"));
+        }
+        wait_for(&browser, "button[type=submit], input[type=submit]")
+            .await
+            .click()
+            .await
+            .expect("send");
+        wait_for(&browser, "h1").await;
+        for violation in axe_violations(&browser, &axe).await {
+            faults.push(format!("{width}px thanks: {violation}"));
+        }
+        for (what, path) in [
+            ("not valid", "/csat/1.1.AAAAAAAAAAAAAAAAAAAAAA"),
+            ("unreadable", "/csat/%FF%FE"),
+        ] {
+            browser.goto(&app.url(path)).await.expect("goto");
+            wait_for(&browser, "h1").await;
+            for violation in axe_violations(&browser, &axe).await {
+                faults.push(format!("{width}px {what}: {violation}"));
+            }
+        }
+    }
+    assert!(faults.is_empty(), "axe-core: {faults:#?}");
+    app.stop().await;
+}
+
 /// A survey payload forged (its token's last character changed, so it no longer checks out),
 /// and the same payload with another rating (valid, but only for the surveyed contact).
 fn tampered(payload: &str) -> (String, String) {

@@ -1516,7 +1516,7 @@ async fn at_320_css_pixels_no_page_scrolls_sideways_and_every_control_is_in_view
 }
 
 /// axe-core, the accessibility checker, as `scripts/test` installs it.
-fn axe_source() -> String {
+pub(crate) fn axe_source() -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/browser-tools/node_modules/axe-core/axe.min.js");
     std::fs::read_to_string(&path).unwrap_or_else(|err| {
@@ -1529,7 +1529,7 @@ fn axe_source() -> String {
 
 /// The WCAG 2.1 A and AA rules and axe's best practices that `page` breaks, as
 /// "rule (impact): the elements".
-async fn axe_violations(client: &Client, axe: &str) -> Vec<String> {
+pub(crate) async fn axe_violations(client: &Client, axe: &str) -> Vec<String> {
     client.execute(axe, vec![]).await.expect("load axe-core");
     let found = client
         .execute_async(

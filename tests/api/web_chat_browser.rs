@@ -690,3 +690,56 @@ async fn the_visitor_rates_the_chat_inline_and_sees_it_answered_after_a_reload()
     screenshot(&visitor, "widget-csat").await;
     app.stop().await;
 }
+
+/// The widget, closed (its launcher) and open with a conversation in it, passes axe-core
+/// (WCAG 2.1 A and AA and its best practices) inside its frame at laptop and phone widths.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_passes_axe_closed_and_open_at_laptop_and_phone_widths() {
+    use crate::web::{axe_source, axe_violations};
+
+    let axe = axe_source();
+    let host = HostSite::start().await;
+    let blobs = tempfile::tempdir().expect("dir");
+    let config = format!(
+        "[[channels]]\nname = \"site\"\nkind = \"web_chat\"\nallowed_origins = [{origin:?}]\n\
+         title = \"ACME help\"\nwelcome = \"Hello! Ask us anything.\"\nblob_dir = {blobs:?}\n",
+        origin = host.origin,
+        blobs = blobs.path().display().to_string(),
+    );
+    let app = TestApp::spawn_with(&config).await;
+    let mut driver = Driver::start().await;
+    let visitor = driver.browser().await;
+    let mut faults = Vec::new();
+    for (width, height) in [(1280, 900), (390, 844)] {
+        visitor.set_window_size(width, height).await.expect("size");
+        open_widget(&visitor, &host.page(&app, "site", "")).await;
+        wait_for(&visitor, ".launcher").await;
+        for violation in axe_violations(&visitor, &axe).await {
+            faults.push(format!("{width}px closed: {violation}"));
+        }
+        wait_for(&visitor, ".launcher")
+            .await
+            .click()
+            .await
+            .expect("open");
+        wait_until(
+            &visitor,
+            "panel open",
+            "!document.querySelector('#sb-panel').hidden",
+        )
+        .await;
+        visitor_sends(&visitor, &format!("Where is my order? ({width}px)")).await;
+        wait_until(
+            &visitor,
+            "message stored",
+            "[...document.querySelectorAll('.msg.mine')].some(m => Number(m.dataset.id) > 0)",
+        )
+        .await;
+        for violation in axe_violations(&visitor, &axe).await {
+            faults.push(format!("{width}px open: {violation}"));
+        }
+        leave_widget(&visitor).await;
+    }
+    assert!(faults.is_empty(), "axe-core: {faults:#?}");
+    app.stop().await;
+}

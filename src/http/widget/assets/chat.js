@@ -1277,7 +1277,7 @@ function build() {
       h(
         'div',
         {},
-        h('h1', { id: 'sb-title', text: config.title || 'Chat' }),
+        h('h2', { id: 'sb-title', text: config.title || 'Chat' }),
         h(
           'p',
           { class: `sub ${config.online ? 'online' : 'offline'}` },
@@ -1297,7 +1297,10 @@ function build() {
     ui.prechat,
     ui.composer,
   );
-  document.body.replaceChildren(ui.launcher, ui.panel);
+  // The frame is a page of its own: one main landmark, and a heading that names the chat
+  // whether the panel is open or only the launcher shows.
+  const heading = h('h1', { class: 'visually-hidden', text: config.title || 'Chat' });
+  document.body.replaceChildren(h('main', {}, heading, ui.launcher, ui.panel));
   ui.log.replaceChildren(...(ui.welcome ? [ui.welcome] : []));
   document.title = config.title || 'Chat';
 }
