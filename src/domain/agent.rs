@@ -28,6 +28,9 @@ pub struct Agent {
     pub capacity: i64,
     /// An admin who opted in to being routed conversations (see [`Agent::is_routable`]).
     pub takes_conversations: bool,
+    /// The language the agent reads and writes (ISO 639-1), for agent assist's translations;
+    /// `None`: the installation's `[assist] language`.
+    pub language: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -201,6 +201,7 @@ pub struct AgentRow {
     pub availability: String,
     pub capacity: i64,
     pub takes_conversations: bool,
+    pub language: Option<String>,
     pub created_at: i64,
 }
 
@@ -216,6 +217,7 @@ impl TryFrom<AgentRow> for Agent {
             availability: row.availability.parse()?,
             capacity: row.capacity,
             takes_conversations: row.takes_conversations,
+            language: row.language,
             created_at: time(row.created_at),
         })
     }

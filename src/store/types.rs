@@ -283,6 +283,8 @@ pub struct AgentPatch {
     pub capacity: Option<i64>,
     /// Admins: whether the router may give them conversations.
     pub takes_conversations: Option<bool>,
+    /// The agent's language (ISO 639-1); `""` clears it.
+    pub language: Option<String>,
 }
 
 /// A new API token's record (the secret's hash, never the secret).

@@ -404,6 +404,30 @@ async fn the_inbox_shows_translations_and_sends_a_reply_translated() {
     )
     .await;
     assert_eq!(outbound().await, 1);
+
+    // The agent says they read German: their profile keeps it.
+    browser
+        .execute(
+            "const s = document.querySelector('#my-language'); s.value = 'de'; \
+             s.dispatchEvent(new Event('change'));",
+            vec![],
+        )
+        .await
+        .expect("choose");
+    wait_until(
+        &browser,
+        "the choice is confirmed",
+        "document.body.innerText.includes('Translations for you are now in German (de)')",
+    )
+    .await;
+    let agents = app.get_json("/api/v1/agents").await;
+    let ada = agents
+        .as_array()
+        .expect("agents")
+        .iter()
+        .find(|agent| agent["email"] == email.as_str())
+        .expect("Ada");
+    assert_eq!(ada["language"], "de");
     app.stop().await;
 }
 
@@ -439,5 +463,82 @@ async fn a_translation_of_a_text_that_changed_meanwhile_is_not_kept() {
     let (_, events) = current.expect("kept");
     assert_eq!(events[0].kind.as_str(), "message.translated");
     assert_eq!(translations_of(&app, conversation).await.len(), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_agent_reads_translations_in_their_own_language() {
+    let model = FakeModel::start().await;
+    translations(&model);
+    let app = TestApp::spawn_with(&config(&model.base_url)).await;
+    let (_, message) = customer_writes(&app, "translate-own", ENGLISH).await;
+    let token = app.token("agent").await;
+    let agents = app.get_json("/api/v1/agents").await;
+    let me = agents
+        .as_array()
+        .expect("agents")
+        .iter()
+        .find(|agent| agent["role"] == "agent")
+        .expect("the agent")["id"]
+        .as_i64()
+        .expect("id");
+    let path = format!("/api/v1/agents/{me}");
+    // An agent sets their own language (and nothing else of theirs but availability).
+    let set = app
+        .send(Method::PATCH, &path, &token, json!({"language": "de"}))
+        .await;
+    assert_eq!(set.status(), 200);
+    assert_eq!(set.json::<Value>().await.expect("json")["language"], "de");
+    let bad = app
+        .send(Method::PATCH, &path, &token, json!({"language": "deu"}))
+        .await;
+    assert_eq!(bad.status(), 422);
+    let more = app
+        .send(
+            Method::PATCH,
+            &path,
+            &token,
+            json!({"language": "cs", "capacity": 99}),
+        )
+        .await;
+    assert_eq!(more.status(), 403);
+
+    // Their translation is into German; the installation's stays Czech for others.
+    let mine = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/messages/{message}/translation"),
+            &token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(mine.status(), 201);
+    assert_eq!(mine.json::<Value>().await.expect("json")["language"], "de");
+    assert!(
+        model.received()[0]
+            .prompt()
+            .contains("Translate into: German (de)")
+    );
+    let admins = app
+        .post_json(
+            &format!("/api/v1/messages/{message}/translation"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(admins.status(), 201);
+    assert_eq!(
+        admins.json::<Value>().await.expect("json")["language"],
+        "cs"
+    );
+
+    // "" goes back to the installation's language.
+    let cleared = app
+        .send(Method::PATCH, &path, &token, json!({"language": ""}))
+        .await;
+    assert_eq!(cleared.status(), 200);
+    assert_eq!(
+        cleared.json::<Value>().await.expect("json")["language"],
+        Value::Null
+    );
     app.stop().await;
 }

@@ -35,7 +35,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** `PATCH /api/v1/agents/{id}`: admins change anything; agents may set their own availability. */
+        /**
+         * `PATCH /api/v1/agents/{id}`: admins change anything; agents may set their own availability
+         *     and language.
+         */
         patch: operations["update_agent"];
         trace?: never;
     };
@@ -1068,7 +1071,8 @@ export interface paths {
         put?: never;
         /**
          * `POST /api/v1/messages/{id}/translation`: the model translates a customer's message into
-         *     the agents' language (or `language`), and the translation is kept beside the original
+         *     `language`, the caller's own language or the installation's, and the translation is kept
+         *     beside the original
          *     (`message.translated`). An existing translation into that language is answered as it is
          *     (200); a new one is 201. Only customer messages are translated (422 for the others); the
          *     same refusals as the other assist features.
@@ -2056,6 +2060,11 @@ export interface components {
             created_at: string;
             email: string;
             id: components["schemas"]["AgentId"];
+            /**
+             * @description The language the agent reads and writes (ISO 639-1), for agent assist's translations;
+             *     `null`: the installation's `[assist] language`.
+             */
+            language?: string | null;
             name: string;
             role: components["schemas"]["Role"];
             /**
@@ -4923,7 +4932,10 @@ export interface components {
         };
         /** @description Body of a translation request. */
         TranslateRequest: {
-            /** @description ISO 639-1 code of the language wanted; `[assist] language` when left out. */
+            /**
+             * @description ISO 639-1 code of the language wanted; when left out, the calling agent's own
+             *     `language`, else `[assist] language`.
+             */
             language?: string | null;
         };
         /** @description What the agent wrote, of which the reply's `text` is the translation. */
@@ -4971,6 +4983,11 @@ export interface components {
             availability?: null | components["schemas"]["Availability"];
             /** Format: int64 */
             capacity?: number | null;
+            /**
+             * @description The language the agent reads and writes (ISO 639-1, `"cs"`), into which agent assist
+             *     translates customer messages for them; `""` goes back to `[assist] language`.
+             */
+            language?: string | null;
             name?: string | null;
             role?: null | components["schemas"]["Role"];
             /** @description Admins only: `true` lets the router give them conversations like an agent. */

@@ -108,9 +108,14 @@ pub struct UpdateAgentRequest {
     pub capacity: Option<i64>,
     /// Admins only: `true` lets the router give them conversations like an agent.
     pub takes_conversations: Option<bool>,
+    /// The language the agent reads and writes (ISO 639-1, `"cs"`), into which agent assist
+    /// translates customer messages for them; `""` goes back to `[assist] language`.
+    #[schema(pattern = "^([a-z]{2})?$")]
+    pub language: Option<String>,
 }
 
-/// `PATCH /api/v1/agents/{id}`: admins change anything; agents may set their own availability.
+/// `PATCH /api/v1/agents/{id}`: admins change anything; agents may set their own availability
+/// and language.
 #[utoipa::path(patch, path = "/api/v1/agents/{id}", tag = "agents", params(("id" = i64, Path)),
     request_body = UpdateAgentRequest, responses((status = 200, body = AgentView)),
     security(("bearer" = ["admin", "agent"])))]
@@ -127,9 +132,19 @@ pub async fn update_agent(
         && request.takes_conversations.is_none();
     if caller.role != Role::Admin && !only_own_availability {
         return Err(ApiError::Forbidden(
-            "this change needs the admin role (agents may only change their own availability)"
+            "this change needs the admin role (agents may only change their own availability \
+             and language)"
                 .into(),
         ));
+    }
+    if let Some(language) = &request.language
+        && !language.is_empty()
+        && !crate::assist::settings::is_language_code(language)
+    {
+        return Err(ApiError::Invalid(format!(
+            "language: {language:?} is not a two-letter ISO 639-1 code like \"cs\" (or \"\" \
+             for the installation's)"
+        )));
     }
     validate_capacity(request.capacity)?;
     let name = request.name.map(|name| required_name(&name)).transpose()?;
@@ -148,6 +163,7 @@ pub async fn update_agent(
                 availability: request.availability,
                 capacity: request.capacity,
                 takes_conversations: request.takes_conversations,
+                language: request.language,
             },
         )
         .await

@@ -83,13 +83,15 @@ pub async fn list_translations(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TranslateRequest {
-    /// ISO 639-1 code of the language wanted; `[assist] language` when left out.
+    /// ISO 639-1 code of the language wanted; when left out, the calling agent's own
+    /// `language`, else `[assist] language`.
     #[schema(pattern = "^[a-z]{2}$")]
     pub language: Option<String>,
 }
 
 /// `POST /api/v1/messages/{id}/translation`: the model translates a customer's message into
-/// the agents' language (or `language`), and the translation is kept beside the original
+/// `language`, the caller's own language or the installation's, and the translation is kept
+/// beside the original
 /// (`message.translated`). An existing translation into that language is answered as it is
 /// (200); a new one is 201. Only customer messages are translated (422 for the others); the
 /// same refusals as the other assist features.
@@ -106,7 +108,7 @@ pub async fn translate_message(
     Json(request): Json<TranslateRequest>,
 ) -> ApiResult<(StatusCode, Json<TranslationView>)> {
     state.ensure_message_visible(&caller, id).await?;
-    let language = wanted_language(&state, request.language)?;
+    let language = wanted_language(&state, &caller, request.language).await?;
     let message = state.store.get_message(id).await.for_api("message")?;
     admit(&state, &caller, message.conversation_id).await?;
     let from_customer = message.direction == Direction::In
@@ -256,12 +258,27 @@ async fn customer_language(state: &AppState, id: ConversationId) -> ApiResult<Op
     Ok(detect_language(&written.join("\n")).map(str::to_owned))
 }
 
-/// `language` checked, or the agents' language.
-fn wanted_language(state: &AppState, language: Option<String>) -> ApiResult<String> {
-    match language {
-        Some(language) => checked_language(language),
-        None => Ok(state.assist.config().language.clone()),
+/// `language` checked, else the calling agent's own language, else the installation's.
+async fn wanted_language(
+    state: &AppState,
+    caller: &crate::http::auth::Caller,
+    language: Option<String>,
+) -> ApiResult<String> {
+    if let Some(language) = language {
+        return checked_language(language);
     }
+    let own = match caller.agent {
+        Some(agent) => {
+            state
+                .store
+                .get_agent(agent)
+                .await
+                .for_api("agent")?
+                .language
+        }
+        None => None,
+    };
+    Ok(own.unwrap_or_else(|| state.assist.config().language.clone()))
 }
 
 fn checked_language(language: String) -> ApiResult<String> {

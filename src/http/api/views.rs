@@ -408,6 +408,9 @@ pub struct AgentView {
     /// Admins: whether the router gives them conversations (agents always get them,
     /// marketers never).
     pub takes_conversations: bool,
+    /// The language the agent reads and writes (ISO 639-1), for agent assist's translations;
+    /// `null`: the installation's `[assist] language`.
+    pub language: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -421,6 +424,7 @@ impl From<Agent> for AgentView {
             availability: a.availability,
             capacity: a.capacity,
             takes_conversations: a.takes_conversations,
+            language: a.language,
             created_at: a.created_at,
         }
     }

@@ -5,8 +5,8 @@ use crate::domain::{Agent, AgentId, Millis, Team, TeamId};
 use crate::store::rows::{AgentRow, TeamRow};
 use crate::store::{AgentPatch, Conflict, NewAgent, StoreError, StoreResult};
 
-const AGENT_SELECT: &str = "SELECT id, name, email, role, availability, capacity, takes_conversations, created_at \
-     FROM agents";
+const AGENT_SELECT: &str = "SELECT id, name, email, role, availability, capacity, takes_conversations, \
+     language, created_at FROM agents";
 
 /// Creates an agent; the email must be unused.
 pub async fn create(pool: &Pool, new: &NewAgent, now: Millis) -> StoreResult<Agent> {
@@ -47,7 +47,9 @@ pub async fn update(pool: &Pool, id: AgentId, patch: &AgentPatch) -> StoreResult
     let done = sqlx::query(
         "UPDATE agents SET name = COALESCE($2, name), role = COALESCE($3, role), \
              availability = COALESCE($4, availability), capacity = COALESCE($5, capacity), \
-             takes_conversations = COALESCE($6, takes_conversations) \
+             takes_conversations = COALESCE($6, takes_conversations), \
+             language = CASE WHEN CAST($7 AS TEXT) IS NULL THEN language \
+                 WHEN CAST($7 AS TEXT) = '' THEN NULL ELSE CAST($7 AS TEXT) END \
          WHERE id = $1",
     )
     .bind(id.get())
@@ -56,6 +58,7 @@ pub async fn update(pool: &Pool, id: AgentId, patch: &AgentPatch) -> StoreResult
     .bind(patch.availability.map(|a| a.as_str()))
     .bind(patch.capacity)
     .bind(patch.takes_conversations)
+    .bind(&patch.language)
     .execute(pool)
     .await?;
     if done.rows_affected() == 0 {

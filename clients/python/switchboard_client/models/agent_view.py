@@ -2,13 +2,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.availability import Availability
 from ..models.role import Role
+from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="AgentView")
 
@@ -27,6 +28,9 @@ class AgentView:
         role (Role):
         takes_conversations (bool): Admins: whether the router gives them conversations (agents always get them,
             marketers never).
+        language (None | str | Unset): The language the agent reads and writes (ISO 639-1), for agent assist's
+            translations;
+            `null`: the installation's `[assist] language`.
     """
 
     availability: Availability
@@ -37,6 +41,7 @@ class AgentView:
     name: str
     role: Role
     takes_conversations: bool
+    language: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -56,6 +61,12 @@ class AgentView:
 
         takes_conversations = self.takes_conversations
 
+        language: None | str | Unset
+        if isinstance(self.language, Unset):
+            language = UNSET
+        else:
+            language = self.language
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -70,6 +81,8 @@ class AgentView:
                 "takes_conversations": takes_conversations,
             }
         )
+        if language is not UNSET:
+            field_dict["language"] = language
 
         return field_dict
 
@@ -92,6 +105,15 @@ class AgentView:
 
         takes_conversations = d.pop("takes_conversations")
 
+        def _parse_language(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        language = _parse_language(d.pop("language", UNSET))
+
         agent_view = cls(
             availability=availability,
             capacity=capacity,
@@ -101,6 +123,7 @@ class AgentView:
             name=name,
             role=role,
             takes_conversations=takes_conversations,
+            language=language,
         )
 
         agent_view.additional_properties = d

@@ -15,7 +15,8 @@ class TranslateRequest:
     """Body of a translation request.
 
     Attributes:
-        language (None | str | Unset): ISO 639-1 code of the language wanted; `[assist] language` when left out.
+        language (None | str | Unset): ISO 639-1 code of the language wanted; when left out, the calling agent's own
+            `language`, else `[assist] language`.
     """
 
     language: None | str | Unset = UNSET

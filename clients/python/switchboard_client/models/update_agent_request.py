@@ -19,6 +19,9 @@ class UpdateAgentRequest:
     Attributes:
         availability (Availability | None | Unset):
         capacity (int | None | Unset):
+        language (None | str | Unset): The language the agent reads and writes (ISO 639-1, `"cs"`), into which agent
+            assist
+            translates customer messages for them; `""` goes back to `[assist] language`.
         name (None | str | Unset):
         role (None | Role | Unset):
         takes_conversations (bool | None | Unset): Admins only: `true` lets the router give them conversations like an
@@ -27,6 +30,7 @@ class UpdateAgentRequest:
 
     availability: Availability | None | Unset = UNSET
     capacity: int | None | Unset = UNSET
+    language: None | str | Unset = UNSET
     name: None | str | Unset = UNSET
     role: None | Role | Unset = UNSET
     takes_conversations: bool | None | Unset = UNSET
@@ -45,6 +49,12 @@ class UpdateAgentRequest:
             capacity = UNSET
         else:
             capacity = self.capacity
+
+        language: None | str | Unset
+        if isinstance(self.language, Unset):
+            language = UNSET
+        else:
+            language = self.language
 
         name: None | str | Unset
         if isinstance(self.name, Unset):
@@ -73,6 +83,8 @@ class UpdateAgentRequest:
             field_dict["availability"] = availability
         if capacity is not UNSET:
             field_dict["capacity"] = capacity
+        if language is not UNSET:
+            field_dict["language"] = language
         if name is not UNSET:
             field_dict["name"] = name
         if role is not UNSET:
@@ -112,6 +124,15 @@ class UpdateAgentRequest:
 
         capacity = _parse_capacity(d.pop("capacity", UNSET))
 
+        def _parse_language(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        language = _parse_language(d.pop("language", UNSET))
+
         def _parse_name(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -150,6 +171,7 @@ class UpdateAgentRequest:
         update_agent_request = cls(
             availability=availability,
             capacity=capacity,
+            language=language,
             name=name,
             role=role,
             takes_conversations=takes_conversations,

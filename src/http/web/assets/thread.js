@@ -26,6 +26,21 @@ import {
 /** How long a pause in typing is before "typing" is announced again. */
 const TYPING_EVERY_MS = 3000;
 
+/** The languages an agent may say they read and write, for agent assist's translations. */
+const LANGUAGES = [
+  ['cs', 'Czech'],
+  ['sk', 'Slovak'],
+  ['en', 'English'],
+  ['de', 'German'],
+  ['pl', 'Polish'],
+  ['uk', 'Ukrainian'],
+  ['hu', 'Hungarian'],
+  ['ru', 'Russian'],
+  ['fr', 'French'],
+  ['es', 'Spanish'],
+  ['it', 'Italian'],
+];
+
 export class Thread {
   /** Conversation `id`, to be shown in `panes` ({thread, contact}) by `open()`. */
   constructor(id, panes) {
@@ -377,6 +392,38 @@ export class Thread {
     return button;
   }
 
+  /** The language this agent writes in: their own, else the installation's. */
+  myLanguage() {
+    return state.agents.get(me.id)?.language || this.assist?.language || 'en';
+  }
+
+  /**
+   * "Your language": what customer messages are translated into for this agent, and what
+   * their replies are written in; kept in their profile (`PATCH /agents/{id}`).
+   */
+  languagePicker() {
+    const mine = this.myLanguage();
+    const known = LANGUAGES.some(([code]) => code === mine);
+    const select = h(
+      'select',
+      { id: 'my-language', 'aria-label': 'Your language, for translations' },
+      (known ? LANGUAGES : [[mine, mine], ...LANGUAGES]).map(([code, name]) =>
+        h('option', { value: code, selected: code === mine }, `${name} (${code})`),
+      ),
+    );
+    select.addEventListener('change', async () => {
+      try {
+        const agent = await patch(`/agents/${me.id}`, { language: select.value });
+        state.agents.set(me.id, agent);
+        toast(`Translations for you are now in ${select.selectedOptions[0].textContent}.`);
+      } catch (err) {
+        select.value = this.myLanguage();
+        toast(err.message, 'error');
+      }
+    });
+    return select;
+  }
+
   /** Shows the reply's translation for the agent to check, with Send and Discard. */
   showTranslation(original, done) {
     const box = this.el.translation;
@@ -393,7 +440,7 @@ export class Thread {
       try {
         await post(`/conversations/${this.id}/reply`, {
           text: text.value,
-          translated_from: { text: original, language: this.assist.language, model: done.model },
+          translated_from: { text: original, language: this.myLanguage(), model: done.model },
         });
         replace(box);
         box.hidden = true;
@@ -731,7 +778,8 @@ export class Thread {
     // and leaves only when the agent sends it.
     const draftSlot = h('span', { class: 'assist' });
     assistCovers(this.conversation?.channel).then((covered) => {
-      if (covered && !this.closed) replace(draftSlot, this.draftButton(), this.translateButton());
+      if (covered && !this.closed)
+        replace(draftSlot, this.draftButton(), this.translateButton(), this.languagePicker());
     });
     const translation = h('div', {
       id: 'translation-preview',

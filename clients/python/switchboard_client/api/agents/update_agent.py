@@ -98,7 +98,8 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: UpdateAgentRequest,
 ) -> Response[AgentView | ErrorBody]:
-    """`PATCH /api/v1/agents/{id}`: admins change anything; agents may set their own availability.
+    """`PATCH /api/v1/agents/{id}`: admins change anything; agents may set their own availability
+    and language.
 
     Args:
         id (int):
@@ -130,7 +131,8 @@ def sync(
     client: AuthenticatedClient,
     body: UpdateAgentRequest,
 ) -> AgentView | ErrorBody | None:
-    """`PATCH /api/v1/agents/{id}`: admins change anything; agents may set their own availability.
+    """`PATCH /api/v1/agents/{id}`: admins change anything; agents may set their own availability
+    and language.
 
     Args:
         id (int):
@@ -157,7 +159,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: UpdateAgentRequest,
 ) -> Response[AgentView | ErrorBody]:
-    """`PATCH /api/v1/agents/{id}`: admins change anything; agents may set their own availability.
+    """`PATCH /api/v1/agents/{id}`: admins change anything; agents may set their own availability
+    and language.
 
     Args:
         id (int):
@@ -187,7 +190,8 @@ async def asyncio(
     client: AuthenticatedClient,
     body: UpdateAgentRequest,
 ) -> AgentView | ErrorBody | None:
-    """`PATCH /api/v1/agents/{id}`: admins change anything; agents may set their own availability.
+    """`PATCH /api/v1/agents/{id}`: admins change anything; agents may set their own availability
+    and language.
 
     Args:
         id (int):

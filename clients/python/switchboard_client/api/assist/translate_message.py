@@ -121,7 +121,8 @@ def sync_detailed(
     body: TranslateRequest,
 ) -> Response[ErrorBody | TranslationView]:
     """`POST /api/v1/messages/{id}/translation`: the model translates a customer's message into
-    the agents' language (or `language`), and the translation is kept beside the original
+    `language`, the caller's own language or the installation's, and the translation is kept
+    beside the original
     (`message.translated`). An existing translation into that language is answered as it is
     (200); a new one is 201. Only customer messages are translated (422 for the others); the
     same refusals as the other assist features.
@@ -157,7 +158,8 @@ def sync(
     body: TranslateRequest,
 ) -> ErrorBody | TranslationView | None:
     """`POST /api/v1/messages/{id}/translation`: the model translates a customer's message into
-    the agents' language (or `language`), and the translation is kept beside the original
+    `language`, the caller's own language or the installation's, and the translation is kept
+    beside the original
     (`message.translated`). An existing translation into that language is answered as it is
     (200); a new one is 201. Only customer messages are translated (422 for the others); the
     same refusals as the other assist features.
@@ -188,7 +190,8 @@ async def asyncio_detailed(
     body: TranslateRequest,
 ) -> Response[ErrorBody | TranslationView]:
     """`POST /api/v1/messages/{id}/translation`: the model translates a customer's message into
-    the agents' language (or `language`), and the translation is kept beside the original
+    `language`, the caller's own language or the installation's, and the translation is kept
+    beside the original
     (`message.translated`). An existing translation into that language is answered as it is
     (200); a new one is 201. Only customer messages are translated (422 for the others); the
     same refusals as the other assist features.
@@ -222,7 +225,8 @@ async def asyncio(
     body: TranslateRequest,
 ) -> ErrorBody | TranslationView | None:
     """`POST /api/v1/messages/{id}/translation`: the model translates a customer's message into
-    the agents' language (or `language`), and the translation is kept beside the original
+    `language`, the caller's own language or the installation's, and the translation is kept
+    beside the original
     (`message.translated`). An existing translation into that language is answered as it is
     (200); a new one is 201. Only customer messages are translated (422 for the others); the
     same refusals as the other assist features.
