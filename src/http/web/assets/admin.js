@@ -12,11 +12,16 @@ const PAGES = [
   ['templates', 'Templates'],
 ];
 
+/** The name of admin page `name`, as its tab, region and the window title say it. */
+export function adminPageLabel(name) {
+  return PAGES.find(([id]) => id === name)?.[1] ?? 'Admin';
+}
+
 /** Renders admin page `name` into `main`. */
 export async function showAdmin(main, name) {
   // The page scrolls by itself (wide tables on a phone): it takes the focus so that the
   // keyboard can scroll it too, and is a region named after the page.
-  const label = PAGES.find(([id]) => id === name)?.[1] ?? 'Admin';
+  const label = adminPageLabel(name);
   const body = h(
     'section',
     { class: 'admin-body', id: `admin-${name}`, tabindex: '0', 'aria-label': label },

@@ -8,7 +8,7 @@ import { h, replace, toast } from './dom.js';
 import { me, state, loadDirectory } from './state.js';
 import * as inbox from './inbox.js';
 import { Thread } from './thread.js';
-import { showAdmin } from './admin.js';
+import { adminPageLabel, showAdmin } from './admin.js';
 import * as campaigns from './campaigns.js';
 import * as reports from './reports.js';
 
@@ -47,7 +47,7 @@ function route() {
 function viewName(r) {
   if (r.page === 'reports') return 'Reports';
   if (r.page === 'campaigns') return r.id === null ? 'Campaigns' : `Campaign #${r.id}`;
-  if (r.page === 'admin') return `Admin: ${r.name[0].toUpperCase()}${r.name.slice(1)}`;
+  if (r.page === 'admin') return `Admin: ${adminPageLabel(r.name)}`;
   const view = { mine: 'Mine', unassigned: 'Unassigned', all: 'All' }[r.view];
   return r.id === null ? `Inbox: ${view}` : `Conversation #${r.id} (${view})`;
 }
