@@ -4,8 +4,9 @@
 //! inbox heartbeats, kept in the database: an agent whose heartbeats stop is set offline, so
 //! the router stops giving them work.
 //!
-//! With several nodes (PostgreSQL) each change is relayed to the other nodes with `NOTIFY`
-//! ([`run_relay`]), so every node knows every viewer and streams the same presence; the
+//! With several nodes (PostgreSQL) each change, and each change of an agent's availability,
+//! is relayed to the other nodes with `NOTIFY` ([`run_relay`]), so every node knows every
+//! viewer and streams the same presence and availability; the
 //! heartbeats are one table, swept by one statement that hands each lapsed agent to one node.
 
 use std::collections::HashMap;
@@ -91,8 +92,27 @@ pub struct PresenceNote {
 /// A change reported on this node, waiting to be relayed (the last field: the visitor's).
 type Change = (ConversationId, AgentId, String, PresenceState, bool);
 
+/// What this node tells the others.
+enum Outgoing {
+    Presence(Change),
+    Availability(AvailabilityView),
+}
+
+/// An agent's availability changed on another node, as relayed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AvailabilityNote {
+    /// The node where it changed.
+    pub node: String,
+    pub agent_id: AgentId,
+    pub availability: Availability,
+}
+
 /// The `LISTEN`/`NOTIFY` channel of presence changes.
 pub const RELAY_CHANNEL: &str = "switchboard_presence";
+
+/// The `LISTEN`/`NOTIFY` channel of availability changes (its own, so a node of an earlier
+/// release, which does not listen to it, is not sent notes it cannot read).
+pub const AVAILABILITY_CHANNEL: &str = "switchboard_availability";
 
 /// An agent's availability (or capacity) changed; the data of the `availability` stream
 /// event, which tells live boards to look again.
@@ -106,11 +126,10 @@ pub struct AvailabilityView {
 pub struct Presence {
     inner: Mutex<Inner>,
     sender: broadcast::Sender<Arc<PresenceView>>,
-    /// Changes of agents' availability made on this node (not relayed: a board on another
-    /// node sees them at its next refresh, as the change is in the database).
+    /// Changes of agents' availability, made on this node or relayed from another.
     availability: broadcast::Sender<AvailabilityView>,
     /// Changes reported on this node, for the relay to the others (several nodes only).
-    relay: Mutex<Option<mpsc::UnboundedSender<Change>>>,
+    relay: Mutex<Option<mpsc::UnboundedSender<Outgoing>>>,
 }
 
 impl Default for Presence {
@@ -140,7 +159,13 @@ impl Presence {
             && let Some(relay) = relay.as_ref()
         {
             // A refresh is relayed too: it keeps the viewer alive on the other nodes.
-            let _ = relay.send((conversation, agent, name.to_owned(), state, false));
+            let _ = relay.send(Outgoing::Presence((
+                conversation,
+                agent,
+                name.to_owned(),
+                state,
+                false,
+            )));
         }
         self.apply(conversation, agent, name, state)
     }
@@ -156,7 +181,13 @@ impl Presence {
         if let Ok(relay) = self.relay.lock()
             && let Some(relay) = relay.as_ref()
         {
-            let _ = relay.send((conversation, AgentId::new(0), String::new(), state, true));
+            let _ = relay.send(Outgoing::Presence((
+                conversation,
+                AgentId::new(0),
+                String::new(),
+                state,
+                true,
+            )));
         }
         self.apply_visitor(conversation, typing)
     }
@@ -313,13 +344,28 @@ impl Presence {
         self.sender.subscribe()
     }
 
-    /// Tells the event streams of this node that `agent` is now `availability` (or that
-    /// something else the live board shows of them changed).
+    /// Tells the event streams of every node that `agent` is now `availability` (or that
+    /// something else the live board shows of them changed): this node's at once, the
+    /// others' through the relay.
     pub fn availability_changed(&self, agent: AgentId, availability: Availability) {
-        // Nobody listening is fine: the board reads the database when it is opened.
-        let _ = self.availability.send(AvailabilityView {
+        let view = AvailabilityView {
             agent_id: agent,
             availability,
+        };
+        if let Ok(relay) = self.relay.lock()
+            && let Some(relay) = relay.as_ref()
+        {
+            let _ = relay.send(Outgoing::Availability(view.clone()));
+        }
+        // Nobody listening is fine: the board reads the database when it is opened.
+        let _ = self.availability.send(view);
+    }
+
+    /// An availability change relayed from another node: told to this node's streams only.
+    fn apply_remote_availability(&self, note: &AvailabilityNote) {
+        let _ = self.availability.send(AvailabilityView {
+            agent_id: note.agent_id,
+            availability: note.availability,
         });
     }
 }
@@ -489,7 +535,11 @@ pub async fn run(state: AppState, shutdown: CancellationToken) {
 /// # Errors
 /// When the relay cannot listen at start (it is restarted by its supervisor).
 pub async fn run_relay(state: AppState, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let Some(mut listener) = state.store.listen(&[RELAY_CHANNEL]).await? else {
+    let Some(mut listener) = state
+        .store
+        .listen(&[RELAY_CHANNEL, AVAILABILITY_CHANNEL])
+        .await?
+    else {
         return Ok(());
     };
     let (sender, mut outbox) = mpsc::unbounded_channel();
@@ -501,19 +551,40 @@ pub async fn run_relay(state: AppState, shutdown: CancellationToken) -> anyhow::
     loop {
         tokio::select! {
             change = outbox.recv() => {
-                let Some((conversation, agent, name, presence, visitor)) = change else {
-                    return Ok(());
+                let (channel, payload) = match change {
+                    None => return Ok(()),
+                    Some(Outgoing::Presence((conversation, agent, name, presence, visitor))) => {
+                        let note = PresenceNote {
+                            node: node.clone(), conversation, agent, name, state: presence,
+                            visitor,
+                        };
+                        (RELAY_CHANNEL, serde_json::to_string(&note)?)
+                    }
+                    Some(Outgoing::Availability(view)) => {
+                        let note = AvailabilityNote {
+                            node: node.clone(),
+                            agent_id: view.agent_id,
+                            availability: view.availability,
+                        };
+                        (AVAILABILITY_CHANNEL, serde_json::to_string(&note)?)
+                    }
                 };
-                let note = PresenceNote {
-                    node: node.clone(), conversation, agent, name, state: presence, visitor,
-                };
-                let payload = serde_json::to_string(&note)?;
-                if let Err(err) = state.store.notify(RELAY_CHANNEL, &payload).await {
-                    tracing::warn!(error = %err, "could not relay a presence change");
+                if let Err(err) = state.store.notify(channel, &payload).await {
+                    tracing::warn!(error = %err, channel, "could not relay a change to the other nodes");
                 }
             }
             received = listener.recv() => {
                 let notification = received?;
+                if notification.channel() == AVAILABILITY_CHANNEL {
+                    match serde_json::from_str::<AvailabilityNote>(notification.payload()) {
+                        Ok(note) if note.node != node => {
+                            state.presence.apply_remote_availability(&note);
+                        }
+                        Ok(_) => {}
+                        Err(err) => tracing::warn!(error = %err, "unreadable availability note"),
+                    }
+                    continue;
+                }
                 match serde_json::from_str::<PresenceNote>(notification.payload()) {
                     Ok(note) if note.node != node => state.presence.apply_remote(&note),
                     Ok(_) => {}
@@ -615,9 +686,24 @@ mod tests {
             "Di",
             PresenceState::Typing,
         );
-        assert_eq!(
-            relayed.try_recv().expect("relayed").3,
-            PresenceState::Typing
+        match relayed.try_recv().expect("relayed") {
+            Outgoing::Presence(change) => assert_eq!(change.3, PresenceState::Typing),
+            Outgoing::Availability(view) => panic!("relayed {view:?}"),
+        }
+        // An availability change is relayed; one from another node is not sent back.
+        presence.availability_changed(AgentId::new(4), Availability::Busy);
+        match relayed.try_recv().expect("relayed") {
+            Outgoing::Availability(view) => assert_eq!(view.availability, Availability::Busy),
+            Outgoing::Presence(change) => panic!("relayed {change:?}"),
+        }
+        presence.apply_remote_availability(&AvailabilityNote {
+            node: "other".into(),
+            agent_id: AgentId::new(5),
+            availability: Availability::Offline,
+        });
+        assert!(
+            relayed.try_recv().is_err(),
+            "a remote change is not sent back"
         );
     }
 }

@@ -272,12 +272,17 @@ impl EventStream {
 impl EventStream {
     /// The data of the next `presence` event, or `None` when none came within `limit`.
     pub async fn next_presence(&mut self, limit: Duration) -> Option<Value> {
+        self.next_named("presence", limit).await
+    }
+
+    /// The data of the next event named `name`, or `None` when none came within `limit`.
+    pub async fn next_named(&mut self, name: &str, limit: Duration) -> Option<Value> {
         let deadline = tokio::time::Instant::now() + limit;
         loop {
             while let Some(end) = self.buffer.find("\n\n") {
                 let block: String = self.buffer.drain(..end + 2).collect();
                 if let Some(event) = parse_block(&block)
-                    && event.event == "presence"
+                    && event.event == name
                 {
                     return Some(event.data);
                 }
@@ -488,6 +493,45 @@ async fn the_cluster_lists_its_nodes_and_who_holds_what() {
     let view = cluster.view(other).await;
     assert_eq!(view["nodes"].as_array().map(Vec::len), Some(1), "{view}");
     cluster.kill(other);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_availability_change_on_one_node_reaches_the_live_boards_on_the_others() {
+    let Some(cluster) = Cluster::start(SHOP, 2).await else {
+        eprintln!("skipped: several nodes need PostgreSQL (TEST_DATABASE_URL)");
+        return;
+    };
+    let agents = cluster.get(0, "/api/v1/agents").await;
+    let admin = agents[0]["id"].as_i64().expect("the admin");
+    let mut on_b = EventStream::open(&cluster.client, cluster.base(1), &cluster.token, None).await;
+    // Changed on node A, again and again until node B streams it: a change is not stored as
+    // an event, so one sent while node B was still subscribing to the relay is not replayed.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut toggle = ["busy", "online"].into_iter().cycle();
+    let (sent, streamed) = loop {
+        let availability = toggle.next().expect("cycle");
+        let response = cluster
+            .client
+            .patch(format!("{}/api/v1/agents/{admin}", cluster.base(0)))
+            .bearer_auth(&cluster.token)
+            .json(&serde_json::json!({"availability": availability}))
+            .send()
+            .await
+            .expect("patch");
+        assert_eq!(response.status(), 200);
+        if let Some(streamed) = on_b
+            .next_named("availability", Duration::from_secs(1))
+            .await
+        {
+            break (availability, streamed);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no availability event on node B within 10 s"
+        );
+    };
+    assert_eq!(streamed["agent_id"], admin, "{streamed}");
+    assert_eq!(streamed["availability"], sent, "{streamed}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

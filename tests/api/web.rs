@@ -1124,7 +1124,10 @@ async fn every_view_names_itself_the_skip_link_keeps_the_view_and_the_help_holds
         ("#/reports".to_owned(), "Reports".to_owned()),
         ("#/admin/channels".to_owned(), "Admin: Channels".to_owned()),
         // The admin tab's own name, not the route's.
-        ("#/admin/agents".to_owned(), "Admin: Agents & teams".to_owned()),
+        (
+            "#/admin/agents".to_owned(),
+            "Admin: Agents & teams".to_owned(),
+        ),
         ("#/campaigns".to_owned(), "Campaigns".to_owned()),
     ] {
         browser
