@@ -347,6 +347,27 @@ fn migrations_after_the_rule_only_expand() {
     );
 }
 
+/// On PostgreSQL each migration runs in one transaction, holding every lock it takes until it
+/// commits; a migration that locks two busy tables can deadlock with a node still writing
+/// them (found in the rolling-upgrade test above: foreign keys to `messages` and to
+/// `conversations` in one migration failed one run in two).
+#[test]
+fn a_migration_locks_at_most_one_existing_table() {
+    let mut problems = Vec::new();
+    for (version, name, text) in migration_files("postgres") {
+        if version <= expand_only::LAST_VERSION_BEFORE_THE_LOCK_RULE {
+            continue;
+        }
+        let locked = expand_only::existing_tables_locked(&text);
+        if locked.len() > 1 {
+            problems.push(format!(
+                "migrations/postgres/{name} locks {locked:?}: give each its own migration"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 #[test]
 fn the_checker_catches_the_last_table_rebuild() {
     let (_, _, rebuild) = migration_files("sqlite")

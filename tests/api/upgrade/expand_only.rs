@@ -138,6 +138,47 @@ fn alter_clause(clause: &[String]) -> Option<String> {
     }
 }
 
+/// Migrations after this one lock at most one table that exists before them (PostgreSQL).
+pub const LAST_VERSION_BEFORE_THE_LOCK_RULE: i64 = 20261214000002;
+
+/// The tables that exist before `sql` runs and that it locks on PostgreSQL, each until the
+/// migration commits: those it references by a foreign key, alters, indexes or puts a trigger
+/// on. Two such locks in one migration can deadlock with a running node that writes the same
+/// tables in the other order (a foreign key to `messages` and another to `conversations` did).
+pub fn existing_tables_locked(sql: &str) -> std::collections::BTreeSet<String> {
+    let mut created = std::collections::BTreeSet::new();
+    let mut locked = std::collections::BTreeSet::new();
+    for statement in statements(sql) {
+        let words = words(&statement.code);
+        let word = |i: usize| words.get(i).map_or("", String::as_str);
+        // The name after `at`, past IF [NOT] EXISTS and ONLY.
+        let name_after = |mut at: usize| {
+            while matches!(word(at), "IF" | "NOT" | "EXISTS" | "ONLY") {
+                at += 1;
+            }
+            word(at).to_owned()
+        };
+        if word(0) == "CREATE" && word(1) == "TABLE" {
+            created.insert(name_after(2));
+        }
+        if word(0) == "ALTER" && word(1) == "TABLE" {
+            locked.insert(name_after(2));
+        }
+        let creates_on =
+            word(0) == "CREATE" && words.iter().take(4).any(|w| w == "INDEX" || w == "TRIGGER");
+        if creates_on && let Some(on) = words.iter().position(|w| w == "ON") {
+            locked.insert(name_after(on + 1));
+        }
+        for (at, w) in words.iter().enumerate() {
+            if w == "REFERENCES" {
+                locked.insert(name_after(at + 1));
+            }
+        }
+    }
+    locked.retain(|table| !created.contains(table) && !table.is_empty());
+    locked
+}
+
 /// Splits `sql` at semicolons outside strings, quoted names, comments, dollar-quoted
 /// bodies (PostgreSQL functions) and `BEGIN … END` bodies (SQLite triggers).
 fn statements(sql: &str) -> Vec<Statement> {
@@ -355,5 +396,23 @@ fn a_contract_comment_covers_the_statement_it_precedes() {
     assert!(
         found[1].contains("THIRD"),
         "a contract without a reason: {found:#?}"
+    );
+}
+
+#[test]
+fn the_existing_tables_a_migration_locks_are_found() {
+    let two = "CREATE TABLE t (id BIGINT PRIMARY KEY, m BIGINT REFERENCES messages (id));\n\
+               CREATE TABLE j (c BIGINT NOT NULL REFERENCES conversations (id), t BIGINT REFERENCES t (id));\n\
+               CREATE INDEX j_c ON j (c);";
+    assert_eq!(
+        existing_tables_locked(two).into_iter().collect::<Vec<_>>(),
+        ["CONVERSATIONS", "MESSAGES"]
+    );
+    let one = "ALTER TABLE agents ADD COLUMN language TEXT;\n\
+               CREATE INDEX IF NOT EXISTS agents_language ON ONLY agents (language);\n\
+               CREATE TRIGGER x AFTER INSERT ON agents FOR EACH ROW EXECUTE FUNCTION f();";
+    assert_eq!(
+        existing_tables_locked(one).into_iter().collect::<Vec<_>>(),
+        ["AGENTS"]
     );
 }

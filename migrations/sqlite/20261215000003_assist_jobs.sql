@@ -1,22 +1,5 @@
--- Agent assist keeps what a model translated, and queues the work it does on its own.
+-- Agent assist's queue of the work it does on its own.
 --
--- `message_translations`: a message's text in another language. For a customer's message the
--- row is the model's translation into the agents' language; for an agent's reply sent
--- translated, the message holds what was sent and the row keeps what the agent wrote
--- (`origin` = 'author'). Rows go with their message (retention), are deleted when the message
--- is redacted or its contact erased, and are part of the contact's export.
-CREATE TABLE message_translations (
-    message_id  INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
-    language    TEXT NOT NULL,
-    text        TEXT NOT NULL,
-    -- 'model': the model's translation of the message; 'author': the text the agent wrote,
-    -- of which the message is the model's translation.
-    origin      TEXT NOT NULL CHECK (origin IN ('model', 'author')),
-    model       TEXT NOT NULL,
-    created_at  BIGINT NOT NULL,
-    PRIMARY KEY (message_id, language)
-);
-
 -- Work assist does without an agent asking: translating new customer messages on the channels
 -- configured for it, a summary when a long conversation changes hands, the classification a
 -- rule asked for. A job is claimed with a lease, so one node runs it and a crash hands it on;
@@ -27,7 +10,9 @@ CREATE TABLE assist_jobs (
     job_key         TEXT NOT NULL UNIQUE,
     kind            TEXT NOT NULL CHECK (kind IN ('translate', 'summary', 'classify')),
     conversation_id INTEGER NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
-    message_id      INTEGER REFERENCES messages (id) ON DELETE CASCADE,
+    -- No foreign key (see the translations' migration): a job whose message is gone (retention)
+    -- finds nothing to do and ends.
+    message_id      INTEGER,
     -- What the job needs besides its ids (the language, the rule's name), as JSON.
     detail          TEXT NOT NULL,
     attempts        BIGINT NOT NULL DEFAULT 0,
@@ -39,6 +24,6 @@ CREATE TABLE assist_jobs (
 );
 CREATE INDEX assist_jobs_due ON assist_jobs (run_after, id) WHERE done_at IS NULL;
 CREATE INDEX assist_jobs_done ON assist_jobs (done_at) WHERE done_at IS NOT NULL;
--- Deleting a message or conversation (retention) finds its jobs by these.
+-- Deleting a conversation (retention) finds its jobs by this; erasure finds a message's.
 CREATE INDEX assist_jobs_message ON assist_jobs (message_id) WHERE message_id IS NOT NULL;
 CREATE INDEX assist_jobs_conversation ON assist_jobs (conversation_id);
