@@ -562,6 +562,8 @@ impl App {
             config.retention.clone(),
             connectors.clone(),
         );
+        // Cancelled when the node shuts down; the model client gives way to it too.
+        let shutdown = CancellationToken::new();
         let state = AppState {
             surveys,
             vault,
@@ -585,7 +587,7 @@ impl App {
             automation: automation.clone(),
             max_body_bytes: config.server.max_body_bytes,
             hook_body_limits,
-            shutdown: CancellationToken::new(),
+            shutdown: shutdown.clone(),
             sign_in,
             trusted_proxies: Arc::new(http::client_addr::TrustedProxies::new(
                 config.server.trusted_proxies.clone(),
@@ -597,7 +599,7 @@ impl App {
             phone_region: config.contacts.default_region,
             mailbox_domains: config.contacts.mailbox_domains.clone().into(),
             assist: Arc::new(
-                crate::assist::Assist::new(&config.assist, &config.redaction)
+                crate::assist::Assist::new(&config.assist, &config.redaction, shutdown)
                     .context("while building the agent assist client")?,
             ),
         };

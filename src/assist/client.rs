@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use connector_sdk::net::TargetPolicy;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Semaphore, mpsc};
+use tokio_util::sync::CancellationToken;
 
 use super::settings::AssistConfig;
 
@@ -83,6 +84,8 @@ pub enum AssistError {
     },
     #[error("the model's answer cannot be read: {0}")]
     BadAnswer(String),
+    #[error("this node is shutting down; ask again")]
+    ShuttingDown,
 }
 
 /// The client, shared by every request of this node.
@@ -93,6 +96,8 @@ pub struct ModelClient {
     http: reqwest::Client,
     policy: TargetPolicy,
     turns: Semaphore,
+    /// Cancelled when the node shuts down: calls in flight end at once.
+    stopping: CancellationToken,
     /// When the requests of the last minute were sent, oldest first.
     sent: Mutex<VecDeque<Instant>>,
 }
@@ -159,11 +164,13 @@ struct Usage {
 }
 
 impl ModelClient {
-    /// A client for `config` (which must be on and valid).
+    /// A client for `config` (which must be on and valid); its calls give way when `stopping`
+    /// is cancelled (the node shuts down), since a model may take longer than the shutdown's
+    /// grace.
     ///
     /// # Errors
     /// When the HTTP client cannot be built.
-    pub fn new(config: &AssistConfig) -> anyhow::Result<Self> {
+    pub fn new(config: &AssistConfig, stopping: CancellationToken) -> anyhow::Result<Self> {
         let policy = TargetPolicy::new(
             config.allow_private_targets,
             "[assist] allow_private_targets",
@@ -182,6 +189,7 @@ impl ModelClient {
             http,
             policy,
             turns: Semaphore::new(config.max_concurrent),
+            stopping,
             sent: Mutex::new(VecDeque::new()),
         })
     }
@@ -209,6 +217,17 @@ impl ModelClient {
     }
 
     async fn ask(
+        &self,
+        messages: &[ChatMessage],
+        pieces: Option<&mpsc::Sender<String>>,
+    ) -> Result<Completion, AssistError> {
+        tokio::select! {
+            answer = self.ask_now(messages, pieces) => answer,
+            () = self.stopping.cancelled() => Err(AssistError::ShuttingDown),
+        }
+    }
+
+    async fn ask_now(
         &self,
         messages: &[ChatMessage],
         pieces: Option<&mpsc::Sender<String>>,

@@ -142,11 +142,16 @@ pub struct Assist {
 
 impl Assist {
     /// Assist for `config`; `redaction` adds the operator's own patterns to the rules that
-    /// always apply here (cards, IBANs, birth numbers).
+    /// always apply here (cards, IBANs, birth numbers); calls give way when `stopping` is
+    /// cancelled.
     ///
     /// # Errors
     /// When the client cannot be built or a pattern does not compile.
-    pub fn new(config: &AssistConfig, redaction: &RedactionConfig) -> anyhow::Result<Self> {
+    pub fn new(
+        config: &AssistConfig,
+        redaction: &RedactionConfig,
+        stopping: tokio_util::sync::CancellationToken,
+    ) -> anyhow::Result<Self> {
         let always = RedactionConfig {
             cards: true,
             iban: true,
@@ -155,7 +160,7 @@ impl Assist {
         };
         let redactor = Redactor::new(&always).map_err(anyhow::Error::msg)?;
         let client = if config.is_on() {
-            Some(ModelClient::new(config)?)
+            Some(ModelClient::new(config, stopping)?)
         } else {
             None
         };

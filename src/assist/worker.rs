@@ -10,6 +10,7 @@
 //! gives up on the rest with a line in the conversation. Every model call is written to the
 //! audit log as Switchboard's own.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -43,6 +44,9 @@ const FIRST_RETRY: Duration = Duration::from_secs(30);
 const KEEP_DONE: Duration = Duration::from_secs(2 * 24 * 3600);
 /// The labels a classification may choose from: the most used ones.
 const LABELS_OFFERED: i64 = 50;
+/// How long shutdown waits for jobs in flight (a model may take `timeout_secs`, longer than
+/// the node's shutdown grace); the rest are stopped and put back to run at once elsewhere.
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(3);
 
 /// The worker. Cheap to clone.
 #[derive(Clone)]
@@ -60,6 +64,8 @@ enum Ended {
     Done,
     /// Failed for a reason that may pass: try again later.
     Retry(String),
+    /// Stopped by this node's shutdown: to run again at once, elsewhere or after the restart.
+    Interrupted,
     /// Failed for good.
     GaveUp(String),
 }
@@ -165,6 +171,8 @@ impl AssistWorker {
     async fn run_jobs(&self, shutdown: CancellationToken) {
         let most = self.assist.config().max_concurrent.max(1);
         let mut running: JoinSet<()> = JoinSet::new();
+        // The jobs in flight, so that those stopped at shutdown can be put back.
+        let in_flight: Arc<std::sync::Mutex<HashSet<i64>>> = Arc::default();
         let mut last_purge: Option<std::time::Instant> = None;
         while !shutdown.is_cancelled() {
             if last_purge.is_none_or(|at| at.elapsed() > Duration::from_secs(3600)) {
@@ -177,8 +185,17 @@ impl AssistWorker {
             if running.len() < most {
                 match self.store.claim_assist_job(LEASE).await {
                     Ok(Some(job)) => {
-                        let worker = self.clone();
-                        running.spawn(async move { worker.run_job(job).await });
+                        let (worker, in_flight) = (self.clone(), in_flight.clone());
+                        if let Ok(mut ids) = in_flight.lock() {
+                            ids.insert(job.id);
+                        }
+                        running.spawn(async move {
+                            let id = job.id;
+                            worker.run_job(job).await;
+                            if let Ok(mut ids) = in_flight.lock() {
+                                ids.remove(&id);
+                            }
+                        });
                         continue;
                     }
                     Ok(None) => {}
@@ -192,7 +209,28 @@ impl AssistWorker {
                 () = tokio::time::sleep(IDLE_POLL) => {}
             }
         }
-        while running.join_next().await.is_some() {}
+        let finished = tokio::time::timeout(SHUTDOWN_WAIT, async {
+            while running.join_next().await.is_some() {}
+        })
+        .await;
+        if finished.is_err() {
+            running.abort_all();
+            while running.join_next().await.is_some() {}
+            let stopped: Vec<i64> = in_flight
+                .lock()
+                .map(|mut ids| ids.drain().collect())
+                .unwrap_or_default();
+            for id in stopped {
+                let now = self.store.now();
+                if let Err(err) = self
+                    .store
+                    .retry_assist_job(id, "stopped: the node shut down", now)
+                    .await
+                {
+                    tracing::warn!(job = id, error = %err, "could not put a stopped assist job back");
+                }
+            }
+        }
     }
 
     /// Runs one job and records how it ended; a panic fails this job alone.
@@ -204,6 +242,12 @@ impl AssistWorker {
         };
         let recorded = match ended {
             Ended::Done => self.store.finish_assist_job(job.id, None).await,
+            Ended::Interrupted => {
+                let now = self.store.now();
+                self.store
+                    .retry_assist_job(job.id, "stopped: the node shut down", now)
+                    .await
+            }
             Ended::Retry(reason) if job.attempts < MAX_ATTEMPTS => {
                 let wait = FIRST_RETRY * 2u32.pow(u32::try_from(job.attempts - 1).unwrap_or(0));
                 tracing::info!(job = job.id, reason = %reason, "assist job will be retried");
@@ -429,6 +473,7 @@ fn failed(err: AssistError) -> Ended {
         AssistError::Status { status, .. } if status == 429 || status >= 500 => {
             Ended::Retry(err.to_string())
         }
+        AssistError::ShuttingDown => Ended::Interrupted,
         AssistError::Status { .. }
         | AssistError::Off
         | AssistError::Refused(_)

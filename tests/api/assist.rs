@@ -622,3 +622,47 @@ async fn suggestions_are_applied_in_the_inbox_only_when_the_agent_accepts() {
     assert_eq!(after["team_id"], json!(team));
     app.stop().await;
 }
+
+/// A model slower than the request's own time limit: the agent's request ends, but the call
+/// goes on apart from it, is audited, and the summary still lands as a note.
+#[tokio::test]
+async fn a_summary_outliving_its_request_is_still_stored_and_audited() {
+    let model = FakeModel::start().await;
+    model.answer(
+        "charged twice",
+        "Wants: a refund.\nDone: nothing.\nOpen: the refund.\nMood: cross.",
+    );
+    let app = TestApp::spawn_with(&format!(
+        "{}\n[server]\nrequest_timeout_secs = 1\n",
+        assist_config(&model.base_url, "")
+    ))
+    .await;
+    let id = conversation(&app, "assist-slow").await;
+    model.hold();
+    let response = summarise(&app, id).await;
+    assert!(
+        !response.status().is_success(),
+        "the request timed out: {}",
+        response.status()
+    );
+    model.stop_holding();
+    model.release(1);
+    loop {
+        if notes(&app, id)
+            .await
+            .iter()
+            .any(|note| note.starts_with("Summary by standin-small:"))
+        {
+            break;
+        }
+        app.wait_for_event("message.created").await;
+    }
+    let audit = app.get_json("/api/v1/audit?action=assist.used").await;
+    assert_eq!(audit["items"][0]["detail"]["feature"], "summary", "{audit}");
+    assert!(
+        audit["items"][0]["detail"]["completion_tokens"]
+            .as_u64()
+            .is_some()
+    );
+    app.stop().await;
+}

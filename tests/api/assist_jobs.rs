@@ -288,3 +288,27 @@ async fn a_job_is_queued_once_per_key_and_claimed_by_one_taker_until_its_lease_e
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_job_stopped_by_shutdown_runs_again_at_once_after_the_restart() {
+    let model = FakeModel::start().await;
+    model.answer("blue jacket", IN_CZECH);
+    let config = config(&model.base_url, "translate_channels = [\"shop\"]\n");
+    let app = TestApp::spawn_with(&config).await;
+    // The model takes its time (as a slow one may for a minute, longer than the shutdown's
+    // grace): the node still stops cleanly, putting the job back.
+    model.hold();
+    let sent = app
+        .post_hook(&hook_body("m-stop-1", "stopped-job", ENGLISH))
+        .await;
+    assert!(sent.status().is_success());
+    model.wait_for_requests(1).await;
+    let db = app.stop_keeping_db().await;
+    model.stop_holding();
+    model.release(1);
+    let restarted = TestApp::spawn_on(db, &config).await;
+    let event = restarted.wait_for_event("message.translated").await;
+    assert_eq!(event.data["language"], "cs");
+    assert_eq!(model.received().len(), 2, "asked again after the restart");
+    restarted.stop().await;
+}

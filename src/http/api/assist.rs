@@ -111,33 +111,49 @@ pub async fn summarise_conversation(
     Path(id): Path<ConversationId>,
 ) -> ApiResult<(StatusCode, Json<SummaryView>)> {
     let (_, messages) = prepare(&state, &caller, id).await?;
-    let outcome = state.assist.summarise(&messages).await;
-    record(
-        &state,
-        &caller,
-        id,
-        "summary",
-        messages.len(),
-        outcome.as_ref(),
-    )
-    .await?;
-    let completion = outcome.map_err(api_error)?;
-    let text = format!("Summary by {}:\n{}", completion.model, completion.text);
-    let (note, events) = state
-        .store
-        .add_note(id, caller.agent, &text)
+    let caller = caller.0.clone();
+    detached(async move {
+        let outcome = state.assist.summarise(&messages).await;
+        record(
+            &state,
+            &caller,
+            id,
+            "summary",
+            messages.len(),
+            outcome.as_ref(),
+        )
+        .await?;
+        let completion = outcome.map_err(api_error)?;
+        let text = format!("Summary by {}:\n{}", completion.model, completion.text);
+        let (note, events) = state
+            .store
+            .add_note(id, caller.agent, &text)
+            .await
+            .for_api("conversation")?;
+        state.events.publish(events);
+        Ok((
+            StatusCode::CREATED,
+            Json(SummaryView {
+                note: note.into(),
+                model: completion.model,
+                prompt_tokens: completion.prompt_tokens,
+                completion_tokens: completion.completion_tokens,
+            }),
+        ))
+    })
+    .await
+}
+
+/// Runs `work` (a model call, its audit entry and what follows from the answer) as a task of
+/// its own that the handler waits for: it finishes, and is audited, even when the request
+/// times out first (`server.request_timeout_secs` may be shorter than the model's
+/// `timeout_secs`) or the client goes away. A summary asked for then still lands as a note.
+pub(super) async fn detached<T: Send + 'static>(
+    work: impl Future<Output = ApiResult<T>> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::spawn(work)
         .await
-        .for_api("conversation")?;
-    state.events.publish(events);
-    Ok((
-        StatusCode::CREATED,
-        Json(SummaryView {
-            note: note.into(),
-            model: completion.model,
-            prompt_tokens: completion.prompt_tokens,
-            completion_tokens: completion.completion_tokens,
-        }),
-    ))
+        .map_err(|err| ApiError::Internal(anyhow::anyhow!("an agent assist task failed: {err}")))?
 }
 
 /// A reply draft: for the agent to edit, never sent or stored by Switchboard.
@@ -166,18 +182,22 @@ pub async fn draft_reply(
     Path(id): Path<ConversationId>,
 ) -> ApiResult<Json<DraftView>> {
     let (messages, canned, history) = draft_inputs(&state, &caller, id).await?;
-    let outcome = state.assist.draft(&messages, &canned, &history, None).await;
-    record(
-        &state,
-        &caller,
-        id,
-        "draft",
-        messages.len(),
-        outcome.as_ref(),
-    )
-    .await?;
-    let completion = outcome.map_err(api_error)?;
-    Ok(Json(DraftView::from(completion)))
+    let caller = caller.0.clone();
+    detached(async move {
+        let outcome = state.assist.draft(&messages, &canned, &history, None).await;
+        record(
+            &state,
+            &caller,
+            id,
+            "draft",
+            messages.len(),
+            outcome.as_ref(),
+        )
+        .await?;
+        let completion = outcome.map_err(api_error)?;
+        Ok(Json(DraftView::from(completion)))
+    })
+    .await
 }
 
 impl From<crate::assist::Completion> for DraftView {
@@ -329,10 +349,25 @@ pub async fn suggest(
         .for_api("conversation")?;
     let teams = state.store.list_teams().await.for_api("team")?;
     let team_names: Vec<String> = teams.iter().map(|team| team.name.clone()).collect();
-    let outcome = state.assist.classify(&messages, &labels, &team_names).await;
-    let answered = outcome.as_ref().map(|(_, completion)| completion);
-    record(&state, &caller, id, "suggestions", messages.len(), answered).await?;
-    let (classification, completion) = outcome.map_err(api_error)?;
+    let (task_state, caller) = (state.clone(), caller.0.clone());
+    let (classification, completion) = detached(async move {
+        let outcome = task_state
+            .assist
+            .classify(&messages, &labels, &team_names)
+            .await;
+        let answered = outcome.as_ref().map(|(_, completion)| completion);
+        record(
+            &task_state,
+            &caller,
+            id,
+            "suggestions",
+            messages.len(),
+            answered,
+        )
+        .await?;
+        outcome.map_err(api_error)
+    })
+    .await?;
     let team = classification
         .team
         .as_ref()
@@ -478,7 +513,7 @@ pub(super) fn api_error(err: AssistError) -> ApiError {
             message: err.to_string(),
             retry_after_secs,
         },
-        AssistError::Busy(_) => ApiError::Unavailable(err.to_string()),
+        AssistError::Busy(_) | AssistError::ShuttingDown => ApiError::Unavailable(err.to_string()),
         AssistError::Refused(_)
         | AssistError::Unreachable { .. }
         | AssistError::Status { .. }

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::assist::{admit, api_error, record};
+use super::assist::{admit, api_error, detached, record};
 use crate::assist::settings::is_language_code;
 use crate::automation::text::detect_language;
 use crate::domain::{
@@ -129,17 +129,26 @@ pub async fn translate_message(
     if let Some(existing) = existing {
         return Ok((StatusCode::OK, Json(existing.into())));
     }
-    let outcome = state.assist.translate(&message.text, &language).await;
-    record(
-        &state,
-        &caller,
+    let (task_state, task_caller) = (state.clone(), caller.0.clone());
+    let (conversation, text, wanted) = (
         message.conversation_id,
-        "translate",
-        1,
-        outcome.as_ref(),
-    )
+        message.text.clone(),
+        language.clone(),
+    );
+    let completion = detached(async move {
+        let outcome = task_state.assist.translate(&text, &wanted).await;
+        record(
+            &task_state,
+            &task_caller,
+            conversation,
+            "translate",
+            1,
+            outcome.as_ref(),
+        )
+        .await?;
+        outcome.map_err(api_error)
+    })
     .await?;
-    let completion = outcome.map_err(api_error)?;
     let saved = state
         .store
         .save_translation(&NewTranslation {
@@ -227,9 +236,22 @@ pub async fn translate_reply(
             )
         })?,
     };
-    let outcome = state.assist.translate(&request.text, &language).await;
-    record(&state, &caller, id, "translate_reply", 0, outcome.as_ref()).await?;
-    let completion = outcome.map_err(api_error)?;
+    let (task_state, task_caller) = (state.clone(), caller.0.clone());
+    let (text, wanted) = (request.text, language.clone());
+    let completion = detached(async move {
+        let outcome = task_state.assist.translate(&text, &wanted).await;
+        record(
+            &task_state,
+            &task_caller,
+            id,
+            "translate_reply",
+            0,
+            outcome.as_ref(),
+        )
+        .await?;
+        outcome.map_err(api_error)
+    })
+    .await?;
     Ok(Json(ReplyTranslationView {
         text: completion.text,
         language,
