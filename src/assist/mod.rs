@@ -133,6 +133,11 @@ pub fn read_classification(
 pub const MAX_DRAFT_CANNED: usize = 20;
 pub const MAX_DRAFT_HISTORY: usize = 5;
 
+/// A customer's, agent's or bot's message: what the model reads (never notes or activity).
+fn is_readable(message: &Message) -> bool {
+    message.kind == MessageKind::Message && message.author_type != AuthorType::System
+}
+
 /// Agent assist as configured: off, or a model client with the redaction it applies.
 pub struct Assist {
     config: AssistConfig,
@@ -183,9 +188,15 @@ impl Assist {
 
     /// Whether any of `messages` is one the model would read (see [`Self::transcript`]).
     pub fn has_readable(messages: &[Message]) -> bool {
-        messages.iter().any(|message| {
-            message.kind == MessageKind::Message && message.author_type != AuthorType::System
-        })
+        messages.iter().any(is_readable)
+    }
+
+    /// How many of `messages` the model would read (see [`Self::transcript`]).
+    pub fn readable_count(messages: &[Message]) -> usize {
+        messages
+            .iter()
+            .filter(|message| is_readable(message))
+            .count()
     }
 
     /// The conversation's messages as the model reads them: customer, agent and bot messages

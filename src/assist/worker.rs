@@ -10,7 +10,6 @@
 //! gives up on the rest with a line in the conversation. Every model call is written to the
 //! audit log as Switchboard's own.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 use super::{Assist, AssistError, Completion};
 use crate::automation::text::detect_language;
 use crate::domain::audit::{AuditAction, AuditActor, AuditSubject, NewAuditEntry};
-use crate::domain::{AuthorType, Direction, Event, EventKind, MessageKind, TranslationOrigin};
+use crate::domain::{Event, EventKind, TranslationOrigin};
 use crate::events::EventBus;
 use crate::metrics::Metrics;
 use crate::store::assist::{
@@ -44,9 +43,6 @@ const FIRST_RETRY: Duration = Duration::from_secs(30);
 const KEEP_DONE: Duration = Duration::from_secs(2 * 24 * 3600);
 /// The labels a classification may choose from: the most used ones.
 const LABELS_OFFERED: i64 = 50;
-/// How long shutdown waits for jobs in flight (a model may take `timeout_secs`, longer than
-/// the node's shutdown grace); the rest are stopped and put back to run at once elsewhere.
-const SHUTDOWN_WAIT: Duration = Duration::from_secs(3);
 
 /// The worker. Cheap to clone.
 #[derive(Clone)]
@@ -171,8 +167,6 @@ impl AssistWorker {
     async fn run_jobs(&self, shutdown: CancellationToken) {
         let most = self.assist.config().max_concurrent.max(1);
         let mut running: JoinSet<()> = JoinSet::new();
-        // The jobs in flight, so that those stopped at shutdown can be put back.
-        let in_flight: Arc<std::sync::Mutex<HashSet<i64>>> = Arc::default();
         let mut last_purge: Option<std::time::Instant> = None;
         while !shutdown.is_cancelled() {
             if last_purge.is_none_or(|at| at.elapsed() > Duration::from_secs(3600)) {
@@ -185,17 +179,8 @@ impl AssistWorker {
             if running.len() < most {
                 match self.store.claim_assist_job(LEASE).await {
                     Ok(Some(job)) => {
-                        let (worker, in_flight) = (self.clone(), in_flight.clone());
-                        if let Ok(mut ids) = in_flight.lock() {
-                            ids.insert(job.id);
-                        }
-                        running.spawn(async move {
-                            let id = job.id;
-                            worker.run_job(job).await;
-                            if let Ok(mut ids) = in_flight.lock() {
-                                ids.remove(&id);
-                            }
-                        });
+                        let worker = self.clone();
+                        running.spawn(async move { worker.run_job(job).await });
                         continue;
                     }
                     Ok(None) => {}
@@ -209,28 +194,9 @@ impl AssistWorker {
                 () = tokio::time::sleep(IDLE_POLL) => {}
             }
         }
-        let finished = tokio::time::timeout(SHUTDOWN_WAIT, async {
-            while running.join_next().await.is_some() {}
-        })
-        .await;
-        if finished.is_err() {
-            running.abort_all();
-            while running.join_next().await.is_some() {}
-            let stopped: Vec<i64> = in_flight
-                .lock()
-                .map(|mut ids| ids.drain().collect())
-                .unwrap_or_default();
-            for id in stopped {
-                let now = self.store.now();
-                if let Err(err) = self
-                    .store
-                    .retry_assist_job(id, "stopped: the node shut down", now)
-                    .await
-                {
-                    tracing::warn!(job = id, error = %err, "could not put a stopped assist job back");
-                }
-            }
-        }
+        // Model calls in flight give way to the shutdown (`AssistError::ShuttingDown`): their
+        // jobs end at once and are put back to run again (see `Ended::Interrupted`).
+        while running.join_next().await.is_some() {}
     }
 
     /// Runs one job and records how it ended; a panic fails this job alone.
@@ -330,9 +296,7 @@ impl AssistWorker {
             Err(crate::store::StoreError::NotFound) => return Ok(Ended::Done),
             Err(err) => return Err(err),
         };
-        let foreign = message.direction == Direction::In
-            && message.kind == MessageKind::Message
-            && message.author_type == AuthorType::Contact
+        let foreign = message.is_from_customer()
             && detect_language(&message.text).is_some_and(|detected| detected != language);
         if !foreign {
             return Ok(Ended::Done);
@@ -365,13 +329,7 @@ impl AssistWorker {
         let config = self.assist.config();
         let limit = i64::try_from(config.max_messages).unwrap_or(i64::MAX);
         let messages = self.store.latest_messages(job.conversation, limit).await?;
-        let readable = messages
-            .iter()
-            .filter(|message| {
-                message.kind == MessageKind::Message && message.author_type != AuthorType::System
-            })
-            .count();
-        if readable < config.handover_summary_messages {
+        if Assist::readable_count(&messages) < config.handover_summary_messages {
             return Ok(Ended::Done);
         }
         let outcome = self.assist.summarise(&messages).await;

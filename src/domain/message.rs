@@ -64,6 +64,15 @@ pub struct Message {
     pub redacted: Option<Redacted>,
 }
 
+impl Message {
+    /// Whether the customer wrote this (not a reply, note or activity line).
+    pub fn is_from_customer(&self) -> bool {
+        self.direction == Direction::In
+            && self.kind == MessageKind::Message
+            && self.author_type == AuthorType::Contact
+    }
+}
+
 string_enum! {
     /// How a message came to be redacted: `auto` by the `[redaction]` rules before it was
     /// stored, `agent` by an agent or admin afterwards.

@@ -12,10 +12,7 @@ use utoipa::ToSchema;
 use super::assist::{admit, api_error, detached, record};
 use crate::assist::settings::is_language_code;
 use crate::automation::text::detect_language;
-use crate::domain::{
-    AuthorType, ConversationId, Direction, MessageId, MessageKind, MessageTranslation,
-    TranslationOrigin,
-};
+use crate::domain::{ConversationId, MessageId, MessageTranslation, TranslationOrigin};
 use crate::http::AppState;
 use crate::http::auth::{Agents, Authorized};
 use crate::http::error::{ApiError, ApiResult, ForApi};
@@ -111,10 +108,7 @@ pub async fn translate_message(
     let language = wanted_language(&state, &caller, request.language).await?;
     let message = state.store.get_message(id).await.for_api("message")?;
     admit(&state, &caller, message.conversation_id).await?;
-    let from_customer = message.direction == Direction::In
-        && message.kind == MessageKind::Message
-        && message.author_type == AuthorType::Contact;
-    if !from_customer || message.text.trim().is_empty() {
+    if !message.is_from_customer() || message.text.trim().is_empty() {
         return Err(ApiError::Invalid(
             "message: only a customer's message with text is translated".into(),
         ));
@@ -270,11 +264,7 @@ async fn customer_language(state: &AppState, id: ConversationId) -> ApiResult<Op
         .for_api("conversation")?;
     let written: Vec<&str> = messages
         .iter()
-        .filter(|message| {
-            message.direction == Direction::In
-                && message.kind == MessageKind::Message
-                && message.author_type == AuthorType::Contact
-        })
+        .filter(|message| message.is_from_customer())
         .map(|message| message.text.as_str())
         .collect();
     Ok(detect_language(&written.join("\n")).map(str::to_owned))
