@@ -97,6 +97,70 @@ pub struct RollupCell {
     pub p90: Option<f64>,
 }
 
+impl RollupCell {
+    /// The cell whose bins a report query listed as `bin:n:total` triples, apart by spaces;
+    /// a bin may appear more than once (an hour added to one bucket and taken from another)
+    /// and is summed first. `None` when every bin sums to nothing.
+    ///
+    /// # Errors
+    /// When the list is not made of such triples.
+    pub fn from_bins(
+        fact: crate::domain::report::Fact,
+        key: String,
+        bucket: i64,
+        bins: &str,
+    ) -> Result<Option<Self>, super::StoreError> {
+        use crate::domain::report::percentile_rank;
+        let mut summed: std::collections::BTreeMap<i64, (i64, i64)> =
+            std::collections::BTreeMap::new();
+        for triple in bins.split_ascii_whitespace() {
+            let mut numbers = triple.split(':').map(str::parse::<i64>);
+            let (Some(Ok(bin)), Some(Ok(n)), Some(Ok(total)), None) = (
+                numbers.next(),
+                numbers.next(),
+                numbers.next(),
+                numbers.next(),
+            ) else {
+                return Err(super::StoreError::Corrupt(format!(
+                    "report bins: {triple:?} is not bin:n:total"
+                )));
+            };
+            let entry = summed.entry(bin).or_default();
+            entry.0 += n;
+            entry.1 += total;
+        }
+        summed.retain(|_, (n, total)| *n != 0 || *total != 0);
+        if summed.is_empty() {
+            return Ok(None);
+        }
+        let count: i64 = summed.values().map(|(n, _)| n).sum();
+        let total: i64 = summed.values().map(|(_, total)| total).sum();
+        let satisfied: i64 = summed.range(4..).map(|(_, (n, _))| n).sum();
+        // The mean of the bin that holds the nearest rank of the percentile.
+        let percentile = |percent: i64| {
+            let rank = percentile_rank(count, percent);
+            let mut upto = 0;
+            summed
+                .values()
+                .filter_map(|(n, total)| {
+                    upto += n;
+                    (*n > 0 && upto >= rank && upto - n < rank).then(|| *total as f64 / *n as f64)
+                })
+                .reduce(f64::max)
+        };
+        Ok(Some(Self {
+            fact,
+            key,
+            bucket,
+            count,
+            total,
+            satisfied,
+            p50: percentile(50),
+            p90: percentile(90),
+        }))
+    }
+}
+
 /// One conversation's reporting record with the names it has now (none once erased).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ConversationReport {
@@ -246,5 +310,51 @@ impl Store {
         calendars: &[CalendarSpans],
     ) -> StoreResult<()> {
         on_backend!(self, reporting::replace_calendars(scopes, calendars))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RollupCell;
+    use crate::domain::report::Fact;
+
+    fn cell(bins: &str) -> Option<RollupCell> {
+        RollupCell::from_bins(Fact::Reply, "7".into(), 3, bins).expect("bins parse")
+    }
+
+    #[test]
+    fn a_cell_sums_its_bins_and_ranks_the_percentiles_by_nearest_rank() {
+        // Ten values: four in bin 2 (mean 3 s), five in bin 5 (mean 12 s), one in bin 9 (60 s).
+        let cell = cell("5:5:60000 2:4:12000 9:1:60000").expect("a cell");
+        assert_eq!((cell.count, cell.total, cell.satisfied), (10, 132_000, 6));
+        assert_eq!((cell.key.as_str(), cell.bucket), ("7", 3));
+        // The 5th value (rank of the median of ten) is the first of bin 5.
+        assert_eq!(cell.p50, Some(12_000.0));
+        // The 9th is in bin 5 too; the 10th alone would be bin 9.
+        assert_eq!(cell.p90, Some(12_000.0));
+        let cell = cell("2:1:2000 9:9:90000").expect("a cell");
+        assert_eq!(cell.p50, Some(10_000.0));
+        assert_eq!(cell.p90, Some(10_000.0));
+        assert_eq!(cell.count, 10);
+    }
+
+    #[test]
+    fn an_hour_taken_back_out_of_a_bucket_leaves_only_what_remains() {
+        // A day's bins, and one of its hours moved to the next bucket: taken out here.
+        let cell = cell("1:3:3000 4:2:10000 4:-2:-10000").expect("bin 1 remains");
+        assert_eq!((cell.count, cell.total, cell.satisfied), (3, 3000, 0));
+        assert_eq!(cell.p50, Some(1000.0));
+        // Everything taken back out: no cell at all.
+        assert_eq!(cell("4:2:10000 4:-2:-10000"), None);
+    }
+
+    #[test]
+    fn bins_that_are_not_triples_are_refused() {
+        for bad in ["4:2", "4:2:1:1", "x:1:1", "4:2:"] {
+            assert!(
+                RollupCell::from_bins(Fact::Reply, String::new(), 0, bad).is_err(),
+                "{bad}"
+            );
+        }
     }
 }

@@ -74,6 +74,9 @@ impl Record {
     }
 }
 
+/// The columns of [`Record`] that its first write sets for good.
+const IMMUTABLE_RECORD_COLUMNS: &[&str] = &["conversation_id", "channel", "created_at"];
+
 /// The columns of [`Record`], in order.
 const RECORD_COLUMNS: &[&str] = &[
     "conversation_id",
@@ -725,8 +728,11 @@ async fn write_all(conn: &mut Conn, writes: Writes<'_>) -> StoreResult<()> {
     let daily = days_of(writes.hourly);
     let mut parts = Vec::new();
     if !writes.records.is_empty() {
-        let updates = RECORD_COLUMNS[1..]
+        // A record's conversation, channel and creation never change: leaving them out of the
+        // update spares SQLite rewriting the creation index's entry of every record written.
+        let updates = RECORD_COLUMNS
             .iter()
+            .filter(|column| !IMMUTABLE_RECORD_COLUMNS.contains(column))
             .map(|column| format!("{column} = excluded.{column}"))
             .collect::<Vec<_>>()
             .join(", ");
