@@ -318,21 +318,21 @@ mod tests {
     use super::RollupCell;
     use crate::domain::report::Fact;
 
-    fn cell(bins: &str) -> Option<RollupCell> {
+    fn cell_of(bins: &str) -> Option<RollupCell> {
         RollupCell::from_bins(Fact::Reply, "7".into(), 3, bins).expect("bins parse")
     }
 
     #[test]
     fn a_cell_sums_its_bins_and_ranks_the_percentiles_by_nearest_rank() {
         // Ten values: four in bin 2 (mean 3 s), five in bin 5 (mean 12 s), one in bin 9 (60 s).
-        let cell = cell("5:5:60000 2:4:12000 9:1:60000").expect("a cell");
+        let cell = cell_of("5:5:60000 2:4:12000 9:1:60000").expect("a cell");
         assert_eq!((cell.count, cell.total, cell.satisfied), (10, 132_000, 6));
         assert_eq!((cell.key.as_str(), cell.bucket), ("7", 3));
         // The 5th value (rank of the median of ten) is the first of bin 5.
         assert_eq!(cell.p50, Some(12_000.0));
         // The 9th is in bin 5 too; the 10th alone would be bin 9.
         assert_eq!(cell.p90, Some(12_000.0));
-        let cell = cell("2:1:2000 9:9:90000").expect("a cell");
+        let cell = cell_of("2:1:2000 9:9:90000").expect("a cell");
         assert_eq!(cell.p50, Some(10_000.0));
         assert_eq!(cell.p90, Some(10_000.0));
         assert_eq!(cell.count, 10);
@@ -341,11 +341,11 @@ mod tests {
     #[test]
     fn an_hour_taken_back_out_of_a_bucket_leaves_only_what_remains() {
         // A day's bins, and one of its hours moved to the next bucket: taken out here.
-        let cell = cell("1:3:3000 4:2:10000 4:-2:-10000").expect("bin 1 remains");
+        let cell = cell_of("1:3:3000 4:2:10000 4:-2:-10000").expect("bin 1 remains");
         assert_eq!((cell.count, cell.total, cell.satisfied), (3, 3000, 0));
         assert_eq!(cell.p50, Some(1000.0));
         // Everything taken back out: no cell at all.
-        assert_eq!(cell("4:2:10000 4:-2:-10000"), None);
+        assert_eq!(cell_of("4:2:10000 4:-2:-10000"), None);
     }
 
     #[test]
