@@ -266,6 +266,9 @@ pub struct Store {
     clock: std::sync::Arc<std::sync::atomic::AtomicI64>,
     /// SQLite's upkeep task, stopped with the last clone (see `sqlite_upkeep`).
     upkeep: Option<std::sync::Arc<sqlite_upkeep::Upkeep>>,
+    /// Whether the schema counts a conversation's customer messages on its row: false only
+    /// for a store acting as a release from before that (see `connect_as_release_up_to`).
+    counts_messages_on_conversations: bool,
 }
 
 /// Runs the same call on whichever backend the store uses.
@@ -356,6 +359,8 @@ impl Store {
             triage: std::sync::Arc::default(),
             clock: std::sync::Arc::new(std::sync::atomic::AtomicI64::new(i64::MIN)),
             upkeep,
+            counts_messages_on_conversations: migrations_up_to
+                .is_none_or(|level| level >= schema::CONVERSATION_MESSAGE_COUNTS),
         })
     }
 
@@ -449,7 +454,8 @@ impl Store {
                 checkpoints,
                 fences,
                 self.now(),
-                self.triage.load(std::sync::atomic::Ordering::Relaxed)
+                self.triage.load(std::sync::atomic::Ordering::Relaxed),
+                self.counts_messages_on_conversations
             )
         )
     }

@@ -30,6 +30,9 @@ impl Store {
     }
 }
 
+/// The migration that counts a conversation's customer messages on its row.
+pub(super) const CONVERSATION_MESSAGE_COUNTS: i64 = 20261216000001;
+
 /// How often an SQLite migration that lost the write lock to a running node is tried again.
 const SQLITE_BUSY_ATTEMPTS: u32 = 30;
 

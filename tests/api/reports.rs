@@ -357,6 +357,9 @@ async fn figures_match_the_hand_worked_history() {
     assert_eq!(row_a[column("resolution_seconds")], *"334800");
     assert_eq!(row_a[column("reopenings")], *"1");
     assert_eq!(row_a[column("replies")], *"3");
+    assert_eq!(row_a[column("messages_in")], *"3");
+    assert_eq!(row_a[column("messages_out")], *"3");
+    assert_eq!(rows[1][column("messages_in")], *"1");
     let row_c = &rows[2];
     assert_eq!(row_c[column("id")], c.to_string());
     // Erasure leaves a tombstone in the contact's place.
@@ -366,6 +369,7 @@ async fn figures_match_the_hand_worked_history() {
     );
     assert_eq!(row_c[column("status")], *"resolved");
     assert_eq!(row_c[column("first_response_seconds")], *"1200");
+    assert_eq!(row_c[column("messages_in")], *"1");
 
     // The metric as CSV: a row per group and bucket.
     let series = app

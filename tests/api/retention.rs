@@ -221,6 +221,18 @@ async fn old_resolved_conversations_go_and_the_rest_stay() {
     for id in doomed {
         assert!(!exists(&app, id).await, "{id} should be deleted");
     }
+    // The reporting record outlives the conversation, with the count of the customer's
+    // messages the conversation kept.
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT CAST(messages_in AS BIGINT) FROM report_conversations WHERE conversation_id = {old}"
+            )
+        )
+        .await,
+        1
+    );
     for id in kept {
         assert!(exists(&app, id).await, "{id} should be kept");
     }

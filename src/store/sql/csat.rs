@@ -200,6 +200,11 @@ async fn add_comment(
     .bind(now.0)
     .fetch_one(&mut *conn)
     .await?;
+    // Counted like any message the customer wrote (the ingest's bump counts those).
+    sqlx::query("UPDATE conversations SET messages_in = messages_in + 1 WHERE id = $1")
+        .bind(id.get())
+        .execute(&mut *conn)
+        .await?;
     let message = super::common::message(conn, message_id).await?;
     let mut event = message_event(&message, Some(conv.contact_id), None);
     if let Some(data) = event.data.as_object_mut() {

@@ -63,6 +63,7 @@ pub async fn record_events(
     fences: &[crate::store::cluster::Fence],
     now: Millis,
     triage: bool,
+    count_messages: bool,
 ) -> StoreResult<(Vec<Receipt>, Vec<Event>)> {
     // Holds the merge gate until commit: a merge moving one of these senders' contacts waits
     // for this transaction, or this one for it (see `merges`).
@@ -91,7 +92,7 @@ pub async fn record_events(
             _ => None,
         })
         .collect();
-    let receipts = record_messages(&mut tx, &messages, now, &mut events).await?;
+    let receipts = record_messages(&mut tx, &messages, now, count_messages, &mut events).await?;
     // Parts of long messages wait for their siblings; a completed message is stored like any
     // other, but gets no receipt (callers count one receipt per `Message` event).
     let mut joined = Vec::new();
@@ -104,7 +105,7 @@ pub async fn record_events(
     }
     if !joined.is_empty() {
         let joined: Vec<&InboundMessage> = joined.iter().collect();
-        record_messages(&mut tx, &joined, now, &mut events).await?;
+        record_messages(&mut tx, &joined, now, count_messages, &mut events).await?;
     }
     if triage {
         hold_for_triage(&mut tx, &events).await?;
@@ -384,6 +385,7 @@ async fn record_messages(
     tx: &mut Conn,
     batch: &[&InboundMessage],
     now: Millis,
+    count_messages: bool,
     events: &mut Vec<NewEvent>,
 ) -> StoreResult<Vec<Receipt>> {
     if batch.is_empty() {
@@ -400,8 +402,9 @@ async fn record_messages(
     let mut threads: HashMap<(&str, &str), i64> = HashMap::new();
     // New messages with threading hints (email), for replies later in the same batch.
     let mut hinted: super::email::BatchThreads<'_> = HashMap::new();
-    // Conversations to bump after the insert: id → (preview of their latest message).
-    let mut touched: HashMap<i64, String> = HashMap::new();
+    // Conversations to bump after the insert: id → their latest message's preview and how
+    // many new messages they got.
+    let mut touched: HashMap<i64, (String, i64)> = HashMap::new();
     // Those of them a person wrote to: they reopen and wait for an answer. Mail written by a
     // machine (an auto-reply, a bounce we could not match) is stored and shown, but never
     // reopens a conversation or makes one wait.
@@ -519,7 +522,7 @@ async fn record_messages(
         })
         .collect();
     super::chat_feedback::link_replies(tx, &links).await?;
-    bump_conversations(tx, &touched, &waking, now).await?;
+    bump_conversations(tx, &touched, &waking, now, count_messages).await?;
 
     let mut receipts = Vec::with_capacity(batch.len());
     for (position, (&message, outcome)) in batch.iter().zip(&outcomes).enumerate() {
@@ -558,14 +561,17 @@ async fn record_messages(
     Ok(receipts)
 }
 
-/// Records that `message` lands in `conversation`: its preview, and whether it wakes it.
+/// Records that `message` lands in `conversation`: its preview, one more message, and
+/// whether it wakes it.
 fn touch(
-    touched: &mut HashMap<i64, String>,
+    touched: &mut HashMap<i64, (String, i64)>,
     waking: &mut HashSet<i64>,
     conversation: i64,
     message: &InboundMessage,
 ) {
-    touched.insert(conversation, preview(&message.text));
+    let entry = touched.entry(conversation).or_default();
+    entry.0 = preview(&message.text);
+    entry.1 += 1;
     if !message.automated {
         waking.insert(conversation);
     }
@@ -738,25 +744,28 @@ async fn insert_messages(
 }
 
 /// Records activity on every touched conversation in one statement: last activity, preview,
-/// waiting clock, and reopening a snoozed or resolved one.
+/// count of customer messages, waiting clock, and reopening a snoozed or resolved one.
 async fn bump_conversations(
     conn: &mut Conn,
-    touched: &HashMap<i64, String>,
+    touched: &HashMap<i64, (String, i64)>,
     waking: &HashSet<i64>,
     now: Millis,
+    count_messages: bool,
 ) -> StoreResult<()> {
     if touched.is_empty() {
         return Ok(());
     }
     let rows: Vec<serde_json::Value> = touched
         .iter()
-        .map(|(id, text)| json!([id, text, i32::from(waking.contains(id))]))
+        .map(|(id, (text, count))| json!([id, text, i32::from(waking.contains(id)), count]))
         .collect();
     let input = if IS_POSTGRES {
-        "SELECT (e->>0)::bigint AS id, e->>1 AS preview, (e->>2)::int AS wakes \
+        "SELECT (e->>0)::bigint AS id, e->>1 AS preview, (e->>2)::int AS wakes, \
+                (e->>3)::bigint AS count \
          FROM jsonb_array_elements($1) AS t(e)"
     } else {
-        "SELECT value->>0 AS id, value->>1 AS preview, value->>2 AS wakes FROM json_each($1)"
+        "SELECT value->>0 AS id, value->>1 AS preview, value->>2 AS wakes, value->>3 AS count \
+         FROM json_each($1)"
     };
     // On PostgreSQL the id list keeps the planner on the primary key instead of a hash join
     // over the whole table.
@@ -765,8 +774,16 @@ async fn bump_conversations(
     } else {
         ""
     };
+    // A store acting as a release from before the count (the rolling-upgrade tests) has no
+    // column to count in.
+    let count = if count_messages {
+        "messages_in = messages_in + u.count,"
+    } else {
+        ""
+    };
     let sql = format!(
         "UPDATE conversations SET last_activity_at = $2, last_message = u.preview, \
+             {count} \
              waiting_since = CASE WHEN u.wakes = 1 THEN COALESCE(waiting_since, $2) ELSE waiting_since END, \
              status = CASE WHEN u.wakes = 1 AND status IN ('snoozed', 'resolved') THEN 'open' ELSE status END, \
              resolved_at = CASE WHEN u.wakes = 1 AND status IN ('snoozed', 'resolved') THEN NULL ELSE resolved_at END, \

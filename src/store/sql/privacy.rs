@@ -236,7 +236,7 @@ pub async fn report_records(pool: &Pool, contact: ContactId) -> StoreResult<Vec<
     Ok(sqlx::query_as(
         "SELECT r.conversation_id, r.channel, r.created_at, r.first_response_ms, \
            r.first_response_bh_ms, r.resolution_ms, r.resolution_bh_ms, r.replies, r.reopenings, \
-           r.messages_in, r.messages_out, r.sla_met, r.sla_missed, r.csat_rating, r.labels \
+           c.messages_in, r.messages_out, r.sla_met, r.sla_missed, r.csat_rating, r.labels \
          FROM report_conversations r JOIN conversations c ON c.id = r.conversation_id \
          WHERE c.contact_id = $1 ORDER BY r.conversation_id",
     )

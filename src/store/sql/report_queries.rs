@@ -250,7 +250,8 @@ pub async fn conversations(
            ct.email AS contact_email, a.name AS agent, t.name AS team, r.labels, \
            c.status AS status, r.created_at, r.first_response_at, r.first_response_ms, \
            r.first_response_bh_ms, r.resolved_at, r.resolution_ms, r.resolution_bh_ms, r.replies, \
-           r.reopenings, r.messages_in, r.messages_out, r.sla_met, r.sla_missed, r.csat_rating \
+           r.reopenings, CASE WHEN c.id IS NULL THEN r.messages_in ELSE c.messages_in END \
+           AS messages_in, r.messages_out, r.sla_met, r.sla_missed, r.csat_rating \
          FROM report_conversations r \
          LEFT JOIN conversations c ON c.id = r.conversation_id \
          LEFT JOIN contacts ct ON ct.id = c.contact_id \

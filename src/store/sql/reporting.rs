@@ -34,6 +34,7 @@ struct Record {
     resolution_bh_ms: Option<i64>,
     replies: i64,
     reopenings: i64,
+    /// Kept here once the conversation is gone; until then `conversations.messages_in`.
     messages_in: i64,
     messages_out: i64,
     sla_met: i64,
@@ -169,6 +170,17 @@ pub async fn on_events(conn: &mut Conn, events: &[Event]) -> StoreResult<()> {
         batch.apply(conn, event).await?;
     }
     batch.write(conn).await
+}
+
+/// Whether the customer of conversation `id` wrote at all: only then is an answer a response.
+async fn has_customer_messages(conn: &mut Conn, id: i64) -> StoreResult<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM messages WHERE conversation_id = $1 \
+           AND direction = 'in' AND kind = 'message')",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 /// Whether an event is one reports count.
@@ -535,8 +547,9 @@ impl Batch {
     fn customer_wrote(&mut self, id: i64, at: i64) {
         self.add(id, Fact::MessageIncoming, at, 0, 0, None);
         let waiting = self.now.get(&id).and_then(|now| now.waiting_since);
+        // The count of them is kept on the conversation (see `ingest`), not on the record:
+        // a record is then written only when a message starts a wait.
         if let Some(record) = self.records.get_mut(&id) {
-            record.messages_in += 1;
             // The conversation's own clock decides whether this message waits for an answer
             // (mail written by a machine does not); the record keeps the earliest one.
             record.waiting_since = record.waiting_since.or(waiting);
@@ -560,8 +573,10 @@ impl Batch {
             return Ok(());
         }
         let waited_from = record.waiting_since.take();
-        let first = record.first_response_at.is_none() && record.messages_in > 0;
+        let unanswered = record.first_response_at.is_none();
         let created_at = record.created_at;
+        // Asked only until the first response is found (an agent's reply, not the hot path).
+        let first = unanswered && has_customer_messages(conn, id).await?;
         if first {
             let wall = (at - created_at).max(0);
             let business = self.business_ms(conn, id, created_at, at).await?;
@@ -906,10 +921,10 @@ pub async fn seed_conversations(pool: &Pool, shape: SeedShape) -> StoreResult<i6
     .await?;
     sqlx::query(
         "INSERT INTO conversations (channel, contact_id, thread_key, status, assignee_id, team_id, \
-           created_at, last_activity_at) \
+           created_at, last_activity_at, messages_in) \
          SELECT 'channel-' || ((id - $1) % $3), id, 'seed-' || id, 'open', \
            $4 + (id - $1) % $5, $6 + ((id - $1) % $5) % $7, \
-           $2 + (id - $1 - 1) * $8, $2 + (id - $1 - 1) * $8 \
+           $2 + (id - $1 - 1) * $8, $2 + (id - $1 - 1) * $8, ($9 + 1) / 2 \
          FROM contacts WHERE id > $1 ORDER BY id",
     )
     .bind(contacts_before)
@@ -920,6 +935,8 @@ pub async fn seed_conversations(pool: &Pool, shape: SeedShape) -> StoreResult<i6
     .bind(shape.first_team)
     .bind(shape.teams)
     .bind(shape.step_ms)
+    // The odd messages below are the customer's.
+    .bind(shape.per_conversation)
     .execute(&mut *tx)
     .await?;
     sqlx::query(&format!(
