@@ -56,18 +56,82 @@ pub async fn rollups(pool: &Pool, query: &RollupQuery) -> StoreResult<Vec<Rollup
             }
         }
     }
-    // Each cell's bins come back as one text of `bin:n:total` triples and are summed and
-    // ranked in Rust (`RollupCell::from_bins`). Grouping by bin and ranking in SQL with window
-    // functions sorted every row twice more: 260 ms against 65 ms for a month of one
-    // duration per agent in day buckets at a million conversations on SQLite.
+    if IS_POSTGRES {
+        ranked_in_sql(sql, pool).await
+    } else {
+        ranked_in_rust(sql, pool).await
+    }
+}
+
+/// Finishes the rollups query with the percentiles found in SQL: bins summed, then ranked with
+/// window functions, one row per cell. The better way on PostgreSQL: with the bins listed as
+/// text instead (see [`ranked_in_rust`]), the median report there took 13–17 ms instead of 10,
+/// and 30–47 ms instead of 10–13 over a quarter or a year (200,000 conversations).
+async fn ranked_in_sql(
+    mut sql: sqlx::QueryBuilder<'_, Db>,
+    pool: &Pool,
+) -> StoreResult<Vec<RollupCell>> {
+    sql.push(
+        // A bin an hour was added to and taken from (a moved hour) sums to nothing: dropped,
+        // so that it makes no empty cell.
+        "), b AS (SELECT fact, key, bucket, bin, CAST(SUM(n) AS BIGINT) AS n, \
+         CAST(SUM(total) AS BIGINT) AS total FROM parts GROUP BY fact, key, bucket, bin \
+           HAVING SUM(n) <> 0 OR SUM(total) <> 0), \
+         c AS (SELECT fact, key, bucket, bin, n, total, \
+           CAST(SUM(n) OVER (PARTITION BY fact, key, bucket ORDER BY bin \
+             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT) AS upto, \
+           CAST(SUM(n) OVER (PARTITION BY fact, key, bucket) AS BIGINT) AS all_n, \
+           CAST(SUM(total) OVER (PARTITION BY fact, key, bucket) AS BIGINT) AS all_total \
+           FROM b) \
+         SELECT fact, key, bucket, CAST(MAX(all_n) AS BIGINT), CAST(MAX(all_total) AS BIGINT), \
+           CAST(SUM(CASE WHEN bin >= 4 THEN n ELSE 0 END) AS BIGINT), ",
+    );
+    push_percentile(&mut sql, 50);
+    sql.push(", ");
+    push_percentile(&mut sql, 90);
+    sql.push(" FROM c GROUP BY fact, key, bucket ORDER BY fact, key, bucket");
+    type Row = (String, String, i64, i64, i64, i64, Option<f64>, Option<f64>);
+    let rows: Vec<Row> = sql.build_query_as().fetch_all(pool).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(fact, key, bucket, count, total, satisfied, p50, p90)| {
+            Some(RollupCell {
+                fact: fact.parse::<Fact>().ok()?,
+                key,
+                bucket,
+                count,
+                total,
+                satisfied,
+                p50,
+                p90,
+            })
+        })
+        .collect())
+}
+
+/// The mean of the bin that holds the nearest rank of the `percent` percentile. (The sums
+/// are cast back to integers: PostgreSQL's are `numeric`, and the rank must divide as integers.)
+fn push_percentile(sql: &mut sqlx::QueryBuilder<'_, Db>, percent: i64) {
+    let rank = format!("((all_n * {percent} + 99) / 100)");
     sql.push(format!(
-        ") SELECT fact, key, bucket, {} FROM parts GROUP BY fact, key, bucket",
-        if IS_POSTGRES {
-            "string_agg(bin || ':' || n || ':' || total, ' ')"
-        } else {
-            "group_concat(bin || ':' || n || ':' || total, ' ')"
-        }
+        "CAST(MAX(CASE WHEN n > 0 AND upto >= {rank} AND upto - n < {rank} \
+           THEN total * 1.0 / n END) AS DOUBLE PRECISION)"
     ));
+}
+
+/// Finishes the rollups query with each cell's bins listed as one text of `bin:n:total`
+/// triples, summed and ranked in Rust (`RollupCell::from_bins`). The better way on SQLite,
+/// which sorts to group: grouping by bin and ranking with window functions sorted every row
+/// twice more (a month of one duration per agent in day buckets at a million conversations:
+/// 260 ms that way, 65 ms this way).
+async fn ranked_in_rust(
+    mut sql: sqlx::QueryBuilder<'_, Db>,
+    pool: &Pool,
+) -> StoreResult<Vec<RollupCell>> {
+    sql.push(
+        ") SELECT fact, key, bucket, group_concat(bin || ':' || n || ':' || total, ' ') \
+         FROM parts GROUP BY fact, key, bucket",
+    );
     let rows: Vec<(String, String, i64, String)> = sql.build_query_as().fetch_all(pool).await?;
     let mut cells = Vec::with_capacity(rows.len());
     for (fact, key, bucket, bins) in rows {
