@@ -1,6 +1,7 @@
 //! Reports read from the rollups, never from messages: sums and counts add up across hours
-//! and days, and each group and bucket comes back as one row listing its bins, from which a
-//! duration's median and 90th percentile are found. (Compiled once per backend.)
+//! and days, and a duration's median and 90th percentile are found from the bins, ranked in
+//! SQL on PostgreSQL and in Rust on SQLite, so one row per group and bucket comes back.
+//! (Compiled once per backend.)
 
 use super::common::Pool;
 use super::{Db, IS_POSTGRES};

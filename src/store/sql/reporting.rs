@@ -75,8 +75,10 @@ impl Record {
     }
 }
 
-/// The columns of [`Record`] that its first write sets for good.
-const IMMUTABLE_RECORD_COLUMNS: &[&str] = &["conversation_id", "channel", "created_at"];
+/// The columns of [`Record`] that a write of an existing record leaves alone: the ones its
+/// first write sets for good, and the message count, which only the conversation-deletion
+/// trigger writes (a record loaded in a batch holds a stale copy of it).
+const RECORD_COLUMNS_KEPT: &[&str] = &["conversation_id", "channel", "created_at", "messages_in"];
 
 /// The columns of [`Record`], in order.
 const RECORD_COLUMNS: &[&str] = &[
@@ -743,11 +745,11 @@ async fn write_all(conn: &mut Conn, writes: Writes<'_>) -> StoreResult<()> {
     let daily = days_of(writes.hourly);
     let mut parts = Vec::new();
     if !writes.records.is_empty() {
-        // A record's conversation, channel and creation never change: leaving them out of the
-        // update spares SQLite rewriting the creation index's entry of every record written.
+        // Leaving out what never changes spares SQLite rewriting the creation index's entry of
+        // every record written; leaving out the count keeps a batch's stale copy off the row.
         let updates = RECORD_COLUMNS
             .iter()
-            .filter(|column| !IMMUTABLE_RECORD_COLUMNS.contains(column))
+            .filter(|column| !RECORD_COLUMNS_KEPT.contains(column))
             .map(|column| format!("{column} = excluded.{column}"))
             .collect::<Vec<_>>()
             .join(", ");
