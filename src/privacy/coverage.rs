@@ -91,6 +91,12 @@ pub const TABLES: &[(&str, Coverage)] = &[
         Coverage::NoContactData("names of one-time rewrites a migration asked for"),
     ),
     (
+        "report_pending",
+        Coverage::NoContactData(
+            "hourly totals per agent, team, channel and label not yet added up",
+        ),
+    ),
+    (
         "report_daily",
         Coverage::NoContactData("daily totals per agent, team, channel and label"),
     ),

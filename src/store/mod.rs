@@ -266,9 +266,9 @@ pub struct Store {
     clock: std::sync::Arc<std::sync::atomic::AtomicI64>,
     /// SQLite's upkeep task, stopped with the last clone (see `sqlite_upkeep`).
     upkeep: Option<std::sync::Arc<sqlite_upkeep::Upkeep>>,
-    /// Whether the schema counts a conversation's customer messages on its row: false only
-    /// for a store acting as a release from before that (see `connect_as_release_up_to`).
-    counts_messages_on_conversations: bool,
+    /// What of the schema the inbound writes rely on: all of it, except for a store acting as
+    /// an earlier release (see `connect_as_release_up_to`).
+    schema_features: schema::SchemaFeatures,
 }
 
 /// Runs the same call on whichever backend the store uses.
@@ -359,8 +359,7 @@ impl Store {
             triage: std::sync::Arc::default(),
             clock: std::sync::Arc::new(std::sync::atomic::AtomicI64::new(i64::MIN)),
             upkeep,
-            counts_messages_on_conversations: migrations_up_to
-                .is_none_or(|level| level >= schema::CONVERSATION_MESSAGE_COUNTS),
+            schema_features: schema::SchemaFeatures::up_to(migrations_up_to),
         })
     }
 
@@ -455,7 +454,7 @@ impl Store {
                 fences,
                 self.now(),
                 self.triage.load(std::sync::atomic::Ordering::Relaxed),
-                self.counts_messages_on_conversations
+                self.schema_features
             )
         )
     }
@@ -851,7 +850,8 @@ pub use report_live::{LiveAgent, LiveBoard, LiveBreach, LiveQueue};
 pub(crate) mod reports;
 pub use reports::{
     CalendarSpans, ConversationReport, DayPlan, Period, PeriodPlan, RollupCell, RollupQuery,
-    RollupRow, SeedRecord, SeedShape, write_report_facts_for_benchmark,
+    RollupRow, SeedRecord, SeedShape, rank_in_rust_on_postgres_for_benchmark,
+    write_report_facts_for_benchmark,
 };
 pub mod retention;
 pub mod search_seed;

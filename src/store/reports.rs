@@ -215,6 +215,22 @@ pub(crate) fn report_facts_on() -> bool {
     REPORT_FACTS.load(std::sync::atomic::Ordering::Relaxed)
 }
 
+/// Whether PostgreSQL finds a report's percentiles in Rust, as SQLite does, instead of with
+/// window functions: never in service; `switchboard bench reports` times both ways on
+/// PostgreSQL in its own process, so that the choice stays measured.
+static POSTGRES_RANKS_IN_RUST: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// See [`POSTGRES_RANKS_IN_RUST`]: for the benchmark only.
+pub fn rank_in_rust_on_postgres_for_benchmark(on: bool) {
+    POSTGRES_RANKS_IN_RUST.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether PostgreSQL ranks in Rust now.
+pub(crate) fn postgres_ranks_in_rust() -> bool {
+    POSTGRES_RANKS_IN_RUST.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// A rollup row's key and its counts (added to a stored row of the same key).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RollupRow {
@@ -277,6 +293,17 @@ impl Store {
         rollups: &[RollupRow],
     ) -> StoreResult<()> {
         on_backend!(self, reporting::seed(records, rollups))
+    }
+
+    /// Adds the rollup deltas pending now into the rollups (the writers of facts do it every
+    /// quarter of a second; reports read both, so this changes no figure).
+    pub async fn fold_report_deltas(&self) -> StoreResult<()> {
+        on_backend!(self, reporting::fold_pending_now())
+    }
+
+    /// How many rollup deltas wait to be folded in.
+    pub async fn report_deltas_pending(&self) -> StoreResult<i64> {
+        on_backend!(self, reporting::pending_deltas())
     }
 
     /// Figures of the reporting rollups (see [`RollupQuery`]).

@@ -33,6 +33,37 @@ impl Store {
 /// The migration that counts a conversation's customer messages on its row.
 pub(super) const CONVERSATION_MESSAGE_COUNTS: i64 = 20261216000001;
 
+/// The migration that keeps rollup deltas pending until they are folded in.
+pub(super) const REPORT_PENDING: i64 = 20261217000001;
+
+/// What of the newest schema a store's inbound writes rely on: all of it, except for a store
+/// acting as an earlier release (`connect_as_release_up_to`), whose inbound path the rolling
+/// upgrade tests drive on the schema that release knew.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SchemaFeatures {
+    /// A conversation's customer messages are counted on its row.
+    pub counts_messages_on_conversations: bool,
+    /// Facts append rollup deltas to `report_pending` instead of updating the rollups.
+    pub pending_report_deltas: bool,
+}
+
+impl SchemaFeatures {
+    /// The features of the schema migrated up to `newest` (`None`: all of them).
+    pub(super) fn up_to(newest: Option<i64>) -> Self {
+        let has = |migration| newest.is_none_or(|level| level >= migration);
+        Self {
+            counts_messages_on_conversations: has(CONVERSATION_MESSAGE_COUNTS),
+            pending_report_deltas: has(REPORT_PENDING),
+        }
+    }
+}
+
+impl Default for SchemaFeatures {
+    fn default() -> Self {
+        Self::up_to(None)
+    }
+}
+
 /// How often an SQLite migration that lost the write lock to a running node is tried again.
 const SQLITE_BUSY_ATTEMPTS: u32 = 30;
 

@@ -391,6 +391,47 @@ async fn figures_match_the_hand_worked_history() {
     app.stop().await;
 }
 
+/// Facts are appended as pending deltas and folded into the rollups now and then; a report
+/// reads both, so folding changes no figure, and leaves nothing pending.
+#[tokio::test]
+async fn folding_the_pending_deltas_changes_no_figure() {
+    let History { app, .. } = history().await;
+    let mut asked = Vec::new();
+    for metric in [
+        "conversations_created",
+        "messages_incoming",
+        "messages_outgoing",
+        "first_response_time",
+        "reply_time",
+        "resolution_time",
+    ] {
+        for extra in [
+            "",
+            "&interval=hour",
+            "&interval=week&group_by=agent",
+            "&interval=month&group_by=label",
+            "&group_by=channel&business_hours=true",
+        ] {
+            asked.push((metric, extra, report(&app, metric, extra).await));
+        }
+    }
+    let counted: f64 = asked
+        .iter()
+        .filter_map(|(_, _, figures)| total(figures)["value"].as_f64())
+        .sum();
+    assert!(counted > 0.0, "the history counts something");
+    app.store.fold_report_deltas().await.expect("fold");
+    assert_eq!(app.store.report_deltas_pending().await.expect("pending"), 0);
+    for (metric, extra, before) in asked {
+        assert_eq!(
+            report(&app, metric, extra).await,
+            before,
+            "{metric}{extra} after the fold"
+        );
+    }
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn the_summary_sets_the_period_beside_the_one_before() {
     let History { app, .. } = history().await;

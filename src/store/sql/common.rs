@@ -30,6 +30,16 @@ pub async fn insert_events(
     events: Vec<NewEvent>,
     at: Millis,
 ) -> StoreResult<Vec<Event>> {
+    insert_events_as(conn, events, at, Default::default()).await
+}
+
+/// [`insert_events`] relying on `schema`'s features only (see `SchemaFeatures`).
+pub async fn insert_events_as(
+    conn: &mut Conn,
+    events: Vec<NewEvent>,
+    at: Millis,
+    schema: crate::store::schema::SchemaFeatures,
+) -> StoreResult<Vec<Event>> {
     if events.is_empty() {
         return Ok(Vec::new());
     }
@@ -70,7 +80,7 @@ pub async fn insert_events(
         .collect::<StoreResult<Vec<_>>>()?;
     events.sort_by_key(|event| event.id);
     // Reports count what happened in the same transaction that records it.
-    super::reporting::on_events(conn, &events).await?;
+    super::reporting::on_events(conn, &events, schema.pending_report_deltas).await?;
     Ok(events)
 }
 

@@ -15,7 +15,7 @@ use connector_sdk::{
 use serde_json::json;
 
 use super::IS_POSTGRES;
-use super::common::{Conn, Pool, insert_events};
+use super::common::{Conn, Pool, insert_events_as};
 use crate::domain::{
     ContactId, ConversationId, ConversationStatus, Event, EventKind, MessageId, Millis,
 };
@@ -63,8 +63,9 @@ pub async fn record_events(
     fences: &[crate::store::cluster::Fence],
     now: Millis,
     triage: bool,
-    count_messages: bool,
+    schema: crate::store::schema::SchemaFeatures,
 ) -> StoreResult<(Vec<Receipt>, Vec<Event>)> {
+    let count_messages = schema.counts_messages_on_conversations;
     // Holds the merge gate until commit: a merge moving one of these senders' contacts waits
     // for this transaction, or this one for it (see `merges`).
     let mut tx = super::merges::begin_ingest(pool).await?;
@@ -151,7 +152,7 @@ pub async fn record_events(
         .execute(&mut *tx)
         .await?;
     }
-    let events = insert_events(&mut tx, events, now).await?;
+    let events = insert_events_as(&mut tx, events, now, schema).await?;
     tx.commit().await?;
     Ok((receipts, events))
 }

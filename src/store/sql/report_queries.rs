@@ -1,5 +1,5 @@
-//! Reports read from the rollups, never from messages: sums and counts add up across hours
-//! and days, and a duration's median and 90th percentile are found from the bins, ranked in
+//! Reports read from the rollups and the deltas pending for them, never from messages: sums
+//! and counts add up across hours and days, and a duration's median and 90th percentile are found from the bins, ranked in
 //! SQL on PostgreSQL and in Rust on SQLite, so one row per group and bucket comes back.
 //! (Compiled once per backend.)
 
@@ -11,13 +11,15 @@ use crate::store::{ConversationReport, PeriodPlan, RollupCell, RollupQuery, Stor
 /// The rollups of `query`'s facts, grouped and bucketed.
 pub async fn rollups(pool: &Pool, query: &RollupQuery) -> StoreResult<Vec<RollupCell>> {
     let mut sql = sqlx::QueryBuilder::<Db>::new("WITH parts AS (");
+    // The deltas not folded in yet, each in the bucket of its own hour. The statement reads
+    // one snapshot, so a fold moving rows meanwhile neither hides nor doubles them.
+    push_part(&mut sql, query, "report_pending", "hour", "");
+    push_hour_range(&mut sql, query);
+    sql.push(" UNION ALL ");
     match &query.days {
         None => {
             push_part(&mut sql, query, "report_rollups", "hour", "");
-            sql.push(" AND hour >= ")
-                .push_bind(query.since_hour)
-                .push(" AND hour < ")
-                .push_bind(query.until_hour);
+            push_hour_range(&mut sql, query);
         }
         Some(days) => {
             // Whole days from the daily rows, each in the bucket of its noon; the hours of the
@@ -57,11 +59,19 @@ pub async fn rollups(pool: &Pool, query: &RollupQuery) -> StoreResult<Vec<Rollup
             }
         }
     }
-    if IS_POSTGRES {
+    if IS_POSTGRES && !crate::store::reports::postgres_ranks_in_rust() {
         ranked_in_sql(sql, pool).await
     } else {
         ranked_in_rust(sql, pool).await
     }
+}
+
+/// ` AND hour` within the query's period.
+fn push_hour_range(sql: &mut sqlx::QueryBuilder<'_, Db>, query: &RollupQuery) {
+    sql.push(" AND hour >= ")
+        .push_bind(query.since_hour)
+        .push(" AND hour < ")
+        .push_bind(query.until_hour);
 }
 
 /// Finishes the rollups query with the percentiles found in SQL: bins summed, then ranked with
@@ -129,10 +139,13 @@ async fn ranked_in_rust(
     mut sql: sqlx::QueryBuilder<'_, Db>,
     pool: &Pool,
 ) -> StoreResult<Vec<RollupCell>> {
-    sql.push(
+    sql.push(if IS_POSTGRES {
+        ") SELECT fact, key, bucket, string_agg(bin || ':' || n || ':' || total, ' ') \
+         FROM parts GROUP BY fact, key, bucket"
+    } else {
         ") SELECT fact, key, bucket, group_concat(bin || ':' || n || ':' || total, ' ') \
-         FROM parts GROUP BY fact, key, bucket",
-    );
+         FROM parts GROUP BY fact, key, bucket"
+    });
     let rows: Vec<(String, String, i64, String)> = sql.build_query_as().fetch_all(pool).await?;
     let mut cells = Vec::with_capacity(rows.len());
     for (fact, key, bucket, bins) in rows {

@@ -154,8 +154,9 @@ struct Batch {
 }
 
 /// Files the facts of `events` (stored in this transaction) in the conversations' records
-/// and the rollups.
-pub async fn on_events(conn: &mut Conn, events: &[Event]) -> StoreResult<()> {
+/// and the rollups: as pending deltas, or with `pending` false (a schema from before them)
+/// in the rollups themselves.
+pub async fn on_events(conn: &mut Conn, events: &[Event], pending: bool) -> StoreResult<()> {
     if !crate::store::reports::report_facts_on() {
         return Ok(());
     }
@@ -171,7 +172,7 @@ pub async fn on_events(conn: &mut Conn, events: &[Event]) -> StoreResult<()> {
     for event in events.iter().filter(|event| counts(event)) {
         batch.apply(conn, event).await?;
     }
-    batch.write(conn).await
+    batch.write(conn, pending).await
 }
 
 /// Whether the customer of conversation `id` wrote at all: only then is an answer a response.
@@ -236,7 +237,7 @@ pub async fn record_csat(
             }
         }
     }
-    batch.write(conn).await
+    batch.write(conn, true).await
 }
 
 /// Files the SLA targets that the change from `before` to `after` met or missed.
@@ -271,7 +272,7 @@ pub async fn record_sla(
             }
         }
     }
-    batch.write(conn).await
+    batch.write(conn, true).await
 }
 
 /// The targets newly met (`true`) or missed (`false`) between two states of one SLA.
@@ -675,8 +676,8 @@ impl Batch {
         Ok((open_to - open_from).max(0))
     }
 
-    /// Writes the records, facts and rollup deltas.
-    async fn write(self, conn: &mut Conn) -> StoreResult<()> {
+    /// Writes the records, facts and rollup deltas (`pending`: see [`on_events`]).
+    async fn write(self, conn: &mut Conn, pending: bool) -> StoreResult<()> {
         let records: Vec<&Record> = self
             .touched
             .iter()
@@ -713,20 +714,90 @@ impl Batch {
                 records: &records,
                 facts: &self.facts,
                 hourly: &hourly,
+                pending,
             },
         )
-        .await
+        .await?;
+        if pending && !hourly.is_empty() && fold_due() {
+            fold_pending(conn).await?;
+        }
+        Ok(())
     }
 }
 
+/// How often the pending rollup deltas are folded in: at full ingest a quarter of a second's
+/// deltas fold into a few hundred rollup rows, where writing each batch's own would upsert
+/// some twenty rows per message.
+const FOLD_EVERY_MS: i64 = 250;
+
+/// When the next fold is due (milliseconds since the epoch), for this process's writers.
+static NEXT_FOLD_AT: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+/// Takes the next fold's turn if it has come. Per process: on several nodes each folds now and
+/// then, and a fold that finds another under way skips (PostgreSQL) or waits its turn (SQLite).
+fn fold_due() -> bool {
+    use std::sync::atomic::Ordering;
+    let now = Millis::now().0;
+    let due = NEXT_FOLD_AT.load(Ordering::Relaxed);
+    now >= due
+        && NEXT_FOLD_AT
+            .compare_exchange(
+                due,
+                now + FOLD_EVERY_MS,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            )
+            .is_ok()
+}
+
+/// The advisory lock key that keeps two folds apart (PostgreSQL): "SBFOLD" in ASCII.
+const FOLD_LOCK: i64 = 0x53_42_46_4f_4c_44;
+
+/// Adds every pending rollup delta into the hourly and daily rollups (whose triggers carry
+/// them on to the weekly and monthly ones) and deletes them, in the caller's transaction.
+/// Rows summing to nothing (a label taken and given back) are dropped on the way.
+async fn fold_pending(conn: &mut Conn) -> StoreResult<()> {
+    if IS_POSTGRES {
+        // One fold at a time: a second would wait for the first's rows and find them gone.
+        let ours: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+            .bind(FOLD_LOCK)
+            .fetch_one(&mut *conn)
+            .await?;
+        if !ours {
+            return Ok(());
+        }
+        // Rows of transactions still open are not seen, so not deleted: the next fold takes them.
+        sqlx::query(&format!(
+            "WITH gone AS (DELETE FROM report_pending \
+               RETURNING fact, dimension, hour, key, bin, n, total), \
+             hourly AS ({} RETURNING 1) {}",
+            fold_sql("report_rollups", "hour", "gone", "hour"),
+            fold_sql("report_daily", "day", "gone", "hour / 24"),
+        ))
+        .execute(&mut *conn)
+        .await?;
+    } else {
+        // The write lock this transaction holds keeps every other writer out.
+        sqlx::query(&format!(
+            "{};\n{};\nDELETE FROM report_pending",
+            fold_sql("report_rollups", "hour", "report_pending", "hour"),
+            fold_sql("report_daily", "day", "report_pending", "hour / 24"),
+        ))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
 /// What a batch writes: whole records (new, or replacing the stored ones), the facts kept per
-/// conversation, and rollup rows (sorted by key) added to the hourly rollups and, by their
-/// days, to the daily ones.
+/// conversation, and rollup rows (sorted by key): appended to the pending deltas, or with
+/// `pending` false added to the hourly rollups and, by their days, to the daily ones.
 #[derive(Default)]
 struct Writes<'a> {
     records: &'a [&'a Record],
     facts: &'a [FactRow],
     hourly: &'a [RollupRow],
+    pending: bool,
 }
 
 /// Writes `writes` in one statement: on SQLite one call running a statement per table (the
@@ -742,7 +813,11 @@ async fn write_all(conn: &mut Conn, writes: Writes<'_>) -> StoreResult<()> {
         "agent_id",
         "team_id",
     ];
-    let daily = days_of(writes.hourly);
+    let daily = if writes.pending {
+        Vec::new()
+    } else {
+        days_of(writes.hourly)
+    };
     let mut parts = Vec::new();
     if !writes.records.is_empty() {
         // Leaving out what never changes spares SQLite rewriting the creation index's entry of
@@ -768,7 +843,15 @@ async fn write_all(conn: &mut Conn, writes: Writes<'_>) -> StoreResult<()> {
         ));
     }
     if !writes.hourly.is_empty() {
-        parts.push(upsert_rollups_sql("report_rollups", "hour", "$3"));
+        parts.push(if writes.pending {
+            format!(
+                "INSERT INTO report_pending ({}) {}",
+                ROLLUP_COLUMNS.join(", "),
+                select_from_json_in(ROLLUP_COLUMNS, ROLLUP_TEXT_COLUMNS, "$3")
+            )
+        } else {
+            upsert_rollups_sql("report_rollups", "hour", "$3")
+        });
     }
     if !daily.is_empty() {
         parts.push(upsert_rollups_sql("report_daily", "day", "$4"));
@@ -802,6 +885,11 @@ async fn write_all(conn: &mut Conn, writes: Writes<'_>) -> StoreResult<()> {
     Ok(())
 }
 
+/// The fields of a [`RollupRow`] as the statements writing them read them from JSON.
+const ROLLUP_COLUMNS: &[&str] = &["fact", "dimension", "hour", "key", "bin", "n", "total"];
+/// Those of [`ROLLUP_COLUMNS`] that are text.
+const ROLLUP_TEXT_COLUMNS: &[&str] = &["fact", "dimension", "key"];
+
 /// The daily rows of hourly rollup rows (their `hour` holds the day), in key order.
 fn days_of(rows: &[RollupRow]) -> Vec<RollupRow> {
     // (fact, grouping, day, key, bin) → (count, sum)
@@ -832,13 +920,43 @@ fn days_of(rows: &[RollupRow]) -> Vec<RollupRow> {
 /// The statement adding the rows of the JSON parameter `param` to `table`, whose time column
 /// is `period` (`hour` of the rows holds its value).
 fn upsert_rollups_sql(table: &str, period: &str, param: &str) -> String {
-    const COLUMNS: &[&str] = &["fact", "dimension", "hour", "key", "bin", "n", "total"];
     format!(
         "INSERT INTO {table} (fact, dimension, {period}, key, bin, n, total) {} \
          ON CONFLICT (fact, dimension, {period}, key, bin) DO UPDATE \
          SET n = {table}.n + excluded.n, total = {table}.total + excluded.total",
-        select_from_json_in(COLUMNS, &["fact", "dimension", "key"], param)
+        select_from_json_in(ROLLUP_COLUMNS, ROLLUP_TEXT_COLUMNS, param)
     )
+}
+
+/// The statement adding up the deltas of `from` into `table`, whose time column is `period`,
+/// worked out from a delta's hour by `period_of`. (A function, not a closure: a closure over
+/// `&str` kept across an await makes the caller's future not `Send` for every lifetime.)
+fn fold_sql(table: &str, period: &str, from: &str, period_of: &str) -> String {
+    format!(
+        "INSERT INTO {table} (fact, dimension, {period}, key, bin, n, total) \
+         SELECT fact, dimension, {period_of}, key, bin, CAST(SUM(n) AS BIGINT), \
+           CAST(SUM(total) AS BIGINT) FROM {from} \
+         GROUP BY fact, dimension, {period_of}, key, bin \
+         HAVING SUM(n) <> 0 OR SUM(total) <> 0 \
+         ORDER BY fact, dimension, {period_of}, key, bin \
+         ON CONFLICT (fact, dimension, {period}, key, bin) DO UPDATE \
+         SET n = {table}.n + excluded.n, total = {table}.total + excluded.total"
+    )
+}
+
+/// [`fold_pending`] in a transaction of its own.
+pub async fn fold_pending_now(pool: &Pool) -> StoreResult<()> {
+    let mut tx = begin(pool).await?;
+    fold_pending(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// How many rollup deltas wait to be folded in.
+pub async fn pending_deltas(pool: &Pool) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM report_pending")
+        .fetch_one(pool)
+        .await?)
 }
 
 /// Writes a synthetic history's records and rollups (`switchboard bench reports`).
