@@ -1,6 +1,7 @@
 //! Reports read from the rollups and the deltas pending for them, never from messages: sums
-//! and counts add up across hours and days, and a duration's median and 90th percentile are found from the bins, ranked in
-//! SQL on PostgreSQL and in Rust on SQLite, so one row per group and bucket comes back.
+//! and counts add up across hours and days, and a duration's median and 90th percentile are
+//! found from the bins, ranked in SQL on PostgreSQL and in Rust on SQLite, so one row per group
+//! and bucket comes back.
 //! (Compiled once per backend.)
 
 use super::common::Pool;
@@ -139,13 +140,17 @@ async fn ranked_in_rust(
     mut sql: sqlx::QueryBuilder<'_, Db>,
     pool: &Pool,
 ) -> StoreResult<Vec<RollupCell>> {
-    sql.push(if IS_POSTGRES {
-        ") SELECT fact, key, bucket, string_agg(bin || ':' || n || ':' || total, ' ') \
-         FROM parts GROUP BY fact, key, bucket"
+    // The same aggregate under each backend's name (PostgreSQL runs this form only in
+    // `switchboard bench reports`, for comparison).
+    let concat = if IS_POSTGRES {
+        "string_agg"
     } else {
-        ") SELECT fact, key, bucket, group_concat(bin || ':' || n || ':' || total, ' ') \
+        "group_concat"
+    };
+    sql.push(format!(
+        ") SELECT fact, key, bucket, {concat}(bin || ':' || n || ':' || total, ' ') \
          FROM parts GROUP BY fact, key, bucket"
-    });
+    ));
     let rows: Vec<(String, String, i64, String)> = sql.build_query_as().fetch_all(pool).await?;
     let mut cells = Vec::with_capacity(rows.len());
     for (fact, key, bucket, bins) in rows {
