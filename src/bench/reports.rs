@@ -51,10 +51,14 @@ pub struct Options {
     #[arg(long, default_value_t = 64)]
     pub connections: usize,
     /// Seed this SQLite file instead of a temporary one, and keep it; a file an earlier run
-    /// seeded (it left `<file>.year` beside it) is used as it is, without seeding again, so
-    /// that the reports and the facts' cost can be measured again in minutes.
+    /// seeded is used as it is, without seeding again, so that the reports and the facts'
+    /// cost can be measured again in minutes.
     #[arg(long, conflicts_with = "database_url")]
     pub sqlite_file: Option<std::path::PathBuf>,
+    /// Run in the PostgreSQL database `--database-url` names, not a scratch one, and keep it:
+    /// as `--sqlite-file` does, a database an earlier run seeded is used as it is.
+    #[arg(long, requires = "database_url")]
+    pub keep_database: bool,
 }
 
 const TEAMS: i64 = 5;
@@ -83,6 +87,9 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     if let Some(file) = &options.sqlite_file {
         return measure(options, &format!("sqlite://{}", file.display())).await;
     }
+    if let (Some(url), true) = (&options.database_url, options.keep_database) {
+        return measure(options, url).await;
+    }
     super::on_scratch_database(
         options.database_url.as_deref(),
         |database_url, _| async move { measure(options, &database_url).await },
@@ -90,26 +97,13 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     .await
 }
 
-/// Where the start of a kept file's seeded year is written (see `--sqlite-file`).
-fn year_file(options: &Options) -> Option<std::path::PathBuf> {
-    let file = options.sqlite_file.as_ref()?;
-    let mut name = file.as_os_str().to_owned();
-    name.push(".year");
-    Some(name.into())
-}
-
-/// The start of the year a kept file was seeded with, if it was.
-fn seeded_year(options: &Options) -> anyhow::Result<Option<i64>> {
-    let Some(path) = year_file(options) else {
-        return Ok(None);
-    };
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(Some(text.trim().parse().with_context(|| {
-            format!("{}: not the start of a seeded year", path.display())
-        })?)),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(err) => Err(err).with_context(|| format!("reading {}", path.display())),
-    }
+/// The start of the year a kept database was seeded with, if it was: the oldest record's
+/// creation (the seeded year's first conversation starts it).
+async fn seeded_year(store: &Store) -> anyhow::Result<Option<i64>> {
+    let oldest = store
+        .report_conversations(Millis(0), Millis(i64::MAX), None, None, 1)
+        .await?;
+    Ok(oldest.first().map(|record| record.created_at))
 }
 
 async fn measure(options: &Options, database_url: &str) -> anyhow::Result<()> {
@@ -128,18 +122,14 @@ async fn measure(options: &Options, database_url: &str) -> anyhow::Result<()> {
     let store = app.state.store.clone();
 
     let seeding = Instant::now();
-    let year_start = match seeded_year(options)? {
+    let year_start = match seeded_year(&store).await? {
         Some(year_start) => {
-            println!("switchboard bench reports — {backend}: the file seeded before, as it is");
+            println!("switchboard bench reports — {backend}: the database seeded before, as it is");
             year_start
         }
         None => {
             let year_start = Millis::now().0 - YEAR_MS;
             seed(&store, options, year_start).await?;
-            if let Some(path) = year_file(options) {
-                std::fs::write(&path, year_start.to_string())
-                    .with_context(|| format!("writing {}", path.display()))?;
-            }
             println!(
                 "switchboard bench reports — {backend}: {} conversations, {} messages, {} agents, \
                  {TEAMS} teams, {CHANNELS} channels over a year, seeded in {:.1} s",

@@ -172,20 +172,36 @@ impl Buckets {
             }
         }
         hours.sort_unstable();
-        let whole = match self.interval {
-            Interval::Week => self.period_plan(Period::Week, utc_week_starts(first_day, end_day)),
-            Interval::Month => {
-                self.period_plan(Period::Month, utc_month_starts(first_day, end_day))
-            }
-            Interval::Hour | Interval::Day => None,
+        let periods = match self.interval {
+            Interval::Week => self
+                .period_plan(Period::Week, utc_week_starts(first_day, end_day))
+                .into_iter()
+                .collect(),
+            Interval::Month => self.months_then_weeks(first_day, end_day),
+            Interval::Hour | Interval::Day => Vec::new(),
         };
         Some(DayPlan {
             first_day,
             end_day,
             hours,
             moved,
-            whole,
+            periods,
         })
+    }
+
+    /// The whole UTC months of the days `[first_day, end_day)`, and the whole weeks of the days
+    /// before and after them, in order. Month buckets (and a period's totals, one bucket) can
+    /// read weeks too: a week's rows hold the days a month's partial edge would otherwise read
+    /// one by one (a month's totals: four weekly rows per key and bin instead of thirty daily).
+    fn months_then_weeks(&self, first_day: i64, end_day: i64) -> Vec<PeriodPlan> {
+        let months = self.period_plan(Period::Month, utc_month_starts(first_day, end_day));
+        let (head_end, tail_start) = months
+            .as_ref()
+            .and_then(|months| Some((*months.starts.first()?, *months.starts.last()?)))
+            .unwrap_or((end_day, end_day));
+        let head = self.period_plan(Period::Week, utc_week_starts(first_day, head_end));
+        let tail = self.period_plan(Period::Week, utc_week_starts(tail_start, end_day));
+        head.into_iter().chain(months).chain(tail).collect()
     }
 
     /// Reading the whole UTC weeks or months that start on `starts` (and end with its last)
@@ -440,6 +456,39 @@ mod tests {
         assert_eq!(
             fraction.until_hour,
             at("2026-12-05T11:00:00Z").timestamp() / 3_600
+        );
+    }
+
+    #[test]
+    fn a_months_total_reads_its_whole_weeks_and_its_day_buckets_read_days() {
+        let zone: Tz = "Europe/Prague".parse().expect("zone");
+        // Friday 6 November to Saturday 5 December 2026, from midnight in Prague.
+        let days = Buckets::new(
+            at("2026-11-05T23:00:00Z"),
+            at("2026-12-05T23:00:00Z"),
+            Interval::Day,
+            zone,
+        )
+        .expect("days");
+        assert_eq!(days.day_plan().expect("a day plan").periods, []);
+        let day = |text: &str| at(text).timestamp() / 86_400;
+        let total = days.whole().day_plan().expect("a day plan");
+        assert_eq!(
+            total.periods,
+            [PeriodPlan {
+                period: Period::Week,
+                starts: vec![
+                    day("2026-11-09T00:00:00Z"),
+                    day("2026-11-16T00:00:00Z"),
+                    day("2026-11-23T00:00:00Z"),
+                    day("2026-11-30T00:00:00Z"),
+                ],
+                moved_days: Vec::new(),
+            }]
+        );
+        assert_eq!(
+            (total.first_day, total.end_day),
+            (day("2026-11-06T00:00:00Z"), day("2026-12-05T00:00:00Z"))
         );
     }
 

@@ -11,6 +11,11 @@ pub type Db = sqlx::Postgres;
 /// Lets the shared SQL branch where the dialects differ.
 pub const IS_POSTGRES: bool = true;
 
+/// A `bigint[]` column of `row` (the one type the shared SQL reads that SQLite lacks).
+pub fn bigint_array(row: &sqlx::postgres::PgRow, column: usize) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::Row::try_get(row, column)
+}
+
 #[path = "sql/access.rs"]
 pub mod access;
 #[path = "sql/agents.rs"]

@@ -34,9 +34,10 @@ pub struct DayPlan {
     pub end_day: i64,
     pub hours: Vec<i64>,
     pub moved: Vec<i64>,
-    /// The whole UTC weeks (week buckets) or months (month buckets) among those days, read
-    /// from the weekly or monthly rollups.
-    pub whole: Option<PeriodPlan>,
+    /// The whole UTC weeks (week buckets), or months and the weeks around them (month
+    /// buckets), among those days, read from the weekly or monthly rollups: in order, apart,
+    /// the days between them read from the daily rollups.
+    pub periods: Vec<PeriodPlan>,
 }
 
 /// Which longer rollups a [`PeriodPlan`] reads.
@@ -110,9 +111,7 @@ impl RollupCell {
         bucket: i64,
         bins: &str,
     ) -> Result<Option<Self>, super::StoreError> {
-        use crate::domain::report::percentile_rank;
-        let mut summed: std::collections::BTreeMap<i64, (i64, i64)> =
-            std::collections::BTreeMap::new();
+        let mut triples = Vec::new();
         for triple in bins.split_ascii_whitespace() {
             let mut numbers = triple.split(':').map(str::parse::<i64>);
             let (Some(Ok(bin)), Some(Ok(n)), Some(Ok(total)), None) = (
@@ -125,13 +124,29 @@ impl RollupCell {
                     "report bins: {triple:?} is not bin:n:total"
                 )));
             };
+            triples.push((bin, n, total));
+        }
+        Ok(Self::from_triples(fact, key, bucket, triples))
+    }
+
+    /// The cell of `(bin, n, total)` triples, as [`RollupCell::from_bins`] reads them from text.
+    pub fn from_triples(
+        fact: crate::domain::report::Fact,
+        key: String,
+        bucket: i64,
+        triples: impl IntoIterator<Item = (i64, i64, i64)>,
+    ) -> Option<Self> {
+        use crate::domain::report::percentile_rank;
+        let mut summed: std::collections::BTreeMap<i64, (i64, i64)> =
+            std::collections::BTreeMap::new();
+        for (bin, n, total) in triples {
             let entry = summed.entry(bin).or_default();
             entry.0 += n;
             entry.1 += total;
         }
         summed.retain(|_, (n, total)| *n != 0 || *total != 0);
         if summed.is_empty() {
-            return Ok(None);
+            return None;
         }
         let count: i64 = summed.values().map(|(n, _)| n).sum();
         let total: i64 = summed.values().map(|(_, total)| total).sum();
@@ -148,7 +163,7 @@ impl RollupCell {
                 })
                 .reduce(f64::max)
         };
-        Ok(Some(Self {
+        Some(Self {
             fact,
             key,
             bucket,
@@ -157,7 +172,7 @@ impl RollupCell {
             satisfied,
             p50: percentile(50),
             p90: percentile(90),
-        }))
+        })
     }
 }
 

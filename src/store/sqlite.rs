@@ -11,6 +11,17 @@ pub type Db = sqlx::Sqlite;
 /// Lets the shared SQL branch where the dialects differ.
 pub const IS_POSTGRES: bool = false;
 
+/// SQLite has no arrays: the shared SQL reads one only on PostgreSQL (`IS_POSTGRES`).
+pub fn bigint_array(
+    _row: &sqlx::sqlite::SqliteRow,
+    column: usize,
+) -> Result<Vec<i64>, sqlx::Error> {
+    Err(sqlx::Error::ColumnDecode {
+        index: column.to_string(),
+        source: "SQLite has no arrays".into(),
+    })
+}
+
 #[path = "sql/access.rs"]
 pub mod access;
 #[path = "sql/agents.rs"]

@@ -642,11 +642,24 @@ fn a_year_in_month_buckets_reads_whole_months() {
         )
         .expect("buckets")
         .day_plan()
-        .and_then(|plan| plan.whole)
-        .expect("a month plan")
+        .expect("a day plan")
+        .periods
     };
-    let prague = plan("Europe/Prague");
-    assert_eq!(prague.period, switchboard::store::Period::Month);
+    use switchboard::store::Period;
+    let periods = plan("Europe/Prague");
+    let kinds: Vec<Period> = periods.iter().map(|plan| plan.period).collect();
+    // The partial months' whole weeks too: 24–30 November, 2–8 March.
+    assert_eq!(kinds, [Period::Week, Period::Month, Period::Week]);
+    assert_eq!(
+        periods[0].starts,
+        [day("2025-11-24T00:00:00Z"), day("2025-12-01T00:00:00Z")]
+    );
+    assert_eq!(
+        periods[2].starts,
+        [day("2026-03-02T00:00:00Z"), day("2026-03-09T00:00:00Z")]
+    );
+    assert!(periods[0].moved_days.is_empty() && periods[2].moved_days.is_empty());
+    let prague = periods[1].clone();
     let starts = [
         day("2025-12-01T00:00:00Z"),
         day("2026-01-01T00:00:00Z"),
@@ -659,7 +672,9 @@ fn a_year_in_month_buckets_reads_whole_months() {
         "every noon in Prague is in its own month"
     );
     // Auckland is thirteen hours ahead in summer: the last day's noon is the next month there.
-    let auckland = plan("Pacific/Auckland");
+    let periods = plan("Pacific/Auckland");
+    assert_eq!(periods[0].moved_days, [day("2025-11-30T00:00:00Z")]);
+    let auckland = periods[1].clone();
     assert_eq!(auckland.starts, starts);
     assert_eq!(
         auckland.moved_days,
@@ -688,7 +703,7 @@ fn a_quarter_in_week_buckets_reads_whole_weeks() {
         )
         .expect("buckets")
         .day_plan()
-        .and_then(|plan| plan.whole)
+        .and_then(|plan| plan.periods.into_iter().next())
         .expect("a week plan")
     };
     let prague = plan("Europe/Prague");

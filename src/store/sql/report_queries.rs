@@ -27,21 +27,23 @@ pub async fn rollups(pool: &Pool, query: &RollupQuery) -> StoreResult<Vec<Rollup
             // edges, and those a day's noon does not share a bucket with, from the hourly rows.
             // Every part reads one range or list of its table's key: a range with holes
             // filtered out would scan the holes (a year of daily rows for two edge weeks).
+            // The days between the weeks and months read whole, each range one part.
             let mut parts = Parts::default();
-            let whole_periods = days
-                .whole
-                .as_ref()
-                .and_then(|whole| Some((whole, *whole.starts.first()?, *whole.starts.last()?)));
-            let daily_ranges = match whole_periods {
-                None => vec![(days.first_day, days.end_day)],
-                Some((_, first, end)) => vec![(days.first_day, first), (end, days.end_day)],
-            };
+            let mut daily_ranges = Vec::new();
+            let mut from = days.first_day;
+            for whole in &days.periods {
+                if let (Some(first), Some(end)) = (whole.starts.first(), whole.starts.last()) {
+                    daily_ranges.push((from, *first));
+                    from = *end;
+                }
+            }
+            daily_ranges.push((from, days.end_day));
             for (from, to) in daily_ranges.into_iter().filter(|(from, to)| from < to) {
                 parts.next(&mut sql);
                 push_part(&mut sql, query, "report_daily", "day * 24 + 12", "");
                 sql.push(format!(" AND day >= {from} AND day < {to}"));
             }
-            if let Some((whole, _, _)) = whole_periods {
+            for whole in &days.periods {
                 push_whole_periods(&mut sql, &mut parts, query, whole);
             }
             parts.next(&mut sql);
@@ -131,35 +133,53 @@ fn push_percentile(sql: &mut sqlx::QueryBuilder<'_, Db>, percent: i64) {
     ));
 }
 
-/// Finishes the rollups query with each cell's bins listed as one text of `bin:n:total`
-/// triples, summed and ranked in Rust (`RollupCell::from_bins`). The better way on SQLite,
-/// which sorts to group: grouping by bin and ranking with window functions sorted every row
-/// twice more (a month of one duration per agent in day buckets at a million conversations:
-/// 260 ms that way, 65 ms this way).
+/// Finishes the rollups query with each cell's bins listed, then summed and ranked in Rust
+/// (`RollupCell::from_triples`): on SQLite as one text of `bin:n:total` triples, on PostgreSQL
+/// (only in `switchboard bench reports`, for comparison) as three arrays. The better way on
+/// SQLite, which sorts to group: grouping by bin and ranking with window functions sorted every
+/// row twice more (a month of one duration per agent in day buckets at a million
+/// conversations: 260 ms that way, 65 ms this way).
 async fn ranked_in_rust(
     mut sql: sqlx::QueryBuilder<'_, Db>,
     pool: &Pool,
 ) -> StoreResult<Vec<RollupCell>> {
-    // The same aggregate under each backend's name (PostgreSQL runs this form only in
-    // `switchboard bench reports`, for comparison).
-    let concat = if IS_POSTGRES {
-        "string_agg"
+    use sqlx::Row;
+    if IS_POSTGRES {
+        sql.push(
+            ") SELECT fact, key, bucket, array_agg(CAST(bin AS BIGINT)), \
+               array_agg(CAST(n AS BIGINT)), array_agg(CAST(total AS BIGINT)) \
+             FROM parts GROUP BY fact, key, bucket",
+        );
     } else {
-        "group_concat"
-    };
-    sql.push(format!(
-        ") SELECT fact, key, bucket, {concat}(bin || ':' || n || ':' || total, ' ') \
-         FROM parts GROUP BY fact, key, bucket"
-    ));
-    let rows: Vec<(String, String, i64, String)> = sql.build_query_as().fetch_all(pool).await?;
+        sql.push(
+            ") SELECT fact, key, bucket, group_concat(bin || ':' || n || ':' || total, ' ') \
+             FROM parts GROUP BY fact, key, bucket",
+        );
+    }
+    let rows = sql.build().fetch_all(pool).await?;
     let mut cells = Vec::with_capacity(rows.len());
-    for (fact, key, bucket, bins) in rows {
-        let Ok(fact) = fact.parse::<Fact>() else {
+    for row in rows {
+        let Ok(fact) = row.try_get::<String, _>(0)?.parse::<Fact>() else {
             continue;
         };
-        if let Some(cell) = RollupCell::from_bins(fact, key, bucket, &bins)? {
-            cells.push(cell);
-        }
+        let (key, bucket): (String, i64) = (row.try_get(1)?, row.try_get(2)?);
+        let cell = if IS_POSTGRES {
+            let (bins, n, total) = (
+                super::bigint_array(&row, 3)?,
+                super::bigint_array(&row, 4)?,
+                super::bigint_array(&row, 5)?,
+            );
+            let triples = bins.into_iter().zip(n).zip(total);
+            RollupCell::from_triples(
+                fact,
+                key,
+                bucket,
+                triples.map(|((bin, n), total)| (bin, n, total)),
+            )
+        } else {
+            RollupCell::from_bins(fact, key, bucket, &row.try_get::<String, _>(3)?)?
+        };
+        cells.extend(cell);
     }
     cells.sort_by(|a, b| {
         (a.fact.as_str(), &a.key, a.bucket).cmp(&(b.fact.as_str(), &b.key, b.bucket))
