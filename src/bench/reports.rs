@@ -112,8 +112,7 @@ async fn measure(options: &Options, database_url: &str) -> anyhow::Result<()> {
          [[channels]]\nname = \"bench\"\nkind = \"webhook\"\nsecret = {SECRET:?}\n"
     );
     let config = Config::from_parts(Some(("bench config".into(), &text)), Vec::new(), |_| None)?;
-    let config_is_postgres = config.is_postgres();
-    let backend = if config_is_postgres {
+    let backend = if config.is_postgres() {
         "PostgreSQL"
     } else {
         "SQLite"
@@ -141,19 +140,7 @@ async fn measure(options: &Options, database_url: &str) -> anyhow::Result<()> {
             year_start
         }
     };
-    if config_is_postgres {
-        // PostgreSQL ranks the bins with window functions in service; the way SQLite does it
-        // is timed beside, on the same data, so that the choice stays a measured one.
-        println!("ranked in SQL (as in service):");
-        time_reports(&store, options, year_start).await?;
-        println!("ranked in Rust (as on SQLite), for comparison:");
-        crate::store::rank_in_rust_on_postgres_for_benchmark(true);
-        let timed = time_reports(&store, options, year_start).await;
-        crate::store::rank_in_rust_on_postgres_for_benchmark(false);
-        timed?;
-    } else {
-        time_reports(&store, options, year_start).await?;
-    }
+    time_reports(&store, options, year_start).await?;
     ingest_cost(app, options).await
 }
 

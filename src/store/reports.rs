@@ -230,22 +230,6 @@ pub(crate) fn report_facts_on() -> bool {
     REPORT_FACTS.load(std::sync::atomic::Ordering::Relaxed)
 }
 
-/// Whether PostgreSQL finds a report's percentiles in Rust, as SQLite does, instead of with
-/// window functions: never in service; `switchboard bench reports` times both ways on
-/// PostgreSQL in its own process, so that the choice stays measured.
-static POSTGRES_RANKS_IN_RUST: std::sync::atomic::AtomicBool =
-    std::sync::atomic::AtomicBool::new(false);
-
-/// See [`POSTGRES_RANKS_IN_RUST`]: for the benchmark only.
-pub fn rank_in_rust_on_postgres_for_benchmark(on: bool) {
-    POSTGRES_RANKS_IN_RUST.store(on, std::sync::atomic::Ordering::Relaxed);
-}
-
-/// Whether PostgreSQL ranks in Rust now.
-pub(crate) fn postgres_ranks_in_rust() -> bool {
-    POSTGRES_RANKS_IN_RUST.load(std::sync::atomic::Ordering::Relaxed)
-}
-
 /// A rollup row's key and its counts (added to a stored row of the same key).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RollupRow {

@@ -1,7 +1,6 @@
 //! Reports read from the rollups and the deltas pending for them, never from messages: sums
-//! and counts add up across hours and days, and a duration's median and 90th percentile are
-//! found from the bins, ranked in SQL on PostgreSQL and in Rust on SQLite, so one row per group
-//! and bucket comes back.
+//! and counts add up across hours and days, and each group and bucket comes back as one row
+//! listing its bins, summed and ranked in Rust for a duration's median and 90th percentile.
 //! (Compiled once per backend.)
 
 use super::common::Pool;
@@ -62,11 +61,7 @@ pub async fn rollups(pool: &Pool, query: &RollupQuery) -> StoreResult<Vec<Rollup
             }
         }
     }
-    if IS_POSTGRES && !crate::store::reports::postgres_ranks_in_rust() {
-        ranked_in_sql(sql, pool).await
-    } else {
-        ranked_in_rust(sql, pool).await
-    }
+    ranked_in_rust(sql, pool).await
 }
 
 /// ` AND hour` within the query's period.
@@ -77,68 +72,31 @@ fn push_hour_range(sql: &mut sqlx::QueryBuilder<'_, Db>, query: &RollupQuery) {
         .push_bind(query.until_hour);
 }
 
-/// Finishes the rollups query with the percentiles found in SQL: bins summed, then ranked with
-/// window functions, one row per cell. The better way on PostgreSQL: with the bins listed as
-/// text instead (see [`ranked_in_rust`]), the median report there took 13–17 ms instead of 10,
-/// and 30–47 ms instead of 10–13 over a quarter or a year (200,000 conversations).
-async fn ranked_in_sql(
-    mut sql: sqlx::QueryBuilder<'_, Db>,
+/// Runs a report's statement. On PostgreSQL, in a transaction of its own with JIT compilation
+/// off: a report's plan costs enough that PostgreSQL compiles it, which took 130–290 ms at the
+/// full size of `switchboard bench reports`, longer than the statement then ran (120–220 ms).
+async fn fetch_report(
     pool: &Pool,
-) -> StoreResult<Vec<RollupCell>> {
-    sql.push(
-        // A bin an hour was added to and taken from (a moved hour) sums to nothing: dropped,
-        // so that it makes no empty cell.
-        "), b AS (SELECT fact, key, bucket, bin, CAST(SUM(n) AS BIGINT) AS n, \
-         CAST(SUM(total) AS BIGINT) AS total FROM parts GROUP BY fact, key, bucket, bin \
-           HAVING SUM(n) <> 0 OR SUM(total) <> 0), \
-         c AS (SELECT fact, key, bucket, bin, n, total, \
-           CAST(SUM(n) OVER (PARTITION BY fact, key, bucket ORDER BY bin \
-             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT) AS upto, \
-           CAST(SUM(n) OVER (PARTITION BY fact, key, bucket) AS BIGINT) AS all_n, \
-           CAST(SUM(total) OVER (PARTITION BY fact, key, bucket) AS BIGINT) AS all_total \
-           FROM b) \
-         SELECT fact, key, bucket, CAST(MAX(all_n) AS BIGINT), CAST(MAX(all_total) AS BIGINT), \
-           CAST(SUM(CASE WHEN bin >= 4 THEN n ELSE 0 END) AS BIGINT), ",
-    );
-    push_percentile(&mut sql, 50);
-    sql.push(", ");
-    push_percentile(&mut sql, 90);
-    sql.push(" FROM c GROUP BY fact, key, bucket ORDER BY fact, key, bucket");
-    type Row = (String, String, i64, i64, i64, i64, Option<f64>, Option<f64>);
-    let rows: Vec<Row> = sql.build_query_as().fetch_all(pool).await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(fact, key, bucket, count, total, satisfied, p50, p90)| {
-            Some(RollupCell {
-                fact: fact.parse::<Fact>().ok()?,
-                key,
-                bucket,
-                count,
-                total,
-                satisfied,
-                p50,
-                p90,
-            })
-        })
-        .collect())
-}
-
-/// The mean of the bin that holds the nearest rank of the `percent` percentile. (The sums
-/// are cast back to integers: PostgreSQL's are `numeric`, and the rank must divide as integers.)
-fn push_percentile(sql: &mut sqlx::QueryBuilder<'_, Db>, percent: i64) {
-    let rank = format!("((all_n * {percent} + 99) / 100)");
-    sql.push(format!(
-        "CAST(MAX(CASE WHEN n > 0 AND upto >= {rank} AND upto - n < {rank} \
-           THEN total * 1.0 / n END) AS DOUBLE PRECISION)"
-    ));
+    mut sql: sqlx::QueryBuilder<'_, Db>,
+) -> StoreResult<Vec<<Db as sqlx::Database>::Row>> {
+    if !IS_POSTGRES {
+        return Ok(sql.build().fetch_all(pool).await?);
+    }
+    let mut transaction = pool.begin().await?;
+    sqlx::query("SET LOCAL jit = off")
+        .execute(&mut *transaction)
+        .await?;
+    let rows = sql.build().fetch_all(&mut *transaction).await?;
+    transaction.commit().await?;
+    Ok(rows)
 }
 
 /// Finishes the rollups query with each cell's bins listed, then summed and ranked in Rust
 /// (`RollupCell::from_triples`): on SQLite as one text of `bin:n:total` triples, on PostgreSQL
-/// (only in `switchboard bench reports`, for comparison) as three arrays. The better way on
-/// SQLite, which sorts to group: grouping by bin and ranking with window functions sorted every
-/// row twice more (a month of one duration per agent in day buckets at a million
-/// conversations: 260 ms that way, 65 ms this way).
+/// as three arrays. Ranking in SQL instead (bins summed, then window functions) sorted every
+/// row twice more: on SQLite a month of one duration per agent in day buckets at a million
+/// conversations took 260 ms that way and 65 ms this way; on PostgreSQL the p95 of every
+/// report over a month was 182 ms that way and 107 ms this way (docs/performance.md).
 async fn ranked_in_rust(
     mut sql: sqlx::QueryBuilder<'_, Db>,
     pool: &Pool,
@@ -156,7 +114,7 @@ async fn ranked_in_rust(
              FROM parts GROUP BY fact, key, bucket",
         );
     }
-    let rows = sql.build().fetch_all(pool).await?;
+    let rows = fetch_report(pool, sql).await?;
     let mut cells = Vec::with_capacity(rows.len());
     for row in rows {
         let Ok(fact) = row.try_get::<String, _>(0)?.parse::<Fact>() else {
