@@ -850,8 +850,7 @@ pub use report_live::{LiveAgent, LiveBoard, LiveBreach, LiveQueue};
 pub(crate) mod reports;
 pub use reports::{
     CalendarSpans, ConversationReport, DayPlan, Period, PeriodPlan, RollupCell, RollupQuery,
-    RollupRow, SeedRecord, SeedShape,
-    write_report_facts_for_benchmark,
+    RollupRow, SeedRecord, SeedShape, write_report_facts_for_benchmark,
 };
 pub mod retention;
 pub mod search_seed;

@@ -99,37 +99,48 @@ pub struct RollupCell {
 }
 
 impl RollupCell {
-    /// The cell whose bins a report query listed as `bin:n:total` triples, apart by spaces;
-    /// a bin may appear more than once (an hour added to one bucket and taken from another)
-    /// and is summed first. `None` when every bin sums to nothing.
+    /// The cell whose bins a report query listed as three comma-separated lists of integers
+    /// of the same length: the bins, their counts and their sums. A bin may appear more than
+    /// once (an hour added to one bucket and taken from another) and is summed first. `None`
+    /// when every bin sums to nothing.
     ///
     /// # Errors
-    /// When the list is not made of such triples.
-    pub fn from_bins(
+    /// When the lists are not integers, or not of one length.
+    pub fn from_lists(
         fact: crate::domain::report::Fact,
         key: String,
         bucket: i64,
-        bins: &str,
+        [bins, counts, sums]: [&str; 3],
     ) -> Result<Option<Self>, super::StoreError> {
-        let mut triples = Vec::new();
-        for triple in bins.split_ascii_whitespace() {
-            let mut numbers = triple.split(':').map(str::parse::<i64>);
-            let (Some(Ok(bin)), Some(Ok(n)), Some(Ok(total)), None) = (
-                numbers.next(),
-                numbers.next(),
-                numbers.next(),
-                numbers.next(),
-            ) else {
-                return Err(super::StoreError::Corrupt(format!(
-                    "report bins: {triple:?} is not bin:n:total"
-                )));
-            };
-            triples.push((bin, n, total));
+        let numbers = |list: &str| -> Result<Vec<i64>, super::StoreError> {
+            list.split(',')
+                .filter(|number| !number.is_empty())
+                .map(|number| {
+                    number.parse::<i64>().map_err(|_| {
+                        super::StoreError::Corrupt(format!("report bins: {number:?} in {list:?}"))
+                    })
+                })
+                .collect()
+        };
+        let (bins, counts, sums) = (numbers(bins)?, numbers(counts)?, numbers(sums)?);
+        if bins.len() != counts.len() || bins.len() != sums.len() {
+            return Err(super::StoreError::Corrupt(format!(
+                "report bins: {} bins, {} counts, {} sums",
+                bins.len(),
+                counts.len(),
+                sums.len()
+            )));
         }
-        Ok(Self::from_triples(fact, key, bucket, triples))
+        let triples = bins.into_iter().zip(counts).zip(sums);
+        Ok(Self::from_triples(
+            fact,
+            key,
+            bucket,
+            triples.map(|((bin, n), total)| (bin, n, total)),
+        ))
     }
 
-    /// The cell of `(bin, n, total)` triples, as [`RollupCell::from_bins`] reads them from text.
+    /// The cell of `(bin, n, total)` triples (see [`RollupCell::from_lists`]).
     pub fn from_triples(
         fact: crate::domain::report::Fact,
         key: String,
@@ -344,8 +355,20 @@ mod tests {
     use super::RollupCell;
     use crate::domain::report::Fact;
 
-    fn cell_of(bins: &str) -> Option<RollupCell> {
-        RollupCell::from_bins(Fact::Reply, "7".into(), 3, bins).expect("bins parse")
+    /// The cell of `bin:n:total` triples apart by spaces (easier to read here than three lists).
+    fn cell_of(triples: &str) -> Option<RollupCell> {
+        let mut lists = [String::new(), String::new(), String::new()];
+        for triple in triples.split_whitespace() {
+            for (list, number) in lists.iter_mut().zip(triple.split(':')) {
+                if !list.is_empty() {
+                    list.push(',');
+                }
+                list.push_str(number);
+            }
+        }
+        let [bins, counts, sums] = &lists;
+        RollupCell::from_lists(Fact::Reply, "7".into(), 3, [bins, counts, sums])
+            .expect("bins parse")
     }
 
     #[test]
@@ -375,12 +398,22 @@ mod tests {
     }
 
     #[test]
-    fn bins_that_are_not_triples_are_refused() {
-        for bad in ["4:2", "4:2:1:1", "x:1:1", "4:2:"] {
+    fn lists_that_are_not_integers_of_one_length_are_refused() {
+        for bad in [
+            ["4", "2", ""],
+            ["4,5", "2,1", "10"],
+            ["x", "1", "1"],
+            ["4", "2", "1.5"],
+        ] {
             assert!(
-                RollupCell::from_bins(Fact::Reply, String::new(), 0, bad).is_err(),
-                "{bad}"
+                RollupCell::from_lists(Fact::Reply, String::new(), 0, bad).is_err(),
+                "{bad:?}"
             );
         }
+        // No bins at all is an empty cell, not an error.
+        assert_eq!(
+            RollupCell::from_lists(Fact::Reply, String::new(), 0, ["", "", ""]).expect("empty"),
+            None
+        );
     }
 }
