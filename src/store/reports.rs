@@ -122,7 +122,25 @@ impl RollupCell {
                 })
                 .collect()
         };
-        let (bins, counts, sums) = (numbers(bins)?, numbers(counts)?, numbers(sums)?);
+        Self::from_columns(
+            fact,
+            key,
+            bucket,
+            [numbers(bins)?, numbers(counts)?, numbers(sums)?],
+        )
+    }
+
+    /// The cell of the bins, their counts and their sums as three lists (PostgreSQL's arrays,
+    /// or [`RollupCell::from_lists`]'s texts once parsed), which must be of one length.
+    ///
+    /// # Errors
+    /// When the lists differ in length.
+    pub fn from_columns(
+        fact: crate::domain::report::Fact,
+        key: String,
+        bucket: i64,
+        [bins, counts, sums]: [Vec<i64>; 3],
+    ) -> Result<Option<Self>, super::StoreError> {
         if bins.len() != counts.len() || bins.len() != sums.len() {
             return Err(super::StoreError::Corrupt(format!(
                 "report bins: {} bins, {} counts, {} sums",
@@ -141,7 +159,7 @@ impl RollupCell {
     }
 
     /// The cell of `(bin, n, total)` triples (see [`RollupCell::from_lists`]).
-    pub fn from_triples(
+    fn from_triples(
         fact: crate::domain::report::Fact,
         key: String,
         bucket: i64,
@@ -410,6 +428,16 @@ mod tests {
                 "{bad:?}"
             );
         }
+        // PostgreSQL's arrays are held to the same rule.
+        assert!(
+            RollupCell::from_columns(
+                Fact::Reply,
+                String::new(),
+                0,
+                [vec![4, 5], vec![2], vec![1]]
+            )
+            .is_err()
+        );
         // No bins at all is an empty cell, not an error.
         assert_eq!(
             RollupCell::from_lists(Fact::Reply, String::new(), 0, ["", "", ""]).expect("empty"),

@@ -92,11 +92,12 @@ async fn fetch_report(
 }
 
 /// Finishes the rollups query with each cell's bins listed, then summed and ranked in Rust
-/// (`RollupCell::from_triples`): as three lists, of the bins, their counts and their sums
-/// (comma-separated text on SQLite, arrays on PostgreSQL). Ranking in SQL instead (bins summed, then window functions) sorted every
-/// row twice more: on SQLite a month of one duration per agent in day buckets at a million
-/// conversations took 260 ms that way and 65 ms this way; on PostgreSQL the p95 of every
-/// report over a month was 182 ms that way and 107 ms this way (docs/performance.md).
+/// (`RollupCell::from_columns`): three lists, of the bins, their counts and their sums
+/// (comma-separated text on SQLite, arrays on PostgreSQL). Ranking in SQL instead (bins
+/// summed, then window functions) sorted every row twice more: on SQLite a month of one
+/// duration per agent in day buckets at a million conversations took 260 ms that way and
+/// 65 ms this way; on PostgreSQL the p95 of every report over a month was 182 ms that way and
+/// 107 ms this way (docs/performance.md).
 async fn ranked_in_rust(
     mut sql: sqlx::QueryBuilder<'_, Db>,
     pool: &Pool,
@@ -124,18 +125,12 @@ async fn ranked_in_rust(
         };
         let (key, bucket): (String, i64) = (row.try_get(1)?, row.try_get(2)?);
         let cell = if IS_POSTGRES {
-            let (bins, n, total) = (
+            let columns = [
                 super::bigint_array(&row, 3)?,
                 super::bigint_array(&row, 4)?,
                 super::bigint_array(&row, 5)?,
-            );
-            let triples = bins.into_iter().zip(n).zip(total);
-            RollupCell::from_triples(
-                fact,
-                key,
-                bucket,
-                triples.map(|((bin, n), total)| (bin, n, total)),
-            )
+            ];
+            RollupCell::from_columns(fact, key, bucket, columns)?
         } else {
             let (bins, n, total): (String, String, String) =
                 (row.try_get(3)?, row.try_get(4)?, row.try_get(5)?);
