@@ -44,6 +44,15 @@ pub struct Options {
     /// Rounds of the same searches (the first one also shows a cold cache).
     #[arg(long, default_value_t = 3)]
     pub rounds: usize,
+    /// Seed this SQLite file instead of a temporary one, and keep it; a file an earlier run
+    /// seeded (with the same sizes) is searched as it is, so that a change to search can be
+    /// measured again in minutes.
+    #[arg(long, conflicts_with = "database_url")]
+    pub sqlite_file: Option<std::path::PathBuf>,
+    /// Run in the PostgreSQL database `--database-url` names, not a scratch one, and keep it:
+    /// as `--sqlite-file` does, a database an earlier run seeded is searched as it is.
+    #[arg(long, requires = "database_url")]
+    pub keep_database: bool,
 }
 
 const AGENTS: i64 = 50;
@@ -271,6 +280,12 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
     anyhow::ensure!(options.queries > 0, "--queries: at least 1");
     anyhow::ensure!(options.rounds > 0, "--rounds: at least 1");
     let options = &options;
+    if let Some(file) = &options.sqlite_file {
+        return measure(options, &format!("sqlite://{}", file.display())).await;
+    }
+    if let (Some(url), true) = (&options.database_url, options.keep_database) {
+        return measure(options, url).await;
+    }
     super::on_scratch_database(
         options.database_url.as_deref(),
         |database_url, _| async move { measure(options, &database_url).await },
@@ -291,19 +306,32 @@ async fn measure(options: &Options, database_url: &str) -> anyhow::Result<()> {
     let vocabulary = vocabulary();
 
     let seeding = Instant::now();
-    let (first_agent, seeded) = seed(&store, options, &vocabulary).await?;
-    store
-        .settle_after_seeding()
-        .await
-        .context("settling the seeded tables")?;
-    println!(
-        "switchboard bench search — {backend}: {} messages in {} conversations (and {} of one \
-         message), vocabulary {VOCABULARY} words, seeded in {:.1} s",
-        seeded,
-        options.conversations,
-        options.quiet_conversations,
-        seeding.elapsed().as_secs_f64()
-    );
+    let seeded_before = store.list_agents().await?.iter().map(|a| a.id.get()).min();
+    let first_agent = match seeded_before {
+        Some(first_agent) => {
+            println!(
+                "switchboard bench search — {backend}: {} messages seeded before, as they are",
+                store.count_messages().await?
+            );
+            first_agent
+        }
+        None => {
+            let (first_agent, seeded) = seed(&store, options, &vocabulary).await?;
+            store
+                .settle_after_seeding()
+                .await
+                .context("settling the seeded tables")?;
+            println!(
+                "switchboard bench search — {backend}: {} messages in {} conversations (and {} \
+                 of one message), vocabulary {VOCABULARY} words, seeded in {:.1} s",
+                seeded,
+                options.conversations,
+                options.quiet_conversations,
+                seeding.elapsed().as_secs_f64()
+            );
+            first_agent
+        }
+    };
     let searches = searches(options, &vocabulary, first_agent);
     let mut all = Vec::new();
     for round in 1..=options.rounds {

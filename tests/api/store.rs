@@ -258,6 +258,93 @@ async fn a_common_word_pages_in_inbox_order() {
     .await;
 }
 
+/// Every page of a search, followed by its cursor, in the order of the list.
+async fn found_by_pages(store: &Store, text: &str, limit: i64) -> Vec<String> {
+    let filter = ConversationFilter {
+        text: Some(text.into()),
+        ..Default::default()
+    };
+    let mut keys = Vec::new();
+    let mut page_request = PageRequest::first(limit);
+    loop {
+        let page = store
+            .list_conversations(&filter, page_request.clone())
+            .await
+            .unwrap_or_else(|err| panic!("search {text:?}: {err}"));
+        keys.extend(page.items.into_iter().map(|c| c.thread_key));
+        match page.next_cursor {
+            Some(cursor) => page_request.cursor = Some(cursor),
+            None => return keys,
+        }
+    }
+}
+
+/// Once PostgreSQL has statistics of the words, a search whose words they show to be rare
+/// collects its matches instead of walking the inbox (see `store::sql::search`): the same
+/// searches must find the same conversations in the same order before and after.
+#[tokio::test]
+async fn searches_find_the_same_once_the_words_have_statistics() {
+    on_each_backend(|store| async move {
+        let batch: Vec<InboundMessage> = (0..180)
+            .map(|i| {
+                let rare = match i % 37 {
+                    5 => " zřídkavý",
+                    11 => " zřídkakdy",
+                    _ => "",
+                };
+                message(
+                    &format!("s{i}"),
+                    &format!("t{i}"),
+                    &format!("routine update {i}{rare}"),
+                )
+            })
+            .collect();
+        store.record_inbound(&batch).await.expect("store");
+        // An early match becomes the most recently active with a message that does not match.
+        store
+            .record_inbound(&[message("late", "t5", "thanks")])
+            .await
+            .expect("store");
+        let everything = store
+            .list_conversations(&ConversationFilter::default(), PageRequest::first(200))
+            .await
+            .expect("list");
+        let keys: Vec<String> = everything.items.into_iter().map(|c| c.thread_key).collect();
+        assert_eq!(keys.len(), 180);
+        let with = |remainders: &[usize]| -> Vec<String> {
+            keys.iter()
+                .filter(|key| {
+                    let i: usize = key[1..].parse().expect("t<i>");
+                    remainders.contains(&(i % 37))
+                })
+                .cloned()
+                .collect()
+        };
+        let searches = [
+            ("zridkavy", with(&[5])),
+            ("zřídk", with(&[5, 11])),
+            ("routine zridka", with(&[5, 11])),
+            ("update 117", vec!["t117".to_owned()]),
+            ("routine", keys.clone()),
+            ("nowhere", Vec::new()),
+        ];
+        assert_eq!(searches[1].1.first().map(String::as_str), Some("t5"));
+        for settled in [false, true] {
+            if settled {
+                store.settle_after_seeding().await.expect("statistics");
+            }
+            for (query, expected) in &searches {
+                assert_eq!(
+                    &found_by_pages(&store, query, 3).await,
+                    expected,
+                    "search {query:?}, statistics gathered: {settled}"
+                );
+            }
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn conversation_list_filters_searches_and_pages() {
     on_each_backend(|store| async move {

@@ -13,11 +13,13 @@
 //!   until the page is full. Its cost grows with the page divided by the share of
 //!   conversations that match: right for common words, where collecting would touch millions.
 //!
-//! PostgreSQL's planner weighs the two from its statistics of the words (the query is planned
-//! with the words in hand, never from a cached generic plan), and checks a conversation's
-//! messages against their stored words, prefix or not. SQLite's planner does not weigh them,
-//! so a bounded count of the matches decides there (see [`SearchPlan::choose`] for the one
-//! way in which the two databases then differ).
+//! SQLite's planner does not weigh them, so a bounded count of the matches decides there.
+//! PostgreSQL's planner misjudges a rare word typed as a prefix (it cannot tell how many words
+//! a prefix covers) and a common word beside a rare one, so the column's statistics decide
+//! first: a search they show to be rare is collected (up to a bound, then walked); the rest
+//! is left to the planner (the query is planned with the words in hand, never from a cached
+//! generic plan), which checks a conversation's messages against their stored words, prefix or
+//! not. See [`SearchPlan::choose`] for the one way in which the two databases then differ.
 
 use sqlx::QueryBuilder;
 
@@ -25,10 +27,29 @@ use super::common::Conn;
 use super::{Db, IS_POSTGRES};
 use crate::store::StoreResult;
 
-/// Up to this many matching messages, collecting them beats walking the inbox (SQLite;
-/// measured on five million messages: a walk costs about 10 µs a message it checks, a
-/// collect about 2–4 µs a match).
+/// Up to this many matching messages, collecting them beats walking the inbox. Measured on
+/// five million messages: on SQLite a walk costs about 10 µs a message it checks, a collect
+/// about 2–4 µs a match; on PostgreSQL both cost a page read per message, and a walk checks
+/// about 5 messages a conversation for the page's 50 conversations over the share of
+/// conversations that match, which is as many as the matches at about 17,000.
 const COLLECT_AT_MOST: i64 = 20_000;
+
+/// What `ANALYZE` keeps of `messages.search_words` that a search's estimate needs (see
+/// [`estimate`]), and the search's words folded as the column folds them (`$1`: the words
+/// joined by spaces). Elements and words come joined by spaces (the `simple` parser's lexemes
+/// hold none), frequencies by commas: one short row, where computing the estimate in SQL took
+/// 4–10 ms a search (planning the `pg_stats` view once per word). No row when the column has
+/// no statistics yet.
+const POSTGRES_STATISTICS: &str = "\
+    SELECT c.reltuples::float8, \
+           array_to_string(s.most_common_elems::text::text[], ' '), \
+           array_to_string(s.most_common_elem_freqs, ','), \
+           array_to_string(ARRAY(SELECT lower(switchboard_fold(t.word)) \
+               FROM unnest(string_to_array($1, ' ')) WITH ORDINALITY AS t(word, n) \
+               ORDER BY t.n), ' ') \
+    FROM pg_stats s CROSS JOIN pg_class c \
+    WHERE s.schemaname = current_schema() AND s.tablename = 'messages' \
+      AND s.attname = 'search_words' AND c.oid = 'messages'::regclass";
 
 /// A last word shorter than this matches only whole words: one or two letters would expand
 /// to a good part of the vocabulary.
@@ -83,6 +104,11 @@ impl SearchWords {
         self.each().last().is_some_and(|(_, prefix)| prefix)
     }
 
+    /// The word at `index` (from 0) alone, whole, as a [`SearchWords::tsquery`] text.
+    fn tsquery_of_one(&self, index: usize) -> Option<String> {
+        self.0.get(index).map(|word| format!("'{word}'"))
+    }
+
     /// The words as a `tsquery` text for `to_tsquery`, all required, and what to append
     /// after folding (`:*` when the last word is a prefix; the fold would turn a colon into a
     /// space).
@@ -108,8 +134,28 @@ pub enum SearchPlan {
     Collect(String),
     /// Walk the inbox, checking each conversation (an FTS5 expression of whole words).
     Walk(String),
-    /// PostgreSQL: a `tsquery` text and its suffix; the planner picks the way.
-    Planned(String, &'static str),
+    /// PostgreSQL: the conversations of every match, gathered beforehand (their ids joined by
+    /// commas, a text both backends can bind).
+    Conversations(String),
+    /// PostgreSQL, when more messages match than are worth collecting: walk the inbox.
+    WalkWords(TsQuery),
+    /// PostgreSQL otherwise: the planner picks the way.
+    Planned(TsQuery),
+}
+
+/// A search as PostgreSQL matches it: a `tsquery` text and what to append after folding
+/// (see [`SearchWords::tsquery`]).
+pub struct TsQuery(String, &'static str);
+
+impl TsQuery {
+    /// Appends `m.search_words @@ <this query>`.
+    fn push_match(&self, sql: &mut QueryBuilder<'_, Db>) {
+        sql.push("m.search_words @@ to_tsquery('simple', switchboard_fold(")
+            .push_bind(self.0.clone())
+            .push(") || ")
+            .push_bind(self.1)
+            .push(")");
+    }
 }
 
 impl SearchPlan {
@@ -121,12 +167,34 @@ impl SearchPlan {
     /// of matches for the word as typed the page is full anyway. Otherwise every match is
     /// collected, the last word taken as a prefix.
     ///
+    /// On PostgreSQL a count would cost what it saves (a common word's index entries are read
+    /// whole before the first row comes back, and each match costs a page read), so the
+    /// column's statistics estimate the matches first ([`postgres_estimate`]). When they are
+    /// few, their conversations are gathered, up to [`COLLECT_AT_MOST`] matches: a prefix
+    /// may cover far more words than the statistics know of ("kaný" matched 66,000
+    /// messages), and then the inbox is walked. Common words are left to the planner: two
+    /// of them may seldom meet in one message, and it weighs that.
+    ///
     /// # Errors
     /// When the database fails.
     pub async fn choose(conn: &mut Conn, words: &SearchWords) -> StoreResult<Self> {
         if IS_POSTGRES {
             let (body, suffix) = words.tsquery();
-            return Ok(Self::Planned(body, suffix));
+            let query = TsQuery(body, suffix);
+            let estimate = postgres_estimate(conn, words).await?;
+            let few = estimate.filter(|(matches, _)| *matches <= COLLECT_AT_MOST as f64);
+            let Some((_, rarest)) = few else {
+                return Ok(Self::Planned(query));
+            };
+            return Ok(
+                match matching_conversations(conn, words, &query, rarest).await? {
+                    Some(conversations) if conversations.is_empty() => Self::Nothing,
+                    Some(conversations) => Self::Conversations(comma_separated(&conversations)),
+                    // Given these words the planner would collect the many matches as well
+                    // ("the raný": 35,000 messages, 1.8 s; walking, 75 ms).
+                    None => Self::WalkWords(query),
+                },
+            );
         }
         let whole = words.fts5_whole_words();
         let matches: i64 = sqlx::query_scalar(
@@ -174,18 +242,155 @@ impl SearchPlan {
                 .push_bind(expression)
                 .push(")");
             }
-            Self::Planned(body, suffix) => {
+            Self::Conversations(array) => {
+                // A constant list: the planner either looks each one up or walks the inbox
+                // checking each conversation against the list hashed (under a millisecond for
+                // 8,000). As `IN (SELECT …)` it joined the matches to every conversation by
+                // hashing them (a million rows read: 165 ms of a 257 ms search for a word in
+                // 7,000 messages); `CAST($1 AS bigint[])` is not folded into a constant
+                // (`array_in` is only stable), so each conversation was compared with every
+                // id in turn (2.5 s); `string_to_array` and an element cast are folded.
+                sql.push(" AND c.id = ANY(CAST(string_to_array(")
+                    .push_bind(array)
+                    .push(", ',') AS bigint[]))");
+            }
+            Self::WalkWords(query) => {
+                // The fence (`OFFSET 0`) keeps the check a step of the walk: the planner
+                // cannot turn it into a join that collects every match.
                 sql.push(
-                    " AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id \
-                     AND m.search_words @@ to_tsquery('simple', switchboard_fold(",
-                )
-                .push_bind(body)
-                .push(") || ")
-                .push_bind(suffix)
-                .push("))");
+                    " AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND ",
+                );
+                query.push_match(sql);
+                sql.push(" OFFSET 0)");
+            }
+            Self::Planned(query) => {
+                sql.push(
+                    " AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND ",
+                );
+                query.push_match(sql);
+                sql.push(")");
             }
         }
     }
+}
+
+/// The conversations of the messages matching `query` (of `words`), each once and in order, or
+/// `None` when more than [`COLLECT_AT_MOST`] messages match (PostgreSQL). Only the `rarest`
+/// word (from 0), when it is a whole word, is looked up in the index; the rest are checked
+/// message by message. Given all of them the index reads each word's entries whole before
+/// it intersects them: with a common word typed as a prefix ("the" for "thanks", "there"…)
+/// that took 90–150 ms where the rare word's few hundred messages alone take a few.
+async fn matching_conversations(
+    conn: &mut Conn,
+    words: &SearchWords,
+    query: &TsQuery,
+    rarest: usize,
+) -> StoreResult<Option<Vec<i64>>> {
+    let narrowing = match words.each().nth(rarest) {
+        Some((_, false)) if words.0.len() > 1 => words.tsquery_of_one(rarest),
+        _ => None,
+    };
+    let mut sql = QueryBuilder::<Db>::new("SELECT m.conversation_id FROM ");
+    match narrowing {
+        Some(rare) => {
+            // The fence (`OFFSET 0`) keeps the full query out of the index scan.
+            sql.push(
+                "(SELECT m.conversation_id, m.search_words FROM messages m \
+                 WHERE m.search_words @@ to_tsquery('simple', switchboard_fold(",
+            )
+            .push_bind(rare)
+            .push(")) OFFSET 0) m WHERE ");
+        }
+        None => {
+            sql.push("messages m WHERE ");
+        }
+    }
+    query.push_match(&mut sql);
+    sql.push(" LIMIT ").push_bind(COLLECT_AT_MOST + 1);
+    let mut conversations: Vec<i64> = sql
+        .build_query_scalar()
+        .persistent(false)
+        .fetch_all(&mut *conn)
+        .await?;
+    if conversations.len() as i64 > COLLECT_AT_MOST {
+        return Ok(None);
+    }
+    conversations.sort_unstable();
+    conversations.dedup();
+    Ok(Some(conversations))
+}
+
+/// `ids` joined by commas.
+fn comma_separated(ids: &[i64]) -> String {
+    let items: Vec<String> = ids.iter().map(i64::to_string).collect();
+    items.join(",")
+}
+
+/// PostgreSQL's estimate of the messages matching `words` and which of them is the rarest
+/// (from 0), from [`POSTGRES_STATISTICS`]; `None` when the statistics cannot tell.
+async fn postgres_estimate(
+    conn: &mut Conn,
+    words: &SearchWords,
+) -> StoreResult<Option<(f64, usize)>> {
+    type Statistics = (f64, Option<String>, Option<String>, Option<String>);
+    let statistics: Option<Statistics> = sqlx::query_as(POSTGRES_STATISTICS)
+        .bind(words.0.join(" "))
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(
+        statistics.and_then(|(rows, elements, frequencies, folded)| {
+            let elements: Vec<&str> = elements.as_deref()?.split(' ').collect();
+            let frequencies = frequencies
+                .as_deref()?
+                .split(',')
+                .map(str::parse)
+                .collect::<Result<Vec<f64>, _>>()
+                .ok()?;
+            let folded: Vec<&str> = folded.as_deref()?.split(' ').collect();
+            if folded.len() != words.0.len() {
+                return None;
+            }
+            let searched: Vec<(&str, bool)> = folded
+                .into_iter()
+                .zip(words.each().map(|(_, prefix)| prefix))
+                .collect();
+            estimate(rows, &elements, &frequencies, &searched)
+        }),
+    )
+}
+
+/// The matches estimated for `words` (each folded, and whether it is a prefix) over a table of
+/// `rows`, and which word is the rarest (from 0; a whole word rather than the prefix when they
+/// tie): the rows times the rarest word's frequency. The statistics list the most common
+/// `elements` with their `frequencies` (the share of rows holding each, then the least and
+/// the greatest of them). A word among them counts with its frequency, a prefix with the sum
+/// of the ones it begins; a word outside them is rarer than all of them, so it counts with the
+/// least. `None` when the statistics cannot tell (a table never analysed has `rows` -1).
+fn estimate(
+    rows: f64,
+    elements: &[&str],
+    frequencies: &[f64],
+    words: &[(&str, bool)],
+) -> Option<(f64, usize)> {
+    let least = *frequencies.get(elements.len())?;
+    if rows < 0.0 || elements.is_empty() {
+        return None;
+    }
+    let (frequency, _, rarest) = words
+        .iter()
+        .enumerate()
+        .map(|(index, &(word, prefix))| {
+            let frequency: f64 = elements
+                .iter()
+                .zip(frequencies)
+                .filter(|(element, _)| **element == word || (prefix && element.starts_with(word)))
+                .map(|(_, frequency)| frequency)
+                .sum();
+            (frequency, prefix, index)
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)))?;
+    let frequency = if frequency > 0.0 { frequency } else { least };
+    Some((rows * frequency, rarest))
 }
 
 /// The list query's `FROM` when it goes down the inbox in its order, whatever the filters.
@@ -202,7 +407,7 @@ pub fn walk_from_clause() -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::SearchWords;
+    use super::{SearchWords, estimate};
 
     #[test]
     fn syntax_is_split_off_and_only_a_long_last_word_is_a_prefix() {
@@ -217,6 +422,37 @@ mod tests {
         assert_eq!(short.tsquery(), ("'číslo' & 'je'".to_owned(), ""));
         let address = SearchWords::parse("jan.novak@example.com").expect("words");
         assert_eq!(address.fts5(), "\"jan\" \"novak\" \"example\" \"com\"*");
+    }
+
+    #[test]
+    fn the_rarest_word_estimates_the_matches_and_a_word_outside_the_common_ones_is_rarest() {
+        let elements = ["the", "thanks", "order"];
+        let frequencies = [0.2, 0.05, 0.1, 0.05, 0.2];
+        let estimated = |words: &[(&str, bool)]| estimate(1e6, &elements, &frequencies, words);
+        assert_eq!(estimated(&[("order", false)]), Some((1e5, 0)));
+        assert_eq!(
+            estimated(&[("the", false), ("order", false)]),
+            Some((1e5, 1))
+        );
+        // A prefix counts every common word it begins.
+        assert_eq!(estimated(&[("order", false), ("th", true)]), Some((1e5, 0)));
+        assert_eq!(estimated(&[("tha", true)]), Some((5e4, 0)));
+        // Outside the common words: the least of their frequencies, the whole word first.
+        assert_eq!(estimated(&[("zásilka", false)]), Some((5e4, 0)));
+        assert_eq!(
+            estimated(&[("kabu", false), ("zřídk", true)]),
+            Some((5e4, 0))
+        );
+        assert_eq!(
+            estimated(&[("the", false), ("zřídk", true)]),
+            Some((5e4, 1))
+        );
+        // Never analysed, or no common words: the planner decides.
+        assert_eq!(
+            estimate(-1.0, &elements, &frequencies, &[("x", false)]),
+            None
+        );
+        assert_eq!(estimate(1e6, &[], &[], &[("x", false)]), None);
     }
 
     #[test]
