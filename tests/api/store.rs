@@ -324,6 +324,9 @@ async fn searches_find_the_same_once_the_words_have_statistics() {
             ("zridkavy", with(&[5])),
             ("zřídk", with(&[5, 11])),
             ("routine zridka", with(&[5, 11])),
+            // A rare whole word is looked up alone, the others checked message by message.
+            ("116 zřídk", vec!["t116".to_owned()]),
+            ("117 zřídk", Vec::new()),
             ("update 117", vec!["t117".to_owned()]),
             ("routine", keys.clone()),
             ("nowhere", Vec::new()),

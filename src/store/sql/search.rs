@@ -156,6 +156,13 @@ impl TsQuery {
             .push_bind(self.1)
             .push(")");
     }
+
+    /// Appends a check that conversation `c` has a matching message, then `tail` inside it.
+    fn push_exists(&self, sql: &mut QueryBuilder<'_, Db>, tail: &'static str) {
+        sql.push(" AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND ");
+        self.push_match(sql);
+        sql.push(tail).push(")");
+    }
 }
 
 impl SearchPlan {
@@ -254,22 +261,10 @@ impl SearchPlan {
                     .push_bind(array)
                     .push(", ',') AS bigint[]))");
             }
-            Self::WalkWords(query) => {
-                // The fence (`OFFSET 0`) keeps the check a step of the walk: the planner
-                // cannot turn it into a join that collects every match.
-                sql.push(
-                    " AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND ",
-                );
-                query.push_match(sql);
-                sql.push(" OFFSET 0)");
-            }
-            Self::Planned(query) => {
-                sql.push(
-                    " AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND ",
-                );
-                query.push_match(sql);
-                sql.push(")");
-            }
+            // The fence (`OFFSET 0`) keeps the check a step of the walk: the planner cannot
+            // turn it into a join that collects every match.
+            Self::WalkWords(query) => query.push_exists(sql, " OFFSET 0"),
+            Self::Planned(query) => query.push_exists(sql, ""),
         }
     }
 }
@@ -294,12 +289,9 @@ async fn matching_conversations(
     match narrowing {
         Some(rare) => {
             // The fence (`OFFSET 0`) keeps the full query out of the index scan.
-            sql.push(
-                "(SELECT m.conversation_id, m.search_words FROM messages m \
-                 WHERE m.search_words @@ to_tsquery('simple', switchboard_fold(",
-            )
-            .push_bind(rare)
-            .push(")) OFFSET 0) m WHERE ");
+            sql.push("(SELECT m.conversation_id, m.search_words FROM messages m WHERE ");
+            TsQuery(rare, "").push_match(&mut sql);
+            sql.push(" OFFSET 0) m WHERE ");
         }
         None => {
             sql.push("messages m WHERE ");
