@@ -60,6 +60,8 @@ pub mod erasure;
 pub mod event_webhooks;
 #[path = "sql/events.rs"]
 pub mod events;
+#[path = "sql/first_contacts.rs"]
+pub mod first_contacts;
 #[path = "sql/health.rs"]
 pub mod health;
 #[path = "sql/ingest.rs"]

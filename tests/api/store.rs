@@ -150,6 +150,103 @@ async fn senders_are_matched_across_channels_by_email() {
     .await;
 }
 
+/// First contacts are written for the whole batch at once; a sender must still find what an
+/// earlier sender of the same batch will be known by (an email, a phone, its own identity on
+/// another channel) and a contact stored before, as if each had been written alone.
+#[tokio::test]
+async fn first_contacts_of_one_batch_find_each_other_and_stored_contacts() {
+    on_each_backend(|store| async move {
+        let known = InboundMessage::text(
+            "crm",
+            "k1",
+            Sender::new("webhook:crm", "k").with_email("known@example.cz"),
+            "stored before",
+        );
+        let (stored, _) = store.record_inbound(&[known]).await.expect("store");
+
+        let shop = |id: &str, from: &str| message(id, from, "hello");
+        let mut batch = vec![
+            shop("b0", "a1"),
+            shop("b1", "a2"),
+            shop("b2", "a3"),
+            shop("b3", "a4"),
+            InboundMessage::text(
+                "sms",
+                "b4",
+                Sender::new("phone", "+420777000111").with_phone("+420777000111"),
+                "by text",
+            ),
+            shop("b5", "a5"),
+            shop("b6", "a1"),
+        ];
+        batch[0].sender.email = Some("Pat@Example.com".into());
+        batch[1].sender.email = Some(" pat@example.com".into());
+        batch[2].sender.email = Some("KNOWN@example.cz".into());
+        batch[3].sender.phone = Some("+420777000111".into());
+        let (receipts, events) = store.record_inbound(&batch).await.expect("store");
+        assert!(receipts.iter().all(|receipt| !receipt.duplicate));
+
+        let mut contacts = Vec::new();
+        for receipt in receipts.iter().chain(&stored) {
+            let id = switchboard::domain::ConversationId::new(receipt.conversation_id);
+            let conversation = store.get_conversation(id).await.expect("conversation");
+            contacts.push(conversation.contact_id);
+        }
+        let known = contacts[7];
+        assert_eq!(contacts[0], contacts[1], "the same email, one contact");
+        assert_eq!(contacts[0], contacts[6], "the same sender again");
+        assert_eq!(contacts[2], known, "an email stored before");
+        assert_eq!(
+            contacts[3], contacts[4],
+            "a phone, then that phone's own channel"
+        );
+        let distinct: std::collections::HashSet<_> = contacts.iter().collect();
+        assert_eq!(distinct.len(), 4, "{contacts:?}");
+        let created = events
+            .iter()
+            .filter(|event| event.kind.as_str() == "contact.created")
+            .count();
+        assert_eq!(created, 3, "one event per contact made");
+
+        let pat = store.get_contact(contacts[0]).await.expect("contact");
+        let mut identities: Vec<(String, String)> = pat
+            .identities
+            .iter()
+            .map(|identity| (identity.scope.clone(), identity.external_id.clone()))
+            .collect();
+        identities.sort();
+        let expected = [
+            ("email", "pat@example.com"),
+            ("webhook:shop", "a1"),
+            ("webhook:shop", "a2"),
+        ]
+        .map(|(scope, id)| (scope.to_owned(), id.to_owned()));
+        assert_eq!(identities, expected);
+        let by_phone = store.get_contact(contacts[3]).await.expect("contact");
+        assert_eq!(by_phone.identities.len(), 2, "{:?}", by_phone.identities);
+        let known_contact = store.get_contact(known).await.expect("contact");
+        assert_eq!(
+            known_contact.identities.len(),
+            3,
+            "the stored contact gains the new sender's identity: {:?}",
+            known_contact.identities
+        );
+
+        // What the batch recorded finds the same person later, on yet another channel.
+        let later = InboundMessage::text(
+            "crm",
+            "c1",
+            Sender::new("webhook:crm", "99").with_email("pat@example.com"),
+            "again",
+        );
+        let (later, _) = store.record_inbound(&[later]).await.expect("store");
+        let id = switchboard::domain::ConversationId::new(later[0].conversation_id);
+        let conversation = store.get_conversation(id).await.expect("conversation");
+        assert_eq!(conversation.contact_id, contacts[0]);
+    })
+    .await;
+}
+
 /// The thread keys a search finds, in the order of the list.
 async fn found(store: &Store, text: &str, limit: i64) -> Vec<String> {
     let filter = ConversationFilter {

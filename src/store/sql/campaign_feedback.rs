@@ -3,7 +3,6 @@
 
 use serde_json::json;
 
-use super::IS_POSTGRES;
 use super::audience::{contact_event, write_consent};
 use super::campaign_ledger::suppress_in;
 use super::common::{Conn, Pool, begin, conversation_event, insert_events};
@@ -313,18 +312,14 @@ pub async fn link_replies(
     let mut contacts: Vec<i64> = seen.iter().map(|message| message.contact).collect();
     contacts.sort_unstable();
     contacts.dedup();
-    let listed = if IS_POSTGRES {
-        "SELECT (e #>> '{}')::bigint FROM jsonb_array_elements($1) AS t(e)"
-    } else {
-        "SELECT value FROM json_each($1)"
-    };
+    let listed = super::common::in_json_ids("s.contact_id", "$1");
     let candidates: Vec<(i64, i64, String)> = if contacts.is_empty() {
         Vec::new()
     } else {
         sqlx::query_as(&format!(
             "SELECT s.contact_id, s.campaign_id, c.name FROM campaign_sends s \
              JOIN campaigns c ON c.id = s.campaign_id \
-             WHERE s.contact_id IN ({listed}) AND s.sent_at >= $2 AND s.replied_at IS NULL"
+             WHERE {listed} AND s.sent_at >= $2 AND s.replied_at IS NULL"
         ))
         .bind(sqlx::types::Json(&contacts))
         .bind(now.0 - window_ms)

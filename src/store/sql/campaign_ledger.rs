@@ -11,7 +11,7 @@ use serde_json::json;
 use super::IS_POSTGRES;
 use super::campaign_funnel::funnel_in;
 use super::campaigns::{CANCELLED, campaign_event, load_campaign};
-use super::common::{Conn, Pool, begin, insert_events};
+use super::common::{Conn, Pool, begin, in_json_ids, insert_events};
 use crate::domain::{
     Campaign, CampaignId, CampaignState, ContactId, Event, EventKind, LeaseId, Millis,
 };
@@ -213,7 +213,7 @@ async fn take_over_expired(
             sqlx::query_scalar(&format!(
                 "SELECT contact_id FROM campaign_sends WHERE campaign_id = $1 \
                  AND {} AND state = 'pending' ORDER BY contact_id",
-                in_json_ids("contact_id", 2)
+                in_json_ids("contact_id", "$2")
             ))
             .bind(campaign)
             .bind(&contacts)
@@ -223,7 +223,7 @@ async fn take_over_expired(
             sqlx::query(&format!(
                 "UPDATE campaign_sends SET state = 'in_doubt', error = $3 \
                  WHERE campaign_id = $1 AND {} AND state = 'pending'",
-                in_json_ids("contact_id", 2)
+                in_json_ids("contact_id", "$2")
             ))
             .bind(campaign)
             .bind(&contacts)
@@ -258,19 +258,6 @@ async fn take_over_expired(
         }
     }
     Ok(None)
-}
-
-/// `column` is one of the ids in the JSON array bound as parameter `$n`, as a condition that
-/// looks each id up in the ledger's key. On PostgreSQL the array becomes `= ANY` of one
-/// computed array: as a join or `IN (subquery)`, a ledger without fresh statistics (a
-/// campaign just planned) made the planner scan the whole campaign once per batch, or once
-/// per id.
-fn in_json_ids(column: &str, n: usize) -> String {
-    if IS_POSTGRES {
-        format!("{column} = ANY(ARRAY(SELECT jsonb_array_elements_text(${n})::bigint))")
-    } else {
-        format!("{column} IN (SELECT value FROM json_each(${n}))")
-    }
 }
 
 /// Records a lease of up to `limit` due rows after the furthest live lease, until `until`;
@@ -418,7 +405,7 @@ async fn leased_contacts(
         "SELECT {} FROM campaign_sends s JOIN contacts c ON c.id = s.contact_id \
          WHERE s.campaign_id = $1 AND {}",
         aggregate.replace("{allowed}", &allowed),
-        in_json_ids("s.contact_id", 4)
+        in_json_ids("s.contact_id", "$4")
     );
     // In slices of `READ_SLICE`: one large batch read at once is a string of megabytes, which
     // the allocator keeps around after it is freed.
@@ -677,7 +664,7 @@ pub async fn settle_cancelled(pool: &Pool, now: Millis) -> StoreResult<u64> {
             "UPDATE campaign_sends SET state = 'failed', \
              error = '{CANCELLED}; its sender stopped while sending, so it may have arrived' \
              WHERE campaign_id = $1 AND {} AND state = 'pending'",
-            in_json_ids("contact_id", 2)
+            in_json_ids("contact_id", "$2")
         ))
         .bind(campaign)
         .bind(&contacts)

@@ -5,7 +5,8 @@
 //! One lookup answers for every message at once (seen before? known sender? latest conversation
 //! of the thread?), the common case (known sender, existing conversation) is then written with one
 //! multi-row insert of messages, one multi-row update of conversations and one multi-row insert of
-//! events. Only first contact with a sender or a thread costs statements of its own.
+//! events. First contacts with senders cost a few statements for the whole batch
+//! (`first_contacts`); only a thread seen for the first time costs a statement of its own.
 
 use std::collections::{HashMap, HashSet};
 
@@ -203,13 +204,9 @@ async fn hold_for_triage(conn: &mut Conn, events: &[NewEvent]) -> StoreResult<()
     if created.is_empty() {
         return Ok(());
     }
-    let ids = if IS_POSTGRES {
-        "SELECT (e #>> '{}')::bigint FROM jsonb_array_elements($1) AS t(e)"
-    } else {
-        "SELECT value FROM json_each($1)"
-    };
     sqlx::query(&format!(
-        "UPDATE conversations SET triage_pending = TRUE WHERE id IN ({ids})"
+        "UPDATE conversations SET triage_pending = TRUE WHERE {}",
+        super::common::in_json_ids("id", "$1")
     ))
     .bind(sqlx::types::Json(&created))
     .execute(&mut *conn)
@@ -393,6 +390,8 @@ async fn record_messages(
         return Ok(Vec::new());
     }
     let lookups = lookup(tx, batch).await?;
+    let newcomers =
+        super::first_contacts::resolve(tx, &unknown_senders(batch, &lookups), now, events).await?;
 
     let mut outcomes = Vec::with_capacity(batch.len());
     // What earlier messages of this batch created or found, so later ones reuse it. A message
@@ -410,6 +409,8 @@ async fn record_messages(
     // machine (an auto-reply, a bounce we could not match) is stored and shown, but never
     // reopens a conversation or makes one wait.
     let mut waking: HashSet<i64> = HashSet::new();
+    // Threads seen for the first time (not email): (first message, contact, identity).
+    let mut opening: Vec<(&InboundMessage, i64, i64)> = Vec::new();
 
     for (position, (&message, found)) in batch.iter().zip(&lookups).enumerate() {
         let key = (message.channel.as_str(), message.external_id.as_str());
@@ -433,7 +434,9 @@ async fn record_messages(
         ) {
             (Some(&known), _, _) => known,
             (None, Some(contact), Some(identity)) => (contact, identity),
-            _ => resolve_new_sender(tx, message, now, events).await?,
+            _ => *newcomers.get(&sender_key).ok_or_else(|| {
+                StoreError::Corrupt("a new sender of the batch was not resolved".into())
+            })?,
         };
         senders.insert(sender_key, (contact, identity));
         if let Some(&earlier) = first_seen.get(&(key.0, key.1, contact)) {
@@ -492,7 +495,11 @@ async fn record_messages(
                 }
                 id
             }
-            _ => create_conversation(tx, message, contact, identity, now, events).await?,
+            _ => {
+                // Opened for the whole batch after this loop; a stand-in id until then.
+                opening.push((message, contact, identity));
+                -(opening.len() as i64)
+            }
         };
         threads.insert(thread, conversation);
         touch(&mut touched, &mut waking, conversation, message);
@@ -502,6 +509,23 @@ async fn record_messages(
         });
     }
 
+    if !opening.is_empty() {
+        let opened = open_conversations(tx, &opening, now, events).await?;
+        let real = |id: i64| match usize::try_from(-id) {
+            Ok(n) if n >= 1 => opened[n - 1],
+            _ => id,
+        };
+        for outcome in &mut outcomes {
+            if let Outcome::New { conversation, .. } = outcome {
+                *conversation = real(*conversation);
+            }
+        }
+        touched = touched
+            .into_iter()
+            .map(|(id, bump)| (real(id), bump))
+            .collect();
+        waking = waking.into_iter().map(real).collect();
+    }
     let new_ids = insert_messages(tx, batch, &outcomes, now).await?;
     for (position, &message) in batch.iter().enumerate() {
         if let (Some(full_text), Outcome::New { .. }) = (&message.full_text, &outcomes[position]) {
@@ -560,6 +584,30 @@ async fn record_messages(
         receipts.push(receipt);
     }
     Ok(receipts)
+}
+
+/// The first message of each sender of `batch` that no identity knows, in batch order. A
+/// message stored before needs no sender.
+fn unknown_senders<'a>(
+    batch: &[&'a InboundMessage],
+    lookups: &[Lookup],
+) -> Vec<&'a InboundMessage> {
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    batch
+        .iter()
+        .zip(lookups)
+        .filter(|(_, found)| {
+            (found.existing_message.is_none() || found.existing_conversation.is_none())
+                && (found.contact_id.is_none() || found.identity_id.is_none())
+        })
+        .map(|(&message, _)| message)
+        .filter(|message| {
+            seen.insert((
+                message.sender.scope.as_str(),
+                message.sender.external_id.as_str(),
+            ))
+        })
+        .collect()
 }
 
 /// Records that `message` lands in `conversation`: its preview, one more message, and
@@ -799,7 +847,72 @@ async fn bump_conversations(
     Ok(())
 }
 
-/// Opens a conversation for a thread seen for the first time.
+/// Opens a conversation for each thread of `opening` (first message, contact, identity), in
+/// one statement; returns their ids in the same order.
+async fn open_conversations(
+    conn: &mut Conn,
+    opening: &[(&InboundMessage, i64, i64)],
+    now: Millis,
+    events: &mut Vec<NewEvent>,
+) -> StoreResult<Vec<i64>> {
+    let rows: Vec<serde_json::Value> = opening
+        .iter()
+        .map(|(message, contact, identity)| {
+            // Machine-written messages open a conversation to be seen, not one waiting for
+            // an answer.
+            let waiting_since = (!message.automated).then_some(now.0);
+            json!([
+                message.channel,
+                contact,
+                identity,
+                thread_key(message),
+                waiting_since
+            ])
+        })
+        .collect();
+    let sql = if IS_POSTGRES {
+        "INSERT INTO conversations (channel, contact_id, identity_id, thread_key, status, \
+             priority, created_at, last_activity_at, waiting_since) \
+         SELECT e->>0, (e->>1)::bigint, (e->>2)::bigint, e->>3, 'open', 'normal', $2, $2, \
+             (e->>4)::bigint \
+         FROM jsonb_array_elements($1) AS t(e) RETURNING id, channel, thread_key"
+    } else {
+        "INSERT INTO conversations (channel, contact_id, identity_id, thread_key, status, \
+             priority, created_at, last_activity_at, waiting_since) \
+         SELECT value->>0, value->>1, value->>2, value->>3, 'open', 'normal', $2, $2, \
+             value->>4 \
+         FROM json_each($1) RETURNING id, channel, thread_key"
+    };
+    let inserted: Vec<(i64, String, String)> = sqlx::query_as(sql)
+        .bind(sqlx::types::Json(&rows))
+        .bind(now.0)
+        .fetch_all(&mut *conn)
+        .await?;
+    // A batch opens a thread once, so (channel, thread key) names one row.
+    let by_thread: HashMap<(&str, &str), i64> = inserted
+        .iter()
+        .map(|(id, channel, key)| ((channel.as_str(), key.as_str()), *id))
+        .collect();
+    let mut ids = Vec::with_capacity(opening.len());
+    for (message, contact, _) in opening {
+        let id = *by_thread
+            .get(&(message.channel.as_str(), thread_key(message)))
+            .ok_or_else(|| {
+                StoreError::Corrupt("an opened conversation came back missing".into())
+            })?;
+        let mut event = NewEvent::conversation(
+            EventKind::ConversationCreated,
+            ConversationId::new(id),
+            json!({"channel": message.channel}),
+        );
+        event.contact_id = Some(ContactId::new(*contact));
+        events.push(event);
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// Opens a conversation for an email thread that joined none (its subject names it).
 async fn create_conversation(
     conn: &mut Conn,
     message: &InboundMessage,
@@ -837,110 +950,4 @@ async fn create_conversation(
     event.contact_id = Some(ContactId::new(contact));
     events.push(event);
     Ok(id)
-}
-
-/// Finds the contact for a sender we have not seen on this channel (by email, then phone) or
-/// creates one, and records the channel identity. Returns `(contact id, identity id)`.
-async fn resolve_new_sender(
-    conn: &mut Conn,
-    message: &InboundMessage,
-    now: Millis,
-    events: &mut Vec<NewEvent>,
-) -> StoreResult<(i64, i64)> {
-    let sender = &message.sender;
-    let email = sender
-        .email
-        .as_deref()
-        .map(|email| email.trim().to_lowercase())
-        .filter(|email| !email.is_empty());
-    let phone = sender
-        .phone
-        .as_deref()
-        .map(str::trim)
-        .filter(|phone| !phone.is_empty());
-
-    let mut contact: Option<i64> = None;
-    for (scope, value) in [("email", email.as_deref()), ("phone", phone)] {
-        if let (None, Some(value)) = (contact, value) {
-            contact = sqlx::query_scalar(
-                "SELECT contact_id FROM contact_identities WHERE scope = $1 AND external_id = $2",
-            )
-            .bind(scope)
-            .bind(value)
-            .fetch_optional(&mut *conn)
-            .await?;
-        }
-    }
-    let created = contact.is_none();
-    let contact_id = match contact {
-        Some(id) => id,
-        None => {
-            sqlx::query_scalar(
-                "INSERT INTO contacts (name, email, phone, attributes, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-            )
-            .bind(&sender.name)
-            .bind(&email)
-            .bind(phone)
-            .bind(sqlx::types::Json(json!({})))
-            .bind(now.0)
-            .fetch_one(&mut *conn)
-            .await?
-        }
-    };
-
-    let inserted: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO contact_identities (contact_id, scope, external_id, created_at) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (scope, external_id) DO NOTHING RETURNING id",
-    )
-    .bind(contact_id)
-    .bind(&sender.scope)
-    .bind(&sender.external_id)
-    .bind(now.0)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(identity_id) = inserted else {
-        // Another writer (another node on PostgreSQL) registered this sender first: use its
-        // contact, and drop the one we just made so no empty contact is left behind.
-        let (identity, existing): (i64, i64) = sqlx::query_as(
-            "SELECT id, contact_id FROM contact_identities WHERE scope = $1 AND external_id = $2",
-        )
-        .bind(&sender.scope)
-        .bind(&sender.external_id)
-        .fetch_one(&mut *conn)
-        .await?;
-        if created {
-            sqlx::query("DELETE FROM contacts WHERE id = $1")
-                .bind(contact_id)
-                .execute(&mut *conn)
-                .await?;
-        }
-        return Ok((existing, identity));
-    };
-
-    for (scope, value) in [("email", email.as_deref()), ("phone", phone)] {
-        if let Some(value) = value {
-            sqlx::query(
-                "INSERT INTO contact_identities (contact_id, scope, external_id, created_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (scope, external_id) DO NOTHING",
-            )
-            .bind(contact_id)
-            .bind(scope)
-            .bind(value)
-            .bind(now.0)
-            .execute(&mut *conn)
-            .await?;
-        }
-    }
-    if created {
-        events.push(NewEvent {
-            kind: EventKind::ContactCreated,
-            conversation_id: None,
-            contact_id: Some(ContactId::new(contact_id)),
-            message_id: None,
-            agent_id: None,
-            data: json!({"channel": message.channel}),
-        });
-    }
-    Ok((contact_id, identity_id))
 }

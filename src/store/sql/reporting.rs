@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row as _;
 
 use super::IS_POSTGRES;
-use super::common::{Conn, Pool, begin};
+use super::common::{Conn, Pool, begin, in_json_ids};
 use crate::domain::report::{CsatFact, Dimension, Fact, duration_bin, hour_of};
 use crate::domain::sla::{SlaState, Target};
 use crate::domain::{ConversationId, ConversationStatus, Event, EventKind, Millis};
@@ -329,8 +329,8 @@ impl Batch {
                  c.waiting_since, {labels} AS labels_now, {record_columns} \
              FROM conversations c LEFT JOIN teams t ON t.id = c.team_id \
                  LEFT JOIN report_conversations r ON r.conversation_id = c.id \
-             WHERE c.id IN ({})",
-            id_list("$1")
+             WHERE {}",
+            in_json_ids("c.id", "$1")
         ))
         .bind(sqlx::types::Json(ids))
         .fetch_all(&mut *conn)
@@ -1223,15 +1223,6 @@ fn select_from_json_in(columns: &[&str], text: &[&str], param: &str) -> String {
     } else {
         // `WHERE true` keeps SQLite from reading a following ON CONFLICT as a join clause.
         format!("SELECT {fields} FROM json_each({param}) AS e WHERE true ORDER BY e.key")
-    }
-}
-
-/// A list of the ids in the JSON array parameter `param`, for `IN (…)`.
-fn id_list(param: &str) -> String {
-    if IS_POSTGRES {
-        format!("SELECT (e #>> '{{}}')::bigint FROM jsonb_array_elements({param}) AS t(e)")
-    } else {
-        format!("SELECT value FROM json_each({param})")
     }
 }
 

@@ -4,29 +4,11 @@
 use sqlx::types::Json;
 
 use super::IS_POSTGRES;
-use super::common::{Conn, Pool, begin};
+use super::common::{Conn, Pool, begin, in_json_ids, in_json_texts};
 use crate::domain::Millis;
 use crate::store::StoreResult;
 use crate::store::cluster::Fence;
 use crate::store::retention::{DeletedConversations, RetentionCandidate};
-
-/// `column IN (the ids of JSON array parameter n)` in this dialect.
-fn in_ids(column: &str, n: usize) -> String {
-    if IS_POSTGRES {
-        format!("{column} = ANY(ARRAY(SELECT jsonb_array_elements_text(${n})::bigint))")
-    } else {
-        format!("{column} IN (SELECT value FROM json_each(${n}))")
-    }
-}
-
-/// `column IN (the strings of JSON array parameter n)` in this dialect.
-fn in_texts(column: &str, n: usize) -> String {
-    if IS_POSTGRES {
-        format!("{column} = ANY(ARRAY(SELECT jsonb_array_elements_text(${n})))")
-    } else {
-        format!("{column} IN (SELECT value FROM json_each(${n}))")
-    }
-}
 
 async fn fenced(conn: &mut Conn, fence: Option<&Fence>) -> StoreResult<()> {
     match fence {
@@ -61,7 +43,7 @@ pub async fn candidates(
     } else {
         sqlx::query_as(&format!(
             "SELECT conversation_id, label FROM conversation_labels WHERE {}",
-            in_ids("conversation_id", 1)
+            in_json_ids("conversation_id", "$1")
         ))
         .bind(Json(&ids))
         .fetch_all(pool)
@@ -103,8 +85,8 @@ pub async fn delete_conversations(
          AND status = 'resolved' AND resolved_at < $2 \
          AND NOT EXISTS (SELECT 1 FROM conversation_labels l \
              WHERE l.conversation_id = c.id AND {}){lock}",
-        in_ids("id", 1),
-        in_texts("l.label", 3)
+        in_json_ids("id", "$1"),
+        in_json_texts("l.label", "$3")
     ))
     .bind(Json(ids))
     .bind(resolved_before.0)
@@ -120,7 +102,7 @@ pub async fn delete_conversations(
     deleted.blob_attachments = sqlx::query_as::<_, (String, Json<serde_json::Value>)>(&format!(
         "SELECT channel, attachments FROM messages WHERE {} \
          AND CAST(attachments AS TEXT) LIKE '%sha256:%'",
-        in_ids("conversation_id", 1)
+        in_json_ids("conversation_id", "$1")
     ))
     .bind(Json(&due))
     .fetch_all(&mut *tx)
@@ -132,7 +114,7 @@ pub async fn delete_conversations(
     // surely sees every one.
     let messages: Vec<(String,)> = sqlx::query_as(&format!(
         "DELETE FROM messages WHERE {} RETURNING channel",
-        in_ids("conversation_id", 1)
+        in_json_ids("conversation_id", "$1")
     ))
     .bind(Json(&due))
     .fetch_all(&mut *tx)
@@ -143,7 +125,7 @@ pub async fn delete_conversations(
     // The rows were locked (FOR UPDATE; SQLite's write lock) since they were checked.
     sqlx::query(&format!(
         "DELETE FROM conversations WHERE {}",
-        in_ids("id", 1)
+        in_json_ids("id", "$1")
     ))
     .bind(Json(&due))
     .execute(&mut *tx)
