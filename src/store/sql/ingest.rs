@@ -409,7 +409,7 @@ async fn record_messages(
     // machine (an auto-reply, a bounce we could not match) is stored and shown, but never
     // reopens a conversation or makes one wait.
     let mut waking: HashSet<i64> = HashSet::new();
-    // Threads seen for the first time (not email): (first message, contact, identity).
+    // Threads seen for the first time: (first message, contact, identity).
     let mut opening: Vec<(&InboundMessage, i64, i64)> = Vec::new();
 
     for (position, (&message, found)) in batch.iter().zip(&lookups).enumerate() {
@@ -465,7 +465,7 @@ async fn record_messages(
                     id
                 }
                 super::email::Placement::New => {
-                    create_conversation(tx, message, contact, identity, now, events).await?
+                    open_later(&mut opening, message, contact, identity)
                 }
             };
             hinted.insert(key, (conversation, contact));
@@ -495,11 +495,7 @@ async fn record_messages(
                 }
                 id
             }
-            _ => {
-                // Opened for the whole batch after this loop; a stand-in id until then.
-                opening.push((message, contact, identity));
-                -(opening.len() as i64)
-            }
+            _ => open_later(&mut opening, message, contact, identity),
         };
         threads.insert(thread, conversation);
         touch(&mut touched, &mut waking, conversation, message);
@@ -847,6 +843,19 @@ async fn bump_conversations(
     Ok(())
 }
 
+/// Puts `message`'s new thread on the list of conversations the batch opens after its loop
+/// (one statement for all), and returns the stand-in id it goes by until then: the negative
+/// of its place on the list, counted from 1.
+fn open_later<'a>(
+    opening: &mut Vec<(&'a InboundMessage, i64, i64)>,
+    message: &'a InboundMessage,
+    contact: i64,
+    identity: i64,
+) -> i64 {
+    opening.push((message, contact, identity));
+    -(opening.len() as i64)
+}
+
 /// Opens a conversation for each thread of `opening` (first message, contact, identity), in
 /// one statement; returns their ids in the same order.
 async fn open_conversations(
@@ -865,38 +874,43 @@ async fn open_conversations(
                 message.channel,
                 contact,
                 identity,
-                thread_key(message),
-                waiting_since
+                opened_key(message),
+                waiting_since,
+                message
+                    .threading
+                    .as_ref()
+                    .and_then(|hints| hints.subject.as_deref())
             ])
         })
         .collect();
     let sql = if IS_POSTGRES {
         "INSERT INTO conversations (channel, contact_id, identity_id, thread_key, status, \
-             priority, created_at, last_activity_at, waiting_since) \
+             priority, created_at, last_activity_at, waiting_since, subject) \
          SELECT e->>0, (e->>1)::bigint, (e->>2)::bigint, e->>3, 'open', 'normal', $2, $2, \
-             (e->>4)::bigint \
-         FROM jsonb_array_elements($1) AS t(e) RETURNING id, channel, thread_key"
+             (e->>4)::bigint, e->>5 \
+         FROM jsonb_array_elements($1) AS t(e) RETURNING id, channel, thread_key, contact_id"
     } else {
         "INSERT INTO conversations (channel, contact_id, identity_id, thread_key, status, \
-             priority, created_at, last_activity_at, waiting_since) \
+             priority, created_at, last_activity_at, waiting_since, subject) \
          SELECT value->>0, value->>1, value->>2, value->>3, 'open', 'normal', $2, $2, \
-             value->>4 \
-         FROM json_each($1) RETURNING id, channel, thread_key"
+             value->>4, value->>5 \
+         FROM json_each($1) RETURNING id, channel, thread_key, contact_id"
     };
-    let inserted: Vec<(i64, String, String)> = sqlx::query_as(sql)
+    let inserted: Vec<(i64, String, String, i64)> = sqlx::query_as(sql)
         .bind(sqlx::types::Json(&rows))
         .bind(now.0)
         .fetch_all(&mut *conn)
         .await?;
-    // A batch opens a thread once, so (channel, thread key) names one row.
-    let by_thread: HashMap<(&str, &str), i64> = inserted
+    // A batch opens a thread once, and an email's own id once per sender (a repeat from the
+    // same contact never gets this far), so (channel, key, contact) names one row.
+    let by_thread: HashMap<(&str, &str, i64), i64> = inserted
         .iter()
-        .map(|(id, channel, key)| ((channel.as_str(), key.as_str()), *id))
+        .map(|(id, channel, key, contact)| ((channel.as_str(), key.as_str(), *contact), *id))
         .collect();
     let mut ids = Vec::with_capacity(opening.len());
     for (message, contact, _) in opening {
         let id = *by_thread
-            .get(&(message.channel.as_str(), thread_key(message)))
+            .get(&(message.channel.as_str(), opened_key(message), *contact))
             .ok_or_else(|| {
                 StoreError::Corrupt("an opened conversation came back missing".into())
             })?;
@@ -912,42 +926,12 @@ async fn open_conversations(
     Ok(ids)
 }
 
-/// Opens a conversation for an email thread that joined none (its subject names it).
-async fn create_conversation(
-    conn: &mut Conn,
-    message: &InboundMessage,
-    contact: i64,
-    identity: i64,
-    now: Millis,
-    events: &mut Vec<NewEvent>,
-) -> StoreResult<i64> {
-    // A message with threading hints (email) that joined nothing starts a thread of its own,
-    // keyed by its id, and names the conversation with its subject.
-    let (key, subject) = match &message.threading {
-        Some(hints) => (message.external_id.as_str(), hints.subject.as_deref()),
-        None => (thread_key(message), None),
-    };
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO conversations (channel, contact_id, identity_id, thread_key, status, \
-             priority, created_at, last_activity_at, waiting_since, subject) \
-         VALUES ($1, $2, $3, $4, 'open', 'normal', $5, $5, $7, $6) RETURNING id",
-    )
-    .bind(&message.channel)
-    .bind(contact)
-    .bind(identity)
-    .bind(key)
-    .bind(now.0)
-    .bind(subject)
-    // Machine-written mail opens a conversation to be seen, not one waiting for an answer.
-    .bind((!message.automated).then_some(now.0))
-    .fetch_one(&mut *conn)
-    .await?;
-    let mut event = NewEvent::conversation(
-        EventKind::ConversationCreated,
-        ConversationId::new(id),
-        json!({"channel": message.channel}),
-    );
-    event.contact_id = Some(ContactId::new(contact));
-    events.push(event);
-    Ok(id)
+/// The thread key a conversation opened by `message` is stored under. A message with threading
+/// hints (email) that joined nothing starts a thread of its own, keyed by its id (and named by
+/// its subject); any other by its channel's thread key.
+fn opened_key(message: &InboundMessage) -> &str {
+    match &message.threading {
+        Some(_) => message.external_id.as_str(),
+        None => thread_key(message),
+    }
 }
