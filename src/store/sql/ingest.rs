@@ -5,8 +5,8 @@
 //! One lookup answers for every message at once (seen before? known sender? latest conversation
 //! of the thread?), the common case (known sender, existing conversation) is then written with one
 //! multi-row insert of messages, one multi-row update of conversations and one multi-row insert of
-//! events. First contacts with senders cost a few statements for the whole batch
-//! (`first_contacts`); only a thread seen for the first time costs a statement of its own.
+//! events. First contacts with senders (`first_contacts`) and threads seen for the first time
+//! (`open_conversations`) cost a few statements for the whole batch, not a few per message.
 
 use std::collections::{HashMap, HashSet};
 
