@@ -95,11 +95,36 @@ impl TestDb {
     }
 
     /// Drops a PostgreSQL test database (SQLite files go with the temp dir).
-    pub async fn cleanup(self) {
-        if let Some((server, name)) = &self.postgres {
-            scratch::drop_postgres_database(server, name)
+    pub async fn cleanup(mut self) {
+        if let Some((server, name)) = self.postgres.take() {
+            scratch::drop_postgres_database(&server, &name)
                 .await
                 .expect("drop test database");
+        }
+    }
+}
+
+/// A test that ends without [`TestDb::cleanup`] (it returned early, or panicked) still drops
+/// its PostgreSQL database, so that runs do not pile them up on the server. `Drop` cannot
+/// await, and the test's runtime may be the one it runs on, so a thread of its own with a
+/// runtime of its own does it; `WITH (FORCE)` ends connections a pool still holds.
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((server, name)) = self.postgres.take() else {
+            return;
+        };
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|err| err.to_string())?;
+            runtime
+                .block_on(scratch::drop_postgres_database(&server, &name))
+                .map_err(|err| format!("{name}: {err}"))
+        })
+        .join();
+        if let Ok(Err(err)) = dropped {
+            eprintln!("could not drop test database {err}");
         }
     }
 }
