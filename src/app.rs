@@ -463,13 +463,12 @@ impl App {
         .context("recording configuration changes in the audit log")?;
         let writers = TaskTracker::new();
         let writers_shutdown = CancellationToken::new();
-        let default_writers = if config.is_postgres() { 4 } else { 1 };
         let pipeline = Pipeline::start(
             PipelineParts {
                 store: store.clone(),
                 events: events.clone(),
                 metrics: metrics.clone(),
-                writers: config.ingest.writers.unwrap_or(default_writers),
+                writers: config.ingest.writers_or_default(config.is_postgres()),
                 max_batch: config.ingest.max_batch,
                 redactor: Arc::new(
                     crate::redaction::Redactor::new(&config.redaction)

@@ -56,7 +56,7 @@ pub struct Options {
     /// instead of from the store's background task (to measure the difference).
     #[arg(long)]
     pub inline_checkpoints: bool,
-    /// Inbound writer tasks (default: 1 on SQLite, 4 on PostgreSQL).
+    /// Inbound writer tasks (default: 1 on SQLite; on PostgreSQL the machine's cores, 2 to 4).
     #[arg(long)]
     pub writers: Option<usize>,
     /// Run the service as this many `switchboard serve` processes on one database and spread
