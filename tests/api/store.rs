@@ -313,7 +313,9 @@ async fn search_folds_case_and_diacritics_and_takes_the_last_word_as_a_prefix_on
 }
 
 /// A word in many messages is searched by walking the inbox rather than collecting every
-/// match (see `store::sql::search`): the page must be the same as collecting would give.
+/// match (see `store::sql::search`; on SQLite a sieve, the matches gathered once and each
+/// conversation's messages looked up among them): the page must be the same as collecting
+/// would give.
 #[tokio::test]
 async fn a_common_word_pages_in_inbox_order() {
     on_each_backend(|store| async move {

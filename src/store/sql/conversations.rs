@@ -49,7 +49,7 @@ async fn list_on(
 ) -> StoreResult<Page<Conversation>> {
     let limit = page.limit();
     let search = match filter.text.as_deref().and_then(SearchWords::parse) {
-        Some(words) => Some(SearchPlan::choose(conn, &words).await?),
+        Some(words) => Some(SearchPlan::choose(conn, &words, filter, limit + 1).await?),
         None => None,
     };
     let mut sql = sqlx::QueryBuilder::<Db>::new(concat!("SELECT ", conversation_columns!()));

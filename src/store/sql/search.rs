@@ -13,7 +13,12 @@
 //!   until the page is full. Its cost grows with the page divided by the share of
 //!   conversations that match: right for common words, where collecting would touch millions.
 //!
-//! SQLite's planner does not weigh them, so a bounded count of the matches decides there.
+//! On SQLite a walk checks a conversation's messages one of two ways: against the matches
+//! gathered once from the index beforehand (a **sieve**: about a microsecond a conversation,
+//! plus a third of one a match to gather), or, past [`SQLITE_SIEVE_AT_MOST`] matches, by asking
+//! the index about each message (10 µs a message, but the page fills within a few hundred
+//! conversations). SQLite's planner weighs none of this, so a bounded count of the matches
+//! and the filters' likely share of the inbox decide there ([`sieve_beats_collect`]).
 //! PostgreSQL's planner misjudges a rare word typed as a prefix (it cannot tell how many words
 //! a prefix covers) and a common word beside a rare one, so the column's statistics decide
 //! first: a search they show to be rare is collected (up to a bound, then walked); the rest
@@ -25,11 +30,11 @@ use sqlx::QueryBuilder;
 
 use super::common::Conn;
 use super::{Db, IS_POSTGRES};
-use crate::store::StoreResult;
+use crate::domain::access::Visibility;
+use crate::store::{AssigneeFilter, ConversationFilter, StoreResult};
 
-/// Up to this many matching messages, collecting them beats walking the inbox. Measured on
-/// five million messages: on SQLite a walk costs about 10 µs a message it checks, a collect
-/// about 2–4 µs a match; on PostgreSQL both cost a page read per message, and a walk checks
+/// PostgreSQL: up to this many matching messages, collecting them beats walking the inbox.
+/// Measured on five million messages: both cost a page read per message, and a walk checks
 /// about 5 messages a conversation for the page's 50 conversations over the share of
 /// conversations that match, which is as many as the matches at about 17,000.
 const COLLECT_AT_MOST: i64 = 20_000;
@@ -50,6 +55,30 @@ const POSTGRES_STATISTICS: &str = "\
     FROM pg_stats s CROSS JOIN pg_class c \
     WHERE s.schemaname = current_schema() AND s.tablename = 'messages' \
       AND s.attname = 'search_words' AND c.oid = 'messages'::regclass";
+
+/// SQLite: past this many messages matching the whole words, the walk asks the index about
+/// each message instead of gathering the matches first. Gathering costs what reading the
+/// words' lists costs, and a third of a microsecond a match; asking about each message costs
+/// 10 µs for one word and more for each further word, but with this many matches the page is
+/// full within a few hundred conversations. Measured on five million messages: "service"
+/// (62,146 matches) 8 ms sieved against 30 walked, "the service" (42,061) 27 against 177,
+/// "with se" (103,533) 35 against 55, "zásilka" (243,951) 34 against 11, "the" (2.4 million)
+/// 361 against 3.
+const SQLITE_SIEVE_AT_MOST: i64 = 100_000;
+
+/// SQLite: a prefix this long or longer is counted before the plan is chosen. Merging the
+/// words of a three-letter prefix can cost as much as the search ("pri…": 170 ms, "the…": 80),
+/// and counting would pay it twice; from four letters it cost 5–21 ms on five million messages.
+const PREFIX_COUNTED_FROM_CHARS: usize = 4;
+
+/// SQLite, measured on five million messages over a million conversations: collecting costs
+/// about this much a match (the message's row for its conversation, the conversation's row,
+/// the sort)...
+const COLLECT_MICROS_A_MATCH: f64 = 4.7;
+
+/// ...and a sieve about this much a conversation it walks past (its messages from the
+/// covering index `messages_conversation`, each looked up among the gathered matches).
+const SIEVE_MICROS_A_CONVERSATION: f64 = 1.0;
 
 /// A last word shorter than this matches only whole words: one or two letters would expand
 /// to a good part of the vocabulary.
@@ -101,7 +130,14 @@ impl SearchWords {
 
     /// True when the last word is also matched as a prefix.
     pub fn ends_in_prefix(&self) -> bool {
-        self.each().last().is_some_and(|(_, prefix)| prefix)
+        self.last_as_prefix().is_some()
+    }
+
+    /// The last word, when it is also matched as a prefix.
+    fn last_as_prefix(&self) -> Option<&str> {
+        self.each()
+            .last()
+            .and_then(|(word, prefix)| prefix.then_some(word))
     }
 
     /// The word at `index` (from 0) alone, whole, as a [`SearchWords::tsquery`] text.
@@ -132,7 +168,11 @@ pub enum SearchPlan {
     Nothing,
     /// Take every matching message (an FTS5 expression).
     Collect(String),
-    /// Walk the inbox, checking each conversation (an FTS5 expression of whole words).
+    /// Walk the inbox, checking each conversation's messages against the matches of an FTS5
+    /// expression gathered once (SQLite).
+    Sieve(String),
+    /// Walk the inbox, asking the index about each message (an FTS5 expression of whole
+    /// words).
     Walk(String),
     /// PostgreSQL: the conversations of every match, gathered beforehand (their ids joined by
     /// commas, a text both backends can bind).
@@ -166,13 +206,14 @@ impl TsQuery {
 }
 
 impl SearchPlan {
-    /// Chooses the plan for `words`.
+    /// Chooses the plan for `words`, searched with `filter` for a page of `rows`.
     ///
-    /// On SQLite the whole words are counted first, up to [`COLLECT_AT_MOST`]. Beyond that
-    /// the inbox is walked and the last word is matched as a whole word only: FTS5 would
-    /// rebuild a prefix's list of messages for every message it checks, and with thousands
-    /// of matches for the word as typed the page is full anyway. Otherwise every match is
-    /// collected, the last word taken as a prefix.
+    /// On SQLite the whole words are counted first, up to [`SQLITE_SIEVE_AT_MOST`]. Beyond
+    /// that the inbox is walked asking the index about each message, and the last word is
+    /// matched as a whole word only: FTS5 would rebuild a prefix's list of messages for every
+    /// message it checks, and with that many matches for the word as typed the page is full
+    /// anyway. Otherwise the words as typed (the last one a prefix) are counted too, and
+    /// [`sieve_beats_collect`] decides between gathering them for a sieve and collecting them.
     ///
     /// On PostgreSQL a count would cost what it saves (a common word's index entries are read
     /// whole before the first row comes back, and each match costs a page read), so the
@@ -184,7 +225,12 @@ impl SearchPlan {
     ///
     /// # Errors
     /// When the database fails.
-    pub async fn choose(conn: &mut Conn, words: &SearchWords) -> StoreResult<Self> {
+    pub async fn choose(
+        conn: &mut Conn,
+        words: &SearchWords,
+        filter: &ConversationFilter,
+        rows: i64,
+    ) -> StoreResult<Self> {
         if IS_POSTGRES {
             let (body, suffix) = words.tsquery();
             let query = TsQuery(body, suffix);
@@ -204,26 +250,38 @@ impl SearchPlan {
             );
         }
         let whole = words.fts5_whole_words();
-        let matches: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM \
-             (SELECT 1 FROM messages_fts WHERE messages_fts MATCH $1 LIMIT $2)",
-        )
-        .bind(&whole)
-        .bind(COLLECT_AT_MOST + 1)
-        .fetch_one(&mut *conn)
-        .await?;
-        Ok(if matches > COLLECT_AT_MOST {
-            Self::Walk(whole)
-        } else if matches == 0 && !words.ends_in_prefix() {
+        let (mut matches, conversations) = sqlite_matches(conn, &whole).await?;
+        if matches > SQLITE_SIEVE_AT_MOST {
+            return Ok(Self::Walk(whole));
+        }
+        let expression = words.fts5();
+        let mut counted_as_typed = !words.ends_in_prefix();
+        if let Some(last) = words
+            .last_as_prefix()
+            .filter(|last| last.chars().count() >= PREFIX_COUNTED_FROM_CHARS)
+        {
+            // A prefix may stand for many more messages than the word ("miný" is in 10,050,
+            // "miný…" in 83,216), so it is counted too, unless the word itself is common:
+            // FTS5 merges all of a prefix's words once per statement, 80 ms for "the…"
+            // (2.4 million messages), and the plan chosen would pay that a second time.
+            let (alone, _) = sqlite_matches(conn, &format!("\"{last}\"")).await?;
+            if alone <= SQLITE_SIEVE_AT_MOST {
+                (matches, _) = sqlite_matches(conn, &expression).await?;
+                counted_as_typed = true;
+            }
+        }
+        Ok(if matches == 0 && counted_as_typed {
             Self::Nothing
+        } else if sieve_beats_collect(matches, conversations, inbox_share(filter), rows) {
+            Self::Sieve(expression)
         } else {
-            Self::Collect(words.fts5())
+            Self::Collect(expression)
         })
     }
 
     /// True when the list should follow the inbox's own index (see [`walk_from_clause`]).
     pub fn walks(&self) -> bool {
-        matches!(self, Self::Walk(_))
+        matches!(self, Self::Walk(_) | Self::Sieve(_))
     }
 
     /// Narrows the list query over `conversations c` to conversations with a matching message.
@@ -235,6 +293,19 @@ impl SearchPlan {
             Self::Collect(expression) => {
                 sql.push(
                     " AND c.id IN (SELECT m.conversation_id FROM messages m WHERE m.id IN \
+                     (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ",
+                )
+                .push_bind(expression)
+                .push("))");
+            }
+            Self::Sieve(expression) => {
+                // The list subquery is gathered once for the statement; `+m.id` keeps SQLite
+                // from driving the check by it (a lookup of every match for every
+                // conversation) instead of reading the conversation's few messages from the
+                // covering `(conversation_id, id)` index and looking each up among them.
+                sql.push(
+                    " AND EXISTS (SELECT 1 FROM messages m \
+                     WHERE m.conversation_id = c.id AND +m.id IN \
                      (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ",
                 )
                 .push_bind(expression)
@@ -310,6 +381,70 @@ async fn matching_conversations(
     conversations.sort_unstable();
     conversations.dedup();
     Ok(Some(conversations))
+}
+
+/// SQLite: the messages matching the FTS5 `expression`, counted up to one past
+/// [`SQLITE_SIEVE_AT_MOST`], and the conversations there are (the greatest id: the count
+/// itself would read a million rows, and a deleted conversation changes nothing that matters).
+async fn sqlite_matches(conn: &mut Conn, expression: &str) -> StoreResult<(i64, i64)> {
+    let counted: (i64, Option<i64>) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM \
+                 (SELECT 1 FROM messages_fts WHERE messages_fts MATCH $1 LIMIT $2)), \
+                (SELECT max(id) FROM conversations)",
+    )
+    .bind(expression)
+    .bind(SQLITE_SIEVE_AT_MOST + 1)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((counted.0, counted.1.unwrap_or(0)))
+}
+
+/// Whether a sieve (walking the inbox, each conversation checked against the gathered
+/// matches) costs less than collecting the `matches` and sorting their conversations, for a
+/// page of `rows` in an inbox of `conversations` of which the list's filters leave `share`.
+/// Taking each match to be in a conversation of its own, the walk passes about
+/// `rows × conversations / (matches × share)` conversations before the page is full.
+/// Measured on a million conversations: with no filter collecting wins up to about 3,300
+/// matches (a word in 1,031 messages: 9 ms against 37; in 7,538: 33 against 6), with one
+/// agent's conversations up to about 15,000 (in 7,538: 25 against 130 ms; in 33,992: 78
+/// against 35).
+fn sieve_beats_collect(matches: i64, conversations: i64, share: f64, rows: i64) -> bool {
+    let matches = matches as f64;
+    let walked = rows as f64 * conversations as f64 / (matches * share);
+    walked * SIEVE_MICROS_A_CONVERSATION < matches * COLLECT_MICROS_A_MATCH
+}
+
+/// The share of the inbox the list's `filter` likely leaves, for [`sieve_beats_collect`].
+/// SQLite keeps no statistics, so these are a typical inbox's: half of it in one status, a
+/// tenth under one label, a twentieth with one agent. A wrong guess costs the slower of the
+/// two plans, never a wrong page. A contact's conversations are always collected (they are
+/// few, and the list reads them by their own index).
+fn inbox_share(filter: &ConversationFilter) -> f64 {
+    if filter.contact.is_some() {
+        return f64::MIN_POSITIVE;
+    }
+    let mut share = 1.0;
+    if filter.status.is_some() {
+        share *= 0.5;
+    }
+    match filter.assignee {
+        Some(AssigneeFilter::Agent(_)) => share *= 0.05,
+        Some(AssigneeFilter::Unassigned) => share *= 0.15,
+        None => {}
+    }
+    if filter.channel.is_some() {
+        share *= 0.2;
+    }
+    if filter.team.is_some() {
+        share *= 0.2;
+    }
+    if filter.label.is_some() {
+        share *= 0.1;
+    }
+    if matches!(filter.visibility, Visibility::OwnTeams { .. }) {
+        share *= 0.2;
+    }
+    share
 }
 
 /// `ids` joined by commas.
@@ -399,7 +534,9 @@ pub fn walk_from_clause() -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::{SearchWords, estimate};
+    use super::{SearchWords, estimate, inbox_share, sieve_beats_collect};
+    use crate::domain::AgentId;
+    use crate::store::{AssigneeFilter, ConversationFilter};
 
     #[test]
     fn syntax_is_split_off_and_only_a_long_last_word_is_a_prefix() {
@@ -445,6 +582,33 @@ mod tests {
             None
         );
         assert_eq!(estimate(1e6, &[], &[], &[("x", false)]), None);
+    }
+
+    #[test]
+    fn a_sieve_is_chosen_where_it_was_measured_faster_than_collecting() {
+        let inbox = 1_000_000;
+        let everything = inbox_share(&ConversationFilter::default());
+        assert_eq!(everything, 1.0);
+        // With no filter: 1,031 matches were collected in 9 ms (sieved in 37), 7,538 sieved in
+        // 6 ms (collected in 33).
+        assert!(!sieve_beats_collect(1_031, inbox, everything, 51));
+        assert!(sieve_beats_collect(7_538, inbox, everything, 51));
+        // One agent's conversations: 7,538 collected in 25 ms (sieved in 130), 33,992 sieved
+        // in 35 (collected in 78).
+        let agent = inbox_share(&ConversationFilter {
+            assignee: Some(AssigneeFilter::Agent(AgentId::new(22))),
+            ..ConversationFilter::default()
+        });
+        assert!(!sieve_beats_collect(7_538, inbox, agent, 51));
+        assert!(sieve_beats_collect(33_992, inbox, agent, 51));
+        // A contact's few conversations are always collected; a prefix not counted (no
+        // matches known) is collected too.
+        let contact = inbox_share(&ConversationFilter {
+            contact: Some(crate::domain::ContactId::new(7)),
+            ..ConversationFilter::default()
+        });
+        assert!(!sieve_beats_collect(100_000, inbox, contact, 51));
+        assert!(!sieve_beats_collect(0, inbox, everything, 51));
     }
 
     #[test]
