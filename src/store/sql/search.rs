@@ -66,11 +66,6 @@ const POSTGRES_STATISTICS: &str = "\
 /// 361 against 3.
 const SQLITE_SIEVE_AT_MOST: i64 = 100_000;
 
-/// SQLite: a prefix this long or longer is counted before the plan is chosen. Merging the
-/// words of a three-letter prefix can cost as much as the search ("pri…": 170 ms, "the…": 80),
-/// and counting would pay it twice; from four letters it cost 5–21 ms on five million messages.
-const PREFIX_COUNTED_FROM_CHARS: usize = 4;
-
 /// SQLite, measured on five million messages over a million conversations: collecting costs
 /// about this much a match (the message's row for its conversation, the conversation's row,
 /// the sort)...
@@ -256,14 +251,12 @@ impl SearchPlan {
         }
         let expression = words.fts5();
         let mut counted_as_typed = !words.ends_in_prefix();
-        if let Some(last) = words
-            .last_as_prefix()
-            .filter(|last| last.chars().count() >= PREFIX_COUNTED_FROM_CHARS)
-        {
+        if let Some(last) = words.last_as_prefix() {
             // A prefix may stand for many more messages than the word ("miný" is in 10,050,
-            // "miný…" in 83,216), so it is counted too, unless the word itself is common:
-            // FTS5 merges all of a prefix's words once per statement, 80 ms for "the…"
-            // (2.4 million messages), and the plan chosen would pay that a second time.
+            // "miný…" in 83,216), so it is counted too, unless the word itself is common.
+            // Three letters are one list in the index's prefix index (4 ms for "pri…"), but a
+            // longer prefix is a merge of every word it begins, once per statement, and the
+            // plan chosen would pay that a second time.
             let (alone, _) = sqlite_matches(conn, &format!("\"{last}\"")).await?;
             if alone <= SQLITE_SIEVE_AT_MOST {
                 (matches, _) = sqlite_matches(conn, &expression).await?;
